@@ -1,0 +1,7 @@
+"""``python -m jailtui``: the same entry point as the ``jailtui`` script."""
+
+import sys
+
+from jailtui.cli import main
+
+sys.exit(main())

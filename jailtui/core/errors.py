@@ -1,0 +1,81 @@
+"""Typed errors carrying the tool's own message and exit code.
+
+Every failure the user can meet is one of these, so the console and the
+command line can show the real message (``jail: "web" already exists``)
+instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class JailtuiError(Exception):
+    """Base of every error jailtui reports to the user."""
+
+
+class CommandError(JailtuiError):
+    """A command could not be run, or ran and failed."""
+
+    def __init__(self, argv: Sequence[str], message: str, *, returncode: int | None = None,
+                 stderr: str = "") -> None:
+        self.argv = tuple(argv)
+        self.tool = self.argv[0].rsplit("/", 1)[-1] if self.argv else "?"
+        self.message = message
+        self.returncode = returncode
+        self.stderr = stderr
+        super().__init__(message)
+
+
+class CommandNotFound(CommandError):
+    """The executable is not on PATH (for example rctl on a host without it)."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        tool = argv[0] if argv else "?"
+        super().__init__(argv, f"{tool}: command not found", returncode=127)
+
+
+class CommandTimeout(CommandError):
+    """The command did not finish in time and was killed."""
+
+    def __init__(self, argv: Sequence[str], timeout: float) -> None:
+        tool = argv[0].rsplit("/", 1)[-1] if argv else "?"
+        self.timeout = timeout
+        super().__init__(argv, f"{tool}: timed out after {timeout:g} s (killed)")
+
+
+class ToolError(CommandError):
+    """The tool ran and exited non-zero; ``message`` is its own stderr line."""
+
+
+class JailNotFound(ToolError):
+    """``jail: "web" not found``, ``jls: jail "web" not found``, ``jexec: ...``."""
+
+
+class JailExists(ToolError):
+    """``jail: "web" already exists``."""
+
+
+class RacctUnavailable(ToolError):
+    """rctl: RACCT/RCTL not in the kernel, or present but disabled."""
+
+
+class PermissionDenied(ToolError):
+    """Operation not permitted: the tool needs root."""
+
+
+class ParseError(JailtuiError):
+    """Output of a command was malformed, truncated or empty.
+
+    The message always names the command, so the user knows which tool
+    misbehaved (``ps --libxo json: truncated JSON at byte 120``).
+    """
+
+    def __init__(self, command: str, detail: str) -> None:
+        self.command = command
+        self.detail = detail
+        super().__init__(f"{command}: {detail}")
+
+
+class PolicyDenied(JailtuiError):
+    """The controller refused an action (role, scope, read-only, state)."""

@@ -1,0 +1,1 @@
+"""What FreeBSD's tools print and take: pure parsers and argv builders, no I/O."""

@@ -1,0 +1,191 @@
+"""Immutable data the console shows: jails, processes, one snapshot per tick.
+
+Values are stored raw (exactly as the tools printed them, after JSON
+decoding); display code passes every string through
+:func:`jailtui.core.text.visible`. Keeping them raw means actions can use the
+real jail name in argv, and ``--json`` output stays exact.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+ParamValue = str | bool | int | tuple[str, ...]
+"""A jail parameter value: string, boolean, integer or address list."""
+
+
+class JailState(enum.StrEnum):
+    """Where a jail is in its life; ``jls -v`` says ACTIVE or DYING."""
+
+    RUNNING = "running"
+    DYING = "dying"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class Jail:
+    """One jail: running or dying (from jls), or configured but stopped."""
+
+    name: str
+    jid: int | None
+    state: JailState
+    hostname: str = ""
+    path: str = ""
+    ip4: tuple[str, ...] = ()
+    ip6: tuple[str, ...] = ()
+    cpusetid: int | None = None
+    #: Defined in jail.conf (or jail.conf.d); False for jails created by hand.
+    configured: bool = False
+    #: Meant to run at boot: rc.conf ``jail_enable`` and in ``jail_list`` (or
+    #: ``jail_list`` empty: every configured jail; reference section 8.1).
+    enabled: bool = False
+    #: File the jail's block comes from, when configured.
+    conf_file: str | None = None
+    #: Aggregates over the jail's processes (filled by the host from ps).
+    processes: int = 0
+    cpu_percent: float = 0.0
+    mem_percent: float = 0.0
+    rss_kib: int = 0
+
+    @property
+    def running(self) -> bool:
+        return self.state is JailState.RUNNING
+
+    @property
+    def key(self) -> str:
+        """Stable key of the row in tables: the name (jids change on restart)."""
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    """One process from ``ps --libxo json -ax -o ...``."""
+
+    pid: int
+    ppid: int
+    jid: int
+    #: Jail name, or None for a host process (ps prints ``-``).
+    jail: str | None
+    user: str
+    #: STAT letters exactly as ps gives them (``SsJ``, ``IJ``, ``R+``).
+    state: str
+    cpu_percent: float
+    mem_percent: float
+    vsz_kib: int
+    rss_kib: int
+    #: ps ``etime`` as printed (``02:13:45``, ``2-03:04:05``) and in seconds.
+    etime: str
+    elapsed_seconds: int | None
+    #: ps ``lstart`` as printed (``Mon Jun  2 08:00:01 2025``).
+    started: str
+    command: str
+
+    @property
+    def jailed(self) -> bool:
+        """True for a process in a jail: ps marks it with a trailing ``J``."""
+        return self.state.endswith("J") or self.jid != 0
+
+    @property
+    def key(self) -> int:
+        return self.pid
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    """Facts about the host itself (not per jail)."""
+
+    hostname: str = ""
+    #: "FreeBSD", "SIMULATED" or "ssh:HOST"; shown in every output.
+    backend: str = "FreeBSD"
+    os_release: str = ""
+    load: tuple[float, float, float] | None = None
+    mem_total_kib: int | None = None
+    mem_used_kib: int | None = None
+    ncpu: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostSnapshot:
+    """Everything one poll learned; the UI diffs consecutive snapshots."""
+
+    info: HostInfo
+    #: time.time() when the poll finished.
+    taken_at: float
+    jails: tuple[Jail, ...]
+    processes: tuple[Process, ...]
+    #: Problems that degraded the snapshot without failing it (a jail.conf
+    #: that does not parse, rc.conf unreadable...). Raw text: sanitise to show.
+    warnings: tuple[str, ...] = ()
+    #: jls libxo ``__version`` ("2" on 14.x, "3" newest).
+    jls_version: str = ""
+    _by_name: Mapping[str, Jail] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", MappingProxyType({j.name: j for j in self.jails}))
+
+    def jail(self, name: str) -> Jail | None:
+        return self._by_name.get(name)
+
+    def jail_by_jid(self, jid: int) -> Jail | None:
+        for j in self.jails:
+            if j.jid == jid and j.state is not JailState.STOPPED:
+                return j
+        return None
+
+    def processes_of(self, jid: int) -> tuple[Process, ...]:
+        return tuple(p for p in self.processes if p.jid == jid)
+
+    def process(self, pid: int) -> Process | None:
+        for p in self.processes:
+            if p.pid == pid:
+                return p
+        return None
+
+
+def aggregate(jails: Iterable[Jail], processes: Iterable[Process]) -> tuple[Jail, ...]:
+    """Fill each running jail's process count, CPU, memory and RSS sums."""
+    count: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    mem: dict[int, float] = {}
+    rss: dict[int, int] = {}
+    for p in processes:
+        if p.jid == 0:
+            continue
+        count[p.jid] = count.get(p.jid, 0) + 1
+        cpu[p.jid] = cpu.get(p.jid, 0.0) + p.cpu_percent
+        mem[p.jid] = mem.get(p.jid, 0.0) + p.mem_percent
+        rss[p.jid] = rss.get(p.jid, 0) + p.rss_kib
+    out: list[Jail] = []
+    for j in jails:
+        if j.jid is None or j.state is JailState.STOPPED:
+            out.append(j)
+            continue
+        out.append(_replace(j, processes=count.get(j.jid, 0),
+                            cpu_percent=round(cpu.get(j.jid, 0.0), 1),
+                            mem_percent=round(mem.get(j.jid, 0.0), 1),
+                            rss_kib=rss.get(j.jid, 0)))
+    return tuple(out)
+
+
+def _replace(j: Jail, **changes: object) -> Jail:
+    return replace(j, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class RowDiff:
+    """What changed between two lists of keyed rows."""
+
+    added: tuple[object, ...]
+    removed: tuple[object, ...]
+    changed: tuple[object, ...]
+
+
+def diff_rows(old: Mapping[object, object], new: Mapping[object, object]) -> RowDiff:
+    """Keys added, removed and changed (by equality) between two keyed maps."""
+    added = tuple(k for k in new if k not in old)
+    removed = tuple(k for k in old if k not in new)
+    changed = tuple(k for k in new if k in old and old[k] != new[k])
+    return RowDiff(added, removed, changed)
