@@ -1,0 +1,227 @@
+"""ps(1): the argv of the one process poll, its libxo JSON parser, STAT letters.
+
+One ``ps -ax`` per tick covers the host and every jail (``jid`` and ``jail``
+columns), instead of one ``ps -J`` per jail.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+from jailtui.core.errors import ParseError
+from jailtui.core.freebsd.errors import load_json, tool_error, type_name
+from jailtui.core.model import Process
+from jailtui.core.runner import CommandResult
+
+#: ps -o keywords of the poll; their libxo keys are in reference 2.1.
+PS_KEYWORDS = "pid,ppid,jid,jail,user,state,%cpu,%mem,vsz,rss,etime,lstart,command"
+
+_CMD = "ps --libxo json"
+
+# Bounded so int() never meets a 5000-digit string (it raises ValueError).
+_DIGITS = re.compile(r"[0-9]{1,19}")
+# ps prints %cpu/%mem with "%.1f" (reference 2.1); a non-C LC_NUMERIC would
+# give a decimal comma, accepted too.
+_DECIMAL = re.compile(r"[0-9]{1,9}(?:[.,][0-9]{0,9})?")
+# Reference 2.1, etime: "mm:ss", "hh:mm:ss", "%3d-hh:mm:ss" (days padded).
+_ETIME = re.compile(r"(?:(?P<d>[0-9]{1,9})-)?(?:(?P<h>[0-9]{1,9}):)?(?P<m>[0-9]{1,9}):(?P<s>[0-9]{1,9})")
+
+# Reference 2.3: the first STAT character is the run state...
+_RUN_STATE = {
+    "D": "disk wait",
+    "I": "idle",
+    "L": "waiting for a lock",
+    "R": "runnable",
+    "S": "sleeping",
+    "T": "stopped",
+    "W": "idle interrupt thread",
+    "Z": "zombie",
+    "?": "unknown state",
+}
+# ...then flags. W, L mean something else here than as the first letter.
+# W (swapped out) is 14.x only; C (capability mode) newer trees only.
+_FLAGS = {
+    "W": "swapped out",
+    "<": "raised priority",
+    "N": "lowered priority",
+    "X": "traced or debugged",
+    "E": "exiting",
+    "V": "suspended in vfork",
+    "L": "system process or locked pages",
+    "C": "capability mode",
+    "s": "session leader",
+    "+": "foreground process group",
+    "J": "in a jail",
+}
+
+
+def ps_argv(jail: str | None = None) -> list[str]:
+    """argv of the process poll; ``jail`` (a name or jid) narrows it with ``-J``.
+
+    ``-ww`` makes the width unlimited so commands are not cut (reference
+    2.1; libxo JSON is unlimited anyway, -ww costs nothing).
+    """
+    argv = ["ps", "--libxo", "json", "-ax", "-ww", "-o", PS_KEYWORDS]
+    if jail is not None:
+        argv += ["-J", jail]
+    return argv
+
+
+def parse_ps(data: bytes) -> tuple[Process, ...]:
+    """Parse ``ps --libxo json -o PS_KEYWORDS`` output.
+
+    Every value is a JSON string (reference 2.4); numbers are stripped before
+    conversion because values keep their own spaces (``"  2-03:04:05"``),
+    and ``-`` means missing. Names and commands are kept raw. Unknown keys
+    are ignored and optional ones may be absent (an older ps without the
+    ``jail`` keyword gives ``jail=None``).
+    """
+    return _parse(data, nothing_ok=False)
+
+
+def parse_ps_result(result: CommandResult) -> tuple[Process, ...]:
+    """Processes of a finished ps run, reading "nothing matched" as none.
+
+    When no process matches (``ps -J web`` of a jail without processes) ps
+    exits 1 with nothing on stderr and prints a near-empty document such as
+    ``{ }`` (reference 2.2, [derived]); that is an empty tuple here. Any
+    other failure (``ps: Invalid jail id: web``) raises the tool's error.
+    """
+    if result.returncode == 0:
+        return parse_ps(result.stdout)
+    if result.returncode == 1 and not result.stderr.strip():
+        if not result.stdout.strip():
+            return ()
+        return _parse(result.stdout, nothing_ok=True)
+    raise tool_error(result)
+
+
+def parse_etime(text: str) -> int | None:
+    """Seconds of a ps ``etime`` value (``05:06``, ``01:02:03``, ``  2-03:04:05``).
+
+    None when the value is missing (``-``) or not in ps's format.
+    """
+    m = _ETIME.fullmatch(text.strip())
+    if m is None:
+        return None
+    days, hours = int(m["d"] or 0), int(m["h"] or 0)
+    return ((days * 24 + hours) * 60 + int(m["m"])) * 60 + int(m["s"])
+
+
+def describe_stat(stat: str) -> list[str]:
+    """Human meanings of STAT letters: ``"SsJ"`` -> sleeping, session leader, in a jail.
+
+    The first letter is the run state, the rest are flags (reference 2.3).
+    """
+    stat = stat.strip()
+    if not stat:
+        return []
+    out = [_RUN_STATE.get(stat[0], f"unknown state {stat[0]}")]
+    out += [_FLAGS.get(ch, f"unknown flag {ch}") for ch in stat[1:]]
+    return out
+
+
+# --- document ----------------------------------------------------------------------
+
+
+def _parse(data: bytes, *, nothing_ok: bool) -> tuple[Process, ...]:
+    doc = load_json(data, _CMD)
+    rows = _process_rows(doc, nothing_ok=nothing_ok)
+    return tuple(_process(row, i) for i, row in enumerate(rows))
+
+
+def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[str, object]]:
+    """The ``process-information`` -> ``process`` list (reference 2.4), checked for shape."""
+    info = doc.get("process-information")
+    if info is None and nothing_ok:
+        return []  # "{ }": ps emitted nothing at all (reference 2.2)
+    if not isinstance(info, dict):
+        what = "missing" if info is None else type_name(info)
+        raise ParseError(_CMD, f"unexpected JSON shape: \"process-information\" is {what}")
+    rows = info.get("process", [])
+    if not isinstance(rows, list):
+        raise ParseError(_CMD, f"unexpected JSON shape: \"process\" is {type_name(rows)}, "
+                               "not an array")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ParseError(_CMD, f"process #{i}: {type_name(row)}, not an object")
+    return rows
+
+
+def _process(row: Mapping[str, object], i: int) -> Process:
+    pid = _int(row, "pid", i)
+    if pid is None:
+        raise ParseError(_CMD, f"process #{i}: no \"pid\"")
+    etime = _text(row, "elapsed-time", i).strip()
+    return Process(
+        pid=pid,
+        ppid=_int(row, "ppid", i) or 0,
+        jid=_int(row, "jail-id", i) or 0,  # 0 = host (reference 2.1)
+        jail=_jail_name(row, i),
+        user=_text(row, "user", i).strip(),
+        state=_text(row, "state", i).strip(),
+        cpu_percent=_float(row, "percent-cpu", i),
+        mem_percent=_float(row, "percent-memory", i),
+        vsz_kib=_int(row, "virtual-size", i) or 0,
+        rss_kib=_int(row, "rss", i) or 0,
+        etime=etime,
+        elapsed_seconds=parse_etime(etime),
+        started=_text(row, "start-time", i).strip(),
+        # `command`, or `arguments` for the `args` keyword (reference 2.1); kept raw:
+        # "[kworker/0:1]" style names and markup-like text are the display's problem.
+        command=_text(row, "command", i) if "command" in row else _text(row, "arguments", i),
+    )
+
+
+def _jail_name(row: Mapping[str, object], i: int) -> str | None:
+    """``jail-name`` raw, or None for a host process or a ps without the keyword.
+
+    Reference 2.1: ps prints ``-`` for jid 0 or a failed lookup. Not
+    stripped: JSON has no column padding (reference 2.4), so spaces would be
+    part of the name.
+    """
+    name = _text(row, "jail-name", i)
+    return None if name.strip() in ("", "-") else name
+
+
+# --- values ------------------------------------------------------------------------
+
+
+def _text(row: Mapping[str, object], key: str, i: int) -> str:
+    """A value as ps printed it; "" when absent. Numbers are tolerated."""
+    value = row.get(key, "")
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ParseError(_CMD, f"process #{i}: \"{key}\" is {type_name(value)}, not a string")
+
+
+def _int(row: Mapping[str, object], key: str, i: int) -> int | None:
+    """A non-negative integer field; None when absent or ``-``."""
+    value = row.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = _text(row, key, i).strip()
+    if text in ("", "-"):
+        return None
+    if not _DIGITS.fullmatch(text):  # ASCII only: int() would take "٣" or "1_0"
+        raise ParseError(_CMD, f"process #{i}: \"{key}\" is not a number: {text!r:.60}")
+    return int(text)
+
+
+def _float(row: Mapping[str, object], key: str, i: int) -> float:
+    """A ``%.1f`` percentage; 0.0 when absent or ``-``."""
+    value = row.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    text = _text(row, key, i).strip()
+    if text in ("", "-"):
+        return 0.0
+    if not _DECIMAL.fullmatch(text):
+        raise ParseError(_CMD, f"process #{i}: \"{key}\" is not a number: {text!r:.60}")
+    return float(text.replace(",", "."))
