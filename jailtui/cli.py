@@ -1,0 +1,604 @@
+"""Command line: ``jailtui [global options] [subcommand ...]``.
+
+Global options go before the subcommand. Without a subcommand the console
+opens. On FreeBSD the backend is the local host; anywhere else it is the
+simulated FreeBSD host (a directory under the user's cache dir, built on
+first use), and every output says so.
+
+Exit status: 0 on success; 1 with a one-line message on stderr on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jailtui import __version__
+from jailtui.core.errors import JailtuiError, PolicyDenied
+from jailtui.core.host import Host
+from jailtui.core.model import HostSnapshot, Jail, Process
+from jailtui.core.text import visible
+
+SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
+               "kill", "service", "check", "doctor")
+
+
+def default_sim_dir() -> Path:
+    """``$XDG_CACHE_HOME/jailtui/sim`` (``~/.cache/jailtui/sim``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "jailtui" / "sim"
+
+
+def _split_sim_arg(argv: list[str]) -> list[str]:
+    """Make ``--sim`` take an optional DIR without swallowing a subcommand.
+
+    ``jailtui --sim list`` means "simulated host, default dir, list";
+    ``jailtui --sim /tmp/h list`` names the dir.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--sim":
+            nxt = argv[i + 1] if i + 1 < len(argv) else None
+            if nxt is None or nxt in SUBCOMMANDS or nxt.startswith("-"):
+                out.append("--sim=")
+                i += 1
+                continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="jailtui",
+        description="A live console for FreeBSD jails. Without a subcommand, opens the console.")
+    p.add_argument("--version", action="version", version=f"jailtui {__version__}")
+    p.add_argument("--sim", metavar="DIR", nargs="?", const="", default=None,
+                   help="use the simulated FreeBSD host in DIR (default: the user's cache dir)")
+    p.add_argument("--host", metavar="HOST", default=None,
+                   help="'local': run the FreeBSD commands found on PATH, on any OS")
+    p.add_argument("--root", metavar="DIR", default=None,
+                   help="with --host local: the host's files (jail.conf, rc.conf, jail roots) "
+                        "are under DIR (for fakes standing in for FreeBSD)")
+    p.add_argument("--interval", type=float, default=None, metavar="SECONDS",
+                   help="poll interval of the console (default 2)")
+    p.add_argument("--readonly", action="store_true", help="hide and refuse every action")
+    p.add_argument("--config", metavar="FILE", default=None,
+                   help="config file (default ~/.config/jailtui/config.toml)")
+    p.add_argument("--delegate", metavar="JAIL", default=None,
+                   help="delegated session for JAIL (pinned in the sudoers/doas rule)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sp = sub.add_parser("list", help="the jails: running, dying and configured-but-stopped")
+    sp.add_argument("--json", action="store_true")
+    sp = sub.add_parser("ps", help="processes of the host or of one jail")
+    sp.add_argument("--jail", metavar="NAME")
+    sp.add_argument("--json", action="store_true")
+
+    sp = sub.add_parser("conf", help="jail.conf: show the effective parameters, check syntax")
+    csub = sp.add_subparsers(dest="conf_command", metavar="show|check", required=True)
+    cs = csub.add_parser("show", help="effective parameters per jail, as jail(8) uses them")
+    cs.add_argument("-f", dest="file", metavar="FILE")
+    cs.add_argument("names", nargs="*", metavar="NAME")
+    cs.add_argument("--json", action="store_true")
+    cc = csub.add_parser("check", help="exit 0 if the file parses, else 1 with jail(8)'s message")
+    cc.add_argument("-f", dest="file", metavar="FILE")
+
+    sp = sub.add_parser("sim", help="the simulated FreeBSD host: init, shims, reset, exec")
+    sp.add_argument("sim_args", nargs=argparse.REMAINDER)
+
+    for verb in ("start", "stop", "restart"):
+        sp = sub.add_parser(verb, help=f"{verb} a jail")
+        sp.add_argument("name", metavar="NAME")
+    sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l)")
+    sp.add_argument("name", metavar="NAME")
+    sp.add_argument("-U", dest="user", metavar="USER", help="user from the jail's passwd")
+    sp = sub.add_parser("exec", help="run a command in a jail: exec NAME -- CMD...")
+    sp.add_argument("name", metavar="NAME")
+    sp.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD")
+    sp = sub.add_parser("kill", help="send a signal to a process (re-checked just before)")
+    sp.add_argument("-s", dest="signal", default="TERM", metavar="SIG")
+    sp.add_argument("pid", type=int, metavar="PID")
+    sp = sub.add_parser("service", help="start/stop/restart a daemon inside a jail")
+    sp.add_argument("name", metavar="NAME")
+    sp.add_argument("service", metavar="SERVICE")
+    sp.add_argument("verb", metavar="start|stop|restart|status")
+    sub.add_parser("doctor", help="check this host's delegation setup")
+    sp = sub.add_parser("check", help="health check for monitoring (exit 0/1/2/3, Nagios style)")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--disk-warn", type=float, metavar="PCT")
+    sp.add_argument("--disk-crit", type=float, metavar="PCT")
+    sp.add_argument("--rctl-warn", type=float, metavar="PCT")
+    sp.add_argument("--rctl-crit", type=float, metavar="PCT")
+    sp.add_argument("--min-securelevel", type=int, metavar="N")
+    sp.add_argument("--flag", action="append", metavar="PARAM",
+                    help="flag running jails with this parameter enabled (repeatable)")
+    sp.add_argument("--no-daemons", action="store_true",
+                    help="do not check that rc.conf-enabled daemons run")
+    return p
+
+
+# -- backend -------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    host: Host
+    sim_dir: Path | None
+
+
+def make_backend(args: argparse.Namespace) -> Backend:
+    """The host to talk to: simulated, or the FreeBSD commands on PATH."""
+    if args.host not in (None, "local"):
+        raise JailtuiError(f"--host {args.host}: only 'local' is supported in this version")
+    use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
+    if use_sim and args.host != "local":
+        from jailtui.sim.runner import SimRunner
+        from jailtui.sim.state import ensure_host
+
+        sim_dir = Path(args.sim) if args.sim else default_sim_dir()
+        ensure_host(sim_dir)
+        runner = SimRunner(sim_dir)
+        return Backend(Host(runner, backend="SIMULATED", paths=runner.paths), sim_dir)
+    from jailtui.core.hostfs import PathMap
+    from jailtui.core.runner import LocalRunner
+
+    paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
+    return Backend(Host(LocalRunner(), backend="FreeBSD", paths=paths), None)
+
+
+@dataclass
+class Session:
+    """Everything one invocation works with: the host as this user may see it."""
+
+    backend: Backend
+    #: The host, scoped to a delegate's jails when delegated.
+    host: Host
+    controller: Any
+    delegated: bool = False
+    editable_params: tuple[str, ...] = ()
+
+
+def make_session(args: argparse.Namespace) -> Session:
+    """Backend, identity, policy and controller; fails closed (PolicyError)."""
+    from jailtui.core import delegation
+    from jailtui.core.audit import FileSink, SyslogSink
+    from jailtui.core.control import Controller
+    from jailtui.core.host import ScopedHost
+    from jailtui.core.policy import Policy, Role
+
+    backend = make_backend(args)
+    identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
+    delegated = identity.via != "direct"
+    audit = (FileSink(str(backend.sim_dir / "audit.log")) if backend.sim_dir else SyslogSink())
+    policy_text = None
+    policy_real = backend.host.paths.real(delegation.POLICY_PATH)
+    if delegated:
+        try:
+            delegation.check_root_owned(policy_real, "policy")
+            delegation.check_code_safe(os.path.dirname(os.path.abspath(__file__)))
+            with open(policy_real, encoding="utf-8") as fh:
+                policy_text = fh.read()
+        except FileNotFoundError:
+            policy_text = None
+        except delegation.PolicyError as exc:
+            _audit_denial(audit, identity, str(exc))
+            raise
+    sim_owner = backend.sim_dir is not None and _owns(backend.sim_dir, identity.uid)
+    try:
+        policy, entry = delegation.decide(identity, readonly=args.readonly,
+                                          policy_text=policy_text,
+                                          requested_jail=args.delegate, sim_owner=sim_owner)
+    except delegation.PolicyError as exc:
+        _audit_denial(audit, identity, str(exc))
+        raise
+    host: Host = backend.host
+    if policy.scope is not None:
+        host = ScopedHost(backend.host, policy.scope)
+    controller = Controller(host, policy, audit=audit)
+    editable = entry.params if entry is not None else ()
+    if policy.role is Role.HOST_ADMIN:
+        editable = ()
+    _ = Policy
+    return Session(backend, host, controller, delegated, editable)
+
+
+def _owns(path: Path, uid: int) -> bool:
+    try:
+        return path.stat().st_uid == uid or uid == 0
+    except OSError:
+        return False
+
+
+def _audit_denial(audit: Any, identity: Any, reason: str) -> None:
+    from jailtui.core.audit import AuditRecord
+
+    audit.write(AuditRecord(user=identity.user, uid=identity.uid, role="delegate",
+                            action="session", jail=None, jid=None, result=f"denied: {reason}"))
+
+
+# -- output --------------------------------------------------------------------
+
+
+def jail_json(j: Jail, snap: HostSnapshot) -> dict[str, Any]:
+    return {
+        "name": j.name, "jid": j.jid, "state": j.state.value, "hostname": j.hostname,
+        "path": j.path, "ip4": list(j.ip4), "ip6": list(j.ip6), "processes": j.processes,
+        "cpu_percent": j.cpu_percent, "mem_percent": j.mem_percent, "rss_kib": j.rss_kib,
+        "configured": j.configured, "enabled": j.enabled, "conf_file": j.conf_file,
+        "host": snap.info.hostname, "backend": snap.info.backend.lower(),
+    }
+
+
+def process_json(p: Process, snap: HostSnapshot) -> dict[str, Any]:
+    return {
+        "pid": p.pid, "ppid": p.ppid, "jid": p.jid, "jail": p.jail, "user": p.user,
+        "state": p.state, "cpu_percent": p.cpu_percent, "mem_percent": p.mem_percent,
+        "vsz_kib": p.vsz_kib, "rss_kib": p.rss_kib, "etime": p.etime,
+        "elapsed_seconds": p.elapsed_seconds, "started": p.started, "command": p.command,
+        "host": snap.info.hostname, "backend": snap.info.backend.lower(),
+    }
+
+
+def human_kib(kib: int) -> str:
+    value = float(kib)
+    for unit in ("K", "M", "G", "T"):
+        if value < 1024 or unit == "T":
+            return f"{value:.0f}{unit}" if unit == "K" else f"{value:.1f}{unit}"
+        value /= 1024
+    return f"{kib}K"
+
+
+def print_table(title: str, headers: Sequence[str], rows: list[list[str]],
+                right: Sequence[int] = ()) -> None:
+    """A rich table on a terminal, plain aligned columns otherwise.
+
+    Every cell is already sanitised with visible(); rich gets Text, never markup.
+    """
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=Text(title), title_justify="left", header_style="bold")
+        for i, h in enumerate(headers):
+            table.add_column(h, justify="right" if i in right else "left", overflow="fold")
+        for r in rows:
+            table.add_row(*(Text(c) for c in r))
+        Console().print(table)
+        return
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def fmt(cells: Sequence[str]) -> str:
+        parts = [c.rjust(widths[i]) if i in right else c.ljust(widths[i])
+                 for i, c in enumerate(cells)]
+        return "  ".join(parts).rstrip()
+
+    print(f"# {title}")
+    print(fmt(headers))
+    for r in rows:
+        print(fmt(r))
+
+
+def _title(snap: HostSnapshot, what: str) -> str:
+    label = "SIMULATED FreeBSD host" if snap.info.backend == "SIMULATED" else snap.info.backend
+    return f"{what} on {visible(snap.info.hostname)} ({label})"
+
+
+def cmd_list(session: Session, args: argparse.Namespace) -> int:
+    snap = asyncio.run(session.host.poll())
+    for w in snap.warnings:
+        print(f"jailtui: warning: {visible(w)}", file=sys.stderr)
+    if args.json:
+        json.dump([jail_json(j, snap) for j in snap.jails], sys.stdout, indent=2)
+        print()
+        return 0
+    rows = []
+    for j in snap.jails:
+        addrs = ", ".join((*j.ip4, *j.ip6))
+        rows.append([j.state.value, "-" if j.jid is None else str(j.jid), visible(j.name),
+                     visible(j.hostname), visible(addrs), str(j.processes),
+                     f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
+    print_table(_title(snap, "jails"),
+                ["STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS", "PATH"],
+                rows, right=(1, 5, 6, 7))
+    return 0
+
+
+def cmd_ps(session: Session, args: argparse.Namespace) -> int:
+    snap = asyncio.run(session.host.poll())
+    procs = snap.processes
+    if args.jail:
+        jail = snap.jail(args.jail)
+        if jail is None:
+            raise JailtuiError(f'jail "{args.jail}" not found')
+        if jail.jid is None:
+            raise JailtuiError(f'jail "{args.jail}" is not running')
+        procs = snap.processes_of(jail.jid)
+    if args.json:
+        json.dump([process_json(p, snap) for p in procs], sys.stdout, indent=2)
+        print()
+        return 0
+    rows = [[str(p.pid), str(p.jid), visible(p.jail or "-"), visible(p.user), visible(p.state),
+             f"{p.cpu_percent:.1f}", f"{p.mem_percent:.1f}", human_kib(p.rss_kib),
+             visible(p.etime), visible(p.command)] for p in procs]
+    what = f"processes of jail {visible(args.jail)}" if args.jail else "processes"
+    print_table(_title(snap, what),
+                ["PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED", "COMMAND"],
+                rows, right=(0, 1, 5, 6, 7, 8))
+    return 0
+
+
+def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
+    from jailtui.core.freebsd import jailconf
+
+    if args.file:
+        path, read, glob = args.file, None, None
+    else:
+        if backend is None:
+            raise JailtuiError("no host")
+        host = backend.host
+        path = host.conf.jail_conf
+        read = host.read_text
+        glob = host._glob
+    config = jailconf.load(path, read=read, glob=glob)
+    if args.conf_command == "check":
+        names = config.jail_names()
+        config.effective_all()  # expansion errors (variables) count as errors too
+        print(f"{visible(path)}: OK, {len(names)} jail(s)")
+        return 0
+    names = list(args.names) or config.jail_names()
+    unknown = [n for n in names if n not in config.jail_names()]
+    if unknown:
+        raise JailtuiError(f'"{unknown[0]}" not found')
+    if args.json:
+        json.dump(jailconf.to_effective_json(config, names), sys.stdout, indent=2)
+        print()
+        return 0
+    for name in names:
+        print(f"{visible(name)} {{")
+        for key, value in config.effective(name).items():
+            if value is True:
+                print(f"    {visible(key)};")
+            elif value is False:
+                print(f"    {visible(_no(key))};")
+            elif isinstance(value, tuple):
+                print(f"    {visible(key)} = {visible(', '.join(value))};")
+            else:
+                print(f"    {visible(key)} = {visible(str(value))};")
+        print("}")
+    return 0
+
+
+def _no(key: str) -> str:
+    head, _, last = key.rpartition(".")
+    return f"{head}.no{last}" if head else f"no{last}"
+
+
+def cmd_action(session: Session, args: argparse.Namespace) -> int:
+    controller = session.controller
+    host = session.host
+    cmd = args.command
+    if cmd in ("start", "stop", "restart"):
+        result = asyncio.run(getattr(controller, cmd)(args.name))
+    elif cmd == "exec":
+        argv = list(args.cmd)
+        if argv and argv[0] == "--":
+            argv = argv[1:]
+        result = asyncio.run(controller.exec(args.name, argv))
+        sys.stdout.write(visible_output(result.output))
+        return 0 if result.ok else _fail(result.message)
+    elif cmd == "service":
+        result = asyncio.run(controller.service(args.name, args.service, args.verb))
+    elif cmd == "kill":
+        snap = asyncio.run(host.poll())
+        proc = snap.process(args.pid)
+        if proc is None:
+            return _fail(f"kill: {args.pid}: No such process")
+        result = asyncio.run(controller.signal(args.pid, args.signal, proc))
+    elif cmd == "shell":
+        if args.user:
+            controller.shell_user = args.user
+        snap = asyncio.run(host.poll())
+        jail = snap.jail(args.name)
+        if jail is None:
+            return _fail(f'jexec: jail "{args.name}" not found')
+        argv = controller.shell_argv(args.name, jail)
+        return _exec_interactive(argv)
+    else:  # pragma: no cover - argparse restricts the choices
+        raise JailtuiError(f"unknown command {cmd}")
+    if result.output.strip():
+        sys.stdout.write(visible_output(result.output))
+    if not result.ok:
+        return _fail(result.message)
+    print(visible(result.message))
+    return 0
+
+
+def visible_output(text: str) -> str:
+    from jailtui.core.text import visible_lines
+
+    lines = visible_lines(text)
+    return "".join(f"{ln}\n" for ln in lines)
+
+
+def _exec_interactive(argv: list[str]) -> int:
+    """Run an interactive command in this terminal and return its status."""
+    import subprocess
+
+    env = dict(os.environ)
+    return subprocess.call(argv, env=env)
+
+
+def _fail(message: str) -> int:
+    print(visible(message.strip().splitlines()[0] if message.strip() else "failed"),
+          file=sys.stderr)
+    return 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``jailtui check``: plugin output; any error is UNKNOWN (exit 3), never 1."""
+    from dataclasses import replace as dc_replace
+
+    from jailtui.core import health
+
+    th = health.Thresholds()
+    try:
+        from jailtui.core.settings import load_settings
+
+        th = load_settings(args.config).thresholds(th)
+    except (ImportError, AttributeError):
+        pass
+    except JailtuiError as exc:
+        print(f"JAILS UNKNOWN - config: {visible(str(exc))}")
+        return 3
+    overrides = {k: v for k, v in {
+        "disk_warn": args.disk_warn, "disk_crit": args.disk_crit,
+        "rctl_warn": args.rctl_warn, "rctl_crit": args.rctl_crit,
+        "min_securelevel": args.min_securelevel}.items() if v is not None}
+    if args.flag:
+        overrides["flag_params"] = tuple(args.flag)
+    if args.no_daemons:
+        overrides["check_daemons"] = False
+    th = dc_replace(th, **overrides)  # type: ignore[arg-type]
+    try:
+        session = make_session(args)
+        report = asyncio.run(health.evaluate(session.host, th))
+    except JailtuiError as exc:
+        if args.json:
+            json.dump({"status": "UNKNOWN", "exit_code": 3, "error": str(exc),
+                       "findings": []}, sys.stdout, indent=2)
+            print()
+        else:
+            print(f"JAILS UNKNOWN - {visible(str(exc))}")
+        return 3
+    if args.json:
+        json.dump({"status": report.severity.name, "exit_code": report.exit_code,
+                   "host": report.host, "backend": report.backend.lower(),
+                   "summary": health.summary_line(report),
+                   "jails": {j.name: j.state.value for j in report.jails},
+                   "findings": [f.to_json() for f in report.findings]}, sys.stdout, indent=2)
+        print()
+    else:
+        print(visible(health.summary_line(report)))
+        for f in sorted(report.findings, key=lambda f: -f.severity):
+            print(f"{f.severity.name}: {visible(f.message)}")
+    return report.exit_code
+
+
+def run_console(session: Session, args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        # Without a tty Textual writes escape codes and sits there
+        # (notes/textual.md 2.12): say what to do instead.
+        return _fail("jailtui: the console needs a terminal (try 'jailtui list', or ssh -t)")
+    from jailtui.app import JailtuiApp
+    from jailtui.core.settings import load_settings
+
+    settings = load_settings(args.config)
+    interval = args.interval if args.interval is not None else settings.interval
+    app = JailtuiApp(session.host, session.controller, interval=interval, settings=settings)
+    app.run()
+    return 0
+
+
+def _harden_if_delegated(raw: list[str]) -> bool:
+    """Before anything else: a sudo/doas session runs isolated and allowlisted.
+
+    Re-exec with ``python -I`` (no PYTHON* variables, no user site, no cwd on
+    sys.path; notes/security.md 2.2), then replace the environment, umask
+    and cwd before Textual or Rich can read any of it.
+    """
+    from jailtui.core import harden
+
+    if not harden.privileged_delegation(os.environ, os.geteuid()):
+        return False
+    if not sys.flags.isolated:
+        os.execv(sys.executable, [sys.executable, "-I", "-m", "jailtui", *raw])
+    harden.apply()
+    return True
+
+
+#: Global options a delegate may not use: each would widen the scope or
+#: point a root process at a file of the caller's choosing.
+DELEGATE_FORBIDDEN = ("config", "host", "root")
+
+
+def _refuse_widening(args: argparse.Namespace) -> str | None:
+    for name in DELEGATE_FORBIDDEN:
+        if getattr(args, name) is not None:
+            return f"--{name} is not available to delegated users"
+    if args.command in ("conf", "sim", "doctor"):
+        return f"{args.command}: not available to delegated users"
+    if args.sim:
+        from jailtui.core.delegation import PolicyError, check_root_owned
+
+        try:
+            check_root_owned(args.sim, "simulated host")
+        except PolicyError as exc:
+            return str(exc)
+    if getattr(args, "jail", None) and args.delegate and args.jail != args.delegate:
+        return "that jail is not yours"
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    delegated = _harden_if_delegated(raw)
+    parser = build_parser()
+    args = parser.parse_args(_split_sim_arg(raw))
+    if delegated:
+        refusal = _refuse_widening(args)
+        if refusal is not None:
+            return _fail(f"jailtui: {refusal}")
+    if args.interval is not None and not 0.2 <= args.interval <= 3600:
+        return _fail("jailtui: --interval must be between 0.2 and 3600 seconds")
+    try:
+        if args.command == "sim":
+            from jailtui.sim.cli import main as sim_main
+
+            sim_dir = args.sim if args.sim else None
+            if sim_dir is None and args.sim is not None:
+                sim_dir = str(default_sim_dir())
+            rest = list(args.sim_args)
+            return sim_main(sim_dir if sim_dir is not None else str(default_sim_dir()), rest)
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "doctor":
+            from jailtui.core.doctor import run_doctor
+
+            return run_doctor(make_backend(args))
+        if args.command == "conf" and args.file:
+            return cmd_conf(None, args)
+        session = make_session(args)
+        if args.command is None:
+            return run_console(session, args)
+        if args.command == "list":
+            return cmd_list(session, args)
+        if args.command == "ps":
+            return cmd_ps(session, args)
+        if args.command == "conf":
+            if session.delegated:
+                return _fail("jailtui: conf: not available to delegated users")
+            return cmd_conf(session.backend, args)
+        if args.command in ("start", "stop", "restart", "shell", "exec", "kill", "service"):
+            return cmd_action(session, args)
+        return _fail(f"jailtui: {args.command}: not available yet")
+    except PolicyDenied as exc:
+        return _fail(f"jailtui: {exc}")
+    except JailtuiError as exc:
+        msg = str(exc)
+        return _fail(msg if ":" in msg.split(" ", 1)[0] else f"jailtui: {msg}")
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,316 @@
+"""The Controller: the one gate every action goes through.
+
+Screens and the command line never build argv or run commands for actions;
+they call a method here. Each method:
+
+1. checks the policy (role, jail scope, read-only) and the jail's state;
+2. re-resolves the jail by name, jid and path just before acting (jids are
+   reused after a restart; jexec(8) BUGS, notes/security.md 2.8);
+3. builds the argv (never a shell) and runs it through the host's runner;
+4. writes exactly one audit record (success, failure or denial).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import pwd
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from jailtui.core.audit import AuditRecord, AuditSink, MemorySink
+from jailtui.core.errors import CommandError, JailtuiError, PolicyDenied
+from jailtui.core.freebsd import jls as jlsmod
+from jailtui.core.freebsd import ps as psmod
+from jailtui.core.freebsd.errors import tool_error
+from jailtui.core.host import Host
+from jailtui.core.model import Jail, JailState, Process
+from jailtui.core.policy import Action, Policy, Role, valid_for_state
+
+__all__ = ["Action", "ActionResult", "Controller", "Role", "StartMethod", "SIGNALS"]
+
+#: Signals offered for processes (htop's common set; kill(1) names).
+SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
+
+#: Lifecycle commands may run exec.start/exec.stop hooks (rc scripts) and
+#: wait stop.timeout (default 10 s, reference 3.7) per jail.
+ACTION_TIMEOUT = 120.0
+
+
+class StartMethod(enum.StrEnum):
+    """How jails are started and stopped on a host (issue: per host, configurable)."""
+
+    #: ``service jail start|stop|restart NAME``: rc.d/jail (reference 8.3).
+    SERVICE = "service"
+    #: ``jail [-f FILE] -c|-r|-rc NAME`` (reference 3.2).
+    JAIL = "jail"
+    #: SERVICE when rc.conf has jail_enable=YES, else JAIL.
+    AUTO = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """How an action ended. ``message`` and ``output`` are raw tool text."""
+
+    ok: bool
+    message: str
+    output: str = ""
+    argv: tuple[str, ...] = ()
+
+
+def current_user() -> tuple[str, int]:
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name, uid
+    except KeyError:
+        return str(uid), uid
+
+
+class Controller:
+    """Carries out actions on one host for one session's policy."""
+
+    def __init__(self, host: Host, policy: Policy, *, audit: AuditSink | None = None,
+                 method: StartMethod = StartMethod.AUTO,
+                 shell_command: Sequence[str] = (), shell_user: str | None = None) -> None:
+        self.host = host
+        self.policy = policy
+        self.audit = audit or MemorySink()
+        self.method = method
+        #: Command run by ``jexec -l NAME`` for the shell; empty: the user's
+        #: login shell from the jail's passwd (jexec runs ``$SHELL -i``).
+        self.shell_command = tuple(shell_command)
+        #: ``jexec -U USER``: a user from the jail's passwd (default root).
+        self.shell_user = shell_user
+
+    # -- what the UI asks ---------------------------------------------------
+
+    @property
+    def role(self) -> Role:
+        return self.policy.role
+
+    @property
+    def user(self) -> str:
+        return self.policy.user
+
+    @property
+    def scope(self) -> str | None:
+        return ",".join(sorted(self.policy.scope)) if self.policy.scope else None
+
+    def allowed(self, action: Action, jail: Jail | None = None) -> bool:
+        """Is ``action`` offered for ``jail`` (policy and state)?"""
+        name = jail.name if jail is not None else None
+        if not self.policy.permits(action, name):
+            return False
+        return valid_for_state(action, jail) if jail is not None else action is not Action.START
+
+    # -- audit / gate -----------------------------------------------------------
+
+    def _record(self, action: Action, name: str | None, jid: int | None, result: str,
+                detail: str = "") -> None:
+        self.audit.write(AuditRecord(user=self.policy.user, uid=self.policy.uid,
+                                     role=self.policy.describe(), action=action.value,
+                                     jail=name, jid=jid, result=result, detail=detail))
+
+    def _gate(self, action: Action, name: str | None) -> None:
+        if not self.policy.permits(action, name):
+            reason = ("read-only session" if self.policy.role is Role.READ_ONLY
+                      else f"{action.value} is not permitted")
+            # The name is not echoed for out-of-scope jails: a delegate must
+            # not learn which other jails exist (issue: "not in an error message").
+            shown = name if name is None or self.policy.in_scope(name) else None
+            self._record(action, shown, None, f"denied: {reason}")
+            raise PolicyDenied(f"{action.value}: {reason}")
+
+    async def resolve(self, name: str) -> Jail | None:
+        """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""
+        try:
+            res = await self.host.runner.run([*jlsmod.JLS_POLL_ARGV, "-j", name], timeout=10)
+        except CommandError:
+            raise
+        if res.returncode != 0:
+            err = tool_error(res)
+            if "not found" in err.message:
+                return None
+            raise err
+        for j in jlsmod.parse_jls_verbose(res.stdout).jails:
+            if j.name == name:
+                return j
+        return None
+
+    async def _check_identity(self, action: Action, expect: Jail | None, name: str) -> Jail | None:
+        """Re-resolve ``name``; refuse if its jid or path changed since it was shown."""
+        now = await self.resolve(name)
+        if expect is not None and now is not None and expect.jid is not None:
+            if now.jid != expect.jid or (expect.path and now.path != expect.path):
+                msg = (f"{name}: jail changed since it was shown (jid {expect.jid} -> {now.jid});"
+                       " refresh and try again")
+                self._record(action, name, now.jid, f"failed: {msg}")
+                raise PolicyDenied(msg)
+        return now
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def _method(self) -> StartMethod:
+        if self.method is not StartMethod.AUTO:
+            return self.method
+        try:
+            conf = self.host.configured()
+        except (OSError, JailtuiError):
+            return StartMethod.JAIL
+        return StartMethod.SERVICE if conf.jail_enable else StartMethod.JAIL
+
+    def lifecycle_argv(self, action: Action, name: str) -> list[str]:
+        """The command that starts, stops or restarts ``name`` on this host."""
+        verb = {Action.START: "start", Action.STOP: "stop", Action.RESTART: "restart"}[action]
+        if self._method() is StartMethod.SERVICE:
+            return ["service", "jail", verb, name]
+        flag = {Action.START: "-c", Action.STOP: "-r", Action.RESTART: "-rc"}[action]
+        conf_file = self._conf_file(name)
+        if conf_file is not None and conf_file != self.host.conf.jail_conf:
+            return ["jail", "-f", conf_file, flag, name]
+        return ["jail", flag, name]
+
+    def _conf_file(self, name: str) -> str | None:
+        try:
+            cj = self.host.configured().jails.get(name)
+        except (OSError, JailtuiError):
+            return None
+        return cj.file if cj is not None else None
+
+    async def start(self, name: str, expect: Jail | None = None) -> ActionResult:
+        return await self._lifecycle(Action.START, name, expect)
+
+    async def stop(self, name: str, expect: Jail | None = None) -> ActionResult:
+        return await self._lifecycle(Action.STOP, name, expect)
+
+    async def restart(self, name: str, expect: Jail | None = None) -> ActionResult:
+        return await self._lifecycle(Action.RESTART, name, expect)
+
+    async def _lifecycle(self, action: Action, name: str, expect: Jail | None) -> ActionResult:
+        self._gate(action, name)
+        now = await self._check_identity(action, expect, name)
+        if action is Action.START and now is not None:
+            msg = f'jail: "{name}" already exists'
+            self._record(action, name, now.jid, f"failed: {msg}")
+            return ActionResult(False, msg)
+        if action in (Action.STOP, Action.RESTART) and now is None:
+            msg = f'jail: "{name}" not found'
+            self._record(action, name, None, f"failed: {msg}")
+            return ActionResult(False, msg)
+        argv = self.lifecycle_argv(action, name)
+        try:
+            res = await self.host.runner.run(argv, timeout=ACTION_TIMEOUT)
+        except CommandError as exc:
+            self._record(action, name, now.jid if now else None, f"failed: {exc.message}")
+            return ActionResult(False, exc.message, argv=tuple(argv))
+        output = (res.stdout + res.stderr).decode("utf-8", "replace")
+        after = await self.resolve(name)
+        running = after is not None and after.state is JailState.RUNNING
+        ok = res.returncode == 0 and (running if action is not Action.STOP else after is None)
+        if ok:
+            message = {Action.START: f"{name}: started (jid {after.jid if after else '?'})",
+                       Action.STOP: f"{name}: stopped",
+                       Action.RESTART: f"{name}: restarted (jid {after.jid if after else '?'})"}[action]
+        else:
+            message = _failure_message(res.stdout + res.stderr, argv, res.returncode)
+        self._record(action, name, (after or now).jid if (after or now) else None,
+                     "ok" if ok else f"failed: {message}")
+        return ActionResult(ok, message, output, tuple(argv))
+
+    # -- shell, exec, services ---------------------------------------------------
+
+    def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]:
+        """argv of the interactive jexec shell (run it in the suspended terminal)."""
+        self._gate(Action.SHELL, name)
+        if jail is not None and jail.state is not JailState.RUNNING:
+            raise PolicyDenied(f'jexec: jail "{name}" is not running')
+        argv = ["jexec", "-l"]
+        if self.shell_user:
+            argv += ["-U", self.shell_user]
+        argv += [name, *self.shell_command]
+        self._record(Action.SHELL, name, jail.jid if jail else None, "ok")
+        return self.host.runner.interactive_argv(argv)
+
+    async def exec(self, name: str, command: Sequence[str], timeout: float = 60.0) -> ActionResult:
+        """Run a command in the jail (``jexec -l NAME CMD...``) and capture its output."""
+        self._gate(Action.EXEC, name)
+        if not command:
+            raise PolicyDenied("exec: no command given")
+        argv = ["jexec", "-l", name, *command]
+        return await self._simple(Action.EXEC, name, argv, timeout, detail=" ".join(command))
+
+    async def service(self, name: str, service: str, verb: str) -> ActionResult:
+        """``service -j NAME SERVICE VERB`` for a daemon inside the jail."""
+        self._gate(Action.SERVICES, name)
+        if verb not in ("start", "stop", "restart", "status", "onestart", "onestop",
+                        "onerestart", "reload"):
+            raise PolicyDenied(f"service: unknown verb {verb!r}")
+        if not service or service.startswith("-") or "/" in service:
+            raise PolicyDenied(f"service: bad service name {service!r}")
+        return await self._simple(Action.SERVICES, name, ["service", "-j", name, service, verb],
+                                  ACTION_TIMEOUT, detail=f"{service} {verb}")
+
+    async def _simple(self, action: Action, name: str, argv: list[str], timeout: float,
+                      detail: str = "") -> ActionResult:
+        try:
+            res = await self.host.runner.run(argv, timeout=timeout)
+        except CommandError as exc:
+            self._record(action, name, None, f"failed: {exc.message}", detail)
+            return ActionResult(False, exc.message, argv=tuple(argv))
+        output = (res.stdout + res.stderr).decode("utf-8", "replace")
+        if res.returncode == 0:
+            self._record(action, name, None, "ok", detail)
+            return ActionResult(True, output.strip().splitlines()[-1] if output.strip() else "done",
+                                output, tuple(argv))
+        msg = tool_error(res).message
+        self._record(action, name, None, f"failed: {msg}", detail)
+        return ActionResult(False, msg, output, tuple(argv))
+
+    # -- signals ---------------------------------------------------------------
+
+    async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult:
+        """Send ``sig`` to ``pid`` after re-checking it is the same process.
+
+        pids are reused: just before sending, the process must still be in
+        the same jail with the same command and start time, else refuse.
+        """
+        sig = sig.upper().removeprefix("SIG")
+        name = expect.jail
+        self._gate(Action.SIGNAL, name)
+        if sig not in SIGNALS:
+            raise PolicyDenied(f"kill: unknown signal {sig}")
+        if self.policy.scope is not None and (name is None or not self.policy.in_scope(name)):
+            self._record(Action.SIGNAL, None, None, "denied: process out of scope")
+            raise PolicyDenied("signal: process not in your jail")
+        argv = [*psmod.ps_argv(), "-p", str(pid)]
+        res = await self.host.runner.run(argv, timeout=10)
+        current = psmod.parse_ps(res.stdout) if res.returncode == 0 else ()
+        now = next((p for p in current if p.pid == pid), None)
+        if now is None:
+            msg = f"kill: {pid}: No such process"
+            self._record(Action.SIGNAL, name, expect.jid, f"failed: {msg}", f"SIG{sig} {pid}")
+            return ActionResult(False, msg)
+        if (now.jid, now.command, now.started) != (expect.jid, expect.command, expect.started):
+            msg = f"pid {pid} is now another process; not signalled (refresh and try again)"
+            self._record(Action.SIGNAL, name, expect.jid, f"failed: {msg}", f"SIG{sig} {pid}")
+            return ActionResult(False, msg)
+        kill_argv = ["kill", "-s", sig, str(pid)]
+        result = await self._simple(Action.SIGNAL, name or "-", kill_argv, 10,
+                                    detail=f"SIG{sig} {pid}")
+        if result.ok:
+            return ActionResult(True, f"sent SIG{sig} to {pid}", result.output, result.argv)
+        return result
+
+
+def _failure_message(output: bytes, argv: Sequence[str], code: int) -> str:
+    """The tool's own error line: the ``jail: ...`` line if there is one."""
+    lines = [ln.strip() for ln in output.decode("utf-8", "replace").splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith("jail: "):
+            return ln
+    for ln in lines:
+        if "cannot start jail" in ln or ln.startswith(("jexec:", "service:")):
+            return ln
+    if lines:
+        return lines[-1]
+    return f"{argv[0]} exited with status {code}"

@@ -1,0 +1,315 @@
+"""Health findings for monitoring (``jailtui check``) and the console's health view.
+
+The output follows the monitoring-plugin conventions that Nagios, Icinga,
+Zabbix and Sensu understand (Monitoring Plugins Development Guidelines):
+exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; the first line is
+``JAILS <STATE> - <summary> | <perfdata>``, then one line per finding.
+
+A check costs a fixed number of commands, whatever the number of jails: one
+poll (jls + ps), one ``jls -n all`` for every running jail's parameters, and,
+only where rctl rules exist, one ``rctl -l`` plus one ``rctl -u`` per limited
+jail. Enabled daemons come from each jail's own rc.conf, read as a file.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from jailtui.core.errors import CommandError, JailtuiError, RacctUnavailable
+from jailtui.core.freebsd import jls as jlsmod
+from jailtui.core.freebsd import rcconf, rctl
+from jailtui.core.freebsd.errors import check as check_result
+from jailtui.core.host import Host
+from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, Process
+
+
+class Severity(enum.IntEnum):
+    """Ordered like the plugin exit codes, except UNKNOWN which ranks below CRITICAL."""
+
+    OK = 0
+    WARNING = 1
+    UNKNOWN = 2
+    CRITICAL = 3
+
+    @property
+    def exit_code(self) -> int:
+        return {Severity.OK: 0, Severity.WARNING: 1, Severity.CRITICAL: 2,
+                Severity.UNKNOWN: 3}[self]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    severity: Severity
+    #: Short machine name: down, dying, daemon-missing, no-processes, rctl,
+    #: disk, securelevel, restriction, config, unknown.
+    kind: str
+    jail: str | None
+    message: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"severity": self.severity.name, "kind": self.kind, "jail": self.jail,
+                "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Limits a finding is raised at; from flags and the config file's [check]."""
+
+    disk_warn: float = 80.0
+    disk_crit: float = 90.0
+    rctl_warn: float = 80.0
+    rctl_crit: float = 95.0
+    #: Lowest securelevel accepted for a running jail; None: not checked.
+    min_securelevel: int | None = None
+    #: Loosened restrictions to flag (WARNING) when a running jail has them.
+    flag_params: tuple[str, ...] = ("allow.raw_sockets", "allow.mount", "allow.chflags",
+                                     "allow.read_msgbuf", "allow.vmm")
+    #: Check that every daemon a jail's rc.conf enables is running.
+    check_daemons: bool = True
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    jails: tuple[Jail, ...] = ()
+    host: str = ""
+    backend: str = ""
+
+    @property
+    def severity(self) -> Severity:
+        return max((f.severity for f in self.findings), default=Severity.OK)
+
+    @property
+    def exit_code(self) -> int:
+        return self.severity.exit_code
+
+    def for_jail(self, name: str) -> list[Finding]:
+        return [f for f in self.findings if f.jail == name]
+
+    def worst_by_jail(self) -> dict[str, Severity]:
+        out: dict[str, Severity] = {}
+        for f in self.findings:
+            if f.jail is not None:
+                out[f.jail] = max(out.get(f.jail, Severity.OK), f.severity)
+        return out
+
+
+#: What a daemon's processes look like in ps, per rc.d script name, where the
+#: script name is not the program name. Elsewhere the script's own
+#: ``command=``/``procname=`` (rc.subr(8)) or the script name is used.
+DAEMON_PROGRAMS: dict[str, tuple[str, ...]] = {
+    "postgresql": ("postgres",),
+    "postfix": ("master",),
+    "mysql": ("mysqld",),
+    "redis": ("redis-server",),
+    "php_fpm": ("php-fpm",),
+    "php-fpm": ("php-fpm",),
+    "syslogd": ("syslogd",),
+    "cron": ("cron",),
+    "sshd": ("sshd",),
+    "ntpd": ("ntpd",),
+    "named": ("named",),
+    "gitea": ("gitea",),
+    "openvpn": ("openvpn",),
+    "dovecot": ("dovecot",),
+    "memcached": ("memcached",),
+    "nginx": ("nginx",),
+    "unbound": ("unbound",),
+    "wireguard": (),  # configures interfaces; no daemon to look for
+    "wireguard_kmod": (),
+}
+
+#: rc.conf knobs that look like ``X_enable`` but enable no daemon.
+NOT_DAEMONS = frozenset({"jail", "ifconfig", "cloned", "gateway", "ipv6_gateway", "zfs",
+                         "sendmail_submit", "sendmail_msp_queue", "sendmail_outbound",
+                         "clear_tmp", "dumpdev", "moused_nondefault", "sendmail",
+                         "background_fsck", "growfs", "linux", "wireguard", "wireguard_kmod"})
+
+
+def daemon_programs(service: str) -> tuple[str, ...]:
+    return DAEMON_PROGRAMS.get(service, (service,))
+
+
+def program_of(command: str) -> str:
+    """The program name of a ps command line (``nginx: master process ...`` -> nginx)."""
+    first = command.split(" ", 1)[0].rstrip(":")
+    return first.rsplit("/", 1)[-1]
+
+
+def missing_daemons(services: Iterable[str], procs: Sequence[Process]) -> list[str]:
+    running = {program_of(p.command) for p in procs}
+    out = []
+    for svc in services:
+        if svc in NOT_DAEMONS:
+            continue
+        programs = daemon_programs(svc)
+        if programs and not any(prog in running for prog in programs):
+            out.append(svc)
+    return out
+
+
+def _int(value: ParamValue | None) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(value) if not isinstance(value, tuple) else None
+    except ValueError:
+        return None
+
+
+def _enabled(value: ParamValue | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in ("true", "1", "yes") if value is not None else False
+
+
+async def evaluate(host: Host, thresholds: Thresholds | None = None,
+                   scope: frozenset[str] | None = None,
+                   snapshot: HostSnapshot | None = None) -> Report:
+    """Every finding on ``host`` (limited to ``scope`` jails for a delegate)."""
+    th = thresholds or Thresholds()
+    snap = snapshot or await host.poll()
+    jails = tuple(j for j in snap.jails if scope is None or j.name in scope)
+    report = Report(jails=jails, host=snap.info.hostname, backend=snap.info.backend)
+    add = report.findings.append
+    for w in snap.warnings:
+        if scope is None:
+            add(Finding(Severity.CRITICAL if "jail.conf" in w or "syntax" in w or "line" in w
+                        else Severity.WARNING, "config", None, w))
+    running = [j for j in jails if j.state is JailState.RUNNING]
+
+    for j in jails:
+        if j.state is JailState.STOPPED and j.enabled:
+            add(Finding(Severity.CRITICAL, "down", j.name,
+                        f"{j.name}: not running (enabled in rc.conf jail_list)"))
+        elif j.state is JailState.DYING:
+            add(Finding(Severity.WARNING, "dying", j.name,
+                        f"{j.name}: stuck dying (jid {j.jid})"))
+        elif j.state is JailState.RUNNING and j.processes == 0:
+            add(Finding(Severity.WARNING, "no-processes", j.name,
+                        f"{j.name}: running with no process"))
+
+    if th.check_daemons:
+        for j in running:
+            services = _jail_services(host, j)
+            if services is None or j.jid is None:
+                continue
+            for svc in missing_daemons(services, snap.processes_of(j.jid)):
+                add(Finding(Severity.CRITICAL, "daemon-missing", j.name,
+                            f"{j.name}: {svc} is enabled in rc.conf but not running"))
+
+    params = await _all_params(host, report)
+    for j in running:
+        p = params.get(j.name)
+        if p is None:
+            continue
+        level = _int(p.get("securelevel"))
+        if th.min_securelevel is not None and level is not None and level < th.min_securelevel:
+            add(Finding(Severity.WARNING, "securelevel", j.name,
+                        f"{j.name}: securelevel {level} below the minimum {th.min_securelevel}"))
+        for name in th.flag_params:
+            if _enabled(p.get(name)):
+                add(Finding(Severity.WARNING, "restriction", j.name,
+                            f"{j.name}: {name} is enabled"))
+
+    await _rctl_findings(host, running, th, report)
+
+    for j in running:
+        du = await host.disk_usage(j.path) if j.path else None
+        if du is None or du[0] <= 0:
+            continue
+        pct = 100.0 * du[1] / du[0]
+        if pct >= th.disk_crit:
+            add(Finding(Severity.CRITICAL, "disk", j.name,
+                        f"{j.name}: file system of {j.path} {pct:.0f}% full"))
+        elif pct >= th.disk_warn:
+            add(Finding(Severity.WARNING, "disk", j.name,
+                        f"{j.name}: file system of {j.path} {pct:.0f}% full"))
+    return report
+
+
+def _jail_services(host: Host, jail: Jail) -> list[str] | None:
+    """Daemons the jail's own rc.conf enables (its file, read on the host)."""
+    if not jail.path:
+        return None
+    try:
+        text = host.read_text(jail.path.rstrip("/") + "/etc/rc.conf")
+    except (OSError, ValueError):
+        return None
+    return rcconf.enabled_services(rcconf.parse(text))
+
+
+async def _all_params(host: Host, report: Report) -> dict[str, dict[str, ParamValue]]:
+    """Parameters of every running jail in one ``jls -n all`` (no per-jail fork)."""
+    try:
+        res = check_result(await host.runner.run(jlsmod.jls_params_argv(["all"]), timeout=15))
+        rows = jlsmod.parse_jls_params(res.stdout)
+    except (CommandError, JailtuiError) as exc:
+        report.findings.append(Finding(Severity.UNKNOWN, "unknown", None,
+                                       f"jail parameters unavailable: {exc}"))
+        return {}
+    return {str(r.get("name")): r for r in rows if "name" in r}
+
+
+_RULE_RESOURCE = re.compile(r"^[a-z]+$")
+
+
+async def _rctl_findings(host: Host, running: Sequence[Jail], th: Thresholds,
+                         report: Report) -> None:
+    """rctl usage near a limit: ``rctl -l`` rules against ``rctl -u`` usage."""
+    try:
+        res = await host.runner.run(["rctl"], timeout=10)
+    except CommandError:
+        return  # no rctl(8) on this host: nothing to compare
+    if res.returncode != 0:
+        try:
+            check_result(res)
+        except RacctUnavailable:
+            return  # racct disabled: limits cannot be checked (the detail view says so)
+        except JailtuiError as exc:
+            report.findings.append(Finding(Severity.UNKNOWN, "unknown", None, f"rctl: {exc}"))
+        return
+    rules = [r for r in rctl.parse_rctl_rules(res.stdout) if r.subject == "jail"]
+    names = {j.name for j in running}
+    for name in sorted({r.subject_id for r in rules} & names):
+        try:
+            usage = await host.rctl_usage(name)
+        except JailtuiError:
+            continue
+        for rule in (r for r in rules if r.subject_id == name):
+            if rule.action not in ("deny",) and not rule.action.startswith("sig"):
+                continue
+            used = usage.get(rule.resource)
+            if used is None or rule.amount <= 0:
+                continue
+            pct = 100.0 * used / rule.amount
+            sev = (Severity.CRITICAL if pct >= th.rctl_crit else
+                   Severity.WARNING if pct >= th.rctl_warn else None)
+            if sev is not None:
+                add_msg = (f"{name}: {rule.resource} at {pct:.0f}% of its limit "
+                           f"({used} of {rule.amount})")
+                report.findings.append(Finding(sev, "rctl", name, add_msg))
+
+
+def summary_line(report: Report) -> str:
+    """``JAILS CRITICAL - 6 running, 1 down: web | running=6;;; stopped=2;;; ...``"""
+    counts = {s: 0 for s in JailState}
+    for j in report.jails:
+        counts[j.state] += 1
+    down = sorted({f.jail for f in report.findings if f.kind == "down" and f.jail})
+    parts = [f"{counts[JailState.RUNNING]} running"]
+    if down:
+        parts.append(f"{len(down)} down: {', '.join(down)}")
+    if counts[JailState.DYING]:
+        parts.append(f"{counts[JailState.DYING]} dying")
+    others = [f for f in report.findings if f.kind != "down"]
+    if others:
+        parts.append(f"{len(others)} other finding{'s' if len(others) != 1 else ''}")
+    crit = sum(1 for f in report.findings if f.severity is Severity.CRITICAL)
+    warn = sum(1 for f in report.findings if f.severity is Severity.WARNING)
+    perf = (f"running={counts[JailState.RUNNING]};;; stopped={counts[JailState.STOPPED]};;; "
+            f"dying={counts[JailState.DYING]};;; critical={crit};;; warning={warn};;;")
+    return f"JAILS {report.severity.name} - {', '.join(parts)} | {perf}"

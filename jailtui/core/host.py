@@ -1,0 +1,295 @@
+"""One jail host: what it runs (poll) and the slower facts about one jail.
+
+A tick is exactly one ``jls --libxo json -v -d`` and one ``ps --libxo json
+-ax -ww -o ...``, run concurrently (architecture.md: "never fork a command per
+jail per tick"). jail.conf, jail.conf.d and rc.conf are read through the
+host's :class:`~jailtui.core.hostfs.PathMap` and parsed only when their stat
+signature changes, so configured-but-stopped jails cost nothing per tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob as globmod
+import os
+import socket
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import psutil
+
+from jailtui.core import confsource
+from jailtui.core.errors import CommandError, JailtuiError, ParseError
+from jailtui.core.freebsd import jls as jlsmod
+from jailtui.core.freebsd import misc, rctl
+from jailtui.core.freebsd import ps as psmod
+from jailtui.core.freebsd.errors import check
+from jailtui.core.hostfs import PathMap
+from jailtui.core.model import HostInfo, HostSnapshot, Jail, JailState, ParamValue, Process, aggregate
+from jailtui.core.runner import CommandResult, Runner
+
+#: Timeout of the poll commands. jls and ps answer in milliseconds; a host
+#: that takes longer is in trouble and the console says so (stale data).
+POLL_TIMEOUT = 8.0
+
+
+@dataclass(frozen=True, slots=True)
+class HostPaths:
+    """Where this host keeps its jail configuration (host paths)."""
+
+    jail_conf: str = "/etc/jail.conf"
+    jail_conf_d: str = "/etc/jail.conf.d"
+    rc_conf: str = "/etc/rc.conf"
+
+
+class Host:
+    """A jail host reached through a runner (local FreeBSD, simulated, SSH)."""
+
+    def __init__(self, runner: Runner, *, backend: str, paths: PathMap | None = None,
+                 conf: HostPaths | None = None, hostname: str | None = None) -> None:
+        self.runner = runner
+        #: "FreeBSD" or "SIMULATED": shown wherever output is shown.
+        self.label = backend
+        self.paths = paths or PathMap()
+        self.conf = conf or HostPaths()
+        self._hostname = hostname
+        self._conf_cache = confsource.Cache()
+        self._last_conf: confsource.ConfiguredJails | None = None
+
+    # -- files --------------------------------------------------------------
+
+    def read_text(self, host_path: str) -> str:
+        with open(self.paths.real(host_path), encoding="utf-8", errors="surrogateescape") as fh:
+            return fh.read()
+
+    def _glob(self, pattern: str) -> list[str]:
+        return sorted(self.paths.host(p) for p in globmod.glob(self.paths.real(pattern)))
+
+    def _stat(self, host_path: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.paths.real(host_path))
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def configured(self) -> confsource.ConfiguredJails:
+        """Jails from jail.conf, jail.conf.d and rc.conf (cached by stat)."""
+        conf = confsource.load_configured(
+            read=self.read_text, glob=self._glob, stat=self._stat,
+            jail_conf=self.conf.jail_conf, jail_conf_d=self.conf.jail_conf_d,
+            rc_conf=self.conf.rc_conf, cache=self._conf_cache)
+        self._last_conf = conf
+        return conf
+
+    # -- the tick -----------------------------------------------------------
+
+    async def _run(self, argv: Sequence[str], timeout: float = POLL_TIMEOUT,
+                   input: bytes | None = None) -> CommandResult:
+        return await self.runner.run(argv, timeout=timeout, input=input)
+
+    async def poll(self) -> HostSnapshot:
+        """One tick: jls and ps concurrently, merged with the configuration.
+
+        Raises CommandError or ParseError when jls or ps fail; the console then
+        keeps the last good snapshot and marks it stale.
+        """
+        jls_res, ps_res = await asyncio.gather(
+            self._run(jlsmod.JLS_POLL_ARGV), self._run(psmod.ps_argv()))
+        check(jls_res)
+        check(ps_res)
+        jls = jlsmod.parse_jls_verbose(jls_res.stdout)
+        procs = psmod.parse_ps(ps_res.stdout)
+        warnings: list[str] = []
+        try:
+            conf = await asyncio.to_thread(self.configured)
+        except (OSError, JailtuiError) as exc:  # never lose the live data for a config problem
+            conf = confsource.ConfiguredJails.empty()
+            warnings.append(f"jail configuration: {exc}")
+        warnings.extend(conf.errors)
+        jails = merge_jails(jls.jails, conf)
+        procs = name_processes(procs, jails)
+        return HostSnapshot(info=self.info(), taken_at=time.time(),
+                            jails=aggregate(jails, procs), processes=procs,
+                            warnings=tuple(warnings), jls_version=jls.version)
+
+    def info(self) -> HostInfo:
+        """Host facts from psutil (this machine: local FreeBSD or the simulator's)."""
+        try:
+            load = psutil.getloadavg()
+            vm = psutil.virtual_memory()
+            return HostInfo(hostname=self.hostname(), backend=self.label,
+                            load=(round(load[0], 2), round(load[1], 2), round(load[2], 2)),
+                            mem_total_kib=vm.total // 1024, mem_used_kib=vm.used // 1024,
+                            ncpu=psutil.cpu_count())
+        except (OSError, AttributeError):
+            return HostInfo(hostname=self.hostname(), backend=self.label)
+
+    def hostname(self) -> str:
+        return self._hostname or socket.gethostname()
+
+    # -- slow facts about one jail (detail screen) ---------------------------
+
+    async def jail_params(self, name: str) -> dict[str, ParamValue]:
+        """Every parameter ``jls -n -j NAME all`` gives (booleans as bool)."""
+        res = check(await self._run(jlsmod.jls_params_argv(["all"], jail=name)))
+        rows = jlsmod.parse_jls_params(res.stdout)
+        if not rows:
+            raise ParseError("jls -n all", f"no parameters for jail {name!r}")
+        return rows[0]
+
+    async def rctl_usage(self, name: str) -> dict[str, int]:
+        res = check(await self._run(rctl.rctl_usage_argv(name)))
+        return rctl.parse_rctl_usage(res.stdout)
+
+    async def rctl_rules(self, name: str) -> list[rctl.RctlRule]:
+        res = check(await self._run(rctl.rctl_rules_argv(name)))
+        return rctl.parse_rctl_rules(res.stdout)
+
+    async def who(self, name: str) -> list[misc.Login]:
+        """Users logged in to the jail: ``jexec NAME who`` (reference 9.2)."""
+        res = check(await self._run(["jexec", name, "who"]))
+        return misc.parse_who(res.stdout)
+
+    async def services(self, name: str) -> list[str]:
+        """Enabled rc.d services of the jail: ``service -j NAME -e``."""
+        res = check(await self._run(["service", "-j", name, "-e"]))
+        return [misc.service_name(p) for p in misc.parse_service_enabled(res.stdout)]
+
+    async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
+        """File system usage of a jail's path (statvfs; on ZFS the dataset's view)."""
+        try:
+            du = await asyncio.to_thread(psutil.disk_usage, self.paths.real(path))
+        except (OSError, ValueError):
+            return None
+        return (du.total, du.used, du.free)
+
+    def config_block(self, name: str) -> tuple[str, int, str] | None:
+        """(file, first line, text) of the jail's block in its config file."""
+        conf = self._last_conf or self.configured()
+        cj = conf.jails.get(name)
+        if cj is None or cj.block is None:
+            return None
+        return (cj.block.file, cj.block.start_line, cj.block.text)
+
+
+def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple[Jail, ...]:
+    """Running and dying jails from jls, then configured jails that are not running.
+
+    Live jails get ``configured``/``enabled``/``conf_file`` from the config;
+    configured-only jails appear as STOPPED with the hostname, path and
+    addresses jail.conf gives them.
+    """
+    out: list[Jail] = []
+    seen: set[str] = set()
+    for j in live:
+        cj = conf.jails.get(j.name)
+        if cj is not None:
+            j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file)
+        out.append(j)
+        seen.add(j.name)
+    for name, cj in conf.jails.items():
+        if name in seen:
+            continue
+        p = cj.params
+        out.append(Jail(name=name, jid=None, state=JailState.STOPPED,
+                        hostname=_str(p.get("host.hostname")), path=_str(p.get("path")),
+                        ip4=_addrs(p.get("ip4.addr")), ip6=_addrs(p.get("ip6.addr")),
+                        configured=True, enabled=cj.enabled, conf_file=cj.file))
+    return tuple(out)
+
+
+def name_processes(procs: Sequence[Process], jails: Sequence[Jail]) -> tuple[Process, ...]:
+    """Give every jailed process its jail's name when ps could not.
+
+    Older ps(1) has no ``jail`` keyword (reference 2.1: first release
+    unverified), so the name comes from jls by jid.
+    """
+    names = {j.jid: j.name for j in jails if j.jid is not None}
+    out = []
+    for p in procs:
+        if p.jail is None and p.jid != 0 and p.jid in names:
+            p = replace(p, jail=names[p.jid])
+        out.append(p)
+    return tuple(out)
+
+
+def _str(value: ParamValue | None) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)
+
+
+def _addrs(value: ParamValue | None) -> tuple[str, ...]:
+    """Bare addresses from jail.conf's ``iface|addr/mask`` syntax (reference 4.3)."""
+    if value is None or isinstance(value, bool | int):
+        return ()
+    items = value if isinstance(value, tuple) else tuple(v for v in str(value).split(","))
+    out = []
+    for item in items:
+        item = item.strip()
+        if "|" in item:
+            item = item.split("|", 1)[1]
+        item = item.split("/", 1)[0].split(" ", 1)[0]
+        if item:
+            out.append(item)
+    return tuple(out)
+
+
+__all__ = ["Host", "HostPaths", "merge_jails", "name_processes", "CommandError"]
+
+
+class ScopedHost(Host):
+    """A Host that sees only a delegate's jails: the one filter every view uses.
+
+    The console, ``list``, ``ps``, ``check`` and their JSON all read through
+    this, so no host process, no other jail and no warning that could name
+    one ever reaches a delegate (issue: "Scope, in every view and output").
+    """
+
+    def __init__(self, inner: Host, scope: frozenset[str]) -> None:
+        super().__init__(inner.runner, backend=inner.label, paths=inner.paths, conf=inner.conf,
+                         hostname=inner._hostname)
+        self.scope = scope
+
+    def _require(self, name: str) -> None:
+        if name not in self.scope:
+            from jailtui.core.errors import PolicyDenied
+
+            raise PolicyDenied("not permitted: that jail is not yours")
+
+    async def poll(self) -> HostSnapshot:
+        snap = await super().poll()
+        jails = tuple(j for j in snap.jails if j.name in self.scope)
+        jids = {j.jid for j in jails if j.jid is not None}
+        procs = tuple(p for p in snap.processes if p.jid in jids and p.jid != 0)
+        warnings = tuple("jail configuration has a problem (ask the host admin)"
+                         for _ in snap.warnings[:1])
+        return HostSnapshot(info=snap.info, taken_at=snap.taken_at, jails=jails,
+                            processes=procs, warnings=warnings, jls_version=snap.jls_version)
+
+    async def jail_params(self, name: str) -> dict[str, ParamValue]:
+        self._require(name)
+        return await super().jail_params(name)
+
+    async def rctl_usage(self, name: str) -> dict[str, int]:
+        self._require(name)
+        return await super().rctl_usage(name)
+
+    async def rctl_rules(self, name: str) -> list[rctl.RctlRule]:
+        self._require(name)
+        return await super().rctl_rules(name)
+
+    async def who(self, name: str) -> list[misc.Login]:
+        self._require(name)
+        return await super().who(name)
+
+    async def services(self, name: str) -> list[str]:
+        self._require(name)
+        return await super().services(name)
+
+    def config_block(self, name: str) -> tuple[str, int, str] | None:
+        self._require(name)
+        return super().config_block(name)

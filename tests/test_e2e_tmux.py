@@ -1,0 +1,100 @@
+"""End to end in a real terminal: the console in tmux, driven by keys.
+
+This is the test a new user's first minute would be: open the console on the
+simulated host, see the jails, select one, see its J-marked processes,
+switch to the host-wide list, stop a jail from another terminal and see it
+stopped within one interval, quit with a clean exit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tmux(*args: str) -> str:
+    out = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20)
+    return out.stdout
+
+
+class Pane:
+    def __init__(self, session: str) -> None:
+        self.session = session
+
+    def text(self) -> str:
+        return _tmux("capture-pane", "-p", "-t", self.session)
+
+    def keys(self, *keys: str) -> None:
+        _tmux("send-keys", "-t", self.session, *keys)
+
+    def wait(self, pred: Callable[[str], bool], timeout: float = 20.0) -> str:
+        end = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < end:
+            screen = self.text()
+            if pred(screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"timed out; screen was:\n{screen}")
+
+
+@pytest.fixture
+def console(sim_dir: Path, tmp_path: Path) -> Iterator[Pane]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed (CI installs it: .ci/run)")
+    session = f"jt-{uuid.uuid4().hex[:8]}"
+    status = tmp_path / "status"
+    env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "PATH", "HOME", "LANG"))}
+    cmd = (f"cd {ROOT} && {sys.executable} -m jailtui --sim {sim_dir} --interval 1; "
+           f"echo $? > {status}; sleep 30")
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36",
+          *[a for k, v in env.items() for a in ("-e", f"{k}={v}")],
+          "-e", "TERM=xterm-256color", cmd)
+    pane = Pane(session)
+    pane.status_file = status  # type: ignore[attr-defined]
+    try:
+        yield pane
+    finally:
+        _tmux("kill-session", "-t", session)
+
+
+def test_console_in_tmux(console: Pane, sim_dir: Path) -> None:
+    screen = console.wait(lambda s: "SIMULATED" in s and "web" in s and "db" in s)
+    assert "staging" in screen  # the configured-but-stopped jail is listed
+    # The jails pane has the focus; the processes pane shows the selected
+    # jail's processes, every one of them J-marked.
+    console.wait(lambda s: "J " in s or "J\u2502" in s or "SJ" in s or "IJ" in s)
+
+    # Host-wide process list: host processes (jid 0) appear too.
+    console.keys("a")
+    console.wait(lambda s: "/sbin/init" in s or "[kernel]" in s or "init" in s)
+    console.keys("a")
+
+    # Stop a jail from "another terminal"; the console shows it within one interval.
+    out = subprocess.run([sys.executable, "-m", "jailtui", "--sim", str(sim_dir), "stop", "mail"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+
+    def mail_stopped(s: str) -> bool:
+        return any("mail" in line and "stopped" in line for line in s.splitlines())
+
+    console.wait(mail_stopped, timeout=15)
+
+    console.keys("q")
+    status_file: Path = console.status_file  # type: ignore[attr-defined]
+    end = time.monotonic() + 15
+    while time.monotonic() < end and not status_file.exists():
+        time.sleep(0.2)
+    assert status_file.read_text().strip() == "0"
