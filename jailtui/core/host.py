@@ -16,6 +16,7 @@ import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import psutil
 
@@ -34,6 +35,59 @@ from jailtui.core.runner import CommandResult, Runner
 POLL_TIMEOUT = 8.0
 
 
+class HostFiles(Protocol):
+    """Reads the host's files (jail.conf, rc.conf, jail roots' etc/rc.conf).
+
+    Local and simulated hosts read them directly (through a PathMap); a
+    remote host reads them over its runner. Paths are host paths.
+    """
+
+    def read_text(self, host_path: str) -> str: ...
+
+    def stat(self, host_path: str) -> tuple[int, int] | None: ...
+
+    def glob(self, pattern: str) -> list[str]: ...
+
+    def local_path(self, host_path: str) -> str | None:
+        """This machine's path of a host file, or None when it is remote."""
+        ...
+
+
+class LocalFiles:
+    """Files of this machine, or of a simulated host under its root."""
+
+    def __init__(self, paths: PathMap) -> None:
+        self.paths = paths
+
+    def read_text(self, host_path: str) -> str:
+        with open(self.paths.real(host_path), encoding="utf-8", errors="surrogateescape") as fh:
+            return fh.read()
+
+    def stat(self, host_path: str) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.paths.real(host_path))
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def glob(self, pattern: str) -> list[str]:
+        return sorted(self.paths.host(p) for p in globmod.glob(self.paths.real(pattern)))
+
+    def local_path(self, host_path: str) -> str | None:
+        return self.paths.real(host_path)
+
+
+async def run_all(runner: Runner, argvs: Sequence[Sequence[str]],
+                  timeout: float) -> list[CommandResult]:
+    """Run several commands as one batch: one round trip where the runner can
+    (SSH), concurrently otherwise."""
+    many = getattr(runner, "run_many", None)
+    if many is not None:
+        results: list[CommandResult] = await many(argvs, timeout=timeout)
+        return results
+    return list(await asyncio.gather(*(runner.run(a, timeout=timeout) for a in argvs)))
+
+
 @dataclass(frozen=True, slots=True)
 class HostPaths:
     """Where this host keeps its jail configuration (host paths)."""
@@ -47,11 +101,15 @@ class Host:
     """A jail host reached through a runner (local FreeBSD, simulated, SSH)."""
 
     def __init__(self, runner: Runner, *, backend: str, paths: PathMap | None = None,
-                 conf: HostPaths | None = None, hostname: str | None = None) -> None:
+                 conf: HostPaths | None = None, hostname: str | None = None,
+                 files: HostFiles | None = None, name: str | None = None) -> None:
         self.runner = runner
         #: "FreeBSD" or "SIMULATED": shown wherever output is shown.
         self.label = backend
+        #: Short name of this host among several ("local", "web1"); None alone.
+        self.name = name
         self.paths = paths or PathMap()
+        self.files: HostFiles = files or LocalFiles(self.paths)
         self.conf = conf or HostPaths()
         self._hostname = hostname
         self._conf_cache = confsource.Cache()
@@ -60,18 +118,13 @@ class Host:
     # -- files --------------------------------------------------------------
 
     def read_text(self, host_path: str) -> str:
-        with open(self.paths.real(host_path), encoding="utf-8", errors="surrogateescape") as fh:
-            return fh.read()
+        return self.files.read_text(host_path)
 
     def _glob(self, pattern: str) -> list[str]:
-        return sorted(self.paths.host(p) for p in globmod.glob(self.paths.real(pattern)))
+        return self.files.glob(pattern)
 
     def _stat(self, host_path: str) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.paths.real(host_path))
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
+        return self.files.stat(host_path)
 
     def configured(self) -> confsource.ConfiguredJails:
         """Jails from jail.conf, jail.conf.d and rc.conf (cached by stat)."""
@@ -94,8 +147,8 @@ class Host:
         Raises CommandError or ParseError when jls or ps fail; the console then
         keeps the last good snapshot and marks it stale.
         """
-        jls_res, ps_res = await asyncio.gather(
-            self._run(jlsmod.JLS_POLL_ARGV), self._run(psmod.ps_argv()))
+        jls_res, ps_res = await run_all(self.runner, [jlsmod.JLS_POLL_ARGV, psmod.ps_argv()],
+                                        POLL_TIMEOUT)
         check(jls_res)
         check(ps_res)
         jls = jlsmod.parse_jls_verbose(jls_res.stdout)
@@ -114,7 +167,12 @@ class Host:
                             warnings=tuple(warnings), jls_version=jls.version)
 
     def info(self) -> HostInfo:
-        """Host facts from psutil (this machine: local FreeBSD or the simulator's)."""
+        """Host facts from psutil (this machine: local FreeBSD or the simulator's).
+
+        A remote host's load and memory are not this machine's: left empty.
+        """
+        if not isinstance(self.files, LocalFiles):
+            return HostInfo(hostname=self.hostname(), backend=self.label)
         try:
             load = psutil.getloadavg()
             vm = psutil.virtual_memory()
@@ -158,11 +216,31 @@ class Host:
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
         """File system usage of a jail's path (statvfs; on ZFS the dataset's view)."""
+        local = self.files.local_path(path)
+        if local is None:
+            return await self._remote_disk_usage(path)
         try:
-            du = await asyncio.to_thread(psutil.disk_usage, self.paths.real(path))
+            du = await asyncio.to_thread(psutil.disk_usage, local)
         except (OSError, ValueError):
             return None
         return (du.total, du.used, du.free)
+
+    async def _remote_disk_usage(self, path: str) -> tuple[int, int, int] | None:
+        """``df -k PATH`` on a remote host (POSIX output: 1024-byte blocks)."""
+        try:
+            res = await self._run(["df", "-k", path], timeout=10)
+        except CommandError:
+            return None
+        lines = res.stdout.decode("utf-8", "replace").splitlines()
+        if res.returncode != 0 or len(lines) < 2:
+            return None
+        fields = lines[-1].split()
+        try:
+            total, used, free = (int(fields[1]) * 1024, int(fields[2]) * 1024,
+                                 int(fields[3]) * 1024)
+        except (IndexError, ValueError):
+            return None
+        return (total, used, free)
 
     def config_block(self, name: str) -> tuple[str, int, str] | None:
         """(file, first line, text) of the jail's block in its config file."""
@@ -251,7 +329,7 @@ class ScopedHost(Host):
 
     def __init__(self, inner: Host, scope: frozenset[str]) -> None:
         super().__init__(inner.runner, backend=inner.label, paths=inner.paths, conf=inner.conf,
-                         hostname=inner._hostname)
+                         hostname=inner._hostname, files=inner.files, name=inner.name)
         self.scope = scope
 
     def _require(self, name: str) -> None:
