@@ -1,0 +1,264 @@
+"""Where configured jails come from: rc.conf + jail.conf files (reference 8).
+
+rc.d/jail decides, per jail name, which file ``jail -f FILE -c NAME`` is
+given (freebsd-reference.md 8.2): ``jail_<jv>_conf`` (default
+``/etc/jail.<name>.conf``) if readable, else ``/etc/jail.conf.d/<name>.conf``
+if readable and ``$jail_conf`` does not already ``.include
+/etc/jail.conf.d/``, else ``$jail_conf``.  The console must show the same
+jails with the same parameters, so this module applies that lookup to
+every candidate file, loads each config on its own (as jail(8) would with
+``-f``), and says which jails are meant to start at boot.
+
+Everything goes through host-path callables (``read``, ``glob``,
+``exists``, ``stat``) so the same code serves the local host, a
+:class:`~jailtui.core.hostfs.PathMap` and the simulator.  Loading is called
+every poll (2 s), so configs are cached by each file's ``(path,
+st_mtime_ns, st_size)`` plus the results of the include globs; nothing is
+re-read or re-parsed until one of them changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from jailtui.core.freebsd import jailconf, rcconf
+from jailtui.core.freebsd.jailconf import JailConfError
+from jailtui.core.model import ParamValue
+
+__all__ = [
+    "ConfSource",
+    "ConfiguredJail",
+    "ConfiguredJails",
+    "configured_jails",
+]
+
+DEFAULT_RC_CONF = "/etc/rc.conf"
+DEFAULT_JAIL_CONF = "/etc/jail.conf"
+JAIL_CONF_D = "/etc/jail.conf.d"
+
+#: rc.d/jail: ``grep -q '^[[:space:]]*\.include[[:space:]]*["'\'']\?/etc/jail.conf.d/'``.
+_INCLUDES_CONF_D = re.compile(r"""^[ \t]*\.include[ \t]*["']?/etc/jail\.conf\.d/""", re.M)
+
+
+class _StatLike(Protocol):
+    @property
+    def st_mtime_ns(self) -> int: ...
+    @property
+    def st_size(self) -> int: ...
+
+
+ReadFn = Callable[[str], str]
+GlobFn = Callable[[str], list[str]]
+ExistsFn = Callable[[str], bool]
+StatFn = Callable[[str], _StatLike]
+Sig = tuple[int, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredJail:
+    """A jail defined in a config file, as rc.d/jail would start it."""
+
+    name: str
+    params: dict[str, ParamValue]
+    #: The file holding the jail's block (may be an included file).
+    file: str
+    #: Meant to start at boot: ``jail_enable`` and listed in ``jail_list``
+    #: (an empty ``jail_list`` means every jail of ``$jail_conf``).
+    enabled: bool
+    #: The config file rc.d/jail passes to ``jail -f`` for this jail.
+    conf: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfiguredJails:
+    jails: dict[str, ConfiguredJail]
+    #: Problems, worded like jail(8): a file that does not parse (the others
+    #: still load), a jail whose variables do not resolve, unreadable files.
+    errors: list[str]
+    enabled_list: list[str]
+    jail_enable: bool
+    #: Every config file that was read (roots and includes), for display.
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Entry:
+    deps: dict[str, Sig]
+    globs: dict[str, list[str]]
+    config: jailconf.Config | None
+    text: str
+    error: str | None
+
+
+def _sanitize(name: str) -> str:
+    """rc.d/jail: the name used in file names (``tr /. _``)."""
+    return name.replace("/", "_").replace(".", "_")
+
+
+def _jv(name: str) -> str:
+    """rc.d/jail ``_jv``: every non-alphanumeric character becomes ``_``."""
+    return re.sub(r"[^A-Za-z0-9]", "_", name)
+
+
+class ConfSource:
+    """Configured jails of one host, cached between polls.
+
+    ``stat(path)`` returns an object with ``st_mtime_ns`` and ``st_size``
+    (``os.stat`` does) or raises OSError; without it nothing is cached.
+    """
+
+    def __init__(self, read: ReadFn, glob: GlobFn, exists: ExistsFn,
+                 stat: StatFn | None = None, *, rc_conf: str = DEFAULT_RC_CONF) -> None:
+        self._read = read
+        self._glob = glob
+        self._exists = exists
+        self._stat = stat
+        self.rc_conf = rc_conf
+        self._configs: dict[str, _Entry] = {}
+        self._rc: tuple[Sig, dict[str, str], str | None] | None = None
+        self._last: tuple[Sig, list[tuple[str, _Entry]], ConfiguredJails] | None = None
+        #: How many files were actually read and parsed (for tests/metrics).
+        self.reads = 0
+
+    # caching --------------------------------------------------------------
+    def _sig(self, path: str) -> Sig:
+        if self._stat is None:
+            return None
+        try:
+            st = self._stat(path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def _fresh(self, e: _Entry) -> bool:
+        if self._stat is None:
+            return False
+        return (all(self._sig(p) == s for p, s in e.deps.items())
+                and all(sorted(self._glob(g)) == r for g, r in e.globs.items()))
+
+    def _rc_vars(self) -> tuple[dict[str, str], str | None]:
+        sig = self._sig(self.rc_conf)
+        if self._rc is not None and self._stat is not None and self._rc[0] == sig:
+            return self._rc[1], self._rc[2]
+        vars_: dict[str, str] = {}
+        err: str | None = None
+        if self._exists(self.rc_conf):
+            try:
+                self.reads += 1
+                vars_ = rcconf.parse(self._read(self.rc_conf))
+            except OSError as e:
+                err = f"{self.rc_conf}: {os.strerror(e.errno) if e.errno else e}"
+        self._rc = (sig, vars_, err)
+        return vars_, err
+
+    def _config(self, path: str) -> _Entry:
+        cached = self._configs.get(path)
+        if cached is not None and self._fresh(cached):
+            return cached
+        deps: dict[str, Sig] = {}
+        globs: dict[str, list[str]] = {}
+        texts: dict[str, str] = {}
+
+        def read(p: str) -> str:
+            deps[p] = self._sig(p)
+            self.reads += 1
+            t = self._read(p)
+            texts.setdefault(p, t)
+            return t
+
+        def glob(pattern: str) -> list[str]:
+            r = sorted(self._glob(pattern))
+            globs[pattern] = r
+            return r
+
+        config: jailconf.Config | None = None
+        error: str | None = None
+        try:
+            config = jailconf.load(path, read=read, glob=glob)
+        except JailConfError as e:
+            error = str(e)
+        entry = _Entry(deps, globs, config, texts.get(path, ""), error)
+        self._configs[path] = entry
+        return entry
+
+    # the lookup -----------------------------------------------------------
+    def load(self) -> ConfiguredJails:
+        """All configured jails, their parameters and boot status."""
+        vars_, rc_err = self._rc_vars()
+        errors: list[str] = [rc_err] if rc_err else []
+        main = vars_.get("jail_conf") or DEFAULT_JAIL_CONF
+        enable = rcconf.jail_enable(vars_)
+        listed = rcconf.jail_list(vars_)
+
+        roots: list[str] = []
+        main_entry: _Entry | None = None
+        if self._exists(main):
+            main_entry = self._config(main)
+            roots.append(main)
+        conf_d_used = not (main_entry is not None and _INCLUDES_CONF_D.search(main_entry.text))
+        conf_d = sorted(self._glob(f"{JAIL_CONF_D}/*.conf")) if conf_d_used else []
+        per_jail = [p for p in sorted(self._glob("/etc/jail.*.conf")) if p != main]
+        roots += [p for p in conf_d + per_jail if p not in roots]
+
+        # Which file rc.d/jail would use for a name (8.2), most specific first.
+        def lookup(name: str) -> str | None:
+            j = _sanitize(name)
+            own = vars_.get(f"jail_{_jv(j)}_conf") or f"/etc/jail.{j}.conf"
+            if self._exists(own):
+                return own
+            d = f"{JAIL_CONF_D}/{j}.conf"
+            if conf_d_used and self._exists(d):
+                return d
+            return main if self._exists(main) else None
+
+        extra = [p for p in {vars_.get(f"jail_{_jv(_sanitize(n))}_conf", "") for n in listed}
+                 if p and p not in roots and self._exists(p)]
+        roots += sorted(extra)
+
+        entries = [(root, self._config(root)) for root in roots]
+        sig = self._sig(self.rc_conf)
+        last = self._last
+        if (self._stat is not None and last is not None and last[0] == sig
+                and len(last[1]) == len(entries)
+                and all(r1 == r2 and e1 is e2 for (r1, e1), (r2, e2) in zip(last[1], entries, strict=True))):
+            return last[2]
+        main_names = set(main_entry.config.jail_names()) if (
+            main_entry is not None and main_entry.config is not None) else set()
+
+        found: dict[str, ConfiguredJail] = {}
+        rank: dict[str, int] = {}
+        files: list[str] = []
+        for root, entry in entries:
+            if entry.error is not None:
+                errors.append(entry.error)
+            if entry.config is None:
+                continue
+            cfg = entry.config
+            files += [f.filename for f in cfg.files if f.filename not in files]
+            for name in cfg.jail_names():
+                # Prefer the file rc.d/jail would pass to jail -f; a file
+                # defining other jails as well still makes them known.
+                r = 0 if lookup(name) == root else 1
+                if name in rank and rank[name] <= r:
+                    continue
+                jail_errors: list[str] = []
+                params = cfg.effective(name, errors=jail_errors)
+                errors += [e for e in jail_errors if e not in errors]
+                # rc.d/jail _ALL mode (empty jail_list) runs jail -f $jail_conf -c.
+                on_boot = enable and (name in listed if listed else name in main_names)
+                found[name] = ConfiguredJail(name, params, cfg.file_of(name) or root, on_boot,
+                                             root)
+                rank[name] = r
+        result = ConfiguredJails(found, errors, listed, enable, files)
+        self._last = (sig, entries, result)
+        return result
+
+
+def configured_jails(read: ReadFn, glob: GlobFn, exists: ExistsFn, *,
+                     rc_conf: str = DEFAULT_RC_CONF) -> ConfiguredJails:
+    """One-shot, uncached :meth:`ConfSource.load`."""
+    return ConfSource(read, glob, exists, rc_conf=rc_conf).load()

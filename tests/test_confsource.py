@@ -1,0 +1,205 @@
+"""Where configured jails come from (reference 8): lookup, boot status, cache."""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+from jailtui.core.confsource import ConfSource, configured_jails
+
+
+class Host:
+    """A fake host file system with counters, for read/glob/exists/stat."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = dict(files)
+        self.mtime: dict[str, int] = dict.fromkeys(files, 1)
+        self.reads: list[str] = []
+
+    def write(self, path: str, text: str) -> None:
+        self.files[path] = text
+        self.mtime[path] = self.mtime.get(path, 0) + 1
+
+    def read(self, path: str) -> str:
+        self.reads.append(path)
+        if path not in self.files:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+        return self.files[path]
+
+    def glob(self, pattern: str) -> list[str]:
+        return sorted(p for p in self.files if fnmatch.fnmatchcase(p, pattern)
+                      and p.count("/") == pattern.count("/"))
+
+    def exists(self, path: str) -> bool:
+        return path in self.files
+
+    def stat(self, path: str) -> SimpleNamespace:
+        if path not in self.files:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+        return SimpleNamespace(st_mtime_ns=self.mtime[path], st_size=len(self.files[path]))
+
+    def source(self, **kw: str) -> ConfSource:
+        return ConfSource(self.read, self.glob, self.exists, self.stat, **kw)
+
+
+JAIL_CONF = """\
+path = "/usr/local/jails/$name";
+exec.start = "/bin/sh /etc/rc";
+web { ip4.addr = 10.0.0.11; }
+db { ip4.addr = 10.0.0.12; }
+"""
+
+
+def test_all_jails_enabled_with_empty_jail_list() -> None:
+    h = Host({"/etc/rc.conf": "jail_enable=YES\n", "/etc/jail.conf": JAIL_CONF})
+    r = h.source().load()
+    assert list(r.jails) == ["web", "db"]
+    web = r.jails["web"]
+    assert web.params["path"] == "/usr/local/jails/web"
+    assert (web.file, web.conf, web.enabled) == ("/etc/jail.conf", "/etc/jail.conf", True)
+    assert r.jail_enable is True and r.enabled_list == [] and r.errors == []
+    assert r.files == ["/etc/jail.conf"]
+
+
+def test_jail_list_selects() -> None:
+    h = Host({"/etc/rc.conf": 'jail_enable="YES"\njail_list="db"\n', "/etc/jail.conf": JAIL_CONF})
+    r = h.source().load()
+    assert (r.jails["web"].enabled, r.jails["db"].enabled) == (False, True)
+    assert r.enabled_list == ["db"]
+
+
+def test_jail_enable_off() -> None:
+    h = Host({"/etc/rc.conf": 'jail_list="db"\n', "/etc/jail.conf": JAIL_CONF})
+    r = h.source().load()
+    assert not any(j.enabled for j in r.jails.values()) and r.jail_enable is False
+
+
+def test_nothing_configured() -> None:
+    r = configured_jails(Host({}).read, Host({}).glob, Host({}).exists)
+    assert (r.jails, r.errors, r.enabled_list, r.jail_enable) == ({}, [], [], False)
+
+
+def test_jail_conf_d_files_are_read() -> None:
+    h = Host({"/etc/rc.conf": "jail_enable=YES\njail_list='web mail'\n",
+              "/etc/jail.conf": JAIL_CONF,
+              "/etc/jail.conf.d/mail.conf": "mail { path = /j/mail; persist; }\n"})
+    r = h.source().load()
+    assert list(r.jails) == ["web", "db", "mail"]
+    mail = r.jails["mail"]
+    # Loaded on its own (jail -f /etc/jail.conf.d/mail.conf): no globals.
+    assert mail.params == {"name": "mail", "path": "/j/mail", "persist": True}
+    assert (mail.file, mail.conf, mail.enabled) == (
+        "/etc/jail.conf.d/mail.conf", "/etc/jail.conf.d/mail.conf", True)
+
+
+def test_jail_conf_d_not_used_when_included() -> None:
+    main = JAIL_CONF + '.include "/etc/jail.conf.d/*.conf";\n'
+    h = Host({"/etc/rc.conf": "jail_enable=YES\n", "/etc/jail.conf": main,
+              "/etc/jail.conf.d/mail.conf": "mail { persist; }\n"})
+    r = h.source().load()
+    mail = r.jails["mail"]
+    assert mail.params["path"] == "/usr/local/jails/mail"      # globals of jail.conf apply
+    assert (mail.file, mail.conf, mail.enabled) == (
+        "/etc/jail.conf.d/mail.conf", "/etc/jail.conf", True)
+    assert r.files == ["/etc/jail.conf", "/etc/jail.conf.d/mail.conf"]
+    # The file is not read a second time on its own.
+    assert h.reads.count("/etc/jail.conf.d/mail.conf") == 1
+
+
+def test_empty_jail_list_boots_only_jail_conf_jails() -> None:
+    h = Host({"/etc/rc.conf": "jail_enable=YES\n", "/etc/jail.conf": JAIL_CONF,
+              "/etc/jail.conf.d/mail.conf": "mail { persist; }\n"})
+    r = h.source().load()
+    assert r.jails["web"].enabled and not r.jails["mail"].enabled
+
+
+def test_per_jail_file_wins_over_jail_conf() -> None:
+    h = Host({"/etc/rc.conf": "jail_enable=YES\njail_list=web\n", "/etc/jail.conf": JAIL_CONF,
+              "/etc/jail.web.conf": "web { path = /elsewhere; }\n"})
+    r = h.source().load()
+    assert r.jails["web"].params == {"name": "web", "path": "/elsewhere"}
+    assert r.jails["web"].conf == "/etc/jail.web.conf"
+    assert r.jails["db"].conf == "/etc/jail.conf"
+
+
+def test_rc_conf_jail_conf_and_per_jail_conf_variables() -> None:
+    h = Host({"/etc/rc.conf": 'jail_conf="/usr/local/etc/jail.conf"\n'
+                              'jail_list="web"\njail_web_conf="/srv/web.conf"\n',
+              "/usr/local/etc/jail.conf": "db { }\n",
+              "/srv/web.conf": "web { persist; }\n",
+              "/etc/jail.conf": "ignored { }\n"})
+    r = h.source().load()
+    assert sorted(r.jails) == ["db", "web"]
+    assert r.jails["web"].conf == "/srv/web.conf"
+    assert r.jails["db"].conf == "/usr/local/etc/jail.conf"
+
+
+def test_a_broken_file_is_an_error_and_others_load() -> None:
+    h = Host({"/etc/jail.conf": "web {\n persist;\n}\n}\n",
+              "/etc/jail.conf.d/mail.conf": "mail { }\n",
+              "/etc/jail.db.conf": "db { path = \"$nope\"; }\n"})
+    r = h.source().load()
+    assert r.errors == ["/etc/jail.conf line 4: }: syntax error",
+                        'db: path: variable "nope" not found']
+    assert sorted(r.jails) == ["db", "mail"]
+
+
+def test_unreadable_rc_conf_is_an_error() -> None:
+    h = Host({"/etc/rc.conf": "x=1\n", "/etc/jail.conf": JAIL_CONF})
+
+    def read(path: str) -> str:
+        if path == "/etc/rc.conf":
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return h.read(path)
+    r = ConfSource(read, h.glob, h.exists).load()
+    assert r.errors == ["/etc/rc.conf: Permission denied"] and list(r.jails) == ["web", "db"]
+
+
+def test_cache_reads_nothing_when_unchanged() -> None:
+    h = Host({"/etc/rc.conf": "jail_enable=YES\n",
+              "/etc/jail.conf": JAIL_CONF + '.include "/etc/jail.conf.d/*.conf";\n',
+              "/etc/jail.conf.d/a.conf": "a { }\n"})
+    src = h.source()
+    first = src.load()
+    n = len(h.reads)
+    assert src.load() is first
+    assert len(h.reads) == n
+    # A changed file is re-read; the others are not.
+    h.write("/etc/jail.conf.d/a.conf", "a { persist; }\n")
+    second = src.load()
+    assert second is not first and second.jails["a"].params["persist"] is True
+    # A new file matching an include glob is noticed.
+    h.write("/etc/jail.conf.d/b.conf", "b { }\n")
+    assert "b" in src.load().jails
+    # rc.conf changes are noticed.
+    h.write("/etc/rc.conf", "jail_enable=NO\n")
+    assert src.load().jail_enable is False
+
+
+def test_no_stat_means_no_cache() -> None:
+    h = Host({"/etc/jail.conf": JAIL_CONF})
+    src = ConfSource(h.read, h.glob, h.exists)
+    src.load()
+    n = len(h.reads)
+    src.load()
+    assert len(h.reads) > n
+
+
+def test_real_files_with_os_functions(tmp_path: Path) -> None:
+    etc = tmp_path / "etc"
+    (etc / "jail.conf.d").mkdir(parents=True)
+    (etc / "jail.conf").write_text(JAIL_CONF)
+    (etc / "rc.conf").write_text("jail_enable=YES\n")
+
+    def host(p: str) -> str:
+        return str(tmp_path) + p
+
+    src = ConfSource(lambda p: Path(host(p)).read_text(),
+                     lambda pat: sorted(str(x)[len(str(tmp_path)):] for x in tmp_path.glob(pat[1:])),
+                     lambda p: os.path.exists(host(p)),
+                     lambda p: os.stat(host(p)))
+    r = src.load()
+    assert list(r.jails) == ["web", "db"] and src.load() is r
