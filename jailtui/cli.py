@@ -65,8 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"jailtui {__version__}")
     p.add_argument("--sim", metavar="DIR", nargs="?", const="", default=None,
                    help="use the simulated FreeBSD host in DIR (default: the user's cache dir)")
-    p.add_argument("--host", metavar="HOST", default=None,
-                   help="'local': run the FreeBSD commands found on PATH, on any OS")
+    p.add_argument("--host", metavar="HOST", action="append", default=None,
+                   help="repeatable: 'local' (the FreeBSD commands found on PATH, on any OS), "
+                        "an ssh destination ([user@]host, NAME=[user@]host), a [hosts.NAME] "
+                        "of the config file, or 'all' of them; list, ps and check take several")
     p.add_argument("--root", metavar="DIR", default=None,
                    help="with --host local: the host's files (jail.conf, rc.conf, jail roots) "
                         "are under DIR (for fakes standing in for FreeBSD)")
@@ -137,17 +139,51 @@ class Backend:
     sim_dir: Path | None
 
 
+def host_specs(args: argparse.Namespace) -> list[Any] | None:
+    """The hosts of ``--host`` (repeatable) as fleet.HostSpec; None without --host."""
+    if not args.host:
+        return None
+    from dataclasses import replace as dc_replace
+
+    from jailtui.core.fleet import load_hosts_config, resolve_hosts
+
+    specs = resolve_hosts(args.host, load_hosts_config(args.config).hosts)
+    if args.sim is not None and any(not s.is_local for s in specs):
+        raise JailtuiError("--sim and a remote --host exclude each other")
+    root = os.path.abspath(args.root) if args.root else None
+    return [dc_replace(s, root=root) if s.is_local and root else s for s in specs]
+
+
+def open_fleet(specs: Sequence[Any]) -> Any:
+    """A fleet.Fleet of ``specs``; its temporary ssh sockets go at exit."""
+    import atexit
+
+    from jailtui.core.fleet import Fleet
+
+    fleet = Fleet.from_specs(specs)
+    atexit.register(fleet.close)
+    return fleet
+
+
 def make_backend(args: argparse.Namespace) -> Backend:
-    """The host to talk to: simulated, or the FreeBSD commands on PATH."""
-    if args.host not in (None, "local"):
-        raise JailtuiError(f"--host {args.host}: only 'local' is supported in this version")
+    """The host to talk to: simulated, the FreeBSD commands on PATH, or one over SSH."""
+    specs = host_specs(args)
+    if specs is not None and len(specs) > 1:
+        raise JailtuiError(f"{args.command or 'the console'}: one --host at a time "
+                           "(list, ps and check take several)")
+    if specs is not None and not specs[0].is_local:
+        return Backend(open_fleet(specs).host(specs[0].name), None)
     use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
-    if use_sim and args.host != "local":
+    if use_sim and args.host is None:
+        from jailtui.sim.builder import init_host
         from jailtui.sim.runner import SimRunner
-        from jailtui.sim.state import ensure_host
 
         sim_dir = Path(args.sim) if args.sim else default_sim_dir()
-        ensure_host(sim_dir)
+        if not (sim_dir / "state.json").exists():
+            if sim_dir.exists() and any(sim_dir.iterdir()):
+                raise JailtuiError(f"{sim_dir}: not a simulated host (no state.json)")
+            print(f"jailtui: building a simulated FreeBSD host in {sim_dir}", file=sys.stderr)
+            init_host(sim_dir)
         runner = SimRunner(sim_dir)
         return Backend(Host(runner, backend="SIMULATED", paths=runner.paths), sim_dir)
     from jailtui.core.hostfs import PathMap
@@ -205,12 +241,11 @@ def make_session(args: argparse.Namespace) -> Session:
     host: Host = backend.host
     if policy.scope is not None:
         host = ScopedHost(backend.host, policy.scope)
-    controller = Controller(host, policy, audit=audit)
-    editable = entry.params if entry is not None else ()
-    if policy.role is Role.HOST_ADMIN:
-        editable = ()
+    editable = entry.params if entry is not None and policy.role is Role.DELEGATE else None
+    controller = Controller(host, policy, audit=audit, editable_params=editable,
+                            min_securelevel=entry.min_securelevel if entry else None)
     _ = Policy
-    return Session(backend, host, controller, delegated, editable)
+    return Session(backend, host, controller, delegated, editable or ())
 
 
 def _owns(path: Path, uid: int) -> bool:
@@ -337,6 +372,157 @@ def cmd_ps(session: Session, args: argparse.Namespace) -> int:
                 ["PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED", "COMMAND"],
                 rows, right=(0, 1, 5, 6, 7, 8))
     return 0
+
+
+# -- several hosts (--host a --host b): every row names its host ------------------------
+
+
+def poll_hosts(specs: Sequence[Any]) -> tuple[list[tuple[str, HostSnapshot]], int]:
+    """Poll every host at once; a host that fails is one line on stderr, the
+    others still print. Returns (name, snapshot) of the good ones and the
+    exit status (1 if any host failed)."""
+    statuses = asyncio.run(open_fleet(specs).poll_all())
+    good: list[tuple[str, HostSnapshot]] = []
+    status = 0
+    for st in statuses:
+        if st.error is not None or st.snapshot is None:
+            status = 1
+            print(f"jailtui: {visible(host_error(st.name, st.error))}", file=sys.stderr)
+            continue
+        for w in st.snapshot.warnings:
+            print(f"jailtui: warning: {visible(st.name)}: {visible(w)}", file=sys.stderr)
+        good.append((st.name, st.snapshot))
+    return good, status
+
+
+def host_error(name: str, exc: BaseException | None) -> str:
+    """``web1: <error>``, once: SSH errors already start with the host's name."""
+    msg = str(exc)
+    return msg if msg.startswith(f"{name}: ") else f"{name}: {msg}"
+
+
+def _hosts_title(snaps: Sequence[tuple[str, HostSnapshot]], what: str, n: int) -> str:
+    names = ", ".join(visible(name) for name, _ in snaps) or "none reachable"
+    return f"{what} on {n} hosts: {names}"
+
+
+def cmd_list_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
+    snaps, status = poll_hosts(specs)
+    if args.json:
+        json.dump([{**jail_json(j, snap), "host": name} for name, snap in snaps
+                   for j in snap.jails], sys.stdout, indent=2)
+        print()
+        return status
+    rows = []
+    for name, snap in snaps:
+        for j in snap.jails:
+            addrs = ", ".join((*j.ip4, *j.ip6))
+            rows.append([visible(name), j.state.value, "-" if j.jid is None else str(j.jid),
+                         visible(j.name), visible(j.hostname), visible(addrs), str(j.processes),
+                         f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
+    print_table(_hosts_title(snaps, "jails", len(specs)),
+                ["HOST", "STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS",
+                 "PATH"], rows, right=(2, 6, 7, 8))
+    return status
+
+
+def cmd_ps_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
+    snaps, status = poll_hosts(specs)
+    picked: list[tuple[str, HostSnapshot, Process]] = []
+    found = False
+    for name, snap in snaps:
+        procs = snap.processes
+        if args.jail:
+            jail = snap.jail(args.jail)
+            if jail is None or jail.jid is None:
+                continue
+            found = True
+            procs = snap.processes_of(jail.jid)
+        picked += [(name, snap, p) for p in procs]
+    if args.jail and not found and snaps:
+        print(f'jailtui: jail "{visible(args.jail)}" is not running on any host',
+              file=sys.stderr)
+        status = 1
+    if args.json:
+        json.dump([{**process_json(p, snap), "host": name} for name, snap, p in picked],
+                  sys.stdout, indent=2)
+        print()
+        return status
+    rows = [[visible(name), str(p.pid), str(p.jid), visible(p.jail or "-"), visible(p.user),
+             visible(p.state), f"{p.cpu_percent:.1f}", f"{p.mem_percent:.1f}",
+             human_kib(p.rss_kib), visible(p.etime), visible(p.command)]
+            for name, _, p in picked]
+    what = f"processes of jail {visible(args.jail)}" if args.jail else "processes"
+    print_table(_hosts_title(snaps, what, len(specs)),
+                ["HOST", "PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED",
+                 "COMMAND"], rows, right=(1, 2, 6, 7, 8, 9))
+    return status
+
+
+def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
+    """``check`` across hosts: the worst state wins; every finding names its host.
+
+    A host that cannot be polled is an UNKNOWN finding of its own; the
+    other hosts are still checked.
+    """
+    from jailtui.core import health
+    from jailtui.core.ssh import RemoteFiles
+
+    fleet = open_fleet(specs)
+
+    async def one(name: str) -> Any:
+        host = fleet.host(name)
+        snap = await host.poll()
+        if isinstance(host.files, RemoteFiles):  # every jail's rc.conf in one round trip
+            await asyncio.to_thread(host.files.prefetch, [
+                j.path.rstrip("/") + "/etc/rc.conf" for j in snap.jails if j.running and j.path])
+        return await health.evaluate(host, th, snapshot=snap)
+
+    async def every() -> list[Any]:
+        return list(await asyncio.gather(*(one(n) for n in fleet.names()),
+                                         return_exceptions=True))
+
+    outcomes = asyncio.run(every())
+    worst = health.Severity.OK
+    hosts: dict[str, dict[str, Any]] = {}
+    findings: list[tuple[str, Any]] = []
+    parts: list[str] = []
+    perf: list[str] = []
+    for name, out in zip(fleet.names(), outcomes, strict=True):
+        if isinstance(out, BaseException):
+            if not isinstance(out, Exception):
+                raise out
+            f = health.Finding(health.Severity.UNKNOWN, "unknown", None, host_error(name, out))
+            findings.append((name, f))
+            worst = max(worst, f.severity)
+            hosts[name] = {"status": "UNKNOWN", "exit_code": 3, "error": str(out),
+                           "jails": {}}
+            parts.append(f"{name} UNKNOWN")
+            continue
+        worst = max(worst, out.severity)
+        line = health.summary_line(out)
+        head, _, data = line.partition(" | ")
+        summary = head.split(" - ", 1)[-1]
+        hosts[name] = {"status": out.severity.name, "exit_code": out.exit_code,
+                       "summary": summary, "jails": {j.name: j.state.value for j in out.jails}}
+        findings += [(name, f) for f in out.findings]
+        parts.append(f"{name} {out.severity.name} ({summary})")
+        perf += [f"{name}_{item}" for item in data.split()]
+    summary_line = f"JAILS {worst.name} - {len(specs)} hosts: {'; '.join(parts)}"
+    if perf:
+        summary_line += " | " + " ".join(perf)
+    if as_json:
+        json.dump({"status": worst.name, "exit_code": worst.exit_code, "summary": summary_line,
+                   "hosts": hosts,
+                   "findings": [{**f.to_json(), "host": name} for name, f in findings]},
+                  sys.stdout, indent=2)
+        print()
+    else:
+        print(visible(summary_line))
+        for name, f in sorted(findings, key=lambda nf: -nf[1].severity):
+            msg = f.message if f.message.startswith(f"{name}: ") else f"{name}: {f.message}"
+            print(f"{f.severity.name}: {visible(msg)}")
+    return worst.exit_code
 
 
 def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
@@ -472,6 +658,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         overrides["check_daemons"] = False
     th = dc_replace(th, **overrides)  # type: ignore[arg-type]
     try:
+        specs = host_specs(args)
+        if specs is not None and len(specs) > 1:
+            return check_hosts(specs, th, args.json)
         session = make_session(args)
         report = asyncio.run(health.evaluate(session.host, th))
     except JailtuiError as exc:
@@ -579,6 +768,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_doctor(make_backend(args))
         if args.command == "conf" and args.file:
             return cmd_conf(None, args)
+        if args.command in ("list", "ps") and args.host and len(specs := host_specs(args) or []) > 1:
+            return (cmd_list_hosts if args.command == "list" else cmd_ps_hosts)(specs, args)
         session = make_session(args)
         if args.command is None:
             return run_console(session, args)

@@ -22,7 +22,7 @@ def _isolate_user_config(tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture
 def sim_dir(tmp_path: Path) -> Path:
     """A realistic simulated host (the default one: about 8 jails)."""
-    from jailtui.sim.state import init_host
+    from jailtui.sim.builder import init_host
 
     d = tmp_path / "sim"
     init_host(d)

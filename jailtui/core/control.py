@@ -18,8 +18,10 @@ import pwd
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from jailtui.core import confedit
 from jailtui.core.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.errors import CommandError, JailtuiError, PolicyDenied
+from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
@@ -71,7 +73,9 @@ class Controller:
 
     def __init__(self, host: Host, policy: Policy, *, audit: AuditSink | None = None,
                  method: StartMethod = StartMethod.AUTO,
-                 shell_command: Sequence[str] = (), shell_user: str | None = None) -> None:
+                 shell_command: Sequence[str] = (), shell_user: str | None = None,
+                 editable_params: Sequence[str] | None = None,
+                 min_securelevel: int | None = None) -> None:
         self.host = host
         self.policy = policy
         self.audit = audit or MemorySink()
@@ -81,6 +85,16 @@ class Controller:
         self.shell_command = tuple(shell_command)
         #: ``jexec -U USER``: a user from the jail's passwd (default root).
         self.shell_user = shell_user
+        #: A delegate's editable parameters (policy); None: free text (host admin).
+        self.editable_params = (tuple(editable_params) if editable_params is not None
+                                else None)
+        self.min_securelevel = min_securelevel
+
+    @property
+    def external_editor_allowed(self) -> bool:
+        """$VISUAL/$EDITOR only for a host admin: a delegate's session runs as
+        root and an editor's shell escape would be host root (security.md 2.1)."""
+        return self.policy.role is Role.HOST_ADMIN
 
     # -- what the UI asks ---------------------------------------------------
 
@@ -265,6 +279,46 @@ class Controller:
         msg = tool_error(res).message
         self._record(action, name, None, f"failed: {msg}", detail)
         return ActionResult(False, msg, output, tuple(argv))
+
+    # -- configuration ---------------------------------------------------------
+
+    def open_config(self, name: str) -> confedit.EditSession:
+        """Load the file holding ``name``'s block for editing (not the live file
+        in an editor: edits happen on a copy and are saved atomically)."""
+        self._gate(Action.EDIT, name)
+        conf = self.host.configured()
+        cj = conf.jails.get(name)
+        if cj is None:
+            raise PolicyDenied(f'"{name}" is not defined in a configuration file')
+        real = self.host.files.local_path(cj.file)
+        if real is None:
+            raise PolicyDenied(f"{cj.file}: editing files on a remote host is not supported yet")
+        return confedit.open_session(real, cj.file, name, self.editable_params,
+                                     self.min_securelevel)
+
+    async def check_config(self, session: confedit.EditSession, candidate: str) -> None:
+        """Raise ConfigCheckError (with the line) unless the candidate is good."""
+        if session.editable is not None:
+            confedit.check_own_file(jailconf.parse(candidate, session.path), session.jail)
+        await confedit.check_candidate(session, candidate, self.host.runner,
+                                       self.host.paths.host)
+
+    async def save_config(self, session: confedit.EditSession, candidate: str) -> ActionResult:
+        """Check, then save atomically; one audit record with both hashes."""
+        self._gate(Action.EDIT, session.jail)
+        try:
+            await self.check_config(session, candidate)
+            backup = self.host.files.local_path(confedit.BACKUP_DIR)
+            result = await confedit.save(session, candidate, backup, self.host.paths.host)
+        except JailtuiError as exc:
+            self._record(Action.EDIT, session.jail, None, f"failed: {exc}",
+                         f"file={session.path}")
+            raise
+        detail = (f"file={result.path} old={result.old_sha256[:12]} new={result.new_sha256[:12]}"
+                  f" changed={','.join(result.changed) or '-'}")
+        self._record(Action.EDIT, session.jail, None, "ok", detail)
+        msg = f"{result.path}: saved" + (f" (backup {result.backup})" if result.backup else "")
+        return ActionResult(True, msg, "")
 
     # -- signals ---------------------------------------------------------------
 

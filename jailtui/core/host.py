@@ -23,7 +23,7 @@ import psutil
 from jailtui.core import confsource
 from jailtui.core.errors import CommandError, JailtuiError, ParseError
 from jailtui.core.freebsd import jls as jlsmod
-from jailtui.core.freebsd import misc, rctl
+from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
 from jailtui.core.hostfs import PathMap
@@ -89,6 +89,14 @@ async def run_all(runner: Runner, argvs: Sequence[Sequence[str]],
 
 
 @dataclass(frozen=True, slots=True)
+class _Sig:
+    """What confsource needs of a stat result."""
+
+    st_mtime_ns: int
+    st_size: int
+
+
+@dataclass(frozen=True, slots=True)
 class HostPaths:
     """Where this host keeps its jail configuration (host paths)."""
 
@@ -112,7 +120,10 @@ class Host:
         self.files: HostFiles = files or LocalFiles(self.paths)
         self.conf = conf or HostPaths()
         self._hostname = hostname
-        self._conf_cache = confsource.Cache()
+        self._source = confsource.ConfSource(
+            read=self.files.read_text, glob=self.files.glob,
+            exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
+            rc_conf=self.conf.rc_conf)
         self._last_conf: confsource.ConfiguredJails | None = None
 
     # -- files --------------------------------------------------------------
@@ -126,12 +137,15 @@ class Host:
     def _stat(self, host_path: str) -> tuple[int, int] | None:
         return self.files.stat(host_path)
 
+    def _stat_obj(self, host_path: str) -> _Sig:
+        sig = self.files.stat(host_path)
+        if sig is None:
+            raise FileNotFoundError(host_path)
+        return _Sig(sig[0], sig[1])
+
     def configured(self) -> confsource.ConfiguredJails:
         """Jails from jail.conf, jail.conf.d and rc.conf (cached by stat)."""
-        conf = confsource.load_configured(
-            read=self.read_text, glob=self._glob, stat=self._stat,
-            jail_conf=self.conf.jail_conf, jail_conf_d=self.conf.jail_conf_d,
-            rc_conf=self.conf.rc_conf, cache=self._conf_cache)
+        conf = self._source.load()
         self._last_conf = conf
         return conf
 
@@ -157,7 +171,7 @@ class Host:
         try:
             conf = await asyncio.to_thread(self.configured)
         except (OSError, JailtuiError) as exc:  # never lose the live data for a config problem
-            conf = confsource.ConfiguredJails.empty()
+            conf = confsource.ConfiguredJails({}, [], [], False)
             warnings.append(f"jail configuration: {exc}")
         warnings.extend(conf.errors)
         jails = merge_jails(jls.jails, conf)
@@ -246,9 +260,15 @@ class Host:
         """(file, first line, text) of the jail's block in its config file."""
         conf = self._last_conf or self.configured()
         cj = conf.jails.get(name)
-        if cj is None or cj.block is None:
+        if cj is None:
             return None
-        return (cj.block.file, cj.block.start_line, cj.block.text)
+        try:
+            block = jailconf.parse(self.read_text(cj.file), cj.file).block(name)
+        except (OSError, JailtuiError):
+            return None
+        if block is None:
+            return None
+        return (cj.file, block.start_line, block.text)
 
 
 def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple[Jail, ...]:

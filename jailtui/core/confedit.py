@@ -1,0 +1,303 @@
+"""Editing a jail's configuration safely: load, change, check, diff, save.
+
+The steps follow notes/security.md section 5 (and visudo/sudoedit):
+
+1. load the file with its hash and identity (never the live file in an
+   editor: the console edits a copy, in memory or in a temporary file);
+2. check the candidate with our own parser, then ``jail -f TMP -e`` where
+   jail(8) exists (parse only: it creates nothing), an error pointing at its
+   line so the edit stays for another try;
+3. show the diff;
+4. save atomically (lock, re-check unchanged, temp file in the same
+   directory, fsync, owner and mode kept, backup, rename); a file changed
+   meanwhile is a conflict that loses neither edit.
+
+A delegate never edits text: only the parameters the policy allows, with
+values checked, in the jail's own file (/etc/jail.conf.d/NAME.conf) that
+holds nothing but that jail's block (security.md 2.6, 2.7).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from jailtui.core import safefile
+from jailtui.core.delegation import is_never_editable
+from jailtui.core.errors import CommandNotFound, JailtuiError, PolicyDenied
+from jailtui.core.freebsd import jailconf
+from jailtui.core.model import ParamValue
+
+#: Where previous versions are kept (host path; root-only 0700).
+BACKUP_DIR = "/var/backups/jailtui"
+
+#: Largest config file we accept (security.md 2.7: "oversized files").
+MAX_BYTES = 1 << 20
+
+_HOSTNAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+_INT_RE = re.compile(r"^-?[0-9]{1,9}$")
+
+
+class ConfigCheckError(JailtuiError):
+    """The candidate does not parse or jail(8) rejects it; ``line`` points at it."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.message = message
+        self.line = line
+        super().__init__(message)
+
+
+@dataclass
+class EditSession:
+    """One edit of one jail's configuration, from load to save."""
+
+    jail: str
+    #: Host path of the file that holds the jail's block.
+    path: str
+    #: This machine's path of that file.
+    real_path: str
+    loaded: safefile.Loaded
+    #: Parameters a delegate may change; None for a host admin (free text).
+    editable: tuple[str, ...] | None = None
+    #: Lowest securelevel a delegate may set.
+    min_securelevel: int | None = None
+
+    @property
+    def text(self) -> str:
+        return self.loaded.text
+
+    @property
+    def block_text(self) -> str:
+        return jailconf.parse(self.text, self.path).block_text(self.jail)
+
+    @property
+    def block_line(self) -> int:
+        block = jailconf.parse(self.text, self.path).block(self.jail)
+        return block.start_line if block is not None else 1
+
+
+def open_session(real_path: str, host_path: str, jail: str,
+                 editable: Sequence[str] | None = None,
+                 min_securelevel: int | None = None) -> EditSession:
+    """Load the file holding ``jail`` (refusing symlinks and hard links)."""
+    try:
+        loaded = safefile.load(real_path)
+    except safefile.SafeFileError as exc:
+        raise JailtuiError(_host_msg(str(exc), real_path, host_path)) from None
+    if len(loaded.data) > MAX_BYTES:
+        raise JailtuiError(f"{host_path}: larger than {MAX_BYTES} bytes; not edited")
+    conf = _parse(loaded.text, host_path)
+    if conf.block(jail) is None:
+        raise JailtuiError(f'{host_path}: no block for jail "{jail}"')
+    session = EditSession(jail, host_path, real_path, loaded,
+                          tuple(editable) if editable is not None else None, min_securelevel)
+    if session.editable is not None:
+        check_own_file(conf, jail)
+    return session
+
+
+def _parse(text: str, path: str) -> jailconf.ConfFile:
+    try:
+        return jailconf.parse(text, path)
+    except jailconf.JailConfError as exc:
+        raise ConfigCheckError(f"jail: {exc}", exc.line) from None
+
+
+def check_own_file(conf: jailconf.ConfFile, jail: str) -> None:
+    """A delegate's file holds exactly its jail's block and nothing else.
+
+    No globals, ``.include``, variables, wildcard or nested blocks and no
+    other jail (security.md 2.7): anything else in the file would apply to
+    other jails or run on the host.
+    """
+    blocks = conf.blocks()
+    if [b.name for b in blocks] != [jail]:
+        raise PolicyDenied("this jail's configuration is not in a file of its own "
+                           f"(/etc/jail.conf.d/{jail}.conf); ask the host admin")
+    if conf.globals() or conf.includes():
+        raise PolicyDenied("the jail's file has global statements; ask the host admin")
+    for p in blocks[0].params():
+        if p.is_var or p.is_include:
+            raise PolicyDenied("the jail's file defines variables; ask the host admin")
+
+
+def candidate_from_block(session: EditSession, new_block: str) -> str:
+    """The whole file with the jail's block replaced (host admin only)."""
+    if session.editable is not None:
+        raise PolicyDenied("delegated users edit parameters, not text")
+    conf = _parse(session.text, session.path)
+    try:
+        conf.replace_block(session.jail, new_block)
+    except jailconf.JailConfError as exc:
+        raise ConfigCheckError(f"jail: {exc}", _block_line(session, exc.line)) from None
+    return conf.render()
+
+
+def _block_line(session: EditSession, line: int | None) -> int | None:
+    return line
+
+
+def check_value(name: str, value: ParamValue | None, *, current: ParamValue | None,
+                min_securelevel: int | None) -> None:
+    """Values a delegate may write: no control characters, no variables,
+    bounded length, the right type; securelevel never lowered."""
+    if value is None:
+        return
+    values = value if isinstance(value, tuple) else (value,)
+    for v in values:
+        if isinstance(v, bool | int):
+            continue
+        if len(v) > 256:
+            raise PolicyDenied(f"{name}: value too long")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in v) or "$" in v or "\\" in v:
+            raise PolicyDenied(f"{name}: control characters, '$' and '\\' are not allowed")
+    if name.startswith("allow.") or name in ("persist",):
+        if not isinstance(value, bool):
+            raise PolicyDenied(f"{name}: on or off only")
+    if name in ("host.hostname", "host.domainname") and isinstance(value, str):
+        if value and not _HOSTNAME_RE.match(value):
+            raise PolicyDenied(f"{name}: not a valid host name")
+    if name in ("securelevel", "exec.timeout", "stop.timeout", "osreldate"):
+        if not isinstance(value, int) and not (isinstance(value, str) and _INT_RE.match(value)):
+            raise PolicyDenied(f"{name}: must be a number")
+        n = int(value) if not isinstance(value, bool) else 0
+        if name == "securelevel":
+            floor = [x for x in (min_securelevel, _as_int(current)) if x is not None]
+            if floor and n < max(floor):
+                raise PolicyDenied(f"securelevel: may not be lowered below {max(floor)}")
+        if name in ("exec.timeout", "stop.timeout") and not 0 <= n <= 300:
+            raise PolicyDenied(f"{name}: between 0 and 300 seconds")
+
+
+def _as_int(value: ParamValue | None) -> int | None:
+    if isinstance(value, bool) or value is None or isinstance(value, tuple):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def candidate_from_params(session: EditSession,
+                          changes: Mapping[str, ParamValue | None]) -> str:
+    """The file with ``changes`` applied to the jail's own block.
+
+    For a delegate every name must be in the policy's list and never one of
+    the host-side or cross-jail parameters, whatever its spelling.
+    """
+    conf = _parse(session.text, session.path)
+    if session.editable is not None:
+        check_own_file(conf, session.jail)
+        current = jailconf.load_string(session.text, session.path,
+                                       read=lambda p: "").effective(session.jail)
+        allowed = {p.lower() for p in session.editable}
+        for name, value in changes.items():
+            key = name.strip()
+            if key != name or key.lower() not in allowed or is_never_editable(key):
+                raise PolicyDenied(f"{name}: not a parameter you may change")
+            check_value(key, value, current=current.get(key),
+                        min_securelevel=session.min_securelevel)
+    for name, value in changes.items():
+        try:
+            conf.set_param(session.jail, name, value)
+        except (jailconf.JailConfError, ValueError) as exc:
+            raise ConfigCheckError(f"{name}: {exc}") from None
+    return conf.render()
+
+
+def diff(session: EditSession, candidate: str) -> str:
+    """Unified diff of the file, loaded -> candidate (empty when unchanged)."""
+    return "".join(difflib.unified_diff(
+        session.text.splitlines(keepends=True), candidate.splitlines(keepends=True),
+        fromfile=f"{session.path} (current)", tofile=f"{session.path} (new)"))
+
+
+def changed_keys(session: EditSession, candidate: str) -> list[str]:
+    """Parameters of the jail whose effective value changes (for the audit)."""
+    try:
+        before = jailconf.load_string(session.text, session.path,
+                                      read=lambda p: "").effective(session.jail)
+        after = jailconf.load_string(candidate, session.path,
+                                     read=lambda p: "").effective(session.jail)
+    except JailtuiError:
+        return []
+    keys = sorted(set(before) | set(after))
+    return [k for k in keys if before.get(k) != after.get(k)]
+
+
+async def check_candidate(session: EditSession, candidate: str, runner: object,
+                          host_path_of: object) -> None:
+    """Our parser first, then ``jail -f TMP -e`` where jail(8) exists.
+
+    The temporary copy is made next to the target (same directory, 0600)
+    and removed afterwards; messages name the real file, not the copy.
+    """
+    conf = _parse(candidate, session.path)
+    if conf.block(session.jail) is None:
+        raise ConfigCheckError(f'jail: {session.path}: the block of "{session.jail}" is gone')
+    try:
+        jailconf.load_string(candidate, session.path, read=lambda p: "").effective_all()
+    except jailconf.JailConfError as exc:
+        raise ConfigCheckError(f"jail: {exc}", exc.line) from None
+    directory = os.path.dirname(session.real_path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".jailtui-check.", suffix=".conf")
+    try:
+        os.write(fd, candidate.encode("utf-8", "surrogateescape"))
+        os.close(fd)
+        tmp_host = host_path_of(tmp)  # type: ignore[operator]
+        try:
+            res = await runner.run(["jail", "-f", tmp_host, "-e", "\t"],  # type: ignore[attr-defined]
+                                   timeout=20)
+        except CommandNotFound:
+            return  # no jail(8) here: our parser's word is the check
+        if res.returncode != 0:
+            text = res.stderr.decode("utf-8", "replace").strip().splitlines()
+            msg = (text[0] if text else f"jail -e exited with status {res.returncode}")
+            msg = msg.replace(tmp_host, session.path)
+            m = re.search(r" line (\d+):", msg)
+            raise ConfigCheckError(msg, int(m.group(1)) if m else None)
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    path: str
+    old_sha256: str
+    new_sha256: str
+    backup: str | None
+    changed: tuple[str, ...]
+
+
+async def save(session: EditSession, candidate: str, backup_real_dir: str | None,
+               host_path_of: object) -> SaveResult:
+    """Atomic save (safefile), in a thread; errors name host paths."""
+    changed = tuple(changed_keys(session, candidate))
+    if backup_real_dir is not None:
+        os.makedirs(backup_real_dir, mode=0o700, exist_ok=True)
+    try:
+        saved = await asyncio.to_thread(safefile.save, session.loaded,
+                                        candidate.encode("utf-8", "surrogateescape"),
+                                        backup_dir=backup_real_dir)
+    except safefile.SafeFileError as exc:
+        exc.args = (_host_msg(str(exc), session.real_path, session.path),)
+        raise
+    backup = host_path_of(saved.backup) if saved.backup else None  # type: ignore[operator]
+    return SaveResult(session.path, session.loaded.sha256, saved.sha256, backup, changed)
+
+
+def _host_msg(message: str, real: str, host: str) -> str:
+    return message.replace(real, host) if real != host else message
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
