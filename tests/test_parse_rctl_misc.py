@@ -42,7 +42,7 @@ def sample(name: str) -> bytes:
 
 def test_rctl_argv() -> None:
     assert rctl_usage_argv("web") == ["rctl", "-u", "jail:web"]
-    assert rctl_rules_argv("web") == ["rctl", "-l", "jail:web"]
+    assert rctl_rules_argv("web") == ["rctl", "jail:web"]
     assert rctl_rules_argv() == ["rctl"]
 
 

@@ -54,10 +54,15 @@ def rctl_usage_argv(jail: str) -> list[str]:
 
 
 def rctl_rules_argv(jail: str | None = None) -> list[str]:
-    """argv of ``rctl -l jail:NAME``, or plain ``rctl`` (every rule) without a jail."""
+    """argv of ``rctl jail:NAME`` (the rules of one jail), or plain ``rctl``.
+
+    Not ``rctl -l jail:NAME``: ``-l`` takes only a ``process:PID`` filter and
+    fails with "Operation not supported" for anything else (kern_rctl.c,
+    sys_rctl_get_limits); a bare filter shows the matching rules (rctl(8)).
+    """
     if jail is None:
         return ["rctl"]
-    return ["rctl", "-l", f"jail:{jail}"]
+    return ["rctl", f"jail:{jail}"]
 
 
 def parse_rctl_usage(data: bytes) -> dict[str, int]:

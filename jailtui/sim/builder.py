@@ -1,0 +1,404 @@
+"""Build a simulated FreeBSD host on disk: jail.conf, rc.conf, jail roots, running state.
+
+``init_host(dir)`` makes the realistic demo host: eight jails running from
+``jail_list`` (web, db, mail, dns, a vnet jail vpn, git, cache, ci -- the
+last one configured in ``/etc/jail.conf.d/ci.conf`` the way rc.d/jail finds
+it, reference 8.2) plus ``staging``, configured but stopped.
+``init_host(dir, jails=1000, processes=50000)`` makes a benchmark host.
+
+The configuration files are written first and the running state is derived
+from the same definitions, so what jls shows is what jail.conf says.
+Everything is deterministic for a given ``seed`` (and clock).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jailtui.core.hostfs import PathMap
+from jailtui.sim import catalog, passwd, rc
+from jailtui.sim.context import clock
+from jailtui.sim.lifecycle import CreateSpec, create
+from jailtui.sim.state import Login, Proc, State, Store
+
+JAILS_DIR = "/usr/local/jails"
+
+#: Tools a jail's shell finds on PATH (SIMDIR/jailbin): they answer as seen
+#: from inside the jail (JAILTUI_SIM_JAIL).
+JAIL_TOOLS = ("hostname", "ps", "who", "service", "sysctl", "jls", "jail", "kill")
+
+
+@dataclass
+class Role:
+    """What kind of jail: its rc.d services, its users, its extra rc.conf lines."""
+
+    services: tuple[str, ...]
+    users: tuple[str, ...] = ()
+    rc_extra: tuple[str, ...] = ()
+    #: Extra worker processes used to fill big hosts: (user, comm, args, stat, vsz, rss, load).
+    filler: tuple[str, str, str, str, int, int, float] = (
+        "root", "sh", "/bin/sh /usr/local/bin/healthcheck", "I", 13_900, 3_100, 0.0)
+
+
+ROLES: dict[str, Role] = {
+    "web": Role(("sshd", "nginx"), ("deploy",),
+                filler=("www", "php-fpm", "php-fpm: pool www (php-fpm)", "S", 79_204, 31_420, 0.4)),
+    "db": Role(("postgresql",), ("postgres",),
+               ('postgresql_data="/var/db/postgres/data16"',),
+               filler=("postgres", "postgres", "postgres: app appdb 10.0.0.11(51782) idle ",
+                       "Ss", 183_624, 40_112, 0.3)),
+    "mail": Role(("postfix", "dovecot"), ("postfix", "dovecot", "dovenull"),
+                 filler=("dovecot", "imap", "dovecot/imap", "S", 22_640, 8_812, 0.1)),
+    "dns": Role(("unbound",)),
+    "vpn": Role(("openvpn",), (), ('gateway_enable="YES"', 'ifconfig_epair0b="inet 10.99.0.2/24"'),
+                filler=("nobody", "openvpn", "/usr/local/sbin/openvpn --config "
+                        "/usr/local/etc/openvpn/client.conf", "Ss", 27_852, 9_540, 0.2)),
+    "git": Role(("sshd", "gitea"), ("git",),
+                filler=("git", "git", "/usr/local/bin/git upload-pack /var/db/git/app.git",
+                        "S", 21_512, 9_200, 0.5)),
+    "cache": Role(("redis", "memcached"), ("redis",),
+                  filler=("redis", "redis-server", "/usr/local/bin/redis-server 127.0.0.1:6380 "
+                          "(redis-server)", "Ss", 64_636, 18_096, 0.3)),
+    "ci": Role(("sshd", "gitlab_runner"), ("runner",),
+               filler=("runner", "cc", "/usr/bin/cc -O2 -pipe -c main.c -o main.o", "R", 248_040,
+                       121_856, 35.0)),
+}
+
+
+@dataclass
+class JailDef:
+    """One jail of the built host."""
+
+    name: str
+    role: str
+    ip4: list[str] = field(default_factory=list)
+    ip6: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    running: bool = True
+    #: Configured in /etc/jail.conf.d/NAME.conf instead of /etc/jail.conf.
+    conf_d: bool = False
+    depend: str = ""
+    comment: str = ""
+
+    @property
+    def path(self) -> str:
+        return f"{JAILS_DIR}/{self.name}"
+
+    @property
+    def hostname(self) -> str:
+        return f"{self.name}.example.org"
+
+
+def demo_jails() -> list[JailDef]:
+    """The default host's jails (see module docstring)."""
+    return [
+        JailDef("web", "web", ["10.0.0.11", "10.0.0.12"], ["fd00:10::11"],
+                comment="public web server: nginx, two addresses and one IPv6"),
+        JailDef("db", "db", ["10.0.0.21"], params={"sysvmsg": "new", "sysvsem": "new",
+                                                    "sysvshm": "new"},
+                comment="PostgreSQL 16; SysV IPC namespaces of its own"),
+        JailDef("mail", "mail", ["10.0.0.31"], comment="postfix + dovecot"),
+        JailDef("dns", "dns", ["10.0.0.53"], ["fd00:10::53"], comment="unbound resolver"),
+        JailDef("vpn", "vpn", params={"vnet": "new", "allow.raw_sockets": True,
+                                      "devfs_ruleset": 5},
+                comment="VNET jail: own network stack, epair0b moved in"),
+        JailDef("git", "git", ["10.0.0.61"], depend="db", comment="gitea; needs db"),
+        JailDef("cache", "cache", ["10.0.0.71"], comment="redis + memcached"),
+        JailDef("ci", "ci", ["10.0.0.81"], params={"securelevel": 3, "children.max": 2},
+                conf_d=True, comment="CI runner; may create child jails"),
+        JailDef("staging", "web", ["10.0.0.91"], running=False,
+                comment="not in jail_list: started by hand"),
+    ]
+
+
+def bench_jails(n: int) -> list[JailDef]:
+    """``n`` jails for benchmarks, roles cycling, one address each."""
+    roles = [r for r in ROLES if r != "vpn"]
+    out: list[JailDef] = []
+    for i in range(n):
+        role = roles[i % len(roles)]
+        addr = ipaddress.IPv4Address("10.1.0.0") + 10 + i
+        out.append(JailDef(f"{role}{i + 1:04d}", role, [str(addr)]))
+    return out
+
+
+# -- files ---------------------------------------------------------------------
+
+_HEADER_GLOBALS = """\
+exec.start = "/bin/sh /etc/rc";
+exec.stop = "/bin/sh /etc/rc.shutdown jail";
+exec.clean;
+exec.consolelog = "/var/log/jail_console_${name}.log";
+mount.devfs;
+path = "/usr/local/jails/$name";
+host.hostname = "$name.example.org";
+"""
+
+
+def _conf_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return ""
+    text = str(v)
+    return text if text.replace(".", "").replace("-", "").isalnum() else f'"{text}"'
+
+
+def jail_block(d: JailDef) -> str:
+    """The jail.conf(5) block of one jail."""
+    lines = [f"# {d.comment}"] if d.comment else []
+    lines.append(f"{d.name} {{")
+    if d.ip4:
+        lines.append("    ip4.addr = " + ", ".join(f'"em0|{a}/24"' for a in d.ip4) + ";")
+    if d.ip6:
+        lines.append("    ip6.addr = " + ", ".join(f'"em0|{a}/64"' for a in d.ip6) + ";")
+    for k, v in d.params.items():
+        if k == "vnet":
+            lines.append("    vnet;")
+            lines.append('    vnet.interface = "epair0b";')
+        elif v is True:
+            lines.append(f"    {k};")
+        else:
+            lines.append(f"    {k} = {_conf_value(v)};")
+    if d.depend:
+        lines.append(f"    depend = {d.depend};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_jail_conf(paths: PathMap, defs: list[JailDef]) -> None:
+    main = ["# /etc/jail.conf: jails of jailhost.example.org, see jail.conf(5).",
+            "# Parameters outside a block apply to every jail in this file.", "",
+            _HEADER_GLOBALS]
+    for d in defs:
+        if d.conf_d:
+            # rc.d/jail reads /etc/jail.conf.d/NAME.conf on its own (reference
+            # 8.2), so the file repeats the globals it needs.
+            _write(paths.real(f"/etc/jail.conf.d/{d.name}.conf"),
+                   f"# /etc/jail.conf.d/{d.name}.conf: read by rc.d/jail for {d.name}.\n\n"
+                   + _HEADER_GLOBALS + "\n" + jail_block(d))
+        else:
+            main.append(jail_block(d))
+    _write(paths.real("/etc/jail.conf"), "\n".join(main))
+
+
+def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str) -> None:
+    enabled = " ".join(d.name for d in defs if d.running)
+    _write(paths.real("/etc/rc.conf"), "\n".join([
+        f'hostname="{hostname}"',
+        'ifconfig_em0="inet 10.0.0.2/24"',
+        'defaultrouter="10.0.0.1"',
+        'ifconfig_em0_ipv6="inet6 fd00:10::2/64"',
+        'cloned_interfaces="epair0"',
+        'ifconfig_epair0a="up"',
+        'zfs_enable="YES"',
+        'sshd_enable="YES"',
+        'ntpd_enable="YES"',
+        'sendmail_enable="NONE"',
+        'dumpdev="AUTO"',
+        'jail_enable="YES"',
+        'jail_parallel_start="NO"',
+        f'jail_list="{enabled}"',
+        "",
+    ]))
+    users = list(passwd.BASE_USERS) + list(passwd.PORT_USERS.values()) + [passwd.ADMIN]
+    _write(paths.real("/etc/passwd"), passwd.render(users))
+    for d in ("/var/log", "/var/run", "/tmp", "/root", "/home/admin", JAILS_DIR):
+        os.makedirs(paths.real(d), exist_ok=True)
+    _write(paths.real("/var/run/utx.active"), "")
+
+
+def write_jail_root(paths: PathMap, d: JailDef) -> None:
+    role = ROLES[d.role]
+    root = d.path
+    for sub in ("etc", "dev", "tmp", "root", "var/run", "var/log", "var/db", "usr/local/etc/rc.d",
+                "usr/local/bin"):
+        os.makedirs(paths.real(f"{root}/{sub}"), exist_ok=True)
+    lines = [f"# /etc/rc.conf of jail {d.name}", 'syslogd_flags="-ss"', 'sendmail_enable="NONE"',
+             'clear_tmp_enable="YES"', 'cron_flags="-s"']
+    lines += [f'{catalog.BY_NAME[s].rcvar}="YES"' for s in role.services]
+    lines += list(role.rc_extra)
+    _write(paths.real(f"{root}/etc/rc.conf"), "\n".join(lines) + "\n")
+    users = list(passwd.BASE_USERS)
+    for u in role.users:
+        user = passwd.PORT_USERS.get(u) or passwd.JAIL_ONLY_USERS[u]
+        users.append(user)
+        if user.home.startswith("/home/"):
+            os.makedirs(paths.real(root + user.home), exist_ok=True)
+    _write(paths.real(f"{root}/etc/passwd"), passwd.render(users))
+    for s in role.services:
+        svc = catalog.BY_NAME[s]
+        if svc.port:
+            _write(paths.real(root + svc.script), _rc_script(svc), mode=0o755)
+    _write(paths.real(f"{root}/var/run/utx.active"), "")
+
+
+def _rc_script(svc: catalog.Service) -> str:
+    return (f"#!/bin/sh\n#\n# PROVIDE: {svc.name}\n# REQUIRE: LOGIN cleanvar\n"
+            f"# KEYWORD: shutdown\n#\n# Add the following line to /etc/rc.conf to enable "
+            f"{svc.name}:\n# {svc.rcvar}=\"YES\"\n\n. /etc/rc.subr\n\nname=\"{svc.name}\"\n"
+            f"rcvar={svc.rcvar}\n\nload_rc_config $name\n\n: ${{{svc.rcvar}:=\"NO\"}}\n"
+            + (f"pidfile=\"{svc.pidfile}\"\n" if svc.pidfile else "")
+            + "\nrun_rc_command \"$1\"\n")
+
+
+def _write(path: str, text: str, mode: int = 0o644) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+# -- running state ---------------------------------------------------------------
+
+# Kernel threads and early processes of a FreeBSD 14 host (pid, command, stat).
+_KERNEL = (
+    (0, "[kernel]", "kernel", "DLs"), (1, "/sbin/init", "init", "ILs"),
+    (2, "[KTLS]", "KTLS", "DL"), (3, "[crypto]", "crypto", "DL"),
+    (4, "[crypto returns 0]", "crypto returns 0", "DL"), (5, "[cam]", "cam", "DL"),
+    (6, "[zfskern]", "zfskern", "DL"), (7, "[rand_harvestq]", "rand_harvestq", "DL"),
+    (8, "[pagedaemon]", "pagedaemon", "DL"), (9, "[vmdaemon]", "vmdaemon", "DL"),
+    (10, "[audit]", "audit", "DL"), (11, "[idle]", "idle", "RNL"), (12, "[intr]", "intr", "WL"),
+    (13, "[geom]", "geom", "DL"), (14, "[sequencer 00]", "sequencer 00", "DL"),
+    (15, "[usb]", "usb", "DL"), (16, "[acpi_thermal]", "acpi_thermal", "DL"),
+    (17, "[bufdaemon]", "bufdaemon", "DL"), (18, "[vnlru]", "vnlru", "DL"),
+    (19, "[syncer]", "syncer", "DL"),
+)
+
+
+def _host_processes(state: State, paths: PathMap, now: float, boot: float,
+                    used: set[int], rng: random.Random) -> None:
+    for pid, args, comm, stat in _KERNEL:
+        load = 100.0 * state.ncpu * 0.93 if comm == "idle" else (0.2 if comm == "intr" else 0.0)
+        state.procs.append(Proc(pid, 0 if pid <= 1 else 0, 0, 0, stat, 0 if pid != 1 else 11_824,
+                                0 if pid != 1 else 1_100, boot + (0 if pid < 2 else 0.2), "",
+                                comm, args, "", load))
+        used.add(pid)
+    state.next_pid = 20
+    for svc in rc.enabled_services(paths, "/", jailed=False):
+        rc.start_service(state, 0, paths, "/", svc, boot + 5 + rng.random() * 3, used=used)
+    for n in range(8):
+        pid = state.alloc_pid(used)
+        state.procs.append(Proc(pid, 1, 0, 0, "Is+", 13_680, 2_504, boot + 9, f"ttyv{n}",
+                                "getty", f"/usr/libexec/getty Pc ttyv{n}", "", 0.0))
+
+
+def _login(state: State, jid: int, key: str, user: passwd.User, line: str, host: str,
+           since: float, used: set[int]) -> None:
+    """An ssh login: utmpx record plus sshd session processes and the login shell."""
+    sshd = rc.main_proc(state, jid, "sshd")
+    priv = state.alloc_pid(used)
+    sess = state.alloc_pid(used)
+    sh = state.alloc_pid(used)
+    state.procs += [
+        Proc(priv, sshd.pid if sshd else 1, jid, 0, "Is", 22_072, 10_480, since, "", "sshd",
+             f"sshd: {user.name} [priv] (sshd)"),
+        Proc(sess, priv, jid, user.uid, "S", 22_072, 10_820, since + 0.1, "", "sshd",
+             f"sshd: {user.name}@{line} (sshd)", "", 0.0),
+        Proc(sh, sess, jid, user.uid, "Is+", 14_240, 3_960, since + 0.2, line, "sh",
+             "-sh (sh)"),
+    ]
+    state.logins.setdefault(key, []).append(Login(user.name, line, host, since))
+
+
+def _fill(state: State, total: int, defs: list[JailDef], now: float, used: set[int],
+          rng: random.Random) -> None:
+    """Add role workers round-robin over running jails until ``total`` processes exist."""
+    running = [(d, state.jail_by_name(d.name)) for d in defs if d.running]
+    running = [(d, j) for d, j in running if j is not None]
+    if not running:
+        return
+    i = 0
+    uids = {u.name: u.uid for u in (*passwd.BASE_USERS, *passwd.PORT_USERS.values(),
+                                    *passwd.JAIL_ONLY_USERS.values())}
+    parents: dict[int, int] = {}
+    for _d, j in running:
+        assert j is not None
+        for svc in ("nginx", "postgresql", "dovecot", "gitea", "redis", "openvpn",
+                    "gitlab_runner"):
+            mp = rc.main_proc(state, j.jid, svc)
+            if mp is not None:
+                parents.setdefault(j.jid, mp.pid)
+    while len(state.procs) < total:
+        d, j = running[i % len(running)]
+        assert j is not None
+        i += 1
+        user, comm, args, stat, vsz, rss, load = ROLES[d.role].filler
+        uid = uids.get(user, 65534)
+        state.procs.append(Proc(state.alloc_pid(used), parents.get(j.jid, 1), j.jid, uid, stat,
+                                vsz, int(rss * (0.8 + 0.4 * rng.random())),
+                                now - rng.random() * 86_400, "", comm, args, "",
+                                round(load * (0.5 + rng.random()), 2)))
+
+
+def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
+              processes: int | None = None, seed: int = 0, *, now: float | None = None) -> Path:
+    """Create (or replace) a simulated host in ``simdir``; return its path.
+
+    Without numbers: the demo host. With ``jails``: that many jails of
+    cycling roles; with ``processes``: filler workers until the host runs
+    about that many processes in total. ``now`` (default: the simulated
+    clock) is when the host is built; boot and start times lie before it.
+    """
+    base = Path(simdir).resolve()
+    now = clock() if now is None else now
+    rng = random.Random(seed)
+    for sub in ("root", "jailbin"):
+        if (base / sub).exists():
+            shutil.rmtree(base / sub)
+    base.mkdir(parents=True, exist_ok=True)
+    paths = PathMap(root=str(base / "root"))
+    defs = demo_jails() if jails is None else bench_jails(jails)
+    state = State(build={"jails": jails, "processes": processes, "seed": seed})
+    state.boot = now - 12 * 86_400 - 3_600 * rng.random() * 5
+    write_jail_conf(paths, defs)
+    write_host_files(paths, defs, state.hostname)
+    for d in defs:
+        write_jail_root(paths, d)
+    used: set[int] = set()
+    _host_processes(state, paths, now, state.boot, used, rng)
+    _login(state, 0, "", passwd.ADMIN, "pts/0", "192.0.2.10", now - 2 * 3_600 - 17 * 60, used)
+    jail_start = state.boot + 30
+    for d in defs:
+        if not d.running:
+            continue
+        spec = CreateSpec(d.name, d.path, d.hostname, list(d.ip4), list(d.ip6),
+                          params=dict(d.params))
+        j = create(state, spec, jail_start)
+        rcv = rc.rc_vars(paths, j.path)
+        for svc in rc.services(paths, j.path, jailed=True):
+            if rc.enabled(svc, rcv) and svc.procs:
+                rc.start_service(state, j.jid, paths, j.path, svc,
+                                 jail_start + rng.random() * 4, used=used, rcv=rcv)
+        jail_start += 1 + rng.random()
+    if jails is None:
+        web = state.jail_by_name("web")
+        ci = state.jail_by_name("ci")
+        if web is not None:
+            _login(state, web.jid, "web", passwd.JAIL_ONLY_USERS["deploy"], "pts/1",
+                   "203.0.113.7", now - 41 * 60, used)
+        if ci is not None:
+            _login(state, ci.jid, "ci", passwd.JAIL_ONLY_USERS["runner"], "pts/2",
+                   "198.51.100.23", now - 5 * 60, used)
+        # A few limits, as an administrator would set them (reference 7).
+        state.rules = ["jail:db:memoryuse:deny=2147483648", "jail:web:maxproc:deny=256",
+                       "jail:ci:pcpu:deny=200", "jail:ci:vmemoryuse:log=8589934592"]
+    if processes is not None:
+        _fill(state, processes, defs, now, used, rng)
+    state.procs.sort(key=lambda p: p.pid)
+    Store(base).initialise(state)
+    from jailtui.sim.shims import write_shims  # here: shims import main, main imports builder
+    write_shims(base, base / "jailbin", tools=JAIL_TOOLS)
+    return base
+
+
+def reset(simdir: str | os.PathLike[str]) -> Path:
+    """Rebuild ``simdir`` with the parameters it was created with."""
+    store = Store(simdir)
+    with store.read() as st:
+        build = dict(st.build)
+    return init_host(simdir, build.get("jails"), build.get("processes"), int(build.get("seed", 0)))

@@ -1,0 +1,67 @@
+"""``jailtui [--sim DIR] sim ...``: create, reset and drive a simulated host.
+
+- ``sim init DIR [--jails N] [--processes P] [--seed S]``: build a host;
+- ``sim shims BINDIR``: write jls/ps/jail/... executables for ``--sim DIR``;
+- ``sim reset``: rebuild ``--sim DIR`` with its original parameters;
+- ``sim exec -- ARGV...``: run one command on it with real stdio (``jexec``
+  execs a shell rooted at the jail).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from jailtui.sim.state import NotASimDir
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jailtui sim", description="the simulated FreeBSD host")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    init = sub.add_parser("init", help="create a simulated host in DIR")
+    init.add_argument("dir")
+    init.add_argument("--jails", type=int, default=None,
+                      help="number of jails (default: the 8-jail demo host)")
+    init.add_argument("--processes", type=int, default=None,
+                      help="total processes to reach with worker processes")
+    init.add_argument("--seed", type=int, default=0)
+    shims = sub.add_parser("shims", help="write tool shims for --sim DIR into BINDIR")
+    shims.add_argument("bindir")
+    sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with")
+    ex = sub.add_parser("exec", help="run ARGV on --sim DIR with real stdio")
+    ex.add_argument("argv", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(global_simdir: str | None, args: list[str]) -> int:
+    """Entry point of ``jailtui ... sim ...``; returns the exit code."""
+    ns = _parser().parse_args(args)
+    if ns.cmd == "init":
+        from jailtui.sim.builder import init_host
+        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed)
+        print(f"simulated host ready in {path}")
+        return 0
+    if global_simdir is None:
+        print(f"jailtui sim {ns.cmd}: needs --sim DIR", file=sys.stderr)
+        return 2
+    try:
+        if ns.cmd == "shims":
+            from jailtui.sim.shims import write_shims
+            for path in write_shims(global_simdir, ns.bindir):
+                print(path)
+            return 0
+        if ns.cmd == "reset":
+            from jailtui.sim.builder import reset
+            reset(global_simdir)
+            return 0
+        argv = list(ns.argv)
+        if argv and argv[0] == "--":
+            argv = argv[1:]
+        if not argv:
+            print("jailtui sim exec: no command", file=sys.stderr)
+            return 2
+        from jailtui.sim.main import exec_main
+        return exec_main(global_simdir, argv)
+    except NotASimDir as e:
+        print(f"jailtui sim: {e}", file=sys.stderr)
+        return 1

@@ -1,0 +1,65 @@
+"""dispatch(): the simulated host's one entry point, argv in, (rc, stdout, stderr) out.
+
+argv[0] may be a bare name or a path; its basename picks the tool, as a
+shell would after a PATH lookup. Each tool lives in its own module.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from jailtui.sim.context import Ctx
+from jailtui.sim.state import NotASimDir
+
+Tool = Callable[[Ctx, list[str]], int]
+
+
+def _tools() -> dict[str, Tool]:
+    # Imported lazily: a shim pays only for the tool it runs.
+    from jailtui.sim import (
+        hostname,
+        jail,
+        jexec,
+        jls,
+        kill,
+        ps,
+        rctl,
+        service,
+        sysctl,
+        who,
+    )
+    return {"jls": jls.run, "ps": ps.run, "jail": jail.run, "jexec": jexec.run,
+            "rctl": rctl.run, "service": service.run, "sysctl": sysctl.run, "who": who.run,
+            "kill": kill.run, "hostname": hostname.run}
+
+
+#: Names dispatch() answers; anything else is "command not found".
+TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname")
+
+
+def tool_name(argv0: str) -> str:
+    return os.path.basename(argv0)
+
+
+def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes | None = None,
+             env: Mapping[str, str] | None = None) -> tuple[int, bytes, bytes]:
+    """Run ``argv`` on the simulated host in ``simdir``; return (exit code, stdout, stderr).
+
+    An unknown tool gives exit 127 and sh's ``NAME: not found`` (the
+    runner turns that into CommandNotFound before calling here).
+    """
+    if not argv:
+        raise ValueError("empty argv")
+    name = tool_name(argv[0])
+    ctx = Ctx(Path(simdir), dict(os.environ if env is None else env), stdin, prog=name)
+    tools = _tools()
+    fn = tools.get(name)
+    if fn is None:
+        return 127, b"", f"{name}: not found\n".encode()
+    try:
+        rc = fn(ctx, list(argv[1:]))
+    except NotASimDir as e:
+        return 1, bytes(ctx.out), bytes(ctx.err) + f"{name}: {e}\n".encode()
+    return rc, bytes(ctx.out), bytes(ctx.err)

@@ -1,0 +1,46 @@
+"""exec_main(): what a shim (or ``jailtui sim exec``) runs.
+
+Writes dispatch()'s output to file descriptors 1 and 2 and returns the exit
+code -- except for ``jexec``, which replaces the process with a real shell
+(or command) "rooted" at the jail's directory, so an interactive session
+behaves like ``jexec web`` on FreeBSD.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from jailtui.sim.commands import dispatch, tool_name
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def exec_main(simdir: str, argv: Sequence[str]) -> int:
+    """Run ``argv`` on the simulated host in ``simdir`` with real stdio."""
+    if not argv:
+        return 2
+    name = tool_name(argv[0])
+    env = dict(os.environ)
+    if name == "jexec":
+        from jailtui.sim.jexec import exec_interactive
+        return exec_interactive(simdir, list(argv), env)
+    if "COLUMNS" not in env and name == "ps" and os.isatty(1):
+        # ps cuts its last column at the terminal width (reference 2.1).
+        try:
+            env["COLUMNS"] = str(os.get_terminal_size(1).columns)
+        except OSError:
+            pass
+    stdin = None
+    if name in ("jail",) and not os.isatty(0) and "-" in argv:
+        stdin = sys.stdin.buffer.read()
+    rc, out, err = dispatch(simdir, argv, stdin=stdin, env=env)
+    _write_all(1, out)
+    _write_all(2, err)
+    return rc

@@ -1,0 +1,67 @@
+"""SimRunner: the Runner protocol, answered by the simulated host in-process.
+
+The console uses it as its default backend off FreeBSD: ``run()`` calls
+:func:`jailtui.sim.commands.dispatch` in a worker thread (it may take the
+state lock or run jail.conf hooks), bounded by the same timeout a local
+command gets. Interactive commands (``jexec web``) go through a real
+process: :meth:`interactive_argv` re-enters ``python -m jailtui --sim DIR
+sim exec -- ...``, which execs a real shell rooted at the jail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from jailtui.core.errors import CommandNotFound, CommandTimeout
+from jailtui.core.hostfs import PathMap
+from jailtui.core.runner import DEFAULT_TIMEOUT, CommandResult
+from jailtui.sim.commands import TOOLS, dispatch, tool_name
+
+
+class SimRunner:
+    """Runs argv on the simulated FreeBSD host in ``simdir``."""
+
+    label = "simulated"
+
+    def __init__(self, simdir: str | os.PathLike[str], *,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.simdir = Path(simdir).resolve()
+        self._env = dict(os.environ if env is None else env)
+
+    @property
+    def paths(self) -> PathMap:
+        """Host paths of the simulated host live under ``SIMDIR/root``."""
+        return PathMap(root=str(self.simdir / "root"))
+
+    async def run(self, argv: Sequence[str], *,
+                  timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - the Runner protocol
+                  input: bytes | None = None) -> CommandResult:
+        if not argv:
+            raise ValueError("empty argv")
+        if tool_name(argv[0]) not in TOOLS:
+            raise CommandNotFound(argv)
+        try:
+            rc, out, err = await asyncio.wait_for(
+                asyncio.to_thread(dispatch, self.simdir, list(argv), input, self._env),
+                timeout)
+        except TimeoutError:
+            # The worker thread finishes on its own (hooks carry their own
+            # timeouts); the caller gets the same error as from LocalRunner.
+            raise CommandTimeout(argv, timeout) from None
+        return CommandResult(tuple(argv), rc, out, err)
+
+    def interactive_argv(self, argv: Sequence[str]) -> list[str]:
+        return [sys.executable, "-m", "jailtui", "--sim", str(self.simdir), "sim", "exec", "--",
+                *argv]
+
+    def interactive_env(self) -> dict[str, str]:
+        """Environment for :meth:`interactive_argv`: this package importable by ``-m``."""
+        env = dict(self._env)
+        parent = str(Path(__file__).resolve().parents[2])
+        old = env.get("PYTHONPATH", "")
+        env["PYTHONPATH"] = parent + (os.pathsep + old if old else "")
+        return env

@@ -1,0 +1,45 @@
+"""Shim executables: put the simulated host on PATH.
+
+``write_shims(simdir, bindir)`` writes one small Python script per tool
+(``jls``, ``ps``, ``jail`` ...). Each starts with ``#!<this interpreter>``,
+makes this package importable and calls :func:`jailtui.sim.main.exec_main`
+with the fixed SIMDIR, so LocalRunner, SSH and third-party code exercise
+the real subprocess path against the simulator.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+#: Tools written by default (the console's whole command surface).
+HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill")
+
+_TEMPLATE = '''#!{python}
+# Simulated FreeBSD {tool}(8) for the host in {simdir!r}; written by jailtui.
+import sys
+sys.path.insert(0, {pkg_parent!r})
+from jailtui.sim.main import exec_main
+sys.exit(exec_main({simdir!r}, sys.argv))
+'''
+
+
+def write_shims(simdir: str | os.PathLike[str], bindir: str | os.PathLike[str],
+                tools: Iterable[str] = HOST_TOOLS) -> list[Path]:
+    """Write the shims into ``bindir`` (created if needed); return their paths."""
+    sim = str(Path(simdir).resolve())
+    pkg_parent = str(Path(__file__).resolve().parents[2])
+    out = Path(bindir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for tool in tools:
+        path = out / tool
+        tmp = out / f".{tool}.tmp"
+        tmp.write_text(_TEMPLATE.format(python=sys.executable, tool=tool, simdir=sim,
+                                        pkg_parent=pkg_parent), encoding="utf-8")
+        tmp.chmod(0o755)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
