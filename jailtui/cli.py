@@ -165,6 +165,17 @@ def open_fleet(specs: Sequence[Any]) -> Any:
     return fleet
 
 
+def _sim_hostname(sim_dir: Path) -> str | None:
+    """The simulated host's own name (not this machine's)."""
+    from jailtui.sim.state import Store
+
+    try:
+        with Store(sim_dir).read() as st:
+            return st.hostname or None
+    except (OSError, JailtuiError, ValueError):
+        return None
+
+
 def make_backend(args: argparse.Namespace) -> Backend:
     """The host to talk to: simulated, the FreeBSD commands on PATH, or one over SSH."""
     specs = host_specs(args)
@@ -185,7 +196,8 @@ def make_backend(args: argparse.Namespace) -> Backend:
             print(f"jailtui: building a simulated FreeBSD host in {sim_dir}", file=sys.stderr)
             init_host(sim_dir)
         runner = SimRunner(sim_dir)
-        return Backend(Host(runner, backend="SIMULATED", paths=runner.paths), sim_dir)
+        return Backend(Host(runner, backend="SIMULATED", paths=runner.paths,
+                            hostname=_sim_hostname(sim_dir)), sim_dir)
     from jailtui.core.hostfs import PathMap
     from jailtui.core.runner import LocalRunner
 
@@ -603,11 +615,13 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
         return _exec_interactive(argv)
     else:  # pragma: no cover - argparse restricts the choices
         raise JailtuiError(f"unknown command {cmd}")
-    if result.output.strip():
+    output = result.output.strip()
+    if output:
         sys.stdout.write(visible_output(result.output))
     if not result.ok:
         return _fail(result.message)
-    print(visible(result.message))
+    if not output.endswith(result.message.strip()):
+        print(visible(result.message))
     return 0
 
 

@@ -64,9 +64,9 @@ class Thresholds:
     rctl_crit: float = 95.0
     #: Lowest securelevel accepted for a running jail; None: not checked.
     min_securelevel: int | None = None
-    #: Loosened restrictions to flag (WARNING) when a running jail has them.
-    flag_params: tuple[str, ...] = ("allow.raw_sockets", "allow.mount", "allow.chflags",
-                                     "allow.read_msgbuf", "allow.vmm")
+    #: Loosened restrictions to flag (WARNING) when a running jail has them;
+    #: none unless the configuration says so (a vpn jail may need raw sockets).
+    flag_params: tuple[str, ...] = ()
     #: Check that every daemon a jail's rc.conf enables is running.
     check_daemons: bool = True
 
@@ -129,23 +129,51 @@ NOT_DAEMONS = frozenset({"jail", "ifconfig", "cloned", "gateway", "ipv6_gateway"
                          "background_fsck", "growfs", "linux", "wireguard", "wireguard_kmod"})
 
 
-def daemon_programs(service: str) -> tuple[str, ...]:
-    return DAEMON_PROGRAMS.get(service, (service,))
+_RC_PROGRAM = re.compile(r"""^\s*(?:procname|command)=["']?([^"'\s;]+)""", re.M)
 
 
-def program_of(command: str) -> str:
-    """The program name of a ps command line (``nginx: master process ...`` -> nginx)."""
+def daemon_programs(service: str, script: str | None = None) -> tuple[str, ...]:
+    """Program names that show a service is running.
+
+    The rc.d script's own ``procname=``/``command=`` (rc.subr(8)) when it has
+    one, else the table, else the script name (``_`` also read as ``-``:
+    gitlab_runner runs gitlab-runner).
+    """
+    if script:
+        found = tuple(m.rsplit("/", 1)[-1] for m in _RC_PROGRAM.findall(script)
+                      if not m.startswith("$"))
+        if found:
+            return found
+    if service in DAEMON_PROGRAMS:
+        return DAEMON_PROGRAMS[service]
+    return tuple(dict.fromkeys((service, service.replace("_", "-"))))
+
+
+def programs_of(command: str) -> set[str]:
+    """Program names in a ps command line.
+
+    ``nginx: master process ...`` -> nginx; daemon(8)'s title
+    ``daemon: /usr/local/bin/gitlab-runner[82] (daemon)`` also names the
+    program it supervises.
+    """
     first = command.split(" ", 1)[0].rstrip(":")
-    return first.rsplit("/", 1)[-1]
+    names = {first.rsplit("/", 1)[-1]}
+    if first == "daemon":
+        rest = command.split(" ", 2)[1] if " " in command else ""
+        names.add(rest.split("[", 1)[0].rsplit("/", 1)[-1])
+    return names
 
 
-def missing_daemons(services: Iterable[str], procs: Sequence[Process]) -> list[str]:
-    running = {program_of(p.command) for p in procs}
+def missing_daemons(services: Iterable[str], procs: Sequence[Process],
+                    scripts: dict[str, str] | None = None) -> list[str]:
+    running: set[str] = set()
+    for p in procs:
+        running |= programs_of(p.command)
     out = []
     for svc in services:
         if svc in NOT_DAEMONS:
             continue
-        programs = daemon_programs(svc)
+        programs = daemon_programs(svc, (scripts or {}).get(svc))
         if programs and not any(prog in running for prog in programs):
             out.append(svc)
     return out
@@ -197,7 +225,9 @@ async def evaluate(host: Host, thresholds: Thresholds | None = None,
             services = _jail_services(host, j)
             if services is None or j.jid is None:
                 continue
-            for svc in missing_daemons(services, snap.processes_of(j.jid)):
+            scripts = {svc: _rc_script(host, j, svc) for svc in services}
+            for svc in missing_daemons(services, snap.processes_of(j.jid),
+                                       {k: v for k, v in scripts.items() if v}):
                 add(Finding(Severity.CRITICAL, "daemon-missing", j.name,
                             f"{j.name}: {svc} is enabled in rc.conf but not running"))
 
@@ -240,6 +270,17 @@ def _jail_services(host: Host, jail: Jail) -> list[str] | None:
     except (OSError, ValueError):
         return None
     return rcconf.enabled_services(rcconf.parse(text))
+
+
+def _rc_script(host: Host, jail: Jail, service: str) -> str | None:
+    """The jail's rc.d script for ``service`` (base system, then ports)."""
+    root = jail.path.rstrip("/")
+    for d in ("/etc/rc.d/", "/usr/local/etc/rc.d/"):
+        try:
+            return host.read_text(root + d + service)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 async def _all_params(host: Host, report: Report) -> dict[str, dict[str, ParamValue]]:
