@@ -611,8 +611,9 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
         jail = snap.jail(args.name)
         if jail is None:
             return _fail(f'jexec: jail "{args.name}" not found')
-        argv = controller.shell_argv(args.name, jail)
-        return _exec_interactive(argv)
+        if not sys.stdin.isatty():
+            return _fail("jailtui: shell: needs a terminal (ssh -t)")
+        return int(controller.run_shell(args.name, jail))
     else:  # pragma: no cover - argparse restricts the choices
         raise JailtuiError(f"unknown command {cmd}")
     output = result.output.strip()
@@ -630,14 +631,6 @@ def visible_output(text: str) -> str:
 
     lines = visible_lines(text)
     return "".join(f"{ln}\n" for ln in lines)
-
-
-def _exec_interactive(argv: list[str]) -> int:
-    """Run an interactive command in this terminal and return its status."""
-    import subprocess
-
-    env = dict(os.environ)
-    return subprocess.call(argv, env=env)
 
 
 def _fail(message: str) -> int:

@@ -245,6 +245,36 @@ class Controller:
         self._record(Action.SHELL, name, jail.jid if jail else None, "ok")
         return self.host.runner.interactive_argv(argv)
 
+    def shell_env(self) -> dict[str, str]:
+        """Environment of the shell: the runner's clean one plus a validated TERM.
+
+        ``jexec -l`` replaces it with the jail's login environment anyway
+        (jexec(8)); TERM is passed on so the shell works over SSH.
+        """
+        from jailtui.core.harden import safe_environment
+
+        getenv = getattr(self.host.runner, "interactive_env", None)
+        env: dict[str, str] = dict(getenv()) if getenv is not None else {}
+        safe = safe_environment(os.environ)
+        env["TERM"] = safe["TERM"]
+        env.setdefault("PATH", safe["PATH"])
+        for key in ("LANG", "LC_ALL", "LC_CTYPE", "COLORTERM"):
+            if key in safe:
+                env[key] = safe[key]
+        return env
+
+    def run_shell(self, name: str, jail: Jail | None = None) -> int:
+        """Open the jexec shell in this terminal, on a fresh pty; return its status.
+
+        Blocking: the console calls it inside ``App.suspend()``. The pty
+        keeps a jailed process from pushing keystrokes into our terminal
+        (TIOCSTI) or keeping it after the shell exits (core/ptyrelay.py).
+        """
+        from jailtui.core.ptyrelay import run_on_pty
+
+        argv = self.shell_argv(name, jail)
+        return run_on_pty(argv, env=self.shell_env())
+
     async def exec(self, name: str, command: Sequence[str], timeout: float = 60.0) -> ActionResult:
         """Run a command in the jail (``jexec -l NAME CMD...``) and capture its output."""
         self._gate(Action.EXEC, name)

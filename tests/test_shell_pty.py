@@ -1,0 +1,135 @@
+"""The jexec shell runs on a fresh pty (notes/security.md 2.5, attack tests 21-22)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from jailtui.core.ptyrelay import run_on_pty
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run_relayed(argv: list[str], stdin: bytes) -> tuple[int, str]:
+    """run_on_pty with pipes for our side; return (status, what it printed)."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    os.write(in_w, stdin)
+    os.close(in_w)
+    chunks: list[bytes] = []
+
+    def reader() -> None:
+        while True:
+            data = os.read(out_r, 65536)
+            if not data:
+                return
+            chunks.append(data)
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    status = run_on_pty(argv, env={"PATH": "/usr/bin:/bin", "TERM": "xterm"},
+                        stdin_fd=in_r, stdout_fd=out_w)
+    os.close(out_w)
+    t.join(5)
+    os.close(in_r)
+    os.close(out_r)
+    return status, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_child_gets_its_own_tty_and_only_stdio() -> None:
+    """Attack test 22: only 0-2 are open in the shell, on a pty that is not ours."""
+    script = "tty; ls /proc/$$/fd | tr '\\n' ' '; echo; exit 7"
+    status, out = _run_relayed(["/bin/sh", "-c", script], b"")
+    assert status == 7
+    lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+    assert lines[0].startswith("/dev/pts/")
+    fds = sorted(int(x) for x in lines[1].split())
+    assert fds == [0, 1, 2, 255] or fds == [0, 1, 2]
+
+
+def test_injected_keystrokes_stay_in_the_jail_pty() -> None:
+    """Attack test 21: TIOCSTI from the shell reaches the shell's pty, never ours.
+
+    Our side here is a pty too (the admin's terminal); after the session we
+    read what arrived on its input: nothing from the jail.
+    """
+    admin_master, admin_slave = pty.openpty()
+    inject = ("import fcntl, termios\n"
+              "try:\n"
+              "    [fcntl.ioctl(0, termios.TIOCSTI, bytes([c])) for c in b'id\\n']\n"
+              "    print('injected')\n"
+              "except OSError as e:\n"
+              "    print('refused', e.errno)\n")
+    out_r, out_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(out_r)
+        try:
+            status = run_on_pty([sys.executable, "-c", inject],
+                                env={"PATH": "/usr/bin:/bin", "TERM": "xterm"},
+                                stdin_fd=admin_slave, stdout_fd=out_w)
+        finally:
+            os._exit(0)
+        os._exit(status)
+    os.close(out_w)
+    os.waitpid(pid, 0)
+    out = b""
+    while True:
+        data = os.read(out_r, 65536)
+        if not data:
+            break
+        out += data
+    assert b"injected" in out or b"refused" in out
+    # Nothing was pushed into the admin's terminal input queue.
+    os.set_blocking(admin_slave, False)
+    time.sleep(0.1)
+    try:
+        pushed = os.read(admin_slave, 1024)
+    except BlockingIOError:
+        pushed = b""
+    assert b"id" not in pushed
+    os.close(admin_master)
+    os.close(admin_slave)
+
+
+def test_session_is_killed_when_the_shell_exits(tmp_path: Path) -> None:
+    """A background process left by the shell does not outlive the session."""
+    marker = tmp_path / "alive"
+    script = f"(sleep 3; touch {marker}) & exit 0"
+    status, _ = _run_relayed(["/bin/sh", "-c", script], b"")
+    assert status == 0
+    time.sleep(3.5)
+    assert not marker.exists()
+
+
+def test_jailtui_shell_command_through_the_simulator(sim_dir: Path) -> None:
+    """`jailtui shell web` end to end on a pty: prompt with the jail's hostname."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "jailtui", "--sim", str(sim_dir), "shell",
+                             "web"], stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
+                            env={**os.environ, "TERM": "xterm"}, close_fds=True)
+    os.close(slave)
+    buf = b""
+    deadline = time.monotonic() + 20
+    sent = False
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        buf += data
+        if not sent and b"@web" in buf:
+            os.write(master, b"hostname; exit 5\n")
+            sent = True
+        if sent and proc.poll() is not None:
+            break
+    proc.wait(10)
+    os.close(master)
+    assert b"root@web" in buf
+    assert b"web.example.org" in buf
+    assert proc.returncode == 5
