@@ -1,0 +1,419 @@
+"""Several jail hosts at once: who they are, and one poll of all of them.
+
+Hosts come from the command line (``--host web1.example.org --host admin@db1
+--host local``, repeatable) and from the config file's ``[hosts.NAME]``
+tables::
+
+    [hosts.web1]
+    destination = "admin@web1.example.org"   # anything ssh(1) takes; default: NAME
+    interval = 5                             # seconds between polls of this host
+    start_method = "service"                 # service | jail | auto (core.control)
+    ssh_options = ["-p", "2222", "-o", "ProxyJump=bastion"]
+    connect_timeout = 5                      # ssh_config(5) ConnectTimeout
+    root = "/srv/fake"                       # host files under this directory (fakes)
+
+``--host web1`` then means that table; ``--host all`` every table. The
+table is read here with tomllib from the file core.settings uses (that
+module owns the other sections and reports unknown ones).
+
+Every host is a :class:`~jailtui.core.host.Host`: local ones on a
+LocalRunner, remote ones on an :class:`~jailtui.core.ssh.SSHRunner` with
+:class:`~jailtui.core.ssh.RemoteFiles`. :meth:`Fleet.poll_all` polls them
+concurrently and captures each host's failure on its own, so a dead host
+never delays or hides the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import re
+import shutil
+import time
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jailtui.core.control import StartMethod
+from jailtui.core.errors import JailtuiError
+from jailtui.core.host import Host
+from jailtui.core.hostfs import PathMap
+from jailtui.core.model import HostSnapshot, Jail, Process
+from jailtui.core.runner import LocalRunner
+from jailtui.core.ssh import (
+    CONNECT_TIMEOUT,
+    LinkState,
+    RemoteFiles,
+    SSHRunner,
+    default_name,
+    private_control_dir,
+    short_host,
+)
+
+__all__ = [
+    "ALL", "LOCAL", "Fleet", "FleetConfig", "FleetError", "HostSpec", "HostStatus",
+    "all_jails", "all_processes", "build_host", "config_file", "default_name",
+    "load_hosts_config", "parse_host_arg", "parse_hosts", "resolve_hosts",
+]
+
+#: The name of this machine among hosts (``--host local``).
+LOCAL = "local"
+#: ``--host all``: every host of the config file.
+ALL = "all"
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_KEYS = ("destination", "interval", "start_method", "ssh_options", "connect_timeout", "root")
+
+
+class FleetError(JailtuiError):
+    """A host spec or a [hosts.*] table that cannot be used; names the file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostSpec:
+    """One host as the user named it."""
+
+    #: Short name shown everywhere ("web1", "local"); unique in a fleet.
+    name: str
+    #: ssh destination; None for this machine.
+    destination: str | None
+    #: Poll interval of this host (None: the console's).
+    interval: float | None = None
+    start_method: StartMethod | None = None
+    #: Extra ssh arguments for this host, before the defaults (they win).
+    ssh_options: tuple[str, ...] = ()
+    connect_timeout: float | None = None
+    #: The host's files are under this directory (for fakes and the simulator).
+    root: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.destination is None
+
+
+@dataclass(frozen=True, slots=True)
+class FleetConfig:
+    """The [hosts.*] tables of the config file, in file order."""
+
+    hosts: Mapping[str, HostSpec] = field(default_factory=dict)
+    source: Path | None = None
+    #: Ignored keys, worded for the user.
+    warnings: tuple[str, ...] = ()
+
+
+# -- specs -----------------------------------------------------------------------------
+
+
+def parse_host_arg(text: str, configured: Mapping[str, HostSpec] | None = None) -> HostSpec:
+    """One ``--host`` value: ``local``, a configured NAME, ``NAME=DESTINATION`` or a destination."""
+    configured = configured or {}
+    text = text.strip()
+    if not text:
+        raise FleetError("--host: empty host")
+    if text in configured:
+        return configured[text]
+    if text == LOCAL:
+        return HostSpec(LOCAL, None)
+    name, sep, dest = text.partition("=")
+    if sep:
+        if not _NAME.match(name):
+            raise FleetError(f"--host {text}: {name!r} is not a host name")
+    else:
+        name, dest = "", text
+    spec = HostSpec(name or default_name(dest), dest)
+    _check_destination(spec.destination or "", f"--host {text}")
+    return spec
+
+
+def _check_destination(dest: str, where: str) -> None:
+    try:
+        SSHRunner.check_destination(dest)
+    except ValueError as exc:
+        raise FleetError(f"{where}: {exc}") from None
+
+
+def resolve_hosts(values: Sequence[str], configured: Mapping[str, HostSpec] | None = None
+                  ) -> list[HostSpec]:
+    """The hosts of repeated ``--host`` options, names made unique.
+
+    Two destinations with the same short name (web1.a.org, web1.b.org) are
+    named by their whole host name instead; the same host twice is kept once.
+    """
+    configured = configured or {}
+    # (spec, named by the user): a name the user gave is never changed.
+    specs: list[tuple[HostSpec, bool]] = []
+    for value in values:
+        if value == ALL:
+            if not configured:
+                raise FleetError("--host all: no [hosts.*] in the config file")
+            specs.extend((s, True) for s in configured.values())
+        else:
+            named = value in configured or "=" in value or value == LOCAL
+            specs.append((parse_host_arg(value, configured), named))
+    unique: list[tuple[HostSpec, bool]] = []
+    for s, named in specs:
+        if all(s != u for u, _ in unique):
+            unique.append((s, named))
+    names = [s.name for s, _ in unique]
+    out: list[HostSpec] = []
+    for s, named in unique:
+        if names.count(s.name) > 1 and not named and s.destination is not None:
+            s = HostSpec(short_host(s.destination), s.destination, s.interval, s.start_method,
+                         s.ssh_options, s.connect_timeout, s.root)
+        out.append(s)
+    seen: set[str] = set()
+    for s in out:
+        if s.name in seen:
+            raise FleetError(f"two different hosts are named {s.name!r}: "
+                             f"name one with --host NAME=DESTINATION")
+        seen.add(s.name)
+    return out
+
+
+# -- the config file --------------------------------------------------------------------
+
+
+def config_file(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """The file core.settings reads (``--config``, $JAILTUI_CONFIG, XDG)."""
+    if path is not None:
+        return Path(path)
+    from jailtui.core.settings import config_path
+
+    return config_path(env)
+
+
+def load_hosts_config(path: str | Path | None = None, *,
+                      env: Mapping[str, str] | None = None) -> FleetConfig:
+    """The ``[hosts.NAME]`` tables; none when the default file does not exist."""
+    file = config_file(path, env)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        if path is not None:
+            raise FleetError(f"{file}: no such config file") from None
+        return FleetConfig()
+    except OSError as exc:
+        raise FleetError(f"{file}: {exc.strerror or exc}") from None
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise FleetError(f"{file}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise FleetError(f"{file}: {exc}") from None
+    return parse_hosts(doc, source=file)
+
+
+def parse_hosts(doc: Mapping[str, Any], *, source: Path | None = None) -> FleetConfig:
+    """Validate the ``hosts`` table of a decoded document (tests need no file)."""
+    where = str(source) if source is not None else "config"
+    table = doc.get("hosts", {})
+    if not isinstance(table, dict):
+        raise FleetError(f"{where}: hosts must be a table ([hosts.NAME])")
+    hosts: dict[str, HostSpec] = {}
+    warnings: list[str] = []
+    for name, t in table.items():
+        key = f"[hosts.{name}]"
+        if not _NAME.match(name) or name == ALL:
+            raise FleetError(f"{where}: {key}: not a usable host name")
+        if not isinstance(t, dict):
+            raise FleetError(f"{where}: {key} must be a table")
+        for k in t:
+            if k not in _KEYS:
+                warnings.append(f"{where}: unknown key {key} {k} ignored")
+        dest = t.get("destination", None if name == LOCAL else name)
+        if name == LOCAL and dest not in (None, LOCAL):
+            raise FleetError(f"{where}: {key} destination: 'local' is this machine")
+        if dest == LOCAL:
+            dest = None
+        if dest is not None:
+            if not isinstance(dest, str):
+                raise FleetError(f"{where}: {key} destination must be a string")
+            _check_destination(dest, f"{where}: {key} destination")
+        opts = t.get("ssh_options", [])
+        if not isinstance(opts, list) or not all(isinstance(o, str) for o in opts):
+            raise FleetError(f"{where}: {key} ssh_options must be a list of strings")
+        method = t.get("start_method")
+        if method is not None:
+            try:
+                method = StartMethod(method)
+            except ValueError:
+                raise FleetError(f"{where}: {key} start_method must be one of "
+                                 f"{', '.join(m.value for m in StartMethod)}") from None
+        root = t.get("root")
+        if root is not None and (not isinstance(root, str) or not os.path.isabs(root)):
+            raise FleetError(f"{where}: {key} root must be an absolute path")
+        hosts[name] = HostSpec(
+            name, dest,
+            interval=_seconds(t, "interval", key, where, 0.2, 3600.0),
+            start_method=method, ssh_options=tuple(opts),
+            connect_timeout=_seconds(t, "connect_timeout", key, where, 1.0, 300.0),
+            root=root)
+    return FleetConfig(hosts, source, tuple(warnings))
+
+
+def _seconds(t: Mapping[str, Any], k: str, key: str, where: str, low: float,
+             high: float) -> float | None:
+    v = t.get(k)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) \
+            or not low <= v <= high:
+        raise FleetError(f"{where}: {key} {k} must be between {low:g} and {high:g} seconds")
+    return float(v)
+
+
+# -- hosts ---------------------------------------------------------------------------------
+
+
+def build_host(spec: HostSpec, *, control_dir: str | None = None,
+               runner_options: Mapping[str, Any] | None = None,
+               files_options: Mapping[str, Any] | None = None) -> Host:
+    """The Host for a spec: LocalRunner here, SSHRunner + RemoteFiles elsewhere.
+
+    ``runner_options``/``files_options`` go to SSHRunner/RemoteFiles (tests
+    shorten the backoff and the cache age).
+    """
+    paths = PathMap(root=spec.root) if spec.root else PathMap()
+    if spec.destination is None:
+        host = Host(LocalRunner(), backend="FreeBSD", paths=paths, name=spec.name)
+    else:
+        runner = SSHRunner(spec.destination, name=spec.name, ssh_options=spec.ssh_options,
+                           connect_timeout=spec.connect_timeout or CONNECT_TIMEOUT,
+                           control_dir=control_dir, **dict(runner_options or {}))
+        files = RemoteFiles(runner, paths=paths, **dict(files_options or {}))
+        # The remote machine's own hostname is not known without asking;
+        # the name the user gave it is what every output shows.
+        host = Host(runner, backend="FreeBSD", paths=paths, files=files, name=spec.name,
+                    hostname=spec.name)
+    return host
+
+
+@dataclass(frozen=True, slots=True)
+class HostStatus:
+    """One host as the console shows it after a poll."""
+
+    name: str
+    #: The last good snapshot (possibly stale: see ``error``); None before one.
+    snapshot: HostSnapshot | None
+    #: Why the last poll failed; None when it succeeded.
+    error: Exception | None = None
+    #: The SSH link (None for this machine).
+    link: LinkState | None = None
+    #: time.time() when the last poll ended (None: never polled).
+    polled_at: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.snapshot is not None
+
+    @property
+    def stale(self) -> bool:
+        """A snapshot is shown, but the latest poll failed."""
+        return self.error is not None and self.snapshot is not None
+
+    def describe(self) -> str:
+        """``ok``, ``stale: <error>``, ``unreachable since ..., retrying in 8 s``."""
+        if self.link is not None and self.link.status == "unreachable":
+            return self.link.describe()
+        if self.error is not None:
+            return f"{'stale: ' if self.snapshot else ''}{self.error}"
+        return "ok" if self.snapshot is not None else "not polled yet"
+
+
+class Fleet:
+    """Hosts by name, polled concurrently, each failing on its own."""
+
+    def __init__(self, hosts: Iterable[Host], specs: Iterable[HostSpec] = (), *,
+                 control_dir: str | None = None, owns_control_dir: bool = False) -> None:
+        self.hosts: dict[str, Host] = {}
+        for h in hosts:
+            name = h.name or LOCAL
+            if name in self.hosts:
+                raise FleetError(f"two hosts are named {name!r}")
+            self.hosts[name] = h
+        self.specs: dict[str, HostSpec] = {s.name: s for s in specs}
+        self._status: dict[str, HostStatus] = {n: HostStatus(n, None, link=self._link(n))
+                                               for n in self.hosts}
+        self._control_dir = control_dir
+        self._owns_control_dir = owns_control_dir
+
+    @classmethod
+    def from_specs(cls, specs: Sequence[HostSpec], *, control_dir: str | None = None,
+                   runner_options: Mapping[str, Any] | None = None,
+                   files_options: Mapping[str, Any] | None = None) -> Fleet:
+        """Build every host; the SSH ones share one private control directory."""
+        owns = False
+        if control_dir is None and any(not s.is_local for s in specs):
+            control_dir, owns = private_control_dir()
+        hosts = [build_host(s, control_dir=control_dir, runner_options=runner_options,
+                            files_options=files_options) for s in specs]
+        return cls(hosts, specs, control_dir=control_dir, owns_control_dir=owns)
+
+    def names(self) -> list[str]:
+        return list(self.hosts)
+
+    def host(self, name: str) -> Host:
+        try:
+            return self.hosts[name]
+        except KeyError:
+            raise FleetError(f"no host named {name!r}") from None
+
+    def _link(self, name: str) -> LinkState | None:
+        runner = self.hosts[name].runner
+        return runner.state() if isinstance(runner, SSHRunner) else None
+
+    def link(self, name: str) -> LinkState | None:
+        """The SSH link of a host, now (None for a local host)."""
+        return self._link(name)
+
+    def status(self, name: str) -> HostStatus:
+        st = self._status[name]
+        return HostStatus(st.name, st.snapshot, st.error, self._link(name), st.polled_at)
+
+    def statuses(self) -> list[HostStatus]:
+        return [self.status(n) for n in self.hosts]
+
+    async def poll(self, name: str) -> HostStatus:
+        """Poll one host; never raises for the host's own failure (it is in ``error``)."""
+        host = self.host(name)
+        prev = self._status[name]
+        try:
+            snap = await host.poll()
+        except Exception as exc:  # noqa: BLE001 - any failure is this host's, kept and shown
+            st = HostStatus(name, prev.snapshot, exc, self._link(name), time.time())
+        else:
+            st = HostStatus(name, snap, None, self._link(name), time.time())
+        self._status[name] = st
+        return st
+
+    async def poll_all(self) -> list[HostStatus]:
+        """Every host at once (one round trip each); in host order."""
+        return list(await asyncio.gather(*(self.poll(n) for n in self.hosts)))
+
+    def retry_now(self, name: str | None = None) -> None:
+        """Cut the backoff short (one host, or every host): the user asked."""
+        for n in [name] if name is not None else list(self.hosts):
+            runner = self.host(n).runner
+            if isinstance(runner, SSHRunner):
+                runner.retry_now()
+
+    def close(self) -> None:
+        """Stop masters in a temporary control dir, and remove it."""
+        for h in self.hosts.values():
+            if isinstance(h.runner, SSHRunner):
+                h.runner.close(stop_master=self._owns_control_dir)
+        if self._owns_control_dir and self._control_dir:
+            shutil.rmtree(self._control_dir, ignore_errors=True)
+
+
+def all_jails(statuses: Iterable[HostStatus]) -> list[tuple[str, Jail]]:
+    """(host name, jail) of every host with a snapshot, for an all-hosts view."""
+    return [(s.name, j) for s in statuses if s.snapshot is not None for j in s.snapshot.jails]
+
+
+def all_processes(statuses: Iterable[HostStatus]) -> list[tuple[str, Process]]:
+    return [(s.name, p) for s in statuses if s.snapshot is not None
+            for p in s.snapshot.processes]
