@@ -137,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
 class Backend:
     host: Host
     sim_dir: Path | None
+    #: How this host starts jails (config [hosts.NAME] start_method); None: auto.
+    start_method: Any = None
 
 
 def host_specs(args: argparse.Namespace) -> list[Any] | None:
@@ -183,7 +185,7 @@ def make_backend(args: argparse.Namespace) -> Backend:
         raise JailtuiError(f"{args.command or 'the console'}: one --host at a time "
                            "(list, ps and check take several)")
     if specs is not None and not specs[0].is_local:
-        return Backend(open_fleet(specs).host(specs[0].name), None)
+        return Backend(open_fleet(specs).host(specs[0].name), None, specs[0].start_method)
     use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
     if use_sim and args.host is None:
         from jailtui.sim.builder import init_host
@@ -254,8 +256,11 @@ def make_session(args: argparse.Namespace) -> Session:
     if policy.scope is not None:
         host = ScopedHost(backend.host, policy.scope)
     editable = entry.params if entry is not None and policy.role is Role.DELEGATE else None
+    from jailtui.core.control import StartMethod
+
     controller = Controller(host, policy, audit=audit, editable_params=editable,
-                            min_securelevel=entry.min_securelevel if entry else None)
+                            min_securelevel=entry.min_securelevel if entry else None,
+                            method=backend.start_method or StartMethod.AUTO)
     _ = Policy
     return Session(backend, host, controller, delegated, editable or ())
 
@@ -663,7 +668,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         overrides["flag_params"] = tuple(args.flag)
     if args.no_daemons:
         overrides["check_daemons"] = False
-    th = dc_replace(th, **overrides)  # type: ignore[arg-type]
+    th = dc_replace(th, **overrides)
     try:
         specs = host_specs(args)
         if specs is not None and len(specs) > 1:

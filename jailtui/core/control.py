@@ -227,7 +227,8 @@ class Controller:
                        Action.RESTART: f"{name}: restarted (jid {after.jid if after else '?'})"}[action]
         else:
             message = _failure_message(res.stdout + res.stderr, argv, res.returncode)
-        self._record(action, name, (after or now).jid if (after or now) else None,
+        seen = after or now
+        self._record(action, name, seen.jid if seen is not None else None,
                      "ok" if ok else f"failed: {message}")
         return ActionResult(ok, message, output, tuple(argv))
 

@@ -22,12 +22,20 @@ import psutil
 
 from jailtui.core import confsource
 from jailtui.core.errors import CommandError, JailtuiError, ParseError
-from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import jailconf, misc, rctl
+from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
 from jailtui.core.hostfs import PathMap
-from jailtui.core.model import HostInfo, HostSnapshot, Jail, JailState, ParamValue, Process, aggregate
+from jailtui.core.model import (
+    HostInfo,
+    HostSnapshot,
+    Jail,
+    JailState,
+    ParamValue,
+    Process,
+    aggregate,
+)
 from jailtui.core.runner import CommandResult, Runner
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
