@@ -23,6 +23,7 @@ from typing import Any
 
 from jailtui import __version__
 from jailtui.core.errors import JailtuiError, PolicyDenied
+from jailtui.core.freebsd.jailconf import JailConfError
 from jailtui.core.host import Host
 from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.text import visible
@@ -569,23 +570,13 @@ def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
         print()
         return 0
     for name in names:
-        print(f"{visible(name)} {{")
+        # Written back in jail.conf syntax (quoted where needed), so the
+        # effective view can be pasted into a config file.
+        print(f"{visible(jailconf.quote_value(name))} {{")
         for key, value in config.effective(name).items():
-            if value is True:
-                print(f"    {visible(key)};")
-            elif value is False:
-                print(f"    {visible(_no(key))};")
-            elif isinstance(value, tuple):
-                print(f"    {visible(key)} = {visible(', '.join(value))};")
-            else:
-                print(f"    {visible(key)} = {visible(str(value))};")
+            print(f"    {visible(jailconf.render_statement(key, value))}")
         print("}")
     return 0
-
-
-def _no(key: str) -> str:
-    head, _, last = key.rpartition(".")
-    return f"{head}.no{last}" if head else f"no{last}"
 
 
 def cmd_action(session: Session, args: argparse.Namespace) -> int:
@@ -798,6 +789,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")
+    except JailConfError as exc:
+        # Worded as jail(8) words it, prefix included (reference 3.4).
+        return _fail(f"jail: {exc}")
     except JailtuiError as exc:
         msg = str(exc)
         return _fail(msg if ":" in msg.split(" ", 1)[0] else f"jailtui: {msg}")

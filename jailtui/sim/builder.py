@@ -177,10 +177,15 @@ def write_jail_conf(paths: PathMap, defs: list[JailDef]) -> None:
     for d in defs:
         if d.conf_d:
             # rc.d/jail reads /etc/jail.conf.d/NAME.conf on its own (reference
-            # 8.2), so the file repeats the globals it needs.
+            # 8.2), so the file carries what it needs -- inside the block,
+            # not as globals: a file holding only its jail's block is what
+            # jailtui lets a delegate edit (notes/security.md 2.7).
+            block = jail_block(d)
+            head, _, rest = block.partition(f"{d.name} {{\n")
+            inner = "".join(f"    {ln}\n" for ln in _HEADER_GLOBALS.splitlines())
             _write(paths.real(f"/etc/jail.conf.d/{d.name}.conf"),
                    f"# /etc/jail.conf.d/{d.name}.conf: read by rc.d/jail for {d.name}.\n\n"
-                   + _HEADER_GLOBALS + "\n" + jail_block(d))
+                   + head + f"{d.name} {{\n" + inner + rest)
         else:
             main.append(jail_block(d))
     _write(paths.real("/etc/jail.conf"), "\n".join(main))
