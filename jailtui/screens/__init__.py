@@ -1,0 +1,1 @@
+"""Screens of the console, one a module: main, jail detail, confirm, signal, help, log."""

@@ -1,0 +1,53 @@
+"""Are you sure? Stop and restart ask first, naming the jail and its jid.
+
+The question is built with ``Content.assemble`` (the jail name is plain
+text), and Cancel has the focus: Enter on a surprise dialog must not stop a
+jail. ``y`` confirms, ``n`` / Escape cancel.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; dismisses with True only on an explicit yes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+
+    def __init__(self, question: Content, *, yes: str, danger: bool = True) -> None:
+        super().__init__(id="confirm")
+        self.question = question
+        self.yes_label = yes
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self.question, id="confirm-question", markup=False)
+            yield Static(Content.styled("y: yes   n / Escape: no", "$foreground-muted"),
+                         id="confirm-hint", markup=False)
+            with Horizontal(id="confirm-buttons"):
+                yield Button(self.yes_label, id="yes",
+                             variant="error" if self.danger else "primary")
+                yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,77 @@
+"""What the console needs from a host and a controller (structural types).
+
+The console is written against these protocols rather than the concrete
+``core.host.Host`` and ``core.control.Controller`` so that tests (and the
+screenshot script) can hand it fixed data: ``tests/tui_fakes.py`` implements
+both without a runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from jailtui.core.control import ActionResult
+from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
+from jailtui.core.policy import Action, Role
+
+
+class Login(Protocol):
+    """A who(1) row (``core.freebsd.misc.Login``)."""
+
+    @property
+    def user(self) -> str: ...
+
+    @property
+    def line(self) -> str: ...
+
+    @property
+    def time(self) -> str: ...
+
+    @property
+    def host(self) -> str: ...
+
+
+class ConsoleHost(Protocol):
+    """The host side: one poll per tick, slow facts for the detail screen."""
+
+    label: str
+
+    async def poll(self) -> HostSnapshot: ...
+
+    async def jail_params(self, name: str) -> dict[str, ParamValue]: ...
+
+    async def rctl_usage(self, name: str) -> dict[str, int]: ...
+
+    async def who(self, name: str) -> Sequence[Login]: ...
+
+    async def services(self, name: str) -> list[str]: ...
+
+    async def disk_usage(self, path: str) -> tuple[int, int, int] | None: ...
+
+    def config_block(self, name: str) -> tuple[str, int, str] | None: ...
+
+
+class ConsoleController(Protocol):
+    """The one gate for actions (``core.control.Controller``)."""
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def user(self) -> str: ...
+
+    @property
+    def scope(self) -> str | None: ...
+
+    def allowed(self, action: Action, jail: Jail | None = None) -> bool: ...
+
+    async def start(self, name: str, expect: Jail | None = None) -> ActionResult: ...
+
+    async def stop(self, name: str, expect: Jail | None = None) -> ActionResult: ...
+
+    async def restart(self, name: str, expect: Jail | None = None) -> ActionResult: ...
+
+    async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult: ...
+
+    def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]: ...

@@ -1,0 +1,347 @@
+"""One jail in full: parameters and what they restrict, disk, config, rctl, logins, daemons.
+
+The overview comes from the live snapshot (no command of its own) and
+follows every poll. The slow facts each load in their own worker
+(``jls -n all``, ``rctl -u``, ``jexec who``, ``service -j -e``, statvfs,
+the jail.conf block) so the screen is usable at once; each section shows
+"loading…", then its data or its own error. They load again when the jail
+restarts (new jid) or on ``r``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from jailtui.core.errors import RacctUnavailable
+from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue
+from jailtui.core.text import one_line, visible
+from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.keys import DETAIL_BINDINGS
+from jailtui.widgets.cells import addresses, human_bytes, human_kib, jid_text, percent, state_label
+from jailtui.widgets.detail_section import DetailSection
+from jailtui.widgets.jobs import job
+from jailtui.widgets.param_docs import ALLOW, DEFAULT_ON, RESTRICTIONS, as_bool, as_text, explain
+from jailtui.widgets.poll_state import PollState
+from jailtui.widgets.status_bar import StatusBar
+
+Part = str | tuple[str, str]
+
+#: rctl resources measured in bytes (rctl(8)); the others are counts,
+#: seconds or (pcpu) a percentage.
+_RCTL_BYTES = frozenset({"datasize", "stacksize", "coredumpsize", "memoryuse", "memorylocked",
+                         "vmemoryuse", "swapuse", "msgqsize", "shmsize", "readbps", "writebps"})
+
+#: Rows of sections, top to bottom. From 120 cells wide the sections of a
+#: row sit side by side; narrower, every section takes the whole width
+#: (app.tcss: ``Screen.-narrow .pair { layout: vertical }``). Rows rather
+#: than a grid: a grid with ``grid-rows: auto`` and ``column-span`` left
+#: large gaps under spanning cells (Textual 8.2.8, seen in tmux).
+LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("overview", "Overview"), ("config", "Configuration")),
+    (("restrictions", "Restrictions (jls -n)"),),
+    (("rctl", "Resource usage (rctl -u)"), ("disk", "Disk")),
+    (("who", "Logged in (who)"), ("services", "Daemons (service -e)")),
+    (("params", "All parameters (jls -n all)"),),
+)
+
+
+class DetailScreen(GuardedScreen):
+    """The detail of one jail, by name (the jid may change while it is open)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *DETAIL_BINDINGS,
+        Binding("r,ctrl+r", "reload", "Reload", id="refresh"),
+    ]
+
+    def __init__(self, jail_name: str) -> None:
+        super().__init__(id="detail")
+        self.jail_name = jail_name
+        self._jail: Jail | None = None
+        #: (state, jid) the slow facts were loaded for.
+        self._loaded_for: tuple[JailState, int | None] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Static("", id="detail-title", markup=False)
+        with VerticalScroll(id="detail-body"):
+            for row in LAYOUT:
+                with Horizontal(classes="pair"):
+                    for key, title in row:
+                        yield DetailSection(title, id=f"sec-{key}")
+        yield Footer(compact=True)
+
+    def section(self, key: str) -> DetailSection:
+        return self.query_one(f"#sec-{key}", DetailSection)
+
+    def selected_jail(self) -> Jail | None:
+        return self._jail
+
+    # -- live part -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.console.poll_signal.subscribe(self, self.apply, immediate=True)
+        self.apply(self.console.poll_state)
+        self.query_one("#detail-body").focus()
+
+    def apply(self, state: PollState) -> None:
+        snap = state.snapshot
+        jail = snap.jail(self.jail_name) if snap is not None else None
+        self._jail = jail
+        self._draw_title(jail, snap)
+        self._draw_overview(jail, snap)
+        ident = (jail.state, jail.jid) if jail is not None else None
+        if ident != self._loaded_for and snap is not None:
+            self._loaded_for = ident
+            self.load_slow_facts()
+        self.refresh_bindings()
+
+    def _draw_title(self, jail: Jail | None, snap: HostSnapshot | None) -> None:
+        title = self.query_one("#detail-title", Static)
+        name = visible(self.jail_name, 128)
+        if jail is None:
+            text = "waiting for data…" if snap is None else \
+                "no longer exists (not running, not in jail.conf)"
+            title.update(Content.assemble(("Jail ", "bold"), (name, "bold $text-accent"),
+                                          "  ", (text, "$warning")))
+            return
+        label, _role = state_label(jail.state)
+        style = {"running": "$success", "dying": "$warning"}.get(label, "$foreground-muted")
+        parts: list[Part] = [("Jail ", "bold"), (name, "bold $text-accent"), "  ",
+                             (label, f"bold {style}")]
+        if jail.jid is not None:
+            parts.append(f"  jid {jail.jid}")
+        title.update(Content.assemble(*parts))
+
+    def _draw_overview(self, jail: Jail | None, snap: HostSnapshot | None) -> None:
+        sec = self.section("overview")
+        if jail is None:
+            if snap is None:
+                sec.show_loading()
+            else:
+                sec.note("The jail is gone: it is not running and not in the configuration.")
+            return
+        label, _ = state_label(jail.state)
+        rows: list[tuple[str, list[Part]]] = [
+            ("state", [label, f"  jid {jid_text(jail.jid)}",
+                       ("  starts at boot" if jail.enabled else "  not started at boot",
+                        "$foreground-muted")]),
+            ("hostname", [visible(jail.hostname, 256) or "-"]),
+            ("path", [visible(jail.path, 1024) or "-"]),
+        ]
+        addrs = addresses(jail)
+        if addrs:
+            for i, a in enumerate(addrs):
+                rows.append(("addresses" if i == 0 else "", [visible(a, 64)]))
+        else:
+            rows.append(("addresses", [("none (inherits the host's, or VNET)", "$foreground-muted")]))
+        if jail.state is not JailState.STOPPED:
+            rows.append(("processes", [str(jail.processes), ("   CPU ", "$foreground-muted"),
+                                       f"{percent(jail.cpu_percent)}%",
+                                       ("   memory ", "$foreground-muted"),
+                                       f"{human_kib(jail.rss_kib)} RSS"]))
+        if jail.configured and jail.conf_file:
+            rows.append(("config", [visible(jail.conf_file, 1024)]))
+        else:
+            rows.append(("config", [("not in jail.conf (created by hand)", "$foreground-muted")]))
+        sec.show(_rows(rows))
+
+    # -- slow facts ------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.console.poll_now()
+        self.load_slow_facts()
+
+    def load_slow_facts(self) -> None:
+        """Start one worker per section; each replaces its own "loading…"."""
+        jail = self._jail
+        name = self.jail_name
+        running = jail is not None and jail.state is JailState.RUNNING
+        host = self.console.host
+        not_running = ("The jail is not running: this is only known while it runs."
+                       if jail is None or jail.state is JailState.STOPPED
+                       else "The jail is dying: its processes are exiting.")
+        if running:
+            self._load("restrictions", lambda: host.jail_params(name), self._show_params)
+            self._load("rctl", lambda: host.rctl_usage(name), self._show_rctl)
+            self._load("who", lambda: host.who(name), self._show_who)
+            self._load("services", lambda: host.services(name), self._show_services)
+        else:
+            for key in ("restrictions", "params", "rctl", "who", "services"):
+                self.section(key).note(not_running)
+        if jail is not None and jail.path:
+            path = jail.path
+            self._load("disk", lambda: host.disk_usage(path), self._show_disk)
+        else:
+            self.section("disk").note("No path known for this jail.")
+        self._load("config", lambda: self._config_block(name), self._show_config)
+
+    async def _config_block(self, name: str) -> tuple[str, int, str] | None:
+        # config_block() reads jail.conf through the host's stat cache; it is
+        # quick, but keep it in the worker with the others.
+        return self.console.host.config_block(name)
+
+    def _load(self, key: str, fetch: Callable[[], Awaitable[Any]],
+              show: Callable[[Any], None]) -> None:
+        sec = self.section(key)
+        sec.show_loading()
+        if key == "restrictions":
+            self.section("params").show_loading()
+
+        async def run() -> None:
+            try:
+                value = await fetch()
+            except RacctUnavailable as exc:
+                sec.note("Resource accounting (racct) is not enabled on this host, so there "
+                         "is no usage to show. Enable it with kern.racct.enable=1 in "
+                         "/boot/loader.conf and reboot.  rctl said: " + one_line(exc.message))
+                return
+            except Exception as exc:  # every failure belongs in its section
+                message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                sec.fail(message)
+                if key == "restrictions":
+                    self.section("params").fail(message)
+                return
+            show(value)
+
+        # The function, not run(): a worker cancelled before it starts (a
+        # reload, exclusive=True) would leave a never-awaited coroutine.
+        self.run_worker(job(run), group=f"detail-{key}", exclusive=True, exit_on_error=False,
+                        description=f"load {key} of a jail")
+
+    def _show_params(self, params: dict[str, ParamValue]) -> None:
+        lines: list[tuple[str, list[Part]]] = []
+        flags = sorted(k for k in params if k.startswith("allow."))
+        names = [n for n in RESTRICTIONS if n in params]
+        width = max((len(n) for n in (*names, *flags)), default=10) + 2
+        for name in names:
+            value = visible(as_text(params[name]), 64) or '""'
+            lines.append((name, [(f"{value:<12}", "bold"),
+                                 (explain(name, params[name]) or "", "$foreground-muted")]))
+        for name in flags:
+            on = as_bool(params[name])
+            meaning = ALLOW.get(name, "")
+            if on is None:
+                mark: Part = (visible(as_text(params[name]), 32), "bold")
+            elif on:
+                # A permission beyond the defaults loosens the jail: warn.
+                mark = ("✓ permitted ", "bold $success" if name in DEFAULT_ON else "bold $warning")
+            else:
+                mark = ("✗ denied    ", "$foreground-muted")
+            lines.append((visible(name, 64), [mark, (meaning, "$foreground-muted")]))
+        self.section("restrictions").show(_rows(lines, width=width))
+        # One paragraph like ``jls -n`` prints it; it wraps between parameters.
+        everything = [Content.assemble((visible(k, 128), "$text-accent"),
+                                       "=", visible(as_text(v), 512) or '""')
+                      for k, v in params.items()]
+        self.section("params").show(Content("  ").join(everything))
+
+    def _show_disk(self, usage: tuple[int, int, int] | None) -> None:
+        sec = self.section("disk")
+        path = visible(self._jail.path if self._jail else "", 1024)
+        if usage is None:
+            sec.note(f"No usage for {path} (the path does not exist on the host?).")
+            return
+        total, used, free = usage
+        pct = 100.0 * used / total if total else 0.0
+        filled = round(pct / 5)
+        role = "$error" if pct >= 90 else "$warning" if pct >= 80 else "$success"
+        sec.show(Content.assemble(
+            ("█" * filled, role), ("░" * (20 - filled), "$foreground-muted"), f" {pct:.0f}%\n",
+            f"{human_bytes(used)} used of {human_bytes(total)}, {human_bytes(free)} free\n",
+            (f"file system of {path} (on ZFS: the dataset's view)", "$foreground-muted")))
+
+    def _show_config(self, block: tuple[str, int, str] | None) -> None:
+        sec = self.section("config")
+        if block is None:
+            sec.note("Not in jail.conf or jail.conf.d: this jail was created by hand "
+                     "(jail -c) or by another tool.")
+            return
+        file, line, text = block
+        lines = [Content.assemble((f"{visible(file, 1024)} line {line}", "$foreground-muted"))]
+        for i, raw in enumerate(text.expandtabs(4).splitlines()):
+            lines.append(Content.assemble((f"{line + i:>5} ", "$foreground-muted"), visible(raw, 1024)))
+        sec.show(Content("\n").join(lines))
+
+    def _show_rctl(self, usage: dict[str, int]) -> None:
+        if not usage:
+            self.section("rctl").note("rctl reported nothing for this jail.")
+            return
+        rows = []
+        zero = [visible(k, 32) for k, v in usage.items() if v == 0]
+        for key, value in usage.items():
+            if value == 0:
+                continue
+            if key in _RCTL_BYTES:
+                shown = human_bytes(value)
+            elif key == "pcpu":
+                shown = f"{value}%"
+            elif key in ("cputime", "wallclock"):
+                shown = f"{value}s"
+            else:
+                shown = str(value)
+            rows.append((visible(key, 32), shown))
+        cells = [Content.assemble((f"{k:<16}", "$foreground-muted"), f"{v:>8}") for k, v in rows]
+        # Two per line fit half of a 120-cell screen; the zeros in one line.
+        lines = [Content("    ").join(cells[i:i + 2]) for i in range(0, len(cells), 2)]
+        if zero:
+            lines.append(Content.styled("zero: " + ", ".join(zero), "$foreground-muted"))
+        self.section("rctl").show(Content("\n").join(lines))
+
+    def _show_who(self, logins: Sequence[Any]) -> None:
+        if not logins:
+            self.section("who").note("Nobody is logged in.")
+            return
+        lines = []
+        for login in logins:
+            host = getattr(login, "host", "")
+            lines.append(Content.assemble(
+                (f"{visible(login.user, 32):<10}", "bold"), f" {visible(login.line, 32):<8}",
+                f" {visible(login.time, 32)}",
+                (f"  from {visible(host, 128)}" if host else "", "$foreground-muted")))
+        self.section("who").show(Content("\n").join(lines))
+
+    def _show_services(self, services: Sequence[str]) -> None:
+        if not services:
+            self.section("services").note("No rc.d service is enabled in the jail.")
+            return
+        self.section("services").show(
+            Content("\n").join([Content(visible(s, 128)) for s in services]))
+
+    # -- actions --------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_start(self) -> None:
+        if not self.refuse_if_guarded("start"):
+            self.console.jail_action("start", self._jail)
+
+    def action_stop(self) -> None:
+        if not self.refuse_if_guarded("stop"):
+            self.console.jail_action("stop", self._jail)
+
+    def action_restart(self) -> None:
+        if not self.refuse_if_guarded("restart"):
+            self.console.jail_action("restart", self._jail)
+
+    def action_shell(self) -> None:
+        if not self.refuse_if_guarded("shell"):
+            self.console.jail_action("shell", self._jail)
+
+    def action_edit(self) -> None:
+        if not self.refuse_if_guarded("edit"):
+            self.console.jail_action("edit", self._jail)
+
+
+def _rows(rows: Sequence[tuple[str, Sequence[Part]]], width: int = 11) -> Content:
+    """``label  value`` lines with the labels in one column."""
+    lines = [Content.assemble((f"{label:<{width}}", "$foreground-muted"), *parts)
+             for label, parts in rows]
+    return Content("\n").join(lines)

@@ -1,0 +1,87 @@
+"""``?``: every key, what it does, and the id to remap it with.
+
+Built from the same binding lists the screens use, with the user's
+``[keys]`` remapping applied, so it can never disagree with the keys.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from jailtui.screens.keys import (
+    APP_BINDINGS,
+    DETAIL_BINDINGS,
+    GROUPS,
+    HELP_TEXT,
+    MAIN_BINDINGS,
+)
+from jailtui.widgets.keyed_table import KeyedTable
+
+if TYPE_CHECKING:
+    from jailtui.app import JailtuiApp
+
+
+def all_bindings() -> dict[str, Binding]:
+    """Every user binding by id (the first definition wins)."""
+    out: dict[str, Binding] = {}
+    for b in [*APP_BINDINGS, *MAIN_BINDINGS, *DETAIL_BINDINGS, *KeyedTable.BINDINGS]:
+        if isinstance(b, Binding) and b.id and b.id not in out:
+            out[b.id] = b
+    out["command_palette"] = Binding("ctrl+p", "command_palette", "Commands",
+                                     id="command_palette")
+    return out
+
+
+class HelpScreen(ModalScreen[None]):
+    """The key table, grouped; Escape, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close", id="help_close"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="help")
+
+    @property
+    def console(self) -> JailtuiApp:
+        return cast("JailtuiApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(self._content(), id="help-text", markup=False)
+
+    def _content(self) -> Content:
+        app = self.console
+        bindings = all_bindings()
+        lines: list[Content] = [
+            Content.assemble(("jailtui keys", "bold"), "   ", (app.identity, "$text-accent")),
+            Content.styled("Actions you may not take are hidden from the footer and refused "
+                           "with a reason.", "$foreground-muted"),
+            Content.styled("Remap any key in ~/.config/jailtui/config.toml:  "
+                           '[keys]  stop = "ctrl+d"  (ids on the right)', "$foreground-muted"),
+        ]
+        width = max(len(HELP_TEXT.get(i, "")) for _t, ids in GROUPS for i in ids) + 2
+        for title, ids in GROUPS:
+            lines.append(Content(""))
+            lines.append(Content.styled(title, "bold $accent"))
+            for binding_id in ids:
+                b = bindings.get(binding_id)
+                if b is None:
+                    continue
+                # Keys as the user has them now: their [keys] remapping applied.
+                keys = ", ".join(app.key_display(b, k) for k in app.binding_keys(b))
+                lines.append(Content.assemble(
+                    (f"  {keys:<14}", "bold"),
+                    f"{HELP_TEXT.get(binding_id, b.description):<{width}}",
+                    (binding_id, "$foreground-muted")))
+        return Content("\n").join(lines)
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,313 @@
+"""The main console: status line, jails pane, processes pane, footer.
+
+The screen owns no data: it renders the app's latest :class:`PollState`
+(published on ``poll_signal`` after every poll) into two keyed tables, so a
+tick touches only the lines on screen and every cursor stays on its row.
+Jail and process actions go to the app, which goes to the controller.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.content import Content
+from textual.widgets import Footer, Input
+
+from jailtui.core.model import HostSnapshot, Jail, JailState, Process
+from jailtui.core.text import visible
+from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.keys import MAIN_BINDINGS
+from jailtui.widgets.filter_bar import FilterBar
+from jailtui.widgets.jail_table import JailTable
+from jailtui.widgets.keyed_table import KeyedTable
+from jailtui.widgets.poll_state import PollState
+from jailtui.widgets.process_table import ProcessTable
+from jailtui.widgets.status_bar import StatusBar
+
+#: Quick sorts that a pane has no column for: the jails pane sorts by jid
+#: for "pid"; "time" only exists for processes.
+_QUICK_SORT_JAILS = {"cpu": "cpu", "mem": "mem", "pid": "jid"}
+
+
+class MainScreen(GuardedScreen):
+    """Jails above, the selected jail's (or the host's) processes below."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(MAIN_BINDINGS)
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self._snapshot: HostSnapshot | None = None
+        self._target: KeyedTable[Any, Any] | None = None
+        self._host_wide = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield JailTable(id="jails")
+        yield ProcessTable(id="procs")
+        yield FilterBar(id="filter")
+        yield Footer(compact=True)
+
+    # -- accessors ------------------------------------------------------------------
+
+    @property
+    def jails(self) -> JailTable:
+        return self.query_one("#jails", JailTable)
+
+    @property
+    def procs(self) -> ProcessTable:
+        return self.query_one("#procs", ProcessTable)
+
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one("#filter", FilterBar)
+
+    @property
+    def target(self) -> KeyedTable[Any, Any]:
+        """The pane the filter and the sort keys act on: the focused one."""
+        focused = self.focused
+        if isinstance(focused, KeyedTable):
+            self._target = focused
+        if self._target is None:
+            self._target = self.jails
+        return self._target
+
+    def selected_jail(self) -> Jail | None:
+        """The jail under the cursor; in the processes pane the process's jail."""
+        snap = self._snapshot
+        if snap is None:
+            return None
+        if self.focused is self.procs and self.procs.host_wide:
+            proc = self.procs.cursor_row
+            if proc is not None and proc.jail is not None:
+                return snap.jail(proc.jail)
+            return None
+        key = self.jails.cursor_key
+        return snap.jail(key) if key is not None else None
+
+    def selected_process(self) -> Process | None:
+        return self.procs.cursor_row
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.filter_bar.display = False
+        self.jails.focus()
+        self.console.poll_signal.subscribe(self, self.apply, immediate=True)
+        self.apply(self.console.poll_state)
+
+    def apply(self, state: PollState) -> None:
+        """Show a new poll state; only a new snapshot touches the tables."""
+        snap = state.snapshot
+        if snap is not None and snap is not self._snapshot:
+            first = self._snapshot is None
+            self._snapshot = snap
+            with self.app.batch_update():
+                self.jails.set_rows(snap.jails)
+                if first:
+                    # Start on a running jail: its processes fill the lower pane.
+                    up = next((j for j in self.jails.rows if j.state is JailState.RUNNING), None)
+                    if up is not None:
+                        self.jails.move_to_key(up.name)
+                self._show_processes()
+                self._update_titles()
+        elif self._snapshot is None:
+            self._update_titles()
+        self.refresh_bindings()
+
+    def _show_processes(self) -> None:
+        snap = self._snapshot
+        if snap is None:
+            return
+        procs = self.procs
+        if self._host_wide:
+            procs.show(snap.processes, host_wide=True, scope=None)
+            return
+        key = self.jails.cursor_key
+        jail = snap.jail(key) if key is not None else None
+        if jail is None or jail.jid is None or jail.state is JailState.STOPPED:
+            procs.show((), host_wide=False, scope=jail.name if jail else None)
+            return
+        jid = jail.jid
+        procs.show(tuple(p for p in snap.processes if p.jid == jid), host_wide=False,
+                   scope=jail.name)
+
+    def _update_titles(self) -> None:
+        jails, procs = self.jails, self.procs
+        snap = self._snapshot
+        parts: list[str | tuple[str, str]] = [("Jails", "bold")]
+        if snap is not None:
+            parts.append(f" {jails.row_count}/{jails.source_count}")
+        parts += _sort_and_filter(jails)
+        jails.border_title = Content.assemble(*parts)
+
+        pparts: list[str | tuple[str, str]] = []
+        if procs.host_wide:
+            pparts.append(("All processes", "bold"))
+            if snap is not None:
+                jailed = sum(1 for p in snap.processes if p.jailed)
+                pparts += [f" {procs.row_count}/{procs.source_count}",
+                           (f" ({jailed} jailed, marked J)", "$foreground-muted")]
+        else:
+            pparts.append(("Processes", "bold"))
+            name = procs.scope_name
+            if name is not None:
+                pparts += [" of ", (visible(name, 64), "bold $text-accent")]
+                jail = snap.jail(name) if snap is not None else None
+                if jail is not None and jail.jid is not None:
+                    pparts.append(f" (jid {jail.jid})")
+            pparts.append(f" {procs.row_count}/{procs.source_count}")
+        if procs.tree_view:
+            pparts.append(("  tree", "$text-accent"))
+        pparts += _sort_and_filter(procs)
+        procs.border_title = Content.assemble(*pparts)
+
+    # -- table events -----------------------------------------------------------------
+
+    @on(KeyedTable.CursorMoved, "#jails")
+    def _jail_moved(self) -> None:
+        if not self._host_wide:
+            self._show_processes()
+        self._update_titles()
+        self.refresh_bindings()
+
+    @on(KeyedTable.CursorMoved, "#procs")
+    def _proc_moved(self) -> None:
+        self.refresh_bindings()
+
+    @on(KeyedTable.SortChanged)
+    def _sorted(self) -> None:
+        self._update_titles()
+
+    @on(KeyedTable.Activated, "#jails")
+    def _activated(self) -> None:
+        self.action_detail()
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    # -- filter ------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        bar = self.filter_bar
+        target = self.target
+        bar.display = True
+        what = "processes" if target is self.procs else "jails"
+        bar.placeholder = f"filter {what}…  (Enter keeps it, Escape clears it)"
+        with bar.prevent(Input.Changed):
+            bar.value = target.filter_text
+        bar.cursor_position = len(bar.value)
+        bar.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.target.set_filter(event.value)
+        self._update_titles()
+
+    @on(FilterBar.Done)
+    def _filter_done(self, event: FilterBar.Done) -> None:
+        target = self._target or self.jails
+        if event.cleared:
+            target.set_filter("")
+        self.filter_bar.display = False
+        target.focus()
+        self._update_titles()
+
+    def action_clear_filter(self) -> None:
+        self.target.set_filter("")
+        self._update_titles()
+        self.refresh_bindings()
+
+    # -- views -------------------------------------------------------------------------
+
+    def action_switch_pane(self) -> None:
+        (self.procs if self.focused is self.jails else self.jails).focus()
+
+    def action_host_wide(self) -> None:
+        self._host_wide = not self._host_wide
+        self._show_processes()
+        self._update_titles()
+        self.refresh_bindings()
+
+    def action_tree(self) -> None:
+        self.procs.set_tree(not self.procs.tree_view)
+        self._update_titles()
+
+    def action_sort(self, step: int) -> None:
+        self.target.cycle_sort(step)
+
+    def action_sort_reverse(self) -> None:
+        self.target.reverse_sort()
+
+    def action_quick_sort(self, key: str) -> None:
+        target = self.target
+        if target is self.jails:
+            col = _QUICK_SORT_JAILS.get(key)
+            if col is None:
+                self.procs.sort_by(key)
+                return
+            target.sort_by(col)
+            return
+        target.sort_by(key)
+
+    def action_detail(self) -> None:
+        jail = self.selected_jail()
+        if jail is None:
+            self.app.notify("No jail selected (host processes have no jail).",
+                            severity="warning", markup=False)
+            return
+        self.console.open_detail(jail.name)
+
+    # -- actions through the controller ------------------------------------------------
+
+    def action_start(self) -> None:
+        if not self.refuse_if_guarded("start"):
+            self.console.jail_action("start", self.selected_jail())
+
+    def action_stop(self) -> None:
+        if not self.refuse_if_guarded("stop"):
+            self.console.jail_action("stop", self.selected_jail())
+
+    def action_restart(self) -> None:
+        if not self.refuse_if_guarded("restart"):
+            self.console.jail_action("restart", self.selected_jail())
+
+    def action_shell(self) -> None:
+        if not self.refuse_if_guarded("shell"):
+            self.console.jail_action("shell", self.selected_jail())
+
+    def action_edit(self) -> None:
+        if not self.refuse_if_guarded("edit"):
+            self.console.jail_action("edit", self.selected_jail())
+
+    def action_signal(self) -> None:
+        if not self.refuse_if_guarded("signal"):
+            proc = self.selected_process()
+            if proc is not None:
+                self.console.signal_process(proc)
+
+    def guard_reason(self, action: str) -> str | None:
+        if action == "signal":
+            if self.focused is not self.procs:
+                return "select a process first (Tab to the processes pane)"
+            proc = self.selected_process()
+            if proc is None:
+                return "no process selected"
+            return self.console.signal_reason(proc)
+        return super().guard_reason(action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.target.filter_text)
+        return super().check_action(action, parameters)
+
+
+def _sort_and_filter(table: KeyedTable[Any, Any]) -> list[str | tuple[str, str]]:
+    col = table.sort_column
+    arrow = "▼" if table.sort_reverse else "▲"
+    out: list[str | tuple[str, str]] = [("  sort ", "$foreground-muted"), f"{col.label.lower()}{arrow}"]
+    if table.filter_text:
+        out += [("  filter ", "$foreground-muted"), (f"“{visible(table.filter_text, 64)}”", "bold $warning")]
+    return out

@@ -1,0 +1,45 @@
+"""The incremental filter (``/``): filters the focused pane as you type.
+
+Enter keeps the filter and goes back to the table; Escape clears it (k9s
+and htop behave the same way). The text is only ever compared with the
+data, never rendered as markup: ``Input`` shows its value literally.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input
+
+
+class FilterBar(Input):
+    """An ``Input`` that reports when the user is done with it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_filter", "Clear filter", id="filter_clear"),
+    ]
+
+    class Done(Message):
+        """The user left the filter; ``cleared`` when with Escape."""
+
+        def __init__(self, bar: FilterBar, cleared: bool) -> None:
+            self.bar = bar
+            self.cleared = cleared
+            super().__init__()
+
+        @property
+        def control(self) -> FilterBar:
+            return self.bar
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(placeholder="filter…  (Enter keeps it, Escape clears it)", id=id,
+                         select_on_focus=False)
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.post_message(self.Done(self, cleared=True))
+
+    async def action_submit(self) -> None:
+        self.post_message(self.Done(self, cleared=False))

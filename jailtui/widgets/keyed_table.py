@@ -1,0 +1,535 @@
+"""A keyed, sortable, filterable table drawn with the line API.
+
+Why not ``DataTable``: it formats and measures every row (the first layout of
+10,000 rows takes seconds), ``remove_row`` is O(n) and relayouts (Textual
+issue #5273), ``sort`` keeps the cursor *index* so the highlighted process
+silently changes, and ``str`` cells are parsed as markup (notes/textual.md
+section 2.1). This widget follows toolong's ``LogLines`` instead: a
+``ScrollView`` whose :meth:`render_line` formats only the lines on screen,
+so a refresh costs the same at 500 and at 50,000 rows. The data work per
+tick (filter and sort of the model rows) is plain Python over tuples.
+
+Rows are model objects; each has a key (jail name, pid). The cursor belongs
+to a key, not to an index: across refresh, sort and filter it stays on its
+row, and only when that row disappears does it stay at the same position.
+
+Line 0 of the widget is the header and never scrolls vertically; data row
+``i`` is drawn at ``y = i - scroll_y + 1``. The virtual height is therefore
+``rows + 1``, which also makes ``height: auto`` work
+(``ScrollView.get_content_height`` returns the virtual height).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+
+#: A cell: plain text (already passed through ``visible()``), or parts of
+#: (text, style role) where the role names a ``keyed-table--<role>``
+#: component class (good, warn, bad, dim, accent).
+Cell = str | tuple[tuple[str, str | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Column(Generic[R]):
+    """One column: how to show a row's value and how to sort by it."""
+
+    key: str
+    label: str
+    cell: Callable[[R], Cell]
+    sort_key: Callable[[R], Any]
+    #: Fixed width; with ``measure`` the minimum width.
+    width: int = 8
+    #: Width from the data (cheap: lengths of raw strings), capped at ``max_width``.
+    measure: Callable[[Sequence[R]], int] | None = None
+    max_width: int = 0
+    justify: Literal["left", "right"] = "left"
+    #: Numbers sort largest first on the first press (htop's %CPU, %MEM).
+    descending_first: bool = False
+    #: The last column is never cut: the table scrolls horizontally instead.
+    last: bool = False
+
+
+class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
+    """A table of model rows with a key-bound cursor; subclasses define columns."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "keyed-table--header",
+        "keyed-table--sorted",
+        "keyed-table--cursor",
+        "keyed-table--cursor-blurred",
+        "keyed-table--placeholder",
+        "keyed-table--good",
+        "keyed-table--warn",
+        "keyed-table--bad",
+        "keyed-table--dim",
+        "keyed-table--accent",
+    }
+
+    DEFAULT_CSS = """
+    KeyedTable {
+        height: 1fr;
+        overflow: auto auto;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False, id="cursor_up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="cursor_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="page_down"),
+        Binding("home", "edge(0)", "First row", show=False, id="first_row"),
+        Binding("end", "edge(1)", "Last row", show=False, id="last_row"),
+        Binding("left", "scroll_cols(-8)", "Scroll left", show=False, id="scroll_left"),
+        Binding("right", "scroll_cols(8)", "Scroll right", show=False, id="scroll_right"),
+    ]
+
+    class CursorMoved(Message):
+        """The cursor is on another row (another key), or on none."""
+
+        def __init__(self, table: KeyedTable[Any, Any], key: Hashable | None) -> None:
+            self.table = table
+            self.key = key
+            super().__init__()
+
+        @property
+        def control(self) -> KeyedTable[Any, Any]:
+            return self.table
+
+    class Activated(Message):
+        """A row was double-clicked (Enter is a screen binding)."""
+
+        def __init__(self, table: KeyedTable[Any, Any], key: Hashable) -> None:
+            self.table = table
+            self.key = key
+            super().__init__()
+
+        @property
+        def control(self) -> KeyedTable[Any, Any]:
+            return self.table
+
+    class SortChanged(Message):
+        """The sort column or direction changed (the pane title shows it)."""
+
+        def __init__(self, table: KeyedTable[Any, Any]) -> None:
+            self.table = table
+            super().__init__()
+
+        @property
+        def control(self) -> KeyedTable[Any, Any]:
+            return self.table
+
+    def __init__(self, columns: Sequence[Column[R]], *, sort: str, reverse: bool = False,
+                 name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._columns: list[Column[R]] = list(columns)
+        self._source: Sequence[R] = ()
+        self._view: list[R] = []
+        self._keys: list[K] = []
+        self._pos: dict[K, int] = {}
+        self._filter = ""
+        self._sort = sort
+        self._reverse = reverse
+        self._cursor = 0
+        self._cursor_key: K | None = None
+        self._widths: list[int] = [c.width for c in self._columns]
+        self._total_width = 0
+        self._loaded = False
+        # Rendered (uncropped) rows; keys include the row value itself, so an
+        # unchanged row is not formatted again on the next tick.
+        self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
+        self._role_styles: dict[str, Style] = {}
+
+    # -- what subclasses say about their rows ----------------------------------
+
+    def row_key(self, row: R) -> K:
+        raise NotImplementedError
+
+    def row_matches(self, row: R, needle: str) -> bool:
+        """Does ``row`` match the (lower-case) filter text?"""
+        raise NotImplementedError
+
+    def order_rows(self, rows: list[R], column: Column[R], reverse: bool) -> list[R]:
+        """Rows in display order; the tree view overrides this."""
+        rows.sort(key=column.sort_key, reverse=reverse)
+        return rows
+
+    def row_decoration(self, row: R) -> Hashable:
+        """Anything besides the row that changes how it is drawn (tree prefix)."""
+        return None
+
+    def placeholder(self) -> str:
+        """The line shown where there are no rows."""
+        if not self._loaded:
+            return "loading…"
+        if self._filter:
+            return f"nothing matches the filter “{self._filter}” (Escape clears it)"
+        return "nothing to show"
+
+    # -- public API ---------------------------------------------------------------
+
+    @property
+    def columns(self) -> Sequence[Column[R]]:
+        return tuple(self._columns)
+
+    @property
+    def rows(self) -> Sequence[R]:
+        """The rows shown, in display order (after filter and sort)."""
+        return tuple(self._view)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._view)
+
+    @property
+    def source_count(self) -> int:
+        return len(self._source)
+
+    @property
+    def cursor_key(self) -> K | None:
+        return self._cursor_key
+
+    @property
+    def cursor_row(self) -> R | None:
+        return self._view[self._cursor] if self._view else None
+
+    @property
+    def cursor_index(self) -> int:
+        return self._cursor
+
+    @property
+    def sort_column(self) -> Column[R]:
+        for col in self._columns:
+            if col.key == self._sort:
+                return col
+        return self._columns[0]
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self._reverse
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter
+
+    def set_columns(self, columns: Sequence[Column[R]]) -> None:
+        """Change the columns (e.g. hide JID/JAIL when showing one jail)."""
+        self._columns = list(columns)
+        if all(c.key != self._sort for c in self._columns):
+            self._sort = self._columns[0].key
+        self._rebuild()
+
+    def set_rows(self, rows: Sequence[R]) -> None:
+        """Replace the data; the cursor stays on its key."""
+        self._source = rows
+        self._loaded = True
+        self._rebuild()
+
+    def set_filter(self, text: str) -> None:
+        if text == self._filter:
+            return
+        self._filter = text
+        self._rebuild()
+
+    def sort_by(self, key: str, reverse: bool | None = None) -> None:
+        """Sort by column ``key``; pressing the same quick sort again flips it."""
+        col = next((c for c in self._columns if c.key == key), None)
+        if col is None:
+            return
+        if reverse is None:
+            reverse = (not self._reverse) if key == self._sort else col.descending_first
+        self._sort, self._reverse = key, reverse
+        self._rebuild()
+        self.post_message(self.SortChanged(self))
+
+    def cycle_sort(self, step: int) -> None:
+        """Next/previous column as the sort column (htop's ``>`` and ``<``)."""
+        keys = [c.key for c in self._columns]
+        i = keys.index(self._sort) if self._sort in keys else 0
+        nxt = self._columns[(i + step) % len(keys)]
+        self.sort_by(nxt.key, reverse=nxt.descending_first)
+
+    def reverse_sort(self) -> None:
+        self.sort_by(self._sort, reverse=not self._reverse)
+
+    def reset_cursor(self) -> None:
+        """Back to the first row (before new rows of another scope arrive)."""
+        self._cursor = 0
+        self._cursor_key = None
+        self.scroll_to(0, 0, animate=False, immediate=True)
+
+    def move_to_key(self, key: K) -> bool:
+        """Put the cursor on ``key`` if it is shown."""
+        i = self._pos.get(key)
+        if i is None:
+            return False
+        self._move(i)
+        return True
+
+    # -- data work ----------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        old_key = self._cursor_key
+        old_index = self._cursor
+        needle = self._filter.lower()
+        rows = [r for r in self._source if self.row_matches(r, needle)] if needle \
+            else list(self._source)
+        self._view = self.order_rows(rows, self.sort_column, self._reverse)
+        self._keys = [self.row_key(r) for r in self._view]
+        self._pos = {k: i for i, k in enumerate(self._keys)}
+        if old_key is not None and old_key in self._pos:
+            self._cursor = self._pos[old_key]
+        else:
+            self._cursor = max(0, min(old_index, len(self._view) - 1))
+        self._cursor_key = self._keys[self._cursor] if self._keys else None
+        self._measure()
+        self.virtual_size = Size(self._total_width, len(self._view) + 1)
+        self._keep_cursor_visible()
+        self.refresh()
+        if self._cursor_key != old_key:
+            self.post_message(self.CursorMoved(self, self._cursor_key))
+
+    def _measure(self) -> None:
+        widths: list[int] = []
+        for col in self._columns:
+            w = max(col.width, len(col.label))
+            if col.measure is not None and self._view:
+                w = max(w, col.measure(self._view))
+                if col.max_width:
+                    w = min(w, col.max_width)
+            widths.append(w)
+        self._widths = widths
+        self._total_width = sum(widths) + len(widths) - 1
+
+    # -- cursor and scrolling ------------------------------------------------------
+
+    def _move(self, index: int) -> None:
+        if not self._view:
+            return
+        index = max(0, min(index, len(self._view) - 1))
+        old = self._cursor_key
+        self._cursor = index
+        self._cursor_key = self._keys[index]
+        self._keep_cursor_visible()
+        self.refresh()
+        if self._cursor_key != old:
+            self.post_message(self.CursorMoved(self, self._cursor_key))
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _keep_cursor_visible(self) -> None:
+        if not self.size.height:
+            return
+        rows_on_screen = self._page()
+        top = self.scroll_offset.y
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + rows_on_screen:
+            self.scroll_to(y=self._cursor - rows_on_screen + 1, animate=False, immediate=True)
+
+    def action_cursor(self, step: int) -> None:
+        self._move(self._cursor + step)
+
+    def action_page(self, step: int) -> None:
+        self._move(self._cursor + step * self._page())
+
+    def action_edge(self, end: int) -> None:
+        self._move(len(self._view) - 1 if end else 0)
+
+    def action_scroll_cols(self, step: int) -> None:
+        self.scroll_to(x=max(0, self.scroll_offset.x + step), animate=False)
+
+    # The wheel moves the cursor (htop does the same): a viewport scrolled
+    # away from the cursor would jump back on the next tick, when the cursor
+    # is kept visible. prevent_default() skips Widget._on_mouse_scroll_*,
+    # which would scroll as well. Shift/ctrl + wheel still scroll sideways.
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if event.ctrl or event.shift:
+            return
+        event.prevent_default()
+        event.stop()
+        self._move(self._cursor + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if event.ctrl or event.shift:
+            return
+        event.prevent_default()
+        event.stop()
+        self._move(self._cursor - 3)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            x = offset.x + self.scroll_offset.x
+            for col, (start, end) in zip(self._columns, self._spans(), strict=True):
+                if start <= x < end + 1:
+                    self.sort_by(col.key)
+                    break
+            return
+        index = self.scroll_offset.y + offset.y - 1
+        if 0 <= index < len(self._view):
+            self._move(index)
+            if event.chain >= 2:
+                self.post_message(self.Activated(self, self._keys[index]))
+
+    def _spans(self) -> list[tuple[int, int]]:
+        spans, x = [], 0
+        for w in self._widths:
+            spans.append((x, x + w))
+            x += w + 1
+        return spans
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._line_cache.clear()
+        self._keep_cursor_visible()
+
+    def notify_style_update(self) -> None:
+        # Theme changed: styles baked into cached strips are stale.
+        super().notify_style_update()
+        self._line_cache.clear()
+        self._role_styles.clear()
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def _role(self, role: str | None) -> Style:
+        if role is None:
+            return Style.null()
+        style = self._role_styles.get(role)
+        if style is None:
+            # The colour from the full style: a partial style drops the alpha
+            # blending of colours such as "auto 60%" (seen: $text-muted came
+            # out as #ffffff). The attributes from the partial style, and no
+            # background, so the row's own background shows through.
+            name = f"keyed-table--{role}"
+            full = self.get_component_rich_style(name, partial=False)
+            part = self.get_component_rich_style(name, partial=True)
+            style = Style(color=full.color, bold=part.bold, italic=part.italic,
+                          underline=part.underline, reverse=part.reverse, strike=part.strike)
+            self._role_styles[role] = style
+        return style
+
+    def _cell_text(self, cell: Cell, plain: bool) -> Text:
+        if isinstance(cell, str):
+            return Text(cell, no_wrap=True, end="")
+        text = Text(no_wrap=True, end="")
+        for part, role in cell:
+            text.append(part, None if plain else self._role(role))
+        return text
+
+    def _line_text(self, parts: Sequence[Text]) -> Text:
+        line = Text(no_wrap=True, end="")
+        for i, (col, width, cell) in enumerate(zip(self._columns, self._widths, parts,
+                                                     strict=True)):
+            if i:
+                line.append(" ")
+            if not col.last:
+                if cell.cell_len > width:
+                    cell.truncate(width, overflow="ellipsis")
+                pad = width - cell.cell_len
+                if col.justify == "right":
+                    cell.pad_left(pad)
+                else:
+                    cell.pad_right(pad)
+            line.append_text(cell)
+        return line
+
+    def _finish(self, line: Text, style: Style) -> Strip:
+        width = max(self._total_width, self.size.width)
+        length = line.cell_len
+        if length < width:
+            line.pad_right(width - length)
+        line.stylize_before(style)
+        segments = list(line.render(self.app.console))
+        return Strip(segments, max(width, length))
+
+    def _header_strip(self) -> Strip:
+        key = ("header", self._sort, self._reverse, tuple(self._widths), self.size.width,
+               tuple(c.key for c in self._columns))
+        cached = self._line_cache.get(key)
+        if cached is not None:
+            return cached
+        header = self.get_component_rich_style("keyed-table--header")
+        parts: list[Text] = []
+        for col, width in zip(self._columns, self._widths, strict=True):
+            label = col.label
+            if col.key == self._sort:
+                # The arrow only where it fits: a column must not change
+                # width because it became the sort column.
+                if len(label) < width or col.last:
+                    arrow = "▼" if self._reverse else "▲"
+                    label = f"{arrow}{label}" if col.justify == "right" else f"{label}{arrow}"
+                parts.append(Text(label, style=self._role("sorted"), no_wrap=True, end=""))
+            else:
+                parts.append(Text(label, no_wrap=True, end=""))
+        strip = self._finish(self._line_text(parts), header)
+        self._line_cache[key] = strip
+        return strip
+
+    def _row_strip(self, index: int) -> Strip:
+        row = self._view[index]
+        is_cursor = index == self._cursor
+        focused = self.has_focus
+        key = (row, self.row_decoration(row), is_cursor, is_cursor and focused,
+               tuple(self._widths), self.size.width, tuple(c.key for c in self._columns))
+        cached = self._line_cache.get(key)
+        if cached is not None:
+            return cached
+        if is_cursor:
+            style = self.get_component_rich_style(
+                "keyed-table--cursor" if focused else "keyed-table--cursor-blurred")
+        else:
+            style = self.rich_style
+        # On the cursor row the colours of the roles would fight the cursor
+        # colour; htop too draws the selected line in one colour.
+        parts = [self._cell_text(col.cell(row), plain=is_cursor) for col in self._columns]
+        strip = self._finish(self._line_text(parts), style)
+        self._line_cache[key] = strip
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            strip = self._header_strip()
+        else:
+            index = scroll_y + y - 1
+            if 0 <= index < len(self._view):
+                strip = self._row_strip(index)
+            elif index == 0 and not self._view:
+                text = Text(self.placeholder(), no_wrap=True, end="",
+                            style=self.get_component_rich_style("keyed-table--placeholder"))
+                return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
+            else:
+                return Strip.blank(width, base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+
+def joined(segments: Sequence[Segment]) -> str:
+    """Plain text of rendered segments (tests read what the user sees)."""
+    return "".join(s.text for s in segments)

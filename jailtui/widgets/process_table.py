@@ -1,0 +1,169 @@
+"""The processes pane: one jail's processes, or the whole host's.
+
+In host-wide mode every jailed process carries a ``J`` mark and its jail's
+name and jid, as ``ps -ax -o pid,jid,jail,...`` shows them (the handbook's
+way of telling jailed processes apart; reference section 2.3: ``J`` is
+always the last STAT letter of a jailed process). The tree view orders
+processes by parent (ppid), siblings by the sort column, like htop's ``t``.
+
+Keyed by pid. COMMAND is never cut: the pane scrolls horizontally (left and
+right arrows) so a whole ``ps -ww`` command line can be read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from jailtui.core.model import Process
+from jailtui.core.text import visible
+from jailtui.widgets.cells import cpu_role, human_kib, percent
+from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
+
+
+def _longest(values: Sequence[str]) -> int:
+    return max((len(v) for v in values), default=0)
+
+
+def _command_width(rows: Sequence[Process]) -> int:
+    # Width of the widest command as shown; visible() only for the rare
+    # command that is not printable (its escapes are longer than the raw text).
+    width = 0
+    for p in rows:
+        c = p.command
+        n = len(c) if c.isprintable() else len(visible(c))
+        if n > width:
+            width = n
+    return width
+
+
+class ProcessTable(KeyedTable[int, Process]):
+    """Processes with the J mark, jail, STAT, CPU, memory and whole command."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        self.host_wide = False
+        self.tree_view = False
+        self.scope_name: str | None = None
+        self._prefix: dict[int, str] = {}
+        super().__init__(self._make_columns(), sort="cpu", reverse=True, id=id)
+
+    # -- columns -----------------------------------------------------------------------
+
+    def _command(self, p: Process) -> Cell:
+        prefix = self._prefix.get(p.pid, "") if self.tree_view else ""
+        cmd = visible(p.command)
+        return ((prefix, "dim"), (cmd, None)) if prefix else cmd
+
+    def _make_columns(self) -> list[Column[Process]]:
+        cols: list[Column[Process]] = []
+        if self.host_wide:
+            cols.append(Column("jailed", "J", lambda p: (("J", "accent"),) if p.jailed else "",
+                               lambda p: p.jailed, width=1, descending_first=True))
+        cols.append(Column("pid", "PID", lambda p: str(p.pid), lambda p: p.pid, width=5,
+                           justify="right"))
+        if self.host_wide:
+            cols += [
+                Column("jid", "JID", lambda p: str(p.jid), lambda p: p.jid, width=3,
+                       justify="right"),
+                Column("jail", "JAIL", lambda p: visible(p.jail, 64) if p.jail else "-",
+                       lambda p: p.jail or "", width=4, max_width=16,
+                       measure=lambda rows: _longest([p.jail or "-" for p in rows])),
+            ]
+        cols += [
+            Column("user", "USER", lambda p: visible(p.user, 32), lambda p: p.user, width=4,
+                   max_width=12, measure=lambda rows: _longest([p.user for p in rows])),
+            Column("stat", "STAT", lambda p: visible(p.state, 8), lambda p: p.state, width=4,
+                   max_width=6, measure=lambda rows: _longest([p.state for p in rows])),
+            Column("cpu", "%CPU", lambda p: ((percent(p.cpu_percent), cpu_role(p.cpu_percent)),),
+                   lambda p: p.cpu_percent, width=5, justify="right", descending_first=True),
+            Column("mem", "%MEM", lambda p: percent(p.mem_percent), lambda p: p.mem_percent,
+                   width=4, justify="right", descending_first=True),
+            Column("rss", "RSS", lambda p: human_kib(p.rss_kib), lambda p: p.rss_kib, width=6,
+                   justify="right", descending_first=True),
+            Column("time", "ELAPSED", lambda p: visible(p.etime.strip(), 16) or "-",
+                   lambda p: p.elapsed_seconds if p.elapsed_seconds is not None else -1,
+                   width=7, justify="right", descending_first=True, max_width=14,
+                   measure=lambda rows: _longest([p.etime.strip() for p in rows])),
+            Column("command", "COMMAND", self._command, lambda p: p.command, width=7,
+                   measure=_command_width, last=True),
+        ]
+        return cols
+
+    # -- modes -----------------------------------------------------------------------------
+
+    def show(self, processes: Sequence[Process], *, host_wide: bool, scope: str | None) -> None:
+        """Show ``processes`` (already selected by the caller) in the given mode."""
+        if not host_wide and not self.host_wide and scope != self.scope_name:
+            # Another jail: start at its top, not at the old jail's position.
+            self.reset_cursor()
+        self.scope_name = scope
+        if host_wide != self.host_wide:
+            self.host_wide = host_wide
+            self._columns = self._make_columns()
+            if all(c.key != self._sort for c in self._columns):
+                self._sort, self._reverse = "cpu", True
+        self.set_rows(processes)
+
+    def set_tree(self, tree: bool) -> None:
+        self.tree_view = tree
+        self._rebuild()
+
+    # -- KeyedTable hooks -------------------------------------------------------------------
+
+    def row_key(self, row: Process) -> int:
+        return row.pid
+
+    def row_matches(self, row: Process, needle: str) -> bool:
+        return (needle in row.command.lower() or needle in row.user.lower()
+                or (row.jail is not None and needle in row.jail.lower())
+                or needle == str(row.pid))
+
+    def row_decoration(self, row: Process) -> str:
+        return self._prefix.get(row.pid, "") if self.tree_view else ""
+
+    def order_rows(self, rows: list[Process], column: Column[Process],
+                   reverse: bool) -> list[Process]:
+        rows = super().order_rows(rows, column, reverse)
+        if not self.tree_view:
+            self._prefix = {}
+            return rows
+        return self._tree_order(rows)
+
+    def _tree_order(self, rows: list[Process]) -> list[Process]:
+        """Depth-first by ppid; siblings keep the sort order; no recursion."""
+        present = {p.pid for p in rows}
+        children: dict[int, list[Process]] = {}
+        roots: list[Process] = []
+        for p in rows:
+            if p.ppid in present and p.ppid != p.pid:
+                children.setdefault(p.ppid, []).append(p)
+            else:
+                roots.append(p)
+        out: list[Process] = []
+        prefix: dict[int, str] = {}
+        seen: set[int] = set()
+        stack: list[tuple[Process, str, str]] = [(r, "", "") for r in reversed(roots)]
+        while stack:
+            p, mark, indent = stack.pop()
+            if p.pid in seen:
+                continue
+            seen.add(p.pid)
+            out.append(p)
+            prefix[p.pid] = mark
+            kids = children.get(p.pid, [])
+            for i in range(len(kids) - 1, -1, -1):
+                last = i == len(kids) - 1
+                stack.append((kids[i], indent + ("└─ " if last else "├─ "),
+                              indent + ("   " if last else "│  ")))
+        # A ppid cycle cannot come from ps, but never drop a row if it does.
+        out.extend(p for p in rows if p.pid not in seen)
+        self._prefix = prefix
+        return out
+
+    def placeholder(self) -> str:
+        if self._loaded and not self._filter and not self.source_count:
+            if self.host_wide:
+                return "no processes"
+            if self.scope_name is None:
+                return "no jail selected"
+            return "no processes in this jail (stopped, or nothing running)"
+        return super().placeholder()

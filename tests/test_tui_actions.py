@@ -1,0 +1,330 @@
+"""Actions through the controller: confirmations, results, refusals, the palette."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from textual.widgets import Button, OptionList
+from tui_fakes import (
+    FakeController,
+    FakeHost,
+    make_app,
+    record_notifications,
+    settle,
+    widget_text,
+)
+
+from jailtui.core.control import ActionResult
+from jailtui.core.policy import Action, Role
+from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.main import MainScreen
+from jailtui.screens.signal import SignalScreen
+
+SIZE = (120, 36)
+
+
+def main_screen(app: object) -> MainScreen:
+    s = app.screen  # type: ignore[attr-defined]
+    assert isinstance(s, MainScreen)
+    return s
+
+
+def footer_actions(app: object) -> set[str]:
+    """Actions the footer offers now (check_action True)."""
+    bindings = app.screen.active_bindings  # type: ignore[attr-defined]
+    return {ab.binding.action for ab in bindings.values() if ab.enabled and ab.binding.show}
+
+
+async def select(pilot: object, name: str) -> MainScreen:
+    main = main_screen(pilot.app)  # type: ignore[attr-defined]
+    assert main.jails.move_to_key(name)
+    await pilot.pause()  # type: ignore[attr-defined]
+    return main
+
+
+async def test_start_a_stopped_jail() -> None:
+    ctl = FakeController()
+    host = FakeHost()
+    app = make_app(host, ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await settle(pilot)
+        await select(pilot, "build")
+        assert "start" in footer_actions(app)
+        assert "stop" not in footer_actions(app)  # state-aware: it is stopped
+        polls = host.polls
+        await pilot.press("u")
+        await settle(pilot)
+        assert ctl.calls == [("start", "build")]
+        assert any("build: started" in m for m, _sev, _mk in seen)
+        assert all(markup is False for _m, _s, markup in seen)
+        assert host.polls > polls  # refreshed after the action
+        entry = app.journal.last()  # type: ignore[attr-defined]
+        assert entry.title == "start build" and entry.ok
+
+
+async def test_stop_asks_first_naming_jail_and_jid() -> None:
+    ctl = FakeController()
+    app = make_app(controller=ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "web")
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        question = widget_text(app.screen.query_one("#confirm-question"))
+        assert "Stop jail web (jid 3)?" in question
+        assert app.screen.focused is app.screen.query_one("#no", Button)  # safe default
+        await pilot.press("enter")  # Enter on the default: Cancel
+        await settle(pilot)
+        assert ctl.calls == []
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("n")
+        await settle(pilot)
+        assert ctl.calls == []
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert ctl.calls == [("stop", "web")]
+
+
+async def test_restart_asks_first_and_logs_the_output() -> None:
+    ctl = FakeController()
+    app = make_app(controller=ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "db")
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Restart jail db (jid 4)?" in widget_text(app.screen.query_one("#confirm-question"))
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert ctl.calls == [("restart", "db")]
+        entry = app.journal.last()  # type: ignore[attr-defined]
+        assert "db: created" in entry.output
+
+
+async def test_failed_action_is_an_error_with_the_tools_message() -> None:
+    ctl = FakeController()
+    ctl.fail["stop"] = ActionResult(False, 'jail: "web" not found', "jail: web: something\n")
+    app = make_app(controller=ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await settle(pilot)
+        await select(pilot, "web")
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        msg, severity, markup = seen[-1]
+        assert severity == "error" and markup is False
+        assert 'jail: "web" not found' in msg and "L: full output" in msg
+
+
+async def test_signal_a_process_with_k_and_f9() -> None:
+    ctl = FakeController()
+    app = make_app(controller=ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = await select(pilot, "web")
+        assert "signal" not in footer_actions(app)  # the jails pane is focused
+        await pilot.press("tab")
+        assert "signal" in footer_actions(app)
+        pid = main.procs.cursor_key
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, SignalScreen)
+        assert f"pid {pid} in jail web" in widget_text(app.screen.query_one("#signal-title"))
+        await pilot.press("enter")  # the first: TERM
+        await settle(pilot)
+        assert ctl.calls == [("signal", (pid, "TERM"))]
+        await pilot.press("f9")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        kill = next(i for i in range(options.option_count)
+                    if options.get_option_at_index(i).id == "KILL")
+        options.highlighted = kill
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ctl.calls[-1] == ("signal", (pid, "KILL"))
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(ctl.calls) == 2
+
+
+@contextlib.contextmanager
+def fake_suspend() -> Iterator[None]:
+    yield
+
+
+async def test_shell_runs_jexec_in_the_suspended_terminal(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ctl = FakeController()
+    host = FakeHost()
+    app = make_app(host, ctl)
+    calls: list[tuple[list[str], object]] = []
+
+    def fake_call(argv: list[str], env: object = None) -> int:
+        calls.append((argv, env))
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", fake_call)
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app, "suspend", fake_suspend)
+        await settle(pilot)
+        await select(pilot, "web")
+        polls = host.polls
+        await pilot.press("x")
+        await settle(pilot)
+        assert calls == [(["jexec", "-l", "web"], {"PATH": "/usr/bin:/bin"})]
+        assert host.polls > polls
+        assert app.journal.last().title == "shell web"  # type: ignore[attr-defined]
+
+
+async def test_shell_without_a_real_terminal_says_so() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await settle(pilot)
+        await select(pilot, "web")
+        await pilot.press("x")  # run_test cannot suspend
+        await settle(pilot)
+        assert any("cannot be suspended" in m for m, _s, _mk in seen)
+        assert app.is_running  # type: ignore[attr-defined]
+
+
+async def test_edit_is_bound_but_not_available_yet() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await settle(pilot)
+        await select(pilot, "web")
+        assert "edit" not in footer_actions(app)
+        await pilot.press("e")
+        await pilot.pause()
+        assert any("not available yet" in m for m, _s, _mk in seen)
+
+
+async def test_edit_runs_the_controllers_editor_when_there_is_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class EditingController(FakeController):
+        def edit_config(self, name: str) -> list[str]:
+            self.calls.append(("edit", name))
+            return ["vi", f"/etc/jail.conf.d/{name}.conf"]
+
+    ctl = EditingController()
+    app = make_app(controller=ctl)
+    ran: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda argv, env=None: ran.append(argv) or 0)
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app, "suspend", fake_suspend)
+        await settle(pilot)
+        await select(pilot, "web")
+        assert "edit" in footer_actions(app)
+        await pilot.press("e")
+        await settle(pilot)
+        assert ("edit", "web") in ctl.calls
+        assert ran == [["vi", "/etc/jail.conf.d/web.conf"]]
+        await select(pilot, "handmade")  # not in jail.conf
+        assert "edit" not in footer_actions(app)
+
+
+@pytest.mark.parametrize("read_only", ["no controller", "read-only role"])
+async def test_read_only_hides_every_action_and_refuses_keys(read_only: str) -> None:
+    ctl = FakeController(role=Role.READ_ONLY, user="bob")
+    app = make_app(controller=ctl) if read_only == "read-only role" else make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await settle(pilot)
+        await select(pilot, "web")
+        offered = footer_actions(app)
+        assert not offered & {"start", "stop", "restart", "shell", "edit", "signal"}
+        for key in ("d", "R", "x", "u"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen), key  # no confirmation opened
+        refusals = [m for m, sev, _mk in seen if "refused" in m]
+        assert len(refusals) == 4
+        assert all("read-only" in m for m in refusals)
+        await pilot.press("tab", "k")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert ctl.calls == []
+
+
+async def test_refused_action_from_the_command_palette() -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await settle(pilot)
+        await select(pilot, "web")
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}  # type: ignore[attr-defined]
+        assert "Stop jail" in commands and "Toggle process tree" in commands
+        result = commands["Stop jail"].callback()
+        if result is not None:
+            await result
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert any(m.startswith("stop: refused") and "read-only" in m for m, _s, _mk in seen)
+
+
+async def test_palette_runs_an_allowed_action() -> None:
+    ctl = FakeController()
+    app = make_app(controller=ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "web")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Stop jail")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert ctl.calls == [("stop", "web")]
+
+
+async def test_delegate_acts_only_on_its_jail() -> None:
+    ctl = FakeController(role=Role.DELEGATE, user="alice", scope_names=frozenset({"web"}),
+                         actions=frozenset({Action.STOP, Action.RESTART, Action.SHELL}))
+    app = make_app(controller=ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await settle(pilot)
+        await select(pilot, "db")
+        assert not footer_actions(app) & {"stop", "restart", "shell"}
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert "not permitted" in seen[-1][0]
+        await select(pilot, "web")
+        assert {"stop", "restart", "shell"} <= footer_actions(app)
+        assert "start" not in footer_actions(app)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_state_aware_refusal_names_the_reason() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        await settle(pilot)
+        await select(pilot, "web")
+        await pilot.press("u")
+        await pilot.pause()
+        assert seen[-1][0] == "start: refused — web is already running"
+        await select(pilot, "build")
+        await pilot.press("x")
+        await pilot.pause()
+        assert seen[-1][0] == "shell: refused — build is not running"

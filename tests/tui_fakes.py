@@ -1,0 +1,396 @@
+"""Fixed data for the console's tests, snapshots and demo.
+
+``FakeHost`` answers ``poll()`` with a snapshot the test controls (or
+raises what the test sets), and the detail screen's slow facts from dicts;
+``FakeController`` applies the real policy rules (``core.policy``) and
+records the calls. Nothing here runs a command.
+
+``python -c "from tests.tui_fakes import run_demo; run_demo()"`` opens the
+console on this data (CPU and memory move a little on every poll) for a look
+in a real terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from jailtui.core.control import ActionResult
+from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
+from jailtui.core.model import (
+    HostInfo,
+    HostSnapshot,
+    Jail,
+    JailState,
+    ParamValue,
+    Process,
+    aggregate,
+)
+from jailtui.core.policy import Action, Policy, Role, valid_for_state
+
+#: The frozen "now" of tests and snapshots; snapshots are taken 1 s before.
+NOW = 1_750_000_000.0
+
+#: Strings that must show literally and do nothing (notes/security.md 4).
+EVIL_MARKUP = "[@click=app.quit]x[/]"
+EVIL_ESCAPE = "\x1b]0;pwned\x07"
+EVIL = f"{EVIL_MARKUP} {EVIL_ESCAPE} [b]bold?[/b] [link=http://x]y"
+
+
+def make_process(pid: int, ppid: int, jid: int, jail: str | None, user: str, state: str, cpu: float,
+          mem: float, rss: int, etime: str, secs: int, command: str) -> Process:
+    return Process(pid=pid, ppid=ppid, jid=jid, jail=jail, user=user, state=state,
+                   cpu_percent=cpu, mem_percent=mem, vsz_kib=rss * 3, rss_kib=rss, etime=etime,
+                   elapsed_seconds=secs, started="Mon Jun  2 08:00:01 2025", command=command)
+
+
+def sample_jails() -> list[Jail]:
+    return [
+        Jail("web", 3, JailState.RUNNING, hostname="web.example.org",
+             path="/usr/local/jails/web", ip4=("10.0.0.3", "10.0.0.13"), ip6=("2001:db8::3",),
+             configured=True, enabled=True, conf_file="/etc/jail.conf"),
+        Jail("db", 4, JailState.RUNNING, hostname="db.example.org", path="/usr/local/jails/db",
+             ip4=("10.0.0.4",), configured=True, enabled=True, conf_file="/etc/jail.conf"),
+        Jail("mail", 5, JailState.RUNNING, hostname="mail.example.org",
+             path="/usr/local/jails/mail", ip4=("10.0.0.5",), configured=True, enabled=True,
+             conf_file="/etc/jail.conf.d/mail.conf"),
+        Jail("build", None, JailState.STOPPED, hostname="build.example.org",
+             path="/usr/local/jails/build", ip4=("10.0.0.6",), configured=True,
+             conf_file="/etc/jail.conf"),
+        Jail("legacy", 2, JailState.DYING, hostname="legacy.example.org",
+             path="/usr/local/jails/legacy", configured=False),
+        Jail("handmade", 7, JailState.RUNNING, hostname="handmade", path="/tmp/handmade"),
+    ]
+
+
+def sample_processes() -> list[Process]:
+    p = make_process
+    return [
+        p(0, 0, 0, None, "root", "DLs", 0.0, 0.0, 0, "3-02:11:09", 266000, "[kernel]"),
+        p(1, 0, 0, None, "root", "ILs", 0.0, 0.1, 1136, "3-02:11:07", 266000,
+          "/sbin/init"),
+        p(512, 1, 0, None, "root", "Ss", 0.0, 0.1, 2812, "3-02:10:51", 265990,
+          "/usr/sbin/syslogd -s"),
+        p(601, 1, 0, None, "root", "Is", 0.0, 0.2, 9820, "3-02:10:40", 265980,
+          "sshd: /usr/sbin/sshd [listener] 0 of 10-100 startups"),
+        p(650, 1, 0, None, "root", "Is", 0.0, 0.1, 2600, "3-02:10:39", 265979,
+          "/usr/sbin/cron -s"),
+        p(1201, 1, 3, "web", "root", "SsJ", 0.0, 0.1, 2790, "2-23:59:01", 259141,
+          "/usr/sbin/syslogd -ss"),
+        p(1240, 1, 3, "web", "root", "IsJ", 0.0, 0.3, 12400, "2-23:58:55", 259135,
+          "nginx: master process /usr/local/sbin/nginx"),
+        p(1241, 1240, 3, "web", "www", "SJ", 12.5, 1.2, 48200, "2-23:58:55", 259135,
+          "nginx: worker process"),
+        p(1242, 1240, 3, "web", "www", "SJ", 7.5, 1.1, 46100, "2-23:58:55", 259135,
+          "nginx: worker process"),
+        p(1260, 1, 3, "web", "www", "SsJ", 3.1, 2.4, 96500, "2-23:58:50", 259130,
+          "php-fpm: master process (/usr/local/etc/php-fpm.conf)"),
+        p(1261, 1260, 3, "web", "www", "SJ", 55.2, 3.9, 160300, "01:02:03", 3723,
+          "php-fpm: pool www"),
+        p(1401, 1, 4, "db", "postgres", "SsJ", 1.0, 5.0, 204800, "2-23:57:00", 259020,
+          "/usr/local/bin/postgres -D /var/db/postgres/data16"),
+        p(1402, 1401, 4, "db", "postgres", "SsJ", 0.2, 0.8, 33100, "2-23:57:00", 259020,
+          "postgres: checkpointer"),
+        p(1403, 1401, 4, "db", "postgres", "SsJ", 22.0, 1.5, 61000, "00:12", 12,
+          "postgres: app appdb 10.0.0.3(51512) SELECT"),
+        p(1501, 1, 5, "mail", "root", "IsJ", 0.0, 0.2, 8100, "2-23:56:10", 258970,
+          "/usr/local/libexec/postfix/master -w"),
+        p(1502, 1501, 5, "mail", "postfix", "IJ", 0.0, 0.1, 7900, "12:01", 721,
+          "pickup -l -t unix -u"),
+        p(1601, 1, 2, "legacy", "root", "EJ", 0.0, 0.0, 0, "00:03", 3, "sh /etc/rc.shutdown"),
+        p(1701, 1, 7, "handmade", "root", "SsJ", 0.0, 0.0, 1500, "05:00", 300, "/bin/sh"),
+        p(2001, 601, 0, None, "admin", "Ss", 0.0, 0.1, 5200, "10:00", 600, "-sh (sh)"),
+        p(2050, 2001, 0, None, "admin", "R+", 1.2, 0.2, 9000, "00:01", 1,
+          "ps --libxo json -ax -ww -o pid,ppid,jid,jail,user,state,%cpu,%mem,vsz,rss,etime,"
+          "lstart,command"),
+    ]
+
+
+def make_snapshot(jails: Sequence[Jail] | None = None,
+                  processes: Sequence[Process] | None = None, *, taken_at: float = NOW - 1,
+                  hostname: str = "jailhost.example.org", backend: str = "SIMULATED",
+                  warnings: Sequence[str] = ()) -> HostSnapshot:
+    js = list(sample_jails() if jails is None else jails)
+    ps = tuple(sample_processes() if processes is None else processes)
+    info = HostInfo(hostname=hostname, backend=backend, os_release="14.3-RELEASE",
+                    load=(0.52, 0.40, 0.31), mem_total_kib=16 * 1024 * 1024, ncpu=8)
+    return HostSnapshot(info=info, taken_at=taken_at, jails=aggregate(js, ps), processes=ps,
+                        warnings=tuple(warnings), jls_version="2")
+
+
+def evil_snapshot() -> HostSnapshot:
+    """Hostile strings in every field a jail's root controls."""
+    jails = [*sample_jails(),
+             Jail(f"evil{EVIL_MARKUP}", 9, JailState.RUNNING, hostname=EVIL,
+                  path=f"/jails/{EVIL}", ip4=("10.0.0.9",), configured=True,
+                  conf_file=f"/etc/jail.conf.d/{EVIL}.conf")]
+    procs = [*sample_processes(),
+             make_process(6666, 1, 9, f"evil{EVIL_MARKUP}", EVIL_MARKUP, "SJ", 99.0, 9.0, 66600,
+                   "00:01", 1, EVIL)]
+    return make_snapshot(jails, procs, warnings=(f"jail.conf: {EVIL}",))
+
+
+@dataclass
+class FakeLogin:
+    user: str
+    line: str
+    time: str
+    host: str = ""
+
+
+@dataclass
+class FakeRunner:
+    """Only what the app reads from a runner: the interactive environment."""
+
+    label: str = "fake"
+
+    def interactive_env(self) -> dict[str, str]:
+        return {"PATH": "/usr/bin:/bin"}
+
+
+class FakeHost:
+    """A host whose poll returns ``snapshot`` (or raises ``fail_with``)."""
+
+    def __init__(self, snapshot: HostSnapshot | None = None, *, label: str = "SIMULATED",
+                 racct: bool = True, delay: float = 0.0) -> None:
+        self.label = label
+        self.snapshot = snapshot or make_snapshot(backend=label)
+        self.fail_with: Exception | None = None
+        self.polls = 0
+        self.racct = racct
+        self.delay = delay
+        self.runner = FakeRunner()
+        self.detail_error: dict[str, Exception] = {}
+        self.detail_calls: list[tuple[str, str]] = []
+        self.jitter = False
+        #: When set, polls wait for it: a test can hold a poll "in flight".
+        self.gate: asyncio.Event | None = None
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def poll(self) -> HostSnapshot:
+        self.polls += 1
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self._poll()
+        finally:
+            self.in_flight -= 1
+
+    async def _poll(self) -> HostSnapshot:
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_with is not None:
+            raise self.fail_with
+        if self.jitter:
+            self.snapshot = replace(_jitter(self.snapshot, self.polls), taken_at=time.time())
+        return self.snapshot
+
+    def _check(self, what: str, name: str) -> None:
+        self.detail_calls.append((what, name))
+        err = self.detail_error.get(what)
+        if err is not None:
+            raise err
+
+    async def jail_params(self, name: str) -> dict[str, ParamValue]:
+        self._check("params", name)
+        jail = self.snapshot.jail(name)
+        assert jail is not None
+        return {
+            "devfs_ruleset": "4", "dying": False, "enforce_statfs": "2", "host": "new",
+            "ip4": "disable", "ip6": "disable", "jid": str(jail.jid), "name": name,
+            "osreldate": "1403000", "osrelease": "14.3-RELEASE", "path": jail.path,
+            "persist": True, "securelevel": "2", "sysvmsg": "disable", "sysvsem": "disable",
+            "sysvshm": "disable", "vnet": "inherit", "allow.chflags": False,
+            "allow.mlock": False, "allow.mount": False, "allow.mount.devfs": False,
+            "allow.mount.nullfs": False, "allow.raw_sockets": name == "web",
+            "allow.reserved_ports": True, "allow.set_hostname": False, "allow.socket_af": False,
+            "allow.suser": True, "allow.sysvipc": False, "children.cur": "0",
+            "children.max": "0", "cpuset.id": "3", "host.domainname": "",
+            "host.hostname": jail.hostname, "host.hostuuid": "00000000-0000-0000-0000-000000000000",
+            "ip4.addr": jail.ip4, "ip6.addr": jail.ip6,
+        }
+
+    async def rctl_usage(self, name: str) -> dict[str, int]:
+        self._check("rctl", name)
+        if not self.racct:
+            raise RacctUnavailable(["rctl", "-u", f"jail:{name}"],
+                                   "rctl: RACCT/RCTL present, but disabled; enable using "
+                                   "kern.racct.enable=1 tunable", returncode=1)
+        return {"cputime": 12, "datasize": 4829184, "stacksize": 0, "coredumpsize": 0,
+                "memoryuse": 52789248, "memorylocked": 0, "maxproc": 9, "openfiles": 171,
+                "vmemoryuse": 1184108544, "pseudoterminals": 0, "swapuse": 0, "nthr": 11,
+                "pcpu": 3, "wallclock": 7931}
+
+    async def who(self, name: str) -> list[FakeLogin]:
+        self._check("who", name)
+        jail = self.snapshot.jail(name)
+        if jail is not None and EVIL_MARKUP in jail.name:
+            return [FakeLogin(EVIL_MARKUP, "pts/0", "Jun  2 10:11", EVIL)]
+        return [FakeLogin("admin", "pts/1", "Jun  2 10:11", "192.0.2.7")]
+
+    async def services(self, name: str) -> list[str]:
+        self._check("services", name)
+        jail = self.snapshot.jail(name)
+        if jail is not None and EVIL_MARKUP in jail.name:
+            return [EVIL]
+        return ["cron", "nginx", "php_fpm", "sshd", "syslogd"]
+
+    async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
+        self._check("disk", path)
+        return (20 * 1024**3, 5 * 1024**3, 15 * 1024**3)
+
+    def config_block(self, name: str) -> tuple[str, int, str] | None:
+        jail = self.snapshot.jail(name)
+        if jail is None or not jail.configured:
+            return None
+        return (jail.conf_file or "/etc/jail.conf", 12,
+                f'{name} {{\n\thost.hostname = "{jail.hostname}";\n\tpath = "{jail.path}";\n'
+                f'\tip4.addr = {",".join(jail.ip4) or "inherit"};\n\tmount.devfs;\n'
+                '\texec.start = "/bin/sh /etc/rc";\n}')
+
+
+def _jitter(snap: HostSnapshot, n: int) -> HostSnapshot:
+    """CPU and memory move a little, deterministically (for the demo)."""
+    procs = tuple(replace(p, cpu_percent=round(abs(p.cpu_percent + (p.pid * 7 + n * 13) % 9
+                                                     - 4), 1),
+                          rss_kib=p.rss_kib + (n * p.pid) % 97)
+                  for p in snap.processes)
+    jails = [replace(j, processes=0, cpu_percent=0.0, mem_percent=0.0, rss_kib=0)
+             for j in snap.jails]
+    return replace(snap, jails=aggregate(jails, procs), processes=procs)
+
+
+@dataclass
+class FakeController:
+    """The real policy rules (core.policy), recorded calls, canned results."""
+
+    role: Role = Role.HOST_ADMIN
+    user: str = "root"
+    scope_names: frozenset[str] | None = None
+    actions: frozenset[Action] = frozenset()
+    calls: list[tuple[str, object]] = field(default_factory=list)
+    fail: dict[str, ActionResult] = field(default_factory=dict)
+    shell: list[str] = field(default_factory=lambda: ["jexec", "-l"])
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(self.role, self.user, 0, self.scope_names, self.actions)
+
+    @property
+    def scope(self) -> str | None:
+        return ",".join(sorted(self.scope_names)) if self.scope_names else None
+
+    def allowed(self, action: Action, jail: Jail | None = None) -> bool:
+        name = jail.name if jail is not None else None
+        if not self.policy.permits(action, name):
+            return False
+        return valid_for_state(action, jail) if jail is not None else action is not Action.START
+
+    def _gate(self, action: Action, name: str | None) -> None:
+        if not self.policy.permits(action, name):
+            raise PolicyDenied(f"{action.value}: not permitted")
+
+    async def _lifecycle(self, verb: str, name: str, expect: Jail | None) -> ActionResult:
+        self._gate(Action(verb), name)
+        self.calls.append((verb, name))
+        if verb in self.fail:
+            return self.fail[verb]
+        return ActionResult(True, f"{name}: {verb}ed" if verb != "stop" else f"{name}: stopped",
+                            f"{name}: removed\n{name}: created\n" if verb == "restart" else "",
+                            ("jail", "-c", name))
+
+    async def start(self, name: str, expect: Jail | None = None) -> ActionResult:
+        return await self._lifecycle("start", name, expect)
+
+    async def stop(self, name: str, expect: Jail | None = None) -> ActionResult:
+        return await self._lifecycle("stop", name, expect)
+
+    async def restart(self, name: str, expect: Jail | None = None) -> ActionResult:
+        return await self._lifecycle("restart", name, expect)
+
+    async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult:
+        self._gate(Action.SIGNAL, expect.jail)
+        self.calls.append(("signal", (pid, sig)))
+        if "signal" in self.fail:
+            return self.fail["signal"]
+        return ActionResult(True, f"sent SIG{sig} to {pid}")
+
+    def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]:
+        self._gate(Action.SHELL, name)
+        if jail is not None and jail.state is not JailState.RUNNING:
+            raise PolicyDenied(f'jexec: jail "{name}" is not running')
+        self.calls.append(("shell", name))
+        return [*self.shell, name]
+
+
+def make_app(host: FakeHost | None = None, controller: FakeController | None = None, *,
+             read_only: bool = False, interval: float = 1000.0, **kwargs: object) -> object:
+    """The app on fake data with a frozen clock; the interval is long so that
+    only the test's own refreshes poll."""
+    from jailtui.app import JailtuiApp
+
+    ctl = None if read_only else (controller or FakeController())
+    return JailtuiApp(host or FakeHost(), ctl, interval=interval, clock=lambda: NOW,
+                      **kwargs)  # type: ignore[arg-type]
+
+
+def run_demo() -> None:
+    """Open the console on the fixed data, with values moving on each poll."""
+    from jailtui.app import JailtuiApp
+
+    host = FakeHost()
+    host.jitter = True
+    JailtuiApp(host, FakeController(), interval=2.0).run()
+
+
+
+
+# -- reading what the user sees ---------------------------------------------------------
+
+
+def table_lines(table: object) -> list[str]:
+    """The lines a KeyedTable shows now (header first), as plain text."""
+    from jailtui.widgets.keyed_table import KeyedTable
+
+    assert isinstance(table, KeyedTable)
+    return ["".join(seg.text for seg in table.render_line(y)) for y in range(table.size.height)]
+
+
+def widget_text(widget: object) -> str:
+    """Plain text of a Static (its Content)."""
+    from textual.widgets import Static
+
+    assert isinstance(widget, Static)
+    return str(widget.render())
+
+
+def record_notifications(app: object) -> list[tuple[str, str, bool]]:
+    """Capture (message, severity, markup) of every notify() call on ``app``."""
+    seen: list[tuple[str, str, bool]] = []
+    original = app.notify  # type: ignore[attr-defined]
+
+    def notify(message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        seen.append((message, severity, markup))
+        original(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    app.notify = notify  # type: ignore[attr-defined]
+    return seen
+
+
+async def settle(pilot: object) -> None:
+    """Wait for running workers (polls, detail loads) and the repaint after them."""
+    app = pilot.app  # type: ignore[attr-defined]
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+__all__ = ["EVIL", "EVIL_ESCAPE", "EVIL_MARKUP", "NOW", "FakeController", "FakeHost", "JailtuiError",
+           "evil_snapshot", "make_app", "make_process", "make_snapshot", "record_notifications",
+           "run_demo", "sample_jails", "sample_processes", "settle", "table_lines", "widget_text"]
