@@ -445,9 +445,14 @@ class JailtuiApp(App[None]):
             self._timer = None
         env_of = getattr(getattr(self.host, "runner", None), "interactive_env", None)
         env = env_of() if callable(env_of) else None
+        on_pty = getattr(self.controller, "run_interactive", None)
         try:
             with self.suspend():
                 # argv is a list built by the controller; never a shell string.
+                # The controller runs it on a fresh pty (core/ptyrelay.py) so a
+                # jailed process never holds our terminal (TIOCSTI).
+                if callable(on_pty):
+                    return int(on_pty(list(argv)))
                 return subprocess.call(list(argv), env=env)
         except SuspendNotSupported:
             self.notify("This terminal cannot be suspended (no real tty): no shell here.",

@@ -61,7 +61,10 @@ def console(sim_dir: Path, tmp_path: Path) -> Iterator[Pane]:
            f"echo $? > {status}; sleep 30")
     _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36",
           *[a for k, v in env.items() for a in ("-e", f"{k}={v}")],
-          "-e", "TERM=xterm-256color", cmd)
+          "-e", "TERM=xterm-256color",
+          # A tmux server started from pytest inherits COLUMNS/LINES=80x24 in
+          # its global environment and Textual sizes itself from them.
+          "-e", "COLUMNS=120", "-e", "LINES=36", cmd)
     pane = Pane(session)
     pane.status_file = status  # type: ignore[attr-defined]
     try:

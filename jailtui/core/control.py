@@ -271,9 +271,12 @@ class Controller:
         keeps a jailed process from pushing keystrokes into our terminal
         (TIOCSTI) or keeping it after the shell exits (core/ptyrelay.py).
         """
+        return self.run_interactive(self.shell_argv(name, jail))
+
+    def run_interactive(self, argv: Sequence[str]) -> int:
+        """Run an argv from :meth:`shell_argv` on a fresh pty (blocking)."""
         from jailtui.core.ptyrelay import run_on_pty
 
-        argv = self.shell_argv(name, jail)
         return run_on_pty(argv, env=self.shell_env())
 
     async def exec(self, name: str, command: Sequence[str], timeout: float = 60.0) -> ActionResult:
