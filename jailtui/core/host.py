@@ -173,8 +173,10 @@ class Host:
                                         POLL_TIMEOUT)
         check(jls_res)
         check(ps_res)
-        jls = jlsmod.parse_jls_verbose(jls_res.stdout)
-        procs = psmod.parse_ps(ps_res.stdout)
+        # Parsing 50,000 processes takes a good part of a second: off the
+        # event loop, so keys and drawing stay fluent meanwhile.
+        jls, procs = await asyncio.to_thread(
+            lambda: (jlsmod.parse_jls_verbose(jls_res.stdout), psmod.parse_ps(ps_res.stdout)))
         warnings: list[str] = []
         try:
             conf = await asyncio.to_thread(self.configured)
