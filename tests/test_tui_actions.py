@@ -328,3 +328,17 @@ async def test_state_aware_refusal_names_the_reason() -> None:
         await pilot.press("x")
         await pilot.pause()
         assert seen[-1][0] == "shell: refused — build is not running"
+
+
+async def test_enter_typed_ahead_never_confirms_a_stop() -> None:
+    """`d` then Enter in one burst (a paste, tmux send-keys): Cancel has the
+    focus from the dialog's first frame, so nothing is stopped."""
+    ctl = FakeController()
+    app = make_app(FakeHost(), ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "web")
+        await pilot.press("d", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert not any(c[0] == "stop" for c in ctl.calls)

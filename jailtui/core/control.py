@@ -256,6 +256,10 @@ class Controller:
 
         getenv = getattr(self.host.runner, "interactive_env", None)
         env: dict[str, str] = dict(getenv()) if getenv is not None else {}
+        # The identity of the sudo/doas caller is ours to decide, not the
+        # shell's: a child seeing SUDO_UID would take itself for a delegate.
+        for key in ("SUDO_UID", "SUDO_GID", "SUDO_USER", "SUDO_COMMAND", "DOAS_USER"):
+            env.pop(key, None)
         safe = safe_environment(os.environ)
         env["TERM"] = safe["TERM"]
         env.setdefault("PATH", safe["PATH"])

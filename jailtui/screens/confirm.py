@@ -21,6 +21,13 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; dismisses with True only on an explicit yes."""
 
+    #: Focus Cancel from the very first frame: on_mount alone leaves a window
+    #: in which Textual's auto-focus has put the focus on the first button,
+    #: and an Enter typed ahead (a fast typist, a paste, tmux send-keys)
+    #: would confirm a stop (Screen.AUTO_FOCUS, applied when the screen is
+    #: first shown).
+    AUTO_FOCUS = "#no"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
