@@ -135,3 +135,32 @@ def test_audit_record_per_action(sim_dir: Path) -> None:
     lines = (sim_dir / "audit.log").read_text().splitlines()
     assert len([ln for ln in lines if "action=restart" in ln]) == 1
     assert "jail=dns" in lines[-1] and "result=ok" in lines[-1]
+
+
+def test_every_action_through_the_shims(sim_dir: Path, shim_path: str) -> None:
+    """Issue 4: each action through the real subprocess path (LocalRunner ->
+    shim executables -> simulator), as on FreeBSD."""
+    base = ["--host", "local", "--root", str(sim_dir / "root")]
+    env = {"PATH": shim_path}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return jailtui(*base, *args, env=env)
+
+    out = run("stop", "dns")
+    assert out.returncode == 0, out.stderr
+    assert "Stopping jails: dns." in out.stdout  # rc.d/jail's own line (reference 8.3)
+    assert run("stop", "dns").stderr.strip() == 'jail: "dns" not found'
+    out = run("start", "dns")
+    assert out.returncode == 0 and "Starting jails: dns." in out.stdout
+    out = run("restart", "dns")
+    assert out.returncode == 0, out.stderr
+    out = run("exec", "web", "--", "hostname")
+    assert out.returncode == 0 and out.stdout.strip() == "web.example.org"
+    out = run("service", "web", "nginx", "restart")
+    assert out.returncode == 0 and "Starting nginx." in out.stdout
+    procs = json.loads(run("ps", "--jail", "web", "--json").stdout)
+    worker = next(p for p in procs if "worker process" in p["command"])
+    out = run("kill", "-s", "HUP", str(worker["pid"]))
+    assert out.returncode == 0 and f"sent SIGHUP to {worker['pid']}" in out.stdout
+    out = run("kill", "999999")
+    assert out.returncode == 1 and "No such process" in out.stderr

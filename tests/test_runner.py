@@ -1,0 +1,68 @@
+"""LocalRunner: argv in, bytes out, a timeout on everything, a clean environment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from jailtui.core.errors import CommandNotFound, CommandTimeout
+from jailtui.core.runner import LocalRunner, clean_env
+
+
+def test_runs_argv_and_captures_both_streams(tmp_path: Path) -> None:
+    r = LocalRunner()
+    res = asyncio.run(r.run(["sh", "-c", "printf out; printf err >&2; exit 3"]))
+    assert (res.returncode, res.stdout, res.stderr) == (3, b"out", b"err")
+
+
+def test_argv_is_never_a_shell_string(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    res = asyncio.run(LocalRunner().run(["echo", f"x; touch {marker}"]))
+    assert res.stdout == f"x; touch {marker}\n".encode()
+    assert not marker.exists()
+
+
+def test_missing_command() -> None:
+    with pytest.raises(CommandNotFound, match="nosuchtool: command not found"):
+        asyncio.run(LocalRunner().run(["nosuchtool"]))
+
+
+def test_timeout_kills_the_child_and_its_children(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    script = f"sleep 60 & echo $! > {pidfile}; wait"
+    t0 = time.monotonic()
+    with pytest.raises(CommandTimeout, match="timed out after 0.5 s"):
+        asyncio.run(LocalRunner().run(["sh", "-c", script], timeout=0.5))
+    assert time.monotonic() - t0 < 5
+    grandchild = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and psutil.pid_exists(grandchild):
+        try:
+            if psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    alive = psutil.pid_exists(grandchild) and \
+        psutil.Process(grandchild).status() != psutil.STATUS_ZOMBIE
+    assert not alive
+
+
+def test_stdin_is_passed(tmp_path: Path) -> None:
+    res = asyncio.run(LocalRunner().run(["cat"], input=b"hello\x00world"))
+    assert res.stdout == b"hello\x00world"
+
+
+def test_environment_is_an_allowlist(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_TOKEN", "s3cr3t")
+    monkeypatch.setenv("LD_PRELOAD", "/tmp/x.so")
+    env = clean_env()
+    assert "SECRET_TOKEN" not in env and "LD_PRELOAD" not in env
+    res = asyncio.run(LocalRunner().run(["env"]))
+    assert b"SECRET_TOKEN" not in res.stdout and b"LD_PRELOAD" not in res.stdout
+    assert os.environ["SECRET_TOKEN"] == "s3cr3t"
