@@ -25,7 +25,7 @@ from jailtui.core.freebsd.jailconf import (
     wild_jail_name,
 )
 
-SAMPLE = Path("/work/shared/freebsd-samples/commands.jail.conf")
+SAMPLE = Path(__file__).resolve().parent / "samples" / "commands.jail.conf"
 
 
 class FakeFS:

@@ -26,7 +26,7 @@ from jailtui.core.freebsd.jailconf import (
     tokenize,
 )
 
-SAMPLE = Path("/work/shared/freebsd-samples/commands.jail.conf")
+SAMPLE = Path(__file__).resolve().parent / "samples" / "commands.jail.conf"
 
 
 def only_param(text: str) -> Param:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sim_fixtures import SimHost, make_host
 
-SAMPLES = Path("/work/shared/freebsd-samples")
+SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
 @pytest.fixture
