@@ -14,6 +14,14 @@ The gate
     only asks it what is allowed (for the footer) and reports results
     (notification + action log), all with ``markup=False``.
 
+Many hosts
+    With ``fleet`` (jailtui/fleetview.py) every host has its own poller and
+    controller; ``host``, ``controller`` and ``poll_state`` stand for the
+    *focus* host (the viewed one, or the row's host when a row is opened or
+    acted on), so the single-host screens work unchanged on it, and every
+    action on a row goes to the row's own host (model.Jail.host). Without
+    ``fleet`` nothing of this runs: one host is exactly as before.
+
 Nothing from a jail reaches the terminal title: ``TITLE`` is fixed and no
 screen sets ``sub_title`` (notes/security.md 4.3).
 """
@@ -22,9 +30,10 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
@@ -37,33 +46,52 @@ from textual.timer import Timer
 from jailtui.core import control
 from jailtui.core.control import ActionResult
 from jailtui.core.errors import JailtuiError
-from jailtui.core.model import HostSnapshot, Jail, Process
+from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.policy import Action, Role, valid_for_state
 from jailtui.core.settings import Settings
 from jailtui.core.text import one_line, visible
+from jailtui.screens.config_editor import config_screen
 from jailtui.screens.confirm import ConfirmScreen
-from jailtui.screens.contracts import ConsoleController, ConsoleHost
+from jailtui.screens.contracts import ConfigController, ConsoleController, ConsoleHost
 from jailtui.screens.detail import DetailScreen
+from jailtui.screens.exec import CommandHistory, ExecScreen
 from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.health import HealthScreen
 from jailtui.screens.help import HelpScreen, all_bindings
-from jailtui.screens.keys import APP_BINDINGS, GUARDED, HELP_TEXT, split_keys
+from jailtui.screens.hosts import HostsScreen, ViewChoice
+from jailtui.screens.keys import APP_BINDINGS, FLEET_IDS, GUARDED, HELP_TEXT, split_keys
 from jailtui.screens.log import LogScreen
 from jailtui.screens.main import MainScreen
+from jailtui.screens.services import ServicesScreen
+from jailtui.screens.shell_start import offers_start, shell_when_started, start_question
 from jailtui.screens.signal import SignalScreen
 from jailtui.widgets.action_log import ActionLog
+from jailtui.widgets.health_state import HealthMonitor
 from jailtui.widgets.jobs import job
+from jailtui.widgets.pending import PendingActions
 from jailtui.widgets.poll_state import PollState
+
+if TYPE_CHECKING:
+    from jailtui.fleetview import FleetConsole
 
 #: Steps of ``+``/``-`` (seconds). A value set with --interval between two
 #: steps moves to the next step in the chosen direction.
 INTERVAL_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+
+
+def step_interval(current: float, direction: int) -> float:
+    """The next step of :data:`INTERVAL_STEPS` up (``direction > 0``) or down."""
+    if direction > 0:
+        return next((s for s in INTERVAL_STEPS if s > current + 1e-9), INTERVAL_STEPS[-1])
+    return next((s for s in reversed(INTERVAL_STEPS) if s < current - 1e-9), INTERVAL_STEPS[0])
+
 
 #: Longest wait between two tries while polls fail.
 MAX_BACKOFF = 60.0
 
 #: Binding ids of the modal screens, also valid in [keys].
 _MODAL_IDS = frozenset({"confirm_yes", "confirm_no", "signal_cancel", "help_close",
-                        "log_back", "filter_clear"})
+                        "log_back", "filter_clear", "hosts_close"})
 
 _VERBS = {"start": "starting", "stop": "stopping", "restart": "restarting"}
 
@@ -80,10 +108,13 @@ class JailtuiApp(App[None]):
 
     def __init__(self, host: ConsoleHost, controller: ConsoleController | None, *,
                  interval: float | None = None, settings: Settings | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 fleet: FleetConsole | None = None) -> None:
         super().__init__()
         self.host = host
         self.controller = controller
+        #: Several hosts (None: one host, as always).
+        self.fleet = fleet
         self.settings = settings or Settings()
         self._clock = clock
         first = interval if interval is not None else self.settings.interval
@@ -91,12 +122,23 @@ class JailtuiApp(App[None]):
         #: Published after every change of :attr:`poll_state`.
         self.poll_signal: Signal[PollState] = Signal(self, "poll")
         self.journal = ActionLog()
+        #: start/stop/restart in progress, shown on the jail's row (widgets/pending.py).
+        self.pending = PendingActions(self)
+        #: Command lines run with ``!`` this session (screens/exec.py).
+        self.exec_history = CommandHistory()
+        #: Health checks on a slower cadence than the poll (widgets/health_state.py).
+        self.health = HealthMonitor(self)
         self._timer: Timer | None = None
         self._polling = False
         self._poll_again = False
         self._user_keys: dict[str, str] = dict(self.settings.keys)
         if self._user_keys:
             self.set_keymap(self._user_keys)
+        if fleet is not None:
+            # Before the screens mount: they subscribe to fleet.signal.
+            fleet.attach(self, interval=first, journal=self.journal, max_backoff=MAX_BACKOFF,
+                         on_focus=self._set_state)
+            self.host, self.controller = fleet.host(fleet.focus), fleet.controller(fleet.focus)
 
     # -- what widgets read ---------------------------------------------------------------
 
@@ -146,7 +188,11 @@ class JailtuiApp(App[None]):
         for binding_id in self._user_keys:
             if binding_id not in known:
                 self._warn(f"config: [keys] {binding_id}: no such binding id (see ? for ids)")
-        self.poll_now()
+        self.health.start()  # before the first poll: it evaluates that poll's snapshot
+        if self.fleet is not None:
+            self.fleet.start()
+        else:
+            self.poll_now()
 
     def _warn(self, message: str) -> None:
         self.journal.add("config", None, message)
@@ -155,7 +201,14 @@ class JailtuiApp(App[None]):
     # -- the poller ------------------------------------------------------------------------------
 
     def poll_now(self) -> None:
-        """Poll at once; if a poll is running, poll again right after it."""
+        """Poll at once; if a poll is running, poll again right after it.
+
+        Many hosts: the hosts on screen (the viewed one, or all), each on its
+        own poller.
+        """
+        if self.fleet is not None:
+            self.fleet.poll_now()
+            return
         if self._polling:
             self._poll_again = True
             return
@@ -225,7 +278,9 @@ class JailtuiApp(App[None]):
     def action_pause(self) -> None:
         paused = not self._state.paused
         self._set_state(replace(self._state, paused=paused))
-        if paused:
+        if self.fleet is not None:
+            self.fleet.set_paused(paused)
+        elif paused:
             if self._timer is not None:
                 self._timer.stop()
                 self._timer = None
@@ -235,12 +290,10 @@ class JailtuiApp(App[None]):
                     markup=False, timeout=2)
 
     def action_interval(self, direction: int) -> None:
-        current = self._state.interval
-        if direction > 0:
-            new = next((s for s in INTERVAL_STEPS if s > current + 1e-9), INTERVAL_STEPS[-1])
-        else:
-            new = next((s for s in reversed(INTERVAL_STEPS) if s < current - 1e-9),
-                       INTERVAL_STEPS[0])
+        if self.fleet is not None:  # each host on screen, from its own interval
+            self.fleet.step_interval(lambda current: step_interval(current, direction))
+            return
+        new = step_interval(self._state.interval, direction)
         self._set_state(replace(self._state, interval=new))
         self._rearm()
 
@@ -252,8 +305,74 @@ class JailtuiApp(App[None]):
         if not isinstance(self.screen, LogScreen):
             self.push_screen(LogScreen())
 
-    def open_detail(self, name: str) -> None:
+    def action_health(self) -> None:
+        """``H``: open the health view, or close it again."""
+        if isinstance(self.screen, HealthScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(HealthScreen())
+
+    def open_detail(self, name: str, host: str | None = None) -> None:
+        self.focus_host(host)
         self.push_screen(DetailScreen(name))
+
+    # -- many hosts -------------------------------------------------------------------------
+
+    def focus_host(self, name: str | None) -> None:
+        """Make ``name`` the host that host/controller/poll_state stand for
+        (many hosts only; None or one host: nothing to do)."""
+        fleet = self.fleet
+        if fleet is None or name is None or name == fleet.focus:
+            return
+        fleet.focus = name
+        self.host, self.controller = fleet.host(name), fleet.controller(name)
+        self._set_state(fleet.poll_state(name))
+
+    def controller_for(self, host: str | None) -> ConsoleController | None:
+        """The controller of ``host`` (a row's host); one host: the controller."""
+        if self.fleet is None or host is None:
+            return self.controller
+        return self.fleet.controller(host)
+
+    def snapshot_for(self, host: str | None) -> HostSnapshot | None:
+        """The last snapshot of ``host``; one host: the snapshot."""
+        if self.fleet is None or host is None:
+            return self._state.snapshot
+        return self.fleet.poll_state(host).snapshot
+
+    def set_view(self, view: str | None) -> None:
+        """Show one host (its panes exactly as a single-host console) or all hosts."""
+        fleet = self.fleet
+        if fleet is None:
+            return
+        fleet.set_view(view)
+        if view is not None:
+            self.focus_host(view)
+            # Even when it already was the focus: the screen starts afresh on it.
+            self._set_state(fleet.poll_state(view))
+
+    def open_hosts(self) -> None:
+        """The host switcher: pick a host or all hosts; ``c`` there reconnects one."""
+        if self.fleet is None or isinstance(self.screen, HostsScreen):
+            return
+
+        def chosen(choice: ViewChoice | None) -> None:
+            if choice is not None:
+                self.set_view(choice.host)
+
+        self.push_screen(HostsScreen(), chosen)
+
+    def reconnect(self, host: str) -> None:
+        """``c``: forget the host's backoff and poll it now."""
+        if self.fleet is None:
+            return
+        link = self.fleet.fleet.link(host)
+        shown = visible(host, 32)
+        if link is not None and not link.connected:
+            self.notify(f"{shown}: reconnecting…", markup=False, timeout=3)
+        else:
+            self.notify(f"{shown}: polling now", markup=False, timeout=2)
+        self.fleet.reconnect(host)
 
     # -- keys -----------------------------------------------------------------------------------
 
@@ -284,6 +403,8 @@ class JailtuiApp(App[None]):
             for b in bindings:
                 if not isinstance(b, Binding) or not b.id or b.id in seen:
                     continue
+                if b.id in FLEET_IDS and self.fleet is None:
+                    continue
                 seen.add(b.id)
                 keys = ", ".join(self.key_display(b, k) for k in self.binding_keys(b))
                 # The palette parses help as markup (textual/command.py,
@@ -292,6 +413,23 @@ class JailtuiApp(App[None]):
                 help_text = escape_markup(f"{HELP_TEXT.get(b.id, b.description)} — key: {keys}")
                 yield SystemCommand(_palette_title(b), help_text,
                                     self._command_callback(namespace, b))
+        if self.fleet is not None and isinstance(screen, MainScreen):
+            yield from self._host_commands()
+
+    def _host_commands(self) -> Iterable[SystemCommand]:
+        """``Show host NAME`` / ``Show all hosts``: the switcher by name."""
+        fleet = self.fleet
+        if fleet is None:
+            return
+        yield SystemCommand("Show all hosts", "every host's jails and processes, a HOST column",
+                            lambda: self.set_view(None))
+        for name in fleet.names():
+            view = fleet.state.get(name)
+            state = view.describe(self.now()) if view is not None else ""
+            # The palette parses help as markup (see above): escape what
+            # comes from the user's config and from ssh.
+            yield SystemCommand(f"Show host {visible(name, 32)}", escape_markup(visible(state)),
+                                partial(self.set_view, name))
 
     def _command_callback(self, namespace: Any, binding: Binding) -> Callable[[], Any]:
         if binding.action in GUARDED:
@@ -305,15 +443,23 @@ class JailtuiApp(App[None]):
 
     # -- the gate ---------------------------------------------------------------------------------
 
-    def gate_reason(self, action: Action, jail: Jail | None) -> str | None:
-        """Why the controller would refuse ``action`` on ``jail``; None if allowed."""
-        c = self.controller
+    def gate_reason(self, action: Action, jail: Jail | None,
+                    host: str | None = None) -> str | None:
+        """Why the controller would refuse ``action`` on ``jail``; None if allowed.
+
+        The controller of the jail's host (or of ``host``, for a host
+        process) on a console of many hosts.
+        """
+        c = self.controller_for(host or (jail.host if jail is not None else None))
         if c is None:
             return "read-only session: no actions"
         if jail is None and action is not Action.SIGNAL:
             return "no jail selected"
-        if action is Action.EDIT and getattr(c, "edit_config", None) is None:
+        if action is Action.EDIT and getattr(c, "open_config", None) is None \
+                and getattr(c, "edit_config", None) is None:
             return "editing the jail's configuration is not available yet"
+        if action is Action.SHELL and jail is not None and offers_start(c, jail):
+            return None  # x on a stopped jail: "Start it?" (screens/shell_start.py)
         if c.allowed(action, jail):
             return None
         if c.role is Role.READ_ONLY:
@@ -328,11 +474,11 @@ class JailtuiApp(App[None]):
         return f"{action.value} is not permitted for {self.identity}"
 
     def signal_reason(self, proc: Process) -> str | None:
-        snap = self._state.snapshot
+        snap = self.snapshot_for(proc.host)
         jail = snap.jail(proc.jail) if snap is not None and proc.jail is not None else None
         if proc.jail is not None and jail is None:
             return "the process's jail is gone"
-        return self.gate_reason(Action.SIGNAL, jail)
+        return self.gate_reason(Action.SIGNAL, jail, host=proc.host)
 
     def refuse(self, action: str, reason: str) -> None:
         self.notify(f"{action}: refused — {reason}", severity="warning", markup=False)
@@ -341,10 +487,21 @@ class JailtuiApp(App[None]):
 
     def jail_action(self, action: str, jail: Jail | None) -> None:
         """start / stop / restart / shell / edit on ``jail`` (already allowed by the screen)."""
-        if jail is None or self.controller is None:
+        if jail is None:
             return
-        if action == "shell":
+        # Many hosts: the jail's own host becomes the focus, so the shell, the
+        # editor and their follow-ups (restart offer) act on that host.
+        self.focus_host(jail.host)
+        if self.controller is None:
+            return
+        if action == "shell" and jail.state is JailState.STOPPED:
+            self._start_then_shell(jail)
+        elif action == "shell":
             self.open_shell(jail)
+        elif action == "services":
+            self.push_screen(ServicesScreen(jail))
+        elif action == "exec":
+            self.push_screen(ExecScreen(jail))
         elif action == "edit":
             self.edit_config(jail)
         elif action == "start":
@@ -352,6 +509,7 @@ class JailtuiApp(App[None]):
         elif action in ("stop", "restart"):
             question = Content.assemble(
                 (f"{action.capitalize()} jail ", "bold"), (visible(jail.name, 64), "bold $accent"),
+                (f" on {visible(jail.host, 32)}" if jail.host is not None else "", "bold"),
                 (f" (jid {jail.jid})" if jail.jid is not None else "", "bold"), "?\n",
                 ("Its processes will be ended"
                  + (" and the jail started again." if action == "restart" else "."),
@@ -363,13 +521,25 @@ class JailtuiApp(App[None]):
 
             self.push_screen(ConfirmScreen(question, yes=action.capitalize()), answered)
 
-    def _run_lifecycle(self, action: str, jail: Jail) -> None:
-        controller = self.controller
+    def _start_then_shell(self, jail: Jail) -> None:
+        """``x`` on a stopped jail: "Start it?", then the shell (screens/shell_start.py)."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_lifecycle("start", jail,
+                                    then=lambda result: shell_when_started(self, jail, result))
+
+        self.push_screen(ConfirmScreen(start_question(jail), yes="Start", danger=False), answered)
+
+    def _run_lifecycle(self, action: str, jail: Jail,
+                       then: Callable[[ActionResult], Awaitable[None]] | None = None) -> None:
+        controller = self.controller_for(jail.host)
         if controller is None:
             return
         name = jail.name
-        shown = visible(name, 64)
+        shown = visible(name, 64) + (f" on {visible(jail.host, 32)}" if jail.host else "")
+        title = f"{action} {name}" if jail.host is None else f"{action} {jail.host}:{name}"
         self.notify(f"{_VERBS[action]} {shown}…", markup=False, timeout=3)
+        self.pending.begin(jail, action)
 
         async def run() -> None:
             method = {"start": controller.start, "stop": controller.stop,
@@ -378,11 +548,21 @@ class JailtuiApp(App[None]):
                 result = await method(name, expect=jail)
             except JailtuiError as exc:
                 result = ActionResult(False, getattr(exc, "message", None) or str(exc))
-            self.report(f"{action} {name}", result)
-            self.poll_now()
+            self.pending.finish(jail, result.ok)
+            self.report(title, result)
+            self._poll_host(jail.host)
+            if then is not None:
+                await then(result)
 
         self.run_worker(job(run), group=f"action-{action}", exit_on_error=False,
                         description=f"{action} a jail")
+
+    def _poll_host(self, host: str | None) -> None:
+        """After an action: poll the host it changed (one host: poll)."""
+        if self.fleet is not None and host is not None:
+            self.fleet.poll_now([host])
+        else:
+            self.poll_now()
 
     def report(self, title: str, result: ActionResult) -> None:
         """A result in the action log and as a notification (sanitised, no markup)."""
@@ -401,17 +581,18 @@ class JailtuiApp(App[None]):
         self.push_screen(SignalScreen(proc, control.SIGNALS), chosen)
 
     def _send_signal(self, proc: Process, sig: str) -> None:
-        controller = self.controller
+        controller = self.controller_for(proc.host)
         if controller is None:
             return
+        title = f"SIG{sig} {proc.pid}" if proc.host is None else f"SIG{sig} {proc.host}:{proc.pid}"
 
         async def run() -> None:
             try:
                 result = await controller.signal(proc.pid, sig, proc)
             except JailtuiError as exc:
                 result = ActionResult(False, getattr(exc, "message", None) or str(exc))
-            self.report(f"SIG{sig} {proc.pid}", result)
-            self.poll_now()
+            self.report(title, result)
+            self._poll_host(proc.host)
 
         self.run_worker(job(run), group="action-signal", exit_on_error=False,
                         description="send a signal")
@@ -465,6 +646,31 @@ class JailtuiApp(App[None]):
             self.poll_now()
 
     def edit_config(self, jail: Jail) -> None:
+        """``e``: the jail's configuration in the editor for this role, then
+        an offer to restart the jail so a saved change applies.
+
+        Host admin: the block in a built-in editor (whole file in $EDITOR on
+        ctrl+o); delegate: a form of the allowed parameters
+        (screens/config_editor.py). Without ``open_config`` (the tests'
+        fake controller) an ``edit_config`` argv is run as before, or the
+        key says it is not available.
+        """
+        controller = self.controller
+        if controller is not None and callable(getattr(controller, "open_config", None)):
+            editing = cast(ConfigController, controller)
+            try:
+                session = editing.open_config(jail.name)
+            except JailtuiError as exc:
+                self.report(f"edit {jail.name}",
+                            ActionResult(False, getattr(exc, "message", None) or str(exc)))
+                return
+
+            def saved(done: bool | None) -> None:
+                if done:
+                    self._offer_restart(jail)
+
+            self.push_screen(config_screen(editing, session, jail), saved)
+            return
         edit = getattr(self.controller, "edit_config", None)
         if edit is None:
             self.notify("Editing the jail's configuration is not available yet.",
@@ -480,6 +686,36 @@ class JailtuiApp(App[None]):
             if code is not None:
                 self.journal.add(f"edit {jail.name}", code == 0, f"exit status {code}")
 
+    def _offer_restart(self, jail: Jail) -> None:
+        """A saved config applies when the jail starts again: offer the
+        restart (the usual lifecycle path) if it runs, else say when."""
+        snap = self._state.snapshot
+        now = (snap.jail(jail.name) if snap is not None else None) or jail
+        name = visible(jail.name, 64)
+        if now.state is not JailState.RUNNING:
+            self.notify(f"{name} is not running: the change applies at its next start.",
+                        markup=False, timeout=6)
+            return
+        reason = self.gate_reason(Action.RESTART, now)
+        if reason is not None:
+            self.notify(f"Restart {name} for the change to apply ({reason}).",
+                        severity="warning", markup=False, timeout=8)
+            return
+        question = Content.assemble(
+            ("Restart jail ", "bold"), (name, "bold $accent"),
+            (f" (jid {now.jid})" if now.jid is not None else "", "bold"), (" to apply?", "bold"),
+            "\n", ("The saved configuration takes effect when the jail starts again; its "
+                   "processes will be ended.", "$foreground-muted"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_lifecycle("restart", now)
+            else:
+                self.notify(f"Not restarted: the change applies when {name} next starts.",
+                            markup=False, timeout=6)
+
+        self.push_screen(ConfirmScreen(question, yes="Restart"), answered)
+
 
 def _palette_title(binding: Binding) -> str:
     titles = {"start": "Start jail", "stop": "Stop jail", "restart": "Restart jail",
@@ -488,9 +724,18 @@ def _palette_title(binding: Binding) -> str:
               "host_wide": "Toggle host-wide processes", "tree": "Toggle process tree",
               "pause": "Pause / resume polling", "refresh": "Refresh now",
               "interval_up": "Poll less often", "interval_down": "Poll more often",
-              "log": "Action log", "help": "Keys (help)", "quit": "Quit",
+              "log": "Action log", "health": "Health checks",
+              "help": "Keys (help)", "quit": "Quit",
               "filter": "Filter the focused pane", "clear_filter": "Clear the filter",
-              "switch_pane": "Switch pane", "back": "Back"}
+              "switch_pane": "Switch pane", "back": "Back",
+              "hosts": "Hosts: switch host or show all hosts",
+              "reconnect": "Reconnect to the selected host now",
+              "services": "Daemons of the jail (rc.d services)",
+              "exec": "Run a command in the jail",
+              "service_start": "Start the selected service",
+              "service_stop": "Stop the selected service",
+              "service_restart": "Restart the selected service",
+              "exec_clear": "Clear the command output"}
     return titles.get(binding.id or "", binding.description or binding.action)
 
 

@@ -184,7 +184,7 @@ def make_backend(args: argparse.Namespace) -> Backend:
     specs = host_specs(args)
     if specs is not None and len(specs) > 1:
         raise JailtuiError(f"{args.command or 'the console'}: one --host at a time "
-                           "(list, ps and check take several)")
+                           "(the console, list, ps and check take several)")
     if specs is not None and not specs[0].is_local:
         return Backend(open_fleet(specs).host(specs[0].name), None, specs[0].start_method)
     use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
@@ -688,6 +688,71 @@ def cmd_check(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+@dataclass
+class FleetSession:
+    """A console of several hosts: the fleet and one controller per host."""
+
+    fleet: Any
+    #: Host name -> Controller (that host's start method; one policy for all).
+    controllers: dict[str, Any]
+    specs: list[Any]
+
+
+def make_fleet_session(args: argparse.Namespace, specs: Sequence[Any]) -> FleetSession:
+    """The fleet, and a controller per host, with identity and policy decided once.
+
+    As make_session decides them for one host, with one difference: a
+    delegated (sudo/doas) session is single-host only. A delegate's policy
+    names jails of one host (/usr/local/etc/jailtui/delegates.conf on it), so
+    several hosts are refused before any connection (fail closed).
+    """
+    from jailtui.core import delegation
+    from jailtui.core.audit import SyslogSink
+    from jailtui.core.control import Controller, StartMethod
+
+    identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
+    if identity.via != "direct":
+        _audit_denial(SyslogSink(), identity, "several hosts in a delegated session")
+        raise PolicyDenied("a delegated session is single-host only: one --host at a time")
+    # A direct user: root is host admin (read-only with --readonly), anyone
+    # else read-only; --delegate is refused (delegation.decide).
+    policy, _entry = delegation.decide(identity, readonly=args.readonly, policy_text=None,
+                                       requested_jail=args.delegate)
+    audit = SyslogSink()
+    fleet = open_fleet(specs)
+    controllers = {s.name: Controller(fleet.host(s.name), policy, audit=audit,
+                                      method=s.start_method or StartMethod.AUTO)
+                   for s in specs}
+    return FleetSession(fleet, controllers, list(specs))
+
+
+def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
+    """One console for several hosts (``--host A --host B``, ``--host all``)."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return _fail("jailtui: the console needs a terminal (try 'jailtui list', or ssh -t)")
+    from dataclasses import replace as dc_replace
+
+    from jailtui.app import JailtuiApp
+    from jailtui.core.fleet import load_hosts_config
+    from jailtui.core.settings import load_settings
+    from jailtui.fleetview import FleetConsole
+
+    session = make_fleet_session(args, specs)
+    settings = load_settings(args.config)
+    # Unknown keys of [hosts.*] are fleet.py's to report: shown like the others.
+    hosts_warnings = load_hosts_config(args.config).warnings
+    if hosts_warnings:
+        settings = dc_replace(settings, warnings=(*settings.warnings, *hosts_warnings))
+    interval = args.interval if args.interval is not None else settings.interval
+    console = FleetConsole(session.fleet, session.controllers,
+                           intervals={s.name: s.interval for s in session.specs})
+    first = session.specs[0].name
+    app = JailtuiApp(session.fleet.host(first), session.controllers[first], interval=interval,
+                     settings=settings, fleet=console)
+    app.run()
+    return 0
+
+
 def run_console(session: Session, args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         # Without a tty Textual writes escape codes and sits there
@@ -773,6 +838,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_conf(None, args)
         if args.command in ("list", "ps") and args.host and len(specs := host_specs(args) or []) > 1:
             return (cmd_list_hosts if args.command == "list" else cmd_ps_hosts)(specs, args)
+        if args.command is None and args.host and len(specs := host_specs(args) or []) > 1:
+            return run_fleet_console(specs, args)
         session = make_session(args)
         if args.command is None:
             return run_console(session, args)

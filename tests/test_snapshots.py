@@ -10,9 +10,11 @@ line is always "1s". Update after an intended change with
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from health_fakes import FixedEvaluator
 from tui_fakes import FakeHost, make_app, settle
 
 from jailtui.core.errors import CommandTimeout
@@ -79,3 +81,116 @@ def test_confirm_stop(snap_compare: SnapCompare) -> None:
 
 def test_help(snap_compare: SnapCompare) -> None:
     assert snap_compare(app(), terminal_size=(120, 36), run_before=steps("question_mark"))
+
+
+# -- editing the configuration: the real controller on a fresh simulated host -----------
+
+
+def sim_app(sim_dir: Path) -> Any:
+    """Host admin on the simulator (the editor needs a real file to edit)."""
+    from jailtui.app import JailtuiApp
+    from jailtui.core.control import Controller
+    from jailtui.core.host import Host
+    from jailtui.core.policy import Policy, Role
+    from jailtui.sim.runner import SimRunner
+
+    runner = SimRunner(sim_dir)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
+    return JailtuiApp(host, Controller(host, Policy(Role.HOST_ADMIN, "root", 0)),
+                      interval=1000.0)
+
+
+def edit_web(*, save: bool) -> Callable[[Any], Awaitable[None]]:
+    """Open web's block, add a hostname line, and (``save``) press ctrl+s.
+
+    No ``settle`` once ctrl+s is pressed: the save flow's worker waits on
+    the diff screen, and settle waits for every worker.
+    """
+    async def run_before(pilot: Any) -> None:
+        from jailtui.screens.config_editor import ConfigEditorScreen
+        from jailtui.screens.diff import DiffScreen
+
+        await settle(pilot)
+        main = pilot.app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("web")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        editor = pilot.app.screen
+        assert isinstance(editor, ConfigEditorScreen)
+        area = editor.area
+        area.cursor_blink = False  # a blinking cursor is not deterministic
+        area.move_cursor((2, len(area.document.get_line(2))))
+        area.insert('\n    host.hostname = "www.example.org";')
+        await pilot.pause()
+        if save:
+            await pilot.press("ctrl+s")
+            for _ in range(100):
+                if isinstance(pilot.app.screen, DiffScreen):
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+
+    return run_before
+
+
+def test_config_editor(snap_compare: SnapCompare, sim_dir: Path) -> None:
+    assert snap_compare(sim_app(sim_dir), terminal_size=(100, 24),
+                        run_before=edit_web(save=False))
+
+
+def test_config_diff(snap_compare: SnapCompare, sim_dir: Path) -> None:
+    assert snap_compare(sim_app(sim_dir), terminal_size=(100, 30),
+                        run_before=edit_web(save=True))
+
+
+def test_health_view(snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``H`` with one finding of each severity; the clock time in UTC."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        shot = app()
+        shot.health.set_evaluator(FixedEvaluator())
+        assert snap_compare(shot, terminal_size=(120, 36), run_before=steps("H"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+# -- daemons (D) and one command (!) on fixed data ---------------------------------------
+
+
+def daemon_app() -> Any:
+    from tui_daemon_fakes import DaemonController, DaemonHost
+
+    return make_app(DaemonHost(), DaemonController(), interval=2.0)
+
+
+def test_services(snap_compare: SnapCompare) -> None:
+    """web's daemons: running, not running (bold red), one-shot, cursor on nginx."""
+
+    async def run_before(pilot: Any) -> None:
+        await steps("D", jail="web")(pilot)
+        pilot.app.screen.table.move_to_key("nginx")
+        await settle(pilot)
+
+    assert snap_compare(daemon_app(), terminal_size=(100, 24), run_before=run_before)
+
+
+def test_exec(snap_compare: SnapCompare) -> None:
+    """``!`` in web after two commands; the input's cursor does not blink in the shot."""
+    from textual.widgets import Input
+
+    async def run_before(pilot: Any) -> None:
+        await steps("exclamation_mark", jail="web")(pilot)
+        field = pilot.app.screen.query_one("#exec-input", Input)
+        field.cursor_blink = False
+        for line in ("hostname", "ps -o 'pid command'"):
+            field.value = line
+            await pilot.press("enter")
+            await settle(pilot)
+
+    assert snap_compare(daemon_app(), terminal_size=(100, 24), run_before=run_before)

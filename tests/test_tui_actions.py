@@ -324,10 +324,12 @@ async def test_state_aware_refusal_names_the_reason() -> None:
         await pilot.press("u")
         await pilot.pause()
         assert seen[-1][0] == "start: refused — web is already running"
-        await select(pilot, "build")
+        # A dying jail cannot be shelled into nor started; a stopped one
+        # offers to start first (tests/test_tui_exec.py).
+        await select(pilot, "legacy")
         await pilot.press("x")
         await pilot.pause()
-        assert seen[-1][0] == "shell: refused — build is not running"
+        assert seen[-1][0] == "shell: refused — legacy is not running"
 
 
 async def test_enter_typed_ahead_never_confirms_a_stop() -> None:

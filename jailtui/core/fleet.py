@@ -33,7 +33,7 @@ import shutil
 import time
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ from jailtui.core.ssh import (
 __all__ = [
     "ALL", "LOCAL", "Fleet", "FleetConfig", "FleetError", "HostSpec", "HostStatus",
     "all_jails", "all_processes", "build_host", "config_file", "default_name",
-    "load_hosts_config", "parse_host_arg", "parse_hosts", "resolve_hosts",
+    "load_hosts_config", "parse_host_arg", "parse_hosts", "resolve_hosts", "tag_snapshot",
 ]
 
 #: The name of this machine among hosts (``--host local``).
@@ -314,10 +314,14 @@ class HostStatus:
         """A snapshot is shown, but the latest poll failed."""
         return self.error is not None and self.snapshot is not None
 
-    def describe(self) -> str:
-        """``ok``, ``stale: <error>``, ``unreachable since ..., retrying in 8 s``."""
+    def describe(self, now: float | None = None) -> str:
+        """``ok``, ``stale: <error>``, ``unreachable since ..., retrying in 8 s``.
+
+        ``now`` (wall clock) counts the retry down; the console passes its own
+        clock so a frozen test clock gives a fixed text.
+        """
         if self.link is not None and self.link.status == "unreachable":
-            return self.link.describe()
+            return self.link.describe(now)
         if self.error is not None:
             return f"{'stale: ' if self.snapshot else ''}{self.error}"
         return "ok" if self.snapshot is not None else "not polled yet"
@@ -407,6 +411,19 @@ class Fleet:
                 h.runner.close(stop_master=self._owns_control_dir)
         if self._owns_control_dir and self._control_dir:
             shutil.rmtree(self._control_dir, ignore_errors=True)
+
+
+def tag_snapshot(snapshot: HostSnapshot, host: str) -> HostSnapshot:
+    """The snapshot with every jail and process marked as ``host``'s.
+
+    The console of many hosts shows rows of several hosts in one table and
+    sends an action on a row to that row's host, so the row itself says
+    where it lives (model.Jail.host). Done once per poll of the host, not
+    per redraw.
+    """
+    jails = tuple(j if j.host == host else replace(j, host=host) for j in snapshot.jails)
+    procs = tuple(p if p.host == host else replace(p, host=host) for p in snapshot.processes)
+    return replace(snapshot, jails=jails, processes=procs)
 
 
 def all_jails(statuses: Iterable[HostStatus]) -> list[tuple[str, Jail]]:

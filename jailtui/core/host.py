@@ -20,7 +20,7 @@ from typing import Protocol
 
 import psutil
 
-from jailtui.core import confsource
+from jailtui.core import confsource, daemons
 from jailtui.core.errors import CommandError, JailtuiError, ParseError
 from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import jls as jlsmod
@@ -238,6 +238,11 @@ class Host:
         res = check(await self._run(["service", "-j", name, "-e"]))
         return [misc.service_name(p) for p in misc.parse_service_enabled(res.stdout)]
 
+    async def service_status(self, name: str, service: str) -> daemons.ServiceStatus:
+        """``service -j NAME SERVICE status``: on demand (daemons screen), never per tick."""
+        argv = daemons.status_argv(name, service)
+        return daemons.parse_status(service, await self._run(argv, timeout=30))
+
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
         """File system usage of a jail's path (statvfs; on ZFS the dataset's view)."""
         local = self.files.local_path(path)
@@ -397,6 +402,10 @@ class ScopedHost(Host):
     async def services(self, name: str) -> list[str]:
         self._require(name)
         return await super().services(name)
+
+    async def service_status(self, name: str, service: str) -> daemons.ServiceStatus:
+        self._require(name)
+        return await super().service_status(name, service)
 
     def config_block(self, name: str) -> tuple[str, int, str] | None:
         self._require(name)

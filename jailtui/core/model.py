@@ -49,6 +49,11 @@ class Jail:
     cpu_percent: float = 0.0
     mem_percent: float = 0.0
     rss_kib: int = 0
+    #: The fleet host this jail was seen on (its short name, ``--host``);
+    #: None on a single-host console. Several hosts can have a jail of the
+    #: same name, so a console of many hosts keys rows by (host, name) and
+    #: sends an action on a row to the row's own host (core.fleet.tag_snapshot).
+    host: str | None = None
 
     @property
     def running(self) -> bool:
@@ -82,6 +87,9 @@ class Process:
     #: ps ``lstart`` as printed (``Mon Jun  2 08:00:01 2025``).
     started: str
     command: str
+    #: The fleet host this process runs on; None on a single-host console
+    #: (pids repeat across hosts: see :attr:`Jail.host`).
+    host: str | None = None
 
     @property
     def jailed(self) -> bool:

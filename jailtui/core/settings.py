@@ -16,6 +16,7 @@ The whole file, with every key and its default::
     [console]
     interval = 2.0          # seconds between polls (0.2 .. 3600)
     theme = "textual-dark"  # any Textual theme; "ansi-dark" uses the terminal's palette
+    health_interval = 30.0  # seconds between health checks (5 .. 86400; 0: only on demand)
 
     [keys]                  # binding id = "key[,key...]"  (see ? in the console)
     stop = "ctrl+d"
@@ -65,6 +66,15 @@ MAX_INTERVAL = 3600.0
 
 _CHECK_FLOATS = ("disk_warn", "disk_crit", "rctl_warn", "rctl_crit")
 
+#: Default seconds between two health evaluations in the console. Slower
+#: than the poll: an evaluation runs ``jls -n all`` and rctl besides the
+#: poll's snapshot it reuses (core/health.py).
+DEFAULT_HEALTH_INTERVAL = 30.0
+
+#: Bounds of ``[console] health_interval``; 0 turns the periodic check off.
+MIN_HEALTH_INTERVAL = 5.0
+MAX_HEALTH_INTERVAL = 86400.0
+
 
 class SettingsError(JailtuiError):
     """The config file exists but cannot be used; the message names file and key."""
@@ -76,6 +86,9 @@ class Settings:
 
     #: Seconds between two polls of the host (``[console] interval``).
     interval: float = DEFAULT_INTERVAL
+    #: Seconds between two health evaluations (``[console] health_interval``);
+    #: 0: only when asked (``r`` in the health view).
+    health_interval: float = DEFAULT_HEALTH_INTERVAL
     #: Textual theme name (``[console] theme``); None keeps Textual's default.
     #: Use "ansi-dark" or "ansi-light" on terminals without 256 colours.
     theme: str | None = None
@@ -145,11 +158,16 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
     where = str(source) if source is not None else "config"
     warnings: list[str] = []
     interval = DEFAULT_INTERVAL
+    health_interval = DEFAULT_HEALTH_INTERVAL
     theme: str | None = None
     keys: dict[str, str] = {}
     check: dict[str, Any] = {}
 
     for section, value in doc.items():
+        if section == "hosts":
+            # [hosts.NAME] tables: core/fleet.py reads and validates them
+            # (load_hosts_config), with its own warnings.
+            continue
         if section not in ("console", "keys", "check"):
             warnings.append(f"{where}: unknown section [{section}] ignored")
             continue
@@ -161,6 +179,8 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
         for key, value in console.items():
             if key == "interval":
                 interval = _interval(where, value)
+            elif key == "health_interval":
+                health_interval = _health_interval(where, value)
             elif key == "theme":
                 if not isinstance(value, str) or not value:
                     raise SettingsError(f"{where}: [console] theme must be a theme name")
@@ -193,7 +213,8 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
             continue
         check[key] = value
 
-    return Settings(interval=interval, theme=theme, keys=MappingProxyType(keys),
+    return Settings(interval=interval, health_interval=health_interval, theme=theme,
+                    keys=MappingProxyType(keys),
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
 
 
@@ -204,4 +225,14 @@ def _interval(where: str, value: object) -> float:
         raise SettingsError(
             f"{where}: [console] interval must be between {MIN_INTERVAL:g} and "
             f"{MAX_INTERVAL:g} seconds")
+    return float(value)
+
+
+def _health_interval(where: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SettingsError(f"{where}: [console] health_interval must be a number of seconds")
+    if value != 0 and not MIN_HEALTH_INTERVAL <= value <= MAX_HEALTH_INTERVAL:
+        raise SettingsError(
+            f"{where}: [console] health_interval must be 0 (only on demand) or between "
+            f"{MIN_HEALTH_INTERVAL:g} and {MAX_HEALTH_INTERVAL:g} seconds")
     return float(value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from jailtui.core.confedit import EditSession
 from jailtui.core.control import ActionResult
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
 from jailtui.core.policy import Action, Role
@@ -75,3 +76,24 @@ class ConsoleController(Protocol):
     async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult: ...
 
     def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]: ...
+
+
+class ConfigController(ConsoleController, Protocol):
+    """A controller that edits jail configuration (``core.control.Controller``).
+
+    Separate from :class:`ConsoleController` because the tests' fake has no
+    configuration to edit: the console checks for ``open_config`` and says
+    "not available" without it.
+    """
+
+    @property
+    def editable_params(self) -> tuple[str, ...] | None: ...
+
+    @property
+    def external_editor_allowed(self) -> bool: ...
+
+    def open_config(self, name: str) -> EditSession: ...
+
+    async def check_config(self, session: EditSession, candidate: str) -> None: ...
+
+    async def save_config(self, session: EditSession, candidate: str) -> ActionResult: ...

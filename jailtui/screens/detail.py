@@ -113,8 +113,10 @@ class DetailScreen(GuardedScreen):
             return
         label, _role = state_label(jail.state)
         style = {"running": "$success", "dying": "$warning"}.get(label, "$foreground-muted")
-        parts: list[Part] = [("Jail ", "bold"), (name, "bold $text-accent"), "  ",
-                             (label, f"bold {style}")]
+        parts: list[Part] = [("Jail ", "bold"), (name, "bold $text-accent")]
+        if jail.host is not None:  # a console of many hosts: which one
+            parts += [" on ", (visible(jail.host, 32), "bold")]
+        parts += ["  ", (label, f"bold {style}")]
         if jail.jid is not None:
             parts.append(f"  jid {jail.jid}")
         title.update(Content.assemble(*parts))
@@ -338,6 +340,14 @@ class DetailScreen(GuardedScreen):
     def action_edit(self) -> None:
         if not self.refuse_if_guarded("edit"):
             self.console.jail_action("edit", self._jail)
+
+    def action_services(self) -> None:
+        if not self.refuse_if_guarded("services"):
+            self.console.jail_action("services", self._jail)
+
+    def action_exec(self) -> None:
+        if not self.refuse_if_guarded("exec"):
+            self.console.jail_action("exec", self._jail)
 
 
 def _rows(rows: Sequence[tuple[str, Sequence[Part]]], width: int = 11) -> Content:

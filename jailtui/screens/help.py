@@ -17,10 +17,17 @@ from textual.widgets import Static
 
 from jailtui.screens.keys import (
     APP_BINDINGS,
+    CONFIG_EDITOR_BINDINGS,
+    CONFLICT_BINDINGS,
     DETAIL_BINDINGS,
+    DIFF_BINDINGS,
+    EXEC_BINDINGS,
+    FLEET_GROUPS,
     GROUPS,
+    HEALTH_BINDINGS,
     HELP_TEXT,
     MAIN_BINDINGS,
+    SERVICES_BINDINGS,
 )
 from jailtui.widgets.keyed_table import KeyedTable
 
@@ -31,7 +38,9 @@ if TYPE_CHECKING:
 def all_bindings() -> dict[str, Binding]:
     """Every user binding by id (the first definition wins)."""
     out: dict[str, Binding] = {}
-    for b in [*APP_BINDINGS, *MAIN_BINDINGS, *DETAIL_BINDINGS, *KeyedTable.BINDINGS]:
+    for b in [*APP_BINDINGS, *MAIN_BINDINGS, *DETAIL_BINDINGS, *KeyedTable.BINDINGS,
+              *CONFIG_EDITOR_BINDINGS, *DIFF_BINDINGS, *CONFLICT_BINDINGS,
+              *HEALTH_BINDINGS, *SERVICES_BINDINGS, *EXEC_BINDINGS]:
         if isinstance(b, Binding) and b.id and b.id not in out:
             out[b.id] = b
     out["command_palette"] = Binding("ctrl+p", "command_palette", "Commands",
@@ -68,7 +77,8 @@ class HelpScreen(ModalScreen[None]):
                            '[keys]  stop = "ctrl+d"  (ids on the right)', "$foreground-muted"),
         ]
         width = max(len(HELP_TEXT.get(i, "")) for _t, ids in GROUPS for i in ids) + 2
-        for title, ids in GROUPS:
+        groups = (*GROUPS, *FLEET_GROUPS) if app.fleet is not None else GROUPS
+        for title, ids in groups:
             lines.append(Content(""))
             lines.append(Content.styled(title, "bold $accent"))
             for binding_id in ids:

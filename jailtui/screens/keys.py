@@ -6,7 +6,9 @@ Conventions (prior-art.md part B): htop for the process list (``/`` filter,
 (``?`` help, Enter detail, Escape back, ``e`` edit), lazydocker-like
 lifecycle keys that cannot be hit by accident next to each other:
 ``u`` start ("up"), ``d`` stop ("down"), ``R`` restart (capital: ``r`` is
-refresh), ``x`` shell (jexec; k9s's ``s`` is taken by sort here).
+refresh), ``x`` shell (jexec; k9s's ``s`` is taken by sort here), ``D``
+daemons (rc.d services; ``d`` is stop), ``!`` run one command (k9s and
+lazydocker run commands with a shell-like key).
 
 Every binding has an ``id``: ``[keys]`` in config.toml maps ids to keys
 (``App.set_keymap``), and the help screen lists ids next to the keys.
@@ -28,17 +30,38 @@ GUARDED: dict[str, Action] = {
     "shell": Action.SHELL,
     "edit": Action.EDIT,
     "signal": Action.SIGNAL,
+    "services": Action.SERVICES,
+    "exec": Action.EXEC,
+    # On the daemons screen (screens/services.py): the same gate as opening it.
+    "service_start": Action.SERVICES,
+    "service_stop": Action.SERVICES,
+    "service_restart": Action.SERVICES,
 }
+
+#: Bindings that exist only on a console of many hosts (several --host):
+#: hidden from the footer, the palette and the help screen with one host.
+FLEET_IDS = frozenset({"hosts", "reconnect"})
+
+#: The help screen's extra group on a console of many hosts.
+FLEET_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Hosts", ("hosts", "reconnect")),
+)
 
 #: Help screen groups, in order: title -> binding ids.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Views", ("switch_pane", "detail", "back", "host_wide", "tree", "filter",
-               "clear_filter", "log", "help", "command_palette")),
+               "clear_filter", "log", "health", "health_goto", "help", "command_palette")),
     ("Sorting", ("sort_next", "sort_prev", "sort_reverse", "sort_cpu", "sort_mem",
                  "sort_pid", "sort_time")),
     ("Live data", ("refresh", "pause", "interval_up", "interval_down")),
     ("Jail actions", ("start", "stop", "restart", "shell", "edit")),
+    ("Daemons and commands in a jail", ("services", "service_start", "service_stop",
+                                        "service_restart", "exec", "exec_history_prev",
+                                        "exec_history_next", "exec_clear")),
     ("Process actions", ("signal",)),
+    ("Editing the configuration", ("config_save", "config_external", "config_cancel",
+                                   "diff_save", "diff_cancel", "conflict_reload",
+                                   "conflict_cancel")),
     ("Moving around", ("cursor_up", "cursor_down", "page_up", "page_down", "first_row",
                        "last_row", "scroll_left", "scroll_right")),
     ("Leaving", ("quit",)),
@@ -50,6 +73,9 @@ APP_BINDINGS = [
     Binding("question_mark", "help", "Help", key_display="?", id="help"),
     Binding("p,space", "pause", "Pause", id="pause"),
     Binding("L", "log", "Log", show=False, id="log"),
+    # Capital H: h is left free for vi-style movement; H is not bound
+    # anywhere else (main, detail, tables, editors, modals).
+    Binding("H", "health", "Health", show=False, id="health"),
     Binding("r,ctrl+r", "refresh", "Refresh", show=False, id="refresh"),
     Binding("plus,equals_sign", "interval(1)", "Slower", show=False, key_display="+",
             id="interval_up"),
@@ -66,6 +92,62 @@ JAIL_ACTION_BINDINGS = [
     Binding("R", "restart", "Restart", id="restart"),
     Binding("x", "shell", "Shell", id="shell"),
     Binding("e", "edit", "Edit conf", id="edit"),
+    Binding("D", "services", "Daemons", show=False, id="services"),
+    Binding("exclamation_mark", "exec", "Run", show=False, key_display="!", id="exec"),
+]
+
+# -- Daemons (screens/services.py) and one command (screens/exec.py) ------------------------
+#
+# The daemons screen mirrors the jail keys (u start, d stop, R restart) for
+# the selected service; "refresh" and "back" are shared ids, as on the detail
+# screen. The command screen's Input takes every printable key, so its keys
+# are ones it leaves alone: its up/down are the inherited scroll bindings,
+# which raise SkipAction when there is nothing to scroll (textual/widget.py,
+# Widget.action_scroll_up), so the key reaches the screen's history binding.
+
+SERVICES_BINDINGS = [
+    Binding("question_mark", "app.help", "Help", key_display="?", id="help"),
+    Binding("escape", "back", "Back", id="back"),
+    Binding("u", "service_start", "Start", id="service_start"),
+    Binding("d", "service_stop", "Stop", id="service_stop"),
+    Binding("R", "service_restart", "Restart", id="service_restart"),
+    Binding("r,ctrl+r", "reload", "Reload", id="refresh"),
+]
+
+EXEC_BINDINGS = [
+    Binding("escape", "back", "Back", id="back"),
+    Binding("up", "history(-1)", "Previous command", show=False, id="exec_history_prev"),
+    Binding("down", "history(1)", "Next command", show=False, id="exec_history_next"),
+    Binding("ctrl+l", "clear", "Clear", key_display="^L", id="exec_clear"),
+]
+
+# -- Editing the configuration (screens/config_editor.py, param_form.py, diff.py) ---------
+#
+# ctrl+s / ctrl+o because the TextArea and the Inputs take every printable
+# key and bind ctrl+a/e/k/u/w/x/c/v/z/y themselves (Textual 8.2.8).
+
+CONFIG_EDITOR_BINDINGS = [
+    Binding("ctrl+s", "save", "Check & save", key_display="^S", id="config_save"),
+    Binding("ctrl+o", "external", "Whole file in $EDITOR", key_display="^O",
+            id="config_external"),
+    # priority: with tab_behavior="indent" the TextArea takes Escape to move
+    # the focus out (textual/widgets/_text_area.py, _on_key).
+    Binding("escape", "cancel", "Cancel", priority=True, id="config_cancel"),
+]
+
+PARAM_FORM_BINDINGS = [
+    Binding("ctrl+s", "save", "Check & save", key_display="^S", id="config_save"),
+    Binding("escape", "cancel", "Cancel", id="config_cancel"),
+]
+
+DIFF_BINDINGS = [
+    Binding("ctrl+s,y", "save", "Save", id="diff_save"),
+    Binding("escape,n", "cancel", "Back to the edit", id="diff_cancel"),
+]
+
+CONFLICT_BINDINGS = [
+    Binding("r", "reload", "Reload, keep my edit", id="conflict_reload"),
+    Binding("escape,n", "cancel", "Back to the edit", id="conflict_cancel"),
 ]
 
 # -- Main screen ------------------------------------------------------------------------------
@@ -81,6 +163,9 @@ MAIN_BINDINGS = [
     Binding("slash", "filter", "Filter", key_display="/", id="filter"),
     Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
     Binding("a", "host_wide", "All procs", id="host_wide"),
+    # Many hosts only (MainScreen.check_action hides them with one host).
+    Binding("h", "hosts", "Hosts", id="hosts"),
+    Binding("c", "reconnect", "Reconnect", show=False, id="reconnect"),
     Binding("t", "tree", "Tree", show=False, id="tree"),
     Binding("s,greater_than_sign", "sort(1)", "Sort", show=False, id="sort_next"),
     Binding("less_than_sign", "sort(-1)", "Sort back", show=False, key_display="<",
@@ -94,12 +179,31 @@ MAIN_BINDINGS = [
     Binding("k,f9", "signal", "Kill", id="signal"),
 ]
 
+# -- Host switcher (screens/hosts.py) -------------------------------------------------------
+
+HOSTS_BINDINGS = [
+    Binding("escape,q,h", "close", "Close", id="hosts_close"),
+    Binding("c", "reconnect", "Reconnect", id="reconnect"),
+]
+
 # -- Detail screen ----------------------------------------------------------------------------
 
 DETAIL_BINDINGS = [
     HELP_FIRST,
     Binding("escape", "back", "Back", id="back"),
     *JAIL_ACTION_BINDINGS,
+]
+
+# -- Health view (screens/health.py) -----------------------------------------------------------
+#
+# Shared ids where the meaning is the same (a [keys] remap of "refresh" or
+# "back" applies here too); ``H`` (app-wide) closes it again.
+
+HEALTH_BINDINGS = [
+    HELP_FIRST,
+    Binding("escape", "back", "Back", id="back"),
+    Binding("enter", "goto_jail", "Go to jail", key_display="⏎", id="health_goto"),
+    Binding("r,ctrl+r", "check_again", "Check again", id="refresh"),
 ]
 
 #: What each binding does, for the help screen (one line, more than the footer says).
@@ -112,6 +216,8 @@ HELP_TEXT: dict[str, str] = {
     "filter": "filter the focused pane as you type (Enter keeps, Escape clears)",
     "clear_filter": "clear the filter of the focused pane",
     "log": "the action log: output of start/stop/restart/kill and poll errors",
+    "health": "health checks, as `jailtui check`: findings, worst first",
+    "health_goto": "health view: back to the jails pane, on the finding's jail",
     "help": "this help",
     "command_palette": "command palette: every command by name",
     "sort_next": "sort by the next column (click a header to sort by it)",
@@ -128,9 +234,26 @@ HELP_TEXT: dict[str, str] = {
     "start": "start the selected jail",
     "stop": "stop the selected jail (asks first)",
     "restart": "restart the selected jail (asks first)",
-    "shell": "open a shell in the jail (jexec -l); the console resumes when it exits",
-    "edit": "edit the jail's configuration block",
+    "shell": "open a shell in the jail (jexec -l); a stopped jail: offers to start it",
+    "services": "the jail's enabled daemons (rc.d), their state; start/stop/restart",
+    "service_start": "daemons: start the selected service (service -j JAIL NAME start)",
+    "service_stop": "daemons: stop the selected service (asks first)",
+    "service_restart": "daemons: restart the selected service (asks first)",
+    "exec": "run one command in the jail (jexec -l, no shell) and see its output",
+    "exec_history_prev": "command: the previous command of this session",
+    "exec_history_next": "command: the next command of this session",
+    "exec_clear": "command: clear the output",
+    "edit": "edit the jail's configuration (delegates: allowed parameters only)",
+    "config_save": "editor: check the edit (jail -e), show the diff, then save",
+    "config_external": "editor: edit the whole file in $VISUAL / $EDITOR (host admin)",
+    "config_cancel": "editor: leave (asks first when there are unsaved changes)",
+    "diff_save": "diff: save the change (atomic, with a backup)",
+    "diff_cancel": "diff: back to the edit, nothing saved",
+    "conflict_reload": "conflict: reload the file from disk, keep your edit to merge",
+    "conflict_cancel": "conflict: back to the edit, nothing saved",
     "signal": "send a signal to the selected process (TERM, KILL, HUP...)",
+    "hosts": "hosts: their state; pick one host, or all hosts (a HOST column)",
+    "reconnect": "reconnect to the selected host now (skips its retry wait)",
     "cursor_up": "previous row",
     "cursor_down": "next row",
     "page_up": "previous page",

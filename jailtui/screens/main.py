@@ -4,6 +4,13 @@ The screen owns no data: it renders the app's latest :class:`PollState`
 (published on ``poll_signal`` after every poll) into two keyed tables, so a
 tick touches only the lines on screen and every cursor stays on its row.
 Jail and process actions go to the app, which goes to the controller.
+
+On a console of many hosts the screen shows the view the user picked
+(``h``): one host, rendered exactly like the single-host console from that
+host's PollState, or all hosts, rendered from the merged rows of
+``FleetState`` with a HOST column and rows keyed by host (jailtui/fleetview.py).
+A row knows its host (model.Jail.host), so the app sends every action on it
+to that host's controller.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import MAIN_BINDINGS
 from jailtui.widgets.filter_bar import FilterBar
+from jailtui.widgets.fleet_state import FleetState
+from jailtui.widgets.health_state import HealthState
 from jailtui.widgets.jail_table import JailTable
 from jailtui.widgets.keyed_table import KeyedTable
 from jailtui.widgets.poll_state import PollState
@@ -42,9 +51,14 @@ class MainScreen(GuardedScreen):
         self._snapshot: HostSnapshot | None = None
         self._target: KeyedTable[Any, Any] | None = None
         self._host_wide = False
+        #: Console of many hosts: the view shown, (all hosts?, host name);
+        #: (False, None) until the first view arrives (never changes for one host).
+        self._view: tuple[bool, str | None] = (False, None)
+        #: Where the screen itself last put the jails cursor (see apply).
+        self._placed: Any = None
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
+        yield StatusBar(id="status", follows_view=True)
         yield JailTable(id="jails")
         yield ProcessTable(id="procs")
         yield FilterBar(id="filter")
@@ -82,10 +96,34 @@ class MainScreen(GuardedScreen):
         if self.focused is self.procs and self.procs.host_wide:
             proc = self.procs.cursor_row
             if proc is not None and proc.jail is not None:
-                return snap.jail(proc.jail)
+                return self._lookup(proc.host, proc.jail)
             return None
-        key = self.jails.cursor_key
-        return snap.jail(key) if key is not None else None
+        return self.jails.cursor_row
+
+    @property
+    def all_hosts(self) -> bool:
+        """The all-hosts view of a console of many hosts."""
+        return self._view[0]
+
+    def _lookup(self, host: str | None, name: str) -> Jail | None:
+        """Jail ``name`` of ``host``, from that host's own snapshot in the
+        all-hosts view (names repeat across hosts), else from the one shown."""
+        fleet = self.console.fleet
+        if self.all_hosts and fleet is not None and host is not None:
+            snap = fleet.state.snapshot(host)
+            return snap.jail(name) if snap is not None else None
+        return self._snapshot.jail(name) if self._snapshot is not None else None
+
+    def selected_host(self) -> str | None:
+        """The host of the row under the cursor (the viewed host on a host view)."""
+        fleet = self.console.fleet
+        if fleet is None:
+            return None
+        if not self.all_hosts:
+            return fleet.view
+        row: Jail | Process | None = (self.procs.cursor_row if self.focused is self.procs
+                                      else self.jails.cursor_row)
+        return row.host if row is not None else None
 
     def selected_process(self) -> Process | None:
         return self.procs.cursor_row
@@ -95,14 +133,56 @@ class MainScreen(GuardedScreen):
     def on_mount(self) -> None:
         self.filter_bar.display = False
         self.jails.focus()
-        self.console.poll_signal.subscribe(self, self.apply, immediate=True)
-        self.apply(self.console.poll_state)
+        fleet = self.console.fleet
+        if fleet is not None and fleet.signal is not None:
+            fleet.signal.subscribe(self, self._fleet_changed, immediate=True)
+            self._fleet_changed(fleet.state)
+        self.console.poll_signal.subscribe(self, self._poll_changed, immediate=True)
+        self._poll_changed(self.console.poll_state)
+        self.console.health.signal.subscribe(self, self._health_changed, immediate=True)
+        self._health_changed(self.console.health.state)
+
+    def _health_changed(self, state: HealthState) -> None:
+        """The latest health evaluation as marks on the jail rows."""
+        self.jails.set_health(state.marks, state.host)
+
+    def _poll_changed(self, state: PollState) -> None:
+        # The app's PollState is its focus host's; in the all-hosts view the
+        # panes show every host (from _fleet_changed) and ignore it.
+        if not self.all_hosts:
+            self.apply(state)
+
+    def _fleet_changed(self, fleet: FleetState) -> None:
+        self._show_view(fleet.view)
+        if self.all_hosts:
+            stale = fleet.stale_hosts
+            self.jails.set_stale_hosts(stale)
+            self.procs.set_stale_hosts(stale)
+            self.apply(PollState(snapshot=fleet.merged))
+
+    def _show_view(self, view: str | None) -> None:
+        """A new view (host or all hosts): its columns, and a fresh start
+        (cursor on the first running jail), as when the console opens."""
+        key = (view is None, view)
+        if key == self._view:
+            return
+        self._view = key
+        self._snapshot = None
+        self.jails.set_hosts(view is None)
+        self.procs.set_hosts(view is None)
+        self.jails.reset_cursor()
+        self.procs.reset_cursor()
 
     def apply(self, state: PollState) -> None:
         """Show a new poll state; only a new snapshot touches the tables."""
         snap = state.snapshot
         if snap is not None and snap is not self._snapshot:
-            first = self._snapshot is None
+            # All hosts: the hosts answer one by one, so until the user moves
+            # the cursor it goes on placing itself (on the first running jail
+            # of the first host), not on whatever host answered first.
+            first = self._snapshot is None or (
+                self.all_hosts and self._placed is not None
+                and self.jails.cursor_key == self._placed)
             self._snapshot = snap
             with self.app.batch_update():
                 self.jails.set_rows(snap.jails)
@@ -110,7 +190,8 @@ class MainScreen(GuardedScreen):
                     # Start on a running jail: its processes fill the lower pane.
                     up = next((j for j in self.jails.rows if j.state is JailState.RUNNING), None)
                     if up is not None:
-                        self.jails.move_to_key(up.name)
+                        self.jails.move_to_key(self.jails.row_key(up))
+                        self._placed = self.jails.cursor_key
                 self._show_processes()
                 self._update_titles()
         elif self._snapshot is None:
@@ -125,19 +206,21 @@ class MainScreen(GuardedScreen):
         if self._host_wide:
             procs.show(snap.processes, host_wide=True, scope=None)
             return
-        key = self.jails.cursor_key
-        jail = snap.jail(key) if key is not None else None
+        jail = self.jails.cursor_row
+        host = jail.host if jail is not None and self.all_hosts else None
         if jail is None or jail.jid is None or jail.state is JailState.STOPPED:
-            procs.show((), host_wide=False, scope=jail.name if jail else None)
+            procs.show((), host_wide=False, scope=jail.name if jail else None, scope_host=host)
             return
         jid = jail.jid
-        procs.show(tuple(p for p in snap.processes if p.jid == jid), host_wide=False,
-                   scope=jail.name)
+        # The host too: jids repeat across hosts in the all-hosts view (and
+        # match trivially, None == None, on one host).
+        procs.show(tuple(p for p in snap.processes if p.jid == jid and p.host == jail.host),
+                   host_wide=False, scope=jail.name, scope_host=host)
 
     def _update_titles(self) -> None:
         jails, procs = self.jails, self.procs
         snap = self._snapshot
-        parts: list[str | tuple[str, str]] = [("Jails", "bold")]
+        parts: list[str | tuple[str, str]] = [("Jails", "bold"), *self._where()]
         if snap is not None:
             parts.append(f" {jails.row_count}/{jails.source_count}")
         parts += _sort_and_filter(jails)
@@ -145,7 +228,7 @@ class MainScreen(GuardedScreen):
 
         pparts: list[str | tuple[str, str]] = []
         if procs.host_wide:
-            pparts.append(("All processes", "bold"))
+            pparts += [("All processes", "bold"), *self._where()]
             if snap is not None:
                 jailed = sum(1 for p in snap.processes if p.jailed)
                 pparts += [f" {procs.row_count}/{procs.source_count}",
@@ -155,7 +238,9 @@ class MainScreen(GuardedScreen):
             name = procs.scope_name
             if name is not None:
                 pparts += [" of ", (visible(name, 64), "bold $text-accent")]
-                jail = snap.jail(name) if snap is not None else None
+                if procs.scope_host is not None:
+                    pparts += [" on ", (visible(procs.scope_host, 32), "bold")]
+                jail = self._lookup(procs.scope_host, name)
                 if jail is not None and jail.jid is not None:
                     pparts.append(f" (jid {jail.jid})")
             pparts.append(f" {procs.row_count}/{procs.source_count}")
@@ -163,6 +248,15 @@ class MainScreen(GuardedScreen):
             pparts.append(("  tree", "$text-accent"))
         pparts += _sort_and_filter(procs)
         procs.border_title = Content.assemble(*pparts)
+
+    def _where(self) -> list[str | tuple[str, str]]:
+        """`` on web1`` / `` on all hosts`` for the pane titles (many hosts only)."""
+        fleet = self.console.fleet
+        if fleet is None:
+            return []
+        if self.all_hosts:
+            return [" on ", ("all hosts", "bold $text-accent")]
+        return [" on ", (visible(fleet.view or "", 32), "bold $text-accent")]
 
     # -- table events -----------------------------------------------------------------
 
@@ -258,7 +352,20 @@ class MainScreen(GuardedScreen):
             self.app.notify("No jail selected (host processes have no jail).",
                             severity="warning", markup=False)
             return
-        self.console.open_detail(jail.name)
+        self.console.open_detail(jail.name, host=jail.host)
+
+    # -- hosts (a console of many hosts) ------------------------------------------------
+
+    def action_hosts(self) -> None:
+        self.console.open_hosts()
+
+    def action_reconnect(self) -> None:
+        host = self.selected_host()
+        if host is None:
+            self.app.notify("No host selected (h lists the hosts; c there reconnects one).",
+                            severity="warning", markup=False)
+            return
+        self.console.reconnect(host)
 
     # -- actions through the controller ------------------------------------------------
 
@@ -282,6 +389,14 @@ class MainScreen(GuardedScreen):
         if not self.refuse_if_guarded("edit"):
             self.console.jail_action("edit", self.selected_jail())
 
+    def action_services(self) -> None:
+        if not self.refuse_if_guarded("services"):
+            self.console.jail_action("services", self.selected_jail())
+
+    def action_exec(self) -> None:
+        if not self.refuse_if_guarded("exec"):
+            self.console.jail_action("exec", self.selected_jail())
+
     def action_signal(self) -> None:
         if not self.refuse_if_guarded("signal"):
             proc = self.selected_process()
@@ -301,6 +416,9 @@ class MainScreen(GuardedScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
             return bool(self.target.filter_text)
+        if action in ("hosts", "reconnect"):
+            # One host: no such keys (the footer and the keys stay as they were).
+            return self.console.fleet is not None
         return super().check_action(action, parameters)
 
 

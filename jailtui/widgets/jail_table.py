@@ -1,17 +1,27 @@
 """The jails pane: one row per jail, running, dying or configured-but-stopped.
 
 Keyed by name, not jid: a jail gets a new jid on every restart, and a
-stopped jail has none (model.Jail.key).
+stopped jail has none (model.Jail.key). In the all-hosts view of a console
+of many hosts a HOST column comes first and rows are keyed by
+(host, name): jail names repeat across hosts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+from jailtui.core.health import Severity
 from jailtui.core.model import Jail, JailState
 from jailtui.core.text import visible
 from jailtui.widgets.cells import compact_addresses, human_kib, jid_text, percent, state_label
+from jailtui.widgets.health_state import health_column
+from jailtui.widgets.host_column import host_column
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
+from jailtui.widgets.pending import PendingActions
+
+#: A row's key: the name; (host, name) in the all-hosts view.
+JailKey = str | tuple[str, str]
 
 _STATE_ORDER = {JailState.RUNNING: 0, JailState.DYING: 1, JailState.STOPPED: 2}
 
@@ -62,16 +72,121 @@ def jail_columns() -> list[Column[Jail]]:
     ]
 
 
-class JailTable(KeyedTable[str, Jail]):
+class JailTable(KeyedTable[JailKey, Jail]):
     """Jails with state, jid, addresses and their processes' CPU and memory."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(jail_columns(), sort="name", id=id)
+        #: The all-hosts view: a HOST column, rows keyed by (host, name).
+        self.show_hosts = False
+        #: Hosts whose rows are from an older poll (marked in the HOST column).
+        self.stale_hosts: frozenset[str] = frozenset()
+        #: The app's actions in progress (widgets/pending.py), found on mount.
+        self._pending: PendingActions | None = None
+        super().__init__(self._with_pending(jail_columns()), sort="name", id=id)
 
-    def row_key(self, row: Jail) -> str:
-        return row.name
+    def set_hosts(self, on: bool) -> None:
+        """Show the HOST column (sorted by host) or go back to one host's columns."""
+        if on == self.show_hosts:
+            return
+        self.show_hosts = on
+        if on:
+            self._sort, self._reverse = "host", False
+            self.set_columns([host_column(lambda j: j.name, lambda: self.stale_hosts),
+                              *jail_columns()])
+        else:
+            if self._sort == "host":
+                self._sort, self._reverse = "name", False
+            self.set_columns(jail_columns())
+
+    def set_stale_hosts(self, hosts: frozenset[str]) -> None:
+        if hosts != self.stale_hosts:
+            self.stale_hosts = hosts
+            self._rebuild()
+
+    # -- health marks (widgets/health_state.py) ------------------------------------
+
+    #: Worst severity per jail name from the latest health evaluation (OK
+    #: left out); None: no health checks on this console, and no column.
+    _health: dict[str, Severity] | None = None
+    #: The fleet host the marks belong to (None: one host).
+    _health_host: str | None = None
+
+    def set_health(self, marks: Mapping[str, Severity] | None, host: str | None = None) -> None:
+        """Marks from the latest evaluation: a 1-cell column before the rest."""
+        new = dict(marks) if marks is not None else None
+        if new == self._health and host == self._health_host:
+            return
+        had_column = self._health is not None
+        self._health, self._health_host = new, host
+        # The line cache is keyed by the row, not by its mark: drop it.
+        self._line_cache.clear()
+        if (new is not None) != had_column:
+            self.set_columns(self.columns)
+        else:
+            self._rebuild()
+
+    def health_of(self, row: Jail) -> Severity | None:
+        """The row's mark; none on another fleet host's rows."""
+        if self._health is None:
+            return None
+        if self._health_host is not None and row.host is not None \
+                and row.host != self._health_host:
+            return None
+        return self._health.get(row.name)
+
+    def set_columns(self, columns: Sequence[Column[Jail]]) -> None:
+        """``columns``, with the health column (after HOST) while there are marks."""
+        cols = [c for c in columns if c.key != "health"]
+        if self._health is not None:
+            at = 1 if cols and cols[0].key == "host" else 0
+            cols.insert(at, health_column(self.health_of))
+        super().set_columns(self._with_pending(cols))
+
+    # -- actions in progress (widgets/pending.py) -----------------------------------
+
+    def on_mount(self) -> None:
+        pending = getattr(self.app, "pending", None)
+        if isinstance(pending, PendingActions):
+            self._pending = pending
+            pending.signal.subscribe(self, self._pending_changed, immediate=True)
+
+    def _with_pending(self, columns: Sequence[Column[Jail]]) -> list[Column[Jail]]:
+        """The STATE column reads the action in progress; as wide as "restarting…"
+        only while one is shown."""
+        return [replace(c, cell=self._state_cell,
+                        measure=lambda rows: _longest([self._state_text(j) for j in rows]))
+                if c.key == "state" else c for c in columns]
+
+    def _state_text(self, row: Jail) -> str:
+        label = self._pending.label(row) if self._pending is not None else None
+        return label or state_label(row.state)[0]
+
+    def _state_cell(self, row: Jail) -> Cell:
+        label = self._pending.label(row) if self._pending is not None else None
+        return ((label, "warn"),) if label else _state(row)
+
+    def _pending_changed(self, _: None) -> None:
+        # Cached lines are keyed by the row, not by its action: drop them;
+        # rebuilding keeps the cursor on its key and re-measures STATE.
+        self._line_cache.clear()
+        self._rebuild()
+
+    def set_rows(self, rows: Sequence[Jail]) -> None:
+        """New rows (a poll): they may confirm an action's outcome first."""
+        if self._pending is not None and len(self._pending):
+            self._pending.rows_arrived(rows)
+        super().set_rows(rows)
+
+    def row_key(self, row: Jail) -> JailKey:
+        return (row.host or "", row.name) if self.show_hosts else row.name
+
+    def row_decoration(self, row: Jail) -> bool:
+        # The HOST cell changes when the host goes stale: part of the line cache key.
+        return self.show_hosts and row.host in self.stale_hosts
 
     def row_matches(self, row: Jail, needle: str) -> bool:
+        if self.show_hosts and row.host is not None and needle in row.host.lower():
+            return True
         if needle in row.name.lower() or needle in row.hostname.lower() \
                 or needle in row.path.lower() or needle == row.state.value:
             return True

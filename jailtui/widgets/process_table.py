@@ -6,7 +6,9 @@ way of telling jailed processes apart; reference section 2.3: ``J`` is
 always the last STAT letter of a jailed process). The tree view orders
 processes by parent (ppid), siblings by the sort column, like htop's ``t``.
 
-Keyed by pid. COMMAND is never cut: the pane scrolls horizontally (left and
+Keyed by pid; in the all-hosts view of a console of many hosts by
+(host, pid), with a HOST column first (pids repeat across hosts, and the
+tree links a process to its parent on the same host). COMMAND is never cut: the pane scrolls horizontally (left and
 right arrows) so a whole ``ps -ww`` command line can be read.
 """
 
@@ -17,7 +19,11 @@ from collections.abc import Sequence
 from jailtui.core.model import Process
 from jailtui.core.text import visible
 from jailtui.widgets.cells import cpu_role, human_kib, percent
+from jailtui.widgets.host_column import host_column
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
+
+#: A row's key: the pid; (host, pid) in the all-hosts view.
+ProcKey = int | tuple[str, int]
 
 
 def _longest(values: Sequence[str]) -> int:
@@ -36,25 +42,32 @@ def _command_width(rows: Sequence[Process]) -> int:
     return width
 
 
-class ProcessTable(KeyedTable[int, Process]):
+class ProcessTable(KeyedTable[ProcKey, Process]):
     """Processes with the J mark, jail, STAT, CPU, memory and whole command."""
 
     def __init__(self, *, id: str | None = None) -> None:
         self.host_wide = False
         self.tree_view = False
         self.scope_name: str | None = None
-        self._prefix: dict[int, str] = {}
+        #: The host of the jail shown (all-hosts view), None otherwise.
+        self.scope_host: str | None = None
+        #: The all-hosts view: a HOST column, rows keyed by (host, pid).
+        self.show_hosts = False
+        self.stale_hosts: frozenset[str] = frozenset()
+        self._prefix: dict[ProcKey, str] = {}
         super().__init__(self._make_columns(), sort="cpu", reverse=True, id=id)
 
     # -- columns -----------------------------------------------------------------------
 
     def _command(self, p: Process) -> Cell:
-        prefix = self._prefix.get(p.pid, "") if self.tree_view else ""
+        prefix = self._prefix.get(self.row_key(p), "") if self.tree_view else ""
         cmd = visible(p.command)
         return ((prefix, "dim"), (cmd, None)) if prefix else cmd
 
     def _make_columns(self) -> list[Column[Process]]:
         cols: list[Column[Process]] = []
+        if self.show_hosts:
+            cols.append(host_column(lambda p: p.pid, lambda: self.stale_hosts))
         if self.host_wide:
             cols.append(Column("jailed", "J", lambda p: (("J", "accent"),) if p.jailed else "",
                                lambda p: p.jailed, width=1, descending_first=True))
@@ -90,12 +103,15 @@ class ProcessTable(KeyedTable[int, Process]):
 
     # -- modes -----------------------------------------------------------------------------
 
-    def show(self, processes: Sequence[Process], *, host_wide: bool, scope: str | None) -> None:
+    def show(self, processes: Sequence[Process], *, host_wide: bool, scope: str | None,
+             scope_host: str | None = None) -> None:
         """Show ``processes`` (already selected by the caller) in the given mode."""
-        if not host_wide and not self.host_wide and scope != self.scope_name:
+        if not host_wide and not self.host_wide \
+                and (scope, scope_host) != (self.scope_name, self.scope_host):
             # Another jail: start at its top, not at the old jail's position.
             self.reset_cursor()
         self.scope_name = scope
+        self.scope_host = scope_host
         if host_wide != self.host_wide:
             self.host_wide = host_wide
             self._columns = self._make_columns()
@@ -107,18 +123,41 @@ class ProcessTable(KeyedTable[int, Process]):
         self.tree_view = tree
         self._rebuild()
 
+    def set_hosts(self, on: bool) -> None:
+        """Show the HOST column (all-hosts view) or one host's columns."""
+        if on == self.show_hosts:
+            return
+        self.show_hosts = on
+        self._columns = self._make_columns()
+        if all(c.key != self._sort for c in self._columns):
+            self._sort, self._reverse = "cpu", True
+        self._rebuild()
+
+    def set_stale_hosts(self, hosts: frozenset[str]) -> None:
+        if hosts != self.stale_hosts:
+            self.stale_hosts = hosts
+            self._rebuild()
+
     # -- KeyedTable hooks -------------------------------------------------------------------
 
-    def row_key(self, row: Process) -> int:
-        return row.pid
+    def row_key(self, row: Process) -> ProcKey:
+        return (row.host or "", row.pid) if self.show_hosts else row.pid
+
+    def _parent_key(self, row: Process) -> ProcKey:
+        return (row.host or "", row.ppid) if self.show_hosts else row.ppid
 
     def row_matches(self, row: Process, needle: str) -> bool:
+        if self.show_hosts and row.host is not None and needle in row.host.lower():
+            return True
         return (needle in row.command.lower() or needle in row.user.lower()
                 or (row.jail is not None and needle in row.jail.lower())
                 or needle == str(row.pid))
 
-    def row_decoration(self, row: Process) -> str:
-        return self._prefix.get(row.pid, "") if self.tree_view else ""
+    def row_decoration(self, row: Process) -> tuple[str, bool]:
+        # The tree prefix and the stale mark change how the row is drawn:
+        # both are part of the line cache key.
+        prefix = self._prefix.get(self.row_key(row), "") if self.tree_view else ""
+        return (prefix, self.show_hosts and row.host in self.stale_hosts)
 
     def order_rows(self, rows: list[Process], column: Column[Process],
                    reverse: bool) -> list[Process]:
@@ -130,32 +169,34 @@ class ProcessTable(KeyedTable[int, Process]):
 
     def _tree_order(self, rows: list[Process]) -> list[Process]:
         """Depth-first by ppid; siblings keep the sort order; no recursion."""
-        present = {p.pid for p in rows}
-        children: dict[int, list[Process]] = {}
+        key, parent = self.row_key, self._parent_key
+        present = {key(p) for p in rows}
+        children: dict[ProcKey, list[Process]] = {}
         roots: list[Process] = []
         for p in rows:
-            if p.ppid in present and p.ppid != p.pid:
-                children.setdefault(p.ppid, []).append(p)
+            if parent(p) in present and p.ppid != p.pid:
+                children.setdefault(parent(p), []).append(p)
             else:
                 roots.append(p)
         out: list[Process] = []
-        prefix: dict[int, str] = {}
-        seen: set[int] = set()
+        prefix: dict[ProcKey, str] = {}
+        seen: set[ProcKey] = set()
         stack: list[tuple[Process, str, str]] = [(r, "", "") for r in reversed(roots)]
         while stack:
             p, mark, indent = stack.pop()
-            if p.pid in seen:
+            k = key(p)
+            if k in seen:
                 continue
-            seen.add(p.pid)
+            seen.add(k)
             out.append(p)
-            prefix[p.pid] = mark
-            kids = children.get(p.pid, [])
+            prefix[k] = mark
+            kids = children.get(k, [])
             for i in range(len(kids) - 1, -1, -1):
                 last = i == len(kids) - 1
                 stack.append((kids[i], indent + ("└─ " if last else "├─ "),
                               indent + ("   " if last else "│  ")))
         # A ppid cycle cannot come from ps, but never drop a row if it does.
-        out.extend(p for p in rows if p.pid not in seen)
+        out.extend(p for p in rows if key(p) not in seen)
         self._prefix = prefix
         return out
 
