@@ -31,7 +31,6 @@ import os
 import re
 import shutil
 import time
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -176,33 +175,15 @@ def resolve_hosts(values: Sequence[str], configured: Mapping[str, HostSpec] | No
 # -- the config file --------------------------------------------------------------------
 
 
-def config_file(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Path:
-    """The file core.settings reads (``--config``, $JAILTUI_CONFIG, XDG)."""
-    if path is not None:
-        return Path(path)
-    from jailtui.core.settings import config_path
-
-    return config_path(env)
-
-
 def load_hosts_config(path: str | Path | None = None, *,
                       env: Mapping[str, str] | None = None) -> FleetConfig:
     """The ``[hosts.NAME]`` tables; none when the default file does not exist."""
-    file = config_file(path, env)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        if path is not None:
-            raise FleetError(f"{file}: no such config file") from None
+    from jailtui.core.settings import read_config_document
+
+    found = read_config_document(path, env=env, error=FleetError)
+    if found is None:
         return FleetConfig()
-    except OSError as exc:
-        raise FleetError(f"{file}: {exc.strerror or exc}") from None
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise FleetError(f"{file}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FleetError(f"{file}: {exc}") from None
+    file, doc = found
     return parse_hosts(doc, source=file)
 
 

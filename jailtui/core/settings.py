@@ -134,23 +134,39 @@ def load_settings(path: str | Path | None = None, *,
     Raises SettingsError for an explicit path that does not exist, a file
     that is not TOML, or a value of the wrong type.
     """
-    explicit = path is not None
+    found = read_config_document(path, env=env)
+    if found is None:
+        return Settings()
+    file, doc = found
+    return parse_settings(doc, source=file)
+
+
+def read_config_document(path: str | Path | None = None, *,
+                         env: Mapping[str, str] | None = None,
+                         error: type[JailtuiError] = SettingsError
+                         ) -> tuple[Path, dict[str, Any]] | None:
+    """The config file decoded as TOML, or None when the default file is absent.
+
+    One reader for every section (the console's, ``[check]``, and fleet.py's
+    ``[hosts.*]``), so all of them fail the same way: an explicit path that
+    does not exist, a file that is not UTF-8 or not TOML is an ``error``
+    naming the file.
+    """
     file = Path(path) if path is not None else config_path(env)
     try:
         data = file.read_bytes()
     except FileNotFoundError:
-        if explicit:
-            raise SettingsError(f"{file}: no such config file") from None
-        return Settings()
+        if path is not None:
+            raise error(f"{file}: no such config file") from None
+        return None
     except OSError as exc:
-        raise SettingsError(f"{file}: {exc.strerror or exc}") from None
+        raise error(f"{file}: {exc.strerror or exc}") from None
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
+        return file, tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise SettingsError(f"{file}: not UTF-8 text") from None
+        raise error(f"{file}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{file}: {exc}") from None
-    return parse_settings(doc, source=file)
+        raise error(f"{file}: {exc}") from None
 
 
 def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Settings:
