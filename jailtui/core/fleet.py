@@ -54,7 +54,7 @@ from jailtui.core.ssh import (
 
 __all__ = [
     "ALL", "LOCAL", "Fleet", "FleetConfig", "FleetError", "HostSpec", "HostStatus",
-    "all_jails", "all_processes", "build_host", "config_file", "default_name",
+    "all_jails", "all_processes", "build_host", "default_name",
     "load_hosts_config", "parse_host_arg", "parse_hosts", "resolve_hosts", "tag_snapshot",
 ]
 
