@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from jailtui.core import safefile
+from jailtui.core import remotefile, safefile
 from jailtui.core.delegation import is_never_editable
 from jailtui.core.errors import CommandNotFound, JailtuiError, PolicyDenied
 from jailtui.core.freebsd import jailconf
@@ -60,13 +60,17 @@ class EditSession:
     jail: str
     #: Host path of the file that holds the jail's block.
     path: str
-    #: This machine's path of that file.
+    #: The file's real path: on this machine, or on the remote host when
+    #: ``remote`` is set.
     real_path: str
     loaded: safefile.Loaded
     #: Parameters a delegate may change; None for a host admin (free text).
     editable: tuple[str, ...] | None = None
     #: Lowest securelevel a delegate may set.
     min_securelevel: int | None = None
+    #: The file is on a remote host, read, checked and saved there through
+    #: this runner (core/remotefile.py); None: a file of this machine.
+    remote: remotefile.RemoteRunner | None = None
 
     @property
     def text(self) -> str:
@@ -90,13 +94,32 @@ def open_session(real_path: str, host_path: str, jail: str,
         loaded = safefile.load(real_path)
     except safefile.SafeFileError as exc:
         raise JailtuiError(_host_msg(str(exc), real_path, host_path)) from None
+    return _session(loaded, real_path, host_path, jail, editable, min_securelevel, None)
+
+
+def open_remote_session(runner: remotefile.RemoteRunner, real_path: str, host_path: str,
+                        jail: str, editable: Sequence[str] | None = None,
+                        min_securelevel: int | None = None) -> EditSession:
+    """:func:`open_session` for a file on a remote host (``real_path``: its
+    path on that machine); one blocking round trip over ``runner``."""
+    try:
+        loaded = remotefile.load(runner, real_path, host_path)
+    except safefile.SafeFileError as exc:
+        raise JailtuiError(str(exc)) from None
+    return _session(loaded, real_path, host_path, jail, editable, min_securelevel, runner)
+
+
+def _session(loaded: safefile.Loaded, real_path: str, host_path: str, jail: str,
+             editable: Sequence[str] | None, min_securelevel: int | None,
+             remote: remotefile.RemoteRunner | None) -> EditSession:
     if len(loaded.data) > MAX_BYTES:
         raise JailtuiError(f"{host_path}: larger than {MAX_BYTES} bytes; not edited")
     conf = _parse(loaded.text, host_path)
     if conf.block(jail) is None:
         raise JailtuiError(f'{host_path}: no block for jail "{jail}"')
     session = EditSession(jail, host_path, real_path, loaded,
-                          tuple(editable) if editable is not None else None, min_securelevel)
+                          tuple(editable) if editable is not None else None, min_securelevel,
+                          remote)
     if session.editable is not None:
         check_own_file(conf, jail)
     return session
@@ -245,6 +268,14 @@ async def check_candidate(session: EditSession, candidate: str, runner: object,
         jailconf.load_string(candidate, session.path, read=lambda p: "").effective_all()
     except jailconf.JailConfError as exc:
         raise ConfigCheckError(f"jail: {exc}", exc.line) from None
+    if session.remote is not None:
+        # On the remote host, next to the file (core/remotefile.py).
+        err = await remotefile.jail_check(session.remote, session.real_path, session.path,
+                                          candidate.encode("utf-8", "surrogateescape"))
+        if err is not None:
+            m = re.search(r" line (\d+):", err)
+            raise ConfigCheckError(err, int(m.group(1)) if m else None)
+        return
     directory = os.path.dirname(session.real_path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".jailtui-check.", suffix=".conf")
     try:
@@ -280,8 +311,20 @@ class SaveResult:
 
 async def save(session: EditSession, candidate: str, backup_real_dir: str | None,
                host_path_of: object) -> SaveResult:
-    """Atomic save (safefile), in a thread; errors name host paths."""
+    """Atomic save (safefile), in a thread; errors name host paths.
+
+    A remote session is saved on its host in one command (remotefile.save);
+    ``backup_real_dir`` is then the backup directory's path THERE.
+    """
     changed = tuple(changed_keys(session, candidate))
+    if session.remote is not None:
+        backup_host = host_path_of(backup_real_dir) if backup_real_dir else None  # type: ignore[operator]
+        saved = await remotefile.save(session.remote, session.loaded,
+                                      candidate.encode("utf-8", "surrogateescape"),
+                                      host_path=session.path, backup_dir=backup_real_dir,
+                                      backup_host_dir=backup_host)
+        return SaveResult(session.path, session.loaded.sha256, saved.sha256, saved.backup,
+                          changed)
     if backup_real_dir is not None:
         os.makedirs(backup_real_dir, mode=0o700, exist_ok=True)
     try:

@@ -17,6 +17,7 @@ import os
 import pwd
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from jailtui.core import confedit
 from jailtui.core.audit import AuditRecord, AuditSink, MemorySink
@@ -28,6 +29,7 @@ from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.host import Host
 from jailtui.core.model import Jail, JailState, Process
 from jailtui.core.policy import Action, Policy, Role, valid_for_state
+from jailtui.core.remotefile import RemoteRunner
 
 __all__ = ["Action", "ActionResult", "Controller", "Role", "StartMethod", "SIGNALS"]
 
@@ -329,10 +331,22 @@ class Controller:
         if cj is None:
             raise PolicyDenied(f'"{name}" is not defined in a configuration file')
         real = self.host.files.local_path(cj.file)
-        if real is None:
-            raise PolicyDenied(f"{cj.file}: editing files on a remote host is not supported yet")
-        return confedit.open_session(real, cj.file, name, self.editable_params,
-                                     self.min_securelevel)
+        if real is not None:
+            return confedit.open_session(real, cj.file, name, self.editable_params,
+                                         self.min_securelevel)
+        # A remote host (RemoteFiles): read, check and save the file THERE,
+        # through the host's runner (core/remotefile.py).
+        runner = self._remote_runner()
+        if runner is None:
+            raise PolicyDenied(f"{cj.file}: this host's files cannot be edited from here")
+        return confedit.open_remote_session(runner, self.host.paths.real(cj.file), cj.file,
+                                            name, self.editable_params, self.min_securelevel)
+
+    def _remote_runner(self) -> RemoteRunner | None:
+        runner = self.host.runner
+        if callable(getattr(runner, "run_many_blocking", None)):
+            return cast(RemoteRunner, runner)
+        return None
 
     async def check_config(self, session: confedit.EditSession, candidate: str) -> None:
         """Raise ConfigCheckError (with the line) unless the candidate is good."""
@@ -346,12 +360,21 @@ class Controller:
         self._gate(Action.EDIT, session.jail)
         try:
             await self.check_config(session, candidate)
-            backup = self.host.files.local_path(confedit.BACKUP_DIR)
+            if session.remote is not None:
+                backup: str | None = self.host.paths.real(confedit.BACKUP_DIR)
+            else:
+                backup = self.host.files.local_path(confedit.BACKUP_DIR)
             result = await confedit.save(session, candidate, backup, self.host.paths.host)
         except JailtuiError as exc:
             self._record(Action.EDIT, session.jail, None, f"failed: {exc}",
                          f"file={session.path}")
             raise
+        finally:
+            # A remote host's files are cached (RemoteFiles): the next poll
+            # re-reads them, saved or not (a conflict means it changed).
+            invalidate = getattr(self.host.files, "invalidate", None)
+            if callable(invalidate):
+                invalidate()
         detail = (f"file={result.path} old={result.old_sha256[:12]} new={result.new_sha256[:12]}"
                   f" changed={','.join(result.changed) or '-'}")
         self._record(Action.EDIT, session.jail, None, "ok", detail)
