@@ -219,6 +219,25 @@ async def test_a_held_lock_is_busy(hosts: Hosts, fleet: Fleet) -> None:
     assert not lock.exists() and leftovers(conf.parent) == []
 
 
+async def test_a_stale_lock_from_a_killed_save_is_taken_over(hosts: Hosts,
+                                                                fleet: Fleet) -> None:
+    """A lock dir older than 10 minutes (a save killed with -9) does not block forever."""
+    import os
+    import time
+
+    ctl = admin(fleet, "alpha")
+    session = ctl.open_config("ci")
+    conf = alpha_path(hosts, session.path)
+    lock = conf.parent / ".ci.conf.jailtui.lock.d"
+    lock.mkdir()
+    old = time.time() - 20 * 60
+    os.utime(lock, (old, old))
+    candidate = confedit.candidate_from_params(session, {"host.hostname": "c.example.org"})
+    assert (await ctl.save_config(session, candidate)).ok
+    assert b"c.example.org" in conf.read_bytes()
+    assert not lock.exists() and leftovers(conf.parent) == []
+
+
 async def test_a_symlinked_target_is_refused(hosts: Hosts, fleet: Fleet,
                                              tmp_path: Path) -> None:
     ctl = admin(fleet, "alpha")

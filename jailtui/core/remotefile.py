@@ -149,9 +149,16 @@ trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' 
 umask 077
 # 1. The lock: mkdir is atomic everywhere. Where flock(1) exists, also the
 #    lock file local saves (safefile.py) hold, so they exclude each other.
+#    A lock dir older than 10 minutes is left over from a save that was
+#    killed (a save takes seconds): it is taken over, not obeyed forever.
 if ! mkdir -- "$lock" 2>/dev/null; then
   if [ -L "$lock" ] || [ ! -d "$lock" ]; then echo "lock $lock is not a directory" >&2; exit 87; fi
-  echo "busy: another save of this file is in progress (lock $lock)" >&2; exit 81
+  if [ -n "$(find "$lock" -maxdepth 0 -mmin +10 2>/dev/null)" ] && rmdir -- "$lock" 2>/dev/null \
+      && mkdir -- "$lock" 2>/dev/null; then
+    :
+  else
+    echo "busy: another save of this file is in progress (lock $lock)" >&2; exit 81
+  fi
 fi
 locked=1
 lf="$d/.$base.jailtui.lock"
