@@ -14,28 +14,36 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jailtui import __version__
 from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.freebsd.jailconf import JailConfError
-from jailtui.core.host import Host
-from jailtui.core.model import HostSnapshot, Jail, Process
+from jailtui.core.model import HostSnapshot, Process
 from jailtui.core.text import visible
+from jailtui.output import (
+    _title,
+    human_kib,
+    jail_json,
+    print_table,
+    process_json,
+    visible_output,
+)
+from jailtui.session import (
+    Backend,
+    Session,
+    default_sim_dir,
+    host_specs,
+    make_backend,
+    make_fleet_session,
+    make_session,
+    open_fleet,
+)
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
                "kill", "service", "check", "doctor")
-
-
-def default_sim_dir() -> Path:
-    """``$XDG_CACHE_HOME/jailtui/sim`` (``~/.cache/jailtui/sim``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "jailtui" / "sim"
 
 
 def _split_sim_arg(argv: list[str]) -> list[str]:
@@ -129,223 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-daemons", action="store_true",
                     help="do not check that rc.conf-enabled daemons run")
     return p
-
-
-# -- backend -------------------------------------------------------------------
-
-
-@dataclass
-class Backend:
-    host: Host
-    sim_dir: Path | None
-    #: How this host starts jails (config [hosts.NAME] start_method); None: auto.
-    start_method: Any = None
-
-
-def host_specs(args: argparse.Namespace) -> list[Any] | None:
-    """The hosts of ``--host`` (repeatable) as fleet.HostSpec; None without --host."""
-    if not args.host:
-        return None
-    from dataclasses import replace as dc_replace
-
-    from jailtui.core.fleet import load_hosts_config, resolve_hosts
-
-    specs = resolve_hosts(args.host, load_hosts_config(args.config).hosts)
-    if args.sim is not None and any(not s.is_local for s in specs):
-        raise JailtuiError("--sim and a remote --host exclude each other")
-    root = os.path.abspath(args.root) if args.root else None
-    return [dc_replace(s, root=root) if s.is_local and root else s for s in specs]
-
-
-def open_fleet(specs: Sequence[Any]) -> Any:
-    """A fleet.Fleet of ``specs``; its temporary ssh sockets go at exit."""
-    import atexit
-
-    from jailtui.core.fleet import Fleet
-
-    fleet = Fleet.from_specs(specs)
-    atexit.register(fleet.close)
-    return fleet
-
-
-def _sim_hostname(sim_dir: Path) -> str | None:
-    """The simulated host's own name (not this machine's)."""
-    from jailtui.sim.state import Store
-
-    try:
-        with Store(sim_dir).read() as st:
-            return st.hostname or None
-    except (OSError, JailtuiError, ValueError):
-        return None
-
-
-def make_backend(args: argparse.Namespace) -> Backend:
-    """The host to talk to: simulated, the FreeBSD commands on PATH, or one over SSH."""
-    specs = host_specs(args)
-    if specs is not None and len(specs) > 1:
-        raise JailtuiError(f"{args.command or 'the console'}: one --host at a time "
-                           "(the console, list, ps and check take several)")
-    if specs is not None and not specs[0].is_local:
-        return Backend(open_fleet(specs).host(specs[0].name), None, specs[0].start_method)
-    use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
-    if use_sim and args.host is None:
-        from jailtui.sim.builder import init_host
-        from jailtui.sim.runner import SimRunner
-
-        sim_dir = Path(args.sim) if args.sim else default_sim_dir()
-        if not (sim_dir / "state.json").exists():
-            if sim_dir.exists() and any(sim_dir.iterdir()):
-                raise JailtuiError(f"{sim_dir}: not a simulated host (no state.json)")
-            print(f"jailtui: building a simulated FreeBSD host in {sim_dir}", file=sys.stderr)
-            init_host(sim_dir)
-        runner = SimRunner(sim_dir)
-        return Backend(Host(runner, backend="SIMULATED", paths=runner.paths,
-                            hostname=_sim_hostname(sim_dir)), sim_dir)
-    from jailtui.core.hostfs import PathMap
-    from jailtui.core.runner import LocalRunner
-
-    paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
-    return Backend(Host(LocalRunner(), backend="FreeBSD", paths=paths), None)
-
-
-@dataclass
-class Session:
-    """Everything one invocation works with: the host as this user may see it."""
-
-    backend: Backend
-    #: The host, scoped to a delegate's jails when delegated.
-    host: Host
-    controller: Any
-    delegated: bool = False
-    editable_params: tuple[str, ...] = ()
-
-
-def make_session(args: argparse.Namespace) -> Session:
-    """Backend, identity, policy and controller; fails closed (PolicyError)."""
-    from jailtui.core import delegation
-    from jailtui.core.audit import FileSink, SyslogSink
-    from jailtui.core.control import Controller
-    from jailtui.core.host import ScopedHost
-    from jailtui.core.policy import Policy, Role
-
-    backend = make_backend(args)
-    identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
-    delegated = identity.via != "direct"
-    audit = (FileSink(str(backend.sim_dir / "audit.log")) if backend.sim_dir else SyslogSink())
-    policy_text = None
-    policy_real = backend.host.paths.real(delegation.POLICY_PATH)
-    if delegated:
-        try:
-            delegation.check_root_owned(policy_real, "policy")
-            delegation.check_code_safe(os.path.dirname(os.path.abspath(__file__)))
-            with open(policy_real, encoding="utf-8") as fh:
-                policy_text = fh.read()
-        except FileNotFoundError:
-            policy_text = None
-        except delegation.PolicyError as exc:
-            _audit_denial(audit, identity, str(exc))
-            raise
-    sim_owner = backend.sim_dir is not None and _owns(backend.sim_dir, identity.uid)
-    try:
-        policy, entry = delegation.decide(identity, readonly=args.readonly,
-                                          policy_text=policy_text,
-                                          requested_jail=args.delegate, sim_owner=sim_owner)
-    except delegation.PolicyError as exc:
-        _audit_denial(audit, identity, str(exc))
-        raise
-    host: Host = backend.host
-    if policy.scope is not None:
-        host = ScopedHost(backend.host, policy.scope)
-    editable = entry.params if entry is not None and policy.role is Role.DELEGATE else None
-    from jailtui.core.control import StartMethod
-
-    controller = Controller(host, policy, audit=audit, editable_params=editable,
-                            min_securelevel=entry.min_securelevel if entry else None,
-                            method=backend.start_method or StartMethod.AUTO)
-    _ = Policy
-    return Session(backend, host, controller, delegated, editable or ())
-
-
-def _owns(path: Path, uid: int) -> bool:
-    try:
-        return path.stat().st_uid == uid or uid == 0
-    except OSError:
-        return False
-
-
-def _audit_denial(audit: Any, identity: Any, reason: str) -> None:
-    from jailtui.core.audit import AuditRecord
-
-    audit.write(AuditRecord(user=identity.user, uid=identity.uid, role="delegate",
-                            action="session", jail=None, jid=None, result=f"denied: {reason}"))
-
-
-# -- output --------------------------------------------------------------------
-
-
-def jail_json(j: Jail, snap: HostSnapshot) -> dict[str, Any]:
-    return {
-        "name": j.name, "jid": j.jid, "state": j.state.value, "hostname": j.hostname,
-        "path": j.path, "ip4": list(j.ip4), "ip6": list(j.ip6), "processes": j.processes,
-        "cpu_percent": j.cpu_percent, "mem_percent": j.mem_percent, "rss_kib": j.rss_kib,
-        "configured": j.configured, "enabled": j.enabled, "conf_file": j.conf_file,
-        "host": snap.info.hostname, "backend": snap.info.backend.lower(),
-    }
-
-
-def process_json(p: Process, snap: HostSnapshot) -> dict[str, Any]:
-    return {
-        "pid": p.pid, "ppid": p.ppid, "jid": p.jid, "jail": p.jail, "user": p.user,
-        "state": p.state, "cpu_percent": p.cpu_percent, "mem_percent": p.mem_percent,
-        "vsz_kib": p.vsz_kib, "rss_kib": p.rss_kib, "etime": p.etime,
-        "elapsed_seconds": p.elapsed_seconds, "started": p.started, "command": p.command,
-        "host": snap.info.hostname, "backend": snap.info.backend.lower(),
-    }
-
-
-def human_kib(kib: int) -> str:
-    value = float(kib)
-    for unit in ("K", "M", "G", "T"):
-        if value < 1024 or unit == "T":
-            return f"{value:.0f}{unit}" if unit == "K" else f"{value:.1f}{unit}"
-        value /= 1024
-    return f"{kib}K"
-
-
-def print_table(title: str, headers: Sequence[str], rows: list[list[str]],
-                right: Sequence[int] = ()) -> None:
-    """A rich table on a terminal, plain aligned columns otherwise.
-
-    Every cell is already sanitised with visible(); rich gets Text, never markup.
-    """
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(title=Text(title), title_justify="left", header_style="bold")
-        for i, h in enumerate(headers):
-            table.add_column(h, justify="right" if i in right else "left", overflow="fold")
-        for r in rows:
-            table.add_row(*(Text(c) for c in r))
-        Console().print(table)
-        return
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-
-    def fmt(cells: Sequence[str]) -> str:
-        parts = [c.rjust(widths[i]) if i in right else c.ljust(widths[i])
-                 for i, c in enumerate(cells)]
-        return "  ".join(parts).rstrip()
-
-    print(f"# {title}")
-    print(fmt(headers))
-    for r in rows:
-        print(fmt(r))
-
-
-def _title(snap: HostSnapshot, what: str) -> str:
-    label = "SIMULATED FreeBSD host" if snap.info.backend == "SIMULATED" else snap.info.backend
-    return f"{what} on {visible(snap.info.hostname)} ({label})"
 
 
 def cmd_list(session: Session, args: argparse.Namespace) -> int:
@@ -622,13 +413,6 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-def visible_output(text: str) -> str:
-    from jailtui.core.text import visible_lines
-
-    lines = visible_lines(text)
-    return "".join(f"{ln}\n" for ln in lines)
-
-
 def _fail(message: str) -> int:
     print(visible(message.strip().splitlines()[0] if message.strip() else "failed"),
           file=sys.stderr)
@@ -686,44 +470,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         for f in sorted(report.findings, key=lambda f: -f.severity):
             print(f"{f.severity.name}: {visible(f.message)}")
     return report.exit_code
-
-
-@dataclass
-class FleetSession:
-    """A console of several hosts: the fleet and one controller per host."""
-
-    fleet: Any
-    #: Host name -> Controller (that host's start method; one policy for all).
-    controllers: dict[str, Any]
-    specs: list[Any]
-
-
-def make_fleet_session(args: argparse.Namespace, specs: Sequence[Any]) -> FleetSession:
-    """The fleet, and a controller per host, with identity and policy decided once.
-
-    As make_session decides them for one host, with one difference: a
-    delegated (sudo/doas) session is single-host only. A delegate's policy
-    names jails of one host (/usr/local/etc/jailtui/delegates.conf on it), so
-    several hosts are refused before any connection (fail closed).
-    """
-    from jailtui.core import delegation
-    from jailtui.core.audit import SyslogSink
-    from jailtui.core.control import Controller, StartMethod
-
-    identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
-    if identity.via != "direct":
-        _audit_denial(SyslogSink(), identity, "several hosts in a delegated session")
-        raise PolicyDenied("a delegated session is single-host only: one --host at a time")
-    # A direct user: root is host admin (read-only with --readonly), anyone
-    # else read-only; --delegate is refused (delegation.decide).
-    policy, _entry = delegation.decide(identity, readonly=args.readonly, policy_text=None,
-                                       requested_jail=args.delegate)
-    audit = SyslogSink()
-    fleet = open_fleet(specs)
-    controllers = {s.name: Controller(fleet.host(s.name), policy, audit=audit,
-                                      method=s.start_method or StartMethod.AUTO)
-                   for s in specs}
-    return FleetSession(fleet, controllers, list(specs))
 
 
 def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:

@@ -401,17 +401,17 @@ async def test_one_host_has_no_host_keys(sim_dir: Path) -> None:
 def test_delegated_session_refuses_several_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 
-    from jailtui import cli
+    from jailtui import session
     from jailtui.core import delegation
     from jailtui.core.errors import PolicyDenied
 
     monkeypatch.setattr(delegation, "identify",
                         lambda *_a: delegation.Identity("alice", 1001, "sudo"))
-    monkeypatch.setattr(cli, "_audit_denial", lambda *_a: None)
+    monkeypatch.setattr(session, "_audit_denial", lambda *_a: None)
     args = argparse.Namespace(readonly=False, delegate=None)
     specs = [HostSpec("a", "a.example.org"), HostSpec("b", "b.example.org")]
     with pytest.raises(PolicyDenied, match="single-host only"):
-        cli.make_fleet_session(args, specs)
+        session.make_fleet_session(args, specs)
 
 
 # -- two real sshd servers -----------------------------------------------------------------

@@ -1,0 +1,215 @@
+"""Who runs jailtui against which host: backend, identity, policy, controller.
+
+One place decides, before anything is shown or done (architecture.md: one
+gate): the backend (the simulated host, the FreeBSD commands on PATH, or
+hosts over SSH), the caller's identity and role (core.delegation, failing
+closed), the scope a delegate sees (ScopedHost) and the controller that
+carries out actions. The command line and the console both start here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jailtui.core.errors import JailtuiError, PolicyDenied
+from jailtui.core.host import Host
+
+
+def default_sim_dir() -> Path:
+    """``$XDG_CACHE_HOME/jailtui/sim`` (``~/.cache/jailtui/sim``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "jailtui" / "sim"
+
+
+
+
+@dataclass
+class Backend:
+    host: Host
+    sim_dir: Path | None
+    #: How this host starts jails (config [hosts.NAME] start_method); None: auto.
+    start_method: Any = None
+
+
+def host_specs(args: argparse.Namespace) -> list[Any] | None:
+    """The hosts of ``--host`` (repeatable) as fleet.HostSpec; None without --host."""
+    if not args.host:
+        return None
+    from dataclasses import replace as dc_replace
+
+    from jailtui.core.fleet import load_hosts_config, resolve_hosts
+
+    specs = resolve_hosts(args.host, load_hosts_config(args.config).hosts)
+    if args.sim is not None and any(not s.is_local for s in specs):
+        raise JailtuiError("--sim and a remote --host exclude each other")
+    root = os.path.abspath(args.root) if args.root else None
+    return [dc_replace(s, root=root) if s.is_local and root else s for s in specs]
+
+
+def open_fleet(specs: Sequence[Any]) -> Any:
+    """A fleet.Fleet of ``specs``; its temporary ssh sockets go at exit."""
+    import atexit
+
+    from jailtui.core.fleet import Fleet
+
+    fleet = Fleet.from_specs(specs)
+    atexit.register(fleet.close)
+    return fleet
+
+
+def _sim_hostname(sim_dir: Path) -> str | None:
+    """The simulated host's own name (not this machine's)."""
+    from jailtui.sim.state import Store
+
+    try:
+        with Store(sim_dir).read() as st:
+            return st.hostname or None
+    except (OSError, JailtuiError, ValueError):
+        return None
+
+
+def make_backend(args: argparse.Namespace) -> Backend:
+    """The host to talk to: simulated, the FreeBSD commands on PATH, or one over SSH."""
+    specs = host_specs(args)
+    if specs is not None and len(specs) > 1:
+        raise JailtuiError(f"{args.command or 'the console'}: one --host at a time "
+                           "(the console, list, ps and check take several)")
+    if specs is not None and not specs[0].is_local:
+        return Backend(open_fleet(specs).host(specs[0].name), None, specs[0].start_method)
+    use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
+    if use_sim and args.host is None:
+        from jailtui.sim.builder import init_host
+        from jailtui.sim.runner import SimRunner
+
+        sim_dir = Path(args.sim) if args.sim else default_sim_dir()
+        if not (sim_dir / "state.json").exists():
+            if sim_dir.exists() and any(sim_dir.iterdir()):
+                raise JailtuiError(f"{sim_dir}: not a simulated host (no state.json)")
+            print(f"jailtui: building a simulated FreeBSD host in {sim_dir}", file=sys.stderr)
+            init_host(sim_dir)
+        runner = SimRunner(sim_dir)
+        return Backend(Host(runner, backend="SIMULATED", paths=runner.paths,
+                            hostname=_sim_hostname(sim_dir)), sim_dir)
+    from jailtui.core.hostfs import PathMap
+    from jailtui.core.runner import LocalRunner
+
+    paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
+    return Backend(Host(LocalRunner(), backend="FreeBSD", paths=paths), None)
+
+
+@dataclass
+class Session:
+    """Everything one invocation works with: the host as this user may see it."""
+
+    backend: Backend
+    #: The host, scoped to a delegate's jails when delegated.
+    host: Host
+    controller: Any
+    delegated: bool = False
+    editable_params: tuple[str, ...] = ()
+
+
+def make_session(args: argparse.Namespace) -> Session:
+    """Backend, identity, policy and controller; fails closed (PolicyError)."""
+    from jailtui.core import delegation
+    from jailtui.core.audit import FileSink, SyslogSink
+    from jailtui.core.control import Controller
+    from jailtui.core.host import ScopedHost
+    from jailtui.core.policy import Policy, Role
+
+    backend = make_backend(args)
+    identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
+    delegated = identity.via != "direct"
+    audit = (FileSink(str(backend.sim_dir / "audit.log")) if backend.sim_dir else SyslogSink())
+    policy_text = None
+    policy_real = backend.host.paths.real(delegation.POLICY_PATH)
+    if delegated:
+        try:
+            delegation.check_root_owned(policy_real, "policy")
+            delegation.check_code_safe(os.path.dirname(os.path.abspath(__file__)))
+            with open(policy_real, encoding="utf-8") as fh:
+                policy_text = fh.read()
+        except FileNotFoundError:
+            policy_text = None
+        except delegation.PolicyError as exc:
+            _audit_denial(audit, identity, str(exc))
+            raise
+    sim_owner = backend.sim_dir is not None and _owns(backend.sim_dir, identity.uid)
+    try:
+        policy, entry = delegation.decide(identity, readonly=args.readonly,
+                                          policy_text=policy_text,
+                                          requested_jail=args.delegate, sim_owner=sim_owner)
+    except delegation.PolicyError as exc:
+        _audit_denial(audit, identity, str(exc))
+        raise
+    host: Host = backend.host
+    if policy.scope is not None:
+        host = ScopedHost(backend.host, policy.scope)
+    editable = entry.params if entry is not None and policy.role is Role.DELEGATE else None
+    from jailtui.core.control import StartMethod
+
+    controller = Controller(host, policy, audit=audit, editable_params=editable,
+                            min_securelevel=entry.min_securelevel if entry else None,
+                            method=backend.start_method or StartMethod.AUTO)
+    _ = Policy
+    return Session(backend, host, controller, delegated, editable or ())
+
+
+def _owns(path: Path, uid: int) -> bool:
+    try:
+        return path.stat().st_uid == uid or uid == 0
+    except OSError:
+        return False
+
+
+def _audit_denial(audit: Any, identity: Any, reason: str) -> None:
+    from jailtui.core.audit import AuditRecord
+
+    audit.write(AuditRecord(user=identity.user, uid=identity.uid, role="delegate",
+                            action="session", jail=None, jid=None, result=f"denied: {reason}"))
+
+
+@dataclass
+class FleetSession:
+    """A console of several hosts: the fleet and one controller per host."""
+
+    fleet: Any
+    #: Host name -> Controller (that host's start method; one policy for all).
+    controllers: dict[str, Any]
+    specs: list[Any]
+
+
+def make_fleet_session(args: argparse.Namespace, specs: Sequence[Any]) -> FleetSession:
+    """The fleet, and a controller per host, with identity and policy decided once.
+
+    As make_session decides them for one host, with one difference: a
+    delegated (sudo/doas) session is single-host only. A delegate's policy
+    names jails of one host (/usr/local/etc/jailtui/delegates.conf on it), so
+    several hosts are refused before any connection (fail closed).
+    """
+    from jailtui.core import delegation
+    from jailtui.core.audit import SyslogSink
+    from jailtui.core.control import Controller, StartMethod
+
+    identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
+    if identity.via != "direct":
+        _audit_denial(SyslogSink(), identity, "several hosts in a delegated session")
+        raise PolicyDenied("a delegated session is single-host only: one --host at a time")
+    # A direct user: root is host admin (read-only with --readonly), anyone
+    # else read-only; --delegate is refused (delegation.decide).
+    policy, _entry = delegation.decide(identity, readonly=args.readonly, policy_text=None,
+                                       requested_jail=args.delegate)
+    audit = SyslogSink()
+    fleet = open_fleet(specs)
+    controllers = {s.name: Controller(fleet.host(s.name), policy, audit=audit,
+                                      method=s.start_method or StartMethod.AUTO)
+                   for s in specs}
+    return FleetSession(fleet, controllers, list(specs))
+
