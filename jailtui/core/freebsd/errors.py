@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 from jailtui.core.errors import (
     JailExists,
@@ -210,3 +211,29 @@ def type_name(value: object) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def libxo_rows(doc: Mapping[str, object], container: str, item: str, command: str, *,
+               nothing_ok: bool = False) -> list[dict[str, object]]:
+    """The ``container`` -> ``item`` list of a libxo document, checked for shape.
+
+    jls writes ``jail-information`` -> ``jail`` (reference 1.5), ps
+    ``process-information`` -> ``process`` (reference 2.4). A missing list
+    inside the container means no rows; a missing container is an error,
+    unless ``nothing_ok`` (ps printing ``{ }`` when nothing matched,
+    reference 2.2).
+    """
+    info = doc.get(container)
+    if info is None and nothing_ok:
+        return []
+    if not isinstance(info, dict):
+        what = "missing" if info is None else type_name(info)
+        raise ParseError(command, f"unexpected JSON shape: \"{container}\" is {what}")
+    rows = info.get(item, [])
+    if not isinstance(rows, list):
+        raise ParseError(command, f"unexpected JSON shape: \"{item}\" is {type_name(rows)}, "
+                                  "not an array")
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ParseError(command, f"{item} #{i}: {type_name(row)}, not an object")
+    return rows

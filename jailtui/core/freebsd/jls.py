@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jailtui.core.errors import ParseError
-from jailtui.core.freebsd.errors import load_json, type_name
+from jailtui.core.freebsd.errors import libxo_rows, load_json, type_name
 from jailtui.core.model import Jail, JailState, ParamValue
 
 #: The one jls run per poll: every jail, dying ones too (``-d``, reference
@@ -123,23 +123,12 @@ def _addr_keys(version: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _jail_rows(doc: Mapping[str, object], command: str) -> list[dict[str, object]]:
-    """The ``jail-information`` -> ``jail`` list (reference 1.5), checked for shape.
+    """The ``jail-information`` -> ``jail`` list (reference 1.5).
 
     jls opens the container unconditionally, so its absence is an error; an
     absent list inside it is read as no jails.
     """
-    info = doc.get("jail-information")
-    if not isinstance(info, dict):
-        what = "missing" if info is None else type_name(info)
-        raise ParseError(command, f"unexpected JSON shape: \"jail-information\" is {what}")
-    rows = info.get("jail", [])
-    if not isinstance(rows, list):
-        raise ParseError(command, f"unexpected JSON shape: \"jail\" is {type_name(rows)}, "
-                                  "not an array")
-    for i, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise ParseError(command, f"jail #{i}: {type_name(row)}, not an object")
-    return rows
+    return libxo_rows(doc, "jail-information", "jail", command)
 
 
 # --- one jail ----------------------------------------------------------------------

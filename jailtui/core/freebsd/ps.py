@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from jailtui.core.errors import ParseError
-from jailtui.core.freebsd.errors import load_json, tool_error, type_name
+from jailtui.core.freebsd.errors import libxo_rows, load_json, tool_error, type_name
 from jailtui.core.model import Process
 from jailtui.core.runner import CommandResult
 
@@ -133,21 +133,8 @@ def _parse(data: bytes, *, nothing_ok: bool) -> tuple[Process, ...]:
 
 
 def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[str, object]]:
-    """The ``process-information`` -> ``process`` list (reference 2.4), checked for shape."""
-    info = doc.get("process-information")
-    if info is None and nothing_ok:
-        return []  # "{ }": ps emitted nothing at all (reference 2.2)
-    if not isinstance(info, dict):
-        what = "missing" if info is None else type_name(info)
-        raise ParseError(_CMD, f"unexpected JSON shape: \"process-information\" is {what}")
-    rows = info.get("process", [])
-    if not isinstance(rows, list):
-        raise ParseError(_CMD, f"unexpected JSON shape: \"process\" is {type_name(rows)}, "
-                               "not an array")
-    for i, row in enumerate(rows):
-        if not isinstance(row, dict):
-            raise ParseError(_CMD, f"process #{i}: {type_name(row)}, not an object")
-    return rows
+    """The ``process-information`` -> ``process`` list (reference 2.4)."""
+    return libxo_rows(doc, "process-information", "process", _CMD, nothing_ok=nothing_ok)
 
 
 def _process(row: Mapping[str, object], i: int) -> Process:
