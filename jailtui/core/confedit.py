@@ -158,12 +158,8 @@ def candidate_from_block(session: EditSession, new_block: str) -> str:
     try:
         conf.replace_block(session.jail, new_block)
     except jailconf.JailConfError as exc:
-        raise ConfigCheckError(f"jail: {exc}", _block_line(session, exc.line)) from None
+        raise ConfigCheckError(f"jail: {exc}", exc.line) from None
     return conf.render()
-
-
-def _block_line(session: EditSession, line: int | None) -> int | None:
-    return line
 
 
 def check_value(name: str, value: ParamValue | None, *, current: ParamValue | None,

@@ -21,7 +21,7 @@ from typing import cast
 
 from jailtui.core import confedit
 from jailtui.core.audit import AuditRecord, AuditSink, MemorySink
-from jailtui.core.errors import CommandError, JailtuiError, PolicyDenied
+from jailtui.core.errors import CommandError, JailNotFound, JailtuiError, PolicyDenied
 from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
@@ -139,13 +139,10 @@ class Controller:
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""
-        try:
-            res = await self.host.runner.run([*jlsmod.JLS_POLL_ARGV, "-j", name], timeout=10)
-        except CommandError:
-            raise
+        res = await self.host.runner.run([*jlsmod.JLS_POLL_ARGV, "-j", name], timeout=10)
         if res.returncode != 0:
             err = tool_error(res)
-            if "not found" in err.message:
+            if isinstance(err, JailNotFound):
                 return None
             raise err
         for j in jlsmod.parse_jls_verbose(res.stdout).jails:

@@ -351,7 +351,8 @@ def _addrs(value: ParamValue | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-__all__ = ["Host", "HostPaths", "merge_jails", "name_processes", "CommandError"]
+__all__ = ["Host", "HostFiles", "HostPaths", "LocalFiles", "ScopedHost", "merge_jails",
+           "name_processes", "run_all"]
 
 
 class ScopedHost(Host):
