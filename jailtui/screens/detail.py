@@ -10,6 +10,7 @@ restarts (new jid) or on ``r``.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
@@ -237,7 +238,8 @@ class DetailScreen(GuardedScreen):
             else:
                 mark = ("✗ denied    ", "$foreground-muted")
             lines.append((visible(name, 64), [mark, (meaning, "$foreground-muted")]))
-        self.section("restrictions").show(_rows(lines, width=width))
+        section = self.section("restrictions")
+        section.show(_rows(lines, width=width, total=section.content_size.width))
         # One paragraph like ``jls -n`` prints it; it wraps between parameters.
         everything = [Content.assemble((visible(k, 128), "$text-accent"),
                                        "=", visible(as_text(v), 512) or '""')
@@ -350,8 +352,23 @@ class DetailScreen(GuardedScreen):
             self.console.jail_action("exec", self._jail)
 
 
-def _rows(rows: Sequence[tuple[str, Sequence[Part]]], width: int = 11) -> Content:
-    """``label  value`` lines with the labels in one column."""
-    lines = [Content.assemble((f"{label:<{width}}", "$foreground-muted"), *parts)
-             for label, parts in rows]
+def _rows(rows: Sequence[tuple[str, Sequence[Part]]], width: int = 11,
+          total: int = 0) -> Content:
+    """``label  value`` lines with the labels in one column.
+
+    With the section's ``total`` width known, a long last part (an
+    explanation) wraps under itself instead of under the label: Content
+    wraps to column 0 and has no hanging indent.
+    """
+    lines = []
+    for label, parts in rows:
+        parts = list(parts)
+        if total and parts and isinstance(parts[-1], tuple):
+            text, style = parts[-1]
+            lead = width + sum(len(p if isinstance(p, str) else p[0]) for p in parts[:-1])
+            room = total - lead - 1  # Content wraps at the last column itself
+            if room >= 16 and len(text) > room:
+                wrapped = textwrap.wrap(text, room) or [text]
+                parts[-1] = (("\n" + " " * lead).join(wrapped), style)
+        lines.append(Content.assemble((f"{label:<{width}}", "$foreground-muted"), *parts))
     return Content("\n").join(lines)
