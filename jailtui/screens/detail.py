@@ -238,8 +238,8 @@ class DetailScreen(GuardedScreen):
             else:
                 mark = ("✗ denied    ", "$foreground-muted")
             lines.append((visible(name, 64), [mark, (meaning, "$foreground-muted")]))
-        section = self.section("restrictions")
-        section.show(_rows(lines, width=width, total=section.content_size.width))
+        self.section("restrictions").show_fitted(
+            lambda total: _rows(lines, width=width, total=total))
         # One paragraph like ``jls -n`` prints it; it wraps between parameters.
         everything = [Content.assemble((visible(k, 128), "$text-accent"),
                                        "=", visible(as_text(v), 512) or '""')
@@ -366,7 +366,9 @@ def _rows(rows: Sequence[tuple[str, Sequence[Part]]], width: int = 11,
         if total and parts and isinstance(parts[-1], tuple):
             text, style = parts[-1]
             lead = width + sum(len(p if isinstance(p, str) else p[0]) for p in parts[:-1])
-            room = total - lead - 1  # Content wraps at the last column itself
+            # Content wraps at the last column itself, and a vertical scrollbar
+            # (2 cells) may appear once the section is filled.
+            room = total - lead - 3
             if room >= 16 and len(text) > room:
                 wrapped = textwrap.wrap(text, room) or [text]
                 parts[-1] = (("\n" + " " * lead).join(wrapped), style)
