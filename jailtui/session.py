@@ -128,6 +128,12 @@ def make_session(args: argparse.Namespace) -> Session:
     identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
     delegated = identity.via != "direct"
     audit = (FileSink(str(backend.sim_dir / "audit.log")) if backend.sim_dir else SyslogSink())
+    if delegated:
+        try:
+            delegation.check_audit_uid(identity, delegation.audit_uid())
+        except delegation.PolicyError as exc:
+            _audit_denial(audit, identity, str(exc))
+            raise
     policy_text = None
     policy_real = backend.host.paths.real(delegation.POLICY_PATH)
     if delegated:

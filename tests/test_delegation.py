@@ -185,3 +185,20 @@ def test_privileged_delegation_detection() -> None:
     assert not harden.privileged_delegation({"SUDO_UID": "0"}, 0)
     assert not harden.privileged_delegation({"SUDO_UID": "1001"}, 1001)
     assert not harden.privileged_delegation({}, 0)
+
+
+def test_audit_uid_must_match_the_sudo_caller() -> None:
+    """Attack test 3: getauid() != SUDO_UID (the login was someone else's): refuse."""
+    ident = delegation.Identity("alice", 1001, "sudo")
+    delegation.check_audit_uid(ident, None)      # no BSM audit: nothing to compare
+    delegation.check_audit_uid(ident, 1001)      # alice logged in, alice ran sudo
+    delegation.check_audit_uid(ident, 0)         # root's login acting through sudo
+    with pytest.raises(PolicyError, match="audit user id 1002"):
+        delegation.check_audit_uid(ident, 1002)
+    delegation.check_audit_uid(delegation.Identity("root", 0, "direct"), 1002)
+
+
+def test_audit_uid_is_none_without_bsm() -> None:
+    """Linux has no getauid(2); FreeBSD's answer is an int or None when unset."""
+    value = delegation.audit_uid()
+    assert value is None or isinstance(value, int)

@@ -182,6 +182,47 @@ def check_code_safe(package_dir: str) -> None:
                 raise PolicyError(f"jailtui code {full}: not root-owned or writable by others")
 
 
+#: getauid(2)'s "not set" value: AU_DEFAUDITID, (uid_t)-1 (sys/bsm/audit.h).
+AU_DEFAUDITID = 0xFFFFFFFF
+
+
+def audit_uid() -> int | None:
+    """The BSM audit user id of this process, or None where there is none.
+
+    Set at login by sshd and login(1) when the kernel has ``options AUDIT``,
+    and unchanged by sudo and su (notes/security.md 1.4): a kernel-backed
+    cross-check of SUDO_UID. Linux has no getauid(2), so this is None here.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+        getauid = libc.getauid
+    except (OSError, AttributeError):
+        return None
+    auid = ctypes.c_uint32(AU_DEFAUDITID)
+    if getauid(ctypes.byref(auid)) != 0:
+        return None
+    return None if auid.value == AU_DEFAUDITID else int(auid.value)
+
+
+def check_audit_uid(identity: Identity, auid: int | None) -> None:
+    """Refuse a delegate whose login (audit) identity is someone else.
+
+    SUDO_UID says who ran sudo; the audit uid says who logged in. They must
+    agree, unless the login was root's (a host admin acting through sudo).
+    """
+    if identity.via == "direct" or auid is None:
+        return
+    if auid not in (identity.uid, 0):
+        raise PolicyError(f"audit user id {auid} does not match the invoking user "
+                          f"{identity.user} ({identity.uid})")
+
+
 def identify(environ: Mapping[str, str], euid: int, uid: int) -> Identity:
     """Who invoked us. Under sudo/doas getuid() is 0 and tells nothing.
 
