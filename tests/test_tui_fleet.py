@@ -274,6 +274,12 @@ async def test_detail_and_signal_use_the_rows_host(sim_fleet: Fleet) -> None:
         assert main.jails.move_to_key(("alpha", "web"))
         await pilot.press("tab")
         await settle(pilot)
+        # A long-lived daemon: the simulator's short-lived cron children come
+        # and go every minute and would make this test depend on the clock.
+        stable = next(p for p in main.procs.rows
+                      if p.host == "alpha" and p.command.startswith("nginx: master"))
+        assert main.procs.move_to_key(("alpha", stable.pid))
+        await pilot.pause()
         proc = main.procs.cursor_row
         assert proc is not None and proc.host == "alpha"
         beta_twin = (await sim_fleet.host("beta").poll()).process(proc.pid)
