@@ -22,10 +22,9 @@ from jailtui import __version__
 from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.freebsd.jailconf import JailConfError
 from jailtui.core.model import HostSnapshot, Process
-from jailtui.core.text import visible
+from jailtui.core.text import human_kib, visible
 from jailtui.output import (
     _title,
-    human_kib,
     jail_json,
     print_table,
     process_json,

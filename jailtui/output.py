@@ -34,15 +34,6 @@ def process_json(p: Process, snap: HostSnapshot) -> dict[str, Any]:
     }
 
 
-def human_kib(kib: int) -> str:
-    value = float(kib)
-    for unit in ("K", "M", "G", "T"):
-        if value < 1024 or unit == "T":
-            return f"{value:.0f}{unit}" if unit == "K" else f"{value:.1f}{unit}"
-        value /= 1024
-    return f"{kib}K"
-
-
 def print_table(title: str, headers: Sequence[str], rows: list[list[str]],
                 right: Sequence[int] = ()) -> None:
     """A rich table on a terminal, plain aligned columns otherwise.

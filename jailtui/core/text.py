@@ -84,3 +84,31 @@ def visible_lines(raw: str | bytes | None, limit: int = DEFAULT_LIMIT) -> list[s
         return []
     text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
     return [visible(line, limit) for line in text.splitlines()]
+
+
+# -- sizes -----------------------------------------------------------------
+# One formatter for the console and the command line, so both print the same
+# size the same way.
+
+
+def human_kib(kib: int | None) -> str:
+    """A size in KiB as htop prints it: ``812K``, ``12.3M``, ``1.2G``."""
+    if kib is None:
+        return "-"
+    return human_bytes(kib * 1024)
+
+
+def human_bytes(n: int | None) -> str:
+    """A size in bytes with a binary unit, three significant digits at most."""
+    if n is None:
+        return "-"
+    if n == 0:
+        return "0"
+    if n < 1024:
+        return f"{n}B"
+    value = float(n)
+    for unit in ("K", "M", "G", "T", "P"):
+        value /= 1024
+        if value < 1024 or unit == "P":
+            return f"{value:.0f}{unit}" if value >= 1000 else f"{value:.3g}{unit}"
+    return f"{n}B"  # pragma: no cover - the loop always returns

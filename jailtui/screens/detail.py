@@ -22,10 +22,10 @@ from textual.widgets import Footer, Static
 
 from jailtui.core.errors import RacctUnavailable
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue
-from jailtui.core.text import one_line, visible
+from jailtui.core.text import human_bytes, human_kib, one_line, visible
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import DETAIL_BINDINGS
-from jailtui.widgets.cells import addresses, human_bytes, human_kib, jid_text, percent, state_label
+from jailtui.widgets.cells import addresses, jid_text, percent, state_label
 from jailtui.widgets.detail_section import DetailSection
 from jailtui.widgets.jobs import job
 from jailtui.widgets.param_docs import ALLOW, DEFAULT_ON, RESTRICTIONS, as_bool, as_text, explain

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 from jailtui.core.health import Severity
 from jailtui.core.model import Jail, JailState
-from jailtui.core.text import visible
-from jailtui.widgets.cells import compact_addresses, human_kib, jid_text, percent, state_label
+from jailtui.core.text import human_kib, visible
+from jailtui.widgets.cells import compact_addresses, jid_text, percent, state_label
 from jailtui.widgets.health_state import health_column
 from jailtui.widgets.host_column import host_column
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jailtui.core.model import Process
-from jailtui.core.text import visible
-from jailtui.widgets.cells import cpu_role, human_kib, percent
+from jailtui.core.text import human_kib, visible
+from jailtui.widgets.cells import cpu_role, percent
 from jailtui.widgets.host_column import host_column
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 
