@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import psutil  # noqa: E402
 from ssh_servers import Client, Server, start_servers  # noqa: E402
 
-from jailtui.core.fleet import Fleet, HostSpec  # noqa: E402
-from jailtui.core.ssh import SSHRunner  # noqa: E402
+from jailtui.core.hosts.fleet import Fleet, HostSpec  # noqa: E402
+from jailtui.core.transport.ssh import SSHRunner  # noqa: E402
 
 
 def specs(servers: list[Server]) -> list[HostSpec]:

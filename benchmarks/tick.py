@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jailtui.core.freebsd import jls as jlsmod  # noqa: E402
 from jailtui.core.freebsd import ps as psmod  # noqa: E402
-from jailtui.core.host import Host  # noqa: E402
-from jailtui.core.runner import CommandResult  # noqa: E402
+from jailtui.core.hosts.host import Host  # noqa: E402
+from jailtui.core.transport.runner import CommandResult  # noqa: E402
 from jailtui.sim.builder import init_host  # noqa: E402
 from jailtui.sim.commands import dispatch  # noqa: E402
 from jailtui.sim.runner import SimRunner  # noqa: E402

@@ -2,6 +2,6 @@
 
 import sys
 
-from jailtui.cli import main
+from jailtui.cli.main import main
 
 sys.exit(main())

@@ -2,11 +2,11 @@
 
 The poller
     One poll at a time, re-armed with ``set_timer`` only after the previous
-    one finished (dolphie's pattern; notes/textual.md 1.9 item 4). Not an
+    one finished (dolphie's pattern; docs/textual.md 1.9 item 4). Not an
     exclusive worker on ``set_interval``, which starves a poll slower than
-    its interval (notes/textual.md 2.2, measured: 10 started, 0 finished).
+    its interval (docs/textual.md 2.2, measured: 10 started, 0 finished).
     A failed poll keeps the last good snapshot, marks it stale with the
-    sanitised error, and retries with a doubling delay (architecture.md).
+    sanitised error, and retries with a doubling delay (docs/architecture.md).
     ``r`` polls at once; if a poll is running, once more right after it.
 
 The gate
@@ -23,7 +23,7 @@ Many hosts
     ``fleet`` nothing of this runs: one host is exactly as before.
 
 Nothing from a jail reaches the terminal title: ``TITLE`` is fixed and no
-screen sets ``sub_title`` (notes/security.md 4.3).
+screen sets ``sub_title`` (docs/security.md 4.3).
 """
 
 from __future__ import annotations
@@ -43,12 +43,12 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
 
-from jailtui.core import control
-from jailtui.core.control import ActionResult
+from jailtui.core.actions import control
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.policy import Action, Role, valid_for_state
+from jailtui.core.config.settings import Settings
 from jailtui.core.errors import JailtuiError
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
-from jailtui.core.policy import Action, Role, valid_for_state
-from jailtui.core.settings import Settings
 from jailtui.core.text import one_line, visible
 from jailtui.screens.config_editor import config_screen
 from jailtui.screens.confirm import ConfirmScreen
@@ -614,7 +614,7 @@ class JailtuiApp(App[None]):
         """Run ``argv`` on the real terminal, the console suspended meanwhile.
 
         ``subprocess.call`` blocks the event loop on purpose: timers, and so
-        the poller, stop while the shell runs (notes/textual.md 2.4). The
+        the poller, stop while the shell runs (docs/textual.md 2.4). The
         console polls again as soon as it is back.
         """
         if self.is_web:

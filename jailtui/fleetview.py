@@ -4,7 +4,7 @@ Pollers
     Each host has its own :class:`HostPoller` with the single-host poller's
     rules (app.py, "The poller"): one poll at a time, re-armed with
     ``set_timer`` only after the previous one ended (never an exclusive
-    worker on ``set_interval``, which starves a slow poll: notes/textual.md
+    worker on ``set_interval``, which starves a slow poll: docs/textual.md
     2.2), at the host's own interval (``[hosts.NAME] interval``, else the
     console's). A host whose ssh sits in ConnectTimeout therefore delays
     nobody else. A failed poll keeps the host's last good rows, marked stale
@@ -33,11 +33,11 @@ from textual.signal import Signal
 from textual.timer import Timer
 
 from jailtui.core.errors import JailtuiError
-from jailtui.core.fleet import Fleet, HostStatus, tag_snapshot
-from jailtui.core.host import Host
+from jailtui.core.hosts.fleet import Fleet, HostStatus, tag_snapshot
+from jailtui.core.hosts.host import Host
 from jailtui.core.model import HostSnapshot
-from jailtui.core.ssh import HostUnreachable
 from jailtui.core.text import one_line
+from jailtui.core.transport.ssh import HostUnreachable
 from jailtui.screens.contracts import ConsoleController
 from jailtui.widgets.action_log import ActionLog
 from jailtui.widgets.fleet_state import FleetState, HostView

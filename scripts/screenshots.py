@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from jailtui.app import JailtuiApp  # noqa: E402
-from jailtui.core.control import Controller  # noqa: E402
-from jailtui.core.host import Host  # noqa: E402
+from jailtui.core.actions.control import Controller  # noqa: E402
+from jailtui.core.actions.policy import Policy, Role  # noqa: E402
+from jailtui.core.hosts.host import Host  # noqa: E402
 from jailtui.core.model import HostSnapshot, ParamValue  # noqa: E402
-from jailtui.core.policy import Policy, Role  # noqa: E402
 from jailtui.screens.main import MainScreen  # noqa: E402
 from jailtui.sim.builder import init_host  # noqa: E402
 from jailtui.sim.runner import SimRunner  # noqa: E402

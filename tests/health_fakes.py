@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from jailtui.core.health import Finding, Report, Severity
+from jailtui.core.checks.health import Finding, Report, Severity
 from jailtui.core.model import HostSnapshot
 
 

@@ -148,7 +148,7 @@ def test_every_action_through_the_shims(sim_dir: Path, shim_path: str) -> None:
 
     out = run("stop", "dns")
     assert out.returncode == 0, out.stderr
-    assert "Stopping jails: dns." in out.stdout  # rc.d/jail's own line (reference 8.3)
+    assert "Stopping jails: dns." in out.stdout  # rc.d/jail's own line (docs/freebsd.md 8.3)
     assert run("stop", "dns").stderr.strip() == 'jail: "dns" not found'
     out = run("start", "dns")
     assert out.returncode == 0 and "Starting jails: dns." in out.stdout

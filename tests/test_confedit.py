@@ -1,5 +1,5 @@
 """Editing jail.conf through the controller: check, diff, atomic save, conflicts,
-and a delegate's limits (notes/security.md 5, attack tests 14-17)."""
+and a delegate's limits (docs/security.md 5, attack tests 14-17)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from jailtui.core import confedit, safefile
-from jailtui.core.audit import MemorySink
-from jailtui.core.control import Controller
-from jailtui.core.delegation import DEFAULT_EDITABLE
+from jailtui.core.actions.audit import MemorySink
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.delegation import DEFAULT_EDITABLE
+from jailtui.core.actions.policy import Action, Policy, Role
+from jailtui.core.config import confedit, safefile
 from jailtui.core.errors import PolicyDenied
-from jailtui.core.host import Host, ScopedHost
-from jailtui.core.policy import Action, Policy, Role
+from jailtui.core.hosts.host import Host, ScopedHost
 from jailtui.sim.runner import SimRunner
 
 ROOT = Path(__file__).resolve().parent.parent

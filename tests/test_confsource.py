@@ -1,4 +1,4 @@
-"""Where configured jails come from (reference 8): lookup, boot status, cache."""
+"""Where configured jails come from (docs/freebsd.md 8): lookup, boot status, cache."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
-from jailtui.core.confsource import ConfSource, configured_jails
+from jailtui.core.hosts.confsource import ConfSource, configured_jails
 
 
 class Host:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from jailtui.core.audit import AuditRecord, MemorySink
-from jailtui.core.control import Controller, StartMethod
+from jailtui.core.actions.audit import AuditRecord, MemorySink
+from jailtui.core.actions.control import Controller, StartMethod
+from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.errors import PolicyDenied
-from jailtui.core.host import Host
-from jailtui.core.policy import Action, Policy, Role
+from jailtui.core.hosts.host import Host
 from jailtui.sim.runner import SimRunner
 
 
@@ -115,7 +115,7 @@ def test_a_hung_command_times_out_with_a_clear_message(sim_dir: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """exec.prestart that never returns: the action fails with a timeout, the
     console is not stuck."""
-    import jailtui.core.control as control
+    import jailtui.core.actions.control as control
 
     conf = sim_dir / "root" / "etc" / "jail.conf"
     conf.write_text(conf.read_text().replace(

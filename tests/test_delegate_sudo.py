@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 USER = "jtdelegate"
-SUDOERS = Path("/etc/sudoers.d/jailtui-test")
+# One drop-in per test process, so that suites running side by side do not remove
+# each other's rules (sudoers(5) skips names with a dot; a pid has none).
+SUDOERS = Path(f"/etc/sudoers.d/jailtui-test-{os.getpid()}")
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create a user")
 

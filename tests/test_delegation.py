@@ -1,4 +1,4 @@
-"""Roles, identity and the policy file (notes/security.md section 7, tests 1-5, 14)."""
+"""Roles, identity and the policy file (docs/security.md section 7, tests 1-5, 14)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from jailtui.core import delegation, harden
-from jailtui.core.delegation import PolicyError, decide, identify, parse_policy
-from jailtui.core.policy import Action, Role
+from jailtui.core.actions import delegation, harden
+from jailtui.core.actions.delegation import PolicyError, decide, identify, parse_policy
+from jailtui.core.actions.policy import Action, Role
 
 POLICY = """
 [[delegate]]

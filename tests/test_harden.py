@@ -1,5 +1,5 @@
 """Hardening of a delegated session, independent of sudo's own env_reset
-(notes/security.md 2.2, attack tests 6 and 7).
+(docs/security.md 2.2, attack tests 6 and 7).
 
 The process is started as root with SUDO_UID set, as a misconfigured sudo
 (SETENV) or doas (keepenv) would start it, with a hostile environment.
@@ -63,7 +63,7 @@ def test_hostile_environment_reaches_nothing(delegated_sim: tuple[Path, str, int
     assert out.returncode == 0, out.stderr
     assert '"name": "web"' in out.stdout and '"name": "db"' not in out.stdout
     assert not log.exists() and not shots.exists()
-    from jailtui.core import harden
+    from jailtui.core.actions import harden
 
     # The same hardening, observed from inside: run apply() in a child the
     # way main() does, then dump the state.

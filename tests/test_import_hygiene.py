@@ -1,4 +1,4 @@
-"""The core and the simulator never import Textual (architecture.md)."""
+"""The core and the simulator never import Textual (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import jailtui.core, jailtui.sim
 for pkg in (jailtui.core, jailtui.sim):
     for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
         importlib.import_module(mod.name)
-import jailtui.cli
+import jailtui.cli.main
 assert not any(m == "textual" or m.startswith("textual.") for m in sys.modules), "textual imported"
 print("ok")
 """
@@ -37,7 +37,7 @@ def test_core_and_sim_import_without_textual() -> None:
 
 def test_blocker_really_blocks() -> None:
     """The check above can fail: importing the app with textual blocked raises."""
-    code = BLOCKER.replace("import jailtui.cli", "import jailtui.app")
+    code = BLOCKER.replace("import jailtui.cli.main", "import jailtui.app")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode != 0

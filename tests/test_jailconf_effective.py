@@ -1,6 +1,6 @@
 """The effective view: merge order, booleans, lists, variables, includes.
 
-Semantics follow config.c load_config/add_param (freebsd-reference.md 4.2)
+Semantics follow config.c load_config/add_param (docs/freebsd.md 4.2)
 and the FreeBSD test suite's configs (section 10.1).
 """
 

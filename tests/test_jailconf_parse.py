@@ -1,7 +1,7 @@
 """jail.conf lexer and parser: jaillex.l / jailparse.y rule by rule.
 
 Every error message is checked verbatim against jail(8)'s wording
-(freebsd-reference.md 3.4), without the "jail: " prefix.
+(docs/freebsd.md 3.4), without the "jail: " prefix.
 """
 
 from __future__ import annotations

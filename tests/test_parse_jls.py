@@ -1,4 +1,4 @@
-"""jls libxo JSON parsers against samples built from freebsd-reference.md section 1."""
+"""jls libxo JSON parsers against samples built from docs/freebsd.md section 1."""
 
 from __future__ import annotations
 

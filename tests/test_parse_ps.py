@@ -1,4 +1,4 @@
-"""ps libxo JSON parser, etime and STAT letters (freebsd-reference.md section 2)."""
+"""ps libxo JSON parser, etime and STAT letters (docs/freebsd.md section 2)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from jailtui.core.freebsd.ps import (
     ps_argv,
 )
 from jailtui.core.model import Process
-from jailtui.core.runner import CommandResult
+from jailtui.core.transport.runner import CommandResult
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -211,7 +211,7 @@ def test_describe_stat() -> None:
     assert describe_stat("SsJ") == ["sleeping", "session leader", "in a jail"]
     assert describe_stat("IJ") == ["idle", "in a jail"]
     assert describe_stat("R+") == ["runnable", "foreground process group"]
-    # W and L mean different things first and as flags (reference 2.3)
+    # W and L mean different things first and as flags (docs/freebsd.md 2.3)
     assert describe_stat("WL") == ["idle interrupt thread", "system process or locked pages"]
     assert describe_stat("LW") == ["waiting for a lock", "swapped out"]
     assert describe_stat("Ss<NXEVCJ")[2:] == [

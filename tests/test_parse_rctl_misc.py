@@ -1,4 +1,4 @@
-"""rctl -u / -l, service -e, who and sysctl parsers (freebsd-reference.md 5.3, 7, 9.2)."""
+"""rctl -u / -l, service -e, who and sysctl parsers (docs/freebsd.md 5.3, 7, 9.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""rc.conf(5) variable files (reference 8.1)."""
+"""rc.conf(5) variable files (docs/freebsd.md 8.1)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from jailtui.core.errors import CommandNotFound, CommandTimeout
-from jailtui.core.runner import LocalRunner, clean_env
+from jailtui.core.transport.runner import LocalRunner, clean_env
 
 
 def test_runs_argv_and_captures_both_streams(tmp_path: Path) -> None:

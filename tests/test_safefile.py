@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jailtui.core.safefile import (
+from jailtui.core.config.safefile import (
     BusyError,
     ConflictError,
     SaveError,
@@ -321,7 +321,7 @@ def test_chown_failure(target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 KILL_SCRIPT = textwrap.dedent("""
     import os, sys, time
-    from jailtui.core import safefile
+    from jailtui.core.config import safefile
     target, marker, when = sys.argv[1], sys.argv[2], int(sys.argv[3])
     loaded = safefile.load(target)
     real = os.fsync

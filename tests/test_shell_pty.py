@@ -1,4 +1,4 @@
-"""The jexec shell runs on a fresh pty (notes/security.md 2.5, attack tests 21-22)."""
+"""The jexec shell runs on a fresh pty (docs/security.md 2.5, attack tests 21-22)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from jailtui.core.ptyrelay import run_on_pty
+from jailtui.core.transport.ptyrelay import run_on_pty
 
 ROOT = Path(__file__).resolve().parent.parent
 

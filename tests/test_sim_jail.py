@@ -262,7 +262,7 @@ def test_failing_hook_and_timeout(sim: SimHost) -> None:
 
 
 def test_freebsd_commands_jail_conf(sim: SimHost) -> None:
-    """usr.sbin/jail/tests/jail_basic_test.sh, case "commands" (reference 10.1)."""
+    """usr.sbin/jail/tests/jail_basic_test.sh, case "commands" (docs/freebsd.md 10.1)."""
     real, host = _conf_dir(sim, "commands")
     shutil.copy(SAMPLES / "commands.jail.conf", real / "jail.conf")
     with open(real / "jail.conf", "a") as f:

@@ -1,4 +1,4 @@
-"""jexec(8) of the simulated host: captured commands and a real shell on a pty (reference 6)."""
+"""jexec(8) of the simulated host: captured commands and a real shell on a pty (docs/freebsd.md 6)."""
 
 from __future__ import annotations
 

@@ -126,7 +126,7 @@ def test_param_mode_n_booleans_and_jailsys(sim: SimHost) -> None:
     assert "nopersist" in words and "nodying" in words
     assert "allow.nomount" in words and "allow.mount.nodevfs" in words
     assert "allow.set_hostname" in words
-    # Reference 1.4: a jail with its own addresses reports ip4=disable.
+    # docs/freebsd.md 1.4: a jail with its own addresses reports ip4=disable.
     assert "ip4=disable" in words and "host=new" in words and "vnet=inherit" in words
     vpn = sim.out("jls", "-n", "-j", "vpn").split()
     assert "vnet=new" in vpn and "ip4=inherit" in vpn

@@ -1,4 +1,4 @@
-"""rctl(8), sysctl(8), who(1) and kill(1) of the simulated host (reference 5.3, 7, 9)."""
+"""rctl(8), sysctl(8), who(1) and kill(1) of the simulated host (docs/freebsd.md 5.3, 7, 9)."""
 
 from __future__ import annotations
 

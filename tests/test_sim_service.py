@@ -35,7 +35,7 @@ def test_jail_start_failure_lines(sim: SimHost) -> None:
 
 
 def test_jail_conf_d_lookup(sim: SimHost) -> None:
-    # ci is configured in /etc/jail.conf.d/ci.conf only (reference 8.2).
+    # ci is configured in /etc/jail.conf.d/ci.conf only (docs/freebsd.md 8.2).
     assert sim.out("service", "jail", "stop", "ci") == "Stopping jails: ci.\n"
     assert sim.run("jail", "-c", "ci").stderr == b'jail: "ci" not found\n'
     assert sim.out("service", "jail", "start", "ci") == "Starting jails: ci.\n"

@@ -13,7 +13,7 @@ import pytest
 from sim_fixtures import SimHost, make_host
 
 from jailtui.core.errors import CommandNotFound, CommandTimeout
-from jailtui.core.runner import Runner
+from jailtui.core.transport.runner import Runner
 from jailtui.sim.builder import init_host, reset
 from jailtui.sim.cli import main as sim_cli
 from jailtui.sim.runner import SimRunner

@@ -1,7 +1,7 @@
 """SVG snapshots of the key screens at 80x24 and 120x36 (pytest-textual-snapshot).
 
 Sync tests on purpose: ``snap_compare`` runs its own event loop and fails
-inside an async test (notes/textual.md 2.10). The data is fixed
+inside an async test (docs/textual.md 2.10). The data is fixed
 (``tests/tui_fakes.py``) and the clock frozen, so the age on the status
 line is always "1s". Update after an intended change with
 ``pytest tests/test_snapshots.py --snapshot-update`` and review the SVGs.
@@ -89,9 +89,9 @@ def test_help(snap_compare: SnapCompare) -> None:
 def sim_app(sim_dir: Path) -> Any:
     """Host admin on the simulator (the editor needs a real file to edit)."""
     from jailtui.app import JailtuiApp
-    from jailtui.core.control import Controller
-    from jailtui.core.host import Host
-    from jailtui.core.policy import Policy, Role
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.hosts.host import Host
     from jailtui.sim.runner import SimRunner
 
     runner = SimRunner(sim_dir)

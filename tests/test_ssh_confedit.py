@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from ssh_servers import Client, Server, ServerError, start_servers
 
-from jailtui.core import confedit, remotefile, safefile
-from jailtui.core.audit import MemorySink
-from jailtui.core.control import Controller
+from jailtui.core.actions.audit import MemorySink
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.policy import Policy, Role
+from jailtui.core.config import confedit, remotefile, safefile
 from jailtui.core.errors import JailtuiError
-from jailtui.core.fleet import Fleet, HostSpec
-from jailtui.core.policy import Policy, Role
-from jailtui.core.ssh import RemoteFiles, SSHRunner
+from jailtui.core.hosts.fleet import Fleet, HostSpec
+from jailtui.core.transport.ssh import RemoteFiles, SSHRunner
 
 FAST = {"backoff_first": 0.4, "backoff_cap": 1.6}
 
@@ -283,7 +283,7 @@ def test_save_script_takes_data_only_as_arguments_and_stdin() -> None:
     class Recorder:
         async def run(self, argv: list[str], *, timeout: float = 0,
                       input: bytes | None = None) -> object:
-            from jailtui.core.runner import CommandResult
+            from jailtui.core.transport.runner import CommandResult
             calls.append((list(argv), input))
             return CommandResult(tuple(argv), 0, b"\n", b"")
 

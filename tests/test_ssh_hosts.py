@@ -22,15 +22,15 @@ from pathlib import Path
 import pytest
 from ssh_servers import Client, Server, ServerError, start_servers
 
-from jailtui.core.audit import MemorySink
-from jailtui.core.control import Controller, StartMethod
+from jailtui.core.actions.audit import MemorySink
+from jailtui.core.actions.control import Controller, StartMethod
+from jailtui.core.actions.policy import Policy, Role
 from jailtui.core.errors import CommandNotFound
-from jailtui.core.fleet import Fleet, HostSpec
-from jailtui.core.host import Host
-from jailtui.core.hostfs import PathMap
+from jailtui.core.hosts.fleet import Fleet, HostSpec
+from jailtui.core.hosts.host import Host
 from jailtui.core.model import JailState
-from jailtui.core.policy import Policy, Role
-from jailtui.core.ssh import HostUnreachable, RemoteFiles, SSHRunner
+from jailtui.core.transport.hostfs import PathMap
+from jailtui.core.transport.ssh import HostUnreachable, RemoteFiles, SSHRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from jailtui.core.errors import CommandNotFound, ParseError
-from jailtui.core.fleet import (
+from jailtui.core.hosts.fleet import (
     Fleet,
     FleetError,
     HostSpec,
@@ -29,8 +29,8 @@ from jailtui.core.fleet import (
     parse_hosts,
     resolve_hosts,
 )
-from jailtui.core.hostfs import PathMap
-from jailtui.core.ssh import (
+from jailtui.core.transport.hostfs import PathMap
+from jailtui.core.transport.ssh import (
     HostTimeout,
     HostUnreachable,
     LinkState,
@@ -383,7 +383,7 @@ async def test_fleet_polls_concurrently_and_isolates_failures(
     fleet = Fleet.from_specs(specs, control_dir=str(tmp_path))
     for name, exe in (("good", good), ("bad", bad), ("slow", slow)):
         fleet.host(name).runner._ssh = exe  # type: ignore[attr-defined]
-    import jailtui.core.host as hostmod
+    import jailtui.core.hosts.host as hostmod
 
     old = hostmod.POLL_TIMEOUT
     hostmod.POLL_TIMEOUT = 1.0

@@ -1,4 +1,4 @@
-"""tool_error()/check(): typed errors from the tools' own stderr (reference 1.6, 2.2, 3.4, 6, 7)."""
+"""tool_error()/check(): typed errors from the tools' own stderr (docs/freebsd.md 1.6, 2.2, 3.4, 6, 7)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from jailtui.core.errors import (
     ToolError,
 )
 from jailtui.core.freebsd.errors import check, load_json, tool_error
-from jailtui.core.runner import CommandResult
+from jailtui.core.transport.runner import CommandResult
 
 SAMPLES = Path(__file__).parent / "samples"
 

@@ -17,8 +17,8 @@ from tui_fakes import (
     widget_text,
 )
 
-from jailtui.core.control import ActionResult
-from jailtui.core.policy import Action, Role
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.policy import Action, Role
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.main import MainScreen
 from jailtui.screens.signal import SignalScreen

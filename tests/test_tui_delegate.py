@@ -9,11 +9,11 @@ from typing import Any
 from tui_fakes import record_notifications, settle, table_lines, widget_text
 
 from jailtui.app import JailtuiApp
-from jailtui.core.audit import MemorySink
-from jailtui.core.control import Controller
-from jailtui.core.delegation import DEFAULT_EDITABLE
-from jailtui.core.host import Host, ScopedHost
-from jailtui.core.policy import Action, Policy, Role
+from jailtui.core.actions.audit import MemorySink
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.delegation import DEFAULT_EDITABLE
+from jailtui.core.actions.policy import Action, Policy, Role
+from jailtui.core.hosts.host import Host, ScopedHost
 from jailtui.screens.main import MainScreen
 from jailtui.sim.runner import SimRunner
 

@@ -3,7 +3,7 @@
 core.host.Host + core.control.Controller + the simulator (like
 test_tui_sim.py): the block editor, the diff, the save, the restart offer,
 syntax errors with their line, a file changed by another terminal, the
-whole file in $EDITOR, and a delegate's parameter form (notes/security.md
+whole file in $EDITOR, and a delegate's parameter form (docs/security.md
 5; attack test 20: no external program for a delegate).
 
 The flow runs in a worker that waits on the diff screen, so these tests
@@ -27,11 +27,11 @@ from textual.widgets import Input, Switch
 from tui_fakes import record_notifications, settle, table_lines, widget_text
 
 from jailtui.app import JailtuiApp
-from jailtui.core.control import Controller
-from jailtui.core.delegation import DEFAULT_EDITABLE
-from jailtui.core.host import Host, ScopedHost
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.delegation import DEFAULT_EDITABLE
+from jailtui.core.actions.policy import Action, Policy, Role
+from jailtui.core.hosts.host import Host, ScopedHost
 from jailtui.core.model import JailState
-from jailtui.core.policy import Action, Policy, Role
 from jailtui.screens.config_editor import ConfigEditorScreen
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.diff import ConflictScreen, DiffScreen, diff_text
@@ -281,7 +281,7 @@ async def test_conflict_loses_nothing_and_reload_keeps_the_edit(sim_dir: Path) -
 
 async def test_busy_save_names_the_file_and_keeps_the_edit(
         sim_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from jailtui.core import safefile
+    from jailtui.core.config import safefile
 
     def busy(*_a: object, **_k: object) -> object:
         raise safefile.BusyError(str(jail_conf(sim_dir)), "another save holds the lock")

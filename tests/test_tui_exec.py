@@ -14,8 +14,8 @@ import pytest
 from tui_daemon_fakes import audit_lines, footer_actions, log_text, sim_console, wait_for
 from tui_fakes import record_notifications, settle, widget_text
 
+from jailtui.core.actions.policy import Role
 from jailtui.core.model import JailState
-from jailtui.core.policy import Role
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.exec import CommandHistory, ExecScreen, parse_command
 from jailtui.screens.main import MainScreen

@@ -25,13 +25,13 @@ from ssh_servers import Client, Server, ServerError, start_servers
 from tui_fakes import record_notifications, settle, table_lines, widget_text
 
 from jailtui.app import JailtuiApp
-from jailtui.core.audit import MemorySink
-from jailtui.core.control import Controller
+from jailtui.core.actions.audit import MemorySink
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.policy import Policy, Role
 from jailtui.core.errors import CommandTimeout
-from jailtui.core.fleet import Fleet, HostSpec
-from jailtui.core.host import Host
+from jailtui.core.hosts.fleet import Fleet, HostSpec
+from jailtui.core.hosts.host import Host
 from jailtui.core.model import JailState
-from jailtui.core.policy import Policy, Role
 from jailtui.fleetview import FleetConsole
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
@@ -407,8 +407,8 @@ async def test_one_host_has_no_host_keys(sim_dir: Path) -> None:
 def test_delegated_session_refuses_several_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 
-    from jailtui import session
-    from jailtui.core import delegation
+    from jailtui.cli import session
+    from jailtui.core.actions import delegation
     from jailtui.core.errors import PolicyDenied
 
     monkeypatch.setattr(delegation, "identify",

@@ -31,11 +31,11 @@ from tui_fakes import (
 )
 
 from jailtui.app import JailtuiApp
-from jailtui.core.control import Controller
-from jailtui.core.health import Finding, Severity
-from jailtui.core.host import Host, ScopedHost
-from jailtui.core.policy import Action, Policy, Role
-from jailtui.core.settings import Settings, SettingsError, parse_settings
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.policy import Action, Policy, Role
+from jailtui.core.checks.health import Finding, Severity
+from jailtui.core.config.settings import Settings, SettingsError, parse_settings
+from jailtui.core.hosts.host import Host, ScopedHost
 from jailtui.screens.health import HealthScreen
 from jailtui.screens.main import MainScreen
 from jailtui.sim.runner import SimRunner

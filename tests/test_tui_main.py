@@ -18,9 +18,9 @@ from tui_fakes import (
     widget_text,
 )
 
+from jailtui.core.config.settings import Settings
 from jailtui.core.errors import CommandTimeout, ToolError
 from jailtui.core.model import Jail, JailState
-from jailtui.core.settings import Settings
 from jailtui.screens.help import HelpScreen
 from jailtui.screens.log import LogScreen
 from jailtui.screens.main import MainScreen
@@ -475,7 +475,7 @@ async def test_keymap_from_the_config_file_remaps_keys() -> None:
 async def test_status_line_shows_role_and_real_backend() -> None:
     from tui_fakes import FakeController
 
-    from jailtui.core.policy import Action, Role
+    from jailtui.core.actions.policy import Action, Role
 
     host = FakeHost(label="FreeBSD")
     ctl = FakeController(role=Role.DELEGATE, user="alice", scope_names=frozenset({"web"}),

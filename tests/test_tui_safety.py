@@ -1,4 +1,4 @@
-"""Hostile strings show literally and do nothing, in every view (notes/security.md 4).
+"""Hostile strings show literally and do nothing, in every view (docs/security.md 4).
 
 The data comes from a jail's root: jail names, host names, paths, user
 names, command lines, tool output, error messages. ``[@click=app.quit]``
@@ -26,7 +26,7 @@ from tui_fakes import (
     widget_text,
 )
 
-from jailtui.core.control import ActionResult
+from jailtui.core.actions.control import ActionResult
 from jailtui.core.errors import ToolError
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
@@ -104,7 +104,7 @@ async def test_process_list_shows_hostile_commands_literally() -> None:
 
 
 async def test_kernel_process_names_in_brackets_are_not_eaten() -> None:
-    """ps shows a process without argv as ``[name]`` (notes/security.md 4.1)."""
+    """ps shows a process without argv as ``[name]`` (docs/security.md 4.1)."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

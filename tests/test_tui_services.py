@@ -21,10 +21,10 @@ from tui_daemon_fakes import (
 )
 from tui_fakes import record_notifications, settle, table_lines, widget_text
 
-from jailtui.core.daemons import ServiceState
+from jailtui.core.actions.policy import Role
+from jailtui.core.checks.daemons import ServiceState
 from jailtui.core.model import JailState
-from jailtui.core.policy import Role
-from jailtui.core.runner import CommandResult
+from jailtui.core.transport.runner import CommandResult
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.main import MainScreen
@@ -268,7 +268,7 @@ async def test_the_row_shows_a_slow_stop_in_progress(sim_dir: Path) -> None:
 
 
 def test_parse_status_answers() -> None:
-    from jailtui.core.daemons import parse_status, status_argv
+    from jailtui.core.checks.daemons import parse_status, status_argv
 
     def res(rc: int, out: bytes = b"", err: bytes = b"") -> CommandResult:
         return CommandResult(("service",), rc, out, err)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from tui_fakes import make_app, settle
 
-from jailtui.core.health import Thresholds
-from jailtui.core.settings import (
+from jailtui.core.checks.health import Thresholds
+from jailtui.core.config.settings import (
     DEFAULT_INTERVAL,
     Settings,
     SettingsError,

@@ -15,10 +15,10 @@ import pytest
 from tui_fakes import settle, table_lines, widget_text
 
 from jailtui.app import JailtuiApp
-from jailtui.core.control import Controller
-from jailtui.core.host import Host
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.policy import Policy, Role
+from jailtui.core.hosts.host import Host
 from jailtui.core.model import JailState
-from jailtui.core.policy import Policy, Role
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.main import MainScreen

@@ -20,12 +20,12 @@ from typing import Any
 
 from tui_fakes import FakeController, FakeHost, settle
 
-from jailtui.core.audit import FileSink
-from jailtui.core.control import ActionResult, Controller
-from jailtui.core.daemons import ServiceState, ServiceStatus
-from jailtui.core.host import Host
-from jailtui.core.policy import Action, Policy, Role
-from jailtui.core.runner import CommandResult
+from jailtui.core.actions.audit import FileSink
+from jailtui.core.actions.control import ActionResult, Controller
+from jailtui.core.actions.policy import Action, Policy, Role
+from jailtui.core.checks.daemons import ServiceState, ServiceStatus
+from jailtui.core.hosts.host import Host
+from jailtui.core.transport.runner import CommandResult
 from jailtui.sim.runner import SimRunner
 
 

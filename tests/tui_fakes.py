@@ -17,7 +17,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from jailtui.core.control import ActionResult
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
 from jailtui.core.model import (
     HostInfo,
@@ -28,12 +29,11 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
-from jailtui.core.policy import Action, Policy, Role, valid_for_state
 
 #: The frozen "now" of tests and snapshots; snapshots are taken 1 s before.
 NOW = 1_750_000_000.0
 
-#: Strings that must show literally and do nothing (notes/security.md 4).
+#: Strings that must show literally and do nothing (docs/security.md 4).
 EVIL_MARKUP = "[@click=app.quit]x[/]"
 EVIL_ESCAPE = "\x1b]0;pwned\x07"
 EVIL = f"{EVIL_MARKUP} {EVIL_ESCAPE} [b]bold?[/b] [link=http://x]y"

@@ -3,7 +3,7 @@
 Process command lines, jail names, hostnames, user names and command output
 are controlled by whoever is root inside a jail. Rich and Textual strip only
 BEL, BS, VT, FF and CR; ESC, the other C0 controls and all C1 controls pass
-through (notes/security.md section 4.2), and Textual parses ``str`` cells
+through (docs/security.md section 4.2), and Textual parses ``str`` cells
 and ``Static`` text as markup (``[@click=app.quit]``). So the UI never shows
 a raw external string: it calls :func:`visible` and renders the result as a
 ``rich.text.Text``, never as markup.

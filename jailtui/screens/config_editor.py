@@ -9,9 +9,9 @@ is line 15 on screen. ctrl+s builds the whole file with the block replaced
 ctrl+o edits the *whole file* in ``$VISUAL`` / ``$EDITOR`` (``vi`` if
 neither is set), host admin only (``controller.external_editor_allowed``:
 an editor's shell escape in a delegate's root session would be host root,
-notes/security.md 2.1). The editor gets a private copy (``mkdtemp`` 0700,
+docs/security.md 2.1). The editor gets a private copy (``mkdtemp`` 0700,
 file 0600), never the live file, and runs in the suspended terminal
-(``App.suspend``, notes/textual.md 2.4); what it wrote comes back into this
+(``App.suspend``, docs/textual.md 2.4); what it wrote comes back into this
 screen as the whole file, and the same flow checks, diffs and saves it. An
 edit of the block made before is carried into that copy, and a whole-file
 edit that fails its check stays here for the next try.
@@ -33,8 +33,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from jailtui.core import confedit
-from jailtui.core.confedit import ConfigCheckError, EditSession
+from jailtui.core.config import confedit
+from jailtui.core.config.confedit import ConfigCheckError, EditSession
 from jailtui.core.errors import JailtuiError
 from jailtui.core.model import Jail
 from jailtui.core.text import visible
@@ -69,7 +69,7 @@ def run_editor(app: App[object], argv: list[str]) -> int | None:
     status, or None when there is no terminal to lend (said so).
 
     ``subprocess.call`` blocks the event loop on purpose: the poller's
-    timer stops while the editor runs (notes/textual.md 2.4); the console
+    timer stops while the editor runs (docs/textual.md 2.4); the console
     polls again when it is back. Unlike the jail shell this is the admin's
     own program on their own terminal, so no pty relay.
     """
@@ -181,7 +181,7 @@ class ConfigEditorScreen(ConfigEditScreen):
     def action_external(self) -> None:
         if not self.controller.external_editor_allowed:
             # Hidden and skipped by check_action; refused again here for a
-            # direct call (notes/security.md 2.1, attack test 20).
+            # direct call (docs/security.md 2.1, attack test 20).
             self.notify("An external editor is for the host admin only.", severity="warning",
                         markup=False)
             return

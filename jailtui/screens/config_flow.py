@@ -2,7 +2,7 @@
 
 The block editor (host admin, ``config_editor.py``) and the parameter form
 (delegate, ``param_form.py``) differ only in how they build the candidate
-file; from there on the steps are the controller's (notes/security.md 5):
+file; from there on the steps are the controller's (docs/security.md 5):
 
 1. ``controller.check_config`` -- our parser, then ``jail -f TMP -e``; an
    error names its line, the edit stays for another try;
@@ -30,8 +30,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
-from jailtui.core import confedit, safefile
-from jailtui.core.confedit import ConfigCheckError, EditSession
+from jailtui.core.config import confedit, safefile
+from jailtui.core.config.confedit import ConfigCheckError, EditSession
 from jailtui.core.errors import JailtuiError
 from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible

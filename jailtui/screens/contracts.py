@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from jailtui.core.confedit import EditSession
-from jailtui.core.control import ActionResult
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.policy import Action, Role
+from jailtui.core.config.confedit import EditSession
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
-from jailtui.core.policy import Action, Role
 
 
 class Login(Protocol):

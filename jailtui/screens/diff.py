@@ -6,7 +6,7 @@ at the next boot): the unified diff, coloured, then Save or back to the
 edit. :class:`ConflictScreen` comes up when the file changed on disk
 between open and save (``safefile.ConflictError``): the diff from what is
 on disk *now* to the user's version, and "reload and keep my edit" or back
-to the edit. Neither ever drops the user's text (notes/security.md 5
+to the edit. Neither ever drops the user's text (docs/security.md 5
 step 4: "abort with a diff").
 
 The diff is file content: it is shown as a ``rich.text.Text`` built line by

@@ -12,7 +12,7 @@ The output
     Whatever the jail's programs print is theirs to choose: it goes through
     ``visible_lines()`` into ``Text`` lines of a ``RichLog(markup=False)``,
     so escape sequences and markup-like text show literally and do nothing
-    (notes/security.md 4.2). The log keeps every command of the visit, like
+    (docs/security.md 4.2). The log keeps every command of the visit, like
     a terminal, and scrolls both ways (no wrap: ``ps`` columns stay columns).
 
 Running
@@ -40,10 +40,10 @@ from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Footer, Input, RichLog, Static
 
-from jailtui.core.control import ActionResult
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError
 from jailtui.core.model import Jail
-from jailtui.core.policy import Action
 from jailtui.core.text import one_line, visible, visible_lines
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import EXEC_BINDINGS

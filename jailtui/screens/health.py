@@ -14,7 +14,7 @@ to the detail would leave health -> detail -> ... stacks behind Escape.
 
 Finding messages name jails (raw host strings): they go through
 ``visible()`` and into ``Content``/``Text``, never markup
-(notes/security.md 4).
+(docs/security.md 4).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from jailtui.core.policy import Action
+from jailtui.core.actions.policy import Action
 
 #: Binding ids of actions that change something, and the controller action
 #: that gates each: hidden from the footer when not allowed, refused with a

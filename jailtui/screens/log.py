@@ -1,7 +1,7 @@
 """The action log screen (``L``): results and output of actions, poll errors, warnings.
 
 A ``RichLog`` fed with ``Text`` lines: nothing in it is parsed as markup
-(``RichLog`` only parses ``str`` when ``markup=True``; notes/security.md 4.2).
+(``RichLog`` only parses ``str`` when ``markup=True``; docs/security.md 4.2).
 """
 
 from __future__ import annotations

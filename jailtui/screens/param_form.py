@@ -1,6 +1,6 @@
 """``e`` for a delegate: a form of the parameters the policy lets them change.
 
-No free text and no external program (notes/security.md 2.1, 2.6): one row
+No free text and no external program (docs/security.md 2.1, 2.6): one row
 per parameter of ``controller.editable_params`` that is never one of the
 host-side ones (``delegation.is_never_editable``), with its current
 effective value from the jail's own file. Booleans (``allow.*``,
@@ -25,9 +25,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Input, Label, Static, Switch
 
-from jailtui.core import confedit
-from jailtui.core.confedit import ConfigCheckError, EditSession
-from jailtui.core.delegation import is_never_editable
+from jailtui.core.actions.delegation import is_never_editable
+from jailtui.core.config import confedit
+from jailtui.core.config.confedit import ConfigCheckError, EditSession
 from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.freebsd import jailconf
 from jailtui.core.model import Jail, ParamValue

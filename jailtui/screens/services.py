@@ -7,7 +7,7 @@ Where each part comes from:
 - the state of each service: ``host.service_status(name, svc)``
   (``service -j NAME SVC status``), asked here and only here, on demand, at
   most :data:`STATUS_CONCURRENCY` at a time. Never per poll tick: that is a
-  jexec per service (architecture.md: "never fork a command per jail per
+  jexec per service (docs/architecture.md: "never fork a command per jail per
   tick");
 - actions: ``controller.service(name, svc, verb)``, the one gate (policy,
   argv, one audit record); the result goes to the action log and a
@@ -21,7 +21,7 @@ record.
 
 Service names and tool messages come from the jail (its root owns its rc.d
 scripts): they are shown through ``visible()`` in ``Content``/``Text``,
-never as markup (notes/security.md 4).
+never as markup (docs/security.md 4).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from jailtui.core.control import ActionResult
-from jailtui.core.daemons import ServiceState, ServiceStatus
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.checks.daemons import ServiceState, ServiceStatus
 from jailtui.core.errors import JailtuiError
 from jailtui.core.model import Jail, JailState
 from jailtui.core.text import one_line, visible

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from textual.content import Content
 
-from jailtui.core.control import ActionResult
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError
 from jailtui.core.model import Jail, JailState
-from jailtui.core.policy import Action
 from jailtui.core.text import visible
 from jailtui.screens.contracts import ConsoleController
 

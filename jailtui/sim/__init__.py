@@ -2,7 +2,7 @@
 
 It answers the same argv as FreeBSD (``jls``, ``ps``, ``jail``, ``jexec``,
 ``rctl``, ``service``, ``sysctl``, ``who``, ``kill``, ``hostname``) with the
-bytes, messages and exit codes of ``shared/freebsd-reference.md``, from
+bytes, messages and exit codes of ```docs/freebsd.md```, from
 state kept in a directory (``SIMDIR``, see ``docs/internals.md``).
 
 Module map:

@@ -3,7 +3,7 @@
 ``init_host(dir)`` makes the realistic demo host: eight jails running from
 ``jail_list`` (web, db, mail, dns, a vnet jail vpn, git, cache, ci -- the
 last one configured in ``/etc/jail.conf.d/ci.conf`` the way rc.d/jail finds
-it, reference 8.2) plus ``staging``, configured but stopped.
+it, docs/freebsd.md 8.2) plus ``staging``, configured but stopped.
 ``init_host(dir, jails=1000, processes=50000)`` makes a benchmark host.
 
 The configuration files are written first and the running state is derived
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jailtui.core.hostfs import PathMap
+from jailtui.core.transport.hostfs import PathMap
 from jailtui.sim import catalog, passwd, rc
 from jailtui.sim.context import clock
 from jailtui.sim.lifecycle import CreateSpec, create
@@ -179,7 +179,7 @@ def write_jail_conf(paths: PathMap, defs: list[JailDef]) -> None:
             # rc.d/jail reads /etc/jail.conf.d/NAME.conf on its own (reference
             # 8.2), so the file carries what it needs -- inside the block,
             # not as globals: a file holding only its jail's block is what
-            # jailtui lets a delegate edit (notes/security.md 2.7).
+            # jailtui lets a delegate edit (docs/security.md 2.7).
             block = jail_block(d)
             head, _, rest = block.partition(f"{d.name} {{\n")
             inner = "".join(f"    {ln}\n" for ln in _HEADER_GLOBALS.splitlines())
@@ -389,7 +389,7 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
         if ci is not None:
             _login(state, ci.jid, "ci", passwd.JAIL_ONLY_USERS["runner"], "pts/2",
                    "198.51.100.23", now - 5 * 60, used)
-        # A few limits, as an administrator would set them (reference 7).
+        # A few limits, as an administrator would set them (docs/freebsd.md 7).
         state.rules = ["jail:db:memoryuse:deny=2147483648", "jail:web:maxproc:deny=256",
                        "jail:ci:pcpu:deny=200", "jail:ci:vmemoryuse:log=8589934592"]
     if processes is not None:

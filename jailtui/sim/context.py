@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jailtui.core.hostfs import PathMap
+from jailtui.core.transport.hostfs import PathMap
 
 #: Set inside a simulated jail (jexec's shell and its shims): the jail's name.
 #: Commands then answer as seen from inside that jail (ps shows only its

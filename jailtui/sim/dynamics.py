@@ -84,7 +84,7 @@ def _view(p: Proc, b: int, now: float, physmem: int) -> ProcView:
     if rss > 0:
         rss = int(rss * (0.97 + 0.06 * mem))
     stat = p.stat
-    # A busy process is caught running now and then (reference 2.3: R).
+    # A busy process is caught running now and then (docs/freebsd.md 2.3: R).
     if pcpu >= 5.0 and stat[:1] in ("S", "I"):
         stat = "R" + stat[1:]
     if p.jid:

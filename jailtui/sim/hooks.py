@@ -1,7 +1,7 @@
 """Run jail(8)'s host-side commands (exec.prestart, exec.poststop ...) for real.
 
 jail(8) runs every ``exec.*`` command except exec.start, command and
-exec.stop on the host, as the invoking user (reference 3.7, 4.3), so the
+exec.stop on the host, as the invoking user (docs/freebsd.md 3.7, 4.3), so the
 simulator runs them on this machine, as this user. How a command string
 becomes a process follows command.c exactly:
 
@@ -38,7 +38,7 @@ def command_argv(command: str) -> tuple[list[str], bool]:
         if c in METACHARACTERS:
             if c == "&" and i == len(command) - 1:
                 return command[:i].split(), True
-            # jail(8) hands such strings to /bin/sh -c (reference 3.7).
+            # jail(8) hands such strings to /bin/sh -c (docs/freebsd.md 3.7).
             return ["/bin/sh", "-c", command], False
     return command.split(), False
 

@@ -39,7 +39,7 @@ from jailtui.sim.state import SimJail, State, Store
 
 CONF_FILE = "/etc/jail.conf"
 
-# 14.x usage text (reference 3.1: "The 13.x/14.x text differs slightly").
+# 14.x usage text (docs/freebsd.md 3.1: "The 13.x/14.x text differs slightly").
 USAGE = ("usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
          "            -[cmr] param=value ... [command=command ...]\n"
          "       jail [-dqv] [-f file] [-e separator] -[cmr] [jail]\n"
@@ -311,7 +311,7 @@ class JailCmd:
                     job.conf_error = str(e)
                 self.jobs.append(job)
         if dflag:
-            # 14.x text, missing space included (reference 3.2).
+            # 14.x text, missing space included (docs/freebsd.md 3.2).
             self.ctx.warn("the 'allow.dying' parameter and '-d' flagare deprecated and have "
                           "no effect.")
 
@@ -935,7 +935,7 @@ class JailCmd:
                     env[k] = base[k]
         else:
             env = dict(base)
-        # Newest tree: exec.* commands get JID, JNAME and JPATH (reference 3.7).
+        # Newest tree: exec.* commands get JID, JNAME and JPATH (docs/freebsd.md 3.7).
         if j.jid > 0:
             env["JID"] = str(j.jid)
         name = _string(j.params.get("name")) or j.name

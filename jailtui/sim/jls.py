@@ -117,7 +117,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
             if p == "all":
                 names += [n for n in kernel.ALL if n not in names]
             elif p not in kernel.PARAMS:
-                # add_param -> xo_errx before any output (reference 1.6).
+                # add_param -> xo_errx before any output (docs/freebsd.md 1.6).
                 ctx.warn(f"unknown parameter: {p}")
                 return 1
             elif p not in names:
@@ -204,7 +204,7 @@ def _text_row(st: State, v: _View, pflags: int, names: list[str]) -> str:
             continue
         prefix = f"{name}=" if pflags & PRINT_NAMEVAL else ""
         if isinstance(val, list) and not val:
-            # special_print: an empty binary value (reference 1.4).
+            # special_print: an empty binary value (docs/freebsd.md 1.4).
             if pflags & PRINT_QUOTED:
                 fields.append(prefix + '""')
             elif not pflags & PRINT_NAMEVAL:

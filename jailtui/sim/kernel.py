@@ -1,7 +1,7 @@
 """Kernel jail parameters: the names, types, access and defaults of a 14.x kernel.
 
-jls prints them (``jls -n``/``all``, reference 1.4), jail(8) sets them
-(reference 3, 5). Only the modules a typical ZFS host loads are present
+jls prints them (``jls -n``/``all``, docs/freebsd.md 1.4), jail(8) sets them
+(docs/freebsd.md 3, 5). Only the modules a typical ZFS host loads are present
 (devfs, fdescfs, nullfs, procfs, tmpfs, zfs; no linux, no vmm), so
 ``allow.mount.linprocfs`` is an unknown parameter here, as on such a host.
 """
@@ -56,13 +56,13 @@ _DEFS: tuple[ParamDef, ...] = (
 
 PARAMS: dict[str, ParamDef] = {d.name: d for d in _DEFS}
 
-#: Reference 1.4: ``all`` lists names without a dot first, then dotted
+#: docs/freebsd.md 1.4: ``all`` lists names without a dot first, then dotted
 #: names, each group in strcmp order.
 ALL: tuple[str, ...] = tuple(sorted(n for n in PARAMS if "." not in n)
                              + sorted(n for n in PARAMS if "." in n))
 
 #: "jailsys" parents and the parameters below them (jls -s skips the
-#: children when the parent is not "new", reference 1.1).
+#: children when the parent is not "new", docs/freebsd.md 1.1).
 JAILSYS_CHILDREN = {"host": "host.", "ip4": "ip4.", "ip6": "ip6.", "vnet": "vnet."}
 
 _DEFAULT_ON = {"allow.set_hostname", "allow.reserved_ports", "allow.unprivileged_proc_debug",
@@ -77,7 +77,7 @@ DEFAULTS: dict[str, JailParam] = {
     **{f"allow.{a}": f"allow.{a}" in _DEFAULT_ON for a in _ALLOW},
 }
 
-#: Parameters jail(8) itself handles (config.c intparams, reference 4.3):
+#: Parameters jail(8) itself handles (config.c intparams, docs/freebsd.md 4.3):
 #: accepted in jail.conf and on the command line, never passed to the kernel.
 INTERNAL = frozenset({
     "allow.dying", "command", "depend", "exec.clean", "exec.consolelog", "exec.created",
@@ -116,7 +116,7 @@ def value(state: State, j: SimJail, name: str) -> Value:
     if name == "osreldate":
         return j.params.get(name, state.osreldate)
     if name in ("ip4", "ip6"):
-        # Reference 1.4 [derived from kern_jail.c]: "disable" and "new" share
+        # docs/freebsd.md 1.4 [derived from kern_jail.c]: "disable" and "new" share
         # PR_IP4_USER and the get path tests "disable" first, so a jail with
         # its own address restriction reports "disable" even with addresses.
         addrs = j.ip4 if name == "ip4" else j.ip6
@@ -130,7 +130,7 @@ def value(state: State, j: SimJail, name: str) -> Value:
 
 
 def export(name: str, v: Value) -> str:
-    """libjail's ``jailparam_export``: the text form jls prints (reference 1.4)."""
+    """libjail's ``jailparam_export``: the text form jls prints (docs/freebsd.md 1.4)."""
     if isinstance(v, list):
         return ",".join(v)
     if isinstance(v, bool):
@@ -163,7 +163,7 @@ def import_value(name: str, raw: str | bool | int | Sequence[str]) -> tuple[str,
     ``raw`` is what the config parser or the command line produced: True for
     a bare boolean, a string, or a list of strings. Returns the canonical
     name (``nopersist`` -> ``persist``) and value; raises :class:`ParamError`
-    with libjail's wording (reference 3.4).
+    with libjail's wording (docs/freebsd.md 3.4).
     """
     neg = split_no(name) if name not in PARAMS else None
     if neg is not None:

@@ -95,7 +95,7 @@ def remove(state: State, j: SimJail) -> list[int]:
 
 
 def reap_if_empty(state: State, jid: int) -> bool:
-    """A non-persistent jail with no processes goes away (reference 3.7, 5.1)."""
+    """A non-persistent jail with no processes goes away (docs/freebsd.md 3.7, 5.1)."""
     j = state.jail_by_jid(jid)
     if j is None or bool(j.params.get("persist", False)):
         return False

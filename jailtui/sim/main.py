@@ -32,7 +32,7 @@ def exec_main(simdir: str, argv: Sequence[str]) -> int:
         from jailtui.sim.jexec import exec_interactive
         return exec_interactive(simdir, list(argv), env)
     if "COLUMNS" not in env and name == "ps" and os.isatty(1):
-        # ps cuts its last column at the terminal width (reference 2.1).
+        # ps cuts its last column at the terminal width (docs/freebsd.md 2.1).
         try:
             env["COLUMNS"] = str(os.get_terminal_size(1).columns)
         except OSError:

@@ -1,9 +1,9 @@
 """passwd(5) files of the simulated host and of each jail.
 
 ps(1) names a process's user from the **host's** passwd, so a uid that
-exists only inside a jail shows as a number (reference 2.1, keyword
+exists only inside a jail shows as a number (docs/freebsd.md 2.1, keyword
 ``user``); ``jexec -u`` looks users up on the host and ``jexec -U`` in the
-jail (reference 6). The files are real (``SIMDIR/root/etc/passwd`` and
+jail (docs/freebsd.md 6). The files are real (``SIMDIR/root/etc/passwd`` and
 ``<jail root>/etc/passwd``), so an admin can add a user with an editor.
 """
 

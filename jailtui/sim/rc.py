@@ -18,7 +18,7 @@ import os
 import time
 
 from jailtui.core.freebsd.rcconf import checkyesno
-from jailtui.core.hostfs import PathMap
+from jailtui.core.transport.hostfs import PathMap
 from jailtui.sim import catalog, passwd
 from jailtui.sim.catalog import Service
 from jailtui.sim.rcvars import read_rc_vars

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from jailtui.core.errors import CommandNotFound, CommandTimeout
-from jailtui.core.hostfs import PathMap
-from jailtui.core.runner import DEFAULT_TIMEOUT, CommandResult
+from jailtui.core.transport.hostfs import PathMap
+from jailtui.core.transport.runner import DEFAULT_TIMEOUT, CommandResult
 from jailtui.sim.commands import TOOLS, dispatch, tool_name
 
 

@@ -1,4 +1,4 @@
-"""service(8), rc.subr's run_rc_command and rc.d/jail of the simulated host (reference 8).
+"""service(8), rc.subr's run_rc_command and rc.d/jail of the simulated host (docs/freebsd.md 8).
 
 - ``service -e`` / ``-l`` / ``-r``: the enabled / installed scripts, in rcorder;
 - ``service -j NAME ...``: the same inside a jail (jexec -l, as service.sh does);
@@ -260,7 +260,7 @@ class RcCommand:
 
 
 class JailRc:
-    """rc.d/jail on the host (reference 8.2, 8.3)."""
+    """rc.d/jail on the host (docs/freebsd.md 8.2, 8.3)."""
 
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx

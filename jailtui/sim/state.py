@@ -185,7 +185,7 @@ class State:
         raise RuntimeError("simulated process table is full")
 
     def alloc_jid(self) -> int:
-        """Next jid: the next free id after the last one assigned (reference 5.1)."""
+        """Next jid: the next free id after the last one assigned (docs/freebsd.md 5.1)."""
         taken = {j.jid for j in self.jails}
         jid = self.next_jid
         while jid in taken:

@@ -1,4 +1,4 @@
-"""sysctl(8) for the jail-related OIDs of the simulated host (reference 5.3).
+"""sysctl(8) for the jail-related OIDs of the simulated host (docs/freebsd.md 5.3).
 
 ``sysctl NAME...`` prints ``name: value``; a node name prints every OID
 below it; ``-n`` prints values only, ``-N`` names only, ``-a`` everything,
@@ -50,7 +50,7 @@ def _children(field: str) -> Callable[[State, SimJail | None], str]:
 
 def _param_oids() -> list[Oid]:
     # security.jail.param.*: type descriptors libjail reads; integers read 0,
-    # strings and address lists read empty (reference 5.3).
+    # strings and address lists read empty (docs/freebsd.md 5.3).
     out: list[Oid] = []
     for name in sorted(kernel.PARAMS):
         kind = kernel.PARAMS[name].kind

@@ -1,4 +1,4 @@
-"""who(1) of the simulated host (reference 9.2).
+"""who(1) of the simulated host (docs/freebsd.md 9.2).
 
 The logged-in users of a jail come from the state (the simulated utmpx).
 ``who`` inside a jail (``JAILTUI_SIM_JAIL``) lists that jail's users;

@@ -2,7 +2,7 @@
 
 libxo writes ``"key":value`` with no space after the colon, separates
 fields with ``,``, opens a list inside an instance as ``, "name": [`` and
-separates leaf-list items with ``,`` (reference 1.5). Consumers must parse
+separates leaf-list items with ``,`` (docs/freebsd.md 1.5). Consumers must parse
 JSON, not bytes, but we reproduce the layout anyway so that tests of
 "same bytes" hold.
 """

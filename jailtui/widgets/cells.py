@@ -3,7 +3,7 @@
 Pure functions over raw model values. Every string that comes from the host
 goes through :func:`jailtui.core.text.visible` here or at the call site, and
 the results are only ever put into ``rich.text.Text`` / ``Content`` objects,
-never parsed as markup (notes/security.md section 4).
+never parsed as markup (docs/security.md section 4).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Why not ``language="bash"``: Textual highlights through tree-sitter only
 (``textual[syntax]``), which this install does not have (and pyproject does
 not pull in), and even with it there is no jail.conf grammar; bash would
 colour ``host.hostname`` as a command and miss ``name {`` headers
-(notes/textual.md 2.8). We already have jail(8)'s own lexer
+(docs/textual.md 2.8). We already have jail(8)'s own lexer
 (:func:`jailtui.core.freebsd.jailconf.tokenize`, a port of jaillex.l that
 never raises), so the highlights come from it: exactly the comments,
 strings, ``$variables`` and names jail(8) would see, with or without
@@ -20,7 +20,7 @@ github_light).
 
 Controls: TextArea shows the document as is, and Rich strips only BEL, BS,
 VT, FF and CR, so an ESC in the file would reach the terminal
-(notes/security.md 4.2). Controls are zero-width cells, so dropping them
+(docs/security.md 4.2). Controls are zero-width cells, so dropping them
 from the rendered line changes no column: the text (what is saved) keeps
 them, the terminal never sees them.
 """

@@ -5,7 +5,7 @@ hosts has one per host (each host has its own poller, jailtui/fleetview.py)
 plus the SSH link of each. :class:`FleetState` bundles them with the view
 the user picked (one host, or all of them) and is published on
 ``FleetConsole.signal`` after every change, like ``poll_signal`` for one
-host (architecture.md: data flows one way; widgets never ask a host).
+host (docs/architecture.md: data flows one way; widgets never ask a host).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jailtui.core.model import HostInfo, HostSnapshot, JailState
-from jailtui.core.ssh import LinkState
+from jailtui.core.transport.ssh import LinkState
 from jailtui.widgets.poll_state import PollState
 
 #: How a host is doing, in the words of the compact summary.

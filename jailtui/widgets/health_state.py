@@ -16,7 +16,7 @@ When
 
 One at a time
     Like the poller (app.py), never an exclusive worker on an interval
-    (notes/textual.md 2.2: exclusive restarts starve a job slower than its
+    (docs/textual.md 2.2: exclusive restarts starve a job slower than its
     interval): a flag, a request that arrives meanwhile is remembered and
     served once the running evaluation ends, and the timer is re-armed only
     after it.
@@ -44,9 +44,9 @@ from typing import TYPE_CHECKING
 from textual.signal import Signal
 from textual.timer import Timer
 
+from jailtui.core.checks.health import Finding, Report, Severity, Thresholds, evaluate, summary_line
 from jailtui.core.errors import JailtuiError
-from jailtui.core.health import Finding, Report, Severity, Thresholds, evaluate, summary_line
-from jailtui.core.host import Host
+from jailtui.core.hosts.host import Host
 from jailtui.core.model import HostSnapshot, Jail, JailState
 from jailtui.core.text import one_line
 from jailtui.widgets.jobs import job

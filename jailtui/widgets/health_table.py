@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jailtui.core.health import Finding
+from jailtui.core.checks.health import Finding
 from jailtui.core.text import visible
 from jailtui.widgets.health_state import MARKS, VIEW_RANK
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable

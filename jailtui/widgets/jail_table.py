@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from jailtui.core.health import Severity
+from jailtui.core.checks.health import Severity
 from jailtui.core.model import Jail, JailState
 from jailtui.core.text import human_kib, visible
 from jailtui.widgets.cells import compact_addresses, jid_text, percent, state_label

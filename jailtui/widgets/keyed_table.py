@@ -3,7 +3,7 @@
 Why not ``DataTable``: it formats and measures every row (the first layout of
 10,000 rows takes seconds), ``remove_row`` is O(n) and relayouts (Textual
 issue #5273), ``sort`` keeps the cursor *index* so the highlighted process
-silently changes, and ``str`` cells are parsed as markup (notes/textual.md
+silently changes, and ``str`` cells are parsed as markup (docs/textual.md
 section 2.1). This widget follows toolong's ``LogLines`` instead: a
 ``ScrollView`` whose :meth:`render_line` formats only the lines on screen,
 so a refresh costs the same at 500 and at 50,000 rows. The data work per

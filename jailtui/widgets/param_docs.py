@@ -1,6 +1,6 @@
 """What each jail parameter means, in words an admin can act on.
 
-From jail(8) as summarised in ../shared/freebsd-reference.md sections 5.1
+From jail(8) as summarised in docs/freebsd.md sections 5.1
 and 5.2 (defaults are those of jails created by jail(8)). The detail screen
 spells every restriction out: "allow.raw_sockets: permitted — raw sockets
 (ping, traceroute)" says more than ``allow.raw_sockets`` does.

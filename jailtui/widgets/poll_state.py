@@ -2,7 +2,7 @@
 
 The app replaces it after every poll (or pause, or interval change) and
 publishes it on ``JailtuiApp.poll_signal``; widgets never ask the host
-themselves (architecture.md: data flows one way).
+themselves (docs/architecture.md: data flows one way).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jailtui.core.daemons import ServiceState
+from jailtui.core.checks.daemons import ServiceState
 from jailtui.core.text import visible
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 

@@ -24,25 +24,25 @@ from jailtui.core.errors import (
     RacctUnavailable,
     ToolError,
 )
-from jailtui.core.runner import CommandResult
+from jailtui.core.transport.runner import CommandResult
 
 #: Tools whose stderr lines start with ``tool: `` (warnx/errx, libjail).
 #: A line with one of these prefixes is "the tool's own" message, preferred
 #: over output of exec.* hooks that jail(8) lets through on the same stderr
-#: (reference 3.3: "the commands inherit the descriptors").
+#: (docs/freebsd.md 3.3: "the commands inherit the descriptors").
 _TOOL_PREFIXES = ("jail", "jls", "jexec", "ps", "rctl", "service", "sysctl", "who",
                   "kill", "top")
 
-# Reference 3.4 (jail), 1.6 (jls), 6 (jexec): the kernel/libjail texts
+# docs/freebsd.md 3.4 (jail), 1.6 (jls), 6 (jexec): the kernel/libjail texts
 # `"web" already exists`, `jail "web" not found`, `jail 99 not found`,
 # `jail 3 already exists`, after the `tool: ` prefix.
 _EXISTS = re.compile(r'^(?:jail )?(?:".*"|\d+) already exists$')
 _NOT_FOUND = re.compile(r'^(?:jail )?(?:".*"|\d+) not found$')
-# Reference 2.2: `ps: Invalid jail id: foo` (warnx from addelem_jid);
-# reference 9.1: top's `<arg>: unknown jail`.
+# docs/freebsd.md 2.2: `ps: Invalid jail id: foo` (warnx from addelem_jid);
+# docs/freebsd.md 9.1: top's `<arg>: unknown jail`.
 _PS_BAD_JAIL = re.compile(r"^Invalid jail id: ")
 _TOP_BAD_JAIL = re.compile(r": unknown jail$")
-# Reference 7: "RACCT/RCTL support not present in kernel; ..." and
+# docs/freebsd.md 7: "RACCT/RCTL support not present in kernel; ..." and
 # "RACCT/RCTL present, but disabled; enable using kern.racct.enable=1 tunable".
 _RACCT = re.compile(r"RACCT/RCTL (?:support not present|present, but disabled)")
 # EPERM's strerror(3) text (`jail: jail_set: Operation not permitted`, reference
@@ -84,7 +84,7 @@ def _message_line(stderr: str) -> str | None:
     names a known failure wins, else the first one. Two reasons to look past
     line one: jail(8) lets exec.* hooks write to the same stderr (reference
     3.3), and may warn before failing (``jail: the 'allow.dying' parameter
-    and '-d' flag are deprecated...``, reference 3.2).
+    and '-d' flag are deprecated...``, docs/freebsd.md 3.2).
     """
     lines = [line.rstrip("\r") for line in stderr.split("\n") if line.strip()]
     own = [line for line in lines if _tool_prefix(line) is not None]
@@ -103,7 +103,7 @@ def _tool_prefix(line: str) -> str | None:
 
 
 def _is_jls_check(result: CommandResult) -> bool:
-    """``jls -c -j JAIL`` (newest tree) says "no such jail" by a silent exit 1 (reference 1.1)."""
+    """``jls -c -j JAIL`` (newest tree) says "no such jail" by a silent exit 1 (docs/freebsd.md 1.1)."""
     return (result.tool == "jls" and result.returncode == 1
             and any(a.startswith("-") and not a.startswith("--") and "c" in a
                     for a in result.argv[1:]))
@@ -217,11 +217,11 @@ def libxo_rows(doc: Mapping[str, object], container: str, item: str, command: st
                nothing_ok: bool = False) -> list[dict[str, object]]:
     """The ``container`` -> ``item`` list of a libxo document, checked for shape.
 
-    jls writes ``jail-information`` -> ``jail`` (reference 1.5), ps
-    ``process-information`` -> ``process`` (reference 2.4). A missing list
+    jls writes ``jail-information`` -> ``jail`` (docs/freebsd.md 1.5), ps
+    ``process-information`` -> ``process`` (docs/freebsd.md 2.4). A missing list
     inside the container means no rows; a missing container is an error,
     unless ``nothing_ok`` (ps printing ``{ }`` when nothing matched,
-    reference 2.2).
+    docs/freebsd.md 2.2).
     """
     info = doc.get(container)
     if info is None and nothing_ok:

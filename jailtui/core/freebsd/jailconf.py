@@ -10,7 +10,7 @@ order on ties, the ``DQ`` start condition for variables inside double
 quotes, ``text2lval`` escapes), the parser accepts exactly the language of
 ``jailparse.y`` (newest, with nested blocks and ``.include``), and the merge
 and variable expansion follow ``config.c`` (``load_config``, ``add_param``,
-``equalopts``, ``wild_jail_match``).  Reference: freebsd-reference.md
+``equalopts``, ``wild_jail_match``).  Reference: docs/freebsd.md
 sections 3.4, 3.6 and 4.
 
 Three layers:
@@ -1332,7 +1332,7 @@ def to_effective_json(config: Config, names: Sequence[str] | None = None
 
 
 def format_jail_e(config: Config, sep: str, *, errors: list[str] | None = None) -> str:
-    """What ``jail -e SEP`` prints on stdout (reference 3.6, jail.c
+    """What ``jail -e SEP`` prints on stdout (docs/freebsd.md 3.6, jail.c
     ``print_jail``/``quoted_print``): one line per configured non-wildcard
     jail, parameters in merge order without ``jid``, ``name=value`` or a
     bare ``name``, lists joined with commas.  Per-jail errors raise unless

@@ -1,7 +1,7 @@
 """jls(8): argv builders and parsers of its libxo JSON output.
 
 Only the JSON forms are read: text output truncates the hostname to 29 and
-the path to 74 characters (reference 0.1, 1.2), JSON does not (1.5).
+the path to 74 characters (docs/freebsd.md 0.1, 1.2), JSON does not (1.5).
 """
 
 from __future__ import annotations
@@ -15,20 +15,20 @@ from jailtui.core.freebsd.errors import libxo_rows, load_json, type_name
 from jailtui.core.model import Jail, JailState, ParamValue
 
 #: The one jls run per poll: every jail, dying ones too (``-d``, reference
-#: 1.1), with name, state, cpuset and all addresses (``-v``, reference 1.5).
+#: 1.1), with name, state, cpuset and all addresses (``-v``, docs/freebsd.md 1.5).
 JLS_POLL_ARGV: tuple[str, ...] = ("jls", "--libxo", "json", "-v", "-d")
 
 _CMD_VERBOSE = "jls --libxo json -v"
 _CMD_DEFAULT = "jls --libxo json"
 _CMD_PARAMS = "jls --libxo json -n"
 
-# Reference 1.5: the IP-list keys are `ipv4_addrs` in __version "2" (14.x) and
+# docs/freebsd.md 1.5: the IP-list keys are `ipv4_addrs` in __version "2" (14.x) and
 # `ipv4-addrs` in "3" (newest tree). Which release ships "3" is [unverified],
 # so with an unknown or missing version both spellings are accepted.
 _V2_KEYS = ("ipv4_addrs", "ipv6_addrs")
 _V3_KEYS = ("ipv4-addrs", "ipv6-addrs")
 
-#: Parameters whose parameter-mode JSON value is an array (reference 1.5).
+#: Parameters whose parameter-mode JSON value is an array (docs/freebsd.md 1.5).
 _LIST_PARAMS = frozenset({"ip4.addr", "ip6.addr"})
 
 # Bounded so int() never meets a 5000-digit string (it raises ValueError).
@@ -56,7 +56,7 @@ def parse_jls_default(data: bytes) -> JlsResult:
     """Parse ``jls --libxo json [-N]`` (default mode: jid or name, ipv4, hostname, path).
 
     This mode has no name (unless ``-N``, which drops the jid instead), no
-    state and only the first IPv4 address (reference 1.5), so a jail's name
+    state and only the first IPv4 address (docs/freebsd.md 1.5), so a jail's name
     falls back to its jid and its state to running: prefer ``-v``.
     """
     doc = load_json(data, _CMD_DEFAULT)
@@ -67,7 +67,7 @@ def parse_jls_default(data: bytes) -> JlsResult:
 def jls_params_argv(params: Sequence[str], jail: str | None = None) -> list[str]:
     """argv of ``jls --libxo json -n [-j jail] param ...``.
 
-    ``-n`` makes booleans real JSON booleans (reference 1.5). No params means
+    ``-n`` makes booleans real JSON booleans (docs/freebsd.md 1.5). No params means
     ``all``. ``jail`` is safe whatever it holds (it is ``-j``'s argument),
     but a param is a free-standing word, so one starting with ``-`` would be
     read as an option and is refused.
@@ -86,9 +86,9 @@ def parse_jls_params(data: bytes, *, expected: Sequence[str] = ()
     """Parse parameter mode (``jls --libxo json -n param ...``), one dict per jail.
 
     Strings stay strings (``"jid": "1"``: every value is a string in this
-    mode, reference 0.2), ``ip4.addr``/``ip6.addr`` arrays become tuples,
+    mode, docs/freebsd.md 0.2), ``ip4.addr``/``ip6.addr`` arrays become tuples,
     JSON booleans (``-n``) become bools. How libxo emits an empty string
-    value is [unverified] (reference 1.5): names in ``expected`` that are
+    value is [unverified] (docs/freebsd.md 1.5): names in ``expected`` that are
     missing from a jail's object are filled in as ``""`` (``()`` for the
     address lists), so callers need not care.
     """
@@ -123,7 +123,7 @@ def _addr_keys(version: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _jail_rows(doc: Mapping[str, object], command: str) -> list[dict[str, object]]:
-    """The ``jail-information`` -> ``jail`` list (reference 1.5).
+    """The ``jail-information`` -> ``jail`` list (docs/freebsd.md 1.5).
 
     jls opens the container unconditionally, so its absence is an error; an
     absent list inside it is read as no jails.
@@ -138,7 +138,7 @@ def _verbose_jail(row: Mapping[str, object], i: int,
                   keys: tuple[tuple[str, ...], tuple[str, ...]]) -> Jail:
     jid = _jid(row, i, _CMD_VERBOSE)
     return Jail(
-        # Reference 1.3: a jail created without a name is named by its jid.
+        # docs/freebsd.md 1.3: a jail created without a name is named by its jid.
         name=_str(row, "name", i, _CMD_VERBOSE) or str(jid),
         jid=jid,
         state=_state(row, i),
@@ -151,7 +151,7 @@ def _verbose_jail(row: Mapping[str, object], i: int,
 
 
 def _default_jail(row: Mapping[str, object], i: int) -> Jail:
-    # Reference 1.5: with -N the jid key is replaced by name.
+    # docs/freebsd.md 1.5: with -N the jid key is replaced by name.
     jid = _jid(row, i, _CMD_DEFAULT) if "jid" in row else None
     name = _str(row, "name", i, _CMD_DEFAULT) or (str(jid) if jid is not None else "")
     if not name:
@@ -164,7 +164,7 @@ def _default_jail(row: Mapping[str, object], i: int) -> Jail:
 
 
 def _state(row: Mapping[str, object], i: int) -> JailState:
-    """``DYING`` -> dying; ``ACTIVE`` (jls prints nothing else, reference 1.3) -> running.
+    """``DYING`` -> dying; ``ACTIVE`` (jls prints nothing else, docs/freebsd.md 1.3) -> running.
 
     An unknown word is read as running rather than failing the poll: jls
     listed the jail, and only DYING means it is going away.
@@ -184,7 +184,7 @@ def _jid(row: Mapping[str, object], i: int, command: str) -> int:
 
 
 def _opt_int(row: Mapping[str, object], key: str, i: int, command: str) -> int | None:
-    """A JSON number (reference 0.2), or a digit string; None when absent."""
+    """A JSON number (docs/freebsd.md 0.2), or a digit string; None when absent."""
     value = row.get(key)
     if value is None:
         return None
@@ -216,7 +216,7 @@ def _addrs(row: Mapping[str, object], keys: Sequence[str], i: int,
 
 def _str_list(value: object, key: str, i: int, command: str) -> tuple[str, ...]:
     """A JSON array of strings; a lone string (comma-joined, as text mode prints
-    lists, reference 1.4) is tolerated."""
+    lists, docs/freebsd.md 1.4) is tolerated."""
     if value is None:
         return ()
     if isinstance(value, str):

@@ -16,13 +16,13 @@ from jailtui.core.freebsd.errors import decode
 # strftime "%b %e %R" ("Jun  2 10:11"; "%e %b %R" in day-first locales), then
 # "(host)" when the utmpx entry has one. -u would add idle and pid columns
 # between time and host; they are skipped. The utmpx file of a jail is
-# written by the jail's root (reference 9.2), so nothing in it is trusted.
+# written by the jail's root (docs/freebsd.md 9.2), so nothing in it is trusted.
 _WHO = re.compile(
     r"(?P<user>\S+)\s+(?P<line>\S+)\s+"
     r"(?P<time>\S+\s+\S+\s+[0-9]{1,2}:[0-9]{2})"
     r"(?:\s+[^(]*?)?(?:\s*\((?P<host>.*)\))?\s*"
 )
-# who -H header (reference 9.2): "NAME             LINE         TIME         FROM".
+# who -H header (docs/freebsd.md 9.2): "NAME             LINE         TIME         FROM".
 _WHO_HEADER = re.compile(r"NAME\s+LINE\s+TIME\b.*")
 # A sysctl MIB name: dotted words ("security.jail.param.allow.mount.").
 _SYSCTL_NAME = re.compile(r"[A-Za-z0-9_%.\-]+")
@@ -60,7 +60,7 @@ def service_name(path: str) -> str:
 
 
 def parse_who(data: bytes) -> list[Login]:
-    """Parse who(1) output (``who FILE`` or ``jexec JAIL who``, reference 9.2).
+    """Parse who(1) output (``who FILE`` or ``jexec JAIL who``, docs/freebsd.md 9.2).
 
     ``time`` is kept as printed; who prints it in the host's time zone and
     without a year, so it is for display only.

@@ -13,22 +13,22 @@ from collections.abc import Mapping
 from jailtui.core.errors import ParseError
 from jailtui.core.freebsd.errors import libxo_rows, load_json, tool_error, type_name
 from jailtui.core.model import Process
-from jailtui.core.runner import CommandResult
+from jailtui.core.transport.runner import CommandResult
 
-#: ps -o keywords of the poll; their libxo keys are in reference 2.1.
+#: ps -o keywords of the poll; their libxo keys are in docs/freebsd.md 2.1.
 PS_KEYWORDS = "pid,ppid,jid,jail,user,state,%cpu,%mem,vsz,rss,etime,lstart,command"
 
 _CMD = "ps --libxo json"
 
 # Bounded so int() never meets a 5000-digit string (it raises ValueError).
 _DIGITS = re.compile(r"[0-9]{1,19}")
-# ps prints %cpu/%mem with "%.1f" (reference 2.1); a non-C LC_NUMERIC would
+# ps prints %cpu/%mem with "%.1f" (docs/freebsd.md 2.1); a non-C LC_NUMERIC would
 # give a decimal comma, accepted too.
 _DECIMAL = re.compile(r"[0-9]{1,9}(?:[.,][0-9]{0,9})?")
-# Reference 2.1, etime: "mm:ss", "hh:mm:ss", "%3d-hh:mm:ss" (days padded).
+# docs/freebsd.md 2.1, etime: "mm:ss", "hh:mm:ss", "%3d-hh:mm:ss" (days padded).
 _ETIME = re.compile(r"(?:(?P<d>[0-9]{1,9})-)?(?:(?P<h>[0-9]{1,9}):)?(?P<m>[0-9]{1,9}):(?P<s>[0-9]{1,9})")
 
-# Reference 2.3: the first STAT character is the run state...
+# docs/freebsd.md 2.3: the first STAT character is the run state...
 _RUN_STATE = {
     "D": "disk wait",
     "I": "idle",
@@ -72,7 +72,7 @@ def ps_argv(jail: str | None = None) -> list[str]:
 def parse_ps(data: bytes) -> tuple[Process, ...]:
     """Parse ``ps --libxo json -o PS_KEYWORDS`` output.
 
-    Every value is a JSON string (reference 2.4); numbers are stripped before
+    Every value is a JSON string (docs/freebsd.md 2.4); numbers are stripped before
     conversion because values keep their own spaces (``"  2-03:04:05"``),
     and ``-`` means missing. Names and commands are kept raw. Unknown keys
     are ignored and optional ones may be absent (an older ps without the
@@ -86,7 +86,7 @@ def parse_ps_result(result: CommandResult) -> tuple[Process, ...]:
 
     When no process matches (``ps -J web`` of a jail without processes) ps
     exits 1 with nothing on stderr and prints a near-empty document such as
-    ``{ }`` (reference 2.2, [derived]); that is an empty tuple here. Any
+    ``{ }`` (docs/freebsd.md 2.2, [derived]); that is an empty tuple here. Any
     other failure (``ps: Invalid jail id: web``) raises the tool's error.
     """
     if result.returncode == 0:
@@ -113,7 +113,7 @@ def parse_etime(text: str) -> int | None:
 def describe_stat(stat: str) -> list[str]:
     """Human meanings of STAT letters: ``"SsJ"`` -> sleeping, session leader, in a jail.
 
-    The first letter is the run state, the rest are flags (reference 2.3).
+    The first letter is the run state, the rest are flags (docs/freebsd.md 2.3).
     """
     stat = stat.strip()
     if not stat:
@@ -133,7 +133,7 @@ def _parse(data: bytes, *, nothing_ok: bool) -> tuple[Process, ...]:
 
 
 def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[str, object]]:
-    """The ``process-information`` -> ``process`` list (reference 2.4)."""
+    """The ``process-information`` -> ``process`` list (docs/freebsd.md 2.4)."""
     return libxo_rows(doc, "process-information", "process", _CMD, nothing_ok=nothing_ok)
 
 
@@ -145,7 +145,7 @@ def _process(row: Mapping[str, object], i: int) -> Process:
     return Process(
         pid=pid,
         ppid=_int(row, "ppid", i) or 0,
-        jid=_int(row, "jail-id", i) or 0,  # 0 = host (reference 2.1)
+        jid=_int(row, "jail-id", i) or 0,  # 0 = host (docs/freebsd.md 2.1)
         jail=_jail_name(row, i),
         user=_text(row, "user", i).strip(),
         state=_text(row, "state", i).strip(),
@@ -156,7 +156,7 @@ def _process(row: Mapping[str, object], i: int) -> Process:
         etime=etime,
         elapsed_seconds=parse_etime(etime),
         started=_text(row, "start-time", i).strip(),
-        # `command`, or `arguments` for the `args` keyword (reference 2.1); kept raw:
+        # `command`, or `arguments` for the `args` keyword (docs/freebsd.md 2.1); kept raw:
         # "[kworker/0:1]" style names and markup-like text are the display's problem.
         command=_text(row, "command", i) if "command" in row else _text(row, "arguments", i),
     )
@@ -165,8 +165,8 @@ def _process(row: Mapping[str, object], i: int) -> Process:
 def _jail_name(row: Mapping[str, object], i: int) -> str | None:
     """``jail-name`` raw, or None for a host process or a ps without the keyword.
 
-    Reference 2.1: ps prints ``-`` for jid 0 or a failed lookup. Not
-    stripped: JSON has no column padding (reference 2.4), so spaces would be
+    docs/freebsd.md 2.1: ps prints ``-`` for jid 0 or a failed lookup. Not
+    stripped: JSON has no column padding (docs/freebsd.md 2.4), so spaces would be
     part of the name.
     """
     name = _text(row, "jail-name", i)

@@ -10,7 +10,7 @@ of its line.  The last assignment wins, as when sh sources the file.
 
 Why not run sh: the console reads host files every few seconds, possibly
 as an unprivileged user and for a simulated host, and must never execute
-what a file says.  Reference: freebsd-reference.md section 8.1.
+what a file says.  Reference: docs/freebsd.md section 8.1.
 """
 
 from __future__ import annotations

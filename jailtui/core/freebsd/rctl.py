@@ -2,7 +2,7 @@
 
 rctl needs RACCT in the kernel and ``kern.racct.enable=1``; without them it
 fails with a message that :func:`jailtui.core.freebsd.errors.tool_error`
-turns into ``RacctUnavailable`` (reference 7). These parsers only ever see
+turns into ``RacctUnavailable`` (docs/freebsd.md 7). These parsers only ever see
 successful output.
 """
 
@@ -28,7 +28,7 @@ _WORD = re.compile(r"[a-z][a-z0-9_]*")
 
 @dataclass(frozen=True, slots=True)
 class RctlRule:
-    """One rule, ``subject:subject-id:resource:action=amount[/per]`` (reference 7).
+    """One rule, ``subject:subject-id:resource:action=amount[/per]`` (docs/freebsd.md 7).
 
     ``per`` is None when the kernel left it out, which it does when it equals
     the subject type (``jail:web:memoryuse:deny=536870912`` is per jail).
@@ -49,7 +49,7 @@ class RctlRule:
 
 
 def rctl_usage_argv(jail: str) -> list[str]:
-    """argv of ``rctl -u jail:NAME``: the subject id of a jail is its name (reference 7)."""
+    """argv of ``rctl -u jail:NAME``: the subject id of a jail is its name (docs/freebsd.md 7)."""
     return ["rctl", "-u", f"jail:{jail}"]
 
 
@@ -66,7 +66,7 @@ def rctl_rules_argv(jail: str | None = None) -> list[str]:
 
 
 def parse_rctl_usage(data: bytes) -> dict[str, int]:
-    """Parse ``rctl -u``: one ``resource=value`` a line, in kernel order (reference 7).
+    """Parse ``rctl -u``: one ``resource=value`` a line, in kernel order (docs/freebsd.md 7).
 
     The dict keeps that order. Values are integers; ``-h`` humanized ones
     (``50M``) are expanded, approximately. The kernel's own comma-joined

@@ -1,7 +1,7 @@
 """``jailtui doctor``: is this host set up safely for delegated jail admins?
 
 It checks what jailtui relies on and what security(7) and jail(8) NOTES
-recommend (notes/security.md 1.6, 6.7): the policy file's ownership and
+recommend (docs/security.md 1.6, 6.7): the policy file's ownership and
 modes, jailtui's own files, jail roots under a root-only parent, and the
 ``security.bsd.*`` visibility knobs.
 """
@@ -15,7 +15,8 @@ import sys
 from collections.abc import Callable
 from typing import Protocol
 
-from jailtui.core import delegation
+import jailtui
+from jailtui.core.actions import delegation
 from jailtui.core.errors import JailtuiError
 from jailtui.core.freebsd import misc
 from jailtui.core.text import visible
@@ -67,7 +68,7 @@ def check_policy(real: Callable[[str], str]) -> list[tuple[str, str]]:
 
 
 def check_code() -> list[tuple[str, str]]:
-    pkg = os.path.dirname(os.path.abspath(__file__ + "/.."))
+    pkg = os.path.dirname(os.path.abspath(jailtui.__file__))
     try:
         delegation.check_code_safe(pkg)
         return [("OK", f"jailtui code in {pkg}: owned by root, writable only by root")]
@@ -94,7 +95,7 @@ def check_jail_roots(real: Callable[[str], str], paths: list[str]) -> list[tuple
 
 async def check_sysctls(run: Callable[..., object]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    from jailtui.core.runner import Runner
+    from jailtui.core.transport.runner import Runner
 
     runner: Runner = run  # type: ignore[assignment]
     names = [n for n, _, _ in SYSCTLS]

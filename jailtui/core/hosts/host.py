@@ -1,9 +1,9 @@
 """One jail host: what it runs (poll) and the slower facts about one jail.
 
 A tick is exactly one ``jls --libxo json -v -d`` and one ``ps --libxo json
--ax -ww -o ...``, run concurrently (architecture.md: "never fork a command per
+-ax -ww -o ...``, run concurrently (docs/architecture.md: "never fork a command per
 jail per tick"). jail.conf, jail.conf.d and rc.conf are read through the
-host's :class:`~jailtui.core.hostfs.PathMap` and parsed only when their stat
+host's :class:`~jailtui.core.transport.hostfs.PathMap` and parsed only when their stat
 signature changes, so configured-but-stopped jails cost nothing per tick.
 """
 
@@ -20,13 +20,13 @@ from typing import Protocol
 
 import psutil
 
-from jailtui.core import confsource, daemons
+from jailtui.core.checks import daemons
 from jailtui.core.errors import CommandError, JailtuiError, ParseError
 from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
-from jailtui.core.hostfs import PathMap
+from jailtui.core.hosts import confsource
 from jailtui.core.model import (
     HostInfo,
     HostSnapshot,
@@ -36,7 +36,8 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
-from jailtui.core.runner import CommandResult, Runner
+from jailtui.core.transport.hostfs import PathMap
+from jailtui.core.transport.runner import CommandResult, Runner
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
 #: that takes longer is in trouble and the console says so (stale data).
@@ -229,7 +230,7 @@ class Host:
         return rctl.parse_rctl_rules(res.stdout)
 
     async def who(self, name: str) -> list[misc.Login]:
-        """Users logged in to the jail: ``jexec NAME who`` (reference 9.2)."""
+        """Users logged in to the jail: ``jexec NAME who`` (docs/freebsd.md 9.2)."""
         res = check(await self._run(["jexec", name, "who"]))
         return misc.parse_who(res.stdout)
 
@@ -315,7 +316,7 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
 def name_processes(procs: Sequence[Process], jails: Sequence[Jail]) -> tuple[Process, ...]:
     """Give every jailed process its jail's name when ps could not.
 
-    Older ps(1) has no ``jail`` keyword (reference 2.1: first release
+    Older ps(1) has no ``jail`` keyword (docs/freebsd.md 2.1: first release
     unverified), so the name comes from jls by jid.
     """
     names = {j.jid: j.name for j in jails if j.jid is not None}
@@ -336,7 +337,7 @@ def _str(value: ParamValue | None) -> str:
 
 
 def _addrs(value: ParamValue | None) -> tuple[str, ...]:
-    """Bare addresses from jail.conf's ``iface|addr/mask`` syntax (reference 4.3)."""
+    """Bare addresses from jail.conf's ``iface|addr/mask`` syntax (docs/freebsd.md 4.3)."""
     if value is None or isinstance(value, bool | int):
         return ()
     items = value if isinstance(value, tuple) else tuple(v for v in str(value).split(","))

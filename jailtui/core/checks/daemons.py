@@ -3,10 +3,10 @@
 The console's daemons screen (screens/services.py) lists a jail's enabled
 rc.d services (``service -j NAME -e``, core/host.py) and asks each one for
 its status *on demand*, never per poll tick: a status is one jexec per
-service (architecture.md: "never fork a command per jail per tick").
+service (docs/architecture.md: "never fork a command per jail per tick").
 
 rc.subr's ``run_rc_command`` answers ``status`` with exactly these lines
-(rc.subr(8); reference 8):
+(rc.subr(8); docs/freebsd.md 8):
 
 - ``nginx is running as pid 1234.`` and exit 0;
 - ``nginx is not running.`` and exit 1;
@@ -24,7 +24,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from jailtui.core.runner import CommandResult
+from jailtui.core.transport.runner import CommandResult
 
 __all__ = ["ServiceState", "ServiceStatus", "parse_status", "status_argv", "valid_service_name"]
 

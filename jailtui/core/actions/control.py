@@ -5,7 +5,7 @@ they call a method here. Each method:
 
 1. checks the policy (role, jail scope, read-only) and the jail's state;
 2. re-resolves the jail by name, jid and path just before acting (jids are
-   reused after a restart; jexec(8) BUGS, notes/security.md 2.8);
+   reused after a restart; jexec(8) BUGS, docs/security.md 2.8);
 3. builds the argv (never a shell) and runs it through the host's runner;
 4. writes exactly one audit record (success, failure or denial).
 """
@@ -19,17 +19,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from jailtui.core import confedit
-from jailtui.core.audit import AuditRecord, AuditSink, MemorySink
+from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
+from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
+from jailtui.core.config import confedit
+from jailtui.core.config.remotefile import RemoteRunner
 from jailtui.core.errors import CommandError, JailNotFound, JailtuiError, PolicyDenied
 from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
-from jailtui.core.host import Host
+from jailtui.core.hosts.host import Host
 from jailtui.core.model import Jail, JailState, Process
-from jailtui.core.policy import Action, Policy, Role, valid_for_state
-from jailtui.core.remotefile import RemoteRunner
 
 __all__ = ["Action", "ActionResult", "Controller", "Role", "StartMethod", "SIGNALS"]
 
@@ -37,16 +37,16 @@ __all__ = ["Action", "ActionResult", "Controller", "Role", "StartMethod", "SIGNA
 SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
 
 #: Lifecycle commands may run exec.start/exec.stop hooks (rc scripts) and
-#: wait stop.timeout (default 10 s, reference 3.7) per jail.
+#: wait stop.timeout (default 10 s, docs/freebsd.md 3.7) per jail.
 ACTION_TIMEOUT = 120.0
 
 
 class StartMethod(enum.StrEnum):
     """How jails are started and stopped on a host (issue: per host, configurable)."""
 
-    #: ``service jail start|stop|restart NAME``: rc.d/jail (reference 8.3).
+    #: ``service jail start|stop|restart NAME``: rc.d/jail (docs/freebsd.md 8.3).
     SERVICE = "service"
-    #: ``jail [-f FILE] -c|-r|-rc NAME`` (reference 3.2).
+    #: ``jail [-f FILE] -c|-r|-rc NAME`` (docs/freebsd.md 3.2).
     JAIL = "jail"
     #: SERVICE when rc.conf has jail_enable=YES, else JAIL.
     AUTO = "auto"
@@ -251,7 +251,7 @@ class Controller:
         ``jexec -l`` replaces it with the jail's login environment anyway
         (jexec(8)); TERM is passed on so the shell works over SSH.
         """
-        from jailtui.core.harden import safe_environment
+        from jailtui.core.actions.harden import safe_environment
 
         getenv = getattr(self.host.runner, "interactive_env", None)
         env: dict[str, str] = dict(getenv()) if getenv is not None else {}
@@ -278,7 +278,7 @@ class Controller:
 
     def run_interactive(self, argv: Sequence[str]) -> int:
         """Run an argv from :meth:`shell_argv` on a fresh pty (blocking)."""
-        from jailtui.core.ptyrelay import run_on_pty
+        from jailtui.core.transport.ptyrelay import run_on_pty
 
         return run_on_pty(argv, env=self.shell_env())
 

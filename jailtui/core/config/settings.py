@@ -36,7 +36,7 @@ never silently ignored; a value of the wrong type or a file that is not valid
 TOML is an error naming the file and the key, because guessing what the user
 meant could, for example, leave a dangerous key binding in place.
 
-This module is Textual-free (architecture.md): it only knows *that* keys are
+This module is Textual-free (docs/architecture.md): it only knows *that* keys are
 binding ids; the console checks the ids exist.
 """
 
@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 from jailtui.core.errors import JailtuiError
 
 if TYPE_CHECKING:
-    from jailtui.core.health import Thresholds
+    from jailtui.core.checks.health import Thresholds
 
 #: Default poll interval of the console, in seconds (k9s and btop use 2 s;
 #: prior-art.md B1, B5).

@@ -1,6 +1,6 @@
 """Who runs jailtui against which host: backend, identity, policy, controller.
 
-One place decides, before anything is shown or done (architecture.md: one
+One place decides, before anything is shown or done (docs/architecture.md: one
 gate): the backend (the simulated host, the FreeBSD commands on PATH, or
 hosts over SSH), the caller's identity and role (core.delegation, failing
 closed), the scope a delegate sees (ScopedHost) and the controller that
@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jailtui
 from jailtui.core.errors import JailtuiError, PolicyDenied
-from jailtui.core.host import Host
+from jailtui.core.hosts.host import Host
 
 
 def default_sim_dir() -> Path:
@@ -44,7 +45,7 @@ def host_specs(args: argparse.Namespace) -> list[Any] | None:
         return None
     from dataclasses import replace as dc_replace
 
-    from jailtui.core.fleet import load_hosts_config, resolve_hosts
+    from jailtui.core.hosts.fleet import load_hosts_config, resolve_hosts
 
     specs = resolve_hosts(args.host, load_hosts_config(args.config).hosts)
     if args.sim is not None and any(not s.is_local for s in specs):
@@ -57,7 +58,7 @@ def open_fleet(specs: Sequence[Any]) -> Any:
     """A fleet.Fleet of ``specs``; its temporary ssh sockets go at exit."""
     import atexit
 
-    from jailtui.core.fleet import Fleet
+    from jailtui.core.hosts.fleet import Fleet
 
     fleet = Fleet.from_specs(specs)
     atexit.register(fleet.close)
@@ -97,8 +98,8 @@ def make_backend(args: argparse.Namespace) -> Backend:
         runner = SimRunner(sim_dir)
         return Backend(Host(runner, backend="SIMULATED", paths=runner.paths,
                             hostname=_sim_hostname(sim_dir)), sim_dir)
-    from jailtui.core.hostfs import PathMap
-    from jailtui.core.runner import LocalRunner
+    from jailtui.core.transport.hostfs import PathMap
+    from jailtui.core.transport.runner import LocalRunner
 
     paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
     return Backend(Host(LocalRunner(), backend="FreeBSD", paths=paths), None)
@@ -118,11 +119,11 @@ class Session:
 
 def make_session(args: argparse.Namespace) -> Session:
     """Backend, identity, policy and controller; fails closed (PolicyError)."""
-    from jailtui.core import delegation
-    from jailtui.core.audit import FileSink, SyslogSink
-    from jailtui.core.control import Controller
-    from jailtui.core.host import ScopedHost
-    from jailtui.core.policy import Policy, Role
+    from jailtui.core.actions import delegation
+    from jailtui.core.actions.audit import FileSink, SyslogSink
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.hosts.host import ScopedHost
 
     backend = make_backend(args)
     identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
@@ -139,7 +140,7 @@ def make_session(args: argparse.Namespace) -> Session:
     if delegated:
         try:
             delegation.check_root_owned(policy_real, "policy")
-            delegation.check_code_safe(os.path.dirname(os.path.abspath(__file__)))
+            delegation.check_code_safe(os.path.dirname(os.path.abspath(jailtui.__file__)))
             with open(policy_real, encoding="utf-8") as fh:
                 policy_text = fh.read()
         except FileNotFoundError:
@@ -159,7 +160,7 @@ def make_session(args: argparse.Namespace) -> Session:
     if policy.scope is not None:
         host = ScopedHost(backend.host, policy.scope)
     editable = entry.params if entry is not None and policy.role is Role.DELEGATE else None
-    from jailtui.core.control import StartMethod
+    from jailtui.core.actions.control import StartMethod
 
     controller = Controller(host, policy, audit=audit, editable_params=editable,
                             min_securelevel=entry.min_securelevel if entry else None,
@@ -176,7 +177,7 @@ def _owns(path: Path, uid: int) -> bool:
 
 
 def _audit_denial(audit: Any, identity: Any, reason: str) -> None:
-    from jailtui.core.audit import AuditRecord
+    from jailtui.core.actions.audit import AuditRecord
 
     audit.write(AuditRecord(user=identity.user, uid=identity.uid, role="delegate",
                             action="session", jail=None, jid=None, result=f"denied: {reason}"))
@@ -200,9 +201,9 @@ def make_fleet_session(args: argparse.Namespace, specs: Sequence[Any]) -> FleetS
     names jails of one host (/usr/local/etc/jailtui/delegates.conf on it), so
     several hosts are refused before any connection (fail closed).
     """
-    from jailtui.core import delegation
-    from jailtui.core.audit import SyslogSink
-    from jailtui.core.control import Controller, StartMethod
+    from jailtui.core.actions import delegation
+    from jailtui.core.actions.audit import SyslogSink
+    from jailtui.core.actions.control import Controller, StartMethod
 
     identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
     if identity.via != "direct":

@@ -1,6 +1,6 @@
 """Who is running jailtui, and what the root-owned policy lets them do.
 
-Decided on the privileged side, failing closed (notes/security.md 1.4, 6):
+Decided on the privileged side, failing closed (docs/security.md 1.4, 6):
 
 - euid 0 with no ``SUDO_UID``/``DOAS_USER`` (or those naming root): host admin.
 - euid 0 with a non-zero ``SUDO_UID`` (sudo) or a non-root ``DOAS_USER``
@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.errors import JailtuiError
-from jailtui.core.policy import Action, Policy, Role
 
 #: Where the host admin writes the policy (a host path).
 POLICY_PATH = "/usr/local/etc/jailtui/policy.toml"
@@ -190,7 +190,7 @@ def audit_uid() -> int | None:
     """The BSM audit user id of this process, or None where there is none.
 
     Set at login by sshd and login(1) when the kernel has ``options AUDIT``,
-    and unchanged by sudo and su (notes/security.md 1.4): a kernel-backed
+    and unchanged by sudo and su (docs/security.md 1.4): a kernel-backed
     cross-check of SUDO_UID. Linux has no getauid(2), so this is None here.
     """
     import ctypes

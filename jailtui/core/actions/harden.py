@@ -2,7 +2,7 @@
 
 Textual reads ``TEXTUAL_LOG`` (a file it appends to), ``TEXTUAL_DRIVER`` (a
 module it imports), ``TEXTUAL_PRESS`` (keys it presses) and more when it is
-imported (notes/security.md 0.7, 2.2); Python honours ``PYTHON*``; programs
+imported (docs/security.md 0.7, 2.2); Python honours ``PYTHON*``; programs
 we start honour ``EDITOR``, ``PAGER``, ``SHELL``, ``ENV``... So a delegate's
 environment is replaced by an allowlist of validated values before anything
 else is imported, the umask is 077, the working directory ``/`` and core

@@ -22,7 +22,7 @@ from jailtui.core.errors import CommandError, JailtuiError, RacctUnavailable
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import rcconf, rctl
 from jailtui.core.freebsd.errors import check as check_result
-from jailtui.core.host import Host
+from jailtui.core.hosts.host import Host
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, Process
 
 

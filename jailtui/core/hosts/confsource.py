@@ -1,7 +1,7 @@
-"""Where configured jails come from: rc.conf + jail.conf files (reference 8).
+"""Where configured jails come from: rc.conf + jail.conf files (docs/freebsd.md 8).
 
 rc.d/jail decides, per jail name, which file ``jail -f FILE -c NAME`` is
-given (freebsd-reference.md 8.2): ``jail_<jv>_conf`` (default
+given (docs/freebsd.md 8.2): ``jail_<jv>_conf`` (default
 ``/etc/jail.<name>.conf``) if readable, else ``/etc/jail.conf.d/<name>.conf``
 if readable and ``$jail_conf`` does not already ``.include
 /etc/jail.conf.d/``, else ``$jail_conf``.  The console must show the same
@@ -11,7 +11,7 @@ every candidate file, loads each config on its own (as jail(8) would with
 
 Everything goes through host-path callables (``read``, ``glob``,
 ``exists``, ``stat``) so the same code serves the local host, a
-:class:`~jailtui.core.hostfs.PathMap` and the simulator.  Loading is called
+:class:`~jailtui.core.transport.hostfs.PathMap` and the simulator.  Loading is called
 every poll (2 s), so configs are cached by each file's ``(path,
 st_mtime_ns, st_size)`` plus the results of the include globs; nothing is
 re-read or re-parsed until one of them changes.

@@ -1,8 +1,8 @@
-"""Load, check and save a config file on a remote host (notes/security.md 5).
+"""Load, check and save a config file on a remote host (docs/security.md 5).
 
-The remote counterpart of :mod:`jailtui.core.safefile` and of the
-``jail -f TMP -e`` check of :mod:`jailtui.core.confedit`, over the host's
-runner (:class:`~jailtui.core.ssh.SSHRunner`): the file is read, checked and
+The remote counterpart of :mod:`jailtui.core.config.safefile` and of the
+``jail -f TMP -e`` check of :mod:`jailtui.core.config.confedit`, over the host's
+runner (:class:`~jailtui.core.transport.ssh.SSHRunner`): the file is read, checked and
 replaced *there*, never through a copy on this machine.
 
 - :func:`load`: one round trip; the checks safefile makes (no symlink, a
@@ -43,9 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from jailtui.core.errors import CommandError, CommandNotFound, JailtuiError, ParseError
-from jailtui.core.runner import CommandResult
-from jailtui.core.safefile import (
+from jailtui.core.config.safefile import (
     BusyError,
     ConflictError,
     Loaded,
@@ -54,6 +52,8 @@ from jailtui.core.safefile import (
     StatSig,
     UnsafeTargetError,
 )
+from jailtui.core.errors import CommandError, CommandNotFound, JailtuiError, ParseError
+from jailtui.core.transport.runner import CommandResult
 
 __all__ = ["RemoteRunner", "jail_check", "load", "save"]
 

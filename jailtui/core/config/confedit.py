@@ -1,6 +1,6 @@
 """Editing a jail's configuration safely: load, change, check, diff, save.
 
-The steps follow notes/security.md section 5 (and visudo/sudoedit):
+The steps follow docs/security.md section 5 (and visudo/sudoedit):
 
 1. load the file with its hash and identity (never the live file in an
    editor: the console edits a copy, in memory or in a temporary file);
@@ -28,8 +28,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from jailtui.core import remotefile, safefile
-from jailtui.core.delegation import is_never_editable
+from jailtui.core.actions.delegation import is_never_editable
+from jailtui.core.config import remotefile, safefile
 from jailtui.core.errors import CommandNotFound, JailtuiError, PolicyDenied
 from jailtui.core.freebsd import jailconf
 from jailtui.core.model import ParamValue

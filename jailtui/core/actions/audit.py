@@ -1,7 +1,7 @@
 """Audit records: one per action and per denial.
 
 On FreeBSD the records go to syslog's ``authpriv`` facility (routed to
-/var/log/auth.log by the default syslog.conf, notes/security.md 3.5), denials
+/var/log/auth.log by the default syslog.conf, docs/security.md 3.5), denials
 at warning level. The simulated host writes the same lines to
 ``SIMDIR/audit.log``. Every field is made visible (no newline or escape can
 forge a second record, security.md attack test 28).

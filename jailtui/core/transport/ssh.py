@@ -1,6 +1,6 @@
 """Commands on a remote jail host over OpenSSH, one round trip per poll.
 
-:class:`SSHRunner` implements the :class:`~jailtui.core.runner.Runner`
+:class:`SSHRunner` implements the :class:`~jailtui.core.transport.runner.Runner`
 interface with the system's OpenSSH client (``ssh``), so everything that
 works locally (poll, actions, health checks) works on a remote host
 unchanged. Why the OpenSSH client and not a Python SSH library: it is what
@@ -65,8 +65,8 @@ from jailtui.core.errors import (
     JailtuiError,
     ParseError,
 )
-from jailtui.core.hostfs import PathMap
-from jailtui.core.runner import DEFAULT_TIMEOUT, FREEBSD_PATH, CommandResult, clean_env
+from jailtui.core.transport.hostfs import PathMap
+from jailtui.core.transport.runner import DEFAULT_TIMEOUT, FREEBSD_PATH, CommandResult, clean_env
 
 __all__ = [
     "CONNECT_TIMEOUT", "CONTROL_PERSIST", "HostTimeout", "HostUnreachable", "LinkState",
@@ -751,7 +751,7 @@ class _File:
 class RemoteFiles:
     """The host's files (jail.conf, rc.conf ...) read over an :class:`SSHRunner`.
 
-    Implements :class:`jailtui.core.host.HostFiles`. The Host asks for the
+    Implements :class:`jailtui.core.hosts.host.HostFiles`. The Host asks for the
     same handful of files (and for many that do not exist: rc.d/jail's
     per-jail lookups) on every poll, so every answer is cached, missing
     files included, and nothing is asked again for ``max_age`` seconds or

@@ -16,9 +16,9 @@ tables::
 table is read here with tomllib from the file core.settings uses (that
 module owns the other sections and reports unknown ones).
 
-Every host is a :class:`~jailtui.core.host.Host`: local ones on a
-LocalRunner, remote ones on an :class:`~jailtui.core.ssh.SSHRunner` with
-:class:`~jailtui.core.ssh.RemoteFiles`. :meth:`Fleet.poll_all` polls them
+Every host is a :class:`~jailtui.core.hosts.host.Host`: local ones on a
+LocalRunner, remote ones on an :class:`~jailtui.core.transport.ssh.SSHRunner` with
+:class:`~jailtui.core.transport.ssh.RemoteFiles`. :meth:`Fleet.poll_all` polls them
 concurrently and captures each host's failure on its own, so a dead host
 never delays or hides the others.
 """
@@ -36,13 +36,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jailtui.core.control import StartMethod
+from jailtui.core.actions.control import StartMethod
 from jailtui.core.errors import JailtuiError
-from jailtui.core.host import Host
-from jailtui.core.hostfs import PathMap
+from jailtui.core.hosts.host import Host
 from jailtui.core.model import HostSnapshot, Jail, Process
-from jailtui.core.runner import LocalRunner
-from jailtui.core.ssh import (
+from jailtui.core.transport.hostfs import PathMap
+from jailtui.core.transport.runner import LocalRunner
+from jailtui.core.transport.ssh import (
     CONNECT_TIMEOUT,
     LinkState,
     RemoteFiles,
@@ -178,7 +178,7 @@ def resolve_hosts(values: Sequence[str], configured: Mapping[str, HostSpec] | No
 def load_hosts_config(path: str | Path | None = None, *,
                       env: Mapping[str, str] | None = None) -> FleetConfig:
     """The ``[hosts.NAME]`` tables; none when the default file does not exist."""
-    from jailtui.core.settings import read_config_document
+    from jailtui.core.config.settings import read_config_document
 
     found = read_config_document(path, env=env, error=FleetError)
     if found is None:

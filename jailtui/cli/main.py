@@ -19,18 +19,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from jailtui import __version__
-from jailtui.core.errors import JailtuiError, PolicyDenied
-from jailtui.core.freebsd.jailconf import JailConfError
-from jailtui.core.model import HostSnapshot, Process
-from jailtui.core.text import human_kib, visible
-from jailtui.output import (
+from jailtui.cli.output import (
     _title,
     jail_json,
     print_table,
     process_json,
     visible_output,
 )
-from jailtui.session import (
+from jailtui.cli.session import (
     Backend,
     Session,
     default_sim_dir,
@@ -40,6 +36,10 @@ from jailtui.session import (
     make_session,
     open_fleet,
 )
+from jailtui.core.errors import JailtuiError, PolicyDenied
+from jailtui.core.freebsd.jailconf import JailConfError
+from jailtui.core.model import HostSnapshot, Process
+from jailtui.core.text import human_kib, visible
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
                "kill", "service", "check", "doctor")
@@ -273,8 +273,8 @@ def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
     A host that cannot be polled is an UNKNOWN finding of its own; the
     other hosts are still checked.
     """
-    from jailtui.core import health
-    from jailtui.core.ssh import RemoteFiles
+    from jailtui.core.checks import health
+    from jailtui.core.transport.ssh import RemoteFiles
 
     fleet = open_fleet(specs)
 
@@ -422,11 +422,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     """``jailtui check``: plugin output; any error is UNKNOWN (exit 3), never 1."""
     from dataclasses import replace as dc_replace
 
-    from jailtui.core import health
+    from jailtui.core.checks import health
 
     th = health.Thresholds()
     try:
-        from jailtui.core.settings import load_settings
+        from jailtui.core.config.settings import load_settings
 
         th = load_settings(args.config).thresholds(th)
     except (ImportError, AttributeError):
@@ -478,8 +478,8 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
     from dataclasses import replace as dc_replace
 
     from jailtui.app import JailtuiApp
-    from jailtui.core.fleet import load_hosts_config
-    from jailtui.core.settings import load_settings
+    from jailtui.core.config.settings import load_settings
+    from jailtui.core.hosts.fleet import load_hosts_config
     from jailtui.fleetview import FleetConsole
 
     session = make_fleet_session(args, specs)
@@ -501,10 +501,10 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
 def run_console(session: Session, args: argparse.Namespace) -> int:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         # Without a tty Textual writes escape codes and sits there
-        # (notes/textual.md 2.12): say what to do instead.
+        # (docs/textual.md 2.12): say what to do instead.
         return _fail("jailtui: the console needs a terminal (try 'jailtui list', or ssh -t)")
     from jailtui.app import JailtuiApp
-    from jailtui.core.settings import load_settings
+    from jailtui.core.config.settings import load_settings
 
     settings = load_settings(args.config)
     interval = args.interval if args.interval is not None else settings.interval
@@ -517,10 +517,10 @@ def _harden_if_delegated(raw: list[str]) -> bool:
     """Before anything else: a sudo/doas session runs isolated and allowlisted.
 
     Re-exec with ``python -I`` (no PYTHON* variables, no user site, no cwd on
-    sys.path; notes/security.md 2.2), then replace the environment, umask
+    sys.path; docs/security.md 2.2), then replace the environment, umask
     and cwd before Textual or Rich can read any of it.
     """
-    from jailtui.core import harden
+    from jailtui.core.actions import harden
 
     if not harden.privileged_delegation(os.environ, os.geteuid()):
         return False
@@ -542,7 +542,7 @@ def _refuse_widening(args: argparse.Namespace) -> str | None:
     if args.command in ("conf", "sim", "doctor"):
         return f"{args.command}: not available to delegated users"
     if args.sim:
-        from jailtui.core.delegation import PolicyError, check_root_owned
+        from jailtui.core.actions.delegation import PolicyError, check_root_owned
 
         try:
             check_root_owned(args.sim, "simulated host")
@@ -576,7 +576,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return cmd_check(args)
         if args.command == "doctor":
-            from jailtui.core.doctor import run_doctor
+            from jailtui.core.checks.doctor import run_doctor
 
             return run_doctor(make_backend(args))
         if args.command == "conf" and args.file:
@@ -602,7 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")
     except JailConfError as exc:
-        # Worded as jail(8) words it, prefix included (reference 3.4).
+        # Worded as jail(8) words it, prefix included (docs/freebsd.md 3.4).
         return _fail(f"jail: {exc}")
     except JailtuiError as exc:
         msg = str(exc)

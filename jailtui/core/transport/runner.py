@@ -24,7 +24,7 @@ DEFAULT_TIMEOUT = 10.0
 
 #: PATH for commands run on a FreeBSD host: the base system first, then ports
 #: (rctl, sysctl live in /usr/bin and /sbin; sudo keeps the caller's PATH
-#: unless secure_path is set, notes/security.md section 1.2).
+#: unless secure_path is set, docs/security.md section 1.2).
 FREEBSD_PATH = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"
 
 #: Variables passed on to commands; everything else is dropped.
@@ -80,7 +80,7 @@ def clean_env(extra: Mapping[str, str] | None = None, *, path: str | None = None
     """A minimal environment for child processes, from an allowlist.
 
     Nothing of the caller's environment reaches a command unless it is in
-    :data:`ENV_ALLOWLIST` (notes/security.md section 2.2).
+    :data:`ENV_ALLOWLIST` (docs/security.md section 2.2).
     """
     env = {k: v for k, v in os.environ.items() if k in ENV_ALLOWLIST}
     env["PATH"] = path if path is not None else env.get("PATH", FREEBSD_PATH)
@@ -95,7 +95,7 @@ class LocalRunner:
 
     Every command gets a timeout; on timeout or cancellation the child is
     killed (cancelling a task awaiting ``communicate()`` does not kill it,
-    notes/textual.md section 2.2).
+    docs/textual.md section 2.2).
     """
 
     label = "local"

@@ -3,7 +3,7 @@
 A jailed process that shares the admin's terminal can push keystrokes into
 it with ioctl(TIOCSTI) and run them in the admin's host shell after jexec
 returns; it can also linger holding the terminal (reported against jexec and
-``iocage console``: freebsd/iocage#74; notes/security.md 2.5). So the shell
+``iocage console``: freebsd/iocage#74; docs/security.md 2.5). So the shell
 never gets the admin's tty: it runs on a new pseudo-terminal whose master we
 keep, in a new session, and we relay bytes both ways. When the shell exits
 we hang up and kill its whole session, so nothing of the jail keeps a

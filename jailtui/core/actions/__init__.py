@@ -1,0 +1,1 @@
+"""Actions: the one gate (Controller), the policy it applies, delegation, hardening and audit."""

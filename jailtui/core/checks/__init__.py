@@ -1,0 +1,1 @@
+"""Checks: health findings for `check` and the console, `doctor`, daemon status."""

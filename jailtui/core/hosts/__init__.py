@@ -1,0 +1,1 @@
+"""Hosts: one host's poll into a snapshot, several hosts as a fleet, where jails are configured."""
