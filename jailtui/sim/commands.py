@@ -53,7 +53,8 @@ def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes |
     if not argv:
         raise ValueError("empty argv")
     name = tool_name(argv[0])
-    ctx = Ctx(Path(simdir), dict(os.environ if env is None else env), stdin, prog=name)
+    ctx = Ctx(Path(simdir), dict(os.environ if env is None else env), stdin, prog=name,
+              dispatch=dispatch)
     tools = _tools()
     fn = tools.get(name)
     if fn is None:

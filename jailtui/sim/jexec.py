@@ -147,8 +147,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
     t, cmd = got
     env = jail_env(ctx.simdir, t, ctx.env)
     if cmd and sim_tool(cmd[0]) is not None:
-        from jailtui.sim.commands import dispatch
-        rc, out, err = dispatch(ctx.simdir, cmd, stdin=ctx.stdin, env=env)
+        rc, out, err = ctx.run_tool(cmd, stdin=ctx.stdin, env=env)
         ctx.out += out
         ctx.err += err
         return rc

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from jailtui.core.freebsd import rcconf
-from jailtui.sim import catalog, lifecycle, rc
+from jailtui.sim import catalog, jexec, lifecycle, rc
 from jailtui.sim.catalog import Service
 from jailtui.sim.context import ENV_JAIL, Ctx
 from jailtui.sim.getopt import GetoptError, getopt
@@ -54,8 +54,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         return 0
     if jail is not None:
         # service.sh: /usr/sbin/jexec -l "${JAIL}" /usr/sbin/service $args "$@"
-        from jailtui.sim import jexec
-        jctx = Ctx(ctx.simdir, ctx.env, ctx.stdin, prog="jexec", now=ctx.now)
+        jctx = ctx.child(prog="jexec")
         got = jexec.resolve(jctx, ["-l", jail])
         if isinstance(got, int):
             ctx.err += jctx.err
@@ -63,7 +62,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         target, _ = got
         inner = dict(ctx.env)
         inner[ENV_JAIL] = target.jail.name
-        sub = Ctx(ctx.simdir, inner, ctx.stdin, prog="service", now=ctx.now)
+        sub = ctx.child(prog="service", env=inner)
         rebuilt = [f"-{c}" for c in "elrRv" if c in flags] + rest
         code = run(sub, rebuilt)
         ctx.out += sub.out
@@ -301,7 +300,6 @@ class JailRc:
             if not names:
                 self.ctx.write_err("Specify a jail name.\n")
                 return 3
-            from jailtui.sim import jexec
             return jexec.run(self.ctx, [names[0], "/usr/bin/login", "-f", "root"])
         explicit = bool(names)
         if not names:
@@ -346,8 +344,7 @@ class JailRc:
         return re.search(r"^\s*\.include\s*[\"']?/etc/jail.conf.d/", text, re.M) is not None
 
     def _jail(self, argv: list[str], *, capture: bool) -> tuple[int, bytes]:
-        from jailtui.sim.commands import dispatch
-        rcode, out, err = dispatch(self.ctx.simdir, argv, env=self.ctx.env)
+        rcode, out, err = self.ctx.run_tool(argv)
         if not capture:
             self.ctx.out += out
             self.ctx.err += err
