@@ -340,15 +340,27 @@ def _fill(state: State, total: int, defs: list[JailDef], now: float, used: set[i
                                 round(load * (0.5 + rng.random()), 2)))
 
 
+#: ``sim init --freebsd N``: the release each simulated generation reports.
+RELEASES = {14: ("14.3-RELEASE", 1403000), 15: ("15.0-RELEASE", 1500068)}
+
+
 def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
-              processes: int | None = None, seed: int = 0, *, now: float | None = None) -> Path:
+              processes: int | None = None, seed: int = 0, *, now: float | None = None,
+              freebsd: int = 15, dying_seconds: float = 30.0,
+              ps_jail_keyword: bool = True) -> Path:
     """Create (or replace) a simulated host in ``simdir``; return its path.
 
     Without numbers: the demo host. With ``jails``: that many jails of
     cycling roles; with ``processes``: filler workers until the host runs
     about that many processes in total. ``now`` (default: the simulated
     clock) is when the host is built; boot and start times lie before it.
+    ``freebsd`` (14 or 15) picks the generation whose rules the kernel,
+    jail(8) and jls follow; a removed jail stays dying ``dying_seconds``;
+    ``ps_jail_keyword=False`` is a ps(1) without the ``jail`` keyword. All
+    three are recorded in the state, so ``sim reset`` keeps them.
     """
+    if freebsd not in RELEASES:
+        raise ValueError(f"FreeBSD {freebsd} is not simulated (14 or 15)")
     base = Path(simdir).resolve()
     now = clock() if now is None else now
     rng = random.Random(seed)
@@ -358,7 +370,12 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     base.mkdir(parents=True, exist_ok=True)
     paths = PathMap(root=str(base / "root"))
     defs = demo_jails() if jails is None else bench_jails(jails)
-    state = State(build={"jails": jails, "processes": processes, "seed": seed})
+    state = State(build={"jails": jails, "processes": processes, "seed": seed,
+                         "freebsd": freebsd, "dying_seconds": dying_seconds,
+                         "ps_jail_keyword": ps_jail_keyword},
+                  freebsd=freebsd, dying_seconds=max(0.0, dying_seconds),
+                  ps_jail_keyword=ps_jail_keyword)
+    state.osrelease, state.osreldate = RELEASES[freebsd]
     state.boot = now - 12 * 86_400 - 3_600 * rng.random() * 5
     write_jail_conf(paths, defs)
     write_host_files(paths, defs, state.hostname)
@@ -406,4 +423,7 @@ def reset(simdir: str | os.PathLike[str]) -> Path:
     store = Store(simdir)
     with store.read() as st:
         build = dict(st.build)
-    return init_host(simdir, build.get("jails"), build.get("processes"), int(build.get("seed", 0)))
+    return init_host(simdir, build.get("jails"), build.get("processes"), int(build.get("seed", 0)),
+                     freebsd=int(build.get("freebsd", 15)),
+                     dying_seconds=float(build.get("dying_seconds", 30.0)),
+                     ps_jail_keyword=bool(build.get("ps_jail_keyword", True)))

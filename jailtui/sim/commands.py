@@ -10,8 +10,9 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from jailtui.sim import lifecycle
 from jailtui.sim.context import Ctx
-from jailtui.sim.state import NotASimDir
+from jailtui.sim.state import NotASimDir, Store
 
 Tool = Callable[[Ctx, list[str]], int]
 
@@ -43,6 +44,19 @@ def tool_name(argv0: str) -> str:
     return os.path.basename(argv0)
 
 
+def _free_expired(ctx: Ctx) -> None:
+    """Dying jails whose time is up are gone before any tool looks (lifecycle.reap_dying).
+
+    Only a read unless something expired, so a poll's jls and ps stay cheap.
+    """
+    store = Store(ctx.simdir)
+    with store.read() as st:
+        if not lifecycle.expired(st, ctx.now):
+            return
+    with store.write() as st:
+        lifecycle.reap_dying(st, ctx.now)
+
+
 def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes | None = None,
              env: Mapping[str, str] | None = None) -> tuple[int, bytes, bytes]:
     """Run ``argv`` on the simulated host in ``simdir``; return (exit code, stdout, stderr).
@@ -60,6 +74,7 @@ def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes |
     if fn is None:
         return 127, b"", f"{name}: not found\n".encode()
     try:
+        _free_expired(ctx)
         rc = fn(ctx, list(argv[1:]))
     except NotASimDir as e:
         return 1, bytes(ctx.out), bytes(ctx.err) + f"{name}: {e}\n".encode()

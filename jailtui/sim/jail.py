@@ -20,20 +20,32 @@ from jailtui.core.freebsd.jailconf import JailConfError, wild_jail_match, wild_j
 from jailtui.core.model import ParamValue
 from jailtui.sim.context import Ctx
 from jailtui.sim.getopt import GetoptError, getopt
-from jailtui.sim.jail_job import SET, START, STOP, Job, strings
+from jailtui.sim.jail_job import CLEAN, SET, START, STOP, Job, strings
 from jailtui.sim.jail_ops import JailOps
 from jailtui.sim.jail_order import deps, find, graph_errors
 
 CONF_FILE = "/etc/jail.conf"
 
 # 14.x usage text (docs/freebsd.md 3.1: "The 13.x/14.x text differs slightly").
-USAGE = ("usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
-         "            -[cmr] param=value ... [command=command ...]\n"
-         "       jail [-dqv] [-f file] [-e separator] -[cmr] [jail]\n"
-         "       jail [-qv] [-f file] -[rR] ['*' | jail ...]\n"
-         "       jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
-         "            [-n jailname] [-s securelevel]\n"
-         "            path hostname [ip[,...]] command ...\n")
+USAGE_14 = ("usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
+            "            -[cmr] param=value ... [command=command ...]\n"
+            "       jail [-dqv] [-f file] [-e separator] -[cmr] [jail]\n"
+            "       jail [-qv] [-f file] -[rR] ['*' | jail ...]\n"
+            "       jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
+            "            [-n jailname] [-s securelevel]\n"
+            "            path hostname [ip[,...]] command ...\n")
+#: The newest usage text (docs/freebsd.md 3.1), printed by the 15 generation.
+USAGE_15 = ("usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
+            "            -[cmr] param=value ... [command=command ...]\n"
+            "       jail [-dqv] [-f file] -[cmr] [jail]\n"
+            "       jail [-qv] [-f file] -[rR] ['*' | jail ...]\n"
+            "       jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
+            "            [-n jailname] [-s securelevel]\n"
+            "            path hostname ip[,...] command ...\n"
+            "       jail [-f file] -e separator\n")
+#: The -d warning: 14.x misses a space, the newest tree has it (docs/freebsd.md 3.2).
+DYING_WARNING_14 = "the 'allow.dying' parameter and '-d' flagare deprecated and have no effect."
+DYING_WARNING_15 = "the 'allow.dying' parameter and '-d' flag are deprecated and have no effect."
 
 
 class _Usage(Exception):
@@ -71,12 +83,15 @@ class JailCmd(JailOps):
         try:
             return self._main(args)
         except _Usage:
-            self.ctx.write_err(USAGE)
+            self.ctx.write_err(USAGE_15 if self.freebsd >= 15 else USAGE_14)
             return 1
 
     def _main(self, args: list[str]) -> int:
         try:
-            opts, argv = getopt(args, "cde:f:hiJ:lmn:p:qrRs:u:U:v")
+            # -C (clean up after a removed jail) is newest only (docs/freebsd.md 3.1).
+            optstring = "cCde:f:hiJ:lmn:p:qrRs:u:U:v" if self.freebsd >= 15 \
+                else "cde:f:hiJ:lmn:p:qrRs:u:U:v"
+            opts, argv = getopt(args, optstring)
         except GetoptError as e:
             self.ctx.warn(str(e))
             raise _Usage() from None
@@ -88,6 +103,8 @@ class JailCmd(JailOps):
         for ch, arg in opts:
             if ch == "c":
                 op |= START
+            elif ch == "C":
+                op |= CLEAN
             elif ch == "d":
                 dflag = True
             elif ch == "e":
@@ -161,7 +178,9 @@ class JailCmd(JailOps):
                 params["ip6.addr"] = tuple(ip6)
             params["command"] = tuple(argv[3:])
             self.jobs = [Job(None, params)]
-        elif op == STOP:
+        elif op in (STOP, CLEAN):
+            if op == CLEAN and (self.rflag or not argv):
+                raise _Usage()
             if not self.docf or not argv:
                 raise _Usage()
             if not self.rflag and any("=" in a for a in argv):
@@ -193,12 +212,13 @@ class JailCmd(JailOps):
                     job.conf_error = str(e)
                 self.jobs.append(job)
         if dflag:
-            # 14.x text, missing space included (docs/freebsd.md 3.2).
-            self.ctx.warn("the 'allow.dying' parameter and '-d' flagare deprecated and have "
-                          "no effect.")
+            # Both generations warn (docs/freebsd.md 3.2); only 14 still lets -r
+            # and -m see a dying jail with it (jail.c running_jid, JAIL_DYING).
+            self.ctx.warn(DYING_WARNING_15 if self.freebsd >= 15 else DYING_WARNING_14)
+            self.allow_dying = self.freebsd < 15
 
         self._dep_setup()
-        if op == STOP:
+        if op in (STOP, CLEAN):
             for target in argv:
                 if not self._start_state(target, op):
                     self.error = True
@@ -265,11 +285,12 @@ class JailCmd(JailOps):
             return True
         job: Job | None = find(self.jobs, target) if self.docf else None
         if job is None and op == STOP:
-            # "Allow -[rR] to specify a currently running jail."
+            # "Allow -[rR] to specify a currently running jail." A dying one
+            # only with -d on 14 (jail_getid without JAIL_DYING does not see it).
             with self.store.read() as st:
                 key = target if self.ctx.jail is None or (target.isdigit() and int(target)) \
                     else f"{self.ctx.jail}.{target}"
-                found = st.lookup(key, dying=True)
+                found = st.lookup(key, dying=self.allow_dying)
                 rname = found.name if found is not None else None
                 rjid = found.jid if found is not None else 0
             if rname is not None:

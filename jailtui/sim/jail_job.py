@@ -14,7 +14,8 @@ from jailtui.core.model import ParamValue
 from jailtui.sim.lifecycle import CreateSpec
 
 #: What a job asks for (jail.c JF_START / JF_SET / JF_STOP); -rc is START|STOP.
-START, SET, STOP = 1, 2, 4
+#: CLEAN is the newest tree's -C: the post-removal steps of an already removed jail.
+START, SET, STOP, CLEAN = 1, 2, 4, 8
 
 
 @dataclass

@@ -26,7 +26,7 @@ from jailtui.core.freebsd import jailconf
 from jailtui.core.model import ParamValue
 from jailtui.sim import hooks, jexec, kernel, lifecycle, passwd, rc
 from jailtui.sim.context import Ctx
-from jailtui.sim.jail_job import SET, START, STOP, Job, noname, string, strings, truth
+from jailtui.sim.jail_job import CLEAN, SET, START, STOP, Job, noname, string, strings, truth
 from jailtui.sim.jail_order import closure, dependency_failed
 from jailtui.sim.lifecycle import CreateSpec, KernelError
 from jailtui.sim.state import SimJail, State, Store
@@ -52,6 +52,11 @@ class JailOps:
         self.jobs: list[Job] = []
         self.error = False
         self.cmdline: dict[str, ParamValue] = {}
+        #: -d on the 14 generation: -r and -m may name a dying jail.
+        self.allow_dying = False
+        with self.store.read() as st:
+            #: The simulated FreeBSD generation (State.freebsd): 14 or 15.
+            self.freebsd = st.freebsd
 
     # -- output helpers (jail.c jail_note / jail_warnx / jail_quoted_warnx) ---
 
@@ -101,6 +106,9 @@ class JailOps:
             return "/"
 
     def _run_jobs(self) -> None:
+        for j in self.jobs:
+            if j.op & CLEAN:
+                self._cleanup(j)
         stops, starts = closure(self.jobs)
         for j in stops:
             if j.failed and not j.conf_error:
@@ -311,7 +319,7 @@ class JailOps:
                 cur = st.jail_by_jid(j.jid)
                 if cur is not None:
                     cur.params["persist"] = False
-                    lifecycle.reap_if_empty(st, cur.jid)
+                    lifecycle.reap_if_empty(st, cur.jid, self.ctx.now)
             if self.verbose > 0:
                 self.note(j, f"jail_set(JAIL_UPDATE) jid={j.jid} nopersist")
         if self.want_jid_file and j.jid > 0:
@@ -398,7 +406,8 @@ class JailOps:
         if not self._import_for_stop(j):
             return
         with self.store.read() as st:
-            running = self._running_jid(st, j) if j.jid <= 0 else st.jail_by_jid(j.jid, dying=True)
+            running = self._running_jid(st, j) if j.jid <= 0 \
+                else st.jail_by_jid(j.jid, dying=self.allow_dying)
         if running is None:
             j.jid = -1
             if not (j.depend or j.wild):
@@ -428,6 +437,23 @@ class JailOps:
                 if step in ("exec.prestop",):
                     return
 
+    def _cleanup(self, j: Job) -> None:
+        """``jail -C NAME`` (newest tree): what follows a removal, for a jail
+        already removed: exec.poststop, unmounts, IP aliases, exec.release
+        (docs/freebsd.md 3.2). Nothing is asked of the kernel."""
+        if not self._import_for_stop(j):
+            return
+        jpath = string(j.params.get("path"))
+        for step in ("exec.poststop", "mount.procfs", "mount.fdescfs", "mount.devfs",
+                     "mount.fstab", "mount", "ip6", "ip4", "exec.release"):
+            if step.startswith("mount"):
+                self._mount_notes(j, step, down=True)
+            elif step in ("ip4", "ip6"):
+                self._ifaddr_notes(j, step, down=True)
+            elif not self._host(j, step, jpath=jpath):
+                self.failed(j)
+                return
+
     def _import_for_stop(self, j: Job) -> bool:
         if j.conf_error:
             self.ctx.warn(j.conf_error)
@@ -452,7 +478,7 @@ class JailOps:
         with self.store.write() as st:
             cur = st.jail_by_jid(j.jid, dying=True)
             if cur is not None:
-                lifecycle.remove(st, cur)
+                lifecycle.remove(st, cur, self.ctx.now)
         # command.c IP__OP (down): "removed" for -v, or by default when the
         # removal was asked for with a config file / several names (note_remove),
         # or for a failed create of a named jail.

@@ -232,7 +232,7 @@ class RcCommand:
         with Store(self.ctx.simdir).write() as st:
             rc.stop_service(st, self.jid, self.svc.name)
             if self.jid:
-                lifecycle.reap_if_empty(st, self.jid)
+                lifecycle.reap_if_empty(st, self.jid, self.ctx.now)
         self.ctx.write(f"Waiting for PIDS: {rc_pid}.\n")
         return 0
 
@@ -298,7 +298,8 @@ class JailRc:
             return 0
         if base == "console":
             if not names:
-                self.ctx.write_err("Specify a jail name.\n")
+                # jail_console: err 3 "Specify a jail name." (rc.subr err()).
+                self.ctx.write_err("/etc/rc.d/jail: ERROR: Specify a jail name.\n")
                 return 3
             return jexec.run(self.ctx, [names[0], "/usr/bin/login", "-f", "root"])
         explicit = bool(names)
@@ -312,6 +313,10 @@ class JailRc:
         if base in ("start", "restart"):
             self._start(names)
         return 0
+
+    def _warn(self, text: str) -> None:
+        """rc.subr warn(): ``$0: WARNING: ...`` on stderr, $0 being the script."""
+        self.ctx.write_err(f"/etc/rc.d/jail: WARNING: {text}\n")
 
     def _sanitize(self, name: str) -> tuple[str, str]:
         """(``_j``, ``_jv``): ``tr /. _`` for the jail, non-alphanumerics for variables."""
@@ -332,8 +337,8 @@ class JailRc:
             return dconf
         if self._readable(self.jail_conf):
             return self.jail_conf
-        self.ctx.write_err(f"Invalid configuration for {j} (no jail.conf, no hostname, or no "
-                           f"path).  Jail {j} was ignored.\n")
+        self._warn(f"Invalid configuration for {j} (no jail.conf, no hostname, or no "
+                   f"path).  Jail {j} was ignored.")
         return None
 
     def _includes_conf_d(self) -> bool:
