@@ -72,7 +72,9 @@ def main_of(app: JailtuiApp) -> MainScreen:
 
 def jail_line(main: MainScreen, hostname: str) -> str:
     """The jails pane's line of the jail whose HOSTNAME is ``hostname``."""
-    lines = [line for line in table_lines(main.jails)[1:] if f" {hostname} " in line]
+    # A stopped jail's dying predecessor has a row of its own: not that one.
+    lines = [line for line in table_lines(main.jails)[1:] if f" {hostname} " in line
+             and " dying " not in line]
     assert len(lines) == 1, table_lines(main.jails)
     return lines[0]
 

@@ -1,9 +1,10 @@
 """The jails pane: one row per jail, running, dying or configured-but-stopped.
 
-Keyed by name, not jid: a jail gets a new jid on every restart, and a
-stopped jail has none (model.Jail.key). In the all-hosts view of a console
-of many hosts a HOST column comes first and rows are keyed by
-(host, name): jail names repeat across hosts.
+Keyed by model.Jail.key: the name for a live or stopped jail (a jail gets a
+new jid on every restart, and a stopped jail has none), the jid for a dying
+one, which is its own greyed row beside the live or stopped row of the same
+name. In the all-hosts view of a console of many hosts a HOST column comes
+first and rows are keyed by (host, key): jail names repeat across hosts.
 """
 
 from __future__ import annotations
@@ -70,6 +71,27 @@ def jail_columns() -> list[Column[Jail]]:
         Column("path", "PATH", lambda j: visible(j.path, 1024) or "-", lambda j: j.path,
                width=4, measure=lambda rows: _longest([j.path for j in rows]), last=True),
     ]
+
+
+def _dim(cell: Cell) -> Cell:
+    if isinstance(cell, str):
+        return ((cell, "dim"),)
+    return tuple((text, "dim") for text, _ in cell)
+
+
+def _greyed_when_dying(column: Column[Jail]) -> Column[Jail]:
+    """``column`` drawing a dying row greyed: it is going away and offers no
+    action but details (docs/freebsd.md 5.4). Its STATE still says "dying"."""
+    inner = column.cell
+    if getattr(inner, "greys_dying", False):
+        return column
+
+    def cell(row: Jail) -> Cell:
+        out = inner(row)
+        return _dim(out) if row.state is JailState.DYING else out
+
+    cell.greys_dying = True  # type: ignore[attr-defined]
+    return replace(column, cell=cell)
 
 
 class JailTable(KeyedTable[JailKey, Jail]):
@@ -152,10 +174,11 @@ class JailTable(KeyedTable[JailKey, Jail]):
 
     def _with_pending(self, columns: Sequence[Column[Jail]]) -> list[Column[Jail]]:
         """The STATE column reads the action in progress; as wide as "restarting…"
-        only while one is shown."""
-        return [replace(c, cell=self._state_cell,
-                        measure=lambda rows: _longest([self._state_text(j) for j in rows]))
-                if c.key == "state" else c for c in columns]
+        only while one is shown. Every cell of a dying row is greyed."""
+        return [_greyed_when_dying(
+                    replace(c, cell=self._state_cell,
+                            measure=lambda rows: _longest([self._state_text(j) for j in rows]))
+                    if c.key == "state" else c) for c in columns]
 
     def _state_text(self, row: Jail) -> str:
         label = self._pending.label(row) if self._pending is not None else None
@@ -178,7 +201,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         super().set_rows(rows)
 
     def row_key(self, row: Jail) -> JailKey:
-        return (row.host or "", row.name) if self.show_hosts else row.name
+        return (row.host or "", row.key) if self.show_hosts else row.key
 
     def row_decoration(self, row: Jail) -> bool:
         # The HOST cell changes when the host goes stale: part of the line cache key.
