@@ -1,7 +1,7 @@
 """``jailtui [--sim DIR] sim ...``: create, reset and drive a simulated host.
 
-- ``sim init DIR [--jails N] [--processes P] [--seed S] [--freebsd 14|15]
-  [--dying-seconds S] [--ps-without-jail-keyword]``: build a host;
+- ``sim init DIR [--jails N] [--processes P] [--seed S] [--managers LIST]
+  [--freebsd 14|15] [--dying-seconds S] [--ps-without-jail-keyword]``: build a host;
 - ``sim shims BINDIR``: write jls/ps/jail/... executables for ``--sim DIR``;
 - ``sim reset``: rebuild ``--sim DIR`` with its original parameters;
 - ``sim exec -- ARGV...``: run one command on it with real stdio (``jexec``
@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--processes", type=int, default=None,
                       help="total processes to reach with worker processes")
     init.add_argument("--seed", type=int, default=0)
+    init.add_argument("--managers", default="", metavar="LIST",
+                      help="jail managers to lay out, comma-separated: bastille,iocage,"
+                           "appjail,pot,ezjail (two jails each; docs/managers.md)")
     init.add_argument("--freebsd", type=int, choices=(14, 15), default=15,
                       help="FreeBSD generation to behave like (default 15): on 14 a jail "
                            "started again while its old self is dying gets a new jid beside "
@@ -47,8 +50,14 @@ def main(global_simdir: str | None, args: list[str]) -> int:
     ns = _parser().parse_args(args)
     if ns.cmd == "init":
         from jailtui.sim.builder import init_host
-        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, freebsd=ns.freebsd,
-                         dying_seconds=ns.dying_seconds,
+        from jailtui.sim.managers.layout import parse_managers
+        try:
+            managers = parse_managers(ns.managers)
+        except ValueError as exc:
+            print(f"jailtui sim init: {exc}", file=sys.stderr)
+            return 2
+        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, managers=managers,
+                         freebsd=ns.freebsd, dying_seconds=ns.dying_seconds,
                          ps_jail_keyword=not ns.ps_without_jail_keyword)
         print(f"simulated host ready in {path}")
         return 0
