@@ -79,10 +79,13 @@ class Ctx:
         return self.dispatch(self.simdir, argv, stdin=stdin,
                              env=self.env if env is None else env)
 
-    def child(self, *, prog: str, env: Mapping[str, str] | None = None) -> Ctx:
-        """A context for a tool this one runs in-process (same host, clock, stdin)."""
-        return Ctx(self.simdir, self.env if env is None else env, self.stdin, prog=prog,
-                   now=self.now, dispatch=self.dispatch)
+    def child(self, *, prog: str, env: Mapping[str, str] | None = None,
+              stdin: bytes | None = None) -> Ctx:
+        """A context for a tool this one runs in-process (same host, clock, dispatcher;
+        this one's stdin unless another is given)."""
+        return Ctx(self.simdir, self.env if env is None else env,
+                   self.stdin if stdin is None else stdin, prog=prog, now=self.now,
+                   dispatch=self.dispatch)
 
     def write(self, text: str) -> None:
         """Append to stdout (UTF-8, invalid code points kept as surrogates)."""
