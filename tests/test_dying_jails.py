@@ -223,8 +223,10 @@ async def test_console_rows_for_a_lingering_jail(tmp_path: Path) -> None:
         await settle(pilot)
         assert app.gate_reason(Action.STOP, dying) is not None
         assert app.gate_reason(Action.START, dying) is not None
-        line = main.jails._row_strip(main.jails._cursor)
-        assert "dying" in "".join(s.text for s in line)
+        text = "".join(s.text for s in main.jails._row_strip(main.jails._cursor))
+        # No processes left: "-", not a misleading 0 (jail_remove killed them).
+        words = text.split()
+        assert words[0] == "dying" and words[2] == "web" and words[6:9] == ["-", "-", "-"]
         assert main.jails.move_to_key("web")
         await settle(pilot)
         stopped = main.jails.cursor_row

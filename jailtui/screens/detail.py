@@ -185,14 +185,17 @@ class DetailScreen(GuardedScreen):
         name = self.jail_name
         running = jail is not None and jail.state is JailState.RUNNING
         host = self.console.host
-        not_running = ("The jail is not running: this is only known while it runs."
-                       if jail is None or jail.state is JailState.STOPPED
-                       else DYING_EXPLAINED)
+        not_running = "The jail is not running: this is only known while it runs."
         if running:
             self._load("restrictions", lambda: host.jail_params(name), self._show_params)
             self._load("rctl", lambda: host.rctl_usage(name), self._show_rctl)
             self._load("who", lambda: host.who(name), self._show_who)
             self._load("services", lambda: host.services(name), self._show_services)
+        elif jail is not None and jail.state is JailState.DYING:
+            # The explanation once; the other sections only say why they are empty.
+            self.section("restrictions").note(DYING_EXPLAINED)
+            for key in ("params", "rctl", "who", "services"):
+                self.section(key).note("Not known for a dying jail.")
         else:
             for key in ("restrictions", "params", "rctl", "who", "services"):
                 self.section(key).note(not_running)

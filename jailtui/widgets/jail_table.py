@@ -36,16 +36,18 @@ def _state(j: Jail) -> Cell:
     return ((text, role),)
 
 
+# A dying jail has no processes left (jail_remove killed them): "-" as for a
+# stopped one, not a misleading 0 (docs/freebsd.md 5.4).
 def _procs(j: Jail) -> Cell:
-    return "-" if j.state is JailState.STOPPED else str(j.processes)
+    return str(j.processes) if j.state is JailState.RUNNING else "-"
 
 
 def _cpu(j: Jail) -> Cell:
-    return "-" if j.state is JailState.STOPPED else percent(j.cpu_percent)
+    return percent(j.cpu_percent) if j.state is JailState.RUNNING else "-"
 
 
 def _mem(j: Jail) -> Cell:
-    return "-" if j.state is JailState.STOPPED else human_kib(j.rss_kib)
+    return human_kib(j.rss_kib) if j.state is JailState.RUNNING else "-"
 
 
 def jail_columns() -> list[Column[Jail]]:
@@ -154,6 +156,10 @@ class JailTable(KeyedTable[JailKey, Jail]):
         if self._health_host is not None and row.host is not None \
                 and row.host != self._health_host:
             return None
+        if row.state is JailState.DYING and (row.host, row.name) in self._named_rows:
+            # Marks are per name: they belong to the live or configured row of
+            # that name ("down", "daemon-missing"), not to its dying predecessor.
+            return None
         return self._health.get(row.name)
 
     def set_columns(self, columns: Sequence[Column[Jail]]) -> None:
@@ -194,10 +200,16 @@ class JailTable(KeyedTable[JailKey, Jail]):
         self._line_cache.clear()
         self._rebuild()
 
+    #: (host, name) of the live or configured rows: a dying row of such a name
+    #: is a predecessor and does not show the name's health mark.
+    _named_rows: frozenset[tuple[str | None, str]] = frozenset()
+
     def set_rows(self, rows: Sequence[Jail]) -> None:
         """New rows (a poll): they may confirm an action's outcome first."""
         if self._pending is not None and len(self._pending):
             self._pending.rows_arrived(rows)
+        self._named_rows = frozenset((j.host, j.name) for j in rows
+                                     if j.state is not JailState.DYING)
         super().set_rows(rows)
 
     def row_key(self, row: Jail) -> JailKey:
