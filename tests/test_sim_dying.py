@@ -33,7 +33,8 @@ from jailtui.sim.commands import dispatch
 
 def _jls_d(sim: SimHost, env: dict[str, str] | None = None) -> list[dict[str, object]]:
     doc = json.loads(sim.out("jls", "--libxo", "json", "-v", "-d", env=env))
-    return doc["jail-information"]["jail"]
+    rows: list[dict[str, object]] = doc["jail-information"]["jail"]
+    return rows
 
 
 def _rows(sim: SimHost, name: str, env: dict[str, str] | None = None
