@@ -36,18 +36,25 @@ def _state(j: Jail) -> Cell:
     return ((text, role),)
 
 
-# A dying jail has no processes left (jail_remove killed them): "-" as for a
-# stopped one, not a misleading 0 (docs/freebsd.md 5.4).
+def _has_processes(j: Jail) -> bool:
+    """A running jail, or a dying one whose killed processes are still exiting.
+
+    Once they are gone a dying jail shows "-" like a stopped one, not a
+    misleading 0: the kernel only holds its resources (docs/freebsd.md 5.4).
+    """
+    return j.state is JailState.RUNNING or (j.state is JailState.DYING and j.processes > 0)
+
+
 def _procs(j: Jail) -> Cell:
-    return str(j.processes) if j.state is JailState.RUNNING else "-"
+    return str(j.processes) if _has_processes(j) else "-"
 
 
 def _cpu(j: Jail) -> Cell:
-    return percent(j.cpu_percent) if j.state is JailState.RUNNING else "-"
+    return percent(j.cpu_percent) if _has_processes(j) else "-"
 
 
 def _mem(j: Jail) -> Cell:
-    return human_kib(j.rss_kib) if j.state is JailState.RUNNING else "-"
+    return human_kib(j.rss_kib) if _has_processes(j) else "-"
 
 
 def jail_columns() -> list[Column[Jail]]:
