@@ -62,7 +62,8 @@ async def test_start_a_stopped_jail() -> None:
         assert any("build: started" in m for m, _sev, _mk in seen)
         assert all(markup is False for _m, _s, markup in seen)
         assert host.polls > polls  # refreshed after the action
-        entry = app.journal.last()  # type: ignore[attr-defined]
+        entry = app.journal.last()
+        assert entry is not None
         assert entry.title == "start build" and entry.ok
 
 
@@ -106,7 +107,8 @@ async def test_restart_asks_first_and_logs_the_output() -> None:
         await pilot.click("#yes")
         await settle(pilot)
         assert ctl.calls == [("restart", "db")]
-        entry = app.journal.last()  # type: ignore[attr-defined]
+        entry = app.journal.last()
+        assert entry is not None
         assert "db: created" in entry.output
 
 
@@ -186,7 +188,7 @@ async def test_shell_runs_jexec_in_the_suspended_terminal(
         await settle(pilot)
         assert calls == [(["jexec", "-l", "web"], {"PATH": "/usr/bin:/bin"})]
         assert host.polls > polls
-        assert app.journal.last().title == "shell web"  # type: ignore[attr-defined]
+        assert (last := app.journal.last()) is not None and last.title == "shell web"
 
 
 async def test_shell_without_a_real_terminal_says_so() -> None:
@@ -198,7 +200,7 @@ async def test_shell_without_a_real_terminal_says_so() -> None:
         await pilot.press("x")  # run_test cannot suspend
         await settle(pilot)
         assert any("cannot be suspended" in m for m, _s, _mk in seen)
-        assert app.is_running  # type: ignore[attr-defined]
+        assert app.is_running
 
 
 async def test_edit_is_bound_but_not_available_yet() -> None:
@@ -223,7 +225,12 @@ async def test_edit_runs_the_controllers_editor_when_there_is_one(
     ctl = EditingController()
     app = make_app(controller=ctl)
     ran: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "call", lambda argv, env=None: ran.append(argv) or 0)
+
+    def call(argv: list[str], env: object = None) -> int:
+        ran.append(argv)
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", call)
     async with app.run_test(size=SIZE) as pilot:
         monkeypatch.setattr(app, "suspend", fake_suspend)
         await settle(pilot)
@@ -266,7 +273,7 @@ async def test_refused_action_from_the_command_palette() -> None:
         seen = record_notifications(app)
         await settle(pilot)
         await select(pilot, "web")
-        commands = {c.title: c for c in app.get_system_commands(app.screen)}  # type: ignore[attr-defined]
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
         assert "Stop jail" in commands and "Toggle process tree" in commands
         result = commands["Stop jail"].callback()
         if result is not None:

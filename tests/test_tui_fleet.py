@@ -110,7 +110,7 @@ async def test_all_hosts_view_has_a_host_column_and_host_keys(sim_fleet: Fleet) 
         assert main.all_hosts
         header, *rows = table_lines(main.jails)
         assert header.split()[:4] == ["HOST▲", "STATE", "JID", "NAME"]
-        hosts_of_web = sorted(j.host for j in main.jails.rows if j.name == "web")
+        hosts_of_web = sorted(str(j.host) for j in main.jails.rows if j.name == "web")
         assert hosts_of_web == ["alpha", "beta"]  # same name on both, two rows
         assert ("alpha", "web") in {main.jails.row_key(j) for j in main.jails.rows}
         assert {r.split()[0] for r in rows if r.strip()} == {"alpha", "beta"}
@@ -564,9 +564,13 @@ async def test_ssh_shell_goes_to_the_rows_host(servers: Servers,
     app = fleet_console(fleet, interval=1000.0)
     ran: list[tuple[str, list[str]]] = []
     for name in fleet.names():
-        ctl = app.fleet.controller(name) if app.fleet else None  # type: ignore[union-attr]
-        monkeypatch.setattr(ctl, "run_interactive",
-                            lambda argv, name=name: ran.append((name, list(argv))) or 0)
+        ctl = app.fleet.controller(name) if app.fleet else None
+
+        def on_pty(argv: list[str], name: str = name) -> int:
+            ran.append((name, list(argv)))
+            return 0
+
+        monkeypatch.setattr(ctl, "run_interactive", on_pty)
 
     class NoSuspend:
         def __enter__(self) -> None:

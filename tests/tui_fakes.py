@@ -16,6 +16,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
@@ -29,6 +30,9 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+
+if TYPE_CHECKING:
+    from jailtui.app import JailtuiApp
 
 #: The frozen "now" of tests and snapshots; snapshots are taken 1 s before.
 NOW = 1_750_000_000.0
@@ -329,14 +333,14 @@ class FakeController:
 
 
 def make_app(host: FakeHost | None = None, controller: FakeController | None = None, *,
-             read_only: bool = False, interval: float = 1000.0, **kwargs: object) -> object:
+             read_only: bool = False, interval: float | None = 1000.0,
+             **kwargs: Any) -> JailtuiApp:
     """The app on fake data with a frozen clock; the interval is long so that
     only the test's own refreshes poll."""
     from jailtui.app import JailtuiApp
 
     ctl = None if read_only else (controller or FakeController())
-    return JailtuiApp(host or FakeHost(), ctl, interval=interval, clock=lambda: NOW,
-                      **kwargs)  # type: ignore[arg-type]
+    return JailtuiApp(host or FakeHost(), ctl, interval=interval, clock=lambda: NOW, **kwargs)
 
 
 def run_demo() -> None:
@@ -383,6 +387,12 @@ def record_notifications(app: object) -> list[tuple[str, str, bool]]:
     return seen
 
 
+def shows(app: Any, screen: object) -> bool:
+    """``app.screen is screen``, as a call: an ``is`` in an assert would
+    narrow ``screen`` to ``Screen[Any]`` for mypy and lose its own attributes."""
+    return app.screen is screen
+
+
 async def settle(pilot: object) -> None:
     """Wait for running workers (polls, detail loads) and the repaint after them."""
     app = pilot.app  # type: ignore[attr-defined]
@@ -393,4 +403,4 @@ async def settle(pilot: object) -> None:
 
 __all__ = ["EVIL", "EVIL_ESCAPE", "EVIL_MARKUP", "NOW", "FakeController", "FakeHost", "JailtuiError",
            "evil_snapshot", "make_app", "make_process", "make_snapshot", "record_notifications",
-           "run_demo", "sample_jails", "sample_processes", "settle", "table_lines", "widget_text"]
+           "run_demo", "sample_jails", "sample_processes", "settle", "shows", "table_lines", "widget_text"]
