@@ -334,36 +334,57 @@ def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
 
 
 def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
+    """``conf show`` / ``conf check``.
+
+    With ``-f FILE``: that file (and its includes) as ``jail -f FILE`` reads
+    it.  Otherwise what the console reads (core/hosts/confsource.py): the
+    ``jail_conf`` of rc.conf, ``/etc/jail.conf.d/*.conf`` and
+    ``/etc/jail.NAME.conf`` as rc.d/jail looks them up (docs/freebsd.md 8.2),
+    each jail with the parameters of the file rc.d/jail would pass to jail(8).
+    """
     from jailtui.core.freebsd import jailconf
 
+    errors: list[str] = []      # jail(8)'s words, without "jail: "
+    rc_errors: list[str] = []   # rc.conf files that could not be read
+    hints: list[str] = []
     if args.file:
-        path, read, glob = args.file, None, None
+        config = jailconf.load(args.file)          # JailConfError: main() words it
+        jails = {n: config.effective(n) for n in config.jail_names()}
+        where = args.file
     else:
         if backend is None:
             raise JailtuiError("no host")
-        host = backend.host
-        path = host.conf.jail_conf
-        read = host.read_text
-        glob = host._glob
-    config = jailconf.load(path, read=read, glob=glob)
+        conf = backend.host.configured()
+        jails = {n: cj.params for n, cj in conf.jails.items()}
+        rc_errors = list(conf.rc_errors)
+        errors = [e for e in conf.errors if e not in rc_errors]
+        hints = list(conf.hints)
+        where = ", ".join(conf.files) or backend.host.conf.jail_conf
+    for e in errors:
+        print(visible(f"jail: {e}"), file=sys.stderr)
+    for e in rc_errors:
+        print(visible(f"jailtui: {e}"), file=sys.stderr)
+    for h in hints:
+        print(visible(f"jailtui: hint: {h}"), file=sys.stderr)
     if args.conf_command == "check":
-        names = config.jail_names()
-        config.effective_all()  # expansion errors (variables) count as errors too
-        print(f"{visible(path)}: OK, {len(names)} jail(s)")
+        if errors or rc_errors:
+            return 1
+        print(f"{visible(where)}: OK, {len(jails)} jail(s)")
         return 0
-    names = list(args.names) or config.jail_names()
-    unknown = [n for n in names if n not in config.jail_names()]
+    names = list(args.names) or list(jails)
+    unknown = [n for n in names if n not in jails]
     if unknown:
         raise JailtuiError(f'"{unknown[0]}" not found')
     if args.json:
-        json.dump(jailconf.to_effective_json(config, names), sys.stdout, indent=2)
+        json.dump({"jails": {n: jailconf.effective_json(jails[n]) for n in names}},
+                  sys.stdout, indent=2)
         print()
         return 0
     for name in names:
         # Written back in jail.conf syntax (quoted where needed), so the
         # effective view can be pasted into a config file.
         print(f"{visible(jailconf.quote_value(name))} {{")
-        for key, value in config.effective(name).items():
+        for key, value in jails[name].items():
             print(f"    {visible(jailconf.render_statement(key, value))}")
         print("}")
     return 0
@@ -602,8 +623,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")
     except JailConfError as exc:
-        # Worded as jail(8) words it, prefix included (docs/freebsd.md 3.4).
-        return _fail(f"jail: {exc}")
+        # Worded as jail(8) words it, prefix included (docs/freebsd.md 3.4);
+        # our hint, if any, on a line of its own.
+        code = _fail(f"jail: {exc}")
+        if exc.hint:
+            print(visible(f"jailtui: hint: {exc.hint}"), file=sys.stderr)
+        return code
     except JailtuiError as exc:
         msg = str(exc)
         return _fail(msg if ":" in msg.split(" ", 1)[0] else f"jailtui: {msg}")

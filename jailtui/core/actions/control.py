@@ -28,6 +28,7 @@ from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
+from jailtui.core.hosts import confsource
 from jailtui.core.hosts.host import Host
 from jailtui.core.model import Jail, JailState, Process
 
@@ -179,16 +180,17 @@ class Controller:
             return ["service", "jail", verb, name]
         flag = {Action.START: "-c", Action.STOP: "-r", Action.RESTART: "-rc"}[action]
         conf_file = self._conf_file(name)
-        if conf_file is not None and conf_file != self.host.conf.jail_conf:
+        if conf_file is not None:
             return ["jail", "-f", conf_file, flag, name]
         return ["jail", flag, name]
 
     def _conf_file(self, name: str) -> str | None:
+        """The root config rc.d/jail would pass to ``jail -f`` (confsource.jail_f_file)."""
         try:
             cj = self.host.configured().jails.get(name)
         except (OSError, JailtuiError):
             return None
-        return cj.file if cj is not None else None
+        return confsource.jail_f_file(cj)
 
     async def start(self, name: str, expect: Jail | None = None) -> ActionResult:
         return await self._lifecycle(Action.START, name, expect)

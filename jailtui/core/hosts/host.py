@@ -299,7 +299,8 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
     for j in live:
         cj = conf.jails.get(j.name)
         if cj is not None:
-            j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file)
+            j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file,
+                        boot_source=cj.boot_source)
         out.append(j)
         seen.add(j.name)
     for name, cj in conf.jails.items():
@@ -309,7 +310,8 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
         out.append(Jail(name=name, jid=None, state=JailState.STOPPED,
                         hostname=_str(p.get("host.hostname")), path=_str(p.get("path")),
                         ip4=_addrs(p.get("ip4.addr")), ip6=_addrs(p.get("ip6.addr")),
-                        configured=True, enabled=cj.enabled, conf_file=cj.file))
+                        configured=True, enabled=cj.enabled, conf_file=cj.file,
+                        boot_source=cj.boot_source))
     return tuple(out)
 
 
