@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--json", action="store_true")
     cc = csub.add_parser("check", help="exit 0 if the file parses, else 1 with jail(8)'s message")
     cc.add_argument("-f", dest="file", metavar="FILE")
+    for conf_parser in (cs, cc):
+        # jail(8) of 13.x and of 14.0+ read jail.conf differently
+        # (core/freebsd/jailconf/dialect.py).
+        conf_parser.add_argument("--freebsd", type=int, metavar="MAJOR", default=None,
+                                 help="read as the jail(8) of this FreeBSD release "
+                                      "(13, 14, 15; default: the newest)")
 
     sp = sub.add_parser("sim", help="the simulated FreeBSD host: init, shims, reset, exec")
     sp.add_argument("sim_args", nargs=argparse.REMAINDER)
@@ -348,13 +354,13 @@ def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
     rc_errors: list[str] = []   # rc.conf files that could not be read
     hints: list[str] = []
     if args.file:
-        config = jailconf.load(args.file)          # JailConfError: main() words it
+        config = jailconf.load(args.file, freebsd=args.freebsd)   # JailConfError: see main()
         jails = {n: config.effective(n) for n in config.jail_names()}
         where = args.file
     else:
         if backend is None:
             raise JailtuiError("no host")
-        conf = backend.host.configured()
+        conf = backend.host.configured(freebsd=args.freebsd)
         jails = {n: cj.params for n, cj in conf.jails.items()}
         rc_errors = list(conf.rc_errors)
         errors = [e for e in conf.errors if e not in rc_errors]
@@ -625,10 +631,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JailConfError as exc:
         # Worded as jail(8) words it, prefix included (docs/freebsd.md 3.4);
         # our hint, if any, on a line of its own.
-        code = _fail(f"jail: {exc}")
+        # One line: jail(8)'s text may hold a CR (a 13.x CRLF file), which
+        # visible() escapes; splitting it into lines would cut it.
+        print(visible(f"jail: {exc}"), file=sys.stderr)
         if exc.hint:
             print(visible(f"jailtui: hint: {exc.hint}"), file=sys.stderr)
-        return code
+        return 1
     except JailtuiError as exc:
         msg = str(exc)
         return _fail(msg if ":" in msg.split(" ", 1)[0] else f"jailtui: {msg}")

@@ -152,8 +152,18 @@ class Host:
             raise FileNotFoundError(host_path)
         return _Sig(sig[0], sig[1])
 
-    def configured(self) -> confsource.ConfiguredJails:
-        """Jails from jail.conf, jail.conf.d and rc.conf (cached by stat)."""
+    def configured(self, *, freebsd: int | None = None) -> confsource.ConfiguredJails:
+        """Jails from jail.conf, jail.conf.d and rc.conf (cached by stat).
+
+        ``freebsd``: read as the jail(8) of that major release (13.x and
+        14.0+ differ: core/freebsd/jailconf/dialect.py); None keeps the
+        source's own setting (the newest unless the host says otherwise).
+        """
+        if freebsd is not None and freebsd != self._source.freebsd:
+            return confsource.ConfSource(
+                read=self.files.read_text, glob=self.files.glob,
+                exists=lambda p: self.files.stat(p) is not None,
+                rc_conf=self.conf.rc_conf, freebsd=freebsd).load()
         conf = self._source.load()
         self._last_conf = conf
         return conf
