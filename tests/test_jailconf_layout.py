@@ -25,6 +25,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from jailtui.core.freebsd import jailconf
 from jailtui.core.hosts.confsource import ConfSource
 from jailtui.sim.state import Store
@@ -219,13 +221,16 @@ async def test_detail_shows_where_the_boot_setting_comes_from() -> None:
     from tui_fakes import FakeHost, make_app, make_snapshot, sample_jails, settle
 
     from jailtui.screens.detail import DetailScreen
+    from jailtui.screens.main import MainScreen
 
     src = 'jail_enable="YES" (/etc/rc.conf); in jail_list (/etc/rc.conf.d/jail)'
     jails = [replace(j, boot_source=src) if j.name == "web" else j for j in sample_jails()]
     app = make_app(FakeHost(make_snapshot(jails)))
-    async with app.run_test(size=(160, 40)) as pilot:  # type: ignore[attr-defined]
+    async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        assert pilot.app.screen.jails.move_to_key("web")
+        main = pilot.app.screen
+        assert isinstance(main, MainScreen)
+        assert main.jails.move_to_key("web")
         await pilot.pause()
         await pilot.press("enter")
         await settle(pilot)
@@ -266,3 +271,82 @@ def test_conf_show_json_lists_are_lists(sim_dir: Path) -> None:
     assert all(isinstance(j["exec.start"], list) for j in data.values())
     assert data["git"]["depend"] == ["db"]
     assert data["web"]["path"] == "/usr/local/jails/web" and data["web"]["mount.devfs"] is True
+
+
+# -- item 5: an included file is checked inside its configuration -----------------------------
+
+
+class RecordingRunner:
+    """The simulator's runner, remembering what ran and what it said."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.seen: list[tuple[list[str], bytes, bytes, int]] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    async def run(self, argv: list[str], **kw: object) -> object:
+        res = await self.inner.run(argv, **kw)  # type: ignore[attr-defined]
+        self.seen.append((list(argv), res.stdout, res.stderr, res.returncode))
+        return res
+
+
+def edit_controller(sim_dir: Path) -> tuple[object, RecordingRunner]:
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.hosts.host import Host
+    from jailtui.sim.runner import SimRunner
+
+    inner = SimRunner(sim_dir)
+    runner = RecordingRunner(inner)
+    host = Host(runner, backend="SIMULATED", paths=inner.paths)  # type: ignore[arg-type]
+    return Controller(host, Policy(Role.HOST_ADMIN, "root", 0)), runner
+
+
+def test_included_file_edit_sees_the_root_files_variables(sim_dir: Path) -> None:
+    """``$domain`` is set in /etc/jail.conf and used in cache.conf: jail(8)
+    reads cache.conf only through the root's .include, so that is how the
+    edit is checked (our parser, then ``jail -f COPY-OF-ROOT -e``)."""
+    import asyncio
+
+    from jailtui.core.config import confedit
+
+    standard_layout(sim_dir)
+    conf = sim_dir / "root/etc/jail.conf"
+    conf.write_text('$domain = "corp.example";\n' + conf.read_text())
+    ctl, runner = edit_controller(sim_dir)
+    session = ctl.open_config("cache")  # type: ignore[attr-defined]
+    assert session.path == "/etc/jail.conf.d/cache.conf"
+    block = session.block_text.replace("{\n", '{\n    host.hostname = "$name.$domain";\n', 1)
+    candidate = confedit.candidate_from_block(session, block)
+    result = asyncio.run(ctl.save_config(session, candidate))  # type: ignore[attr-defined]
+    assert result.ok, result.message
+    checks = [s for s in runner.seen if s[0][:2] == ["jail", "-f"] and "-e" in s[0]]
+    assert checks, runner.seen
+    argv, out, _err, code = checks[-1]
+    assert code == 0 and os.path.basename(argv[2]).startswith(".jailtui-check.")
+    assert "host.hostname=cache.corp.example" in out.decode()
+    assert not list((sim_dir / "root/etc").glob(".jailtui-check.*"))     # copies removed
+    assert not list((sim_dir / "root/etc/jail.conf.d").glob(".jailtui-check.*"))
+    assert 'host.hostname = "$name.$domain";' in (
+        sim_dir / "root/etc/jail.conf.d/cache.conf").read_text()
+    # A variable that is nowhere: refused in jail(8)'s words, nothing saved.
+    session = ctl.open_config("cache")  # type: ignore[attr-defined]
+    bad = confedit.candidate_from_block(session, session.block_text.replace("$domain",
+                                                                            "$nosuch"))
+    with pytest.raises(confedit.ConfigCheckError) as err:
+        asyncio.run(ctl.save_config(session, bad))  # type: ignore[attr-defined]
+    assert err.value.message == 'jail: cache: host.hostname: variable "nosuch" not found'
+    assert "$nosuch" not in (sim_dir / "root/etc/jail.conf.d/cache.conf").read_text()
+
+
+def test_root_with_candidate_keeps_lines_and_names_each_file() -> None:
+    from jailtui.core.config.confedit import root_with_candidate
+
+    root = jailconf.parse('exec.clean;\n.include\n  "/etc/jail.conf.d/*.conf";\nweb { }\n')
+    files = ["/etc/jail.conf.d/a.conf", "/etc/jail.conf.d/b.conf"]
+    text = root_with_candidate(root, lambda pat: files, files[1], "/etc/jail.conf.d/.tmp.conf")
+    assert text == ("exec.clean;\n.include /etc/jail.conf.d/a.conf, "
+                    "/etc/jail.conf.d/.tmp.conf;\n\nweb { }\n")
+    assert root_with_candidate(root, lambda pat: files, "/etc/other.conf", "x") is None

@@ -331,15 +331,21 @@ class Controller:
             raise PolicyDenied(f'"{name}" is not defined in a configuration file')
         real = self.host.files.local_path(cj.file)
         if real is not None:
-            return confedit.open_session(real, cj.file, name, self.editable_params,
-                                         self.min_securelevel)
-        # A remote host (RemoteFiles): read, check and save the file THERE,
-        # through the host's runner (core/remotefile.py).
-        runner = self._remote_runner()
-        if runner is None:
-            raise PolicyDenied(f"{cj.file}: this host's files cannot be edited from here")
-        return confedit.open_remote_session(runner, self.host.paths.real(cj.file), cj.file,
-                                            name, self.editable_params, self.min_securelevel)
+            session = confedit.open_session(real, cj.file, name, self.editable_params,
+                                            self.min_securelevel)
+        else:
+            # A remote host (RemoteFiles): read, check and save the file THERE,
+            # through the host's runner (core/remotefile.py).
+            runner = self._remote_runner()
+            if runner is None:
+                raise PolicyDenied(f"{cj.file}: this host's files cannot be edited from here")
+            session = confedit.open_remote_session(runner, self.host.paths.real(cj.file),
+                                                   cj.file, name, self.editable_params,
+                                                   self.min_securelevel)
+        # Checked inside the root file rc.d/jail reads it through (confedit).
+        session.context = confedit.ConfContext(cj.conf or cj.file, self.host.files.read_text,
+                                               self.host.files.glob)
+        return session
 
     def _remote_runner(self) -> RemoteRunner | None:
         runner = self.host.runner
