@@ -196,6 +196,7 @@ class Host:
             conf = confsource.ConfiguredJails({}, [], [], False)
             warnings.append(f"jail configuration: {exc}")
         warnings.extend(conf.errors)
+        warnings.extend(f"hint: {h}" for h in conf.hints)  # e.g. CRLF for 13.x jail(8)
         jails = merge_jails(jls.jails, conf)
         procs = name_processes(procs, jails)
         return HostSnapshot(info=self.info(), taken_at=time.time(),
