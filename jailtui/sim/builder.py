@@ -198,8 +198,7 @@ def write_jail_conf(paths: PathMap, defs: list[JailDef]) -> None:
     edit (docs/security.md 2.7).
     """
     main = ["# /etc/jail.conf: jails of jailhost.example.org, see jail.conf(5).",
-            "# Parameters outside a block apply to every jail, those of",
-            "# /etc/jail.conf.d/*.conf included.", "",
+            "# Parameters outside a block apply to every jail (included files too).", "",
             _HEADER_GLOBALS]
     for d in defs:
         if d.owner:

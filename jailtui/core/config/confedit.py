@@ -238,8 +238,7 @@ def candidate_from_params(session: EditSession,
     conf = _parse(session.text, session.path)
     if session.editable is not None:
         check_own_file(conf, session.jail)
-        current = jailconf.load_string(session.text, session.path,
-                                       read=lambda p: "").effective(session.jail)
+        current = effective_params(session)
         allowed = {p.lower() for p in session.editable}
         for name, value in changes.items():
             key = name.strip()
@@ -255,17 +254,22 @@ def candidate_from_params(session: EditSession,
     return conf.render()
 
 
-def _effective(session: EditSession, text: str) -> dict[str, ParamValue]:
-    """The jail's effective parameters with ``text`` as the edited file: in
-    its configuration when the session has one, else the file alone."""
+def effective_params(session: EditSession, text: str | None = None) -> dict[str, ParamValue]:
+    """The jail's effective parameters with ``text`` (default: the file as
+    loaded) as the edited file: in its configuration when the session has
+    one (globals of the root apply), else, or when the rest of it cannot be
+    read, the file alone.  Raises JailConfError for the file's own errors."""
+    text = session.text if text is None else text
     ctx = session.context
-    if ctx is None:
-        return jailconf.load_string(text, session.path, read=lambda p: "").effective(session.jail)
-
-    def read(p: str) -> str:
-        return text if p == session.path else ctx.read(p)
-    return jailconf.load(ctx.root, read=read, glob=ctx.glob,
-                         freebsd=ctx.freebsd).effective(session.jail)
+    if ctx is not None:
+        def read(p: str) -> str:
+            return text if p == session.path else ctx.read(p)
+        try:
+            return jailconf.load(ctx.root, read=read, glob=ctx.glob,
+                                 freebsd=ctx.freebsd).effective(session.jail)
+        except (OSError, JailtuiError):
+            pass
+    return jailconf.load_string(text, session.path, read=lambda p: "").effective(session.jail)
 
 
 def diff(session: EditSession, candidate: str) -> str:
@@ -278,8 +282,8 @@ def diff(session: EditSession, candidate: str) -> str:
 def changed_keys(session: EditSession, candidate: str) -> list[str]:
     """Parameters of the jail whose effective value changes (for the audit)."""
     try:
-        before = _effective(session, session.text)
-        after = _effective(session, candidate)
+        before = effective_params(session)
+        after = effective_params(session, candidate)
     except JailtuiError:
         return []
     keys = sorted(set(before) | set(after))
