@@ -598,20 +598,37 @@ class JailtuiApp(App[None]):
                         description="send a signal")
 
     def open_shell(self, jail: Jail) -> None:
+        """``x``: the controller's gate (re-resolve, same jid), then the shell in
+        the suspended terminal; the controller audits it once it has ended."""
         controller = self.controller
         if controller is None:
             return
-        try:
-            argv = controller.shell_argv(jail.name, jail)
-        except JailtuiError as exc:
-            self.report(f"shell {jail.name}", ActionResult(False, str(exc)))
-            return
-        code = self.run_interactive(argv)
-        if code is not None:
-            self.journal.add(f"shell {jail.name}", code == 0, f"exit status {code}")
+
+        async def run() -> None:
+            try:
+                shell = await controller.prepare_shell(jail.name, jail)
+            except JailtuiError as exc:
+                self.report(f"shell {jail.name}", ActionResult(False, str(exc)))
+                return
+            code = self._in_terminal(shell.argv, lambda: controller.run_shell(shell))
+            if code is not None:
+                self.journal.add(f"shell {jail.name}", code == 0, f"exit status {code}")
+
+        self.run_worker(job(run), group="action-shell", exit_on_error=False,
+                        description="open a shell")
 
     def run_interactive(self, argv: Sequence[str]) -> int | None:
-        """Run ``argv`` on the real terminal, the console suspended meanwhile.
+        """Run ``argv`` on the real terminal, the console suspended meanwhile."""
+        on_pty = getattr(self.controller, "run_interactive", None)
+        if callable(on_pty):
+            return self._in_terminal(argv, lambda: int(on_pty(list(argv))))
+        env_of = getattr(getattr(self.host, "runner", None), "interactive_env", None)
+        env = env_of() if callable(env_of) else None
+        return self._in_terminal(argv, lambda: subprocess.call(list(argv), env=env))
+
+    def _in_terminal(self, argv: Sequence[str], run: Callable[[], int]) -> int | None:
+        """Call ``run`` (which runs ``argv``) on the real terminal, the console
+        suspended meanwhile.
 
         ``subprocess.call`` blocks the event loop on purpose: timers, and so
         the poller, stop while the shell runs (docs/textual.md 2.4). The
@@ -624,17 +641,12 @@ class JailtuiApp(App[None]):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        env_of = getattr(getattr(self.host, "runner", None), "interactive_env", None)
-        env = env_of() if callable(env_of) else None
-        on_pty = getattr(self.controller, "run_interactive", None)
         try:
             with self.suspend():
                 # argv is a list built by the controller; never a shell string.
-                # The controller runs it on a fresh pty (core/ptyrelay.py) so a
-                # jailed process never holds our terminal (TIOCSTI).
-                if callable(on_pty):
-                    return int(on_pty(list(argv)))
-                return subprocess.call(list(argv), env=env)
+                # The controller runs it on a fresh pty (core/transport/ptyrelay.py)
+                # so a jailed process never holds our terminal (TIOCSTI).
+                return run()
         except SuspendNotSupported:
             self.notify("This terminal cannot be suspended (no real tty): no shell here.",
                         severity="warning", markup=False)

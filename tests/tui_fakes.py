@@ -13,11 +13,12 @@ in a real terminal.
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.control import ActionResult, PreparedShell
 from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
 from jailtui.core.model import (
@@ -320,12 +321,17 @@ class FakeController:
             return self.fail["signal"]
         return ActionResult(True, f"sent SIG{sig} to {pid}")
 
-    def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]:
+    async def prepare_shell(self, name: str, expect: Jail | None = None) -> PreparedShell:
         self._gate(Action.SHELL, name)
-        if jail is not None and jail.state is not JailState.RUNNING:
-            raise PolicyDenied(f'jexec: jail "{name}" is not running')
+        if expect is not None and expect.state is not JailState.RUNNING:
+            raise PolicyDenied(f'shell: jail "{name}" is not running')
         self.calls.append(("shell", name))
-        return [*self.shell, name]
+        return PreparedShell(name, expect.jid if expect else None, (*self.shell, name))
+
+    def run_shell(self, shell: PreparedShell) -> int:
+        """Runs the argv as the real controller would (on this terminal; the
+        tests replace ``subprocess.call``)."""
+        return subprocess.call(list(shell.argv), env=FakeRunner().interactive_env())
 
 
 def make_app(host: FakeHost | None = None, controller: FakeController | None = None, *,

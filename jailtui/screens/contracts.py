@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.control import ActionResult, PreparedShell
 from jailtui.core.actions.policy import Action, Role
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
@@ -75,7 +75,9 @@ class ConsoleController(Protocol):
 
     async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult: ...
 
-    def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]: ...
+    async def prepare_shell(self, name: str, expect: Jail | None = None) -> PreparedShell: ...
+
+    def run_shell(self, shell: PreparedShell) -> int: ...
 
 
 class ConfigController(ConsoleController, Protocol):

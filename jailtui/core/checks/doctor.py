@@ -18,6 +18,7 @@ from typing import Protocol
 import jailtui
 from jailtui.core.actions import delegation
 from jailtui.core.errors import JailtuiError
+from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import misc
 from jailtui.core.text import visible
 
@@ -100,7 +101,7 @@ async def check_sysctls(run: Callable[..., object]) -> list[tuple[str, str]]:
     runner: Runner = run  # type: ignore[assignment]
     names = [n for n, _, _ in SYSCTLS]
     try:
-        res = await runner.run(["sysctl", *names], timeout=10)
+        res = await runner.run(argvmod.sysctl_argv(names), timeout=10)
     except JailtuiError as exc:
         return [("WARN", f"sysctl: {exc}")]
     values = misc.parse_sysctl(res.stdout)

@@ -302,7 +302,7 @@ async def _rctl_findings(host: Host, running: Sequence[Jail], th: Thresholds,
                          report: Report) -> None:
     """rctl usage near a limit: ``rctl -l`` rules against ``rctl -u`` usage."""
     try:
-        res = await host.runner.run(["rctl"], timeout=10)
+        res = await host.runner.run(rctl.rctl_rules_argv(), timeout=10)
     except CommandError:
         return  # no rctl(8) on this host: nothing to compare
     if res.returncode != 0:

@@ -22,6 +22,7 @@ import psutil
 
 from jailtui.core.checks import daemons
 from jailtui.core.errors import CommandError, JailtuiError, ParseError
+from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
@@ -231,12 +232,12 @@ class Host:
 
     async def who(self, name: str) -> list[misc.Login]:
         """Users logged in to the jail: ``jexec NAME who`` (docs/freebsd.md 9.2)."""
-        res = check(await self._run(["jexec", name, "who"]))
+        res = check(await self._run(argvmod.who_argv(name)))
         return misc.parse_who(res.stdout)
 
     async def services(self, name: str) -> list[str]:
         """Enabled rc.d services of the jail: ``service -j NAME -e``."""
-        res = check(await self._run(["service", "-j", name, "-e"]))
+        res = check(await self._run(argvmod.service_enabled_argv(name)))
         return [misc.service_name(p) for p in misc.parse_service_enabled(res.stdout)]
 
     async def service_status(self, name: str, service: str) -> daemons.ServiceStatus:
@@ -258,19 +259,10 @@ class Host:
     async def _remote_disk_usage(self, path: str) -> tuple[int, int, int] | None:
         """``df -k PATH`` on a remote host (POSIX output: 1024-byte blocks)."""
         try:
-            res = await self._run(["df", "-k", path], timeout=10)
+            res = await self._run(argvmod.df_argv(path), timeout=10)
         except CommandError:
             return None
-        lines = res.stdout.decode("utf-8", "replace").splitlines()
-        if res.returncode != 0 or len(lines) < 2:
-            return None
-        fields = lines[-1].split()
-        try:
-            total, used, free = (int(fields[1]) * 1024, int(fields[2]) * 1024,
-                                 int(fields[3]) * 1024)
-        except (IndexError, ValueError):
-            return None
-        return (total, used, free)
+        return misc.parse_df(res.stdout) if res.returncode == 0 else None
 
     def config_block(self, name: str) -> tuple[str, int, str] | None:
         """(file, first line, text) of the jail's block in its config file."""
