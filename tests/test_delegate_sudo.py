@@ -110,6 +110,23 @@ def test_delegate_check_covers_only_their_jail(delegation: Delegation) -> None:
     assert list(data["jails"]) == ["web"]
 
 
+def test_delegate_check_does_not_follow_a_symlink_out_of_their_jail(
+        delegation: Delegation) -> None:
+    """Issue 14/12: web's rc.conf symlinked to db's made the delegate's check
+    report db's daemons (ScopedHost read every path unscoped)."""
+    rc = delegation.sim / "root" / "usr" / "local" / "jails" / "web" / "etc" / "rc.conf"
+    saved = rc.read_bytes()
+    rc.unlink()
+    os.symlink("../../db/etc/rc.conf", rc)
+    try:
+        out = delegation.run("check", "--json")
+    finally:
+        rc.unlink()
+        rc.write_bytes(saved)
+    assert "postgresql" not in out.stdout, out.stdout
+    assert list(json.loads(out.stdout)["jails"]) == ["web"]
+
+
 def test_delegate_acts_on_their_jail(delegation: Delegation) -> None:
     stop = delegation.run("stop", "web")
     assert stop.returncode == 0, stop.stderr

@@ -30,7 +30,8 @@ from jailtui.app import JailtuiApp
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.delegation import DEFAULT_EDITABLE
 from jailtui.core.actions.policy import Action, Policy, Role
-from jailtui.core.hosts.host import Host, ScopedHost
+from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.core.model import JailState
 from jailtui.screens.config_editor import ConfigEditorScreen
 from jailtui.screens.confirm import ConfirmScreen

@@ -35,7 +35,8 @@ from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.checks.health import Finding, Severity
 from jailtui.core.config.settings import Settings, SettingsError, parse_settings
-from jailtui.core.hosts.host import Host, ScopedHost
+from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.screens.health import HealthScreen
 from jailtui.screens.main import MainScreen
 from jailtui.sim.runner import SimRunner

@@ -344,7 +344,7 @@ def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
         host = backend.host
         path = host.conf.jail_conf
         read = host.read_text
-        glob = host._glob
+        glob = host.glob
     config = jailconf.load(path, read=read, glob=glob)
     if args.conf_command == "check":
         names = config.jail_names()

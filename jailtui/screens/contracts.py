@@ -36,7 +36,8 @@ class Login(Protocol):
 class ConsoleHost(Protocol):
     """The host side: one poll per tick, slow facts for the detail screen."""
 
-    label: str
+    @property
+    def label(self) -> str: ...
 
     async def poll(self) -> HostSnapshot: ...
 

@@ -34,7 +34,7 @@ from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
-from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
@@ -100,7 +100,7 @@ class PreparedShell:
 class Controller:
     """Carries out actions on one host for one session's policy."""
 
-    def __init__(self, host: Host, policy: Policy, *, audit: AuditSink | None = None,
+    def __init__(self, host: JailHost, policy: Policy, *, audit: AuditSink | None = None,
                  method: StartMethod = StartMethod.AUTO,
                  shell_command: Sequence[str] = (), shell_user: str | None = None,
                  editable_params: Sequence[str] | None = None,
@@ -435,9 +435,7 @@ class Controller:
         finally:
             # A remote host's files are cached (RemoteFiles): the next poll
             # re-reads them, saved or not (a conflict means it changed).
-            invalidate = getattr(self.host.files, "invalidate", None)
-            if callable(invalidate):
-                invalidate()
+            self.host.files.invalidate()
         detail = (f"file={result.path} old={result.old_sha256[:12]} new={result.new_sha256[:12]}"
                   f" changed={','.join(result.changed) or '-'}")
         self._record(Action.EDIT, session.jail, jid, "ok", detail)
