@@ -9,7 +9,7 @@ Pollers
     console's). A host whose ssh sits in ConnectTimeout therefore delays
     nobody else. A failed poll keeps the host's last good rows, marked stale
     with the error; an unreachable SSH host is tried again as soon as its
-    link's backoff allows (core/ssh.py ``LinkState.next_retry``), so it comes
+    link's backoff allows (core/transport/ssh/link.py ``LinkState.next_retry``), so it comes
     back by itself; ``c`` (reconnect) cuts the wait short.
 
 View and focus

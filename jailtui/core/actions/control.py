@@ -204,7 +204,7 @@ class Controller:
             path = ""
         now = await self._check_identity(action, name, jid, path)
         if running and (now is None or now.state is not JailState.RUNNING):
-            msg = f'{action.value}: jail "{name}" is not running'
+            msg = _not_running_message(action, name)
             self._record(action, name, now.jid if now else None, f"failed: {msg}")
             raise PolicyDenied(msg)
         return Target(name, now)
@@ -340,7 +340,9 @@ class Controller:
         self._gate(Action.EXEC, name)
         if not command:
             raise PolicyDenied("exec: no command given")
-        target = await self._target(Action.EXEC, name, expect, running=True)
+        target = await self._target(Action.EXEC, name, expect)
+        if (refused := self._not_running(Action.EXEC, target)) is not None:
+            return refused
         argv = argvmod.jexec_argv(name, command)
         return await self._simple(Action.EXEC, target, argv, timeout, detail=" ".join(command))
 
@@ -353,10 +355,20 @@ class Controller:
             raise PolicyDenied(f"service: unknown verb {verb!r}")
         if not daemons.valid_service_name(service):
             raise PolicyDenied(f"service: bad service name {service!r}")
-        target = await self._target(Action.SERVICES, name, expect, running=True)
+        target = await self._target(Action.SERVICES, name, expect)
+        if (refused := self._not_running(Action.SERVICES, target)) is not None:
+            return refused
         return await self._simple(Action.SERVICES, target,
                                   argvmod.service_argv(name, service, verb),
                                   ACTION_TIMEOUT, detail=f"{service} {verb}")
+
+    def _not_running(self, action: Action, target: Target) -> ActionResult | None:
+        """A failed result (audited) when the target does not run now, else None."""
+        if target.now is not None and target.now.state is JailState.RUNNING:
+            return None
+        msg = _not_running_message(action, target.name)
+        self._record(action, target.name, target.jid, f"failed: {msg}")
+        return ActionResult(False, msg)
 
     async def _simple(self, action: Action, target: Target | None, argv: list[str],
                       timeout: float, detail: str = "") -> ActionResult:
@@ -478,6 +490,10 @@ class Controller:
         if result.ok:
             return ActionResult(True, f"sent SIG{sig} to {pid}", result.output, result.argv)
         return result
+
+
+def _not_running_message(action: Action, name: str) -> str:
+    return f'{action.value}: jail "{name}" is not running'
 
 
 def _failure_message(output: bytes, argv: Sequence[str], code: int) -> str:
