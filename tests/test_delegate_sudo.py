@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 
 USER = "jtdelegate"
 # One drop-in per test process, so that suites running side by side do not remove
@@ -54,8 +54,8 @@ ALLOWED = [
 
 @pytest.fixture(scope="module")
 def delegation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Delegation]:
-    if shutil.which("sudo") is None:
-        pytest.fail("sudo is not installed (CI installs it: .ci/run)")
+    require_tool("sudo")
+    require_tool("visudo")
     try:
         pwd.getpwnam(USER)
     except KeyError:

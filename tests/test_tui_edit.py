@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, Switch
-from tui_fakes import record_notifications, settle, table_lines, widget_text
+from tui_fakes import record_notifications, settle, table_lines, wait_until, widget_text
 
 from jailtui.app import JailtuiApp
 from jailtui.core.actions.control import Controller
@@ -67,14 +67,10 @@ def jail_conf(sim_dir: Path) -> Path:
     return sim_dir / "root" / "etc" / "jail.conf"
 
 
-async def until(pilot: Any, predicate: Callable[[], object], tries: int = 100) -> None:
+async def until(pilot: Any, predicate: Callable[[], object]) -> None:
     """Pump the app until ``predicate()`` holds (no waiting on workers: the
     save flow's worker waits on the dialogs)."""
-    for _ in range(tries):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
+    await wait_until(pilot, lambda: bool(predicate()), settling=False)
 
 
 async def open_editor(pilot: Any, jail: str) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from jailtui.core.actions.control import ActionResult, PreparedShell
@@ -397,6 +397,45 @@ async def settle(pilot: object) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
 
 
+#: How long a test waits for a condition before it fails: a bound on
+#: waiting on a loaded machine, never a timing assertion.
+WAIT_LIMIT = 60.0
+
+
+async def wait_until(pilot: object, predicate: Callable[[], bool], what: str = "", *,
+                     settling: bool = True) -> None:
+    """Re-check ``predicate`` until it holds (or WAIT_LIMIT passes), settling
+    first each time; ``settling=False`` while a worker is meant to stay
+    blocked (settle would wait for it)."""
+    deadline = time.monotonic() + WAIT_LIMIT
+    while True:
+        if settling:
+            await settle(pilot)
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached: {what or predicate}")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def let_intervals_pass(pilot: object, interval: float, count: int) -> None:
+    """Wait until a timer of ``interval`` seconds has fired ``count`` times on
+    the app's own event loop: proof that a timer of the same interval would
+    have fired meanwhile, without sleeping a fixed time."""
+    app = pilot.app  # type: ignore[attr-defined]
+    fired = [0]
+
+    def tick() -> None:
+        fired[0] += 1
+
+    timer = app.set_interval(interval, tick)
+    try:
+        await wait_until(pilot, lambda: fired[0] >= count, f"{count} ticks of {interval} s")
+    finally:
+        timer.stop()
+
+
 __all__ = ["EVIL", "EVIL_ESCAPE", "EVIL_MARKUP", "NOW", "FakeController", "FakeHost", "JailtuiError",
            "evil_snapshot", "make_app", "make_process", "make_snapshot", "record_notifications",
-           "run_demo", "sample_jails", "sample_processes", "settle", "table_lines", "widget_text"]
+           "let_intervals_pass", "run_demo", "sample_jails", "sample_processes", "settle",
+           "table_lines", "wait_until", "widget_text"]
