@@ -28,7 +28,8 @@ BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "servic
            "config_block"}
 BY_PATH = {"read_text", "glob", "disk_usage"}
 #: Host facts and the controller's capabilities (it is the gate for actions).
-FORWARDED = {"label", "name", "hostname", "info", "runner", "paths", "conf"}
+FORWARDED = {"label", "name", "hostname", "info", "link", "retry_now", "runner", "paths",
+             "conf"}
 
 
 def protocol_members(proto: type) -> set[str]:

@@ -18,6 +18,7 @@ from jailtui.core.hosts import confsource
 from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
+from jailtui.core.transport.ssh import LinkState
 
 __all__ = ["HostConf", "HostFiles", "JailHost"]
 
@@ -87,6 +88,14 @@ class JailHost(Protocol):
     def hostname(self) -> str: ...
 
     def info(self) -> HostInfo: ...
+
+    def link(self) -> LinkState | None:
+        """The SSH link now; None for a host reached without one."""
+        ...
+
+    def retry_now(self) -> None:
+        """Cut an SSH backoff short (the user asked to reconnect)."""
+        ...
 
     # -- the poll and the configuration ---------------------------------------
 

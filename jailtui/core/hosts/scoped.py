@@ -15,7 +15,7 @@ Each member is one of:
 - scoped by path: only paths inside the root of a jail in scope, after
   resolving symlinks on this machine (a jail's ``etc/rc.conf`` that is a
   symlink to the host's or another jail's file is refused);
-- host facts (label, name, hostname, load): forwarded as they are;
+- host facts (label, name, hostname, load, the SSH link): forwarded;
 - capabilities the controller needs to act (runner, path map, config
   paths): forwarded; the controller is the gate for actions and checks
   the delegate's policy itself (core/actions/control.py).
@@ -38,6 +38,7 @@ from jailtui.core.hosts.protocol import HostConf, HostFiles
 from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
+from jailtui.core.transport.ssh import LinkState
 
 __all__ = ["NOT_YOUR_JAIL", "NOT_YOUR_PATH", "SCOPE_WARNING", "ScopedFiles", "ScopedHost"]
 
@@ -76,6 +77,12 @@ class ScopedHost:
 
     def info(self) -> HostInfo:
         return self._inner.info()
+
+    def link(self) -> LinkState | None:
+        return self._inner.link()
+
+    def retry_now(self) -> None:
+        self._inner.retry_now()
 
     # -- capabilities for the controller (the gate), forwarded -----------------
 
