@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jailtui.core.transport.hostfs import PathMap
+from jailtui.sim import cancel
 from jailtui.sim.context import Ctx
 from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
 from jailtui.sim.state import NotASimDir
@@ -80,6 +81,9 @@ def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes |
         return 127, b"", f"{name}: not found\n".encode()
     try:
         rc = fn(ctx, list(argv[1:]))
+    except cancel.Cancelled:
+        # The caller was told "timed out (killed)": report a SIGKILL death.
+        return 128 + 9, bytes(ctx.out), bytes(ctx.err)
     except NotASimDir as e:
         return 1, bytes(ctx.out), bytes(ctx.err) + f"{name}: {e}\n".encode()
     return rc, bytes(ctx.out), bytes(ctx.err)
