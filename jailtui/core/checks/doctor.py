@@ -13,7 +13,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from typing import Protocol
 
 import jailtui
 from jailtui.core.actions import delegation
@@ -29,13 +28,6 @@ SYSCTLS = (
     ("security.bsd.see_jail_proc", "0", "host users cannot see jailed processes"),
     ("security.bsd.unprivileged_proc_debug", "0", "no debugging of other processes"),
 )
-
-
-class _HostLike(Protocol):
-    label: str
-
-    @property
-    def paths(self) -> object: ...
 
 
 def _line(status: str, text: str) -> str:

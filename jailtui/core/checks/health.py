@@ -86,9 +86,6 @@ class Report:
     def exit_code(self) -> int:
         return self.severity.exit_code
 
-    def for_jail(self, name: str) -> list[Finding]:
-        return [f for f in self.findings if f.jail == name]
-
     def worst_by_jail(self) -> dict[str, Severity]:
         out: dict[str, Severity] = {}
         for f in self.findings:
