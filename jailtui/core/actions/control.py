@@ -34,6 +34,7 @@ from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
+from jailtui.core.hosts import confsource
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
 
@@ -225,17 +226,15 @@ class Controller:
         verb = _VERBS[action]
         if self._method() is StartMethod.SERVICE:
             return argvmod.service_jail_argv(verb, name)
-        conf_file = self._conf_file(name)
-        if conf_file == self.host.conf.jail_conf:
-            conf_file = None
-        return argvmod.jail_lifecycle_argv(verb, name, conf_file)
+        return argvmod.jail_lifecycle_argv(verb, name, self._conf_file(name))
 
     def _conf_file(self, name: str) -> str | None:
+        """The root config rc.d/jail would pass to ``jail -f`` (confsource.jail_f_file)."""
         try:
             cj = self.host.configured().jails.get(name)
         except (OSError, JailtuiError):
             return None
-        return cj.file if cj is not None else None
+        return confsource.jail_f_file(cj)
 
     async def start(self, name: str, expect: Jail | None = None) -> ActionResult:
         return await self._lifecycle(Action.START, name, expect)
@@ -402,15 +401,21 @@ class Controller:
             raise PolicyDenied(f'"{name}" is not defined in a configuration file')
         real = self.host.files.local_path(cj.file)
         if real is not None:
-            return confedit.open_session(real, cj.file, name, self.editable_params,
-                                         self.min_securelevel)
-        # A remote host (RemoteFiles): read, check and save the file THERE,
-        # through the host's runner (core/remotefile.py).
-        runner = self._remote_runner()
-        if runner is None:
-            raise PolicyDenied(f"{cj.file}: this host's files cannot be edited from here")
-        return confedit.open_remote_session(runner, self.host.paths.real(cj.file), cj.file,
-                                            name, self.editable_params, self.min_securelevel)
+            session = confedit.open_session(real, cj.file, name, self.editable_params,
+                                            self.min_securelevel)
+        else:
+            # A remote host (RemoteFiles): read, check and save the file THERE,
+            # through the host's runner (core/remotefile.py).
+            runner = self._remote_runner()
+            if runner is None:
+                raise PolicyDenied(f"{cj.file}: this host's files cannot be edited from here")
+            session = confedit.open_remote_session(runner, self.host.paths.real(cj.file),
+                                                   cj.file, name, self.editable_params,
+                                                   self.min_securelevel)
+        # Checked inside the root file rc.d/jail reads it through (confedit).
+        session.context = confedit.ConfContext(cj.conf or cj.file, self.host.files.read_text,
+                                               self.host.files.glob)
+        return session
 
     def _remote_runner(self) -> RemoteRunner | None:
         runner = self.host.runner

@@ -46,8 +46,8 @@ _JAIL_FLAG: dict[str, str] = {"start": "-c", "stop": "-r", "restart": "-rc"}
 def jail_lifecycle_argv(verb: Lifecycle, name: str, conf_file: str | None = None) -> list[str]:
     """``jail [-f FILE] -c|-r|-rc NAME`` (docs/freebsd.md 3.2).
 
-    ``conf_file`` is left out when it is the default ``/etc/jail.conf``
-    (the caller decides: jail(8) reads that one without ``-f``).
+    ``conf_file`` None leaves ``-f`` out (jail(8)'s default ``/etc/jail.conf``;
+    which file: ``core.hosts.confsource.jail_f_file``).
     """
     argv = ["jail"]
     if conf_file is not None:
