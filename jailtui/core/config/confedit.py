@@ -447,7 +447,7 @@ async def _jail_check_in_root(session: EditSession, candidate: str, config: jail
         os.close(fd)
         rtmp_host = host_path_of(rtmp)  # type: ignore[operator]
         try:
-            res = await runner.run(["jail", "-f", rtmp_host, "-e", "\t"],  # type: ignore[attr-defined]
+            res = await runner.run(argvmod.jail_check_argv(rtmp_host),  # type: ignore[attr-defined]
                                    timeout=20)
         except CommandNotFound:
             return
