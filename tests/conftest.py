@@ -1,12 +1,45 @@
-"""Shared fixtures: a fresh simulated FreeBSD host per test that needs one."""
+"""Shared fixtures: a fresh simulated FreeBSD host per test that needs one,
+and :func:`require_tool` for tests that need a program of this machine."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+#: The Debian package of each external program some tests need. CI installs
+#: them (.ci/run); a developer's machine may not have them.
+PACKAGES = {
+    "sshd": "openssh-server",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+    "sudo": "sudo",
+    "visudo": "sudo",
+    "tmux": "tmux",
+    "mandoc": "mandoc",
+}
+
+
+def require_tool(tool: str, path: str | None = None) -> str:
+    """The path of ``tool`` (``path`` if given, else found on PATH).
+
+    Missing: the test is skipped with one line naming the Debian package to
+    install, so the README's test command passes on a machine with only
+    python3; but when the environment variable ``CI`` is set (CI installs
+    every package), a missing tool FAILS the test: it is never skipped
+    silently there.
+    """
+    found = path if path is not None and os.access(path, os.X_OK) else (
+        None if path is not None else shutil.which(tool))
+    if found:
+        return found
+    msg = f"{path or tool} not found: apt-get install {PACKAGES.get(tool, tool)}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{msg} (CI is set: required)", pytrace=False)
+    pytest.skip(msg)
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,8 @@
 
 Used by tests/test_ssh_*.py and benchmarks/ssh_poll.py. Nothing is
 installed here: Debian's ``/usr/sbin/sshd`` (package ``openssh-server``)
-must be present; if it is not, :func:`require_sshd` fails with the line to
-run, never skips.
+must be present; if it is not, :func:`require_sshd` skips the test with the
+package to install, or fails it when ``CI`` is set (tests/conftest.py).
 
 Each server gets its own directory with host key, ``sshd_config``,
 ``authorized_keys`` and pid file; the session finds the simulator's shims
@@ -31,7 +31,6 @@ SSHD = "/usr/sbin/sshd"
 SSH_KEYGEN = "ssh-keygen"
 
 #: The package line CI needs (.ci/run) for these tests.
-APT_PACKAGES = "openssh-server"
 
 
 class ServerError(RuntimeError):
@@ -39,13 +38,13 @@ class ServerError(RuntimeError):
 
 
 def require_sshd() -> str:
-    """Path of sshd, or a clear failure (these tests are never skipped silently)."""
-    if not os.access(SSHD, os.X_OK):
-        raise ServerError(f"{SSHD} not found: the SSH tests need a real OpenSSH server; "
-                          f"install it with `apt-get install -y {APT_PACKAGES}`")
-    if shutil.which(SSH_KEYGEN) is None or shutil.which("ssh") is None:
-        raise ServerError("ssh and ssh-keygen not found: apt-get install -y openssh-client")
-    return SSHD
+    """Path of sshd; skipped, or failed when ``CI`` is set, without it
+    (tests/conftest.py :func:`require_tool`)."""
+    from conftest import require_tool
+
+    require_tool("ssh")
+    require_tool("ssh-keygen")
+    return require_tool("sshd", SSHD)
 
 
 def sshd_version() -> tuple[int, int]:
@@ -92,6 +91,7 @@ class Client:
 
     @classmethod
     def create(cls, workdir: Path) -> Client:
+        require_sshd()
         workdir.mkdir(parents=True, exist_ok=True)
         return cls(keygen(workdir / "id_ed25519"), workdir / "known_hosts",
                    tempfile.mkdtemp(prefix="jt-ssh-"))

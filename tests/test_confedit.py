@@ -17,7 +17,8 @@ from jailtui.core.actions.delegation import DEFAULT_EDITABLE
 from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.config import confedit, safefile
 from jailtui.core.errors import PolicyDenied
-from jailtui.core.hosts.host import Host, ScopedHost
+from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.sim.runner import SimRunner
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -46,8 +46,10 @@ def test_signal_refuses_a_reused_pid(sim_dir: Path) -> None:
     result = asyncio.run(ctl.signal(victim.pid, "KILL", forged))
     assert not result.ok and "now another process" in result.message
     assert asyncio.run(ctl.host.poll()).process(victim.pid) is not None
+    # Shown in another jid than the jail has now: the gate refuses before ps.
     other_jail = replace(victim, jid=victim.jid + 1)
-    assert not asyncio.run(ctl.signal(victim.pid, "KILL", other_jail)).ok
+    with pytest.raises(PolicyDenied, match="changed since it was shown"):
+        asyncio.run(ctl.signal(victim.pid, "KILL", other_jail))
     ok = asyncio.run(ctl.signal(victim.pid, "TERM", victim))
     assert ok.ok, ok.message
     assert asyncio.run(ctl.host.poll()).process(victim.pid) is None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 
 USER = "jtdelegate"
 # One drop-in per test process, so that suites running side by side do not remove
@@ -54,8 +54,8 @@ ALLOWED = [
 
 @pytest.fixture(scope="module")
 def delegation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Delegation]:
-    if shutil.which("sudo") is None:
-        pytest.fail("sudo is not installed (CI installs it: .ci/run)")
+    require_tool("sudo")
+    require_tool("visudo")
     try:
         pwd.getpwnam(USER)
     except KeyError:
@@ -108,6 +108,23 @@ def test_delegate_ps_has_no_host_or_other_jail_process(delegation: Delegation) -
 def test_delegate_check_covers_only_their_jail(delegation: Delegation) -> None:
     data = json.loads(delegation.run("check", "--json").stdout)
     assert list(data["jails"]) == ["web"]
+
+
+def test_delegate_check_does_not_follow_a_symlink_out_of_their_jail(
+        delegation: Delegation) -> None:
+    """Issue 14/12: web's rc.conf symlinked to db's made the delegate's check
+    report db's daemons (ScopedHost read every path unscoped)."""
+    rc = delegation.sim / "root" / "usr" / "local" / "jails" / "web" / "etc" / "rc.conf"
+    saved = rc.read_bytes()
+    rc.unlink()
+    os.symlink("../../db/etc/rc.conf", rc)
+    try:
+        out = delegation.run("check", "--json")
+    finally:
+        rc.unlink()
+        rc.write_bytes(saved)
+    assert "postgresql" not in out.stdout, out.stdout
+    assert list(json.loads(out.stdout)["jails"]) == ["web"]
 
 
 def test_delegate_acts_on_their_jail(delegation: Delegation) -> None:

@@ -9,7 +9,6 @@ stopped within one interval, quit with a clean exit.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 
 pytestmark = [pytest.mark.e2e]
 
@@ -52,8 +52,7 @@ class Pane:
 
 @pytest.fixture
 def console(sim_dir: Path, tmp_path: Path) -> Iterator[Pane]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed (CI installs it: .ci/run)")
+    require_tool("tmux")
     session = f"jt-{uuid.uuid4().hex[:8]}"
     status = tmp_path / "status"
     env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "PATH", "HOME", "LANG"))}

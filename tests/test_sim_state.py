@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -92,23 +91,16 @@ def test_concurrent_shims_keep_state_valid(sim: SimHost) -> None:
 
 
 @pytest.mark.slow
-def test_big_host_builds_and_answers_fast(tmp_path: Path) -> None:
-    t0 = time.monotonic()
+def test_big_host_builds_and_answers(tmp_path: Path) -> None:
+    """1,000 jails and 50,000 processes build and answer jls and ps (how fast:
+    benchmarks/tick.py; a time here would measure the machine's load)."""
     host = make_host(tmp_path, jails=1000, processes=50_000)
-    build = time.monotonic() - t0
-    assert build < 30
-    t0 = time.monotonic()
     jls = json.loads(host.out("jls", "--libxo", "json", "-v", "-d"))
     assert len(jls["jail-information"]["jail"]) == 1000
-    t_jls = time.monotonic() - t0
-    t0 = time.monotonic()
     ps = json.loads(host.out("ps", "--libxo", "json", "-ax", "-ww", "-o",
                              "pid,ppid,jid,jail,user,state,%cpu,%mem,vsz,rss,etime,lstart,"
                              "command"))
-    t_ps = time.monotonic() - t0
     assert len(ps["process-information"]["process"]) >= 50_000
-    # Generous bounds for slow CI machines; typical: 0.2 s and 1 s.
-    assert t_jls < 3 and t_ps < 6, (t_jls, t_ps)
 
 
 def test_sim_runner(sim: SimHost) -> None:

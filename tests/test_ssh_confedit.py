@@ -253,7 +253,7 @@ async def test_a_symlinked_target_is_refused(hosts: Hosts, fleet: Fleet,
             session, {"host.hostname": "x.example.org"}))
     assert conf.is_symlink() and target.read_bytes() == session.loaded.data
     # And a symlink is never loaded in the first place.
-    ctl.host.files.invalidate()  # type: ignore[attr-defined]
+    ctl.host.files.invalidate()
     with pytest.raises(JailtuiError, match="^/etc/jail.conf.d/ci.conf: is a symbolic link"):
         ctl.open_config("ci")
 

@@ -13,7 +13,8 @@ from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.delegation import DEFAULT_EDITABLE
 from jailtui.core.actions.policy import Action, Policy, Role
-from jailtui.core.hosts.host import Host, ScopedHost
+from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.screens.main import MainScreen
 from jailtui.sim.runner import SimRunner
 

@@ -25,13 +25,14 @@ from typing import Any
 import pytest
 from textual.binding import Binding
 from textual.widgets import Input, Switch
-from tui_fakes import record_notifications, settle, shows, table_lines, widget_text
+from tui_fakes import record_notifications, settle, shows, table_lines, wait_until, widget_text
 
 from jailtui.app import JailtuiApp
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.delegation import DEFAULT_EDITABLE
 from jailtui.core.actions.policy import Action, Policy, Role
-from jailtui.core.hosts.host import Host, ScopedHost
+from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.core.model import JailState
 from jailtui.screens.config_editor import ConfigEditorScreen
 from jailtui.screens.confirm import ConfirmScreen
@@ -67,14 +68,10 @@ def jail_conf(sim_dir: Path) -> Path:
     return sim_dir / "root" / "etc" / "jail.conf"
 
 
-async def until(pilot: Any, predicate: Callable[[], object], tries: int = 100) -> None:
+async def until(pilot: Any, predicate: Callable[[], object]) -> None:
     """Pump the app until ``predicate()`` holds (no waiting on workers: the
     save flow's worker waits on the dialogs)."""
-    for _ in range(tries):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
+    await wait_until(pilot, lambda: bool(predicate()), settling=False)
 
 
 async def open_editor(pilot: Any, jail: str) -> Any:

@@ -23,10 +23,12 @@ from tui_fakes import (
     NOW,
     FakeHost,
     evil_snapshot,
+    let_intervals_pass,
     make_app,
     record_notifications,
     settle,
     table_lines,
+    wait_until,
     widget_text,
 )
 
@@ -35,7 +37,8 @@ from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.checks.health import Finding, Severity
 from jailtui.core.config.settings import Settings, SettingsError, parse_settings
-from jailtui.core.hosts.host import Host, ScopedHost
+from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.screens.health import HealthScreen
 from jailtui.screens.main import MainScreen
 from jailtui.sim.runner import SimRunner
@@ -55,13 +58,8 @@ def console(sim_dir: Path) -> JailtuiApp:
     return JailtuiApp(host, Controller(host, policy), interval=1000.0, clock=lambda: NOW)
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], bool], tries: int = 50) -> None:
-    for _ in range(tries):
-        await settle(pilot)
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
+async def wait_for(pilot: Any, predicate: Callable[[], bool]) -> None:
+    await wait_until(pilot, predicate)
 
 
 def main_of(app: JailtuiApp) -> MainScreen:
@@ -362,10 +360,8 @@ async def test_never_more_than_one_evaluation_at_a_time() -> None:
     evaluator.gate = asyncio.Event()
     app.health.set_evaluator(evaluator)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(20):
-            await pilot.pause(0.02)
-            if evaluator.in_flight:
-                break
+        await wait_until(pilot, lambda: evaluator.in_flight > 0, "an evaluation running",
+                         settling=False)
         assert evaluator.in_flight == 1 and app.health.state.running
         for _ in range(4):  # asked again and again while one runs
             app.health.request()
@@ -387,17 +383,14 @@ async def test_periodic_evaluation_reuses_the_latest_snapshot() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         polls = host.polls
-        await pilot.pause(0.9)
-        await settle(pilot)
-        assert evaluator.calls >= 3
+        await wait_until(pilot, lambda: evaluator.calls >= 3, "three evaluations")
         assert host.polls == polls  # no poll of its own
         assert all(s is host.snapshot for s in evaluator.snapshots)
         # Paused polling: no periodic evaluation either.
         await pilot.press("p")
         await settle(pilot)
         calls = evaluator.calls
-        await pilot.pause(0.7)
-        await settle(pilot)
+        await let_intervals_pass(pilot, 0.2, 4)  # four health intervals
         assert evaluator.calls <= calls + 1
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from tui_fakes import (
     NOW,
     FakeHost,
+    let_intervals_pass,
     make_app,
     make_snapshot,
     record_notifications,
@@ -15,6 +16,7 @@ from tui_fakes import (
     sample_processes,
     settle,
     table_lines,
+    wait_until,
     widget_text,
 )
 
@@ -265,9 +267,7 @@ async def test_poller_rearms_after_each_poll() -> None:
     host = FakeHost()
     app = make_app(host, interval=0.05)
     async with app.run_test(size=SIZE) as pilot:
-        await asyncio.sleep(0.5)
-        await pilot.pause()
-        assert host.polls >= 4
+        await wait_until(pilot, lambda: host.polls >= 4, "four polls")
 
 
 async def test_pause_stops_polling_and_says_so() -> None:
@@ -280,15 +280,14 @@ async def test_pause_stops_polling_and_says_so() -> None:
         assert "PAUSED" in widget_text(screen(app).query_one("#status"))
         await settle(pilot)
         polls = host.polls
-        await asyncio.sleep(0.3)
+        await let_intervals_pass(pilot, 0.05, 6)  # six poll intervals
         assert host.polls == polls
         await pilot.press("r")  # one poll while paused
         await settle(pilot)
         assert host.polls == polls + 1
         await pilot.press("space")  # resume
         assert not app.poll_state.paused
-        await asyncio.sleep(0.3)
-        assert host.polls > polls + 2
+        await wait_until(pilot, lambda: host.polls > polls + 2, "polls after resuming")
 
 
 async def test_interval_keys_change_the_interval() -> None:

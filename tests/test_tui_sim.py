@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_fakes import settle, table_lines, widget_text
+from tui_fakes import settle, table_lines, wait_until, widget_text
 
 from jailtui.app import JailtuiApp
 from jailtui.core.actions.control import Controller
@@ -34,13 +34,8 @@ def console(sim_dir: Path, role: Role = Role.HOST_ADMIN) -> JailtuiApp:
     return JailtuiApp(host, Controller(host, policy), interval=1000.0)
 
 
-async def wait_for(pilot: Any, predicate: Any, tries: int = 50) -> None:
-    for _ in range(tries):
-        await settle(pilot)
-        if predicate():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("condition not reached")
+async def wait_for(pilot: Any, predicate: Any) -> None:
+    await wait_until(pilot, predicate)
 
 
 async def test_simulated_host_in_the_console(sim_dir: Path) -> None:

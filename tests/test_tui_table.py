@@ -55,17 +55,12 @@ async def tick_cost(n: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, float
 
 
 async def test_a_tick_formats_only_the_visible_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cost of a tick in lines formatted, not in seconds (a time would be
+    the machine's load; benchmarks/tick.py measures the seconds)."""
     small, _ = await tick_cost(500, monkeypatch)
     large, _ = await tick_cost(50_000, monkeypatch)
     assert 0 < small <= 2 * 40
     assert large == small  # the same number of lines drawn at 100x the rows
-
-
-async def test_a_tick_of_50000_processes_stays_cheap(monkeypatch: pytest.MonkeyPatch) -> None:
-    _, seconds = await tick_cost(50_000, monkeypatch)
-    # The data work (filter, sort by CPU) is plain Python over tuples; the
-    # drawing is constant. Generous bound for slow CI machines.
-    assert seconds < 2.0
 
 
 async def test_cursor_and_scroll_survive_a_refresh_of_many_rows() -> None:

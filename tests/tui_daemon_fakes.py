@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tui_fakes import FakeController, FakeHost, settle
+from tui_fakes import FakeController, FakeHost, wait_until
 
 from jailtui.core.actions.audit import FileSink
 from jailtui.core.actions.control import ActionResult, Controller
@@ -77,18 +77,10 @@ def audit_lines(sim_dir: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], bool], tries: int = 60,
-                   *, use_settle: bool = True) -> None:
+async def wait_for(pilot: Any, predicate: Callable[[], bool], *,
+                   use_settle: bool = True) -> None:
     """Poll ``predicate`` between pauses (``use_settle=False`` while a worker is held)."""
-    for _ in range(tries):
-        if use_settle:
-            await settle(pilot)
-        else:
-            await pilot.pause()
-        if predicate():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("condition not reached")
+    await wait_until(pilot, predicate, settling=use_settle)
 
 
 def footer_actions(app: Any) -> set[str]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.control import ActionResult, PreparedShell
 from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
@@ -333,12 +333,16 @@ class FakeController:
             return self.fail["signal"]
         return ActionResult(True, f"sent SIG{sig} to {pid}")
 
-    def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]:
+    async def prepare_shell(self, name: str, expect: Jail | None = None) -> PreparedShell:
         self._gate(Action.SHELL, name)
-        if jail is not None and jail.state is not JailState.RUNNING:
-            raise PolicyDenied(f'jexec: jail "{name}" is not running')
+        if expect is not None and expect.state is not JailState.RUNNING:
+            raise PolicyDenied(f'shell: jail "{name}" is not running')
         self.calls.append(("shell", name))
-        return [*self.shell, name]
+        return PreparedShell(name, expect.jid if expect else None, (*self.shell, name))
+
+    def run_shell(self, shell: PreparedShell) -> int:
+        """Runs the prepared argv as the real controller does (run_interactive)."""
+        return self.run_interactive(shell.argv)
 
     async def resolve(self, name: str) -> Jail | None:
         return None  # the console then assumes the jail runs as it was started
@@ -435,6 +439,45 @@ async def settle(pilot: object) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
 
 
+#: How long a test waits for a condition before it fails: a bound on
+#: waiting on a loaded machine, never a timing assertion.
+WAIT_LIMIT = 60.0
+
+
+async def wait_until(pilot: object, predicate: Callable[[], bool], what: str = "", *,
+                     settling: bool = True) -> None:
+    """Re-check ``predicate`` until it holds (or WAIT_LIMIT passes), settling
+    first each time; ``settling=False`` while a worker is meant to stay
+    blocked (settle would wait for it)."""
+    deadline = time.monotonic() + WAIT_LIMIT
+    while True:
+        if settling:
+            await settle(pilot)
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached: {what or predicate}")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def let_intervals_pass(pilot: object, interval: float, count: int) -> None:
+    """Wait until a timer of ``interval`` seconds has fired ``count`` times on
+    the app's own event loop: proof that a timer of the same interval would
+    have fired meanwhile, without sleeping a fixed time."""
+    app = pilot.app  # type: ignore[attr-defined]
+    fired = [0]
+
+    def tick() -> None:
+        fired[0] += 1
+
+    timer = app.set_interval(interval, tick)
+    try:
+        await wait_until(pilot, lambda: fired[0] >= count, f"{count} ticks of {interval} s")
+    finally:
+        timer.stop()
+
+
 __all__ = ["EVIL", "EVIL_ESCAPE", "EVIL_MARKUP", "NOW", "FakeController", "FakeHost", "JailtuiError",
            "evil_snapshot", "make_app", "make_process", "make_snapshot", "record_notifications",
-           "run_demo", "sample_jails", "sample_processes", "settle", "shows", "table_lines", "widget_text"]
+           "let_intervals_pass", "run_demo", "sample_jails", "sample_processes", "settle",
+           "shows", "table_lines", "wait_until", "widget_text"]

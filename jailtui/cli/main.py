@@ -430,7 +430,8 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
             return _fail(f'jexec: jail "{args.name}" not found')
         if not sys.stdin.isatty():
             return _fail("jailtui: shell: needs a terminal (ssh -t)")
-        return int(controller.run_shell(args.name, jail))
+        shell = asyncio.run(controller.prepare_shell(args.name, jail))
+        return int(controller.run_shell(shell))
     else:  # pragma: no cover - argparse restricts the choices
         raise JailtuiError(f"unknown command {cmd}")
     output = result.output.strip()

@@ -21,6 +21,7 @@ from typing import Any
 import jailtui
 from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.protocol import JailHost
 
 
 def default_sim_dir() -> Path:
@@ -111,7 +112,7 @@ class Session:
 
     backend: Backend
     #: The host, scoped to a delegate's jails when delegated.
-    host: Host
+    host: JailHost
     controller: Any
     delegated: bool = False
     editable_params: tuple[str, ...] = ()
@@ -123,7 +124,7 @@ def make_session(args: argparse.Namespace) -> Session:
     from jailtui.core.actions.audit import FileSink, SyslogSink
     from jailtui.core.actions.control import Controller
     from jailtui.core.actions.policy import Policy, Role
-    from jailtui.core.hosts.host import ScopedHost
+    from jailtui.core.hosts.scoped import ScopedHost
 
     backend = make_backend(args)
     identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
@@ -156,7 +157,7 @@ def make_session(args: argparse.Namespace) -> Session:
     except delegation.PolicyError as exc:
         _audit_denial(audit, identity, str(exc))
         raise
-    host: Host = backend.host
+    host: JailHost = backend.host
     if policy.scope is not None:
         host = ScopedHost(backend.host, policy.scope)
     editable = entry.params if entry is not None and policy.role is Role.DELEGATE else None

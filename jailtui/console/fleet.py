@@ -8,7 +8,7 @@ Pollers
     therefore delays nobody else. A failed poll keeps the host's last good
     rows, marked stale with the error, and retries with a doubling delay; an
     unreachable SSH host is tried again as soon as its link's backoff allows
-    (core/transport/ssh.py ``LinkState.next_retry``), so it comes back by
+    (core/transport/ssh/link.py ``LinkState.next_retry``), so it comes back by
     itself; ``c`` (reconnect) cuts the wait short. One outage is one entry in
     the action log (:func:`error_text`), for one host as for many.
 

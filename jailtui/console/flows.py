@@ -175,20 +175,36 @@ class Flows:
     # -- the terminal ------------------------------------------------------------------
 
     def open_shell(self, jail: Jail) -> None:
-        controller = self.app.controller
+        """``x``: the controller's gate (re-resolved, same jid), then the shell in
+        the suspended terminal; the controller audits it once it has ended."""
+        app = self.app
+        controller = app.controller
         if controller is None:
             return
-        try:
-            argv = controller.shell_argv(jail.name, jail)
-        except JailtuiError as exc:
-            self.report(f"shell {jail.name}", ActionResult(False, describe(exc)))
-            return
-        code = self.run_interactive(argv)
-        if code is not None:
-            self.app.journal.add(f"shell {jail.name}", code == 0, f"exit status {code}")
+
+        async def run() -> None:
+            try:
+                shell = await controller.prepare_shell(jail.name, jail)
+            except JailtuiError as exc:
+                self.report(f"shell {jail.name}", ActionResult(False, describe(exc)))
+                return
+            code = self.in_terminal(shell.argv, lambda: controller.run_shell(shell))
+            if code is not None:
+                app.journal.add(f"shell {jail.name}", code == 0, f"exit status {code}")
+
+        app.run_worker(job(run), group="action-shell", exit_on_error=False,
+                       description="open a shell")
 
     def run_interactive(self, argv: Sequence[str]) -> int | None:
-        """Run ``argv`` on the real terminal, the console suspended meanwhile.
+        """Run ``argv`` (an editor) on the real terminal through the controller."""
+        controller = self.app.controller
+        if controller is None:
+            return None
+        return self.in_terminal(argv, lambda: controller.run_interactive(list(argv)))
+
+    def in_terminal(self, argv: Sequence[str], run: Callable[[], int]) -> int | None:
+        """Call ``run`` (which runs ``argv``) on the real terminal, the console
+        suspended meanwhile.
 
         The controller runs it on a fresh pty (core/transport/ptyrelay.py) so
         a jailed process never holds our terminal (TIOCSTI). It blocks the
@@ -197,9 +213,6 @@ class Flows:
         as it is back.
         """
         app = self.app
-        controller = app.controller
-        if controller is None:
-            return None
         if app.is_web:
             app.notify("A shell needs a terminal; not available in the browser.",
                        severity="warning", markup=False)
@@ -208,7 +221,7 @@ class Flows:
         try:
             with app.suspend():
                 # argv is a list built by the controller; never a shell string.
-                return controller.run_interactive(list(argv))
+                return run()
         except SuspendNotSupported:
             app.notify("This terminal cannot be suspended (no real tty): no shell here.",
                        severity="warning", markup=False)

@@ -208,20 +208,3 @@ def aggregate(jails: Iterable[Jail], processes: Iterable[Process]) -> tuple[Jail
 
 def _replace(j: Jail, **changes: object) -> Jail:
     return replace(j, **changes)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True, slots=True)
-class RowDiff:
-    """What changed between two lists of keyed rows."""
-
-    added: tuple[object, ...]
-    removed: tuple[object, ...]
-    changed: tuple[object, ...]
-
-
-def diff_rows(old: Mapping[object, object], new: Mapping[object, object]) -> RowDiff:
-    """Keys added, removed and changed (by equality) between two keyed maps."""
-    added = tuple(k for k in new if k not in old)
-    removed = tuple(k for k in old if k not in new)
-    changed = tuple(k for k in new if k in old and old[k] != new[k])
-    return RowDiff(added, removed, changed)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.control import ActionResult, PreparedShell
 from jailtui.core.actions.policy import Action, Role
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
@@ -38,10 +38,15 @@ class Login(Protocol):
 class ConsoleHost(Protocol):
     """The host side: one poll per tick, slow facts for the detail screen."""
 
-    #: "FreeBSD" or "SIMULATED": shown wherever output is shown.
-    label: str
-    #: The host's short name among several ("web1"); None for a lone host.
-    name: str | None
+    @property
+    def label(self) -> str:
+        """"FreeBSD" or "SIMULATED": shown wherever output is shown."""
+        ...
+
+    @property
+    def name(self) -> str | None:
+        """The host's short name among several ("web1"); None for a lone host."""
+        ...
 
     async def poll(self) -> HostSnapshot: ...
 
@@ -88,14 +93,16 @@ class ConsoleController(Protocol):
 
     async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult: ...
 
-    def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]: ...
+    async def prepare_shell(self, name: str, expect: Jail | None = None) -> PreparedShell: ...
+
+    def run_shell(self, shell: PreparedShell) -> int: ...
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), None if not running."""
         ...
 
     def run_interactive(self, argv: Sequence[str]) -> int:
-        """Run an argv from :meth:`shell_argv` on a fresh pty (blocking); its exit status."""
+        """Run an interactive argv (an editor) on a fresh pty (blocking); its exit status."""
         ...
 
     @property

@@ -2,7 +2,7 @@
 
 One line per host: connected and fresh, or stale with why and since when
 (``unreachable since 12:03:04, retrying in 8 s``, the SSH link's own
-account: core/ssh.py ``LinkState.describe``), its jails and the age of its
+account: core/transport/ssh/link.py ``LinkState.describe``), its jails and the age of its
 data; first "All hosts" with the compact summary. Enter shows the host (or
 all hosts) in the panes; ``c`` reconnects the highlighted host at once.
 The lines follow every poll and count the retry down each second.

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jailtui.core.transport.hostfs import PathMap
-from jailtui.sim import lifecycle
+from jailtui.sim import cancel, lifecycle
 from jailtui.sim.context import Ctx
 from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
 from jailtui.sim.state import NotASimDir, Store
@@ -96,6 +96,9 @@ def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes |
     try:
         _free_expired(ctx)
         rc = fn(ctx, list(argv[1:]))
+    except cancel.Cancelled:
+        # The caller was told "timed out (killed)": report a SIGKILL death.
+        return 128 + 9, bytes(ctx.out), bytes(ctx.err)
     except NotASimDir as e:
         return 1, bytes(ctx.out), bytes(ctx.err) + f"{name}: {e}\n".encode()
     return rc, bytes(ctx.out), bytes(ctx.err)

@@ -26,6 +26,8 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from jailtui.sim import cancel
+
 #: command.c: strpbrk(comstring, "!\"$&'()*;<>?[\\]`{|}~").
 METACHARACTERS = "!\"$&'()*;<>?[\\]`{|}~"
 
@@ -61,8 +63,10 @@ def run(argv: list[str], *, env: Mapping[str, str], cwd: str | None, timeout: fl
     """Run ``argv`` and capture its output; kill its process group on timeout."""
     limit = timeout if timeout and timeout > 0 else DEFAULT_TIMEOUT
     try:
-        proc = subprocess.Popen(
-            argv, cwd=cwd, env=dict(env), start_new_session=True, close_fds=True,
+        # Registered with the command, so that a timed-out caller kills it
+        # (sim/cancel.py); in its own session like every hook.
+        proc = cancel.spawn(
+            argv, cwd=cwd, env=dict(env),
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.DEVNULL if background else subprocess.PIPE,
             stderr=subprocess.DEVNULL if background else subprocess.PIPE)
@@ -79,6 +83,7 @@ def run(argv: list[str], *, env: Mapping[str, str], cwd: str | None, timeout: fl
             os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         return Outcome(-1, out, err, timed_out=True)
+    cancel.checkpoint()
     if proc.returncode < 0:
         return Outcome(proc.returncode, out, err, signal=-proc.returncode)
     return Outcome(proc.returncode, out, err)

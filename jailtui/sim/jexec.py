@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from jailtui.sim import passwd
+from jailtui.sim import cancel, passwd
 from jailtui.sim.context import ENV_JAIL, Ctx
 from jailtui.sim.getopt import GetoptError, getopt
 from jailtui.sim.state import SimJail, Store
@@ -153,8 +153,9 @@ def run(ctx: Ctx, args: list[str]) -> int:
         return rc
     argv = cmd if cmd else ["/bin/sh", "-i"]
     try:
-        proc = subprocess.run(argv, cwd=workdir(t), env=env, input=ctx.stdin or b"",
-                              capture_output=True, timeout=CAPTURE_TIMEOUT, check=False)
+        # Killed with its process group when the caller times out (sim/cancel.py).
+        proc = cancel.run_captured(argv, cwd=workdir(t), env=env, input=ctx.stdin or b"",
+                                   timeout=CAPTURE_TIMEOUT)
     except FileNotFoundError:
         ctx.warn(f"execvp: {argv[0]}: No such file or directory")
         return 1

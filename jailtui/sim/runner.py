@@ -19,6 +19,7 @@ from pathlib import Path
 from jailtui.core.errors import CommandNotFound, CommandTimeout
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import DEFAULT_TIMEOUT, CommandResult
+from jailtui.sim import cancel
 from jailtui.sim.commands import available, dispatch, tool_name
 
 
@@ -44,13 +45,21 @@ class SimRunner:
             raise ValueError("empty argv")
         if not available(self.simdir, tool_name(argv[0])):
             raise CommandNotFound(argv)
+        token = cancel.Token()
+
+        def answer() -> tuple[int, bytes, bytes]:
+            with cancel.running(token):
+                return dispatch(self.simdir, list(argv), input, self._env)
+
         try:
-            rc, out, err = await asyncio.wait_for(
-                asyncio.to_thread(dispatch, self.simdir, list(argv), input, self._env),
-                timeout)
-        except TimeoutError:
-            # The worker thread finishes on its own (hooks carry their own
-            # timeouts); the caller gets the same error as from LocalRunner.
+            rc, out, err = await asyncio.wait_for(asyncio.to_thread(answer), timeout)
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            # Like LocalRunner: the command is killed. Its children (the
+            # jexec'd command, hooks) die with their process groups now, and
+            # the thread stops before saving any state (sim/cancel.py).
+            token.cancel()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
             raise CommandTimeout(argv, timeout) from None
         return CommandResult(tuple(argv), rc, out, err)
 

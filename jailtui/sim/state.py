@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jailtui.sim import cancel
+
 FORMAT = 1
 #: FreeBSD's default kern.pid_max; pids wrap around below it.
 PID_MAX = 99_999
@@ -343,6 +345,8 @@ class Store:
             _CACHE.pop(str(self.path), None)
             state = _read(self.path)
             yield state
+            # A command whose caller timed out saves nothing (sim/cancel.py).
+            cancel.checkpoint()
             save(self.simdir, state)
 
     def initialise(self, state: State) -> None:

@@ -48,6 +48,7 @@ from jailtui.core.checks.dying import DyingClock
 from jailtui.core.checks.health import Finding, Report, Severity, Thresholds, evaluate, summary_line
 from jailtui.core.errors import JailtuiError
 from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.core.model import HostSnapshot, Jail, JailState
 from jailtui.core.text import one_line
 from jailtui.widgets.jobs import job
@@ -255,7 +256,7 @@ class HealthMonitor:
         if self._custom is not None:
             return self._custom
         host = self._app.host
-        if not isinstance(host, Host):
+        if not isinstance(host, Host | ScopedHost):
             return None  # e.g. the tests' FakeHost: nothing to run commands on
         settings = self._app.settings
         scope = self.scope

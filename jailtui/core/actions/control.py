@@ -1,38 +1,45 @@
 """The Controller: the one gate every action goes through.
 
 Screens and the command line never build argv or run commands for actions;
-they call a method here. Each method:
+they call a method here. Every action on a jail (start, stop, restart,
+shell, exec, service, signal, config save) first passes :meth:`Controller._target`:
 
-1. checks the policy (role, jail scope, read-only) and the jail's state;
-2. re-resolves the jail by name, jid and path just before acting (jids are
-   reused after a restart; jexec(8) BUGS, docs/security.md 2.8);
-3. builds the argv (never a shell) and runs it through the host's runner;
-4. writes exactly one audit record (success, failure or denial).
+1. the policy (role, jail scope, read-only);
+2. the jail re-resolved by name just before acting, and its jid and path
+   compared with what the user was shown (jids are reused after a restart;
+   jexec(8) BUGS, docs/security.md 2.8): a changed identity is refused;
+
+then the action builds its argv in ``core/freebsd/argv.py`` (never a shell),
+runs it through the host's runner and writes exactly one audit record with
+the jail's jid, after the outcome is known (success, failure or denial;
+for the shell, its exit status).
 """
 
 from __future__ import annotations
 
 import enum
 import os
-import pwd
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
+from jailtui.core.checks import daemons
 from jailtui.core.config import confedit
 from jailtui.core.config.remotefile import RemoteRunner
 from jailtui.core.errors import CommandError, JailNotFound, JailtuiError, PolicyDenied
+from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.hosts import confsource
-from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
 
-__all__ = ["Action", "ActionResult", "Controller", "Role", "StartMethod", "SIGNALS"]
+__all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
+           "SIGNALS"]
 
 #: Signals offered for processes (htop's common set; kill(1) names).
 SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
@@ -40,6 +47,11 @@ SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
 #: Lifecycle commands may run exec.start/exec.stop hooks (rc scripts) and
 #: wait stop.timeout (default 10 s, docs/freebsd.md 3.7) per jail.
 ACTION_TIMEOUT = 120.0
+
+
+#: The lifecycle verb of each lifecycle action.
+_VERBS: dict[Action, argvmod.Lifecycle] = {Action.START: "start", Action.STOP: "stop",
+                                           Action.RESTART: "restart"}
 
 
 class StartMethod(enum.StrEnum):
@@ -83,18 +95,33 @@ class ActionResult:
     argv: tuple[str, ...] = ()
 
 
-def current_user() -> tuple[str, int]:
-    uid = os.getuid()
-    try:
-        return pwd.getpwuid(uid).pw_name, uid
-    except KeyError:
-        return str(uid), uid
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A jail that passed the gate: its name and the kernel's view of it now
+    (None: not running), re-resolved just before the action."""
+
+    name: str
+    now: Jail | None
+
+    @property
+    def jid(self) -> int | None:
+        return self.now.jid if self.now is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedShell:
+    """A shell that passed the gate (:meth:`Controller.prepare_shell`), to be
+    run by :meth:`Controller.run_shell` in the suspended terminal."""
+
+    name: str
+    jid: int | None
+    argv: tuple[str, ...]
 
 
 class Controller:
     """Carries out actions on one host for one session's policy."""
 
-    def __init__(self, host: Host, policy: Policy, *, audit: AuditSink | None = None,
+    def __init__(self, host: JailHost, policy: Policy, *, audit: AuditSink | None = None,
                  method: StartMethod = StartMethod.AUTO,
                  shell_command: Sequence[str] = (), shell_user: str | None = None,
                  editable_params: Sequence[str] | None = None,
@@ -171,16 +198,42 @@ class Controller:
                 return j
         return None
 
-    async def _check_identity(self, action: Action, expect: Jail | None, name: str) -> Jail | None:
+    async def _check_identity(self, action: Action, name: str, jid: int | None,
+                              path: str = "") -> Jail | None:
         """Re-resolve ``name``; refuse if its jid or path changed since it was shown."""
         now = await self.resolve(name)
-        if expect is not None and now is not None and expect.jid is not None:
-            if now.jid != expect.jid or (expect.path and now.path != expect.path):
-                msg = (f"{name}: jail changed since it was shown (jid {expect.jid} -> {now.jid});"
+        if jid is not None and now is not None:
+            if now.jid != jid or (path and now.path != path):
+                msg = (f"{name}: jail changed since it was shown (jid {jid} -> {now.jid});"
                        " refresh and try again")
                 self._record(action, name, now.jid, f"failed: {msg}")
                 raise PolicyDenied(msg)
         return now
+
+    async def _target(self, action: Action, name: str, expect: Jail | None = None, *,
+                      jid: int | None = None, running: bool = False) -> Target:
+        """The one target check of every action on a jail: policy, then the jail
+        re-resolved by name and compared by jid (and path) with ``expect`` (or
+        ``jid``) as the user saw it. ``running``: refuse unless it runs now.
+
+        Raises PolicyDenied (audited) when refused.
+        """
+        self._gate(action, name)
+        if expect is not None and expect.state is JailState.DYING:
+            # A dying row never acts on the live jail that may share its name.
+            msg = dying_refusal(expect)
+            self._record(action, name, expect.jid, f"denied: {msg}")
+            raise PolicyDenied(msg)
+        if expect is not None:
+            jid, path = expect.jid, expect.path
+        else:
+            path = ""
+        now = await self._check_identity(action, name, jid, path)
+        if running and (now is None or now.state is not JailState.RUNNING):
+            msg = _not_running_message(action, name)
+            self._record(action, name, now.jid if now else None, f"failed: {msg}")
+            raise PolicyDenied(msg)
+        return Target(name, now)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -201,14 +254,10 @@ class Controller:
         name and skips it silently, exiting 0 (docs/freebsd.md 8.2). jail(8)
         takes the name as it is.
         """
-        verb = {Action.START: "start", Action.STOP: "stop", Action.RESTART: "restart"}[action]
+        verb = _VERBS[action]
         if self._method() is StartMethod.SERVICE and not _rc_mangles(name):
-            return ["service", "jail", verb, name]
-        flag = {Action.START: "-c", Action.STOP: "-r", Action.RESTART: "-rc"}[action]
-        conf_file = self._conf_file(name)
-        if conf_file is not None:
-            return ["jail", "-f", conf_file, flag, name]
-        return ["jail", flag, name]
+            return argvmod.service_jail_argv(verb, name)
+        return argvmod.jail_lifecycle_argv(verb, name, self._conf_file(name))
 
     def _conf_file(self, name: str) -> str | None:
         """The root config rc.d/jail would pass to ``jail -f`` (confsource.jail_f_file)."""
@@ -228,13 +277,7 @@ class Controller:
         return await self._lifecycle(Action.RESTART, name, expect)
 
     async def _lifecycle(self, action: Action, name: str, expect: Jail | None) -> ActionResult:
-        self._gate(action, name)
-        if expect is not None and expect.state is JailState.DYING:
-            # A dying row never acts on the live jail that may share its name.
-            msg = dying_refusal(expect)
-            self._record(action, name, expect.jid, f"denied: {msg}")
-            raise PolicyDenied(msg)
-        now = await self._check_identity(action, expect, name)
+        now = (await self._target(action, name, expect)).now
         # jls -d -j NAME gives the live jail, or a dying one when none is live
         # (kern_jail.c prison_find_name); a dying one does not block a start
         # (kern_jail_set looks up only live jails; docs/freebsd.md 5.4).
@@ -273,17 +316,32 @@ class Controller:
 
     # -- shell, exec, services ---------------------------------------------------
 
-    def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]:
-        """argv of the interactive jexec shell (run it in the suspended terminal)."""
-        self._gate(Action.SHELL, name)
-        if jail is not None and jail.state is not JailState.RUNNING:
-            raise PolicyDenied(f'jexec: jail "{name}" is not running')
-        argv = ["jexec", "-l"]
-        if self.shell_user:
-            argv += ["-U", self.shell_user]
-        argv += [name, *self.shell_command]
-        self._record(Action.SHELL, name, jail.jid if jail else None, "ok")
-        return self.host.runner.interactive_argv(argv)
+    async def prepare_shell(self, name: str, expect: Jail | None = None) -> PreparedShell:
+        """The gate for the interactive jexec shell: policy, the jail re-resolved
+        and running, the same jid as ``expect``. Nothing is audited yet: the
+        record is written by :meth:`run_shell` once the shell has ended."""
+        target = await self._target(Action.SHELL, name, expect, running=True)
+        argv = argvmod.jexec_argv(name, self.shell_command, user=self.shell_user)
+        return PreparedShell(name, target.jid, tuple(self.host.runner.interactive_argv(argv)))
+
+    def run_shell(self, shell: PreparedShell) -> int:
+        """Open a prepared shell in this terminal, on a fresh pty; return its
+        exit status, audited with it (blocking: the console calls it inside
+        ``App.suspend()``).
+
+        The pty keeps a jailed process from pushing keystrokes into our
+        terminal (TIOCSTI) or keeping it after the shell exits
+        (core/transport/ptyrelay.py).
+        """
+        try:
+            code = self.run_interactive(shell.argv)
+        except OSError as exc:
+            self._record(Action.SHELL, shell.name, shell.jid,
+                         f"failed: {shell.argv[0]}: {exc.strerror or exc}")
+            raise
+        self._record(Action.SHELL, shell.name, shell.jid,
+                     "ok" if code == 0 else f"failed: exit status {code}")
+        return code
 
     def shell_env(self) -> dict[str, str]:
         """Environment of the shell: the runner's clean one plus a validated TERM.
@@ -307,54 +365,66 @@ class Controller:
                 env[key] = safe[key]
         return env
 
-    def run_shell(self, name: str, jail: Jail | None = None) -> int:
-        """Open the jexec shell in this terminal, on a fresh pty; return its status.
-
-        Blocking: the console calls it inside ``App.suspend()``. The pty
-        keeps a jailed process from pushing keystrokes into our terminal
-        (TIOCSTI) or keeping it after the shell exits (core/ptyrelay.py).
-        """
-        return self.run_interactive(self.shell_argv(name, jail))
-
     def run_interactive(self, argv: Sequence[str]) -> int:
-        """Run an argv from :meth:`shell_argv` on a fresh pty (blocking)."""
+        """Run an interactive argv (a shell, an editor) on a fresh pty (blocking)."""
         from jailtui.core.transport.ptyrelay import run_on_pty
 
         return run_on_pty(argv, env=self.shell_env())
 
-    async def exec(self, name: str, command: Sequence[str], timeout: float = 60.0) -> ActionResult:
+    async def exec(self, name: str, command: Sequence[str], timeout: float = 60.0,
+                   expect: Jail | None = None) -> ActionResult:
         """Run a command in the jail (``jexec -l NAME CMD...``) and capture its output."""
         self._gate(Action.EXEC, name)
         if not command:
             raise PolicyDenied("exec: no command given")
-        argv = ["jexec", "-l", name, *command]
-        return await self._simple(Action.EXEC, name, argv, timeout, detail=" ".join(command))
+        target = await self._target(Action.EXEC, name, expect)
+        if (refused := self._not_running(Action.EXEC, target)) is not None:
+            return refused
+        argv = argvmod.jexec_argv(name, command)
+        return await self._simple(Action.EXEC, target, argv, timeout, detail=" ".join(command))
 
-    async def service(self, name: str, service: str, verb: str) -> ActionResult:
+    async def service(self, name: str, service: str, verb: str,
+                      expect: Jail | None = None) -> ActionResult:
         """``service -j NAME SERVICE VERB`` for a daemon inside the jail."""
         self._gate(Action.SERVICES, name)
         if verb not in ("start", "stop", "restart", "status", "onestart", "onestop",
                         "onerestart", "reload"):
             raise PolicyDenied(f"service: unknown verb {verb!r}")
-        if not service or service.startswith("-") or "/" in service:
+        if not daemons.valid_service_name(service):
             raise PolicyDenied(f"service: bad service name {service!r}")
-        return await self._simple(Action.SERVICES, name, ["service", "-j", name, service, verb],
+        target = await self._target(Action.SERVICES, name, expect)
+        if (refused := self._not_running(Action.SERVICES, target)) is not None:
+            return refused
+        return await self._simple(Action.SERVICES, target,
+                                  argvmod.service_argv(name, service, verb),
                                   ACTION_TIMEOUT, detail=f"{service} {verb}")
 
-    async def _simple(self, action: Action, name: str, argv: list[str], timeout: float,
-                      detail: str = "") -> ActionResult:
+    def _not_running(self, action: Action, target: Target) -> ActionResult | None:
+        """A failed result (audited) when the target does not run now, else None."""
+        if target.now is not None and target.now.state is JailState.RUNNING:
+            return None
+        msg = _not_running_message(action, target.name)
+        self._record(action, target.name, target.jid, f"failed: {msg}")
+        return ActionResult(False, msg)
+
+    async def _simple(self, action: Action, target: Target | None, argv: list[str],
+                      timeout: float, detail: str = "") -> ActionResult:
+        """Run ``argv`` for an action that passed :meth:`_target` (``target``;
+        None: a host process, no jail) and audit the outcome once."""
+        name = target.name if target is not None else "-"
+        jid = target.jid if target is not None else None
         try:
             res = await self.host.runner.run(argv, timeout=timeout)
         except CommandError as exc:
-            self._record(action, name, None, f"failed: {exc.message}", detail)
+            self._record(action, name, jid, f"failed: {exc.message}", detail)
             return ActionResult(False, exc.message, argv=tuple(argv))
         output = (res.stdout + res.stderr).decode("utf-8", "replace")
         if res.returncode == 0:
-            self._record(action, name, None, "ok", detail)
+            self._record(action, name, jid, "ok", detail)
             return ActionResult(True, output.strip().splitlines()[-1] if output.strip() else "done",
                                 output, tuple(argv))
         msg = tool_error(res).message
-        self._record(action, name, None, f"failed: {msg}", detail)
+        self._record(action, name, jid, f"failed: {msg}", detail)
         return ActionResult(False, msg, output, tuple(argv))
 
     # -- configuration ---------------------------------------------------------
@@ -399,8 +469,13 @@ class Controller:
                                        self.host.paths.host)
 
     async def save_config(self, session: confedit.EditSession, candidate: str) -> ActionResult:
-        """Check, then save atomically; one audit record with both hashes."""
-        self._gate(Action.EDIT, session.jail)
+        """Check, then save atomically; one audit record with both hashes.
+
+        The jail is re-resolved like for every action (policy, scope); it
+        need not run (a stopped jail's configuration is edited too), and
+        its jid, if it runs, goes into the audit record.
+        """
+        jid = (await self._target(Action.EDIT, session.jail)).jid
         try:
             await self.check_config(session, candidate)
             if session.remote is not None:
@@ -409,18 +484,16 @@ class Controller:
                 backup = self.host.files.local_path(confedit.BACKUP_DIR)
             result = await confedit.save(session, candidate, backup, self.host.paths.host)
         except JailtuiError as exc:
-            self._record(Action.EDIT, session.jail, None, f"failed: {exc}",
+            self._record(Action.EDIT, session.jail, jid, f"failed: {exc}",
                          f"file={session.path}")
             raise
         finally:
             # A remote host's files are cached (RemoteFiles): the next poll
             # re-reads them, saved or not (a conflict means it changed).
-            invalidate = getattr(self.host.files, "invalidate", None)
-            if callable(invalidate):
-                invalidate()
+            self.host.files.invalidate()
         detail = (f"file={result.path} old={result.old_sha256[:12]} new={result.new_sha256[:12]}"
                   f" changed={','.join(result.changed) or '-'}")
-        self._record(Action.EDIT, session.jail, None, "ok", detail)
+        self._record(Action.EDIT, session.jail, jid, "ok", detail)
         msg = f"{result.path}: saved" + (f" (backup {result.backup})" if result.backup else "")
         return ActionResult(True, msg, "")
 
@@ -440,8 +513,12 @@ class Controller:
         if self.policy.scope is not None and (name is None or not self.policy.in_scope(name)):
             self._record(Action.SIGNAL, None, None, "denied: process out of scope")
             raise PolicyDenied("signal: process not in your jail")
-        argv = [*self.host.ps_argv(), "-p", str(pid)]
-        res = await self.host.runner.run(argv, timeout=10)
+        # A jailed process: its jail passes the same target check as every
+        # action (the jid it was shown in is still that jail's).
+        target = (await self._target(Action.SIGNAL, name, jid=expect.jid)
+                  if name is not None and expect.jid else None)
+        # The host's ps argv: it knows whether this ps lacks the jail keyword.
+        res = await self.host.runner.run([*self.host.ps_argv(), "-p", str(pid)], timeout=10)
         current = psmod.parse_ps(res.stdout) if res.returncode == 0 else ()
         now = next((p for p in current if p.pid == pid), None)
         if now is None:
@@ -452,8 +529,7 @@ class Controller:
             msg = f"pid {pid} is now another process; not signalled (refresh and try again)"
             self._record(Action.SIGNAL, name, expect.jid, f"failed: {msg}", f"SIG{sig} {pid}")
             return ActionResult(False, msg)
-        kill_argv = ["kill", "-s", sig, str(pid)]
-        result = await self._simple(Action.SIGNAL, name or "-", kill_argv, 10,
+        result = await self._simple(Action.SIGNAL, target, argvmod.kill_argv(sig, pid), 10,
                                     detail=f"SIG{sig} {pid}")
         if result.ok:
             return ActionResult(True, f"sent SIG{sig} to {pid}", result.output, result.argv)
@@ -463,6 +539,8 @@ class Controller:
 def _rc_mangles(name: str) -> bool:
     """rc.d/jail's ``tr /. _`` would change this name (docs/freebsd.md 8.2)."""
     return "." in name or "/" in name
+def _not_running_message(action: Action, name: str) -> str:
+    return f'{action.value}: jail "{name}" is not running'
 
 
 def _failure_message(output: bytes, argv: Sequence[str], code: int) -> str:

@@ -38,10 +38,6 @@ class Action(enum.StrEnum):
     EDIT = "edit"
 
 
-#: Actions that change something; none of them is offered to read-only users.
-MUTATING = frozenset(a for a in Action if a is not Action.VIEW)
-
-
 @dataclass(frozen=True, slots=True)
 class Policy:
     """The decision of who may do what, for one session."""

@@ -24,6 +24,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.transport.runner import CommandResult
 
 __all__ = ["ServiceState", "ServiceStatus", "parse_status", "status_argv", "valid_service_name"]
@@ -68,7 +69,7 @@ def status_argv(jail: str, service: str) -> list[str]:
     """``service -j JAIL SERVICE status`` (argv, never a shell string)."""
     if not valid_service_name(service):
         raise ValueError(f"bad service name {service!r}")
-    return ["service", "-j", jail, service, "status"]
+    return argvmod.service_argv(jail, service, "status")
 
 
 def parse_status(service: str, result: CommandResult) -> ServiceStatus:

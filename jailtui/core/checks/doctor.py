@@ -13,11 +13,11 @@ import os
 import stat
 import sys
 from collections.abc import Callable
-from typing import Protocol
 
 import jailtui
 from jailtui.core.actions import delegation
 from jailtui.core.errors import JailtuiError
+from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import misc
 from jailtui.core.text import visible
 
@@ -28,13 +28,6 @@ SYSCTLS = (
     ("security.bsd.see_jail_proc", "0", "host users cannot see jailed processes"),
     ("security.bsd.unprivileged_proc_debug", "0", "no debugging of other processes"),
 )
-
-
-class _HostLike(Protocol):
-    label: str
-
-    @property
-    def paths(self) -> object: ...
 
 
 def _line(status: str, text: str) -> str:
@@ -100,7 +93,7 @@ async def check_sysctls(run: Callable[..., object]) -> list[tuple[str, str]]:
     runner: Runner = run  # type: ignore[assignment]
     names = [n for n, _, _ in SYSCTLS]
     try:
-        res = await runner.run(["sysctl", *names], timeout=10)
+        res = await runner.run(argvmod.sysctl_argv(names), timeout=10)
     except JailtuiError as exc:
         return [("WARN", f"sysctl: {exc}")]
     values = misc.parse_sysctl(res.stdout)

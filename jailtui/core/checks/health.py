@@ -23,7 +23,7 @@ from jailtui.core.errors import CommandError, JailtuiError, RacctUnavailable
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import rcconf, rctl
 from jailtui.core.freebsd.errors import check as check_result
-from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, Process
 
 
@@ -88,9 +88,6 @@ class Report:
     @property
     def exit_code(self) -> int:
         return self.severity.exit_code
-
-    def for_jail(self, name: str) -> list[Finding]:
-        return [f for f in self.findings if f.jail == name]
 
     def worst_by_jail(self) -> dict[str, Severity]:
         out: dict[str, Severity] = {}
@@ -197,7 +194,7 @@ def _enabled(value: ParamValue | None) -> bool:
     return str(value).lower() in ("true", "1", "yes") if value is not None else False
 
 
-async def evaluate(host: Host, thresholds: Thresholds | None = None,
+async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
                    scope: frozenset[str] | None = None,
                    snapshot: HostSnapshot | None = None,
                    dying: DyingClock | None = None) -> Report:
@@ -276,7 +273,7 @@ async def evaluate(host: Host, thresholds: Thresholds | None = None,
     return report
 
 
-def _jail_services(host: Host, jail: Jail) -> list[str] | None:
+def _jail_services(host: JailHost, jail: Jail) -> list[str] | None:
     """Daemons the jail's own rc.conf enables (its file, read on the host)."""
     if not jail.path:
         return None
@@ -287,7 +284,7 @@ def _jail_services(host: Host, jail: Jail) -> list[str] | None:
     return rcconf.enabled_services(rcconf.parse(text))
 
 
-def _rc_script(host: Host, jail: Jail, service: str) -> str | None:
+def _rc_script(host: JailHost, jail: Jail, service: str) -> str | None:
     """The jail's rc.d script for ``service`` (base system, then ports)."""
     root = jail.path.rstrip("/")
     for d in ("/etc/rc.d/", "/usr/local/etc/rc.d/"):
@@ -298,7 +295,7 @@ def _rc_script(host: Host, jail: Jail, service: str) -> str | None:
     return None
 
 
-async def _all_params(host: Host, report: Report) -> dict[str, dict[str, ParamValue]]:
+async def _all_params(host: JailHost, report: Report) -> dict[str, dict[str, ParamValue]]:
     """Parameters of every running jail in one ``jls -n all`` (no per-jail fork)."""
     try:
         res = check_result(await host.runner.run(jlsmod.jls_params_argv(["all"]), timeout=15))
@@ -313,11 +310,11 @@ async def _all_params(host: Host, report: Report) -> dict[str, dict[str, ParamVa
 _RULE_RESOURCE = re.compile(r"^[a-z]+$")
 
 
-async def _rctl_findings(host: Host, running: Sequence[Jail], th: Thresholds,
+async def _rctl_findings(host: JailHost, running: Sequence[Jail], th: Thresholds,
                          report: Report) -> None:
     """rctl usage near a limit: ``rctl -l`` rules against ``rctl -u`` usage."""
     try:
-        res = await host.runner.run(["rctl"], timeout=10)
+        res = await host.runner.run(rctl.rctl_rules_argv(), timeout=10)
     except CommandError:
         return  # no rctl(8) on this host: nothing to compare
     if res.returncode != 0:

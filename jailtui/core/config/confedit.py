@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from jailtui.core.actions.delegation import is_never_editable
 from jailtui.core.config import remotefile, safefile
 from jailtui.core.errors import CommandNotFound, JailtuiError, PolicyDenied
+from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf
 from jailtui.core.model import ParamValue
 
@@ -324,7 +325,7 @@ async def check_candidate(session: EditSession, candidate: str, runner: object,
         os.close(fd)
         tmp_host = host_path_of(tmp)  # type: ignore[operator]
         try:
-            res = await runner.run(["jail", "-f", tmp_host, "-e", "\t"],  # type: ignore[attr-defined]
+            res = await runner.run(argvmod.jail_check_argv(tmp_host),  # type: ignore[attr-defined]
                                    timeout=20)
         except CommandNotFound:
             return  # no jail(8) here: our parser's word is the check
@@ -446,7 +447,7 @@ async def _jail_check_in_root(session: EditSession, candidate: str, config: jail
         os.close(fd)
         rtmp_host = host_path_of(rtmp)  # type: ignore[operator]
         try:
-            res = await runner.run(["jail", "-f", rtmp_host, "-e", "\t"],  # type: ignore[attr-defined]
+            res = await runner.run(argvmod.jail_check_argv(rtmp_host),  # type: ignore[attr-defined]
                                    timeout=20)
         except CommandNotFound:
             return

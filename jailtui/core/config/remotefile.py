@@ -18,7 +18,7 @@ replaced *there*, never through a copy on this machine.
   clean up on every exit path.
 
 Why a shell script on the remote is acceptable here: the SSH runner
-already runs everything through ``/bin/sh -s`` on the host (ssh.py), so a
+already runs everything through ``/bin/sh -s`` on the host (core/transport/ssh/framing.py), so a
 script adds no new interpreter to trust; and the scripts below are FIXED
 TEXT -- every variable part (paths, the expected hash) is a positional
 argument (``sh -c SCRIPT NAME ARG...``, quoted by the runner with

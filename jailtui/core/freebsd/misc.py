@@ -1,4 +1,4 @@
-"""Small line-oriented tools: ``service -e``, who(1), sysctl(8).
+"""Small line-oriented tools: ``service -e``, who(1), sysctl(8), df(1).
 
 Their output is plain text, one record a line; these parsers keep every
 string raw, like the JSON ones (display code sanitises).
@@ -98,3 +98,24 @@ def parse_sysctl(data: bytes) -> dict[str, str]:
         else:
             raise ParseError("sysctl", f"not name: value: {line!r:.80}")
     return out
+
+
+def parse_df(data: bytes) -> tuple[int, int, int] | None:
+    """(total, used, available) bytes from ``df -k PATH`` (df(1), POSIX output).
+
+    The last line is the file system's row: name, 1024-byte blocks, used,
+    available, capacity, mount point. A long device name may wrap the row
+    onto two lines (POSIX allows it), so the numbers are taken from the end
+    of the last line's fields that parse. None when the output has no row.
+    """
+    lines = [ln for ln in decode(data).splitlines() if ln.strip()]
+    if len(lines) < 2:
+        return None
+    fields = lines[-1].split()
+    # "/dev/ada0p2  1000  200  800  20%  /" or, wrapped, "  1000  200  800  20%  /".
+    numbers = fields[1:4] if len(fields) >= 6 else fields[0:3]
+    try:
+        total, used, avail = (int(n) * 1024 for n in numbers)
+    except ValueError:
+        return None
+    return (total, used, avail)

@@ -16,17 +16,18 @@ import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import psutil
 
 from jailtui.core.checks import daemons
 from jailtui.core.errors import CommandError, JailtuiError, ParseError
+from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
 from jailtui.core.hosts import confsource
+from jailtui.core.hosts.protocol import HostFiles
 from jailtui.core.model import (
     HostInfo,
     HostSnapshot,
@@ -43,24 +44,6 @@ from jailtui.core.transport.ssh import LinkState, SSHRunner
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
 #: that takes longer is in trouble and the console says so (stale data).
 POLL_TIMEOUT = 8.0
-
-
-class HostFiles(Protocol):
-    """Reads the host's files (jail.conf, rc.conf, jail roots' etc/rc.conf).
-
-    Local and simulated hosts read them directly (through a PathMap); a
-    remote host reads them over its runner. Paths are host paths.
-    """
-
-    def read_text(self, host_path: str) -> str: ...
-
-    def stat(self, host_path: str) -> tuple[int, int] | None: ...
-
-    def glob(self, pattern: str) -> list[str]: ...
-
-    def local_path(self, host_path: str) -> str | None:
-        """This machine's path of a host file, or None when it is remote."""
-        ...
 
 
 class LocalFiles:
@@ -85,6 +68,9 @@ class LocalFiles:
 
     def local_path(self, host_path: str) -> str | None:
         return self.paths.real(host_path)
+
+    def invalidate(self) -> None:
+        """Nothing is cached: files are read when asked."""
 
 
 async def run_all(runner: Runner, argvs: Sequence[Sequence[str]],
@@ -145,7 +131,7 @@ class Host:
     def read_text(self, host_path: str) -> str:
         return self.files.read_text(host_path)
 
-    def _glob(self, pattern: str) -> list[str]:
+    def glob(self, pattern: str) -> list[str]:
         return self.files.glob(pattern)
 
     def _stat(self, host_path: str) -> tuple[int, int] | None:
@@ -268,12 +254,12 @@ class Host:
 
     async def who(self, name: str) -> list[misc.Login]:
         """Users logged in to the jail: ``jexec NAME who`` (docs/freebsd.md 9.2)."""
-        res = check(await self._run(["jexec", name, "who"]))
+        res = check(await self._run(argvmod.who_argv(name)))
         return misc.parse_who(res.stdout)
 
     async def services(self, name: str) -> list[str]:
         """Enabled rc.d services of the jail: ``service -j NAME -e``."""
-        res = check(await self._run(["service", "-j", name, "-e"]))
+        res = check(await self._run(argvmod.service_enabled_argv(name)))
         return [misc.service_name(p) for p in misc.parse_service_enabled(res.stdout)]
 
     async def service_status(self, name: str, service: str) -> daemons.ServiceStatus:
@@ -295,19 +281,10 @@ class Host:
     async def _remote_disk_usage(self, path: str) -> tuple[int, int, int] | None:
         """``df -k PATH`` on a remote host (POSIX output: 1024-byte blocks)."""
         try:
-            res = await self._run(["df", "-k", path], timeout=10)
+            res = await self._run(argvmod.df_argv(path), timeout=10)
         except CommandError:
             return None
-        lines = res.stdout.decode("utf-8", "replace").splitlines()
-        if res.returncode != 0 or len(lines) < 2:
-            return None
-        fields = lines[-1].split()
-        try:
-            total, used, free = (int(fields[1]) * 1024, int(fields[2]) * 1024,
-                                 int(fields[3]) * 1024)
-        except (IndexError, ValueError):
-            return None
-        return (total, used, free)
+        return misc.parse_df(res.stdout) if res.returncode == 0 else None
 
     def config_block(self, name: str) -> tuple[str, int, str] | None:
         """(file, first line, text) of the jail's block in its config file."""
@@ -395,63 +372,5 @@ def _addrs(value: ParamValue | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-__all__ = ["Host", "HostFiles", "HostPaths", "LocalFiles", "ScopedHost", "merge_jails",
-           "name_processes", "run_all"]
-
-
-class ScopedHost(Host):
-    """A Host that sees only a delegate's jails: the one filter every view uses.
-
-    The console, ``list``, ``ps``, ``check`` and their JSON all read through
-    this, so no host process, no other jail and no warning that could name
-    one ever reaches a delegate (issue: "Scope, in every view and output").
-    """
-
-    def __init__(self, inner: Host, scope: frozenset[str]) -> None:
-        super().__init__(inner.runner, backend=inner.label, paths=inner.paths, conf=inner.conf,
-                         hostname=inner._hostname, files=inner.files, name=inner.name)
-        self.scope = scope
-
-    def _require(self, name: str) -> None:
-        if name not in self.scope:
-            from jailtui.core.errors import PolicyDenied
-
-            raise PolicyDenied("not permitted: that jail is not yours")
-
-    async def poll(self) -> HostSnapshot:
-        snap = await super().poll()
-        jails = tuple(j for j in snap.jails if j.name in self.scope)
-        jids = {j.jid for j in jails if j.jid is not None}
-        procs = tuple(p for p in snap.processes if p.jid in jids and p.jid != 0)
-        warnings = tuple("jail configuration has a problem (ask the host admin)"
-                         for _ in snap.warnings[:1])
-        return HostSnapshot(info=snap.info, taken_at=snap.taken_at, jails=jails,
-                            processes=procs, warnings=warnings, jls_version=snap.jls_version)
-
-    async def jail_params(self, name: str) -> dict[str, ParamValue]:
-        self._require(name)
-        return await super().jail_params(name)
-
-    async def rctl_usage(self, name: str) -> dict[str, int]:
-        self._require(name)
-        return await super().rctl_usage(name)
-
-    async def rctl_rules(self, name: str) -> list[rctl.RctlRule]:
-        self._require(name)
-        return await super().rctl_rules(name)
-
-    async def who(self, name: str) -> list[misc.Login]:
-        self._require(name)
-        return await super().who(name)
-
-    async def services(self, name: str) -> list[str]:
-        self._require(name)
-        return await super().services(name)
-
-    async def service_status(self, name: str, service: str) -> daemons.ServiceStatus:
-        self._require(name)
-        return await super().service_status(name, service)
-
-    def config_block(self, name: str) -> tuple[str, int, str] | None:
-        self._require(name)
-        return super().config_block(name)
+__all__ = ["Host", "HostFiles", "HostPaths", "LocalFiles", "merge_jails", "name_processes",
+           "run_all"]

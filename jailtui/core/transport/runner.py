@@ -51,9 +51,6 @@ class CommandResult:
     def stderr_text(self) -> str:
         return self.stderr.decode("utf-8", "replace")
 
-    def stdout_text(self) -> str:
-        return self.stdout.decode("utf-8", "replace")
-
 
 @runtime_checkable
 class Runner(Protocol):

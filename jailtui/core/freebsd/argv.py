@@ -1,0 +1,118 @@
+"""Every command line we run on a jail host, built in one place.
+
+The controller, the host model, the configuration editor and the health
+checks ask here for the argv of what they run; none of them builds one by
+hand. Each builder returns a fresh list (never a shell string: the runners
+pass it to execve, or quote it with ``shlex.join`` over SSH). The poll's own
+builders stay beside their parsers (``jls.JLS_POLL_ARGV``,
+``jls.jls_params_argv``, ``ps.ps_argv``, ``rctl.rctl_*_argv``) because their
+keywords and their parsing must change together.
+
+Arguments that come from a user or a jail (jail names, service names,
+signal names) are checked by the caller (the controller's gate); the
+builders put ``--`` or an option before them where the tool allows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from jailtui.core.freebsd import ps as psmod
+
+__all__ = [
+    "Lifecycle",
+    "df_argv",
+    "jail_check_argv",
+    "jail_lifecycle_argv",
+    "jexec_argv",
+    "kill_argv",
+    "ps_pid_argv",
+    "service_enabled_argv",
+    "service_jail_argv",
+    "service_argv",
+    "sysctl_argv",
+    "who_argv",
+]
+
+#: What the lifecycle commands do to a jail.
+Lifecycle = Literal["start", "stop", "restart"]
+
+# jail(8) flags of each lifecycle verb (docs/freebsd.md 3.2): -c create,
+# -r remove, -rc remove then create ("restart").
+_JAIL_FLAG: dict[str, str] = {"start": "-c", "stop": "-r", "restart": "-rc"}
+
+
+def jail_lifecycle_argv(verb: Lifecycle, name: str, conf_file: str | None = None) -> list[str]:
+    """``jail [-f FILE] -c|-r|-rc NAME`` (docs/freebsd.md 3.2).
+
+    ``conf_file`` None leaves ``-f`` out (jail(8)'s default ``/etc/jail.conf``;
+    which file: ``core.hosts.confsource.jail_f_file``).
+    """
+    argv = ["jail"]
+    if conf_file is not None:
+        argv += ["-f", conf_file]
+    return [*argv, _JAIL_FLAG[verb], name]
+
+
+def service_jail_argv(verb: Lifecycle, name: str) -> list[str]:
+    """``service jail start|stop|restart NAME``: rc.d/jail (docs/freebsd.md 8.3)."""
+    return ["service", "jail", verb, name]
+
+
+def jexec_argv(name: str, command: Sequence[str] = (), *, login: bool = True,
+               user: str | None = None) -> list[str]:
+    """``jexec [-l] [-U USER] NAME [COMMAND...]`` (jexec(8), docs/freebsd.md 6).
+
+    ``-l`` gives the jail's login environment; with ``-U`` the user (and so
+    the shell and home directory) is looked up in the jail's passwd, after
+    jail_attach (jexec.c). Without a command jexec runs ``$SHELL -i``.
+    """
+    argv = ["jexec"]
+    if login:
+        argv.append("-l")
+    if user:
+        argv += ["-U", user]
+    return [*argv, name, *command]
+
+
+def who_argv(name: str) -> list[str]:
+    """``jexec NAME who``: logins inside the jail (docs/freebsd.md 9.2)."""
+    return jexec_argv(name, ["who"], login=False)
+
+
+def service_argv(name: str, service: str, verb: str) -> list[str]:
+    """``service -j NAME SERVICE VERB`` for a daemon inside the jail (service(8))."""
+    return ["service", "-j", name, service, verb]
+
+
+def service_enabled_argv(name: str) -> list[str]:
+    """``service -j NAME -e``: the jail's enabled rc.d scripts (service(8))."""
+    return ["service", "-j", name, "-e"]
+
+
+def kill_argv(sig: str, pid: int) -> list[str]:
+    """``kill -s SIG PID`` (kill(1); the name without the SIG prefix)."""
+    return ["kill", "-s", sig, str(pid)]
+
+
+def ps_pid_argv(pid: int) -> list[str]:
+    """The poll's ps, narrowed to one pid (``-p``, ps(1); docs/freebsd.md 2.2)."""
+    return [*psmod.ps_argv(), "-p", str(pid)]
+
+
+def df_argv(path: str) -> list[str]:
+    """``df -k PATH``: POSIX output in 1024-byte blocks (df(1); see misc.parse_df)."""
+    return ["df", "-k", path]
+
+
+def jail_check_argv(conf_file: str) -> list[str]:
+    """``jail -f FILE -e SEP``: jail(8) parses FILE and prints every jail's
+    parameters, or the parse error with its line (docs/freebsd.md 3.6). A
+    tab separator cannot appear unquoted in a parameter."""
+    return ["jail", "-f", conf_file, "-e", "\t"]
+
+
+def sysctl_argv(names: Sequence[str]) -> list[str]:
+    """``sysctl NAME...`` (sysctl(8)); unknown names make it exit 1."""
+    return ["sysctl", *names]

@@ -1,0 +1,132 @@
+"""What the rest of jailtui may use of a jail host: :class:`JailHost`.
+
+Two classes implement it: :class:`~jailtui.core.hosts.host.Host` (the whole
+host) and :class:`~jailtui.core.hosts.scoped.ScopedHost` (a delegate's view
+of it, by composition). Code outside ``core/hosts`` is written against this
+protocol, so a delegate's session cannot reach a method the scoped view does
+not cover: tests/test_scoped_host.py enumerates the members below and fails
+on any that ScopedHost does not classify.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from jailtui.core.checks import daemons
+from jailtui.core.freebsd import misc, rctl
+from jailtui.core.hosts import confsource
+from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
+from jailtui.core.transport.hostfs import PathMap
+from jailtui.core.transport.runner import Runner
+from jailtui.core.transport.ssh import LinkState
+
+__all__ = ["HostConf", "HostFiles", "JailHost"]
+
+
+class HostFiles(Protocol):
+    """Reads the host's files (jail.conf, rc.conf, jail roots' etc/rc.conf).
+
+    Local and simulated hosts read them directly (through a PathMap); a
+    remote host reads them over its runner. Paths are host paths.
+    """
+
+    def read_text(self, host_path: str) -> str: ...
+
+    def stat(self, host_path: str) -> tuple[int, int] | None: ...
+
+    def glob(self, pattern: str) -> list[str]: ...
+
+    def local_path(self, host_path: str) -> str | None:
+        """This machine's path of a host file, or None when it is remote."""
+        ...
+
+    def invalidate(self) -> None:
+        """Forget cached contents (a remote host's files): after a save."""
+        ...
+
+
+class HostConf(Protocol):
+    """Where a host keeps its jail configuration (``host.HostPaths``)."""
+
+    @property
+    def jail_conf(self) -> str: ...
+
+    @property
+    def jail_conf_d(self) -> str: ...
+
+    @property
+    def rc_conf(self) -> str: ...
+
+
+class JailHost(Protocol):
+    """A jail host as the controller, the checks, the CLI and the console see it."""
+
+    # -- what it is -----------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """"FreeBSD" or "SIMULATED": shown wherever output is shown."""
+        ...
+
+    @property
+    def name(self) -> str | None:
+        """Short name among several hosts ("local", "web1"); None alone."""
+        ...
+
+    @property
+    def runner(self) -> Runner: ...
+
+    @property
+    def paths(self) -> PathMap: ...
+
+    @property
+    def files(self) -> HostFiles: ...
+
+    @property
+    def conf(self) -> HostConf: ...
+
+    def hostname(self) -> str: ...
+
+    def info(self) -> HostInfo: ...
+
+    def link(self) -> LinkState | None:
+        """The SSH link now; None for a host reached without one."""
+        ...
+
+    def retry_now(self) -> None:
+        """Cut an SSH backoff short (the user asked to reconnect)."""
+        ...
+
+    # -- the poll and the configuration ---------------------------------------
+
+    async def poll(self) -> HostSnapshot: ...
+
+    def ps_argv(self, jail: str | None = None) -> list[str]:
+        """The process poll's argv as this host's ps understands it (jail keyword or not)."""
+        ...
+
+    def configured(self) -> confsource.ConfiguredJails: ...
+
+    # -- slow facts about one jail ----------------------------------------------
+
+    async def jail_params(self, name: str) -> dict[str, ParamValue]: ...
+
+    async def rctl_usage(self, name: str) -> dict[str, int]: ...
+
+    async def rctl_rules(self, name: str) -> list[rctl.RctlRule]: ...
+
+    async def who(self, name: str) -> list[misc.Login]: ...
+
+    async def services(self, name: str) -> list[str]: ...
+
+    async def service_status(self, name: str, service: str) -> daemons.ServiceStatus: ...
+
+    def config_block(self, name: str) -> tuple[str, int, str] | None: ...
+
+    # -- files and file systems, by host path -----------------------------------
+
+    def read_text(self, host_path: str) -> str: ...
+
+    def glob(self, pattern: str) -> list[str]: ...
+
+    async def disk_usage(self, path: str) -> tuple[int, int, int] | None: ...
