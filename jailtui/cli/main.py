@@ -274,17 +274,13 @@ def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
     other hosts are still checked.
     """
     from jailtui.core.checks import health
-    from jailtui.core.transport.ssh import RemoteFiles
-
     fleet = open_fleet(specs)
 
     async def one(name: str) -> Any:
         host = fleet.host(name)
-        snap = await host.poll()
-        if isinstance(host.files, RemoteFiles):  # every jail's rc.conf in one round trip
-            await asyncio.to_thread(host.files.prefetch, [
-                j.path.rstrip("/") + "/etc/rc.conf" for j in snap.jails if j.running and j.path])
-        return await health.evaluate(host, th, snapshot=snap)
+        # Jails' own files are read by health through core/transport/jailfs.py
+        # (never RemoteFiles' cat, which follows links out of the root).
+        return await health.evaluate(host, th, snapshot=await host.poll())
 
     async def every() -> list[Any]:
         return list(await asyncio.gather(*(one(n) for n in fleet.names()),

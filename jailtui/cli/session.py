@@ -102,7 +102,20 @@ def make_backend(args: argparse.Namespace) -> Backend:
     from jailtui.core.transport.runner import LocalRunner
 
     paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
-    return Backend(Host(LocalRunner(), backend="FreeBSD", paths=paths), None)
+    local = LocalRunner(max_output=_output_cap(args))
+    return Backend(Host(local, backend="FreeBSD", paths=paths), None)
+
+
+def _output_cap(args: argparse.Namespace) -> int:
+    """``[limits] output_mib`` in bytes; a config file with errors is reported
+    where it is read for everything else, here the default applies."""
+    from jailtui.core.config.settings import DEFAULT_OUTPUT_MIB, load_settings
+
+    try:
+        mib = load_settings(getattr(args, "config", None)).output_mib
+    except JailtuiError:
+        mib = DEFAULT_OUTPUT_MIB
+    return mib * 1024 * 1024
 
 
 @dataclass

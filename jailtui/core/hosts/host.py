@@ -27,6 +27,7 @@ from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
 from jailtui.core.hosts import confsource
+from jailtui.core.hosts.jailusers import JailUsers
 from jailtui.core.model import (
     HostInfo,
     HostSnapshot,
@@ -36,8 +37,9 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
-from jailtui.core.transport.runner import CommandResult, Runner
+from jailtui.core.transport.runner import CommandResult, Runner, run_all
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
 #: that takes longer is in trouble and the console says so (stale data).
@@ -86,17 +88,6 @@ class LocalFiles:
         return self.paths.real(host_path)
 
 
-async def run_all(runner: Runner, argvs: Sequence[Sequence[str]],
-                  timeout: float) -> list[CommandResult]:
-    """Run several commands as one batch: one round trip where the runner can
-    (SSH), concurrently otherwise."""
-    many = getattr(runner, "run_many", None)
-    if many is not None:
-        results: list[CommandResult] = await many(argvs, timeout=timeout)
-        return results
-    return list(await asyncio.gather(*(runner.run(a, timeout=timeout) for a in argvs)))
-
-
 @dataclass(frozen=True, slots=True)
 class _Sig:
     """What confsource needs of a stat result."""
@@ -134,11 +125,29 @@ class Host:
             exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
             rc_conf=self.conf.rc_conf)
         self._last_conf: confsource.ConfiguredJails | None = None
+        self._users = JailUsers(self.read_jail_files)
 
     # -- files --------------------------------------------------------------
 
     def read_text(self, host_path: str) -> str:
         return self.files.read_text(host_path)
+
+    async def read_jail_files(self, root: str, rels: Sequence[str]) -> list[jailfs.FileRead]:
+        """Files under a jail's root (host path ``root``), through the one safe
+        reader (core/transport/jailfs.py): never a symlink out of the root, a
+        FIFO, a device or an endless file; off the event loop, bounded in
+        time and size. On a remote host the same rules run there."""
+        if not rels:
+            return []
+        base = root.rstrip("/") or "/"
+        local = self.files.local_path(base)
+        if local is not None:
+            return list(await asyncio.gather(*(
+                jailfs.aread_under_root(local, rel, shown=f"{base.rstrip('/')}/{rel}")
+                for rel in rels)))
+        remote_paths: PathMap = getattr(self.files, "paths", self.paths)
+        return await jailfs.aread_remote(self.runner, remote_paths.real(base), rels,
+                                         shown_root=base)
 
     def _glob(self, pattern: str) -> list[str]:
         return self.files.glob(pattern)
@@ -186,7 +195,7 @@ class Host:
             warnings.append(f"jail configuration: {exc}")
         warnings.extend(conf.errors)
         jails = merge_jails(jls.jails, conf)
-        procs = name_processes(procs, jails)
+        procs = await self._users.name_users(name_processes(procs, jails), jails)
         return HostSnapshot(info=self.info(), taken_at=time.time(),
                             jails=aggregate(jails, procs), processes=procs,
                             warnings=tuple(warnings), jls_version=jls.version)
