@@ -301,6 +301,7 @@ class Store:
         if not self.path.exists():
             raise NotASimDir(f"{self.simdir}: not a simulated host (no state.json)")
         shared = mode == fcntl.LOCK_SH
+        fd: int | None
         try:
             fd = os.open(self.lock_path, (os.O_RDONLY if shared else os.O_RDWR) | os.O_CLOEXEC)
         except FileNotFoundError:
