@@ -244,3 +244,24 @@ async def test_console_stays_alive_and_shows_unknown(sim_dir: Path, case: str) -
         assert reason in web[0].message
         snap = app._state.snapshot
         assert snap is not None and any(j.name == "web" for j in snap.jails)
+
+
+def test_host_files_are_regular_files_only(sim_dir: Path) -> None:
+    """jail.conf.d planted with a FIFO (a manager's file, an include): the
+    poll is not stuck and says what it skipped."""
+    d = sim_dir / "root/etc/jail.conf.d"
+    d.mkdir(exist_ok=True)
+    os.mkfifo(d / "stuck.conf")
+    out = jt(sim_dir, "list")
+    assert "Traceback" not in out.stderr
+    assert "web" in out.stdout
+
+
+def test_host_file_reader_refuses_fifo_and_big_files(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(OSError, match="a FIFO, not read"):
+        jailfs.read_host_file(str(tmp_path / "fifo"))
+    (tmp_path / "big").write_bytes(b"x" * 101)
+    with pytest.raises(OSError, match="larger than 100 bytes"):
+        jailfs.read_host_file(str(tmp_path / "big"), max_bytes=100)
+    assert jailfs.read_host_file(str(tmp_path / "big")) == b"x" * 101

@@ -72,8 +72,11 @@ class LocalFiles:
         self.paths = paths
 
     def read_text(self, host_path: str) -> str:
-        with open(self.paths.real(host_path), encoding="utf-8", errors="surrogateescape") as fh:
-            return fh.read()
+        # Regular files only, size-capped (core/transport/jailfs.py): a FIFO
+        # or /dev/zero planted as a config file must not hang or exhaust us.
+        data = jailfs.read_host_file(self.paths.real(host_path))
+        # Universal newlines, as open() in text mode gave before.
+        return data.decode("utf-8", "surrogateescape").replace("\r\n", "\n").replace("\r", "\n")
 
     def stat(self, host_path: str) -> tuple[int, int] | None:
         try:

@@ -226,6 +226,33 @@ async def aread_under_root(root: str, rel: str, *, max_bytes: int = MAX_BYTES,
         return FileRead(where, reason=f"not read within {timeout:g} s")
 
 
+def read_host_file(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """A host file (jail.conf, rc.conf, a manager's config): regular files
+    only and size-capped, like jail files, but symlinks followed (the host's
+    own files are the admin's). Raises OSError as ``open()`` would, so
+    callers keep their handling: a FIFO or device is EINVAL (never opened
+    blocking: ``O_NONBLOCK``), a file over the cap EFBIG.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            code = errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EINVAL
+            raise OSError(code, f"{_kind(st.st_mode)}, not read", path)
+        chunks: list[bytes] = []
+        got = 0
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            got += len(chunk)
+            if got > max_bytes:
+                raise OSError(errno.EFBIG, f"larger than {max_bytes} bytes, not read", path)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 # -- remote hosts ---------------------------------------------------------------
 
 #: ``sh -c SCRIPT sh ROOT REL MAX``: the rules above, on the remote side.
