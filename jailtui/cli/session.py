@@ -138,9 +138,15 @@ def make_session(args: argparse.Namespace) -> Session:
     from jailtui.core.actions.policy import Policy, Role
     from jailtui.core.hosts.host import ScopedHost
 
-    backend = make_backend(args)
     identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
     delegated = identity.via != "direct"
+    if delegated and _uses_sim(args):
+        sim_dir = Path(args.sim) if args.sim else default_sim_dir()
+        if not (sim_dir / "state.json").exists():
+            # Never build a host as root for a delegate (issue 14 item 10).
+            raise delegation.PolicyError(f"{sim_dir}: not a simulated host; a delegated "
+                                         "session never creates one")
+    backend = make_backend(args)
     audit = (FileSink(str(backend.sim_dir / "audit.log")) if backend.sim_dir else SyslogSink())
     if delegated:
         try:
@@ -161,6 +167,8 @@ def make_session(args: argparse.Namespace) -> Session:
         except delegation.PolicyError as exc:
             _audit_denial(audit, identity, str(exc))
             raise
+    if delegated and backend.sim_dir is not None:
+        _require_confinement(audit, identity, policy_text)
     sim_owner = backend.sim_dir is not None and _owns(backend.sim_dir, identity.uid)
     try:
         policy, entry = delegation.decide(identity, readonly=args.readonly,
@@ -180,6 +188,31 @@ def make_session(args: argparse.Namespace) -> Session:
                             method=backend.start_method or StartMethod.AUTO)
     _ = Policy
     return Session(backend, host, controller, delegated, editable or ())
+
+
+def _uses_sim(args: argparse.Namespace) -> bool:
+    """The simulated host is the backend (as make_backend decides it)."""
+    if getattr(args, "host", None) is not None:
+        return False
+    return args.sim is not None or platform.system() != "FreeBSD"
+
+
+def _require_confinement(audit: Any, identity: Any, policy_text: str | None) -> None:
+    """Refuse a delegate on a simulated host whose jexec is not confined
+    (issue 14 item 8): there, exec and the shell are root on this machine."""
+    from jailtui.core.actions import delegation
+    from jailtui.sim.confine import UNCONFINED_REFUSAL, confinement_available
+
+    if confinement_available():
+        return
+    try:
+        allowed = policy_text is not None and \
+            delegation.parse_policy(policy_text).simulated_unconfined
+    except delegation.PolicyError:
+        allowed = False  # decide() reports the policy's own error
+    if not allowed:
+        _audit_denial(audit, identity, UNCONFINED_REFUSAL)
+        raise delegation.PolicyError(UNCONFINED_REFUSAL)
 
 
 def _owns(path: Path, uid: int) -> bool:
