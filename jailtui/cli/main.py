@@ -475,6 +475,7 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
 
     from jailtui.app import JailtuiApp
     from jailtui.console.fleet import FleetConsole
+    from jailtui.console.hangup import run_until_hangup
     from jailtui.core.config.settings import load_settings
     from jailtui.core.hosts.fleet import load_hosts_config
 
@@ -489,7 +490,7 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
                            session.controllers,
                            intervals={s.name: s.interval for s in session.specs})
     app = JailtuiApp(interval=interval, settings=settings, fleet=console)
-    app.run()
+    run_until_hangup(app)
     return 0
 
 
@@ -499,12 +500,13 @@ def run_console(session: Session, args: argparse.Namespace) -> int:
         # (docs/textual.md 2.12): say what to do instead.
         return _fail("jailtui: the console needs a terminal (try 'jailtui list', or ssh -t)")
     from jailtui.app import JailtuiApp
+    from jailtui.console.hangup import run_until_hangup
     from jailtui.core.config.settings import load_settings
 
     settings = load_settings(args.config)
     interval = args.interval if args.interval is not None else settings.interval
     app = JailtuiApp(session.host, session.controller, interval=interval, settings=settings)
-    app.run()
+    run_until_hangup(app)
     return 0
 
 
