@@ -168,3 +168,19 @@ def test_run_all_cancels_the_siblings(tmp_path: Path) -> None:
     with pytest.raises(OutputTooLarge):
         asyncio.run(go())
     assert gone(wait_file(pidfile))
+
+
+def test_a_jailed_process_is_signalled_from_inside_its_jail(shim_path: str,
+                                                            tmp_path: Path) -> None:
+    """Issue 14 item 6: ``jexec JID kill``, so a pid reused outside the jail
+    cannot be hit. The host's kill is made to fail: only the jail's is used."""
+    import json
+
+    bindir = bindir_of(shim_path)
+    (bindir / "kill").write_text("#!/bin/sh\necho 'host kill used' >&2\nexit 1\n")
+    (bindir / "kill").chmod(0o755)
+    procs = json.loads(jailtui("ps", "--jail", "web", "--json", path=shim_path).stdout)
+    worker = next(p for p in procs if "worker process" in p["command"])
+    out = jailtui("kill", "-s", "HUP", str(worker["pid"]), path=shim_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"sent SIGHUP to {worker['pid']}" in out.stdout
