@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jailtui.core.actions import delegation
@@ -34,3 +36,19 @@ def test_audit_uid_is_checked_for_direct_identities_too() -> None:
     with pytest.raises(PolicyError, match="audit user id 1002"):
         check_audit_uid(direct, 1002)
     check_audit_uid(Identity("root", 0, "direct"), 1002)  # su - by an admin: root is root
+
+
+def test_an_added_jail_is_a_change(tmp_path: Path) -> None:
+    """Issue 14 item 10: adding a whole jail was "formatting or comments only"."""
+    from jailtui.core.config import confedit, safefile
+
+    conf = tmp_path / "jail.conf"
+    conf.write_text('web {\n  path = "/j/web";\n}\n')
+    loaded = safefile.load(str(conf))
+    session = confedit.EditSession("web", str(conf), str(conf), loaded)
+    same = conf.read_text() + "# a comment\n"
+    assert confedit.changed_keys(session, same) == []
+    added = conf.read_text() + 'evil {\n  path = "/";\n  exec.prestart = "id";\n}\n'
+    assert confedit.changed_keys(session, added) == ["+evil"]
+    both = added.replace('"/j/web"', '"/j/web2"')
+    assert confedit.changed_keys(session, both) == ["path", "+evil"]

@@ -238,16 +238,31 @@ def diff(session: EditSession, candidate: str) -> str:
 
 
 def changed_keys(session: EditSession, candidate: str) -> list[str]:
-    """Parameters of the jail whose effective value changes (for the audit)."""
+    """What the edit changes, for the summary and the audit: the jail's own
+    parameters whose effective value changes, then any other jail of the
+    file added, removed or changed (``+ci``, ``-ci``, ``ci.ip4.addr``), so an
+    edit that adds a whole jail is never "formatting or comments only"
+    (issue 14 item 10). A candidate that does not parse changes "?"."""
     try:
-        before = jailconf.load_string(session.text, session.path,
-                                      read=lambda p: "").effective(session.jail)
-        after = jailconf.load_string(candidate, session.path,
-                                     read=lambda p: "").effective(session.jail)
+        before = jailconf.load_string(session.text, session.path, read=lambda p: "")
+        after = jailconf.load_string(candidate, session.path, read=lambda p: "")
+        mine_b = before.effective(session.jail)
+        mine_a = after.effective(session.jail)
+        names_b, names_a = set(before.jail_names()), set(after.jail_names())
+        others: list[str] = []
+        for name in sorted((names_b | names_a) - {session.jail}):
+            if name not in names_b:
+                others.append(f"+{name}")
+            elif name not in names_a:
+                others.append(f"-{name}")
+            else:
+                eb, ea = before.effective(name), after.effective(name)
+                others += [f"{name}.{k}" for k in sorted(set(eb) | set(ea))
+                           if eb.get(k) != ea.get(k)]
     except JailtuiError:
-        return []
-    keys = sorted(set(before) | set(after))
-    return [k for k in keys if before.get(k) != after.get(k)]
+        return ["?"] if session.text != candidate else []
+    keys = sorted(set(mine_b) | set(mine_a))
+    return [k for k in keys if mine_b.get(k) != mine_a.get(k)] + others
 
 
 async def check_candidate(session: EditSession, candidate: str, runner: object,
