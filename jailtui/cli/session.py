@@ -167,8 +167,6 @@ def make_session(args: argparse.Namespace) -> Session:
         except delegation.PolicyError as exc:
             _audit_denial(audit, identity, str(exc))
             raise
-    if delegated and backend.sim_dir is not None:
-        _require_confinement(audit, identity, policy_text)
     sim_owner = backend.sim_dir is not None and _owns(backend.sim_dir, identity.uid)
     try:
         policy, entry = delegation.decide(identity, readonly=args.readonly,
@@ -177,6 +175,8 @@ def make_session(args: argparse.Namespace) -> Session:
     except delegation.PolicyError as exc:
         _audit_denial(audit, identity, str(exc))
         raise
+    if delegated and backend.sim_dir is not None:
+        _require_confinement(audit, identity, policy_text)
     host: Host = backend.host
     if policy.scope is not None:
         host = ScopedHost(backend.host, policy.scope)
