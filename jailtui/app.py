@@ -35,7 +35,7 @@ from textual.signal import Signal
 
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
-from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.control import ActionResult, dying_refusal
 from jailtui.core.actions.policy import Action, Role, valid_for_state
 from jailtui.core.config.settings import Settings
 from jailtui.core.model import HostSnapshot, Jail, Process
@@ -225,9 +225,12 @@ class JailtuiApp(App[None]):
         else:
             self.push_screen(HealthScreen())
 
-    def open_detail(self, name: str, host: str | None = None) -> None:
+    def open_detail(self, name: str, host: str | None = None,
+                    dying_jid: int | None = None) -> None:
+        """The detail of jail ``name``; with ``dying_jid``, of that dying jail
+        (it may share its name with a live or configured one)."""
         self.focus_host(host)
-        self.push_screen(DetailScreen(name))
+        self.push_screen(DetailScreen(name, dying_jid=dying_jid))
 
     # -- the hosts ---------------------------------------------------------------------------
 
@@ -364,6 +367,8 @@ class JailtuiApp(App[None]):
             return None
         if c.role is Role.READ_ONLY:
             return "read-only session"
+        if jail is not None and jail.dying:
+            return visible(dying_refusal(jail), 256)
         if jail is not None and not valid_for_state(action, jail):
             name = visible(jail.name, 64)
             if action is Action.START:

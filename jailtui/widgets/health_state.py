@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 from textual.signal import Signal
 from textual.timer import Timer
 
+from jailtui.core.checks.dying import DyingClock
 from jailtui.core.checks.health import Finding, Report, Severity, Thresholds, evaluate, summary_line
 from jailtui.core.errors import JailtuiError
 from jailtui.core.hosts.host import Host
@@ -209,6 +210,9 @@ class HealthMonitor:
         self._last_error: str | None = None
         #: Evaluations started (tests check that they never overlap).
         self.started = 0
+        #: Since when each dying jail is dying, for this console's lifetime:
+        #: "stuck dying" only after [check] dying_after (core/checks/dying.py).
+        self.dying = DyingClock()
 
     # -- what the widgets read -----------------------------------------------------
 
@@ -258,7 +262,7 @@ class HealthMonitor:
 
         async def run(snapshot: HostSnapshot) -> Report:
             return await evaluate(host, settings.thresholds(Thresholds()), scope,
-                                  snapshot=snapshot)
+                                  snapshot=snapshot, dying=self.dying)
 
         return run
 
