@@ -41,3 +41,33 @@ def test_doctor_fails_on_a_writable_policy(sim_dir: Path) -> None:
     bad = doctor(sim_dir)
     assert bad.returncode == 1
     assert "FAIL  policy" in bad.stdout and "writable by group or others" in bad.stdout
+
+
+def test_doctor_reports_unsafe_sudo_and_doas_rules(sim_dir: Path) -> None:
+    """Issue 14 item 7: rules naming jailtui without NOSETENV, with keepenv,
+    with a wildcard or with no arguments pinned are FAIL."""
+    root = sim_dir / "root"
+    (root / "usr/local/etc/sudoers.d").mkdir(parents=True, exist_ok=True)
+    safe = ("alice ALL=(root) NOPASSWD: NOSETENV: /usr/local/bin/jailtui --delegate web, \\\n"
+            "    /usr/local/bin/jailtui --delegate web list --json\n")
+    (root / "usr/local/etc/sudoers.d/jailtui").write_text(safe)
+    (root / "usr/local/etc/doas.conf").write_text(
+        "permit nopass alice as root cmd /usr/local/bin/jailtui args --delegate web\n")
+    ok = doctor(sim_dir)
+    assert "OK    sudo/doas rules naming jailtui pin every argument" in ok.stdout, ok.stdout
+    (root / "usr/local/etc/sudoers.d/jailtui").write_text(
+        safe + "bob ALL=(root) NOPASSWD: /usr/local/bin/jailtui --delegate db\n"
+               "carol ALL=(root) NOSETENV: /usr/local/bin/jailtui --delegate *\n"
+               "dave ALL=(root) NOSETENV: /usr/local/bin/jailtui\n")
+    (root / "usr/local/etc/doas.conf").write_text(
+        "permit keepenv nopass erin as root cmd /usr/local/bin/jailtui args --delegate web\n"
+        "permit nopass frank as root cmd /usr/local/bin/jailtui\n")
+    bad = doctor(sim_dir)
+    assert bad.returncode == 1
+    fails = [line for line in bad.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(fails) == 5, bad.stdout
+    assert any("--delegate db: no NOSETENV" in f for f in fails)
+    assert any("--delegate *: a wildcard argument" in f for f in fails)
+    assert any("/usr/local/bin/jailtui: no arguments pinned" in f for f in fails)
+    assert any("keepenv" in f for f in fails)
+    assert any("frank" in f and "no args" in f for f in fails)

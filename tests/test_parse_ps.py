@@ -142,7 +142,6 @@ def test_broken_output(name: str, detail: str) -> None:
     {"pid": "\u0663"},                   # a non-ASCII digit int() would accept
     {"pid": "1_0"},
     {"pid": "9" * 5000},
-    {"pid": "1", "percent-cpu": "nan"},
     {"pid": "1", "percent-cpu": "1e400"},
     {"pid": "1", "rss": "12K"},
     {"pid": "1", "command": ["x"]},
@@ -153,6 +152,15 @@ def test_bad_rows(row: dict[str, object]) -> None:
     doc = {"process-information": {"process": [row]}}
     with pytest.raises(ParseError):
         parse_ps(json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan", "inf", float("nan"), float("inf")])
+def test_one_odd_percentage_does_not_fail_the_poll(value: object) -> None:
+    """Issue 14 item 10: one NaN %cpu took the whole poll down."""
+    doc = {"process-information": {"process": [
+        {"pid": "1", "percent-cpu": value}, {"pid": "2", "percent-cpu": "3.5"}]}}
+    procs = parse_ps(json.dumps(doc).encode())  # floats: NaN/Infinity tokens, as json.loads takes
+    assert [(p.pid, p.cpu_percent) for p in procs] == [(1, 0.0), (2, 3.5)]
 
 
 # --- parse_ps_result: "nothing matched" ----------------------------------------------

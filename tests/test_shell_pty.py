@@ -174,3 +174,32 @@ def test_jailtui_shell_command_through_the_simulator(sim_dir: Path) -> None:
     assert b"root@web" in buf
     assert b"web.example.org" in buf
     assert proc.returncode == 5
+
+
+def test_a_background_job_is_killed_with_the_session_and_said(tmp_path: Path) -> None:
+    """Issue 14 item 5: a job in its own process group (job control) but the
+    shell's session outlived the shell; now it is killed, and the user told."""
+    pidfile = tmp_path / "job.pid"
+    code = ("import os, time\n"
+            "if os.fork() == 0:\n"
+            "    os.setpgid(0, 0)\n"
+            f"    open({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+            "    time.sleep(600)\n"
+            "else:\n"
+            f"    while not os.path.exists({str(pidfile)!r}): time.sleep(0.01)\n")
+    status, out = _run_relayed([sys.executable, "-c", code], b"")
+    assert status == 0
+    job = int(pidfile.read_text())
+    import psutil
+
+    def alive() -> bool:
+        try:
+            return psutil.Process(job).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + 10  # SIGKILL is delivered asynchronously
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive()
+    assert f"still had 1 process (pid {job}): killed" in out

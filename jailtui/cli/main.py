@@ -281,7 +281,6 @@ def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
     """
     from jailtui.core.checks import health
     from jailtui.core.checks.dying import DyingClock, default_path
-    from jailtui.core.transport.ssh import RemoteFiles
 
     fleet = open_fleet(specs)
     # One clock for every host (entries are keyed by host): loaded and saved
@@ -290,11 +289,9 @@ def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
 
     async def one(name: str) -> Any:
         host = fleet.host(name)
-        snap = await host.poll()
-        if isinstance(host.files, RemoteFiles):  # every jail's rc.conf in one round trip
-            await asyncio.to_thread(host.files.prefetch, [
-                j.path.rstrip("/") + "/etc/rc.conf" for j in snap.jails if j.running and j.path])
-        return await health.evaluate(host, th, snapshot=snap, dying=dying)
+        # Jails' own files are read by health through core/transport/jailfs.py
+        # (never RemoteFiles' cat, which follows links out of the root).
+        return await health.evaluate(host, th, snapshot=await host.poll(), dying=dying)
 
     async def every() -> list[Any]:
         return list(await asyncio.gather(*(one(n) for n in fleet.names()),
@@ -514,6 +511,7 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
 
     from jailtui.app import JailtuiApp
     from jailtui.console.fleet import FleetConsole
+    from jailtui.console.hangup import run_until_hangup
     from jailtui.core.config.settings import load_settings
     from jailtui.core.hosts.fleet import load_hosts_config
 
@@ -528,7 +526,7 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
                            session.controllers,
                            intervals={s.name: s.interval for s in session.specs})
     app = JailtuiApp(interval=interval, settings=settings, fleet=console)
-    app.run()
+    run_until_hangup(app)
     return 0
 
 
@@ -538,12 +536,13 @@ def run_console(session: Session, args: argparse.Namespace) -> int:
         # (docs/textual.md 2.12): say what to do instead.
         return _fail("jailtui: the console needs a terminal (try 'jailtui list', or ssh -t)")
     from jailtui.app import JailtuiApp
+    from jailtui.console.hangup import run_until_hangup
     from jailtui.core.config.settings import load_settings
 
     settings = load_settings(args.config)
     interval = args.interval if args.interval is not None else settings.interval
     app = JailtuiApp(session.host, session.controller, interval=interval, settings=settings)
-    app.run()
+    run_until_hangup(app)
     return 0
 
 

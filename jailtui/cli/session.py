@@ -103,7 +103,20 @@ def make_backend(args: argparse.Namespace) -> Backend:
     from jailtui.core.transport.runner import LocalRunner
 
     paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
-    return Backend(Host(LocalRunner(), backend="FreeBSD", paths=paths), None)
+    local = LocalRunner(max_output=_output_cap(args))
+    return Backend(Host(local, backend="FreeBSD", paths=paths), None)
+
+
+def _output_cap(args: argparse.Namespace) -> int:
+    """``[limits] output_mib`` in bytes; a config file with errors is reported
+    where it is read for everything else, here the default applies."""
+    from jailtui.core.config.settings import DEFAULT_OUTPUT_MIB, load_settings
+
+    try:
+        mib = load_settings(getattr(args, "config", None)).output_mib
+    except JailtuiError:
+        mib = DEFAULT_OUTPUT_MIB
+    return mib * 1024 * 1024
 
 
 @dataclass
@@ -126,9 +139,15 @@ def make_session(args: argparse.Namespace) -> Session:
     from jailtui.core.actions.policy import Policy, Role
     from jailtui.core.hosts.scoped import ScopedHost
 
-    backend = make_backend(args)
     identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
     delegated = identity.via != "direct"
+    if delegated and _uses_sim(args):
+        sim_dir = Path(args.sim) if args.sim else default_sim_dir()
+        if not (sim_dir / "state.json").exists():
+            # Never build a host as root for a delegate (issue 14 item 10).
+            raise delegation.PolicyError(f"{sim_dir}: not a simulated host; a delegated "
+                                         "session never creates one")
+    backend = make_backend(args)
     audit = (FileSink(str(backend.sim_dir / "audit.log")) if backend.sim_dir else SyslogSink())
     if delegated:
         try:
@@ -157,6 +176,8 @@ def make_session(args: argparse.Namespace) -> Session:
     except delegation.PolicyError as exc:
         _audit_denial(audit, identity, str(exc))
         raise
+    if delegated and backend.sim_dir is not None:
+        _require_confinement(audit, identity, policy_text)
     host: JailHost = backend.host
     if policy.scope is not None:
         host = ScopedHost(backend.host, policy.scope)
@@ -168,6 +189,31 @@ def make_session(args: argparse.Namespace) -> Session:
                             method=backend.start_method or StartMethod.AUTO)
     _ = Policy
     return Session(backend, host, controller, delegated, editable or ())
+
+
+def _uses_sim(args: argparse.Namespace) -> bool:
+    """The simulated host is the backend (as make_backend decides it)."""
+    if getattr(args, "host", None) is not None:
+        return False
+    return args.sim is not None or platform.system() != "FreeBSD"
+
+
+def _require_confinement(audit: Any, identity: Any, policy_text: str | None) -> None:
+    """Refuse a delegate on a simulated host whose jexec is not confined
+    (issue 14 item 8): there, exec and the shell are root on this machine."""
+    from jailtui.core.actions import delegation
+    from jailtui.sim.confine import UNCONFINED_REFUSAL, confinement_available
+
+    if confinement_available():
+        return
+    try:
+        allowed = policy_text is not None and \
+            delegation.parse_policy(policy_text).simulated_unconfined
+    except delegation.PolicyError:
+        allowed = False  # decide() reports the policy's own error
+    if not allowed:
+        _audit_denial(audit, identity, UNCONFINED_REFUSAL)
+        raise delegation.PolicyError(UNCONFINED_REFUSAL)
 
 
 def _owns(path: Path, uid: int) -> bool:

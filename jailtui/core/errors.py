@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from jailtui.core.text import human_bytes
+
 
 class JailtuiError(Exception):
     """Base of every error jailtui reports to the user.
@@ -54,21 +56,51 @@ class CommandError(JailtuiError):
         super().__init__(message)
 
 
-class CommandNotFound(CommandError):
+class CommandNotStarted(CommandError):
+    """The command could not be started at all (exec failed).
+
+    One line, at once, wherever it happens: ``ps: cannot run: Exec format
+    error`` (issue 14 item 2). :class:`CommandNotFound` is the common case.
+    """
+
+    def __init__(self, argv: Sequence[str], reason: str, *, returncode: int = 126) -> None:
+        tool = argv[0] if argv else "?"
+        self.reason = reason
+        super().__init__(argv, f"{tool}: {reason}", returncode=returncode)
+
+
+class CommandNotFound(CommandNotStarted):
     """The executable is not on PATH (for example rctl on a host without it)."""
 
     def __init__(self, argv: Sequence[str]) -> None:
-        tool = argv[0] if argv else "?"
-        super().__init__(argv, f"{tool}: command not found", returncode=127)
+        super().__init__(argv, "command not found", returncode=127)
 
 
 class CommandTimeout(CommandError):
-    """The command did not finish in time and was killed."""
+    """The command did not finish in time and was killed.
 
-    def __init__(self, argv: Sequence[str], timeout: float) -> None:
+    ``stdout``/``stderr_bytes`` keep what it wrote before (shown, not dropped).
+    """
+
+    def __init__(self, argv: Sequence[str], timeout: float, *, stdout: bytes = b"",
+                 stderr: bytes = b"") -> None:
         tool = argv[0].rsplit("/", 1)[-1] if argv else "?"
         self.timeout = timeout
-        super().__init__(argv, f"{tool}: timed out after {timeout:g} s (killed)")
+        self.stdout = stdout
+        self.stderr_bytes = stderr
+        super().__init__(argv, f"{tool}: timed out after {timeout:g} s (killed)",
+                         stderr=stderr.decode("utf-8", "replace"))
+
+
+class OutputTooLarge(CommandError):
+    """The command wrote more than the cap on one stream and was killed."""
+
+    def __init__(self, argv: Sequence[str], stream: str, limit: int) -> None:
+        tool = argv[0].rsplit("/", 1)[-1] if argv else "?"
+        self.stream = stream
+        self.limit = limit
+        super().__init__(argv, f"{tool}: output too large (more than {human_bytes(limit)} "
+                               f"on {stream}; killed)")
 
 
 class ToolError(CommandError):

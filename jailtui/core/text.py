@@ -30,6 +30,7 @@ def visible(raw: str | bytes | None, limit: int = DEFAULT_LIMIT) -> str:
     """Return ``raw`` with every non-printable character made visible.
 
     - bytes are decoded as UTF-8, invalid bytes shown as ``\\xNN``;
+    - a backslash becomes ``\\\\`` (so escapes and literal text differ);
     - C0/C1 controls, DEL, bidi overrides, zero-width and line/paragraph
       separators (Unicode categories Cc, Cf, Zl, Zp, Cs, Co, Cn) become
       ``\\xNN`` or ``\\uNNNN``; a tab becomes a space;
@@ -39,7 +40,7 @@ def visible(raw: str | bytes | None, limit: int = DEFAULT_LIMIT) -> str:
     """
     if raw is None:
         return ""
-    text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
+    text = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else raw
     out: list[str] = []
     combining = 0
     count = 0
@@ -47,7 +48,14 @@ def visible(raw: str | bytes | None, limit: int = DEFAULT_LIMIT) -> str:
         if count >= limit:
             out.append("…")
             break
-        if ch.isprintable():
+        if ch == "\\":
+            # A literal backslash is doubled, so the text "\x1b" (four
+            # characters a jail's root can put in a name) never looks like a
+            # neutralised real ESC (issue 14 item 10); strvis(3) VIS_CSTYLE
+            # does the same.
+            out.append("\\\\")
+            combining = 0
+        elif ch.isprintable():
             if unicodedata.combining(ch):
                 combining += 1
                 if combining > MAX_COMBINING:
@@ -60,7 +68,10 @@ def visible(raw: str | bytes | None, limit: int = DEFAULT_LIMIT) -> str:
             combining = 0
         else:
             cp = ord(ch)
-            out.append(f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}")
+            if 0xDC80 <= cp <= 0xDCFF:  # an undecodable byte (surrogateescape)
+                out.append(f"\\x{cp - 0xDC00:02x}")
+            else:
+                out.append(f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}")
             combining = 0
         count += 1
     return "".join(out)
@@ -73,7 +84,7 @@ def one_line(raw: str | bytes | None, limit: int = DEFAULT_LIMIT) -> str:
     """
     if raw is None:
         return ""
-    text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
+    text = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else raw
     parts = [visible(p, limit) for p in text.strip("\n").split("\n")]
     return " ⏎ ".join(parts)
 
@@ -82,7 +93,7 @@ def visible_lines(raw: str | bytes | None, limit: int = DEFAULT_LIMIT) -> list[s
     """Split tool output into lines and make each one visible."""
     if raw is None:
         return []
-    text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
+    text = raw.decode("utf-8", "surrogateescape") if isinstance(raw, bytes) else raw
     return [visible(line, limit) for line in text.splitlines()]
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jailtui.core.errors import JailtuiError
 from jailtui.sim import cancel
 
 FORMAT = 1
@@ -280,8 +281,12 @@ _CACHE: dict[str, tuple[tuple[int, int, int], State]] = {}
 
 
 def _read(path: Path) -> State:
-    with open(path, "rb") as f:
-        data = f.read()
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise SimStateError(f"{path}: cannot read the simulated host's state "
+                            f"({exc.strerror or exc})") from None
     # The cyclic GC would scan the 100,000 fresh containers several times
     # while they are built; none of them can form a cycle.
     was = gc.isenabled()
@@ -295,6 +300,20 @@ def _read(path: Path) -> State:
 
 class NotASimDir(Exception):
     """SIMDIR has no state.json: ``jailtui sim init DIR`` was not run."""
+
+
+class SimStateError(JailtuiError):
+    """state.json exists but cannot be read."""
+
+
+class SimReadOnly(JailtuiError):
+    """The simulated host's directory cannot be written by this user (a
+    change was asked for: start, stop, a process that forks ...)."""
+
+    def __init__(self, simdir: Path, exc: OSError) -> None:
+        why = exc.strerror or str(exc)
+        super().__init__(f"{simdir}: the simulated host cannot be changed by this user "
+                         f"({why})")
 
 
 class Store:
@@ -312,17 +331,48 @@ class Store:
 
     @contextlib.contextmanager
     def _locked(self, mode: int) -> Iterator[None]:
+        """Hold ``state.lock`` (flock(2)) in ``mode``.
+
+        Reading needs no write access (issue 14 item 9): the lock file is
+        opened read-only (flock(2) takes a shared lock on any descriptor),
+        and where it cannot even be created (a read-only or foreign SIMDIR)
+        the state is read unlocked, which is safe because it is only ever
+        replaced whole by rename(2) (:func:`save`). Writing needs the lock.
+        """
         if not self.path.exists():
             raise NotASimDir(f"{self.simdir}: not a simulated host (no state.json)")
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        shared = mode == fcntl.LOCK_SH
+        fd: int | None
+        try:
+            fd = os.open(self.lock_path, (os.O_RDONLY if shared else os.O_RDWR) | os.O_CLOEXEC)
+        except FileNotFoundError:
+            fd = self._create_lock(shared)
+        except OSError as exc:
+            if not shared:
+                raise SimReadOnly(self.simdir, exc) from None
+            fd = None
+        if fd is None:
+            yield
+            return
         try:
             fcntl.flock(fd, mode)
             yield
         finally:
             os.close(fd)  # closing releases the flock
 
+    def _create_lock(self, shared: bool) -> int | None:
+        try:
+            return os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            if shared:
+                return None
+            raise SimReadOnly(self.simdir, exc) from None
+
     def _load(self) -> State:
-        st = os.stat(self.path)
+        try:
+            st = os.stat(self.path)
+        except OSError as exc:
+            raise SimStateError(f"{self.path}: {exc.strerror or exc}") from None
         sig = (st.st_ino, st.st_mtime_ns, st.st_size)
         key = str(self.path)
         hit = _CACHE.get(key)

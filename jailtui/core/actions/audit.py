@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from jailtui.core.errors import JailtuiError
 from jailtui.core.text import visible
 
 
@@ -78,11 +79,16 @@ class FileSink:
         level = "warning" if record.denied else "notice"
         stamp = time.strftime("%b %e %H:%M:%S")
         line = f"{stamp} jailtui[{os.getpid()}]: authpriv.{level}: {record.line()}\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
+                         0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            # A read-only simulated host (issue 14 item 9): one line, not a traceback.
+            raise JailtuiError(f"audit log {self.path}: {exc.strerror or exc}") from None
 
 
 class MemorySink:

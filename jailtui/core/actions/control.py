@@ -529,7 +529,14 @@ class Controller:
             msg = f"pid {pid} is now another process; not signalled (refresh and try again)"
             self._record(Action.SIGNAL, name, expect.jid, f"failed: {msg}", f"SIG{sig} {pid}")
             return ActionResult(False, msg)
-        result = await self._simple(Action.SIGNAL, target, argvmod.kill_argv(sig, pid), 10,
+        # A jailed process is signalled from inside its jail (jexec JID kill):
+        # kill(2) there reaches only that jail's processes (p_cansignal ->
+        # prison_check, sys/kern/kern_prot.c), so if the pid was reused
+        # since the re-check above by a process outside the jail, nothing
+        # outside is hit. What remains (README security section): a reuse
+        # by another process of the same jail between the ps and the kill.
+        # The jid, not the name: a restarted jail is another jail.
+        result = await self._simple(Action.SIGNAL, target, argvmod.kill_argv(sig, pid, now.jid), 10,
                                     detail=f"SIG{sig} {pid}")
         if result.ok:
             return ActionResult(True, f"sent SIG{sig} to {pid}", result.output, result.argv)

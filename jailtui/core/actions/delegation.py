@@ -49,6 +49,11 @@ NEVER_EDITABLE = frozenset({
     "exec.clean", "allow.chflags", "allow.socket_af", "allow.sysvipc", "allow.vmm",
     "allow.read_msgbuf", "allow.quotas", "allow.dying", "allow.mlock", "sysvmsg", "sysvsem",
     "sysvshm", "ip4.addr", "ip6.addr", "zfs.dataset", ".include",
+    # Host-affecting permissions of FreeBSD 14/15 (docs/freebsd.md 5.2): the
+    # host's clock, its routing table, its NFS exports, its audit trail,
+    # system extended attributes, raw packets on the host's addresses.
+    "allow.settime", "allow.adjtime", "allow.routing", "allow.nfsd", "allow.extattr",
+    "allow.setaudit", "allow.raw_sockets",
 })
 #: ...and prefixes (every host-side exec hook, every mount permission, nesting).
 NEVER_EDITABLE_PREFIXES = ("exec.pre", "exec.post", "exec.created", "exec.release",
@@ -73,6 +78,9 @@ class DelegateEntry:
 class PolicyFile:
     delegates: tuple[DelegateEntry, ...] = ()
     path: str = POLICY_PATH
+    #: The host admin accepts that delegates on this *simulated* host are
+    #: root on the machine running it (test hosts only; sim/confine.py).
+    simulated_unconfined: bool = False
 
     def entries_for(self, user: str, groups: Sequence[str]) -> list[DelegateEntry]:
         return [e for e in self.delegates
@@ -108,9 +116,12 @@ def parse_policy(text: str, path: str = POLICY_PATH) -> PolicyFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: {exc}") from None
-    unknown = set(data) - {"delegate"}
+    unknown = set(data) - {"delegate", "simulated_unconfined"}
     if unknown:
         raise PolicyError(f"{path}: unknown key {sorted(unknown)[0]!r}")
+    unconfined = data.get("simulated_unconfined", False)
+    if not isinstance(unconfined, bool):
+        raise PolicyError(f"{path}: simulated_unconfined must be true or false")
     entries = []
     for i, raw in enumerate(data.get("delegate", [])):
         where = f"{path}: delegate #{i + 1}"
@@ -139,7 +150,7 @@ def parse_policy(text: str, path: str = POLICY_PATH) -> PolicyFile:
             users=frozenset(_strs(raw.get("users", []), where, "users")),
             groups=frozenset(_strs(raw.get("groups", []), where, "groups")),
             jails=jails, actions=frozenset(actions), params=params, min_securelevel=msl))
-    return PolicyFile(tuple(entries), path)
+    return PolicyFile(tuple(entries), path, unconfined)
 
 
 def _strs(value: object, where: str, key: str) -> list[str]:
@@ -215,8 +226,11 @@ def check_audit_uid(identity: Identity, auid: int | None) -> None:
 
     SUDO_UID says who ran sudo; the audit uid says who logged in. They must
     agree, unless the login was root's (a host admin acting through sudo).
+    A "direct" identity is checked too (issue 14 item 7): a non-root uid
+    whose login was someone else's is refused; root itself is the host admin
+    however it got there (``su -``).
     """
-    if identity.via == "direct" or auid is None:
+    if auid is None or (identity.via == "direct" and identity.uid == 0):
         return
     if auid not in (identity.uid, 0):
         raise PolicyError(f"audit user id {auid} does not match the invoking user "

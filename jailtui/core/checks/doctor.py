@@ -16,10 +16,12 @@ from collections.abc import Callable
 
 import jailtui
 from jailtui.core.actions import delegation
+from jailtui.core.checks import privrules
 from jailtui.core.errors import JailtuiError
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import misc
 from jailtui.core.text import visible
+from jailtui.core.transport import jailfs
 
 #: sysctl, wanted value, why (security(7)).
 SYSCTLS = (
@@ -108,6 +110,20 @@ async def check_sysctls(run: Callable[..., object]) -> list[tuple[str, str]]:
     return out
 
 
+def _read_small(path: str) -> str | None:
+    try:
+        return jailfs.read_host_file(path, max_bytes=1024 * 1024).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
+
+
 def run_doctor(backend: object) -> int:
     """Print the findings; exit 1 if anything would make delegation unsafe."""
     host = backend.host  # type: ignore[attr-defined]
@@ -115,6 +131,7 @@ def run_doctor(backend: object) -> int:
     lines: list[tuple[str, str]] = []
     lines += check_policy(real)
     lines += check_code()
+    lines += privrules.check_rules(lambda p: _read_small(real(p)), lambda d: _listdir(real(d)))
     try:
         conf = host.configured()
         lines += check_jail_roots(real, [str(cj.params.get("path", "")) for cj in

@@ -234,12 +234,11 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
 
     if th.check_daemons:
         for j in running:
-            services = _jail_services(host, j)
+            services = await _jail_services(host, j, report)
             if services is None or j.jid is None:
                 continue
-            scripts = {svc: _rc_script(host, j, svc) for svc in services}
-            for svc in missing_daemons(services, snap.processes_of(j.jid),
-                                       {k: v for k, v in scripts.items() if v}):
+            scripts = await _rc_scripts(host, j, services)
+            for svc in missing_daemons(services, snap.processes_of(j.jid), scripts):
                 add(Finding(Severity.CRITICAL, "daemon-missing", j.name,
                             f"{j.name}: {svc} is enabled in rc.conf but not running"))
 
@@ -273,26 +272,46 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
     return report
 
 
-def _jail_services(host: JailHost, jail: Jail) -> list[str] | None:
-    """Daemons the jail's own rc.conf enables (its file, read on the host)."""
+async def _jail_services(host: JailHost, jail: Jail, report: Report) -> list[str] | None:
+    """Daemons the jail's own rc.conf enables (its file, read on the host).
+
+    Read through the jail-root reader (core/transport/jailfs.py): what the
+    jail's root planted there (a FIFO, a link to /dev/zero or to another
+    jail's rc.conf) is an UNKNOWN finding, never a hang or a leak.
+    """
     if not jail.path:
         return None
-    try:
-        text = host.read_text(jail.path.rstrip("/") + "/etc/rc.conf")
-    except (OSError, ValueError):
+    (got,) = await host.read_jail_files(jail.path, ["etc/rc.conf"])
+    if got.missing:
+        return None
+    text = got.text()
+    if text is None:
+        report.findings.append(Finding(Severity.UNKNOWN, "unknown", jail.name,
+                                       f"{jail.name}: daemons not checked: {got.why()}"))
         return None
     return rcconf.enabled_services(rcconf.parse(text))
 
 
-def _rc_script(host: JailHost, jail: Jail, service: str) -> str | None:
-    """The jail's rc.d script for ``service`` (base system, then ports)."""
-    root = jail.path.rstrip("/")
-    for d in ("/etc/rc.d/", "/usr/local/etc/rc.d/"):
-        try:
-            return host.read_text(root + d + service)
-        except (OSError, ValueError):
-            continue
-    return None
+#: Where rc(8) finds a service's script: the base system, then ports
+#: (rc.conf(5) local_startup).
+RC_DIRS = ("etc/rc.d/", "usr/local/etc/rc.d/")
+
+
+async def _rc_scripts(host: JailHost, jail: Jail, services: Sequence[str]) -> dict[str, str]:
+    """The jail's rc.d script of each service that has one (base system first).
+
+    A script that cannot be read safely is left out: the table or the
+    service's name decides what to look for instead.
+    """
+    rels = [d + svc for svc in services for d in RC_DIRS]
+    got = await host.read_jail_files(jail.path, rels)
+    out: dict[str, str] = {}
+    for rel, fr in zip(rels, got, strict=True):
+        svc = rel.rsplit("/", 1)[-1]
+        text = fr.text()
+        if svc not in out and text is not None:
+            out[svc] = text
+    return out
 
 
 async def _all_params(host: JailHost, report: Report) -> dict[str, dict[str, ParamValue]]:

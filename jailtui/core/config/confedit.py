@@ -281,14 +281,48 @@ def diff(session: EditSession, candidate: str) -> str:
 
 
 def changed_keys(session: EditSession, candidate: str) -> list[str]:
-    """Parameters of the jail whose effective value changes (for the audit)."""
+    """What the edit changes, for the summary and the audit: the jail's own
+    parameters whose effective value changes, then any other jail of the
+    file added, removed or changed (``+ci``, ``-ci``, ``ci.ip4.addr``), so an
+    edit that adds a whole jail is never "formatting or comments only"
+    (issue 14 item 10). A candidate that does not parse changes "?"."""
     try:
-        before = effective_params(session)
-        after = effective_params(session, candidate)
+        mine_b = effective_params(session)
+        mine_a = effective_params(session, candidate)
+    except JailtuiError:
+        return ["?"] if session.text != candidate else []
+    keys = sorted(set(mine_b) | set(mine_a))
+    return [k for k in keys if mine_b.get(k) != mine_a.get(k)] + _others_changed(session,
+                                                                                candidate)
+
+
+def _others_changed(session: EditSession, candidate: str) -> list[str]:
+    """The file's other jails that the edit adds (``+ci``), removes (``-ci``) or
+    changes (``ci.ip4.addr``). Read from the file alone: a jail whose values need
+    variables of the root file counts as changed by name when its text differs."""
+    try:
+        before = jailconf.load_string(session.text, session.path, read=lambda p: "")
+        after = jailconf.load_string(candidate, session.path, read=lambda p: "")
     except JailtuiError:
         return []
-    keys = sorted(set(before) | set(after))
-    return [k for k in keys if before.get(k) != after.get(k)]
+    names_b, names_a = set(before.jail_names()), set(after.jail_names())
+    others: list[str] = []
+    for name in sorted((names_b | names_a) - {session.jail}):
+        if name not in names_b:
+            others.append(f"+{name}")
+        elif name not in names_a:
+            others.append(f"-{name}")
+        else:
+            try:
+                eb, ea = before.effective(name), after.effective(name)
+            except JailtuiError:
+                if (jailconf.parse(session.text, session.path).block_text(name)
+                        != jailconf.parse(candidate, session.path).block_text(name)):
+                    others.append(name)
+                continue
+            others += [f"{name}.{k}" for k in sorted(set(eb) | set(ea))
+                       if eb.get(k) != ea.get(k)]
+    return others
 
 
 async def check_candidate(session: EditSession, candidate: str, runner: object,

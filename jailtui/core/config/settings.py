@@ -32,6 +32,10 @@ The whole file, with every key and its default::
     check_daemons = true
     dying_after = 600       # seconds a jail may be dying before "stuck dying"
 
+    [limits]
+    output_mib = 64         # cap of each of stdout and stderr of one command (1 .. 4096);
+                            # more is "output too large" and the command is killed
+
 Unknown sections and keys are reported as warnings (the console shows them),
 never silently ignored; a value of the wrong type or a file that is not valid
 TOML is an error naming the file and the key, because guessing what the user
@@ -53,6 +57,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from jailtui.core.errors import JailtuiError
+from jailtui.core.transport.capture import MAX_OUTPUT
 
 if TYPE_CHECKING:
     from jailtui.core.checks.health import Thresholds
@@ -77,6 +82,12 @@ MIN_HEALTH_INTERVAL = 5.0
 MAX_HEALTH_INTERVAL = 86400.0
 
 
+#: Bounds of ``[limits] output_mib`` (core/transport/capture.py MAX_OUTPUT).
+MIN_OUTPUT_MIB = 1
+MAX_OUTPUT_MIB = 4096
+DEFAULT_OUTPUT_MIB = MAX_OUTPUT // (1024 * 1024)
+
+
 class SettingsError(JailtuiError):
     """The config file exists but cannot be used; the message names file and key."""
 
@@ -98,6 +109,8 @@ class Settings:
     keys: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Raw ``[check]`` table, applied by :meth:`thresholds`.
     check: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: Cap of each output stream of one command, in MiB (``[limits] output_mib``).
+    output_mib: int = DEFAULT_OUTPUT_MIB
     #: The file these settings came from; None when only defaults apply.
     source: Path | None = None
     #: Things in the file that were ignored (unknown keys), for the user.
@@ -187,7 +200,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
             # [hosts.NAME] tables: core/fleet.py reads and validates them
             # (load_hosts_config), with its own warnings.
             continue
-        if section not in ("console", "keys", "check"):
+        if section not in ("console", "keys", "check", "limits"):
             warnings.append(f"{where}: unknown section [{section}] ignored")
             continue
         if not isinstance(value, dict):
@@ -235,8 +248,19 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
             continue
         check[key] = value
 
+    output_mib = DEFAULT_OUTPUT_MIB
+    for key, value in doc.get("limits", {}).items():
+        if key != "output_mib":
+            warnings.append(f"{where}: unknown key [limits] {key} ignored")
+        elif isinstance(value, bool) or not isinstance(value, int) \
+                or not MIN_OUTPUT_MIB <= value <= MAX_OUTPUT_MIB:
+            raise SettingsError(f"{where}: [limits] output_mib must be a whole number of MiB "
+                                f"({MIN_OUTPUT_MIB}..{MAX_OUTPUT_MIB})")
+        else:
+            output_mib = value
+
     return Settings(interval=interval, health_interval=health_interval, theme=theme,
-                    keys=MappingProxyType(keys),
+                    keys=MappingProxyType(keys), output_mib=output_mib,
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
 
 

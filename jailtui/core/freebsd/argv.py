@@ -91,9 +91,12 @@ def service_enabled_argv(name: str) -> list[str]:
     return ["service", "-j", name, "-e"]
 
 
-def kill_argv(sig: str, pid: int) -> list[str]:
-    """``kill -s SIG PID`` (kill(1); the name without the SIG prefix)."""
-    return ["kill", "-s", sig, str(pid)]
+def kill_argv(sig: str, pid: int, jid: int | None = 0) -> list[str]:
+    """``kill -s SIG PID`` (kill(1); the name without the SIG prefix), from inside
+    jail ``jid`` when it is one (``jexec JID kill``: kill(2) in a jail reaches only
+    that jail's processes, p_cansignal -> prison_check in sys/kern/kern_prot.c)."""
+    kill = ["kill", "-s", sig, str(pid)]
+    return ["jexec", str(jid), *kill] if jid else kill
 
 
 def ps_pid_argv(pid: int) -> list[str]:

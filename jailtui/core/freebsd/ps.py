@@ -231,10 +231,14 @@ def _float(row: Mapping[str, object], key: str, i: int) -> float:
         whole, dot, frac = value.partition(".")
         if whole.isdigit() and (not dot or frac.isdigit()):
             return float(value)
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if math.isfinite(value) else 0.0
     text = _text(row, key, i).strip()
     if text in ("", "-"):
+        return 0.0
+    if text.lower() in ("nan", "-nan", "inf", "-inf", "+inf", "+nan"):
+        # One process's odd value (a kernel estimate gone wrong, or a liar
+        # in a jail) must not fail the whole poll (issue 14 item 10).
         return 0.0
     if not _DECIMAL.fullmatch(text):
         raise ParseError(_CMD, f"process #{i}: \"{key}\" is not a number: {text!r:.60}")

@@ -27,6 +27,7 @@ from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
 from jailtui.core.hosts import confsource
+from jailtui.core.hosts.jailusers import JailUsers
 from jailtui.core.hosts.protocol import HostFiles
 from jailtui.core.model import (
     HostInfo,
@@ -37,8 +38,9 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
-from jailtui.core.transport.runner import CommandResult, Runner
+from jailtui.core.transport.runner import CommandResult, Runner, run_all
 from jailtui.core.transport.ssh import LinkState, SSHRunner
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
@@ -53,8 +55,11 @@ class LocalFiles:
         self.paths = paths
 
     def read_text(self, host_path: str) -> str:
-        with open(self.paths.real(host_path), encoding="utf-8", errors="surrogateescape") as fh:
-            return fh.read()
+        # Regular files only, size-capped (core/transport/jailfs.py): a FIFO
+        # or /dev/zero planted as a config file must not hang or exhaust us.
+        data = jailfs.read_host_file(self.paths.real(host_path))
+        # Universal newlines, as open() in text mode gave before.
+        return data.decode("utf-8", "surrogateescape").replace("\r\n", "\n").replace("\r", "\n")
 
     def stat(self, host_path: str) -> tuple[int, int] | None:
         try:
@@ -71,17 +76,6 @@ class LocalFiles:
 
     def invalidate(self) -> None:
         """Nothing is cached: files are read when asked."""
-
-
-async def run_all(runner: Runner, argvs: Sequence[Sequence[str]],
-                  timeout: float) -> list[CommandResult]:
-    """Run several commands as one batch: one round trip where the runner can
-    (SSH), concurrently otherwise."""
-    many = getattr(runner, "run_many", None)
-    if many is not None:
-        results: list[CommandResult] = await many(argvs, timeout=timeout)
-        return results
-    return list(await asyncio.gather(*(runner.run(a, timeout=timeout) for a in argvs)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +115,7 @@ class Host:
             exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
             rc_conf=self.conf.rc_conf)
         self._last_conf: confsource.ConfiguredJails | None = None
+        self._users = JailUsers(self.read_jail_files)
         #: False once this host's ps said ``ps: jail: keyword not found``:
         #: remembered, so later polls ask without the keyword and name the
         #: processes from jls by jid (docs/freebsd.md 2.1).
@@ -130,6 +125,23 @@ class Host:
 
     def read_text(self, host_path: str) -> str:
         return self.files.read_text(host_path)
+
+    async def read_jail_files(self, root: str, rels: Sequence[str]) -> list[jailfs.FileRead]:
+        """Files under a jail's root (host path ``root``), through the one safe
+        reader (core/transport/jailfs.py): never a symlink out of the root, a
+        FIFO, a device or an endless file; off the event loop, bounded in
+        time and size. On a remote host the same rules run there."""
+        if not rels:
+            return []
+        base = root.rstrip("/") or "/"
+        local = self.files.local_path(base)
+        if local is not None:
+            return list(await asyncio.gather(*(
+                jailfs.aread_under_root(local, rel, shown=f"{base.rstrip('/')}/{rel}")
+                for rel in rels)))
+        remote_paths: PathMap = getattr(self.files, "paths", self.paths)
+        return await jailfs.aread_remote(self.runner, remote_paths.real(base), rels,
+                                         shown_root=base)
 
     def glob(self, pattern: str) -> list[str]:
         return self.files.glob(pattern)
@@ -193,7 +205,7 @@ class Host:
         warnings.extend(conf.errors)
         warnings.extend(f"hint: {h}" for h in conf.hints)  # e.g. CRLF for 13.x jail(8)
         jails = merge_jails(jls.jails, conf)
-        procs = name_processes(procs, jails)
+        procs = await self._users.name_users(name_processes(procs, jails), jails)
         return HostSnapshot(info=self.info(), taken_at=time.time(),
                             jails=aggregate(jails, procs), processes=procs,
                             warnings=tuple(warnings), jls_version=jls.version)

@@ -10,12 +10,14 @@ on any that ScopedHost does not classify.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from jailtui.core.checks import daemons
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
 from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
+from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
@@ -124,6 +126,11 @@ class JailHost(Protocol):
     def config_block(self, name: str) -> tuple[str, int, str] | None: ...
 
     # -- files and file systems, by host path -----------------------------------
+
+    async def read_jail_files(self, root: str,
+                              rels: Sequence[str]) -> list[jailfs.FileRead]:
+        """Files under a jail's root through the one safe reader (core/transport/jailfs.py)."""
+        ...
 
     def read_text(self, host_path: str) -> str: ...
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from jailtui.core.checks import daemons
 from jailtui.core.config.confedit import BACKUP_DIR
@@ -36,6 +36,7 @@ from jailtui.core.hosts import confsource
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import HostConf, HostFiles
 from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
+from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
@@ -214,6 +215,14 @@ class ScopedHost:
         except (OSError, ValueError):
             return False
         return any(cj.file == norm for n, cj in conf.jails.items() if n in self.scope)
+
+    async def read_jail_files(self, root: str,
+                              rels: Sequence[str]) -> list[jailfs.FileRead]:
+        """Only under the root of one of the delegate's jails."""
+        norm = posixpath.normpath(root) if root.startswith("/") else ""
+        if norm not in self.roots():
+            raise PolicyDenied(NOT_YOUR_PATH)
+        return await self._inner.read_jail_files(norm, rels)
 
     def read_text(self, host_path: str) -> str:
         return self._files.read_text(host_path)

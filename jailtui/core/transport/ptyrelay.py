@@ -83,7 +83,7 @@ def run_on_pty(argv: Sequence[str], env: Mapping[str, str] | None = None,
             termios.tcsetattr(in_fd, termios.TCSAFLUSH, old_attr)
         if old_winch is not None:
             signal.signal(signal.SIGWINCH, old_winch)
-        _end_session(pid, master)
+        _end_session(pid, master, out_fd)
     return status
 
 
@@ -151,12 +151,44 @@ def _exit_status(status: int) -> int:
     return 1
 
 
-def _end_session(pid: int, master: int) -> None:
-    """Hang up the shell's session and kill what is left of it."""
+def session_members(sid: int) -> list[int]:
+    """Pids of the processes in session ``sid`` (getsid(2) of each process).
+
+    Background jobs of an interactive shell have process groups of their own
+    (job control) but stay in the shell's session; a process that called
+    setsid(2) itself has left it and is out of reach (README, security).
+    """
+    import psutil
+
+    out = []
+    for pid in psutil.pids():
+        with contextlib.suppress(OSError):
+            if pid != sid and os.getsid(pid) == sid:
+                out.append(pid)
+    return out
+
+
+def _end_session(pid: int, master: int, out_fd: int | None = None) -> list[int]:
+    """Hang up the shell's session and kill what is left of it: its process
+    group and every other process of its session (background jobs).
+
+    Returns the pids that had to be killed besides the shell's group, and
+    says so on ``out_fd`` (issue 14 item 5).
+    """
+    left = session_members(pid)
     for sig in (signal.SIGHUP, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
+        for p in left:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(p, sig)
     with contextlib.suppress(OSError):
         os.close(master)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+    if left and out_fd is not None:
+        msg = (f"jailtui: the shell's session still had {len(left)} process"
+               f"{'es' if len(left) != 1 else ''} (pid {', '.join(map(str, left))}): killed\r\n")
+        with contextlib.suppress(OSError):
+            _write_all(out_fd, msg.encode())
+    return left

@@ -9,14 +9,14 @@ later, over SSH. Never a shell string: there is no way to pass one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from jailtui.core.errors import CommandNotFound, CommandTimeout
+from jailtui.core.errors import CommandNotFound, CommandNotStarted
+from jailtui.core.transport.capture import MAX_OUTPUT, collect
 
 #: Default timeout of one command, in seconds. A hung jls or a jail whose
 #: exec.stop never returns must not hang the console.
@@ -97,19 +97,23 @@ class LocalRunner:
 
     label = "local"
 
-    def __init__(self, *, path: str | None = None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, *, path: str | None = None, env: Mapping[str, str] | None = None,
+                 max_output: int = MAX_OUTPUT) -> None:
         self._path = path
         self._env = clean_env(env, path=path)
+        #: Cap of each of stdout and stderr of one command, in bytes.
+        self.max_output = max_output
 
     def which(self, tool: str) -> str | None:
         return shutil.which(tool, path=self._env.get("PATH"))
 
-    async def run(self, argv: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT,
+    async def run(self, argv: Sequence[str], *,
+                  timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - the Runner protocol
                   input: bytes | None = None) -> CommandResult:
         if not argv:
             raise ValueError("empty argv")
         exe = argv[0] if "/" in argv[0] else self.which(argv[0])
-        if exe is None or not os.access(exe, os.X_OK):
+        if exe is None:
             raise CommandNotFound(argv)
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -123,18 +127,13 @@ class LocalRunner:
             )
         except FileNotFoundError as exc:
             raise CommandNotFound(argv) from exc
-        try:
-            out, err = await asyncio.wait_for(proc.communicate(input), timeout)
-        except TimeoutError:
-            _kill(proc)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(proc.wait(), 2)
-            raise CommandTimeout(argv, timeout) from None
-        except asyncio.CancelledError:
-            _kill(proc)
-            raise
-        return CommandResult(tuple(argv), proc.returncode if proc.returncode is not None else -1,
-                             out, err)
+        except OSError as exc:
+            # ENOEXEC (not an executable format), EACCES, E2BIG ...: the child
+            # never ran; one line, at once (issue 14 item 2).
+            raise CommandNotStarted(argv, f"cannot run: {exc.strerror or exc}") from exc
+        got = await collect(proc, argv, timeout=timeout, input=input,
+                            max_output=self.max_output)
+        return CommandResult(tuple(argv), got.returncode, got.stdout, got.stderr)
 
     def interactive_argv(self, argv: Sequence[str]) -> list[str]:
         return list(argv)
@@ -143,11 +142,25 @@ class LocalRunner:
         return dict(self._env)
 
 
-def _kill(proc: asyncio.subprocess.Process) -> None:
-    """Kill the child and its process group (it was started in its own session)."""
-    if proc.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, 9)
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
+
+async def run_all(runner: Runner, argvs: Sequence[Sequence[str]],
+                  timeout: float) -> list[CommandResult]:
+    """Run several commands as one batch: one round trip where the runner can
+    (SSH), concurrently otherwise.
+
+    When one fails (not found, cannot start, timeout, too much output), the
+    others are cancelled, and so killed, at once: plain ``gather`` leaves them
+    running and waits for nothing (issue 13 item 5).
+    """
+    many = getattr(runner, "run_many", None)
+    if many is not None:
+        results: list[CommandResult] = await many(argvs, timeout=timeout)
+        return results
+    tasks = [asyncio.ensure_future(runner.run(a, timeout=timeout)) for a in argvs]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for t in tasks:
+            if not t.done():
+                t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

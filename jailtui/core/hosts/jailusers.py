@@ -1,0 +1,70 @@
+"""User names of jailed processes, from each jail's own passwd (issue 13 item 39).
+
+ps prints a uid that the host's passwd does not know as a number. For a
+process in a jail, :class:`JailUsers` looks the uid up in that jail's
+``etc/passwd``, read host side through the jail-root reader
+(core/transport/jailfs.py) and never executed; a refused or missing file
+leaves the number. The parse is cached by the file's identity (device,
+inode, mtime, size), so an unchanged passwd is parsed once; on a remote host
+(no identity) for :data:`REMOTE_MAX_AGE` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+
+from jailtui.core.freebsd.passwd import uid_names
+from jailtui.core.model import Jail, Process
+from jailtui.core.transport.jailfs import FileRead
+
+#: Seconds a remote jail's passwd is trusted before it is read again.
+REMOTE_MAX_AGE = 30.0
+
+Reader = Callable[[str, Sequence[str]], Awaitable[list[FileRead]]]
+
+
+class JailUsers:
+    """uid -> name per jail root, cached by file identity."""
+
+    def __init__(self, read: Reader, clock: Callable[[], float] = time.monotonic) -> None:
+        self._read = read
+        self._clock = clock
+        #: jail root -> (identity or None, read at, uid map)
+        self._cache: dict[str, tuple[tuple[int, int, int, int] | None, float,
+                                     dict[int, str]]] = {}
+
+    async def names(self, root: str) -> dict[int, str]:
+        cached = self._cache.get(root)
+        if cached is not None and cached[0] is None and \
+                self._clock() - cached[1] < REMOTE_MAX_AGE:
+            return cached[2]
+        (got,) = await self._read(root, ["etc/passwd"])
+        if cached is not None and got.identity is not None and cached[0] == got.identity:
+            return cached[2]
+        text = got.text()
+        names = uid_names(text) if text is not None else {}
+        self._cache[root] = (got.identity, self._clock(), names)
+        return names
+
+    async def name_users(self, procs: Sequence[Process],
+                         jails: Sequence[Jail]) -> tuple[Process, ...]:
+        """``procs`` with numeric users of jailed processes named from their jail."""
+        roots = {j.jid: j.path for j in jails if j.jid is not None and j.path}
+        wanted = {p.jid for p in procs if p.jid != 0 and p.user.isdigit() and p.jid in roots}
+        if not wanted:
+            return tuple(procs)
+        maps = {jid: await self.names(roots[jid]) for jid in wanted}
+        live = {roots[jid] for jid in roots}
+        for gone in [r for r in self._cache if r not in live]:
+            del self._cache[gone]
+        out = []
+        for p in procs:
+            m = maps.get(p.jid)
+            if m is not None and p.user.isdigit():
+                name = m.get(int(p.user))
+                if name is not None:
+                    p = replace(p, user=name)
+            out.append(p)
+        return tuple(out)

@@ -1,0 +1,311 @@
+"""The one reader of files under a jail's root.
+
+Whatever lies under a jail's ``path`` is controlled by root inside that
+jail: ``etc/rc.conf`` may be a symlink to ``/dev/zero`` (endless bytes), to
+the host's own ``/etc/master.passwd`` or to another jail's file, a FIFO
+(``open()`` blocks until someone writes), a 2 GB sparse file, a directory,
+a socket. The console and ``check`` run as root on the host, so a plain
+``open()`` lets a jail's root freeze or exhaust them and read files they
+must not see (issue 14 item 1; docs/security.md 4).
+
+So every file under a jail root is read here, with these rules:
+
+- the path is resolved **as the jail would see it**: component by component
+  from a descriptor of the root (``openat`` with ``O_NOFOLLOW``), a symlink
+  is read with ``readlinkat`` and followed *inside* the root (an absolute
+  target restarts at the jail's root, ``..`` stops at it), like FreeBSD's
+  lookup for a jailed process (``kern/vfs_lookup.c``: the jail's root is the
+  process's root directory). A link to ``/etc/passwd`` therefore reads the
+  jail's own passwd, never the host's, and a link to another jail's path
+  finds nothing;
+- only a regular file is read (``fstat`` of the opened descriptor, so the
+  check and the read are on the same file); the final open has
+  ``O_NONBLOCK`` so a FIFO swapped in cannot block it;
+- at most :data:`MAX_BYTES` are read (a larger file is refused, not cut);
+- the blocking work runs in a thread with a timeout, never on the event loop.
+
+A refusal is a :class:`FileRead` with ``data=None`` and the reason, which
+callers report as "unknown" (never a hang, never a traceback).
+
+On a remote host (SSH) the same rules are applied on the remote side by a
+small ``sh`` script (:data:`REMOTE_SCRIPT`): every component below the root
+must not be a symlink, the file must be regular, and ``head -c`` bounds the
+bytes. There the check and the read are separate steps; the timeout bounds
+what a race could do (a FIFO swapped in between blocks until the timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from jailtui.core.errors import CommandError
+from jailtui.core.text import visible
+from jailtui.core.transport.runner import Runner, run_all
+
+#: Largest file read from a jail root. rc.conf, passwd, an rc.d script are a
+#: few KiB; a few MiB covers any legitimate one.
+MAX_BYTES = 4 * 1024 * 1024
+
+#: Seconds one read may take (a local read is instant; NFS or a remote host
+#: is not).
+TIMEOUT = 10.0
+
+#: Symlinks followed in one lookup before giving up (FreeBSD's MAXSYMLINKS).
+MAX_SYMLINKS = 32
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+
+
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """What reading one jail file gave: its bytes, or why not.
+
+    ``missing`` tells "no such file" (an ordinary answer: rc.d scripts are
+    looked for in two places) from a refusal (something is wrong in the jail).
+    """
+
+    path: str
+    data: bytes | None = None
+    reason: str = ""
+    missing: bool = False
+    #: (st_dev, st_ino, st_mtime_ns, st_size) of the file read: a cache key.
+    identity: tuple[int, int, int, int] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None
+
+    def text(self) -> str | None:
+        """The content as text (undecodable bytes kept as surrogates), or None."""
+        return None if self.data is None else self.data.decode("utf-8", "surrogateescape")
+
+    def why(self) -> str:
+        """One line for the user: ``/usr/local/jails/web/etc/rc.conf: a FIFO, not read``."""
+        return f"{visible(self.path)}: {self.reason}"
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, missing: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.missing = missing
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory"), (stat.S_ISLNK, "a symlink")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _split(rel: str) -> list[str]:
+    return [p for p in rel.split("/") if p and p != "."]
+
+
+def _open_in_root(root_fd: int, rel: str) -> int:
+    """A descriptor of ``rel`` resolved inside the root (see the module docstring)."""
+    todo = _split(rel)
+    if not todo:
+        raise _Refused("not a file")
+    stack = [os.dup(root_fd)]  # descriptors of the directories walked, root first
+    links = 0
+    try:
+        while todo:
+            name = todo.pop(0)
+            if name == "..":
+                if len(stack) > 1:  # ".." of the root is the root (chroot(2))
+                    os.close(stack.pop())
+                continue
+            last = not todo
+            try:
+                fd = os.open(name, _FILE_FLAGS if last else _DIR_FLAGS, dir_fd=stack[-1])
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.EMLINK, errno.ENOTDIR):
+                    # A symlink (ELOOP/EMLINK: O_NOFOLLOW on the last one;
+                    # ENOTDIR: O_DIRECTORY|O_NOFOLLOW on a link) or a file
+                    # where a directory should be.
+                    try:
+                        target = os.readlink(name, dir_fd=stack[-1])
+                    except OSError:
+                        if exc.errno == errno.ENOTDIR:
+                            raise _Refused("a component is not a directory") from None
+                        raise
+                    links += 1
+                    if links > MAX_SYMLINKS:
+                        raise _Refused("too many levels of symbolic links") from None
+                    if target.startswith("/"):
+                        while len(stack) > 1:
+                            os.close(stack.pop())
+                    todo[:0] = _split(target)
+                    if not todo:  # a link to "/" where a file is wanted
+                        raise _Refused("a directory, not a file") from None
+                    continue
+                if exc.errno == errno.ENOENT:
+                    if links:  # the jail sees a dangling link: say so, not "absent"
+                        raise _Refused("a symlink to a path that does not exist inside "
+                                       "the jail") from None
+                    raise _Refused("no such file", missing=True) from None
+                raise _Refused(os.strerror(exc.errno or errno.EIO)) from None
+            if last:
+                for d in stack:
+                    os.close(d)
+                stack = []
+                return fd
+            stack.append(fd)
+        raise _Refused("not a file")
+    finally:
+        for d in stack:
+            os.close(d)
+
+
+def read_under_root(root: str, rel: str, *, max_bytes: int = MAX_BYTES,
+                    shown: str | None = None) -> FileRead:
+    """Read ``rel`` (a path inside the jail, e.g. ``etc/rc.conf``) under ``root``.
+
+    ``root`` is this machine's path of the jail's root directory; ``shown``
+    the path to name in messages (the host path). Blocking: call
+    :func:`aread_under_root` from async code.
+    """
+    where = shown or os.path.join(root, rel.lstrip("/"))
+    try:
+        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        missing = exc.errno == errno.ENOENT
+        return FileRead(where, reason=f"jail root: {os.strerror(exc.errno or errno.EIO)}",
+                        missing=missing)
+    try:
+        fd = _open_in_root(root_fd, rel)
+    except _Refused as exc:
+        return FileRead(where, reason=exc.reason, missing=exc.missing)
+    except OSError as exc:
+        return FileRead(where, reason=os.strerror(exc.errno or errno.EIO))
+    finally:
+        os.close(root_fd)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return FileRead(where, reason=f"{_kind(st.st_mode)}, not read")
+        if st.st_size > max_bytes:
+            return FileRead(where, reason=f"too large ({st.st_size} bytes, at most "
+                                          f"{max_bytes} are read)")
+        chunks: list[bytes] = []
+        got = 0
+        while got <= max_bytes:
+            chunk = os.read(fd, min(65536, max_bytes + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        if got > max_bytes:  # grew while read
+            return FileRead(where, reason=f"too large (more than {max_bytes} bytes)")
+        return FileRead(where, data=b"".join(chunks),
+                        identity=(st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size))
+    except OSError as exc:
+        return FileRead(where, reason=os.strerror(exc.errno or errno.EIO))
+    finally:
+        os.close(fd)
+
+
+async def aread_under_root(root: str, rel: str, *, max_bytes: int = MAX_BYTES,
+                           timeout: float = TIMEOUT, shown: str | None = None) -> FileRead:
+    """:func:`read_under_root` in a thread, bounded by ``timeout``."""
+    where = shown or os.path.join(root, rel.lstrip("/"))
+    try:
+        return await asyncio.wait_for(
+            asyncio.to_thread(read_under_root, root, rel, max_bytes=max_bytes, shown=shown),
+            timeout)
+    except TimeoutError:
+        return FileRead(where, reason=f"not read within {timeout:g} s")
+
+
+def read_host_file(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """A host file (jail.conf, rc.conf, a manager's config): regular files
+    only and size-capped, like jail files, but symlinks followed (the host's
+    own files are the admin's). Raises OSError as ``open()`` would, so
+    callers keep their handling: a FIFO or device is EINVAL (never opened
+    blocking: ``O_NONBLOCK``), a file over the cap EFBIG.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            code = errno.EISDIR if stat.S_ISDIR(st.st_mode) else errno.EINVAL
+            raise OSError(code, f"{_kind(st.st_mode)}, not read", path)
+        chunks: list[bytes] = []
+        got = 0
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            got += len(chunk)
+            if got > max_bytes:
+                raise OSError(errno.EFBIG, f"larger than {max_bytes} bytes, not read", path)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+# -- remote hosts ---------------------------------------------------------------
+
+#: ``sh -c SCRIPT sh ROOT REL MAX``: the rules above, on the remote side.
+#: Exit 3: missing; 4: refused (reason on stdout's first line); 0: the
+#: content. Each component below ROOT is checked with ``test -L`` (never
+#: followed), the file with ``test -f``, and ``head -c`` reads one byte more
+#: than the cap so "too large" is seen. POSIX sh, test(1), head(1).
+REMOTE_SCRIPT = """root=$1 rel=$2 max=$3
+cd -P -- "$root" 2>/dev/null || { echo "jail root: cannot enter"; exit 4; }
+IFS=/
+set -f
+p=.
+for c in $rel; do
+  [ -n "$c" ] || continue
+  [ "$c" = . ] && continue
+  [ "$c" = .. ] && { echo "a '..' component, not followed"; exit 4; }
+  p=$p/$c
+  if [ -L "$p" ]; then echo "a symlink, not followed on this host"; exit 4; fi
+  [ -e "$p" ] || exit 3
+done
+if [ ! -f "$p" ]; then echo "not a regular file, not read"; exit 4; fi
+head -c $((max + 1)) -- "$p"
+"""
+
+
+def remote_argv(root: str, rel: str, max_bytes: int = MAX_BYTES) -> list[str]:
+    return ["sh", "-c", REMOTE_SCRIPT, "sh", root, rel, str(max_bytes)]
+
+
+async def aread_remote(runner: Runner, root: str, rels: Sequence[str], *,
+                       max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT,
+                       shown_root: str | None = None) -> list[FileRead]:
+    """Several files under one remote jail root, in one round trip where the runner can."""
+    base = (shown_root or root).rstrip("/")
+    where = [f"{base}/{r.lstrip('/')}" for r in rels]
+    try:
+        results = await run_all(runner, [remote_argv(root, r, max_bytes) for r in rels],
+                                timeout)
+    except CommandError as exc:
+        return [FileRead(w, reason=exc.message) for w in where]
+    out: list[FileRead] = []
+    for w, res in zip(where, results, strict=True):
+        if res.returncode == 3:
+            out.append(FileRead(w, reason="no such file", missing=True))
+        elif res.returncode == 4:
+            line = res.stdout.split(b"\n", 1)[0].decode("utf-8", "replace")
+            out.append(FileRead(w, reason=line or "refused"))
+        elif res.returncode != 0:
+            msg = res.stderr.decode("utf-8", "replace").strip().splitlines()
+            out.append(FileRead(w, reason=msg[-1] if msg else f"status {res.returncode}"))
+        elif len(res.stdout) > max_bytes:
+            out.append(FileRead(w, reason=f"too large (more than {max_bytes} bytes)"))
+        else:
+            out.append(FileRead(w, data=res.stdout))
+    return out
+
