@@ -25,7 +25,18 @@ from jailtui.core.transport.hostfs import PathMap
 from jailtui.sim import catalog, passwd, rc
 from jailtui.sim.context import clock
 from jailtui.sim.lifecycle import CreateSpec, create
-from jailtui.sim.state import Login, Proc, State, Store
+from jailtui.sim.state import (
+    MARKER,
+    OWNED_ENTRIES,
+    Login,
+    NotASimDir,
+    Proc,
+    State,
+    Store,
+    is_ours,
+    read_marker,
+    write_marker,
+)
 
 JAILS_DIR = "/usr/local/jails"
 
@@ -340,22 +351,54 @@ def _fill(state: State, total: int, defs: list[JailDef], now: float, used: set[i
                                 round(load * (0.5 + rng.random()), 2)))
 
 
+class HostExists(NotASimDir):
+    """``sim init`` on a directory that is not free to build in."""
+
+
+def prepare_dir(simdir: str | os.PathLike[str], *, force: bool) -> Path:
+    """Make ``simdir`` ready for a new host, deleting only what a host is made of.
+
+    An empty or missing directory is used as is. A non-empty one must carry
+    the marker (it is one of ours) and then is replaced only with ``force``:
+    ``sim init ~`` or ``sim init /`` must never delete ``~/root`` or ``/root``.
+    """
+    base = Path(simdir)
+    if base.exists() and not base.is_dir():
+        raise HostExists(f"{base}: not a directory")
+    base = base.resolve()
+    entries = sorted(p.name for p in base.iterdir()) if base.is_dir() else []
+    if entries:
+        if not is_ours(base):
+            raise HostExists(f"{base}: not empty and not a simulated host (no {MARKER}); "
+                             "refusing to touch it: use an empty or new directory")
+        if not force:
+            raise HostExists(f"{base}: already a simulated host; add --force to replace it")
+        for name in OWNED_ENTRIES:
+            path = base / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
 def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
-              processes: int | None = None, seed: int = 0, *, now: float | None = None) -> Path:
-    """Create (or replace) a simulated host in ``simdir``; return its path.
+              processes: int | None = None, seed: int = 0, *, now: float | None = None,
+              force: bool = False) -> Path:
+    """Create a simulated host in ``simdir`` (replace ours with ``force``); return its path.
 
     Without numbers: the demo host. With ``jails``: that many jails of
     cycling roles; with ``processes``: filler workers until the host runs
     about that many processes in total. ``now`` (default: the simulated
     clock) is when the host is built; boot and start times lie before it.
+    Raises HostExists for a directory that is not free (prepare_dir).
     """
-    base = Path(simdir).resolve()
+    base = prepare_dir(simdir, force=force)
     now = clock() if now is None else now
     rng = random.Random(seed)
-    for sub in ("root", "jailbin"):
-        if (base / sub).exists():
-            shutil.rmtree(base / sub)
-    base.mkdir(parents=True, exist_ok=True)
+    # The marker first: a build interrupted half-way is still ours to replace.
+    write_marker(base, {"jails": jails, "processes": processes, "seed": seed})
     paths = PathMap(root=str(base / "root"))
     defs = demo_jails() if jails is None else bench_jails(jails)
     state = State(build={"jails": jails, "processes": processes, "seed": seed})
@@ -402,8 +445,28 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
 
 
 def reset(simdir: str | os.PathLike[str]) -> Path:
-    """Rebuild ``simdir`` with the parameters it was created with."""
-    store = Store(simdir)
-    with store.read() as st:
-        build = dict(st.build)
-    return init_host(simdir, build.get("jails"), build.get("processes"), int(build.get("seed", 0)))
+    """Rebuild ``simdir`` with the parameters it was created with.
+
+    They come from the marker, so a corrupt state.json can be reset too;
+    a directory without the marker is not ours and is refused.
+    """
+    base = Path(simdir)
+    if not base.is_dir() or not is_ours(base):
+        from jailtui.sim.state import check_simdir
+
+        check_simdir(base)  # says why it is not a host
+        raise HostExists(f"{base}: not made by jailtui sim init (no {MARKER}); refusing to "
+                         "reset it")
+    build = read_marker(base)
+    jails, procs = build.get("jails"), build.get("processes")
+    return init_host(base, jails if isinstance(jails, int) else None,
+                     procs if isinstance(procs, int) else None,
+                     int(build.get("seed", 0) or 0), force=True)
+
+
+def describe(simdir: Path) -> str:
+    """One line on what a host holds, for ``sim init`` and ``sim reset``."""
+    with Store(simdir).read() as st:
+        running = sum(1 for j in st.jails if not j.dying)
+        return (f"{running} running jails, {len(st.procs)} processes, "
+                f"host {st.hostname} ({st.osrelease})")

@@ -1,6 +1,8 @@
 """``jailtui [--sim DIR] sim ...``: create, reset and drive a simulated host.
 
-- ``sim init DIR [--jails N] [--processes P] [--seed S]``: build a host;
+- ``sim init DIR [--jails N] [--processes P] [--seed S] [--force]``: build a
+  host in a new or empty DIR (``--force`` replaces one of ours, never
+  anything else: builder.prepare_dir);
 - ``sim shims BINDIR``: write jls/ps/jail/... executables for ``--sim DIR``;
 - ``sim reset``: rebuild ``--sim DIR`` with its original parameters;
 - ``sim exec -- ARGV...``: run one command on it with real stdio (``jexec``
@@ -25,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--processes", type=int, default=None,
                       help="total processes to reach with worker processes")
     init.add_argument("--seed", type=int, default=0)
+    init.add_argument("--force", action="store_true",
+                      help="replace the simulated host already in DIR (only one made by "
+                           "sim init; any other non-empty DIR is refused)")
     shims = sub.add_parser("shims", help="write tool shims for --sim DIR into BINDIR")
     shims.add_argument("bindir")
     sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with")
@@ -36,23 +41,28 @@ def _parser() -> argparse.ArgumentParser:
 def main(global_simdir: str | None, args: list[str]) -> int:
     """Entry point of ``jailtui ... sim ...``; returns the exit code."""
     ns = _parser().parse_args(args)
-    if ns.cmd == "init":
-        from jailtui.sim.builder import init_host
-        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed)
-        print(f"simulated host ready in {path}")
-        return 0
-    if global_simdir is None:
+    if ns.cmd != "init" and global_simdir is None:
         print(f"jailtui sim {ns.cmd}: needs --sim DIR", file=sys.stderr)
         return 2
     try:
+        if ns.cmd == "init":
+            from jailtui.sim.builder import describe, init_host
+            for name, n in (("--jails", ns.jails), ("--processes", ns.processes)):
+                if n is not None and n < 0:
+                    print(f"jailtui sim init: {name} must be 0 or more", file=sys.stderr)
+                    return 2
+            path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, force=ns.force)
+            print(f"simulated host ready in {path}: {describe(path)}")
+            return 0
         if ns.cmd == "shims":
             from jailtui.sim.shims import write_shims
             for path in write_shims(global_simdir, ns.bindir):
                 print(path)
             return 0
         if ns.cmd == "reset":
-            from jailtui.sim.builder import reset
-            reset(global_simdir)
+            from jailtui.sim.builder import describe, reset
+            path = reset(global_simdir)
+            print(f"simulated host in {path} rebuilt as first built: {describe(path)}")
             return 0
         argv = list(ns.argv)
         if argv and argv[0] == "--":
