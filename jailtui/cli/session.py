@@ -88,7 +88,6 @@ def make_backend(args: argparse.Namespace) -> Backend:
     if use_sim and args.host is None:
         from jailtui.sim.builder import init_host
         from jailtui.sim.runner import SimRunner
-
         from jailtui.sim.state import check_simdir
 
         if args.sim:
