@@ -54,6 +54,7 @@ def main(global_simdir: str | None, args: list[str]) -> int:
             path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, force=ns.force)
             print(f"simulated host ready in {path}: {describe(path)}")
             return 0
+        assert global_simdir is not None  # checked above
         if ns.cmd == "shims":
             from jailtui.sim.shims import write_shims
             for path in write_shims(global_simdir, ns.bindir):
