@@ -40,7 +40,8 @@ from jailtui.sim.state import (
 
 JAILS_DIR = "/usr/local/jails"
 
-#: Tools a jail's shell finds on PATH (SIMDIR/jailbin): they answer as seen
+#: Tools a jail's shell finds on PATH (SIMDIR/jailbin, seen as
+#: /.jailtui-sim/host/jailbin inside the confined jail): they answer as seen
 #: from inside the jail (JAILTUI_SIM_JAIL).
 JAIL_TOOLS = ("hostname", "ps", "who", "service", "sysctl", "jls", "jail", "kill")
 
@@ -221,7 +222,8 @@ def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str) -> None
         f'jail_list="{enabled}"',
         "",
     ]))
-    users = list(passwd.BASE_USERS) + list(passwd.PORT_USERS.values()) + [passwd.ADMIN]
+    users = ([passwd.HOST_ROOT, *passwd.BASE_USERS[1:]] + list(passwd.PORT_USERS.values())
+             + [passwd.ADMIN])
     _write(paths.real("/etc/passwd"), passwd.render(users))
     for d in ("/var/log", "/var/run", "/tmp", "/root", "/home/admin", JAILS_DIR):
         os.makedirs(paths.real(d), exist_ok=True)
@@ -231,8 +233,11 @@ def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str) -> None
 def write_jail_root(paths: PathMap, d: JailDef) -> None:
     role = ROLES[d.role]
     root = d.path
+    # The base system's directories (empty here: sim/confine.py lends this
+    # machine's binaries there, read-only, when a command runs in the jail).
     for sub in ("etc", "dev", "tmp", "root", "var/run", "var/log", "var/db", "usr/local/etc/rc.d",
-                "usr/local/bin"):
+                "usr/local/bin", "bin", "sbin", "lib", "libexec", "usr/bin", "usr/sbin",
+                "usr/lib", "usr/libexec", "usr/share"):
         os.makedirs(paths.real(f"{root}/{sub}"), exist_ok=True)
     lines = [f"# /etc/rc.conf of jail {d.name}", 'syslogd_flags="-ss"', 'sendmail_enable="NONE"',
              'clear_tmp_enable="YES"', 'cron_flags="-s"']
@@ -439,9 +444,29 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
         _fill(state, processes, defs, now, used, rng)
     state.procs.sort(key=lambda p: p.pid)
     Store(base).initialise(state)
-    from jailtui.sim.shims import write_shims  # here: shims import main, main imports builder
-    write_shims(base, base / "jailbin", tools=JAIL_TOOLS)
+    write_jail_shims(base)
     return base
+
+
+def write_jail_shims(base: Path) -> None:
+    """SIMDIR/jailbin: the in-jail tools, with the paths they have inside the sandbox."""
+    from jailtui.sim.confine import SIM_MOUNT, python_for_tools
+    from jailtui.sim.shims import write_shims  # here: shims import main, main imports builder
+
+    write_shims(base, base / "jailbin", tools=JAIL_TOOLS, python=python_for_tools(),
+                simdir_as=f"{SIM_MOUNT}/host", pkg_parent_as=f"{SIM_MOUNT}/pkg")
+
+
+def ensure_jail_shims(base: Path) -> None:
+    """Rewrite SIMDIR/jailbin if it predates confinement (a host built earlier)."""
+    from jailtui.sim.confine import SIM_MOUNT
+
+    try:
+        if SIM_MOUNT in (base / "jailbin" / "ps").read_text(encoding="utf-8"):
+            return
+    except OSError:
+        pass
+    write_jail_shims(base)
 
 
 def reset(simdir: str | os.PathLike[str]) -> Path:

@@ -1066,17 +1066,21 @@ class JailCmd:
             pass
 
     def _run_in_jail(self, j: Job, argv: list[str], bg: bool) -> hooks.Outcome:
-        from jailtui.sim import jexec
+        from jailtui.sim import confine, jexec
         with self.store.read() as st:
             cur = st.jail_by_jid(j.jid)
         if cur is None:
             return hooks.Outcome(1, not_found="No such process")
         root = self.ctx.paths.real(cur.path)
-        users = passwd.load(os.path.join(root, "etc/passwd"))
-        user = passwd.by_name(users, "root") or passwd.BASE_USERS[0]
-        t = jexec.Target(cur, user, root, _truth(j.params.get("exec.clean")))
-        env = jexec.jail_env(self.ctx.simdir, t, self.ctx.env)
-        return hooks.run(argv, env=env, cwd=root, timeout=self._timeout(j), background=bg)
+        t = jexec.hook_target(cur, root, _truth(j.params.get("exec.clean")), self.ctx.env)
+        # Confined like jexec (sim/confine.py): an exec.start runs in the
+        # jail's root, never on this machine's "/".
+        box = jexec.confined_command(self.ctx.simdir, t, argv, self.ctx.env, outlive=bg)
+        if box is None:
+            return hooks.Outcome(1, not_found="not run: this SIMULATED jail is not confined "
+                                 f"({confine.probe().reason})")
+        return hooks.run(box, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd=None,
+                         timeout=self._timeout(j), background=bg)
 
 
 def _noname(name: str) -> str:

@@ -27,17 +27,24 @@ sys.exit(exec_main({simdir!r}, sys.argv))
 
 
 def write_shims(simdir: str | os.PathLike[str], bindir: str | os.PathLike[str],
-                tools: Iterable[str] = HOST_TOOLS) -> list[Path]:
-    """Write the shims into ``bindir`` (created if needed); return their paths."""
-    sim = str(Path(simdir).resolve())
-    pkg_parent = str(Path(__file__).resolve().parents[2])
+                tools: Iterable[str] = HOST_TOOLS, *, python: str | None = None,
+                simdir_as: str | None = None, pkg_parent_as: str | None = None) -> list[Path]:
+    """Write the shims into ``bindir`` (created if needed); return their paths.
+
+    ``python``, ``simdir_as`` and ``pkg_parent_as`` name the interpreter, the
+    host and the package as seen where the shims run (inside a confined
+    jail they are under sim.confine.SIM_MOUNT); by default, this machine's.
+    """
+    sim = simdir_as or str(Path(simdir).resolve())
+    pkg_parent = pkg_parent_as or str(Path(__file__).resolve().parents[2])
+    python = python or sys.executable
     out = Path(bindir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for tool in tools:
         path = out / tool
         tmp = out / f".{tool}.tmp"
-        tmp.write_text(_TEMPLATE.format(python=sys.executable, tool=tool, simdir=sim,
+        tmp.write_text(_TEMPLATE.format(python=python, tool=tool, simdir=sim,
                                         pkg_parent=pkg_parent), encoding="utf-8")
         tmp.chmod(0o755)
         os.replace(tmp, path)

@@ -36,6 +36,9 @@ __all__ = ["Action", "ActionResult", "Controller", "Role", "StartMethod", "SIGNA
 #: Signals offered for processes (htop's common set; kill(1) names).
 SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
 
+#: The jail user of ``jexec -U`` when none is configured (Controller.jexec_prefix).
+DEFAULT_JAIL_USER = "root"
+
 #: Lifecycle commands may run exec.start/exec.stop hooks (rc scripts) and
 #: wait stop.timeout (default 10 s, docs/freebsd.md 3.7) per jail.
 ACTION_TIMEOUT = 120.0
@@ -85,7 +88,7 @@ class Controller:
         #: Command run by ``jexec -l NAME`` for the shell; empty: the user's
         #: login shell from the jail's passwd (jexec runs ``$SHELL -i``).
         self.shell_command = tuple(shell_command)
-        #: ``jexec -U USER``: a user from the jail's passwd (default root).
+        #: ``jexec -U USER``: a user from the jail's passwd (None: DEFAULT_JAIL_USER).
         self.shell_user = shell_user
         #: A delegate's editable parameters (policy); None: free text (host admin).
         self.editable_params = (tuple(editable_params) if editable_params is not None
@@ -238,12 +241,20 @@ class Controller:
         self._gate(Action.SHELL, name)
         if jail is not None and jail.state is not JailState.RUNNING:
             raise PolicyDenied(f'jexec: jail "{name}" is not running')
-        argv = ["jexec", "-l"]
-        if self.shell_user:
-            argv += ["-U", self.shell_user]
-        argv += [name, *self.shell_command]
+        argv = [*self.jexec_prefix(), name, *self.shell_command]
         self._record(Action.SHELL, name, jail.jid if jail else None, "ok")
         return self.host.runner.interactive_argv(argv)
+
+    def jexec_prefix(self) -> list[str]:
+        """``jexec -l -U USER``: always -U, so the JAIL's passwd decides.
+
+        ``jexec -l`` without -U takes the shell, home and login class from the
+        host's passwd before jail_attach (usr.sbin/jexec/jexec.c,
+        get_user_info; docs/freebsd.md 6): a host root shell of
+        /usr/local/bin/bash fails in a jail without bash, and every command
+        fails with ``jexec: chdir: /root`` in a jail without /root.
+        """
+        return ["jexec", "-l", "-U", self.shell_user or DEFAULT_JAIL_USER]
 
     def shell_env(self) -> dict[str, str]:
         """Environment of the shell: the runner's clean one plus a validated TERM.
@@ -287,7 +298,7 @@ class Controller:
         self._gate(Action.EXEC, name)
         if not command:
             raise PolicyDenied("exec: no command given")
-        argv = ["jexec", "-l", name, *command]
+        argv = [*self.jexec_prefix(), name, *command]
         return await self._simple(Action.EXEC, name, argv, timeout, detail=" ".join(command))
 
     async def service(self, name: str, service: str, verb: str) -> ActionResult:
