@@ -38,6 +38,7 @@ from jailtui.cli.session import (
 )
 from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.freebsd.jailconf import JailConfError
+from jailtui.core.freebsd.jailname import check_jail_name
 from jailtui.core.model import HostSnapshot, Process
 from jailtui.core.text import human_kib, visible
 
@@ -113,9 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l)")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("-U", dest="user", metavar="USER", help="user from the jail's passwd")
-    sp = sub.add_parser("exec", help="run a command in a jail: exec NAME -- CMD...")
+    sp = sub.add_parser(
+        "exec", help="run a command in a jail: exec NAME -- CMD...",
+        description="Run CMD in jail NAME (jexec -l -U USER NAME CMD, as root of the jail "
+                    "unless the config says otherwise). Put -- before CMD so that its "
+                    "options are not taken as jailtui's: jailtui exec web -- ls -l /. "
+                    "Output streams as it comes, stdout and stderr stay apart, and the exit "
+                    "status is the command's.")
+    sp.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS",
+                    help="kill the command after SECONDS (default 3600; 0: no limit)")
     sp.add_argument("name", metavar="NAME")
-    sp.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD")
+    sp.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD")
     sp = sub.add_parser("kill", help="send a signal to a process (re-checked just before)")
     sp.add_argument("-s", dest="signal", default="TERM", metavar="SIG")
     sp.add_argument("pid", type=int, metavar="PID")
@@ -161,7 +170,7 @@ def cmd_list(session: Session, args: argparse.Namespace) -> int:
 def cmd_ps(session: Session, args: argparse.Namespace) -> int:
     snap = asyncio.run(session.host.poll())
     procs = snap.processes
-    if args.jail:
+    if args.jail is not None:  # '' is an invalid name, never "every process"
         jail = snap.jail(args.jail)
         if jail is None:
             raise JailtuiError(f'jail "{args.jail}" not found')
@@ -240,14 +249,14 @@ def cmd_ps_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
     found = False
     for name, snap in snaps:
         procs = snap.processes
-        if args.jail:
+        if args.jail is not None:
             jail = snap.jail(args.jail)
             if jail is None or jail.jid is None:
                 continue
             found = True
             procs = snap.processes_of(jail.jid)
         picked += [(name, snap, p) for p in procs]
-    if args.jail and not found and snaps:
+    if args.jail is not None and not found and snaps:
         print(f'jailtui: jail "{visible(args.jail)}" is not running on any host',
               file=sys.stderr)
         status = 1
@@ -373,15 +382,26 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
     controller = session.controller
     host = session.host
     cmd = args.command
+    if cmd != "kill":
+        check_jail_name(args.name)
     if cmd in ("start", "stop", "restart"):
         result = asyncio.run(getattr(controller, cmd)(args.name))
     elif cmd == "exec":
         argv = list(args.cmd)
         if argv and argv[0] == "--":
             argv = argv[1:]
-        result = asyncio.run(controller.exec(args.name, argv))
-        sys.stdout.write(visible_output(result.output))
-        return 0 if result.ok else _fail(result.message)
+        if not argv:
+            return _fail(f"jailtui: exec: no command given (jailtui exec {args.name} -- CMD ...)")
+        if session.backend.sim_dir is not None:
+            # Every output of the simulated host says so (stderr: stdout is
+            # the command's own).
+            from jailtui.sim.confine import probe
+
+            print(f"jailtui: SIMULATED FreeBSD host: jail {visible(args.name)}, "
+                  f"{probe().describe()}", file=sys.stderr)
+        sys.stdout.flush()
+        return controller.run_exec_streamed(args.name, argv,
+                                            timeout=args.timeout or None)
     elif cmd == "service":
         result = asyncio.run(controller.service(args.name, args.service, args.verb))
     elif cmd == "kill":
@@ -565,6 +585,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.interval is not None and not 0.2 <= args.interval <= 3600:
         return _fail("jailtui: --interval must be between 0.2 and 3600 seconds")
     try:
+        for given in (getattr(args, "jail", None), args.delegate):
+            if given is not None:
+                check_jail_name(given)
         if args.command == "sim":
             from jailtui.sim.cli import main as sim_main
 

@@ -350,13 +350,19 @@ def _relay(box: list[str], argv0: str) -> int:
     comes (streams stay apart), bwrap's exec failure in jexec's words; its status."""
     proc = subprocess.Popen(box, stderr=subprocess.PIPE)
     assert proc.stderr is not None
-    first = True
+    # bwrap writes its message in pieces (unbuffered stderr): hold back only
+    # the first line, to recognise it whole.
+    head: bytes | None = b""
     try:
         while chunk := os.read(proc.stderr.fileno(), 65536):
-            if first:
-                chunk = _execvp_error(chunk, argv0)
-                first = False
+            if head is not None:
+                head += chunk
+                if b"\n" not in head:
+                    continue
+                chunk, head = _execvp_error(head, argv0), None
             restricted.write(2, chunk.decode("utf-8", "surrogateescape"))
+        if head:
+            restricted.write(2, _execvp_error(head, argv0).decode("utf-8", "surrogateescape"))
         rc = proc.wait()
     except KeyboardInterrupt:
         proc.terminate()

@@ -23,11 +23,18 @@ from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
 from jailtui.core.config import confedit
 from jailtui.core.config.remotefile import RemoteRunner
-from jailtui.core.errors import CommandError, JailNotFound, JailtuiError, PolicyDenied
+from jailtui.core.errors import (
+    CommandError,
+    CommandTimeout,
+    JailNotFound,
+    JailtuiError,
+    PolicyDenied,
+)
 from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
+from jailtui.core.freebsd.jailname import INVALID_JAIL_NAME, InvalidJailName, jail_name_problem
 from jailtui.core.hosts.host import Host
 from jailtui.core.model import Jail, JailState, Process
 
@@ -35,6 +42,13 @@ __all__ = ["Action", "ActionResult", "Controller", "Role", "StartMethod", "SIGNA
 
 #: Signals offered for processes (htop's common set; kill(1) names).
 SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
+
+#: Actions whose jail name goes into a tool's argv: validated in Controller._gate.
+NAMED_ACTIONS = frozenset({Action.START, Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC,
+                           Action.SERVICES})
+
+#: Upper bound of the command line's ``exec`` (``--timeout`` changes it).
+EXEC_STREAM_TIMEOUT = 3600.0
 
 #: The jail user of ``jexec -U`` when none is configured (Controller.jexec_prefix).
 DEFAULT_JAIL_USER = "root"
@@ -131,6 +145,13 @@ class Controller:
                                      jail=name, jid=jid, result=result, detail=detail))
 
     def _gate(self, action: Action, name: str | None) -> None:
+        if action in NAMED_ACTIONS and name is not None:
+            problem = jail_name_problem(name)
+            if problem is not None:
+                # Before any tool sees it: '*' or '-x' would be jail(8)'s
+                # wildcard or an option (core/freebsd/jailname.py).
+                self._record(action, None, None, f"denied: {INVALID_JAIL_NAME}: {problem}")
+                raise InvalidJailName(name, problem)
         if not self.policy.permits(action, name):
             reason = ("read-only session" if self.policy.role is Role.READ_ONLY
                       else f"{action.value} is not permitted")
@@ -300,6 +321,45 @@ class Controller:
             raise PolicyDenied("exec: no command given")
         argv = [*self.jexec_prefix(), name, *command]
         return await self._simple(Action.EXEC, name, argv, timeout, detail=" ".join(command))
+
+    def run_exec_streamed(self, name: str, command: Sequence[str],
+                          timeout: float | None = EXEC_STREAM_TIMEOUT) -> int:
+        """Run ``jexec -l -U USER NAME CMD...`` with this process's stdin, stdout
+        and stderr (blocking): output shows as it comes (``tail -f``), the two
+        streams stay apart and the command's exit status is returned (jexec
+        execs the command, docs/freebsd.md 6). One audit record with the status.
+
+        The command line's ``exec``; the console's exec screen captures instead.
+        Killed (its process group) after ``timeout`` seconds: exit 124, like
+        timeout(1). ctrl+c reaches the command (same process group): 130.
+        """
+        import signal
+        import subprocess
+
+        self._gate(Action.EXEC, name)
+        if not command:
+            raise PolicyDenied("exec: no command given")
+        argv = self.host.runner.interactive_argv([*self.jexec_prefix(), name, *command])
+        detail = " ".join(command)
+        try:
+            proc = subprocess.Popen(argv, env=self.shell_env())
+        except OSError as exc:
+            self._record(Action.EXEC, name, None, f"failed: {exc.strerror}", detail)
+            raise JailtuiError(f"{argv[0]}: {exc.strerror}") from None
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            self._record(Action.EXEC, name, None, f"failed: timed out after {timeout:g} s",
+                         detail)
+            raise CommandTimeout(argv, timeout or 0) from None
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait()
+        status = rc if rc >= 0 else 128 - rc
+        self._record(Action.EXEC, name, None, "ok" if status == 0 else f"exit {status}", detail)
+        return status
 
     async def service(self, name: str, service: str, verb: str) -> ActionResult:
         """``service -j NAME SERVICE VERB`` for a daemon inside the jail."""
