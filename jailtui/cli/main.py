@@ -400,8 +400,8 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
             print(f"jailtui: SIMULATED FreeBSD host: jail {visible(args.name)}, "
                   f"{probe().describe()}", file=sys.stderr)
         sys.stdout.flush()
-        return controller.run_exec_streamed(args.name, argv,
-                                            timeout=args.timeout or None)
+        return int(controller.run_exec_streamed(args.name, argv,
+                                                timeout=args.timeout or None))
     elif cmd == "service":
         result = asyncio.run(controller.service(args.name, args.service, args.verb))
     elif cmd == "kill":
