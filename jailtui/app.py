@@ -46,7 +46,7 @@ from textual.timer import Timer
 from jailtui.core.actions import control
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action, Role, valid_for_state
-from jailtui.core.config.settings import Settings
+from jailtui.core.config.settings import INTERVAL_STEPS, Settings, step_interval
 from jailtui.core.errors import JailtuiError
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.text import one_line, visible
@@ -73,18 +73,6 @@ from jailtui.widgets.poll_state import PollState
 
 if TYPE_CHECKING:
     from jailtui.fleetview import FleetConsole
-
-#: Steps of ``+``/``-`` (seconds). A value set with --interval between two
-#: steps moves to the next step in the chosen direction.
-INTERVAL_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0)
-
-
-def step_interval(current: float, direction: int) -> float:
-    """The next step of :data:`INTERVAL_STEPS` up (``direction > 0``) or down."""
-    if direction > 0:
-        return next((s for s in INTERVAL_STEPS if s > current + 1e-9), INTERVAL_STEPS[-1])
-    return next((s for s in reversed(INTERVAL_STEPS) if s < current - 1e-9), INTERVAL_STEPS[0])
-
 
 #: Longest wait between two tries while polls fail.
 MAX_BACKOFF = 60.0

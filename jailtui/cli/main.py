@@ -582,8 +582,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         refusal = _refuse_widening(args)
         if refusal is not None:
             return _fail(f"jailtui: {refusal}")
-    if args.interval is not None and not 0.2 <= args.interval <= 3600:
-        return _fail("jailtui: --interval must be between 0.2 and 3600 seconds")
+    from jailtui.core.config.settings import INTERVAL_RANGE_MESSAGE, MAX_INTERVAL, MIN_INTERVAL
+
+    if args.interval is not None and not MIN_INTERVAL <= args.interval <= MAX_INTERVAL:
+        return _fail(f"jailtui: {INTERVAL_RANGE_MESSAGE}")
     try:
         for given in (getattr(args, "jail", None), args.delegate):
             if given is not None:
