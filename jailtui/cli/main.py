@@ -67,6 +67,21 @@ def _split_sim_arg(argv: list[str]) -> list[str]:
     return out
 
 
+def _kill_signal_arg(argv: list[str]) -> list[str]:
+    """``kill -9 PID`` and ``kill -KILL PID`` as kill(1) takes them: ``kill -s 9 PID``.
+
+    argparse would take ``-9`` for an unknown option (or a stray number).
+    """
+    if "kill" not in argv:
+        return argv
+    i = argv.index("kill")
+    nxt = argv[i + 1] if i + 1 < len(argv) else ""
+    if len(nxt) > 1 and nxt.startswith("-") and nxt not in ("-s", "-h", "--help", "--") \
+            and nxt[1:].isalnum():
+        return [*argv[:i + 1], "-s", nxt[1:], *argv[i + 2:]]
+    return argv
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="jailtui",
@@ -577,7 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     delegated = _harden_if_delegated(raw)
     parser = build_parser()
-    args = parser.parse_args(_split_sim_arg(raw))
+    args = parser.parse_args(_kill_signal_arg(_split_sim_arg(raw)))
     if delegated:
         refusal = _refuse_widening(args)
         if refusal is not None:

@@ -35,6 +35,7 @@ from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.freebsd.jailname import INVALID_JAIL_NAME, InvalidJailName, jail_name_problem
+from jailtui.core.freebsd.signals import parse_signal
 from jailtui.core.hosts.host import Host
 from jailtui.core.model import Jail, JailState, Process
 
@@ -457,11 +458,13 @@ class Controller:
         pids are reused: just before sending, the process must still be in
         the same jail with the same command and start time, else refuse.
         """
-        sig = sig.upper().removeprefix("SIG")
+        given = sig
         name = expect.jail
         self._gate(Action.SIGNAL, name)
+        sig = parse_signal(given) or given.upper().removeprefix("SIG")
         if sig not in SIGNALS:
-            raise PolicyDenied(f"kill: unknown signal {sig}")
+            raise PolicyDenied(f"kill: unknown signal {given} (one of: "
+                               f"{', '.join(SIGNALS)}, or their FreeBSD numbers)")
         if self.policy.scope is not None and (name is None or not self.policy.in_scope(name)):
             self._record(Action.SIGNAL, None, None, "denied: process out of scope")
             raise PolicyDenied("signal: process not in your jail")
