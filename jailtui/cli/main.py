@@ -477,7 +477,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         overrides["flag_params"] = tuple(args.flag)
     if args.no_daemons:
         overrides["check_daemons"] = False
+    for kind in ("disk", "rctl"):
+        # One side given: the other (default or config) follows it rather than
+        # contradict it (--rctl-crit 50 with the default warn 80).
+        warn, crit = f"{kind}_warn", f"{kind}_crit"
+        if crit in overrides and warn not in overrides:
+            overrides[warn] = min(getattr(th, warn), overrides[crit])
+        elif warn in overrides and crit not in overrides:
+            overrides[crit] = max(getattr(th, crit), overrides[warn])
     th = dc_replace(th, **overrides)
+    problems = health.threshold_problems(th)
+    if problems:
+        # A check that cannot judge is UNKNOWN (3), with every reason.
+        msg = "; ".join(problems)
+        if args.json:
+            json.dump({"status": "UNKNOWN", "exit_code": 3, "error": msg, "findings": []},
+                      sys.stdout, indent=2)
+            print()
+        else:
+            print(f"JAILS UNKNOWN - bad thresholds: {visible(msg)}")
+        return 3
     try:
         specs = host_specs(args)
         if specs is not None and len(specs) > 1:
