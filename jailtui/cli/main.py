@@ -105,11 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="delegated session for JAIL (pinned in the sudoers/doas rule)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    sp = sub.add_parser("list", help="the jails: running, dying and configured-but-stopped")
-    sp.add_argument("--json", action="store_true")
-    sp = sub.add_parser("ps", help="processes of the host or of one jail")
-    sp.add_argument("--jail", metavar="NAME")
-    sp.add_argument("--json", action="store_true")
+    sp = sub.add_parser("list", help="the jails: running, dying and configured-but-stopped",
+                        description="The jails of the host: running, dying and configured but "
+                                    "stopped. Columns are cut to the terminal's width like "
+                                    "jls(8); --wide shows them whole, --json everything.")
+    sp.add_argument("--json", action="store_true", help="one JSON object per jail")
+    sp.add_argument("--wide", action="store_true", help="do not cut columns to the terminal")
+    sp = sub.add_parser("ps", help="processes of the host or of one jail",
+                        description="Processes of the host (every jail's included) or of one "
+                                    "jail, like ps -ax -J. COMMAND is cut to the terminal's "
+                                    "width like ps(1); --wide shows it whole.")
+    sp.add_argument("--jail", metavar="NAME", help="only the processes of jail NAME")
+    sp.add_argument("--json", action="store_true", help="one JSON object per process")
+    sp.add_argument("--wide", action="store_true", help="do not cut columns to the terminal")
 
     sp = sub.add_parser("conf", help="jail.conf: show the effective parameters, check syntax")
     csub = sp.add_subparsers(dest="conf_command", metavar="show|check", required=True)
@@ -178,7 +186,7 @@ def cmd_list(session: Session, args: argparse.Namespace) -> int:
                      f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
     print_table(_title(snap, "jails"),
                 ["STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS", "PATH"],
-                rows, right=(1, 5, 6, 7))
+                rows, right=(1, 5, 6, 7), wide=args.wide, shrink=(8, 4, 3, 2))
     return 0
 
 
@@ -202,7 +210,7 @@ def cmd_ps(session: Session, args: argparse.Namespace) -> int:
     what = f"processes of jail {visible(args.jail)}" if args.jail else "processes"
     print_table(_title(snap, what),
                 ["PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED", "COMMAND"],
-                rows, right=(0, 1, 5, 6, 7, 8))
+                rows, right=(0, 1, 5, 6, 7, 8), wide=args.wide, shrink=(9, 2, 3))
     return 0
 
 
@@ -238,8 +246,16 @@ def _hosts_title(snaps: Sequence[tuple[str, HostSnapshot]], what: str, n: int) -
     return f"{what} on {n} hosts: {names}"
 
 
+def _none_reachable(n: int) -> int:
+    """No table without rows of any host: the per-host lines said why (issue 13 item 47)."""
+    print(f"jailtui: none of the {n} hosts could be reached", file=sys.stderr)
+    return 1
+
+
 def cmd_list_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
     snaps, status = poll_hosts(specs)
+    if not snaps and not args.json:
+        return _none_reachable(len(specs))
     if args.json:
         json.dump([{**jail_json(j, snap), "host": name} for name, snap in snaps
                    for j in snap.jails], sys.stdout, indent=2)
@@ -254,12 +270,14 @@ def cmd_list_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
                          f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
     print_table(_hosts_title(snaps, "jails", len(specs)),
                 ["HOST", "STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS",
-                 "PATH"], rows, right=(2, 6, 7, 8))
+                 "PATH"], rows, right=(2, 6, 7, 8), wide=args.wide, shrink=(9, 5, 4, 3, 0))
     return status
 
 
 def cmd_ps_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
     snaps, status = poll_hosts(specs)
+    if not snaps and not args.json:
+        return _none_reachable(len(specs))
     picked: list[tuple[str, HostSnapshot, Process]] = []
     found = False
     for name, snap in snaps:
@@ -287,7 +305,7 @@ def cmd_ps_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
     what = f"processes of jail {visible(args.jail)}" if args.jail else "processes"
     print_table(_hosts_title(snaps, what, len(specs)),
                 ["HOST", "PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED",
-                 "COMMAND"], rows, right=(1, 2, 6, 7, 8, 9))
+                 "COMMAND"], rows, right=(1, 2, 6, 7, 8, 9), wide=args.wide, shrink=(10, 3, 0, 4))
     return status
 
 
