@@ -41,3 +41,25 @@ def test_good_thresholds_still_check(sim_dir: Path) -> None:
                 "--flag", "allow.raw_sockets", "--flag", "allow.mount.zfs")
     assert out.returncode in (0, 1, 2) and "bad thresholds" not in out.stdout
     assert "vpn: allow.raw_sockets is enabled" in out.stdout
+
+
+def test_disk_percent_is_dfs_used_over_used_plus_avail(sim_dir: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A UFS with 8 % minfree: 10 G used, 29 G available of 100 G. df (and
+    psutil) say 26 %; used/total said 10 % (issue 13 item 12)."""
+    from collections import namedtuple
+
+    import psutil
+
+    from jailtui.cli.main import main
+
+    usage = namedtuple("usage", "total used free percent")
+    gib = 1024 ** 3
+    monkeypatch.setattr(psutil, "disk_usage",
+                        lambda path: usage(100 * gib, 10 * gib, 29 * gib, 25.6))
+    code = main(["--sim", str(sim_dir), "check", "--no-daemons", "--disk-warn", "20",
+                 "--disk-crit", "30"])
+    out = capsys.readouterr().out
+    assert "web: file system of /usr/local/jails/web 26% full" in out
+    assert code == 1 and "WARNING" in out.splitlines()[0]

@@ -153,6 +153,16 @@ class HostSnapshot:
         return None
 
 
+def disk_used_percent(used: int, avail: int) -> float:
+    """A file system's fullness as df(1) and psutil give it: used / (used + avail).
+
+    Not used / total: the blocks reserved for root (UFS minfree, 8 %) are
+    in neither used nor avail, so used / total reads low (10 % where df
+    says 26 %; bin/df/df.c, issue 13 item 12).
+    """
+    return 100.0 * used / (used + avail) if used + avail > 0 else 0.0
+
+
 def physmem_from_ps(processes: Iterable[Process]) -> float | None:
     """The memory size (KiB) ps computed %MEM against, from its own rows.
 

@@ -24,7 +24,14 @@ from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import rcconf, rctl
 from jailtui.core.freebsd.errors import check as check_result
 from jailtui.core.hosts.host import Host
-from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, Process
+from jailtui.core.model import (
+    HostSnapshot,
+    Jail,
+    JailState,
+    ParamValue,
+    Process,
+    disk_used_percent,
+)
 
 
 class Severity(enum.IntEnum):
@@ -292,9 +299,9 @@ async def evaluate(host: Host, thresholds: Thresholds | None = None,
 
     for j in running:
         du = await host.disk_usage(j.path) if j.path else None
-        if du is None or du[0] <= 0:
+        if du is None or du[1] + du[2] <= 0:
             continue
-        pct = 100.0 * du[1] / du[0]
+        pct = disk_used_percent(du[1], du[2])
         if pct >= th.disk_crit:
             add(Finding(Severity.CRITICAL, "disk", j.name,
                         f"{j.name}: file system of {j.path} {pct:.0f}% full"))
