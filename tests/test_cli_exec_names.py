@@ -109,3 +109,17 @@ def test_jail_name_rules() -> None:
         assert jail_name_problem(good) is None, good
     for bad in ("", "-x", "*", "web.*", "a/b", "a\nb", "a\x1bb", ".web", "web.", "x" * 256):
         assert jail_name_problem(bad) is not None, bad
+
+
+def test_every_subcommand_has_a_description() -> None:
+    """issue 13 item 40: `COMMAND --help` says what it does, not only its usage."""
+    for cmd in ("list", "ps", "sim", "start", "stop", "restart", "shell", "exec", "kill",
+                "service", "doctor", "check"):
+        out = jailtui(cmd, "--help")
+        assert out.returncode == 0, cmd
+        usage, _, rest = out.stdout.partition("\n\n")
+        first = rest.splitlines()[0] if rest else ""
+        assert first and not first.startswith(("positional", "options")), (cmd, out.stdout)
+    assert "sim_args" not in jailtui("sim", "--help").stdout
+    readme = (ROOT / "README.md").read_text()
+    assert "`--root DIR`" in readme and "`--delegate JAIL`" in readme

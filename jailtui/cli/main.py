@@ -128,13 +128,26 @@ def build_parser() -> argparse.ArgumentParser:
     cc = csub.add_parser("check", help="exit 0 if the file parses, else 1 with jail(8)'s message")
     cc.add_argument("-f", dest="file", metavar="FILE")
 
-    sp = sub.add_parser("sim", help="the simulated FreeBSD host: init, shims, reset, exec")
-    sp.add_argument("sim_args", nargs=argparse.REMAINDER)
+    sp = sub.add_parser(
+        "sim", help="the simulated FreeBSD host: init, shims, reset, exec",
+        description="The simulated FreeBSD host (for the demo and the tests, on any OS): "
+                    "'sim init DIR [--force]' builds one, '--sim DIR sim shims BINDIR' writes "
+                    "jls/ps/jail/... executables for it, '--sim DIR sim reset' rebuilds it, "
+                    "'--sim DIR sim exec -- CMD' runs one of its commands. "
+                    "'jailtui sim init --help' and the others tell more.")
+    sp.add_argument("sim_args", nargs=argparse.REMAINDER, metavar="init|shims|reset|exec ...")
 
-    for verb in ("start", "stop", "restart"):
-        sp = sub.add_parser(verb, help=f"{verb} a jail")
+    verbs = {"start": "Start jail NAME as its configuration says (service jail start, or "
+                      "jail -c with the file that defines it).",
+             "stop": "Stop jail NAME (its exec.stop, then jail -r).",
+             "restart": "Stop and start jail NAME."}
+    for verb, text in verbs.items():
+        sp = sub.add_parser(verb, help=f"{verb} a jail", description=text)
         sp.add_argument("name", metavar="NAME")
-    sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l)")
+    sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
+                        description="Open a login shell in jail NAME on this terminal "
+                                    "(jexec -l -U USER NAME: the jail's passwd gives the "
+                                    "shell and home; USER is root unless -U says otherwise).")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("-U", dest="user", metavar="USER", help="user from the jail's passwd")
     sp = sub.add_parser(
@@ -148,21 +161,38 @@ def build_parser() -> argparse.ArgumentParser:
                     help="kill the command after SECONDS (default 3600; 0: no limit)")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD")
-    sp = sub.add_parser("kill", help="send a signal to a process (re-checked just before)")
-    sp.add_argument("-s", dest="signal", default="TERM", metavar="SIG")
+    sp = sub.add_parser("kill", help="send a signal to a process (re-checked just before)",
+                        description="Send a signal to process PID, after checking that it is "
+                                    "still the same process (pids are reused). SIG as kill(1) "
+                                    "takes it: -s NAME, -s NUMBER, -NAME or -NUMBER "
+                                    "(FreeBSD's numbers).")
+    sp.add_argument("-s", dest="signal", default="TERM", metavar="SIG",
+                    help="signal name or FreeBSD number (default TERM)")
     sp.add_argument("pid", type=int, metavar="PID")
-    sp = sub.add_parser("service", help="start/stop/restart a daemon inside a jail")
+    sp = sub.add_parser("service", help="start/stop/restart a daemon inside a jail",
+                        description="Run service -j NAME SERVICE VERB: an rc.d daemon inside "
+                                    "jail NAME.")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("service", metavar="SERVICE")
     sp.add_argument("verb", metavar="start|stop|restart|status")
-    sub.add_parser("doctor", help="check this host's delegation setup")
-    sp = sub.add_parser("check", help="health check for monitoring (exit 0/1/2/3, Nagios style)")
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument("--disk-warn", type=float, metavar="PCT")
-    sp.add_argument("--disk-crit", type=float, metavar="PCT")
-    sp.add_argument("--rctl-warn", type=float, metavar="PCT")
-    sp.add_argument("--rctl-crit", type=float, metavar="PCT")
-    sp.add_argument("--min-securelevel", type=int, metavar="N")
+    sub.add_parser("doctor", help="check this host's delegation setup",
+                   description="Check this host's setup for delegated sessions (sudo/doas "
+                               "rules, the policy file, owners and modes) and say what to fix.")
+    sp = sub.add_parser("check", help="health check for monitoring (exit 0/1/2/3, Nagios style)",
+                        description="Health of the jails for monitoring: one summary line with "
+                                    "perfdata, then one line per finding; exit 0 OK, 1 WARNING, "
+                                    "2 CRITICAL, 3 UNKNOWN (Nagios plugin convention).")
+    sp.add_argument("--json", action="store_true", help="the report as JSON")
+    sp.add_argument("--disk-warn", type=float, metavar="PCT",
+                    help="WARNING when a jail's file system is this full (df's %%; default 80)")
+    sp.add_argument("--disk-crit", type=float, metavar="PCT",
+                    help="CRITICAL at this fullness (default 90)")
+    sp.add_argument("--rctl-warn", type=float, metavar="PCT",
+                    help="WARNING when a resource is at this %% of its rctl limit (default 80)")
+    sp.add_argument("--rctl-crit", type=float, metavar="PCT",
+                    help="CRITICAL at this %% of the limit (default 95)")
+    sp.add_argument("--min-securelevel", type=int, metavar="N",
+                    help="WARNING for a running jail below securelevel N (-1 to 3)")
     sp.add_argument("--flag", action="append", metavar="PARAM",
                     help="flag running jails with this parameter enabled (repeatable)")
     sp.add_argument("--no-daemons", action="store_true",

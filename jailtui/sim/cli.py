@@ -20,7 +20,9 @@ from jailtui.sim.state import NotASimDir
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jailtui sim", description="the simulated FreeBSD host")
     sub = p.add_subparsers(dest="cmd", required=True)
-    init = sub.add_parser("init", help="create a simulated host in DIR")
+    init = sub.add_parser("init", help="create a simulated host in DIR",
+                          description="Build a simulated FreeBSD host in DIR (new or empty; "
+                                      "--force replaces one that sim init made, nothing else).")
     init.add_argument("dir")
     init.add_argument("--jails", type=int, default=None,
                       help="number of jails (default: the 8-jail demo host)")
@@ -30,10 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true",
                       help="replace the simulated host already in DIR (only one made by "
                            "sim init; any other non-empty DIR is refused)")
-    shims = sub.add_parser("shims", help="write tool shims for --sim DIR into BINDIR")
+    shims = sub.add_parser("shims", help="write tool shims for --sim DIR into BINDIR",
+                           description="Write jls, ps, jail, jexec, rctl, service, sysctl, who "
+                                       "and kill executables for the host of --sim DIR into "
+                                       "BINDIR (put it first on PATH, use --host local).")
     shims.add_argument("bindir")
-    sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with")
-    ex = sub.add_parser("exec", help="run ARGV on --sim DIR with real stdio")
+    sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with",
+                   description="Rebuild the host of --sim DIR as it was first built (also from "
+                               "a corrupt state); prints what it made.")
+    ex = sub.add_parser("exec", help="run ARGV on --sim DIR with real stdio",
+                        description="Run one command of the simulated host with this terminal: "
+                                    "jailtui --sim DIR sim exec -- jexec -U root web.")
     ex.add_argument("argv", nargs=argparse.REMAINDER)
     return p
 
