@@ -67,3 +67,22 @@ def test_no_host_reachable_prints_no_empty_table() -> None:
     assert out.returncode == 1 and out.stdout == ""
     assert "a: " in out.stderr and "b: " in out.stderr
     assert "none of the 2 hosts could be reached" in out.stderr
+
+
+def test_a_bad_config_file_is_the_same_error_for_every_command(sim_dir: Path,
+                                                               tmp_path: Path) -> None:
+    """issue 13 item 15: a named file missing or malformed is an error with file and
+    line for list, ps, actions and the console alike (check: UNKNOWN)."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[console]\ninterval = \n")
+    missing = tmp_path / "missing.toml"
+    for conf, why in ((missing, "no such config file"), (bad, "line 2")):
+        for cmd in (["list"], ["ps"], ["stop", "web"], []):
+            out = jailtui("--sim", str(sim_dir), "--config", str(conf), *cmd)
+            assert out.returncode == 1, (conf, cmd, out.stderr)
+            assert out.stderr.startswith(f"jailtui: config: {conf}") and why in out.stderr
+        check = jailtui("--sim", str(sim_dir), "--config", str(conf), "check")
+        assert check.returncode == 3 and why in check.stdout
+    # nothing was stopped on the way
+    jails = json.loads(jailtui("--sim", str(sim_dir), "list", "--json").stdout)
+    assert next(j for j in jails if j["name"] == "web")["state"] == "running"

@@ -317,7 +317,7 @@ def test_shell_through_interactive_argv_on_a_pty(hosts: Hosts) -> None:
     host = fleet.host("alpha")
     snap = asyncio.run(host.poll())
     argv = admin(host).shell_argv("web", snap.jail("web"))
-    assert argv[1] == "-t" and argv[-1] == "jexec -l web"
+    assert argv[1] == "-t" and argv[-1] == "jexec -l -U root web"
     runner = host.runner
     assert isinstance(runner, SSHRunner)
     master, slave = os.openpty()

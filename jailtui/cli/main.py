@@ -36,6 +36,7 @@ from jailtui.cli.session import (
     make_session,
     open_fleet,
 )
+from jailtui.core.config.settings import SettingsError
 from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.freebsd.jailconf import JailConfError
 from jailtui.core.freebsd.jailname import check_jail_name
@@ -682,6 +683,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sim_main(sim_dir if sim_dir is not None else str(default_sim_dir()), rest)
         if args.command == "check":
             return cmd_check(args)
+        # One rule for the config file, for every command (issue 13 item 15):
+        # a named file that is missing, or any that is malformed, is an error
+        # with the file (and line), before anything else is done.
+        from jailtui.core.config.settings import load_settings
+
+        load_settings(args.config)
         if args.command == "doctor":
             from jailtui.core.checks.doctor import run_doctor
 
@@ -708,6 +715,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")
+    except SettingsError as exc:
+        return _fail(f"jailtui: config: {exc}")
     except JailConfError as exc:
         # Worded as jail(8) words it, prefix included (docs/freebsd.md 3.4).
         return _fail(f"jail: {exc}")
