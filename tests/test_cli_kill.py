@@ -23,7 +23,7 @@ def jailtui(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _worker(sim_dir: Path) -> int:
     procs = json.loads(jailtui("--sim", str(sim_dir), "ps", "--jail", "web", "--json").stdout)
-    return next(p["pid"] for p in procs if p["command"].startswith("nginx: worker"))
+    return int(next(p["pid"] for p in procs if p["command"].startswith("nginx: worker")))
 
 
 @pytest.mark.parametrize(("form", "sent"), [

@@ -1,7 +1,7 @@
 """``jailtui [--sim DIR] sim ...``: create, reset and drive a simulated host.
 
-- ``sim init DIR [--jails N] [--processes P] [--seed S] [--force]``: build a
-  host in a new or empty DIR (``--force`` replaces one of ours, never
+- ``sim init DIR [--jails N] [--processes P] [--seed S] [--managers LIST] [--force]``:
+  build a host in a new or empty DIR (``--force`` replaces one of ours, never
   anything else: builder.prepare_dir);
 - ``sim shims BINDIR``: write jls/ps/jail/... executables for ``--sim DIR``;
 - ``sim reset``: rebuild ``--sim DIR`` with its original parameters;
@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--processes", type=int, default=None,
                       help="total processes to reach with worker processes")
     init.add_argument("--seed", type=int, default=0)
+    init.add_argument("--managers", default="", metavar="LIST",
+                      help="jail managers to lay out, comma-separated: bastille,iocage,"
+                           "appjail,pot,ezjail (two jails each; docs/managers.md)")
     init.add_argument("--force", action="store_true",
                       help="replace the simulated host already in DIR (only one made by "
                            "sim init; any other non-empty DIR is refused)")
@@ -60,7 +63,14 @@ def main(global_simdir: str | None, args: list[str]) -> int:
                 if n is not None and n < 0:
                     print(f"jailtui sim init: {name} must be 0 or more", file=sys.stderr)
                     return 2
-            path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, force=ns.force)
+            from jailtui.sim.managers.layout import parse_managers
+            try:
+                managers = parse_managers(ns.managers)
+            except ValueError as exc:
+                print(f"jailtui sim init: {exc}", file=sys.stderr)
+                return 2
+            path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, force=ns.force,
+                             managers=managers)
             print(f"simulated host ready in {path}: {describe(path)}")
             return 0
         assert global_simdir is not None  # checked above

@@ -27,15 +27,24 @@ sys.exit(exec_main({simdir!r}, sys.argv))
 
 
 def write_shims(simdir: str | os.PathLike[str], bindir: str | os.PathLike[str],
-                tools: Iterable[str] = HOST_TOOLS, *, python: str | None = None,
+                tools: Iterable[str] | None = None, *, python: str | None = None,
                 simdir_as: str | None = None, pkg_parent_as: str | None = None) -> list[Path]:
     """Write the shims into ``bindir`` (created if needed); return their paths.
+
+    By default: HOST_TOOLS plus the jail managers installed on the simulated host
+    (``sim init --managers``); a manager that is not installed gets no shim, so it is
+    "command not found" on PATH as on a host without the package.
 
     ``python``, ``simdir_as`` and ``pkg_parent_as`` name the interpreter, the
     host and the package as seen where the shims run (inside a confined
     jail they are under sim.confine.SIM_MOUNT); by default, this machine's.
     """
-    sim = simdir_as or str(Path(simdir).resolve())
+    sim = str(Path(simdir).resolve())
+    if tools is None:
+        from jailtui.sim.commands import available
+        from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
+        tools = (*HOST_TOOLS, *(t for t in MANAGER_TOOLS if available(sim, t)))
+    sim = simdir_as or sim
     pkg_parent = pkg_parent_as or str(Path(__file__).resolve().parents[2])
     python = python or sys.executable
     out = Path(bindir)
