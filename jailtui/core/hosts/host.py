@@ -130,6 +130,8 @@ class Host:
         self.files: HostFiles = files or LocalFiles(self.paths)
         self.conf = conf or HostPaths()
         self._hostname = hostname
+        #: hw.physmem in KiB once asked (None: unknown); see _physmem_kib.
+        self._physmem: tuple[float | None] | None = None
         self._source = confsource.ConfSource(
             read=self.files.read_text, glob=self.files.glob,
             exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
@@ -188,9 +190,26 @@ class Host:
         warnings.extend(conf.errors)
         jails = merge_jails(jls.jails, conf)
         procs = name_processes(procs, jails)
+        physmem = await self._physmem_kib()
         return HostSnapshot(info=self.info(), taken_at=time.time(),
-                            jails=aggregate(jails, procs), processes=procs,
+                            jails=aggregate(jails, procs, physmem), processes=procs,
                             warnings=tuple(warnings), jls_version=jls.version)
+
+    async def _physmem_kib(self) -> float | None:
+        """``sysctl -n hw.physmem`` (bytes) in KiB, asked once per host: what ps
+        divides RSS by for %MEM (keyword.c), so a jail's %MEM is computed the
+        same way (core.model.aggregate). None where it cannot be had."""
+        if self._physmem is None:
+            value: float | None = None
+            try:
+                res = await self._run(["sysctl", "-n", "hw.physmem"], timeout=5)
+                text = res.stdout.decode("ascii", "replace").strip()
+                if res.returncode == 0 and text.isdigit() and int(text) > 0:
+                    value = int(text) / 1024
+            except CommandError:
+                value = None
+            self._physmem = (value,)
+        return self._physmem[0]
 
     def info(self) -> HostInfo:
         """Host facts from psutil (this machine: local FreeBSD or the simulator's).
