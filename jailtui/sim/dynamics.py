@@ -177,5 +177,5 @@ def _idle_is_the_rest(views: list[ProcView], ncpu: int) -> None:
     idle = [v for v in views if _is_idle(v)]
     if not idle:
         return
-    busy = sum(v.pcpu for v in views if v not in idle)
+    busy = sum(v.pcpu for v in views) - sum(v.pcpu for v in idle)
     idle[0].pcpu = max(0.0, 100.0 * ncpu - busy)
