@@ -37,7 +37,7 @@ from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
 from jailtui.core.actions.control import ActionResult, dying_refusal
 from jailtui.core.actions.policy import Action, Role, valid_for_state
-from jailtui.core.config.settings import Settings
+from jailtui.core.config.settings import INTERVAL_STEPS, Settings, step_interval
 from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.text import visible
 from jailtui.screens.contracts import ConsoleController, ConsoleHost
@@ -55,18 +55,6 @@ from jailtui.widgets.action_log import ActionLog
 from jailtui.widgets.health_state import HealthMonitor
 from jailtui.widgets.pending import PendingActions
 from jailtui.widgets.poll_state import PollState
-
-#: Steps of ``+``/``-`` (seconds). A value set with --interval between two
-#: steps moves to the next step in the chosen direction.
-INTERVAL_STEPS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0)
-
-
-def step_interval(current: float, direction: int) -> float:
-    """The next step of :data:`INTERVAL_STEPS` up (``direction > 0``) or down."""
-    if direction > 0:
-        return next((s for s in INTERVAL_STEPS if s > current + 1e-9), INTERVAL_STEPS[-1])
-    return next((s for s in reversed(INTERVAL_STEPS) if s < current - 1e-9), INTERVAL_STEPS[0])
-
 
 #: Binding ids of the modal screens, also valid in [keys].
 _MODAL_IDS = frozenset({"confirm_yes", "confirm_no", "signal_cancel", "help_close",

@@ -199,3 +199,25 @@ def test_kill_inside_jail_sees_only_its_processes(sim: SimHost) -> None:
     res = sim.run("jexec", "web", "kill", other)
     assert (res.returncode, res.stderr) == (1, f"kill: {other}: No such process\n".encode())
     assert _pids(sim, "db", "postgres -D") == [other]
+
+
+def test_hardware_sysctls_and_a_steady_idle(sim: SimHost) -> None:
+    """hw.ncpu/hw.physmem answer from the state (issue 13 item 32); [idle] is what
+    the other processes leave of 100 % per CPU, not a random walk up to 4000 %."""
+    ncpu = int(sim.out("sysctl", "-n", "hw.ncpu"))
+    physmem = int(sim.out("sysctl", "-n", "hw.physmem"))
+    assert ncpu == 8 and physmem == 32 * 1024 ** 3
+    assert sim.out("jexec", "web", "sysctl", "-n", "hw.ncpu") == "8\n"
+    first = None
+    for now in ("1748858400.0", "1748858402.0", "1748858460.0", "1748859000.0"):
+        at = {"JAILTUI_SIM_NOW": now}
+        rows = sim.out("ps", "-ax", "-o", "pid=", "-o", "%cpu=", env=at)
+        cpu = {int(p): float(c) for p, c in (ln.split() for ln in rows.splitlines())}
+        rest = sum(v for pid, v in cpu.items() if pid != 11)
+        # ps rounds each row to 0.1: the sum of 90 rows may be off by 4.5.
+        assert abs(cpu[11] - (100.0 * ncpu - rest)) < 5.0, (now, cpu[11], rest)
+        assert 0 <= cpu[11] <= 100 * ncpu
+        # ps -p 11 alone: the same share (the rest of every process, not of one)
+        assert sim.out("ps", "-p", "11", "-o", "%cpu=", env=at).strip() == f"{cpu[11]:.1f}"
+        first = cpu[11] if first is None else first
+        assert abs(cpu[11] - first) < 50.0  # steady: no 260..4163 % jumps

@@ -321,7 +321,7 @@ def test_shell_through_interactive_argv_on_a_pty(hosts: Hosts) -> None:
     host = fleet.host("alpha")
     snap = asyncio.run(host.poll())
     argv = list(asyncio.run(admin(host).prepare_shell("web", snap.jail("web"))).argv)
-    assert argv[1] == "-t" and argv[-1] == "jexec -l web"
+    assert argv[1] == "-t" and argv[-1] == "jexec -l -U root web"
     runner = host.runner
     assert isinstance(runner, SSHRunner)
     master, slave = os.openpty()

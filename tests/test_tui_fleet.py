@@ -628,7 +628,7 @@ async def test_ssh_shell_goes_to_the_rows_host(servers: Servers,
             assert len(ran) == 1
             host, argv = ran[0]
             assert host == "beta"
-            assert argv[1] == "-t" and argv[-1] == "jexec -l web"
+            assert argv[1] == "-t" and argv[-1] == "jexec -l -U root web"
             assert f"-p {servers.beta.port}" in " ".join(argv)
             assert str(servers.alpha.port) not in argv
     finally:

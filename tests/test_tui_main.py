@@ -303,6 +303,22 @@ async def test_interval_keys_change_the_interval() -> None:
         assert "every 1s" in widget_text(screen(app).query_one("#status"))
 
 
+async def test_interval_keys_reach_both_ends_of_the_interval_range() -> None:
+    """One range for --interval and +/- (issue 13 item 14): from 0.2 ``-`` stays
+    at 0.2 (it jumped to 0.5), from 3600 ``+`` stays and ``-`` comes back."""
+    from jailtui.core.config.settings import MAX_INTERVAL, MIN_INTERVAL
+
+    for start, key, expect in ((MIN_INTERVAL, "minus", MIN_INTERVAL),
+                               (MIN_INTERVAL, "plus", 0.5),
+                               (MAX_INTERVAL, "plus", MAX_INTERVAL),
+                               (MAX_INTERVAL, "minus", 1800.0)):
+        app = make_app(interval=start)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press(key)
+            assert app.poll_state.interval == expect, (start, key)
+
+
 async def test_failed_poll_keeps_the_data_marks_it_stale_and_recovers() -> None:
     host = FakeHost()
     app = make_app(host, interval=2.0)

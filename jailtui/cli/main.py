@@ -36,8 +36,10 @@ from jailtui.cli.session import (
     make_session,
     open_fleet,
 )
+from jailtui.core.config.settings import SettingsError
 from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.freebsd.jailconf import JailConfError
+from jailtui.core.freebsd.jailname import check_jail_name
 from jailtui.core.model import HostSnapshot, Process
 from jailtui.core.text import human_kib, visible
 
@@ -66,6 +68,21 @@ def _split_sim_arg(argv: list[str]) -> list[str]:
     return out
 
 
+def _kill_signal_arg(argv: list[str]) -> list[str]:
+    """``kill -9 PID`` and ``kill -KILL PID`` as kill(1) takes them: ``kill -s 9 PID``.
+
+    argparse would take ``-9`` for an unknown option (or a stray number).
+    """
+    if "kill" not in argv:
+        return argv
+    i = argv.index("kill")
+    nxt = argv[i + 1] if i + 1 < len(argv) else ""
+    if len(nxt) > 1 and nxt.startswith("-") and nxt not in ("-s", "-h", "--help", "--") \
+            and nxt[1:].isalnum():
+        return [*argv[:i + 1], "-s", nxt[1:], *argv[i + 2:]]
+    return argv
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="jailtui",
@@ -89,11 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="delegated session for JAIL (pinned in the sudoers/doas rule)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    sp = sub.add_parser("list", help="the jails: running, dying and configured-but-stopped")
-    sp.add_argument("--json", action="store_true")
-    sp = sub.add_parser("ps", help="processes of the host or of one jail")
-    sp.add_argument("--jail", metavar="NAME")
-    sp.add_argument("--json", action="store_true")
+    sp = sub.add_parser("list", help="the jails: running, dying and configured-but-stopped",
+                        description="The jails of the host: running, dying and configured but "
+                                    "stopped. Columns are cut to the terminal's width like "
+                                    "jls(8); --wide shows them whole, --json everything.")
+    sp.add_argument("--json", action="store_true", help="one JSON object per jail")
+    sp.add_argument("--wide", action="store_true", help="do not cut columns to the terminal")
+    sp = sub.add_parser("ps", help="processes of the host or of one jail",
+                        description="Processes of the host (every jail's included) or of one "
+                                    "jail, like ps -ax -J. COMMAND is cut to the terminal's "
+                                    "width like ps(1); --wide shows it whole.")
+    sp.add_argument("--jail", metavar="NAME", help="only the processes of jail NAME")
+    sp.add_argument("--json", action="store_true", help="one JSON object per process")
+    sp.add_argument("--wide", action="store_true", help="do not cut columns to the terminal")
 
     sp = sub.add_parser("conf", help="jail.conf: show the effective parameters, check syntax")
     csub = sp.add_subparsers(dest="conf_command", metavar="show|check", required=True)
@@ -110,33 +135,71 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="read as the jail(8) of this FreeBSD release "
                                       "(13, 14, 15; default: the newest)")
 
-    sp = sub.add_parser("sim", help="the simulated FreeBSD host: init, shims, reset, exec")
-    sp.add_argument("sim_args", nargs=argparse.REMAINDER)
+    sp = sub.add_parser(
+        "sim", help="the simulated FreeBSD host: init, shims, reset, exec",
+        description="The simulated FreeBSD host (for the demo and the tests, on any OS): "
+                    "'sim init DIR [--force]' builds one, '--sim DIR sim shims BINDIR' writes "
+                    "jls/ps/jail/... executables for it, '--sim DIR sim reset' rebuilds it, "
+                    "'--sim DIR sim exec -- CMD' runs one of its commands. "
+                    "'jailtui sim init --help' and the others tell more.")
+    sp.add_argument("sim_args", nargs=argparse.REMAINDER, metavar="init|shims|reset|exec ...")
 
-    for verb in ("start", "stop", "restart"):
-        sp = sub.add_parser(verb, help=f"{verb} a jail")
+    verbs = {"start": "Start jail NAME as its configuration says (service jail start, or "
+                      "jail -c with the file that defines it).",
+             "stop": "Stop jail NAME (its exec.stop, then jail -r).",
+             "restart": "Stop and start jail NAME."}
+    for verb, text in verbs.items():
+        sp = sub.add_parser(verb, help=f"{verb} a jail", description=text)
         sp.add_argument("name", metavar="NAME")
-    sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l)")
+    sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
+                        description="Open a login shell in jail NAME on this terminal "
+                                    "(jexec -l -U USER NAME: the jail's passwd gives the "
+                                    "shell and home; USER is root unless -U says otherwise).")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("-U", dest="user", metavar="USER", help="user from the jail's passwd")
-    sp = sub.add_parser("exec", help="run a command in a jail: exec NAME -- CMD...")
+    sp = sub.add_parser(
+        "exec", help="run a command in a jail: exec NAME -- CMD...",
+        description="Run CMD in jail NAME (jexec -l -U USER NAME CMD, as root of the jail "
+                    "unless the config says otherwise). Put -- before CMD so that its "
+                    "options are not taken as jailtui's: jailtui exec web -- ls -l /. "
+                    "Output streams as it comes, stdout and stderr stay apart, and the exit "
+                    "status is the command's.")
+    sp.add_argument("--timeout", type=float, default=3600.0, metavar="SECONDS",
+                    help="kill the command after SECONDS (default 3600; 0: no limit)")
     sp.add_argument("name", metavar="NAME")
-    sp.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD")
-    sp = sub.add_parser("kill", help="send a signal to a process (re-checked just before)")
-    sp.add_argument("-s", dest="signal", default="TERM", metavar="SIG")
+    sp.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD")
+    sp = sub.add_parser("kill", help="send a signal to a process (re-checked just before)",
+                        description="Send a signal to process PID, after checking that it is "
+                                    "still the same process (pids are reused). SIG as kill(1) "
+                                    "takes it: -s NAME, -s NUMBER, -NAME or -NUMBER "
+                                    "(FreeBSD's numbers).")
+    sp.add_argument("-s", dest="signal", default="TERM", metavar="SIG",
+                    help="signal name or FreeBSD number (default TERM)")
     sp.add_argument("pid", type=int, metavar="PID")
-    sp = sub.add_parser("service", help="start/stop/restart a daemon inside a jail")
+    sp = sub.add_parser("service", help="start/stop/restart a daemon inside a jail",
+                        description="Run service -j NAME SERVICE VERB: an rc.d daemon inside "
+                                    "jail NAME.")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("service", metavar="SERVICE")
     sp.add_argument("verb", metavar="start|stop|restart|status")
-    sub.add_parser("doctor", help="check this host's delegation setup")
-    sp = sub.add_parser("check", help="health check for monitoring (exit 0/1/2/3, Nagios style)")
-    sp.add_argument("--json", action="store_true")
-    sp.add_argument("--disk-warn", type=float, metavar="PCT")
-    sp.add_argument("--disk-crit", type=float, metavar="PCT")
-    sp.add_argument("--rctl-warn", type=float, metavar="PCT")
-    sp.add_argument("--rctl-crit", type=float, metavar="PCT")
-    sp.add_argument("--min-securelevel", type=int, metavar="N")
+    sub.add_parser("doctor", help="check this host's delegation setup",
+                   description="Check this host's setup for delegated sessions (sudo/doas "
+                               "rules, the policy file, owners and modes) and say what to fix.")
+    sp = sub.add_parser("check", help="health check for monitoring (exit 0/1/2/3, Nagios style)",
+                        description="Health of the jails for monitoring: one summary line with "
+                                    "perfdata, then one line per finding; exit 0 OK, 1 WARNING, "
+                                    "2 CRITICAL, 3 UNKNOWN (Nagios plugin convention).")
+    sp.add_argument("--json", action="store_true", help="the report as JSON")
+    sp.add_argument("--disk-warn", type=float, metavar="PCT",
+                    help="WARNING when a jail's file system is this full (df's %%; default 80)")
+    sp.add_argument("--disk-crit", type=float, metavar="PCT",
+                    help="CRITICAL at this fullness (default 90)")
+    sp.add_argument("--rctl-warn", type=float, metavar="PCT",
+                    help="WARNING when a resource is at this %% of its rctl limit (default 80)")
+    sp.add_argument("--rctl-crit", type=float, metavar="PCT",
+                    help="CRITICAL at this %% of the limit (default 95)")
+    sp.add_argument("--min-securelevel", type=int, metavar="N",
+                    help="WARNING for a running jail below securelevel N (-1 to 3)")
     sp.add_argument("--flag", action="append", metavar="PARAM",
                     help="flag running jails with this parameter enabled (repeatable)")
     sp.add_argument("--no-daemons", action="store_true",
@@ -160,14 +223,14 @@ def cmd_list(session: Session, args: argparse.Namespace) -> int:
                      f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
     print_table(_title(snap, "jails"),
                 ["STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS", "PATH"],
-                rows, right=(1, 5, 6, 7))
+                rows, right=(1, 5, 6, 7), wide=args.wide, shrink=(8, 4, 3, 2))
     return 0
 
 
 def cmd_ps(session: Session, args: argparse.Namespace) -> int:
     snap = asyncio.run(session.host.poll())
     procs = snap.processes
-    if args.jail:
+    if args.jail is not None:  # '' is an invalid name, never "every process"
         jail = snap.jail(args.jail)
         if jail is None:
             raise JailtuiError(f'jail "{args.jail}" not found')
@@ -184,7 +247,7 @@ def cmd_ps(session: Session, args: argparse.Namespace) -> int:
     what = f"processes of jail {visible(args.jail)}" if args.jail else "processes"
     print_table(_title(snap, what),
                 ["PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED", "COMMAND"],
-                rows, right=(0, 1, 5, 6, 7, 8))
+                rows, right=(0, 1, 5, 6, 7, 8), wide=args.wide, shrink=(9, 2, 3))
     return 0
 
 
@@ -220,8 +283,16 @@ def _hosts_title(snaps: Sequence[tuple[str, HostSnapshot]], what: str, n: int) -
     return f"{what} on {n} hosts: {names}"
 
 
+def _none_reachable(n: int) -> int:
+    """No table without rows of any host: the per-host lines said why (issue 13 item 47)."""
+    print(f"jailtui: none of the {n} hosts could be reached", file=sys.stderr)
+    return 1
+
+
 def cmd_list_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
     snaps, status = poll_hosts(specs)
+    if not snaps and not args.json:
+        return _none_reachable(len(specs))
     if args.json:
         json.dump([{**jail_json(j, snap), "host": name} for name, snap in snaps
                    for j in snap.jails], sys.stdout, indent=2)
@@ -236,24 +307,26 @@ def cmd_list_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
                          f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
     print_table(_hosts_title(snaps, "jails", len(specs)),
                 ["HOST", "STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS",
-                 "PATH"], rows, right=(2, 6, 7, 8))
+                 "PATH"], rows, right=(2, 6, 7, 8), wide=args.wide, shrink=(9, 5, 4, 3, 0))
     return status
 
 
 def cmd_ps_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
     snaps, status = poll_hosts(specs)
+    if not snaps and not args.json:
+        return _none_reachable(len(specs))
     picked: list[tuple[str, HostSnapshot, Process]] = []
     found = False
     for name, snap in snaps:
         procs = snap.processes
-        if args.jail:
+        if args.jail is not None:
             jail = snap.jail(args.jail)
             if jail is None or jail.jid is None:
                 continue
             found = True
             procs = snap.processes_of(jail.jid)
         picked += [(name, snap, p) for p in procs]
-    if args.jail and not found and snaps:
+    if args.jail is not None and not found and snaps:
         print(f'jailtui: jail "{visible(args.jail)}" is not running on any host',
               file=sys.stderr)
         status = 1
@@ -269,7 +342,7 @@ def cmd_ps_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
     what = f"processes of jail {visible(args.jail)}" if args.jail else "processes"
     print_table(_hosts_title(snaps, what, len(specs)),
                 ["HOST", "PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED",
-                 "COMMAND"], rows, right=(1, 2, 6, 7, 8, 9))
+                 "COMMAND"], rows, right=(1, 2, 6, 7, 8, 9), wide=args.wide, shrink=(10, 3, 0, 4))
     return status
 
 
@@ -401,15 +474,26 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
     controller = session.controller
     host = session.host
     cmd = args.command
+    if cmd != "kill":
+        check_jail_name(args.name)
     if cmd in ("start", "stop", "restart"):
         result = asyncio.run(getattr(controller, cmd)(args.name))
     elif cmd == "exec":
         argv = list(args.cmd)
         if argv and argv[0] == "--":
             argv = argv[1:]
-        result = asyncio.run(controller.exec(args.name, argv))
-        sys.stdout.write(visible_output(result.output))
-        return 0 if result.ok else _fail(result.message)
+        if not argv:
+            return _fail(f"jailtui: exec: no command given (jailtui exec {args.name} -- CMD ...)")
+        if session.backend.sim_dir is not None:
+            # Every output of the simulated host says so (stderr: stdout is
+            # the command's own).
+            from jailtui.sim.confine import probe
+
+            print(f"jailtui: SIMULATED FreeBSD host: jail {visible(args.name)}, "
+                  f"{probe().describe()}", file=sys.stderr)
+        sys.stdout.flush()
+        return int(controller.run_exec_streamed(args.name, argv,
+                                                timeout=args.timeout or None))
     elif cmd == "service":
         result = asyncio.run(controller.service(args.name, args.service, args.verb))
     elif cmd == "kill":
@@ -471,7 +555,26 @@ def cmd_check(args: argparse.Namespace) -> int:
         overrides["flag_params"] = tuple(args.flag)
     if args.no_daemons:
         overrides["check_daemons"] = False
+    for kind in ("disk", "rctl"):
+        # One side given: the other (default or config) follows it rather than
+        # contradict it (--rctl-crit 50 with the default warn 80).
+        warn, crit = f"{kind}_warn", f"{kind}_crit"
+        if crit in overrides and warn not in overrides:
+            overrides[warn] = min(getattr(th, warn), overrides[crit])
+        elif warn in overrides and crit not in overrides:
+            overrides[crit] = max(getattr(th, crit), overrides[warn])
     th = dc_replace(th, **overrides)
+    problems = health.threshold_problems(th)
+    if problems:
+        # A check that cannot judge is UNKNOWN (3), with every reason.
+        msg = "; ".join(problems)
+        if args.json:
+            json.dump({"status": "UNKNOWN", "exit_code": 3, "error": msg, "findings": []},
+                      sys.stdout, indent=2)
+            print()
+        else:
+            print(f"JAILS UNKNOWN - bad thresholds: {visible(msg)}")
+        return 3
     try:
         specs = host_specs(args)
         if specs is not None and len(specs) > 1:
@@ -590,14 +693,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     delegated = _harden_if_delegated(raw)
     parser = build_parser()
-    args = parser.parse_args(_split_sim_arg(raw))
+    args = parser.parse_args(_kill_signal_arg(_split_sim_arg(raw)))
     if delegated:
         refusal = _refuse_widening(args)
         if refusal is not None:
             return _fail(f"jailtui: {refusal}")
-    if args.interval is not None and not 0.2 <= args.interval <= 3600:
-        return _fail("jailtui: --interval must be between 0.2 and 3600 seconds")
+    from jailtui.core.config.settings import INTERVAL_RANGE_MESSAGE, MAX_INTERVAL, MIN_INTERVAL
+
+    if args.interval is not None and not MIN_INTERVAL <= args.interval <= MAX_INTERVAL:
+        return _fail(f"jailtui: {INTERVAL_RANGE_MESSAGE}")
     try:
+        for given in (getattr(args, "jail", None), args.delegate):
+            if given is not None:
+                check_jail_name(given)
         if args.command == "sim":
             from jailtui.sim.cli import main as sim_main
 
@@ -608,6 +716,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sim_main(sim_dir if sim_dir is not None else str(default_sim_dir()), rest)
         if args.command == "check":
             return cmd_check(args)
+        # One rule for the config file, for every command (issue 13 item 15):
+        # a named file that is missing, or any that is malformed, is an error
+        # with the file (and line), before anything else is done.
+        from jailtui.core.config.settings import load_settings
+
+        load_settings(args.config)
         if args.command == "doctor":
             from jailtui.core.checks.doctor import run_doctor
 
@@ -634,6 +748,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")
+    except SettingsError as exc:
+        return _fail(f"jailtui: config: {exc}")
     except JailConfError as exc:
         # Worded as jail(8) words it, prefix included (docs/freebsd.md 3.4);
         # our hint, if any, on a line of its own.

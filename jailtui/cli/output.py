@@ -1,11 +1,12 @@
 """Output of the command line: JSON rows and human tables.
 
-Every string from a host goes through visible() and, on a terminal, into a
-rich Text, never markup; JSON rows name their host and backend.
+Every string from a host goes through visible(); tables are plain text
+(never markup); JSON rows name their host and backend.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -34,35 +35,75 @@ def process_json(p: Process, snap: HostSnapshot) -> dict[str, Any]:
     }
 
 
-def print_table(title: str, headers: Sequence[str], rows: list[list[str]],
-                right: Sequence[int] = ()) -> None:
-    """A rich table on a terminal, plain aligned columns otherwise.
+def output_width(wide: bool) -> int | None:
+    """How wide a table may be: None for no limit.
 
-    Every cell is already sanitised with visible(); rich gets Text, never markup.
+    Like ps(1) and jls(8): a terminal's width (``COLUMNS`` overrides it,
+    docs/freebsd.md 2.1); not a terminal and no ``COLUMNS``: no limit, so a
+    pipe gets whole rows. ``--wide``: never cut.
     """
+    if wide:
+        return None
+    cols = os.environ.get("COLUMNS", "")
+    if cols.isdigit() and int(cols) > 0:
+        return int(cols)
     if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
+        try:
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+        except OSError:
+            return None
+    return None
 
-        table = Table(title=Text(title), title_justify="left", header_style="bold")
-        for i, h in enumerate(headers):
-            table.add_column(h, justify="right" if i in right else "left", overflow="fold")
-        for r in rows:
-            table.add_row(*(Text(c) for c in r))
-        Console().print(table)
-        return
+
+#: A column is never cut below this many characters (nor below its header).
+MIN_CUT_WIDTH = 6
+
+
+def format_table(headers: Sequence[str], rows: list[list[str]], right: Sequence[int] = (),
+                 *, width: int | None = None, shrink: Sequence[int] = ()) -> list[str]:
+    """Plain aligned columns, two spaces apart, cut to ``width`` if given.
+
+    The columns in ``shrink`` (default: all) give up characters until the
+    line fits, the widest first (so they end up even), none below its
+    header or MIN_CUT_WIDTH; cells are cut like ps cuts COMMAND, and every
+    line is finally cut at ``width``.
+    """
+    n = len(headers)
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    if width is not None:
+        floors = {i: max(MIN_CUT_WIDTH, len(headers[i])) for i in (shrink or range(n))}
+        over = sum(widths) + 2 * (n - 1) - width
+        while over > 0:
+            can = [i for i in floors if widths[i] > floors[i]]
+            if not can:
+                break
+            widest = max(can, key=lambda i: widths[i])
+            widths[widest] -= 1
+            over -= 1
 
     def fmt(cells: Sequence[str]) -> str:
-        parts = [c.rjust(widths[i]) if i in right else c.ljust(widths[i])
-                 for i, c in enumerate(cells)]
-        return "  ".join(parts).rstrip()
+        parts = []
+        for i, c in enumerate(cells):
+            c = c[:widths[i]]
+            parts.append(c.rjust(widths[i]) if i in right else c.ljust(widths[i]))
+        line = "  ".join(parts).rstrip()
+        return line[:width] if width is not None else line
 
-    print(f"# {title}")
-    print(fmt(headers))
-    for r in rows:
-        print(fmt(r))
+    return [fmt(headers), *(fmt(r) for r in rows)]
+
+
+def print_table(title: str, headers: Sequence[str], rows: list[list[str]],
+                right: Sequence[int] = (), *, wide: bool = False,
+                shrink: Sequence[int] = ()) -> None:
+    """``# title``, then plain columns like jls/ps, cut to the terminal (output_width).
+
+    Every cell is already sanitised with visible(). No boxes: at 80 columns
+    a boxed table wrapped nine jails onto 37 lines (issue 13 item 33).
+    """
+    width = output_width(wide)
+    print(f"# {title}"[:width] if width else f"# {title}")
+    for line in format_table(headers, rows, right, width=width, shrink=shrink):
+        print(line)
 
 
 def _title(snap: HostSnapshot, what: str) -> str:

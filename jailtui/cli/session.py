@@ -89,13 +89,20 @@ def make_backend(args: argparse.Namespace) -> Backend:
     if use_sim and args.host is None:
         from jailtui.sim.builder import init_host
         from jailtui.sim.runner import SimRunner
+        from jailtui.sim.state import check_simdir
 
-        sim_dir = Path(args.sim) if args.sim else default_sim_dir()
-        if not (sim_dir / "state.json").exists():
-            if sim_dir.exists() and any(sim_dir.iterdir()):
-                raise JailtuiError(f"{sim_dir}: not a simulated host (no state.json)")
-            print(f"jailtui: building a simulated FreeBSD host in {sim_dir}", file=sys.stderr)
-            init_host(sim_dir)
+        if args.sim:
+            # A named DIR must hold a host: only `sim init` creates one, so a
+            # typo'd path is an error, not a new host (issue 13 item 6).
+            sim_dir = check_simdir(args.sim)
+        else:
+            sim_dir = default_sim_dir()
+            if not (sim_dir / "state.json").exists():
+                # The default host is built on first use (README); init_host
+                # refuses a non-empty directory that is not one of ours.
+                print(f"jailtui: building a simulated FreeBSD host in {sim_dir}",
+                      file=sys.stderr)
+                init_host(sim_dir)
         runner = SimRunner(sim_dir)
         return Backend(Host(runner, backend="SIMULATED", paths=runner.paths,
                             hostname=_sim_hostname(sim_dir)), sim_dir)

@@ -181,19 +181,55 @@ class HostSnapshot:
         return None
 
 
-def aggregate(jails: Iterable[Jail], processes: Iterable[Process]) -> tuple[Jail, ...]:
-    """Fill each running jail's process count, CPU, memory and RSS sums."""
+def disk_used_percent(used: int, avail: int) -> float:
+    """A file system's fullness as df(1) and psutil give it: used / (used + avail).
+
+    Not used / total: the blocks reserved for root (UFS minfree, 8 %) are
+    in neither used nor avail, so used / total reads low (10 % where df
+    says 26 %; bin/df/df.c, issue 13 item 12).
+    """
+    return 100.0 * used / (used + avail) if used + avail > 0 else 0.0
+
+
+def physmem_from_ps(processes: Iterable[Process]) -> float | None:
+    """The memory size (KiB) ps computed %MEM against, from its own rows.
+
+    ps prints %MEM = 100 * RSS / hw.physmem rounded to 0.1 (keyword.c,
+    docs/freebsd.md 2.1); over all processes the rounding averages out, so
+    100 * sum(RSS) / sum(%MEM) recovers the total without another command,
+    and agrees with ps by construction. None if no row has a %MEM.
+    """
+    rss = mem = 0.0
+    for p in processes:
+        if p.mem_percent > 0 and p.rss_kib > 0:
+            rss += p.rss_kib
+            mem += p.mem_percent
+    return 100.0 * rss / mem if mem > 0 else None
+
+
+def aggregate(jails: Iterable[Jail], processes: Iterable[Process],
+              mem_total_kib: float | None = None) -> tuple[Jail, ...]:
+    """Fill each running jail's process count, CPU, memory and RSS sums.
+
+    A jail's %MEM is its RSS over the total memory (``mem_total_kib``, or
+    what ps used: physmem_from_ps), not a sum of rounded per-process values
+    (a jail of 74 MB in small processes summed to 0.0; issue 13 item 29).
+    """
+    procs = list(processes)
+    total = mem_total_kib if mem_total_kib else physmem_from_ps(procs)
     count: dict[int, int] = {}
     cpu: dict[int, float] = {}
     mem: dict[int, float] = {}
     rss: dict[int, int] = {}
-    for p in processes:
+    for p in procs:
         if p.jid == 0:
             continue
         count[p.jid] = count.get(p.jid, 0) + 1
         cpu[p.jid] = cpu.get(p.jid, 0.0) + p.cpu_percent
         mem[p.jid] = mem.get(p.jid, 0.0) + p.mem_percent
         rss[p.jid] = rss.get(p.jid, 0) + p.rss_kib
+    if total:
+        mem = {jid: 100.0 * kib / total for jid, kib in rss.items()}
     out: list[Jail] = []
     for j in jails:
         if j.jid is None or j.state is JailState.STOPPED:

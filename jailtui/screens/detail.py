@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 
 from jailtui.core.errors import RacctUnavailable
-from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue
+from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import DETAIL_BINDINGS
@@ -278,7 +278,7 @@ class DetailScreen(GuardedScreen):
             sec.note(f"No usage for {path} (the path does not exist on the host?).")
             return
         total, used, free = usage
-        pct = 100.0 * used / total if total else 0.0
+        pct = disk_used_percent(used, free)
         filled = round(pct / 5)
         role = "$error" if pct >= 90 else "$warning" if pct >= 80 else "$success"
         sec.show(Content.assemble(

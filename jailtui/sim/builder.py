@@ -32,11 +32,23 @@ from jailtui.core.transport.hostfs import PathMap
 from jailtui.sim import catalog, passwd, rc
 from jailtui.sim.context import clock
 from jailtui.sim.lifecycle import CreateSpec, create
-from jailtui.sim.state import Login, Proc, State, Store
+from jailtui.sim.state import (
+    MARKER,
+    OWNED_ENTRIES,
+    Login,
+    NotASimDir,
+    Proc,
+    State,
+    Store,
+    is_ours,
+    read_marker,
+    write_marker,
+)
 
 JAILS_DIR = "/usr/local/jails"
 
-#: Tools a jail's shell finds on PATH (SIMDIR/jailbin): they answer as seen
+#: Tools a jail's shell finds on PATH (SIMDIR/jailbin, seen as
+#: /.jailtui-sim/host/jailbin inside the confined jail): they answer as seen
 #: from inside the jail (JAILTUI_SIM_JAIL).
 JAIL_TOOLS = ("hostname", "ps", "who", "service", "sysctl", "jls", "jail", "kill")
 
@@ -241,7 +253,8 @@ def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str,
     _write(paths.real("/etc/rc.conf.d/jail"),
            "# /etc/rc.conf.d/jail: read by rc.d/jail (load_rc_config jail).\n"
            f'jail_list="{enabled}"\n')
-    users = list(passwd.BASE_USERS) + list(passwd.PORT_USERS.values()) + [passwd.ADMIN]
+    users = ([passwd.HOST_ROOT, *passwd.BASE_USERS[1:]] + list(passwd.PORT_USERS.values())
+             + [passwd.ADMIN])
     _write(paths.real("/etc/passwd"), passwd.render(users))
     for d in ("/var/log", "/var/run", "/tmp", "/root", "/home/admin", JAILS_DIR):
         os.makedirs(paths.real(d), exist_ok=True)
@@ -251,8 +264,11 @@ def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str,
 def write_jail_root(paths: PathMap, d: JailDef) -> None:
     role = ROLES[d.role]
     root = d.path
+    # The base system's directories (empty here: sim/confine.py lends this
+    # machine's binaries there, read-only, when a command runs in the jail).
     for sub in ("etc", "dev", "tmp", "root", "var/run", "var/log", "var/db", "usr/local/etc/rc.d",
-                "usr/local/bin"):
+                "usr/local/bin", "bin", "sbin", "lib", "libexec", "usr/bin", "usr/sbin",
+                "usr/lib", "usr/libexec", "usr/share"):
         os.makedirs(paths.real(f"{root}/{sub}"), exist_ok=True)
     lines = [f"# /etc/rc.conf of jail {d.name}", 'syslogd_flags="-ss"', 'sendmail_enable="NONE"',
              'clear_tmp_enable="YES"', 'cron_flags="-s"']
@@ -375,16 +391,50 @@ def _fill(state: State, total: int, defs: list[JailDef], now: float, used: set[i
 RELEASES = {14: ("14.3-RELEASE", 1403000), 15: ("15.0-RELEASE", 1500068)}
 
 
+class HostExists(NotASimDir):
+    """``sim init`` on a directory that is not free to build in."""
+
+
+def prepare_dir(simdir: str | os.PathLike[str], *, force: bool) -> Path:
+    """Make ``simdir`` ready for a new host, deleting only what a host is made of.
+
+    An empty or missing directory is used as is. A non-empty one must carry
+    the marker (it is one of ours) and then is replaced only with ``force``:
+    ``sim init ~`` or ``sim init /`` must never delete ``~/root`` or ``/root``.
+    """
+    base = Path(simdir)
+    if base.exists() and not base.is_dir():
+        raise HostExists(f"{base}: not a directory")
+    base = base.resolve()
+    entries = sorted(p.name for p in base.iterdir()) if base.is_dir() else []
+    if entries:
+        if not is_ours(base):
+            raise HostExists(f"{base}: not empty and not a simulated host (no {MARKER}); "
+                             "refusing to touch it: use an empty or new directory")
+        if not force:
+            raise HostExists(f"{base}: already a simulated host; add --force to replace it")
+        for name in OWNED_ENTRIES:
+            path = base / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
 def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
               processes: int | None = None, seed: int = 0, *, now: float | None = None,
               managers: Sequence[str] = (), freebsd: int = 15,
-              dying_seconds: float = 30.0, ps_jail_keyword: bool = True) -> Path:
-    """Create (or replace) a simulated host in ``simdir``; return its path.
+              dying_seconds: float = 30.0, ps_jail_keyword: bool = True,
+              force: bool = False) -> Path:
+    """Create a simulated host in ``simdir`` (replace ours with ``force``); return its path.
 
     Without numbers: the demo host. With ``jails``: that many jails of
     cycling roles; with ``processes``: filler workers until the host runs
     about that many processes in total. ``now`` (default: the simulated
     clock) is when the host is built; boot and start times lie before it.
+    Raises HostExists for a directory that is not free (prepare_dir).
     ``managers`` (``bastille``, ``iocage``, ``appjail``, ``pot``, ``ezjail``) lays out
     those managers' files with two jails each, one running (jailtui.sim.managers.layout).
     ``freebsd`` (14 or 15) picks the generation whose rules the kernel,
@@ -394,24 +444,22 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     """
     if freebsd not in RELEASES:
         raise ValueError(f"FreeBSD {freebsd} is not simulated (14 or 15)")
-    base = Path(simdir).resolve()
+    base = prepare_dir(simdir, force=force)
     now = clock() if now is None else now
     rng = random.Random(seed)
-    for sub in ("root", "jailbin"):
-        if (base / sub).exists():
-            shutil.rmtree(base / sub)
-    base.mkdir(parents=True, exist_ok=True)
+    build: dict[str, Any] = {"jails": jails, "processes": processes, "seed": seed,
+                             "freebsd": freebsd, "dying_seconds": dying_seconds,
+                             "ps_jail_keyword": ps_jail_keyword}
+    if managers:
+        build["managers"] = list(managers)
+    # The marker first: a build interrupted half-way is still ours to replace.
+    write_marker(base, build)
     paths = PathMap(root=str(base / "root"))
     defs = demo_jails() if jails is None else bench_jails(jails)
     from jailtui.sim.managers import layout
     managed = layout.managed_jails(managers)
     defs += [JailDef(m.kernel_name, m.role, [m.ip4], running=m.running, owner=m.manager,
                      root=m.root, hostname_override=m.hostname) for m in managed]
-    build: dict[str, Any] = {"jails": jails, "processes": processes, "seed": seed,
-                             "freebsd": freebsd, "dying_seconds": dying_seconds,
-                             "ps_jail_keyword": ps_jail_keyword}
-    if managers:
-        build["managers"] = list(managers)
     state = State(build=build, freebsd=freebsd, dying_seconds=max(0.0, dying_seconds),
                   ps_jail_keyword=ps_jail_keyword)
     state.osrelease, state.osreldate = RELEASES[freebsd]
@@ -453,18 +501,59 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
         _fill(state, processes, defs, now, used, rng)
     state.procs.sort(key=lambda p: p.pid)
     Store(base).initialise(state)
-    from jailtui.sim.shims import write_shims  # here: shims import main, main imports builder
-    write_shims(base, base / "jailbin", tools=JAIL_TOOLS)
+    write_jail_shims(base)
     return base
 
 
+def write_jail_shims(base: Path) -> None:
+    """SIMDIR/jailbin: the in-jail tools, with the paths they have inside the sandbox."""
+    from jailtui.sim.confine import SIM_MOUNT, python_for_tools
+    from jailtui.sim.shims import write_shims  # here: shims import main, main imports builder
+
+    write_shims(base, base / "jailbin", tools=JAIL_TOOLS, python=python_for_tools(),
+                simdir_as=f"{SIM_MOUNT}/host", pkg_parent_as=f"{SIM_MOUNT}/pkg")
+
+
+def ensure_jail_shims(base: Path) -> None:
+    """Rewrite SIMDIR/jailbin if it predates confinement (a host built earlier)."""
+    from jailtui.sim.confine import SIM_MOUNT
+
+    try:
+        if SIM_MOUNT in (base / "jailbin" / "ps").read_text(encoding="utf-8"):
+            return
+    except OSError:
+        pass
+    write_jail_shims(base)
+
+
 def reset(simdir: str | os.PathLike[str]) -> Path:
-    """Rebuild ``simdir`` with the parameters it was created with."""
-    store = Store(simdir)
-    with store.read() as st:
-        build = dict(st.build)
-    return init_host(simdir, build.get("jails"), build.get("processes"), int(build.get("seed", 0)),
-                     managers=tuple(build.get("managers") or ()),
-                     freebsd=int(build.get("freebsd", 15)),
-                     dying_seconds=float(build.get("dying_seconds", 30.0)),
+    """Rebuild ``simdir`` with the parameters it was created with.
+
+    They come from the marker, so a corrupt state.json can be reset too;
+    a directory without the marker is not ours and is refused.
+    """
+    base = Path(simdir)
+    if not base.is_dir() or not is_ours(base):
+        from jailtui.sim.state import check_simdir
+
+        check_simdir(base)  # says why it is not a host
+        raise HostExists(f"{base}: not made by jailtui sim init (no {MARKER}); refusing to "
+                         "reset it")
+    build = read_marker(base)
+    jails, procs = build.get("jails"), build.get("processes")
+    managers = build.get("managers") or ()
+    return init_host(base, jails if isinstance(jails, int) else None,
+                     procs if isinstance(procs, int) else None,
+                     int(build.get("seed", 0) or 0), force=True,
+                     managers=tuple(str(m) for m in managers),
+                     freebsd=int(build.get("freebsd", 15) or 15),
+                     dying_seconds=float(build.get("dying_seconds", 30.0) or 0.0),
                      ps_jail_keyword=bool(build.get("ps_jail_keyword", True)))
+
+
+def describe(simdir: Path) -> str:
+    """One line on what a host holds, for ``sim init`` and ``sim reset``."""
+    with Store(simdir).read() as st:
+        running = sum(1 for j in st.jails if not j.dying)
+        return (f"{running} running jails, {len(st.procs)} processes, "
+                f"host {st.hostname} ({st.osrelease})")

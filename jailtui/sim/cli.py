@@ -1,7 +1,9 @@
 """``jailtui [--sim DIR] sim ...``: create, reset and drive a simulated host.
 
 - ``sim init DIR [--jails N] [--processes P] [--seed S] [--managers LIST]
-  [--freebsd 14|15] [--dying-seconds S] [--ps-without-jail-keyword]``: build a host;
+  [--freebsd 14|15] [--dying-seconds S] [--ps-without-jail-keyword] [--force]``:
+  build a host in a new or empty DIR (``--force`` replaces one of ours, never
+  anything else: builder.prepare_dir);
 - ``sim shims BINDIR``: write jls/ps/jail/... executables for ``--sim DIR``;
 - ``sim reset``: rebuild ``--sim DIR`` with its original parameters;
 - ``sim exec -- ARGV...``: run one command on it with real stdio (``jexec``
@@ -19,7 +21,9 @@ from jailtui.sim.state import NotASimDir
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jailtui sim", description="the simulated FreeBSD host")
     sub = p.add_subparsers(dest="cmd", required=True)
-    init = sub.add_parser("init", help="create a simulated host in DIR")
+    init = sub.add_parser("init", help="create a simulated host in DIR",
+                          description="Build a simulated FreeBSD host in DIR (new or empty; "
+                                      "--force replaces one that sim init made, nothing else).")
     init.add_argument("dir")
     init.add_argument("--jails", type=int, default=None,
                       help="number of jails (default: the 8-jail demo host)")
@@ -37,10 +41,20 @@ def _parser() -> argparse.ArgumentParser:
                       help="how long a removed jail stays dying, holding its jid (default 30)")
     init.add_argument("--ps-without-jail-keyword", action="store_true",
                       help="a ps(1) without the 'jail' -o keyword (older releases)")
-    shims = sub.add_parser("shims", help="write tool shims for --sim DIR into BINDIR")
+    init.add_argument("--force", action="store_true",
+                      help="replace the simulated host already in DIR (only one made by "
+                           "sim init; any other non-empty DIR is refused)")
+    shims = sub.add_parser("shims", help="write tool shims for --sim DIR into BINDIR",
+                           description="Write jls, ps, jail, jexec, rctl, service, sysctl, who "
+                                       "and kill executables for the host of --sim DIR into "
+                                       "BINDIR (put it first on PATH, use --host local).")
     shims.add_argument("bindir")
-    sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with")
-    ex = sub.add_parser("exec", help="run ARGV on --sim DIR with real stdio")
+    sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with",
+                   description="Rebuild the host of --sim DIR as it was first built (also from "
+                               "a corrupt state); prints what it made.")
+    ex = sub.add_parser("exec", help="run ARGV on --sim DIR with real stdio",
+                        description="Run one command of the simulated host with this terminal: "
+                                    "jailtui --sim DIR sim exec -- jexec -U root web.")
     ex.add_argument("argv", nargs=argparse.REMAINDER)
     return p
 
@@ -48,31 +62,38 @@ def _parser() -> argparse.ArgumentParser:
 def main(global_simdir: str | None, args: list[str]) -> int:
     """Entry point of ``jailtui ... sim ...``; returns the exit code."""
     ns = _parser().parse_args(args)
-    if ns.cmd == "init":
-        from jailtui.sim.builder import init_host
-        from jailtui.sim.managers.layout import parse_managers
-        try:
-            managers = parse_managers(ns.managers)
-        except ValueError as exc:
-            print(f"jailtui sim init: {exc}", file=sys.stderr)
-            return 2
-        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, managers=managers,
-                         freebsd=ns.freebsd, dying_seconds=ns.dying_seconds,
-                         ps_jail_keyword=not ns.ps_without_jail_keyword)
-        print(f"simulated host ready in {path}")
-        return 0
-    if global_simdir is None:
+    if ns.cmd != "init" and global_simdir is None:
         print(f"jailtui sim {ns.cmd}: needs --sim DIR", file=sys.stderr)
         return 2
     try:
+        if ns.cmd == "init":
+            from jailtui.sim.builder import describe, init_host
+            for name, n in (("--jails", ns.jails), ("--processes", ns.processes)):
+                if n is not None and n < 0:
+                    print(f"jailtui sim init: {name} must be 0 or more", file=sys.stderr)
+                    return 2
+            from jailtui.sim.managers.layout import parse_managers
+            try:
+                managers = parse_managers(ns.managers)
+            except ValueError as exc:
+                print(f"jailtui sim init: {exc}", file=sys.stderr)
+                return 2
+            path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, force=ns.force,
+                             managers=managers, freebsd=ns.freebsd,
+                             dying_seconds=ns.dying_seconds,
+                             ps_jail_keyword=not ns.ps_without_jail_keyword)
+            print(f"simulated host ready in {path}: {describe(path)}")
+            return 0
+        assert global_simdir is not None  # checked above
         if ns.cmd == "shims":
             from jailtui.sim.shims import write_shims
             for path in write_shims(global_simdir, ns.bindir):
                 print(path)
             return 0
         if ns.cmd == "reset":
-            from jailtui.sim.builder import reset
-            reset(global_simdir)
+            from jailtui.sim.builder import describe, reset
+            path = reset(global_simdir)
+            print(f"simulated host in {path} rebuilt as first built: {describe(path)}")
             return 0
         argv = list(ns.argv)
         if argv and argv[0] == "--":

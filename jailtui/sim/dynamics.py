@@ -155,4 +155,27 @@ def snapshot(state: State, now: float, procs: Iterable[Proc] | None = None) -> l
     views = [_view(p, b, now, physmem) for p in base]
     if procs is None:
         views.extend(_view(t.proc, b, now, physmem) for t in transients(state, now))
+    if procs is None:
+        _idle_is_the_rest(views, state.ncpu)
+    elif any(_is_idle(v) for v in views):
+        # A selection (ps -p 11): the rest is of every process, not of these.
+        whole = {v.pid: v.pcpu for v in snapshot(state, now) if _is_idle(v)}
+        for v in views:
+            if _is_idle(v):
+                v.pcpu = whole.get(v.pid, v.pcpu)
     return views
+
+
+def _is_idle(v: ProcView) -> bool:
+    return v.jid == 0 and v.comm == "idle" and v.args == "[idle]"
+
+
+def _idle_is_the_rest(views: list[ProcView], ncpu: int) -> None:
+    """``[idle]`` is the kernel's idle threads, one per CPU: what the others
+    leave of ``100 * ncpu`` %, steady, not a random walk (ps shows the sum
+    of the threads' %CPU; top's "idle" is the same share)."""
+    idle = [v for v in views if _is_idle(v)]
+    if not idle:
+        return
+    busy = sum(v.pcpu for v in views) - sum(v.pcpu for v in idle)
+    idle[0].pcpu = max(0.0, 100.0 * ncpu - busy)

@@ -24,7 +24,7 @@ import os
 
 from jailtui.core.freebsd import jailconf
 from jailtui.core.model import ParamValue
-from jailtui.sim import hooks, jexec, kernel, lifecycle, passwd, rc
+from jailtui.sim import confine, hooks, jexec, kernel, lifecycle, passwd, rc
 from jailtui.sim.context import Ctx
 from jailtui.sim.jail_job import CLEAN, SET, START, STOP, Job, noname, string, strings, truth
 from jailtui.sim.jail_order import closure, dependency_failed
@@ -687,8 +687,12 @@ class JailOps:
         if cur is None:
             return hooks.Outcome(1, not_found="No such process")
         root = self.ctx.paths.real(cur.path)
-        users = passwd.load(os.path.join(root, "etc/passwd"))
-        user = passwd.by_name(users, "root") or passwd.BASE_USERS[0]
-        t = jexec.Target(cur, user, root, truth(j.params.get("exec.clean")))
-        env = jexec.jail_env(self.ctx.simdir, t, self.ctx.env)
-        return hooks.run(argv, env=env, cwd=root, timeout=self._timeout(j), background=bg)
+        t = jexec.hook_target(cur, root, truth(j.params.get("exec.clean")), self.ctx.env)
+        # Confined like jexec (sim/confine.py): an exec.start runs in the
+        # jail's root, never on this machine's "/".
+        box = jexec.confined_command(self.ctx.simdir, t, argv, self.ctx.env, outlive=bg)
+        if box is None:
+            return hooks.Outcome(1, not_found="not run: this SIMULATED jail is not confined "
+                                 f"({confine.probe().reason})")
+        return hooks.run(box, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd=None,
+                         timeout=self._timeout(j), background=bg)

@@ -79,6 +79,13 @@ JAIL_ONLY_USERS: dict[str, User] = {u.name: u for u in (
     User("runner", 2001, 2001, "CI runner", "/home/runner", "/bin/sh"),
 )}
 
+#: The host's root: its administrator installed bash and made it root's
+#: shell, as many do. ``jexec -l web`` without -U takes the shell and home
+#: from the HOST's passwd (jexec.c: get_user_info before jail_attach,
+#: docs/freebsd.md 6), so it fails in a jail without bash: the product must
+#: pass ``-U root`` (issue 11 item 8).
+HOST_ROOT = User("root", 0, 0, "Charlie &", "/root", "/usr/local/bin/bash")
+
 #: The host administrator (logged in on the host's console session).
 ADMIN = User("admin", 1001, 1001, "Host administrator", "/home/admin", "/bin/sh")
 

@@ -27,26 +27,33 @@ sys.exit(exec_main({simdir!r}, sys.argv))
 
 
 def write_shims(simdir: str | os.PathLike[str], bindir: str | os.PathLike[str],
-                tools: Iterable[str] | None = None) -> list[Path]:
+                tools: Iterable[str] | None = None, *, python: str | None = None,
+                simdir_as: str | None = None, pkg_parent_as: str | None = None) -> list[Path]:
     """Write the shims into ``bindir`` (created if needed); return their paths.
 
     By default: HOST_TOOLS plus the jail managers installed on the simulated host
     (``sim init --managers``); a manager that is not installed gets no shim, so it is
     "command not found" on PATH as on a host without the package.
+
+    ``python``, ``simdir_as`` and ``pkg_parent_as`` name the interpreter, the
+    host and the package as seen where the shims run (inside a confined
+    jail they are under sim.confine.SIM_MOUNT); by default, this machine's.
     """
     sim = str(Path(simdir).resolve())
     if tools is None:
         from jailtui.sim.commands import available
         from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
         tools = (*HOST_TOOLS, *(t for t in MANAGER_TOOLS if available(sim, t)))
-    pkg_parent = str(Path(__file__).resolve().parents[2])
+    sim = simdir_as or sim
+    pkg_parent = pkg_parent_as or str(Path(__file__).resolve().parents[2])
+    python = python or sys.executable
     out = Path(bindir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for tool in tools:
         path = out / tool
         tmp = out / f".{tool}.tmp"
-        tmp.write_text(_TEMPLATE.format(python=sys.executable, tool=tool, simdir=sim,
+        tmp.write_text(_TEMPLATE.format(python=python, tool=tool, simdir=sim,
                                         pkg_parent=pkg_parent), encoding="utf-8")
         tmp.chmod(0o755)
         os.replace(tmp, path)

@@ -32,6 +32,12 @@ from jailtui.core.errors import JailtuiError
 from jailtui.sim import cancel
 
 FORMAT = 1
+#: The file that makes a directory one of ours: ``sim init`` refuses any
+#: other non-empty directory, and replaces ours only with ``--force``. It
+#: holds the build parameters too, so ``sim reset`` works on a corrupt state.
+MARKER = ".jailtui-sim"
+#: What ``sim init --force`` may delete: only the parts a host is made of.
+OWNED_ENTRIES = ("root", "jailbin", "state.json", "state.lock", "audit.log", MARKER)
 #: FreeBSD's default kern.pid_max; pids wrap around below it.
 PID_MAX = 99_999
 #: First pid reused after a wrap-around (FreeBSD skips low pids of daemons).
@@ -292,14 +298,73 @@ def _read(path: Path) -> State:
     was = gc.isenabled()
     gc.disable()
     try:
-        return State.from_json(json.loads(data))
+        doc = json.loads(data)
+        if not isinstance(doc, dict):
+            raise ValueError(f"a JSON {type(doc).__name__}, not an object")
+        return State.from_json(doc)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        # json.JSONDecodeError is a ValueError; a wrong shape surfaces as
+        # any of the others. One message, with the way out.
+        raise CorruptState(path, _describe(exc)) from None
     finally:
         if was:
             gc.enable()
 
 
-class NotASimDir(Exception):
-    """SIMDIR has no state.json: ``jailtui sim init DIR`` was not run."""
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    return str(exc) or type(exc).__name__
+
+
+class NotASimDir(JailtuiError):
+    """SIMDIR is not a simulated host: ``jailtui sim init DIR`` was not run
+    (no state.json, not a directory, or does not exist)."""
+
+
+class CorruptState(NotASimDir):
+    """state.json exists but cannot be read as a state (truncated, empty, wrong shape)."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        simdir = path.parent
+        super().__init__(f"{path}: corrupt simulated host state ({detail}); "
+                         f"rebuild it with: jailtui --sim {simdir} sim reset")
+
+
+def check_simdir(simdir: str | os.PathLike[str]) -> Path:
+    """``simdir`` resolved, if it holds a simulated host; else NotASimDir saying why."""
+    base = Path(simdir)
+    if not base.exists():
+        raise NotASimDir(f"{base}: no simulated host here (create one with: "
+                         f"jailtui sim init {base})")
+    if not base.is_dir():
+        raise NotASimDir(f"{base}: not a directory, so not a simulated host")
+    if not (base / "state.json").is_file():
+        raise NotASimDir(f"{base}: not a simulated host (no state.json)")
+    return base.resolve()
+
+
+def is_ours(simdir: str | os.PathLike[str]) -> bool:
+    """Was ``simdir`` made by ``sim init`` (it has the marker file)?"""
+    return (Path(simdir) / MARKER).is_file()
+
+
+def read_marker(simdir: str | os.PathLike[str]) -> dict[str, Any]:
+    """The build parameters recorded in the marker ({} if unreadable)."""
+    try:
+        doc = json.loads((Path(simdir) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    build = doc.get("build") if isinstance(doc, dict) else None
+    return dict(build) if isinstance(build, dict) else {}
+
+
+def write_marker(simdir: Path, build: dict[str, Any]) -> None:
+    text = json.dumps({"what": "a simulated FreeBSD host made by jailtui sim init",
+                       "build": build}, indent=1) + "\n"
+    (simdir / MARKER).write_text(text, encoding="utf-8")
 
 
 class SimStateError(JailtuiError):
@@ -339,8 +404,8 @@ class Store:
         the state is read unlocked, which is safe because it is only ever
         replaced whole by rename(2) (:func:`save`). Writing needs the lock.
         """
-        if not self.path.exists():
-            raise NotASimDir(f"{self.simdir}: not a simulated host (no state.json)")
+        if not self.path.is_file():
+            check_simdir(self.simdir)  # raises, saying why
         shared = mode == fcntl.LOCK_SH
         fd: int | None
         try:

@@ -60,7 +60,25 @@ def _param_oids() -> list[Oid]:
     return out
 
 
+#: hw.model of the simulated machine (what top(1) and dmesg show).
+HW_MODEL = "Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz"
+#: Bytes the kernel keeps for itself: hw.physmem is below hw.realmem by this.
+_KERNEL_RESERVED = 380 * 1024 * 1024
+
 OIDS: tuple[Oid, ...] = (
+    # The hardware the state describes (State.ncpu, State.physmem_kib): the
+    # same figures ps's %MEM and top use (sys/kern/kern_mib.c, subr_smp.c).
+    Oid("hw.machine", "RO", lambda st, j: "amd64"),
+    Oid("hw.model", "RO", lambda st, j: HW_MODEL),
+    Oid("hw.ncpu", "RO", lambda st, j: str(st.ncpu)),
+    Oid("hw.byteorder", "RO", lambda st, j: "1234"),
+    Oid("hw.physmem", "RO", lambda st, j: str(st.physmem_kib * 1024)),
+    Oid("hw.usermem", "RO", lambda st, j: str(int(st.physmem_kib * 1024 * 0.9))),
+    Oid("hw.pagesize", "RO", lambda st, j: "4096"),
+    Oid("hw.realmem", "RO", lambda st, j: str(st.physmem_kib * 1024 + _KERNEL_RESERVED)),
+    Oid("hw.machine_arch", "RO", lambda st, j: "amd64"),
+    Oid("kern.ostype", "RO", lambda st, j: "FreeBSD"),
+    Oid("kern.smp.cpus", "RO", lambda st, j: str(st.ncpu)),
     Oid("kern.hostname", "RW", lambda st, j: j.hostname if j else st.hostname),
     Oid("kern.osrelease", "RO", lambda st, j: st.osrelease),
     Oid("kern.osreldate", "RO", lambda st, j: str(st.osreldate)),

@@ -28,12 +28,20 @@ from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
 from jailtui.core.checks import daemons
 from jailtui.core.config import confedit
 from jailtui.core.config.remotefile import RemoteRunner
-from jailtui.core.errors import CommandError, JailNotFound, JailtuiError, PolicyDenied
+from jailtui.core.errors import (
+    CommandError,
+    CommandTimeout,
+    JailNotFound,
+    JailtuiError,
+    PolicyDenied,
+)
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
+from jailtui.core.freebsd.jailname import INVALID_JAIL_NAME, InvalidJailName, jail_name_problem
+from jailtui.core.freebsd.signals import parse_signal
 from jailtui.core.hosts import confsource
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
@@ -43,6 +51,16 @@ __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "Sta
 
 #: Signals offered for processes (htop's common set; kill(1) names).
 SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
+
+#: Actions whose jail name goes into a tool's argv: validated in Controller._gate.
+NAMED_ACTIONS = frozenset({Action.START, Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC,
+                           Action.SERVICES})
+
+#: Upper bound of the command line's ``exec`` (``--timeout`` changes it).
+EXEC_STREAM_TIMEOUT = 3600.0
+
+#: The jail user of ``jexec -U`` when none is configured (Controller.jail_user).
+DEFAULT_JAIL_USER = "root"
 
 #: Lifecycle commands may run exec.start/exec.stop hooks (rc scripts) and
 #: wait stop.timeout (default 10 s, docs/freebsd.md 3.7) per jail.
@@ -133,7 +151,7 @@ class Controller:
         #: Command run by ``jexec -l NAME`` for the shell; empty: the user's
         #: login shell from the jail's passwd (jexec runs ``$SHELL -i``).
         self.shell_command = tuple(shell_command)
-        #: ``jexec -U USER``: a user from the jail's passwd (default root).
+        #: ``jexec -U USER``: a user from the jail's passwd (None: DEFAULT_JAIL_USER).
         self.shell_user = shell_user
         #: A delegate's editable parameters (policy); None: free text (host admin).
         self.editable_params = (tuple(editable_params) if editable_params is not None
@@ -176,6 +194,13 @@ class Controller:
                                      jail=name, jid=jid, result=result, detail=detail))
 
     def _gate(self, action: Action, name: str | None) -> None:
+        if action in NAMED_ACTIONS and name is not None:
+            problem = jail_name_problem(name)
+            if problem is not None:
+                # Before any tool sees it: '*' or '-x' would be jail(8)'s
+                # wildcard or an option (core/freebsd/jailname.py).
+                self._record(action, None, None, f"denied: {INVALID_JAIL_NAME}: {problem}")
+                raise InvalidJailName(name, problem)
         if not self.policy.permits(action, name):
             reason = ("read-only session" if self.policy.role is Role.READ_ONLY
                       else f"{action.value} is not permitted")
@@ -321,7 +346,7 @@ class Controller:
         and running, the same jid as ``expect``. Nothing is audited yet: the
         record is written by :meth:`run_shell` once the shell has ended."""
         target = await self._target(Action.SHELL, name, expect, running=True)
-        argv = argvmod.jexec_argv(name, self.shell_command, user=self.shell_user)
+        argv = argvmod.jexec_argv(name, self.shell_command, user=self.jail_user())
         return PreparedShell(name, target.jid, tuple(self.host.runner.interactive_argv(argv)))
 
     def run_shell(self, shell: PreparedShell) -> int:
@@ -342,6 +367,17 @@ class Controller:
         self._record(Action.SHELL, shell.name, shell.jid,
                      "ok" if code == 0 else f"failed: exit status {code}")
         return code
+
+    def jail_user(self) -> str:
+        """The user of ``jexec -l -U USER``: always given, so the JAIL's passwd decides.
+
+        ``jexec -l`` without -U takes the shell, home and login class from the
+        host's passwd before jail_attach (usr.sbin/jexec/jexec.c,
+        get_user_info; docs/freebsd.md 6): a host root shell of
+        /usr/local/bin/bash fails in a jail without bash, and every command
+        fails with ``jexec: chdir: /root`` in a jail without /root.
+        """
+        return self.shell_user or DEFAULT_JAIL_USER
 
     def shell_env(self) -> dict[str, str]:
         """Environment of the shell: the runner's clean one plus a validated TERM.
@@ -380,8 +416,48 @@ class Controller:
         target = await self._target(Action.EXEC, name, expect)
         if (refused := self._not_running(Action.EXEC, target)) is not None:
             return refused
-        argv = argvmod.jexec_argv(name, command)
+        argv = argvmod.jexec_argv(name, command, user=self.jail_user())
         return await self._simple(Action.EXEC, target, argv, timeout, detail=" ".join(command))
+
+    def run_exec_streamed(self, name: str, command: Sequence[str],
+                          timeout: float | None = EXEC_STREAM_TIMEOUT) -> int:
+        """Run ``jexec -l -U USER NAME CMD...`` with this process's stdin, stdout
+        and stderr (blocking): output shows as it comes (``tail -f``), the two
+        streams stay apart and the command's exit status is returned (jexec
+        execs the command, docs/freebsd.md 6). One audit record with the status.
+
+        The command line's ``exec``; the console's exec screen captures instead.
+        Killed (its process group) after ``timeout`` seconds: exit 124, like
+        timeout(1). ctrl+c reaches the command (same process group): 130.
+        """
+        import signal
+        import subprocess
+
+        self._gate(Action.EXEC, name)
+        if not command:
+            raise PolicyDenied("exec: no command given")
+        argv = self.host.runner.interactive_argv(
+            argvmod.jexec_argv(name, command, user=self.jail_user()))
+        detail = " ".join(command)
+        try:
+            proc = subprocess.Popen(argv, env=self.shell_env())
+        except OSError as exc:
+            self._record(Action.EXEC, name, None, f"failed: {exc.strerror}", detail)
+            raise JailtuiError(f"{argv[0]}: {exc.strerror}") from None
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            self._record(Action.EXEC, name, None, f"failed: timed out after {timeout:g} s",
+                         detail)
+            raise CommandTimeout(argv, timeout or 0) from None
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            rc = proc.wait()
+        status = rc if rc >= 0 else 128 - rc
+        self._record(Action.EXEC, name, None, "ok" if status == 0 else f"exit {status}", detail)
+        return status
 
     async def service(self, name: str, service: str, verb: str,
                       expect: Jail | None = None) -> ActionResult:
@@ -505,11 +581,13 @@ class Controller:
         pids are reused: just before sending, the process must still be in
         the same jail with the same command and start time, else refuse.
         """
-        sig = sig.upper().removeprefix("SIG")
+        given = sig
         name = expect.jail
         self._gate(Action.SIGNAL, name)
+        sig = parse_signal(given) or given.upper().removeprefix("SIG")
         if sig not in SIGNALS:
-            raise PolicyDenied(f"kill: unknown signal {sig}")
+            raise PolicyDenied(f"kill: unknown signal {given} (one of: "
+                               f"{', '.join(SIGNALS)}, or their FreeBSD numbers)")
         if self.policy.scope is not None and (name is None or not self.policy.in_scope(name)):
             self._record(Action.SIGNAL, None, None, "denied: process out of scope")
             raise PolicyDenied("signal: process not in your jail")

@@ -14,6 +14,7 @@ jail. Enabled daemons come from each jail's own rc.conf, read as a file.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,14 @@ from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import rcconf, rctl
 from jailtui.core.freebsd.errors import check as check_result
 from jailtui.core.hosts.protocol import JailHost
-from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, Process
+from jailtui.core.model import (
+    HostSnapshot,
+    Jail,
+    JailState,
+    ParamValue,
+    Process,
+    disk_used_percent,
+)
 
 
 class Severity(enum.IntEnum):
@@ -72,6 +80,48 @@ class Thresholds:
     check_daemons: bool = True
     #: Seconds a jail may be dying before it is "stuck dying" (core/checks/dying.py).
     dying_after: float = DYING_AFTER
+
+
+#: Parameters ``--flag`` / ``[check] flag_params`` may name: the allow.* flags
+#: (docs/freebsd.md 5.2; allow.mount.<fs> are registered by each file system
+#: module, so any of those) and the namespace switches (5.1).
+FLAGGABLE_ALLOW = ("adjtime", "chflags", "extattr", "mlock", "mount", "nfsd", "quotas",
+                   "raw_sockets", "read_msgbuf", "reserved_ports", "routing", "set_hostname",
+                   "setaudit", "settime", "socket_af", "suser", "sysvipc",
+                   "unprivileged_parent_tampering", "unprivileged_proc_debug", "vmm")
+FLAGGABLE_OTHER = ("vnet", "sysvmsg", "sysvsem", "sysvshm", "persist")
+#: FreeBSD's securelevel range (security(7)): -1 (permanently insecure) to 3.
+SECURELEVELS = range(-1, 4)
+
+
+def flaggable(param: str) -> bool:
+    """Can ``param`` be flagged (a known boolean-like jail parameter)?"""
+    if param in FLAGGABLE_OTHER:
+        return True
+    rest = param.removeprefix("allow.")
+    if rest == param:
+        return False
+    return rest in FLAGGABLE_ALLOW or (rest.startswith("mount.") and rest[6:].isidentifier())
+
+
+def threshold_problems(th: Thresholds) -> list[str]:
+    """What is wrong with ``th`` (empty: usable). Each names the option (the
+    ``--flag`` spelling; the config's [check] keys are the same with ``_``)."""
+    out: list[str] = []
+    for kind in ("disk", "rctl"):
+        warn, crit = getattr(th, f"{kind}_warn"), getattr(th, f"{kind}_crit")
+        for which, value in (("warn", warn), ("crit", crit)):
+            if not (math.isfinite(value) and 0 <= value <= 100):
+                out.append(f"--{kind}-{which} {value:g}: a percentage from 0 to 100")
+        if math.isfinite(warn) and math.isfinite(crit) and warn > crit:
+            out.append(f"--{kind}-warn {warn:g} is above --{kind}-crit {crit:g}")
+    if th.min_securelevel is not None and th.min_securelevel not in SECURELEVELS:
+        out.append(f"--min-securelevel {th.min_securelevel}: securelevels are -1 to 3")
+    for param in th.flag_params:
+        if not flaggable(param):
+            out.append(f"--flag {param}: not a jail parameter that can be flagged "
+                       "(allow.* flags, vnet, sysvmsg, sysvsem, sysvshm, persist)")
+    return out
 
 
 @dataclass
@@ -260,9 +310,9 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
 
     for j in running:
         du = await host.disk_usage(j.path) if j.path else None
-        if du is None or du[0] <= 0:
+        if du is None or du[1] + du[2] <= 0:
             continue
-        pct = 100.0 * du[1] / du[0]
+        pct = disk_used_percent(du[1], du[2])
         if pct >= th.disk_crit:
             add(Finding(Severity.CRITICAL, "disk", j.name,
                         f"{j.name}: file system of {j.path} {pct:.0f}% full"))

@@ -66,9 +66,27 @@ if TYPE_CHECKING:
 #: prior-art.md B1, B5).
 DEFAULT_INTERVAL = 2.0
 
-#: Bounds of the poll interval; the same as ``--interval`` accepts.
+#: Bounds of the poll interval: ``--interval``, ``[console] interval`` and the
+#: console's ``+``/``-`` all use these (one range, issue 13 item 14).
 MIN_INTERVAL = 0.2
 MAX_INTERVAL = 3600.0
+
+#: Steps of ``+``/``-`` (seconds), from MIN_INTERVAL to MAX_INTERVAL. A value
+#: set with --interval between two steps moves to the next step in the
+#: chosen direction.
+INTERVAL_STEPS = (MIN_INTERVAL, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0,
+                  600.0, 1800.0, MAX_INTERVAL)
+
+#: The one refusal of an interval out of range.
+INTERVAL_RANGE_MESSAGE = (f"--interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} "
+                          "seconds")
+
+
+def step_interval(current: float, direction: int) -> float:
+    """The next step of :data:`INTERVAL_STEPS` up (``direction > 0``) or down."""
+    if direction > 0:
+        return next((s for s in INTERVAL_STEPS if s > current + 1e-9), INTERVAL_STEPS[-1])
+    return next((s for s in reversed(INTERVAL_STEPS) if s < current - 1e-9), INTERVAL_STEPS[0])
 
 _CHECK_FLOATS = ("disk_warn", "disk_crit", "rctl_warn", "rctl_crit")
 

@@ -110,6 +110,8 @@ class Host:
         self.files: HostFiles = files or LocalFiles(self.paths)
         self.conf = conf or HostPaths()
         self._hostname = hostname
+        #: hw.physmem in KiB once asked (None: unknown); see _physmem_kib.
+        self._physmem: tuple[float | None] | None = None
         self._source = confsource.ConfSource(
             read=self.files.read_text, glob=self.files.glob,
             exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
@@ -206,13 +208,29 @@ class Host:
         warnings.extend(f"hint: {h}" for h in conf.hints)  # e.g. CRLF for 13.x jail(8)
         jails = merge_jails(jls.jails, conf)
         procs = await self._users.name_users(name_processes(procs, jails), jails)
+        physmem = await self._physmem_kib()
         return HostSnapshot(info=self.info(), taken_at=time.time(),
-                            jails=aggregate(jails, procs), processes=procs,
+                            jails=aggregate(jails, procs, physmem), processes=procs,
                             warnings=tuple(warnings), jls_version=jls.version)
 
     def ps_argv(self, jail: str | None = None) -> list[str]:
         """The process poll's argv as this host's ps understands it."""
         return psmod.ps_argv(jail, jail_keyword=self.ps_jail_keyword)
+    async def _physmem_kib(self) -> float | None:
+        """``sysctl -n hw.physmem`` (bytes) in KiB, asked once per host: what ps
+        divides RSS by for %MEM (keyword.c), so a jail's %MEM is computed the
+        same way (core.model.aggregate). None where it cannot be had."""
+        if self._physmem is None:
+            value: float | None = None
+            try:
+                res = await self._run(["sysctl", "-n", "hw.physmem"], timeout=5)
+                text = res.stdout.decode("ascii", "replace").strip()
+                if res.returncode == 0 and text.isdigit() and int(text) > 0:
+                    value = int(text) / 1024
+            except CommandError:
+                value = None
+            self._physmem = (value,)
+        return self._physmem[0]
 
     def info(self) -> HostInfo:
         """Host facts from psutil (this machine: local FreeBSD or the simulator's).
