@@ -35,7 +35,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual.app import App, SuspendNotSupported, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.markup import escape as escape_markup
@@ -65,6 +65,7 @@ from jailtui.screens.main import MainScreen
 from jailtui.screens.services import ServicesScreen
 from jailtui.screens.shell_start import offers_start, shell_when_started, start_question
 from jailtui.screens.signal import SignalScreen
+from jailtui.screens.suspend import lend_terminal
 from jailtui.widgets.action_log import ActionLog
 from jailtui.widgets.health_state import HealthMonitor
 from jailtui.widgets.jobs import job
@@ -617,31 +618,24 @@ class JailtuiApp(App[None]):
         the poller, stop while the shell runs (docs/textual.md 2.4). The
         console polls again as soon as it is back.
         """
-        if self.is_web:
-            self.notify("A shell needs a terminal; not available in the browser.",
-                        severity="warning", markup=False)
-            return None
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         env_of = getattr(getattr(self.host, "runner", None), "interactive_env", None)
         env = env_of() if callable(env_of) else None
         on_pty = getattr(self.controller, "run_interactive", None)
+
+        def run() -> int:
+            # argv is a list built by the controller; never a shell string.
+            # The controller runs it on a fresh pty (core/ptyrelay.py) so a
+            # jailed process never holds our terminal (TIOCSTI).
+            if callable(on_pty):
+                return int(on_pty(list(argv)))
+            return subprocess.call(list(argv), env=env)
+
         try:
-            with self.suspend():
-                # argv is a list built by the controller; never a shell string.
-                # The controller runs it on a fresh pty (core/ptyrelay.py) so a
-                # jailed process never holds our terminal (TIOCSTI).
-                if callable(on_pty):
-                    return int(on_pty(list(argv)))
-                return subprocess.call(list(argv), env=env)
-        except SuspendNotSupported:
-            self.notify("This terminal cannot be suspended (no real tty): no shell here.",
-                        severity="warning", markup=False)
-            return None
-        except OSError as exc:
-            self.report("shell", ActionResult(False, f"{argv[0]}: {exc.strerror or exc}"))
-            return None
+            # Always resumes, whatever run() raises (screens/suspend.py).
+            return lend_terminal(self, run, what="a shell", program=argv[0])
         finally:
             self.poll_now()
 

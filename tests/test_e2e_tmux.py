@@ -9,51 +9,23 @@ stopped within one interval, quit with a clean exit.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tmux_pane import ROOT, Pane, require_tmux
+from tmux_pane import tmux as _tmux
 
 pytestmark = [pytest.mark.e2e]
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tmux(*args: str) -> str:
-    out = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20)
-    return out.stdout
-
-
-class Pane:
-    def __init__(self, session: str) -> None:
-        self.session = session
-
-    def text(self) -> str:
-        return _tmux("capture-pane", "-p", "-t", self.session)
-
-    def keys(self, *keys: str) -> None:
-        _tmux("send-keys", "-t", self.session, *keys)
-
-    def wait(self, pred: Callable[[str], bool], timeout: float = 20.0) -> str:
-        end = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < end:
-            screen = self.text()
-            if pred(screen):
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"timed out; screen was:\n{screen}")
 
 
 @pytest.fixture
 def console(sim_dir: Path, tmp_path: Path) -> Iterator[Pane]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed (CI installs it: .ci/run)")
+    require_tmux()
     session = f"jt-{uuid.uuid4().hex[:8]}"
     status = tmp_path / "status"
     env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "PATH", "HOME", "LANG"))}

@@ -27,6 +27,7 @@ from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import DETAIL_BINDINGS
 from jailtui.widgets.cells import addresses, jid_text, percent, state_label
 from jailtui.widgets.detail_section import DetailSection
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
 from jailtui.widgets.param_docs import ALLOW, DEFAULT_ON, RESTRICTIONS, as_bool, as_text, explain
 from jailtui.widgets.poll_state import PollState
@@ -234,9 +235,9 @@ class DetailScreen(GuardedScreen):
                 mark: Part = (visible(as_text(params[name]), 32), "bold")
             elif on:
                 # A permission beyond the defaults loosens the jail: warn.
-                mark = ("✓ permitted ", "bold $success" if name in DEFAULT_ON else "bold $warning")
+                mark = (f"{glyphs().ok} permitted ", "bold $success" if name in DEFAULT_ON else "bold $warning")
             else:
-                mark = ("✗ denied    ", "$foreground-muted")
+                mark = (f"{glyphs().bad} denied    ", "$foreground-muted")
             lines.append((visible(name, 64), [mark, (meaning, "$foreground-muted")]))
         self.section("restrictions").show_fitted(
             lambda total: _rows(lines, width=width, total=total))

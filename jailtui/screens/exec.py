@@ -47,6 +47,7 @@ from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible, visible_lines
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import EXEC_BINDINGS
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.status_bar import StatusBar
@@ -303,10 +304,10 @@ class ExecScreen(GuardedScreen):
         count = f"{len(lines)} line{'s' if len(lines) != 1 else ''} of output"
         if result.ok:
             log.write(Text("[exit status 0]", style="green"))
-            self._set_state(Content.assemble(("✓ exit status 0", "bold $success"),
+            self._set_state(Content.assemble((f"{glyphs().ok} exit status 0", "bold $success"),
                                              (f"   {count}", "$foreground-muted")))
         else:
             message = one_line(result.message, 300) or "failed"
             log.write(Text(f"[{message}]", style="red"))
-            self._set_state(Content.assemble(("✗ ", "bold $error"), (message, "$error"),
+            self._set_state(Content.assemble((f"{glyphs().bad} ", "bold $error"), (message, "$error"),
                                              (f"   {count}", "$foreground-muted")))

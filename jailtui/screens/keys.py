@@ -64,7 +64,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                                    "conflict_cancel")),
     ("Moving around", ("cursor_up", "cursor_down", "page_up", "page_down", "first_row",
                        "last_row", "scroll_left", "scroll_right")),
-    ("Leaving", ("quit",)),
+    ("Leaving", ("quit", "suspend")),
 )
 
 # -- App-wide (any screen that is not a modal) -------------------------------------------
@@ -81,7 +81,14 @@ APP_BINDINGS = [
             id="interval_up"),
     Binding("minus", "interval(-1)", "Faster", show=False, key_display="-",
             id="interval_down"),
-    Binding("q", "quit", "Quit", id="quit"),
+    # ctrl+c quits as in htop, instead of Textual's "press ctrl+q" hint
+    # (docs/textual.md 2.5); the command screen takes it to cancel a command.
+    Binding("q,ctrl+c", "quit", "Quit", id="quit"),
+    # ctrl+z reaches us as a key in raw mode: Textual's suspend_process sends
+    # SIGTSTP itself and its driver restores the terminal on SIGCONT
+    # (textual/app.py App.action_suspend_process; docs/textual.md 2.14).
+    Binding("ctrl+z", "suspend_process", "Suspend", show=False, key_display="^Z",
+            id="suspend"),
 ]
 
 # -- Jail actions (main and detail screens) ------------------------------------------------
@@ -262,7 +269,8 @@ HELP_TEXT: dict[str, str] = {
     "last_row": "last row",
     "scroll_left": "scroll the columns left",
     "scroll_right": "scroll the columns right (whole command lines)",
-    "quit": "quit (ctrl+q too)",
+    "quit": "quit (ctrl+c and ctrl+q too)",
+    "suspend": "suspend to the shell (fg resumes)",
 }
 
 

@@ -29,6 +29,7 @@ from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import MAIN_BINDINGS
 from jailtui.widgets.filter_bar import FilterBar
 from jailtui.widgets.fleet_state import FleetState
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.health_state import HealthState
 from jailtui.widgets.jail_table import JailTable
 from jailtui.widgets.keyed_table import KeyedTable
@@ -424,7 +425,7 @@ class MainScreen(GuardedScreen):
 
 def _sort_and_filter(table: KeyedTable[Any, Any]) -> list[str | tuple[str, str]]:
     col = table.sort_column
-    arrow = "▼" if table.sort_reverse else "▲"
+    arrow = glyphs().down if table.sort_reverse else glyphs().up
     out: list[str | tuple[str, str]] = [("  sort ", "$foreground-muted"), f"{col.label.lower()}{arrow}"]
     if table.filter_text:
         out += [("  filter ", "$foreground-muted"), (f"“{visible(table.filter_text, 64)}”", "bold $warning")]

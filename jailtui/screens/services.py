@@ -44,6 +44,7 @@ from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import SERVICES_BINDINGS
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.service_table import ServiceRow, ServiceTable
@@ -348,7 +349,7 @@ class ServicesScreen(GuardedScreen):
             console.report(title, result)
             if not self.is_attached:
                 return
-            mark = ("✓ ", "$success") if result.ok else ("✗ ", "bold $error")
+            mark = (f"{glyphs().ok} ", "$success") if result.ok else (f"{glyphs().bad} ", "bold $error")
             self._action_line = Content.assemble(
                 mark, (visible(title, 128), "bold"), ": ",
                 one_line(result.message, 200) or ("done" if result.ok else "failed"),

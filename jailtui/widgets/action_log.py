@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from jailtui.core.text import visible, visible_lines
+from jailtui.widgets.glyphs import glyphs
 
 #: Entries kept; the oldest go first.
 MAX_ENTRIES = 500
@@ -58,7 +59,8 @@ class ActionLog:
 def entry_lines(entry: LogEntry) -> list[Text]:
     """An entry as Text lines: a headline, then its output indented."""
     stamp = time.strftime("%H:%M:%S", time.localtime(entry.when))
-    mark, style = {True: ("✓", "green"), False: ("✗", "red"), None: ("•", "yellow")}[entry.ok]
+    g = glyphs()
+    mark, style = {True: (g.ok, "green"), False: (g.bad, "red"), None: (g.pending, "yellow")}[entry.ok]
     head = Text(no_wrap=False, end="")
     head.append(f"{stamp} ", style="dim")
     head.append(f"{mark} ", style=f"bold {style}")

@@ -36,6 +36,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from jailtui.widgets.glyphs import glyphs
+
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
 
@@ -464,8 +466,19 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         if length < width:
             line.pad_right(width - length)
         line.stylize_before(style)
-        segments = list(line.render(self.app.console))
-        return Strip(segments, max(width, length))
+        return Strip(self._segments(line), max(width, length))
+
+    def _segments(self, text: Text) -> list[Segment]:
+        """``text`` rendered, every segment with a Style.
+
+        Rich yields ``Segment(text, None)`` for unstyled text; Textual's
+        NO_COLOR filter (textual/filter.py ``monochrome_style``) reads
+        ``style.color`` of every segment and crashed on it (issue 13 item 1;
+        docs/textual.md 2.14).
+        """
+        null = Style.null()
+        return [Segment(s.text, s.style or null, s.control)
+                for s in text.render(self.app.console)]
 
     def _header_strip(self) -> Strip:
         key = ("header", self._sort, self._reverse, tuple(self._widths), self.size.width,
@@ -481,7 +494,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
                 # The arrow only where it fits: a column must not change
                 # width because it became the sort column.
                 if len(label) < width or col.last:
-                    arrow = "▼" if self._reverse else "▲"
+                    arrow = glyphs().down if self._reverse else glyphs().up
                     label = f"{arrow}{label}" if col.justify == "right" else f"{label}{arrow}"
                 parts.append(Text(label, style=self._role("sorted"), no_wrap=True, end=""))
             else:
@@ -524,7 +537,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
             elif index == 0 and not self._view:
                 text = Text(self.placeholder(), no_wrap=True, end="",
                             style=self.get_component_rich_style("keyed-table--placeholder"))
-                return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
+                return Strip(self._segments(text)).crop_extend(0, width, base)
             else:
                 return Strip.blank(width, base)
         return strip.crop_extend(scroll_x, scroll_x + width, base)

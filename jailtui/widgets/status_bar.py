@@ -22,6 +22,7 @@ from jailtui.core.text import visible
 from jailtui.widgets.cells import age_text, interval_text
 from jailtui.widgets.fleet_state import DOWN
 from jailtui.widgets.fleet_status import fleet_status_content, link_detail, summary_parts
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.health_state import health_parts
 from jailtui.widgets.poll_state import PollState
 
@@ -94,9 +95,9 @@ def status_content(state: PollState, now: float, backend: str, identity: str, *,
             load = " ".join(f"{v:.2f}" for v in snap.info.load)
             parts += [SEP, ("load ", "$foreground-muted"), load]
         if snap.warnings:
-            parts += [SEP, (f"⚠ {len(snap.warnings)} warning(s), L shows them", "$warning")]
+            parts += [SEP, (f"{glyphs().warn} {len(snap.warnings)} warning(s), L shows them", "$warning")]
     if state.stale and state.error:
-        parts += ["\n", ("⚠ ", "$error"), (detail or state.error, "$error")]
+        parts += ["\n", (f"{glyphs().warn} ", "$error"), (detail or state.error, "$error")]
     return Content.assemble(*parts)
 
 
