@@ -31,7 +31,7 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from jailtui.core.config import confedit
 from jailtui.core.config.confedit import ConfigCheckError, EditSession
@@ -44,6 +44,7 @@ from jailtui.screens.keys import CONFIG_EDITOR_BINDINGS
 from jailtui.screens.param_form import ParamFormScreen
 from jailtui.screens.suspend import lend_terminal
 from jailtui.widgets.conf_area import JailConfArea
+from jailtui.widgets.key_footer import KeyFooter
 
 
 def config_screen(controller: ConfigController, session: EditSession,
@@ -98,7 +99,7 @@ class ConfigEditorScreen(ConfigEditScreen):
         yield Static("", id="config-message", markup=False)
         yield JailConfArea(self.session.block_text, line_number_start=self.session.block_line,
                            id="config-text")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.clear_message()

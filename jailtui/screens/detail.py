@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from jailtui.core.errors import RacctUnavailable
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue
@@ -29,6 +29,7 @@ from jailtui.widgets.cells import addresses, jid_text, percent, state_label
 from jailtui.widgets.detail_section import DetailSection
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.param_docs import ALLOW, DEFAULT_ON, RESTRICTIONS, as_bool, as_text, explain
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.status_bar import StatusBar
@@ -77,7 +78,7 @@ class DetailScreen(GuardedScreen):
                 with Horizontal(classes="pair"):
                     for key, title in row:
                         yield DetailSection(title, id=f"sec-{key}")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def section(self, key: str) -> DetailSection:
         return self.query_one(f"#sec-{key}", DetailSection)

@@ -38,7 +38,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.widgets import Footer, Input, RichLog, Static
+from textual.widgets import Input, RichLog, Static
 
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action
@@ -49,6 +49,7 @@ from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import EXEC_BINDINGS
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.status_bar import StatusBar
 
@@ -172,7 +173,7 @@ class ExecScreen(GuardedScreen):
         yield Static("", id="exec-state", markup=False)
         yield RichLog(id="exec-output", markup=False, highlight=False, wrap=False,
                       max_lines=MAX_OUTPUT_LINES)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def input(self) -> Input:

@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from jailtui.core.text import visible
 from jailtui.screens.keys import HEALTH_BINDINGS
@@ -33,6 +33,7 @@ from jailtui.screens.main import MainScreen
 from jailtui.widgets.cells import age_text, interval_text
 from jailtui.widgets.health_state import HealthState, clock_text, ordered_findings
 from jailtui.widgets.health_table import FindingTable
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class HealthScreen(Screen[None]):
         yield StatusBar(id="status")
         yield Static("", id="health-title", markup=False)
         yield FindingTable(id="findings")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def console(self) -> JailtuiApp:

@@ -21,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.text import visible
@@ -32,6 +32,7 @@ from jailtui.widgets.fleet_state import FleetState
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.health_state import HealthState
 from jailtui.widgets.jail_table import JailTable
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.keyed_table import KeyedTable
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.process_table import ProcessTable
@@ -57,13 +58,15 @@ class MainScreen(GuardedScreen):
         self._view: tuple[bool, str | None] = (False, None)
         #: Where the screen itself last put the jails cursor (see apply).
         self._placed: Any = None
+        #: The pane titles last set, by pane id.
+        self._titles: dict[str | None, Content] = {}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status", follows_view=True)
         yield JailTable(id="jails")
         yield ProcessTable(id="procs")
         yield FilterBar(id="filter")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     # -- accessors ------------------------------------------------------------------
 
@@ -225,7 +228,7 @@ class MainScreen(GuardedScreen):
         if snap is not None:
             parts.append(f" {jails.row_count}/{jails.source_count}")
         parts += _sort_and_filter(jails)
-        jails.border_title = Content.assemble(*parts)
+        self._set_title(jails, Content.assemble(*parts))
 
         pparts: list[str | tuple[str, str]] = []
         if procs.host_wide:
@@ -248,7 +251,15 @@ class MainScreen(GuardedScreen):
         if procs.tree_view:
             pparts.append(("  tree", "$text-accent"))
         pparts += _sort_and_filter(procs)
-        procs.border_title = Content.assemble(*pparts)
+        self._set_title(procs, Content.assemble(*pparts))
+
+    def _set_title(self, table: KeyedTable[Any, Any], title: Content) -> None:
+        """Set a pane's title if it changed: Textual redraws the whole widget
+        on every assignment (textual/widget.py, ``_BorderTitle.__set__``), and
+        the titles are rebuilt on every poll (issue 13 item 43)."""
+        if self._titles.get(table.id) != title:
+            self._titles[table.id] = title
+            table.border_title = title
 
     def _where(self) -> list[str | tuple[str, str]]:
         """`` on web1`` / `` on all hosts`` for the pane titles (many hosts only)."""

@@ -34,7 +34,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.checks.daemons import ServiceState, ServiceStatus
@@ -46,6 +46,7 @@ from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import SERVICES_BINDINGS
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.service_table import ServiceRow, ServiceTable
 from jailtui.widgets.status_bar import StatusBar
@@ -122,7 +123,7 @@ class ServicesScreen(GuardedScreen):
         yield Static("", id="services-title", markup=False)
         yield Static("", id="services-message", markup=False)
         yield ServiceTable(id="services-table")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def table(self) -> ServiceTable:

@@ -119,7 +119,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         had_column = self._health is not None
         self._health, self._health_host = new, host
         # The line cache is keyed by the row, not by its mark: drop it.
-        self._line_cache.clear()
+        self.invalidate_lines()
         if (new is not None) != had_column:
             self.set_columns(self.columns)
         else:
@@ -168,7 +168,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
     def _pending_changed(self, _: None) -> None:
         # Cached lines are keyed by the row, not by its action: drop them;
         # rebuilding keeps the cursor on its key and re-measures STATE.
-        self._line_cache.clear()
+        self.invalidate_lines()
         self._rebuild()
 
     def set_rows(self, rows: Sequence[Jail]) -> None:

@@ -31,7 +31,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -157,6 +157,10 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         # unchanged row is not formatted again on the next tick.
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
         self._role_styles: dict[str, Style] = {}
+        #: What each line on screen showed at the last partial refresh
+        #: (None: unknown, refresh everything), and the scroll offset then.
+        self._on_screen: list[Hashable] | None = None
+        self._drawn_offset = Offset(0, 0)
 
     # -- what subclasses say about their rows ----------------------------------
 
@@ -303,7 +307,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         self._measure()
         self.virtual_size = Size(self._total_width, len(self._view) + 1)
         self._keep_cursor_visible()
-        self.refresh()
+        self._refresh_changed()
         if self._cursor_key != old_key:
             self.post_message(self.CursorMoved(self, self._cursor_key))
 
@@ -329,7 +333,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         self._cursor = index
         self._cursor_key = self._keys[index]
         self._keep_cursor_visible()
-        self.refresh()
+        self._refresh_changed()
         if self._cursor_key != old:
             self.post_message(self.CursorMoved(self, self._cursor_key))
 
@@ -401,19 +405,21 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         return spans
 
     def on_focus(self) -> None:
+        self._on_screen = None
         self.refresh()
 
     def on_blur(self) -> None:
+        self._on_screen = None
         self.refresh()
 
     def on_resize(self) -> None:
-        self._line_cache.clear()
+        self.invalidate_lines()
         self._keep_cursor_visible()
 
     def notify_style_update(self) -> None:
         # Theme changed: styles baked into cached strips are stale.
         super().notify_style_update()
-        self._line_cache.clear()
+        self.invalidate_lines()
         self._role_styles.clear()
 
     # -- drawing ---------------------------------------------------------------------
@@ -480,9 +486,58 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         return [Segment(s.text, s.style or null, s.control)
                 for s in text.render(self.app.console)]
 
+    def _header_key(self) -> tuple[Any, ...]:
+        return ("header", self._sort, self._reverse, tuple(self._widths), self.size.width,
+                tuple(c.key for c in self._columns))
+
+    def _row_line_key(self, index: int) -> tuple[Any, ...]:
+        """Everything the line of row ``index`` depends on (its cache key)."""
+        row = self._view[index]
+        is_cursor = index == self._cursor
+        return (row, self.row_decoration(row), is_cursor, is_cursor and self.has_focus,
+                tuple(self._widths), self.size.width, tuple(c.key for c in self._columns))
+
+    def _screen_keys(self) -> list[Hashable]:
+        """What each line on screen shows now (header, rows, placeholder, blanks)."""
+        top = self.scroll_offset.y
+        keys: list[Hashable] = [self._header_key()]
+        for y in range(1, self.size.height):
+            index = top + y - 1
+            if 0 <= index < len(self._view):
+                keys.append(self._row_line_key(index))
+            elif index == 0:
+                keys.append(("placeholder", self.placeholder(), self.size.width))
+            else:
+                keys.append(("blank", self.size.width))
+        return keys
+
+    def invalidate_lines(self) -> None:
+        """Lines depend on more than their rows now (marks, pending actions,
+        theme, size): drop the cached lines and redraw all on the next refresh."""
+        self._line_cache.clear()
+        self._on_screen = None
+
+    def _refresh_changed(self) -> None:
+        """Refresh only the lines on screen that show something else now.
+
+        ``refresh()`` of the whole widget makes Textual draw and send every
+        line again, unchanged ones too; over a slow SSH link a tick should
+        send only what changed (issue 13 item 43).
+        """
+        keys = self._screen_keys()
+        old = self._on_screen
+        self._on_screen = keys
+        if old is None or len(old) != len(keys) or self.scroll_offset != self._drawn_offset:
+            self._drawn_offset = self.scroll_offset
+            self.refresh()
+            return
+        width = max(self.virtual_size.width, self.size.width)
+        for y, (was, now) in enumerate(zip(old, keys, strict=True)):
+            if was != now:
+                self.refresh(Region(0, y, width, 1))
+
     def _header_strip(self) -> Strip:
-        key = ("header", self._sort, self._reverse, tuple(self._widths), self.size.width,
-               tuple(c.key for c in self._columns))
+        key = self._header_key()
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
@@ -507,8 +562,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         row = self._view[index]
         is_cursor = index == self._cursor
         focused = self.has_focus
-        key = (row, self.row_decoration(row), is_cursor, is_cursor and focused,
-               tuple(self._widths), self.size.width, tuple(c.key for c in self._columns))
+        key = self._row_line_key(index)
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
