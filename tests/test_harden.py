@@ -68,7 +68,7 @@ def test_hostile_environment_reaches_nothing(delegated_sim: tuple[Path, str, int
     # The same hardening, observed from inside: run apply() in a child the
     # way main() does, then dump the state.
     code = ("import os, sys; sys.argv=['x']\n"
-            "from jailtui.core import harden\n"
+            "from jailtui.core.actions import harden\n"
             "harden.apply()\n" + probe)
     child = subprocess.run([sys.executable, "-I", "-c", code], env=env, capture_output=True,
                            text=True, timeout=60, cwd=tmp_path)

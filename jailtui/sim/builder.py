@@ -17,6 +17,7 @@ import ipaddress
 import os
 import random
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,14 +86,20 @@ class JailDef:
     conf_d: bool = False
     depend: str = ""
     comment: str = ""
+    #: The jail manager that owns it ("" for /etc/jail.conf); its files are written
+    #: by jailtui.sim.managers.layout, not into jail.conf or jail_list.
+    owner: str = ""
+    #: The jail root when it is not /usr/local/jails/NAME (a manager's layout).
+    root: str = ""
+    hostname_override: str = ""
 
     @property
     def path(self) -> str:
-        return f"{JAILS_DIR}/{self.name}"
+        return self.root or f"{JAILS_DIR}/{self.name}"
 
     @property
     def hostname(self) -> str:
-        return f"{self.name}.example.org"
+        return self.hostname_override or f"{self.name}.example.org"
 
 
 def demo_jails() -> list[JailDef]:
@@ -175,6 +182,8 @@ def write_jail_conf(paths: PathMap, defs: list[JailDef]) -> None:
             "# Parameters outside a block apply to every jail in this file.", "",
             _HEADER_GLOBALS]
     for d in defs:
+        if d.owner:
+            continue
         if d.conf_d:
             # rc.d/jail reads /etc/jail.conf.d/NAME.conf on its own (reference
             # 8.2), so the file carries what it needs -- inside the block,
@@ -191,8 +200,9 @@ def write_jail_conf(paths: PathMap, defs: list[JailDef]) -> None:
     _write(paths.real("/etc/jail.conf"), "\n".join(main))
 
 
-def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str) -> None:
-    enabled = " ".join(d.name for d in defs if d.running)
+def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str,
+                     managers: Sequence[str] = ()) -> None:
+    enabled = " ".join(d.name for d in defs if d.running and not d.owner)
     _write(paths.real("/etc/rc.conf"), "\n".join([
         f'hostname="{hostname}"',
         'ifconfig_em0="inet 10.0.0.2/24"',
@@ -208,6 +218,8 @@ def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str) -> None
         'jail_enable="YES"',
         'jail_parallel_start="NO"',
         f'jail_list="{enabled}"',
+        # Each manager's rc.d script (rc.d/bastille, rc.d/iocage ...; docs/managers.md 1.0).
+        *(f'{m}_enable="YES"' for m in managers),
         "",
     ]))
     users = list(passwd.BASE_USERS) + list(passwd.PORT_USERS.values()) + [passwd.ADMIN]
@@ -341,13 +353,16 @@ def _fill(state: State, total: int, defs: list[JailDef], now: float, used: set[i
 
 
 def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
-              processes: int | None = None, seed: int = 0, *, now: float | None = None) -> Path:
+              processes: int | None = None, seed: int = 0, *, now: float | None = None,
+              managers: Sequence[str] = ()) -> Path:
     """Create (or replace) a simulated host in ``simdir``; return its path.
 
     Without numbers: the demo host. With ``jails``: that many jails of
     cycling roles; with ``processes``: filler workers until the host runs
     about that many processes in total. ``now`` (default: the simulated
     clock) is when the host is built; boot and start times lie before it.
+    ``managers`` (``bastille``, ``iocage``, ``appjail``, ``pot``, ``ezjail``) lays out
+    those managers' files with two jails each, one running (jailtui.sim.managers.layout).
     """
     base = Path(simdir).resolve()
     now = clock() if now is None else now
@@ -358,10 +373,18 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     base.mkdir(parents=True, exist_ok=True)
     paths = PathMap(root=str(base / "root"))
     defs = demo_jails() if jails is None else bench_jails(jails)
-    state = State(build={"jails": jails, "processes": processes, "seed": seed})
+    from jailtui.sim.managers import layout
+    managed = layout.managed_jails(managers)
+    defs += [JailDef(m.kernel_name, m.role, [m.ip4], running=m.running, owner=m.manager,
+                     root=m.root, hostname_override=m.hostname) for m in managed]
+    build: dict[str, Any] = {"jails": jails, "processes": processes, "seed": seed}
+    if managers:
+        build["managers"] = list(managers)
+    state = State(build=build)
     state.boot = now - 12 * 86_400 - 3_600 * rng.random() * 5
     write_jail_conf(paths, defs)
-    write_host_files(paths, defs, state.hostname)
+    write_host_files(paths, defs, state.hostname, managers)
+    layout.write(paths, managers, managed)
     for d in defs:
         write_jail_root(paths, d)
     used: set[int] = set()
@@ -406,4 +429,5 @@ def reset(simdir: str | os.PathLike[str]) -> Path:
     store = Store(simdir)
     with store.read() as st:
         build = dict(st.build)
-    return init_host(simdir, build.get("jails"), build.get("processes"), int(build.get("seed", 0)))
+    return init_host(simdir, build.get("jails"), build.get("processes"), int(build.get("seed", 0)),
+                     managers=tuple(build.get("managers") or ()))

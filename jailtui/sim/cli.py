@@ -1,6 +1,6 @@
 """``jailtui [--sim DIR] sim ...``: create, reset and drive a simulated host.
 
-- ``sim init DIR [--jails N] [--processes P] [--seed S]``: build a host;
+- ``sim init DIR [--jails N] [--processes P] [--seed S] [--managers LIST]``: build a host;
 - ``sim shims BINDIR``: write jls/ps/jail/... executables for ``--sim DIR``;
 - ``sim reset``: rebuild ``--sim DIR`` with its original parameters;
 - ``sim exec -- ARGV...``: run one command on it with real stdio (``jexec``
@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--processes", type=int, default=None,
                       help="total processes to reach with worker processes")
     init.add_argument("--seed", type=int, default=0)
+    init.add_argument("--managers", default="", metavar="LIST",
+                      help="jail managers to lay out, comma-separated: bastille,iocage,"
+                           "appjail,pot,ezjail (two jails each; docs/managers.md)")
     shims = sub.add_parser("shims", help="write tool shims for --sim DIR into BINDIR")
     shims.add_argument("bindir")
     sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with")
@@ -38,7 +41,13 @@ def main(global_simdir: str | None, args: list[str]) -> int:
     ns = _parser().parse_args(args)
     if ns.cmd == "init":
         from jailtui.sim.builder import init_host
-        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed)
+        from jailtui.sim.managers.layout import parse_managers
+        try:
+            managers = parse_managers(ns.managers)
+        except ValueError as exc:
+            print(f"jailtui sim init: {exc}", file=sys.stderr)
+            return 2
+        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, managers=managers)
         print(f"simulated host ready in {path}")
         return 0
     if global_simdir is None:

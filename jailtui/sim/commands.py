@@ -10,7 +10,9 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from jailtui.core.transport.hostfs import PathMap
 from jailtui.sim.context import Ctx
+from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
 from jailtui.sim.state import NotASimDir
 
 Tool = Callable[[Ctx, list[str]], int]
@@ -32,11 +34,29 @@ def _tools() -> dict[str, Tool]:
     )
     return {"jls": jls.run, "ps": ps.run, "jail": jail.run, "jexec": jexec.run,
             "rctl": rctl.run, "service": service.run, "sysctl": sysctl.run, "who": who.run,
-            "kill": kill.run, "hostname": hostname.run}
+            "kill": kill.run, "hostname": hostname.run, **_manager_tools()}
+
+
+def _manager_tools() -> dict[str, Tool]:
+    from jailtui.sim.managers import appjail, bastille, ezjail, iocage, pot
+    return {"bastille": bastille.run, "iocage": iocage.run, "appjail": appjail.run,
+            "pot": pot.run, "ezjail-admin": ezjail.run}
 
 
 #: Names dispatch() answers; anything else is "command not found".
-TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname")
+TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname",
+         *MANAGER_TOOLS)
+
+
+def available(simdir: str | os.PathLike[str], name: str) -> bool:
+    """Does the simulated host have this command? A jail manager only where it was
+    installed (``sim init --managers``: its executable in /usr/local/bin)."""
+    if name not in TOOLS:
+        return False
+    if name in MANAGER_TOOLS:
+        from jailtui.sim.managers.common import installed
+        return installed(PathMap(root=str(Path(simdir) / "root")), name)
+    return True
 
 
 def tool_name(argv0: str) -> str:
@@ -56,7 +76,7 @@ def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes |
     ctx = Ctx(Path(simdir), dict(os.environ if env is None else env), stdin, prog=name)
     tools = _tools()
     fn = tools.get(name)
-    if fn is None:
+    if fn is None or not available(simdir, name):
         return 127, b"", f"{name}: not found\n".encode()
     try:
         rc = fn(ctx, list(argv[1:]))

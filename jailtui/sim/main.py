@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from jailtui.sim.commands import dispatch, tool_name
+from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -31,6 +32,14 @@ def exec_main(simdir: str, argv: Sequence[str]) -> int:
     if name == "jexec":
         from jailtui.sim.jexec import exec_interactive
         return exec_interactive(simdir, list(argv), env)
+    if name in MANAGER_TOOLS and os.isatty(0):
+        # A manager's console/login/term on a terminal becomes the jexec it runs
+        # (docs/managers.md 1.1-1.5), execed like jexec itself.
+        from jailtui.sim.managers.interactive import interactive_argv
+        jexec_argv = interactive_argv(simdir, list(argv), env)
+        if jexec_argv is not None:
+            from jailtui.sim.jexec import exec_interactive
+            return exec_interactive(simdir, jexec_argv, env)
     if "COLUMNS" not in env and name == "ps" and os.isatty(1):
         # ps cuts its last column at the terminal width (docs/freebsd.md 2.1).
         try:

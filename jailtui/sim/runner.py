@@ -19,7 +19,7 @@ from pathlib import Path
 from jailtui.core.errors import CommandNotFound, CommandTimeout
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import DEFAULT_TIMEOUT, CommandResult
-from jailtui.sim.commands import TOOLS, dispatch, tool_name
+from jailtui.sim.commands import available, dispatch, tool_name
 
 
 class SimRunner:
@@ -42,7 +42,7 @@ class SimRunner:
                   input: bytes | None = None) -> CommandResult:
         if not argv:
             raise ValueError("empty argv")
-        if tool_name(argv[0]) not in TOOLS:
+        if not available(self.simdir, tool_name(argv[0])):
             raise CommandNotFound(argv)
         try:
             rc, out, err = await asyncio.wait_for(

@@ -27,9 +27,18 @@ sys.exit(exec_main({simdir!r}, sys.argv))
 
 
 def write_shims(simdir: str | os.PathLike[str], bindir: str | os.PathLike[str],
-                tools: Iterable[str] = HOST_TOOLS) -> list[Path]:
-    """Write the shims into ``bindir`` (created if needed); return their paths."""
+                tools: Iterable[str] | None = None) -> list[Path]:
+    """Write the shims into ``bindir`` (created if needed); return their paths.
+
+    By default: HOST_TOOLS plus the jail managers installed on the simulated host
+    (``sim init --managers``); a manager that is not installed gets no shim, so it is
+    "command not found" on PATH as on a host without the package.
+    """
     sim = str(Path(simdir).resolve())
+    if tools is None:
+        from jailtui.sim.commands import available
+        from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
+        tools = (*HOST_TOOLS, *(t for t in MANAGER_TOOLS if available(sim, t)))
     pkg_parent = str(Path(__file__).resolve().parents[2])
     out = Path(bindir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,243 @@
+"""The jail.conf lexer: ``usr.sbin/jail/jaillex.l`` rule by rule.
+
+Longest match, rule order on ties, the ``DQ`` start condition for variables
+inside double quotes and ``text2lval``'s escapes, so that every byte of a
+file is one token and the tokens say what jail(8)'s scanner would say
+(docs/freebsd.md 3.4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "COMMENT", "DQEND", "ERROR", "PLEQ", "PUNCT", "STR", "STR1", "STRAY", "TRIVIA", "VAR",
+    "VAR1", "WS", "Token", "tokenize",
+]
+
+# Token kinds.  Trivia kinds carry no meaning for the grammar but are kept so
+# that the concatenation of all token texts is the input.
+WS = "ws"
+COMMENT = "comment"
+DQEND = "dqend"          # the closing quote after a variable in "..$x.."
+PUNCT = "punct"          # , ; = { }
+PLEQ = "pleq"            # +=
+STR = "STR"
+STR1 = "STR1"            # a piece joined to the previous one (no blank between)
+VAR = "VAR"
+VAR1 = "VAR1"
+STRAY = "stray"          # any other character: passed to the parser as itself
+ERROR = "error"          # a lexer complaint (unterminated ...); value = message
+
+TRIVIA = frozenset({WS, COMMENT, DQEND})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One lexeme: ``text`` is the exact source slice."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+    #: Line of the first character (1-based).
+    line: int
+    #: Line after the lexeme was matched: flex's ``yylineno`` at that point,
+    #: which is what jail(8) prints in its messages.
+    end_line: int
+    #: Decoded string (STR/STR1), variable name (VAR/VAR1) or error message.
+    value: str = ""
+
+
+# The rules of jaillex.l.  Each entry: (priority = position in the .l file,
+# compiled pattern, action).  flex picks the longest match; on equal length
+# the earlier rule wins.  Escape alternatives are listed first so Python's
+# backtracking finds the longest match, as flex does.
+_WORD = r"[A-Za-z0-9_!%&()\-.:<>?@\[\]^`|~]+"
+_ESC = r"\\(?:x[0-9A-Fa-f]{1,2}|[0-7]{1,3}|.|\n)"
+_SINGLE = r"[$*+/\\]"
+
+_N = "_"     # the normal start condition
+_D = "DQ"    # inside "...", after a variable
+
+_RULES_SRC: list[tuple[int, tuple[str, ...], str, str]] = [
+    # (priority, states, pattern, action)
+    (0, (_N,), r"[ \t\r\n]+", "ws"),
+    (1, (_N,), r"#.*", "comment"),
+    (2, (_N,), r"//.*", "comment"),
+    (3, (_N,), r"/\*(?:[^*]|\*+[^*/])*\*+/", "comment"),
+    (4, (_N,), r"\+=", "pleq"),
+    (5, (_N,), r"[,;={}]", "punct"),
+    (6, (_N, _D), _WORD, "atom"),
+    (6, (_N, _D), _ESC, "atom"),
+    (6, (_N, _D), _SINGLE, "atom"),
+    (7, (_N,), r"'(?:\\(?:.|\n)|[^'\\])*'", "squote"),
+    (8, (_N,), r'"(?:\\(?:.|\n)|[^"\\])*"', "dquote"),
+    (8, (_D,), r'[^"$\\](?:\\(?:.|\n)|[^"\\])*"', "dquote"),
+    (9, (_D,), r'"', "dqend"),
+    (10, (_N, _D), r"\$[A-Za-z_][A-Za-z_0-9]*", "var"),
+    (11, (_N,), r"\$\{(?:\\(?:.|\n)|[^\n{}])*\}", "bvar"),
+    (11, (_D,), r'\$\{(?:\\(?:.|\n)|[^\n"{}])*\}', "bvar"),
+    (12, (_N,), r"/\*(?:[^*]|\*+[^*/])*\**", "err:unterminated comment"),
+    (13, (_N,), r"'(?:\\.|[^\n'\\])*", "err:unterminated string"),
+    (13, (_N,), r'"(?:\\.|[^\n"\\])*', "err:unterminated string"),
+    (14, (_N,), r"\$\{(?:\\.|[^\n{}])*", "err:unterminated variable"),
+    (14, (_D,), r'\$\{(?:\\.|[^\n"{}])*', "err:unterminated variable"),
+    (15, (_N,), r".", "stray"),
+    # ".|\n" has no start condition, so (inclusive %start) it is active
+    # everywhere; in DQ it is the way back to the normal state.
+    (16, (_N, _D), r"(?:.|\n)", "reset"),
+]
+
+_RULES: dict[str, list[tuple[int, re.Pattern[str], str]]] = {_N: [], _D: []}
+for _prio, _states, _pat, _act in _RULES_SRC:
+    for _st in _states:
+        _RULES[_st].append((_prio, re.compile(_pat), _act))
+
+
+def _nul(s: str) -> str:
+    """C strings end at NUL: jailparse.y takes ``strlen`` of each piece."""
+    cut = s.find("\0")
+    return s if cut < 0 else s[:cut]
+
+
+_SIMPLE_ESC = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _hexval(c: str) -> int | None:
+    if "0" <= c <= "9":
+        return ord(c) - 48
+    if "a" <= c <= "f":
+        return ord(c) - 87
+    if "A" <= c <= "F":
+        return ord(c) - 55
+    return None
+
+
+def _text2lval(raw: str, triml: int, trimr: int, tovar: bool) -> tuple[str, int]:
+    """jaillex.l ``text2lval``: decode escapes; optionally stop at a ``$``.
+
+    Returns (value, atvar) where atvar is the index of the unescaped ``$``
+    that stopped the copy, or -1.  Octal and hex escapes give one byte
+    (``chr(v & 0xff)``); a NUL ends the piece (C string).
+    """
+    out: list[str] = []
+    i = triml
+    se = len(raw) - trimr
+    while i < se:
+        c = raw[i]
+        if c != "\\":
+            if tovar and c == "$":
+                return _nul("".join(out)), i
+            out.append(c)
+            i += 1
+            continue
+        i += 1
+        c = raw[i] if i < len(raw) else "\0"
+        if "0" <= c <= "7":
+            v = ord(c) - 48
+            if i + 1 < se and "0" <= raw[i + 1] <= "7":
+                i += 1
+                v = 8 * v + ord(raw[i]) - 48
+                if i + 1 < se and "0" <= raw[i + 1] <= "7":
+                    i += 1
+                    v = 8 * v + ord(raw[i]) - 48
+            out.append(chr(v & 0xFF))
+        elif c == "\n":
+            pass                        # backslash-newline: continuation
+        elif c in _SIMPLE_ESC:
+            out.append(_SIMPLE_ESC[c])
+        elif c == "x":
+            v = 0
+            if i + 1 < se and (h := _hexval(raw[i + 1])) is not None:
+                i += 1
+                v = h
+                if i + 1 < se and (h2 := _hexval(raw[i + 1])) is not None:
+                    i += 1
+                    v = 16 * v + h2
+            out.append(chr(v))
+        else:
+            out.append(c)               # any other \c is c
+        i += 1
+    return _nul("".join(out)), -1
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens exactly as jaillex.l would.
+
+    Lexer errors become ``ERROR`` tokens (covering the bad text) instead of
+    exceptions, because jail(8) reports them only when the parser reaches
+    them, after any errors found earlier (and after earlier includes).
+    """
+    toks: list[Token] = []
+    pos = 0
+    n = len(text)
+    state = _N
+    instr = False           # jaillex.l "instr": inside a string of pieces
+    line = 1
+    while pos < n:
+        best_len = -1
+        best_act = ""
+        for _prio, rx, act in _RULES[state]:
+            m = rx.match(text, pos)
+            if m is not None and m.end() - pos > best_len:
+                best_len = m.end() - pos
+                best_act = act
+        if best_act == "reset":
+            if state == _D:
+                state = _N
+                continue
+            # Cannot happen in the normal state (<_>. wins ties), but stay safe.
+        lexeme = text[pos:pos + best_len]
+        kind: str
+        value = ""
+        if best_act in ("ws", "comment"):
+            kind = WS if best_act == "ws" else COMMENT
+            instr = False
+        elif best_act == "pleq":
+            kind, instr = PLEQ, False
+        elif best_act == "punct":
+            kind, instr = PUNCT, False
+        elif best_act == "atom":
+            value, _ = _text2lval(lexeme, 0, 0, False)
+            kind = STR1 if instr else STR
+            instr = True
+        elif best_act == "squote":
+            value, _ = _text2lval(lexeme, 1, 1, False)
+            kind = STR1 if instr else STR
+            instr = True
+        elif best_act == "dquote":
+            skip = 1 if lexeme[0] == '"' else 0
+            value, atvar = _text2lval(lexeme, skip, 1, True)
+            if atvar < 0:
+                state = _N
+            else:
+                # A variable inside the string: yyless() back to the "$" and
+                # read the rest in the DQ start condition.
+                state = _D
+                lexeme = lexeme[:atvar]
+            kind = STR1 if instr else STR
+            instr = True
+        elif best_act == "dqend":
+            kind = DQEND
+            state = _N
+        elif best_act == "var":
+            value, _ = _text2lval(lexeme, 1, 0, False)
+            kind = VAR1 if instr else VAR
+            instr = True
+        elif best_act == "bvar":
+            value, _ = _text2lval(lexeme, 2, 1, False)
+            kind = VAR1 if instr else VAR
+            instr = True
+        elif best_act.startswith("err:"):
+            kind = ERROR
+            value = best_act[4:]
+        else:  # stray (or an impossible reset in the normal state)
+            kind = STRAY
+            lexeme = text[pos]
+        nl = lexeme.count("\n")
+        toks.append(Token(kind, lexeme, pos, pos + len(lexeme), line, line + nl, value))
+        line += nl
+        pos += len(lexeme)
+    return toks

@@ -1,0 +1,63 @@
+"""AppJail (sysutils/appjail): jails under ``${JAILDIR}/NAME`` (docs/managers.md 1.4).
+
+``conf/jail.conf`` is compiled from ``conf/template.conf`` on every start, so it is never
+ours to write; the files are shown read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from jailtui.core.owners import shconf
+from jailtui.core.owners.base import (
+    EditInfo,
+    EditKind,
+    Files,
+    Inventory,
+    ManagedJail,
+    Owner,
+    exists,
+)
+
+CONF = "/usr/local/etc/appjail/appjail.conf"
+DEFAULTS = (("PREFIX", "/usr/local"), ("DATADIR", "${PREFIX}/appjail"),
+            ("JAILDIR", "${DATADIR}/jails"))
+
+
+class AppJailDriver:
+    owner = Owner.APPJAIL
+    command = "appjail"
+    package = "sysutils/appjail"
+
+    def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
+        conf = shconf.load(files, [CONF], DEFAULTS)
+        jaildir = conf.values["JAILDIR"].rstrip("/")
+        if not conf.found and not exists(files, jaildir):
+            return Inventory(self.owner)
+        jails: dict[str, ManagedJail] = {}
+        for file in files.glob(f"{jaildir}/*/conf/config.conf"):
+            name = file.rsplit("/", 3)[-3]
+            # The boot flag's file (docs/managers.md 1.0, unverified).
+            boot = exists(files, f"{jaildir}/{name}/conf/boot/boot")
+            jails[name] = ManagedJail(self.owner, name, name, f"{jaildir}/{name}/jail",
+                                      f"{jaildir}/{name}/conf/template.conf", "", (), boot)
+        return Inventory(self.owner, True, jails, conf.problems)
+
+    def claims(self, inv: Inventory, name: str, path: str) -> ManagedJail | str | None:
+        # AppJail's own test: jls path == ${JAILDIR}/NAME/jail (lib_jail_created_by_appjail).
+        mj = inv.jails.get(name)
+        if mj is not None and mj.path == path.rstrip("/"):
+            if inv.problems:
+                return "; ".join(inv.problems)
+            return mj
+        if inv.problems and path.rstrip("/").endswith(f"/{name}/jail"):
+            return "; ".join(inv.problems)
+        return None
+
+    def argvs(self, action: str, name: str) -> list[list[str]]:
+        verb = {"shell": "login"}.get(action, action)
+        return [[self.command, verb, name]]
+
+    def edit(self, jail: ManagedJail) -> EditInfo:
+        return EditInfo(EditKind.READ_ONLY, jail.conf_file,
+                        f"appjail jail ... / appjail-config set -j {jail.name} PARAM=VALUE")

@@ -1,0 +1,101 @@
+"""The owner drivers, and the index that decides who owns each jail (docs/managers.md 1.7).
+
+:class:`OwnerIndex` reads every manager's files at most once per ``interval`` (the slow
+cadence; the poll tick only looks names up), so ownership never costs a manager's
+``list`` or a file read per tick. Attribution uses the ``jls`` name and path alone plus
+one file check per manager, most specific rule first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+
+from jailtui.core.owners.appjail import AppJailDriver
+from jailtui.core.owners.base import Driver, Files, Inventory, ManagedJail, Owner, Ownership
+from jailtui.core.owners.bastille import BastilleDriver
+from jailtui.core.owners.ezjail import EzjailDriver
+from jailtui.core.owners.iocage import IocageDriver
+from jailtui.core.owners.jailconf import JailConfDriver
+from jailtui.core.owners.pot import PotDriver
+
+#: Managers in the order their rules are tried (1.7: iocage before Bastille, both end
+#: in ``/root``); plain jail.conf comes after all of them.
+MANAGERS: tuple[Driver, ...] = (IocageDriver(), BastilleDriver(), AppJailDriver(), PotDriver(),
+                                EzjailDriver())
+DRIVERS: Mapping[Owner, Driver] = {d.owner: d for d in (*MANAGERS, JailConfDriver())}
+
+#: Seconds between two readings of the managers' files.
+DEFAULT_INTERVAL = 30.0
+
+#: Why a jail nobody claims is unknown (podman/ocijail, a hand-made jail ...).
+NO_OWNER = "no jail manager's files describe it and no jail.conf block names it"
+
+
+def driver(owner: Owner | str) -> Driver | None:
+    """The driver of ``owner``; None for ``unknown``."""
+    try:
+        return DRIVERS.get(Owner(owner))
+    except ValueError:
+        return None
+
+
+class OwnerIndex:
+    """Inventories of every manager on one host, refreshed on a slow cadence."""
+
+    def __init__(self, files: Files, settings: Mapping[str, str] | None = None, *,
+                 interval: float = DEFAULT_INTERVAL,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.files = files
+        self.settings: Mapping[str, str] = dict(settings or {})
+        self.interval = interval
+        self._clock = clock
+        self._inv: dict[Owner, Inventory] | None = None
+        self._at = 0.0
+        #: How many times the files were read (tests: the cadence holds).
+        self.loads = 0
+
+    def invalidate(self) -> None:
+        """Read again on the next use (after an action or a save)."""
+        self._inv = None
+
+    def inventories(self) -> Mapping[Owner, Inventory]:
+        now = self._clock()
+        if self._inv is None or now - self._at >= self.interval:
+            inv: dict[Owner, Inventory] = {}
+            for d in MANAGERS:
+                try:
+                    inv[d.owner] = d.load(self.files, self.settings)
+                except Exception as exc:  # noqa: BLE001 - one bad manager never breaks the poll
+                    inv[d.owner] = Inventory(d.owner, True, problems=(f"{d.command}: {exc}",))
+            self._inv, self._at = inv, now
+            self.loads += 1
+        return self._inv
+
+    def problems(self) -> list[str]:
+        """Problems with the managers' own configuration files (raw text)."""
+        return [p for inv in self.inventories().values() for p in inv.problems]
+
+    def attribute(self, name: str, path: str, configured: Mapping[str, str]) -> Ownership:
+        """Who owns the running jail ``jls`` shows as (``name``, ``path``).
+
+        ``configured`` maps jail.conf jail names to their file (rule 6).
+        """
+        reasons: list[str] = []
+        for d in MANAGERS:
+            inv = self.inventories()[d.owner]
+            got = d.claims(inv, name, path)
+            if isinstance(got, ManagedJail):
+                return Ownership(d.owner, got.name, f"{got.conf_file} and jls path {path}",
+                                 got.conf_file, got.enabled)
+            if isinstance(got, str):
+                reasons.append(f"looks like {d.command}'s, but {got}")
+        if name in configured and not reasons:
+            return Ownership(Owner.JAILCONF, name, f"block in {configured[name]}",
+                             configured[name])
+        return Ownership(Owner.UNKNOWN, "", "; ".join(reasons) or NO_OWNER)
+
+    def configured_jails(self) -> Iterable[ManagedJail]:
+        """Every jail a manager configures, running or not (stopped rows come from here)."""
+        for inv in self.inventories().values():
+            yield from inv.jails.values()
