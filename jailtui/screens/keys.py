@@ -57,7 +57,8 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Jail actions", ("start", "stop", "restart", "shell", "edit")),
     ("Daemons and commands in a jail", ("services", "service_start", "service_stop",
                                         "service_restart", "exec", "exec_history_prev",
-                                        "exec_history_next", "exec_clear")),
+                                        "exec_history_next", "exec_clear",
+                                        "exec_cancel")),
     ("Process actions", ("signal",)),
     ("Editing the configuration", ("config_save", "config_external", "config_cancel",
                                    "diff_save", "diff_cancel", "conflict_reload",
@@ -126,6 +127,9 @@ EXEC_BINDINGS = [
     Binding("up", "history(-1)", "Previous command", show=False, id="exec_history_prev"),
     Binding("down", "history(1)", "Next command", show=False, id="exec_history_next"),
     Binding("ctrl+l", "clear", "Clear", key_display="^L", id="exec_clear"),
+    # Priority: the Input would take ctrl+c first. Hidden (check_action) when
+    # nothing runs, so ctrl+c then quits as everywhere.
+    Binding("ctrl+c", "cancel", "Cancel", key_display="^C", priority=True, id="exec_cancel"),
 ]
 
 # -- Editing the configuration (screens/config_editor.py, param_form.py, diff.py) ---------
@@ -250,6 +254,7 @@ HELP_TEXT: dict[str, str] = {
     "exec_history_prev": "command: the previous command of this session",
     "exec_history_next": "command: the next command of this session",
     "exec_clear": "command: clear the output",
+    "exec_cancel": "command: cancel the running command (kills it)",
     "edit": "edit the jail's configuration (delegates: allowed parameters only)",
     "config_save": "editor: check the edit (jail -e), show the diff, then save",
     "config_external": "editor: edit the whole file in $VISUAL / $EDITOR (host admin)",

@@ -12,14 +12,16 @@ they call a method here. Each method:
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import os
 import pwd
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
+from jailtui.core.actions.exec_stream import Stream, stream_command
 from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
 from jailtui.core.config import confedit
 from jailtui.core.config.remotefile import RemoteRunner
@@ -281,6 +283,39 @@ class Controller:
         from jailtui.core.transport.ptyrelay import run_on_pty
 
         return run_on_pty(argv, env=self.shell_env())
+
+    async def exec_stream(self, name: str, command: Sequence[str],
+                          sink: Callable[[Stream, bytes], None], *, cancel: asyncio.Event,
+                          timeout: float | None = 600.0) -> ActionResult:
+        """The console's ``!``: :meth:`exec`, with the output handed to ``sink``
+        as it comes (core/actions/exec_stream.py) instead of buffered; ``cancel``
+        kills it. One audit record with the outcome. ``output`` stays empty:
+        the sink got it. Over SSH the runner's interactive argv gets no pty
+        here (stdin is not a terminal: ssh(1) ``-t``), so the streams stay apart.
+        """
+        self._gate(Action.EXEC, name)
+        if not command:
+            raise PolicyDenied("exec: no command given")
+        argv = self.host.runner.interactive_argv(["jexec", "-l", name, *command])
+        detail = " ".join(command)
+        try:
+            end = await stream_command(argv, sink, env=self.shell_env(), timeout=timeout,
+                                       cancel=cancel)
+        except OSError as exc:
+            message = f"{argv[0]}: {exc.strerror or exc}"
+            self._record(Action.EXEC, name, None, f"failed: {message}", detail)
+            return ActionResult(False, message, argv=tuple(argv))
+        if end.cancelled:
+            message = "cancelled (killed)"
+        elif end.timed_out:
+            message = f"timed out after {timeout:g} s (killed)"
+        elif end.returncode < 0:
+            message = f"killed by signal {-end.returncode}"
+        else:
+            message = f"exit status {end.returncode}"
+        ok = end.returncode == 0 and not (end.cancelled or end.timed_out)
+        self._record(Action.EXEC, name, None, "ok" if ok else f"failed: {message}", detail)
+        return ActionResult(ok, message, argv=tuple(argv))
 
     async def exec(self, name: str, command: Sequence[str], timeout: float = 60.0) -> ActionResult:
         """Run a command in the jail (``jexec -l NAME CMD...``) and capture its output."""
