@@ -17,16 +17,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Input
 
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
-from jailtui.screens.keys import MAIN_BINDINGS
+from jailtui.screens.keys import FLEET_IDS, MAIN_BINDINGS
 from jailtui.widgets.filter_bar import FilterBar
 from jailtui.widgets.fleet_state import FleetState
 from jailtui.widgets.glyphs import glyphs
@@ -37,6 +37,10 @@ from jailtui.widgets.keyed_table import KeyedTable
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.process_table import ProcessTable
 from jailtui.widgets.status_bar import StatusBar
+
+#: ``h``/``c`` on a console of one host.
+ONE_HOST = ("One host in this console: h (hosts) and c (reconnect) work when it shows several "
+            "(--host A --host B, or --host all with [hosts.*] in config.toml).")
 
 #: Quick sorts that a pane has no column for: the jails pane sorts by jid
 #: for "pid"; "time" only exists for processes.
@@ -301,7 +305,7 @@ class MainScreen(GuardedScreen):
         target = self.target
         bar.display = True
         what = "processes" if target is self.procs else "jails"
-        bar.placeholder = f"filter {what}…  (Enter keeps it, Escape clears it)"
+        bar.placeholder = f"filter {what}…  (a|b: either; Enter keeps it, Escape clears it)"
         with bar.prevent(Input.Changed):
             bar.value = target.filter_text
         bar.cursor_position = len(bar.value)
@@ -352,7 +356,12 @@ class MainScreen(GuardedScreen):
         if target is self.jails:
             col = _QUICK_SORT_JAILS.get(key)
             if col is None:
+                # Jails have no such column (elapsed time): sort the processes
+                # pane, and say so, rather than nothing visible happening.
                 self.procs.sort_by(key)
+                label = next((c.label for c in self.procs.columns if c.key == key), key)
+                self.app.notify(f"Jails have no {label} column: sorted the processes by it.",
+                                markup=False, timeout=4)
                 return
             target.sort_by(col)
             return
@@ -367,6 +376,20 @@ class MainScreen(GuardedScreen):
         self.console.open_detail(jail.name, host=jail.host)
 
     # -- hosts (a console of many hosts) ------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """``h``/``c`` with one host: hidden from the footer (check_action), so
+        Textual would skip them silently; say why instead (issue 13 item 27)."""
+        if self.console.fleet is None:
+            for binding in MAIN_BINDINGS:
+                if isinstance(binding, Binding) and binding.id in FLEET_IDS \
+                        and (event.key in self.console.binding_keys(binding)
+                             or event.character in self.console.binding_keys(binding)):
+                    event.stop()
+                    event.prevent_default()
+                    self.app.notify(ONE_HOST, severity="information", markup=False, timeout=6)
+                    return
+        super().on_key(event)
 
     def action_hosts(self) -> None:
         self.console.open_hosts()

@@ -188,7 +188,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         if self.show_hosts and row.host is not None and needle in row.host.lower():
             return True
         if needle in row.name.lower() or needle in row.hostname.lower() \
-                or needle in row.path.lower() or needle == row.state.value:
+                or needle in row.path.lower() or needle in self._state_text(row).lower():
             return True
         if row.jid is not None and needle == str(row.jid):
             return True

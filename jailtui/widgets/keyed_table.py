@@ -266,9 +266,12 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
 
     def cycle_sort(self, step: int) -> None:
         """Next/previous column as the sort column (htop's ``>`` and ``<``)."""
-        keys = [c.key for c in self._columns]
+        # Only columns with a header: a mark column (health) has none, and a
+        # sort by it would show no arrow anywhere (issue 13 item 30).
+        named = [c for c in self._columns if c.label.strip()] or list(self._columns)
+        keys = [c.key for c in named]
         i = keys.index(self._sort) if self._sort in keys else 0
-        nxt = self._columns[(i + step) % len(keys)]
+        nxt = named[(i + step) % len(keys)]
         self.sort_by(nxt.key, reverse=nxt.descending_first)
 
     def reverse_sort(self) -> None:
@@ -293,9 +296,9 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
     def _rebuild(self) -> None:
         old_key = self._cursor_key
         old_index = self._cursor
-        needle = self._filter.lower()
-        rows = [r for r in self._source if self.row_matches(r, needle)] if needle \
-            else list(self._source)
+        needles = filter_terms(self._filter)
+        rows = [r for r in self._source if any(self.row_matches(r, n) for n in needles)] \
+            if needles else list(self._source)
         self._view = self.order_rows(rows, self.sort_column, self._reverse)
         self._keys = [self.row_key(r) for r in self._view]
         self._pos = {k: i for i, k in enumerate(self._keys)}
@@ -542,19 +545,40 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         if cached is not None:
             return cached
         header = self.get_component_rich_style("keyed-table--header")
-        parts: list[Text] = []
-        for col, width in zip(self._columns, self._widths, strict=True):
+        arrow = glyphs().down if self._reverse else glyphs().up
+        sorted_style = self._role("sorted")
+        line = Text(no_wrap=True, end="")
+        arrow_next = False  # the separator after the previous column holds the arrow
+        for i, (col, width) in enumerate(zip(self._columns, self._widths, strict=True)):
             label = col.label
-            if col.key == self._sort:
-                # The arrow only where it fits: a column must not change
-                # width because it became the sort column.
-                if len(label) < width or col.last:
-                    arrow = glyphs().down if self._reverse else glyphs().up
-                    label = f"{arrow}{label}" if col.justify == "right" else f"{label}{arrow}"
-                parts.append(Text(label, style=self._role("sorted"), no_wrap=True, end=""))
-            else:
-                parts.append(Text(label, no_wrap=True, end=""))
-        strip = self._finish(self._line_text(parts), header)
+            is_sorted = col.key == self._sort
+            # A column must not change width because it became the sort
+            # column: where its label fills it (JID, %MEM), the arrow takes the
+            # space between two columns instead (issue 13 item 30).
+            fits = len(label) < width or col.last
+            if i:
+                if arrow_next or (is_sorted and not fits and col.justify == "right"):
+                    line.append(arrow, style=sorted_style)
+                else:
+                    line.append(" ")
+            arrow_next = False
+            if is_sorted and fits:
+                label = f"{arrow}{label}" if col.justify == "right" else f"{label}{arrow}"
+            elif is_sorted and col.justify != "right":
+                arrow_next = True
+            elif is_sorted and i == 0:
+                label = arrow + label[1:]
+            cell = Text(label, style=sorted_style if is_sorted else "", no_wrap=True, end="")
+            if not col.last:
+                if cell.cell_len > width:
+                    cell.truncate(width, overflow="ellipsis")
+                pad = width - cell.cell_len
+                if col.justify == "right":
+                    cell.pad_left(pad)
+                else:
+                    cell.pad_right(pad)
+            line.append_text(cell)
+        strip = self._finish(line, header)
         self._line_cache[key] = strip
         return strip
 
@@ -595,6 +619,12 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
             else:
                 return Strip.blank(width, base)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+
+def filter_terms(text: str) -> list[str]:
+    """The filter's alternatives, lower-case: ``web|db`` matches rows that
+    match ``web`` or ``db`` (k9s and lazydocker filters work the same way)."""
+    return [t.strip().lower() for t in text.split("|") if t.strip()]
 
 
 def joined(segments: Sequence[Segment]) -> str:

@@ -150,6 +150,7 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
         if self.show_hosts and row.host is not None and needle in row.host.lower():
             return True
         return (needle in row.command.lower() or needle in row.user.lower()
+                or needle in row.state.lower()
                 or (row.jail is not None and needle in row.jail.lower())
                 or needle == str(row.pid))
 
