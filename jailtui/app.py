@@ -607,11 +607,16 @@ class JailtuiApp(App[None]):
         except JailtuiError as exc:
             self.report(f"shell {jail.name}", ActionResult(False, str(exc)))
             return
-        code = self.run_interactive(argv)
+        where = f" (jid {jail.jid})" if jail.jid is not None else ""
+        host = jail.host or self.host.label
+        banner = (f"jailtui: shell in jail {jail.name}{where} on {host}"
+                  f"{' (SIMULATED)' if self.host.label.upper() == 'SIMULATED' else ''}.\n"
+                  "Leave it (exit or ctrl+d) to return to the console.")
+        code = self.run_interactive(argv, banner=banner)
         if code is not None:
             self.journal.add(f"shell {jail.name}", code == 0, f"exit status {code}")
 
-    def run_interactive(self, argv: Sequence[str]) -> int | None:
+    def run_interactive(self, argv: Sequence[str], banner: str | None = None) -> int | None:
         """Run ``argv`` on the real terminal, the console suspended meanwhile.
 
         ``subprocess.call`` blocks the event loop on purpose: timers, and so
@@ -635,7 +640,9 @@ class JailtuiApp(App[None]):
 
         try:
             # Always resumes, whatever run() raises (screens/suspend.py).
-            return lend_terminal(self, run, what="a shell", program=argv[0])
+            return lend_terminal(self, run, what="a shell", program=argv[0],
+                                 path=env.get("PATH") if env else None,
+                                 banner=banner)
         finally:
             self.poll_now()
 

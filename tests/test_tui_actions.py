@@ -344,3 +344,18 @@ async def test_enter_typed_ahead_never_confirms_a_stop() -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
         assert not any(c[0] == "stop" for c in ctl.calls)
+
+
+async def test_a_missing_jexec_is_said_not_an_exit_status() -> None:
+    """Issue 13 item 38: the shell runs on a fresh pty, where a missing jexec
+    was only "exit status 1"; the console checks the program first."""
+    host = FakeHost()
+    host.runner.interactive_env = lambda: {"PATH": "/nonexistent"}  # type: ignore[method-assign]
+    app = make_app(host, FakeController())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seen = record_notifications(app)
+        await select(pilot, "web")
+        await pilot.press("x")
+        await settle(pilot)
+        assert any("jexec: not found on this host's PATH" in m for m, _s, _mk in seen)

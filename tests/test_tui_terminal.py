@@ -171,3 +171,31 @@ def test_an_editor_that_cannot_start_gives_the_console_back(sim_dir: Path,
         assert pane.exit_status() == 0
     finally:
         pane.close()
+
+
+def test_the_shell_says_where_it_is_and_starts_on_a_clear_screen(sim_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    """Item 38: a banner names the jail and the host; the previous program's
+    lines do not stay on screen (the first shell's output is gone in the second)."""
+    pane = console(sim_dir, tmp_path)
+    try:
+        pane.wait(shows_jails)
+        pane.keys("x")
+        screen = pane.wait(lambda s: "jailtui: shell in jail" in s)
+        assert "SIMULATED" in screen and "return to the console" in screen
+        pane.literal("echo first-shell-output")
+        pane.keys("Enter")
+        pane.wait(lambda s: "first-shell-output" in s.replace("echo first-shell-output", ""))
+        pane.literal("exit")
+        pane.keys("Enter")
+        pane.wait(shows_jails)
+        pane.keys("x")
+        screen = pane.wait(lambda s: "jailtui: shell in jail" in s)
+        assert "first-shell-output" not in screen
+        pane.literal("exit")
+        pane.keys("Enter")
+        pane.wait(shows_jails)
+        pane.keys("q")
+        assert pane.exit_status() == 0
+    finally:
+        pane.close()

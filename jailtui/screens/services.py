@@ -57,6 +57,9 @@ __all__ = ["STATUS_CONCURRENCY", "ServiceControl", "ServicesScreen", "StatusHost
 #: fork 30 jexecs in the same instant.
 STATUS_CONCURRENCY = 4
 
+#: The outcome of a verb that worked.
+_DONE = {"start": "started", "stop": "stopped", "restart": "restarted"}
+
 #: What a row says while an action runs on its service.
 _BUSY = {"start": "starting…", "stop": "stopping…", "restart": "restarting…"}
 
@@ -291,6 +294,12 @@ class ServicesScreen(GuardedScreen):
             return "no service selected"
         if row.name in self._busy:
             return f"{visible(row.name, 64)} is busy ({self._busy[row.name]})"
+        # What the row says rules out the obvious no-ops (issue 13 item 46); a
+        # one-shot or unknown service may be started or stopped either way.
+        if action == "service_start" and row.state == ServiceState.RUNNING.value:
+            return f"{visible(row.name, 64)} is already running"
+        if action == "service_stop" and row.state == ServiceState.STOPPED.value:
+            return f"{visible(row.name, 64)} is not running"
         return None
 
     def action_back(self) -> None:
@@ -347,7 +356,14 @@ class ServicesScreen(GuardedScreen):
                 result = await controller.service(name, svc, verb)
             except JailtuiError as exc:
                 result = ActionResult(False, _error_text(exc))
+            if result.ok:
+                # rc.d's last line ("Waiting for PIDS: 98.") is no outcome: say
+                # what happened; rc.d's own lines stay in the action log.
+                result = ActionResult(True, f"{svc} {_DONE[verb]}", result.output, result.argv)
             console.report(title, result)
+            # An enabled daemon stopped is a health finding now, not at the
+            # next health period (up to 30 s later).
+            console.health.request()
             if not self.is_attached:
                 return
             mark = (f"{glyphs().ok} ", "$success") if result.ok else (f"{glyphs().bad} ", "bold $error")

@@ -11,6 +11,8 @@ normally and the console comes back; the error is shown afterwards.
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -18,26 +20,40 @@ from textual.app import App, SuspendNotSupported
 
 from jailtui.core.text import visible
 
+NOT_FOUND = "{program}: not found on this host's PATH: cannot open {what}."
 NO_TERMINAL = "This terminal cannot be suspended (no real tty): {what} is not available here."
 IN_BROWSER = "{what} needs a terminal; not available in the browser."
 
 
 def lend_terminal(app: App[Any], run: Callable[[], int], *, what: str,
-                  program: str) -> int | None:
+                  program: str, path: str | None = None,
+                  banner: str | None = None) -> int | None:
     """``run()`` on the real terminal, the console suspended meanwhile.
 
     Returns its exit status, or None when it could not run; the reason is
     shown as a notification (``program`` names it: ``vi: No such file or
     directory``). ``what`` says what was asked for ("a shell").
+
+    ``program`` is looked up on ``path`` first (the child's PATH): a shell
+    started on a pty fails in the child, where the console would only see
+    "exit status 1" (issue 13 item 38). ``banner``: the screen is cleared
+    (the previous program's last lines must not look like this one's) and
+    the banner printed before ``run()``.
     """
     if app.is_web:
         app.notify(IN_BROWSER.format(what=what.capitalize()), severity="warning", markup=False)
+        return None
+    if "/" not in program and shutil.which(program, path=path) is None:
+        app.notify(NOT_FOUND.format(program=visible(program, 200), what=what),
+                   severity="error", markup=False, timeout=10)
         return None
     failure: Exception | None = None
     code: int | None = None
     try:
         with app.suspend():
             try:
+                if banner is not None:
+                    show_banner(banner)
                 code = run()
             except Exception as exc:  # any error: the console must come back first
                 failure = exc
@@ -53,4 +69,17 @@ def lend_terminal(app: App[Any], run: Callable[[], int], *, what: str,
     return code
 
 
-__all__ = ["lend_terminal", "NO_TERMINAL", "IN_BROWSER"]
+def show_banner(text: str) -> None:
+    """Clear the real terminal and say what runs in it now (ECMA-48 ED 2 + CUP).
+
+    ``text`` is sanitised here: it names jails and hosts.
+    """
+    out = sys.__stdout__
+    if out is None:
+        return
+    out.write("\x1b[H\x1b[2J" + "\n".join(visible(line, 300) for line in text.splitlines())
+              + "\n")
+    out.flush()
+
+
+__all__ = ["lend_terminal", "show_banner", "IN_BROWSER", "NOT_FOUND", "NO_TERMINAL"]

@@ -65,9 +65,13 @@ def entry_lines(entry: LogEntry) -> list[Text]:
     head.append(f"{stamp} ", style="dim")
     head.append(f"{mark} ", style=f"bold {style}")
     head.append(visible(entry.title, 200), style="bold")
-    if entry.message:
+    message = entry.message.strip()
+    # "config" + "config: unknown theme" read "config: config: ..." (issue
+    # 13 item 47): the title is said once.
+    message = message.removeprefix(f"{entry.title}: ")
+    if message:
         head.append(": ")
-        head.append(visible(entry.message.strip(), 2000))
+        head.append(visible(message, 2000))
     lines = [head]
     for line in visible_lines(entry.output):
         body = Text("    │ ", style="dim", end="")
