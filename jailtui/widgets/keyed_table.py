@@ -67,6 +67,10 @@ class Column(Generic[R]):
     last: bool = False
 
 
+#: Rendered lines kept per table (see KeyedTable.__init__).
+LINE_CACHE_SIZE = 256
+
+
 class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
     """A table of model rows with a key-bound cursor; subclasses define columns."""
 
@@ -154,8 +158,11 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         self._total_width = 0
         self._loaded = False
         # Rendered (uncropped) rows; keys include the row value itself, so an
-        # unchanged row is not formatted again on the next tick.
-        self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
+        # unchanged row is not formatted again on the next tick. A few screens'
+        # worth: every Strip carries its own crop/style caches (textual/strip.py),
+        # so 1024 of them per table were megabytes that only filled up over an
+        # idle hour of changing CPU figures (issue 13 item 8).
+        self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(LINE_CACHE_SIZE)
         self._role_styles: dict[str, Style] = {}
         #: What each line on screen showed at the last partial refresh
         #: (None: unknown, refresh everything), and the scroll offset then.

@@ -82,7 +82,7 @@ def status_content(state: PollState, now: float, backend: str, identity: str, *,
                            (f"data {age} old", "$error")]))
         # With ``detail`` the second line counts the retry down live.
         if state.retry_in is not None and detail is None:
-            pieces.append((2, [("  retry in ", "$foreground-muted"),
+            pieces.append((3, [("  retry in ", "$foreground-muted"),
                                interval_text(round(state.retry_in, 1))]))
     host = visible(snap.info.hostname, 64) if snap is not None and snap.info.hostname else "…"
     pieces.append((1, [SEP if len(pieces) > 1 else " ", (host, "bold")]))
