@@ -126,7 +126,7 @@ async def measure(simdir: Path, reps: int) -> dict[str, float]:
             t0 = time.perf_counter()
             snap = await host.poll()
             t1 = time.perf_counter()
-            app._poll_ok(snap)
+            app.fleet.poller(app.fleet.focus).took(snap)
             t2 = time.perf_counter()
             meter.reset()
             await pilot.pause()

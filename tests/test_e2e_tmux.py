@@ -37,8 +37,7 @@ def console(sim_dir: Path, tmp_path: Path) -> Iterator[Pane]:
           # A tmux server started from pytest inherits COLUMNS/LINES=80x24 in
           # its global environment and Textual sizes itself from them.
           "-e", "COLUMNS=120", "-e", "LINES=36", cmd)
-    pane = Pane(session)
-    pane.status_file = status  # type: ignore[attr-defined]
+    pane = Pane(session, status)
     try:
         yield pane
     finally:
@@ -68,7 +67,8 @@ def test_console_in_tmux(console: Pane, sim_dir: Path) -> None:
     console.wait(mail_stopped, timeout=15)
 
     console.keys("q")
-    status_file: Path = console.status_file  # type: ignore[attr-defined]
+    status_file = console.status_file
+    assert status_file is not None
     end = time.monotonic() + 15
     while time.monotonic() < end and not status_file.exists():
         time.sleep(0.2)

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.binding import Binding
 from textual.widgets import Input, Switch
-from tui_fakes import record_notifications, settle, table_lines, widget_text
+from tui_fakes import record_notifications, settle, shows, table_lines, widget_text
 
 from jailtui.app import JailtuiApp
 from jailtui.core.actions.control import Controller
@@ -175,13 +176,14 @@ async def test_syntax_error_is_refused_with_its_line(sim_dir: Path) -> None:
     before = jail_conf(sim_dir).read_bytes()
     async with app.run_test(size=SIZE) as pilot:
         editor = await open_editor(pilot, "web")
+        assert isinstance(editor, ConfigEditorScreen)
         await add_line_after(pilot, editor, 0, "bogus = = 1;")
         text = editor.area.text
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "syntax error" in widget_text(editor.query_one("#config-message")))
         message = widget_text(editor.query_one("#config-message"))
         assert "/etc/jail.conf line 14" in message and "cursor on line 14" in message
-        assert app.screen is editor  # no diff, still editing
+        assert shows(app, editor)  # no diff, still editing
         assert editor.area.cursor_location[0] == 14 - 13  # file line 14 = second row here
         assert editor.area.text == text  # the edit stays for another try
         assert jail_conf(sim_dir).read_bytes() == before
@@ -189,7 +191,7 @@ async def test_syntax_error_is_refused_with_its_line(sim_dir: Path) -> None:
         editor.area.load_text(text.replace("bogus = = 1;", "host.hostname = $nope;"))
         await pilot.press("ctrl+s")
         await until(pilot, lambda: "nope" in widget_text(editor.query_one("#config-message")))
-        assert app.screen is editor
+        assert shows(app, editor)
         assert jail_conf(sim_dir).read_bytes() == before
 
 
@@ -290,6 +292,7 @@ async def test_busy_save_names_the_file_and_keeps_the_edit(
     app = admin_console(sim_dir)
     async with app.run_test(size=SIZE) as pilot:
         editor = await open_editor(pilot, "web")
+        assert isinstance(editor, ConfigEditorScreen)
         await add_line_after(pilot, editor, 2, HOSTNAME_LINE)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, DiffScreen))
@@ -297,7 +300,7 @@ async def test_busy_save_names_the_file_and_keeps_the_edit(
         await until(pilot, lambda: "not saved" in widget_text(editor.query_one("#config-message")))
         message = widget_text(editor.query_one("#config-message"))
         assert "/etc/jail.conf: another save holds the lock" in message
-        assert app.screen is editor and HOSTNAME_LINE in editor.area.text
+        assert shows(app, editor) and HOSTNAME_LINE in editor.area.text
 
 
 # -- (4) the whole file in $EDITOR -------------------------------------------------------------
@@ -419,9 +422,10 @@ async def test_no_terminal_to_suspend_says_so(sim_dir: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         seen = record_notifications(app)
         editor = await open_editor(pilot, "web")
+        assert isinstance(editor, ConfigEditorScreen)
         await pilot.press("ctrl+o")  # run_test cannot suspend
         await until(pilot, lambda: any("cannot be suspended" in m for m, _s, _mk in seen))
-        assert app.screen is editor and editor.mode == "block"
+        assert shows(app, editor) and editor.mode == "block"
 
 
 # -- (5) a delegate: the parameter form ------------------------------------------------------------
@@ -497,8 +501,13 @@ async def test_delegate_never_starts_an_external_program(
     monkeypatch.setenv("EDITOR", "/bin/sh")
     monkeypatch.setenv("VISUAL", str(script))
     started: list[object] = []
-    monkeypatch.setattr(subprocess, "call", lambda *a, **k: started.append(a) or 0)
-    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
+
+    def started_call(*a: object, **k: object) -> int:
+        started.append(a)
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", started_call)
+    monkeypatch.setattr(subprocess, "Popen", started_call)
     app = delegate_console(sim_dir)
     async with app.run_test(size=SIZE) as pilot:
         seen = record_notifications(app)
@@ -508,7 +517,7 @@ async def test_delegate_never_starts_an_external_program(
         assert controller.external_editor_allowed is False
         form = await open_editor(pilot, "ci")
         assert isinstance(form, ParamFormScreen)
-        assert "external" not in {b.action for b in form.BINDINGS if hasattr(b, "action")}
+        assert "external" not in {b.action for b in form.BINDINGS if isinstance(b, Binding)}
         await pilot.press("ctrl+o")
         await pilot.pause()
         # Even the admin's editor screen, forced on a delegate, refuses.

@@ -25,6 +25,7 @@ from ssh_servers import Client, Server, ServerError, start_servers
 from tui_fakes import NOW, record_notifications, settle, table_lines, widget_text
 
 from jailtui.app import JailtuiApp
+from jailtui.console.fleet import FleetConsole
 from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Policy, Role
@@ -32,7 +33,6 @@ from jailtui.core.errors import CommandTimeout
 from jailtui.core.hosts.fleet import Fleet, HostSpec
 from jailtui.core.hosts.host import Host
 from jailtui.core.model import JailState
-from jailtui.fleetview import FleetConsole
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.hosts import HostsScreen
@@ -66,9 +66,9 @@ def admin(host: Host) -> Controller:
 def fleet_console(fleet: Fleet, *, interval: float,
                   intervals: dict[str, float | None] | None = None) -> JailtuiApp:
     controllers = {name: admin(fleet.host(name)) for name in fleet.names()}
-    console = FleetConsole(fleet, controllers, intervals=intervals)
-    first = fleet.names()[0]
-    return JailtuiApp(fleet.host(first), controllers[first], interval=interval, fleet=console)
+    hosts = {name: fleet.host(name) for name in fleet.names()}
+    console = FleetConsole(hosts, controllers, intervals=intervals)
+    return JailtuiApp(interval=interval, fleet=console)
 
 
 def title(table: Any) -> str:
@@ -110,7 +110,7 @@ async def test_all_hosts_view_has_a_host_column_and_host_keys(sim_fleet: Fleet) 
         assert main.all_hosts
         header, *rows = table_lines(main.jails)
         assert header.split()[:4] == ["HOST▲", "STATE", "JID", "NAME"]
-        hosts_of_web = sorted(j.host for j in main.jails.rows if j.name == "web")
+        hosts_of_web = sorted(str(j.host) for j in main.jails.rows if j.name == "web")
         assert hosts_of_web == ["alpha", "beta"]  # same name on both, two rows
         assert ("alpha", "web") in {main.jails.row_key(j) for j in main.jails.rows}
         assert {r.split()[0] for r in rows if r.strip()} == {"alpha", "beta"}
@@ -372,7 +372,11 @@ async def test_each_host_has_its_own_interval_and_poller(sim_fleet: Fleet) -> No
 async def test_reconnect_key_cuts_the_selected_hosts_wait(sim_fleet: Fleet) -> None:
     app = sim_app(sim_fleet)
     asked: list[str | None] = []
-    sim_fleet.retry_now = asked.append  # type: ignore[method-assign, assignment]
+    for name in sim_fleet.names():
+        def retry(name: str = name) -> None:
+            asked.append(name)
+
+        sim_fleet.host(name).retry_now = retry  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_screen(app)
@@ -452,6 +456,37 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         for srv in (alpha, beta):
             srv.stop()
         client.close()
+
+
+async def test_one_ssh_host_logs_an_outage_once() -> None:
+    """``--host web1`` alone, web1 unreachable: one action-log entry for the
+    whole outage, as on a console of several hosts, not one per retry
+    (issue 12: the single-host poller logged "retrying in 2 s", "... 4 s"
+    each as a new failure). The host is built as the command line builds
+    it (one --host: cli/session.py make_backend -> Fleet.from_specs)."""
+    fleet = Fleet.from_specs([HostSpec("web1", "127.0.0.1", ssh_options=("-p", "9"))],
+                             runner_options={"backoff_first": 30.0, "backoff_cap": 60.0})
+    host = fleet.host("web1")
+    app = JailtuiApp(host, admin(host), interval=0.5)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.poll_state.stale, what="the first failure")
+            poller = app.fleet.poller("web1")
+            for _ in range(3):  # r while the link waits for its retry: polls refused early
+                started = poller.loop.started
+
+                def polled(started: int = started) -> bool:
+                    return poller.loop.started > started and not poller.polling
+
+                await pilot.press("r")
+                await wait_for(pilot, polled, what="the poll after r")
+            failed = [e for e in app.journal if "poll failed" in e.title]
+            assert len(failed) == 1, [e.message for e in failed]
+            assert failed[0].title == "poll failed"  # one host: no host prefix
+            assert "retrying in" not in failed[0].message
+            assert poller.loop.started >= 4
+    finally:
+        fleet.close()
 
 
 def jail_state(app: JailtuiApp, host: str, name: str) -> JailState | None:
@@ -565,9 +600,13 @@ async def test_ssh_shell_goes_to_the_rows_host(servers: Servers,
     app = fleet_console(fleet, interval=1000.0)
     ran: list[tuple[str, list[str]]] = []
     for name in fleet.names():
-        ctl = app.fleet.controller(name) if app.fleet else None  # type: ignore[union-attr]
-        monkeypatch.setattr(ctl, "run_interactive",
-                            lambda argv, name=name: ran.append((name, list(argv))) or 0)
+        ctl = app.fleet.controller(name) if app.fleet else None
+
+        def on_pty(argv: list[str], name: str = name) -> int:
+            ran.append((name, list(argv)))
+            return 0
+
+        monkeypatch.setattr(ctl, "run_interactive", on_pty)
 
     class NoSuspend:
         def __enter__(self) -> None:

@@ -251,7 +251,7 @@ async def test_the_row_shows_a_slow_stop_in_progress(sim_dir: Path) -> None:
         # A poll while it is held still says running: the row keeps "stopping…".
         app.poll_now()
         await wait_for(pilot, lambda: app.poll_state.snapshot is not None
-                       and not app._polling, use_settle=False)
+                       and not app.polling, use_settle=False)
         assert state_of_mail() == "stopping…"
         assert runner.gate is not None
         runner.gate.set()

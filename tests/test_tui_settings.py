@@ -101,14 +101,14 @@ async def test_console_applies_interval_theme_and_reports_bad_entries() -> None:
     app = make_app(settings=s, interval=None)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.poll_state.interval == 7.0  # type: ignore[attr-defined]
-        journal = [e.message for e in app.journal]  # type: ignore[attr-defined]
+        assert app.poll_state.interval == 7.0
+        journal = [e.message for e in app.journal]
         assert any("no-such-theme" in m for m in journal)
         assert any("[extra]" in m for m in journal)
         await pilot.press("z")
-        assert app.poll_state.paused  # type: ignore[attr-defined]
+        assert app.poll_state.paused
     s = parse_settings({"console": {"theme": "ansi-dark"}})
     app = make_app(settings=s)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.theme == "ansi-dark"  # type: ignore[attr-defined]
+        assert app.theme == "ansi-dark"

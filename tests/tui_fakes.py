@@ -16,9 +16,11 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
+from jailtui.core.config.confedit import EditSession
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
 from jailtui.core.model import (
     HostInfo,
@@ -29,6 +31,10 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+from jailtui.core.transport.ssh import LinkState
+
+if TYPE_CHECKING:
+    from jailtui.app import JailtuiApp
 
 #: The frozen "now" of tests and snapshots; snapshots are taken 1 s before.
 NOW = 1_750_000_000.0
@@ -140,28 +146,21 @@ class FakeLogin:
     host: str = ""
 
 
-@dataclass
-class FakeRunner:
-    """Only what the app reads from a runner: the interactive environment."""
-
-    label: str = "fake"
-
-    def interactive_env(self) -> dict[str, str]:
-        return {"PATH": "/usr/bin:/bin"}
-
-
 class FakeHost:
     """A host whose poll returns ``snapshot`` (or raises ``fail_with``)."""
 
     def __init__(self, snapshot: HostSnapshot | None = None, *, label: str = "SIMULATED",
-                 racct: bool = True, delay: float = 0.0) -> None:
+                 racct: bool = True, delay: float = 0.0, name: str | None = None) -> None:
         self.label = label
+        self.name = name
+        #: The SSH link the host reports (None: a host without one).
+        self.link_state: LinkState | None = None
+        self.retries = 0
         self.snapshot = snapshot or make_snapshot(backend=label)
         self.fail_with: Exception | None = None
         self.polls = 0
         self.racct = racct
         self.delay = delay
-        self.runner = FakeRunner()
         self.detail_error: dict[str, Exception] = {}
         self.detail_calls: list[tuple[str, str]] = []
         self.jitter = False
@@ -169,6 +168,12 @@ class FakeHost:
         self.gate: asyncio.Event | None = None
         self.in_flight = 0
         self.most_in_flight = 0
+
+    def link(self) -> LinkState | None:
+        return self.link_state
+
+    def retry_now(self) -> None:
+        self.retries += 1
 
     async def poll(self) -> HostSnapshot:
         self.polls += 1
@@ -276,6 +281,12 @@ class FakeController:
     calls: list[tuple[str, object]] = field(default_factory=list)
     fail: dict[str, ActionResult] = field(default_factory=dict)
     shell: list[str] = field(default_factory=lambda: ["jexec", "-l"])
+    #: argv given to :meth:`run_interactive` (the shell), and its exit status.
+    interactive: list[list[str]] = field(default_factory=list)
+    interactive_status: int = 0
+    #: The fake has no configuration files: ``e`` is not offered (a fake's
+    #: choice, not the console's; the real Controller edits over the simulator).
+    editable: bool = False
 
     @property
     def policy(self) -> Policy:
@@ -287,6 +298,8 @@ class FakeController:
 
     def allowed(self, action: Action, jail: Jail | None = None) -> bool:
         name = jail.name if jail is not None else None
+        if action is Action.EDIT and not self.editable:
+            return False
         if not self.policy.permits(action, name):
             return False
         return valid_for_state(action, jail) if jail is not None else action is not Action.START
@@ -327,16 +340,41 @@ class FakeController:
         self.calls.append(("shell", name))
         return [*self.shell, name]
 
+    async def resolve(self, name: str) -> Jail | None:
+        return None  # the console then assumes the jail runs as it was started
+
+    def run_interactive(self, argv: Sequence[str]) -> int:
+        self.interactive.append(list(argv))
+        return self.interactive_status
+
+    @property
+    def editable_params(self) -> tuple[str, ...] | None:
+        return None
+
+    @property
+    def external_editor_allowed(self) -> bool:
+        return False
+
+    def open_config(self, name: str) -> EditSession:
+        self._gate(Action.EDIT, name)
+        raise JailtuiError(f"{name}: this fake host has no configuration files")
+
+    async def check_config(self, session: EditSession, candidate: str) -> None:
+        raise JailtuiError("this fake host has no configuration files")
+
+    async def save_config(self, session: EditSession, candidate: str) -> ActionResult:
+        raise JailtuiError("this fake host has no configuration files")
+
 
 def make_app(host: FakeHost | None = None, controller: FakeController | None = None, *,
-             read_only: bool = False, interval: float = 1000.0, **kwargs: object) -> object:
+             read_only: bool = False, interval: float | None = 1000.0,
+             **kwargs: Any) -> JailtuiApp:
     """The app on fake data with a frozen clock; the interval is long so that
     only the test's own refreshes poll."""
     from jailtui.app import JailtuiApp
 
     ctl = None if read_only else (controller or FakeController())
-    return JailtuiApp(host or FakeHost(), ctl, interval=interval, clock=lambda: NOW,
-                      **kwargs)  # type: ignore[arg-type]
+    return JailtuiApp(host or FakeHost(), ctl, interval=interval, clock=lambda: NOW, **kwargs)
 
 
 def run_demo() -> None:
@@ -383,6 +421,12 @@ def record_notifications(app: object) -> list[tuple[str, str, bool]]:
     return seen
 
 
+def shows(app: Any, screen: object) -> bool:
+    """``app.screen is screen``, as a call: an ``is`` in an assert would
+    narrow ``screen`` to ``Screen[Any]`` for mypy and lose its own attributes."""
+    return app.screen is screen
+
+
 async def settle(pilot: object) -> None:
     """Wait for running workers (polls, detail loads) and the repaint after them."""
     app = pilot.app  # type: ignore[attr-defined]
@@ -393,4 +437,4 @@ async def settle(pilot: object) -> None:
 
 __all__ = ["EVIL", "EVIL_ESCAPE", "EVIL_MARKUP", "NOW", "FakeController", "FakeHost", "JailtuiError",
            "evil_snapshot", "make_app", "make_process", "make_snapshot", "record_notifications",
-           "run_demo", "sample_jails", "sample_processes", "settle", "table_lines", "widget_text"]
+           "run_demo", "sample_jails", "sample_processes", "settle", "shows", "table_lines", "widget_text"]

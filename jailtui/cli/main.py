@@ -482,9 +482,9 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
     from dataclasses import replace as dc_replace
 
     from jailtui.app import JailtuiApp
+    from jailtui.console.fleet import FleetConsole
     from jailtui.core.config.settings import load_settings
     from jailtui.core.hosts.fleet import load_hosts_config
-    from jailtui.fleetview import FleetConsole
 
     session = make_fleet_session(args, specs)
     settings = load_settings(args.config)
@@ -493,11 +493,10 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
     if hosts_warnings:
         settings = dc_replace(settings, warnings=(*settings.warnings, *hosts_warnings))
     interval = args.interval if args.interval is not None else settings.interval
-    console = FleetConsole(session.fleet, session.controllers,
+    console = FleetConsole({n: session.fleet.host(n) for n in session.fleet.names()},
+                           session.controllers,
                            intervals={s.name: s.interval for s in session.specs})
-    first = session.specs[0].name
-    app = JailtuiApp(session.fleet.host(first), session.controllers[first], interval=interval,
-                     settings=settings, fleet=console)
+    app = JailtuiApp(interval=interval, settings=settings, fleet=console)
     return terminal.run_console(app)
 
 

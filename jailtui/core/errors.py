@@ -11,7 +11,34 @@ from collections.abc import Sequence
 
 
 class JailtuiError(Exception):
-    """Base of every error jailtui reports to the user."""
+    """Base of every error jailtui reports to the user.
+
+    ``message`` is what to show: the tool's own line for a command, the
+    reason without the file prefix for a file error (subclasses that set
+    it before calling ``super().__init__`` keep theirs); by default the
+    first argument.
+    """
+
+    #: The message for the user (raw: sanitise with visible() to show it).
+    message: str
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        if "message" not in self.__dict__:
+            self.message = str(args[0]) if args else ""
+
+
+def describe(exc: BaseException) -> str:
+    """The raw one-line reason of any failure, for the log and the user.
+
+    Our own errors say their ``message``; anything else (a bug, an OSError
+    from a file) is named with its type so it is not mistaken for a tool's
+    words. Never empty. Sanitise with ``visible()``/``one_line()`` to show.
+    """
+    if isinstance(exc, JailtuiError):
+        return exc.message or str(exc) or type(exc).__name__
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class CommandError(JailtuiError):

@@ -1,9 +1,10 @@
 """What the console needs from a host and a controller (structural types).
 
 The console is written against these protocols rather than the concrete
-``core.host.Host`` and ``core.control.Controller`` so that tests (and the
-screenshot script) can hand it fixed data: ``tests/tui_fakes.py`` implements
-both without a runner.
+``core.hosts.host.Host`` and ``core.actions.control.Controller`` so that tests
+(and the screenshot script) can hand it fixed data: ``tests/tui_fakes.py``
+implements both, whole, without a runner. Everything the screens use is
+here: no screen probes a controller or a host for a method.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action, Role
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
+from jailtui.core.transport.ssh import LinkState
 
 
 class Login(Protocol):
@@ -36,9 +38,20 @@ class Login(Protocol):
 class ConsoleHost(Protocol):
     """The host side: one poll per tick, slow facts for the detail screen."""
 
+    #: "FreeBSD" or "SIMULATED": shown wherever output is shown.
     label: str
+    #: The host's short name among several ("web1"); None for a lone host.
+    name: str | None
 
     async def poll(self) -> HostSnapshot: ...
+
+    def link(self) -> LinkState | None:
+        """The SSH link now (None: this machine, nothing to reach)."""
+        ...
+
+    def retry_now(self) -> None:
+        """Cut an SSH backoff short (the user asked to reconnect)."""
+        ...
 
     async def jail_params(self, name: str) -> dict[str, ParamValue]: ...
 
@@ -77,14 +90,13 @@ class ConsoleController(Protocol):
 
     def shell_argv(self, name: str, jail: Jail | None = None) -> list[str]: ...
 
+    async def resolve(self, name: str) -> Jail | None:
+        """The jail as the kernel sees it now (``jls -j NAME``), None if not running."""
+        ...
 
-class ConfigController(ConsoleController, Protocol):
-    """A controller that edits jail configuration (``core.control.Controller``).
-
-    Separate from :class:`ConsoleController` because the tests' fake has no
-    configuration to edit: the console checks for ``open_config`` and says
-    "not available" without it.
-    """
+    def run_interactive(self, argv: Sequence[str]) -> int:
+        """Run an argv from :meth:`shell_argv` on a fresh pty (blocking); its exit status."""
+        ...
 
     @property
     def editable_params(self) -> tuple[str, ...] | None: ...
@@ -97,3 +109,8 @@ class ConfigController(ConsoleController, Protocol):
     async def check_config(self, session: EditSession, candidate: str) -> None: ...
 
     async def save_config(self, session: EditSession, candidate: str) -> ActionResult: ...
+
+
+#: The configuration part of :class:`ConsoleController` (one protocol; the
+#: name says what the editor screens use it for).
+ConfigController = ConsoleController

@@ -77,7 +77,7 @@ class HelpScreen(ModalScreen[None]):
                            '[keys]  stop = "ctrl+d"  (ids on the right)', "$foreground-muted"),
         ]
         width = max(len(HELP_TEXT.get(i, "")) for _t, ids in GROUPS for i in ids) + 2
-        groups = (*GROUPS, *FLEET_GROUPS) if app.fleet is not None else GROUPS
+        groups = (*GROUPS, *FLEET_GROUPS) if app.fleet.several else GROUPS
         for title, ids in groups:
             lines.append(Content(""))
             lines.append(Content.styled(title, "bold $accent"))

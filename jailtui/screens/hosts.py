@@ -31,7 +31,7 @@ from jailtui.widgets.fleet_state import DOWN, OK, FleetState, HostView
 
 if TYPE_CHECKING:
     from jailtui.app import JailtuiApp
-    from jailtui.fleetview import FleetConsole
+    from jailtui.console.fleet import FleetConsole
 
 Part = str | tuple[str, str]
 
@@ -101,9 +101,7 @@ class HostsScreen(ModalScreen[ViewChoice | None]):
 
     @property
     def fleet(self) -> FleetConsole:
-        fleet = self.console.fleet
-        assert fleet is not None, "the host switcher needs a fleet"
-        return fleet
+        return self.console.fleet
 
     @property
     def options(self) -> OptionList:

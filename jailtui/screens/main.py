@@ -116,17 +116,16 @@ class MainScreen(GuardedScreen):
     def _lookup(self, host: str | None, name: str) -> Jail | None:
         """Jail ``name`` of ``host``, from that host's own snapshot in the
         all-hosts view (names repeat across hosts), else from the one shown."""
-        fleet = self.console.fleet
-        if self.all_hosts and fleet is not None and host is not None:
-            snap = fleet.state.snapshot(host)
+        if self.all_hosts and host is not None:
+            snap = self.console.fleet.state.snapshot(host)
             return snap.jail(name) if snap is not None else None
         return self._snapshot.jail(name) if self._snapshot is not None else None
 
     def selected_host(self) -> str | None:
         """The host of the row under the cursor (the viewed host on a host view)."""
         fleet = self.console.fleet
-        if fleet is None:
-            return None
+        if not fleet.several:
+            return None  # one host: rows carry no host name
         if not self.all_hosts:
             return fleet.view
         row: Jail | Process | None = (self.procs.cursor_row if self.focused is self.procs
@@ -142,7 +141,7 @@ class MainScreen(GuardedScreen):
         self.filter_bar.display = False
         self.jails.focus()
         fleet = self.console.fleet
-        if fleet is not None and fleet.signal is not None:
+        if fleet.signal is not None:
             fleet.signal.subscribe(self, self._fleet_changed, immediate=True)
             self._fleet_changed(fleet.state)
         self.console.poll_signal.subscribe(self, self._poll_changed, immediate=True)
@@ -268,7 +267,7 @@ class MainScreen(GuardedScreen):
     def _where(self) -> list[str | tuple[str, str]]:
         """`` on web1`` / `` on all hosts`` for the pane titles (many hosts only)."""
         fleet = self.console.fleet
-        if fleet is None:
+        if not fleet.several:
             return []
         if self.all_hosts:
             return [" on ", ("all hosts", "bold $text-accent")]
@@ -453,7 +452,7 @@ class MainScreen(GuardedScreen):
             return bool(self.target.filter_text)
         if action in ("hosts", "reconnect"):
             # One host: no such keys (the footer and the keys stay as they were).
-            return self.console.fleet is not None
+            return self.console.fleet.several
         return super().check_action(action, parameters)
 
 

@@ -20,7 +20,7 @@ from textual.app import App, SuspendNotSupported
 
 from jailtui.core.text import visible
 
-NOT_FOUND = "{program}: not found on this host's PATH: cannot open {what}."
+NOT_FOUND = "{program}: not found on PATH: could not open {what}."
 NO_TERMINAL = "This terminal cannot be suspended (no real tty): {what} is not available here."
 IN_BROWSER = "{what} needs a terminal; not available in the browser."
 
@@ -34,18 +34,14 @@ def lend_terminal(app: App[Any], run: Callable[[], int], *, what: str,
     shown as a notification (``program`` names it: ``vi: No such file or
     directory``). ``what`` says what was asked for ("a shell").
 
-    ``program`` is looked up on ``path`` first (the child's PATH): a shell
-    started on a pty fails in the child, where the console would only see
-    "exit status 1" (issue 13 item 38). ``banner``: the screen is cleared
-    (the previous program's last lines must not look like this one's) and
-    the banner printed before ``run()``.
+    A shell started on a pty fails in the child, where the console would
+    only see "exit status 1": a failed ``program`` that is not on PATH is
+    said so (issue 13 item 38). ``banner``: the screen is cleared (the
+    previous program's last lines must not look like this one's) and the
+    banner printed before ``run()``.
     """
     if app.is_web:
         app.notify(IN_BROWSER.format(what=what.capitalize()), severity="warning", markup=False)
-        return None
-    if "/" not in program and shutil.which(program, path=path) is None:
-        app.notify(NOT_FOUND.format(program=visible(program, 200), what=what),
-                   severity="error", markup=False, timeout=10)
         return None
     failure: Exception | None = None
     code: int | None = None
@@ -59,6 +55,10 @@ def lend_terminal(app: App[Any], run: Callable[[], int], *, what: str,
                 failure = exc
     except SuspendNotSupported:
         app.notify(NO_TERMINAL.format(what=what), severity="warning", markup=False)
+        return None
+    if code and "/" not in program and shutil.which(program, path=path) is None:
+        app.notify(NOT_FOUND.format(program=visible(program, 200), what=what),
+                   severity="error", markup=False, timeout=10)
         return None
     if failure is not None:
         reason = failure.strerror if isinstance(failure, OSError) and failure.strerror \

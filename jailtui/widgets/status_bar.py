@@ -27,7 +27,7 @@ from jailtui.widgets.health_state import health_parts
 from jailtui.widgets.poll_state import PollState
 
 if TYPE_CHECKING:
-    from jailtui.fleetview import FleetConsole
+    from jailtui.console.fleet import FleetConsole
 
 
 class StatusSource(Protocol):
@@ -196,7 +196,7 @@ class StatusBar(Static):
         src = self.source
         state = src.poll_state
         fleet = self.fleet
-        if fleet is not None:
+        if fleet is not None and fleet.several:
             self._redraw_fleet(fleet, state, src)
             return
         self.set_class(state.stale, "-stale")

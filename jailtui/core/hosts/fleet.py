@@ -347,8 +347,7 @@ class Fleet:
             raise FleetError(f"no host named {name!r}") from None
 
     def _link(self, name: str) -> LinkState | None:
-        runner = self.hosts[name].runner
-        return runner.state() if isinstance(runner, SSHRunner) else None
+        return self.hosts[name].link()
 
     def link(self, name: str) -> LinkState | None:
         """The SSH link of a host, now (None for a local host)."""
@@ -381,9 +380,7 @@ class Fleet:
     def retry_now(self, name: str | None = None) -> None:
         """Cut the backoff short (one host, or every host): the user asked."""
         for n in [name] if name is not None else list(self.hosts):
-            runner = self.host(n).runner
-            if isinstance(runner, SSHRunner):
-                runner.retry_now()
+            self.host(n).retry_now()
 
     def close(self) -> None:
         """Stop masters in a temporary control dir, and remove it."""

@@ -38,6 +38,7 @@ from jailtui.core.model import (
 )
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import CommandResult, Runner
+from jailtui.core.transport.ssh import LinkState, SSHRunner
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
 #: that takes longer is in trouble and the console says so (stale data).
@@ -210,6 +211,18 @@ class Host:
 
     def hostname(self) -> str:
         return self._hostname or socket.gethostname()
+
+    # -- the link -----------------------------------------------------------
+
+    def link(self) -> LinkState | None:
+        """The SSH link now; None for a host reached without one (local, simulated)."""
+        runner = self.runner
+        return runner.state() if isinstance(runner, SSHRunner) else None
+
+    def retry_now(self) -> None:
+        """Cut the SSH backoff short (the user asked to reconnect)."""
+        if isinstance(self.runner, SSHRunner):
+            self.runner.retry_now()
 
     # -- slow facts about one jail (detail screen) ---------------------------
 

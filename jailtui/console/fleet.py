@@ -1,25 +1,31 @@
-"""The console's side of many hosts: one poller per host, the view, the focus.
+"""The hosts of a console: one poller each, the view, the focus. One host is a fleet of one.
 
 Pollers
-    Each host has its own :class:`HostPoller` with the single-host poller's
-    rules (app.py, "The poller"): one poll at a time, re-armed with
-    ``set_timer`` only after the previous one ended (never an exclusive
-    worker on ``set_interval``, which starves a slow poll: docs/textual.md
-    2.2), at the host's own interval (``[hosts.NAME] interval``, else the
-    console's). A host whose ssh sits in ConnectTimeout therefore delays
-    nobody else. A failed poll keeps the host's last good rows, marked stale
-    with the error; an unreachable SSH host is tried again as soon as its
-    link's backoff allows (core/ssh.py ``LinkState.next_retry``), so it comes
-    back by itself; ``c`` (reconnect) cuts the wait short.
+    Each host has its own :class:`HostPoller`, a :class:`~jailtui.console.
+    scheduler.Repeating` loop: one poll at a time, the next one armed only
+    after the last one ended, at the host's own interval (``[hosts.NAME]
+    interval``, else the console's). A host whose ssh sits in ConnectTimeout
+    therefore delays nobody else. A failed poll keeps the host's last good
+    rows, marked stale with the error, and retries with a doubling delay; an
+    unreachable SSH host is tried again as soon as its link's backoff allows
+    (core/transport/ssh.py ``LinkState.next_retry``), so it comes back by
+    itself; ``c`` (reconnect) cuts the wait short. One outage is one entry in
+    the action log (:func:`error_text`), for one host as for many.
 
 View and focus
-    The *view* is what the main screen shows: one host (then the screen is
-    exactly the single-host console, fed that host's PollState) or all hosts
-    (:class:`FleetState`, rows keyed by host). The *focus* is the host that
+    The *view* is what the main screen shows: one host (the panes of that
+    host's PollState) or, with several hosts, all of them (:class:`FleetState`,
+    rows keyed by host, a HOST column). The *focus* is the host that
     ``app.host``, ``app.controller`` and ``app.poll_state`` stand for: the
     viewed host, or in the all-hosts view the host of the row last opened or
     acted on. Every screen written for one host (detail, shell, editor)
     therefore works unchanged on the row's own host.
+
+One host
+    A console of one host is this same code: its view is that host, its
+    rows are not tagged with a host name (``Jail.host`` stays None, no HOST
+    column, log titles without a host prefix) and the keys that pick a host
+    (``h``, ``c``) say there is only one (:attr:`FleetConsole.several`).
 """
 
 from __future__ import annotations
@@ -30,18 +36,16 @@ from typing import Any
 
 from textual.app import App
 from textual.signal import Signal
-from textual.timer import Timer
 
-from jailtui.core.errors import JailtuiError
-from jailtui.core.hosts.fleet import Fleet, HostStatus, tag_snapshot
-from jailtui.core.hosts.host import Host
+from jailtui.console.scheduler import Repeating
+from jailtui.core.errors import describe
+from jailtui.core.hosts.fleet import tag_snapshot
 from jailtui.core.model import HostSnapshot
 from jailtui.core.text import one_line
 from jailtui.core.transport.ssh import HostUnreachable
-from jailtui.screens.contracts import ConsoleController
+from jailtui.screens.contracts import ConsoleController, ConsoleHost
 from jailtui.widgets.action_log import ActionLog
 from jailtui.widgets.fleet_state import FleetState, HostView
-from jailtui.widgets.jobs import job
 from jailtui.widgets.poll_state import PollState
 
 #: Never retry sooner than this after a failure (a link whose retry time has
@@ -49,6 +53,8 @@ from jailtui.widgets.poll_state import PollState
 MIN_RETRY = 0.2
 #: Past the link's retry time, so the poll is not refused as "too early".
 RETRY_MARGIN = 0.05
+#: Longest wait between two tries while polls fail (no SSH link to ask).
+MAX_BACKOFF = 60.0
 
 
 def error_text(exc: BaseException) -> str:
@@ -60,10 +66,12 @@ def error_text(exc: BaseException) -> str:
     """
     if isinstance(exc, HostUnreachable):
         return f"unreachable ({exc.link.error})" if exc.link.error else "unreachable"
-    raw = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    if not isinstance(exc, JailtuiError):
-        raw = f"{type(exc).__name__}: {raw}"
-    return str(raw)
+    return describe(exc)
+
+
+def backoff(interval: float, failures: int, max_backoff: float = MAX_BACKOFF) -> float:
+    """The wait after ``failures`` failed polls in a row: doubling, capped."""
+    return float(min(interval * (2 ** failures), max(interval, max_backoff)))
 
 
 class HostPoller:
@@ -71,73 +79,79 @@ class HostPoller:
 
     def __init__(self, owner: FleetConsole, app: App[Any], name: str, interval: float) -> None:
         self.owner = owner
-        self.app = app
         self.name = name
         self.state = PollState(interval=interval)
         #: The last raw snapshot and its tagged copy: a failed poll returns
         #: the same snapshot again, which is not tagged twice.
         self._raw: HostSnapshot | None = None
-        self._timer: Timer | None = None
-        self._polling = False
-        self._again = False
+        self.loop = Repeating(app, f"poll-{name}", self._poll, self._delay,
+                              description=f"jls + ps on {name}")
 
     @property
     def polling(self) -> bool:
-        return self._polling
+        return self.loop.running
 
     def poll_now(self) -> None:
         """Poll at once; if a poll is running, poll again right after it."""
-        if self._polling:
-            self._again = True
-            return
-        self.stop()
-        self._polling = True
-        self.app.run_worker(job(self._poll), name=f"poll {self.name}", group=f"poll-{self.name}",
-                            exit_on_error=False, description=f"jls + ps on {self.name}")
+        self.loop.now()
 
     def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self.loop.stop()
+
+    def rearm(self) -> None:
+        """A new interval or a resume: wait the full new interval from now."""
+        self.loop.rearm()
+
+    def _delay(self) -> float | None:
+        st = self.state
+        if st.paused:
+            return None
+        delay = st.retry_in if st.stale else st.interval
+        return delay or st.interval
 
     async def _poll(self) -> None:
+        host = self.owner.host(self.name)
         try:
-            # Fleet.poll never raises for the host's own failure: it is in
-            # status.error, with the last good snapshot kept.
-            status = await self.owner.fleet.poll(self.name)
-            self._took(status)
-        finally:
-            self._polling = False
-            self._arm()
+            snapshot = await host.poll()
+        except Exception as exc:  # noqa: BLE001 - the console survives any poll failure
+            self._failed(exc, host)
+        else:
+            self.took(snapshot)
 
-    def _took(self, status: HostStatus) -> None:
+    def _title(self, what: str) -> str:
+        return f"{self.name}: {what}" if self.owner.several else what
+
+    def took(self, snapshot: HostSnapshot) -> None:
+        """A snapshot arrived: publish it (the benchmarks feed recorded ones here)."""
         st = self.state
         journal = self.owner.journal
-        if status.error is None and status.snapshot is not None:
-            snap = self._tag(status.snapshot)
-            old = st.snapshot
-            if snap.warnings and (old is None or old.warnings != snap.warnings):
-                for w in snap.warnings:
-                    journal.add(f"{self.name}: warning", None, w)
-            if st.stale:
-                journal.add(f"{self.name}: poll", True, "polling works again")
-            self.set_state(replace(st, snapshot=snap, error=None, failures=0, retry_in=None))
-            return
-        exc = status.error or JailtuiError("no snapshot")
+        snap = self._tag(snapshot)
+        old = st.snapshot
+        if snap.warnings and (old is None or old.warnings != snap.warnings):
+            for w in snap.warnings:
+                journal.add(self._title("warning"), None, w)
+        if st.stale:
+            journal.add(self._title("poll"), True, "polling works again")
+        self.set_state(replace(st, snapshot=snap, error=None, failures=0, retry_in=None))
+
+    def _failed(self, exc: Exception, host: ConsoleHost) -> None:
+        st = self.state
         raw = error_text(exc)
         message = one_line(raw, 300)
         failures = st.failures + 1
-        link = status.link
+        link = host.link()
         wait = link.retry_in() if link is not None else None
         if wait is not None:
             delay = max(MIN_RETRY, wait + RETRY_MARGIN)
         else:
-            delay = min(st.interval * (2 ** failures), max(st.interval, self.owner.max_backoff))
+            delay = backoff(st.interval, failures, self.owner.max_backoff)
         if message != st.error:
-            journal.add(f"{self.name}: poll failed", False, raw)
+            self.owner.journal.add(self._title("poll failed"), False, raw)
         self.set_state(replace(st, error=message, failures=failures, retry_in=delay))
 
     def _tag(self, snapshot: HostSnapshot) -> HostSnapshot:
+        if not self.owner.several:
+            return snapshot  # one host: rows carry no host name (no HOST column)
         if snapshot is self._raw and self.state.snapshot is not None:
             return self.state.snapshot
         self._raw = snapshot
@@ -147,81 +161,76 @@ class HostPoller:
         self.state = state
         self.owner.changed(self.name)
 
-    def _arm(self) -> None:
-        if self._again:
-            self._again = False
-            self.poll_now()
-            return
-        st = self.state
-        if st.paused or not self.app.is_running:
-            return
-        delay = st.retry_in if st.stale else st.interval
-        self._timer = self.app.set_timer(delay or st.interval, self.poll_now,
-                                         name=f"poll {self.name}")
-
-    def rearm(self) -> None:
-        """A new interval or a resume: wait the full new interval from now."""
-        if self._polling:
-            return
-        self.stop()
-        self._arm()
-
 
 class FleetConsole:
-    """Several hosts in one console: their pollers, controllers, view and focus.
+    """The console's hosts: their pollers, controllers, view and focus.
 
-    ``controllers`` has one entry per host of ``fleet`` (None: read-only,
-    as for one host); ``intervals`` the hosts' own poll intervals (missing
-    or None: the console's).
+    ``hosts`` maps each host's name to the host (one entry: a console of one
+    host); ``controllers`` has one entry per host (None: read-only);
+    ``intervals`` the hosts' own poll intervals (missing or None: the
+    console's).
     """
 
-    def __init__(self, fleet: Fleet, controllers: Mapping[str, ConsoleController | None], *,
+    def __init__(self, hosts: Mapping[str, ConsoleHost],
+                 controllers: Mapping[str, ConsoleController | None], *,
                  intervals: Mapping[str, float | None] | None = None) -> None:
-        names = fleet.names()
+        names = list(hosts)
         if not names:
-            raise ValueError("a fleet console needs at least one host")
+            raise ValueError("a console needs at least one host")
         missing = [n for n in names if n not in controllers]
         if missing:
             raise ValueError(f"no controller for host {missing[0]!r}")
-        self.fleet = fleet
+        self._hosts = dict(hosts)
         self._controllers = dict(controllers)
         self._intervals = dict(intervals or {})
-        #: The host the panes show; None: all hosts (the start).
-        self.view: str | None = None
+        #: The host the panes show; None: all hosts (the start with several).
+        self.view: str | None = None if len(names) > 1 else names[0]
         #: The host app.host / app.controller / app.poll_state stand for.
         self.focus: str = names[0]
         self.journal = ActionLog()
-        self.max_backoff = 60.0
+        self.max_backoff = MAX_BACKOFF
         self.signal: Signal[FleetState] | None = None
         self._pollers: dict[str, HostPoller] = {}
         self._on_focus: Callable[[PollState], None] = lambda _state: None
         self._state = FleetState()
 
+    @classmethod
+    def of_one(cls, host: ConsoleHost, controller: ConsoleController | None) -> FleetConsole:
+        """A console of one host (named as the host calls itself, else ``local``)."""
+        return cls({host.name or "local": host}, {host.name or "local": controller})
+
     def attach(self, app: App[Any], *, interval: float, journal: ActionLog,
-               max_backoff: float, on_focus: Callable[[PollState], None]) -> None:
+               on_focus: Callable[[PollState], None]) -> None:
         """Bind to the app (its timers, workers, journal); before it runs."""
         self.signal = Signal(app, "fleet")
         self.journal = journal
-        self.max_backoff = max_backoff
         self._on_focus = on_focus
-        for name in self.fleet.names():
+        for name in self._hosts:
             own = self._intervals.get(name)
             self._pollers[name] = HostPoller(self, app, name, own if own is not None else interval)
         self._state = self._build()
 
     # -- what the console reads -------------------------------------------------------
 
-    def names(self) -> list[str]:
-        return self.fleet.names()
+    @property
+    def several(self) -> bool:
+        """More than one host: a HOST column, host names in titles, ``h``/``c``."""
+        return len(self._hosts) > 1
 
-    def host(self, name: str) -> Host:
-        return self.fleet.host(name)
+    def names(self) -> list[str]:
+        return list(self._hosts)
+
+    def host(self, name: str) -> ConsoleHost:
+        return self._hosts[name]
 
     def controller(self, name: str) -> ConsoleController | None:
         return self._controllers[name]
 
     def poll_state(self, name: str) -> PollState:
         return self._pollers[name].state
+
+    def poller(self, name: str) -> HostPoller:
+        return self._pollers[name]
 
     @property
     def state(self) -> FleetState:
@@ -233,7 +242,8 @@ class FleetConsole:
         return [self.view] if self.view is not None else self.names()
 
     def _build(self) -> FleetState:
-        hosts = tuple(HostView(n, p.state, self.fleet.link(n)) for n, p in self._pollers.items())
+        hosts = tuple(HostView(n, p.state, self._hosts[n].link())
+                      for n, p in self._pollers.items())
         return FleetState.build(hosts, self.view)
 
     def changed(self, name: str | None = None) -> None:
@@ -279,14 +289,16 @@ class FleetConsole:
 
     def reconnect(self, name: str) -> None:
         """Cut the host's backoff short and poll it now (the user asked)."""
-        self.fleet.retry_now(name)
+        self._hosts[name].retry_now()
         self._pollers[name].poll_now()
 
     def set_view(self, view: str | None) -> None:
         if view is not None and view not in self._pollers:
             raise KeyError(view)
+        if view is None and not self.several:
+            return  # one host: its own view is the only one
         self.view = view
         self.changed()
 
 
-__all__ = ["FleetConsole", "HostPoller", "error_text"]
+__all__ = ["MAX_BACKOFF", "FleetConsole", "HostPoller", "backoff", "error_text"]

@@ -1,0 +1,269 @@
+"""Action flows of the console: the questions asked, the steps taken, the results shown.
+
+Every step that changes something is a call on the row's own controller
+(the one gate, core/actions/control.py); this module only decides what to
+ask first (confirm texts), what follows (start-then-shell, the restart offer
+after a saved config) and how a result is reported (action log +
+notification, always ``markup=False``). The App holds the wiring and hands
+these flows its hosts, journal and screens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
+
+from textual.content import Content
+
+from jailtui.core.actions import control
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.policy import Action
+from jailtui.core.errors import JailtuiError, describe
+from jailtui.core.model import Jail, JailState, Process
+from jailtui.core.text import one_line, visible
+from jailtui.screens.config_editor import config_screen
+from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.exec import ExecScreen
+from jailtui.screens.services import ServicesScreen
+from jailtui.screens.shell_start import shell_when_started, start_question
+from jailtui.screens.signal import SignalScreen
+from jailtui.screens.suspend import lend_terminal
+from jailtui.widgets.jobs import job
+
+if TYPE_CHECKING:
+    from jailtui.app import JailtuiApp
+
+#: The notification while a lifecycle action runs.
+VERBS = {"start": "starting", "stop": "stopping", "restart": "restarting"}
+
+
+def lifecycle_question(action: str, jail: Jail) -> Content:
+    """``Stop jail web on beta (jid 3)?`` and what it does (plain text, never markup)."""
+    return Content.assemble(
+        (f"{action.capitalize()} jail ", "bold"), (visible(jail.name, 64), "bold $accent"),
+        (f" on {visible(jail.host, 32)}" if jail.host is not None else "", "bold"),
+        (f" (jid {jail.jid})" if jail.jid is not None else "", "bold"), "?\n",
+        ("Its processes will be ended"
+         + (" and the jail started again." if action == "restart" else "."),
+         "$foreground-muted"))
+
+
+def restart_question(jail: Jail) -> Content:
+    """After a saved config: ``Restart jail web (jid 3) to apply?``."""
+    return Content.assemble(
+        ("Restart jail ", "bold"), (visible(jail.name, 64), "bold $accent"),
+        (f" (jid {jail.jid})" if jail.jid is not None else "", "bold"), (" to apply?", "bold"),
+        "\n", ("The saved configuration takes effect when the jail starts again; its "
+               "processes will be ended.", "$foreground-muted"))
+
+
+def where(name: str, host: str | None) -> str:
+    """The raw title of an action in the log: ``web`` or ``beta:web``."""
+    return name if host is None else f"{host}:{name}"
+
+
+class Flows:
+    """The console's action flows, on the app's hosts, screens and journal."""
+
+    def __init__(self, app: JailtuiApp) -> None:
+        self.app = app
+
+    # -- jail actions ----------------------------------------------------------------
+
+    def jail_action(self, action: str, jail: Jail) -> None:
+        """start / stop / restart / shell / services / exec / edit (already allowed)."""
+        app = self.app
+        # Many hosts: the jail's own host becomes the focus, so the shell, the
+        # editor and their follow-ups (restart offer) act on that host.
+        app.focus_host(jail.host)
+        if app.controller is None:
+            return
+        if action == "shell" and jail.state is JailState.STOPPED:
+            self.start_then_shell(jail)
+        elif action == "shell":
+            self.open_shell(jail)
+        elif action == "services":
+            app.push_screen(ServicesScreen(jail))
+        elif action == "exec":
+            app.push_screen(ExecScreen(jail))
+        elif action == "edit":
+            self.edit_config(jail)
+        elif action == "start":
+            self.run_lifecycle("start", jail)
+        elif action in ("stop", "restart"):
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_lifecycle(action, jail)
+
+            app.push_screen(ConfirmScreen(lifecycle_question(action, jail),
+                                          yes=action.capitalize()), answered)
+
+    def start_then_shell(self, jail: Jail) -> None:
+        """``x`` on a stopped jail: "Start it?", then the shell (screens/shell_start.py)."""
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_lifecycle("start", jail,
+                                   then=lambda result: shell_when_started(self.app, jail, result))
+
+        self.app.push_screen(ConfirmScreen(start_question(jail), yes="Start", danger=False),
+                             answered)
+
+    def run_lifecycle(self, action: str, jail: Jail,
+                      then: Callable[[ActionResult], Awaitable[None]] | None = None) -> None:
+        app = self.app
+        controller = app.controller_for(jail.host)
+        if controller is None:
+            return
+        name = jail.name
+        shown = visible(name, 64) + (f" on {visible(jail.host, 32)}" if jail.host else "")
+        title = f"{action} {where(name, jail.host)}"
+        app.notify(f"{VERBS[action]} {shown}…", markup=False, timeout=3)
+        app.pending.begin(jail, action)
+
+        async def run() -> None:
+            method = {"start": controller.start, "stop": controller.stop,
+                      "restart": controller.restart}[action]
+            try:
+                result = await method(name, expect=jail)
+            except JailtuiError as exc:
+                result = ActionResult(False, describe(exc))
+            app.pending.finish(jail, result.ok)
+            self.report(title, result)
+            app.poll_host(jail.host)
+            if then is not None:
+                await then(result)
+
+        app.run_worker(job(run), group=f"action-{action}", exit_on_error=False,
+                       description=f"{action} a jail")
+
+    def report(self, title: str, result: ActionResult) -> None:
+        """A result in the action log and as a notification (sanitised, no markup)."""
+        self.app.journal.add(title, result.ok, result.message, result.output)
+        message = one_line(result.message, 300) or ("done" if result.ok else "failed")
+        if not result.ok and result.output.strip():
+            message += "  (L: full output)"
+        self.app.notify(message, severity="information" if result.ok else "error",
+                        markup=False, timeout=5 if result.ok else 10)
+
+    # -- processes -----------------------------------------------------------------------
+
+    def signal_process(self, proc: Process) -> None:
+        def chosen(sig: str | None) -> None:
+            if sig:
+                self.send_signal(proc, sig)
+
+        self.app.push_screen(SignalScreen(proc, control.SIGNALS), chosen)
+
+    def send_signal(self, proc: Process, sig: str) -> None:
+        app = self.app
+        controller = app.controller_for(proc.host)
+        if controller is None:
+            return
+        title = f"SIG{sig} {where(str(proc.pid), proc.host)}"
+
+        async def run() -> None:
+            try:
+                result = await controller.signal(proc.pid, sig, proc)
+            except JailtuiError as exc:
+                result = ActionResult(False, describe(exc))
+            self.report(title, result)
+            app.poll_host(proc.host)
+
+        app.run_worker(job(run), group="action-signal", exit_on_error=False,
+                       description="send a signal")
+
+    # -- the terminal ------------------------------------------------------------------
+
+    def open_shell(self, jail: Jail) -> None:
+        controller = self.app.controller
+        if controller is None:
+            return
+        try:
+            argv = controller.shell_argv(jail.name, jail)
+        except JailtuiError as exc:
+            self.report(f"shell {jail.name}", ActionResult(False, describe(exc)))
+            return
+        where = f" (jid {jail.jid})" if jail.jid is not None else ""
+        label = self.app.host.label
+        banner = (f"jailtui: shell in jail {jail.name}{where} on {jail.host or label}"
+                  f"{' (SIMULATED)' if label.upper() == 'SIMULATED' else ''}.\n"
+                  "Leave it (exit or ctrl+d) to return to the console.")
+        code = self.run_interactive(argv, banner=banner)
+        if code is not None:
+            self.app.journal.add(f"shell {jail.name}", code == 0, f"exit status {code}")
+
+    def run_interactive(self, argv: Sequence[str], banner: str | None = None) -> int | None:
+        """Run ``argv`` on the real terminal, the console suspended meanwhile.
+
+        The controller runs it on a fresh pty (core/transport/ptyrelay.py) so
+        a jailed process never holds our terminal (TIOCSTI). It blocks the
+        event loop on purpose: timers, and so the pollers, stop while the
+        shell runs (docs/textual.md 2.4). The console polls again as soon
+        as it is back.
+        """
+        app = self.app
+        controller = app.controller
+        if controller is None:
+            return None
+        app.stop_polling()
+        try:
+            # argv is a list built by the controller; never a shell string.
+            # Always resumes, whatever the run raises (screens/suspend.py).
+            return lend_terminal(app, lambda: controller.run_interactive(list(argv)),
+                                 what="a shell", program=argv[0], banner=banner)
+        finally:
+            app.poll_now()
+
+    # -- the configuration ---------------------------------------------------------------
+
+    def edit_config(self, jail: Jail) -> None:
+        """``e``: the jail's configuration in the editor for this role, then
+        an offer to restart the jail so a saved change applies.
+
+        Host admin: the block in a built-in editor (whole file in $EDITOR on
+        ctrl+o); delegate: a form of the allowed parameters
+        (screens/config_editor.py).
+        """
+        controller = self.app.controller
+        if controller is None:
+            return
+        try:
+            session = controller.open_config(jail.name)
+        except JailtuiError as exc:
+            self.report(f"edit {jail.name}", ActionResult(False, describe(exc)))
+            return
+
+        def saved(done: bool | None) -> None:
+            if done:
+                self.offer_restart(jail)
+
+        self.app.push_screen(config_screen(controller, session, jail), saved)
+
+    def offer_restart(self, jail: Jail) -> None:
+        """A saved config applies when the jail starts again: offer the
+        restart (the usual lifecycle path) if it runs, else say when."""
+        app = self.app
+        snap = app.snapshot_for(jail.host)
+        now = (snap.jail(jail.name) if snap is not None else None) or jail
+        name = visible(jail.name, 64)
+        if now.state is not JailState.RUNNING:
+            app.notify(f"{name} is not running: the change applies at its next start.",
+                       markup=False, timeout=6)
+            return
+        reason = app.gate_reason(Action.RESTART, now)
+        if reason is not None:
+            app.notify(f"Restart {name} for the change to apply ({reason}).",
+                       severity="warning", markup=False, timeout=8)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_lifecycle("restart", now)
+            else:
+                app.notify(f"Not restarted: the change applies when {name} next starts.",
+                           markup=False, timeout=6)
+
+        app.push_screen(ConfirmScreen(restart_question(now), yes="Restart"), answered)
+
+
+__all__ = ["VERBS", "Flows", "lifecycle_question", "restart_question", "where"]
