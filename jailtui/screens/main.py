@@ -379,7 +379,7 @@ class MainScreen(GuardedScreen):
     def on_key(self, event: events.Key) -> None:
         """``h``/``c`` with one host: hidden from the footer (check_action), so
         Textual would skip them silently; say why instead (issue 13 item 27)."""
-        if self.console.fleet is None:
+        if not self.console.fleet.several:
             for binding in MAIN_BINDINGS:
                 if isinstance(binding, Binding) and binding.id in FLEET_IDS \
                         and (event.key in self.console.binding_keys(binding)
