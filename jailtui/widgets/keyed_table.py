@@ -25,6 +25,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -625,7 +626,16 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
                 return Strip(self._segments(text)).crop_extend(0, width, base)
             else:
                 return Strip.blank(width, base)
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        cropped = strip.crop_extend(scroll_x, scroll_x + width, base)
+        if strip.cell_length > scroll_x + width and width > 1 \
+                and cell_len(strip.text.rstrip()) > scroll_x + width:
+            # More to the right: say so where the line is cut (there is no
+            # horizontal scrollbar; left/right scroll).
+            head = cropped.crop(0, width - 1)
+            segments = list(head)
+            style = segments[-1].style if segments and segments[-1].style else base
+            cropped = Strip.join([head, Strip([Segment(glyphs().ellipsis[0], style)], 1)])
+        return cropped
 
 
 def filter_terms(text: str) -> list[str]:
