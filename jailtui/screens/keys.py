@@ -187,7 +187,8 @@ MAIN_BINDINGS = [
     Binding("N", "quick_sort('pid')", "Sort by PID/JID", show=False, id="sort_pid"),
     Binding("T", "quick_sort('time')", "Sort by time", show=False, id="sort_time"),
     *JAIL_ACTION_BINDINGS,
-    Binding("k,f9", "signal", "Kill", id="signal"),
+    # "Signal", not "Kill": TERM, HUP, STOP... are offered, KILL is one of them.
+    Binding("k,f9", "signal", "Signal", id="signal"),
 ]
 
 # -- Host switcher (screens/hosts.py) -------------------------------------------------------

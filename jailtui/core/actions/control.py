@@ -35,8 +35,11 @@ from jailtui.core.model import Jail, JailState, Process
 
 __all__ = ["Action", "ActionResult", "Controller", "Role", "StartMethod", "SIGNALS"]
 
-#: Signals offered for processes (htop's common set; kill(1) names).
-SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
+#: Signals offered for processes (kill(1) names; FreeBSD numbers in
+#: sys/sys/signal.h, docs/freebsd.md): htop's common set plus the job-control
+#: and status ones an admin reaches for (STOP/CONT, INFO is ctrl+t).
+SIGNALS = ("TERM", "HUP", "INT", "QUIT", "KILL", "STOP", "CONT", "TSTP", "USR1", "USR2",
+           "WINCH", "INFO", "ALRM")
 
 #: Lifecycle commands may run exec.start/exec.stop hooks (rc scripts) and
 #: wait stop.timeout (default 10 s, docs/freebsd.md 3.7) per jail.
