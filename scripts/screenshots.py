@@ -54,12 +54,20 @@ class FrozenHost:
         self.inner = inner
         self.label = inner.label
         self.runner = inner.runner
+        #: The fleet's name for it (console/fleet.py FleetConsole.of_one).
+        self.name = inner.name
 
     async def poll(self) -> HostSnapshot:
         snap = await self.inner.poll()
         info = replace(snap.info, load=(0.42, 0.38, 0.30), mem_total_kib=32 * 1024 * 1024,
                        mem_used_kib=9 * 1024 * 1024, ncpu=8)
         return replace(snap, info=info, taken_at=NOW - 1)
+
+    def link(self) -> Any:
+        return self.inner.link()
+
+    def retry_now(self) -> None:
+        self.inner.retry_now()
 
     async def jail_params(self, name: str) -> dict[str, ParamValue]:
         return await self.inner.jail_params(name)

@@ -13,46 +13,19 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
+from tmux_pane import ROOT, Pane, require_tmux
+from tmux_pane import tmux as _tmux
 
 pytestmark = [pytest.mark.e2e]
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _tmux(*args: str) -> str:
-    out = subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20)
-    return out.stdout
-
-
-class Pane:
-    def __init__(self, session: str) -> None:
-        self.session = session
-
-    def text(self) -> str:
-        return _tmux("capture-pane", "-p", "-t", self.session)
-
-    def keys(self, *keys: str) -> None:
-        _tmux("send-keys", "-t", self.session, *keys)
-
-    def wait(self, pred: Callable[[str], bool], timeout: float = 20.0) -> str:
-        end = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < end:
-            screen = self.text()
-            if pred(screen):
-                return screen
-            time.sleep(0.2)
-        raise AssertionError(f"timed out; screen was:\n{screen}")
 
 
 @pytest.fixture
 def console(sim_dir: Path, tmp_path: Path) -> Iterator[Pane]:
-    require_tool("tmux")
+    require_tmux()
     session = f"jt-{uuid.uuid4().hex[:8]}"
     status = tmp_path / "status"
     env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "PATH", "HOME", "LANG"))}
@@ -64,8 +37,7 @@ def console(sim_dir: Path, tmp_path: Path) -> Iterator[Pane]:
           # A tmux server started from pytest inherits COLUMNS/LINES=80x24 in
           # its global environment and Textual sizes itself from them.
           "-e", "COLUMNS=120", "-e", "LINES=36", cmd)
-    pane = Pane(session)
-    pane.status_file = status  # type: ignore[attr-defined]
+    pane = Pane(session, status)
     try:
         yield pane
     finally:
@@ -95,7 +67,8 @@ def test_console_in_tmux(console: Pane, sim_dir: Path) -> None:
     console.wait(mail_stopped, timeout=15)
 
     console.keys("q")
-    status_file: Path = console.status_file  # type: ignore[attr-defined]
+    status_file = console.status_file
+    assert status_file is not None
     end = time.monotonic() + 15
     while time.monotonic() < end and not status_file.exists():
         time.sleep(0.2)

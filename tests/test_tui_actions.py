@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
-from textual.widgets import Button, OptionList
+from textual.widgets import Button, Input, OptionList
 from tui_fakes import (
     FakeController,
     FakeHost,
@@ -338,3 +338,50 @@ async def test_enter_typed_ahead_never_confirms_a_stop() -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
         assert not any(c[0] == "stop" for c in ctl.calls)
+
+
+async def test_a_missing_jexec_is_said_not_an_exit_status(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 item 38: the shell runs on a fresh pty, where a missing jexec
+    was only "exit status 1"; a failed program that is not on PATH is said so."""
+    ctl = FakeController()
+    ctl.shell = ["no-such-jexec-here", "-l"]
+    ctl.interactive_status = 1
+    app = make_app(FakeHost(), ctl)
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(app, "suspend", fake_suspend)
+        await settle(pilot)
+        seen = record_notifications(app)
+        await select(pilot, "web")
+        await pilot.press("x")
+        await settle(pilot)
+        assert any("no-such-jexec-here: not found on PATH" in m for m, _s, _mk in seen)
+
+
+async def test_signal_menu_offers_more_and_takes_a_number() -> None:
+    """Issue 13 item 45: 6 signals and no number entry; the footer said "Kill"."""
+    ctl = FakeController()
+    app = make_app(controller=ctl)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot)
+        main = await select(pilot, "web")
+        await pilot.press("tab")
+        assert any(ab.binding.description == "Signal" for ab in app.screen.active_bindings.values()
+                   if ab.binding.action == "signal")
+        pid = main.procs.cursor_key
+        await pilot.press("k")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SignalScreen)
+        offered = {screen.query_one(OptionList).get_option_at_index(i).id
+                   for i in range(screen.query_one(OptionList).option_count)}
+        assert {"STOP", "CONT", "QUIT", "INFO"} <= offered
+        await pilot.press("tab", *"nosuch", "enter")
+        await pilot.pause()
+        assert app.screen is screen  # refused, said, still open
+        assert "not one of these signals" in widget_text(screen.query_one("#signal-help"))
+        entry = screen.query_one("#signal-entry", Input)
+        entry.value = ""
+        await pilot.press("1", "7", "enter")  # FreeBSD's SIGSTOP (Linux's is 19)
+        await settle(pilot)
+        assert ctl.calls == [("signal", (pid, "STOP"))]

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from ssh_servers import Client, Server, ServerError, start_servers
-from tui_fakes import record_notifications, settle, table_lines, widget_text
+from tui_fakes import NOW, record_notifications, settle, table_lines, widget_text
 
 from jailtui.app import JailtuiApp
 from jailtui.console.fleet import FleetConsole
@@ -36,7 +36,7 @@ from jailtui.core.model import JailState
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.hosts import HostsScreen
-from jailtui.screens.main import MainScreen
+from jailtui.screens.main import ONE_HOST, MainScreen
 from jailtui.sim.builder import init_host
 from jailtui.sim.runner import SimRunner
 from jailtui.widgets.host_column import STALE_MARK
@@ -403,7 +403,9 @@ async def test_one_host_has_no_host_keys(sim_dir: Path) -> None:
         seen = record_notifications(app)
         await pilot.press("h", "c")
         await settle(pilot)
-        assert isinstance(app.screen, MainScreen) and not seen
+        # Nothing opens, but the keys say why (issue 13 item 27: not silently).
+        assert isinstance(app.screen, MainScreen)
+        assert [m for m, _s, _mk in seen] == [ONE_HOST, ONE_HOST]
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert not any(t.startswith(("Hosts", "Show host", "Reconnect")) for t in titles)
         assert main.jails.cursor_key == "cache" and all(j.host is None for j in main.jails.rows)
@@ -571,6 +573,7 @@ async def test_ssh_fleet_in_one_console(servers: Servers) -> None:
                 assert isinstance(app.screen, HostsScreen)
                 alpha_line = str(app.screen.options.options[1].prompt)
                 assert "unreachable since" in alpha_line and "retrying" in alpha_line
+                assert "ssh: " in alpha_line  # ssh's own reason, not just "unreachable"
                 await pilot.press("escape")
                 await settle(pilot)
             finally:
@@ -653,3 +656,20 @@ def test_console_with_several_hosts_needs_a_terminal(servers: Servers) -> None:
                          text=True, timeout=60, cwd=Path(__file__).resolve().parent.parent,
                          env=dict(os.environ))
     assert out.returncode == 1 and "one --host at a time" in out.stderr
+
+
+def test_a_down_host_shows_ssh_s_reason() -> None:
+    """Issue 13 item 47: the switcher said "unreachable" without ssh's reason."""
+    from jailtui.core.transport.ssh import LinkState
+    from jailtui.screens.hosts import host_line
+    from jailtui.widgets.fleet_state import HostView
+    from jailtui.widgets.poll_state import PollState
+
+    link = LinkState("alpha", connected=False, unreachable_since=NOW - 30, next_retry=NOW + 8,
+                     failures=2,
+                     error="ssh: connect to host alpha port 22: Connection refused\x1b[31m")
+    view = HostView("alpha", PollState(error="ssh failed", failures=2), link)
+    line = str(host_line(view, NOW, 8, current=False))
+    assert "unreachable since" in line
+    assert "connect to host alpha port 22: Connection refused" in line
+    assert "\x1b" not in line  # ssh's text is shown sanitised

@@ -436,3 +436,26 @@ def test_health_interval_setting() -> None:
     for bad in (1, -5, True, "30", 10**6):
         with pytest.raises(SettingsError, match="health_interval"):
             parse_settings({"console": {"health_interval": bad}})
+
+
+async def test_at_80_columns_the_selected_finding_shows_whole_and_no_perfdata(
+        sim_dir: Path) -> None:
+    """Issue 13 item 36: the finding text was cut in its row and the header
+    showed Nagios performance data (``| jails=...``), which is for monitors."""
+    app = console(sim_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.health.state.report is not None)
+        assert app.controller is not None
+        result = await app.controller.stop("web")
+        assert result.ok, result.message
+        view = await open_health(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.health.state.marks == {"web": Severity.CRITICAL})
+        await settle(pilot)
+        title = widget_text(view.query_one("#health-title"))
+        assert "JAILS CRITICAL" in title and " | " not in title
+        assert app.health.state.summary is not None and " | " in app.health.state.summary
+        finding = view.findings.cursor_row
+        assert finding is not None
+        full = widget_text(view.query_one("#finding-text"))
+        assert finding.message in full and "web" in full

@@ -96,7 +96,7 @@ async def test_restart_postgresql_is_confirmed_logged_and_audited(sim_dir: Path)
         entry = app.journal.last()
         assert entry.title == "restart postgresql in db" and entry.ok
         assert "Starting postgresql." in entry.output
-        assert any("Starting postgresql." in m for m, _s, _mk in seen)
+        assert any(m == "postgresql restarted" for m, _s, _mk in seen)  # not rc.d's last line
         assert all(markup is False for _m, _s, markup in seen)
         audit = [ln for ln in audit_lines(sim_dir) if "action=services" in ln]
         assert len(audit) == 1
@@ -289,3 +289,34 @@ def test_parse_status_answers() -> None:
         except ValueError:
             continue
         raise AssertionError(bad)
+
+
+async def test_actions_fit_the_state_say_the_outcome_and_recheck_health(sim_dir: Path) -> None:
+    """Issue 13 item 46: no ``u`` on a running service; "nginx stopped", not
+    rc.d's last line ("Waiting for PIDS: ..."); health at once, not 30 s later."""
+    app = sim_console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = record_notifications(app)
+        screen = await open_services(pilot, "web")
+        assert screen.table.move_to_key("nginx")
+        await pilot.pause()
+        assert "service_start" not in footer_actions(app)  # it runs already
+        assert "service_stop" in footer_actions(app)
+        await pilot.press("u")
+        await pilot.pause()
+        assert any("already running" in m for m, _s, _mk in seen)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: row(screen, "nginx").state == ServiceState.STOPPED)
+        assert any(m == "nginx stopped" for m, _s, _mk in seen)
+        entry = next(e for e in app.journal if e.title == "stop nginx in web")
+        assert entry.message == "nginx stopped" and entry.output.strip()  # rc.d's lines kept
+        assert "service_stop" not in footer_actions(app)
+
+        def health_saw_it() -> bool:
+            report = app.health.state.report
+            return report is not None and any("nginx" in f.message for f in report.findings)
+
+        assert app.health.interval >= 30  # so only the request can explain a quick finding
+        await wait_for(pilot, health_saw_it)

@@ -608,13 +608,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
     """One console for several hosts (``--host A --host B``, ``--host all``)."""
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        return _fail("jailtui: the console needs a terminal (try 'jailtui list', or ssh -t)")
+    from jailtui import terminal
+
+    refused = terminal.refusal(os.environ, sys.stdin, sys.stdout)
+    if refused is not None:
+        return _fail(refused)
+    terminal.prepare(os.environ, sys.stdout.encoding)
     from dataclasses import replace as dc_replace
 
     from jailtui.app import JailtuiApp
     from jailtui.console.fleet import FleetConsole
-    from jailtui.console.hangup import run_until_hangup
     from jailtui.core.config.settings import load_settings
     from jailtui.core.hosts.fleet import load_hosts_config
 
@@ -629,24 +632,24 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
                            session.controllers,
                            intervals={s.name: s.interval for s in session.specs})
     app = JailtuiApp(interval=interval, settings=settings, fleet=console)
-    run_until_hangup(app)
-    return 0
+    return terminal.run_console(app)
 
 
 def run_console(session: Session, args: argparse.Namespace) -> int:
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
-        # Without a tty Textual writes escape codes and sits there
-        # (docs/textual.md 2.12): say what to do instead.
-        return _fail("jailtui: the console needs a terminal (try 'jailtui list', or ssh -t)")
+    from jailtui import terminal
+
+    # stdin and stdout a terminal, TERM able to draw (jailtui/terminal.py).
+    refused = terminal.refusal(os.environ, sys.stdin, sys.stdout)
+    if refused is not None:
+        return _fail(refused)
+    terminal.prepare(os.environ, sys.stdout.encoding)
     from jailtui.app import JailtuiApp
-    from jailtui.console.hangup import run_until_hangup
     from jailtui.core.config.settings import load_settings
 
     settings = load_settings(args.config)
     interval = args.interval if args.interval is not None else settings.interval
     app = JailtuiApp(session.host, session.controller, interval=interval, settings=settings)
-    run_until_hangup(app)
-    return 0
+    return terminal.run_console(app)
 
 
 def _harden_if_delegated(raw: list[str]) -> bool:

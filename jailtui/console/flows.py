@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
-from textual.app import SuspendNotSupported
 from textual.content import Content
 
 from jailtui.core.actions import control
@@ -28,6 +27,7 @@ from jailtui.screens.exec import ExecScreen
 from jailtui.screens.services import ServicesScreen
 from jailtui.screens.shell_start import shell_when_started, start_question
 from jailtui.screens.signal import SignalScreen
+from jailtui.screens.suspend import lend_terminal
 from jailtui.widgets.jobs import job
 
 if TYPE_CHECKING:
@@ -182,13 +182,20 @@ class Flows:
         if controller is None:
             return
 
+        where = f" (jid {jail.jid})" if jail.jid is not None else ""
+        label = app.host.label
+        banner = (f"jailtui: shell in jail {jail.name}{where} on {jail.host or label}"
+                  f"{' (SIMULATED)' if label.upper() == 'SIMULATED' else ''}.\n"
+                  "Leave it (exit or ctrl+d) to return to the console.")
+
         async def run() -> None:
             try:
                 shell = await controller.prepare_shell(jail.name, jail)
             except JailtuiError as exc:
                 self.report(f"shell {jail.name}", ActionResult(False, describe(exc)))
                 return
-            code = self.in_terminal(shell.argv, lambda: controller.run_shell(shell))
+            code = self.in_terminal(shell.argv, lambda: controller.run_shell(shell),
+                                    banner=banner)
             if code is not None:
                 app.journal.add(f"shell {jail.name}", code == 0, f"exit status {code}")
 
@@ -202,7 +209,8 @@ class Flows:
             return None
         return self.in_terminal(argv, lambda: controller.run_interactive(list(argv)))
 
-    def in_terminal(self, argv: Sequence[str], run: Callable[[], int]) -> int | None:
+    def in_terminal(self, argv: Sequence[str], run: Callable[[], int],
+                    banner: str | None = None) -> int | None:
         """Call ``run`` (which runs ``argv``) on the real terminal, the console
         suspended meanwhile.
 
@@ -213,22 +221,11 @@ class Flows:
         as it is back.
         """
         app = self.app
-        if app.is_web:
-            app.notify("A shell needs a terminal; not available in the browser.",
-                       severity="warning", markup=False)
-            return None
         app.stop_polling()
         try:
-            with app.suspend():
-                # argv is a list built by the controller; never a shell string.
-                return run()
-        except SuspendNotSupported:
-            app.notify("This terminal cannot be suspended (no real tty): no shell here.",
-                       severity="warning", markup=False)
-            return None
-        except OSError as exc:
-            self.report("shell", ActionResult(False, f"{argv[0]}: {exc.strerror or exc}"))
-            return None
+            # argv is a list built by the controller; never a shell string.
+            # Always resumes, whatever the run raises (screens/suspend.py).
+            return lend_terminal(app, run, what="a shell", program=argv[0], banner=banner)
         finally:
             app.poll_now()
 

@@ -27,11 +27,11 @@ import tempfile
 from collections.abc import Mapping
 from typing import ClassVar
 
-from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from jailtui.core.config import confedit
 from jailtui.core.config.confedit import ConfigCheckError, EditSession
@@ -42,7 +42,9 @@ from jailtui.screens.config_flow import ConfigEditScreen, message_of
 from jailtui.screens.contracts import ConfigController
 from jailtui.screens.keys import CONFIG_EDITOR_BINDINGS
 from jailtui.screens.param_form import ParamFormScreen
+from jailtui.screens.suspend import lend_terminal
 from jailtui.widgets.conf_area import JailConfArea
+from jailtui.widgets.key_footer import KeyFooter
 
 
 def config_screen(controller: ConfigController, session: EditSession,
@@ -73,21 +75,9 @@ def run_editor(app: App[object], argv: list[str]) -> int | None:
     polls again when it is back. Unlike the jail shell this is the admin's
     own program on their own terminal, so no pty relay.
     """
-    if app.is_web:
-        app.notify("An external editor needs a terminal; use the built-in editor here.",
-                   severity="warning", markup=False)
-        return None
-    try:
-        with app.suspend():
-            return subprocess.call(argv)
-    except SuspendNotSupported:
-        app.notify("This terminal cannot be suspended (no real tty): no external editor; "
-                   "use the built-in one.", severity="warning", markup=False)
-        return None
-    except OSError as exc:
-        app.notify(f"{visible(argv[0], 200)}: {exc.strerror or exc}", severity="error",
-                   markup=False)
-        return None
+    # argv is a list, never a shell string.
+    return lend_terminal(app, lambda: subprocess.call(argv), what="an external editor",
+                         program=argv[0])
 
 
 class ConfigEditorScreen(ConfigEditScreen):
@@ -109,7 +99,7 @@ class ConfigEditorScreen(ConfigEditScreen):
         yield Static("", id="config-message", markup=False)
         yield JailConfArea(self.session.block_text, line_number_start=self.session.block_line,
                            id="config-text")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.clear_message()

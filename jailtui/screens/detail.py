@@ -18,16 +18,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from jailtui.core.errors import RacctUnavailable
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import DETAIL_BINDINGS
-from jailtui.widgets.cells import addresses, jid_text, percent, state_label
+from jailtui.widgets.cells import addresses, age_text, jid_text, percent, state_label
 from jailtui.widgets.detail_section import DetailSection
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.param_docs import ALLOW, DEFAULT_ON, RESTRICTIONS, as_bool, as_text, explain
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.status_bar import StatusBar
@@ -87,7 +89,7 @@ class DetailScreen(GuardedScreen):
                 with Horizontal(classes="pair"):
                     for key, title in row:
                         yield DetailSection(title, id=f"sec-{key}")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def section(self, key: str) -> DetailSection:
         return self.query_one(f"#sec-{key}", DetailSection)
@@ -259,9 +261,9 @@ class DetailScreen(GuardedScreen):
                 mark: Part = (visible(as_text(params[name]), 32), "bold")
             elif on:
                 # A permission beyond the defaults loosens the jail: warn.
-                mark = ("✓ permitted ", "bold $success" if name in DEFAULT_ON else "bold $warning")
+                mark = (f"{glyphs().ok} permitted ", "bold $success" if name in DEFAULT_ON else "bold $warning")
             else:
-                mark = ("✗ denied    ", "$foreground-muted")
+                mark = (f"{glyphs().bad} denied    ", "$foreground-muted")
             lines.append((visible(name, 64), [mark, (meaning, "$foreground-muted")]))
         self.section("restrictions").show_fitted(
             lambda total: _rows(lines, width=width, total=total))
@@ -312,7 +314,8 @@ class DetailScreen(GuardedScreen):
             elif key == "pcpu":
                 shown = f"{value}%"
             elif key in ("cputime", "wallclock"):
-                shown = f"{value}s"
+                # rctl(8) counts seconds: "wallclock 1052129s" said little.
+                shown = age_text(value)
             else:
                 shown = str(value)
             rows.append((visible(key, 32), shown))
@@ -377,6 +380,10 @@ class DetailScreen(GuardedScreen):
             self.console.jail_action("exec", self._jail)
 
 
+#: Narrowest explanation column; narrower, the explanation goes under its row.
+MIN_EXPLANATION = 30
+
+
 def _rows(rows: Sequence[tuple[str, Sequence[Part]]], width: int = 11,
           total: int = 0) -> Content:
     """``label  value`` lines with the labels in one column.
@@ -394,7 +401,13 @@ def _rows(rows: Sequence[tuple[str, Sequence[Part]]], width: int = 11,
             # Content wraps at the last column itself, and a vertical scrollbar
             # (2 cells) may appear once the section is filled.
             room = total - lead - 3
-            if room >= 16 and len(text) > room:
+            if room < MIN_EXPLANATION and len(text) > room:
+                # Too narrow for a third column (80 cells and a long allow.*
+                # name left ~20: four screens of restrictions, issue 13 item
+                # 35): the explanation goes under the row, indented.
+                wrapped = textwrap.wrap(text, max(16, total - 7)) or [text]
+                parts[-1] = ("\n" + "\n".join("    " + w for w in wrapped), style)
+            elif len(text) > room:
                 wrapped = textwrap.wrap(text, room) or [text]
                 parts[-1] = (("\n" + " " * lead).join(wrapped), style)
         lines.append(Content.assemble((f"{label:<{width}}", "$foreground-muted"), *parts))

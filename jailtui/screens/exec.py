@@ -19,7 +19,12 @@ Running
     One command at a time, in an *app* worker with a visible "running…"
     line: leaving the screen does not cancel it half-way (the controller
     writes one audit record per command), its result then goes to the
-    action log and a notification. The controller's timeout (60 s) bounds it.
+    action log and a notification. Its output streams in as it comes
+    (``Controller.exec_stream``), in batches a few times a second, capped
+    (widgets/exec_output.py: the rest is saved to a file and the screen says
+    so); ctrl+c kills it; the controller's timeout (600 s) bounds it. Lines
+    submitted while it runs are queued and run next (type-ahead), and the
+    action log keeps a bounded summary, not the whole output.
 
 History
     The session's command lines (:class:`CommandHistory`, kept on the app so
@@ -29,8 +34,9 @@ History
 
 from __future__ import annotations
 
+import asyncio
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar, Protocol, runtime_checkable
 
 from rich.text import Text
@@ -38,35 +44,43 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.widgets import Footer, Input, RichLog, Static
+from textual.widgets import Input, RichLog, Static
 
 from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.exec_stream import Stream
 from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError
 from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible, visible_lines
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import EXEC_BINDINGS
+from jailtui.widgets.exec_output import OutputSpool
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.status_bar import StatusBar
 
 __all__ = ["CommandHistory", "ExecControl", "ExecScreen", "parse_command"]
 
-#: Lines the output log keeps (the oldest go first).
+#: Lines the output log keeps over the visit (the oldest go first).
 MAX_OUTPUT_LINES = 5000
+
+#: Seconds between two batches of output lines to the log.
+FLUSH_EVERY = 0.1
 
 
 @runtime_checkable
 class ExecControl(Protocol):
-    """The controller's one-command run (``core.control.Controller.exec``).
+    """The controller's one-command run, streamed (``Controller.exec_stream``).
 
     Not in ``ConsoleController``: without it (the tests' fakes) the screen
     says running commands is not available.
     """
 
-    async def exec(self, name: str, command: Sequence[str],
-                   timeout: float = 60.0) -> ActionResult: ...  # noqa: ASYNC109 - the controller's
+    async def exec_stream(self, name: str, command: Sequence[str],
+                          sink: Callable[[Stream, bytes], None], *, cancel: asyncio.Event,
+                          timeout: float | None = 600.0) -> ActionResult: ...  # noqa: ASYNC109
 
 
 class CommandHistory:
@@ -155,6 +169,10 @@ class ExecScreen(GuardedScreen):
         self._jail: Jail | None = jail
         self._command: str | None = None
         self._fallback_history = CommandHistory()
+        #: Lines submitted while a command ran: run next, in order (type-ahead).
+        self._queue: list[str] = []
+        self._cancel: asyncio.Event | None = None
+        self._spool: OutputSpool | None = None
 
     def compose(self) -> ComposeResult:
         name = visible(self.jail_name, 64)
@@ -171,7 +189,7 @@ class ExecScreen(GuardedScreen):
         yield Static("", id="exec-state", markup=False)
         yield RichLog(id="exec-output", markup=False, highlight=False, wrap=False,
                       max_lines=MAX_OUTPUT_LINES)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def input(self) -> Input:
@@ -238,9 +256,14 @@ class ExecScreen(GuardedScreen):
         if not line:
             return
         if self._command is not None:
+            # Type-ahead: what was typed while it ran runs next, not lost.
+            self._queue.append(line)
+            self.input.value = ""
             self._set_state(Content.assemble(
-                ("A command is still running: ", "$warning"),
-                (visible(self._command, 200), "bold")))
+                ("running… ", "bold $warning"), (visible(self._command, 200), "bold"),
+                (f"   then {len(self._queue)} queued: ", "$foreground-muted"),
+                (visible(self._queue[-1], 80), "bold"),
+                ("   (ctrl+c cancels it)", "$foreground-muted")))
             return
         try:
             argv = parse_command(line)
@@ -270,43 +293,78 @@ class ExecScreen(GuardedScreen):
         title = f"exec {where}: {line}"
         shown = visible(line, 200)
         self._command = line
+        cancel = self._cancel = asyncio.Event()
+        spool = self._spool = OutputSpool()
         self.output.write(Text.assemble((f"{visible(where, 96)}$ ", "bold green"),
                                         (shown, "bold")))
         self._set_state(Content.assemble(("running… ", "bold $warning"), (shown, "bold"),
-                                         ("   (Escape leaves; it finishes in the background)",
+                                         ("   (ctrl+c cancels; Escape leaves, it goes on)",
                                           "$foreground-muted")))
         console = self.console
+        # Lines reach the log in batches, a few times a second: a flood of
+        # output is a few writes, and keys typed meanwhile are handled.
+        flusher = self.set_interval(FLUSH_EVERY, self._flush, name="exec-output")
 
         async def run() -> None:
             try:
-                result = await controller.exec(name, argv)
+                result = await controller.exec_stream(name, argv, spool.feed, cancel=cancel)
             except JailtuiError as exc:
                 result = ActionResult(False, getattr(exc, "message", None) or str(exc))
+            finally:
+                flusher.stop()
+                spool.finish()
             self._command = None
+            self._cancel = None
+            summary = spool.summary()
             if self.is_attached:
+                self._flush()
                 console.journal.add(title, result.ok,
-                                    "exit status 0" if result.ok else result.message,
-                                    result.output)
-                self._show_result(result)
+                                    "exit status 0" if result.ok else result.message, summary)
+                self._show_result(result, spool)
+                if self._queue:
+                    self.submit(self._queue.pop(0))
             else:
-                console.report(title, result)
+                console.report(title, ActionResult(result.ok, result.message, summary))
 
         # An app worker: see the module docstring.
         self.app.run_worker(job(run), group="action-exec", exit_on_error=False,
                             description="a command in a jail")
 
-    def _show_result(self, result: ActionResult) -> None:
+    def action_cancel(self) -> None:
+        """ctrl+c: kill the running command (its process group)."""
+        if self._cancel is not None:
+            self._cancel.set()
+            self._queue.clear()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            # Nothing running: ctrl+c is the app's (quit).
+            return self._cancel is not None
+        return super().check_action(action, parameters)
+
+    def _flush(self) -> None:
+        spool = self._spool
+        if spool is None:
+            return
         log = self.output
-        lines = visible_lines(result.output)
-        for text in lines:
-            log.write(Text(text))
-        count = f"{len(lines)} line{'s' if len(lines) != 1 else ''} of output"
+        for stream, raw in spool.take():
+            for text in visible_lines(raw.decode("utf-8", "replace")) or [""]:
+                log.write(Text(text, style="red" if stream == "stderr" else ""))
+
+    def _show_result(self, result: ActionResult, spool: OutputSpool) -> None:
+        log = self.output
+        count = f"{spool.shown_lines} line{'s' if spool.shown_lines != 1 else ''} of output"
+        if spool.more_lines:
+            more = f"{spool.more_lines} more lines, saved to {visible(str(spool.file), 200)}"
+            log.write(Text(f"[{more}]", style="yellow"))
+            count += f"; {more}"
         if result.ok:
             log.write(Text("[exit status 0]", style="green"))
-            self._set_state(Content.assemble(("✓ exit status 0", "bold $success"),
+            self._set_state(Content.assemble((f"{glyphs().ok} exit status 0", "bold $success"),
                                              (f"   {count}", "$foreground-muted")))
         else:
             message = one_line(result.message, 300) or "failed"
             log.write(Text(f"[{message}]", style="red"))
-            self._set_state(Content.assemble(("✗ ", "bold $error"), (message, "$error"),
+            self._set_state(Content.assemble((f"{glyphs().bad} ", "bold $error"),
+                                             (message, "$error"),
                                              (f"   {count}", "$foreground-muted")))

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from jailtui.core.text import visible
 from jailtui.screens.keys import HEALTH_BINDINGS
@@ -33,6 +34,8 @@ from jailtui.screens.main import MainScreen
 from jailtui.widgets.cells import age_text, interval_text
 from jailtui.widgets.health_state import HealthState, clock_text, ordered_findings
 from jailtui.widgets.health_table import FindingTable
+from jailtui.widgets.key_footer import KeyFooter
+from jailtui.widgets.keyed_table import KeyedTable
 from jailtui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -57,6 +60,12 @@ class HealthScreen(Screen[None]):
     HealthScreen #findings {
         height: 1fr;
     }
+    HealthScreen #finding-text {
+        height: auto;
+        max-height: 6;
+        padding: 0 1;
+        border-top: solid $panel-lighten-2;
+    }
     """
 
     def __init__(self) -> None:
@@ -67,7 +76,10 @@ class HealthScreen(Screen[None]):
         yield StatusBar(id="status")
         yield Static("", id="health-title", markup=False)
         yield FindingTable(id="findings")
-        yield Footer(compact=True)
+        # The selected finding in full, wrapped: a long one is cut in its row
+        # at 80 columns (issue 13 item 36).
+        yield Static("", id="finding-text", markup=False)
+        yield KeyFooter()
 
     @property
     def console(self) -> JailtuiApp:
@@ -103,6 +115,19 @@ class HealthScreen(Screen[None]):
             table.border_title = Content.assemble(("Findings", "bold"), f" {table.row_count}")
         table.refresh()
         self._draw_title()
+        self._show_selected()
+
+    @on(KeyedTable.CursorMoved, "#findings")
+    def _moved(self) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        finding = self.findings.cursor_row
+        box = self.query_one("#finding-text", Static)
+        box.display = finding is not None
+        if finding is not None:
+            where = visible(finding.jail, 64) if finding.jail is not None else "host"
+            box.update(Content.assemble((f"{where}: ", "bold"), visible(finding.message, 2000)))
 
     def _draw_title(self) -> None:
         state = self._state
@@ -110,10 +135,10 @@ class HealthScreen(Screen[None]):
             return
         title: list[Part] = [("Health", "bold"), "  "]
         if state.summary:
-            head, _sep, perf = state.summary.partition(" | ")
+            # The Nagios performance data after " | " is for monitoring
+            # systems (`jailtui check`), not for a person (issue 13 item 36).
+            head, _sep, _perf = state.summary.partition(" | ")
             title.append((visible(head, 300), _summary_style(state)))
-            if perf:
-                title.append((f"  | {visible(perf, 200)}", "$foreground-muted"))
         elif not state.available:
             title.append(("not available for this host", "$foreground-muted"))
         line2: list[Part] = []

@@ -6,6 +6,7 @@ Built from the same binding lists the screens use, with the user's
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
@@ -77,6 +78,11 @@ class HelpScreen(ModalScreen[None]):
                            '[keys]  stop = "ctrl+d"  (ids on the right)', "$foreground-muted"),
         ]
         width = max(len(HELP_TEXT.get(i, "")) for _t, ids in GROUPS for i in ids) + 2
+        longest_id = max(len(i) for _t, ids in GROUPS for i in ids)
+        # Narrower than keys + text + id: the id follows its text instead of
+        # being padded into a column that wraps onto a line of its own (issue
+        # 13 item 35).
+        columns = self.app.size.width - 6 >= 16 + width + longest_id
         groups = (*GROUPS, *FLEET_GROUPS) if app.fleet.several else GROUPS
         for title, ids in groups:
             lines.append(Content(""))
@@ -87,10 +93,24 @@ class HelpScreen(ModalScreen[None]):
                     continue
                 # Keys as the user has them now: their [keys] remapping applied.
                 keys = ", ".join(app.key_display(b, k) for k in app.binding_keys(b))
-                lines.append(Content.assemble(
-                    (f"  {keys:<14}", "bold"),
-                    f"{HELP_TEXT.get(binding_id, b.description):<{width}}",
-                    (binding_id, "$foreground-muted")))
+                text = HELP_TEXT.get(binding_id, b.description)
+                if columns:
+                    lines.append(Content.assemble(
+                        (f"  {keys:<14}", "bold"), f"{text:<{width}}",
+                        (binding_id, "$foreground-muted")))
+                    continue
+                # Wrapped under itself (a hanging indent), the id at its end.
+                room = max(20, self.app.size.width - 6 - 16)
+                wrapped = textwrap.wrap(f"{text}  [{binding_id}]", room) or [""]
+                for n, part in enumerate(wrapped):
+                    lead = (f"  {keys:<14}", "bold") if n == 0 else " " * 16
+                    words, _sep, tail = part.rpartition(f"[{binding_id}]")
+                    if _sep and n == len(wrapped) - 1:
+                        lines.append(Content.assemble(lead, words,
+                                                      (f"[{binding_id}]", "$foreground-muted"),
+                                                      tail))
+                    else:
+                        lines.append(Content.assemble(lead, part))
         return Content("\n").join(lines)
 
     def action_close(self) -> None:

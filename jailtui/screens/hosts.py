@@ -24,7 +24,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 
-from jailtui.core.text import visible
+from jailtui.core.text import one_line, visible
 from jailtui.screens.keys import HOSTS_BINDINGS
 from jailtui.widgets.cells import age_text, interval_text
 from jailtui.widgets.fleet_state import DOWN, OK, FleetState, HostView
@@ -58,6 +58,12 @@ def host_line(view: HostView, now: float, width: int, current: bool) -> Content:
     else:
         parts.append((visible(view.describe(now), 200), "$error" if view.health == DOWN
                       else "$warning"))
+        link = view.link
+        if link is not None and link.status == "unreachable" and link.error:
+            # ssh's own words say why (refused, no route, host key, auth):
+            # "unreachable" alone leaves the user guessing (issue 13 item 47).
+            parts += [("  ssh: ", "$foreground-muted"),
+                      (one_line(link.error.removeprefix("ssh: "), 160), "$error")]
     snap = state.snapshot
     if snap is not None:
         up, total = view.jails_up()

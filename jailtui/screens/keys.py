@@ -57,14 +57,15 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Jail actions", ("start", "stop", "restart", "shell", "edit")),
     ("Daemons and commands in a jail", ("services", "service_start", "service_stop",
                                         "service_restart", "exec", "exec_history_prev",
-                                        "exec_history_next", "exec_clear")),
+                                        "exec_history_next", "exec_clear",
+                                        "exec_cancel")),
     ("Process actions", ("signal",)),
     ("Editing the configuration", ("config_save", "config_external", "config_cancel",
                                    "diff_save", "diff_cancel", "conflict_reload",
                                    "conflict_cancel")),
     ("Moving around", ("cursor_up", "cursor_down", "page_up", "page_down", "first_row",
                        "last_row", "scroll_left", "scroll_right")),
-    ("Leaving", ("quit",)),
+    ("Leaving", ("quit", "suspend")),
 )
 
 # -- App-wide (any screen that is not a modal) -------------------------------------------
@@ -81,7 +82,14 @@ APP_BINDINGS = [
             id="interval_up"),
     Binding("minus", "interval(-1)", "Faster", show=False, key_display="-",
             id="interval_down"),
-    Binding("q", "quit", "Quit", id="quit"),
+    # ctrl+c quits as in htop, instead of Textual's "press ctrl+q" hint
+    # (docs/textual.md 2.5); the command screen takes it to cancel a command.
+    Binding("q,ctrl+c", "quit", "Quit", id="quit"),
+    # ctrl+z reaches us as a key in raw mode: Textual's suspend_process sends
+    # SIGTSTP itself and its driver restores the terminal on SIGCONT
+    # (textual/app.py App.action_suspend_process; docs/textual.md 2.14).
+    Binding("ctrl+z", "suspend_process", "Suspend", show=False, key_display="^Z",
+            id="suspend"),
 ]
 
 # -- Jail actions (main and detail screens) ------------------------------------------------
@@ -119,6 +127,9 @@ EXEC_BINDINGS = [
     Binding("up", "history(-1)", "Previous command", show=False, id="exec_history_prev"),
     Binding("down", "history(1)", "Next command", show=False, id="exec_history_next"),
     Binding("ctrl+l", "clear", "Clear", key_display="^L", id="exec_clear"),
+    # Priority: the Input would take ctrl+c first. Hidden (check_action) when
+    # nothing runs, so ctrl+c then quits as everywhere.
+    Binding("ctrl+c", "cancel", "Cancel", key_display="^C", priority=True, id="exec_cancel"),
 ]
 
 # -- Editing the configuration (screens/config_editor.py, param_form.py, diff.py) ---------
@@ -176,7 +187,8 @@ MAIN_BINDINGS = [
     Binding("N", "quick_sort('pid')", "Sort by PID/JID", show=False, id="sort_pid"),
     Binding("T", "quick_sort('time')", "Sort by time", show=False, id="sort_time"),
     *JAIL_ACTION_BINDINGS,
-    Binding("k,f9", "signal", "Kill", id="signal"),
+    # "Signal", not "Kill": TERM, HUP, STOP... are offered, KILL is one of them.
+    Binding("k,f9", "signal", "Signal", id="signal"),
 ]
 
 # -- Host switcher (screens/hosts.py) -------------------------------------------------------
@@ -243,6 +255,7 @@ HELP_TEXT: dict[str, str] = {
     "exec_history_prev": "command: the previous command of this session",
     "exec_history_next": "command: the next command of this session",
     "exec_clear": "command: clear the output",
+    "exec_cancel": "command: cancel the running command (kills it)",
     "edit": "edit the jail's configuration (delegates: allowed parameters only)",
     "config_save": "editor: check the edit (jail -e), show the diff, then save",
     "config_external": "editor: edit the whole file in $VISUAL / $EDITOR (host admin)",
@@ -262,7 +275,8 @@ HELP_TEXT: dict[str, str] = {
     "last_row": "last row",
     "scroll_left": "scroll the columns left",
     "scroll_right": "scroll the columns right (whole command lines)",
-    "quit": "quit (ctrl+q too)",
+    "quit": "quit (ctrl+c and ctrl+q too)",
+    "suspend": "suspend to the shell (fg resumes)",
 }
 
 

@@ -12,9 +12,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, RichLog, Static
+from textual.widgets import RichLog, Static
 
 from jailtui.widgets.action_log import entry_lines
+from jailtui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from jailtui.app import JailtuiApp
@@ -36,7 +37,7 @@ class LogScreen(Screen[None]):
         yield Static("Action log: what was done, what the tools said", id="log-title",
                      markup=False)
         yield RichLog(id="log-view", markup=False, highlight=False, wrap=True)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def console(self) -> JailtuiApp:

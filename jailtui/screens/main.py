@@ -17,24 +17,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
-from jailtui.screens.keys import MAIN_BINDINGS
+from jailtui.screens.keys import FLEET_IDS, MAIN_BINDINGS
 from jailtui.widgets.filter_bar import FilterBar
 from jailtui.widgets.fleet_state import FleetState
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.health_state import HealthState
 from jailtui.widgets.jail_table import JailTable
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.keyed_table import KeyedTable
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.process_table import ProcessTable
 from jailtui.widgets.status_bar import StatusBar
+
+#: ``h``/``c`` on a console of one host.
+ONE_HOST = ("One host in this console: h (hosts) and c (reconnect) work when it shows several "
+            "(--host A --host B, or --host all with [hosts.*] in config.toml).")
 
 #: Quick sorts that a pane has no column for: the jails pane sorts by jid
 #: for "pid"; "time" only exists for processes.
@@ -56,13 +62,15 @@ class MainScreen(GuardedScreen):
         self._view: tuple[bool, str | None] = (False, None)
         #: Where the screen itself last put the jails cursor (see apply).
         self._placed: Any = None
+        #: The pane titles last set, by pane id.
+        self._titles: dict[str | None, Content] = {}
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status", follows_view=True)
         yield JailTable(id="jails")
         yield ProcessTable(id="procs")
         yield FilterBar(id="filter")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     # -- accessors ------------------------------------------------------------------
 
@@ -223,7 +231,7 @@ class MainScreen(GuardedScreen):
         if snap is not None:
             parts.append(f" {jails.row_count}/{jails.source_count}")
         parts += _sort_and_filter(jails)
-        jails.border_title = Content.assemble(*parts)
+        self._set_title(jails, Content.assemble(*parts))
 
         pparts: list[str | tuple[str, str]] = []
         if procs.host_wide:
@@ -246,7 +254,15 @@ class MainScreen(GuardedScreen):
         if procs.tree_view:
             pparts.append(("  tree", "$text-accent"))
         pparts += _sort_and_filter(procs)
-        procs.border_title = Content.assemble(*pparts)
+        self._set_title(procs, Content.assemble(*pparts))
+
+    def _set_title(self, table: KeyedTable[Any, Any], title: Content) -> None:
+        """Set a pane's title if it changed: Textual redraws the whole widget
+        on every assignment (textual/widget.py, ``_BorderTitle.__set__``), and
+        the titles are rebuilt on every poll (issue 13 item 43)."""
+        if self._titles.get(table.id) != title:
+            self._titles[table.id] = title
+            table.border_title = title
 
     def _where(self) -> list[str | tuple[str, str]]:
         """`` on web1`` / `` on all hosts`` for the pane titles (many hosts only)."""
@@ -288,7 +304,7 @@ class MainScreen(GuardedScreen):
         target = self.target
         bar.display = True
         what = "processes" if target is self.procs else "jails"
-        bar.placeholder = f"filter {what}…  (Enter keeps it, Escape clears it)"
+        bar.placeholder = f"filter {what}…  (a|b: either; Enter keeps it, Escape clears it)"
         with bar.prevent(Input.Changed):
             bar.value = target.filter_text
         bar.cursor_position = len(bar.value)
@@ -339,7 +355,12 @@ class MainScreen(GuardedScreen):
         if target is self.jails:
             col = _QUICK_SORT_JAILS.get(key)
             if col is None:
+                # Jails have no such column (elapsed time): sort the processes
+                # pane, and say so, rather than nothing visible happening.
                 self.procs.sort_by(key)
+                label = next((c.label for c in self.procs.columns if c.key == key), key)
+                self.app.notify(f"Jails have no {label} column: sorted the processes by it.",
+                                markup=False, timeout=4)
                 return
             target.sort_by(col)
             return
@@ -355,6 +376,20 @@ class MainScreen(GuardedScreen):
                                  dying_jid=jail.jid if jail.dying else None)
 
     # -- hosts (a console of many hosts) ------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """``h``/``c`` with one host: hidden from the footer (check_action), so
+        Textual would skip them silently; say why instead (issue 13 item 27)."""
+        if not self.console.fleet.several:
+            for binding in MAIN_BINDINGS:
+                if isinstance(binding, Binding) and binding.id in FLEET_IDS \
+                        and (event.key in self.console.binding_keys(binding)
+                             or event.character in self.console.binding_keys(binding)):
+                    event.stop()
+                    event.prevent_default()
+                    self.app.notify(ONE_HOST, severity="information", markup=False, timeout=6)
+                    return
+        super().on_key(event)
 
     def action_hosts(self) -> None:
         self.console.open_hosts()
@@ -424,7 +459,7 @@ class MainScreen(GuardedScreen):
 
 def _sort_and_filter(table: KeyedTable[Any, Any]) -> list[str | tuple[str, str]]:
     col = table.sort_column
-    arrow = "▼" if table.sort_reverse else "▲"
+    arrow = glyphs().down if table.sort_reverse else glyphs().up
     out: list[str | tuple[str, str]] = [("  sort ", "$foreground-muted"), f"{col.label.lower()}{arrow}"]
     if table.filter_text:
         out += [("  filter ", "$foreground-muted"), (f"“{visible(table.filter_text, 64)}”", "bold $warning")]

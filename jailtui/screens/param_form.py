@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Input, Label, Static, Switch
+from textual.widgets import Input, Label, Static, Switch
 
 from jailtui.core.actions.delegation import is_never_editable
 from jailtui.core.config import confedit
@@ -34,6 +34,7 @@ from jailtui.core.text import one_line, visible
 from jailtui.screens.config_flow import ConfigEditScreen, message_of
 from jailtui.screens.contracts import ConfigController
 from jailtui.screens.keys import PARAM_FORM_BINDINGS
+from jailtui.widgets.key_footer import KeyFooter
 
 #: Parameters whose value is a number (check_value's rule).
 NUMERIC = frozenset({"securelevel", "exec.timeout", "stop.timeout", "osreldate"})
@@ -87,7 +88,7 @@ class ParamFormScreen(ConfigEditScreen):
                     yield Label(Content(name), classes="param-name", markup=False)
                     yield self._field(i, name, self.initial[name])
                     yield Static("", classes="param-reason", id=f"reason-{i}", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def _title(self) -> Content:
         return Content.assemble(

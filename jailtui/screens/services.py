@@ -34,7 +34,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.checks.daemons import ServiceState, ServiceStatus
@@ -44,7 +44,9 @@ from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import SERVICES_BINDINGS
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
+from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.service_table import ServiceRow, ServiceTable
 from jailtui.widgets.status_bar import StatusBar
@@ -54,6 +56,9 @@ __all__ = ["STATUS_CONCURRENCY", "ServiceControl", "ServicesScreen", "StatusHost
 #: ``status`` commands in flight at once: a jail with 30 services must not
 #: fork 30 jexecs in the same instant.
 STATUS_CONCURRENCY = 4
+
+#: The outcome of a verb that worked.
+_DONE = {"start": "started", "stop": "stopped", "restart": "restarted"}
 
 #: What a row says while an action runs on its service.
 _BUSY = {"start": "starting…", "stop": "stopping…", "restart": "restarting…"}
@@ -121,7 +126,7 @@ class ServicesScreen(GuardedScreen):
         yield Static("", id="services-title", markup=False)
         yield Static("", id="services-message", markup=False)
         yield ServiceTable(id="services-table")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     @property
     def table(self) -> ServiceTable:
@@ -289,6 +294,12 @@ class ServicesScreen(GuardedScreen):
             return "no service selected"
         if row.name in self._busy:
             return f"{visible(row.name, 64)} is busy ({self._busy[row.name]})"
+        # What the row says rules out the obvious no-ops (issue 13 item 46); a
+        # one-shot or unknown service may be started or stopped either way.
+        if action == "service_start" and row.state == ServiceState.RUNNING.value:
+            return f"{visible(row.name, 64)} is already running"
+        if action == "service_stop" and row.state == ServiceState.STOPPED.value:
+            return f"{visible(row.name, 64)} is not running"
         return None
 
     def action_back(self) -> None:
@@ -345,10 +356,17 @@ class ServicesScreen(GuardedScreen):
                 result = await controller.service(name, svc, verb)
             except JailtuiError as exc:
                 result = ActionResult(False, _error_text(exc))
+            if result.ok:
+                # rc.d's last line ("Waiting for PIDS: 98.") is no outcome: say
+                # what happened; rc.d's own lines stay in the action log.
+                result = ActionResult(True, f"{svc} {_DONE[verb]}", result.output, result.argv)
             console.report(title, result)
+            # An enabled daemon stopped is a health finding now, not at the
+            # next health period (up to 30 s later).
+            console.health.request()
             if not self.is_attached:
                 return
-            mark = ("✓ ", "$success") if result.ok else ("✗ ", "bold $error")
+            mark = (f"{glyphs().ok} ", "$success") if result.ok else (f"{glyphs().bad} ", "bold $error")
             self._action_line = Content.assemble(
                 mark, (visible(title, 128), "bold"), ": ",
                 one_line(result.message, 200) or ("done" if result.ok else "failed"),

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from jailtui.core.model import Process
@@ -26,12 +26,29 @@ MEANING = {
     "TERM": "ask it to exit (the default of kill)",
     "HUP": "reload its configuration (most daemons)",
     "INT": "interrupt, like ctrl+c",
+    "QUIT": "quit with a core dump, like ctrl+\\",
     "KILL": "kill it at once; it cannot clean up",
+    "STOP": "pause it (cannot be caught); CONT resumes",
+    "CONT": "resume a stopped process",
+    "TSTP": "stop request, like ctrl+z (can be caught)",
     "USR1": "daemon-specific (log rotation for some)",
     "USR2": "daemon-specific",
+    "WINCH": "terminal size changed (some daemons: graceful stop)",
+    "INFO": "print status, like ctrl+t (dd, fetch, ...)",
+    "ALRM": "timer expired (daemon-specific)",
 }
 
-NUMBER = {"HUP": 1, "INT": 2, "KILL": 9, "TERM": 15, "USR1": 30, "USR2": 31}
+#: FreeBSD's numbers (sys/sys/signal.h; not Linux's: USR1 is 30 there).
+NUMBER = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "ALRM": 14, "TERM": 15, "STOP": 17,
+          "TSTP": 18, "CONT": 19, "WINCH": 28, "INFO": 29, "USR1": 30, "USR2": 31}
+
+
+def signal_named(text: str, offered: tuple[str, ...]) -> str | None:
+    """``9``, ``-9``, ``KILL``, ``sigkill`` -> ``KILL`` if offered, else None."""
+    word = text.strip().removeprefix("-").upper().removeprefix("SIG")
+    if word.isdigit():
+        word = next((name for name, n in NUMBER.items() if n == int(word)), "")
+    return word if word in offered else None
 
 
 class SignalScreen(ModalScreen[str | None]):
@@ -56,11 +73,13 @@ class SignalScreen(ModalScreen[str | None]):
         with Vertical(id="signal-box"):
             yield Static(title, id="signal-title", markup=False)
             yield OptionList(*[
-                Option(Content.assemble((f"{NUMBER.get(s, ''):>2} SIG{s:<5}", "bold"), "  ",
+                Option(Content.assemble((f"{NUMBER.get(s, ''):>2} SIG{s:<6}", "bold"), "  ",
                                         (MEANING.get(s, ""), "$foreground-muted")), id=s)
                 for s in self.signals], id="signal-list")
-            yield Static(Content.styled("Enter: send   Escape: cancel", "$foreground-muted"),
-                         markup=False)
+            yield Input(placeholder="or type one: a number or a name (9, KILL, -HUP)",
+                        id="signal-entry")
+            yield Static(Content.styled("Enter: send   Tab: type a signal   Escape: cancel",
+                                        "$foreground-muted"), id="signal-help", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -68,6 +87,18 @@ class SignalScreen(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    @on(Input.Submitted, "#signal-entry")
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = signal_named(event.value, self.signals)
+        if name is not None:
+            self.dismiss(name)
+            return
+        shown = visible(event.value.strip(), 32) or "(nothing)"
+        self.query_one("#signal-help", Static).update(Content.assemble(
+            (f"{shown}: not one of these signals ", "bold $error"),
+            ("(a FreeBSD number or name from the list)", "$foreground-muted")))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from jailtui.core.text import visible, visible_lines
+from jailtui.widgets.glyphs import glyphs
 
 #: Entries kept; the oldest go first.
 MAX_ENTRIES = 500
@@ -58,14 +59,19 @@ class ActionLog:
 def entry_lines(entry: LogEntry) -> list[Text]:
     """An entry as Text lines: a headline, then its output indented."""
     stamp = time.strftime("%H:%M:%S", time.localtime(entry.when))
-    mark, style = {True: ("✓", "green"), False: ("✗", "red"), None: ("•", "yellow")}[entry.ok]
+    g = glyphs()
+    mark, style = {True: (g.ok, "green"), False: (g.bad, "red"), None: (g.pending, "yellow")}[entry.ok]
     head = Text(no_wrap=False, end="")
     head.append(f"{stamp} ", style="dim")
     head.append(f"{mark} ", style=f"bold {style}")
     head.append(visible(entry.title, 200), style="bold")
-    if entry.message:
+    message = entry.message.strip()
+    # "config" + "config: unknown theme" read "config: config: ..." (issue
+    # 13 item 47): the title is said once.
+    message = message.removeprefix(f"{entry.title}: ")
+    if message:
         head.append(": ")
-        head.append(visible(entry.message.strip(), 2000))
+        head.append(visible(message, 2000))
     lines = [head]
     for line in visible_lines(entry.output):
         body = Text("    │ ", style="dim", end="")

@@ -50,13 +50,16 @@ def percent(value: float) -> str:
 
 
 def age_text(seconds: float) -> str:
-    """``3s``, ``4m05s``, ``2h10m``: how old the data on screen is."""
+    """``3s``, ``4m05s``, ``2h10m``, ``12d04h``: a duration in the two units
+    that matter (how old the data is, how long a process or jail has run)."""
     s = max(0, int(seconds))
     if s < 60:
         return f"{s}s"
     if s < 3600:
         return f"{s // 60}m{s % 60:02d}s"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
 
 
 def interval_text(seconds: float) -> str:

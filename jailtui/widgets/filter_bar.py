@@ -34,7 +34,7 @@ class FilterBar(Input):
             return self.bar
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="filter…  (Enter keeps it, Escape clears it)", id=id,
+        super().__init__(placeholder="filter…  (a|b: either; Enter keeps it, Escape clears it)", id=id,
                          select_on_focus=False)
 
     def action_clear_filter(self) -> None:

@@ -51,6 +51,7 @@ from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.core.model import HostSnapshot, Jail, JailState
 from jailtui.core.text import one_line
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
 from jailtui.widgets.keyed_table import Cell, Column
 from jailtui.widgets.poll_state import PollState
@@ -74,11 +75,10 @@ VIEW_RANK: Mapping[Severity, int] = {Severity.CRITICAL: 0, Severity.WARNING: 1,
 
 #: Mark and style role (widgets/cells.py ROLES) per severity: a symbol as
 #: well as a colour, so the mark reads without colour too. Nothing for OK.
-MARKS: Mapping[Severity, tuple[str, str]] = {
-    Severity.CRITICAL: ("✗", "bad"),
-    Severity.WARNING: ("!", "warn"),
-    Severity.UNKNOWN: ("?", "dim"),
-}
+def marks() -> Mapping[Severity, tuple[str, str]]:
+    """The marks for this terminal (widgets/glyphs.py)."""
+    return {Severity.CRITICAL: (glyphs().bad, "bad"), Severity.WARNING: ("!", "warn"),
+            Severity.UNKNOWN: ("?", "dim")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +127,9 @@ def ordered_findings(findings: Sequence[Finding]) -> list[Finding]:
 
 def mark_cell(severity: Severity | None) -> Cell:
     """The jails pane's health cell: a coloured symbol, or nothing when healthy."""
-    if severity is None or severity not in MARKS:
+    if severity is None or severity not in marks():
         return ""
-    text, role = MARKS[severity]
+    text, role = marks()[severity]
     return ((text, role),)
 
 
@@ -163,10 +163,10 @@ def health_parts(state: HealthState | None) -> list[str | tuple[str, str]]:
         if counts[sev]:
             if not first:
                 parts.append(", ")
-            parts.append((f"{MARKS[sev][0]} {counts[sev]} {word}", style))
+            parts.append((f"{marks()[sev][0]} {counts[sev]} {word}", style))
             first = False
     if first:
-        parts.append(("✓ ok", "$success"))
+        parts.append((f"{glyphs().ok} ok", "$success"))
     return parts
 
 
@@ -376,6 +376,6 @@ def clock_text(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at))
 
 
-__all__ = ["EVALUATION_TIMEOUT", "Evaluator", "HealthMonitor", "HealthState", "MARKS",
+__all__ = ["EVALUATION_TIMEOUT", "Evaluator", "HealthMonitor", "HealthState", "marks",
            "VIEW_RANK", "clock_text", "health_column", "health_parts", "mark_cell",
            "ordered_findings"]

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from jailtui.core.checks.health import Finding
 from jailtui.core.text import visible
-from jailtui.widgets.health_state import MARKS, VIEW_RANK
+from jailtui.widgets.glyphs import glyphs
+from jailtui.widgets.health_state import VIEW_RANK, marks
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 
 
@@ -22,7 +23,7 @@ def _longest(values: Sequence[str]) -> int:
 
 
 def _severity(f: Finding) -> Cell:
-    mark, role = MARKS.get(f.severity, ("✓", "good"))
+    mark, role = marks().get(f.severity, (glyphs().ok, "good"))
     return ((f"{mark} {f.severity.name}", role),)
 
 

@@ -150,7 +150,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         had_column = self._health is not None
         self._health, self._health_host = new, host
         # The line cache is keyed by the row, not by its mark: drop it.
-        self._line_cache.clear()
+        self.invalidate_lines()
         if (new is not None) != had_column:
             self.set_columns(self.columns)
         else:
@@ -204,7 +204,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
     def _pending_changed(self, _: None) -> None:
         # Cached lines are keyed by the row, not by its action: drop them;
         # rebuilding keeps the cursor on its key and re-measures STATE.
-        self._line_cache.clear()
+        self.invalidate_lines()
         self._rebuild()
 
     #: (host, name) of the live or configured rows: a dying row of such a name
@@ -230,7 +230,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         if self.show_hosts and row.host is not None and needle in row.host.lower():
             return True
         if needle in row.name.lower() or needle in row.hostname.lower() \
-                or needle in row.path.lower() or needle == row.state.value:
+                or needle in row.path.lower() or needle in self._state_text(row).lower():
             return True
         if row.jid is not None and needle == str(row.jid):
             return True

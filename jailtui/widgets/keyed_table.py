@@ -25,16 +25,19 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from jailtui.widgets.glyphs import glyphs
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -63,6 +66,10 @@ class Column(Generic[R]):
     descending_first: bool = False
     #: The last column is never cut: the table scrolls horizontally instead.
     last: bool = False
+
+
+#: Rendered lines kept per table (see KeyedTable.__init__).
+LINE_CACHE_SIZE = 256
 
 
 class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
@@ -152,9 +159,16 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         self._total_width = 0
         self._loaded = False
         # Rendered (uncropped) rows; keys include the row value itself, so an
-        # unchanged row is not formatted again on the next tick.
-        self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1024)
+        # unchanged row is not formatted again on the next tick. A few screens'
+        # worth: every Strip carries its own crop/style caches (textual/strip.py),
+        # so 1024 of them per table were megabytes that only filled up over an
+        # idle hour of changing CPU figures (issue 13 item 8).
+        self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(LINE_CACHE_SIZE)
         self._role_styles: dict[str, Style] = {}
+        #: What each line on screen showed at the last partial refresh
+        #: (None: unknown, refresh everything), and the scroll offset then.
+        self._on_screen: list[Hashable] | None = None
+        self._drawn_offset = Offset(0, 0)
 
     # -- what subclasses say about their rows ----------------------------------
 
@@ -260,9 +274,12 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
 
     def cycle_sort(self, step: int) -> None:
         """Next/previous column as the sort column (htop's ``>`` and ``<``)."""
-        keys = [c.key for c in self._columns]
+        # Only columns with a header: a mark column (health) has none, and a
+        # sort by it would show no arrow anywhere (issue 13 item 30).
+        named = [c for c in self._columns if c.label.strip()] or list(self._columns)
+        keys = [c.key for c in named]
         i = keys.index(self._sort) if self._sort in keys else 0
-        nxt = self._columns[(i + step) % len(keys)]
+        nxt = named[(i + step) % len(keys)]
         self.sort_by(nxt.key, reverse=nxt.descending_first)
 
     def reverse_sort(self) -> None:
@@ -287,9 +304,9 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
     def _rebuild(self) -> None:
         old_key = self._cursor_key
         old_index = self._cursor
-        needle = self._filter.lower()
-        rows = [r for r in self._source if self.row_matches(r, needle)] if needle \
-            else list(self._source)
+        needles = filter_terms(self._filter)
+        rows = [r for r in self._source if any(self.row_matches(r, n) for n in needles)] \
+            if needles else list(self._source)
         self._view = self.order_rows(rows, self.sort_column, self._reverse)
         self._keys = [self.row_key(r) for r in self._view]
         self._pos = {k: i for i, k in enumerate(self._keys)}
@@ -301,7 +318,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         self._measure()
         self.virtual_size = Size(self._total_width, len(self._view) + 1)
         self._keep_cursor_visible()
-        self.refresh()
+        self._refresh_changed()
         if self._cursor_key != old_key:
             self.post_message(self.CursorMoved(self, self._cursor_key))
 
@@ -327,7 +344,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         self._cursor = index
         self._cursor_key = self._keys[index]
         self._keep_cursor_visible()
-        self.refresh()
+        self._refresh_changed()
         if self._cursor_key != old:
             self.post_message(self.CursorMoved(self, self._cursor_key))
 
@@ -399,19 +416,21 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         return spans
 
     def on_focus(self) -> None:
+        self._on_screen = None
         self.refresh()
 
     def on_blur(self) -> None:
+        self._on_screen = None
         self.refresh()
 
     def on_resize(self) -> None:
-        self._line_cache.clear()
+        self.invalidate_lines()
         self._keep_cursor_visible()
 
     def notify_style_update(self) -> None:
         # Theme changed: styles baked into cached strips are stale.
         super().notify_style_update()
-        self._line_cache.clear()
+        self.invalidate_lines()
         self._role_styles.clear()
 
     # -- drawing ---------------------------------------------------------------------
@@ -464,29 +483,110 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         if length < width:
             line.pad_right(width - length)
         line.stylize_before(style)
-        segments = list(line.render(self.app.console))
-        return Strip(segments, max(width, length))
+        return Strip(self._segments(line), max(width, length))
+
+    def _segments(self, text: Text) -> list[Segment]:
+        """``text`` rendered, every segment with a Style.
+
+        Rich yields ``Segment(text, None)`` for unstyled text; Textual's
+        NO_COLOR filter (textual/filter.py ``monochrome_style``) reads
+        ``style.color`` of every segment and crashed on it (issue 13 item 1;
+        docs/textual.md 2.14).
+        """
+        null = Style.null()
+        return [Segment(s.text, s.style or null, s.control)
+                for s in text.render(self.app.console)]
+
+    def _header_key(self) -> tuple[Any, ...]:
+        return ("header", self._sort, self._reverse, tuple(self._widths), self.size.width,
+                tuple(c.key for c in self._columns))
+
+    def _row_line_key(self, index: int) -> tuple[Any, ...]:
+        """Everything the line of row ``index`` depends on (its cache key)."""
+        row = self._view[index]
+        is_cursor = index == self._cursor
+        return (row, self.row_decoration(row), is_cursor, is_cursor and self.has_focus,
+                tuple(self._widths), self.size.width, tuple(c.key for c in self._columns))
+
+    def _screen_keys(self) -> list[Hashable]:
+        """What each line on screen shows now (header, rows, placeholder, blanks)."""
+        top = self.scroll_offset.y
+        keys: list[Hashable] = [self._header_key()]
+        for y in range(1, self.size.height):
+            index = top + y - 1
+            if 0 <= index < len(self._view):
+                keys.append(self._row_line_key(index))
+            elif index == 0:
+                keys.append(("placeholder", self.placeholder(), self.size.width))
+            else:
+                keys.append(("blank", self.size.width))
+        return keys
+
+    def invalidate_lines(self) -> None:
+        """Lines depend on more than their rows now (marks, pending actions,
+        theme, size): drop the cached lines and redraw all on the next refresh."""
+        self._line_cache.clear()
+        self._on_screen = None
+
+    def _refresh_changed(self) -> None:
+        """Refresh only the lines on screen that show something else now.
+
+        ``refresh()`` of the whole widget makes Textual draw and send every
+        line again, unchanged ones too; over a slow SSH link a tick should
+        send only what changed (issue 13 item 43).
+        """
+        keys = self._screen_keys()
+        old = self._on_screen
+        self._on_screen = keys
+        if old is None or len(old) != len(keys) or self.scroll_offset != self._drawn_offset:
+            self._drawn_offset = self.scroll_offset
+            self.refresh()
+            return
+        width = max(self.virtual_size.width, self.size.width)
+        for y, (was, now) in enumerate(zip(old, keys, strict=True)):
+            if was != now:
+                self.refresh(Region(0, y, width, 1))
 
     def _header_strip(self) -> Strip:
-        key = ("header", self._sort, self._reverse, tuple(self._widths), self.size.width,
-               tuple(c.key for c in self._columns))
+        key = self._header_key()
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
         header = self.get_component_rich_style("keyed-table--header")
-        parts: list[Text] = []
-        for col, width in zip(self._columns, self._widths, strict=True):
+        arrow = glyphs().down if self._reverse else glyphs().up
+        sorted_style = self._role("sorted")
+        line = Text(no_wrap=True, end="")
+        arrow_next = False  # the separator after the previous column holds the arrow
+        for i, (col, width) in enumerate(zip(self._columns, self._widths, strict=True)):
             label = col.label
-            if col.key == self._sort:
-                # The arrow only where it fits: a column must not change
-                # width because it became the sort column.
-                if len(label) < width or col.last:
-                    arrow = "▼" if self._reverse else "▲"
-                    label = f"{arrow}{label}" if col.justify == "right" else f"{label}{arrow}"
-                parts.append(Text(label, style=self._role("sorted"), no_wrap=True, end=""))
-            else:
-                parts.append(Text(label, no_wrap=True, end=""))
-        strip = self._finish(self._line_text(parts), header)
+            is_sorted = col.key == self._sort
+            # A column must not change width because it became the sort
+            # column: where its label fills it (JID, %MEM), the arrow takes the
+            # space between two columns instead (issue 13 item 30).
+            fits = len(label) < width or col.last
+            if i:
+                if arrow_next or (is_sorted and not fits and col.justify == "right"):
+                    line.append(arrow, style=sorted_style)
+                else:
+                    line.append(" ")
+            arrow_next = False
+            if is_sorted and fits:
+                label = f"{arrow}{label}" if col.justify == "right" else f"{label}{arrow}"
+            elif is_sorted and col.justify != "right":
+                arrow_next = True
+            elif is_sorted and i == 0:
+                label = arrow + label[1:]
+            cell = Text(label, style=sorted_style if is_sorted else "", no_wrap=True, end="")
+            if not col.last:
+                if cell.cell_len > width:
+                    cell.truncate(width, overflow="ellipsis")
+                pad = width - cell.cell_len
+                if col.justify == "right":
+                    cell.pad_left(pad)
+                else:
+                    cell.pad_right(pad)
+            line.append_text(cell)
+        strip = self._finish(line, header)
         self._line_cache[key] = strip
         return strip
 
@@ -494,8 +594,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         row = self._view[index]
         is_cursor = index == self._cursor
         focused = self.has_focus
-        key = (row, self.row_decoration(row), is_cursor, is_cursor and focused,
-               tuple(self._widths), self.size.width, tuple(c.key for c in self._columns))
+        key = self._row_line_key(index)
         cached = self._line_cache.get(key)
         if cached is not None:
             return cached
@@ -524,10 +623,25 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
             elif index == 0 and not self._view:
                 text = Text(self.placeholder(), no_wrap=True, end="",
                             style=self.get_component_rich_style("keyed-table--placeholder"))
-                return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
+                return Strip(self._segments(text)).crop_extend(0, width, base)
             else:
                 return Strip.blank(width, base)
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        cropped = strip.crop_extend(scroll_x, scroll_x + width, base)
+        if strip.cell_length > scroll_x + width and width > 1 \
+                and cell_len(strip.text.rstrip()) > scroll_x + width:
+            # More to the right: say so where the line is cut (there is no
+            # horizontal scrollbar; left/right scroll).
+            head = cropped.crop(0, width - 1)
+            segments = list(head)
+            style = segments[-1].style if segments and segments[-1].style else base
+            cropped = Strip.join([head, Strip([Segment(glyphs().ellipsis[0], style)], 1)])
+        return cropped
+
+
+def filter_terms(text: str) -> list[str]:
+    """The filter's alternatives, lower-case: ``web|db`` matches rows that
+    match ``web`` or ``db`` (k9s and lazydocker filters work the same way)."""
+    return [t.strip().lower() for t in text.split("|") if t.strip()]
 
 
 def joined(segments: Sequence[Segment]) -> str:

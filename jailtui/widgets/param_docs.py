@@ -30,6 +30,10 @@ ALLOW: dict[str, str] = {
     "allow.settime": "set the host's clock",
     "allow.setaudit": "change audit properties (setaudit)",
     "allow.vmm": "run bhyve virtual machines (vmm)",
+    # FreeBSD 14.x/15 (docs/freebsd.md 5.2; kern_jail.c cr_can_tamper_with_subjail).
+    "allow.routing": "change the host's routing table (a jail without its own vnet)",
+    "allow.unprivileged_parent_tampering": "let unprivileged users of the parent (host) "
+                                           "signal or debug their processes in the jail",
     "allow.mount.devfs": "mount devfs",
     "allow.mount.fdescfs": "mount fdescfs",
     "allow.mount.fusefs": "mount FUSE file systems",

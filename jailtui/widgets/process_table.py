@@ -18,12 +18,24 @@ from collections.abc import Sequence
 
 from jailtui.core.model import Process
 from jailtui.core.text import human_kib, visible
-from jailtui.widgets.cells import cpu_role, percent
+from jailtui.widgets.cells import age_text, cpu_role, percent
 from jailtui.widgets.host_column import host_column
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 
 #: A row's key: the pid; (host, pid) in the all-hosts view.
 ProcKey = int | tuple[str, int]
+
+
+def elapsed_text(p: Process) -> str:
+    """ps's ``etime`` (``[[dd-]hh:]mm:ss``), days shortened to ``12d04h``.
+
+    ``12-04:13:44`` took 11 of 80 columns from COMMAND in every row (issue 13
+    item 34); past a day the minutes and seconds say little.
+    """
+    secs = p.elapsed_seconds
+    if secs is not None and secs >= 86400:
+        return age_text(secs)
+    return visible(p.etime.strip(), 16) or "-"
 
 
 def _longest(values: Sequence[str]) -> int:
@@ -92,10 +104,10 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
                    width=4, justify="right", descending_first=True),
             Column("rss", "RSS", lambda p: human_kib(p.rss_kib), lambda p: p.rss_kib, width=6,
                    justify="right", descending_first=True),
-            Column("time", "ELAPSED", lambda p: visible(p.etime.strip(), 16) or "-",
+            Column("time", "ELAPSED", lambda p: elapsed_text(p),
                    lambda p: p.elapsed_seconds if p.elapsed_seconds is not None else -1,
                    width=7, justify="right", descending_first=True, max_width=14,
-                   measure=lambda rows: _longest([p.etime.strip() for p in rows])),
+                   measure=lambda rows: _longest([elapsed_text(p) for p in rows])),
             Column("command", "COMMAND", self._command, lambda p: p.command, width=7,
                    measure=_command_width, last=True),
         ]
@@ -150,6 +162,7 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
         if self.show_hosts and row.host is not None and needle in row.host.lower():
             return True
         return (needle in row.command.lower() or needle in row.user.lower()
+                or needle in row.state.lower()
                 or (row.jail is not None and needle in row.jail.lower())
                 or needle == str(row.pid))
 

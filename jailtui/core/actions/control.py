@@ -17,13 +17,15 @@ for the shell, its exit status).
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
+from jailtui.core.actions.exec_stream import Stream, stream_command
 from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
 from jailtui.core.checks import daemons
 from jailtui.core.config import confedit
@@ -49,8 +51,11 @@ from jailtui.core.model import Jail, JailState, Process
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
            "SIGNALS"]
 
-#: Signals offered for processes (htop's common set; kill(1) names).
-SIGNALS = ("TERM", "HUP", "INT", "KILL", "USR1", "USR2")
+#: Signals offered for processes (kill(1) names; FreeBSD numbers in
+#: sys/sys/signal.h, docs/freebsd.md): htop's common set plus the job-control
+#: and status ones an admin reaches for (STOP/CONT, INFO is ctrl+t).
+SIGNALS = ("TERM", "HUP", "INT", "QUIT", "KILL", "STOP", "CONT", "TSTP", "USR1", "USR2",
+           "WINCH", "INFO", "ALRM")
 
 #: Actions whose jail name goes into a tool's argv: validated in Controller._gate.
 NAMED_ACTIONS = frozenset({Action.START, Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC,
@@ -406,6 +411,40 @@ class Controller:
         from jailtui.core.transport.ptyrelay import run_on_pty
 
         return run_on_pty(argv, env=self.shell_env())
+
+    async def exec_stream(self, name: str, command: Sequence[str],
+                          sink: Callable[[Stream, bytes], None], *, cancel: asyncio.Event,
+                          timeout: float | None = 600.0) -> ActionResult:
+        """The console's ``!``: :meth:`exec`, with the output handed to ``sink``
+        as it comes (core/actions/exec_stream.py) instead of buffered; ``cancel``
+        kills it. One audit record with the outcome. ``output`` stays empty:
+        the sink got it. Over SSH the runner's interactive argv gets no pty
+        here (stdin is not a terminal: ssh(1) ``-t``), so the streams stay apart.
+        """
+        self._gate(Action.EXEC, name)
+        if not command:
+            raise PolicyDenied("exec: no command given")
+        argv = self.host.runner.interactive_argv(
+            argvmod.jexec_argv(name, command, user=self.jail_user()))
+        detail = " ".join(command)
+        try:
+            end = await stream_command(argv, sink, env=self.shell_env(), timeout=timeout,
+                                       cancel=cancel)
+        except OSError as exc:
+            message = f"{argv[0]}: {exc.strerror or exc}"
+            self._record(Action.EXEC, name, None, f"failed: {message}", detail)
+            return ActionResult(False, message, argv=tuple(argv))
+        if end.cancelled:
+            message = "cancelled (killed)"
+        elif end.timed_out:
+            message = f"timed out after {timeout:g} s (killed)"
+        elif end.returncode < 0:
+            message = f"killed by signal {-end.returncode}"
+        else:
+            message = f"exit status {end.returncode}"
+        ok = end.returncode == 0 and not (end.cancelled or end.timed_out)
+        self._record(Action.EXEC, name, None, "ok" if ok else f"failed: {message}", detail)
+        return ActionResult(ok, message, argv=tuple(argv))
 
     async def exec(self, name: str, command: Sequence[str], timeout: float = 60.0,
                    expect: Jail | None = None) -> ActionResult:
