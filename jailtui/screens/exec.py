@@ -42,7 +42,7 @@ from textual.widgets import Footer, Input, RichLog, Static
 
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action
-from jailtui.core.errors import JailtuiError
+from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible, visible_lines
 from jailtui.screens.guard import GuardedScreen
@@ -281,7 +281,7 @@ class ExecScreen(GuardedScreen):
             try:
                 result = await controller.exec(name, argv)
             except JailtuiError as exc:
-                result = ActionResult(False, getattr(exc, "message", None) or str(exc))
+                result = ActionResult(False, describe(exc))
             self._command = None
             if self.is_attached:
                 console.journal.add(title, result.ok,
