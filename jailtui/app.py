@@ -36,7 +36,7 @@ from textual.signal import Signal
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
 from jailtui.core.actions.control import ActionResult
-from jailtui.core.actions.policy import Action, Role, valid_for_state
+from jailtui.core.actions.policy import Action, Role, refused
 from jailtui.core.config.settings import Settings
 from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.text import visible
@@ -360,18 +360,8 @@ class JailtuiApp(App[None]):
             return "no jail selected"
         if action is Action.SHELL and jail is not None and offers_start(c, jail):
             return None  # x on a stopped jail: "Start it?" (screens/shell_start.py)
-        if c.allowed(action, jail):
-            return None
-        if c.role is Role.READ_ONLY:
-            return "read-only session"
-        if jail is not None and not valid_for_state(action, jail):
-            name = visible(jail.name, 64)
-            if action is Action.START:
-                return f"{name} is already {jail.state.value}"
-            if action is Action.EDIT:
-                return f"{name} is not in jail.conf (created by hand)"
-            return f"{name} is not running"
-        return f"{action.value} is not permitted for {self.identity}"
+        reason = c.refusal(action, jail)
+        return visible(reason, 200) if reason is not None else None
 
     def signal_reason(self, proc: Process) -> str | None:
         snap = self.snapshot_for(proc.host)
@@ -381,7 +371,7 @@ class JailtuiApp(App[None]):
         return self.gate_reason(Action.SIGNAL, jail, host=proc.host)
 
     def refuse(self, action: str, reason: str) -> None:
-        self.notify(f"{action}: refused — {reason}", severity="warning", markup=False)
+        self.notify(refused(action, reason), severity="warning", markup=False)
 
     # -- actions (the flows: console/flows.py) --------------------------------------------
 

@@ -86,3 +86,40 @@ def valid_for_state(action: Action, jail: Jail | None) -> bool:
     if action is Action.EDIT:
         return jail.configured
     return True
+
+
+def refused(action: str, reason: str) -> str:
+    """``stop: refused — read-only session``: how a refusal is said, everywhere."""
+    return f"{action}: refused — {reason}"
+
+
+def policy_refusal(policy: Policy, action: Action, name: str | None) -> str | None:
+    """The policy's part of :func:`refusal` (role and scope; no jail state)."""
+    if policy.permits(action, name):
+        return None
+    if policy.role is Role.READ_ONLY:
+        return "read-only session"
+    return f"{action.value} is not permitted for {policy.user} ({policy.describe()})"
+
+
+def refusal(policy: Policy, action: Action, jail: Jail | None) -> str | None:
+    """Why ``policy`` refuses ``action`` on ``jail``; None when it is allowed.
+
+    The one wording of a refusal, for the command line (``jailtui: start:
+    read-only session``) and the console (``start: refused — web is already
+    running``) alike (Controller.refusal). The jail's name appears only for
+    a jail the policy covers: a delegate never learns that another exists.
+    """
+    denied = policy_refusal(policy, action, jail.name if jail is not None else None)
+    if denied is not None:
+        return denied
+    if jail is None:
+        return None if action is not Action.START else "no jail selected"
+    if valid_for_state(action, jail):
+        return None
+    if action is Action.START:
+        return f"{jail.name} is already {jail.state.value}"
+    if action is Action.EDIT:
+        return f"{jail.name} is not in jail.conf (created by hand)"
+    return f"{jail.name} is not running"
+
