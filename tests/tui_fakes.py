@@ -299,6 +299,9 @@ class FakeController:
     def allowed(self, action: Action, jail: Jail | None = None) -> bool:
         return self.refusal(action, jail) is None
 
+    def may(self, action: Action) -> bool:
+        return self.policy.may(action)
+
     def refusal(self, action: Action, jail: Jail | None = None) -> str | None:
         if action is Action.EDIT and not self.editable:
             return "this fake host has no configuration files"

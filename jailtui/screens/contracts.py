@@ -80,6 +80,10 @@ class ConsoleController(Protocol):
 
     def allowed(self, action: Action, jail: Jail | None = None) -> bool: ...
 
+    def may(self, action: Action) -> bool:
+        """May the session ever take ``action`` (its role)? The palette offers only these."""
+        ...
+
     def refusal(self, action: Action, jail: Jail | None = None) -> str | None:
         """Why ``action`` on ``jail`` is refused; None if allowed (core/actions/policy.py)."""
         ...

@@ -24,6 +24,7 @@ from jailtui.screens.keys import (
     EXEC_BINDINGS,
     FLEET_GROUPS,
     GROUPS,
+    GUARDED,
     HEALTH_BINDINGS,
     HELP_TEXT,
     MAIN_BINDINGS,
@@ -71,20 +72,31 @@ class HelpScreen(ModalScreen[None]):
         bindings = all_bindings()
         lines: list[Content] = [
             Content.assemble(("jailtui keys", "bold"), "   ", (app.identity, "$text-accent")),
-            Content.styled("Actions you may not take are hidden from the footer and refused "
-                           "with a reason.", "$foreground-muted"),
+            Content.styled("Only the actions your role may take are listed; one that does "
+                           "not apply to the selected row is refused with a reason.",
+                           "$foreground-muted"),
             Content.styled("Remap any key in ~/.config/jailtui/config.toml:  "
                            '[keys]  stop = "ctrl+d"  (ids on the right)', "$foreground-muted"),
         ]
         width = max(len(HELP_TEXT.get(i, "")) for _t, ids in GROUPS for i in ids) + 2
         groups = (*GROUPS, *FLEET_GROUPS) if app.fleet.several else GROUPS
+        controller = app.controller
+
+        def may(binding_id: str) -> bool:
+            """Only what the role may do is listed (issue 13 item 24)."""
+            gate = GUARDED.get(binding_id)
+            return gate is None or (controller is not None and controller.may(gate))
+
         for title, ids in groups:
             lines.append(Content(""))
             lines.append(Content.styled(title, "bold $accent"))
-            for binding_id in ids:
-                b = bindings.get(binding_id)
-                if b is None:
-                    continue
+            shown = [i for i in ids if bindings.get(i) is not None and may(i)]
+            if not shown:
+                lines.pop()  # a group of actions the role never takes: not listed
+                lines.pop()
+                continue
+            for binding_id in shown:
+                b = bindings[binding_id]
                 # Keys as the user has them now: their [keys] remapping applied.
                 keys = ", ".join(app.key_display(b, k) for k in app.binding_keys(b))
                 lines.append(Content.assemble(

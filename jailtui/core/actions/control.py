@@ -116,6 +116,10 @@ class Controller:
         """Is ``action`` offered for ``jail`` (policy and state)?"""
         return self.refusal(action, jail) is None
 
+    def may(self, action: Action) -> bool:
+        """May this session ever take ``action`` (the role; Policy.may)?"""
+        return self.policy.may(action)
+
     def refusal(self, action: Action, jail: Jail | None = None) -> str | None:
         """Why ``action`` on ``jail`` is refused (policy, then state); None if allowed.
 

@@ -57,6 +57,19 @@ class Policy:
     def in_scope(self, name: str) -> bool:
         return self.scope is None or name in self.scope
 
+    def may(self, action: Action) -> bool:
+        """May this session take ``action`` on some jail it sees (role only)?
+
+        What the palette and the help offer: nothing the role can never do.
+        """
+        if action is Action.VIEW:
+            return True
+        if self.role is Role.READ_ONLY:
+            return False
+        if self.role is Role.DELEGATE:
+            return action in self.actions
+        return True
+
     def permits(self, action: Action, jail_name: str | None = None) -> bool:
         """May this session take ``action`` (on ``jail_name``)?"""
         if jail_name is not None and not self.in_scope(jail_name):
