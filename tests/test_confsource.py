@@ -41,8 +41,8 @@ class Host:
             raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
         return SimpleNamespace(st_mtime_ns=self.mtime[path], st_size=len(self.files[path]))
 
-    def source(self, **kw: str) -> ConfSource:
-        return ConfSource(self.read, self.glob, self.exists, self.stat, **kw)
+    def source(self, rc_conf: str = "/etc/rc.conf") -> ConfSource:
+        return ConfSource(self.read, self.glob, self.exists, self.stat, rc_conf=rc_conf)
 
 
 JAIL_CONF = """\

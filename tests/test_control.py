@@ -87,18 +87,39 @@ def test_audit_fields_are_escaped() -> None:
 
 
 def test_lifecycle_methods(sim_dir: Path) -> None:
-    """service(8) where rc.d manages the jails, jail(8) otherwise; -f for jail.conf.d."""
+    """service(8) where rc.d manages the jails, jail(8) otherwise.
+
+    ci's block is in /etc/jail.conf.d/ci.conf, which /etc/jail.conf
+    includes: rc.d/jail's parse_options then picks /etc/jail.conf
+    (libexec/rc/rc.d/jail; docs/freebsd.md 8.2), jail(8)'s default, so no
+    ``-f``: ``-f /etc/jail.conf.d/ci.conf`` would drop every global.
+    """
     ctl, _ = make(sim_dir)
     assert ctl.lifecycle_argv(Action.STOP, "web") == ["service", "jail", "stop", "web"]
     ctl.method = StartMethod.JAIL
     assert ctl.lifecycle_argv(Action.RESTART, "web") == ["jail", "-rc", "web"]
-    assert ctl.lifecycle_argv(Action.START, "ci") == ["jail", "-f", "/etc/jail.conf.d/ci.conf",
-                                                      "-c", "ci"]
+    assert ctl.lifecycle_argv(Action.START, "ci") == ["jail", "-c", "ci"]
     result = asyncio.run(ctl.stop("ci"))
     assert result.ok, result.message
     assert "ci: removed" in result.output
     result = asyncio.run(ctl.start("ci"))
     assert result.ok and "ci: created" in result.output
+    ci = asyncio.run(ctl.resolve("ci"))
+    assert ci is not None and ci.path == "/usr/local/jails/ci"  # the global path = ...$name
+
+
+def test_lifecycle_f_names_the_root_file_not_the_included_one(sim_dir: Path) -> None:
+    """rc.conf ``jail_conf`` elsewhere: ``-f`` names that root file, which
+    includes the block; never the included file itself (issue 11 item 2)."""
+    etc = sim_dir / "root" / "etc"
+    (etc / "jail.conf").rename(etc / "jails.conf")
+    rc = etc / "rc.conf"
+    rc.write_text(rc.read_text() + 'jail_conf="/etc/jails.conf"\n')
+    ctl, _ = make(sim_dir)
+    ctl.method = StartMethod.JAIL
+    assert ctl.lifecycle_argv(Action.START, "ci") == ["jail", "-f", "/etc/jails.conf", "-c", "ci"]
+    assert ctl.lifecycle_argv(Action.START, "web") == ["jail", "-f", "/etc/jails.conf",
+                                                       "-c", "web"]
 
 
 def test_failure_shows_jails_own_message_and_changes_nothing(sim_dir: Path) -> None:
@@ -117,7 +138,7 @@ def test_a_hung_command_times_out_with_a_clear_message(sim_dir: Path,
     console is not stuck."""
     import jailtui.core.actions.control as control
 
-    conf = sim_dir / "root" / "etc" / "jail.conf"
+    conf = sim_dir / "root" / "etc" / "jail.conf.d" / "staging.conf"
     conf.write_text(conf.read_text().replace(
         "staging {", 'staging {\n    exec.prestart = "sleep 5";', 1))
     monkeypatch.setattr(control, "ACTION_TIMEOUT", 1.0)

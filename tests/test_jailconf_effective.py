@@ -190,10 +190,34 @@ def test_global_before_block_is_overridden() -> None:
     assert eff("path = /b;\nweb { path = /a; }\n", "web")["path"] == "/a"
 
 
-def test_globals_apply_at_their_place() -> None:
+def test_globals_are_one_pseudo_jail_at_the_first_global_from_14() -> None:
+    """jailparse.y (14.0+): ``global_jail`` is created once, by the first
+    top-level parameter; later ones join it, so a block between them keeps
+    its own value and only blocks before the first global see them after."""
     text = "path = /g1;\nweb { path = /a; }\ndb { }\npath = /g2;\nlast { path = /c; }\n"
-    c = load_string(text)
+    for freebsd in (None, 14, 15):
+        c = load_string(text, freebsd=freebsd)
+        assert [c.effective(n)["path"] for n in c.jail_names()] == ["/a", "/g2", "/c"]
+
+
+def test_globals_after_a_block_start_a_new_pseudo_jail_up_to_13() -> None:
+    """jailparse.y 0e5ec9dc (13.x): ``conf param ';'`` makes a new ``*``
+    jail unless the last one is one, so ``path = /g2`` overrides web's."""
+    text = "path = /g1;\nweb { path = /a; }\ndb { }\npath = /g2;\nlast { path = /c; }\n"
+    c = load_string(text, freebsd=13)
     assert [c.effective(n)["path"] for n in c.jail_names()] == ["/g2", "/g2", "/c"]
+
+
+def test_globals_of_included_files_join_the_one_global_jail() -> None:
+    """14.0+: the global pseudo-jail is static across ``.include``d files,
+    so a global in a file included after web's block does not override it."""
+    files = {"/etc/jail.conf": 'exec.clean;\n.include "/etc/jail.conf.d/*.conf";\n',
+             "/etc/jail.conf.d/a.conf": "web { path = /a; }\n",
+             "/etc/jail.conf.d/b.conf": "path = /late;\ndb { }\n"}
+    c = load("/etc/jail.conf", read=files.__getitem__,
+             glob=lambda pat: sorted(p for p in files if p.startswith("/etc/jail.conf.d/")))
+    assert c.effective("web")["path"] == "/a"
+    assert c.effective("db")["path"] == "/late"
 
 
 def test_wildcard_blocks_in_file_order() -> None:

@@ -69,8 +69,13 @@ def test_restart(sim: SimHost) -> None:
 def test_remove_by_jid_and_wildcard(sim: SimHost) -> None:
     jid = sim.out("jls", "-j", "mail", "jid").strip()
     assert sim.out("jail", "-r", jid) == "mail: removed\n"
+    # '*' without -R matches the config file's jails; ci, in a file that
+    # /etc/jail.conf does not include, is left to -R.
+    conf = sim.root / "etc/jail.conf"
+    conf.write_text(conf.read_text().replace(
+        '.include "/etc/jail.conf.d/*.conf";',
+        '.include "/etc/jail.conf.d/git.conf", "/etc/jail.conf.d/cache.conf";'))
     out = sim.out("jail", "-r", "*")
-    # '*' without -R matches the config file's jails: ci lives in jail.conf.d.
     assert out.count("removed") == 6
     assert out.index("git: removed") < out.index("db: removed")
     assert sim.out("jls", "name") == "ci\n"
@@ -107,7 +112,7 @@ def test_services_run_as_processes_and_console_log(sim: SimHost) -> None:
 def test_print_config_e(sim: SimHost) -> None:
     out = sim.out("jail", "-e", "|")
     lines = out.splitlines()
-    assert len(lines) == 8  # ci lives in jail.conf.d and is not in /etc/jail.conf
+    assert len(lines) == 9  # the jails of /etc/jail.conf.d/*.conf are included
     web = lines[0].split("|")
     assert web[0] == "name=web"
     assert 'exec.start="/bin/sh /etc/rc"' in web and "mount.devfs" in web

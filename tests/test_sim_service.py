@@ -35,13 +35,39 @@ def test_jail_start_failure_lines(sim: SimHost) -> None:
 
 
 def test_jail_conf_d_lookup(sim: SimHost) -> None:
-    # ci is configured in /etc/jail.conf.d/ci.conf only (docs/freebsd.md 8.2).
+    # ci is configured in /etc/jail.conf.d/ci.conf only, which /etc/jail.conf
+    # does not include here: rc.d/jail passes that file (docs/freebsd.md 8.2).
+    conf = sim.root / "etc/jail.conf"
+    conf.write_text(conf.read_text().replace('.include "/etc/jail.conf.d/*.conf";', ""))
     assert sim.out("service", "jail", "stop", "ci") == "Stopping jails: ci.\n"
     assert sim.run("jail", "-c", "ci").stderr == b'jail: "ci" not found\n'
     assert sim.out("service", "jail", "start", "ci") == "Starting jails: ci.\n"
     assert sim.out("service", "jail", "config", "ci", "web") == (
         "ci: parameters are in /etc/jail.conf.d/ci.conf.\n"
         "web: parameters are in /etc/jail.conf.\n")
+
+
+def test_jail_conf_d_included_uses_jail_conf(sim: SimHost) -> None:
+    """The demo host's /etc/jail.conf includes /etc/jail.conf.d/*.conf:
+    rc.d/jail's parse_options then skips jail.conf.d/NAME.conf and uses
+    $jail_conf (its egrep for the .include line; libexec/rc/rc.d/jail)."""
+    assert sim.out("service", "jail", "config", "ci") == "ci: parameters are in /etc/jail.conf.\n"
+    assert sim.out("service", "jail", "restart", "ci") == ("Stopping jails: ci.\n"
+                                                           "Starting jails: ci.\n")
+    assert sim.out("jls", "-j", "ci", "path").strip() == "/usr/local/jails/ci"
+
+
+def test_jail_list_from_rc_conf_d(sim: SimHost) -> None:
+    """rc.subr's load_rc_config jail reads /etc/rc.conf.d/jail (a file or a
+    directory of files) after rc.conf and rc.conf.local."""
+    assert "jail_list" not in (sim.root / "etc/rc.conf").read_text()
+    sim.out("service", "jail", "stop")
+    assert sim.out("jls", "name") == ""
+    conf_d = sim.root / "etc/rc.conf.d/jail"
+    conf_d.unlink()
+    conf_d.mkdir()
+    (conf_d / "list").write_text('jail_list="dns"\n')
+    assert sim.out("service", "jail", "start") == "Starting jails: dns.\n"
 
 
 def test_jail_enable_check(sim: SimHost) -> None:

@@ -32,11 +32,14 @@ def test_layout_on_disk(sim: SimHost) -> None:
     assert 'exec.start = "/bin/sh /etc/rc";' in conf
     assert 'exec.stop = "/bin/sh /etc/rc.shutdown jail";' in conf
     assert 'path = "/usr/local/jails/$name";' in conf and "exec.clean;" in conf
-    assert "vnet.interface" in conf and "staging {" in conf
+    assert "vnet.interface" in conf and '.include "/etc/jail.conf.d/*.conf";' in conf
+    assert "staging {" in (root / "etc/jail.conf.d/staging.conf").read_text()
     assert (root / "etc/jail.conf.d/ci.conf").exists()
     rc_conf = (root / "etc/rc.conf").read_text()
     assert 'jail_enable="YES"' in rc_conf
-    assert 'jail_list="web db mail dns vpn git cache ci"' in rc_conf
+    assert 'jail_parallel_start="NO"' in (root / "etc/rc.conf.local").read_text()
+    assert 'jail_list="web db mail dns vpn git cache ci"' in (
+        root / "etc/rc.conf.d/jail").read_text()
     web_rc = (root / "usr/local/jails/web/etc/rc.conf").read_text()
     assert 'nginx_enable="YES"' in web_rc and 'syslogd_flags="-ss"' in web_rc
     state = json.loads((sim.simdir / "state.json").read_text())
@@ -66,7 +69,7 @@ def test_reset_rebuilds_with_the_same_parameters(tmp_path: Path) -> None:
 
 def test_concurrent_shims_keep_state_valid(sim: SimHost) -> None:
     jails = ["web", "db", "mail", "dns", "vpn", "cache", "ci", "git"]
-    # git depends on db, and ci is not in /etc/jail.conf: use -R for a plain removal.
+    # git depends on db: use -R for a plain removal.
     def cycle(name: str) -> list[int]:
         codes = []
         for _ in range(2):
@@ -76,7 +79,7 @@ def test_concurrent_shims_keep_state_valid(sim: SimHost) -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(cycle, jails))
-    assert all(c == 0 for codes in results for c in codes), results
+    assert all(c == 0 for codes in results for c in codes), list(zip(jails, results, strict=True))
     state = json.loads((sim.simdir / "state.json").read_text())
     names = sorted(j["name"] for j in state["jails"])
     assert names == sorted(jails)

@@ -103,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     cs.add_argument("--json", action="store_true")
     cc = csub.add_parser("check", help="exit 0 if the file parses, else 1 with jail(8)'s message")
     cc.add_argument("-f", dest="file", metavar="FILE")
+    for conf_parser in (cs, cc):
+        # jail(8) of 13.x and of 14.0+ read jail.conf differently
+        # (core/freebsd/jailconf/dialect.py).
+        conf_parser.add_argument("--freebsd", type=int, metavar="MAJOR", default=None,
+                                 help="read as the jail(8) of this FreeBSD release "
+                                      "(13, 14, 15; default: the newest)")
 
     sp = sub.add_parser("sim", help="the simulated FreeBSD host: init, shims, reset, exec")
     sp.add_argument("sim_args", nargs=argparse.REMAINDER)
@@ -334,36 +340,57 @@ def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
 
 
 def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
+    """``conf show`` / ``conf check``.
+
+    With ``-f FILE``: that file (and its includes) as ``jail -f FILE`` reads
+    it.  Otherwise what the console reads (core/hosts/confsource.py): the
+    ``jail_conf`` of rc.conf, ``/etc/jail.conf.d/*.conf`` and
+    ``/etc/jail.NAME.conf`` as rc.d/jail looks them up (docs/freebsd.md 8.2),
+    each jail with the parameters of the file rc.d/jail would pass to jail(8).
+    """
     from jailtui.core.freebsd import jailconf
 
+    errors: list[str] = []      # jail(8)'s words, without "jail: "
+    rc_errors: list[str] = []   # rc.conf files that could not be read
+    hints: list[str] = []
     if args.file:
-        path, read, glob = args.file, None, None
+        config = jailconf.load(args.file, freebsd=args.freebsd)   # JailConfError: see main()
+        jails = {n: config.effective(n) for n in config.jail_names()}
+        where = args.file
     else:
         if backend is None:
             raise JailtuiError("no host")
-        host = backend.host
-        path = host.conf.jail_conf
-        read = host.read_text
-        glob = host._glob
-    config = jailconf.load(path, read=read, glob=glob)
+        conf = backend.host.configured(freebsd=args.freebsd)
+        jails = {n: cj.params for n, cj in conf.jails.items()}
+        rc_errors = list(conf.rc_errors)
+        errors = [e for e in conf.errors if e not in rc_errors]
+        hints = list(conf.hints)
+        where = ", ".join(conf.files) or backend.host.conf.jail_conf
+    for e in errors:
+        print(visible(f"jail: {e}"), file=sys.stderr)
+    for e in rc_errors:
+        print(visible(f"jailtui: {e}"), file=sys.stderr)
+    for h in hints:
+        print(visible(f"jailtui: hint: {h}"), file=sys.stderr)
     if args.conf_command == "check":
-        names = config.jail_names()
-        config.effective_all()  # expansion errors (variables) count as errors too
-        print(f"{visible(path)}: OK, {len(names)} jail(s)")
+        if errors or rc_errors:
+            return 1
+        print(f"{visible(where)}: OK, {len(jails)} jail(s)")
         return 0
-    names = list(args.names) or config.jail_names()
-    unknown = [n for n in names if n not in config.jail_names()]
+    names = list(args.names) or list(jails)
+    unknown = [n for n in names if n not in jails]
     if unknown:
         raise JailtuiError(f'"{unknown[0]}" not found')
     if args.json:
-        json.dump(jailconf.to_effective_json(config, names), sys.stdout, indent=2)
+        json.dump({"jails": {n: jailconf.effective_json(jails[n]) for n in names}},
+                  sys.stdout, indent=2)
         print()
         return 0
     for name in names:
         # Written back in jail.conf syntax (quoted where needed), so the
         # effective view can be pasted into a config file.
         print(f"{visible(jailconf.quote_value(name))} {{")
-        for key, value in config.effective(name).items():
+        for key, value in jails[name].items():
             print(f"    {visible(jailconf.render_statement(key, value))}")
         print("}")
     return 0
@@ -601,8 +628,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")
     except JailConfError as exc:
-        # Worded as jail(8) words it, prefix included (docs/freebsd.md 3.4).
-        return _fail(f"jail: {exc}")
+        # Worded as jail(8) words it, prefix included (docs/freebsd.md 3.4);
+        # our hint, if any, on a line of its own.
+        # One line: jail(8)'s text may hold a CR (a 13.x CRLF file), which
+        # visible() escapes; splitting it into lines would cut it.
+        print(visible(f"jail: {exc}"), file=sys.stderr)
+        if exc.hint:
+            print(visible(f"jailtui: hint: {exc.hint}"), file=sys.stderr)
+        return 1
     except JailtuiError as exc:
         msg = str(exc)
         return _fail(msg if ":" in msg.split(" ", 1)[0] else f"jailtui: {msg}")

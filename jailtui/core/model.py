@@ -44,6 +44,9 @@ class Jail:
     enabled: bool = False
     #: File the jail's block comes from, when configured.
     conf_file: str | None = None
+    #: Why it starts at boot or not, with the rc.conf file behind each
+    #: deciding variable (confsource.boot_source), when configured.
+    boot_source: str = ""
     #: Aggregates over the jail's processes (filled by the host from ps).
     processes: int = 0
     cpu_percent: float = 0.0

@@ -151,6 +151,10 @@ class DetailScreen(GuardedScreen):
                                        f"{human_kib(jail.rss_kib)} RSS"]))
         if jail.configured and jail.conf_file:
             rows.append(("config", [visible(jail.conf_file, 1024)]))
+            if jail.boot_source:
+                # Which rc.conf file (rc.conf, rc.conf.local, rc.conf.d/jail)
+                # decided "starts at boot" (docs/freebsd.md 8.1).
+                rows.append(("boot", [(visible(jail.boot_source, 1024), "$foreground-muted")]))
         else:
             rows.append(("config", [("not in jail.conf (created by hand)", "$foreground-muted")]))
         sec.show(_rows(rows))

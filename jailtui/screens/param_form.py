@@ -29,7 +29,6 @@ from jailtui.core.actions.delegation import is_never_editable
 from jailtui.core.config import confedit
 from jailtui.core.config.confedit import ConfigCheckError, EditSession
 from jailtui.core.errors import JailtuiError, PolicyDenied, describe
-from jailtui.core.freebsd import jailconf
 from jailtui.core.model import Jail, ParamValue
 from jailtui.core.text import one_line, visible
 from jailtui.screens.config_flow import ConfigEditScreen
@@ -46,10 +45,10 @@ def is_boolean(name: str) -> bool:
 
 
 def current_values(session: EditSession) -> dict[str, ParamValue]:
-    """The jail's effective parameters in the file as loaded (a delegate's
-    file holds only its block: no includes to follow)."""
-    conf = jailconf.load_string(session.text, session.path, read=lambda _p: "")
-    return dict(conf.effective(session.jail))
+    """The jail's effective parameters as jail(8) would use them: the
+    delegate's file holds only its block, the globals of the root that
+    includes it apply (confedit.effective_params)."""
+    return confedit.effective_params(session)
 
 
 def as_input(value: ParamValue | None) -> str:

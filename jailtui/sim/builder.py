@@ -1,9 +1,15 @@
 """Build a simulated FreeBSD host on disk: jail.conf, rc.conf, jail roots, running state.
 
 ``init_host(dir)`` makes the realistic demo host: eight jails running from
-``jail_list`` (web, db, mail, dns, a vnet jail vpn, git, cache, ci -- the
-last one configured in ``/etc/jail.conf.d/ci.conf`` the way rc.d/jail finds
-it, docs/freebsd.md 8.2) plus ``staging``, configured but stopped.
+``jail_list`` (web, db, mail, dns, a vnet jail vpn, git, cache, ci) plus
+``staging``, configured but stopped.  It uses the standard jail.conf.d
+layout: ``/etc/jail.conf`` holds the globals and ``.include
+"/etc/jail.conf.d/*.conf"``, and git, cache, ci and staging each have a
+file there holding only their block (so rc.d/jail runs ``jail -f
+/etc/jail.conf``, docs/freebsd.md 8.2).  rc.conf is split the way rc.subr
+reads it (docs/freebsd.md 8.1): ``jail_enable`` in ``/etc/rc.conf``,
+``jail_parallel_start`` in ``/etc/rc.conf.local``, ``jail_list`` in
+``/etc/rc.conf.d/jail``.
 ``init_host(dir, jails=1000, processes=50000)`` makes a benchmark host.
 
 The configuration files are written first and the running state is derived
@@ -115,11 +121,12 @@ def demo_jails() -> list[JailDef]:
         JailDef("vpn", "vpn", params={"vnet": "new", "allow.raw_sockets": True,
                                       "devfs_ruleset": 5},
                 comment="VNET jail: own network stack, epair0b moved in"),
-        JailDef("git", "git", ["10.0.0.61"], depend="db", comment="gitea; needs db"),
-        JailDef("cache", "cache", ["10.0.0.71"], comment="redis + memcached"),
+        JailDef("git", "git", ["10.0.0.61"], depend="db", conf_d=True,
+                comment="gitea; needs db"),
+        JailDef("cache", "cache", ["10.0.0.71"], conf_d=True, comment="redis + memcached"),
         JailDef("ci", "ci", ["10.0.0.81"], params={"securelevel": 3, "children.max": 2},
                 conf_d=True, comment="CI runner; may create child jails"),
-        JailDef("staging", "web", ["10.0.0.91"], running=False,
+        JailDef("staging", "web", ["10.0.0.91"], running=False, conf_d=True,
                 comment="not in jail_list: started by hand"),
     ]
 
@@ -177,26 +184,33 @@ def jail_block(d: JailDef) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The include line of the standard jail.conf.d layout (jail.conf(5)).
+CONF_D_INCLUDE = '.include "/etc/jail.conf.d/*.conf";'
+
+
 def write_jail_conf(paths: PathMap, defs: list[JailDef]) -> None:
+    """/etc/jail.conf with the globals and the include; a file per conf_d jail.
+
+    Because /etc/jail.conf includes ``/etc/jail.conf.d/``, rc.d/jail passes
+    ``-f /etc/jail.conf`` for every jail (docs/freebsd.md 8.2) and the
+    globals apply to the included blocks too; each included file holds
+    nothing but its jail's block, which is what jailtui lets a delegate
+    edit (docs/security.md 2.7).
+    """
     main = ["# /etc/jail.conf: jails of jailhost.example.org, see jail.conf(5).",
-            "# Parameters outside a block apply to every jail in this file.", "",
+            "# Parameters outside a block apply to every jail (included files too).", "",
             _HEADER_GLOBALS]
     for d in defs:
         if d.owner:
             continue
         if d.conf_d:
-            # rc.d/jail reads /etc/jail.conf.d/NAME.conf on its own (reference
-            # 8.2), so the file carries what it needs -- inside the block,
-            # not as globals: a file holding only its jail's block is what
-            # jailtui lets a delegate edit (docs/security.md 2.7).
-            block = jail_block(d)
-            head, _, rest = block.partition(f"{d.name} {{\n")
-            inner = "".join(f"    {ln}\n" for ln in _HEADER_GLOBALS.splitlines())
             _write(paths.real(f"/etc/jail.conf.d/{d.name}.conf"),
-                   f"# /etc/jail.conf.d/{d.name}.conf: read by rc.d/jail for {d.name}.\n\n"
-                   + head + f"{d.name} {{\n" + inner + rest)
+                   f"# /etc/jail.conf.d/{d.name}.conf: included by /etc/jail.conf.\n\n"
+                   + jail_block(d))
         else:
             main.append(jail_block(d))
+    if any(d.conf_d for d in defs):
+        main.append(CONF_D_INCLUDE + "\n")
     _write(paths.real("/etc/jail.conf"), "\n".join(main))
 
 
@@ -216,12 +230,17 @@ def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str,
         'sendmail_enable="NONE"',
         'dumpdev="AUTO"',
         'jail_enable="YES"',
-        'jail_parallel_start="NO"',
-        f'jail_list="{enabled}"',
         # Each manager's rc.d script (rc.d/bastille, rc.d/iocage ...; docs/managers.md 1.0).
         *(f'{m}_enable="YES"' for m in managers),
         "",
     ]))
+    # rc.subr sources these after rc.conf (docs/freebsd.md 8.1).
+    _write(paths.real("/etc/rc.conf.local"),
+           "# /etc/rc.conf.local: host-local settings, read after /etc/rc.conf.\n"
+           'jail_parallel_start="NO"\n')
+    _write(paths.real("/etc/rc.conf.d/jail"),
+           "# /etc/rc.conf.d/jail: read by rc.d/jail (load_rc_config jail).\n"
+           f'jail_list="{enabled}"\n')
     users = list(passwd.BASE_USERS) + list(passwd.PORT_USERS.values()) + [passwd.ADMIN]
     _write(paths.real("/etc/passwd"), passwd.render(users))
     for d in ("/var/log", "/var/run", "/tmp", "/root", "/home/admin", JAILS_DIR):

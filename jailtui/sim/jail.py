@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd.jailconf import JailConfError, wild_jail_match, wild_jail_name
+from jailtui.core.freebsd.jailconf.dialect import release_major
 from jailtui.core.model import ParamValue
 from jailtui.sim import hooks, kernel, lifecycle, passwd, rc
 from jailtui.sim.context import Ctx
@@ -181,7 +182,11 @@ class JailCmd:
                 rel = os.path.relpath(m, prefix)
                 out.append("/" + rel if pattern.startswith("/") else rel)
             return out
-        return jailconf.load(cfname, read=read, glob=glob)
+        # jail(8) of the host's release reads the file: 13.x and 14.0+
+        # differ in scanner and grammar (core/freebsd/jailconf/dialect.py).
+        with self.store.read() as st:
+            freebsd = release_major(st.osrelease)
+        return jailconf.load(cfname, read=read, glob=glob, freebsd=freebsd)
 
     # -- main ----------------------------------------------------------------------
 

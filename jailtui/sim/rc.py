@@ -9,7 +9,7 @@ passwd, with the ``J`` flag (ps adds it for jid != 0).
 rc.conf is read with the project's rc.conf parser
 (:mod:`jailtui.core.freebsd.rcconf`), from ``/etc/defaults``-like defaults
 (:attr:`Service.default_on`) overridden by ``/etc/rc.conf`` and
-``/etc/rc.conf.local``.
+``/etc/rc.conf.local`` (and, for a service that asks, rc.conf.d).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 
+from jailtui.core.freebsd import rcconf
 from jailtui.core.freebsd.rcconf import checkyesno
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.sim import catalog, passwd
@@ -25,13 +26,38 @@ from jailtui.sim.rcvars import read_rc_vars
 from jailtui.sim.state import Proc, SimJail, State
 
 
-def rc_vars(paths: PathMap, root: str) -> dict[str, str]:
-    """rc.conf variables of the system rooted at host path ``root`` ("/" for the host)."""
+def rc_vars(paths: PathMap, root: str, *, service: str | None = None) -> dict[str, str]:
+    """rc.conf variables of the system rooted at host path ``root`` ("/" for the host).
+
+    With ``service``, what rc.subr's ``load_rc_config SERVICE`` sources:
+    rc.conf, rc.conf.local, then ``/etc/rc.conf.d/SERVICE`` and
+    ``/usr/local/etc/rc.conf.d/SERVICE``, each a file or a directory of
+    files (libexec/rc/rc.subr; core/freebsd/rcconf.load_sources).
+    """
     base = root.rstrip("/")
-    out: dict[str, str] = {}
-    for rel in ("/etc/rc.conf", "/etc/rc.conf.local"):
-        out.update(read_rc_vars(paths.real(base + rel) if base else paths.real(rel)))
-    return out
+    if service is None:
+        out: dict[str, str] = {}
+        for rel in rcconf.RC_CONF_FILES:
+            out.update(read_rc_vars(paths.real(base + rel) if base else paths.real(rel)))
+        return out
+
+    def real(host_path: str) -> str:
+        return paths.real(base + host_path) if base else paths.real(host_path)
+
+    def read(host_path: str) -> str | None:
+        p = real(host_path)
+        if not os.path.isfile(p):
+            return None
+        with open(p, encoding="utf-8", errors="surrogateescape") as f:
+            return f.read()
+
+    def dir_files(host_path: str) -> list[str]:
+        p = real(host_path)
+        if not os.path.isdir(p):
+            return []
+        return [f"{host_path}/{n}" for n in sorted(os.listdir(p)) if not n.startswith(".")]
+
+    return rcconf.load_sources(service, read, dir_files).values
 
 
 def installed(paths: PathMap, root: str, svc: Service) -> bool:

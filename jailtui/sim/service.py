@@ -264,7 +264,8 @@ class JailRc:
 
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
-        self.rcv = rc.rc_vars(ctx.paths, "/")
+        # rc.d/jail's ``load_rc_config jail``: rc.conf.d/jail too (rc.subr).
+        self.rcv = rc.rc_vars(ctx.paths, "/", service="jail")
         self.jail_conf = self.rcv.get("jail_conf", "/etc/jail.conf")
 
     def run(self, arg: str, names: list[str]) -> int:

@@ -28,6 +28,7 @@ from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import tool_error
+from jailtui.core.hosts import confsource
 from jailtui.core.hosts.host import Host
 from jailtui.core.model import Jail, JailState, Process
 
@@ -186,16 +187,17 @@ class Controller:
             return ["service", "jail", verb, name]
         flag = {Action.START: "-c", Action.STOP: "-r", Action.RESTART: "-rc"}[action]
         conf_file = self._conf_file(name)
-        if conf_file is not None and conf_file != self.host.conf.jail_conf:
+        if conf_file is not None:
             return ["jail", "-f", conf_file, flag, name]
         return ["jail", flag, name]
 
     def _conf_file(self, name: str) -> str | None:
+        """The root config rc.d/jail would pass to ``jail -f`` (confsource.jail_f_file)."""
         try:
             cj = self.host.configured().jails.get(name)
         except (OSError, JailtuiError):
             return None
-        return cj.file if cj is not None else None
+        return confsource.jail_f_file(cj)
 
     async def start(self, name: str, expect: Jail | None = None) -> ActionResult:
         return await self._lifecycle(Action.START, name, expect)
@@ -336,15 +338,21 @@ class Controller:
             raise PolicyDenied(f'"{name}" is not defined in a configuration file')
         real = self.host.files.local_path(cj.file)
         if real is not None:
-            return confedit.open_session(real, cj.file, name, self.editable_params,
-                                         self.min_securelevel)
-        # A remote host (RemoteFiles): read, check and save the file THERE,
-        # through the host's runner (core/remotefile.py).
-        runner = self._remote_runner()
-        if runner is None:
-            raise PolicyDenied(f"{cj.file}: this host's files cannot be edited from here")
-        return confedit.open_remote_session(runner, self.host.paths.real(cj.file), cj.file,
-                                            name, self.editable_params, self.min_securelevel)
+            session = confedit.open_session(real, cj.file, name, self.editable_params,
+                                            self.min_securelevel)
+        else:
+            # A remote host (RemoteFiles): read, check and save the file THERE,
+            # through the host's runner (core/remotefile.py).
+            runner = self._remote_runner()
+            if runner is None:
+                raise PolicyDenied(f"{cj.file}: this host's files cannot be edited from here")
+            session = confedit.open_remote_session(runner, self.host.paths.real(cj.file),
+                                                   cj.file, name, self.editable_params,
+                                                   self.min_securelevel)
+        # Checked inside the root file rc.d/jail reads it through (confedit).
+        session.context = confedit.ConfContext(cj.conf or cj.file, self.host.files.read_text,
+                                               self.host.files.glob)
+        return session
 
     def _remote_runner(self) -> RemoteRunner | None:
         runner = self.host.runner

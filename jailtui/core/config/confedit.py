@@ -25,7 +25,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from jailtui.core.actions.delegation import is_never_editable
@@ -53,6 +53,24 @@ class ConfigCheckError(JailtuiError):
         super().__init__(message)
 
 
+@dataclass(frozen=True, slots=True)
+class ConfContext:
+    """The whole configuration an edited file belongs to, as jail(8) reads it.
+
+    An included file (``/etc/jail.conf.d/web.conf``) may use variables and
+    globals of the root file (``$domain`` set in ``/etc/jail.conf``): it is
+    checked inside the root, never alone (issue 11 item 5).
+    """
+
+    #: Host path of the root file rc.d/jail passes to jail(8) (confsource).
+    root: str
+    #: Host path -> text, and glob(3) over host paths, for the other files.
+    read: Callable[[str], str]
+    glob: Callable[[str], list[str]]
+    #: The host's FreeBSD major release (jailconf/dialect.py).
+    freebsd: int | None = None
+
+
 @dataclass
 class EditSession:
     """One edit of one jail's configuration, from load to save."""
@@ -71,6 +89,13 @@ class EditSession:
     #: The file is on a remote host, read, checked and saved there through
     #: this runner (core/remotefile.py); None: a file of this machine.
     remote: remotefile.RemoteRunner | None = None
+    #: The configuration the file belongs to; None: the file stands alone.
+    context: ConfContext | None = None
+
+    @property
+    def included(self) -> bool:
+        """The file is read through another one's ``.include``."""
+        return self.context is not None and self.context.root != self.path
 
     @property
     def text(self) -> str:
@@ -213,8 +238,7 @@ def candidate_from_params(session: EditSession,
     conf = _parse(session.text, session.path)
     if session.editable is not None:
         check_own_file(conf, session.jail)
-        current = jailconf.load_string(session.text, session.path,
-                                       read=lambda p: "").effective(session.jail)
+        current = effective_params(session)
         allowed = {p.lower() for p in session.editable}
         for name, value in changes.items():
             key = name.strip()
@@ -230,6 +254,24 @@ def candidate_from_params(session: EditSession,
     return conf.render()
 
 
+def effective_params(session: EditSession, text: str | None = None) -> dict[str, ParamValue]:
+    """The jail's effective parameters with ``text`` (default: the file as
+    loaded) as the edited file: in its configuration when the session has
+    one (globals of the root apply), else, or when the rest of it cannot be
+    read, the file alone.  Raises JailConfError for the file's own errors."""
+    text = session.text if text is None else text
+    ctx = session.context
+    if ctx is not None:
+        def read(p: str) -> str:
+            return text if p == session.path else ctx.read(p)
+        try:
+            return jailconf.load(ctx.root, read=read, glob=ctx.glob,
+                                 freebsd=ctx.freebsd).effective(session.jail)
+        except (OSError, JailtuiError):
+            pass
+    return jailconf.load_string(text, session.path, read=lambda p: "").effective(session.jail)
+
+
 def diff(session: EditSession, candidate: str) -> str:
     """Unified diff of the file, loaded -> candidate (empty when unchanged)."""
     return "".join(difflib.unified_diff(
@@ -240,10 +282,8 @@ def diff(session: EditSession, candidate: str) -> str:
 def changed_keys(session: EditSession, candidate: str) -> list[str]:
     """Parameters of the jail whose effective value changes (for the audit)."""
     try:
-        before = jailconf.load_string(session.text, session.path,
-                                      read=lambda p: "").effective(session.jail)
-        after = jailconf.load_string(candidate, session.path,
-                                     read=lambda p: "").effective(session.jail)
+        before = effective_params(session)
+        after = effective_params(session, candidate)
     except JailtuiError:
         return []
     keys = sorted(set(before) | set(after))
@@ -260,10 +300,15 @@ async def check_candidate(session: EditSession, candidate: str, runner: object,
     conf = _parse(candidate, session.path)
     if conf.block(session.jail) is None:
         raise ConfigCheckError(f'jail: {session.path}: the block of "{session.jail}" is gone')
-    try:
-        jailconf.load_string(candidate, session.path, read=lambda p: "").effective_all()
-    except jailconf.JailConfError as exc:
-        raise ConfigCheckError(f"jail: {exc}", exc.line) from None
+    context = check_in_context(session, candidate)
+    if session.included and context is not None:
+        # jail(8) reads this file only through the root's .include; a copy
+        # of the root that includes the candidate instead is what it checks.
+        if session.remote is None:
+            await _jail_check_in_root(session, candidate, context, runner, host_path_of)
+        # On a remote host our parser's word stands (core/remotefile.py
+        # checks one file at a time, and alone this file would fail).
+        return
     if session.remote is not None:
         # On the remote host, next to the file (core/remotefile.py).
         err = await remotefile.jail_check(session.remote, session.real_path, session.path,
@@ -294,6 +339,137 @@ async def check_candidate(session: EditSession, candidate: str, runner: object,
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+
+
+def check_in_context(session: EditSession, candidate: str) -> jailconf.Config | None:
+    """Our parser on the configuration as jail(8) would read it with the
+    candidate saved: the root file and its includes, the candidate in place
+    of the edited file.  Per-jail errors (a variable not found...) count for
+    the jails whose blocks are in the edited file.
+
+    Returns that configuration, or None when there is no context or another
+    file of it does not load (then the candidate is checked alone: an error
+    elsewhere must not block this edit).  Raises ConfigCheckError.
+    """
+    ctx = session.context
+
+    def alone() -> None:
+        try:
+            jailconf.load_string(candidate, session.path, read=lambda p: "",
+                                 freebsd=ctx.freebsd if ctx else None).effective_all()
+        except jailconf.JailConfError as exc:
+            raise ConfigCheckError(f"jail: {exc}", exc.line) from None
+
+    if ctx is None:
+        alone()
+        return None
+
+    def read(p: str) -> str:
+        return candidate if p == session.path else ctx.read(p)
+    try:
+        config = jailconf.load(ctx.root, read=read, glob=ctx.glob, freebsd=ctx.freebsd)
+    except jailconf.JailConfError as exc:
+        if exc.file == session.path or exc.jail is not None:
+            raise ConfigCheckError(f"jail: {exc}", exc.line) from None
+        alone()
+        return None
+    if config.file(session.path) is None:
+        alone()             # not reached from the root after all: stands alone
+        return None
+    for name in config.jail_names():
+        if config.file_of(name) != session.path:
+            continue
+        try:
+            config.effective(name)
+        except jailconf.JailConfError as exc:
+            raise ConfigCheckError(f"jail: {exc}", exc.line) from None
+    return config
+
+
+def root_with_candidate(root: jailconf.ConfFile, glob: Callable[[str], list[str]],
+                        target: str, replacement: str) -> str | None:
+    """The root file's text with each top-level ``.include`` that reads
+    ``target`` rewritten to name its files one by one, ``replacement`` in
+    place of ``target`` (glob results are fixed at this moment).  Line
+    numbers are kept.  None when no top-level include of the root reads it.
+    """
+    text = root.render()
+    edits: list[tuple[int, int, str]] = []
+    base = root.filename[:root.filename.rfind("/") + 1]
+    for p in root.globals():
+        if not p.is_include:
+            continue
+        names: list[str] = []
+        for v in p.values:
+            pat = v.literal if v.literal.startswith("/") else base + v.literal
+            names += glob(pat) if any(c in pat for c in "*?[") else [pat]
+        if target not in names:
+            continue
+        listed = ", ".join(jailconf.quote_value(replacement if n == target else n)
+                           for n in names)
+        newlines = text.count("\n", p.start, p.end)
+        edits.append((p.start, p.end, f".include {listed};" + "\n" * newlines))
+    if not edits:
+        return None
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+async def _jail_check_in_root(session: EditSession, candidate: str, config: jailconf.Config,
+                              runner: object, host_path_of: object) -> None:
+    """``jail -f ROOTCOPY -e`` with the candidate in place of the edited file
+    (both copies 0600, dot-named so no ``*.conf`` include picks them up,
+    next to their originals, removed afterwards); messages name the real
+    files."""
+    ctx = session.context
+    assert ctx is not None
+    root = config.file(ctx.root)
+    real_root = _real_of(session, ctx.root)
+    if root is None or real_root is None:
+        return
+    made: list[str] = []
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(session.real_path),
+                                   prefix=".jailtui-check.", suffix=".conf")
+        made.append(tmp)
+        os.write(fd, candidate.encode("utf-8", "surrogateescape"))
+        os.close(fd)
+        tmp_host = host_path_of(tmp)  # type: ignore[operator]
+        text = root_with_candidate(root, ctx.glob, session.path, tmp_host)
+        if text is None:
+            return          # included from deeper down: our parser's check stands
+        fd, rtmp = tempfile.mkstemp(dir=os.path.dirname(real_root), prefix=".jailtui-check.",
+                                    suffix=".conf")
+        made.append(rtmp)
+        os.write(fd, text.encode("utf-8", "surrogateescape"))
+        os.close(fd)
+        rtmp_host = host_path_of(rtmp)  # type: ignore[operator]
+        try:
+            res = await runner.run(["jail", "-f", rtmp_host, "-e", "\t"],  # type: ignore[attr-defined]
+                                   timeout=20)
+        except CommandNotFound:
+            return
+        if res.returncode != 0:
+            lines = res.stderr.decode("utf-8", "replace").strip().splitlines()
+            msg = lines[0] if lines else f"jail -e exited with status {res.returncode}"
+            msg = msg.replace(tmp_host, session.path).replace(rtmp_host, ctx.root)
+            m = re.search(r" line (\d+):", msg)
+            raise ConfigCheckError(msg, int(m.group(1)) if m else None)
+    finally:
+        for path in made:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+
+def _real_of(session: EditSession, host_path: str) -> str | None:
+    """This machine's path of another host file, beside the session's own."""
+    if session.real_path.endswith(session.path):
+        prefix = session.real_path[:len(session.real_path) - len(session.path)]
+        return prefix + host_path
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,21 +15,33 @@ what a file says.  Reference: docs/freebsd.md section 8.1.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 __all__ = [
+    "DEFAULT_LOCAL_STARTUP",
+    "RC_CONF_FILES",
     "Assignment",
+    "RcSources",
     "checkyesno",
     "enabled_services",
     "jail_enable",
     "jail_list",
+    "load_sources",
     "parse",
     "parse_assignments",
     "quote",
+    "service_conf_paths",
     "set_var",
 ]
+
+#: ``rc_conf_files`` of /etc/defaults/rc.conf: what rc.subr's
+#: ``source_rc_confs`` reads, in this order, for every service.
+RC_CONF_FILES = ("/etc/rc.conf", "/etc/rc.conf.local")
+#: /etc/defaults/rc.conf ``local_startup``.
+DEFAULT_LOCAL_STARTUP = "/usr/local/etc/rc.d"
 
 _NAME_RE = re.compile(r"(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=")
 _VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -89,9 +101,13 @@ def _word(text: str, i: int, env: Mapping[str, str]) -> tuple[str, int]:
     return "".join(out), min(i, n)
 
 
-def parse_assignments(text: str) -> list[Assignment]:
-    """Every assignment in file order (repeats included)."""
-    env: dict[str, str] = {}
+def parse_assignments(text: str, env: Mapping[str, str] | None = None) -> list[Assignment]:
+    """Every assignment in file order (repeats included).
+
+    ``env``: variables already set when the file is sourced (rc.subr sources
+    rc.conf, rc.conf.local and rc.conf.d files into one shell), for ``$x``.
+    """
+    env = dict(env or {})
     out: list[Assignment] = []
     i = 0
     n = len(text)
@@ -119,15 +135,78 @@ def parse_assignments(text: str) -> list[Assignment]:
     return out
 
 
-def parse(text: str) -> dict[str, str]:
+def parse(text: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Variables of an rc.conf-style file; the last assignment wins.
 
     The dict keeps the order in which names were first assigned.
     """
     out: dict[str, str] = {}
-    for a in parse_assignments(text):
+    for a in parse_assignments(text, env):
         out[a.name] = a.value
     return out
+
+
+def service_conf_paths(service: str, vars_: Mapping[str, str]) -> list[str]:
+    """rc.subr ``load_rc_config NAME``: ``/etc/rc.conf.d/NAME``, then
+    ``${d%/rc.d}/rc.conf.d/NAME`` for each ``d`` of ``local_startup``
+    (by default ``/usr/local/etc/rc.conf.d/NAME``); each a file or a
+    directory of files (libexec/rc/rc.subr, docs/freebsd.md 8.1)."""
+    dirs = ["/etc", *vars_.get("local_startup", DEFAULT_LOCAL_STARTUP).split()]
+    return [f"{d.removesuffix('/rc.d')}/rc.conf.d/{service}" for d in dirs]
+
+
+@dataclass(frozen=True, slots=True)
+class RcSources:
+    """The rc.conf variables one service sees, and where each was set."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    #: Variable -> the file whose assignment won (the last one sourced).
+    origin: dict[str, str] = field(default_factory=dict)
+    #: Files read, in the order rc.subr sources them.
+    files: list[str] = field(default_factory=list)
+    #: Files that exist but could not be read: ``PATH: reason``.
+    errors: list[str] = field(default_factory=list)
+
+
+def load_sources(service: str | None, read: Callable[[str], str | None],
+                 dir_files: Callable[[str], list[str]],
+                 conf_files: tuple[str, ...] = RC_CONF_FILES) -> RcSources:
+    """What rc.subr's ``load_rc_config SERVICE`` sources, without a shell.
+
+    ``read(path)`` returns the text of a regular file, None when there is
+    none (missing, or not a regular file: rc.subr tests ``-f``), and raises
+    OSError when it exists but cannot be read.  ``dir_files(path)`` lists
+    the entries of a directory (sh's ``path/*``: sorted, no dot files),
+    ``[]`` when it is not one.  Variables carry from file to file, as in
+    the one shell rc.subr sources them into.
+    """
+    values: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    files: list[str] = []
+    errors: list[str] = []
+
+    def source(path: str) -> bool:
+        try:
+            text = read(path)
+        except OSError as exc:
+            errors.append(f"{path}: {os.strerror(exc.errno) if exc.errno else exc}")
+            return True
+        if text is None:
+            return False
+        files.append(path)
+        for name, value in parse(text, values).items():
+            values[name] = value
+            origin[name] = path
+        return True
+
+    for path in conf_files:
+        source(path)
+    if service is not None:
+        for path in service_conf_paths(service, values):
+            if not source(path):
+                for entry in dir_files(path):
+                    source(entry)
+    return RcSources(values, origin, files, errors)
 
 
 def checkyesno(value: str | None) -> bool:

@@ -19,7 +19,7 @@ re-read or re-parsed until one of them changes.
 
 from __future__ import annotations
 
-import os
+import errno
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,9 +34,12 @@ __all__ = [
     "ConfiguredJail",
     "ConfiguredJails",
     "configured_jails",
+    "jail_f_file",
 ]
 
 DEFAULT_RC_CONF = "/etc/rc.conf"
+#: jail(8) reads this file when no ``-f`` is given (jail(8) ``-f``,
+#: docs/freebsd.md 3.2).
 DEFAULT_JAIL_CONF = "/etc/jail.conf"
 JAIL_CONF_D = "/etc/jail.conf.d"
 
@@ -71,6 +74,9 @@ class ConfiguredJail:
     enabled: bool
     #: The config file rc.d/jail passes to ``jail -f`` for this jail.
     conf: str = ""
+    #: Why it does or does not start at boot, naming the rc.conf file that
+    #: set each deciding variable (``jail_enable="YES" (/etc/rc.conf)``).
+    boot_source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,14 @@ class ConfiguredJails:
     jail_enable: bool
     #: Every config file that was read (roots and includes), for display.
     files: list[str] = field(default_factory=list)
+    #: The rc.conf files read (rc.subr's order) and, per variable, the file
+    #: that set it (docs/freebsd.md 8.1).
+    rc_files: list[str] = field(default_factory=list)
+    rc_origin: dict[str, str] = field(default_factory=dict)
+    #: The entries of ``errors`` about rc.conf files (not jail(8)'s words).
+    rc_errors: list[str] = field(default_factory=list)
+    #: What to do about ``errors``, in our words (a CRLF file...).
+    hints: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -92,6 +106,14 @@ class _Entry:
     config: jailconf.Config | None
     text: str
     error: str | None
+    hint: str | None = None
+
+
+@dataclass(slots=True)
+class _Rc:
+    deps: dict[str, Sig]
+    globs: dict[str, list[str]]
+    sources: rcconf.RcSources
 
 
 def _sanitize(name: str) -> str:
@@ -112,15 +134,19 @@ class ConfSource:
     """
 
     def __init__(self, read: ReadFn, glob: GlobFn, exists: ExistsFn,
-                 stat: StatFn | None = None, *, rc_conf: str = DEFAULT_RC_CONF) -> None:
+                 stat: StatFn | None = None, *, rc_conf: str = DEFAULT_RC_CONF,
+                 freebsd: int | None = None) -> None:
         self._read = read
         self._glob = glob
         self._exists = exists
         self._stat = stat
         self.rc_conf = rc_conf
+        #: The host's FreeBSD major release: which jail(8) grammar reads
+        #: the files (jailconf/dialect.py); None: the newest.
+        self.freebsd = freebsd
         self._configs: dict[str, _Entry] = {}
-        self._rc: tuple[Sig, dict[str, str], str | None] | None = None
-        self._last: tuple[Sig, list[tuple[str, _Entry]], ConfiguredJails] | None = None
+        self._rc: _Rc | None = None
+        self._last: tuple[_Rc, list[tuple[str, _Entry]], ConfiguredJails] | None = None
         #: How many files were actually read and parsed (for tests/metrics).
         self.reads = 0
 
@@ -134,26 +160,44 @@ class ConfSource:
             return None
         return (st.st_mtime_ns, st.st_size)
 
-    def _fresh(self, e: _Entry) -> bool:
+    def _fresh(self, e: _Entry | _Rc) -> bool:
         if self._stat is None:
             return False
         return (all(self._sig(p) == s for p, s in e.deps.items())
                 and all(sorted(self._glob(g)) == r for g, r in e.globs.items()))
 
-    def _rc_vars(self) -> tuple[dict[str, str], str | None]:
-        sig = self._sig(self.rc_conf)
-        if self._rc is not None and self._stat is not None and self._rc[0] == sig:
-            return self._rc[1], self._rc[2]
-        vars_: dict[str, str] = {}
-        err: str | None = None
-        if self._exists(self.rc_conf):
+    def _rc_vars(self) -> _Rc:
+        """rc.conf, rc.conf.local, then rc.conf.d/jail as rc.d/jail's
+        ``load_rc_config jail`` sources them (rcconf.load_sources)."""
+        if self._rc is not None and self._fresh(self._rc):
+            return self._rc
+        deps: dict[str, Sig] = {}
+        globs: dict[str, list[str]] = {}
+
+        def read(p: str) -> str | None:
+            deps[p] = self._sig(p)
+            if not self._exists(p):
+                return None
             try:
                 self.reads += 1
-                vars_ = rcconf.parse(self._read(self.rc_conf))
-            except OSError as e:
-                err = f"{self.rc_conf}: {os.strerror(e.errno) if e.errno else e}"
-        self._rc = (sig, vars_, err)
-        return vars_, err
+                return self._read(p)
+            except IsADirectoryError:
+                return None          # rc.subr's "-f" test fails; "-d" is tried next
+            except OSError as exc:
+                if exc.errno == errno.EISDIR:
+                    return None
+                raise
+
+        def dir_files(p: str) -> list[str]:
+            pattern = f"{p}/*"
+            found = sorted(self._glob(pattern))
+            globs[pattern] = found
+            return found
+
+        files = (self.rc_conf, *rcconf.RC_CONF_FILES[1:])
+        sources = rcconf.load_sources("jail", read, dir_files, files)
+        self._rc = _Rc(deps, globs, sources)
+        return self._rc
 
     def _config(self, path: str) -> _Entry:
         cached = self._configs.get(path)
@@ -177,19 +221,23 @@ class ConfSource:
 
         config: jailconf.Config | None = None
         error: str | None = None
+        hint: str | None = None
         try:
-            config = jailconf.load(path, read=read, glob=glob)
+            config = jailconf.load(path, read=read, glob=glob, freebsd=self.freebsd)
         except JailConfError as e:
             error = str(e)
-        entry = _Entry(deps, globs, config, texts.get(path, ""), error)
+            hint = e.hint
+        entry = _Entry(deps, globs, config, texts.get(path, ""), error, hint)
         self._configs[path] = entry
         return entry
 
     # the lookup -----------------------------------------------------------
     def load(self) -> ConfiguredJails:
         """All configured jails, their parameters and boot status."""
-        vars_, rc_err = self._rc_vars()
-        errors: list[str] = [rc_err] if rc_err else []
+        rc = self._rc_vars()
+        vars_ = rc.sources.values
+        errors: list[str] = list(rc.sources.errors)
+        hints: list[str] = []
         main = vars_.get("jail_conf") or DEFAULT_JAIL_CONF
         enable = rcconf.jail_enable(vars_)
         listed = rcconf.jail_list(vars_)
@@ -220,9 +268,8 @@ class ConfSource:
         roots += sorted(extra)
 
         entries = [(root, self._config(root)) for root in roots]
-        sig = self._sig(self.rc_conf)
         last = self._last
-        if (self._stat is not None and last is not None and last[0] == sig
+        if (self._stat is not None and last is not None and last[0] is rc
                 and len(last[1]) == len(entries)
                 and all(r1 == r2 and e1 is e2 for (r1, e1), (r2, e2) in zip(last[1], entries, strict=True))):
             return last[2]
@@ -235,6 +282,8 @@ class ConfSource:
         for root, entry in entries:
             if entry.error is not None:
                 errors.append(entry.error)
+                if entry.hint and entry.hint not in hints:
+                    hints.append(entry.hint)
             if entry.config is None:
                 continue
             cfg = entry.config
@@ -251,11 +300,52 @@ class ConfSource:
                 # rc.d/jail _ALL mode (empty jail_list) runs jail -f $jail_conf -c.
                 on_boot = enable and (name in listed if listed else name in main_names)
                 found[name] = ConfiguredJail(name, params, cfg.file_of(name) or root, on_boot,
-                                             root)
+                                             root, boot_source(name, rc.sources, main_names))
                 rank[name] = r
-        result = ConfiguredJails(found, errors, listed, enable, files)
-        self._last = (sig, entries, result)
+        result = ConfiguredJails(found, errors, listed, enable, files, list(rc.sources.files),
+                                 dict(rc.sources.origin), list(rc.sources.errors), hints)
+        self._last = (rc, entries, result)
         return result
+
+
+def boot_source(name: str, rc: rcconf.RcSources, main_names: set[str]) -> str:
+    """Why ``name`` starts at boot or not, with the file behind each variable.
+
+    rc.d/jail runs only with ``jail_enable`` YES (rc.subr ``checkyesno``),
+    then starts ``jail_list``, or every jail of ``$jail_conf`` when the
+    list is empty (docs/freebsd.md 8.1, 8.3).
+    """
+    def said(var: str) -> str:
+        where = rc.origin.get(var)
+        value = rc.values.get(var, "")
+        return f'{var}="{value}" ({where})' if where else f"{var} not set"
+
+    if not rcconf.jail_enable(rc.values):
+        return said("jail_enable")
+    listed = rcconf.jail_list(rc.values)
+    if listed:
+        verb = "in" if name in listed else "not in"
+        return f"{said('jail_enable')}; {verb} jail_list ({rc.origin.get('jail_list')})"
+    conf = rc.values.get("jail_conf") or DEFAULT_JAIL_CONF
+    verb = "in" if name in main_names else "not in"
+    return f"{said('jail_enable')}; jail_list empty: every jail {verb} {conf}"
+
+
+def jail_f_file(cj: ConfiguredJail | None) -> str | None:
+    """The FILE of ``jail -f FILE -c|-r|-rc NAME`` for ``cj``, or None to leave ``-f`` out.
+
+    It is the root file rc.d/jail's ``parse_options`` picks for the name
+    (:attr:`ConfiguredJail.conf`, docs/freebsd.md 8.2), never the included
+    file that holds the block: with ``/etc/jail.conf`` holding the globals
+    and ``.include "/etc/jail.conf.d/*.conf"``, ``-f /etc/jail.conf.d/web.conf``
+    would lose every global (``exec.start``, ``mount.devfs``, ``path``; a
+    missing path is the host's ``/`` for kern_jail_set).  jail(8)'s own
+    default needs no ``-f``.  A jail not in any file (created by hand) has
+    no file either.
+    """
+    if cj is None or not cj.conf or cj.conf == DEFAULT_JAIL_CONF:
+        return None
+    return cj.conf
 
 
 def configured_jails(read: ReadFn, glob: GlobFn, exists: ExistsFn, *,

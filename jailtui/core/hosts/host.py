@@ -153,8 +153,18 @@ class Host:
             raise FileNotFoundError(host_path)
         return _Sig(sig[0], sig[1])
 
-    def configured(self) -> confsource.ConfiguredJails:
-        """Jails from jail.conf, jail.conf.d and rc.conf (cached by stat)."""
+    def configured(self, *, freebsd: int | None = None) -> confsource.ConfiguredJails:
+        """Jails from jail.conf, jail.conf.d and rc.conf (cached by stat).
+
+        ``freebsd``: read as the jail(8) of that major release (13.x and
+        14.0+ differ: core/freebsd/jailconf/dialect.py); None keeps the
+        source's own setting (the newest unless the host says otherwise).
+        """
+        if freebsd is not None and freebsd != self._source.freebsd:
+            return confsource.ConfSource(
+                read=self.files.read_text, glob=self.files.glob,
+                exists=lambda p: self.files.stat(p) is not None,
+                rc_conf=self.conf.rc_conf, freebsd=freebsd).load()
         conf = self._source.load()
         self._last_conf = conf
         return conf
@@ -186,6 +196,7 @@ class Host:
             conf = confsource.ConfiguredJails({}, [], [], False)
             warnings.append(f"jail configuration: {exc}")
         warnings.extend(conf.errors)
+        warnings.extend(f"hint: {h}" for h in conf.hints)  # e.g. CRLF for 13.x jail(8)
         jails = merge_jails(jls.jails, conf)
         procs = name_processes(procs, jails)
         return HostSnapshot(info=self.info(), taken_at=time.time(),
@@ -312,7 +323,8 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
     for j in live:
         cj = conf.jails.get(j.name)
         if cj is not None:
-            j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file)
+            j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file,
+                        boot_source=cj.boot_source)
         out.append(j)
         seen.add(j.name)
     for name, cj in conf.jails.items():
@@ -322,7 +334,8 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
         out.append(Jail(name=name, jid=None, state=JailState.STOPPED,
                         hostname=_str(p.get("host.hostname")), path=_str(p.get("path")),
                         ip4=_addrs(p.get("ip4.addr")), ip6=_addrs(p.get("ip6.addr")),
-                        configured=True, enabled=cj.enabled, conf_file=cj.file))
+                        configured=True, enabled=cj.enabled, conf_file=cj.file,
+                        boot_source=cj.boot_source))
     return tuple(out)
 
 

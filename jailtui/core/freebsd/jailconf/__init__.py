@@ -27,13 +27,16 @@ Three layers:
 
 from __future__ import annotations
 
+from jailtui.core.freebsd.jailconf.dialect import release_major
 from jailtui.core.freebsd.jailconf.effective import (
+    LIST_PARAMS,
     Config,
     JsonValue,
+    effective_json,
     format_jail_e,
     to_effective_json,
 )
-from jailtui.core.freebsd.jailconf.errors import JailConfError
+from jailtui.core.freebsd.jailconf.errors import CRLF_HINT, JailConfError
 from jailtui.core.freebsd.jailconf.lex import (
     COMMENT,
     DQEND,
@@ -65,6 +68,8 @@ from jailtui.core.freebsd.jailconf.syntax import (
 
 __all__ = [
     "COMMENT",
+    "CRLF_HINT",
+    "LIST_PARAMS",
     "DQEND",
     "ERROR",
     "MAX_INCLUDE_DEPTH",
@@ -89,6 +94,7 @@ __all__ = [
     "Piece",
     "ReadFn",
     "Token",
+    "effective_json",
     "equalopts",
     "format_jail_e",
     "load",
@@ -96,6 +102,7 @@ __all__ = [
     "parse",
     "quote_value",
     "quoted_print",
+    "release_major",
     "render_statement",
     "to_effective_json",
     "tokenize",

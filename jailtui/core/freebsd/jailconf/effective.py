@@ -7,7 +7,7 @@ built on it (``jail -e``, ``conf show --json``).  docs/freebsd.md 3.4, 3.6.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jailtui.core.freebsd.jailconf.errors import JailConfError
@@ -21,9 +21,21 @@ from jailtui.core.freebsd.jailconf.quote import quoted_print
 from jailtui.core.freebsd.jailconf.syntax import Block, ConfFile, ConfString, Param
 from jailtui.core.model import ParamValue
 
-__all__ = ["CJail", "Config", "JsonValue", "format_jail_e", "to_effective_json"]
+__all__ = ["LIST_PARAMS", "CJail", "Config", "JsonValue", "effective_json", "format_jail_e",
+           "to_effective_json"]
 
 JsonValue = str | bool | list[str]
+
+#: Parameters that hold a list whatever the number of values written: the
+#: kernel's address arrays and jail(8)'s command, dependency, mount and
+#: interface lists (jail(8) "ip4.addr: A list of IPv4 addresses",
+#: "exec.prestart: Command(s) to run", "depend: Specify a jail (or jails)",
+#: ``mount``, ``vnet.interface``, ``zfs.dataset``; docs/freebsd.md 4.3).
+LIST_PARAMS = frozenset({
+    "ip4.addr", "ip6.addr", "vnet.interface", "depend", "mount", "zfs.dataset", "command",
+    "exec.prepare", "exec.prestart", "exec.created", "exec.start", "exec.poststart",
+    "exec.prestop", "exec.stop", "exec.poststop", "exec.release",
+})
 
 # --------------------------------------------------------------------------
 # The whole configuration (load_config)
@@ -323,28 +335,36 @@ def _expand(params: list[_MP], fail: _Failer) -> None:
 # Output helpers
 
 
+def effective_json(params: Mapping[str, ParamValue]) -> dict[str, JsonValue]:
+    """One jail's effective parameters as JSON values (``conf show --json``).
+
+    Lists become JSON arrays, and a list parameter (:data:`LIST_PARAMS`)
+    is an array even with one value, so a consumer never has to guess from
+    one jail to the next; booleans stay booleans, everything else is a
+    string.
+    """
+    row: dict[str, JsonValue] = {}
+    for k, v in params.items():
+        if isinstance(v, tuple):
+            row[k] = list(v)
+        elif isinstance(v, bool):
+            row[k] = v
+        elif k in LIST_PARAMS:
+            row[k] = [str(v)]
+        else:
+            row[k] = str(v)
+    return row
+
+
 def to_effective_json(config: Config, names: Sequence[str] | None = None
                       ) -> dict[str, dict[str, dict[str, JsonValue]]]:
-    """``jailtui conf show --json``: ``{"jails": {NAME: {PARAM: value}}}``.
+    """``{"jails": {NAME: {PARAM: value}}}`` (values: :func:`effective_json`).
 
-    Lists become JSON arrays, booleans stay booleans, everything else is a
-    string.  Wildcard and global pseudo-jails are not jails and are left
-    out.  An unknown name raises KeyError.
+    Wildcard and global pseudo-jails are not jails and are left out.  An
+    unknown name raises KeyError.
     """
     wanted = list(names) if names is not None else config.jail_names()
-    out: dict[str, dict[str, JsonValue]] = {}
-    for n in wanted:
-        eff = config.effective(n)
-        row: dict[str, JsonValue] = {}
-        for k, v in eff.items():
-            if isinstance(v, tuple):
-                row[k] = list(v)
-            elif isinstance(v, bool):
-                row[k] = v
-            else:
-                row[k] = str(v)
-        out[n] = row
-    return {"jails": out}
+    return {"jails": {n: effective_json(config.effective(n)) for n in wanted}}
 
 
 def format_jail_e(config: Config, sep: str, *, errors: list[str] | None = None) -> str:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from jailtui.core.errors import JailtuiError
 
-__all__ = ["JailConfError"]
+__all__ = ["CRLF_HINT", "JailConfError"]
+
+#: Our hint next to jail(8)'s own message when a CR stopped it.
+CRLF_HINT = ("CRLF line endings: jail(8) of FreeBSD 13 and older reads a carriage return "
+             "as a stray character; save the file with LF line endings (tr -d '\\r')")
 
 
 class JailConfError(JailtuiError):
@@ -19,8 +23,10 @@ class JailConfError(JailtuiError):
     """
 
     def __init__(self, file: str, line: int | None, message: str, *,
-                 jail: str | None = None, bare: bool = False) -> None:
+                 jail: str | None = None, bare: bool = False, hint: str | None = None) -> None:
         self.file = file
+        #: What to do about it, in our words (never part of jail(8)'s text).
+        self.hint = hint
         self.line = line
         self.message = message
         #: The jail (block name) for per-jail errors found while merging.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from jailtui.core.freebsd.jailconf.dialect import modern
+
 __all__ = [
     "COMMENT", "DQEND", "ERROR", "PLEQ", "PUNCT", "STR", "STR1", "STRAY", "TRIVIA", "VAR",
     "VAR1", "WS", "Token", "tokenize",
@@ -90,10 +92,23 @@ _RULES_SRC: list[tuple[int, tuple[str, ...], str, str]] = [
     (16, (_N, _D), r"(?:.|\n)", "reset"),
 ]
 
-_RULES: dict[str, list[tuple[int, re.Pattern[str], str]]] = {_N: [], _D: []}
-for _prio, _states, _pat, _act in _RULES_SRC:
-    for _st in _states:
-        _RULES[_st].append((_prio, re.compile(_pat), _act))
+_Rules = dict[str, list[tuple[int, re.Pattern[str], str]]]
+
+
+def _compile(src: list[tuple[int, tuple[str, ...], str, str]]) -> _Rules:
+    rules: _Rules = {_N: [], _D: []}
+    for prio, states, pat, act in src:
+        for st in states:
+            rules[st].append((prio, re.compile(pat), act))
+    return rules
+
+
+_RULES = _compile(_RULES_SRC)
+#: The scanner of FreeBSD 13 and older (jaillex.l caa41f64): ``<_>[ \t]+``
+#: and ``<_>\n`` only, so a CR falls to ``<_>.`` and reaches the parser as
+#: itself (docs/freebsd.md 4.1; see dialect.py).
+_RULES_LEGACY = _compile([(0, st, r"[ \t\n]+", act) if prio == 0 else (prio, st, pat, act)
+                          for prio, st, pat, act in _RULES_SRC])
 
 
 def _nul(s: str) -> str:
@@ -163,13 +178,16 @@ def _text2lval(raw: str, triml: int, trimr: int, tovar: bool) -> tuple[str, int]
     return _nul("".join(out)), -1
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, *, freebsd: int | None = None) -> list[Token]:
     """Split ``text`` into tokens exactly as jaillex.l would.
 
     Lexer errors become ``ERROR`` tokens (covering the bad text) instead of
     exceptions, because jail(8) reports them only when the parser reaches
     them, after any errors found earlier (and after earlier includes).
+    ``freebsd`` is the host's major release: 13 and older do not take a CR
+    for whitespace (dialect.py).
     """
+    rules = _RULES if modern(freebsd) else _RULES_LEGACY
     toks: list[Token] = []
     pos = 0
     n = len(text)
@@ -179,7 +197,7 @@ def tokenize(text: str) -> list[Token]:
     while pos < n:
         best_len = -1
         best_act = ""
-        for _prio, rx, act in _RULES[state]:
+        for _prio, rx, act in rules[state]:
             m = rx.match(text, pos)
             if m is not None and m.end() - pos > best_len:
                 best_len = m.end() - pos

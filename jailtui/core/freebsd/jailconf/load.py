@@ -7,6 +7,7 @@ import glob as _globmod
 import os
 from collections.abc import Callable, Sequence
 
+from jailtui.core.freebsd.jailconf.dialect import modern
 from jailtui.core.freebsd.jailconf.effective import CJail, Config
 from jailtui.core.freebsd.jailconf.errors import JailConfError
 from jailtui.core.freebsd.jailconf.syntax import Block, ConfFile, Item, Param, parse_with_includes
@@ -38,9 +39,11 @@ def _has_magic(pattern: str) -> bool:
 
 
 class _Loader:
-    def __init__(self, read: ReadFn, glob: GlobFn) -> None:
+    def __init__(self, read: ReadFn, glob: GlobFn, freebsd: int | None) -> None:
         self.read = read
         self.glob = glob
+        self.freebsd = freebsd
+        self.modern = modern(freebsd)
         self.included: dict[int, list[ConfFile]] = {}
 
     def load_file(self, path: str, depth: int) -> ConfFile:
@@ -62,16 +65,19 @@ class _Loader:
             for t in targets:
                 got.append(self.load_file(t, depth + 1))
 
-        return parse_with_includes(text, path, hook)
+        return parse_with_includes(text, path, hook, freebsd=self.freebsd)
 
     def build(self, path: str) -> Config:
         root = self.load_file(path, 0)
         jails: list[CJail] = []
         order: list[ConfFile] = []
         seq = 0
+        #: jailparse.y (14.0+) ``global_jail``: made once, by the first
+        #: top-level parameter of any file, and kept for all the others.
+        global_jail: CJail | None = None
 
         def walk(cf: ConfFile, items: Sequence[Item], current: CJail | None) -> None:
-            nonlocal seq
+            nonlocal seq, global_jail
             if not any(f.filename == cf.filename for f in order):
                 order.append(cf)
             for it in items:
@@ -82,16 +88,27 @@ class _Loader:
                     jails.append(j)
                     walk(cf, it.items, j)
                 elif isinstance(it, Param):
-                    if it.is_include:
+                    if it.is_include and self.modern:
                         for sub in self.included.get(id(it), []):
                             walk(sub, sub.items, current)
                     elif current is not None:
                         current.params.append(it)
+                    elif self.modern:
+                        # 14.0+ jailparse.y: every top-level parameter, from
+                        # every included file, goes into the one global
+                        # pseudo-jail, which sits where the first one stood;
+                        # so a jail's own block overrides a global written
+                        # after it (config.c load_config merges by seq).
+                        if global_jail is None:
+                            seq += 1
+                            global_jail = CJail("*", seq, None, cf.filename, is_global=True)
+                            jails.append(global_jail)
+                        global_jail.params.append(it)
                     else:
-                        # A run of global statements is a "*" pseudo-jail at
-                        # its place in the file (14.x jailparse.y: a global
-                        # after a block starts a new one), so a global
-                        # written after a block is merged after it.
+                        # Up to 13.x (jailparse.y 0e5ec9dc ``conf param ';'``):
+                        # a new "*" pseudo-jail unless the last one made is
+                        # one, so a global written after a block is merged
+                        # after it and overrides the block.
                         if not jails or not jails[-1].is_global:
                             seq += 1
                             jails.append(CJail("*", seq, None, cf.filename, is_global=True))
@@ -101,23 +118,25 @@ class _Loader:
         return Config(path, order, jails)
 
 
-def load(path: str, *, read: ReadFn | None = None, glob: GlobFn | None = None) -> Config:
+def load(path: str, *, read: ReadFn | None = None, glob: GlobFn | None = None,
+         freebsd: int | None = None) -> Config:
     """Load ``path`` (a host path) and its includes as jail(8) does.
 
     ``read(path) -> str`` and ``glob(pattern) -> sorted paths`` default to
     the local file system.  ``.include`` names are globs relative to the
     including file's directory; a pattern matching nothing is fine, a
     literal name that cannot be read is an error; nesting stops at 32.
+    ``freebsd`` is the host's major release (dialect.py; None: the newest).
     Raises :class:`JailConfError` for the first error.
     """
-    return _Loader(read or _default_read, glob or _default_glob).build(path)
+    return _Loader(read or _default_read, glob or _default_glob, freebsd).build(path)
 
 
 def load_string(text: str, filename: str = "/etc/jail.conf", *, read: ReadFn | None = None,
-                glob: GlobFn | None = None) -> Config:
+                glob: GlobFn | None = None, freebsd: int | None = None) -> Config:
     """:func:`load` for a text already in hand (includes still go to ``read``)."""
     base = read or _default_read
 
     def reader(p: str) -> str:
         return text if p == filename else base(p)
-    return load(filename, read=reader, glob=glob)
+    return load(filename, read=reader, glob=glob, freebsd=freebsd)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from jailtui.core.freebsd.jailconf.errors import JailConfError
+from jailtui.core.freebsd.jailconf.dialect import modern
+from jailtui.core.freebsd.jailconf.errors import CRLF_HINT, JailConfError
 from jailtui.core.freebsd.jailconf.lex import (
     ERROR,
     PLEQ,
@@ -141,10 +142,13 @@ class _Parser:
     reported in the order jail(8) reports them.
     """
 
-    def __init__(self, text: str, filename: str, include: IncludeHook | None) -> None:
+    def __init__(self, text: str, filename: str, include: IncludeHook | None,
+                 freebsd: int | None = None) -> None:
         self.text = text
         self.filename = filename
-        self.toks = tokenize(text)
+        self.toks = tokenize(text, freebsd=freebsd)
+        #: 14.0+ grammar: nested blocks and ``.include`` (dialect.py).
+        self.modern = modern(freebsd)
         self.pos = 0
         self.la: int | None = None
         self.include = include
@@ -174,7 +178,10 @@ class _Parser:
         t = self.peek()
         if t is None:
             return JailConfError(self.filename, None, "unexpected EOF")
-        return JailConfError(self.filename, t.end_line, f"{t.text}: syntax error")
+        # A CR is a token of its own only for the 13.x scanner (dialect.py):
+        # jail(8) prints it raw; the hint says what it is.
+        hint = CRLF_HINT if t.text == "\r" else None
+        return JailConfError(self.filename, t.end_line, f"{t.text}: syntax error", hint=hint)
 
     @staticmethod
     def _is(t: Token | None, kind: str, text: str | None = None) -> bool:
@@ -202,7 +209,9 @@ class _Parser:
                 return items
             elif t.kind == STR:
                 self.take()
-                if self._is(self.peek(), PUNCT, "{"):
+                # Up to 13.x a block holds parameters only (jailparse.y
+                # 0e5ec9dc ``param_l``): a nested "name {" fails at the "{".
+                if self._is(self.peek(), PUNCT, "{") and (parent is None or self.modern):
                     items.append(self.block(t, parent, depth))
                 else:
                     items.append(self.param(t, is_var=False))
@@ -262,9 +271,10 @@ class _Parser:
         semi = self.take()
         p = Param(name_tok.value, is_var, op, tuple(values), self.filename,
                   name_tok.line, semi.end_line, name_tok.start, semi.end)
-        if p.is_include:
+        if p.is_include and self.modern:
             # jailparse.y special_param(): runs when "conf param ';'" is
-            # reduced, i.e. before the next token is read.
+            # reduced, i.e. before the next token is read.  Up to 13.x it
+            # is an ordinary parameter.
             for v in p.values:
                 if v.has_vars:
                     raise JailConfError(self.filename, semi.end_line,
@@ -274,22 +284,26 @@ class _Parser:
         return p
 
 
-def parse_with_includes(text: str, filename: str, include: IncludeHook | None) -> ConfFile:
+def parse_with_includes(text: str, filename: str, include: IncludeHook | None, *,
+                        freebsd: int | None = None) -> ConfFile:
     """:func:`parse`, calling ``include(param, name)`` for each ``.include``
     name as jailparse.y's ``special_param`` does (while parsing, so included
     files are read, and their errors reported, in jail(8)'s order)."""
-    parser = _Parser(text, filename, include)
+    parser = _Parser(text, filename, include, freebsd)
     items = parser.parse_file()
-    return ConfFile(filename, text, tuple(parser.toks), items)
+    return ConfFile(filename, text, tuple(parser.toks), items, freebsd=freebsd)
 
 
-def parse(text: str, filename: str = "/etc/jail.conf") -> ConfFile:
+def parse(text: str, filename: str = "/etc/jail.conf", *,
+          freebsd: int | None = None) -> ConfFile:
     """Parse one jail.conf file (``.include`` is checked, not followed).
 
-    Raises :class:`JailConfError` with jail(8)'s message for the first
-    error.  ``parse(text).render() == text`` for every text that parses.
+    ``freebsd``: the host's major release, for the scanner and grammar of
+    13.x and older (dialect.py); None is the newest.  Raises
+    :class:`JailConfError` with jail(8)'s message for the first error.
+    ``parse(text).render() == text`` for every text that parses.
     """
-    return parse_with_includes(text, filename, None)
+    return parse_with_includes(text, filename, None, freebsd=freebsd)
 
 
 # --------------------------------------------------------------------------
@@ -308,8 +322,10 @@ class ConfFile:
     """
 
     def __init__(self, filename: str, text: str, tokens: tuple[Token, ...],
-                 items: tuple[Item, ...]) -> None:
+                 items: tuple[Item, ...], *, freebsd: int | None = None) -> None:
         self.filename = filename
+        #: The release whose jail(8) reads this file (edits re-parse with it).
+        self.freebsd = freebsd
         self._text = text
         self.tokens = tokens
         self.items = items
@@ -378,7 +394,7 @@ class ConfFile:
         text = self._text
         for start, end, new in sorted(edits, key=lambda e: e[0], reverse=True):
             text = text[:start] + new + text[end:]
-        self._reset(parse(text, self.filename))
+        self._reset(parse(text, self.filename, freebsd=self.freebsd))
 
     def _line_bounds(self, start: int, end: int) -> tuple[int, int]:
         """The span to delete for a statement: its whole line when it is
@@ -468,8 +484,8 @@ class ConfFile:
         """
         blk = self._need_block(jail)
         full = self._text[:blk.start] + new_text + self._text[blk.end:]
-        result = parse(full, self.filename)
-        alone = parse(new_text, self.filename)
+        result = parse(full, self.filename, freebsd=self.freebsd)
+        alone = parse(new_text, self.filename, freebsd=self.freebsd)
         meaningful = [i for i in alone.items if not isinstance(i, Empty)]
         if len(meaningful) != 1 or not isinstance(meaningful[0], Block):
             raise JailConfError(self.filename, None,
