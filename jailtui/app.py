@@ -35,7 +35,7 @@ from textual.signal import Signal
 from jailtui.console import palette
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
-from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.control import ActionResult, dying_refusal
 from jailtui.core.actions.policy import Action, Role, refused
 from jailtui.core.config.settings import Settings
 from jailtui.core.model import HostSnapshot, Jail, Process
@@ -227,9 +227,12 @@ class JailtuiApp(App[None]):
         else:
             self.push_screen(HealthScreen())
 
-    def open_detail(self, name: str, host: str | None = None) -> None:
+    def open_detail(self, name: str, host: str | None = None,
+                    dying_jid: int | None = None) -> None:
+        """The detail of jail ``name``; with ``dying_jid``, of that dying jail
+        (it may share its name with a live or configured one)."""
         self.focus_host(host)
-        self.push_screen(DetailScreen(name))
+        self.push_screen(DetailScreen(name, dying_jid=dying_jid))
 
     # -- the hosts ---------------------------------------------------------------------------
 
@@ -314,7 +317,11 @@ class JailtuiApp(App[None]):
         if action is Action.SHELL and jail is not None and offers_start(c, jail):
             return None  # x on a stopped jail: "Start it?" (screens/shell_start.py)
         reason = c.refusal(action, jail)
-        return visible(reason, 200) if reason is not None else None
+        if reason is None:
+            return None
+        if jail is not None and jail.dying and c.role is not Role.READ_ONLY:
+            return visible(dying_refusal(jail), 256)
+        return visible(reason, 200)
 
     def signal_reason(self, proc: Process) -> str | None:
         snap = self.snapshot_for(proc.host)

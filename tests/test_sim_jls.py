@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sim_fixtures import SimHost, make_host
+from sim_fixtures import PINNED_NOW, SimHost, make_host
 
 from jailtui.sim.state import Store
 
@@ -209,7 +209,8 @@ def test_dying_jails_need_d(sim: SimHost) -> None:
     with Store(sim.simdir).write() as st:
         j = st.jail_by_name("cache")
         assert j is not None
-        j.dying = True
+        # Dying since "now": it stays State.dying_seconds (lifecycle.reap_dying).
+        j.dying, j.dying_since = True, PINNED_NOW
     assert "cache" not in sim.out("jls", "name")
     assert "cache" in sim.out("jls", "-d", "name")
     assert "        cache                         DYING" in sim.out("jls", "-dv")

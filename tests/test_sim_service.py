@@ -84,7 +84,7 @@ def test_jail_enable_check(sim: SimHost) -> None:
 def test_jail_status_and_console(sim: SimHost) -> None:
     assert sim.out("service", "jail", "status") == sim.out("jls", "-N")
     res = sim.run("service", "jail", "console")
-    assert (res.returncode, res.stderr) == (3, b"Specify a jail name.\n")
+    assert (res.returncode, res.stderr) == (3, b"/etc/rc.d/jail: ERROR: Specify a jail name.\n")
 
 
 def test_enabled_scripts_of_a_jail(sim: SimHost) -> None:

@@ -39,7 +39,9 @@ def footer_actions(app: object) -> set[str]:
 
 async def select(pilot: object, name: str) -> MainScreen:
     main = main_screen(pilot.app)  # type: ignore[attr-defined]
-    assert main.jails.move_to_key(name)
+    # A dying row's key is its jid (model.Jail.key); the others' their name.
+    key = next((j.key for j in main.jails.rows if j.name == name), name)
+    assert main.jails.move_to_key(key)
     await pilot.pause()  # type: ignore[attr-defined]
     return main
 
@@ -334,7 +336,8 @@ async def test_state_aware_refusal_names_the_reason() -> None:
         await select(pilot, "legacy")
         await pilot.press("x")
         await pilot.pause()
-        assert seen[-1][0] == "shell: refused — legacy is not running"
+        assert seen[-1][0] == ("shell: refused — legacy (jid 2) is dying: no action until "
+                               "the kernel lets it go")
 
 
 async def test_enter_typed_ahead_never_confirms_a_stop() -> None:

@@ -280,9 +280,13 @@ def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
     other hosts are still checked.
     """
     from jailtui.core.checks import health
+    from jailtui.core.checks.dying import DyingClock, default_path
     from jailtui.core.transport.ssh import RemoteFiles
 
     fleet = open_fleet(specs)
+    # One clock for every host (entries are keyed by host): loaded and saved
+    # on the event loop's one thread.
+    dying = DyingClock(default_path())
 
     async def one(name: str) -> Any:
         host = fleet.host(name)
@@ -290,7 +294,7 @@ def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
         if isinstance(host.files, RemoteFiles):  # every jail's rc.conf in one round trip
             await asyncio.to_thread(host.files.prefetch, [
                 j.path.rstrip("/") + "/etc/rc.conf" for j in snap.jails if j.running and j.path])
-        return await health.evaluate(host, th, snapshot=snap)
+        return await health.evaluate(host, th, snapshot=snap, dying=dying)
 
     async def every() -> list[Any]:
         return list(await asyncio.gather(*(one(n) for n in fleet.names()),
@@ -475,7 +479,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if specs is not None and len(specs) > 1:
             return check_hosts(specs, th, args.json)
         session = make_session(args)
-        report = asyncio.run(health.evaluate(session.host, th))
+        from jailtui.core.checks.dying import DyingClock, default_path
+
+        report = asyncio.run(health.evaluate(session.host, th,
+                                             dying=DyingClock(default_path())))
     except JailtuiError as exc:
         if args.json:
             json.dump({"status": "UNKNOWN", "exit_code": 3, "error": str(exc),

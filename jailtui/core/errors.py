@@ -84,6 +84,15 @@ class JailNotFound(ToolError):
     """``jail: "web" not found``, ``jls: jail "web" not found``, ``jexec: ...``."""
 
 
+class JailDying(JailNotFound):
+    """``jls: jail "web" is dying``, ``jexec: jail 5 is dying``: it exists only dying.
+
+    A kind of "not found" (the tools look up live jails unless asked for
+    dying ones: kern_jail.c kern_jail_get, docs/freebsd.md 5.4), so every
+    handler of :class:`JailNotFound` keeps working.
+    """
+
+
 class JailExists(ToolError):
     """``jail: "web" already exists``."""
 

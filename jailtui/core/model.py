@@ -63,9 +63,22 @@ class Jail:
         return self.state is JailState.RUNNING
 
     @property
+    def dying(self) -> bool:
+        return self.state is JailState.DYING
+
+    @property
     def key(self) -> str:
-        """Stable key of the row in tables: the name (jids change on restart)."""
-        return self.name
+        """Stable key of the row in tables.
+
+        The name for a live jail and for a configured-but-stopped one: at most
+        one of the two exists per name (the kernel refuses a second live jail
+        of a name; a configured jail is listed stopped only while none of that
+        name is live), and the key survives a restart's new jid. A dying jail
+        is keyed by its jid: it can sit beside both, with the same name,
+        because a dying jail's name is free for a new one (kern_jail.c
+        kern_jail_set; docs/freebsd.md 5.4).
+        """
+        return f"{self.name}\x00dying:{self.jid}" if self.state is JailState.DYING else self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +148,22 @@ class HostSnapshot:
     _by_name: Mapping[str, Jail] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", MappingProxyType({j.name: j for j in self.jails}))
+        # By name the live (or configured-but-stopped) jail wins over a dying
+        # one of the same name: actions by name act on that one, never on a
+        # jail that is going away (kern_jail.c prison_find_name does the same).
+        by_name: dict[str, Jail] = {}
+        for j in self.jails:
+            held = by_name.get(j.name)
+            if held is None or (held.state is JailState.DYING and not j.dying):
+                by_name[j.name] = j
+        object.__setattr__(self, "_by_name", MappingProxyType(by_name))
 
     def jail(self, name: str) -> Jail | None:
+        """The jail called ``name``: live or configured first, dying only if alone."""
         return self._by_name.get(name)
+
+    def dying_jails(self) -> tuple[Jail, ...]:
+        return tuple(j for j in self.jails if j.state is JailState.DYING)
 
     def jail_by_jid(self, jid: int) -> Jail | None:
         for j in self.jails:

@@ -53,6 +53,14 @@ LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
 )
 
 
+#: What a dying jail is, where users meet it (README "Dying jails" says the same).
+DYING_EXPLAINED = ("The jail is dying: it was stopped and its processes are gone, but the "
+                   "kernel keeps it, with its jid, until nothing refers to it any more "
+                   "(connections in TIME_WAIT, open files), which can take seconds to many "
+                   "minutes. It needs no action: the jail can be started again meanwhile, "
+                   "and it is reported as stuck only after [check] dying_after.")
+
+
 class DetailScreen(GuardedScreen):
     """The detail of one jail, by name (the jid may change while it is open)."""
 
@@ -61,9 +69,12 @@ class DetailScreen(GuardedScreen):
         Binding("r,ctrl+r", "reload", "Reload", id="refresh"),
     ]
 
-    def __init__(self, jail_name: str) -> None:
+    def __init__(self, jail_name: str, *, dying_jid: int | None = None) -> None:
         super().__init__(id="detail")
         self.jail_name = jail_name
+        #: The detail of a dying row: that jail, found by jid (the live or
+        #: configured jail of the same name has its own row and detail).
+        self.dying_jid = dying_jid
         self._jail: Jail | None = None
         #: (state, jid) the slow facts were loaded for.
         self._loaded_for: tuple[JailState, int | None] | None = None
@@ -93,7 +104,7 @@ class DetailScreen(GuardedScreen):
 
     def apply(self, state: PollState) -> None:
         snap = state.snapshot
-        jail = snap.jail(self.jail_name) if snap is not None else None
+        jail = self._find(snap)
         self._jail = jail
         self._draw_title(jail, snap)
         self._draw_overview(jail, snap)
@@ -102,6 +113,13 @@ class DetailScreen(GuardedScreen):
             self._loaded_for = ident
             self.load_slow_facts()
         self.refresh_bindings()
+
+    def _find(self, snap: HostSnapshot | None) -> Jail | None:
+        if snap is None:
+            return None
+        if self.dying_jid is None:
+            return snap.jail(self.jail_name)
+        return next((j for j in snap.dying_jails() if j.jid == self.dying_jid), None)
 
     def _draw_title(self, jail: Jail | None, snap: HostSnapshot | None) -> None:
         title = self.query_one("#detail-title", Static)
@@ -171,14 +189,17 @@ class DetailScreen(GuardedScreen):
         name = self.jail_name
         running = jail is not None and jail.state is JailState.RUNNING
         host = self.console.host
-        not_running = ("The jail is not running: this is only known while it runs."
-                       if jail is None or jail.state is JailState.STOPPED
-                       else "The jail is dying: its processes are exiting.")
+        not_running = "The jail is not running: this is only known while it runs."
         if running:
             self._load("restrictions", lambda: host.jail_params(name), self._show_params)
             self._load("rctl", lambda: host.rctl_usage(name), self._show_rctl)
             self._load("who", lambda: host.who(name), self._show_who)
             self._load("services", lambda: host.services(name), self._show_services)
+        elif jail is not None and jail.state is JailState.DYING:
+            # The explanation once; the other sections only say why they are empty.
+            self.section("restrictions").note(DYING_EXPLAINED)
+            for key in ("params", "rctl", "who", "services"):
+                self.section(key).note("Not known for a dying jail.")
         else:
             for key in ("restrictions", "params", "rctl", "who", "services"):
                 self.section(key).note(not_running)

@@ -351,7 +351,8 @@ class MainScreen(GuardedScreen):
             self.app.notify("No jail selected (host processes have no jail).",
                             severity="warning", markup=False)
             return
-        self.console.open_detail(jail.name, host=jail.host)
+        self.console.open_detail(jail.name, host=jail.host,
+                                 dying_jid=jail.jid if jail.dying else None)
 
     # -- hosts (a console of many hosts) ------------------------------------------------
 

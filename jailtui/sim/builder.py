@@ -371,9 +371,14 @@ def _fill(state: State, total: int, defs: list[JailDef], now: float, used: set[i
                                 round(load * (0.5 + rng.random()), 2)))
 
 
+#: ``sim init --freebsd N``: the release each simulated generation reports.
+RELEASES = {14: ("14.3-RELEASE", 1403000), 15: ("15.0-RELEASE", 1500068)}
+
+
 def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
               processes: int | None = None, seed: int = 0, *, now: float | None = None,
-              managers: Sequence[str] = ()) -> Path:
+              managers: Sequence[str] = (), freebsd: int = 15,
+              dying_seconds: float = 30.0, ps_jail_keyword: bool = True) -> Path:
     """Create (or replace) a simulated host in ``simdir``; return its path.
 
     Without numbers: the demo host. With ``jails``: that many jails of
@@ -382,7 +387,13 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     clock) is when the host is built; boot and start times lie before it.
     ``managers`` (``bastille``, ``iocage``, ``appjail``, ``pot``, ``ezjail``) lays out
     those managers' files with two jails each, one running (jailtui.sim.managers.layout).
+    ``freebsd`` (14 or 15) picks the generation whose rules the kernel,
+    jail(8) and jls follow; a removed jail stays dying ``dying_seconds``;
+    ``ps_jail_keyword=False`` is a ps(1) without the ``jail`` keyword. All
+    three are recorded in the state, so ``sim reset`` keeps them.
     """
+    if freebsd not in RELEASES:
+        raise ValueError(f"FreeBSD {freebsd} is not simulated (14 or 15)")
     base = Path(simdir).resolve()
     now = clock() if now is None else now
     rng = random.Random(seed)
@@ -396,10 +407,14 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     managed = layout.managed_jails(managers)
     defs += [JailDef(m.kernel_name, m.role, [m.ip4], running=m.running, owner=m.manager,
                      root=m.root, hostname_override=m.hostname) for m in managed]
-    build: dict[str, Any] = {"jails": jails, "processes": processes, "seed": seed}
+    build: dict[str, Any] = {"jails": jails, "processes": processes, "seed": seed,
+                             "freebsd": freebsd, "dying_seconds": dying_seconds,
+                             "ps_jail_keyword": ps_jail_keyword}
     if managers:
         build["managers"] = list(managers)
-    state = State(build=build)
+    state = State(build=build, freebsd=freebsd, dying_seconds=max(0.0, dying_seconds),
+                  ps_jail_keyword=ps_jail_keyword)
+    state.osrelease, state.osreldate = RELEASES[freebsd]
     state.boot = now - 12 * 86_400 - 3_600 * rng.random() * 5
     write_jail_conf(paths, defs)
     write_host_files(paths, defs, state.hostname, managers)
@@ -449,4 +464,7 @@ def reset(simdir: str | os.PathLike[str]) -> Path:
     with store.read() as st:
         build = dict(st.build)
     return init_host(simdir, build.get("jails"), build.get("processes"), int(build.get("seed", 0)),
-                     managers=tuple(build.get("managers") or ()))
+                     managers=tuple(build.get("managers") or ()),
+                     freebsd=int(build.get("freebsd", 15)),
+                     dying_seconds=float(build.get("dying_seconds", 30.0)),
+                     ps_jail_keyword=bool(build.get("ps_jail_keyword", True)))

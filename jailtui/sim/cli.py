@@ -1,6 +1,7 @@
 """``jailtui [--sim DIR] sim ...``: create, reset and drive a simulated host.
 
-- ``sim init DIR [--jails N] [--processes P] [--seed S] [--managers LIST]``: build a host;
+- ``sim init DIR [--jails N] [--processes P] [--seed S] [--managers LIST]
+  [--freebsd 14|15] [--dying-seconds S] [--ps-without-jail-keyword]``: build a host;
 - ``sim shims BINDIR``: write jls/ps/jail/... executables for ``--sim DIR``;
 - ``sim reset``: rebuild ``--sim DIR`` with its original parameters;
 - ``sim exec -- ARGV...``: run one command on it with real stdio (``jexec``
@@ -28,6 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--managers", default="", metavar="LIST",
                       help="jail managers to lay out, comma-separated: bastille,iocage,"
                            "appjail,pot,ezjail (two jails each; docs/managers.md)")
+    init.add_argument("--freebsd", type=int, choices=(14, 15), default=15,
+                      help="FreeBSD generation to behave like (default 15): on 14 a jail "
+                           "started again while its old self is dying gets a new jid beside "
+                           "it; 15 replaces the dying one and has jail -C")
+    init.add_argument("--dying-seconds", type=float, default=30.0, metavar="S",
+                      help="how long a removed jail stays dying, holding its jid (default 30)")
+    init.add_argument("--ps-without-jail-keyword", action="store_true",
+                      help="a ps(1) without the 'jail' -o keyword (older releases)")
     shims = sub.add_parser("shims", help="write tool shims for --sim DIR into BINDIR")
     shims.add_argument("bindir")
     sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with")
@@ -47,7 +56,9 @@ def main(global_simdir: str | None, args: list[str]) -> int:
         except ValueError as exc:
             print(f"jailtui sim init: {exc}", file=sys.stderr)
             return 2
-        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, managers=managers)
+        path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, managers=managers,
+                         freebsd=ns.freebsd, dying_seconds=ns.dying_seconds,
+                         ps_jail_keyword=not ns.ps_without_jail_keyword)
         print(f"simulated host ready in {path}")
         return 0
     if global_simdir is None:

@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jailtui.core.transport.hostfs import PathMap
+from jailtui.sim import lifecycle
 from jailtui.sim.context import Ctx
 from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
-from jailtui.sim.state import NotASimDir
+from jailtui.sim.state import NotASimDir, Store
 
 Tool = Callable[[Ctx, list[str]], int]
 
@@ -63,6 +64,19 @@ def tool_name(argv0: str) -> str:
     return os.path.basename(argv0)
 
 
+def _free_expired(ctx: Ctx) -> None:
+    """Dying jails whose time is up are gone before any tool looks (lifecycle.reap_dying).
+
+    Only a read unless something expired, so a poll's jls and ps stay cheap.
+    """
+    store = Store(ctx.simdir)
+    with store.read() as st:
+        if not lifecycle.expired(st, ctx.now):
+            return
+    with store.write() as st:
+        lifecycle.reap_dying(st, ctx.now)
+
+
 def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes | None = None,
              env: Mapping[str, str] | None = None) -> tuple[int, bytes, bytes]:
     """Run ``argv`` on the simulated host in ``simdir``; return (exit code, stdout, stderr).
@@ -73,12 +87,14 @@ def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes |
     if not argv:
         raise ValueError("empty argv")
     name = tool_name(argv[0])
-    ctx = Ctx(Path(simdir), dict(os.environ if env is None else env), stdin, prog=name)
+    ctx = Ctx(Path(simdir), dict(os.environ if env is None else env), stdin, prog=name,
+              dispatch=dispatch)
     tools = _tools()
     fn = tools.get(name)
     if fn is None or not available(simdir, name):
         return 127, b"", f"{name}: not found\n".encode()
     try:
+        _free_expired(ctx)
         rc = fn(ctx, list(argv[1:]))
     except NotASimDir as e:
         return 1, bytes(ctx.out), bytes(ctx.err) + f"{name}: {e}\n".encode()

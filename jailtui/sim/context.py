@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from jailtui.core.transport.hostfs import PathMap
 
@@ -26,6 +27,20 @@ ENV_NOW = "JAILTUI_SIM_NOW"
 ENV_JLS_VERSION = "JAILTUI_SIM_JLS_VERSION"
 
 
+class Dispatch(Protocol):
+    """:func:`jailtui.sim.commands.dispatch`'s shape, handed to the tools in :class:`Ctx`.
+
+    A tool that runs another simulated tool (jexec running ``ps`` inside a
+    jail, rc.d/jail running jail(8)) calls :meth:`Ctx.run_tool`, so no tool
+    module imports :mod:`jailtui.sim.commands`, which imports every tool
+    (tests/test_sim_layers.py keeps it so).
+    """
+
+    def __call__(self, simdir: str | os.PathLike[str], argv: Sequence[str],
+                 stdin: bytes | None = None, env: Mapping[str, str] | None = None
+                 ) -> tuple[int, bytes, bytes]: ...
+
+
 @dataclass
 class Ctx:
     """One invocation: where the simulated host lives and where output goes."""
@@ -38,6 +53,8 @@ class Ctx:
     now: float = 0.0
     #: argv[0] as the tool calls itself in messages ("jls", "ps" ...).
     prog: str = ""
+    #: How this invocation runs another simulated tool (set by dispatch()).
+    dispatch: Dispatch | None = None
 
     def __post_init__(self) -> None:
         if not self.now:
@@ -53,6 +70,22 @@ class Ctx:
         """Name of the jail the command runs in, or None on the host."""
         name = self.env.get(ENV_JAIL, "")
         return name or None
+
+    def run_tool(self, argv: Sequence[str], *, stdin: bytes | None = None,
+                 env: Mapping[str, str] | None = None) -> tuple[int, bytes, bytes]:
+        """Run another simulated tool on the same host: (exit code, stdout, stderr)."""
+        if self.dispatch is None:
+            raise RuntimeError("Ctx.dispatch is not set: build contexts through dispatch()")
+        return self.dispatch(self.simdir, argv, stdin=stdin,
+                             env=self.env if env is None else env)
+
+    def child(self, *, prog: str, env: Mapping[str, str] | None = None,
+              stdin: bytes | None = None) -> Ctx:
+        """A context for a tool this one runs in-process (same host, clock, dispatcher;
+        this one's stdin unless another is given)."""
+        return Ctx(self.simdir, self.env if env is None else env,
+                   self.stdin if stdin is None else stdin, prog=prog, now=self.now,
+                   dispatch=self.dispatch)
 
     def write(self, text: str) -> None:
         """Append to stdout (UTF-8, invalid code points kept as surrogates)."""

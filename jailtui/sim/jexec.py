@@ -92,10 +92,10 @@ def resolve(ctx: Ctx, args: list[str]) -> tuple[Target, list[str]] | int:
             key = f"{ctx.jail}.{key}"
         j = st.lookup(key)
         if j is None:
-            if rest[0].isdigit() and int(rest[0]) != 0:
-                ctx.warn(f"jail {rest[0]} not found")
-            else:
-                ctx.warn(f'jail "{rest[0]}" not found')
+            # jail_getid() without JAIL_DYING: "not found" or "is dying"
+            # (jexec.c errx(1, "%s", jail_errmsg); docs/freebsd.md 6).
+            err = st.getid_error(key) or "not found"
+            ctx.warn(err.replace(f'"{key}"', f'"{rest[0]}"'))
             return 1
     root = ctx.paths.real(j.path) if j.path.startswith("/") else j.path
     jail_users = passwd.load(os.path.join(root, "etc/passwd"))
@@ -147,8 +147,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
     t, cmd = got
     env = jail_env(ctx.simdir, t, ctx.env)
     if cmd and sim_tool(cmd[0]) is not None:
-        from jailtui.sim.commands import dispatch
-        rc, out, err = dispatch(ctx.simdir, cmd, stdin=ctx.stdin, env=env)
+        rc, out, err = ctx.run_tool(cmd, stdin=ctx.stdin, env=env)
         ctx.out += out
         ctx.err += err
         return rc

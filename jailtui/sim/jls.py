@@ -62,6 +62,13 @@ def _visible(st: State, ctx: Ctx, dying: bool) -> list[_View] | None:
             if j.name.startswith(prefix) and (dying or not j.dying)]
 
 
+def _matching(views: list[_View], jid: int, jname: str | None) -> list[_View]:
+    """The jail ``-j`` names; by name the live one first (kern_jail.c
+    prison_find_name returns a dying prison only when no live one has the name)."""
+    match = [v for v in views if (v.j.jid == jid if jid else v.name == jname)]
+    return sorted(match, key=lambda v: v.j.dying)
+
+
 def run(ctx: Ctx, args: list[str]) -> int:
     style, args = libxo_style(args)
     json_out = style == "json"
@@ -130,10 +137,14 @@ def run(ctx: Ctx, args: list[str]) -> int:
     with store.read() as st:
         views = _visible(st, ctx, dying) or []
         if jid or jname is not None:
-            match = [v for v in views if (v.j.jid == jid if jid else v.name == jname)]
+            match = _matching(views, jid, jname)
             if not match:
                 ctx.write("".join(out))
-                ctx.warn(f"jail {jid} not found" if jid else f'jail "{jname}" not found')
+                # kern_jail_get without JAIL_DYING: a jail that exists only
+                # dying is "is dying", not "not found" (docs/freebsd.md 1.6).
+                dead = not dying and _matching(_visible(st, ctx, True) or [], jid, jname)
+                what = f"jail {jid}" if jid else f'jail "{jname}"'
+                ctx.warn(f"{what} is dying" if dead else f"{what} not found")
                 return 1
             views = match[:1]
         version = _version(ctx)
@@ -161,7 +172,7 @@ def _check(ctx: Ctx, pflags: int, params: list[str], jid: int, jname: str | None
         return _usage(ctx)
     with Store(ctx.simdir).read() as st:
         views = _visible(st, ctx, dying) or []
-        found = any((v.j.jid == jid if jid else v.name == jname) for v in views)
+        found = bool(_matching(views, jid, jname))
     return 0 if found else 1
 
 

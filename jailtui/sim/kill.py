@@ -163,11 +163,11 @@ def _kill(st: State, ctx: Ctx, pid: int, sig: int) -> str:
         if target.stat.startswith("T"):
             target.stat = "S" + target.stat[1:]
         return ""
-    _terminate(st, target)
+    _terminate(st, target, ctx.now)
     return ""
 
 
-def _terminate(st: State, p: Proc) -> None:
+def _terminate(st: State, p: Proc, now: float) -> None:
     """Remove ``p`` and its descendants; end logins whose shell died; reap empty jails."""
     children: dict[int, list[int]] = {}
     for q in st.procs:
@@ -188,4 +188,4 @@ def _terminate(st: State, p: Proc) -> None:
             if key in st.logins:
                 st.logins[key] = [x for x in st.logins[key] if x.line != q.tty]
     for jid in {q.jid for q in dead if q.jid}:
-        lifecycle.reap_if_empty(st, jid)
+        lifecycle.reap_if_empty(st, jid, now)

@@ -1,8 +1,13 @@
-"""Kernel-side jail life: jail_set(JAIL_CREATE), jail_remove(2), persist.
+"""Kernel-side jail life: jail_set(JAIL_CREATE), jail_remove(2), persist, dying.
 
 These are the state changes jail(8) asks the kernel for; the exec.* hooks
-and notes around them live in :mod:`jailtui.sim.jail`. Callers hold the
+and notes around them live in :mod:`jailtui.sim.jail_ops`. Callers hold the
 state's write lock.
+
+A removed jail is not gone: its processes are killed, but the prison stays
+in the kernel, DYING and holding its jid, while anything still references
+it (docs/freebsd.md 5.4; kern_jail.c prison_deref). Here that lasts
+``State.dying_seconds``; :func:`reap_dying` then frees it.
 """
 
 from __future__ import annotations
@@ -45,17 +50,31 @@ def create(state: State, spec: CreateSpec, now: float, *, parent: SimJail | None
         if cur >= limit:
             raise KernelError("prison limit exceeded")
     if spec.jid is not None:
-        if state.jail_by_jid(spec.jid, dying=True) is not None:
-            raise KernelError(f"jail {spec.jid} already exists")
+        held = state.jail_by_jid(spec.jid, dying=True)
+        if held is not None:
+            # 14 (kern_jail_set): "Create: jid must not exist", dying or not.
+            # 15 replaces a dying jail created again (docs/freebsd.md 5.4).
+            if not (held.dying and state.freebsd >= 15):
+                raise KernelError(f"jail {spec.jid} already exists")
+            _free(state, held)
         jid = spec.jid
         state.next_jid = max(state.next_jid, jid + 1)
     else:
-        jid = state.alloc_jid()
-    name = spec.name if spec.name else str(jid)
-    if parent is not None:
+        jid = 0
+    name = spec.name if spec.name else (str(jid) if jid else "")
+    if parent is not None and name:
         name = f"{parent.name}.{name}"
-    if state.jail_by_name(name, dying=True) is not None:
+    if name and state.jail_by_name(name) is not None:
+        # Only an active jail's name is taken (kern_jail_set: "name must not
+        # exist in an active sibling jail"); a dying one's is free.
         raise KernelError(f'"{name}" already exists')
+    if name and state.freebsd >= 15:
+        for dead in [x for x in state.jails if x.dying and x.name == name]:
+            _free(state, dead)
+    if not jid:
+        jid = state.alloc_jid()
+    if not name:
+        name = str(jid) if parent is None else f"{parent.name}.{jid}"
     j = SimJail(jid=jid, name=name, path=spec.path, hostname=spec.hostname,
                 ip4=list(spec.ip4), ip6=list(spec.ip6), params=dict(spec.params),
                 cpusetid=state.alloc_cpuset(), created=now,
@@ -78,9 +97,11 @@ def descendants(state: State, j: SimJail) -> list[SimJail]:
     return out
 
 
-def remove(state: State, j: SimJail) -> list[int]:
-    """jail_remove(2): kill every process of the jail and its children, drop them.
+def remove(state: State, j: SimJail, now: float) -> list[int]:
+    """jail_remove(2): kill every process of the jail and its children; they go dying.
 
+    The jails keep their jid and name, DYING, until :func:`reap_dying` frees
+    them ``state.dying_seconds`` after ``now`` (at once when that is 0).
     Returns the pids that were killed.
     """
     gone_jails = [j, *descendants(state, j)]
@@ -88,18 +109,41 @@ def remove(state: State, j: SimJail) -> list[int]:
     killed = [p.pid for p in state.procs if p.jid in jids]
     if killed:
         state.procs = [p for p in state.procs if p.jid not in jids]
-    state.jails = [x for x in state.jails if x.jid not in jids]
     for x in gone_jails:
         state.logins.pop(x.name, None)
+        x.dying = True
+        x.dying_since = now
+    if state.dying_seconds <= 0:
+        state.jails = [x for x in state.jails if x.jid not in jids]
     return killed
 
 
-def reap_if_empty(state: State, jid: int) -> bool:
-    """A non-persistent jail with no processes goes away (docs/freebsd.md 3.7, 5.1)."""
+def _free(state: State, j: SimJail) -> None:
+    """The kernel lets go of a dying prison (last reference gone, or replaced on 15)."""
+    state.jails = [x for x in state.jails if x is not j]
+
+
+def expired(state: State, now: float) -> list[SimJail]:
+    """Dying jails whose time is up at ``now``."""
+    return [j for j in state.jails
+            if j.dying and now >= j.dying_since + state.dying_seconds]
+
+
+def reap_dying(state: State, now: float) -> bool:
+    """Free the dying jails whose time is up; True if any went."""
+    gone = expired(state, now)
+    for j in gone:
+        _free(state, j)
+    return bool(gone)
+
+
+def reap_if_empty(state: State, jid: int, now: float) -> bool:
+    """A non-persistent jail with no processes is removed: it goes dying
+    (docs/freebsd.md 3.7, 5.1, 5.4)."""
     j = state.jail_by_jid(jid)
     if j is None or bool(j.params.get("persist", False)):
         return False
     if any(p.jid == jid for p in state.procs):
         return False
-    remove(state, j)
+    remove(state, j, now)
     return True

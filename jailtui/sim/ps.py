@@ -206,6 +206,9 @@ class _Fmt:
         self.ctx = ctx
         self.cols: list[Column] = []
         self.bad = False
+        #: False on a host whose ps predates the ``jail`` keyword
+        #: (State.ps_jail_keyword; docs/freebsd.md 2.1).
+        self.jail_keyword = True
 
     def parse(self, spec: str, user: bool) -> None:
         rest = spec
@@ -220,8 +223,9 @@ class _Fmt:
                     continue
             name, eq, header = item.partition("=")
             name = ALIASES.get(name, name)
-            kw = KEYWORDS.get(name)
+            kw = KEYWORDS.get(name) if name != "jail" or self.jail_keyword else None
             if kw is None:
+                # keyword.c findvar: warnx, eval = 1, the other columns print.
                 self.ctx.warn(f"{name}: keyword not found")
                 self.bad = True
                 continue
@@ -260,6 +264,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
 
     store = Store(ctx.simdir)
     with store.read() as st:
+        fmt.jail_keyword = st.ps_jail_keyword
         scope = _scope(st, ctx)
         users = _passwd(ctx, st)
         for ch, arg in opts:
@@ -542,7 +547,9 @@ def _jail_id(st: State, ctx: Ctx, elem: str) -> int | None:
         return None
     if elem == "0":
         return 0
-    names = _jail_names(st, ctx)
+    # jail_getid() without JAIL_DYING: a dying jail is not found (kern_jail.c).
+    alive = {j.jid for j in st.jails if not j.dying}
+    names = {jid: name for jid, name in _jail_names(st, ctx).items() if jid in alive}
     if elem.isdigit():
         if int(elem) in names:
             return int(elem)

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from jailtui.core.freebsd import rcconf
-from jailtui.sim import catalog, lifecycle, rc
+from jailtui.sim import catalog, jexec, lifecycle, rc
 from jailtui.sim.catalog import Service
 from jailtui.sim.context import ENV_JAIL, Ctx
 from jailtui.sim.getopt import GetoptError, getopt
@@ -54,8 +54,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         return 0
     if jail is not None:
         # service.sh: /usr/sbin/jexec -l "${JAIL}" /usr/sbin/service $args "$@"
-        from jailtui.sim import jexec
-        jctx = Ctx(ctx.simdir, ctx.env, ctx.stdin, prog="jexec", now=ctx.now)
+        jctx = ctx.child(prog="jexec")
         got = jexec.resolve(jctx, ["-l", jail])
         if isinstance(got, int):
             ctx.err += jctx.err
@@ -63,7 +62,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         target, _ = got
         inner = dict(ctx.env)
         inner[ENV_JAIL] = target.jail.name
-        sub = Ctx(ctx.simdir, inner, ctx.stdin, prog="service", now=ctx.now)
+        sub = ctx.child(prog="service", env=inner)
         rebuilt = [f"-{c}" for c in "elrRv" if c in flags] + rest
         code = run(sub, rebuilt)
         ctx.out += sub.out
@@ -233,7 +232,7 @@ class RcCommand:
         with Store(self.ctx.simdir).write() as st:
             rc.stop_service(st, self.jid, self.svc.name)
             if self.jid:
-                lifecycle.reap_if_empty(st, self.jid)
+                lifecycle.reap_if_empty(st, self.jid, self.ctx.now)
         self.ctx.write(f"Waiting for PIDS: {rc_pid}.\n")
         return 0
 
@@ -300,9 +299,9 @@ class JailRc:
             return 0
         if base == "console":
             if not names:
-                self.ctx.write_err("Specify a jail name.\n")
+                # jail_console: err 3 "Specify a jail name." (rc.subr err()).
+                self.ctx.write_err("/etc/rc.d/jail: ERROR: Specify a jail name.\n")
                 return 3
-            from jailtui.sim import jexec
             return jexec.run(self.ctx, [names[0], "/usr/bin/login", "-f", "root"])
         explicit = bool(names)
         if not names:
@@ -315,6 +314,10 @@ class JailRc:
         if base in ("start", "restart"):
             self._start(names)
         return 0
+
+    def _warn(self, text: str) -> None:
+        """rc.subr warn(): ``$0: WARNING: ...`` on stderr, $0 being the script."""
+        self.ctx.write_err(f"/etc/rc.d/jail: WARNING: {text}\n")
 
     def _sanitize(self, name: str) -> tuple[str, str]:
         """(``_j``, ``_jv``): ``tr /. _`` for the jail, non-alphanumerics for variables."""
@@ -335,8 +338,8 @@ class JailRc:
             return dconf
         if self._readable(self.jail_conf):
             return self.jail_conf
-        self.ctx.write_err(f"Invalid configuration for {j} (no jail.conf, no hostname, or no "
-                           f"path).  Jail {j} was ignored.\n")
+        self._warn(f"Invalid configuration for {j} (no jail.conf, no hostname, or no "
+                   f"path).  Jail {j} was ignored.")
         return None
 
     def _includes_conf_d(self) -> bool:
@@ -347,8 +350,7 @@ class JailRc:
         return re.search(r"^\s*\.include\s*[\"']?/etc/jail.conf.d/", text, re.M) is not None
 
     def _jail(self, argv: list[str], *, capture: bool) -> tuple[int, bytes]:
-        from jailtui.sim.commands import dispatch
-        rcode, out, err = dispatch(self.ctx.simdir, argv, env=self.ctx.env)
+        rcode, out, err = self.ctx.run_tool(argv)
         if not capture:
             self.ctx.out += out
             self.ctx.err += err

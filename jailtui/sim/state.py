@@ -87,19 +87,25 @@ class SimJail:
     dying: bool = False
     created: float = 0.0
     parent: int = 0
+    #: When jail_remove(2) left it dying; it is gone ``State.dying_seconds``
+    #: later (the kernel frees a prison when its last reference goes:
+    #: sockets in TIME_WAIT, open files; kern_jail.c prison_deref).
+    dying_since: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {"jid": self.jid, "name": self.name, "path": self.path,
                 "hostname": self.hostname, "ip4": self.ip4, "ip6": self.ip6,
                 "params": self.params, "cpusetid": self.cpusetid, "dying": self.dying,
-                "created": self.created, "parent": self.parent}
+                "created": self.created, "parent": self.parent,
+                "dying_since": self.dying_since}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SimJail:
         return cls(d["jid"], d["name"], d["path"], d.get("hostname", ""),
                    list(d.get("ip4", [])), list(d.get("ip6", [])), dict(d.get("params", {})),
                    d.get("cpusetid", 0), bool(d.get("dying", False)),
-                   float(d.get("created", 0.0)), int(d.get("parent", 0)))
+                   float(d.get("created", 0.0)), int(d.get("parent", 0)),
+                   float(d.get("dying_since", 0.0)))
 
 
 @dataclass(slots=True)
@@ -144,14 +150,30 @@ class State:
     logins: dict[str, list[Login]] = field(default_factory=dict)
     #: Short-lived (cron) pids killed before their time: pid -> end of life.
     reaped: dict[int, float] = field(default_factory=dict)
+    #: The FreeBSD generation simulated: 14 or 15 (``sim init --freebsd``).
+    #: 14: a jail created with a dying jail's name gets a new jid beside it;
+    #: 15: the new jail replaces the dying one, ``allow.dying``/``-d`` are
+    #: deprecated and ``jail -C`` exists (docs/freebsd.md 3.2, 5.4).
+    freebsd: int = 15
+    #: How long a removed jail stays dying, in seconds (0: gone at once).
+    dying_seconds: float = 30.0
+    #: False: ps(1) has no ``jail`` keyword (``ps: jail: keyword not found``,
+    #: keyword.c findvar; docs/freebsd.md 2.1).
+    ps_jail_keyword: bool = True
 
     # -- lookups -------------------------------------------------------------
 
     def jail_by_name(self, name: str, *, dying: bool = False) -> SimJail | None:
+        """The jail called ``name``; with ``dying``, a dying one when no live one
+        has the name (kern_jail.c prison_find_name prefers the live prison)."""
+        dead: SimJail | None = None
         for j in self.jails:
-            if j.name == name and (dying or not j.dying):
-                return j
-        return None
+            if j.name == name:
+                if not j.dying:
+                    return j
+                if dying and dead is None:
+                    dead = j
+        return dead
 
     def jail_by_jid(self, jid: int, *, dying: bool = False) -> SimJail | None:
         for j in self.jails:
@@ -164,6 +186,20 @@ class State:
         if key.isdigit() and int(key) != 0:
             return self.jail_by_jid(int(key), dying=dying)
         return self.jail_by_name(key, dying=dying)
+
+    def getid_error(self, key: str) -> str | None:
+        """libjail ``jail_getid(key)`` without JAIL_DYING: None, or the kernel's message.
+
+        ``jail "web" not found`` / ``jail 5 not found``, and for a jail that
+        exists only dying ``jail "web" is dying`` / ``jail 5 is dying``
+        (kern_jail.c kern_jail_get; docs/freebsd.md 1.6, 6).
+        """
+        if self.lookup(key) is not None:
+            return None
+        shown = key if key.isdigit() and int(key) != 0 else f'"{key}"'
+        if self.lookup(key, dying=True) is not None:
+            return f"jail {shown} is dying"
+        return f"jail {shown} not found"
 
     def procs_of(self, jid: int) -> list[Proc]:
         return [p for p in self.procs if p.jid == jid]
@@ -210,6 +246,8 @@ class State:
             "logins": {k: [x.to_json() for x in v] for k, v in self.logins.items()},
             "reaped": {str(k): v for k, v in self.reaped.items()},
             "procs": [p.row() for p in self.procs],
+            "freebsd": self.freebsd, "dying_seconds": self.dying_seconds,
+            "ps_jail_keyword": self.ps_jail_keyword,
         }
 
     @classmethod
@@ -228,6 +266,8 @@ class State:
             procs=[Proc.from_row(r) for r in d.get("procs", [])],
             logins={k: [Login.from_json(x) for x in v] for k, v in d.get("logins", {}).items()},
             reaped={int(k): float(v) for k, v in d.get("reaped", {}).items()},
+            freebsd=int(d.get("freebsd", 15)), dying_seconds=float(d.get("dying_seconds", 30.0)),
+            ps_jail_keyword=bool(d.get("ps_jail_keyword", True)),
         )
 
 

@@ -10,17 +10,23 @@ JSON, not bytes, but we reproduce the layout anyway so that tests of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from json.encoder import encode_basestring
 
-#: A JSON string as libxo writes it (UTF-8 kept, quotes and controls escaped).
-#: The C encoder directly: ps emits one per cell, 650,000 on a big host.
-string = encode_basestring
+#: libxo's xo_escape_json escapes only ``\``, ``"``, newline and CR: any other
+#: control character (ESC, TAB from a jail's hostname) reaches the JSON raw
+#: (docs/freebsd.md 1.5; core/freebsd/errors.load_json reads it with
+#: strict=False). str.translate is C speed: ps emits one string per cell,
+#: 650,000 on a big host.
+_LIBXO_JSON = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def string(value: str) -> str:
+    """A JSON string as libxo writes it (UTF-8 kept, only \\ " LF CR escaped)."""
+    return '"' + value.translate(_LIBXO_JSON) + '"'
 
 
 def flat_object(keys: Sequence[str], values: Sequence[str]) -> str:
     """``{"k":"v","k2":"v2"}`` for string values, keys already JSON-encoded."""
-    return "{" + ",".join(f"{k}:{encode_basestring(v)}" for k, v in zip(keys, values,
-                                                                       strict=True)) + "}"
+    return "{" + ",".join(f"{k}:{string(v)}" for k, v in zip(keys, values, strict=True)) + "}"
 
 
 class Instance:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from textual.signal import Signal
 
 from jailtui.console.scheduler import Repeating
+from jailtui.core.checks.dying import DyingClock
 from jailtui.core.checks.health import Finding, Report, Severity, Thresholds, evaluate, summary_line
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.hosts.host import Host
@@ -208,6 +209,9 @@ class HealthMonitor:
         self._last_error: str | None = None
         #: Evaluations started (tests check that they never overlap).
         self.started = 0
+        #: Since when each dying jail is dying, for this console's lifetime:
+        #: "stuck dying" only after [check] dying_after (core/checks/dying.py).
+        self.dying = DyingClock()
 
     # -- what the widgets read -----------------------------------------------------
 
@@ -257,7 +261,7 @@ class HealthMonitor:
 
         async def run(snapshot: HostSnapshot) -> Report:
             return await evaluate(host, settings.thresholds(Thresholds()), scope,
-                                  snapshot=snapshot)
+                                  snapshot=snapshot, dying=self.dying)
 
         return run
 

@@ -1,9 +1,10 @@
 """The jails pane: one row per jail, running, dying or configured-but-stopped.
 
-Keyed by name, not jid: a jail gets a new jid on every restart, and a
-stopped jail has none (model.Jail.key). In the all-hosts view of a console
-of many hosts a HOST column comes first and rows are keyed by
-(host, name): jail names repeat across hosts.
+Keyed by model.Jail.key: the name for a live or stopped jail (a jail gets a
+new jid on every restart, and a stopped jail has none), the jid for a dying
+one, which is its own greyed row beside the live or stopped row of the same
+name. In the all-hosts view of a console of many hosts a HOST column comes
+first and rows are keyed by (host, key): jail names repeat across hosts.
 """
 
 from __future__ import annotations
@@ -35,16 +36,25 @@ def _state(j: Jail) -> Cell:
     return ((text, role),)
 
 
+def _has_processes(j: Jail) -> bool:
+    """A running jail, or a dying one whose killed processes are still exiting.
+
+    Once they are gone a dying jail shows "-" like a stopped one, not a
+    misleading 0: the kernel only holds its resources (docs/freebsd.md 5.4).
+    """
+    return j.state is JailState.RUNNING or (j.state is JailState.DYING and j.processes > 0)
+
+
 def _procs(j: Jail) -> Cell:
-    return "-" if j.state is JailState.STOPPED else str(j.processes)
+    return str(j.processes) if _has_processes(j) else "-"
 
 
 def _cpu(j: Jail) -> Cell:
-    return "-" if j.state is JailState.STOPPED else percent(j.cpu_percent)
+    return percent(j.cpu_percent) if _has_processes(j) else "-"
 
 
 def _mem(j: Jail) -> Cell:
-    return "-" if j.state is JailState.STOPPED else human_kib(j.rss_kib)
+    return human_kib(j.rss_kib) if _has_processes(j) else "-"
 
 
 def jail_columns() -> list[Column[Jail]]:
@@ -70,6 +80,27 @@ def jail_columns() -> list[Column[Jail]]:
         Column("path", "PATH", lambda j: visible(j.path, 1024) or "-", lambda j: j.path,
                width=4, measure=lambda rows: _longest([j.path for j in rows]), last=True),
     ]
+
+
+def _dim(cell: Cell) -> Cell:
+    if isinstance(cell, str):
+        return ((cell, "dim"),)
+    return tuple((text, "dim") for text, _ in cell)
+
+
+def _greyed_when_dying(column: Column[Jail]) -> Column[Jail]:
+    """``column`` drawing a dying row greyed: it is going away and offers no
+    action but details (docs/freebsd.md 5.4). Its STATE still says "dying"."""
+    inner = column.cell
+    if getattr(inner, "greys_dying", False):
+        return column
+
+    def cell(row: Jail) -> Cell:
+        out = inner(row)
+        return _dim(out) if row.state is JailState.DYING else out
+
+    cell.greys_dying = True  # type: ignore[attr-defined]
+    return replace(column, cell=cell)
 
 
 class JailTable(KeyedTable[JailKey, Jail]):
@@ -132,6 +163,10 @@ class JailTable(KeyedTable[JailKey, Jail]):
         if self._health_host is not None and row.host is not None \
                 and row.host != self._health_host:
             return None
+        if row.state is JailState.DYING and (row.host, row.name) in self._named_rows:
+            # Marks are per name: they belong to the live or configured row of
+            # that name ("down", "daemon-missing"), not to its dying predecessor.
+            return None
         return self._health.get(row.name)
 
     def set_columns(self, columns: Sequence[Column[Jail]]) -> None:
@@ -152,10 +187,11 @@ class JailTable(KeyedTable[JailKey, Jail]):
 
     def _with_pending(self, columns: Sequence[Column[Jail]]) -> list[Column[Jail]]:
         """The STATE column reads the action in progress; as wide as "restarting…"
-        only while one is shown."""
-        return [replace(c, cell=self._state_cell,
-                        measure=lambda rows: _longest([self._state_text(j) for j in rows]))
-                if c.key == "state" else c for c in columns]
+        only while one is shown. Every cell of a dying row is greyed."""
+        return [_greyed_when_dying(
+                    replace(c, cell=self._state_cell,
+                            measure=lambda rows: _longest([self._state_text(j) for j in rows]))
+                    if c.key == "state" else c) for c in columns]
 
     def _state_text(self, row: Jail) -> str:
         label = self._pending.label(row) if self._pending is not None else None
@@ -171,14 +207,20 @@ class JailTable(KeyedTable[JailKey, Jail]):
         self._line_cache.clear()
         self._rebuild()
 
+    #: (host, name) of the live or configured rows: a dying row of such a name
+    #: is a predecessor and does not show the name's health mark.
+    _named_rows: frozenset[tuple[str | None, str]] = frozenset()
+
     def set_rows(self, rows: Sequence[Jail]) -> None:
         """New rows (a poll): they may confirm an action's outcome first."""
         if self._pending is not None and len(self._pending):
             self._pending.rows_arrived(rows)
+        self._named_rows = frozenset((j.host, j.name) for j in rows
+                                     if j.state is not JailState.DYING)
         super().set_rows(rows)
 
     def row_key(self, row: Jail) -> JailKey:
-        return (row.host or "", row.name) if self.show_hosts else row.name
+        return (row.host or "", row.key) if self.show_hosts else row.key
 
     def row_decoration(self, row: Jail) -> bool:
         # The HOST cell changes when the host goes stale: part of the line cache key.

@@ -75,7 +75,8 @@ class PendingActions:
 
     @staticmethod
     def key(jail: Jail) -> Key:
-        return (jail.host, jail.name)
+        """The row's key (model.Jail.key): a dying row never shares a live row's entry."""
+        return (jail.host, jail.key)
 
     def verb(self, jail: Jail) -> str | None:
         """``"stop"`` while ``jail`` is being stopped, else None."""

@@ -53,6 +53,26 @@ class StartMethod(enum.StrEnum):
     AUTO = "auto"
 
 
+def dying_note(jail: Jail) -> str:
+    """``dying, jid 5, kernel resources still held``: what a dying jail is, in one line.
+
+    jail_remove(2) kills the processes, but the kernel keeps the prison
+    (and its jid) while anything references it: sockets in TIME_WAIT, open
+    files, for seconds to many minutes (docs/freebsd.md 5.4).
+    """
+    return f"dying, jid {jail.jid}, kernel resources still held"
+
+
+def stopped_message(name: str, after: Jail | None) -> str:
+    """The success line of a stop: gone, or gone but still dying."""
+    return f"{name}: stopped" if after is None else f"{name}: stopped ({dying_note(after)})"
+
+
+def dying_refusal(jail: Jail) -> str:
+    """Why no action is taken on a dying row (it may share its name with a live jail)."""
+    return f"{jail.name} (jid {jail.jid}) is dying: no action until the kernel lets it go"
+
+
 @dataclass(frozen=True, slots=True)
 class ActionResult:
     """How an action ended. ``message`` and ``output`` are raw tool text."""
@@ -181,9 +201,15 @@ class Controller:
         return StartMethod.SERVICE if conf.jail_enable else StartMethod.JAIL
 
     def lifecycle_argv(self, action: Action, name: str) -> list[str]:
-        """The command that starts, stops or restarts ``name`` on this host."""
+        """The command that starts, stops or restarts ``name`` on this host.
+
+        rc.d/jail is not used for a hierarchical name (``parent.child``): it
+        turns ``.`` and ``/`` into ``_`` (``tr /. _``), finds no jail of that
+        name and skips it silently, exiting 0 (docs/freebsd.md 8.2). jail(8)
+        takes the name as it is.
+        """
         verb = {Action.START: "start", Action.STOP: "stop", Action.RESTART: "restart"}[action]
-        if self._method() is StartMethod.SERVICE:
+        if self._method() is StartMethod.SERVICE and not _rc_mangles(name):
             return ["service", "jail", verb, name]
         flag = {Action.START: "-c", Action.STOP: "-r", Action.RESTART: "-rc"}[action]
         conf_file = self._conf_file(name)
@@ -210,14 +236,24 @@ class Controller:
 
     async def _lifecycle(self, action: Action, name: str, expect: Jail | None) -> ActionResult:
         self._gate(action, name)
+        if expect is not None and expect.state is JailState.DYING:
+            # A dying row never acts on the live jail that may share its name.
+            msg = dying_refusal(expect)
+            self._record(action, name, expect.jid, f"denied: {msg}")
+            raise PolicyDenied(msg)
         now = await self._check_identity(action, expect, name)
-        if action is Action.START and now is not None:
+        # jls -d -j NAME gives the live jail, or a dying one when none is live
+        # (kern_jail.c prison_find_name); a dying one does not block a start
+        # (kern_jail_set looks up only live jails; docs/freebsd.md 5.4).
+        live = now if now is not None and now.state is JailState.RUNNING else None
+        if action is Action.START and live is not None:
             msg = f'jail: "{name}" already exists'
-            self._record(action, name, now.jid, f"failed: {msg}")
+            self._record(action, name, live.jid, f"failed: {msg}")
             return ActionResult(False, msg)
-        if action in (Action.STOP, Action.RESTART) and now is None:
-            msg = f'jail: "{name}" not found'
-            self._record(action, name, None, f"failed: {msg}")
+        if action in (Action.STOP, Action.RESTART) and live is None:
+            msg = (f'jail: "{name}" not found' if now is None
+                   else f"{name}: not running ({dying_note(now)})")
+            self._record(action, name, now.jid if now else None, f"failed: {msg}")
             return ActionResult(False, msg)
         argv = self.lifecycle_argv(action, name)
         try:
@@ -228,10 +264,12 @@ class Controller:
         output = (res.stdout + res.stderr).decode("utf-8", "replace")
         after = await self.resolve(name)
         running = after is not None and after.state is JailState.RUNNING
-        ok = res.returncode == 0 and (running if action is not Action.STOP else after is None)
+        # A stop succeeded when the jail is gone or dying: jail_remove(2) is
+        # done, the kernel lets go of the prison later (docs/freebsd.md 5.4).
+        ok = res.returncode == 0 and (running if action is not Action.STOP else not running)
         if ok:
             message = {Action.START: f"{name}: started (jid {after.jid if after else '?'})",
-                       Action.STOP: f"{name}: stopped",
+                       Action.STOP: stopped_message(name, after),
                        Action.RESTART: f"{name}: restarted (jid {after.jid if after else '?'})"}[action]
         else:
             message = _failure_message(res.stdout + res.stderr, argv, res.returncode)
@@ -409,7 +447,7 @@ class Controller:
         if self.policy.scope is not None and (name is None or not self.policy.in_scope(name)):
             self._record(Action.SIGNAL, None, None, "denied: process out of scope")
             raise PolicyDenied("signal: process not in your jail")
-        argv = [*psmod.ps_argv(), "-p", str(pid)]
+        argv = [*self.host.ps_argv(), "-p", str(pid)]
         res = await self.host.runner.run(argv, timeout=10)
         current = psmod.parse_ps(res.stdout) if res.returncode == 0 else ()
         now = next((p for p in current if p.pid == pid), None)
@@ -427,6 +465,11 @@ class Controller:
         if result.ok:
             return ActionResult(True, f"sent SIG{sig} to {pid}", result.output, result.argv)
         return result
+
+
+def _rc_mangles(name: str) -> bool:
+    """rc.d/jail's ``tr /. _`` would change this name (docs/freebsd.md 8.2)."""
+    return "." in name or "/" in name
 
 
 def _failure_message(output: bytes, argv: Sequence[str], code: int) -> str:

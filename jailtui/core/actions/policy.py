@@ -92,6 +92,10 @@ def valid_for_state(action: Action, jail: Jail | None) -> bool:
     """Only the actions that make sense for a jail's state are offered."""
     if jail is None:
         return action in (Action.VIEW, Action.SIGNAL)
+    if jail.state is JailState.DYING:
+        # Going away: nothing to act on, only details (its name belongs to the
+        # live or configured row beside it; docs/freebsd.md 5.4).
+        return action is Action.VIEW
     if action is Action.START:
         return jail.state is JailState.STOPPED
     if action in (Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC, Action.SERVICES):

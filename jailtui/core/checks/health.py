@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from jailtui.core.checks.dying import DYING_AFTER, DyingClock
 from jailtui.core.errors import CommandError, JailtuiError, RacctUnavailable
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import rcconf, rctl
@@ -69,6 +70,8 @@ class Thresholds:
     flag_params: tuple[str, ...] = ()
     #: Check that every daemon a jail's rc.conf enables is running.
     check_daemons: bool = True
+    #: Seconds a jail may be dying before it is "stuck dying" (core/checks/dying.py).
+    dying_after: float = DYING_AFTER
 
 
 @dataclass
@@ -196,10 +199,18 @@ def _enabled(value: ParamValue | None) -> bool:
 
 async def evaluate(host: Host, thresholds: Thresholds | None = None,
                    scope: frozenset[str] | None = None,
-                   snapshot: HostSnapshot | None = None) -> Report:
-    """Every finding on ``host`` (limited to ``scope`` jails for a delegate)."""
+                   snapshot: HostSnapshot | None = None,
+                   dying: DyingClock | None = None) -> Report:
+    """Every finding on ``host`` (limited to ``scope`` jails for a delegate).
+
+    ``dying`` remembers since when each dying jail is dying (the console's
+    for its lifetime, ``check``'s in a file); without one every dying jail
+    is new, so none is stuck yet.
+    """
     th = thresholds or Thresholds()
     snap = snapshot or await host.poll()
+    where = f"{host.label}|{host.name or snap.info.hostname}|{host.paths.root}"
+    since = (dying or DyingClock()).observe(where, snap.jails, snap.taken_at)
     jails = tuple(j for j in snap.jails if scope is None or j.name in scope)
     report = Report(jails=jails, host=snap.info.hostname, backend=snap.info.backend)
     add = report.findings.append
@@ -213,9 +224,13 @@ async def evaluate(host: Host, thresholds: Thresholds | None = None,
         if j.state is JailState.STOPPED and j.enabled:
             add(Finding(Severity.CRITICAL, "down", j.name,
                         f"{j.name}: not running (enabled in rc.conf jail_list)"))
-        elif j.state is JailState.DYING:
-            add(Finding(Severity.WARNING, "dying", j.name,
-                        f"{j.name}: stuck dying (jid {j.jid})"))
+        elif j.state is JailState.DYING and j.jid is not None:
+            # Dying for a while after every stop is normal (docs/freebsd.md 5.4).
+            age = snap.taken_at - since.get(j.jid, snap.taken_at)
+            if age >= th.dying_after:
+                add(Finding(Severity.WARNING, "dying", j.name,
+                            f"{j.name}: stuck dying for {age / 60:.0f} min (jid {j.jid}, "
+                            "kernel resources still held)"))
         elif j.state is JailState.RUNNING and j.processes == 0:
             add(Finding(Severity.WARNING, "no-processes", j.name,
                         f"{j.name}: running with no process"))

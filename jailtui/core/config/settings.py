@@ -30,6 +30,7 @@ The whole file, with every key and its default::
     min_securelevel = 3
     flag_params = ["allow.raw_sockets", "allow.mount"]
     check_daemons = true
+    dying_after = 600       # seconds a jail may be dying before "stuck dying"
 
 Unknown sections and keys are reported as warnings (the console shows them),
 never silently ignored; a value of the wrong type or a file that is not valid
@@ -114,6 +115,8 @@ class Settings:
             changes["flag_params"] = tuple(self.check["flag_params"])
         if "check_daemons" in self.check:
             changes["check_daemons"] = bool(self.check["check_daemons"])
+        if "dying_after" in self.check:
+            changes["dying_after"] = float(self.check["dying_after"])
         return replace(base, **changes)
 
 
@@ -224,6 +227,9 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
         elif key == "check_daemons":
             if not isinstance(value, bool):
                 raise SettingsError(f"{where}: [check] check_daemons must be true or false")
+        elif key == "dying_after":
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise SettingsError(f"{where}: [check] dying_after must be seconds (>= 0)")
         else:
             warnings.append(f"{where}: unknown key [check] {key} ignored")
             continue

@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 
 from jailtui.core.errors import (
+    JailDying,
     JailExists,
     JailNotFound,
     ParseError,
@@ -38,6 +39,9 @@ _TOOL_PREFIXES = ("jail", "jls", "jexec", "ps", "rctl", "service", "sysctl", "wh
 # `jail 3 already exists`, after the `tool: ` prefix.
 _EXISTS = re.compile(r'^(?:jail )?(?:".*"|\d+) already exists$')
 _NOT_FOUND = re.compile(r'^(?:jail )?(?:".*"|\d+) not found$')
+# docs/freebsd.md 5.4 (kern_jail.c kern_jail_get without JAIL_DYING):
+# `jls: jail "web" is dying`, `jexec: jail 5 is dying`.
+_DYING = re.compile(r'^(?:jail )?(?:".*"|\d+) is dying$')
 # docs/freebsd.md 2.2: `ps: Invalid jail id: foo` (warnx from addelem_jid);
 # docs/freebsd.md 9.1: top's `<arg>: unknown jail`.
 _PS_BAD_JAIL = re.compile(r"^Invalid jail id: ")
@@ -122,6 +126,8 @@ def _classify(message: str) -> type[ToolError]:
         return RacctUnavailable
     if _EXISTS.match(body):
         return JailExists
+    if _DYING.match(body):
+        return JailDying
     if _NOT_FOUND.match(body) or _PS_BAD_JAIL.match(body) or _TOP_BAD_JAIL.search(body):
         return JailNotFound
     if _PERMISSION.search(body):

@@ -17,6 +17,13 @@ from jailtui.core.transport.runner import CommandResult
 
 #: ps -o keywords of the poll; their libxo keys are in docs/freebsd.md 2.1.
 PS_KEYWORDS = "pid,ppid,jid,jail,user,state,%cpu,%mem,vsz,rss,etime,lstart,command"
+#: The same without ``jail``, for a ps that lacks the keyword: names then
+#: come from jls by jid (hosts.host.name_processes).
+PS_KEYWORDS_NO_JAIL = PS_KEYWORDS.replace(",jail,", ",")
+
+#: keyword.c findvar: ``warnx("%s: keyword not found", p); eval = 1;`` and
+#: the other columns are printed (docs/freebsd.md 2.1).
+_NO_JAIL_KEYWORD = "ps: jail: keyword not found"
 
 _CMD = "ps --libxo json"
 
@@ -57,13 +64,15 @@ _FLAGS = {
 }
 
 
-def ps_argv(jail: str | None = None) -> list[str]:
+def ps_argv(jail: str | None = None, *, jail_keyword: bool = True) -> list[str]:
     """argv of the process poll; ``jail`` (a name or jid) narrows it with ``-J``.
 
     ``-ww`` makes the width unlimited so commands are not cut (reference
     2.1; libxo JSON is unlimited anyway, -ww costs nothing).
+    ``jail_keyword=False`` leaves out the ``jail`` column for a ps without it.
     """
-    argv = ["ps", "--libxo", "json", "-ax", "-ww", "-o", PS_KEYWORDS]
+    argv = ["ps", "--libxo", "json", "-ax", "-ww", "-o",
+            PS_KEYWORDS if jail_keyword else PS_KEYWORDS_NO_JAIL]
     if jail is not None:
         argv += ["-J", jail]
     return argv
@@ -96,6 +105,16 @@ def parse_ps_result(result: CommandResult) -> tuple[Process, ...]:
             return ()
         return _parse(result.stdout, nothing_ok=True)
     raise tool_error(result)
+
+
+def lacks_jail_keyword(result: CommandResult) -> bool:
+    """Did this ps fail only because it has no ``jail`` keyword?
+
+    Exit 1 with ``ps: jail: keyword not found`` as the only stderr line:
+    everything else was printed (keyword.c findvar), so the output is good.
+    """
+    lines = [ln for ln in result.stderr_text().splitlines() if ln.strip()]
+    return result.returncode == 1 and lines == [_NO_JAIL_KEYWORD]
 
 
 def parse_etime(text: str) -> int | None:

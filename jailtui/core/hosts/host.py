@@ -135,6 +135,10 @@ class Host:
             exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
             rc_conf=self.conf.rc_conf)
         self._last_conf: confsource.ConfiguredJails | None = None
+        #: False once this host's ps said ``ps: jail: keyword not found``:
+        #: remembered, so later polls ask without the keyword and name the
+        #: processes from jls by jid (docs/freebsd.md 2.1).
+        self.ps_jail_keyword = True
 
     # -- files --------------------------------------------------------------
 
@@ -181,10 +185,15 @@ class Host:
         Raises CommandError or ParseError when jls or ps fail; the console then
         keeps the last good snapshot and marks it stale.
         """
-        jls_res, ps_res = await run_all(self.runner, [jlsmod.JLS_POLL_ARGV, psmod.ps_argv()],
+        jls_res, ps_res = await run_all(self.runner, [jlsmod.JLS_POLL_ARGV, self.ps_argv()],
                                         POLL_TIMEOUT)
         check(jls_res)
-        check(ps_res)
+        if self.ps_jail_keyword and psmod.lacks_jail_keyword(ps_res):
+            # Everything but the jail column was printed: use it, and ask
+            # without the keyword from now on.
+            self.ps_jail_keyword = False
+        else:
+            check(ps_res)
         # Parsing 50,000 processes takes a good part of a second: off the
         # event loop, so keys and drawing stay fluent meanwhile.
         jls, procs = await asyncio.to_thread(
@@ -202,6 +211,10 @@ class Host:
         return HostSnapshot(info=self.info(), taken_at=time.time(),
                             jails=aggregate(jails, procs), processes=procs,
                             warnings=tuple(warnings), jls_version=jls.version)
+
+    def ps_argv(self, jail: str | None = None) -> list[str]:
+        """The process poll's argv as this host's ps understands it."""
+        return psmod.ps_argv(jail, jail_keyword=self.ps_jail_keyword)
 
     def info(self) -> HostInfo:
         """Host facts from psutil (this machine: local FreeBSD or the simulator's).
@@ -316,7 +329,10 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
 
     Live jails get ``configured``/``enabled``/``conf_file`` from the config;
     configured-only jails appear as STOPPED with the hostname, path and
-    addresses jail.conf gives them.
+    addresses jail.conf gives them. A dying jail is its own row and does not
+    hide the configured jail's STOPPED row (the jail can be started again
+    while the old one is dying: kern_jail_set looks up only live jails,
+    docs/freebsd.md 5.4).
     """
     out: list[Jail] = []
     seen: set[str] = set()
@@ -326,7 +342,8 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
             j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file,
                         boot_source=cj.boot_source)
         out.append(j)
-        seen.add(j.name)
+        if j.state is not JailState.DYING:
+            seen.add(j.name)
     for name, cj in conf.jails.items():
         if name in seen:
             continue

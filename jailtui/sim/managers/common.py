@@ -41,7 +41,7 @@ def installed(paths: PathMap, command: str) -> bool:
 
 def run_jail(ctx: Ctx, args: list[str], stdin: bytes | None = None) -> int:
     """Run the simulated jail(8) as the manager's script would, output into ``ctx``."""
-    sub = Ctx(ctx.simdir, ctx.env, stdin, prog="jail", now=ctx.now)
+    sub = ctx.child(prog="jail", stdin=stdin)
     rc = jailcmd.run(sub, args)
     ctx.out += sub.out
     ctx.err += sub.err

@@ -50,7 +50,7 @@ def _one(ctx: Ctx, verb: str, safe: str, v: dict[str, str]) -> int:
         ctx.write("Starting jails:")
         if running(ctx, safe) is None:
             write_host_file(ctx, runtime, _runtime(safe, v))
-            sub = Ctx(ctx.simdir, ctx.env, prog="jail", now=ctx.now)
+            sub = ctx.child(prog="jail", stdin=b"")
             if run_jail(sub, ["-f", runtime, "-c", safe]) != 0:
                 ctx.write(f' cannot start jail "{safe}":\n')
                 ctx.err += sub.err
@@ -60,7 +60,7 @@ def _one(ctx: Ctx, verb: str, safe: str, v: dict[str, str]) -> int:
         return 0
     ctx.write("Stopping jails:")
     if running(ctx, safe) is not None:
-        sub = Ctx(ctx.simdir, ctx.env, prog="jail", now=ctx.now)
+        sub = ctx.child(prog="jail", stdin=b"")
         args = ["-f", runtime, "-r", safe] if SimFiles(ctx.paths).stat(runtime) else ["-r", safe]
         if run_jail(sub, args) != 0:
             ctx.write(".\n")

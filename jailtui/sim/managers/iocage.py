@@ -69,7 +69,7 @@ def _start(ctx: Ctx, name: str) -> int:
     runtime = f"/var/run/jail.{k}.conf"
     write_host_file(ctx, runtime, _runtime_conf(name, data))
     ctx.write(f"* Starting {name}\n")
-    sub = Ctx(ctx.simdir, ctx.env, prog="iocage", now=ctx.now)
+    sub = ctx.child(prog="iocage", stdin=b"")
     rc = run_jail(sub, ["-f", runtime, "-c"])
     if rc != 0:
         ctx.write("  + Start FAILED\n")
@@ -91,7 +91,7 @@ def _stop(ctx: Ctx, name: str) -> int:
     args = ["-q", "-r", k]
     if SimFiles(ctx.paths).stat(runtime) is not None:
         args = ["-q", "-f", runtime, "-r", k]
-    sub = Ctx(ctx.simdir, ctx.env, prog="iocage", now=ctx.now)
+    sub = ctx.child(prog="iocage", stdin=b"")
     if run_jail(sub, args) != 0:
         ctx.write("  + Removing jail process FAILED\n")
         ctx.err += sub.err

@@ -70,7 +70,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         addrs = base.bare_addrs(kv.get("ip", ""))
         if addrs and kv.get("network_type", "inherit") != "inherit":
             params.append("ip4.addr=" + ",".join(addrs))
-        sub = Ctx(ctx.simdir, ctx.env, prog="pot", now=ctx.now)
+        sub = ctx.child(prog="pot", stdin=b"")
         if run_jail(sub, ["-c", *params]) != 0:
             ctx.err += sub.err
             return 1
@@ -81,7 +81,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
             ctx.write_err(f"###>  pot {name} is not running\n")
             return 1
         conf = f'{name} {{\n    exec.stop = "/bin/sh /etc/rc.shutdown";\n}}\n'.encode()
-        sub = Ctx(ctx.simdir, ctx.env, prog="pot", now=ctx.now)
+        sub = ctx.child(prog="pot", stdin=b"")
         if run_jail(sub, ["-f", "-", "-q", "-r", name], stdin=conf) != 0:
             ctx.err += sub.err
             return 1
