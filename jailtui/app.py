@@ -24,30 +24,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.markup import escape as escape_markup
+from textual.command import Provider
 from textual.screen import Screen
 from textual.signal import Signal
 
+from jailtui.console import palette
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
 from jailtui.core.actions.control import ActionResult, dying_refusal
-from jailtui.core.actions.policy import Action, Role, valid_for_state
+from jailtui.core.actions.policy import Action, Role, refused
 from jailtui.core.config.settings import INTERVAL_STEPS, Settings, step_interval
 from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.text import visible
 from jailtui.screens.contracts import ConsoleController, ConsoleHost
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.exec import CommandHistory
-from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.health import HealthScreen
 from jailtui.screens.help import HelpScreen, all_bindings
 from jailtui.screens.hosts import HostsScreen, ViewChoice
-from jailtui.screens.keys import APP_BINDINGS, FLEET_IDS, GUARDED, HELP_TEXT, split_keys
+from jailtui.screens.keys import APP_BINDINGS, split_keys
 from jailtui.screens.log import LogScreen
 from jailtui.screens.main import MainScreen
 from jailtui.screens.shell_start import offers_start
@@ -67,6 +66,9 @@ class JailtuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "jailtui"
     BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
+    #: The command palette lists our commands only (console/palette.py).
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        palette.ConsoleCommands}
     # Responsive classes on every screen (app.tcss: the detail screen uses two
     # columns from 120 cells).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
@@ -283,57 +285,8 @@ class JailtuiApp(App[None]):
         return self.get_key_display(binding.with_key(key, key_display=None))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every binding of the screen (and the app) in the command palette.
-
-        Guarded actions call the screen's action method directly, which
-        refuses with a reason when not allowed (``run_action`` would check
-        ``check_action`` and do nothing, silently).
-        """
-        yield from super().get_system_commands(screen)
-        seen: set[str] = set()
-        targets: list[tuple[Any, Sequence[BindingType]]] = []
-        if isinstance(screen, GuardedScreen):
-            targets.append((screen, type(screen).BINDINGS))
-        targets.append((self, self.BINDINGS))
-        for namespace, bindings in targets:
-            for b in bindings:
-                if not isinstance(b, Binding) or not b.id or b.id in seen:
-                    continue
-                if b.id in FLEET_IDS and not self.fleet.several:
-                    continue
-                seen.add(b.id)
-                keys = ", ".join(self.key_display(b, k) for k in self.binding_keys(b))
-                # The palette parses help as markup (textual/command.py,
-                # build_prompt: Content.from_markup(hit.help)): escape it, the
-                # keys may come from the user's config.
-                help_text = escape_markup(f"{HELP_TEXT.get(b.id, b.description)} — key: {keys}")
-                yield SystemCommand(_palette_title(b), help_text,
-                                    self._command_callback(namespace, b))
-        if self.fleet.several and isinstance(screen, MainScreen):
-            yield from self._host_commands()
-
-    def _host_commands(self) -> Iterable[SystemCommand]:
-        """``Show host NAME`` / ``Show all hosts``: the switcher by name."""
-        fleet = self.fleet
-        yield SystemCommand("Show all hosts", "every host's jails and processes, a HOST column",
-                            lambda: self.set_view(None))
-        for name in fleet.names():
-            view = fleet.state.get(name)
-            state = view.describe(self.now()) if view is not None else ""
-            # The palette parses help as markup (see above): escape what
-            # comes from the user's config and from ssh.
-            yield SystemCommand(f"Show host {visible(name, 32)}", escape_markup(visible(state)),
-                                partial(self.set_view, name))
-
-    def _command_callback(self, namespace: Any, binding: Binding) -> Callable[[], Any]:
-        if binding.action in GUARDED:
-            method = getattr(namespace, f"action_{binding.action}")
-            return lambda: method()
-
-        async def run() -> None:
-            await self.run_action(binding.action, namespace)
-
-        return run
+        """Our palette entries only (console/palette.py; none of Textual's own)."""
+        return palette.entries(self, screen)
 
     # -- the gate ---------------------------------------------------------------------------------
 
@@ -351,20 +304,12 @@ class JailtuiApp(App[None]):
             return "no jail selected"
         if action is Action.SHELL and jail is not None and offers_start(c, jail):
             return None  # x on a stopped jail: "Start it?" (screens/shell_start.py)
-        if c.allowed(action, jail):
+        reason = c.refusal(action, jail)
+        if reason is None:
             return None
-        if c.role is Role.READ_ONLY:
-            return "read-only session"
-        if jail is not None and jail.dying:
+        if jail is not None and jail.dying and c.role is not Role.READ_ONLY:
             return visible(dying_refusal(jail), 256)
-        if jail is not None and not valid_for_state(action, jail):
-            name = visible(jail.name, 64)
-            if action is Action.START:
-                return f"{name} is already {jail.state.value}"
-            if action is Action.EDIT:
-                return f"{name} is not in jail.conf (created by hand)"
-            return f"{name} is not running"
-        return f"{action.value} is not permitted for {self.identity}"
+        return visible(reason, 200)
 
     def signal_reason(self, proc: Process) -> str | None:
         snap = self.snapshot_for(proc.host)
@@ -374,7 +319,7 @@ class JailtuiApp(App[None]):
         return self.gate_reason(Action.SIGNAL, jail, host=proc.host)
 
     def refuse(self, action: str, reason: str) -> None:
-        self.notify(f"{action}: refused — {reason}", severity="warning", markup=False)
+        self.notify(refused(action, reason), severity="warning", markup=False)
 
     # -- actions (the flows: console/flows.py) --------------------------------------------
 
@@ -398,27 +343,6 @@ class JailtuiApp(App[None]):
     def edit_config(self, jail: Jail) -> None:
         self.flows.edit_config(jail)
 
-
-def _palette_title(binding: Binding) -> str:
-    titles = {"start": "Start jail", "stop": "Stop jail", "restart": "Restart jail",
-              "shell": "Shell in jail (jexec)", "edit": "Edit jail configuration",
-              "signal": "Send a signal to the process", "detail": "Jail detail",
-              "host_wide": "Toggle host-wide processes", "tree": "Toggle process tree",
-              "pause": "Pause / resume polling", "refresh": "Refresh now",
-              "interval_up": "Poll less often", "interval_down": "Poll more often",
-              "log": "Action log", "health": "Health checks",
-              "help": "Keys (help)", "quit": "Quit",
-              "filter": "Filter the focused pane", "clear_filter": "Clear the filter",
-              "switch_pane": "Switch pane", "back": "Back",
-              "hosts": "Hosts: switch host or show all hosts",
-              "reconnect": "Reconnect to the selected host now",
-              "services": "Daemons of the jail (rc.d services)",
-              "exec": "Run a command in the jail",
-              "service_start": "Start the selected service",
-              "service_stop": "Stop the selected service",
-              "service_restart": "Restart the selected service",
-              "exec_clear": "Clear the command output"}
-    return titles.get(binding.id or "", binding.description or binding.action)
 
 
 __all__ = ["JailtuiApp", "INTERVAL_STEPS"]

@@ -253,20 +253,34 @@ async def test_read_only_hides_every_action_and_refuses_keys(read_only: str) -> 
         assert ctl.calls == []
 
 
-async def test_refused_action_from_the_command_palette() -> None:
-    app = make_app(read_only=True)
+@pytest.mark.parametrize("read_only", ["no controller", "read-only role"])
+async def test_the_palette_offers_only_our_commands_and_what_the_role_may_do(
+        read_only: str) -> None:
+    """Issue 13 items 24 and 25: read-only, no Start/Stop/Shell/... at all;
+    none of Textual's own entries (Screenshot, a second Quit, Keys,
+    Maximize, Theme), through the palette's provider as the user opens it."""
+    ctl = FakeController(role=Role.READ_ONLY, user="bob")
+    app = make_app(controller=ctl) if read_only == "read-only role" else make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        seen = record_notifications(app)
         await settle(pilot)
         await select(pilot, "web")
-        commands = {c.title: c for c in app.get_system_commands(app.screen)}
-        assert "Stop jail" in commands and "Toggle process tree" in commands
-        result = commands["Stop jail"].callback()
-        if result is not None:
-            await result
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Toggle process tree" in titles and "Refresh now" in titles
+        assert titles.count("Quit") == 1
+        for gone in ("Stop jail", "Start jail", "Shell in jail (jexec)", "Run a command in the jail",
+                     "Send a signal to the process", "Screenshot", "Keys", "Maximize", "Theme"):
+            assert gone not in titles, gone
+        # What the palette lists when opened: the same (our provider, not Textual's).
+        await pilot.press("ctrl+p")
         await pilot.pause()
-        assert isinstance(app.screen, MainScreen)
-        assert any(m.startswith("stop: refused") and "read-only" in m for m, _s, _mk in seen)
+        await pilot.press(*"Screenshot")
+        await pilot.pause(0.3)
+        palette = app.screen
+        from textual.command import CommandPalette
+        assert isinstance(palette, CommandPalette)
+        from textual.widgets import OptionList as Options
+        shown = [str(o.prompt) for o in palette.query_one(Options).options]
+        assert not any("Screenshot" in o for o in shown), shown
 
 
 async def test_palette_runs_an_allowed_action() -> None:
@@ -340,6 +354,21 @@ async def test_enter_typed_ahead_never_confirms_a_stop() -> None:
         assert not any(c[0] == "stop" for c in ctl.calls)
 
 
+async def test_help_lists_only_what_a_read_only_session_may_do() -> None:
+    """Issue 13 item 24: no Start/Stop/Shell... in the read-only help."""
+    from jailtui.screens.help import HelpScreen
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = widget_text(app.screen.query_one("#help-text"))
+        assert "tree" in text and "refresh" in text
+        for gone in ("start the selected jail", "open a shell in the jail", "send a signal",
+                     "Jail actions"):
+            assert gone not in text, gone
 async def test_a_missing_jexec_is_said_not_an_exit_status(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 13 item 38: the shell runs on a fresh pty, where a missing jexec

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from jailtui.core.actions.control import ActionResult, PreparedShell
-from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
+from jailtui.core.actions.policy import (
+    Action,
+    Policy,
+    Role,
+    policy_refusal,
+    refusal,
+    refused,
+)
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
 from jailtui.core.model import (
@@ -297,16 +304,20 @@ class FakeController:
         return ",".join(sorted(self.scope_names)) if self.scope_names else None
 
     def allowed(self, action: Action, jail: Jail | None = None) -> bool:
-        name = jail.name if jail is not None else None
+        return self.refusal(action, jail) is None
+
+    def may(self, action: Action) -> bool:
+        return self.policy.may(action)
+
+    def refusal(self, action: Action, jail: Jail | None = None) -> str | None:
         if action is Action.EDIT and not self.editable:
-            return False
-        if not self.policy.permits(action, name):
-            return False
-        return valid_for_state(action, jail) if jail is not None else action is not Action.START
+            return "this fake host has no configuration files"
+        return refusal(self.policy, action, jail)
 
     def _gate(self, action: Action, name: str | None) -> None:
-        if not self.policy.permits(action, name):
-            raise PolicyDenied(f"{action.value}: not permitted")
+        reason = policy_refusal(self.policy, action, name)
+        if reason is not None:
+            raise PolicyDenied(refused(action.value, reason))
 
     async def _lifecycle(self, verb: str, name: str, expect: Jail | None) -> ActionResult:
         self._gate(Action(verb), name)

@@ -33,12 +33,17 @@ class JailtuiError(Exception):
 def describe(exc: BaseException) -> str:
     """The raw one-line reason of any failure, for the log and the user.
 
-    Our own errors say their ``message``; anything else (a bug, an OSError
-    from a file) is named with its type so it is not mistaken for a tool's
+    Our own errors say their ``message``; a file error says the file and
+    the system's words (``/etc/rc.conf: Permission denied``); anything else
+    (a bug) is named with its type so it is not mistaken for a tool's
     words. Never empty. Sanitise with ``visible()``/``one_line()`` to show.
     """
     if isinstance(exc, JailtuiError):
         return exc.message or str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    if isinstance(exc, TimeoutError):
+        return "timed out"
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

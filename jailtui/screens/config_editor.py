@@ -35,10 +35,10 @@ from textual.widgets import Static
 
 from jailtui.core.config import confedit
 from jailtui.core.config.confedit import ConfigCheckError, EditSession
-from jailtui.core.errors import JailtuiError
+from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
 from jailtui.core.text import visible
-from jailtui.screens.config_flow import ConfigEditScreen, message_of
+from jailtui.screens.config_flow import ConfigEditScreen
 from jailtui.screens.contracts import ConfigController
 from jailtui.screens.keys import CONFIG_EDITOR_BINDINGS
 from jailtui.screens.param_form import ParamFormScreen
@@ -143,7 +143,7 @@ class ConfigEditorScreen(ConfigEditScreen):
         except ConfigCheckError as exc:
             self.show_problem(exc.message, exc.line)
         except JailtuiError as exc:
-            self.show_problem(message_of(exc))
+            self.show_problem(describe(exc))
         return None
 
     def is_dirty(self) -> bool:

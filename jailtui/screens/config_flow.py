@@ -32,7 +32,7 @@ from textual.widgets import Static
 
 from jailtui.core.config import confedit, safefile
 from jailtui.core.config.confedit import ConfigCheckError, EditSession
-from jailtui.core.errors import JailtuiError
+from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
@@ -43,10 +43,6 @@ from jailtui.widgets.jobs import job
 if TYPE_CHECKING:
     from jailtui.app import JailtuiApp
 
-
-def message_of(exc: BaseException) -> str:
-    """The error's own words (``JailtuiError.message`` when it has one)."""
-    return getattr(exc, "message", None) or str(exc) or type(exc).__name__
 
 
 class ConfigEditScreen(Screen[bool]):
@@ -124,7 +120,7 @@ class ConfigEditScreen(Screen[bool]):
         try:
             await self._flow(candidate)
         except Exception as exc:  # the edit must survive anything
-            self.show_problem(f"unexpected error: {type(exc).__name__}: {message_of(exc)}"
+            self.show_problem(f"unexpected error: {describe(exc)}"
                               " — your edit is kept")
         finally:
             self.busy = False
@@ -138,7 +134,7 @@ class ConfigEditScreen(Screen[bool]):
             self.show_problem(exc.message, exc.line)
             return
         except JailtuiError as exc:
-            self.show_problem(message_of(exc))
+            self.show_problem(describe(exc))
             return
         diff = confedit.diff(session, candidate)
         if not diff:
@@ -161,7 +157,7 @@ class ConfigEditScreen(Screen[bool]):
             self.show_problem(f"not saved: {exc}. Your edit is kept.")
             return
         except JailtuiError as exc:
-            self.show_problem(f"not saved: {message_of(exc)}. Your edit is kept.")
+            self.show_problem(f"not saved: {describe(exc)}. Your edit is kept.")
             return
         self.console.report(f"edit {self.jail.name}", result)
         self.dismiss(True)
@@ -193,7 +189,7 @@ class ConfigEditScreen(Screen[bool]):
         try:
             fresh = self.controller.open_config(self.jail.name)
         except JailtuiError as exc:
-            self.show_problem(f"reload failed: {message_of(exc)}. Your edit is kept.")
+            self.show_problem(f"reload failed: {describe(exc)}. Your edit is kept.")
             return
         old, self.session = self.session, fresh
         self.after_reload(old)

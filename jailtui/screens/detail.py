@@ -20,7 +20,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from jailtui.core.errors import RacctUnavailable
+from jailtui.core.errors import RacctUnavailable, describe
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
 from jailtui.screens.guard import GuardedScreen
@@ -233,7 +233,7 @@ class DetailScreen(GuardedScreen):
                          "/boot/loader.conf and reboot.  rctl said: " + one_line(exc.message))
                 return
             except Exception as exc:  # every failure belongs in its section
-                message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+                message = describe(exc)
                 sec.fail(message)
                 if key == "restrictions":
                     self.section("params").fail(message)

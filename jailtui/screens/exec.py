@@ -49,7 +49,7 @@ from textual.widgets import Input, RichLog, Static
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.exec_stream import Stream
 from jailtui.core.actions.policy import Action
-from jailtui.core.errors import JailtuiError
+from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible, visible_lines
 from jailtui.screens.guard import GuardedScreen
@@ -309,7 +309,7 @@ class ExecScreen(GuardedScreen):
             try:
                 result = await controller.exec_stream(name, argv, spool.feed, cancel=cancel)
             except JailtuiError as exc:
-                result = ActionResult(False, getattr(exc, "message", None) or str(exc))
+                result = ActionResult(False, describe(exc))
             finally:
                 flusher.stop()
                 spool.finish()

@@ -25,6 +25,7 @@ from jailtui.screens.keys import (
     EXEC_BINDINGS,
     FLEET_GROUPS,
     GROUPS,
+    GUARDED,
     HEALTH_BINDINGS,
     HELP_TEXT,
     MAIN_BINDINGS,
@@ -72,8 +73,9 @@ class HelpScreen(ModalScreen[None]):
         bindings = all_bindings()
         lines: list[Content] = [
             Content.assemble(("jailtui keys", "bold"), "   ", (app.identity, "$text-accent")),
-            Content.styled("Actions you may not take are hidden from the footer and refused "
-                           "with a reason.", "$foreground-muted"),
+            Content.styled("Only the actions your role may take are listed; one that does "
+                           "not apply to the selected row is refused with a reason.",
+                           "$foreground-muted"),
             Content.styled("Remap any key in ~/.config/jailtui/config.toml:  "
                            '[keys]  stop = "ctrl+d"  (ids on the right)', "$foreground-muted"),
         ]
@@ -84,13 +86,23 @@ class HelpScreen(ModalScreen[None]):
         # 13 item 35).
         columns = self.app.size.width - 6 >= 16 + width + longest_id
         groups = (*GROUPS, *FLEET_GROUPS) if app.fleet.several else GROUPS
+        controller = app.controller
+
+        def may(binding_id: str) -> bool:
+            """Only what the role may do is listed (issue 13 item 24)."""
+            gate = GUARDED.get(binding_id)
+            return gate is None or (controller is not None and controller.may(gate))
+
         for title, ids in groups:
             lines.append(Content(""))
             lines.append(Content.styled(title, "bold $accent"))
-            for binding_id in ids:
-                b = bindings.get(binding_id)
-                if b is None:
-                    continue
+            shown = [i for i in ids if bindings.get(i) is not None and may(i)]
+            if not shown:
+                lines.pop()  # a group of actions the role never takes: not listed
+                lines.pop()
+                continue
+            for binding_id in shown:
+                b = bindings[binding_id]
                 # Keys as the user has them now: their [keys] remapping applied.
                 keys = ", ".join(app.key_display(b, k) for k in app.binding_keys(b))
                 text = HELP_TEXT.get(binding_id, b.description)

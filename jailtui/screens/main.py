@@ -8,7 +8,7 @@ Jail and process actions go to the app, which goes to the controller.
 On a console of many hosts the screen shows the view the user picked
 (``h``): one host, rendered exactly like the single-host console from that
 host's PollState, or all hosts, rendered from the merged rows of
-``FleetState`` with a HOST column and rows keyed by host (jailtui/fleetview.py).
+``FleetState`` with a HOST column and rows keyed by host (jailtui/console/fleet.py).
 A row knows its host (model.Jail.host), so the app sends every action on it
 to that host's controller.
 """

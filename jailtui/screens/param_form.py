@@ -28,10 +28,10 @@ from textual.widgets import Input, Label, Static, Switch
 from jailtui.core.actions.delegation import is_never_editable
 from jailtui.core.config import confedit
 from jailtui.core.config.confedit import ConfigCheckError, EditSession
-from jailtui.core.errors import JailtuiError, PolicyDenied
+from jailtui.core.errors import JailtuiError, PolicyDenied, describe
 from jailtui.core.model import Jail, ParamValue
 from jailtui.core.text import one_line, visible
-from jailtui.screens.config_flow import ConfigEditScreen, message_of
+from jailtui.screens.config_flow import ConfigEditScreen
 from jailtui.screens.contracts import ConfigController
 from jailtui.screens.keys import PARAM_FORM_BINDINGS
 from jailtui.widgets.key_footer import KeyFooter
@@ -166,7 +166,7 @@ class ParamFormScreen(ConfigEditScreen):
             try:
                 confedit.candidate_from_params(self.session, {name: changes[name]})
             except (PolicyDenied, ConfigCheckError) as exc:
-                self._reason(i, one_line(message_of(exc), 200), error=True)
+                self._reason(i, one_line(describe(exc), 200), error=True)
                 refused += 1
         if refused:
             self.show_problem(f"{refused} value{'s' if refused > 1 else ''} refused: "
@@ -175,7 +175,7 @@ class ParamFormScreen(ConfigEditScreen):
         try:
             return confedit.candidate_from_params(self.session, changes)
         except JailtuiError as exc:
-            self.show_problem(message_of(exc))
+            self.show_problem(describe(exc))
             return None
 
     def is_dirty(self) -> bool:

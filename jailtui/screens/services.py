@@ -38,7 +38,7 @@ from textual.widgets import Static
 
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.checks.daemons import ServiceState, ServiceStatus
-from jailtui.core.errors import JailtuiError
+from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail, JailState
 from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
@@ -81,9 +81,6 @@ class StatusHost(Protocol):
 
     async def service_status(self, name: str, service: str) -> ServiceStatus: ...
 
-
-def _error_text(exc: BaseException) -> str:
-    return getattr(exc, "message", None) or str(exc) or type(exc).__name__
 
 
 class ServicesScreen(GuardedScreen):
@@ -221,7 +218,7 @@ class ServicesScreen(GuardedScreen):
         self.table.set_rows([])
         self._set_load_line(Content.assemble(
             ("Could not list the services: ", "bold $error"),
-            (one_line(_error_text(exc), 300), "$error")))
+            (one_line(describe(exc), 300), "$error")))
 
     async def _check_all(self, names: Sequence[str]) -> None:
         host = self.console.host
@@ -242,7 +239,7 @@ class ServicesScreen(GuardedScreen):
                 try:
                     status = await host.service_status(name, svc)
                 except Exception as exc:  # one service's failure is its row's
-                    status = ServiceStatus(svc, ServiceState.UNKNOWN, None, _error_text(exc))
+                    status = ServiceStatus(svc, ServiceState.UNKNOWN, None, describe(exc))
             self._update(status)
 
         await asyncio.gather(*(check(svc) for svc in names))
@@ -355,7 +352,7 @@ class ServicesScreen(GuardedScreen):
             try:
                 result = await controller.service(name, svc, verb)
             except JailtuiError as exc:
-                result = ActionResult(False, _error_text(exc))
+                result = ActionResult(False, describe(exc))
             if result.ok:
                 # rc.d's last line ("Waiting for PIDS: 98.") is no outcome: say
                 # what happened; rc.d's own lines stay in the action log.

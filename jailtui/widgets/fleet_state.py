@@ -1,7 +1,7 @@
 """What the console knows about every host of a fleet, as one immutable value.
 
 The single-host console renders one :class:`PollState`; a console of many
-hosts has one per host (each host has its own poller, jailtui/fleetview.py)
+hosts has one per host (each host has its own poller, jailtui/console/fleet.py)
 plus the SSH link of each. :class:`FleetState` bundles them with the view
 the user picked (one host, or all of them) and is published on
 ``FleetConsole.signal`` after every change, like ``poll_signal`` for one

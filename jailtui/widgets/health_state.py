@@ -15,11 +15,9 @@ When
     asks for a fresh poll first and evaluates that.
 
 One at a time
-    Like the poller (app.py), never an exclusive worker on an interval
-    (docs/textual.md 2.2: exclusive restarts starve a job slower than its
-    interval): a flag, a request that arrives meanwhile is remembered and
-    served once the running evaluation ends, and the timer is re-armed only
-    after it.
+    On the console's one loop (console/scheduler.py), like the pollers: a
+    request that arrives meanwhile is remembered and served once the running
+    evaluation ends, and the timer is re-armed only after it.
 
 Failures
     Anything an evaluation raises (a command, a parser, a timeout) becomes
@@ -42,17 +40,16 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from textual.signal import Signal
-from textual.timer import Timer
 
+from jailtui.console.scheduler import Repeating
 from jailtui.core.checks.dying import DyingClock
 from jailtui.core.checks.health import Finding, Report, Severity, Thresholds, evaluate, summary_line
-from jailtui.core.errors import JailtuiError
+from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.core.model import HostSnapshot, Jail, JailState
 from jailtui.core.text import one_line
 from jailtui.widgets.glyphs import glyphs
-from jailtui.widgets.jobs import job
 from jailtui.widgets.keyed_table import Cell, Column
 from jailtui.widgets.poll_state import PollState
 
@@ -202,11 +199,13 @@ class HealthMonitor:
         self.signal: Signal[HealthState] = Signal(app, "health")
         self._custom: Evaluator | None = None
         self._state = HealthState()
-        self._busy = False
-        self._again = False
         self._want_fresh = False
         self._fresh_from: PollState | None = None
-        self._timer: Timer | None = None
+        #: One evaluation at a time, the next one armed after it (console/scheduler.py).
+        self._loop = Repeating(app, "health", self._run, self._delay,
+                               description="health checks (jls -n all, rctl)")
+        #: The next run was asked for (a poll, ``r``), not only due by the clock.
+        self._asked = False
         self._evaluated: tuple[tuple[str, JailState, int | None], ...] | None = None
         self._last_error: str | None = None
         #: Evaluations started (tests check that they never overlap).
@@ -287,80 +286,61 @@ class HealthMonitor:
             return
         if snap is None or state.stale or self._evaluator() is None:
             return
-        if self._state.report is None and not self._busy:
+        if self._state.report is None and not self._loop.running:
             self._evaluate(state)  # the first snapshot: the first evaluation
         elif _signature(snap) != self._evaluated:
             self._evaluate(state)  # a jail started or stopped: do not wait 30 s
 
-    def _due(self) -> None:
-        self._timer = None
-        state = self._app.poll_state
-        if state.paused or state.stale or state.snapshot is None:
-            # Paused: the user asked for quiet; stale: nothing new to judge
-            # (the STALE badge says it). Look again next period.
-            self._arm()
-            return
-        self._evaluate(state)
-
-    def _arm(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        if self.interval > 0 and self._app.is_running:
-            self._timer = self._app.set_timer(self.interval, self._due, name="health")
+    def _delay(self) -> float | None:
+        return self.interval if self.interval > 0 else None
 
     # -- evaluating -------------------------------------------------------------------
 
     def _evaluate(self, state: PollState) -> None:
+        """Evaluate the poll's latest snapshot now (or right after the running one)."""
+        if self._evaluator() is None:
+            self._publish(replace(self._state, available=False, running=False))
+            return
+        self._asked = True
+        self._publish(replace(self._state, available=True, running=True, scope=self.scope))
+        self._loop.now()
+
+    async def _run(self) -> None:
+        asked, self._asked = self._asked, False
+        state = self._app.poll_state
         evaluator = self._evaluator()
         if evaluator is None:
             self._publish(replace(self._state, available=False, running=False))
             return
-        if self._busy:
-            self._again = True
+        if not asked and (state.paused or state.stale or state.snapshot is None):
+            # Due by the clock, but paused (the user asked for quiet) or stale
+            # (nothing new to judge; the STALE badge says it): next period.
             return
-        self._busy = True
         self.started += 1
         snap = state.snapshot
         self._evaluated = _signature(snap) if snap is not None else None
         scope = self.scope
         host = next((j.host for j in snap.jails if j.host), None) if snap is not None else None
         self._publish(replace(self._state, available=True, running=True, scope=scope))
-
-        async def run() -> None:
-            try:
-                if snap is None or state.stale:
-                    raise _NoFreshData(f"no fresh data from the host: {state.error or 'no poll yet'}")
-                async with asyncio.timeout(EVALUATION_TIMEOUT):
-                    report = await evaluator(snap)
-                summary = summary_line(report)
-                self._last_error = None
-            except Exception as exc:  # any failure is UNKNOWN, never a crash
-                report, summary = self._unknown(exc, snap)
-            self._busy = False
-            self._publish(HealthState(available=True, report=report, summary=summary,
-                                      evaluated_at=self._app.now(), running=False,
-                                      scope=scope, host=host))
-            if self._again:
-                self._again = False
-                self._evaluate(self._app.poll_state)
-            else:
-                self._arm()
-
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        self._app.run_worker(job(run), name="health", group="health", exit_on_error=False,
-                             description="health checks (jls -n all, rctl)")
+        try:
+            if snap is None or state.stale:
+                raise _NoFreshData(f"no fresh data from the host: {state.error or 'no poll yet'}")
+            async with asyncio.timeout(EVALUATION_TIMEOUT):
+                report = await evaluator(snap)
+            summary = summary_line(report)
+            self._last_error = None
+        except Exception as exc:  # any failure is UNKNOWN, never a crash
+            report, summary = self._unknown(exc, snap)
+        self._publish(HealthState(available=True, report=report, summary=summary,
+                                  evaluated_at=self._app.now(), running=False,
+                                  scope=scope, host=host))
 
     def _unknown(self, exc: Exception, snap: HostSnapshot | None) -> tuple[Report, str]:
         """The report of a failed evaluation: one UNKNOWN finding, as ``check`` exits 3."""
         if isinstance(exc, TimeoutError):
             raw = f"health checks took longer than {EVALUATION_TIMEOUT:g} s"
         else:
-            raw = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-            if not isinstance(exc, JailtuiError):
-                raw = f"{type(exc).__name__}: {raw}"
+            raw = describe(exc)
         message = one_line(raw, 300)
         if message != self._last_error:
             self._app.journal.add("health check failed", False, raw)

@@ -24,7 +24,7 @@ Life of an entry
         "stopping…" for ever.
 
 It watches rows, not a poller, so one host and many hosts (each host with its
-own poller, fleetview.py) behave the same. Keys are ``(host, name)`` like the
+own poller, console/fleet.py) behave the same. Keys are ``(host, name)`` like the
 rows of a console of many hosts (``model.Jail.host``; None on one host).
 """
 

@@ -26,7 +26,14 @@ from typing import cast
 
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.exec_stream import Stream, stream_command
-from jailtui.core.actions.policy import Action, Policy, Role, valid_for_state
+from jailtui.core.actions.policy import (
+    Action,
+    Policy,
+    Role,
+    policy_refusal,
+    refusal,
+    refused,
+)
 from jailtui.core.checks import daemons
 from jailtui.core.config import confedit
 from jailtui.core.config.remotefile import RemoteRunner
@@ -185,10 +192,18 @@ class Controller:
 
     def allowed(self, action: Action, jail: Jail | None = None) -> bool:
         """Is ``action`` offered for ``jail`` (policy and state)?"""
-        name = jail.name if jail is not None else None
-        if not self.policy.permits(action, name):
-            return False
-        return valid_for_state(action, jail) if jail is not None else action is not Action.START
+        return self.refusal(action, jail) is None
+
+    def may(self, action: Action) -> bool:
+        """May this session ever take ``action`` (the role; Policy.may)?"""
+        return self.policy.may(action)
+
+    def refusal(self, action: Action, jail: Jail | None = None) -> str | None:
+        """Why ``action`` on ``jail`` is refused (policy, then state); None if allowed.
+
+        The one wording, for the command line and the console (core/actions/policy.py).
+        """
+        return refusal(self.policy, action, jail)
 
     # -- audit / gate -----------------------------------------------------------
 
@@ -206,14 +221,13 @@ class Controller:
                 # wildcard or an option (core/freebsd/jailname.py).
                 self._record(action, None, None, f"denied: {INVALID_JAIL_NAME}: {problem}")
                 raise InvalidJailName(name, problem)
-        if not self.policy.permits(action, name):
-            reason = ("read-only session" if self.policy.role is Role.READ_ONLY
-                      else f"{action.value} is not permitted")
+        reason = policy_refusal(self.policy, action, name)
+        if reason is not None:
             # The name is not echoed for out-of-scope jails: a delegate must
             # not learn which other jails exist (issue: "not in an error message").
             shown = name if name is None or self.policy.in_scope(name) else None
             self._record(action, shown, None, f"denied: {reason}")
-            raise PolicyDenied(f"{action.value}: {reason}")
+            raise PolicyDenied(refused(action.value, reason))
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""

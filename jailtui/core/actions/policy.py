@@ -53,6 +53,19 @@ class Policy:
     def in_scope(self, name: str) -> bool:
         return self.scope is None or name in self.scope
 
+    def may(self, action: Action) -> bool:
+        """May this session take ``action`` on some jail it sees (role only)?
+
+        What the palette and the help offer: nothing the role can never do.
+        """
+        if action is Action.VIEW:
+            return True
+        if self.role is Role.READ_ONLY:
+            return False
+        if self.role is Role.DELEGATE:
+            return action in self.actions
+        return True
+
     def permits(self, action: Action, jail_name: str | None = None) -> bool:
         """May this session take ``action`` (on ``jail_name``)?"""
         if jail_name is not None and not self.in_scope(jail_name):
@@ -86,3 +99,40 @@ def valid_for_state(action: Action, jail: Jail | None) -> bool:
     if action is Action.EDIT:
         return jail.configured
     return True
+
+
+def refused(action: str, reason: str) -> str:
+    """``stop: refused — read-only session``: how a refusal is said, everywhere."""
+    return f"{action}: refused — {reason}"
+
+
+def policy_refusal(policy: Policy, action: Action, name: str | None) -> str | None:
+    """The policy's part of :func:`refusal` (role and scope; no jail state)."""
+    if policy.permits(action, name):
+        return None
+    if policy.role is Role.READ_ONLY:
+        return "read-only session"
+    return f"{action.value} is not permitted for {policy.user} ({policy.describe()})"
+
+
+def refusal(policy: Policy, action: Action, jail: Jail | None) -> str | None:
+    """Why ``policy`` refuses ``action`` on ``jail``; None when it is allowed.
+
+    The one wording of a refusal, for the command line (``jailtui: start:
+    read-only session``) and the console (``start: refused — web is already
+    running``) alike (Controller.refusal). The jail's name appears only for
+    a jail the policy covers: a delegate never learns that another exists.
+    """
+    denied = policy_refusal(policy, action, jail.name if jail is not None else None)
+    if denied is not None:
+        return denied
+    if jail is None:
+        return None if action is not Action.START else "no jail selected"
+    if valid_for_state(action, jail):
+        return None
+    if action is Action.START:
+        return f"{jail.name} is already {jail.state.value}"
+    if action is Action.EDIT:
+        return f"{jail.name} is not in jail.conf (created by hand)"
+    return f"{jail.name} is not running"
+
