@@ -1,0 +1,170 @@
+"""What ships: the manual page, the FreeBSD port skeleton and the wheel agree with the code.
+
+The port's RUN_DEPENDS must state the same version ranges as pyproject.toml (a package built
+from the port must get what the code was tested with), the manual page must lint clean with
+mandoc (FreeBSD renders manuals with mandoc; style.mdoc(5)) and name every subcommand and
+option of ``--help``, and the wheel must carry the manual page where the port's autoplist
+finds it (``share/man/man8``; the Porter's Handbook, "Using Python").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from jailtui.cli.main import build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+MAN = ROOT / "man" / "jailtui.8"
+PORT = ROOT / "packaging" / "freebsd" / "sysutils" / "jailtui"
+
+
+def _need(tool: str, package: str) -> str:
+    """The tool's path; without it, skip naming the Debian package (fail in CI, which has it)."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed (Debian package {package})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    assert path is not None
+    return path
+
+
+def _port_var(name: str) -> str:
+    """The value of ``NAME=`` in the port's Makefile, continuation lines joined."""
+    text = (PORT / "Makefile").read_text(encoding="utf-8")
+    text = re.sub(r"\\\n\s*", " ", text)
+    m = re.search(rf"^{name}=\s*(.*)$", text, re.M)
+    assert m, f"{name} not set in the port's Makefile"
+    return m.group(1).strip()
+
+
+def _pyproject() -> dict[str, object]:
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _ranges(specs: list[str]) -> dict[str, str]:
+    """``{"textual": ">=6.7.1,<9"}`` from PEP 508 strings without markers."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", spec.strip())
+        assert m, spec
+        out[m.group(1).lower()] = m.group(2).replace(" ", "")
+    return out
+
+
+def test_port_run_depends_match_pyproject() -> None:
+    project = _pyproject()["project"]
+    assert isinstance(project, dict)
+    wanted = _ranges(list(project["dependencies"]))
+    port: dict[str, str] = {}
+    for dep in _port_var("RUN_DEPENDS").split():
+        # ${PYTHON_PKGNAMEPREFIX}textual>=6.7.1<9:textproc/py-textual@${PY_FLAVOR}
+        m = re.fullmatch(r"\$\{PYTHON_PKGNAMEPREFIX\}([a-z0-9_-]+)([<>=0-9.]+):"
+                         r"[a-z]+/py-\1@\$\{PY_FLAVOR\}", dep)
+        assert m, f"RUN_DEPENDS entry not in the flavored form: {dep}"
+        # pkg(8) writes a range as >=A<B; PEP 440 as >=A,<B.
+        port[m.group(1)] = re.sub(r"(?<=[0-9])(?=[<>])", ",", m.group(2))
+    assert port == wanted
+
+
+def test_port_names_and_python_match_pyproject() -> None:
+    project = _pyproject()["project"]
+    assert isinstance(project, dict)
+    assert _port_var("PORTNAME") == project["name"]
+    assert _port_var("DISTVERSION") == project["version"]
+    low = re.fullmatch(r">=(3\.\d+)", str(project["requires-python"]))
+    assert low, project["requires-python"]
+    assert f"python:{low.group(1)}+" in _port_var("USES").split()
+
+
+def test_port_files_within_their_limits() -> None:
+    descr = (PORT / "pkg-descr").read_text(encoding="utf-8")
+    assert descr.endswith("\n") and not descr.startswith("\n")
+    for line in descr.splitlines():
+        assert len(line) <= 80, line
+    # Since 2022 WWW is a Makefile variable, not a pkg-descr line.
+    assert "WWW:" not in descr
+    assert _port_var("WWW").startswith("https://")
+    assert len(_port_var("COMMENT")) <= 70
+    assert not _port_var("COMMENT").endswith(".")
+    message = (PORT / "pkg-message").read_text(encoding="utf-8")
+    for needed in ("policy.toml", "jailtui doctor"):
+        assert needed in message
+
+
+def test_manual_page_lints_clean() -> None:
+    mandoc = _need("mandoc", "mandoc")
+    out = subprocess.run([mandoc, "-T", "lint", "-W", "warning", str(MAN)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _rendered() -> str:
+    mandoc = _need("mandoc", "mandoc")
+    out = subprocess.run([mandoc, "-T", "ascii", "-O", "width=80", str(MAN)],
+                         capture_output=True, text=True, timeout=60, check=True)
+    return re.sub(r".\x08", "", out.stdout)
+
+
+def test_manual_page_fits_80_columns() -> None:
+    for line in _rendered().splitlines():
+        assert len(line.expandtabs()) <= 80, line
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+          ) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    out = [(path, parser)]
+    for name, sub in _subparsers(parser).items():
+        out.extend(_walk(sub, (*path, name)))
+    return out
+
+
+def test_manual_page_names_every_subcommand_and_option() -> None:
+    text = _rendered()
+    missing: list[str] = []
+    for path, parser in _walk(build_parser()):
+        if path and path[-1] not in text:
+            missing.append(" ".join(path))
+        for action in parser._actions:
+            for opt in action.option_strings:
+                if opt in ("-h", "--help"):
+                    continue
+                if not re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", text):
+                    missing.append(f"{' '.join(path) or 'jailtui'} {opt}")
+    assert not missing, f"not in man/jailtui.8: {missing}"
+
+
+@pytest.mark.slow
+def test_wheel_carries_the_manual_page(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                          "-w", str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    (wheel,) = tmp_path.glob("jailtui-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        record = next(n for n in names if n.endswith(".dist-info/RECORD"))
+        listed = {line.split(",")[0] for line in zf.read(record).decode().splitlines()}
+    man = [n for n in names if n.endswith("/share/man/man8/jailtui.8")]
+    assert man, names
+    # autoplist builds pkg-plist from RECORD: what is in the wheel must be listed there.
+    assert set(names) - {record} <= listed
