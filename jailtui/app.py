@@ -60,6 +60,10 @@ _MODAL_IDS = frozenset({"confirm_yes", "confirm_no", "signal_cancel", "help_clos
                         "log_back", "filter_clear", "hosts_close"})
 
 
+#: Themes of newer Textual releases -> the older release's equivalent.
+_THEME_FALLBACK = {"ansi-dark": "textual-ansi", "ansi-light": "textual-ansi"}
+
+
 class JailtuiApp(App[None]):
     """The live console for one jail host or several."""
 
@@ -148,6 +152,11 @@ class JailtuiApp(App[None]):
 
     def on_mount(self) -> None:
         theme = self.settings.theme
+        if theme and theme not in self.available_themes:
+            # Textual 6.x (the ports tree's) has no ansi-dark/ansi-light, only
+            # textual-ansi, the same idea: the terminal's own palette
+            # (docs/packaging.md 1).
+            theme = _THEME_FALLBACK.get(theme, theme)
         if theme:
             if theme in self.available_themes:
                 self.theme = theme

@@ -26,10 +26,10 @@ JAILS = "/usr/local/jails"
 FILTERED = {"poll", "configured", "files"}
 BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "service_status",
            "config_block"}
-BY_PATH = {"read_text", "glob", "disk_usage"}
+BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
 #: Host facts and the controller's capabilities (it is the gate for actions).
 FORWARDED = {"label", "name", "hostname", "info", "link", "retry_now", "runner", "paths",
-             "conf"}
+             "conf", "ps_argv"}
 
 
 def protocol_members(proto: type) -> set[str]:

@@ -57,7 +57,8 @@ def test_timed_out_jexec_command_is_killed(sim_dir: Path) -> None:
 def test_a_timed_out_command_saves_no_state(sim_dir: Path) -> None:
     """A start whose exec.start hook outlives the caller's timeout leaves the
     jail as it was: the thread stops before saving."""
-    conf = sim_dir / "root" / "etc" / "jail.conf"
+    # The demo host keeps staging in /etc/jail.conf.d (docs/freebsd.md 8.2).
+    conf = sim_dir / "root" / "etc" / "jail.conf.d" / "staging.conf"
     text = conf.read_text()
     assert "staging {" in text
     conf.write_text(text.replace("staging {", 'staging {\n    exec.prestart = "sleep 596.5";', 1))

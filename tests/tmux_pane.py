@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-import pytest
+from conftest import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,10 +24,8 @@ def tmux(*args: str) -> str:
 
 
 def require_tmux() -> None:
-    if shutil.which("tmux") is None:
-        if os.environ.get("CI"):
-            pytest.fail("tmux is not installed (CI installs it: .ci/run)")
-        pytest.skip("needs tmux (install the tmux package)")
+    """Skip without tmux (fail under CI): the one rule of tests/conftest.py."""
+    require_tool("tmux")
 
 
 class Pane:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jailtui.sim import cancel, confine, passwd, restricted
-from jailtui.sim.context import ENV_JAIL, Ctx
+from jailtui.sim.context import ENV_JAIL, Ctx, Dispatch
 from jailtui.sim.getopt import GetoptError, getopt
 from jailtui.sim.state import SimJail, Store
 
@@ -292,7 +292,8 @@ def _execvp_error(stderr: bytes, argv0: str) -> bytes:
     return stderr
 
 
-def exec_interactive(simdir: str, argv: list[str], env: dict[str, str]) -> int:
+def exec_interactive(simdir: str, argv: list[str], env: dict[str, str],
+                     dispatch: Dispatch) -> int:
     """Interactive jexec: replace this process with the confined shell (or command).
 
     Returns only on an error before the exec, or after a restricted
@@ -319,9 +320,9 @@ def exec_interactive(simdir: str, argv: list[str], env: dict[str, str]) -> int:
         return exec_main(simdir, [tool, *command[1:]])
     if not conf.available:
         if interactive:
-            return restricted.repl(lambda a: _restricted_one(simdir, t, a, env),
+            return restricted.repl(lambda a: _restricted_one(dispatch, simdir, t, a, env),
                                    t.env.get("PS1", "# "), "restricted: type help")
-        return _restricted_one(simdir, t, command, env)
+        return _restricted_one(dispatch, simdir, t, command, env)
     from jailtui.sim.builder import ensure_jail_shims
     ensure_jail_shims(Path(simdir).resolve())
     shell = command[0]
@@ -373,8 +374,10 @@ def _relay(box: list[str], argv0: str) -> int:
     return rc if rc >= 0 else 128 - rc
 
 
-def _restricted_one(simdir: str, t: Target, argv: list[str], env: Mapping[str, str]) -> int:
-    from jailtui.sim.commands import dispatch
+def _restricted_one(dispatch: Dispatch, simdir: str, t: Target, argv: list[str],
+                    env: Mapping[str, str]) -> int:
+    """One command of a restricted session: a simulated tool through ``dispatch``
+    (handed down by sim/main.py: tools never import the dispatcher), else a built-in."""
     if sim_tool(argv[0]) is not None:
         rc, out, err = dispatch(simdir, [sim_tool(argv[0]) or argv[0], *argv[1:]],
                                 env={**_tool_env(t), **_sim_keys(env)})

@@ -31,7 +31,7 @@ def exec_main(simdir: str, argv: Sequence[str]) -> int:
     env = dict(os.environ)
     if name == "jexec":
         from jailtui.sim.jexec import exec_interactive
-        return exec_interactive(simdir, list(argv), env)
+        return exec_interactive(simdir, list(argv), env, dispatch)
     if name in MANAGER_TOOLS and os.isatty(0):
         # A manager's console/login/term on a terminal becomes the jexec it runs
         # (docs/managers.md 1.1-1.5), execed like jexec itself.
@@ -39,7 +39,7 @@ def exec_main(simdir: str, argv: Sequence[str]) -> int:
         jexec_argv = interactive_argv(simdir, list(argv), env)
         if jexec_argv is not None:
             from jailtui.sim.jexec import exec_interactive
-            return exec_interactive(simdir, jexec_argv, env)
+            return exec_interactive(simdir, jexec_argv, env, dispatch)
     if "COLUMNS" not in env and name == "ps" and os.isatty(1):
         # ps cuts its last column at the terminal width (docs/freebsd.md 2.1).
         try:

@@ -32,6 +32,7 @@ __all__ = [
     "service_jail_argv",
     "service_argv",
     "sysctl_argv",
+    "sysctl_value_argv",
     "who_argv",
 ]
 
@@ -119,3 +120,8 @@ def jail_check_argv(conf_file: str) -> list[str]:
 def sysctl_argv(names: Sequence[str]) -> list[str]:
     """``sysctl NAME...`` (sysctl(8)); unknown names make it exit 1."""
     return ["sysctl", *names]
+
+
+def sysctl_value_argv(name: str) -> list[str]:
+    """``sysctl -n NAME``: the value alone (sysctl(8) -n)."""
+    return ["sysctl", "-n", name]

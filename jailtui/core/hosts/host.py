@@ -223,7 +223,7 @@ class Host:
         if self._physmem is None:
             value: float | None = None
             try:
-                res = await self._run(["sysctl", "-n", "hw.physmem"], timeout=5)
+                res = await self._run(argvmod.sysctl_value_argv("hw.physmem"), timeout=5)
                 text = res.stdout.decode("ascii", "replace").strip()
                 if res.returncode == 0 and text.isdigit() and int(text) > 0:
                     value = int(text) / 1024

@@ -61,7 +61,9 @@ class ScopedHost:
         self.scope = scope
         #: Roots of the jails in scope as the last poll saw them (host paths).
         self._polled_roots: dict[str, str] = {}
-        self._files = ScopedFiles(inner.files, self.path_allowed, self.edit_path_allowed)
+        self._files = ScopedFiles(inner.files,
+                                  lambda p: self.path_allowed(p) or self.conf_path_allowed(p),
+                                  self.edit_path_allowed)
 
     # -- host facts, forwarded -----------------------------------------------
 
@@ -202,6 +204,18 @@ class ScopedHost:
             if _inside(os.path.realpath(real), os.path.realpath(real_root)):
                 return True
         return False
+
+    def conf_path_allowed(self, host_path: str) -> bool:
+        """A file of the jail configuration jail(8) reads to start the delegate's
+        jail (``/etc/jail.conf`` and what it includes): the controller checks an
+        edit inside it (core/config/confedit.py, ConfContext); the console shows
+        the delegate only their own block of it (config_block)."""
+        norm = posixpath.normpath(host_path) if host_path.startswith("/") else ""
+        try:
+            conf = self._inner.configured()
+        except (OSError, ValueError):
+            return False
+        return norm in conf.files
 
     def edit_path_allowed(self, host_path: str) -> bool:
         """A file the controller edits for the delegate: the config file of
