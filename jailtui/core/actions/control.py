@@ -406,8 +406,7 @@ class Controller:
         """
         from jailtui.core.actions.harden import safe_environment
 
-        getenv = getattr(self.host.runner, "interactive_env", None)
-        env: dict[str, str] = dict(getenv()) if getenv is not None else {}
+        env = dict(self.host.runner.interactive_env())
         # The identity of the sudo/doas caller is ours to decide, not the
         # shell's: a child seeing SUDO_UID would take itself for a delegate.
         for key in ("SUDO_UID", "SUDO_GID", "SUDO_USER", "SUDO_COMMAND", "DOAS_USER"):

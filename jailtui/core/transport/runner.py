@@ -72,6 +72,10 @@ class Runner(Protocol):
         """
         ...
 
+    def interactive_env(self) -> dict[str, str]:
+        """The environment an interactive command starts from (this runner's clean one)."""
+        ...
+
 
 def clean_env(extra: Mapping[str, str] | None = None, *, path: str | None = None) -> dict[str, str]:
     """A minimal environment for child processes, from an allowlist.
