@@ -3,8 +3,8 @@
 The port's RUN_DEPENDS must state the same version ranges as pyproject.toml (a package built
 from the port must get what the code was tested with), the manual page must lint clean with
 mandoc (FreeBSD renders manuals with mandoc; style.mdoc(5)) and name every subcommand and
-option of ``--help``, and the wheel must carry the manual page where the port's autoplist
-finds it (``share/man/man8``; the Porter's Handbook, "Using Python").
+option of ``--help`` and every key of the key table (console/keys.py), and the wheel must
+carry the manual page where the port's autoplist finds it (``share/man/man8``; the Porter's Handbook, "Using Python").
 """
 
 from __future__ import annotations
@@ -151,6 +151,30 @@ def test_manual_page_names_every_subcommand_and_option() -> None:
                 if not re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", text):
                     missing.append(f"{' '.join(path) or 'jailtui'} {opt}")
     assert not missing, f"not in man/jailtui.8: {missing}"
+
+
+def _man_keys() -> dict[str, list[str]]:
+    """The page's key list: binding id -> its keys (``.It Ic k , f9 Pq Li signal``)."""
+    out: dict[str, list[str]] = {}
+    for line in MAN.read_text(encoding="utf-8").splitlines():
+        m = re.fullmatch(r"\.It Ic (.+) Pq Li (\w+)", line)
+        if m:
+            keys = [k.replace("\\&", "") for k in m.group(1).split(" , ")]
+            out[m.group(2)] = keys
+    return out
+
+
+def test_manual_page_lists_every_key_of_the_key_table() -> None:
+    """Issue 19: every key of console/keys.py, by id, with its default keys."""
+    from jailtui.console.keys import KEYS, key_text
+
+    listed = _man_keys()
+    wrong = [f"{spec.id}: page says {listed.get(spec.id)}, the table "
+             f"{[key_text(k) for k in spec.default_keys()]}"
+             for spec in KEYS
+             if listed.get(spec.id) != [key_text(k) for k in spec.default_keys()]]
+    assert not wrong, "man/jailtui.8's key list is not the key table's: " + "; ".join(wrong)
+    assert set(listed) == {spec.id for spec in KEYS}, "the page lists keys the table has not"
 
 
 @pytest.mark.slow

@@ -722,9 +722,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One rule for the config file, for every command (issue 13 item 15):
         # a named file that is missing, or any that is malformed, is an error
         # with the file (and line), before anything else is done.
+        from jailtui.console.keys import checked_keymap
         from jailtui.core.config.settings import load_settings
 
-        load_settings(args.config)
+        # [keys] too: an unknown id, a key no terminal sends or a key taken
+        # twice is an error here, not a key that silently does nothing
+        # (issue 13 item 16; console/keys.py, Textual-free).
+        checked_keymap(load_settings(args.config))
         if args.command == "doctor":
             from jailtui.core.checks.doctor import run_doctor
 
