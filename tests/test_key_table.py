@@ -118,6 +118,8 @@ def test_remaps_are_normalised() -> None:
     # Every remap applied first: exec leaves "!", so stop may take it.
     assert keymap({"exec": "ctrl+e", "stop": "!"}) == {"exec": "ctrl+e",
                                                         "stop": "exclamation_mark"}
+    # A text field's screen takes control and named keys.
+    assert keymap({"exec_clear": "ctrl+k", "back": "f10"})["back"] == "f10"
     # The same key on screens that are never active together is fine.
     assert keymap({"confirm_yes": "u"})["confirm_yes"] == "u"
 
@@ -131,11 +133,14 @@ def test_remaps_are_normalised() -> None:
     ({"stop": "q"}, '[keys] stop = "q": "q" is already the key of quit everywhere'),
     ({"quit": "d"}, '[keys] quit = "d": "d" is already the key of stop on the main screen'),
     ({"stop": "u"}, '"u" is already the key of start on the main screen'),
-    ({"back": "q"}, '[keys] back = "q": "q" is already the key of quit'),
+    ({"back": "ctrl+c"}, '[keys] back = "ctrl+c": "ctrl+c" is already the key of quit'),
     ({"cursor_up": "k"}, '"k" is already the key of signal on the main screen'),
     ({"service_stop": "r"}, '"r" is already the key of refresh on the services screen'),
     ({"exec": "ctrl+e", "stop": "x"}, '"x" is already the key of shell'),
     ({"confirm_yes": "n"}, '"n" is already the key of confirm_no on the confirm screen'),
+    ({"exec_clear": "c"}, '"c" would be typed into the exec screen\'s text field'),
+    ({"back": "b"}, '"b" would be typed into the exec screen\'s text field'),
+    ({"config_save": "ctrl+s,!"}, '"!" would be typed into the config_editor screen'),
 ])
 def test_bad_remaps_are_errors_naming_file_entry_and_other(keys: dict[str, str],
                                                            words: str) -> None:

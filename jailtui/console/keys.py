@@ -59,12 +59,16 @@ class Surface:
     so the App's keys do not apply there (textual/screen.py,
     ``Screen._modal_binding_chain``). ``widgets``: the surfaces of our widgets
     on it, whose keys win over the screen's while they have the focus (the
-    binding chain starts at the focused widget).
+    binding chain starts at the focused widget). ``typing``: a text field
+    has the focus there and takes every printable key before any binding
+    does (textual/screen.py ``_binding_chain``: ``check_consume_key``), so a
+    key bound there must be a control or named key.
     """
 
     name: str
     modal: bool = False
     widgets: tuple[str, ...] = ()
+    typing: bool = False
 
 
 #: Every surface, by name (``KeySpec.screens`` refers to these).
@@ -73,9 +77,9 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("main", widgets=("table", "filter")),
     Surface("detail"),
     Surface("services", widgets=("table",)),
-    Surface("exec"),
-    Surface("config_editor"),
-    Surface("param_form"),
+    Surface("exec", typing=True),
+    Surface("config_editor", typing=True),
+    Surface("param_form", typing=True),
     Surface("health", widgets=("table",)),
     Surface("log"),
     Surface("hosts", modal=True),
@@ -516,6 +520,12 @@ def _reserved(where: str, binding_id: str, value: str, key: str) -> str:
     return f'{where}: [keys] {binding_id} = "{value}": "{key}" is {RESERVED[key]}'
 
 
+def _typed(where: str, binding_id: str, value: str, key: str, screen: str) -> str:
+    return (f'{where}: [keys] {binding_id} = "{value}": "{key_text(key)}" would be typed into '
+            f"the {screen} screen's text field; use a control or named key there "
+            '(such as "ctrl+e", "f5")')
+
+
 def _conflict(where: str, binding_id: str, value: str, key: str, other: str,
               screen: str) -> str:
     place = "everywhere (app-wide)" if screen == "app" else f"on the {screen} screen"
@@ -527,8 +537,9 @@ def checked_keymap(settings: Settings) -> dict[str, str]:
     """``[keys]`` of the config file, checked, in Textual's key names.
 
     Raises SettingsError, naming the file, the entry and the other binding,
-    for an unknown binding id, a key Textual never delivers, or a key that
-    another binding already has where both apply (after every remap): a
+    for an unknown binding id, a key Textual never delivers, a printable key
+    on a screen where a text field takes it, or a key that another binding
+    already has where both apply (after every remap): a
     key that silently does something else, or nothing, could leave a
     dangerous key where the user does not expect it (issue 13 item 16).
     """
@@ -546,6 +557,11 @@ def checked_keymap(settings: Settings) -> dict[str, str]:
                 raise SettingsError(_reserved(where, binding_id, value, key))
             if key not in keys:
                 keys.append(key)
+        typing = next((n for n in SPECS[binding_id].screens if SCREENS[n].typing), None)
+        printable = next((k for k in keys if len(k) == 1 or k in CHAR_NAMES or k == "space"),
+                         None)
+        if typing is not None and printable is not None:
+            raise SettingsError(_typed(where, binding_id, value, printable, typing))
         normal[binding_id] = ",".join(keys)
     problem = _first_conflict(normal, settings.keys, where)
     if problem is not None:
