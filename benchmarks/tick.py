@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from jailtui.core.freebsd import jls as jlsmod  # noqa: E402
 from jailtui.core.freebsd import ps as psmod  # noqa: E402
 from jailtui.core.hosts.host import Host  # noqa: E402
-from jailtui.core.transport.runner import CommandResult  # noqa: E402
+from jailtui.core.transport.runner import CommandResult, LinklessRunner  # noqa: E402
 from jailtui.sim.builder import init_host  # noqa: E402
 from jailtui.sim.commands import dispatch  # noqa: E402
 from jailtui.sim.runner import SimRunner  # noqa: E402
@@ -43,7 +43,7 @@ from jailtui.sim.runner import SimRunner  # noqa: E402
 SIZES = ((10, 200), (200, 5_000), (1_000, 50_000))
 
 
-class RecordedRunner:
+class RecordedRunner(LinklessRunner):
     """Answers jls and ps with recorded bytes (two samples, alternating)."""
 
     label = "recorded"

@@ -22,7 +22,6 @@ import enum
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.exec_stream import Stream, stream_command
@@ -36,7 +35,6 @@ from jailtui.core.actions.policy import (
 )
 from jailtui.core.checks import daemons
 from jailtui.core.config import confedit
-from jailtui.core.config.remotefile import RemoteRunner
 from jailtui.core.errors import (
     CommandError,
     CommandTimeout,
@@ -54,6 +52,7 @@ from jailtui.core.freebsd.signals import parse_signal
 from jailtui.core.hosts import confsource
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
+from jailtui.core.transport.runner import BlockingRunner
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
            "SIGNALS"]
@@ -583,11 +582,8 @@ class Controller:
                                                self.host.files.glob)
         return session
 
-    def _remote_runner(self) -> RemoteRunner | None:
-        runner = self.host.runner
-        if callable(getattr(runner, "run_many_blocking", None)):
-            return cast(RemoteRunner, runner)
-        return None
+    def _remote_runner(self) -> BlockingRunner | None:
+        return self.host.runner.blocking()
 
     async def check_config(self, session: confedit.EditSession, candidate: str) -> None:
         """Raise ConfigCheckError (with the line) unless the candidate is good."""

@@ -41,7 +41,7 @@ from jailtui.core.model import (
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import CommandResult, Runner, run_all
-from jailtui.core.transport.ssh import LinkState, SSHRunner
+from jailtui.core.transport.ssh import LinkState
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
 #: that takes longer is in trouble and the console says so (stale data).
@@ -252,17 +252,19 @@ class Host:
     def hostname(self) -> str:
         return self._hostname or socket.gethostname()
 
+    def checkable(self) -> Host:
+        """This host: health checks run its commands and read its files."""
+        return self
+
     # -- the link -----------------------------------------------------------
 
     def link(self) -> LinkState | None:
         """The SSH link now; None for a host reached without one (local, simulated)."""
-        runner = self.runner
-        return runner.state() if isinstance(runner, SSHRunner) else None
+        return self.runner.link()
 
     def retry_now(self) -> None:
         """Cut the SSH backoff short (the user asked to reconnect)."""
-        if isinstance(self.runner, SSHRunner):
-            self.runner.retry_now()
+        self.runner.retry_now()
 
     # -- slow facts about one jail (detail screen) ---------------------------
 

@@ -99,6 +99,11 @@ class JailHost(Protocol):
         """Cut an SSH backoff short (the user asked to reconnect)."""
         ...
 
+    def checkable(self) -> JailHost:
+        """The host health checks evaluate: itself (the console's protocol
+        allows None there for hosts of fixed data, screens/contracts.py)."""
+        ...
+
     # -- the poll and the configuration ---------------------------------------
 
     async def poll(self) -> HostSnapshot: ...

@@ -81,6 +81,10 @@ class ScopedHost:
     def info(self) -> HostInfo:
         return self._inner.info()
 
+    def checkable(self) -> ScopedHost:
+        """This scoped host: a delegate's checks see only their jails."""
+        return self
+
     def link(self) -> LinkState | None:
         return self._inner.link()
 
