@@ -124,11 +124,12 @@ def test_lifecycle_f_names_the_root_file_not_the_included_one(sim_dir: Path) -> 
                                                        "-c", "web"]
 
 
-def test_failure_shows_jails_own_message_and_changes_nothing(sim_dir: Path) -> None:
+def test_starting_a_running_jail_is_refused_in_our_words_and_changes_nothing(
+        sim_dir: Path) -> None:
     ctl, _ = make(sim_dir)
     before = asyncio.run(ctl.host.poll())
     result = asyncio.run(ctl.start("web"))
-    assert not result.ok and result.message == 'jail: "web" already exists'
+    assert not result.ok and result.message == "web is already running (jid 1)"
     after = asyncio.run(ctl.host.poll())
     assert [(j.name, j.jid, j.state) for j in before.jails] == \
         [(j.name, j.jid, j.state) for j in after.jails]

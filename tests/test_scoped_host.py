@@ -29,7 +29,7 @@ BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "servic
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
 #: Host facts and the controller's capabilities (it is the gate for actions).
 FORWARDED = {"label", "name", "hostname", "info", "link", "retry_now", "runner", "paths",
-             "conf", "ps_argv"}
+             "conf", "ps_argv", "os_release"}
 #: Members that return the scoped host itself, never the host it wraps.
 SELF = {"checkable"}
 

@@ -99,6 +99,11 @@ class JailHost(Protocol):
         """Cut an SSH backoff short (the user asked to reconnect)."""
         ...
 
+    async def os_release(self) -> str:
+        """``kern.osrelease`` of a FreeBSD host; raises NotFreeBSD naming the
+        system otherwise (docs/freebsd.md 5.5)."""
+        ...
+
     def checkable(self) -> JailHost:
         """The host health checks evaluate: itself (the console's protocol
         allows None there for hosts of fixed data, screens/contracts.py)."""
