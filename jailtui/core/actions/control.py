@@ -29,6 +29,7 @@ from jailtui.core.actions.policy import (
     Action,
     Policy,
     Role,
+    dying_refusal,
     policy_refusal,
     refusal,
     refused,
@@ -125,11 +126,6 @@ def failed_message(action: Action, name: str, tool_line: str) -> str:
     """A lifecycle command that ran and failed: what we tried, then the
     tool's own line (its whole output stays in the result and the log)."""
     return f"could not {action.value} {name}: {tool_line}"
-
-
-def dying_refusal(jail: Jail) -> str:
-    """Why no action is taken on a dying row (it may share its name with a live jail)."""
-    return f"{jail.name} (jid {jail.jid}) is dying: no action until the kernel lets it go"
 
 
 @dataclass(frozen=True, slots=True)
