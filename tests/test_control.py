@@ -149,5 +149,5 @@ def test_a_hung_command_times_out_with_a_clear_message(sim_dir: Path,
     ctl.method = StartMethod.JAIL
     result = asyncio.run(ctl.start("staging"))
     assert not result.ok
-    assert result.message == "jail: timed out after 1 s (killed)"
-    assert sink.records[-1].result.startswith("failed: jail: timed out")
+    assert result.message == "could not start staging: jail: timed out after 1 s (killed)"
+    assert sink.records[-1].result.startswith("failed: could not start staging: jail: timed out")

@@ -147,8 +147,10 @@ def run_doctor(backend: object) -> int:
         print("FAIL: not a FreeBSD host", file=sys.stderr)
         return 1
     except JailtuiError as exc:
-        release = ""
+        release = None
         lines.append(("WARN", f"which system this host runs: {describe(exc)}"))
+    if release is None:
+        lines.append(("WARN", "which system this host runs: sysctl kern.ostype did not say"))
     lines += asyncio.run(check_sysctls(host.runner))
     label = "SIMULATED FreeBSD host" if host.label == "SIMULATED" else host.label
     if release:

@@ -22,7 +22,6 @@ import psutil
 from jailtui.core.checks import daemons
 from jailtui.core.errors import (
     CommandError,
-    CommandNotFound,
     JailtuiError,
     NotFreeBSD,
     ParseError,
@@ -228,32 +227,37 @@ class Host:
     def ps_argv(self, jail: str | None = None) -> list[str]:
         """The process poll's argv as this host's ps understands it."""
         return psmod.ps_argv(jail, jail_keyword=self.ps_jail_keyword)
-    async def os_release(self) -> str:
+    async def os_release(self) -> str | None:
         """``kern.osrelease`` of a FreeBSD host (``14.3-RELEASE``); raises
-        NotFreeBSD naming the system otherwise (docs/freebsd.md 5.5).
+        NotFreeBSD naming the system when the host says it is another one;
+        None when it cannot tell (no sysctl, no uname: the poll's own
+        commands then say what is missing). docs/freebsd.md 5.5.
 
         The release's major number sets the jail(8) grammar the
         configuration is read with (13.x differs: jailconf/dialect.py).
         """
         try:
-            res = await self._run(argvmod.OSTYPE_ARGV, timeout=POLL_TIMEOUT)
-            lines = res.stdout.decode("utf-8", "replace").split("\n")
-        except CommandNotFound:
-            res, lines = None, []
-        if res is not None and res.returncode == 0 and lines[0].strip() == "FreeBSD":
-            release = lines[1].strip() if len(lines) > 1 else ""
+            res: CommandResult | None = await self._run(argvmod.OSTYPE_ARGV)
+        except CommandError:
+            res = None
+        lines = [ln.strip() for ln in res.stdout.decode("utf-8", "replace").splitlines()
+                 if ln.strip()] if res is not None and res.returncode == 0 else []
+        if lines and lines[0] == "FreeBSD":
+            release = lines[1] if len(lines) > 1 else ""
             major = release.split(".", 1)[0]
             if major.isdigit():
                 self._source.read_as(int(major))
             return release
-        if res is not None and res.returncode == 0 and lines[0].strip():
-            raise NotFreeBSD(" ".join(ln.strip() for ln in lines if ln.strip()))
+        if lines:
+            raise NotFreeBSD(" ".join(lines))  # e.g. Darwin's sysctl
         try:
-            uname = await self._run(argvmod.UNAME_ARGV, timeout=POLL_TIMEOUT)
-            system = uname.stdout.decode("utf-8", "replace").strip()
+            uname = await self._run(argvmod.UNAME_ARGV)
         except CommandError:
-            system = ""
-        raise NotFreeBSD(system or "a system without FreeBSD's sysctl names")
+            return None
+        system = uname.stdout.decode("utf-8", "replace").strip()
+        if uname.returncode != 0 or not system or system.split()[0] == "FreeBSD":
+            return None
+        raise NotFreeBSD(system)
 
     async def _physmem_kib(self) -> float | None:
         """``sysctl -n hw.physmem`` (bytes) in KiB, asked once per host: what ps

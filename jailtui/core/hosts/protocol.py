@@ -99,9 +99,9 @@ class JailHost(Protocol):
         """Cut an SSH backoff short (the user asked to reconnect)."""
         ...
 
-    async def os_release(self) -> str:
+    async def os_release(self) -> str | None:
         """``kern.osrelease`` of a FreeBSD host; raises NotFreeBSD naming the
-        system otherwise (docs/freebsd.md 5.5)."""
+        system when it is another one; None when it cannot tell (docs/freebsd.md 5.5)."""
         ...
 
     def checkable(self) -> JailHost:

@@ -81,7 +81,7 @@ class ScopedHost:
     def info(self) -> HostInfo:
         return self._inner.info()
 
-    async def os_release(self) -> str:
+    async def os_release(self) -> str | None:
         return await self._inner.os_release()
 
     def checkable(self) -> ScopedHost:
