@@ -531,10 +531,10 @@ class Controller:
                       expect: Jail | None = None) -> ActionResult:
         """``service -j NAME SERVICE VERB`` for a daemon inside the jail.
 
-        ``status`` only reads: :meth:`service_status`.
+        ``status`` only reads: :meth:`_read_status`.
         """
         if verb == "status":
-            return await self.service_status(name, service)
+            return await self._read_status(name, service)
         self._gate(Action.SERVICES, name)
         if verb not in ("start", "stop", "restart", "status", "onestart", "onestop",
                         "onerestart", "reload"):
@@ -548,7 +548,7 @@ class Controller:
                                   argvmod.service_argv(name, service, verb),
                                   ACTION_TIMEOUT, detail=f"{service} {verb}")
 
-    async def service_status(self, name: str, service: str) -> ActionResult:
+    async def _read_status(self, name: str, service: str) -> ActionResult:
         """``service -j NAME SERVICE status``: reading, so every role that sees
         the jail may ask (issue 13 item 24), and nothing is audited (nothing
         changes; the daemons screen asks the same through the host).
