@@ -216,3 +216,23 @@ def test_pkg_message_tells_about_the_configuration() -> None:
     message = (PORT / "pkg-message").read_text(encoding="utf-8")
     for needed in ("config.toml.sample", "jailtui config", "~/.config/jailtui/config.toml"):
         assert needed in message
+
+
+def test_demo_cast_is_a_small_asciicast_the_readme_shows() -> None:
+    """docs/demo.cast (scripts/democast.py): asciicast v2, times that only grow, the first
+    minute's steps, under 200 KB; the README links it and says how to make it again."""
+    import json as jsonlib
+
+    cast = ROOT / "docs" / "demo.cast"
+    assert cast.stat().st_size < 200_000
+    lines = cast.read_text(encoding="utf-8").splitlines()
+    header = jsonlib.loads(lines[0])
+    assert header["version"] == 2 and header["width"] >= 80 and header["height"] >= 24
+    events = [jsonlib.loads(line) for line in lines[1:]]
+    times = [e[0] for e in events]
+    assert times == sorted(times) and all(e[1] == "o" for e in events)
+    shown = "".join(e[2] for e in events)
+    for step in ("$ jailtui list", "SIMULATED", "Action log", "jailtui keys"):
+        assert step in shown, step
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/demo.cast)" in readme and "scripts/democast.py" in readme

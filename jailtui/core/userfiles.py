@@ -10,7 +10,7 @@ Files are written whole or not at all (a temporary file in the same directory,
 then rename(2)), so a reader never sees half a file. With ``own_dir`` the
 directory must belong to the effective user: a root process whose ``HOME``
 still names a user's home (``su`` without ``-``) must not create root-owned
-files there (docs/security.md 2.3).
+files there (docs/security.md 2.9).
 """
 
 from __future__ import annotations

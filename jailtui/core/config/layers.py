@@ -6,7 +6,7 @@ table is merged, any other value replaced):
 1. the defaults (in the code);
 2. the system-wide file ``/usr/local/etc/jailtui/config.toml``: hier(7) puts
    the configuration of software installed from ports and packages under
-   ``/usr/local/etc`` (docs/freebsd.md 9.1); ``$JAILTUI_SYSTEM_CONFIG``
+   ``/usr/local/etc`` (docs/packaging.md 4); ``$JAILTUI_SYSTEM_CONFIG``
    names another file (tests, other systems);
 3. the user's file: ``--config FILE`` (it must exist), else
    ``$JAILTUI_CONFIG``, else ``$XDG_CONFIG_HOME/jailtui/config.toml``
@@ -18,7 +18,7 @@ reads the system file only, and only when it is root's alone like the policy
 beside it (delegation.check_root_owned): the invoking user's file, a
 ``--config`` (refused before, cli/main.py DELEGATE_FORBIDDEN) and the
 environment variables (removed by the hardening) never steer a root
-process. docs/security.md 2.8 says what the settings can affect.
+process. docs/security.md 2.9 says what the settings can affect.
 """
 
 from __future__ import annotations
