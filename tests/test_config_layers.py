@@ -204,3 +204,26 @@ def test_explain_names_the_source_of_every_key(
     assert by["hosts.web1.destination"].where() == f"{system}:9"
     assert {k for (k, *_) in (e.key for e in effective.entries)} == {
         "console", "check", "limits", "hosts"}
+
+
+def test_a_system_file_this_user_cannot_read_is_skipped_with_a_warning(
+        two_files: tuple[Path, Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root's 0600 system file (beside the policy): a read-only user gets the
+    defaults and a warning, not an error; their own unreadable file is an error."""
+    system, user, env = two_files
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self in (system, user) and getattr(read_bytes, "deny", set()) & {self}:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    read_bytes.deny = {system}  # type: ignore[attr-defined]
+    s = load_settings(env=env)
+    assert s.interval == 1.0 and s.health_interval == 30.0   # the user's, else defaults
+    assert s.warnings[0] == (f"{system}: not readable (Permission denied); its settings are "
+                             "not applied")
+    read_bytes.deny = {user}  # type: ignore[attr-defined]
+    with pytest.raises(SettingsError, match=f"^{user}: Permission denied"):
+        load_settings(env=env)

@@ -54,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"jailtui: warning: {visible(warning)}", file=sys.stderr)
     if args.json:
         json.dump({"delegated": document.delegated,
-                   "files": [{"source": str(p.source), "path": str(p.path), "found": p.found}
-                             for p in document.places],
+                   "files": [{"source": str(p.source), "path": str(p.path), "found": p.found,
+                              "skipped": p.skipped} for p in document.places],
                    "settings": {e.name: e.to_json() for e in effective.entries},
                    "warnings": list(effective.warnings)}, sys.stdout, indent=2)
         print()
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     print("# jailtui: the effective configuration (jailtui config --init writes a "
           "commented file)")
     for place in document.places:
-        state = "" if place.found else "   (not present)"
+        state = "" if place.found else f"   ({place.skipped or 'not present'})"
         print(visible(f"# {place.source:<16} {place.path}{state}"))
     if document.delegated:
         print("# a delegated session reads the system-wide file only")

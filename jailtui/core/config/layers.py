@@ -77,6 +77,8 @@ class Place:
     source: Source
     path: Path
     found: bool
+    #: Why a file that is there was not read (the system file only).
+    skipped: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,12 @@ class ConfigDocument:
     places: tuple[Place, ...] = ()
     origin: Mapping[KeyPath, Layer] = field(default_factory=dict)
     delegated: bool = False
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Files that are there but could not be read (skipped, see read_config)."""
+        return tuple(f"{p.path}: {p.skipped}; its settings are not applied"
+                     for p in self.places if p.skipped)
 
     def layer_of(self, *key: str) -> Layer | None:
         """The layer that set ``key`` (or, for a key it did not set, its table)."""
@@ -141,7 +149,8 @@ def read_config(path: str | Path | None = None, *, env: Mapping[str, str] | None
     ``error`` is raised, naming the file, for an explicit ``path`` that does
     not exist, a file that cannot be read, is not UTF-8 or not TOML (with
     tomllib's line and column), and, in a delegated session, a system file
-    that someone other than root could have written.
+    that someone other than root could have written. A system file this
+    (non-root) user may not read is skipped, with a warning (``warnings``).
     """
     if delegated is None:
         delegated = is_delegated(env)
@@ -163,7 +172,15 @@ def read_config(path: str | Path | None = None, *, env: Mapping[str, str] | None
             source, user = user_config_path(env)
             wanted.append((source, user, False))
     for source, file, required in wanted:
-        layer = _read_layer(source, file, required=required, error=error)
+        try:
+            layer = _read_layer(source, file, required=required, error=error)
+        except PermissionError as exc:
+            if source is not Source.SYSTEM or delegated:
+                raise error(f"{file}: {exc.strerror or exc}") from None
+            # The system file may be root's alone (mode 0600 beside the
+            # policy): a user who cannot read it gets the defaults, and a warning.
+            places.append(Place(source, file, False, f"not readable ({exc.strerror})"))
+            continue
         places.append(Place(source, file, layer is not None))
         if layer is not None:
             layers.append(layer)
@@ -182,6 +199,8 @@ def _read_layer(source: Source, file: Path, *, required: bool,
         if required:
             raise error(f"{file}: no such config file") from None
         return None
+    except PermissionError:
+        raise
     except OSError as exc:
         raise error(f"{file}: {exc.strerror or exc}") from None
     try:

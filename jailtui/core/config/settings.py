@@ -139,7 +139,10 @@ def load_settings(path: str | Path | None = None, *,
 
 def settings_of(document: ConfigDocument) -> Settings:
     """The validated settings of an already read document."""
-    return parse_settings(document.merged, source=document.source, at=document.at)
+    settings = parse_settings(document.merged, source=document.source, at=document.at)
+    if document.warnings:
+        settings = replace(settings, warnings=(*document.warnings, *settings.warnings))
+    return settings
 
 
 def read_config_document(path: str | Path | None = None, *,
