@@ -350,8 +350,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except (ImportError, AttributeError):
         pass
     except JailtuiError as exc:
-        print(f"JAILS UNKNOWN - config: {visible(str(exc))}")
-        return 3
+        return views.unknown(f"config: {describe(exc)}", as_json=args.json)
     overrides = {k: v for k, v in {
         "disk_warn": args.disk_warn, "disk_crit": args.disk_crit,
         "rctl_warn": args.rctl_warn, "rctl_crit": args.rctl_crit,
@@ -372,24 +371,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = health.threshold_problems(th)
     if problems:
         # A check that cannot judge is UNKNOWN (3), with every reason.
-        msg = "; ".join(problems)
-        if args.json:
-            json.dump({"status": "UNKNOWN", "exit_code": 3, "error": msg, "findings": []},
-                      sys.stdout, indent=2)
-            print()
-        else:
-            print(f"JAILS UNKNOWN - bad thresholds: {visible(msg)}")
-        return 3
+        return views.unknown(f"bad thresholds: {'; '.join(problems)}", as_json=args.json)
     try:
         targets, scope = open_targets(args)
     except JailtuiError as exc:
-        if args.json:
-            json.dump({"status": "UNKNOWN", "exit_code": 3, "error": describe(exc),
-                       "findings": []}, sys.stdout, indent=2)
-            print()
-        else:
-            print(f"JAILS UNKNOWN - {visible(describe(exc))}")
-        return 3
+        return views.unknown(describe(exc), as_json=args.json)
     return views.check(targets, th, as_json=args.json, scope=scope)
 
 

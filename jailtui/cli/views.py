@@ -207,18 +207,23 @@ def check(targets: Targets, th: Any, *, as_json: bool, scope: frozenset[str] | N
     return _check_several(fleet.names(), outcomes, as_json)
 
 
+def unknown(reason: str, *, as_json: bool) -> int:
+    """``check`` could not judge: UNKNOWN (exit 3) with the reason, never 1
+    (the Nagios plugin convention); in JSON too."""
+    if as_json:
+        json.dump({"status": "UNKNOWN", "exit_code": 3, "error": reason, "findings": []},
+                  sys.stdout, indent=2)
+        print()
+    else:
+        print(f"JAILS UNKNOWN - {visible(reason)}")
+    return 3
+
+
 def _check_one(out: Any, as_json: bool) -> int:
     from jailtui.core.checks import health
 
     if isinstance(out, BaseException):
-        reason = describe(out)
-        if as_json:
-            json.dump({"status": "UNKNOWN", "exit_code": 3, "error": reason, "findings": []},
-                      sys.stdout, indent=2)
-            print()
-        else:
-            print(f"JAILS UNKNOWN - {visible(reason)}")
-        return 3
+        return unknown(describe(out), as_json=as_json)
     report: health.Report = out
     if as_json:
         json.dump({"status": report.severity.name, "exit_code": report.exit_code,
