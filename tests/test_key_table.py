@@ -173,7 +173,8 @@ def test_the_console_does_not_start_with_a_bad_key(sim_dir: Path, tmp_path: Path
     for command in ((), ("list",)):
         out = jailtui_cli("--sim", str(sim_dir), "--config", str(config), *command)
         assert out.returncode == 1
-        assert out.stderr.startswith(f"jailtui: config: {config}: [keys] "), out.stderr
+        # The file and the line of the entry (line 2: after "[keys]").
+        assert out.stderr.startswith(f"jailtui: config: {config}:2: [keys] "), out.stderr
         assert words in out.stderr
         assert "terminal" not in out.stderr  # refused for the config, before anything else
     config.write_text('[keys]\nstop = "ctrl+d"\n')

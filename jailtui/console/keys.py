@@ -545,7 +545,9 @@ def checked_keymap(settings: Settings) -> dict[str, str]:
     """
     where = str(settings.source) if settings.source is not None else "config"
     normal: dict[str, str] = {}
+    places = {i: settings.key_places.get(i, where) for i in settings.keys}
     for binding_id, value in settings.keys.items():
+        where = places[binding_id]
         if binding_id not in SPECS:
             raise SettingsError(_unknown_id(where, binding_id))
         keys: list[str] = []
@@ -563,7 +565,7 @@ def checked_keymap(settings: Settings) -> dict[str, str]:
         if typing is not None and printable is not None:
             raise SettingsError(_typed(where, binding_id, value, printable, typing))
         normal[binding_id] = ",".join(keys)
-    problem = _first_conflict(normal, settings.keys, where)
+    problem = _first_conflict(normal, settings.keys, places)
     if problem is not None:
         raise SettingsError(problem)
     return normal
@@ -585,7 +587,7 @@ def _context(screen: Surface) -> Iterable[str]:
 
 
 def _first_conflict(keymap: Mapping[str, str], given: Mapping[str, str],
-                    where: str) -> str | None:
+                    places: Mapping[str, str]) -> str | None:
     """A remapped key that another binding has where both apply.
 
     Only remaps are checked: the defaults overlap on purpose where the
@@ -609,6 +611,6 @@ def _first_conflict(keymap: Mapping[str, str], given: Mapping[str, str],
             mine = remapped[0]
             other = next(s for s in specs if s is not mine)
             surface = next(n for n in _context(screen) if other in specs_on(n))
-            return _conflict(where, mine.id, given[mine.id], key, other.id,
+            return _conflict(places[mine.id], mine.id, given[mine.id], key, other.id,
                              surface if surface in ("app",) else screen.name)
     return None

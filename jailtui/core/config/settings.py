@@ -102,6 +102,9 @@ class Settings:
     output_mib: int = DEFAULT_OUTPUT_MIB
     #: The file these settings came from; None when only defaults apply.
     source: Path | None = None
+    #: Where each ``[keys]`` entry is written ("FILE:LINE"), for the key
+    #: table's checks (console/keys.py checked_keymap).
+    key_places: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Things in the file that were ignored (unknown keys), for the user.
     warnings: tuple[str, ...] = ()
 
@@ -179,6 +182,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
     health_interval = DEFAULT_HEALTH_INTERVAL
     theme: str | None = None
     keys: dict[str, str] = {}
+    key_places: dict[str, str] = {}
     check: dict[str, Any] = {}
 
     for section, value in doc.items():
@@ -211,6 +215,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
             raise SettingsError(
                 f"{at('keys', binding_id)}: [keys] {binding_id} must be a key string such as \"ctrl+r\"")
         keys[str(binding_id)] = value.strip()
+        key_places[str(binding_id)] = at("keys", str(binding_id))
 
     for key, value in doc.get("check", {}).items():
         where = at("check", key)
@@ -248,7 +253,8 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
             output_mib = value
 
     return Settings(interval=interval, health_interval=health_interval, theme=theme,
-                    keys=MappingProxyType(keys), output_mib=output_mib,
+                    keys=MappingProxyType(keys), key_places=MappingProxyType(key_places),
+                    output_mib=output_mib,
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
 
 
