@@ -188,13 +188,17 @@ async def test_unreachable_backs_off_exponentially_and_recovers(tmp_path: Path) 
 async def test_timeout_kills_ssh_and_counts_as_unreachable(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     r = runner(tmp_path, f"echo $$ >{pidfile}; exec sleep 30")
-    t0 = time.monotonic()
     with pytest.raises(HostTimeout) as err:
         await r.run(["jls"], timeout=0.5)
-    assert time.monotonic() - t0 < 5
     assert str(err.value).startswith("web1: jls: timed out after 0.5 s")
     pid = int(pidfile.read_text())
-    await asyncio.sleep(0.1)
+    # Killed, not left sleeping its 30 s: gone (the kill is asynchronous).
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        await asyncio.sleep(0.05)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert r.state().status == "unreachable"
@@ -375,9 +379,15 @@ def test_hosts_config_file(tmp_path: Path) -> None:
 
 async def test_fleet_polls_concurrently_and_isolates_failures(
         tmp_path: Path, sim_dir: Path, shim_path: str) -> None:
-    good = fake_ssh(tmp_path, f'PATH="{shim_path}"; export PATH; exec /bin/sh -s', "ssh-good")
+    # Concurrent, shown without a clock: the good host (polled first) answers
+    # only once the slow host's command has started, which a sequential
+    # poll would never let happen (good would give up after 100 tries).
+    started = tmp_path / "slow.started"
+    good = fake_ssh(tmp_path, f'i=0; while [ ! -e "{started}" ] && [ $i -lt 100 ]; do '
+                    f'sleep 0.1; i=$((i+1)); done; [ -e "{started}" ] || exit 255; '
+                    f'PATH="{shim_path}"; export PATH; exec /bin/sh -s', "ssh-good")
     bad = fake_ssh(tmp_path, REFUSED, "ssh-bad")
-    slow = fake_ssh(tmp_path, "exec sleep 30", "ssh-slow")
+    slow = fake_ssh(tmp_path, f'touch "{started}"; exec sleep 30', "ssh-slow")
     specs = [HostSpec("good", "admin@good", root=str(sim_dir / "root")),
              HostSpec("bad", "admin@bad"), HostSpec("slow", "admin@slow")]
     fleet = Fleet.from_specs(specs, control_dir=str(tmp_path))
@@ -386,11 +396,9 @@ async def test_fleet_polls_concurrently_and_isolates_failures(
     import jailtui.core.hosts.host as hostmod
 
     old = hostmod.POLL_TIMEOUT
-    hostmod.POLL_TIMEOUT = 1.0
+    hostmod.POLL_TIMEOUT = 15.0
     try:
-        t0 = time.monotonic()
         out = {s.name: s for s in await fleet.poll_all()}
-        assert time.monotonic() - t0 < 5  # concurrent: bounded by the slowest timeout
     finally:
         hostmod.POLL_TIMEOUT = old
     assert out["good"].ok and out["good"].snapshot is not None

@@ -22,6 +22,7 @@ import psutil
 from jailtui.core.checks import daemons
 from jailtui.core.errors import (
     CommandError,
+    CommandTimeout,
     JailtuiError,
     NotFreeBSD,
     ParseError,
@@ -196,12 +197,28 @@ class Host:
         Raises CommandError or ParseError when jls or ps fail; the console then
         keeps the last good snapshot and marks it stale.
         """
-        if self._os_release is None:
-            # Once per host, before anything else is believed: a host that is
-            # not FreeBSD says so instead of "loading" for ever (issue 13 item 28).
-            self._os_release = await self.os_release()
-        jls_res, ps_res = await run_all(self.runner, [jlsmod.JLS_POLL_ARGV, self.ps_argv()],
-                                        POLL_TIMEOUT)
+        # Until the host has said which system it is: ask beside the poll's
+        # own commands (no extra round trip), and believe nothing of a host
+        # that is not FreeBSD: it says so instead of "loading" for ever
+        # (issue 13 item 28; docs/freebsd.md 5.5).
+        asking = (asyncio.ensure_future(self.os_release()) if self._os_release is None
+                  else None)
+        try:
+            jls_res, ps_res = await run_all(self.runner,
+                                            [jlsmod.JLS_POLL_ARGV, self.ps_argv()], POLL_TIMEOUT)
+        except asyncio.CancelledError:
+            if asking is not None:
+                asking.cancel()
+            raise
+        except Exception:
+            if asking is not None:
+                await asyncio.wait([asking])
+                err = None if asking.cancelled() else asking.exception()
+                if isinstance(err, NotFreeBSD):
+                    raise err from None
+            raise
+        if asking is not None:
+            self._os_release = await asking  # NotFreeBSD: raised here
         check(jls_res)
         if self.ps_jail_keyword and psmod.lacks_jail_keyword(ps_res):
             # Everything but the jail column was printed: use it, and ask
@@ -245,6 +262,8 @@ class Host:
         """
         try:
             res: CommandResult | None = await self._run(argvmod.OSTYPE_ARGV)
+        except CommandTimeout:
+            return None  # a host that hangs cannot tell; the poll says it hangs
         except CommandError:
             res = None
         lines = [ln.strip() for ln in res.stdout.decode("utf-8", "replace").splitlines()
