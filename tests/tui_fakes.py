@@ -328,13 +328,16 @@ class FakeController:
                             f"{name}: removed\n{name}: created\n" if verb == "restart" else "",
                             ("jail", "-c", name))
 
-    async def start(self, name: str, expect: Jail | None = None) -> ActionResult:
+    async def start(self, name: str, expect: Jail | None = None, *,
+                    unknown_ok: bool = False) -> ActionResult:
         return await self._lifecycle("start", name, expect)
 
-    async def stop(self, name: str, expect: Jail | None = None) -> ActionResult:
+    async def stop(self, name: str, expect: Jail | None = None, *,
+                   unknown_ok: bool = False) -> ActionResult:
         return await self._lifecycle("stop", name, expect)
 
-    async def restart(self, name: str, expect: Jail | None = None) -> ActionResult:
+    async def restart(self, name: str, expect: Jail | None = None, *,
+                      unknown_ok: bool = False) -> ActionResult:
         return await self._lifecycle("restart", name, expect)
 
     async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult:

@@ -20,6 +20,7 @@ from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail, JailState, Process
+from jailtui.core.owners import messages as owner_messages
 from jailtui.core.text import one_line, visible
 from jailtui.screens.config_editor import config_screen
 from jailtui.screens.confirm import ConfirmScreen
@@ -45,6 +46,16 @@ def lifecycle_question(action: str, jail: Jail) -> Content:
         (f" (jid {jail.jid})" if jail.jid is not None else "", "bold"), "?\n",
         ("Its processes will be ended"
          + (" and the jail started again." if action == "restart" else "."),
+         "$foreground-muted"))
+
+
+def unknown_owner_question(action: str, jail: Jail) -> Content:
+    """``Stop jail X with jail(8)?`` and why: no manager owns it (docs/managers.md 1.8)."""
+    return Content.assemble(
+        (f"{action.capitalize()} jail ", "bold"), (visible(jail.name, 64), "bold $accent"),
+        (f" on {visible(jail.host, 32)}" if jail.host is not None else "", "bold"),
+        " with jail(8)?\n",
+        (visible(owner_messages.unknown_question(jail.name, jail.owner_reason), 600),
          "$foreground-muted"))
 
 
@@ -88,6 +99,14 @@ class Flows:
             app.push_screen(ExecScreen(jail))
         elif action == "edit":
             self.edit_config(jail)
+        elif jail.owner == "unknown" and action in ("start", "stop", "restart"):
+            # jail(8) on a jail no manager owns only after saying so (docs/managers.md 1.8).
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.run_lifecycle(action, jail, unknown_ok=True)
+
+            app.push_screen(ConfirmScreen(unknown_owner_question(action, jail),
+                                          yes=action.capitalize()), confirmed)
         elif action == "start":
             self.run_lifecycle("start", jail)
         elif action in ("stop", "restart"):
@@ -109,7 +128,9 @@ class Flows:
                              answered)
 
     def run_lifecycle(self, action: str, jail: Jail,
-                      then: Callable[[ActionResult], Awaitable[None]] | None = None) -> None:
+                      then: Callable[[ActionResult], Awaitable[None]] | None = None, *,
+                      unknown_ok: bool = False) -> None:
+        """``unknown_ok``: the user confirmed jail(8) on a jail no manager owns."""
         app = self.app
         controller = app.controller_for(jail.host)
         if controller is None:
@@ -124,7 +145,8 @@ class Flows:
             method = {"start": controller.start, "stop": controller.stop,
                       "restart": controller.restart}[action]
             try:
-                result = await method(name, expect=jail)
+                result = await (method(name, expect=jail, unknown_ok=True) if unknown_ok
+                                else method(name, expect=jail))
             except JailtuiError as exc:
                 result = ActionResult(False, describe(exc))
             app.pending.finish(jail, result.ok)

@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from jailtui.core.owners import messages as owner_messages
 from jailtui.screens.keys import (
     APP_BINDINGS,
     CONFIG_EDITOR_BINDINGS,
@@ -123,6 +124,8 @@ class HelpScreen(ModalScreen[None]):
                                                       tail))
                     else:
                         lines.append(Content.assemble(lead, part))
+        lines += [Content(""), Content.styled("OWNER column", "bold $accent"),
+                  Content("  " + owner_messages.legend())]
         return Content("\n").join(lines)
 
     def action_close(self) -> None:

@@ -43,6 +43,11 @@ class IocageDriver:
     def root(self, settings: Mapping[str, str]) -> str:
         return (settings.get("iocage_root") or DEFAULT_ROOT).rstrip("/")
 
+    def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """Paths and globs this driver reads at its default layout: fetched in one round
+        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
+        return ([f"{self.root(settings)}/jails"], [f"{self.root(settings)}/jails/*/config.json"])
+
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         root = self.root(settings)
         if not exists(files, f"{root}/jails"):
@@ -91,6 +96,6 @@ class IocageDriver:
         verb = {"shell": "console"}.get(action, action)
         return [[self.command, verb, name]]
 
-    def edit(self, jail: ManagedJail) -> EditInfo:
-        return EditInfo(EditKind.PROPERTIES, jail.conf_file,
-                        f"iocage set PROPERTY=VALUE {jail.name}")
+    def edit(self, name: str, conf_file: str) -> EditInfo:
+        return EditInfo(EditKind.PROPERTIES, conf_file,
+                        f"iocage set PROPERTY=VALUE {name}")

@@ -1,0 +1,196 @@
+"""Jails that a manager owns, through the real entry points (issue 15).
+
+The host has all five managers plus the plain jail.conf jails; every action goes through
+``jailtui ...`` (the one gate: policy, identity, audit) and, with ``--host local``, through
+LocalRunner and the shim executables on PATH, so the argv each manager documents really
+runs (docs/managers.md 1.0).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL = ("bastille", "iocage", "appjail", "pot", "ezjail")
+
+
+def jailtui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "jailtui", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, env=full_env,
+                          check=False)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from jailtui.sim.builder import init_host
+
+    return init_host(tmp_path_factory.mktemp("owners") / "sim", managers=ALL)
+
+
+@pytest.fixture
+def sim(template: Path, tmp_path: Path) -> Path:
+    shutil.copytree(template, tmp_path / "sim", symlinks=True)
+    return tmp_path / "sim"
+
+
+@pytest.fixture
+def local(sim: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``--host local --root ...`` with the simulator's shims (written by the real
+    ``jailtui --sim DIR sim shims BINDIR``) first on PATH."""
+    out = jailtui("--sim", str(sim), "sim", "shims", str(tmp_path / "bin"))
+    assert out.returncode == 0, out.stderr
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    return ["--host", "local", "--root", str(sim / "root")]
+
+
+def rows(*args: str, env: dict[str, str] | None = None) -> dict[str, dict[str, object]]:
+    out = jailtui(*args, "list", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    by: dict[str, dict[str, object]] = {}
+    for r in json.loads(out.stdout):
+        # A stopped jail stays DYING a while beside its STOPPED row (docs/freebsd.md
+        # 5.4): the live or configured row wins, as in HostSnapshot.jail().
+        if r["state"] != "dying" or r["name"] not in by:
+            by[r["name"]] = r
+    return by
+
+
+def test_every_jail_shows_its_owner_and_stopped_ones_are_listed(local: list[str]) -> None:
+    by = rows(*local)
+    want = {"web": "jail.conf", "staging": "jail.conf", "shop": "bastille",
+            "wiki": "bastille", "ioc-media_lan": "iocage", "ioc-backup": "iocage",
+            "radio": "appjail", "builder": "appjail", "proxy": "pot", "batch": "pot",
+            "forum_example_net": "ezjail", "old": "ezjail"}
+    assert {n: by[n]["owner"] for n in want} == want
+    for stopped in ("wiki", "ioc-backup", "builder", "batch", "old"):
+        assert by[stopped]["state"] == "stopped" and by[stopped]["configured"] is True
+        assert by[stopped]["enabled"] is False  # the manager's own boot flag
+    assert by["shop"]["enabled"] is True
+    assert by["ioc-backup"]["owner_name"] == "backup"
+    assert by["forum_example_net"]["owner_name"] == "forum.example.net"
+    assert by["wiki"]["conf_file"] == "/usr/local/bastille/jails/wiki/jail.conf"
+
+
+@pytest.mark.parametrize(("name", "argv"), [
+    ("wiki", "bastille start wiki"),
+    ("ioc-backup", "iocage start backup"),
+    ("builder", "appjail start builder"),
+    ("batch", "pot start batch"),
+    ("old", "ezjail-admin start old"),
+])
+def test_start_runs_the_owners_command(local: list[str], name: str, argv: str) -> None:
+    out = jailtui(*local, "start", name)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"$ {argv}" in out.stdout
+    assert rows(*local)[name]["state"] == "running"
+
+
+@pytest.mark.parametrize(("name", "argvs"), [
+    ("shop", ["bastille restart shop"]),
+    ("ioc-media_lan", ["iocage restart media.lan"]),
+    ("radio", ["appjail restart radio"]),
+    ("proxy", ["pot stop proxy", "pot start proxy"]),  # pot has no restart (1.3)
+    ("forum_example_net", ["ezjail-admin restart forum.example.net"]),
+])
+def test_restart_and_stop_run_the_owners_commands(local: list[str], name: str,
+                                                  argvs: list[str]) -> None:
+    before = rows(*local)[name]["jid"]
+    out = jailtui(*local, "restart", name)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for argv in argvs:
+        assert f"$ {argv}" in out.stdout
+    after = rows(*local)[name]
+    assert after["state"] == "running" and after["jid"] != before
+    verb = argvs[0].split()[0]
+    out = jailtui(*local, "stop", name)
+    assert out.returncode == 0 and f"$ {verb} stop" in out.stdout
+    assert rows(*local)[name]["state"] == "stopped"
+
+
+def test_audit_records_the_owner_and_argv(sim: Path) -> None:
+    out = jailtui("--sim", str(sim), "stop", "shop")
+    assert out.returncode == 0, out.stderr
+    last = (sim / "audit.log").read_text().splitlines()[-1]
+    assert "action=stop" in last and "jail=shop" in last and "result=ok" in last
+    assert "owner=bastille" in last and "bastille stop shop" in last
+
+
+def test_a_missing_manager_is_a_refusal_naming_the_package(local: list[str]) -> None:
+    os.remove(os.environ["PATH"].split(os.pathsep)[0] + "/bastille")
+    out = jailtui(*local, "start", "wiki")
+    assert out.returncode == 1
+    assert "install sysutils/bastille" in out.stderr
+    assert rows(*local)["wiki"]["state"] == "stopped"
+
+
+def test_unknown_owner_is_refused_without_confirmation(sim: Path) -> None:
+    cfg = sim / "root/zroot/iocage/jails/media.lan/config.json"
+    cfg.write_text(cfg.read_text()[:30])  # half-written: iocage's own "CORRUPT"
+    by = rows("--sim", str(sim))
+    assert by["ioc-media_lan"]["owner"] == "unknown"
+    assert "not valid JSON" in str(by["ioc-media_lan"]["owner_reason"])
+    out = jailtui("--sim", str(sim), "stop", "ioc-media_lan")
+    assert out.returncode == 1 and "owner unknown" in out.stderr
+    assert rows("--sim", str(sim))["ioc-media_lan"]["state"] == "running"
+    assert "denied: ioc-media_lan: owner unknown" in (sim / "audit.log").read_text()
+
+
+def test_check_reads_enabled_from_the_owner(sim: Path) -> None:
+    out = jailtui("--sim", str(sim), "stop", "shop")
+    assert out.returncode == 0, out.stderr
+    out = jailtui("--sim", str(sim), "check", "--json")
+    findings = json.loads(out.stdout)
+    text = json.dumps(findings)
+    assert "shop: not running (Bastille starts it at boot)" in text
+    assert "wiki: not running" not in text  # boot=off
+
+
+def test_editor_opens_bastilles_jail_conf_and_refers_others_to_their_command(sim: Path
+                                                                            ) -> None:
+    import asyncio
+
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.errors import PolicyDenied
+    from jailtui.core.hosts.host import Host
+    from jailtui.sim.runner import SimRunner
+
+    runner = SimRunner(sim)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    asyncio.run(host.poll())
+    ctl = Controller(host, Policy(Role.HOST_ADMIN, "root", 0))
+    session = ctl.open_config("wiki")
+    assert session.path == "/usr/local/bastille/jails/wiki/jail.conf"
+    with pytest.raises(PolicyDenied, match="iocage set PROPERTY=VALUE media.lan"):
+        ctl.open_config("ioc-media_lan")
+    with pytest.raises(PolicyDenied, match="pot set-attr"):
+        ctl.open_config("proxy")
+
+
+def test_host_settings_can_drive_an_owner_with_jail8(local: list[str], tmp_path: Path) -> None:
+    conf = tmp_path / "config.toml"
+    conf.write_text('[hosts.local]\nowners = { bastille = "jail" }\n')
+    out = jailtui("--config", str(conf), *local, "start", "wiki")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "$ jail -f /usr/local/bastille/jails/wiki/jail.conf -c wiki" in out.stdout
+    assert rows(*local)["wiki"]["state"] == "running"
+
+
+def test_a_typo_in_the_owners_table_is_an_error(local: list[str], tmp_path: Path) -> None:
+    conf = tmp_path / "config.toml"
+    conf.write_text('[hosts.local]\nowners = { bastile = "jail" }\n')
+    out = jailtui("--config", str(conf), *local, "start", "wiki")
+    assert out.returncode != 0
+    assert "unknown key 'bastile'" in out.stderr
+    conf.write_text('[hosts.local]\nowners = { bastille = "service" }\n')
+    out = jailtui("--config", str(conf), *local, "start", "wiki")
+    assert out.returncode != 0 and "bastille must be one of manager, jail" in out.stderr
