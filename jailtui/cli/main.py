@@ -41,6 +41,7 @@ from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.freebsd.jailconf import JailConfError
 from jailtui.core.freebsd.jailname import check_jail_name
 from jailtui.core.model import HostSnapshot, Process
+from jailtui.core.owners import column_letter
 from jailtui.core.text import human_kib, visible
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
@@ -219,11 +220,12 @@ def cmd_list(session: Session, args: argparse.Namespace) -> int:
     for j in snap.jails:
         addrs = ", ".join((*j.ip4, *j.ip6))
         rows.append([j.state.value, "-" if j.jid is None else str(j.jid), visible(j.name),
-                     visible(j.hostname), visible(addrs), str(j.processes),
+                     column_letter(j.owner), visible(j.hostname), visible(addrs), str(j.processes),
                      f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
     print_table(_title(snap, "jails"),
-                ["STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS", "PATH"],
-                rows, right=(1, 5, 6, 7), wide=args.wide, shrink=(8, 4, 3, 2))
+                ["STATE", "JID", "NAME", "OWN", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU",
+                 "RSS", "PATH"],
+                rows, right=(1, 6, 7, 8), wide=args.wide, shrink=(9, 5, 4, 2))
     return 0
 
 
@@ -303,11 +305,13 @@ def cmd_list_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
         for j in snap.jails:
             addrs = ", ".join((*j.ip4, *j.ip6))
             rows.append([visible(name), j.state.value, "-" if j.jid is None else str(j.jid),
-                         visible(j.name), visible(j.hostname), visible(addrs), str(j.processes),
-                         f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
+                         visible(j.name), column_letter(j.owner), visible(j.hostname), visible(addrs),
+                         str(j.processes), f"{j.cpu_percent:.1f}", human_kib(j.rss_kib),
+                         visible(j.path)])
     print_table(_hosts_title(snaps, "jails", len(specs)),
-                ["HOST", "STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS",
-                 "PATH"], rows, right=(2, 6, 7, 8), wide=args.wide, shrink=(9, 5, 4, 3, 0))
+                ["HOST", "STATE", "JID", "NAME", "OWN", "HOSTNAME", "ADDRESSES", "PROCS",
+                 "%CPU", "RSS", "PATH"], rows, right=(2, 7, 8, 9), wide=args.wide,
+                shrink=(10, 6, 5, 3, 0))
     return status
 
 

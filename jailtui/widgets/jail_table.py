@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from jailtui.core.checks.health import Severity
 from jailtui.core.model import Jail, JailState
-from jailtui.core.owners import letter, title
+from jailtui.core.owners import column_letter, title
 from jailtui.core.text import human_kib, visible
 from jailtui.widgets.cells import compact_addresses, jid_text, percent, state_label
 from jailtui.widgets.health_state import health_column
@@ -68,7 +68,7 @@ def jail_columns() -> list[Column[Jail]]:
                width=4, measure=lambda rows: _longest([j.name for j in rows]), max_width=20),
         # One letter (B A i p e j ?); the full name is in the detail view and the help
         # (docs/managers.md 1.0).
-        Column("owner", "OWN", lambda j: letter(j.owner) if j.owner else "-",
+        Column("owner", "OWN", lambda j: column_letter(j.owner),
                lambda j: (j.owner, j.name), width=3),
         Column("hostname", "HOSTNAME", lambda j: visible(j.hostname, 128) or "-",
                lambda j: j.hostname, width=8,

@@ -51,6 +51,12 @@ def letter(owner: Owner | str) -> str:
         return "?"
 
 
+def column_letter(owner: str) -> str:
+    """The OWNER column's cell: the letter, or ``-`` when the host did not decide
+    (a row from a fake host; a real Host always decides)."""
+    return letter(owner) if owner else "-"
+
+
 def title(owner: Owner | str) -> str:
     """The owner's full name for the detail view and the help."""
     try:
