@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -194,3 +195,94 @@ def test_a_typo_in_the_owners_table_is_an_error(local: list[str], tmp_path: Path
     conf.write_text('[hosts.local]\nowners = { bastille = "service" }\n')
     out = jailtui("--config", str(conf), *local, "start", "wiki")
     assert out.returncode != 0 and "bastille must be one of manager, jail" in out.stderr
+
+
+def test_simulated_iocage_get_all_and_set_store_into_config_json(local: list[str],
+                                                                 sim: Path) -> None:
+    """The shim on PATH answers as iocage does: ``get -a`` prints ``prop:value`` lines
+    (iocage_cli/get.py) and ``set`` stores into the jail's config.json."""
+    env = dict(os.environ)
+    got = subprocess.run(["iocage", "get", "-a", "media.lan"], capture_output=True,
+                         text=True, timeout=60, env=env, check=False)
+    assert got.returncode == 0, got.stderr
+    assert "notes:none" in got.stdout.splitlines()
+    assert "host_hostname:media.lan" in got.stdout.splitlines()
+    out = subprocess.run(["iocage", "set", "notes=rack 4", "priority=10", "media.lan"],
+                         capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert out.returncode == 0, out.stderr
+    data = json.loads((sim / "root/zroot/iocage/jails/media.lan/config.json").read_text())
+    assert data["notes"] == "rack 4" and data["priority"] == "10"
+    bad = subprocess.run(["iocage", "get", "-a", "nosuch"], capture_output=True, text=True,
+                         timeout=60, env=env, check=False)
+    assert bad.returncode == 1 and "JAIL: nosuch not found!" in bad.stderr
+
+
+def _delegate(sim: Path, jail: str, editable: tuple[str, ...] = ()) -> Any:
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Action, Policy, Role
+    from jailtui.core.hosts.host import Host
+    from jailtui.core.hosts.scoped import ScopedHost
+    from jailtui.sim.runner import SimRunner
+
+    runner = SimRunner(sim)
+    host = ScopedHost(Host(runner, backend="SIMULATED", paths=runner.paths),
+                      frozenset({jail}))
+    policy = Policy(Role.DELEGATE, "alice", 1001, scope=frozenset({jail}),
+                    actions=frozenset({Action.START, Action.STOP, Action.RESTART,
+                                       Action.EDIT}))
+    return Controller(host, policy, editable_params=editable)
+
+
+def test_a_delegate_of_a_bastille_jail_starts_it_through_bastille(sim: Path) -> None:
+    import asyncio
+
+    ctl = _delegate(sim, "wiki")
+    asyncio.run(ctl.host.poll())
+    result = asyncio.run(ctl.start("wiki"))
+    assert result.ok, result.message
+    assert "$ bastille start wiki" in result.output
+    assert ctl.audit.records[-1].detail.startswith("owner=bastille argv=bastille start wiki")
+    # Another jail stays out of reach, named or not.
+    from jailtui.core.errors import PolicyDenied
+
+    with pytest.raises(PolicyDenied):
+        asyncio.run(ctl.start("shop"))
+
+
+def test_a_delegate_sets_only_the_iocage_properties_its_policy_allows(sim: Path) -> None:
+    import asyncio
+
+    from jailtui.core.errors import PolicyDenied
+
+    config = sim / "root/zroot/iocage/jails/media.lan/config.json"
+    ctl = _delegate(sim, "ioc-media_lan", ("host.hostname",))
+    asyncio.run(ctl.host.poll())
+    props = asyncio.run(ctl.owner_properties("ioc-media_lan"))
+    assert props.editable == ("host_hostname",)  # host.hostname in the policy
+    before = config.read_bytes()
+    with pytest.raises(PolicyDenied, match="notes is not yours to change"):
+        asyncio.run(ctl.set_owner_properties("ioc-media_lan", {"notes": "x"}))
+    assert config.read_bytes() == before
+    assert ctl.audit.records[-1].result.startswith("denied:")
+    result = asyncio.run(ctl.set_owner_properties("ioc-media_lan",
+                                                  {"host_hostname": "media2.lan"}))
+    assert result.ok, result.message
+    assert json.loads(config.read_text())["host_hostname"] == "media2.lan"
+
+
+def test_properties_of_a_jail_iocage_does_not_own_are_refused(sim: Path) -> None:
+    import asyncio
+
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.errors import PolicyDenied
+    from jailtui.core.hosts.host import Host
+    from jailtui.sim.runner import SimRunner
+
+    runner = SimRunner(sim)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    asyncio.run(host.poll())
+    ctl = Controller(host, Policy(Role.HOST_ADMIN, "root", 0))
+    for name in ("web", "shop", "proxy"):
+        with pytest.raises(PolicyDenied, match="no properties"):
+            asyncio.run(ctl.owner_properties(name))

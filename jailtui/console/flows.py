@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from jailtui.core.actions import control
-from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.control import ActionResult, OwnerEdit
 from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail, JailState, Process
+from jailtui.core.owners import EditKind
 from jailtui.core.owners import messages as owner_messages
 from jailtui.core.text import one_line, visible
 from jailtui.screens.config_editor import config_screen
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.exec import ExecScreen
+from jailtui.screens.owner_config import OwnerFileScreen, PropertyFormScreen
 from jailtui.screens.services import ServicesScreen
 from jailtui.screens.shell_start import shell_when_started, start_question
 from jailtui.screens.signal import SignalScreen
@@ -265,9 +267,14 @@ class Flows:
         if controller is None:
             return
         try:
-            session = controller.open_config(jail.name)
+            owned = controller.owner_edit(jail.name)
+            if owned is None:
+                session = controller.open_config(jail.name)
         except JailtuiError as exc:
             self.report(f"edit {jail.name}", ActionResult(False, describe(exc)))
+            return
+        if owned is not None:
+            self.edit_owned(jail, owned)
             return
 
         def saved(done: bool | None) -> None:
@@ -275,6 +282,33 @@ class Flows:
                 self.offer_restart(jail)
 
         self.app.push_screen(config_screen(controller, session, jail), saved)
+
+    def edit_owned(self, jail: Jail, owned: OwnerEdit) -> None:
+        """A managed jail whose configuration is not jail.conf syntax: iocage's
+        properties in a form (``iocage get -a``, saved with ``iocage set``), another
+        manager's file read-only with the command that changes it (docs/managers.md 1.8)."""
+        app = self.app
+        controller = app.controller
+        if controller is None:
+            return
+        if owned.info.kind is not EditKind.PROPERTIES:
+            app.push_screen(OwnerFileScreen(jail, owned.info.file, owned.text, owned.note))
+            return
+
+        def saved(done: bool | None) -> None:
+            if done:
+                self.offer_restart(jail)
+
+        async def load() -> None:
+            try:
+                props = await controller.owner_properties(jail.name, expect=jail)
+            except JailtuiError as exc:
+                self.report(f"edit {jail.name}", ActionResult(False, describe(exc)))
+                return
+            app.push_screen(PropertyFormScreen(controller, props, jail), saved)
+
+        app.run_worker(job(load), group="owner-properties", exit_on_error=False,
+                       description="iocage get -a")
 
     def offer_restart(self, jail: Jail) -> None:
         """A saved config applies when the jail starts again: offer the

@@ -9,10 +9,10 @@ here: no screen probes a controller or a host for a method.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from jailtui.core.actions.control import ActionResult, PreparedShell
+from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
 from jailtui.core.actions.policy import Action, Role
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
@@ -127,6 +127,17 @@ class ConsoleController(Protocol):
     async def check_config(self, session: EditSession, candidate: str) -> None: ...
 
     async def save_config(self, session: EditSession, candidate: str) -> ActionResult: ...
+
+    def owner_edit(self, name: str) -> OwnerEdit | None:
+        """A managed jail's edit that is not the jail.conf editor (iocage's properties,
+        another manager's file read-only); None: the jail.conf editor."""
+        ...
+
+    async def owner_properties(self, name: str, expect: Jail | None = None
+                               ) -> OwnerProperties: ...
+
+    async def set_owner_properties(self, name: str, changes: Mapping[str, str],
+                                   expect: Jail | None = None) -> ActionResult: ...
 
 
 #: The configuration part of :class:`ConsoleController` (one protocol; the

@@ -151,6 +151,11 @@ PARAM_FORM_BINDINGS = [
     Binding("escape", "cancel", "Cancel", id="config_cancel"),
 ]
 
+#: A manager's file shown read-only (screens/owner_config.py).
+OWNER_FILE_BINDINGS = [
+    Binding("escape,q", "back", "Back", id="back"),
+]
+
 DIFF_BINDINGS = [
     Binding("ctrl+s,y", "save", "Save", id="diff_save"),
     Binding("escape,n", "cancel", "Back to the edit", id="diff_cancel"),

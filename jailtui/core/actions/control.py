@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+from jailtui.core.actions import delegation
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.exec_stream import Stream, stream_command
 from jailtui.core.actions.policy import (
@@ -56,7 +57,8 @@ from jailtui.core.freebsd.signals import parse_signal
 from jailtui.core.hosts import confsource
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
-from jailtui.core.owners import EditKind, Owner, Ownership, driver
+from jailtui.core.owners import EditInfo, EditKind, Owner, Ownership, driver
+from jailtui.core.owners import iocage as iocage_owner
 from jailtui.core.owners import messages as owner_messages
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
@@ -81,6 +83,9 @@ DEFAULT_JAIL_USER = "root"
 #: Lifecycle commands may run exec.start/exec.stop hooks (rc scripts) and
 #: wait stop.timeout (default 10 s, docs/freebsd.md 3.7) per jail.
 ACTION_TIMEOUT = 120.0
+
+#: ``iocage get``/``set`` read and write one JSON file (and import iocage's Python).
+PROPERTY_TIMEOUT = 60.0
 
 
 #: The lifecycle verb of each lifecycle action.
@@ -140,6 +145,33 @@ class Target:
     @property
     def jid(self) -> int | None:
         return self.now.jid if self.now is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerEdit:
+    """What ``e`` opens for a managed jail (Controller.owner_edit)."""
+
+    owner: Owner
+    info: EditInfo
+    #: The file's text, for a read-only one ("" when it could not be read).
+    text: str
+    #: The note above a read-only file: whose it is, what changes it.
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerProperties:
+    """A jail's properties as its manager keeps them (iocage ``get -a``), for the form."""
+
+    #: The kernel's name (the row's) and the manager's own.
+    name: str
+    owner_name: str
+    #: Where the manager stores them (iocage's config.json): shown, never written by us.
+    file: str
+    #: The form's properties (iocage.FORM_PROPERTIES the jail has), in that order.
+    values: dict[str, str]
+    #: Those this session may change (Controller.property_editable).
+    editable: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,6 +660,25 @@ class Controller:
 
     # -- configuration ---------------------------------------------------------
 
+    def owner_edit(self, name: str) -> OwnerEdit | None:
+        """How ``e`` edits a jail a manager owns, when not through our jail.conf editor:
+        iocage's properties (the form), or another manager's file shown read-only with
+        the command that changes it (docs/managers.md 1.8). None: the jail.conf editor
+        (plain jails, Bastille's per-jail jail.conf, unknown owners)."""
+        self._gate(Action.EDIT, name)
+        own = self.host.owner_of(name)
+        d = driver(own.owner)
+        if own.owner in (Owner.JAILCONF, Owner.UNKNOWN) or d is None:
+            return None
+        info = d.edit(own.name or name, own.conf_file)
+        if info.kind is EditKind.JAILCONF:
+            return None
+        text = ""
+        if info.kind is EditKind.READ_ONLY:
+            block = self.host.config_block(name)
+            text = block[2] if block is not None else ""
+        return OwnerEdit(own.owner, info, text, owner_messages.read_only_note(own.owner, info))
+
     def open_config(self, name: str) -> confedit.EditSession:
         """Load the file holding ``name``'s block for editing (not the live file
         in an editor: edits happen on a copy and are saved atomically)."""
@@ -707,6 +758,92 @@ class Controller:
         self._record(Action.EDIT, session.jail, jid, "ok", detail)
         msg = f"{result.path}: saved" + (f" (backup {result.backup})" if result.backup else "")
         return ActionResult(True, msg, "")
+
+    # -- a manager's properties (iocage get/set) ----------------------------------
+
+    def _property_owner(self, name: str, path: str | None) -> Ownership:
+        """The jail's owner when its configuration is properties (iocage), else refuse
+        with what changes it (docs/managers.md 1.8)."""
+        own = self.host.ownership(name, path)
+        d = driver(own.owner)
+        if d is None or d.edit(own.name or name, own.conf_file).kind is not EditKind.PROPERTIES:
+            raise PolicyDenied(owner_messages.no_properties(name))
+        if own.name.startswith("-") or not own.name:
+            raise PolicyDenied(owner_messages.no_properties(name))  # never an option
+        return own
+
+    def property_editable(self, prop: str) -> bool:
+        """May this session change ``prop``? A host admin any; a delegate the ones whose
+        jail(8) parameter its policy lists (editable_params), never a host-side one."""
+        if self.editable_params is None:
+            return True
+        param = iocage_owner.JAIL_PARAM.get(prop)
+        return (param is not None and param in self.editable_params
+                and not delegation.is_never_editable(param))
+
+    async def owner_properties(self, name: str, expect: Jail | None = None) -> OwnerProperties:
+        """The form's properties of a jail iocage owns: ``iocage get -a NAME``, through
+        the gate (policy, the jail re-resolved). A read: not audited."""
+        target = await self._target(Action.EDIT, name, expect)
+        own = self._property_owner(name, target.now.path if target.now is not None else None)
+        argv = iocage_owner.get_all_argv(own.name)
+        try:
+            res = await self.host.runner.run(argv, timeout=PROPERTY_TIMEOUT)
+        except CommandNotFound:
+            d = driver(own.owner)
+            assert d is not None  # _property_owner
+            raise PolicyDenied(owner_messages.not_installed(d.command, d.package)) from None
+        if res.returncode != 0:
+            raise tool_error(res)
+        values = iocage_owner.parse_get_all(res.stdout)
+        shown = {p: values[p] for p in iocage_owner.FORM_PROPERTIES if p in values}
+        return OwnerProperties(name, own.name, own.conf_file, shown,
+                               tuple(p for p in shown if self.property_editable(p)))
+
+    async def set_owner_properties(self, name: str, changes: Mapping[str, str],
+                                   expect: Jail | None = None) -> ActionResult:
+        """``iocage set PROP=VALUE NAME`` for each change, in order, through the gate;
+        one audit record with the argv once the outcome is known. A property this
+        session may not change, or a value iocage would misread, refuses all of them
+        before anything runs."""
+        target = await self._target(Action.EDIT, name, expect)
+        own = self._property_owner(name, target.now.path if target.now is not None else None)
+        try:
+            for prop in changes:
+                if not self.property_editable(prop):
+                    raise PolicyDenied(refused(Action.EDIT.value,
+                                               f"{prop} is not yours to change"))
+            argvs = [iocage_owner.set_argv(own.name, p, v) for p, v in changes.items()]
+        except (PolicyDenied, iocage_owner.PropertyError) as exc:
+            self._record(Action.EDIT, name, target.jid, f"denied: {exc.message}")
+            raise
+        if not argvs:
+            return ActionResult(True, "nothing changed")
+        via = f"owner={own.owner.value} argv=" + " ; ".join(shlex.join(a) for a in argvs)
+        shown = "".join(f"$ {shlex.join(a)}\n" for a in argvs)
+        raw = b""
+        for argv in argvs:
+            try:
+                res = await self.host.runner.run(argv, timeout=PROPERTY_TIMEOUT)
+            except CommandNotFound:
+                d = driver(own.owner)
+                assert d is not None
+                msg = owner_messages.not_installed(d.command, d.package)
+                self._record(Action.EDIT, name, target.jid, f"failed: {msg}", via)
+                return ActionResult(False, msg, shown, tuple(argv))
+            except CommandError as exc:
+                self._record(Action.EDIT, name, target.jid, f"failed: {exc.message}", via)
+                return ActionResult(False, exc.message, shown, tuple(argv))
+            raw += res.stdout + res.stderr
+            if res.returncode != 0:
+                msg = tool_error(res).message
+                self._record(Action.EDIT, name, target.jid, f"failed: {msg}", via)
+                return ActionResult(False, msg, shown + raw.decode("utf-8", "replace"),
+                                    tuple(argv))
+        self._record(Action.EDIT, name, target.jid, "ok", via)
+        return ActionResult(True, f"{name}: {len(argvs)} "
+                            f"propert{'ies' if len(argvs) > 1 else 'y'} set with iocage set",
+                            shown + raw.decode("utf-8", "replace"), tuple(argvs[-1]))
 
     # -- signals ---------------------------------------------------------------
 

@@ -33,3 +33,14 @@ def edit_elsewhere(owner: Owner, info: EditInfo) -> str:
 def legend() -> str:
     """The OWNER column's letters, for the help screen."""
     return "  ".join(f"{letter(o)} {title(o)}" for o in OWNERS)
+
+
+def no_properties(name: str) -> str:
+    """The property form asked for a jail whose owner keeps no properties."""
+    return f"{name}: its owner keeps no properties to set (only iocage's jails have them)"
+
+
+def read_only_note(owner: Owner, info: EditInfo) -> str:
+    """Above a manager's file shown read-only: whose it is and what changes it."""
+    return (f"Read-only: {title(owner)} owns this file and may rewrite it. "
+            f"Change it with `{info.command}`.")
