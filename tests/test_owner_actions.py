@@ -143,16 +143,29 @@ def test_unknown_owner_is_refused_without_confirmation(sim: Path) -> None:
     assert out.returncode == 1 and "owner unknown" in out.stderr
     assert rows("--sim", str(sim))["ioc-media_lan"]["state"] == "running"
     assert "denied: ioc-media_lan: owner unknown" in (sim / "audit.log").read_text()
+    # Said so on the command line: jail(8) by name (no manager's command, no guess).
+    out = jailtui("--sim", str(sim), "stop", "--jail8", "ioc-media_lan")
+    assert out.returncode == 0, out.stderr
+    assert "$ jail -r ioc-media_lan" in out.stdout
+    assert rows("--sim", str(sim))["ioc-media_lan"]["state"] != "running"
 
 
 def test_check_reads_enabled_from_the_owner(sim: Path) -> None:
-    out = jailtui("--sim", str(sim), "stop", "shop")
-    assert out.returncode == 0, out.stderr
+    """Each running managed jail has its manager's boot flag on (layout.py); stopped,
+    `check` reports it down from that flag, not from rc.conf's jail_list; the stopped
+    ones with the flag off are not findings."""
+    running = {"shop": "Bastille", "ioc-media_lan": "iocage", "radio": "AppJail",
+               "proxy": "pot", "forum_example_net": "ezjail"}
+    for name in running:
+        out = jailtui("--sim", str(sim), "stop", name)
+        assert out.returncode == 0, out.stderr
     out = jailtui("--sim", str(sim), "check", "--json")
-    findings = json.loads(out.stdout)
-    text = json.dumps(findings)
-    assert "shop: not running (Bastille starts it at boot)" in text
-    assert "wiki: not running" not in text  # boot=off
+    text = json.dumps(json.loads(out.stdout))
+    for name, owner in running.items():
+        assert f"{name}: not running ({owner} starts it at boot (" in text, name
+    assert "boot=on in its settings.conf" in text and "pot.attr.start-at-boot=YES" in text
+    for off in ("wiki", "ioc-backup", "builder", "batch", "old"):  # boot flag off
+        assert f"{off}: not running" not in text
 
 
 def test_editor_opens_bastilles_jail_conf_and_refers_others_to_their_command(sim: Path

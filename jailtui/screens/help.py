@@ -124,8 +124,11 @@ class HelpScreen(ModalScreen[None]):
                                                       tail))
                     else:
                         lines.append(Content.assemble(lead, part))
-        lines += [Content(""), Content.styled("OWNER column", "bold $accent"),
-                  Content("  " + owner_messages.legend())]
+        # The OWN column's letters (docs/managers.md 1.0), wrapped to the box.
+        lines += [Content(""), Content.styled("OWN column (who manages the jail)",
+                                              "bold $accent")]
+        lines += [Content("  " + part) for part in
+                  textwrap.wrap(owner_messages.legend(), max(20, self.app.size.width - 8))]
         return Content("\n").join(lines)
 
     def action_close(self) -> None:

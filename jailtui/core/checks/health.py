@@ -33,6 +33,7 @@ from jailtui.core.model import (
     Process,
     disk_used_percent,
 )
+from jailtui.core.owners import messages as owner_messages
 
 
 class Severity(enum.IntEnum):
@@ -242,9 +243,7 @@ def boot_source(j: Jail) -> str:
     """Where "starts at boot" comes from: rc.conf for plain jails, else the owner's own
     flag (Bastille/iocage ``boot``, pot ``start-at-boot`` ...; docs/managers.md 1.0)."""
     if j.owner and j.owner not in ("jail.conf", "unknown"):
-        from jailtui.core.owners import title
-
-        return f"{title(j.owner)} starts it at boot"
+        return owner_messages.boot_source(j.owner, j.enabled)
     return "enabled in rc.conf jail_list"
 
 

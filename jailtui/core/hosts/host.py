@@ -38,8 +38,9 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
-from jailtui.core.owners import EditKind, ManagedJail, Owner, OwnerIndex, Ownership, title
+from jailtui.core.owners import EditKind, ManagedJail, Owner, OwnerIndex, Ownership
 from jailtui.core.owners import driver as owner_driver
+from jailtui.core.owners import messages as owner_messages
 from jailtui.core.owners.base import ConfigUnreadable, bare_addrs, read_config
 from jailtui.core.owners.registry import NO_OWNER
 from jailtui.core.transport import jailfs
@@ -471,7 +472,7 @@ def with_owner(j: Jail, own: Ownership) -> Jail:
 
 def owner_boot_source(own: Ownership) -> str:
     """Where a managed jail's "starts at boot" comes from (docs/managers.md 1.0)."""
-    return f"{title(own.owner)}'s own boot flag is {'on' if own.enabled else 'off'}"
+    return owner_messages.boot_source(own.owner, own.enabled)
 
 
 def name_processes(procs: Sequence[Process], jails: Sequence[Jail]) -> tuple[Process, ...]:

@@ -14,7 +14,7 @@ def not_installed(command: str, package: str) -> str:
 def unknown_refused(name: str, reason: str) -> str:
     """An action on a jail nobody owns, without the user's confirmation."""
     return (f"{name}: owner unknown ({reason}); jail(8) is used only after you confirm "
-            "(in the console) -- no manager's hooks would run")
+            "(in the console, or --jail8 on the command line) -- no manager's hooks would run")
 
 
 def unknown_question(name: str, reason: str) -> str:
@@ -44,3 +44,24 @@ def read_only_note(owner: Owner, info: EditInfo) -> str:
     """Above a manager's file shown read-only: whose it is and what changes it."""
     return (f"Read-only: {title(owner)} owns this file and may rewrite it. "
             f"Change it with `{info.command}`.")
+
+
+#: Each manager's own "start at boot" flag (docs/managers.md 1.0): what `check` reads
+#: for "enabled" instead of rc.conf's jail_list.
+BOOT_FLAGS = {
+    Owner.BASTILLE: "boot=on in its settings.conf",
+    Owner.IOCAGE: "boot=1 in its config.json",
+    Owner.APPJAIL: "its conf/boot/boot exists",
+    Owner.POT: "pot.attr.start-at-boot=YES in its pot.conf",
+    Owner.EZJAIL: "its rc file in /usr/local/etc/ezjail has no .norun",
+}
+
+
+def boot_source(owner: Owner | str, enabled: bool) -> str:
+    """Why a managed jail starts at boot or not, from its manager's own flag."""
+    try:
+        flag = BOOT_FLAGS.get(Owner(owner), "its manager's boot flag")
+    except ValueError:
+        flag = "its manager's boot flag"
+    verb = "starts it at boot" if enabled else "does not start it at boot"
+    return f"{title(owner)} {verb} ({flag}{'' if enabled else ': not set'})"
