@@ -23,7 +23,6 @@ import os
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from jailtui.core.actions import delegation
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
@@ -32,13 +31,13 @@ from jailtui.core.actions.policy import (
     Action,
     Policy,
     Role,
+    dying_refusal,
     policy_refusal,
     refusal,
     refused,
 )
 from jailtui.core.checks import daemons
 from jailtui.core.config import confedit
-from jailtui.core.config.remotefile import RemoteRunner
 from jailtui.core.errors import (
     CommandError,
     CommandNotFound,
@@ -60,6 +59,7 @@ from jailtui.core.model import Jail, JailState, Process
 from jailtui.core.owners import EditInfo, EditKind, Owner, Ownership, driver
 from jailtui.core.owners import iocage as iocage_owner
 from jailtui.core.owners import messages as owner_messages
+from jailtui.core.transport.runner import BlockingRunner
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
            "SIGNALS"]
@@ -119,9 +119,22 @@ def stopped_message(name: str, after: Jail | None) -> str:
     return f"{name}: stopped" if after is None else f"{name}: stopped ({dying_note(after)})"
 
 
-def dying_refusal(jail: Jail) -> str:
-    """Why no action is taken on a dying row (it may share its name with a live jail)."""
-    return f"{jail.name} (jid {jail.jid}) is dying: no action until the kernel lets it go"
+def not_running_message(name: str) -> str:
+    """Stop or restart of a jail the kernel does not have: in our words, not
+    jail(8)'s ``jail: "web" not found``, which reads as "no such jail"
+    (issue 13 item 20)."""
+    return f"{name} is not running"
+
+
+def already_running_message(jail: Jail) -> str:
+    """Start of a jail that runs: not jail(8)'s ``jail: "web" already exists``."""
+    return f"{jail.name} is already running (jid {jail.jid})"
+
+
+def failed_message(action: Action, name: str, tool_line: str) -> str:
+    """A lifecycle command that ran and failed: what we tried, then the
+    tool's own line (its whole output stays in the result and the log)."""
+    return f"could not {action.value} {name}: {tool_line}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,11 +412,11 @@ class Controller:
         # (kern_jail_set looks up only live jails; docs/freebsd.md 5.4).
         live = now if now is not None and now.state is JailState.RUNNING else None
         if action is Action.START and live is not None:
-            msg = f'jail: "{name}" already exists'
+            msg = already_running_message(live)
             self._record(action, name, live.jid, f"failed: {msg}")
             return ActionResult(False, msg)
         if action in (Action.STOP, Action.RESTART) and live is None:
-            msg = (f'jail: "{name}" not found' if now is None
+            msg = (not_running_message(name) if now is None
                    else f"{name}: not running ({dying_note(now)})")
             self._record(action, name, now.jid if now else None, f"failed: {msg}")
             return ActionResult(False, msg)
@@ -427,9 +440,9 @@ class Controller:
                 self._record(action, name, now.jid if now else None, f"failed: {msg}", via)
                 return ActionResult(False, msg, shown, argv=tuple(argv))
             except CommandError as exc:
-                self._record(action, name, now.jid if now else None, f"failed: {exc.message}",
-                             via)
-                return ActionResult(False, exc.message, shown, argv=tuple(argv))
+                msg = failed_message(action, name, exc.message)
+                self._record(action, name, now.jid if now else None, f"failed: {msg}", via)
+                return ActionResult(False, msg, shown, argv=tuple(argv))
             raw += res.stdout + res.stderr
             if res.returncode != 0:
                 break
@@ -444,7 +457,7 @@ class Controller:
                        Action.STOP: stopped_message(name, after),
                        Action.RESTART: f"{name}: restarted (jid {after.jid if after else '?'})"}[action]
         else:
-            message = _failure_message(raw, argv, res.returncode)
+            message = failed_message(action, name, _failure_message(raw, argv, res.returncode))
         seen = after or now
         self._record(action, name, seen.jid if seen is not None else None,
                      "ok" if ok else f"failed: {message}", via)
@@ -717,11 +730,8 @@ class Controller:
                                                self.host.files.glob)
         return session
 
-    def _remote_runner(self) -> RemoteRunner | None:
-        runner = self.host.runner
-        if callable(getattr(runner, "run_many_blocking", None)):
-            return cast(RemoteRunner, runner)
-        return None
+    def _remote_runner(self) -> BlockingRunner | None:
+        return self.host.runner.blocking()
 
     async def check_config(self, session: confedit.EditSession, candidate: str) -> None:
         """Raise ConfigCheckError (with the line) unless the candidate is good."""
