@@ -421,7 +421,9 @@ class Controller:
             self._record(action, name, now.jid if now else None, f"failed: {msg}")
             return ActionResult(False, msg)
         own = self.host.ownership(name, now.path if now is not None else None)
-        if own.owner is Owner.UNKNOWN and not unknown_ok:
+        # A jail that exists and nobody owns needs saying so; a name no file and no
+        # kernel knows is jail(8)'s to refuse (`jail: "x" not found`), nothing to confirm.
+        if own.owner is Owner.UNKNOWN and live is not None and not unknown_ok:
             msg = owner_messages.unknown_refused(name, own.reason)
             self._record(action, name, now.jid if now else None, f"denied: {msg}")
             return ActionResult(False, msg)
