@@ -33,7 +33,7 @@ def test_healthy_host_is_ok(sim_dir: Path) -> None:
     out = jt(sim_dir, "check")
     assert out.returncode == 0, out.stdout + out.stderr
     assert FIRST_LINE.match(out.stdout.splitlines()[0])
-    assert out.stdout.startswith("JAILS OK - 8 running")
+    assert out.stdout.startswith("JAILS OK - 10 running")
     assert len(out.stdout.splitlines()) == 1
 
 
@@ -44,7 +44,7 @@ def test_jail_in_jail_list_down_is_critical(sim_dir: Path) -> None:
     first, *rest = out.stdout.splitlines()
     assert FIRST_LINE.match(first)
     # The stopped web lingers dying beside its stopped row (docs/freebsd.md 5.4).
-    assert first.startswith("JAILS CRITICAL - 7 running, 1 down: web, 1 dying |")
+    assert first.startswith("JAILS CRITICAL - 9 running, 1 down: web, 1 dying |")
     assert "CRITICAL: web: not running (enabled in rc.conf jail_list)" in rest
     data = json.loads(jt(sim_dir, "check", "--json").stdout)
     assert data["status"] == "CRITICAL" and data["exit_code"] == 2

@@ -31,8 +31,12 @@ def test_list_and_ps_fit_80_columns_one_line_per_row(sim_dir: Path) -> None:
     assert len(lines) == 2 + len(jails)  # title, header, one line per jail: no wrapping
     assert all(len(ln) <= 80 for ln in lines)
     assert not any(ch in out.stdout for ch in "┏━│└─")  # no boxes
-    assert lines[1].split() == ["STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS",
-                                "%CPU", "RSS", "PATH"]
+    assert lines[1].split() == ["STATE", "JID", "NAME", "OWN", "HOSTNAME", "ADDRESSES",
+                                "PROCS", "%CPU", "RSS", "PATH"]
+    # Every row names its owner (issue 15): the demo host has Bastille and iocage jails.
+    owners = {ln.split()[2]: ln.split()[3] for ln in lines[2:]}
+    assert owners["web"] == "j" and owners["shop"] == "B"
+    assert "i" in owners.values()  # ioc-media_lan, its name shortened to fit
     ps = jailtui("--sim", str(sim_dir), "ps", env={"COLUMNS": "80"})
     assert all(len(ln) <= 80 for ln in ps.stdout.splitlines())
     assert ps.stdout.splitlines()[1].split()[-1] == "COMMAND"

@@ -168,10 +168,10 @@ def test_names_letters_and_edit_modes(root: Path) -> None:
     assert [letter(o) for o in Owner] == ["j", "B", "A", "i", "p", "e", "?"]
     assert title("bastille") == "Bastille" and letter("nonsense") == "?"
     jails = {j.kernel_name: j for j in index(root).configured_jails()}
-    assert DRIVERS[Owner.BASTILLE].edit(jails["shop"]).kind == "jail.conf"
-    assert DRIVERS[Owner.IOCAGE].edit(jails["ioc-media_lan"]).command == (
+    assert DRIVERS[Owner.BASTILLE].edit("shop", jails["shop"].conf_file).kind == "jail.conf"
+    assert DRIVERS[Owner.IOCAGE].edit("media.lan", jails["ioc-media_lan"].conf_file).command == (
         "iocage set PROPERTY=VALUE media.lan")
-    assert DRIVERS[Owner.POT].edit(jails["proxy"]).kind == "read-only"
+    assert DRIVERS[Owner.POT].edit("proxy", jails["proxy"].conf_file).kind == "read-only"
 
 
 def test_shell_vars_expand_like_sh() -> None:

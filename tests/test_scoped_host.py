@@ -25,7 +25,7 @@ JAILS = "/usr/local/jails"
 #: below for its kind.
 FILTERED = {"poll", "configured", "files"}
 BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "service_status",
-           "config_block"}
+           "config_block", "ownership", "owner_of"}
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
 #: Host facts and the controller's capabilities (it is the gate for actions).
 FORWARDED = {"label", "name", "hostname", "info", "link", "retry_now", "runner", "paths",
@@ -75,7 +75,8 @@ def test_members_that_return_a_host_return_the_scoped_one(sim_dir: Path, member:
 @pytest.mark.parametrize("member", sorted(BY_NAME))
 def test_another_jails_name_is_refused(sim_dir: Path, member: str) -> None:
     host, _ = scoped(sim_dir)
-    args: tuple[str, ...] = ("web", "nginx") if member == "service_status" else ("web",)
+    extra = {"service_status": ("nginx",), "ownership": (None,)}
+    args: tuple[str | None, ...] = ("web", *extra.get(member, ()))
     with pytest.raises(PolicyDenied, match=NOT_YOUR_JAIL):
         out = getattr(host, member)(*args)
         if inspect.isawaitable(out):

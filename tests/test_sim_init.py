@@ -43,7 +43,7 @@ def test_init_replaces_ours_only_with_force(tmp_path: Path) -> None:
     assert again.returncode == 1 and "--force" in again.stderr
     forced = jailtui("sim", "init", str(host), "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "8 running jails" in forced.stdout
+    assert "10 running jails" in forced.stdout
     assert (host / "mine.txt").read_text() == "keep"
 
 

@@ -30,7 +30,8 @@ def test_default_mode_exact_bytes(sim: SimHost) -> None:
     # vnet jail: blank IP cell (15 spaces), no trailing whitespace after the path.
     assert lines[5] == ("     5                  vpn.example.org               "
                         "/usr/local/jails/vpn\n")
-    assert [ln.split()[0] for ln in lines[1:]] == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    assert [ln.split()[0] for ln in lines[1:]] == ["1", "2", "3", "4", "5", "6", "7", "8",
+                                                  "9", "10"]  # + Bastille's and iocage's
     assert "staging" not in res.stdout.decode()  # configured but stopped
     assert all(not ln.rstrip("\n").endswith(" ") for ln in lines)
 

@@ -114,7 +114,7 @@ async def test_healthy_host_has_no_marks_and_an_ok_view(sim_dir: Path) -> None:
         assert view.findings.row_count == 0
         assert "no findings: every jail is healthy" in table_lines(view.findings)[1]
         title = widget_text(view.query_one("#health-title"))
-        assert "JAILS OK - 8 running" in title
+        assert "JAILS OK - 10 running" in title
         assert "evaluated " in title and "every 30s" in title
         await pilot.press("escape")
         await settle(pilot)
@@ -147,7 +147,7 @@ async def test_stopped_jail_is_marked_critical_and_enter_leads_to_it(sim_dir: Pa
         assert lines[1].startswith("✗ CRITICAL web")
         assert "web: not running (enabled in rc.conf jail_list)" in lines[1]
         title = widget_text(view.query_one("#health-title"))
-        assert "JAILS CRITICAL - 7 running, 1 down: web" in title
+        assert "JAILS CRITICAL - 9 running, 1 down: web" in title
         assert "health ✗ 1 critical" in status(app)
 
         await pilot.press("enter")

@@ -74,10 +74,11 @@ async def test_every_jail_column_is_shown() -> None:
     async with app.run_test(size=(160, 30)) as pilot:
         await settle(pilot)
         header, *rows = table_lines(screen(app).jails)
-        assert header.split() == ["STATE", "JID", "NAME▲", "HOSTNAME", "ADDRESS", "PROCS",
-                                  "CPU%", "MEM", "PATH"]
+        assert header.split() == ["STATE", "JID", "NAME▲", "OWN", "HOSTNAME", "ADDRESS",
+                                  "PROCS", "CPU%", "MEM", "PATH"]
         web = next(r for r in rows if " web " in r)
-        assert web.split()[:5] == ["running", "3", "web", "web.example.org", "10.0.0.3"]
+        # The fake host decides no owner: "-" (a real Host always does, core/owners).
+        assert web.split()[:6] == ["running", "3", "web", "-", "web.example.org", "10.0.0.3"]
         assert "/usr/local/jails/web" in web
         assert "358M" in web  # RSS sum of web's processes, human units
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from jailtui.core.actions.control import ActionResult, PreparedShell
+from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
 from jailtui.core.actions.exec_stream import Stream
 from jailtui.core.actions.policy import (
     Action,
@@ -350,13 +350,16 @@ class FakeController:
                             f"{name}: removed\n{name}: created\n" if verb == "restart" else "",
                             ("jail", "-c", name))
 
-    async def start(self, name: str, expect: Jail | None = None) -> ActionResult:
+    async def start(self, name: str, expect: Jail | None = None, *,
+                    unknown_ok: bool = False) -> ActionResult:
         return await self._lifecycle("start", name, expect)
 
-    async def stop(self, name: str, expect: Jail | None = None) -> ActionResult:
+    async def stop(self, name: str, expect: Jail | None = None, *,
+                   unknown_ok: bool = False) -> ActionResult:
         return await self._lifecycle("stop", name, expect)
 
-    async def restart(self, name: str, expect: Jail | None = None) -> ActionResult:
+    async def restart(self, name: str, expect: Jail | None = None, *,
+                      unknown_ok: bool = False) -> ActionResult:
         return await self._lifecycle("restart", name, expect)
 
     async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult:
@@ -425,6 +428,17 @@ class FakeController:
 
     async def save_config(self, session: EditSession, candidate: str) -> ActionResult:
         raise JailtuiError("this fake host has no configuration files")
+
+    def owner_edit(self, name: str) -> OwnerEdit | None:
+        return None  # the fake host's jails have no manager
+
+    async def owner_properties(self, name: str, expect: Jail | None = None
+                               ) -> OwnerProperties:
+        raise JailtuiError(f"{name}: this fake host has no jail managers")
+
+    async def set_owner_properties(self, name: str, changes: Mapping[str, str],
+                                   expect: Jail | None = None) -> ActionResult:
+        raise JailtuiError(f"{name}: this fake host has no jail managers")
 
 
 def make_app(host: FakeHost | None = None, controller: FakeController | None = None, *,

@@ -145,8 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
              "stop": "Stop jail NAME (its exec.stop, then jail -r).",
              "restart": "Stop and start jail NAME."}
     for verb, text in verbs.items():
-        sp = sub.add_parser(verb, help=f"{verb} a jail", description=text)
+        sp = sub.add_parser(verb, help=f"{verb} a jail", description=(
+            f"{text} A jail a manager owns (Bastille, iocage, AppJail, pot, ezjail) is "
+            f"driven by the manager's own command ({verb_example(verb)})."))
         sp.add_argument("name", metavar="NAME")
+        sp.add_argument("--jail8", action="store_true",
+                        help="a jail no manager owns and no jail.conf names: use jail(8) "
+                             "anyway (the console asks first; no manager's hooks run)")
     sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
                         description="Open a login shell in jail NAME on this terminal "
                                     "(jexec -l -U USER NAME: the jail's passwd gives the "
@@ -273,6 +278,13 @@ def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
     return 0
 
 
+def verb_example(verb: str) -> str:
+    """``bastille stop NAME``: the manager's argv in the help, from its driver."""
+    from jailtui.core.owners import DRIVERS, Owner
+
+    return " ".join(DRIVERS[Owner.BASTILLE].argvs(verb, "NAME")[-1]) + ", ..."
+
+
 def cmd_action(session: Session, args: argparse.Namespace) -> int:
     controller = session.controller
     host = session.host
@@ -282,7 +294,7 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
     lifecycle = {"start": controller.start, "stop": controller.stop,
                  "restart": controller.restart}
     if cmd in lifecycle:
-        result = asyncio.run(lifecycle[cmd](args.name))
+        result = asyncio.run(lifecycle[cmd](args.name, unknown_ok=args.jail8))
     elif cmd == "exec":
         argv = list(args.cmd)
         if argv and argv[0] == "--":

@@ -21,6 +21,8 @@ def jail_json(j: Jail, snap: HostSnapshot) -> dict[str, Any]:
         "path": j.path, "ip4": list(j.ip4), "ip6": list(j.ip6), "processes": j.processes,
         "cpu_percent": j.cpu_percent, "mem_percent": j.mem_percent, "rss_kib": j.rss_kib,
         "configured": j.configured, "enabled": j.enabled, "conf_file": j.conf_file,
+        "owner": j.owner or None, "owner_name": j.owner_name or None,
+        "owner_reason": j.owner_reason or None,
         "host": snap.info.hostname, "backend": snap.info.backend.lower(),
     }
 

@@ -42,6 +42,8 @@ class Backend:
     sim_dir: Path | None
     #: How this host starts jails (config [hosts.NAME] start_method); None: auto.
     start_method: Any = None
+    #: [hosts.NAME] owners: the method per jail owner (core/hosts/fleet.py).
+    owners: tuple[tuple[str, str], ...] = ()
 
 
 def host_specs(args: argparse.Namespace) -> list[Any] | None:
@@ -88,7 +90,8 @@ def make_backend(args: argparse.Namespace) -> Backend:
         raise JailtuiError(f"{args.command or 'the console'}: one --host at a time "
                            "(the console, list, ps and check take several)")
     if specs is not None and not specs[0].is_local:
-        return Backend(open_fleet(specs).host(specs[0].name), None, specs[0].start_method)
+        return Backend(open_fleet(specs).host(specs[0].name), None, specs[0].start_method,
+                       specs[0].owners)
     use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
     if use_sim and args.host is None:
         from jailtui.sim.builder import init_host
@@ -115,7 +118,10 @@ def make_backend(args: argparse.Namespace) -> Backend:
 
     paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
     local = LocalRunner(max_output=_output_cap(args))
-    return Backend(_remembering(Host(local, backend="FreeBSD", paths=paths)), None)
+    owners = specs[0].owners if specs else ()
+    return Backend(_remembering(Host(local, backend="FreeBSD", paths=paths,
+                                     owner_settings=dict(owners))),
+                   None, specs[0].start_method if specs else None, owners)
 
 
 def _remembering(host: Host) -> Host:
@@ -208,7 +214,8 @@ def make_session(args: argparse.Namespace) -> Session:
 
     controller = Controller(host, policy, audit=audit, editable_params=editable,
                             min_securelevel=entry.min_securelevel if entry else None,
-                            method=backend.start_method or StartMethod.AUTO)
+                            method=backend.start_method or StartMethod.AUTO,
+                            owner_methods=dict(backend.owners))
     _ = Policy
     return Session(backend, host, controller, delegated, editable or ())
 
@@ -285,7 +292,8 @@ def make_fleet_session(args: argparse.Namespace, specs: Sequence[Any]) -> FleetS
     audit = SyslogSink()
     fleet = open_fleet(specs)
     controllers = {s.name: Controller(fleet.host(s.name), policy, audit=audit,
-                                      method=s.start_method or StartMethod.AUTO)
+                                      method=s.start_method or StartMethod.AUTO,
+                                      owner_methods=dict(s.owners))
                    for s in specs}
     return FleetSession(fleet, controllers, list(specs))
 

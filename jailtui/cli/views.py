@@ -20,6 +20,7 @@ from jailtui.cli.output import jail_json, print_table, process_json, snapshot_ti
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.hosts.fleet import Fleet
 from jailtui.core.model import HostSnapshot, Process
+from jailtui.core.owners import column_letter
 from jailtui.core.text import human_kib, visible
 
 
@@ -121,12 +122,15 @@ def list_jails(targets: Targets, *, as_json: bool, wide: bool) -> int:
     for _, snap in snaps:
         for j in snap.jails:
             addrs = ", ".join((*j.ip4, *j.ip6))
+            # OWN: who manages it, one letter (core/owners; the legend is in the help).
             rows.append([j.state.value, "-" if j.jid is None else str(j.jid), visible(j.name),
-                         visible(j.hostname), visible(addrs), str(j.processes),
-                         f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
+                         column_letter(j.owner), visible(j.hostname), visible(addrs),
+                         str(j.processes), f"{j.cpu_percent:.1f}", human_kib(j.rss_kib),
+                         visible(j.path)])
     _table(targets, _title(targets, snaps, "jails"),
-           ["STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS", "PATH"],
-           rows, hosts, right=(1, 5, 6, 7), shrink=(8, 4, 3, 2), wide=wide)
+           ["STATE", "JID", "NAME", "OWN", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS",
+            "PATH"],
+           rows, hosts, right=(1, 6, 7, 8), shrink=(9, 5, 4, 2), wide=wide)
     return status
 
 

@@ -16,14 +16,17 @@ from typing import TYPE_CHECKING
 from textual.content import Content
 
 from jailtui.core.actions import control
-from jailtui.core.actions.control import ActionResult
+from jailtui.core.actions.control import ActionResult, OwnerEdit
 from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail, JailState, Process
+from jailtui.core.owners import EditKind
+from jailtui.core.owners import messages as owner_messages
 from jailtui.core.text import one_line, visible
 from jailtui.screens.config_editor import config_screen
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.exec import ExecScreen
+from jailtui.screens.owner_config import OwnerFileScreen, PropertyFormScreen
 from jailtui.screens.services import ServicesScreen
 from jailtui.screens.shell_start import shell_when_started, start_question
 from jailtui.screens.signal import SignalScreen
@@ -45,6 +48,16 @@ def lifecycle_question(action: str, jail: Jail) -> Content:
         (f" (jid {jail.jid})" if jail.jid is not None else "", "bold"), "?\n",
         ("Its processes will be ended"
          + (" and the jail started again." if action == "restart" else "."),
+         "$foreground-muted"))
+
+
+def unknown_owner_question(action: str, jail: Jail) -> Content:
+    """``Stop jail X with jail(8)?`` and why: no manager owns it (docs/managers.md 1.8)."""
+    return Content.assemble(
+        (f"{action.capitalize()} jail ", "bold"), (visible(jail.name, 64), "bold $accent"),
+        (f" on {visible(jail.host, 32)}" if jail.host is not None else "", "bold"),
+        " with jail(8)?\n",
+        (visible(owner_messages.unknown_question(jail.name, jail.owner_reason), 600),
          "$foreground-muted"))
 
 
@@ -90,6 +103,14 @@ class Flows:
             app.push_screen(ExecScreen(jail))
         elif action == "edit":
             self.edit_config(jail)
+        elif jail.owner == "unknown" and action in ("start", "stop", "restart"):
+            # jail(8) on a jail no manager owns only after saying so (docs/managers.md 1.8).
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.run_lifecycle(action, jail, unknown_ok=True)
+
+            app.push_screen(ConfirmScreen(unknown_owner_question(action, jail),
+                                          yes=action.capitalize()), confirmed)
         elif action == "start":
             self.run_lifecycle("start", jail)
         elif action in ("stop", "restart"):
@@ -111,7 +132,9 @@ class Flows:
                              answered)
 
     def run_lifecycle(self, action: str, jail: Jail,
-                      then: Callable[[ActionResult], Awaitable[None]] | None = None) -> None:
+                      then: Callable[[ActionResult], Awaitable[None]] | None = None, *,
+                      unknown_ok: bool = False) -> None:
+        """``unknown_ok``: the user confirmed jail(8) on a jail no manager owns."""
         app = self.app
         controller = app.controller_for(jail.host)
         if controller is None:
@@ -126,7 +149,8 @@ class Flows:
             method = {"start": controller.start, "stop": controller.stop,
                       "restart": controller.restart}[action]
             try:
-                result = await method(name, expect=jail)
+                result = await (method(name, expect=jail, unknown_ok=True) if unknown_ok
+                                else method(name, expect=jail))
             except JailtuiError as exc:
                 result = ActionResult(False, describe(exc))
             app.pending.finish(jail, result.ok)
@@ -245,9 +269,14 @@ class Flows:
         if controller is None:
             return
         try:
-            session = controller.open_config(jail.name)
+            owned = controller.owner_edit(jail.name)
+            if owned is None:
+                session = controller.open_config(jail.name)
         except JailtuiError as exc:
             self.report(f"edit {jail.name}", ActionResult(False, describe(exc)))
+            return
+        if owned is not None:
+            self.edit_owned(jail, owned)
             return
 
         def saved(done: bool | None) -> None:
@@ -255,6 +284,33 @@ class Flows:
                 self.offer_restart(jail)
 
         self.app.push_screen(config_screen(controller, session, jail), saved)
+
+    def edit_owned(self, jail: Jail, owned: OwnerEdit) -> None:
+        """A managed jail whose configuration is not jail.conf syntax: iocage's
+        properties in a form (``iocage get -a``, saved with ``iocage set``), another
+        manager's file read-only with the command that changes it (docs/managers.md 1.8)."""
+        app = self.app
+        controller = app.controller
+        if controller is None:
+            return
+        if owned.info.kind is not EditKind.PROPERTIES:
+            app.push_screen(OwnerFileScreen(jail, owned.info.file, owned.text, owned.note))
+            return
+
+        def saved(done: bool | None) -> None:
+            if done:
+                self.offer_restart(jail)
+
+        async def load() -> None:
+            try:
+                props = await controller.owner_properties(jail.name, expect=jail)
+            except JailtuiError as exc:
+                self.report(f"edit {jail.name}", ActionResult(False, describe(exc)))
+                return
+            app.push_screen(PropertyFormScreen(controller, props, jail), saved)
+
+        app.run_worker(job(load), group="owner-properties", exit_on_error=False,
+                       description="iocage get -a")
 
     def offer_restart(self, jail: Jail) -> None:
         """A saved config applies when the jail starts again: offer the

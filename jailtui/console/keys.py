@@ -80,6 +80,8 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("exec", typing=True),
     Surface("config_editor", typing=True),
     Surface("param_form", typing=True),
+    Surface("property_form", typing=True),
+    Surface("owner_file"),
     Surface("health", widgets=("table",)),
     Surface("log"),
     Surface("hosts", modal=True),
@@ -277,6 +279,9 @@ KEYS: tuple[KeySpec, ...] = (
             "the action log: output of start/stop/restart/kill and poll errors", "Views",
             ("app",), title="Action log", show=False),
     KeySpec("log_back", "escape,L", "back", "Back", "action log: back", "Views", ("log",)),
+    KeySpec("owner_file_back", "escape,q", "back", "Back",
+            "a manager's file, shown read-only (screens/owner_config.py): back", "Views",
+            ("owner_file",)),
     # Capital H: h is left free for vi-style movement; H is not bound
     # anywhere else (main, detail, tables, editors, modals).
     KeySpec("health", "H", "health", "Health",
@@ -321,7 +326,8 @@ KEYS: tuple[KeySpec, ...] = (
     # every printable key and bind ctrl+a/e/k/u/w/x/c/v/z/y themselves.
     KeySpec("config_save", "ctrl+s", "save", "Check & save",
             "editor: check the edit (jail -e), show the diff, then save",
-            "Editing the configuration", ("config_editor", "param_form"), key_display="^S"),
+            "Editing the configuration", ("config_editor", "param_form", "property_form"),
+            key_display="^S"),
     KeySpec("config_external", "ctrl+o", "external", "Whole file in $EDITOR",
             "editor: edit the whole file in $VISUAL / $EDITOR (host admin)",
             "Editing the configuration", ("config_editor",), key_display="^O"),
@@ -329,7 +335,7 @@ KEYS: tuple[KeySpec, ...] = (
     # Escape to move the focus out (textual/widgets/_text_area.py, _on_key).
     KeySpec("config_cancel", "escape", "cancel", "Cancel",
             "editor: leave (asks first when there are unsaved changes)",
-            "Editing the configuration", ("config_editor", "param_form"),
+            "Editing the configuration", ("config_editor", "param_form", "property_form"),
             on=MappingProxyType({"config_editor": Variant(priority=True)})),
     KeySpec("diff_save", "ctrl+s,y", "save", "Save",
             "diff: save the change (atomic, with a backup)", "Editing the configuration",

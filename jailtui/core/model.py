@@ -44,6 +44,13 @@ class Jail:
     enabled: bool = False
     #: File the jail's block comes from, when configured.
     conf_file: str | None = None
+    #: Who manages the jail: a core.owners.Owner value ("jail.conf", "bastille",
+    #: "iocage", ..., "unknown"); "" when the host did not decide (docs/managers.md 1.7).
+    owner: str = ""
+    #: The manager's own name for it (iocage "media.lan" for the kernel's "ioc-media_lan").
+    owner_name: str = ""
+    #: How the owner was decided, or why it is unknown (raw text: sanitise to show).
+    owner_reason: str = ""
     #: Why it starts at boot or not, with the rc.conf file behind each
     #: deciding variable (confsource.boot_source), when configured.
     boot_source: str = ""

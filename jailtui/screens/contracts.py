@@ -10,10 +10,10 @@ here: no screen probes a controller or a host for a method.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from jailtui.core.actions.control import ActionResult, PreparedShell
+from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
 from jailtui.core.actions.exec_stream import Stream
 from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.checks.daemons import ServiceStatus
@@ -113,11 +113,14 @@ class ConsoleController(Protocol):
         """Why ``action`` on ``jail`` is refused; None if allowed (core/actions/policy.py)."""
         ...
 
-    async def start(self, name: str, expect: Jail | None = None) -> ActionResult: ...
+    async def start(self, name: str, expect: Jail | None = None, *,
+                    unknown_ok: bool = False) -> ActionResult: ...
 
-    async def stop(self, name: str, expect: Jail | None = None) -> ActionResult: ...
+    async def stop(self, name: str, expect: Jail | None = None, *,
+                   unknown_ok: bool = False) -> ActionResult: ...
 
-    async def restart(self, name: str, expect: Jail | None = None) -> ActionResult: ...
+    async def restart(self, name: str, expect: Jail | None = None, *,
+                      unknown_ok: bool = False) -> ActionResult: ...
 
     async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult: ...
 
@@ -156,6 +159,17 @@ class ConsoleController(Protocol):
     async def check_config(self, session: EditSession, candidate: str) -> None: ...
 
     async def save_config(self, session: EditSession, candidate: str) -> ActionResult: ...
+
+    def owner_edit(self, name: str) -> OwnerEdit | None:
+        """A managed jail's edit that is not the jail.conf editor (iocage's properties,
+        another manager's file read-only); None: the jail.conf editor."""
+        ...
+
+    async def owner_properties(self, name: str, expect: Jail | None = None
+                               ) -> OwnerProperties: ...
+
+    async def set_owner_properties(self, name: str, changes: Mapping[str, str],
+                                   expect: Jail | None = None) -> ActionResult: ...
 
 
 #: The configuration part of :class:`ConsoleController` (one protocol; the

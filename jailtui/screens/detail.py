@@ -23,6 +23,7 @@ from textual.widgets import Static
 from jailtui.console.keys import bindings_for
 from jailtui.core.errors import RacctUnavailable, describe
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
+from jailtui.core.owners import title
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
 from jailtui.screens.contracts import Login
 from jailtui.screens.guard import GuardedScreen
@@ -167,6 +168,13 @@ class DetailScreen(GuardedScreen):
                                        f"{percent(jail.cpu_percent)}%",
                                        ("   memory ", "$foreground-muted"),
                                        f"{human_kib(jail.rss_kib)} RSS"]))
+        if jail.owner:
+            owner: list[Part] = [title(jail.owner)]
+            if jail.owner_name and jail.owner_name != jail.name:
+                owner += [("   its name ", "$foreground-muted"), visible(jail.owner_name, 128)]
+            rows.append(("owner", owner))
+            if jail.owner_reason:
+                rows.append(("", [(visible(jail.owner_reason, 512), "$foreground-muted")]))
         if jail.configured and jail.conf_file:
             rows.append(("config", [visible(jail.conf_file, 1024)]))
             if jail.boot_source:

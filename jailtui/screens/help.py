@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from jailtui.console.keys import KEYS, bindings_for, group_specs
+from jailtui.core.owners import messages as owner_messages
 
 if TYPE_CHECKING:
     from jailtui.app import JailtuiApp
@@ -83,6 +84,11 @@ class HelpScreen(ModalScreen[None]):
                                                       tail))
                     else:
                         lines.append(Content.assemble(lead, part))
+        # The OWN column's letters (docs/managers.md 1.0), wrapped to the box.
+        lines += [Content(""), Content.styled("OWN column (who manages the jail)",
+                                              "bold $accent")]
+        lines += [Content("  " + part) for part in
+                  textwrap.wrap(owner_messages.legend(), max(20, self.app.size.width - 8))]
         return Content("\n").join(lines)
 
     def action_close(self) -> None:

@@ -388,6 +388,10 @@ def _fill(state: State, total: int, defs: list[JailDef], now: float, used: set[i
 
 
 #: ``sim init --freebsd N``: the release each simulated generation reports.
+#: The jail managers of the demo host (``sim init`` without --managers): the two most
+#: used ones, so the console shows owned jails beside the plain ones.
+DEMO_MANAGERS: tuple[str, ...] = ("bastille", "iocage")
+
 RELEASES = {14: ("14.3-RELEASE", 1403000), 15: ("15.0-RELEASE", 1500068)}
 
 
@@ -425,7 +429,7 @@ def prepare_dir(simdir: str | os.PathLike[str], *, force: bool) -> Path:
 
 def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
               processes: int | None = None, seed: int = 0, *, now: float | None = None,
-              managers: Sequence[str] = (), freebsd: int = 15,
+              managers: Sequence[str] | None = None, freebsd: int = 15,
               dying_seconds: float = 30.0, ps_jail_keyword: bool = True,
               force: bool = False) -> Path:
     """Create a simulated host in ``simdir`` (replace ours with ``force``); return its path.
@@ -436,7 +440,8 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     clock) is when the host is built; boot and start times lie before it.
     Raises HostExists for a directory that is not free (prepare_dir).
     ``managers`` (``bastille``, ``iocage``, ``appjail``, ``pot``, ``ezjail``) lays out
-    those managers' files with two jails each, one running (jailtui.sim.managers.layout).
+    those managers' files with two jails each, one running (jailtui.sim.managers.layout);
+    None: DEMO_MANAGERS on the demo host, none on a benchmark host; ``()``: none.
     ``freebsd`` (14 or 15) picks the generation whose rules the kernel,
     jail(8) and jls follow; a removed jail stays dying ``dying_seconds``;
     ``ps_jail_keyword=False`` is a ps(1) without the ``jail`` keyword. All
@@ -444,14 +449,16 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     """
     if freebsd not in RELEASES:
         raise ValueError(f"FreeBSD {freebsd} is not simulated (14 or 15)")
+    if managers is None:
+        managers = DEMO_MANAGERS if jails is None else ()
     base = prepare_dir(simdir, force=force)
     now = clock() if now is None else now
     rng = random.Random(seed)
     build: dict[str, Any] = {"jails": jails, "processes": processes, "seed": seed,
                              "freebsd": freebsd, "dying_seconds": dying_seconds,
-                             "ps_jail_keyword": ps_jail_keyword}
-    if managers:
-        build["managers"] = list(managers)
+                             "ps_jail_keyword": ps_jail_keyword,
+                             # Always recorded (even empty), so reset rebuilds the same.
+                             "managers": list(managers)}
     # The marker first: a build interrupted half-way is still ours to replace.
     write_marker(base, build)
     paths = PathMap(root=str(base / "root"))
@@ -541,6 +548,7 @@ def reset(simdir: str | os.PathLike[str]) -> Path:
                          "reset it")
     build = read_marker(base)
     jails, procs = build.get("jails"), build.get("processes")
+    # A marker without the key predates managers on the demo host: it had none.
     managers = build.get("managers") or ()
     return init_host(base, jails if isinstance(jails, int) else None,
                      procs if isinstance(procs, int) else None,

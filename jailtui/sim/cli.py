@@ -30,9 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--processes", type=int, default=None,
                       help="total processes to reach with worker processes")
     init.add_argument("--seed", type=int, default=0)
-    init.add_argument("--managers", default="", metavar="LIST",
+    init.add_argument("--managers", default=None, metavar="LIST",
                       help="jail managers to lay out, comma-separated: bastille,iocage,"
-                           "appjail,pot,ezjail (two jails each; docs/managers.md)")
+                           "appjail,pot,ezjail (two jails each; docs/managers.md); 'none' "
+                           "for none (default: bastille,iocage on the demo host)")
     init.add_argument("--freebsd", type=int, choices=(14, 15), default=15,
                       help="FreeBSD generation to behave like (default 15): on 14 a jail "
                            "started again while its old self is dying gets a new jid beside "
@@ -74,7 +75,7 @@ def main(global_simdir: str | None, args: list[str]) -> int:
                     return 2
             from jailtui.sim.managers.layout import parse_managers
             try:
-                managers = parse_managers(ns.managers)
+                managers = None if ns.managers is None else parse_managers(ns.managers)
             except ValueError as exc:
                 print(f"jailtui sim init: {exc}", file=sys.stderr)
                 return 2

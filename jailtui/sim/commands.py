@@ -35,13 +35,19 @@ def _tools() -> dict[str, Tool]:
     )
     return {"jls": jls.run, "ps": ps.run, "jail": jail.run, "jexec": jexec.run,
             "rctl": rctl.run, "service": service.run, "sysctl": sysctl.run, "who": who.run,
-            "kill": kill.run, "hostname": hostname.run, **_manager_tools()}
+            "kill": kill.run, "hostname": hostname.run}
 
 
-def _manager_tools() -> dict[str, Tool]:
-    from jailtui.sim.managers import appjail, bastille, ezjail, iocage, pot
-    return {"bastille": bastille.run, "iocage": iocage.run, "appjail": appjail.run,
-            "pot": pot.run, "ezjail-admin": ezjail.run}
+def _tool(name: str) -> Tool | None:
+    """The tool's entry point; a jail manager's module is imported only for its own
+    command (a ``ps`` shim must not pay for five managers)."""
+    if name in MANAGER_TOOLS:
+        import importlib
+
+        module = {"ezjail-admin": "ezjail"}.get(name, name)
+        run: Tool = importlib.import_module(f"jailtui.sim.managers.{module}").run
+        return run
+    return _tools().get(name)
 
 
 #: Names dispatch() answers; anything else is "command not found".
@@ -89,9 +95,8 @@ def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes |
     name = tool_name(argv[0])
     ctx = Ctx(Path(simdir), dict(os.environ if env is None else env), stdin, prog=name,
               dispatch=dispatch)
-    tools = _tools()
-    fn = tools.get(name)
-    if fn is None or not available(simdir, name):
+    fn = _tool(name) if available(simdir, name) else None
+    if fn is None:
         return 127, b"", f"{name}: not found\n".encode()
     try:
         _free_expired(ctx)

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from jailtui.core.checks.health import Severity
 from jailtui.core.model import Jail, JailState
+from jailtui.core.owners import column_letter, title
 from jailtui.core.text import human_kib, visible
 from jailtui.widgets.cells import compact_addresses, jid_text, percent, state_label
 from jailtui.widgets.health_state import health_column
@@ -65,6 +66,10 @@ def jail_columns() -> list[Column[Jail]]:
                measure=lambda rows: _longest([jid_text(j.jid) for j in rows])),
         Column("name", "NAME", lambda j: visible(j.name, 64), lambda j: j.name,
                width=4, measure=lambda rows: _longest([j.name for j in rows]), max_width=20),
+        # One letter (B A i p e j ?); the full name is in the detail view and the help
+        # (docs/managers.md 1.0).
+        Column("owner", "OWN", lambda j: column_letter(j.owner),
+               lambda j: (j.owner, j.name), width=3),
         Column("hostname", "HOSTNAME", lambda j: visible(j.hostname, 128) or "-",
                lambda j: j.hostname, width=8,
                measure=lambda rows: _longest([j.hostname for j in rows]), max_width=24),
@@ -231,6 +236,9 @@ class JailTable(KeyedTable[JailKey, Jail]):
             return True
         if needle in row.name.lower() or needle in row.hostname.lower() \
                 or needle in row.path.lower() or needle in self._state_text(row).lower():
+            return True
+        if row.owner and (needle == row.owner or needle in title(row.owner).lower()
+                          or needle in row.owner_name.lower()):
             return True
         if row.jid is not None and needle == str(row.jid):
             return True

@@ -20,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import enum
 import os
-from collections.abc import Callable, Sequence
+import shlex
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from jailtui.core.actions import delegation
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.exec_stream import Stream, stream_command
 from jailtui.core.actions.policy import (
@@ -38,6 +40,7 @@ from jailtui.core.checks import daemons
 from jailtui.core.config import confedit
 from jailtui.core.errors import (
     CommandError,
+    CommandNotFound,
     CommandTimeout,
     JailNotFound,
     JailtuiError,
@@ -53,6 +56,9 @@ from jailtui.core.freebsd.signals import parse_signal
 from jailtui.core.hosts import confsource
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
+from jailtui.core.owners import EditInfo, EditKind, Owner, Ownership, driver
+from jailtui.core.owners import iocage as iocage_owner
+from jailtui.core.owners import messages as owner_messages
 from jailtui.core.transport.runner import BlockingRunner
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
@@ -77,6 +83,9 @@ DEFAULT_JAIL_USER = "root"
 #: Lifecycle commands may run exec.start/exec.stop hooks (rc scripts) and
 #: wait stop.timeout (default 10 s, docs/freebsd.md 3.7) per jail.
 ACTION_TIMEOUT = 120.0
+
+#: ``iocage get``/``set`` read and write one JSON file (and import iocage's Python).
+PROPERTY_TIMEOUT = 60.0
 
 
 #: The lifecycle verb of each lifecycle action.
@@ -152,6 +161,33 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerEdit:
+    """What ``e`` opens for a managed jail (Controller.owner_edit)."""
+
+    owner: Owner
+    info: EditInfo
+    #: The file's text, for a read-only one ("" when it could not be read).
+    text: str
+    #: The note above a read-only file: whose it is, what changes it.
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerProperties:
+    """A jail's properties as its manager keeps them (iocage ``get -a``), for the form."""
+
+    #: The kernel's name (the row's) and the manager's own.
+    name: str
+    owner_name: str
+    #: Where the manager stores them (iocage's config.json): shown, never written by us.
+    file: str
+    #: The form's properties (iocage.FORM_PROPERTIES the jail has), in that order.
+    values: dict[str, str]
+    #: Those this session may change (Controller.property_editable).
+    editable: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PreparedShell:
     """A shell that passed the gate (:meth:`Controller.prepare_shell`), to be
     run by :meth:`Controller.run_shell` in the suspended terminal."""
@@ -159,6 +195,8 @@ class PreparedShell:
     name: str
     jid: int | None
     argv: tuple[str, ...]
+    #: The audit record's detail: the owner and the command (``owner=bastille argv=...``).
+    detail: str = ""
 
 
 class Controller:
@@ -168,7 +206,8 @@ class Controller:
                  method: StartMethod = StartMethod.AUTO,
                  shell_command: Sequence[str] = (), shell_user: str | None = None,
                  editable_params: Sequence[str] | None = None,
-                 min_securelevel: int | None = None) -> None:
+                 min_securelevel: int | None = None,
+                 owner_methods: Mapping[str, str] | None = None) -> None:
         self.host = host
         self.policy = policy
         self.audit = audit or MemorySink()
@@ -182,6 +221,9 @@ class Controller:
         self.editable_params = (tuple(editable_params) if editable_params is not None
                                 else None)
         self.min_securelevel = min_securelevel
+        #: Per owner ("bastille", "iocage" ...): "jail" drives its jails with jail(8)
+        #: instead of the manager (per-host setting owner_methods, core/hosts/fleet.py).
+        self.owner_methods = dict(owner_methods or {})
 
     @property
     def external_editor_allowed(self) -> bool:
@@ -316,6 +358,31 @@ class Controller:
             return argvmod.service_jail_argv(verb, name)
         return argvmod.jail_lifecycle_argv(verb, name, self._conf_file(name))
 
+    def _through_manager(self, own: Ownership) -> bool:
+        """Is this jail driven by its manager's own command? Not for plain and unknown
+        jails, nor where the host's ``owners`` table says ``jail`` for that manager."""
+        return (own.owner not in (Owner.JAILCONF, Owner.UNKNOWN)
+                and driver(own.owner) is not None
+                and self.owner_methods.get(own.owner.value, "manager") != "jail")
+
+    def action_argvs(self, action: Action, name: str, own: Ownership) -> list[list[str]]:
+        """The commands, in order, that carry out ``action`` on a jail of this owner:
+        the manager's own (docs/managers.md 1.0), or jail(8) for plain and unknown jails
+        and where the host's settings say so."""
+        d = driver(own.owner)
+        if self._through_manager(own) and d is not None:
+            return d.argvs(action.value, own.name or name)
+        if own.owner is Owner.JAILCONF:
+            return [self.lifecycle_argv(action, name)]
+        verb = _VERBS[action]
+        if own.owner is not Owner.UNKNOWN and own.conf_file.endswith("jail.conf"):
+            # A manager's jail through jail(8) (owners = "jail"): its own jail.conf
+            # (Bastille's per-jail file, docs/managers.md 1.1); rc.d/jail does not know it.
+            return [argvmod.jail_lifecycle_argv(verb, name, own.conf_file)]
+        # Not in jail.conf, so not rc.d/jail's either: jail(8) by name alone (it can
+        # remove a running jail; creating one needs a config, docs/freebsd.md 3.2).
+        return [argvmod.jail_lifecycle_argv(verb, name)]
+
     def _conf_file(self, name: str) -> str | None:
         """The root config rc.d/jail would pass to ``jail -f`` (confsource.jail_f_file)."""
         try:
@@ -324,16 +391,21 @@ class Controller:
             return None
         return confsource.jail_f_file(cj)
 
-    async def start(self, name: str, expect: Jail | None = None) -> ActionResult:
-        return await self._lifecycle(Action.START, name, expect)
+    async def start(self, name: str, expect: Jail | None = None, *,
+                    unknown_ok: bool = False) -> ActionResult:
+        return await self._lifecycle(Action.START, name, expect, unknown_ok)
 
-    async def stop(self, name: str, expect: Jail | None = None) -> ActionResult:
-        return await self._lifecycle(Action.STOP, name, expect)
+    async def stop(self, name: str, expect: Jail | None = None, *,
+                   unknown_ok: bool = False) -> ActionResult:
+        return await self._lifecycle(Action.STOP, name, expect, unknown_ok)
 
-    async def restart(self, name: str, expect: Jail | None = None) -> ActionResult:
-        return await self._lifecycle(Action.RESTART, name, expect)
+    async def restart(self, name: str, expect: Jail | None = None, *,
+                      unknown_ok: bool = False) -> ActionResult:
+        return await self._lifecycle(Action.RESTART, name, expect, unknown_ok)
 
-    async def _lifecycle(self, action: Action, name: str, expect: Jail | None) -> ActionResult:
+    async def _lifecycle(self, action: Action, name: str, expect: Jail | None,
+                         unknown_ok: bool = False) -> ActionResult:
+        """``unknown_ok``: the user confirmed jail(8) on a jail nobody owns."""
         now = (await self._target(action, name, expect)).now
         # jls -d -j NAME gives the live jail, or a dying one when none is live
         # (kern_jail.c prison_find_name); a dying one does not block a start
@@ -348,14 +420,35 @@ class Controller:
                    else f"{name}: not running ({dying_note(now)})")
             self._record(action, name, now.jid if now else None, f"failed: {msg}")
             return ActionResult(False, msg)
-        argv = self.lifecycle_argv(action, name)
-        try:
-            res = await self.host.runner.run(argv, timeout=ACTION_TIMEOUT)
-        except CommandError as exc:
-            msg = failed_message(action, name, exc.message)
-            self._record(action, name, now.jid if now else None, f"failed: {msg}")
-            return ActionResult(False, msg, argv=tuple(argv))
-        output = (res.stdout + res.stderr).decode("utf-8", "replace")
+        own = self.host.ownership(name, now.path if now is not None else None)
+        # A jail that exists and nobody owns needs saying so; a name no file and no
+        # kernel knows is jail(8)'s to refuse (`jail: "x" not found`), nothing to confirm.
+        if own.owner is Owner.UNKNOWN and live is not None and not unknown_ok:
+            msg = owner_messages.unknown_refused(name, own.reason)
+            self._record(action, name, now.jid if now else None, f"denied: {msg}")
+            return ActionResult(False, msg)
+        argvs = self.action_argvs(action, name, own)
+        via = f"owner={own.owner.value} argv=" + " ; ".join(shlex.join(a) for a in argvs)
+        shown = "".join(f"$ {shlex.join(a)}\n" for a in argvs)
+        raw = b""
+        argv = argvs[0]
+        for argv in argvs:
+            try:
+                res = await self.host.runner.run(argv, timeout=ACTION_TIMEOUT)
+            except CommandNotFound as exc:
+                d = driver(own.owner)
+                msg = (owner_messages.not_installed(d.command, d.package)
+                       if d is not None and self._through_manager(own) else exc.message)
+                self._record(action, name, now.jid if now else None, f"failed: {msg}", via)
+                return ActionResult(False, msg, shown, argv=tuple(argv))
+            except CommandError as exc:
+                msg = failed_message(action, name, exc.message)
+                self._record(action, name, now.jid if now else None, f"failed: {msg}", via)
+                return ActionResult(False, msg, shown, argv=tuple(argv))
+            raw += res.stdout + res.stderr
+            if res.returncode != 0:
+                break
+        output = shown + raw.decode("utf-8", "replace")
         after = await self.resolve(name)
         running = after is not None and after.state is JailState.RUNNING
         # A stop succeeded when the jail is gone or dying: jail_remove(2) is
@@ -366,23 +459,32 @@ class Controller:
                        Action.STOP: stopped_message(name, after),
                        Action.RESTART: f"{name}: restarted (jid {after.jid if after else '?'})"}[action]
         else:
-            message = failed_message(action, name,
-                                     _failure_message(res.stdout + res.stderr, argv,
-                                                      res.returncode))
+            message = failed_message(action, name, _failure_message(raw, argv, res.returncode))
         seen = after or now
         self._record(action, name, seen.jid if seen is not None else None,
-                     "ok" if ok else f"failed: {message}")
+                     "ok" if ok else f"failed: {message}", via)
         return ActionResult(ok, message, output, tuple(argv))
 
     # -- shell, exec, services ---------------------------------------------------
 
     async def prepare_shell(self, name: str, expect: Jail | None = None) -> PreparedShell:
-        """The gate for the interactive jexec shell: policy, the jail re-resolved
-        and running, the same jid as ``expect``. Nothing is audited yet: the
-        record is written by :meth:`run_shell` once the shell has ended."""
+        """The gate for the interactive shell: policy, the jail re-resolved and
+        running, the same jid as ``expect``. Nothing is audited yet: the record is
+        written by :meth:`run_shell` once the shell has ended.
+
+        A managed jail's shell is its manager's console (``bastille console``,
+        ``iocage console``, ``appjail login``, ``pot term``, ``ezjail-admin console``:
+        it knows the jail's login and fib, docs/managers.md 1.0); jexec otherwise.
+        """
         target = await self._target(Action.SHELL, name, expect, running=True)
-        argv = argvmod.jexec_argv(name, self.shell_command, user=self.jail_user())
-        return PreparedShell(name, target.jid, tuple(self.host.runner.interactive_argv(argv)))
+        own = self.host.ownership(name, target.now.path if target.now is not None else None)
+        d = driver(own.owner)
+        if self._through_manager(own) and d is not None:
+            argv = d.argvs("shell", own.name or name)[0]
+        else:
+            argv = argvmod.jexec_argv(name, self.shell_command, user=self.jail_user())
+        return PreparedShell(name, target.jid, tuple(self.host.runner.interactive_argv(argv)),
+                             f"owner={own.owner.value} argv={shlex.join(argv)}")
 
     def run_shell(self, shell: PreparedShell) -> int:
         """Open a prepared shell in this terminal, on a fresh pty; return its
@@ -397,10 +499,10 @@ class Controller:
             code = self.run_interactive(shell.argv)
         except OSError as exc:
             self._record(Action.SHELL, shell.name, shell.jid,
-                         f"failed: {shell.argv[0]}: {exc.strerror or exc}")
+                         f"failed: {shell.argv[0]}: {exc.strerror or exc}", shell.detail)
             raise
         self._record(Action.SHELL, shell.name, shell.jid,
-                     "ok" if code == 0 else f"failed: exit status {code}")
+                     "ok" if code == 0 else f"failed: exit status {code}", shell.detail)
         return code
 
     def jail_user(self) -> str:
@@ -593,29 +695,60 @@ class Controller:
 
     # -- configuration ---------------------------------------------------------
 
+    def owner_edit(self, name: str) -> OwnerEdit | None:
+        """How ``e`` edits a jail a manager owns, when not through our jail.conf editor:
+        iocage's properties (the form), or another manager's file shown read-only with
+        the command that changes it (docs/managers.md 1.8). None: the jail.conf editor
+        (plain jails, Bastille's per-jail jail.conf, unknown owners)."""
+        self._gate(Action.EDIT, name)
+        own = self.host.owner_of(name)
+        d = driver(own.owner)
+        if own.owner in (Owner.JAILCONF, Owner.UNKNOWN) or d is None:
+            return None
+        info = d.edit(own.name or name, own.conf_file)
+        if info.kind is EditKind.JAILCONF:
+            return None
+        text = ""
+        if info.kind is EditKind.READ_ONLY:
+            block = self.host.config_block(name)
+            text = block[2] if block is not None else ""
+        return OwnerEdit(own.owner, info, text, owner_messages.read_only_note(own.owner, info))
+
     def open_config(self, name: str) -> confedit.EditSession:
         """Load the file holding ``name``'s block for editing (not the live file
         in an editor: edits happen on a copy and are saved atomically)."""
         self._gate(Action.EDIT, name)
         conf = self.host.configured()
         cj = conf.jails.get(name)
-        if cj is None:
+        own = self.host.owner_of(name)
+        d = driver(own.owner)
+        if own.owner not in (Owner.JAILCONF, Owner.UNKNOWN) and d is not None:
+            info = d.edit(own.name or name, own.conf_file)
+            if info.kind is not EditKind.JAILCONF:
+                # Never write a file a manager regenerates or owns (docs/managers.md 1.8).
+                raise PolicyDenied(owner_messages.edit_elsewhere(own.owner, info))
+            file = info.file
+        elif cj is None:
             raise PolicyDenied(f'"{name}" is not defined in a configuration file')
-        real = self.host.files.local_path(cj.file)
+        else:
+            file = cj.file
+        real = self.host.files.local_path(file)
         if real is not None:
-            session = confedit.open_session(real, cj.file, name, self.editable_params,
+            session = confedit.open_session(real, file, name, self.editable_params,
                                             self.min_securelevel)
         else:
             # A remote host (RemoteFiles): read, check and save the file THERE,
             # through the host's runner (core/remotefile.py).
             runner = self._remote_runner()
             if runner is None:
-                raise PolicyDenied(f"{cj.file}: this host's files cannot be edited from here")
-            session = confedit.open_remote_session(runner, self.host.paths.real(cj.file),
-                                                   cj.file, name, self.editable_params,
+                raise PolicyDenied(f"{file}: this host's files cannot be edited from here")
+            session = confedit.open_remote_session(runner, self.host.paths.real(file),
+                                                   file, name, self.editable_params,
                                                    self.min_securelevel)
-        # Checked inside the root file rc.d/jail reads it through (confedit).
-        session.context = confedit.ConfContext(cj.conf or cj.file, self.host.files.read_text,
+        # Checked inside the root file rc.d/jail reads it through (confedit); a
+        # manager's per-jail jail.conf is its own root (`jail -f FILE`, docs/managers.md 1.1).
+        root = (cj.conf or cj.file) if cj is not None and file == cj.file else file
+        session.context = confedit.ConfContext(root, self.host.files.read_text,
                                                self.host.files.glob)
         return session
 
@@ -657,6 +790,92 @@ class Controller:
         self._record(Action.EDIT, session.jail, jid, "ok", detail)
         msg = f"{result.path}: saved" + (f" (backup {result.backup})" if result.backup else "")
         return ActionResult(True, msg, "")
+
+    # -- a manager's properties (iocage get/set) ----------------------------------
+
+    def _property_owner(self, name: str, path: str | None) -> Ownership:
+        """The jail's owner when its configuration is properties (iocage), else refuse
+        with what changes it (docs/managers.md 1.8)."""
+        own = self.host.ownership(name, path)
+        d = driver(own.owner)
+        if d is None or d.edit(own.name or name, own.conf_file).kind is not EditKind.PROPERTIES:
+            raise PolicyDenied(owner_messages.no_properties(name))
+        if own.name.startswith("-") or not own.name:
+            raise PolicyDenied(owner_messages.no_properties(name))  # never an option
+        return own
+
+    def property_editable(self, prop: str) -> bool:
+        """May this session change ``prop``? A host admin any; a delegate the ones whose
+        jail(8) parameter its policy lists (editable_params), never a host-side one."""
+        if self.editable_params is None:
+            return True
+        param = iocage_owner.JAIL_PARAM.get(prop)
+        return (param is not None and param in self.editable_params
+                and not delegation.is_never_editable(param))
+
+    async def owner_properties(self, name: str, expect: Jail | None = None) -> OwnerProperties:
+        """The form's properties of a jail iocage owns: ``iocage get -a NAME``, through
+        the gate (policy, the jail re-resolved). A read: not audited."""
+        target = await self._target(Action.EDIT, name, expect)
+        own = self._property_owner(name, target.now.path if target.now is not None else None)
+        argv = iocage_owner.get_all_argv(own.name)
+        try:
+            res = await self.host.runner.run(argv, timeout=PROPERTY_TIMEOUT)
+        except CommandNotFound:
+            d = driver(own.owner)
+            assert d is not None  # _property_owner
+            raise PolicyDenied(owner_messages.not_installed(d.command, d.package)) from None
+        if res.returncode != 0:
+            raise tool_error(res)
+        values = iocage_owner.parse_get_all(res.stdout)
+        shown = {p: values[p] for p in iocage_owner.FORM_PROPERTIES if p in values}
+        return OwnerProperties(name, own.name, own.conf_file, shown,
+                               tuple(p for p in shown if self.property_editable(p)))
+
+    async def set_owner_properties(self, name: str, changes: Mapping[str, str],
+                                   expect: Jail | None = None) -> ActionResult:
+        """``iocage set PROP=VALUE NAME`` for each change, in order, through the gate;
+        one audit record with the argv once the outcome is known. A property this
+        session may not change, or a value iocage would misread, refuses all of them
+        before anything runs."""
+        target = await self._target(Action.EDIT, name, expect)
+        own = self._property_owner(name, target.now.path if target.now is not None else None)
+        try:
+            for prop in changes:
+                if not self.property_editable(prop):
+                    raise PolicyDenied(refused(Action.EDIT.value,
+                                               f"{prop} is not yours to change"))
+            argvs = [iocage_owner.set_argv(own.name, p, v) for p, v in changes.items()]
+        except (PolicyDenied, iocage_owner.PropertyError) as exc:
+            self._record(Action.EDIT, name, target.jid, f"denied: {exc.message}")
+            raise
+        if not argvs:
+            return ActionResult(True, "nothing changed")
+        via = f"owner={own.owner.value} argv=" + " ; ".join(shlex.join(a) for a in argvs)
+        shown = "".join(f"$ {shlex.join(a)}\n" for a in argvs)
+        raw = b""
+        for argv in argvs:
+            try:
+                res = await self.host.runner.run(argv, timeout=PROPERTY_TIMEOUT)
+            except CommandNotFound:
+                d = driver(own.owner)
+                assert d is not None
+                msg = owner_messages.not_installed(d.command, d.package)
+                self._record(Action.EDIT, name, target.jid, f"failed: {msg}", via)
+                return ActionResult(False, msg, shown, tuple(argv))
+            except CommandError as exc:
+                self._record(Action.EDIT, name, target.jid, f"failed: {exc.message}", via)
+                return ActionResult(False, exc.message, shown, tuple(argv))
+            raw += res.stdout + res.stderr
+            if res.returncode != 0:
+                msg = tool_error(res).message
+                self._record(Action.EDIT, name, target.jid, f"failed: {msg}", via)
+                return ActionResult(False, msg, shown + raw.decode("utf-8", "replace"),
+                                    tuple(argv))
+        self._record(Action.EDIT, name, target.jid, "ok", via)
+        return ActionResult(True, f"{name}: {len(argvs)} "
+                            f"propert{'ies' if len(argvs) > 1 else 'y'} set with iocage set",
+                            shown + raw.decode("utf-8", "replace"), tuple(argvs[-1]))
 
     # -- signals ---------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from jailtui.core.model import (
     Process,
     disk_used_percent,
 )
+from jailtui.core.owners import messages as owner_messages
 
 
 class Severity(enum.IntEnum):
@@ -238,6 +239,14 @@ def _int(value: ParamValue | None) -> int | None:
         return None
 
 
+def boot_source(j: Jail) -> str:
+    """Where "starts at boot" comes from: rc.conf for plain jails, else the owner's own
+    flag (Bastille/iocage ``boot``, pot ``start-at-boot`` ...; docs/managers.md 1.0)."""
+    if j.owner and j.owner not in ("jail.conf", "unknown"):
+        return owner_messages.boot_source(j.owner, j.enabled)
+    return "enabled in rc.conf jail_list"
+
+
 def _enabled(value: ParamValue | None) -> bool:
     if isinstance(value, bool):
         return value
@@ -270,7 +279,7 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
     for j in jails:
         if j.state is JailState.STOPPED and j.enabled:
             add(Finding(Severity.CRITICAL, "down", j.name,
-                        f"{j.name}: not running (enabled in rc.conf jail_list)"))
+                        f"{j.name}: not running ({boot_source(j)})"))
         elif j.state is JailState.DYING and j.jid is not None:
             # Dying for a while after every stop is normal (docs/freebsd.md 5.4).
             age = snap.taken_at - since.get(j.jid, snap.taken_at)

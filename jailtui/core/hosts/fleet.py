@@ -11,6 +11,10 @@ tables::
     ssh_options = ["-p", "2222", "-o", "ProxyJump=bastion"]
     connect_timeout = 5                      # ssh_config(5) ConnectTimeout
     root = "/srv/fake"                       # host files under this directory (fakes)
+    owners = { bastille = "jail", iocage_root = "/mnt/tank/iocage" }
+                                             # per owner: "manager" (default) or "jail"
+                                             # (drive its jails with jail(8)); iocage_root:
+                                             # where iocage's jails are (docs/managers.md 1.2)
 
 ``--host web1`` then means that table; ``--host all`` every table. The
 tables are validated here, from the config files core/config/layers.py
@@ -67,7 +71,11 @@ LOCAL = "local"
 ALL = "all"
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_KEYS = ("destination", "interval", "start_method", "ssh_options", "connect_timeout", "root")
+_KEYS = ("destination", "interval", "start_method", "ssh_options", "connect_timeout", "root",
+         "owners")
+#: Keys of a host's ``owners`` table: a method per manager, and iocage's root.
+OWNER_METHOD_KEYS = ("bastille", "iocage", "appjail", "pot", "ezjail")
+OWNER_METHODS = ("manager", "jail")
 
 
 class FleetError(JailtuiError):
@@ -90,6 +98,9 @@ class HostSpec:
     connect_timeout: float | None = None
     #: The host's files are under this directory (for fakes and the simulator).
     root: str | None = None
+    #: The ``owners`` table: (key, value) pairs, e.g. ("bastille", "jail"),
+    #: ("iocage_root", "/mnt/tank/iocage"); read by Host (settings) and Controller (methods).
+    owners: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -163,8 +174,7 @@ def resolve_hosts(values: Sequence[str], configured: Mapping[str, HostSpec] | No
     out: list[HostSpec] = []
     for s, named in unique:
         if names.count(s.name) > 1 and not named and s.destination is not None:
-            s = HostSpec(short_host(s.destination), s.destination, s.interval, s.start_method,
-                         s.ssh_options, s.connect_timeout, s.root)
+            s = replace(s, name=short_host(s.destination))
         out.append(s)
     seen: set[str] = set()
     for s in out:
@@ -238,14 +248,35 @@ def parse_hosts(doc: Mapping[str, Any], *, source: Path | None = None,
         root = t.get("root")
         if root is not None and (not isinstance(root, str) or not os.path.isabs(root)):
             raise FleetError(f"{at('hosts', name, 'root')}: {key} root must be an absolute path")
+        owners = _owners(t.get("owners", {}), f"{at('hosts', name, 'owners')}: {key} owners")
         hosts[name] = HostSpec(
             name, dest,
             interval=_seconds(t, "interval", key, at("hosts", name, "interval"), 0.2, 3600.0),
             start_method=method, ssh_options=tuple(opts),
             connect_timeout=_seconds(t, "connect_timeout", key,
                                      at("hosts", name, "connect_timeout"), 1.0, 300.0),
-            root=root)
+            root=root, owners=owners)
     return FleetConfig(hosts, source, tuple(warnings))
+
+
+def _owners(table: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """A host's ``owners`` table, checked: unknown keys and values are errors (a typo
+    must not silently drive a manager's jails some other way)."""
+    if not isinstance(table, dict):
+        raise FleetError(f"{where} must be a table")
+    out: list[tuple[str, str]] = []
+    for k, v in table.items():
+        if k == "iocage_root":
+            if not isinstance(v, str) or not os.path.isabs(v):
+                raise FleetError(f"{where}: iocage_root must be an absolute path")
+        elif k in OWNER_METHOD_KEYS:
+            if v not in OWNER_METHODS:
+                raise FleetError(f"{where}: {k} must be one of {', '.join(OWNER_METHODS)}")
+        else:
+            raise FleetError(f"{where}: unknown key {k!r} (one of "
+                             f"{', '.join((*OWNER_METHOD_KEYS, 'iocage_root'))})")
+        out.append((k, v))
+    return tuple(out)
 
 
 def _seconds(t: Mapping[str, Any], k: str, key: str, where: str, low: float,
@@ -272,7 +303,8 @@ def build_host(spec: HostSpec, *, control_dir: str | None = None,
     """
     paths = PathMap(root=spec.root) if spec.root else PathMap()
     if spec.destination is None:
-        host = Host(LocalRunner(), backend="FreeBSD", paths=paths, name=spec.name)
+        host = Host(LocalRunner(), backend="FreeBSD", paths=paths, name=spec.name,
+                    owner_settings=dict(spec.owners))
     else:
         runner = SSHRunner(spec.destination, name=spec.name, ssh_options=spec.ssh_options,
                            connect_timeout=spec.connect_timeout or CONNECT_TIMEOUT,
@@ -281,7 +313,7 @@ def build_host(spec: HostSpec, *, control_dir: str | None = None,
         # The remote machine's own hostname is not known without asking;
         # the name the user gave it is what every output shows.
         host = Host(runner, backend="FreeBSD", paths=paths, files=files, name=spec.name,
-                    hostname=spec.name)
+                    hostname=spec.name, owner_settings=dict(spec.owners))
     return host
 
 

@@ -14,7 +14,7 @@ import glob as globmod
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import psutil
@@ -44,6 +44,11 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+from jailtui.core.owners import EditKind, ManagedJail, Owner, OwnerIndex, Ownership
+from jailtui.core.owners import driver as owner_driver
+from jailtui.core.owners import messages as owner_messages
+from jailtui.core.owners.base import ConfigUnreadable, bare_addrs, read_config
+from jailtui.core.owners.registry import NO_OWNER
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import CommandResult, Runner, run_all
@@ -106,7 +111,8 @@ class Host:
 
     def __init__(self, runner: Runner, *, backend: str, paths: PathMap | None = None,
                  conf: HostPaths | None = None, hostname: str | None = None,
-                 files: HostFiles | None = None, name: str | None = None) -> None:
+                 files: HostFiles | None = None, name: str | None = None,
+                 owner_settings: Mapping[str, str] | None = None) -> None:
         self.runner = runner
         #: "FreeBSD" or "SIMULATED": shown wherever output is shown.
         self.label = backend
@@ -134,6 +140,11 @@ class Host:
         #: for the local host: the jail names for shell completion,
         #: core/hosts/namecache.py). Must not raise.
         self.on_poll: Callable[[HostSnapshot], None] | None = None
+        #: Who owns each jail: the managers' files, read on a slow cadence (never a
+        #: manager's `list` per tick; docs/managers.md 1.7).
+        self.owners = OwnerIndex(self.files, owner_settings)
+        #: The last poll's ownership of every row, by kernel name.
+        self._owned: dict[str, Ownership] = {}
 
     # -- files --------------------------------------------------------------
 
@@ -239,6 +250,11 @@ class Host:
         warnings.extend(conf.errors)
         warnings.extend(f"hint: {h}" for h in conf.hints)  # e.g. CRLF for 13.x jail(8)
         jails = merge_jails(jls.jails, conf)
+        try:
+            jails, problems = await asyncio.to_thread(self._apply_owners, jails, conf)
+            warnings.extend(problems)
+        except (OSError, JailtuiError) as exc:  # ownership never costs the live data
+            warnings.append(f"jail owners: {exc}")
         procs = await self._users.name_users(name_processes(procs, jails), jails)
         physmem = await self._physmem_kib()
         snapshot = HostSnapshot(info=self.info(), taken_at=time.time(),
@@ -300,6 +316,65 @@ class Host:
                 value = None
             self._physmem = (value,)
         return self._physmem[0]
+
+    def _apply_owners(self, jails: Sequence[Jail], conf: confsource.ConfiguredJails
+                     ) -> tuple[tuple[Jail, ...], list[str]]:
+        """Every row with its owner, plus the managers' configured-but-stopped jails.
+
+        A running jail is attributed from its jls name and path (docs/managers.md 1.7);
+        a manager's jail gets the manager's boot flag and file. Blocking (reads files on
+        the slow cadence): called off the event loop.
+        """
+        configured = {n: cj.file for n, cj in conf.jails.items()}
+        out: list[Jail] = []
+        owned: dict[str, Ownership] = {}
+        rowed: set[str] = set()
+        for j in jails:
+            if j.state is JailState.STOPPED:
+                own = Ownership(Owner.JAILCONF, j.name, f"block in {j.conf_file}",
+                                j.conf_file or "", j.enabled)
+            else:
+                own = self.owners.attribute(j.name, j.path, configured)
+            out.append(with_owner(j, own))
+            if j.state is not JailState.DYING or j.name not in owned:
+                owned[j.name] = own
+            if j.state is not JailState.DYING:
+                rowed.add(j.name)
+        for mj in self.owners.configured_jails():
+            # A dying jail is its own row beside the stopped one (docs/freebsd.md 5.4).
+            if mj.kernel_name in rowed:
+                continue
+            own = managed_ownership(mj)
+            owned[mj.kernel_name] = own
+            out.append(Jail(name=mj.kernel_name, jid=None, state=JailState.STOPPED,
+                            hostname=mj.hostname, path=mj.path, ip4=mj.ip4, configured=True,
+                            enabled=mj.enabled, conf_file=mj.conf_file, owner=mj.owner.value,
+                            owner_name=mj.name, owner_reason=own.reason,
+                            boot_source=owner_boot_source(own)))
+        self._owned = owned
+        return tuple(out), self.owners.problems()
+
+    def ownership(self, name: str, path: str | None) -> Ownership:
+        """Who owns ``name`` now: from its jls ``path`` when running (re-resolved by the
+        controller), else from the configuration (jail.conf first, as the rows)."""
+        try:
+            configured = {n: cj.file for n, cj in self.configured().jails.items()}
+        except (OSError, JailtuiError):
+            configured = {}
+        if path is not None:
+            return self.owners.attribute(name, path, configured)
+        if name in configured:
+            return Ownership(Owner.JAILCONF, name, f"block in {configured[name]}",
+                             configured[name])
+        for mj in self.owners.configured_jails():
+            if mj.kernel_name == name:
+                return managed_ownership(mj)
+        return Ownership(Owner.UNKNOWN, "", NO_OWNER)
+
+    def owner_of(self, name: str) -> Ownership:
+        """The last poll's owner of a row (the editor; no jls here)."""
+        own = self._owned.get(name)
+        return own if own is not None else self.ownership(name, None)
 
     def info(self) -> HostInfo:
         """Host facts from psutil (this machine: local FreeBSD or the simulator's),
@@ -394,7 +469,7 @@ class Host:
         conf = self._last_conf or self.configured()
         cj = conf.jails.get(name)
         if cj is None:
-            return None
+            return self._owner_config(name)
         try:
             block = jailconf.parse(self.read_text(cj.file), cj.file).block(name)
         except (OSError, JailtuiError):
@@ -402,6 +477,22 @@ class Host:
         if block is None:
             return None
         return (cj.file, block.start_line, block.text)
+
+    def _owner_config(self, name: str) -> tuple[str, int, str] | None:
+        """A manager's jail: its block in Bastille's per-jail jail.conf, or the whole
+        file of the others (shown read-only: docs/managers.md 1.8)."""
+        own = self.owner_of(name)
+        d = owner_driver(own.owner)
+        if d is None or own.owner is Owner.JAILCONF or not own.conf_file:
+            return None
+        try:
+            text = read_config(self.files, own.conf_file)
+            if d.edit(own.name or name, own.conf_file).kind is EditKind.JAILCONF:
+                block = jailconf.parse(text, own.conf_file).block(name)
+                return None if block is None else (own.conf_file, block.start_line, block.text)
+        except (OSError, JailtuiError, ConfigUnreadable):
+            return None
+        return (own.conf_file, 1, text)
 
 
 def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple[Jail, ...]:
@@ -436,6 +527,26 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
     return tuple(out)
 
 
+def managed_ownership(mj: ManagedJail) -> Ownership:
+    return Ownership(mj.owner, mj.name, f"{mj.conf_file}", mj.conf_file, mj.enabled)
+
+
+def with_owner(j: Jail, own: Ownership) -> Jail:
+    """``j`` with its owner; a manager's jail is configured by the manager's file and
+    starts at boot by the manager's own flag (Bastille ``boot``, iocage ``boot`` ...)."""
+    if own.owner in (Owner.JAILCONF, Owner.UNKNOWN):
+        return replace(j, owner=own.owner.value, owner_name=own.name or j.name,
+                       owner_reason=own.reason)
+    return replace(j, owner=own.owner.value, owner_name=own.name, owner_reason=own.reason,
+                   configured=True, enabled=own.enabled, conf_file=own.conf_file,
+                   boot_source=owner_boot_source(own))
+
+
+def owner_boot_source(own: Ownership) -> str:
+    """Where a managed jail's "starts at boot" comes from (docs/managers.md 1.0)."""
+    return owner_messages.boot_source(own.owner, own.enabled)
+
+
 def name_processes(procs: Sequence[Process], jails: Sequence[Jail]) -> tuple[Process, ...]:
     """Give every jailed process its jail's name when ps could not.
 
@@ -461,18 +572,7 @@ def _str(value: ParamValue | None) -> str:
 
 def _addrs(value: ParamValue | None) -> tuple[str, ...]:
     """Bare addresses from jail.conf's ``iface|addr/mask`` syntax (docs/freebsd.md 4.3)."""
-    if value is None or isinstance(value, bool | int):
-        return ()
-    items = value if isinstance(value, tuple) else tuple(v for v in str(value).split(","))
-    out = []
-    for item in items:
-        item = item.strip()
-        if "|" in item:
-            item = item.split("|", 1)[1]
-        item = item.split("/", 1)[0].split(" ", 1)[0]
-        if item:
-            out.append(item)
-    return tuple(out)
+    return bare_addrs(value)
 
 
 __all__ = ["Host", "HostFiles", "HostPaths", "LocalFiles", "merge_jails", "name_processes",

@@ -17,6 +17,7 @@ from jailtui.core.checks import daemons
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
 from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
+from jailtui.core.owners import Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
@@ -134,6 +135,17 @@ class JailHost(Protocol):
     async def service_status(self, name: str, service: str) -> daemons.ServiceStatus: ...
 
     def config_block(self, name: str) -> tuple[str, int, str] | None: ...
+
+    # -- who owns a jail (core/owners, docs/managers.md 1.7) ----------------------
+
+    def ownership(self, name: str, path: str | None) -> Ownership:
+        """Who owns ``name`` now: from its jls ``path`` when it runs, else from the
+        configuration (the controller asks with the re-resolved path)."""
+        ...
+
+    def owner_of(self, name: str) -> Ownership:
+        """The last poll's owner of a row (the editor and the detail; no jls)."""
+        ...
 
     # -- files and file systems, by host path -----------------------------------
 

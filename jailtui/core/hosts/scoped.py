@@ -36,6 +36,7 @@ from jailtui.core.hosts import confsource
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import HostConf, HostFiles
 from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
+from jailtui.core.owners import Owner, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
@@ -171,6 +172,27 @@ class ScopedHost:
         self._require(name)
         return self._inner.config_block(name)
 
+    def ownership(self, name: str, path: str | None) -> Ownership:
+        self._require(name)
+        return self._inner.ownership(name, path)
+
+    def owner_of(self, name: str) -> Ownership:
+        self._require(name)
+        return self._inner.owner_of(name)
+
+    def _owner_files(self) -> set[str]:
+        """The managers' files of the jails in scope (Bastille's per-jail jail.conf
+        is the file ``bastille start`` hands to ``jail -f``, docs/managers.md 1.1)."""
+        out: set[str] = set()
+        for name in self.scope:
+            try:
+                own = self._inner.owner_of(name)
+            except (OSError, ValueError):
+                continue
+            if own.owner not in (Owner.JAILCONF, Owner.UNKNOWN) and own.conf_file:
+                out.add(posixpath.normpath(own.conf_file))
+        return out
+
     # -- scoped by path ------------------------------------------------------------
 
     def roots(self) -> list[str]:
@@ -222,7 +244,7 @@ class ScopedHost:
             conf = self._inner.configured()
         except (OSError, ValueError):
             return False
-        return norm in conf.files
+        return norm in conf.files or norm in self._owner_files()
 
     def edit_path_allowed(self, host_path: str) -> bool:
         """A file the controller edits for the delegate: the config file of
@@ -235,7 +257,8 @@ class ScopedHost:
             conf = self._inner.configured()
         except (OSError, ValueError):
             return False
-        return any(cj.file == norm for n, cj in conf.jails.items() if n in self.scope)
+        return (any(cj.file == norm for n, cj in conf.jails.items() if n in self.scope)
+                or norm in self._owner_files())
 
     async def read_jail_files(self, root: str,
                               rels: Sequence[str]) -> list[jailfs.FileRead]:

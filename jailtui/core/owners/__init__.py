@@ -15,10 +15,11 @@ from jailtui.core.owners.base import (
     ManagedJail,
     Owner,
     Ownership,
+    column_letter,
     letter,
     title,
 )
 from jailtui.core.owners.registry import DRIVERS, OwnerIndex, driver
 
 __all__ = ["DRIVERS", "OWNERS", "EditInfo", "EditKind", "Inventory", "ManagedJail", "Owner",
-           "OwnerIndex", "Ownership", "driver", "letter", "title"]
+           "OwnerIndex", "Ownership", "column_letter", "driver", "letter", "title"]

@@ -10,24 +10,48 @@ from collections.abc import Mapping
 
 from jailtui.core.owners import shconf
 from jailtui.core.owners.base import (
+    ConfigUnreadable,
     EditInfo,
     EditKind,
     Files,
     Inventory,
     ManagedJail,
     Owner,
+    bare_addrs,
     exists,
+    read_config,
 )
 
 CONF = "/usr/local/etc/appjail/appjail.conf"
 DEFAULTS = (("PREFIX", "/usr/local"), ("DATADIR", "${PREFIX}/appjail"),
             ("JAILDIR", "${DATADIR}/jails"))
+DEFAULT_JAILDIR = "/usr/local/appjail/jails"
+
+
+def read_template(files: Files, path: str) -> dict[str, str]:
+    """``conf/template.conf``'s ``param: value`` lines (quotes stripped); {} if unreadable
+    (a display nicety: ownership does not depend on it)."""
+    try:
+        text = read_config(files, path)
+    except ConfigUnreadable:
+        return {}
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.lstrip().startswith("#"):
+            out[key.strip()] = value.strip().strip('"')
+    return out
 
 
 class AppJailDriver:
     owner = Owner.APPJAIL
     command = "appjail"
     package = "sysutils/appjail"
+
+    def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """Paths and globs this driver reads at its default layout: fetched in one round
+        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
+        return ([CONF, DEFAULT_JAILDIR], [f"{DEFAULT_JAILDIR}/*/conf/config.conf", f"{DEFAULT_JAILDIR}/*/conf/template.conf", f"{DEFAULT_JAILDIR}/*/conf/boot/boot"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         conf = shconf.load(files, [CONF], DEFAULTS)
@@ -39,8 +63,11 @@ class AppJailDriver:
             name = file.rsplit("/", 3)[-3]
             # The boot flag's file (docs/managers.md 1.0, unverified).
             boot = exists(files, f"{jaildir}/{name}/conf/boot/boot")
+            template = f"{jaildir}/{name}/conf/template.conf"
+            params = read_template(files, template)
             jails[name] = ManagedJail(self.owner, name, name, f"{jaildir}/{name}/jail",
-                                      f"{jaildir}/{name}/conf/template.conf", "", (), boot)
+                                      template, params.get("host.hostname", ""),
+                                      bare_addrs(params.get("ip4.addr", "")), boot)
         return Inventory(self.owner, True, jails, conf.problems)
 
     def claims(self, inv: Inventory, name: str, path: str) -> ManagedJail | str | None:
@@ -58,6 +85,6 @@ class AppJailDriver:
         verb = {"shell": "login"}.get(action, action)
         return [[self.command, verb, name]]
 
-    def edit(self, jail: ManagedJail) -> EditInfo:
-        return EditInfo(EditKind.READ_ONLY, jail.conf_file,
-                        f"appjail jail ... / appjail-config set -j {jail.name} PARAM=VALUE")
+    def edit(self, name: str, conf_file: str) -> EditInfo:
+        return EditInfo(EditKind.READ_ONLY, conf_file,
+                        f"appjail jail ... / appjail-config set -j {name} PARAM=VALUE")

@@ -51,6 +51,12 @@ def letter(owner: Owner | str) -> str:
         return "?"
 
 
+def column_letter(owner: str) -> str:
+    """The OWNER column's cell: the letter, or ``-`` when the host did not decide
+    (a row from a fake host; a real Host always decides)."""
+    return letter(owner) if owner else "-"
+
+
 def title(owner: Owner | str) -> str:
     """The owner's full name for the detail view and the help."""
     try:
@@ -170,6 +176,10 @@ class Driver(Protocol):
     #: The FreeBSD port that provides it (``sysutils/bastille``).
     package: str
 
+    def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """(paths, globs) the driver reads at its default layout, for one prefetch."""
+        ...
+
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         """Read the manager's configuration and its jails' files; never raises."""
         ...
@@ -184,17 +194,13 @@ class Driver(Protocol):
         manager's jail ``name`` (its own name, not the kernel's)."""
         ...
 
-    def edit(self, jail: ManagedJail) -> EditInfo: ...
+    def edit(self, name: str, conf_file: str) -> EditInfo:
+        """How the jail ``name`` (the manager's name) defined in ``conf_file`` is edited."""
+        ...
 
 
 #: The four actions a driver builds argv for.
 ACTIONS = ("start", "stop", "restart", "shell")
-
-
-def not_installed(command: str, package: str) -> str:
-    """The refusal when a manager's command is absent (docs/managers.md 1.8)."""
-    return f"{command}: command not found on this host; install {package} (pkg install " \
-           f"{package.split('/')[-1]})"
 
 
 def truthy(value: object) -> bool:

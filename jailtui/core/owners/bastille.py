@@ -32,6 +32,7 @@ DEFAULTS = (("bastille_prefix", "/usr/local/bastille"),
             ("bastille_jailsdir", "${bastille_prefix}/jails"))
 #: Bastille's own words when its config is missing (usr/local/bin/bastille).
 NO_CONFIG = "No config file found!"
+DEFAULTS_JAILSDIR = "/usr/local/bastille/jails"
 
 
 class BastilleDriver:
@@ -42,6 +43,11 @@ class BastilleDriver:
     def jailsdir(self, files: Files) -> tuple[str, shconf.ShConf]:
         conf = shconf.load(files, [CONF], DEFAULTS)
         return conf.values["bastille_jailsdir"].rstrip("/") or "/", conf
+
+    def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """Paths and globs this driver reads at its default layout: fetched in one round
+        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
+        return ([CONF, DEFAULTS_JAILSDIR], [f"{DEFAULTS_JAILSDIR}/*/jail.conf", f"{DEFAULTS_JAILSDIR}/*/settings.conf"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         jailsdir, conf = self.jailsdir(files)
@@ -93,7 +99,7 @@ class BastilleDriver:
         verb = {"shell": "console"}.get(action, action)
         return [[self.command, verb, name]]
 
-    def edit(self, jail: ManagedJail) -> EditInfo:
+    def edit(self, name: str, conf_file: str) -> EditInfo:
         # jail.conf syntax, written by `bastille create` once and read on every start:
         # ours to edit with the parser, checks and safe save (docs/managers.md 1.1).
-        return EditInfo(EditKind.JAILCONF, jail.conf_file)
+        return EditInfo(EditKind.JAILCONF, conf_file)

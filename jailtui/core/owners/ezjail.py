@@ -39,6 +39,11 @@ class EzjailDriver:
     command = "ezjail-admin"
     package = "sysutils/ezjail"
 
+    def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """Paths and globs this driver reads at its default layout: fetched in one round
+        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
+        return ([CONF, CFG_DIR], [f"{CFG_DIR}/*"])
+
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         conf = shconf.load(files, [CONF], DEFAULTS)
         if not conf.found and not exists(files, CFG_DIR):
@@ -77,5 +82,5 @@ class EzjailDriver:
         verb = {"shell": "console"}.get(action, action)
         return [[self.command, verb, name]]
 
-    def edit(self, jail: ManagedJail) -> EditInfo:
-        return EditInfo(EditKind.READ_ONLY, jail.conf_file, f"ezjail-admin config ... {jail.name}")
+    def edit(self, name: str, conf_file: str) -> EditInfo:
+        return EditInfo(EditKind.READ_ONLY, conf_file, f"ezjail-admin config ... {name}")

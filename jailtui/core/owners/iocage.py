@@ -8,8 +8,10 @@ every start, so jailtui never writes one).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
+from jailtui.core.errors import JailtuiError
 from jailtui.core.owners.base import (
     ConfigUnreadable,
     EditInfo,
@@ -42,6 +44,11 @@ class IocageDriver:
 
     def root(self, settings: Mapping[str, str]) -> str:
         return (settings.get("iocage_root") or DEFAULT_ROOT).rstrip("/")
+
+    def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """Paths and globs this driver reads at its default layout: fetched in one round
+        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
+        return ([f"{self.root(settings)}/jails"], [f"{self.root(settings)}/jails/*/config.json"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         root = self.root(settings)
@@ -91,6 +98,68 @@ class IocageDriver:
         verb = {"shell": "console"}.get(action, action)
         return [[self.command, verb, name]]
 
-    def edit(self, jail: ManagedJail) -> EditInfo:
-        return EditInfo(EditKind.PROPERTIES, jail.conf_file,
-                        f"iocage set PROPERTY=VALUE {jail.name}")
+    def edit(self, name: str, conf_file: str) -> EditInfo:
+        return EditInfo(EditKind.PROPERTIES, conf_file,
+                        f"iocage set PROPERTY=VALUE {name}")
+
+
+# -- properties: ``iocage get -a`` / ``iocage set`` (the editor's form) ----------------------
+
+#: The properties the console's form offers, in this order, where the jail has them:
+#: the ones an admin changes day to day (docs/managers.md 1.2). Others stay for
+#: ``iocage set`` on the command line.
+FORM_PROPERTIES = ("boot", "priority", "host_hostname", "ip4_addr", "ip6_addr",
+                   "defaultrouter", "securelevel", "devfs_ruleset", "allow_raw_sockets",
+                   "allow_sysvipc", "allow_mount", "memoryuse", "maxproc", "depends", "notes")
+
+#: A property's jail(8) parameter, for a delegate's allowlist (policy editable_params):
+#: iocage writes these into its generated jail.conf (ioc_start.py).
+JAIL_PARAM = {"host_hostname": "host.hostname", "securelevel": "securelevel",
+              "devfs_ruleset": "devfs_ruleset", "allow_raw_sockets": "allow.raw_sockets",
+              "allow_sysvipc": "allow.sysvipc", "allow_mount": "allow.mount",
+              "ip4_addr": "ip4.addr", "ip6_addr": "ip6.addr"}
+
+#: iocage property names are lower-case words joined by ``_`` (ioc_json.py).
+_PROP = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class PropertyError(JailtuiError):
+    """A property name or value iocage would misread (refused before it runs)."""
+
+
+def get_all_argv(name: str) -> list[str]:
+    """``iocage get -a NAME``: every property, ``prop:value`` a line (iocage_cli/get.py)."""
+    return ["iocage", "get", "-a", name]
+
+
+def set_argv(name: str, prop: str, value: str) -> list[str]:
+    """``iocage set PROP=VALUE NAME`` (iocage_cli/set.py), the name and value checked:
+    one line, no control characters, the property a plain word (so the argument never
+    reads as an option)."""
+    problem = property_problem(prop, value)
+    if problem is not None:
+        raise PropertyError(f"{prop}: {problem}")
+    return ["iocage", "set", f"{prop}={value}", name]
+
+
+def property_problem(prop: str, value: str) -> str | None:
+    """Why ``PROP=VALUE`` cannot be set; None when it can."""
+    if not _PROP.match(prop):
+        return "not an iocage property name"
+    if not value:
+        return "empty (iocage stores none as the word none)"
+    if len(value) > 1024:
+        return "longer than 1024 characters"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "control characters are not allowed"
+    return None
+
+
+def parse_get_all(data: bytes) -> dict[str, str]:
+    """``iocage get -a``'s ``prop:value`` lines (the value may hold ``:``)."""
+    out: dict[str, str] = {}
+    for line in data.decode("utf-8", "surrogateescape").splitlines():
+        prop, sep, value = line.partition(":")
+        if sep and _PROP.match(prop):
+            out[prop] = value
+    return out

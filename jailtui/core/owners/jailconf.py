@@ -18,6 +18,11 @@ class JailConfDriver:
     command = "jail"
     package = "base system"
 
+    def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """Paths and globs this driver reads at its default layout: fetched in one round
+        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
+        return ([], [])
+
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         return Inventory(self.owner, True)
 
@@ -30,5 +35,5 @@ class JailConfDriver:
         flag = {"start": "-c", "stop": "-r", "restart": "-rc"}[action]
         return [["jail", flag, name]]
 
-    def edit(self, jail: ManagedJail) -> EditInfo:
-        return EditInfo(EditKind.JAILCONF, jail.conf_file)
+    def edit(self, name: str, conf_file: str) -> EditInfo:
+        return EditInfo(EditKind.JAILCONF, conf_file)

@@ -42,6 +42,11 @@ class PotDriver:
     command = "pot"
     package = "sysutils/pot"
 
+    def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
+        """Paths and globs this driver reads at its default layout: fetched in one round
+        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
+        return ([*CONF_FILES, "/opt/pot/jails"], ["/opt/pot/jails/*/conf/pot.conf"])
+
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         conf = shconf.load(files, CONF_FILES, DEFAULTS)
         root = conf.values["POT_FS_ROOT"].rstrip("/")
@@ -81,6 +86,6 @@ class PotDriver:
         verb = {"shell": "term"}.get(action, action)
         return [[self.command, verb, name]]
 
-    def edit(self, jail: ManagedJail) -> EditInfo:
-        return EditInfo(EditKind.READ_ONLY, jail.conf_file,
-                        f"pot set-attr -p {jail.name} -A ATTRIBUTE -V VALUE")
+    def edit(self, name: str, conf_file: str) -> EditInfo:
+        return EditInfo(EditKind.READ_ONLY, conf_file,
+                        f"pot set-attr -p {name} -A ATTRIBUTE -V VALUE")

@@ -62,6 +62,17 @@ class OwnerIndex:
     def inventories(self) -> Mapping[Owner, Inventory]:
         now = self._clock()
         if self._inv is None or now - self._at >= self.interval:
+            prefetch = getattr(self.files, "prefetch", None)
+            if callable(prefetch):
+                # A remote host (core/transport/ssh.py RemoteFiles): one round trip
+                # for every manager's files, not one per stat.
+                paths: list[str] = []
+                globs: list[str] = []
+                for d in MANAGERS:
+                    p, g = d.warm(self.settings)
+                    paths += p
+                    globs += g
+                prefetch(paths, globs)
             inv: dict[Owner, Inventory] = {}
             for d in MANAGERS:
                 try:

@@ -119,6 +119,16 @@ def run(ctx: Ctx, args: list[str]) -> int:
             return 1
         from jailtui.sim import jexec
         return jexec.run(ctx, ["-l", driver.kernel_name(name)])
+    if cmd == "get" and ({"-a", "--all"} & set(args[1:]) and len(words) == 1
+                         or words[:1] == ["all"] and len(words) == 2):
+        # `get -a NAME` (the flag turns the first argument into the jail) or
+        # `get all NAME`: every property, `prop:value` a line (iocage_cli/get.py).
+        got = _conf(ctx, words[-1])
+        if got is None:
+            return 1
+        for key, value in got[1].items():
+            ctx.write(f"{key}:{value}\n")
+        return 0
     if cmd == "get" and len(words) == 2:
         got = _conf(ctx, words[1])
         if got is None:
@@ -128,16 +138,19 @@ def run(ctx: Ctx, args: list[str]) -> int:
             return 1
         ctx.write(f"{got[1][words[0]]}\n")
         return 0
-    if cmd == "set" and len(words) == 2 and "=" in words[0]:
-        got = _conf(ctx, words[1])
+    if cmd == "set" and len(words) >= 2 and all("=" in w for w in words[:-1]):
+        # `set PROP=VALUE [PROP=VALUE ...] NAME`: stored in the jail's config.json,
+        # which iocage's next start turns into its jail.conf (docs/managers.md 1.2).
+        got = _conf(ctx, words[-1])
         if got is None:
             return 1
         file, data = got
-        key, _, value = words[0].partition("=")
-        old = data.get(key)
-        data[key] = int(value) if isinstance(old, int) and value.isdigit() else value
+        for word in words[:-1]:
+            key, _, value = word.partition("=")
+            old = data.get(key)
+            data[key] = int(value) if isinstance(old, int) and value.isdigit() else value
+            ctx.write(f"Property: {key} has been updated to {value}\n")
         write_host_file(ctx, file, json.dumps(data, indent=4, sort_keys=True) + "\n")
-        ctx.write(f"Property: {key} has been updated to {value}\n")
         return 0
     ctx.write_err(f"Usage: iocage {cmd} [OPTIONS] ...\n")
     return 1

@@ -71,7 +71,10 @@ _DEMO: dict[str, tuple[Managed, ...]] = {
 
 
 def parse_managers(text: str) -> tuple[str, ...]:
-    """``bastille,iocage`` -> ("bastille", "iocage"); ValueError names an unknown one."""
+    """``bastille,iocage`` -> ("bastille", "iocage"); ``none`` (or nothing) -> ();
+    ValueError names an unknown one."""
+    if text.strip() == "none":
+        return ()
     out: list[str] = []
     for word in (w.strip() for w in text.split(",")):
         if not word:
