@@ -100,10 +100,14 @@ class CommandTimeout(CommandError):
 class OutputTooLarge(CommandError):
     """The command wrote more than the cap on one stream and was killed."""
 
-    def __init__(self, argv: Sequence[str], stream: str, limit: int) -> None:
+    def __init__(self, argv: Sequence[str], stream: str, limit: int, *,
+                 stdout: bytes = b"") -> None:
         tool = argv[0].rsplit("/", 1)[-1] if argv else "?"
         self.stream = stream
         self.limit = limit
+        #: The first ``limit`` bytes of stdout (the SSH runner reads its
+        #: frame's head from them to name the command that flooded).
+        self.stdout = stdout
         super().__init__(argv, f"{tool}: output too large (more than {human_bytes(limit)} "
                                f"on {stream}; killed)")
 
