@@ -78,6 +78,23 @@ DEFAULT_JAIL_USER = "root"
 #: wait stop.timeout (default 10 s, docs/freebsd.md 3.7) per jail.
 ACTION_TIMEOUT = 120.0
 
+#: Lines of a killed command's output kept with its result (the action log
+#: shows them under the "timed out" line: what came, not everything).
+PARTIAL_LINES = 20
+
+
+def partial_output(exc: CommandError) -> str:
+    """The last :data:`PARTIAL_LINES` lines a command wrote before it was
+    killed at its timeout (capture.collect keeps them, issue 14 item 10);
+    "" for any other failure. Raw: the action log sanitises."""
+    if not isinstance(exc, CommandTimeout):
+        return ""
+    text = (exc.stdout + exc.stderr_bytes).decode("utf-8", "replace")
+    lines = text.splitlines()
+    if len(lines) > PARTIAL_LINES:
+        lines = [f"[... {len(lines) - PARTIAL_LINES} earlier lines]", *lines[-PARTIAL_LINES:]]
+    return "\n".join(lines) + ("\n" if lines else "")
+
 
 #: The lifecycle verb of each lifecycle action.
 _VERBS: dict[Action, argvmod.Lifecycle] = {Action.START: "start", Action.STOP: "stop",
@@ -340,7 +357,7 @@ class Controller:
             res = await self.host.runner.run(argv, timeout=ACTION_TIMEOUT)
         except CommandError as exc:
             self._record(action, name, now.jid if now else None, f"failed: {exc.message}")
-            return ActionResult(False, exc.message, argv=tuple(argv))
+            return ActionResult(False, exc.message, partial_output(exc), tuple(argv))
         output = (res.stdout + res.stderr).decode("utf-8", "replace")
         after = await self.resolve(name)
         running = after is not None and after.state is JailState.RUNNING
@@ -545,7 +562,7 @@ class Controller:
             res = await self.host.runner.run(argv, timeout=timeout)
         except CommandError as exc:
             self._record(action, name, jid, f"failed: {exc.message}", detail)
-            return ActionResult(False, exc.message, argv=tuple(argv))
+            return ActionResult(False, exc.message, partial_output(exc), tuple(argv))
         output = (res.stdout + res.stderr).decode("utf-8", "replace")
         if res.returncode == 0:
             self._record(action, name, jid, "ok", detail)
