@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import psutil
 
 from jailtui.core.checks import daemons
-from jailtui.core.errors import CommandError, JailtuiError, ParseError
+from jailtui.core.errors import CommandError, JailtuiError, ParseError, PollFailed
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import jls as jlsmod
@@ -183,8 +183,20 @@ class Host:
         """One tick: jls and ps concurrently, merged with the configuration.
 
         Raises CommandError or ParseError when jls or ps fail; the console then
-        keeps the last good snapshot and marks it stale.
+        keeps the last good snapshot and marks it stale. Anything else that
+        is not one of our errors (a bug, an answer nothing expected) is
+        wrapped here, the poll's one boundary for the console, ``list``,
+        ``ps`` and ``check`` alike, into :class:`PollFailed`, which says
+        what failed and what to do (issue 13 item 37).
         """
+        try:
+            return await self._poll()
+        except JailtuiError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary: worded, never a bare type
+            raise PollFailed(exc) from exc
+
+    async def _poll(self) -> HostSnapshot:
         jls_res, ps_res = await run_all(self.runner, [jlsmod.JLS_POLL_ARGV, self.ps_argv()],
                                         POLL_TIMEOUT)
         check(jls_res)
