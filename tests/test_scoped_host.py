@@ -23,12 +23,12 @@ JAILS = "/usr/local/jails"
 #: How ScopedHost treats each member of the protocol. A new member of
 #: JailHost (or a public member of Host) must be added here, with a test
 #: below for its kind.
-FILTERED = {"poll", "configured", "files"}
+FILTERED = {"poll", "configured", "files", "info"}
 BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "service_status",
            "config_block"}
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
 #: Host facts and the controller's capabilities (it is the gate for actions).
-FORWARDED = {"label", "name", "hostname", "info", "link", "retry_now", "runner", "paths",
+FORWARDED = {"label", "name", "hostname", "link", "retry_now", "runner", "paths",
              "conf", "ps_argv"}
 
 
@@ -123,3 +123,18 @@ def test_poll_and_configuration_are_filtered(sim_dir: Path) -> None:
     assert list(conf.jails) == ["ci"] and set(inner.configured().jails) > {"ci", "web"}
     assert all("web" not in f for f in conf.files)
     assert host.label == inner.label and host.hostname() == inner.hostname()
+
+
+def test_a_delegate_sees_the_host_name_but_not_its_activity(sim_dir: Path) -> None:
+    """docs/security.md 2.9: the name and the
+    fixed facts; not the load average nor the memory in use (other tenants'
+    activity), neither in info() nor in the poll's snapshot."""
+    host, inner = scoped(sim_dir)
+    full, seen = inner.info(), host.info()
+    assert full.load is not None and full.mem_used_kib is not None  # there to hide
+    assert seen.load is None and seen.mem_used_kib is None
+    assert (seen.hostname, seen.os_release, seen.ncpu, seen.mem_total_kib) == (
+        full.hostname, full.os_release, full.ncpu, full.mem_total_kib)
+    snap = asyncio.run(host.poll())
+    assert snap.info.load is None and snap.info.mem_used_kib is None
+    assert snap.info.hostname == full.hostname
