@@ -97,6 +97,14 @@ def test_paths_outside_the_delegates_jails_are_refused(sim_dir: Path) -> None:
         with pytest.raises(PolicyDenied, match=NOT_YOUR_PATH):
             asyncio.run(host.disk_usage(path))
     assert host.glob(f"{JAILS}/*/etc/rc.conf") == [f"{JAILS}/ci/etc/rc.conf"]
+    # The jail configuration: the controller reads it through ``files`` for
+    # an edit's context; nothing else asking for a delegate gets it
+    # (another jail's block is in it).
+    assert "web {" in host.files.read_text("/etc/jail.conf")
+    for conf in ("/etc/jail.conf", "/etc/jail.conf.d/ci.conf", "/etc/jail.conf.d/git.conf"):
+        with pytest.raises(PermissionError, match=NOT_YOUR_PATH):
+            host.read_text(conf)
+    assert host.glob("/etc/jail.conf.d/*.conf") == []
 
 
 def test_a_symlink_out_of_the_jail_is_refused(sim_dir: Path) -> None:

@@ -656,3 +656,46 @@ async def test_a_full_disk_says_so_and_leaks_nothing(sim_dir: Path, stage: str,
         assert shows(app, editor) and HOSTNAME_LINE in editor.area.text
     assert jail_conf(sim_dir).read_bytes() == original
     assert [n for n in os.listdir(etc) if "jailtui-" in n and "lock" not in n] == []
+
+
+# -- (6) another jail's block never reaches a delegate (ScopedHost.conf_path_allowed) ----------
+
+
+async def test_another_jails_block_never_reaches_a_delegate(sim_dir: Path) -> None:
+    """The controller reads /etc/jail.conf and its includes to check ci's edit
+    in context; what web's block and git's file hold (a value, a comment, a
+    variable that does not resolve) appears nowhere the delegate looks: the
+    form, the diff, the messages, the notifications, the action log."""
+    etc = sim_dir / "root" / "etc"
+    root = etc / "jail.conf"
+    root.write_text(root.read_text().replace("web {\n", (
+        "web {\n    # SECRET-COMMENT-1\n"
+        '    exec.prestart = "echo SECRET-VALUE-2 ${SECRET_UNDEFINED_3}";\n'), 1))
+    git = etc / "jail.conf.d" / "git.conf"
+    git.write_text(git.read_text().replace("git {\n", 'git {\n    exec.poststart = '
+                                           '"echo SECRET-VALUE-4";\n', 1))
+    app = delegate_console(sim_dir)
+    seen = record_notifications(app)
+    screens: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_editor(pilot, "ci")
+        assert isinstance(form, ParamFormScreen)
+        screens.append(app.export_screenshot())
+        field = form.query_one(f"#param-{form.params.index('host.hostname')}", Input)
+        field.focus()
+        field.value = ""
+        await type_text(pilot, "runner.example.org")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        diff = diff_of(app)
+        screens.append(app.export_screenshot())
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        screens.append(app.export_screenshot())
+        await pilot.press("n")
+        await settle(pilot)
+        screens.append(app.export_screenshot())
+        journal = [f"{e.title} {e.message} {e.output}" for e in app.journal]
+    assert "+    host.hostname = runner.example.org;" in diff.splitlines()   # it did run
+    shown = "\n".join([diff, *screens, *journal, *(m for m, _s, _k in seen)])
+    assert "SECRET" not in shown

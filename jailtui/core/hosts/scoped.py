@@ -253,10 +253,16 @@ class ScopedHost:
         return await self._inner.read_jail_files(norm, rels)
 
     def read_text(self, host_path: str) -> str:
+        """Only inside the delegate's jails: the jail configuration files that
+        :attr:`files` lets the controller read for an edit's context
+        (:meth:`conf_path_allowed`) hold other jails' blocks, so what any
+        other code asks for a delegate is refused (docs/security.md 2.9)."""
+        if not self.path_allowed(host_path):
+            raise PermissionError(errno.EACCES, NOT_YOUR_PATH, host_path)
         return self._files.read_text(host_path)
 
     def glob(self, pattern: str) -> list[str]:
-        return self._files.glob(pattern)
+        return [p for p in self._files.glob(pattern) if self.path_allowed(p)]
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
         if not self.path_allowed(path):
