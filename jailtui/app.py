@@ -35,7 +35,7 @@ from textual.signal import Signal
 from jailtui.console import palette
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
-from jailtui.core.actions.control import ActionResult, dying_refusal
+from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action, Role, refused
 from jailtui.core.config.settings import INTERVAL_STEPS, Settings, step_interval
 from jailtui.core.model import HostSnapshot, Jail, Process
@@ -314,11 +314,7 @@ class JailtuiApp(App[None]):
         if action is Action.SHELL and jail is not None and offers_start(c, jail):
             return None  # x on a stopped jail: "Start it?" (screens/shell_start.py)
         reason = c.refusal(action, jail)
-        if reason is None:
-            return None
-        if jail is not None and jail.dying and c.role is not Role.READ_ONLY:
-            return visible(dying_refusal(jail), 256)
-        return visible(reason, 200)
+        return None if reason is None else visible(reason, 256)
 
     def signal_reason(self, proc: Process) -> str | None:
         snap = self.snapshot_for(proc.host)

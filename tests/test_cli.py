@@ -113,9 +113,23 @@ def test_lifecycle_from_the_command_line(sim_dir: Path) -> None:
     out = jailtui("--sim", str(sim_dir), "start", "mail")
     assert out.returncode == 0, out.stderr
     dup = jailtui("--sim", str(sim_dir), "start", "mail")
-    assert dup.returncode == 1 and 'jail: "mail" already exists' in dup.stderr
+    # In our words, not jail(8)'s (issue 13 item 20).
+    assert dup.returncode == 1 and "mail is already running (jid " in dup.stderr
     unknown = jailtui("--sim", str(sim_dir), "start", "nosuch")
-    assert unknown.returncode == 1 and "nosuch" in unknown.stderr
+    # What was tried, then the tool's own line.
+    assert unknown.returncode == 1
+    assert 'could not start nosuch: jail: "nosuch" not found' in unknown.stderr
+
+
+def test_stopping_a_stopped_jail_says_it_is_not_running(sim_dir: Path) -> None:
+    """jail(8) says ``jail: "staging" not found``, which reads as "no such
+    jail" (issue 13 item 20); the audit log keeps what was decided."""
+    out = jailtui("--sim", str(sim_dir), "stop", "staging")
+    assert (out.returncode, out.stderr.strip()) == (1, "staging is not running")
+    again = jailtui("--sim", str(sim_dir), "restart", "staging")
+    assert (again.returncode, again.stderr.strip()) == (1, "staging is not running")
+    audit = (sim_dir / "audit.log").read_text()
+    assert "failed: staging is not running" in audit
 
 
 def test_exec_in_jail(sim_dir: Path) -> None:

@@ -124,11 +124,12 @@ def test_lifecycle_f_names_the_root_file_not_the_included_one(sim_dir: Path) -> 
                                                        "-c", "web"]
 
 
-def test_failure_shows_jails_own_message_and_changes_nothing(sim_dir: Path) -> None:
+def test_starting_a_running_jail_is_refused_in_our_words_and_changes_nothing(
+        sim_dir: Path) -> None:
     ctl, _ = make(sim_dir)
     before = asyncio.run(ctl.host.poll())
     result = asyncio.run(ctl.start("web"))
-    assert not result.ok and result.message == 'jail: "web" already exists'
+    assert not result.ok and result.message == "web is already running (jid 1)"
     after = asyncio.run(ctl.host.poll())
     assert [(j.name, j.jid, j.state) for j in before.jails] == \
         [(j.name, j.jid, j.state) for j in after.jails]
@@ -148,5 +149,5 @@ def test_a_hung_command_times_out_with_a_clear_message(sim_dir: Path,
     ctl.method = StartMethod.JAIL
     result = asyncio.run(ctl.start("staging"))
     assert not result.ok
-    assert result.message == "jail: timed out after 1 s (killed)"
-    assert sink.records[-1].result.startswith("failed: jail: timed out")
+    assert result.message == "could not start staging: jail: timed out after 1 s (killed)"
+    assert sink.records[-1].result.startswith("failed: could not start staging: jail: timed out")

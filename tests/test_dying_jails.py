@@ -232,3 +232,12 @@ async def test_console_rows_for_a_lingering_jail(tmp_path: Path) -> None:
         stopped = main.jails.cursor_row
         assert stopped is not None and stopped.state is JailState.STOPPED
         assert app.gate_reason(Action.START, stopped) is None
+        # "N/M jails up" counts jails, not the dying row beside the stopped one.
+        from jailtui.core.model import jails_up
+
+        snap = app.poll_state.snapshot
+        assert snap is not None
+        up, total = jails_up(snap.jails)
+        assert total == len(snap.jails) - 1
+        status = str(app.screen.query_one("#status").render())
+        assert f"{up}/{total} jails up" in status, status

@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -276,7 +277,10 @@ def test_conf_show_json_lists_are_lists(sim_dir: Path) -> None:
 # -- item 5: an included file is checked inside its configuration -----------------------------
 
 
-class RecordingRunner:
+from jailtui.core.transport.runner import CommandResult, LinklessRunner  # noqa: E402
+
+
+class RecordingRunner(LinklessRunner):
     """The simulator's runner, remembering what ran and what it said."""
 
     def __init__(self, inner: object) -> None:
@@ -286,8 +290,10 @@ class RecordingRunner:
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
 
-    async def run(self, argv: list[str], **kw: object) -> object:
-        res = await self.inner.run(argv, **kw)  # type: ignore[attr-defined]
+    async def run(self, argv: Sequence[str], *, timeout: float = 10.0,  # noqa: ASYNC109
+                  input: bytes | None = None) -> CommandResult:
+        res: CommandResult = await self.inner.run(  # type: ignore[attr-defined]
+            argv, timeout=timeout, input=input)
         self.seen.append((list(argv), res.stdout, res.stderr, res.returncode))
         return res
 

@@ -112,7 +112,7 @@ async def test_a_timed_out_start_logs_the_last_lines_that_came(
         app.flows.run_lifecycle("start", staging)
         await wait_for(pilot, lambda: any(e.title == "start staging" for e in app.journal))
         entry = [e for e in app.journal if e.title == "start staging"][-1]
-        assert not entry.ok and entry.message == "jail: timed out after 3 s (killed)"
+        assert not entry.ok and entry.message == "could not start staging: jail: timed out after 3 s (killed)"
         shown = [line.plain.lstrip("│|: ").strip() for line in entry_lines(entry)]
         assert "prestart-30" in shown and "prestart-11" in shown   # the last lines
         assert "prestart-10" not in shown and "[... 10 earlier lines]" in shown

@@ -29,7 +29,9 @@ BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "servic
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
 #: Host facts and the controller's capabilities (it is the gate for actions).
 FORWARDED = {"label", "name", "hostname", "link", "retry_now", "runner", "paths",
-             "conf", "ps_argv"}
+             "conf", "ps_argv", "os_release"}
+#: Members that return the scoped host itself, never the host it wraps.
+SELF = {"checkable"}
 
 
 def protocol_members(proto: type) -> set[str]:
@@ -45,7 +47,7 @@ def scoped(sim_dir: Path, scope: str = "ci") -> tuple[ScopedHost, Host]:
 
 def test_every_protocol_member_is_decided() -> None:
     members = protocol_members(JailHost)
-    decided = FILTERED | BY_NAME | BY_PATH | FORWARDED
+    decided = FILTERED | BY_NAME | BY_PATH | FORWARDED | SELF
     assert members == decided, f"undecided: {members - decided}, gone: {decided - members}"
     # ScopedHost defines each itself: nothing is inherited from Host.
     assert ScopedHost.__mro__ == (ScopedHost, object)
@@ -60,6 +62,14 @@ def test_every_public_member_of_host_is_in_the_protocol() -> None:
     instance_attrs = {"runner", "label", "name", "paths", "files", "conf"}
     assert public | instance_attrs <= protocol_members(JailHost), (
         public | instance_attrs) - protocol_members(JailHost)
+
+
+@pytest.mark.parametrize("member", sorted(SELF))
+def test_members_that_return_a_host_return_the_scoped_one(sim_dir: Path, member: str) -> None:
+    """Health checks a delegate's console runs see the scoped host, never the
+    host it wraps (widgets/health_state.py evaluates ``checkable()``)."""
+    host, inner = scoped(sim_dir)
+    assert getattr(host, member)() is host
 
 
 @pytest.mark.parametrize("member", sorted(BY_NAME))

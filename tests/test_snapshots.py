@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from health_fakes import FixedEvaluator
-from tui_fakes import FakeHost, make_app, settle
+from tui_fakes import FakeController, FakeHost, make_app, settle
 
 from jailtui.core.errors import CommandTimeout
 from jailtui.screens.main import MainScreen
@@ -164,9 +164,8 @@ def test_health_view(snap_compare: SnapCompare, monkeypatch: pytest.MonkeyPatch)
 
 
 def daemon_app() -> Any:
-    from tui_daemon_fakes import DaemonController, DaemonHost
 
-    return make_app(DaemonHost(), DaemonController(), interval=2.0)
+    return make_app(FakeHost(), FakeController(), interval=2.0)
 
 
 def test_services(snap_compare: SnapCompare) -> None:

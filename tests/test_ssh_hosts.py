@@ -27,7 +27,7 @@ from jailtui.core.actions.control import Controller, StartMethod
 from jailtui.core.actions.policy import Policy, Role
 from jailtui.core.errors import CommandNotFound
 from jailtui.core.hosts.fleet import Fleet, HostSpec
-from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import JailState
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.ssh import HostUnreachable, RemoteFiles, SSHRunner
@@ -99,7 +99,7 @@ def jailtui(h: Hosts, *args: str, timeout: float = 60) -> subprocess.CompletedPr
                           env=dict(os.environ))
 
 
-def admin(host: Host, method: StartMethod = StartMethod.AUTO) -> Controller:
+def admin(host: JailHost, method: StartMethod = StartMethod.AUTO) -> Controller:
     return Controller(host, Policy(Role.HOST_ADMIN, "root", 0), audit=MemorySink(),
                       method=method)
 
@@ -265,7 +265,7 @@ def test_interactive_argv_shape(hosts: Hosts) -> None:
 # -- every action through the SSH runner ------------------------------------------------------
 
 
-async def _state(host: Host, name: str) -> JailState | None:
+async def _state(host: JailHost, name: str) -> JailState | None:
     jail = (await host.poll()).jail(name)
     return jail.state if jail else None
 

@@ -32,6 +32,7 @@ from jailtui.core.actions.policy import Policy, Role
 from jailtui.core.errors import CommandTimeout
 from jailtui.core.hosts.fleet import Fleet, HostSpec
 from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import JailState
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
@@ -59,7 +60,7 @@ async def wait_for(pilot: Any, predicate: Callable[[], object], timeout: float =
         await pilot.pause(0.05)
 
 
-def admin(host: Host) -> Controller:
+def admin(host: JailHost) -> Controller:
     return Controller(host, Policy(Role.HOST_ADMIN, "root", 0), audit=MemorySink())
 
 

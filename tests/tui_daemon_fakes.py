@@ -5,9 +5,9 @@
   ``SIMDIR/audit.log``, as ``jailtui --sim`` has it (cli.py);
 - :class:`HeldRunner`: a SimRunner whose chosen commands wait for a gate,
   so a test can look at the console while a stop is "slow";
-- :class:`DaemonHost` / :class:`DaemonController`: the fixed-data fakes of
-  tests/tui_fakes.py plus service states, service actions and exec, for the
-  snapshots.
+- the fixed-data fakes of tests/tui_fakes.py implement the daemons and
+  ``!`` parts of the console protocol themselves (service states, service
+  actions, exec).
 """
 
 from __future__ import annotations
@@ -18,18 +18,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tui_fakes import FakeController, FakeHost, wait_until
+from tui_fakes import wait_until
 
 from jailtui.core.actions.audit import FileSink
-from jailtui.core.actions.control import ActionResult, Controller
-from jailtui.core.actions.policy import Action, Policy, Role
-from jailtui.core.checks.daemons import ServiceState, ServiceStatus
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.policy import Policy, Role
 from jailtui.core.hosts.host import Host
-from jailtui.core.transport.runner import CommandResult
+from jailtui.core.transport.runner import CommandResult, LinklessRunner
 from jailtui.sim.runner import SimRunner
 
 
-class HeldRunner:
+class HeldRunner(LinklessRunner):
     """A SimRunner; commands for which ``hold(argv)`` is true wait for :attr:`gate`."""
 
     def __init__(self, inner: SimRunner, hold: Callable[[Sequence[str]], bool]) -> None:
@@ -97,43 +96,5 @@ def log_text(log: Any) -> list[str]:
 # -- fixed data (snapshots) --------------------------------------------------------------
 
 #: service -> (state, pid) of the fake jails' daemons.
-FAKE_STATES: dict[str, tuple[ServiceState, int | None]] = {
-    "cron": (ServiceState.RUNNING, 1290), "nginx": (ServiceState.RUNNING, 1240),
-    "php_fpm": (ServiceState.STOPPED, None), "sshd": (ServiceState.NO_STATUS, None),
-    "syslogd": (ServiceState.RUNNING, 1201),
-}
-
-
-class DaemonHost(FakeHost):
-    """FakeHost plus ``service_status``."""
-
-    async def service_status(self, name: str, service: str) -> ServiceStatus:
-        self._check("status", name)
-        state, pid = FAKE_STATES.get(service, (ServiceState.UNKNOWN, None))
-        message = {ServiceState.RUNNING: f"{service} is running as pid {pid}.",
-                   ServiceState.STOPPED: f"{service} is not running.",
-                   ServiceState.NO_STATUS: "no status command (a one-shot boot script)",
-                   }.get(state, "")
-        return ServiceStatus(service, state, pid, message)
-
-
-class DaemonController(FakeController):
-    """FakeController plus ``service`` and ``exec`` (canned answers)."""
-
-    async def service(self, name: str, service: str, verb: str) -> ActionResult:
-        self._gate(Action.SERVICES, name)
-        self.calls.append(("service", (name, service, verb)))
-        return ActionResult(True, f"Starting {service}.", f"Starting {service}.\n")
-
-    async def exec(self, name: str, command: Sequence[str],
-                   timeout: float = 60.0) -> ActionResult:  # noqa: ASYNC109
-        self._gate(Action.EXEC, name)
-        self.calls.append(("exec", (name, tuple(command))))
-        if list(command) == ["hostname"]:
-            return ActionResult(True, f"{name}.example.org", f"{name}.example.org\n")
-        out = "".join(f"line {i} of {' '.join(command)}\n" for i in range(1, 4))
-        return ActionResult(True, "line 3", out)
-
-
-__all__ = ["DaemonController", "DaemonHost", "HeldRunner", "audit_lines", "footer_actions",
+__all__ = ["HeldRunner", "audit_lines", "footer_actions",
            "log_text", "sim_console", "wait_for"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from jailtui.core.actions.control import ActionResult, PreparedShell
+from jailtui.core.actions.exec_stream import Stream
 from jailtui.core.actions.policy import (
     Action,
     Policy,
@@ -27,6 +28,7 @@ from jailtui.core.actions.policy import (
     refusal,
     refused,
 )
+from jailtui.core.checks.daemons import ServiceState, ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
 from jailtui.core.model import (
@@ -153,6 +155,13 @@ class FakeLogin:
     host: str = ""
 
 
+FAKE_STATES: dict[str, tuple[ServiceState, int | None]] = {
+    "cron": (ServiceState.RUNNING, 1290), "nginx": (ServiceState.RUNNING, 1240),
+    "php_fpm": (ServiceState.STOPPED, None), "sshd": (ServiceState.NO_STATUS, None),
+    "syslogd": (ServiceState.RUNNING, 1201),
+}
+
+
 class FakeHost:
     """A host whose poll returns ``snapshot`` (or raises ``fail_with``)."""
 
@@ -175,6 +184,10 @@ class FakeHost:
         self.gate: asyncio.Event | None = None
         self.in_flight = 0
         self.most_in_flight = 0
+
+    def checkable(self) -> None:
+        """Fixed data: nothing for health checks to run (the health view says so)."""
+        return None
 
     def link(self) -> LinkState | None:
         return self.link_state
@@ -251,6 +264,15 @@ class FakeHost:
         if jail is not None and EVIL_MARKUP in jail.name:
             return [EVIL]
         return ["cron", "nginx", "php_fpm", "sshd", "syslogd"]
+
+    async def service_status(self, name: str, service: str) -> ServiceStatus:
+        self._check("status", name)
+        state, pid = FAKE_STATES.get(service, (ServiceState.UNKNOWN, None))
+        message = {ServiceState.RUNNING: f"{service} is running as pid {pid}.",
+                   ServiceState.STOPPED: f"{service} is not running.",
+                   ServiceState.NO_STATUS: "no status command (a one-shot boot script)",
+                   }.get(state, "")
+        return ServiceStatus(service, state, pid, message)
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
         self._check("disk", path)
@@ -343,6 +365,30 @@ class FakeController:
         if "signal" in self.fail:
             return self.fail["signal"]
         return ActionResult(True, f"sent SIG{sig} to {pid}")
+
+    async def service(self, name: str, service: str, verb: str,
+                      expect: Jail | None = None) -> ActionResult:
+        self._gate(Action.SERVICES, name)
+        self.calls.append(("service", (name, service, verb)))
+        return ActionResult(True, f"Starting {service}.", f"Starting {service}.\n")
+
+    async def exec(self, name: str, command: Sequence[str],
+                   timeout: float = 60.0) -> ActionResult:  # noqa: ASYNC109
+        self._gate(Action.EXEC, name)
+        self.calls.append(("exec", (name, tuple(command))))
+        if list(command) == ["hostname"]:
+            return ActionResult(True, f"{name}.example.org", f"{name}.example.org\n")
+        out = "".join(f"line {i} of {' '.join(command)}\n" for i in range(1, 4))
+        return ActionResult(True, "line 3", out)
+
+    async def exec_stream(self, name: str, command: Sequence[str],
+                          sink: Callable[[Stream, bytes], None], *, cancel: asyncio.Event,
+                          timeout: float | None = 600.0,  # noqa: ASYNC109
+                          ) -> ActionResult:
+        """:meth:`exec`'s canned answer, handed to ``sink`` as the real one streams it."""
+        result = await self.exec(name, command)
+        sink("stdout", result.output.encode())
+        return ActionResult(result.ok, result.message)
 
     async def prepare_shell(self, name: str, expect: Jail | None = None) -> PreparedShell:
         self._gate(Action.SHELL, name)

@@ -19,13 +19,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from jailtui import __version__
-from jailtui.cli.output import (
-    _title,
-    jail_json,
-    print_table,
-    process_json,
-    visible_output,
-)
+from jailtui.cli import views
+from jailtui.cli.output import visible_output
 from jailtui.cli.session import (
     Backend,
     Session,
@@ -36,12 +31,13 @@ from jailtui.cli.session import (
     make_session,
     open_fleet,
 )
+from jailtui.cli.views import Targets
 from jailtui.core.config.settings import SettingsError
-from jailtui.core.errors import JailtuiError, PolicyDenied
+from jailtui.core.errors import JailtuiError, PolicyDenied, describe
 from jailtui.core.freebsd.jailconf import JailConfError
 from jailtui.core.freebsd.jailname import check_jail_name
-from jailtui.core.model import HostSnapshot, Process
-from jailtui.core.text import human_kib, visible
+from jailtui.core.hosts.fleet import Fleet
+from jailtui.core.text import visible
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
                "kill", "service", "check", "doctor")
@@ -207,210 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def cmd_list(session: Session, args: argparse.Namespace) -> int:
-    snap = asyncio.run(session.host.poll())
-    for w in snap.warnings:
-        print(f"jailtui: warning: {visible(w)}", file=sys.stderr)
-    if args.json:
-        json.dump([jail_json(j, snap) for j in snap.jails], sys.stdout, indent=2)
-        print()
-        return 0
-    rows = []
-    for j in snap.jails:
-        addrs = ", ".join((*j.ip4, *j.ip6))
-        rows.append([j.state.value, "-" if j.jid is None else str(j.jid), visible(j.name),
-                     visible(j.hostname), visible(addrs), str(j.processes),
-                     f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
-    print_table(_title(snap, "jails"),
-                ["STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS", "PATH"],
-                rows, right=(1, 5, 6, 7), wide=args.wide, shrink=(8, 4, 3, 2))
-    return 0
-
-
-def cmd_ps(session: Session, args: argparse.Namespace) -> int:
-    snap = asyncio.run(session.host.poll())
-    procs = snap.processes
-    if args.jail is not None:  # '' is an invalid name, never "every process"
-        jail = snap.jail(args.jail)
-        if jail is None:
-            raise JailtuiError(f'jail "{args.jail}" not found')
-        if jail.jid is None:
-            raise JailtuiError(f'jail "{args.jail}" is not running')
-        procs = snap.processes_of(jail.jid)
-    if args.json:
-        json.dump([process_json(p, snap) for p in procs], sys.stdout, indent=2)
-        print()
-        return 0
-    rows = [[str(p.pid), str(p.jid), visible(p.jail or "-"), visible(p.user), visible(p.state),
-             f"{p.cpu_percent:.1f}", f"{p.mem_percent:.1f}", human_kib(p.rss_kib),
-             visible(p.etime), visible(p.command)] for p in procs]
-    what = f"processes of jail {visible(args.jail)}" if args.jail else "processes"
-    print_table(_title(snap, what),
-                ["PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED", "COMMAND"],
-                rows, right=(0, 1, 5, 6, 7, 8), wide=args.wide, shrink=(9, 2, 3))
-    return 0
-
-
-# -- several hosts (--host a --host b): every row names its host ------------------------
-
-
-def poll_hosts(specs: Sequence[Any]) -> tuple[list[tuple[str, HostSnapshot]], int]:
-    """Poll every host at once; a host that fails is one line on stderr, the
-    others still print. Returns (name, snapshot) of the good ones and the
-    exit status (1 if any host failed)."""
-    statuses = asyncio.run(open_fleet(specs).poll_all())
-    good: list[tuple[str, HostSnapshot]] = []
-    status = 0
-    for st in statuses:
-        if st.error is not None or st.snapshot is None:
-            status = 1
-            print(f"jailtui: {visible(host_error(st.name, st.error))}", file=sys.stderr)
-            continue
-        for w in st.snapshot.warnings:
-            print(f"jailtui: warning: {visible(st.name)}: {visible(w)}", file=sys.stderr)
-        good.append((st.name, st.snapshot))
-    return good, status
-
-
-def host_error(name: str, exc: BaseException | None) -> str:
-    """``web1: <error>``, once: SSH errors already start with the host's name."""
-    msg = str(exc)
-    return msg if msg.startswith(f"{name}: ") else f"{name}: {msg}"
-
-
-def _hosts_title(snaps: Sequence[tuple[str, HostSnapshot]], what: str, n: int) -> str:
-    names = ", ".join(visible(name) for name, _ in snaps) or "none reachable"
-    return f"{what} on {n} hosts: {names}"
-
-
-def _none_reachable(n: int) -> int:
-    """No table without rows of any host: the per-host lines said why (issue 13 item 47)."""
-    print(f"jailtui: none of the {n} hosts could be reached", file=sys.stderr)
-    return 1
-
-
-def cmd_list_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
-    snaps, status = poll_hosts(specs)
-    if not snaps and not args.json:
-        return _none_reachable(len(specs))
-    if args.json:
-        json.dump([{**jail_json(j, snap), "host": name} for name, snap in snaps
-                   for j in snap.jails], sys.stdout, indent=2)
-        print()
-        return status
-    rows = []
-    for name, snap in snaps:
-        for j in snap.jails:
-            addrs = ", ".join((*j.ip4, *j.ip6))
-            rows.append([visible(name), j.state.value, "-" if j.jid is None else str(j.jid),
-                         visible(j.name), visible(j.hostname), visible(addrs), str(j.processes),
-                         f"{j.cpu_percent:.1f}", human_kib(j.rss_kib), visible(j.path)])
-    print_table(_hosts_title(snaps, "jails", len(specs)),
-                ["HOST", "STATE", "JID", "NAME", "HOSTNAME", "ADDRESSES", "PROCS", "%CPU", "RSS",
-                 "PATH"], rows, right=(2, 6, 7, 8), wide=args.wide, shrink=(9, 5, 4, 3, 0))
-    return status
-
-
-def cmd_ps_hosts(specs: Sequence[Any], args: argparse.Namespace) -> int:
-    snaps, status = poll_hosts(specs)
-    if not snaps and not args.json:
-        return _none_reachable(len(specs))
-    picked: list[tuple[str, HostSnapshot, Process]] = []
-    found = False
-    for name, snap in snaps:
-        procs = snap.processes
-        if args.jail is not None:
-            jail = snap.jail(args.jail)
-            if jail is None or jail.jid is None:
-                continue
-            found = True
-            procs = snap.processes_of(jail.jid)
-        picked += [(name, snap, p) for p in procs]
-    if args.jail is not None and not found and snaps:
-        print(f'jailtui: jail "{visible(args.jail)}" is not running on any host',
-              file=sys.stderr)
-        status = 1
-    if args.json:
-        json.dump([{**process_json(p, snap), "host": name} for name, snap, p in picked],
-                  sys.stdout, indent=2)
-        print()
-        return status
-    rows = [[visible(name), str(p.pid), str(p.jid), visible(p.jail or "-"), visible(p.user),
-             visible(p.state), f"{p.cpu_percent:.1f}", f"{p.mem_percent:.1f}",
-             human_kib(p.rss_kib), visible(p.etime), visible(p.command)]
-            for name, _, p in picked]
-    what = f"processes of jail {visible(args.jail)}" if args.jail else "processes"
-    print_table(_hosts_title(snaps, what, len(specs)),
-                ["HOST", "PID", "JID", "JAIL", "USER", "STAT", "%CPU", "%MEM", "RSS", "ELAPSED",
-                 "COMMAND"], rows, right=(1, 2, 6, 7, 8, 9), wide=args.wide, shrink=(10, 3, 0, 4))
-    return status
-
-
-def check_hosts(specs: Sequence[Any], th: Any, as_json: bool) -> int:
-    """``check`` across hosts: the worst state wins; every finding names its host.
-
-    A host that cannot be polled is an UNKNOWN finding of its own; the
-    other hosts are still checked.
-    """
-    from jailtui.core.checks import health
-    from jailtui.core.checks.dying import DyingClock, default_path
-
-    fleet = open_fleet(specs)
-    # One clock for every host (entries are keyed by host): loaded and saved
-    # on the event loop's one thread.
-    dying = DyingClock(default_path())
-
-    async def one(name: str) -> Any:
-        host = fleet.host(name)
-        # Jails' own files are read by health through core/transport/jailfs.py
-        # (never RemoteFiles' cat, which follows links out of the root).
-        return await health.evaluate(host, th, snapshot=await host.poll(), dying=dying)
-
-    async def every() -> list[Any]:
-        return list(await asyncio.gather(*(one(n) for n in fleet.names()),
-                                         return_exceptions=True))
-
-    outcomes = asyncio.run(every())
-    worst = health.Severity.OK
-    hosts: dict[str, dict[str, Any]] = {}
-    findings: list[tuple[str, Any]] = []
-    parts: list[str] = []
-    perf: list[str] = []
-    for name, out in zip(fleet.names(), outcomes, strict=True):
-        if isinstance(out, BaseException):
-            if not isinstance(out, Exception):
-                raise out
-            f = health.Finding(health.Severity.UNKNOWN, "unknown", None, host_error(name, out))
-            findings.append((name, f))
-            worst = max(worst, f.severity)
-            hosts[name] = {"status": "UNKNOWN", "exit_code": 3, "error": str(out),
-                           "jails": {}}
-            parts.append(f"{name} UNKNOWN")
-            continue
-        worst = max(worst, out.severity)
-        line = health.summary_line(out)
-        head, _, data = line.partition(" | ")
-        summary = head.split(" - ", 1)[-1]
-        hosts[name] = {"status": out.severity.name, "exit_code": out.exit_code,
-                       "summary": summary, "jails": {j.name: j.state.value for j in out.jails}}
-        findings += [(name, f) for f in out.findings]
-        parts.append(f"{name} {out.severity.name} ({summary})")
-        perf += [f"{name}_{item}" for item in data.split()]
-    summary_line = f"JAILS {worst.name} - {len(specs)} hosts: {'; '.join(parts)}"
-    if perf:
-        summary_line += " | " + " ".join(perf)
-    if as_json:
-        json.dump({"status": worst.name, "exit_code": worst.exit_code, "summary": summary_line,
-                   "hosts": hosts,
-                   "findings": [{**f.to_json(), "host": name} for name, f in findings]},
-                  sys.stdout, indent=2)
-        print()
-    else:
-        print(visible(summary_line))
-        for name, f in sorted(findings, key=lambda nf: -nf[1].severity):
-            msg = f.message if f.message.startswith(f"{name}: ") else f"{name}: {f.message}"
-            print(f"{f.severity.name}: {visible(msg)}")
-    return worst.exit_code
+def open_targets(args: argparse.Namespace) -> tuple[Targets, frozenset[str] | None]:
+    """The hosts of ``list``/``ps``/``check``: several ``--host``, or the one
+    host of this session (a delegate's scoped to their jail), as a fleet of
+    one; and the jails a delegate may see (None: all)."""
+    specs = host_specs(args)
+    if specs is not None and len(specs) > 1:
+        return Targets(open_fleet(specs)), None
+    session = make_session(args)
+    return Targets(Fleet([session.host])), session.controller.policy.scope
 
 
 def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
@@ -476,8 +277,10 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
     cmd = args.command
     if cmd != "kill":
         check_jail_name(args.name)
-    if cmd in ("start", "stop", "restart"):
-        result = asyncio.run(getattr(controller, cmd)(args.name))
+    lifecycle = {"start": controller.start, "stop": controller.stop,
+                 "restart": controller.restart}
+    if cmd in lifecycle:
+        result = asyncio.run(lifecycle[cmd](args.name))
     elif cmd == "exec":
         argv = list(args.cmd)
         if argv and argv[0] == "--":
@@ -545,8 +348,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except (ImportError, AttributeError):
         pass
     except JailtuiError as exc:
-        print(f"JAILS UNKNOWN - config: {visible(str(exc))}")
-        return 3
+        return views.unknown(f"config: {describe(exc)}", as_json=args.json)
     overrides = {k: v for k, v in {
         "disk_warn": args.disk_warn, "disk_crit": args.disk_crit,
         "rctl_warn": args.rctl_warn, "rctl_crit": args.rctl_crit,
@@ -567,43 +369,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     problems = health.threshold_problems(th)
     if problems:
         # A check that cannot judge is UNKNOWN (3), with every reason.
-        msg = "; ".join(problems)
-        if args.json:
-            json.dump({"status": "UNKNOWN", "exit_code": 3, "error": msg, "findings": []},
-                      sys.stdout, indent=2)
-            print()
-        else:
-            print(f"JAILS UNKNOWN - bad thresholds: {visible(msg)}")
-        return 3
+        return views.unknown(f"bad thresholds: {'; '.join(problems)}", as_json=args.json)
     try:
-        specs = host_specs(args)
-        if specs is not None and len(specs) > 1:
-            return check_hosts(specs, th, args.json)
-        session = make_session(args)
-        from jailtui.core.checks.dying import DyingClock, default_path
-
-        report = asyncio.run(health.evaluate(session.host, th,
-                                             dying=DyingClock(default_path())))
+        targets, scope = open_targets(args)
     except JailtuiError as exc:
-        if args.json:
-            json.dump({"status": "UNKNOWN", "exit_code": 3, "error": str(exc),
-                       "findings": []}, sys.stdout, indent=2)
-            print()
-        else:
-            print(f"JAILS UNKNOWN - {visible(str(exc))}")
-        return 3
-    if args.json:
-        json.dump({"status": report.severity.name, "exit_code": report.exit_code,
-                   "host": report.host, "backend": report.backend.lower(),
-                   "summary": health.summary_line(report),
-                   "jails": {j.name: j.state.value for j in report.jails},
-                   "findings": [f.to_json() for f in report.findings]}, sys.stdout, indent=2)
-        print()
-    else:
-        print(visible(health.summary_line(report)))
-        for f in sorted(report.findings, key=lambda f: -f.severity):
-            print(f"{f.severity.name}: {visible(f.message)}")
-    return report.exit_code
+        return views.unknown(describe(exc), as_json=args.json)
+    return views.check(targets, th, as_json=args.json, scope=scope)
 
 
 def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
@@ -731,17 +502,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_doctor(make_backend(args))
         if args.command == "conf" and args.file:
             return cmd_conf(None, args)
-        if args.command in ("list", "ps") and args.host and len(specs := host_specs(args) or []) > 1:
-            return (cmd_list_hosts if args.command == "list" else cmd_ps_hosts)(specs, args)
+        if args.command == "list":
+            return views.list_jails(open_targets(args)[0], as_json=args.json, wide=args.wide)
+        if args.command == "ps":
+            return views.list_processes(open_targets(args)[0], jail=args.jail,
+                                        as_json=args.json, wide=args.wide)
         if args.command is None and args.host and len(specs := host_specs(args) or []) > 1:
             return run_fleet_console(specs, args)
         session = make_session(args)
         if args.command is None:
             return run_console(session, args)
-        if args.command == "list":
-            return cmd_list(session, args)
-        if args.command == "ps":
-            return cmd_ps(session, args)
         if args.command == "conf":
             if session.delegated:
                 return _fail("jailtui: conf: not available to delegated users")
@@ -763,8 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(visible(f"jailtui: hint: {exc.hint}"), file=sys.stderr)
         return 1
     except JailtuiError as exc:
-        msg = str(exc)
-        return _fail(msg if ":" in msg.split(" ", 1)[0] else f"jailtui: {msg}")
+        return _fail(views.error_line(describe(exc)))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

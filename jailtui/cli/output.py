@@ -106,7 +106,7 @@ def print_table(title: str, headers: Sequence[str], rows: list[list[str]],
         print(line)
 
 
-def _title(snap: HostSnapshot, what: str) -> str:
+def snapshot_title(snap: HostSnapshot, what: str) -> str:
     label = "SIMULATED FreeBSD host" if snap.info.backend == "SIMULATED" else snap.info.backend
     return f"{what} on {visible(snap.info.hostname)} ({label})"
 

@@ -16,12 +16,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jailtui
 from jailtui.core.errors import JailtuiError, PolicyDenied
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import JailHost
+
+if TYPE_CHECKING:
+    from jailtui.core.actions.control import Controller
 
 
 def default_sim_dir() -> Path:
@@ -135,7 +138,7 @@ class Session:
     backend: Backend
     #: The host, scoped to a delegate's jails when delegated.
     host: JailHost
-    controller: Any
+    controller: Controller
     delegated: bool = False
     editable_params: tuple[str, ...] = ()
 

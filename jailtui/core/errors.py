@@ -176,5 +176,16 @@ class PollFailed(JailtuiError):
                          "and the poll is retried")
 
 
+class NotFreeBSD(JailtuiError):
+    """The host is not FreeBSD: it has no jails to show (docs/freebsd.md 5.5)."""
+
+    def __init__(self, system: str) -> None:
+        self.system = system
+        self.message = (f"this host runs {system}, not FreeBSD: jails, jls(8) and jail(8) "
+                        "are FreeBSD's (on another system, jailtui --sim DIR shows a "
+                        "simulated FreeBSD host)")
+        super().__init__(self.message)
+
+
 class PolicyDenied(JailtuiError):
     """The controller refused an action (role, scope, read-only, state)."""

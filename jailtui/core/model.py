@@ -207,6 +207,19 @@ def physmem_from_ps(processes: Iterable[Process]) -> float | None:
     return 100.0 * rss / mem if mem > 0 else None
 
 
+def jails_up(jails: Iterable[Jail]) -> tuple[int, int]:
+    """(running, jails) for "N/M jails up": a dying row is a removed jail the
+    kernel has not let go of yet (docs/freebsd.md 5.4), not a jail of the
+    host, so it counts in neither."""
+    running = total = 0
+    for j in jails:
+        if j.state is JailState.DYING:
+            continue
+        total += 1
+        running += j.state is JailState.RUNNING
+    return running, total
+
+
 def aggregate(jails: Iterable[Jail], processes: Iterable[Process],
               mem_total_kib: float | None = None) -> tuple[Jail, ...]:
     """Fill each running jail's process count, CPU, memory and RSS sums.

@@ -9,12 +9,16 @@ here: no screen probes a controller or a host for a method.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from jailtui.core.actions.control import ActionResult, PreparedShell
-from jailtui.core.actions.policy import Action, Role
+from jailtui.core.actions.exec_stream import Stream
+from jailtui.core.actions.policy import Action, Policy, Role
+from jailtui.core.checks.daemons import ServiceStatus
 from jailtui.core.config.confedit import EditSession
+from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
 from jailtui.core.transport.ssh import LinkState
 
@@ -66,9 +70,19 @@ class ConsoleHost(Protocol):
 
     async def services(self, name: str) -> list[str]: ...
 
+    async def service_status(self, name: str, service: str) -> ServiceStatus:
+        """``service -j NAME SERVICE status``, read as core/checks/daemons.py reads it."""
+        ...
+
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None: ...
 
     def config_block(self, name: str) -> tuple[str, int, str] | None: ...
+
+    def checkable(self) -> JailHost | None:
+        """The host as ``core.checks.health`` evaluates it (commands and files
+        to read): the host itself; None for a host of fixed data (the tests'
+        fakes, the screenshot script), which the health view says it cannot check."""
+        ...
 
 
 class ConsoleController(Protocol):
@@ -82,6 +96,12 @@ class ConsoleController(Protocol):
 
     @property
     def scope(self) -> str | None: ...
+
+    @property
+    def policy(self) -> Policy:
+        """The session's policy: its ``scope`` is the delegate's jails (health
+        findings of the host as a whole never reach them)."""
+        ...
 
     def allowed(self, action: Action, jail: Jail | None = None) -> bool: ...
 
@@ -100,6 +120,18 @@ class ConsoleController(Protocol):
     async def restart(self, name: str, expect: Jail | None = None) -> ActionResult: ...
 
     async def signal(self, pid: int, sig: str, expect: Process) -> ActionResult: ...
+
+    async def service(self, name: str, service: str, verb: str,
+                      expect: Jail | None = None) -> ActionResult:
+        """``service -j NAME SERVICE VERB`` for a daemon in the jail (the daemons screen)."""
+        ...
+
+    async def exec_stream(self, name: str, command: Sequence[str],
+                          sink: Callable[[Stream, bytes], None], *, cancel: asyncio.Event,
+                          timeout: float | None = 600.0,  # noqa: ASYNC109 - as Controller's
+                          ) -> ActionResult:
+        """One command in the jail, its output handed to ``sink`` as it comes (``!``)."""
+        ...
 
     async def prepare_shell(self, name: str, expect: Jail | None = None) -> PreparedShell: ...
 

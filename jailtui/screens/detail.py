@@ -23,6 +23,7 @@ from textual.widgets import Static
 from jailtui.core.errors import RacctUnavailable, describe
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
+from jailtui.screens.contracts import Login
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import DETAIL_BINDINGS
 from jailtui.widgets.cells import addresses, age_text, jid_text, percent, state_label
@@ -326,13 +327,13 @@ class DetailScreen(GuardedScreen):
             lines.append(Content.styled("zero: " + ", ".join(zero), "$foreground-muted"))
         self.section("rctl").show(Content("\n").join(lines))
 
-    def _show_who(self, logins: Sequence[Any]) -> None:
+    def _show_who(self, logins: Sequence[Login]) -> None:
         if not logins:
             self.section("who").note("Nobody is logged in.")
             return
         lines = []
         for login in logins:
-            host = getattr(login, "host", "")
+            host = login.host
             lines.append(Content.assemble(
                 (f"{visible(login.user, 32):<10}", "bold"), f" {visible(login.line, 32):<8}",
                 f" {visible(login.time, 32)}",

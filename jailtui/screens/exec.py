@@ -36,8 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from collections.abc import Callable, Sequence
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -47,11 +46,11 @@ from textual.content import Content
 from textual.widgets import Input, RichLog, Static
 
 from jailtui.core.actions.control import ActionResult
-from jailtui.core.actions.exec_stream import Stream
 from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible, visible_lines
+from jailtui.screens.contracts import ConsoleController
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.keys import EXEC_BINDINGS
 from jailtui.widgets.exec_output import OutputSpool
@@ -61,26 +60,13 @@ from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.status_bar import StatusBar
 
-__all__ = ["CommandHistory", "ExecControl", "ExecScreen", "parse_command"]
+__all__ = ["CommandHistory", "ExecScreen", "parse_command"]
 
 #: Lines the output log keeps over the visit (the oldest go first).
 MAX_OUTPUT_LINES = 5000
 
 #: Seconds between two batches of output lines to the log.
 FLUSH_EVERY = 0.1
-
-
-@runtime_checkable
-class ExecControl(Protocol):
-    """The controller's one-command run, streamed (``Controller.exec_stream``).
-
-    Not in ``ConsoleController``: without it (the tests' fakes) the screen
-    says running commands is not available.
-    """
-
-    async def exec_stream(self, name: str, command: Sequence[str],
-                          sink: Callable[[Stream, bytes], None], *, cancel: asyncio.Event,
-                          timeout: float | None = 600.0) -> ActionResult: ...  # noqa: ASYNC109
 
 
 class CommandHistory:
@@ -276,9 +262,9 @@ class ExecScreen(GuardedScreen):
             return
         reason = self.console.gate_reason(Action.EXEC, self._jail)
         controller = self.console.controller
-        if reason is None and not isinstance(controller, ExecControl):
+        if reason is None and controller is None:
             reason = "running commands is not available in this session"
-        if reason is not None or not isinstance(controller, ExecControl):
+        if reason is not None or controller is None:
             reason = reason or "not available"
             self.console.refuse("exec", reason)
             self._set_state(Content.assemble(("Refused: ", "bold $error"), (reason, "$error")))
@@ -287,7 +273,7 @@ class ExecScreen(GuardedScreen):
         self.input.value = ""
         self._run(controller, line, argv)
 
-    def _run(self, controller: ExecControl, line: str, argv: list[str]) -> None:
+    def _run(self, controller: ConsoleController, line: str, argv: list[str]) -> None:
         name, host = self.jail_name, self.jail_host
         where = name if host is None else f"{host}:{name}"
         title = f"exec {where}: {line}"

@@ -202,6 +202,10 @@ class MainScreen(GuardedScreen):
                 self._show_processes()
                 self._update_titles()
         elif self._snapshot is None:
+            # No snapshot yet and the poll failed: the panes say why, not
+            # "loading…" for ever (issue 13 item 28: a host that is not FreeBSD).
+            self.jails.set_unavailable(state.error)
+            self.procs.set_unavailable(state.error)
             self._update_titles()
         self.refresh_bindings()
 

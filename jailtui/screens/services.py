@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -51,7 +51,7 @@ from jailtui.widgets.poll_state import PollState
 from jailtui.widgets.service_table import ServiceRow, ServiceTable
 from jailtui.widgets.status_bar import StatusBar
 
-__all__ = ["STATUS_CONCURRENCY", "ServiceControl", "ServicesScreen", "StatusHost"]
+__all__ = ["STATUS_CONCURRENCY", "ServicesScreen"]
 
 #: ``status`` commands in flight at once: a jail with 30 services must not
 #: fork 30 jexecs in the same instant.
@@ -62,25 +62,6 @@ _DONE = {"start": "started", "stop": "stopped", "restart": "restarted"}
 
 #: What a row says while an action runs on its service.
 _BUSY = {"start": "starting…", "stop": "stopping…", "restart": "restarting…"}
-
-
-@runtime_checkable
-class ServiceControl(Protocol):
-    """The controller's daemon action (``core.control.Controller.service``).
-
-    Not in ``ConsoleController``: the console runs without it (the tests'
-    fakes), and the screen then says the action is not available.
-    """
-
-    async def service(self, name: str, service: str, verb: str) -> ActionResult: ...
-
-
-@runtime_checkable
-class StatusHost(Protocol):
-    """A host that answers ``service -j NAME SVC status`` (``core.host.Host``)."""
-
-    async def service_status(self, name: str, service: str) -> ServiceStatus: ...
-
 
 
 class ServicesScreen(GuardedScreen):
@@ -223,11 +204,6 @@ class ServicesScreen(GuardedScreen):
     async def _check_all(self, names: Sequence[str]) -> None:
         host = self.console.host
         name = self.jail_name
-        if not isinstance(host, StatusHost):
-            for svc in names:
-                self._update(ServiceStatus(svc, ServiceState.UNKNOWN, None,
-                                           "this host cannot report a service's state"))
-            return
         if names:
             self._set_load_line(Content.styled(
                 f"asking {len(names)} services for their state "
@@ -340,7 +316,7 @@ class ServicesScreen(GuardedScreen):
     def _run(self, verb: str, svc: str) -> None:
         console = self.console
         controller = console.controller
-        if not isinstance(controller, ServiceControl):
+        if controller is None:
             console.refuse(verb, "controlling services is not available in this session")
             return
         name, host = self.jail_name, self.jail_host

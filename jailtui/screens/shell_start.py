@@ -57,14 +57,14 @@ async def shell_when_started(app: JailtuiApp, jail: Jail, result: ActionResult) 
         return
     now: Jail | None = None
     # Controller.resolve: the jail as the kernel sees it now (jls -j NAME),
-    # so the shell's audit record carries the new jid. Fakes lack it.
-    resolve = getattr(app.controller_for(jail.host), "resolve", None)
-    if callable(resolve):
+    # so the shell's audit record carries the new jid.
+    controller = app.controller_for(jail.host)
+    if controller is not None:
         try:
-            found = await resolve(jail.name)
+            found = await controller.resolve(jail.name)
         except JailtuiError:
             found = None
-        if isinstance(found, Jail):
+        if found is not None:
             now = replace(found, host=jail.host)
     if now is None:
         now = replace(jail, state=JailState.RUNNING)

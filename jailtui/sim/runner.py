@@ -18,12 +18,12 @@ from pathlib import Path
 
 from jailtui.core.errors import CommandNotFound, CommandTimeout
 from jailtui.core.transport.hostfs import PathMap
-from jailtui.core.transport.runner import DEFAULT_TIMEOUT, CommandResult
+from jailtui.core.transport.runner import DEFAULT_TIMEOUT, CommandResult, LinklessRunner
 from jailtui.sim import cancel
 from jailtui.sim.commands import available, dispatch, tool_name
 
 
-class SimRunner:
+class SimRunner(LinklessRunner):
     """Runs argv on the simulated FreeBSD host in ``simdir``."""
 
     label = "simulated"

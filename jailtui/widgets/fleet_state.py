@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jailtui.core.model import HostInfo, HostSnapshot, JailState
+from jailtui.core.model import HostInfo, HostSnapshot, jails_up
 from jailtui.core.transport.ssh import LinkState
 from jailtui.widgets.poll_state import PollState
 
@@ -53,7 +53,7 @@ class HostView:
         snap = self.state.snapshot
         if snap is None:
             return (0, 0)
-        return (sum(1 for j in snap.jails if j.state is JailState.RUNNING), len(snap.jails))
+        return jails_up(snap.jails)
 
 
 def _merge(hosts: tuple[HostView, ...]) -> HostSnapshot | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from jailtui.core.model import JailState
+from jailtui.core.model import jails_up
 from jailtui.core.text import one_line, visible
 from jailtui.widgets.fleet_state import DOWN, OK, WAITING, FleetState, HostView
 
@@ -56,10 +56,9 @@ def fleet_status_content(fleet: FleetState, now: float, identity: str) -> Conten
     if not snaps:
         parts += [SEP, ("waiting for the first poll…", "$foreground-muted")]
     else:
-        jails = [j for s in snaps for j in s.jails]
-        running = sum(1 for j in jails if j.state is JailState.RUNNING)
+        running, total = jails_up(j for s in snaps for j in s.jails)
         procs = sum(len(s.processes) for s in snaps)
-        parts += [SEP, f"{running}/{len(jails)}", (" jails up", "$foreground-muted"),
+        parts += [SEP, f"{running}/{total}", (" jails up", "$foreground-muted"),
                   SEP, str(procs), (" procs", "$foreground-muted")]
         warnings = sum(len(s.warnings) for s in snaps)
         if warnings:

@@ -45,8 +45,6 @@ from jailtui.console.scheduler import Repeating
 from jailtui.core.checks.dying import DyingClock
 from jailtui.core.checks.health import Finding, Report, Severity, Thresholds, evaluate, summary_line
 from jailtui.core.errors import JailtuiError, describe
-from jailtui.core.hosts.host import Host
-from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.core.model import HostSnapshot, Jail, JailState
 from jailtui.core.text import one_line
 from jailtui.widgets.glyphs import glyphs
@@ -222,12 +220,9 @@ class HealthMonitor:
 
     @property
     def scope(self) -> frozenset[str] | None:
-        """A delegate's jails (the controller's policy, else a scoped host's)."""
-        policy = getattr(self._app.controller, "policy", None)
-        for scope in (getattr(policy, "scope", None), getattr(self._app.host, "scope", None)):
-            if isinstance(scope, frozenset):
-                return scope
-        return None
+        """A delegate's jails (the controller's policy); None: every jail."""
+        controller = self._app.controller
+        return controller.policy.scope if controller is not None else None
 
     @property
     def interval(self) -> float:
@@ -254,9 +249,9 @@ class HealthMonitor:
         """The evaluator for the app's host *now* (looked up each time: the host may change)."""
         if self._custom is not None:
             return self._custom
-        host = self._app.host
-        if not isinstance(host, Host | ScopedHost):
-            return None  # e.g. the tests' FakeHost: nothing to run commands on
+        host = self._app.host.checkable()
+        if host is None:
+            return None  # a host of fixed data: nothing to run commands on
         settings = self._app.settings
         scope = self.scope
 

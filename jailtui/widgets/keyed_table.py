@@ -37,6 +37,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from jailtui.core.text import one_line
 from jailtui.widgets.glyphs import glyphs
 
 K = TypeVar("K", bound=Hashable)
@@ -158,6 +159,8 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         self._widths: list[int] = [c.width for c in self._columns]
         self._total_width = 0
         self._loaded = False
+        #: Why there are no rows yet (set_unavailable); None: loading.
+        self._unavailable: str | None = None
         # Rendered (uncropped) rows; keys include the row value itself, so an
         # unchanged row is not formatted again on the next tick. A few screens'
         # worth: every Strip carries its own crop/style caches (textual/strip.py),
@@ -188,9 +191,19 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         """Anything besides the row that changes how it is drawn (tree prefix)."""
         return None
 
+    def set_unavailable(self, reason: str | None) -> None:
+        """Before the first rows: why there are none yet (a failed first
+        poll), shown instead of "loading…"; None: loading again."""
+        if self._loaded or reason == self._unavailable:
+            return
+        self._unavailable = reason
+        self.refresh()
+
     def placeholder(self) -> str:
         """The line shown where there are no rows."""
         if not self._loaded:
+            if self._unavailable:
+                return f"no data: {one_line(self._unavailable, 400)}"
             return "loading…"
         if self._filter:
             return f"nothing matches the filter “{self._filter}” (Escape clears it)"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from textual.content import Content
 from textual.widgets import Static
 
-from jailtui.core.model import JailState
+from jailtui.core.model import jails_up
 from jailtui.core.text import visible
 from jailtui.widgets.cells import age_text, interval_text
 from jailtui.widgets.fleet_state import DOWN
@@ -93,8 +93,8 @@ def status_content(state: PollState, now: float, backend: str, identity: str, *,
     if snap is None:
         pieces.append((2, [SEP, ("waiting for the first poll…", "$foreground-muted")]))
     else:
-        running = sum(1 for j in snap.jails if j.state is JailState.RUNNING)
-        pieces.append((2, [SEP, f"{running}/{len(snap.jails)}", (" jails up", "$foreground-muted")]))
+        running, total = jails_up(snap.jails)
+        pieces.append((2, [SEP, f"{running}/{total}", (" jails up", "$foreground-muted")]))
         if not state.stale:
             pieces.append((2, [SEP, ("updated ", "$foreground-muted"), f"{age} ago"]))
         if snap.warnings:

@@ -22,7 +22,6 @@ import enum
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.exec_stream import Stream, stream_command
@@ -30,13 +29,13 @@ from jailtui.core.actions.policy import (
     Action,
     Policy,
     Role,
+    dying_refusal,
     policy_refusal,
     refusal,
     refused,
 )
 from jailtui.core.checks import daemons
 from jailtui.core.config import confedit
-from jailtui.core.config.remotefile import RemoteRunner
 from jailtui.core.errors import (
     CommandError,
     CommandTimeout,
@@ -54,6 +53,7 @@ from jailtui.core.freebsd.signals import parse_signal
 from jailtui.core.hosts import confsource
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
+from jailtui.core.transport.runner import BlockingRunner
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
            "SIGNALS"]
@@ -127,9 +127,22 @@ def stopped_message(name: str, after: Jail | None) -> str:
     return f"{name}: stopped" if after is None else f"{name}: stopped ({dying_note(after)})"
 
 
-def dying_refusal(jail: Jail) -> str:
-    """Why no action is taken on a dying row (it may share its name with a live jail)."""
-    return f"{jail.name} (jid {jail.jid}) is dying: no action until the kernel lets it go"
+def not_running_message(name: str) -> str:
+    """Stop or restart of a jail the kernel does not have: in our words, not
+    jail(8)'s ``jail: "web" not found``, which reads as "no such jail"
+    (issue 13 item 20)."""
+    return f"{name} is not running"
+
+
+def already_running_message(jail: Jail) -> str:
+    """Start of a jail that runs: not jail(8)'s ``jail: "web" already exists``."""
+    return f"{jail.name} is already running (jid {jail.jid})"
+
+
+def failed_message(action: Action, name: str, tool_line: str) -> str:
+    """A lifecycle command that ran and failed: what we tried, then the
+    tool's own line (its whole output stays in the result and the log)."""
+    return f"could not {action.value} {name}: {tool_line}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,11 +357,11 @@ class Controller:
         # (kern_jail_set looks up only live jails; docs/freebsd.md 5.4).
         live = now if now is not None and now.state is JailState.RUNNING else None
         if action is Action.START and live is not None:
-            msg = f'jail: "{name}" already exists'
+            msg = already_running_message(live)
             self._record(action, name, live.jid, f"failed: {msg}")
             return ActionResult(False, msg)
         if action in (Action.STOP, Action.RESTART) and live is None:
-            msg = (f'jail: "{name}" not found' if now is None
+            msg = (not_running_message(name) if now is None
                    else f"{name}: not running ({dying_note(now)})")
             self._record(action, name, now.jid if now else None, f"failed: {msg}")
             return ActionResult(False, msg)
@@ -356,8 +369,9 @@ class Controller:
         try:
             res = await self.host.runner.run(argv, timeout=ACTION_TIMEOUT)
         except CommandError as exc:
-            self._record(action, name, now.jid if now else None, f"failed: {exc.message}")
-            return ActionResult(False, exc.message, partial_output(exc), tuple(argv))
+            msg = failed_message(action, name, exc.message)
+            self._record(action, name, now.jid if now else None, f"failed: {msg}")
+            return ActionResult(False, msg, partial_output(exc), tuple(argv))
         output = (res.stdout + res.stderr).decode("utf-8", "replace")
         after = await self.resolve(name)
         running = after is not None and after.state is JailState.RUNNING
@@ -369,7 +383,9 @@ class Controller:
                        Action.STOP: stopped_message(name, after),
                        Action.RESTART: f"{name}: restarted (jid {after.jid if after else '?'})"}[action]
         else:
-            message = _failure_message(res.stdout + res.stderr, argv, res.returncode)
+            message = failed_message(action, name,
+                                     _failure_message(res.stdout + res.stderr, argv,
+                                                      res.returncode))
         seen = after or now
         self._record(action, name, seen.jid if seen is not None else None,
                      "ok" if ok else f"failed: {message}")
@@ -600,11 +616,8 @@ class Controller:
                                                self.host.files.glob)
         return session
 
-    def _remote_runner(self) -> RemoteRunner | None:
-        runner = self.host.runner
-        if callable(getattr(runner, "run_many_blocking", None)):
-            return cast(RemoteRunner, runner)
-        return None
+    def _remote_runner(self) -> BlockingRunner | None:
+        return self.host.runner.blocking()
 
     async def check_config(self, session: confedit.EditSession, candidate: str) -> None:
         """Raise ConfigCheckError (with the line) unless the candidate is good."""

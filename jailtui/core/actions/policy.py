@@ -115,6 +115,11 @@ def policy_refusal(policy: Policy, action: Action, name: str | None) -> str | No
     return f"{action.value} is not permitted for {policy.user} ({policy.describe()})"
 
 
+def dying_refusal(jail: Jail) -> str:
+    """Why no action is taken on a dying row (it may share its name with a live jail)."""
+    return f"{jail.name} (jid {jail.jid}) is dying: no action until the kernel lets it go"
+
+
 def refusal(policy: Policy, action: Action, jail: Jail | None) -> str | None:
     """Why ``policy`` refuses ``action`` on ``jail``; None when it is allowed.
 
@@ -128,6 +133,8 @@ def refusal(policy: Policy, action: Action, jail: Jail | None) -> str | None:
         return denied
     if jail is None:
         return None if action is not Action.START else "no jail selected"
+    if jail.dying and action is not Action.VIEW:
+        return dying_refusal(jail)
     if valid_for_state(action, jail):
         return None
     if action is Action.START:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import jailtui
 from jailtui.core.actions import delegation
 from jailtui.core.checks import privrules
-from jailtui.core.errors import JailtuiError
+from jailtui.core.errors import JailtuiError, NotFreeBSD, describe
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import misc
 from jailtui.core.text import visible
@@ -138,8 +138,23 @@ def run_doctor(backend: object) -> int:
                                          conf.jails.values()])
     except (OSError, JailtuiError) as exc:
         lines.append(("WARN", f"jail configuration: {exc}"))
+    try:
+        release = asyncio.run(host.os_release())
+    except NotFreeBSD as exc:
+        # Nothing below means anything on another system (issue 13 item 28).
+        print(f"# jailtui doctor on {visible(host.hostname())} ({visible(exc.system)})")
+        print(_line("FAIL", exc.message))
+        print("FAIL: not a FreeBSD host", file=sys.stderr)
+        return 1
+    except JailtuiError as exc:
+        release = None
+        lines.append(("WARN", f"which system this host runs: {describe(exc)}"))
+    if release is None:
+        lines.append(("WARN", "which system this host runs: sysctl kern.ostype did not say"))
     lines += asyncio.run(check_sysctls(host.runner))
     label = "SIMULATED FreeBSD host" if host.label == "SIMULATED" else host.label
+    if release:
+        label = f"{label} {release}"
     print(f"# jailtui doctor on {visible(host.hostname())} ({label})")
     for status, text in lines:
         print(_line(status, text))

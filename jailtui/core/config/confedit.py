@@ -33,6 +33,7 @@ from jailtui.core.errors import CommandNotFound, JailtuiError, PolicyDenied
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf
 from jailtui.core.model import ParamValue
+from jailtui.core.transport.runner import BlockingRunner
 
 #: Where previous versions are kept (host path; root-only 0700).
 BACKUP_DIR = "/var/backups/jailtui"
@@ -88,7 +89,7 @@ class EditSession:
     min_securelevel: int | None = None
     #: The file is on a remote host, read, checked and saved there through
     #: this runner (core/remotefile.py); None: a file of this machine.
-    remote: remotefile.RemoteRunner | None = None
+    remote: BlockingRunner | None = None
     #: The configuration the file belongs to; None: the file stands alone.
     context: ConfContext | None = None
 
@@ -122,7 +123,7 @@ def open_session(real_path: str, host_path: str, jail: str,
     return _session(loaded, real_path, host_path, jail, editable, min_securelevel, None)
 
 
-def open_remote_session(runner: remotefile.RemoteRunner, real_path: str, host_path: str,
+def open_remote_session(runner: BlockingRunner, real_path: str, host_path: str,
                         jail: str, editable: Sequence[str] | None = None,
                         min_securelevel: int | None = None) -> EditSession:
     """:func:`open_session` for a file on a remote host (``real_path``: its
@@ -136,7 +137,7 @@ def open_remote_session(runner: remotefile.RemoteRunner, real_path: str, host_pa
 
 def _session(loaded: safefile.Loaded, real_path: str, host_path: str, jail: str,
              editable: Sequence[str] | None, min_securelevel: int | None,
-             remote: remotefile.RemoteRunner | None) -> EditSession:
+             remote: BlockingRunner | None) -> EditSession:
     if len(loaded.data) > MAX_BYTES:
         raise JailtuiError(f"{host_path}: larger than {MAX_BYTES} bytes; not edited")
     conf = _parse(loaded.text, host_path)

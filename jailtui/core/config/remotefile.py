@@ -40,9 +40,7 @@ import errno
 import hashlib
 import posixpath
 import stat
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from jailtui.core.config.safefile import (
     BusyError,
@@ -55,9 +53,9 @@ from jailtui.core.config.safefile import (
     write_failure,
 )
 from jailtui.core.errors import CommandError, CommandNotFound, JailtuiError, ParseError
-from jailtui.core.transport.runner import CommandResult
+from jailtui.core.transport.runner import BlockingRunner, CommandResult
 
-__all__ = ["RemoteRunner", "jail_check", "load", "save"]
+__all__ = ["jail_check", "load", "save"]
 
 LOAD_TIMEOUT = 20.0
 CHECK_TIMEOUT = 30.0
@@ -68,16 +66,6 @@ BUSY, CONFLICT, SYMLINK, NOT_REGULAR, HARD_LINKED, MISSING = 81, 82, 83, 84, 85,
 UNSAFE_DIR, NO_TEMP, NO_WRITE, NO_BACKUP, NO_REPLACE, NO_OWNER, NO_TOOL = (
     87, 88, 89, 90, 91, 92, 93)
 NO_JAIL = 97
-
-
-class RemoteRunner(Protocol):
-    """What a remote edit needs of a runner (SSHRunner has both)."""
-
-    async def run(self, argv: Sequence[str], *, timeout: float = ...,
-                  input: bytes | None = None) -> CommandResult: ...
-
-    def run_many_blocking(self, argvs: Sequence[Sequence[str]], *,
-                          timeout: float = ...) -> list[CommandResult]: ...
 
 
 # -- the scripts (fixed text; arguments in "$@", content on stdin) ----------------
@@ -285,7 +273,7 @@ def _sha(data: bytes) -> str:
 # -- load ------------------------------------------------------------------------------
 
 
-def load(runner: RemoteRunner, real_path: str, host_path: str) -> Loaded:
+def load(runner: BlockingRunner, real_path: str, host_path: str) -> Loaded:
     """Read the file on the remote host (one round trip; blocking).
 
     ``Loaded.path`` is the REAL path (what :func:`save` is given back);
@@ -317,7 +305,7 @@ def load(runner: RemoteRunner, real_path: str, host_path: str) -> Loaded:
 # -- check -----------------------------------------------------------------------------
 
 
-async def jail_check(runner: RemoteRunner, real_path: str, host_path: str, data: bytes,
+async def jail_check(runner: BlockingRunner, real_path: str, host_path: str, data: bytes,
                      sep: str = "\t") -> str | None:
     """``jail -f TMP -e SEP`` on the remote host, TMP next to the file.
 
@@ -356,7 +344,7 @@ async def jail_check(runner: RemoteRunner, real_path: str, host_path: str, data:
 # -- save ------------------------------------------------------------------------------
 
 
-async def save(runner: RemoteRunner, loaded: Loaded, new_bytes: bytes, *, host_path: str,
+async def save(runner: BlockingRunner, loaded: Loaded, new_bytes: bytes, *, host_path: str,
                backup_dir: str | None = None, backup_host_dir: str | None = None,
                keep: int = 10) -> Saved:
     """Replace the remote file atomically (security.md 5) in one remote command.

@@ -122,6 +122,13 @@ def sysctl_argv(names: Sequence[str]) -> list[str]:
     return ["sysctl", *names]
 
 
-def sysctl_value_argv(name: str) -> list[str]:
-    """``sysctl -n NAME``: the value alone (sysctl(8) -n)."""
-    return ["sysctl", "-n", name]
+def sysctl_value_argv(name: str, *more: str) -> list[str]:
+    """``sysctl -n NAME...``: the values alone, one line each, in order (sysctl(8) -n)."""
+    return ["sysctl", "-n", name, *more]
+
+
+#: What kind of system a host is, asked once (docs/freebsd.md 5.5): FreeBSD's
+#: sysctl prints ``FreeBSD`` and its release; another system's sysctl fails
+#: on these names or is absent, and ``uname -sr`` names it.
+OSTYPE_ARGV = sysctl_value_argv("kern.ostype", "kern.osrelease")
+UNAME_ARGV = ["uname", "-sr"]

@@ -150,6 +150,15 @@ class ConfSource:
         #: How many files were actually read and parsed (for tests/metrics).
         self.reads = 0
 
+    def read_as(self, freebsd: int) -> None:
+        """Read the files as the jail(8) of FreeBSD ``freebsd`` from now on
+        (the host said which release it runs); forgets what was parsed with
+        another grammar."""
+        if freebsd != self.freebsd:
+            self.freebsd = freebsd
+            self._configs.clear()
+            self._last = None
+
     # caching --------------------------------------------------------------
     def _sig(self, path: str) -> Sig:
         if self._stat is None:

@@ -39,6 +39,7 @@ from typing import Any
 from jailtui.core.actions.control import StartMethod
 from jailtui.core.errors import JailtuiError
 from jailtui.core.hosts.host import Host
+from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.transport.capture import MAX_OUTPUT
 from jailtui.core.transport.hostfs import PathMap
@@ -317,9 +318,9 @@ class HostStatus:
 class Fleet:
     """Hosts by name, polled concurrently, each failing on its own."""
 
-    def __init__(self, hosts: Iterable[Host], specs: Iterable[HostSpec] = (), *,
+    def __init__(self, hosts: Iterable[JailHost], specs: Iterable[HostSpec] = (), *,
                  control_dir: str | None = None, owns_control_dir: bool = False) -> None:
-        self.hosts: dict[str, Host] = {}
+        self.hosts: dict[str, JailHost] = {}
         for h in hosts:
             name = h.name or LOCAL
             if name in self.hosts:
@@ -346,7 +347,7 @@ class Fleet:
     def names(self) -> list[str]:
         return list(self.hosts)
 
-    def host(self, name: str) -> Host:
+    def host(self, name: str) -> JailHost:
         try:
             return self.hosts[name]
         except KeyError:
@@ -391,8 +392,7 @@ class Fleet:
     def close(self) -> None:
         """Stop masters in a temporary control dir, and remove it."""
         for h in self.hosts.values():
-            if isinstance(h.runner, SSHRunner):
-                h.runner.close(stop_master=self._owns_control_dir)
+            h.runner.close(stop_master=self._owns_control_dir)
         if self._owns_control_dir and self._control_dir:
             shutil.rmtree(self._control_dir, ignore_errors=True)
 

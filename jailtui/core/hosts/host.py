@@ -20,7 +20,13 @@ from dataclasses import dataclass, replace
 import psutil
 
 from jailtui.core.checks import daemons
-from jailtui.core.errors import CommandError, JailtuiError, ParseError, PollFailed
+from jailtui.core.errors import (
+    CommandError,
+    JailtuiError,
+    NotFreeBSD,
+    ParseError,
+    PollFailed,
+)
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import jls as jlsmod
@@ -41,7 +47,7 @@ from jailtui.core.model import (
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import CommandResult, Runner, run_all
-from jailtui.core.transport.ssh import LinkState, SSHRunner
+from jailtui.core.transport.ssh import LinkState
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
 #: that takes longer is in trouble and the console says so (stale data).
@@ -112,6 +118,8 @@ class Host:
         self._hostname = hostname
         #: hw.physmem in KiB once asked (None: unknown); see _physmem_kib.
         self._physmem: tuple[float | None] | None = None
+        #: ``kern.osrelease`` once the first poll asked (docs/freebsd.md 5.5).
+        self._os_release: str | None = None
         self._source = confsource.ConfSource(
             read=self.files.read_text, glob=self.files.glob,
             exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
@@ -197,6 +205,10 @@ class Host:
             raise PollFailed(exc) from exc
 
     async def _poll(self) -> HostSnapshot:
+        if self._os_release is None:
+            # Once per host, before anything else is believed: a host that is
+            # not FreeBSD says so instead of "loading" for ever (issue 13 item 28).
+            self._os_release = await self.os_release()
         jls_res, ps_res = await run_all(self.runner, [jlsmod.JLS_POLL_ARGV, self.ps_argv()],
                                         POLL_TIMEOUT)
         check(jls_res)
@@ -228,6 +240,38 @@ class Host:
     def ps_argv(self, jail: str | None = None) -> list[str]:
         """The process poll's argv as this host's ps understands it."""
         return psmod.ps_argv(jail, jail_keyword=self.ps_jail_keyword)
+    async def os_release(self) -> str | None:
+        """``kern.osrelease`` of a FreeBSD host (``14.3-RELEASE``); raises
+        NotFreeBSD naming the system when the host says it is another one;
+        None when it cannot tell (no sysctl, no uname: the poll's own
+        commands then say what is missing). docs/freebsd.md 5.5.
+
+        The release's major number sets the jail(8) grammar the
+        configuration is read with (13.x differs: jailconf/dialect.py).
+        """
+        try:
+            res: CommandResult | None = await self._run(argvmod.OSTYPE_ARGV)
+        except CommandError:
+            res = None
+        lines = [ln.strip() for ln in res.stdout.decode("utf-8", "replace").splitlines()
+                 if ln.strip()] if res is not None and res.returncode == 0 else []
+        if lines and lines[0] == "FreeBSD":
+            release = lines[1] if len(lines) > 1 else ""
+            major = release.split(".", 1)[0]
+            if major.isdigit():
+                self._source.read_as(int(major))
+            return release
+        if lines:
+            raise NotFreeBSD(" ".join(lines))  # e.g. Darwin's sysctl
+        try:
+            uname = await self._run(argvmod.UNAME_ARGV)
+        except CommandError:
+            return None
+        system = uname.stdout.decode("utf-8", "replace").strip()
+        if uname.returncode != 0 or not system or system.split()[0] == "FreeBSD":
+            return None
+        raise NotFreeBSD(system)
+
     async def _physmem_kib(self) -> float | None:
         """``sysctl -n hw.physmem`` (bytes) in KiB, asked once per host: what ps
         divides RSS by for %MEM (keyword.c), so a jail's %MEM is computed the
@@ -245,36 +289,40 @@ class Host:
         return self._physmem[0]
 
     def info(self) -> HostInfo:
-        """Host facts from psutil (this machine: local FreeBSD or the simulator's).
+        """Host facts from psutil (this machine: local FreeBSD or the simulator's),
+        and the release the host's kernel said (``kern.osrelease``, once polled).
 
         A remote host's load and memory are not this machine's: left empty.
         """
+        base = HostInfo(hostname=self.hostname(), backend=self.label,
+                        os_release=self._os_release or "")
         if not isinstance(self.files, LocalFiles):
-            return HostInfo(hostname=self.hostname(), backend=self.label)
+            return base
         try:
             load = psutil.getloadavg()
             vm = psutil.virtual_memory()
-            return HostInfo(hostname=self.hostname(), backend=self.label,
-                            load=(round(load[0], 2), round(load[1], 2), round(load[2], 2)),
-                            mem_total_kib=vm.total // 1024, mem_used_kib=vm.used // 1024,
-                            ncpu=psutil.cpu_count())
+            return replace(base, load=(round(load[0], 2), round(load[1], 2), round(load[2], 2)),
+                           mem_total_kib=vm.total // 1024, mem_used_kib=vm.used // 1024,
+                           ncpu=psutil.cpu_count())
         except (OSError, AttributeError):
-            return HostInfo(hostname=self.hostname(), backend=self.label)
+            return base
 
     def hostname(self) -> str:
         return self._hostname or socket.gethostname()
+
+    def checkable(self) -> Host:
+        """This host: health checks run its commands and read its files."""
+        return self
 
     # -- the link -----------------------------------------------------------
 
     def link(self) -> LinkState | None:
         """The SSH link now; None for a host reached without one (local, simulated)."""
-        runner = self.runner
-        return runner.state() if isinstance(runner, SSHRunner) else None
+        return self.runner.link()
 
     def retry_now(self) -> None:
         """Cut the SSH backoff short (the user asked to reconnect)."""
-        if isinstance(self.runner, SSHRunner):
-            self.runner.retry_now()
+        self.runner.retry_now()
 
     # -- slow facts about one jail (detail screen) ---------------------------
 

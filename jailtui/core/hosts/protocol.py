@@ -99,6 +99,16 @@ class JailHost(Protocol):
         """Cut an SSH backoff short (the user asked to reconnect)."""
         ...
 
+    async def os_release(self) -> str | None:
+        """``kern.osrelease`` of a FreeBSD host; raises NotFreeBSD naming the
+        system when it is another one; None when it cannot tell (docs/freebsd.md 5.5)."""
+        ...
+
+    def checkable(self) -> JailHost:
+        """The host health checks evaluate: itself (the console's protocol
+        allows None there for hosts of fixed data, screens/contracts.py)."""
+        ...
+
     # -- the poll and the configuration ---------------------------------------
 
     async def poll(self) -> HostSnapshot: ...

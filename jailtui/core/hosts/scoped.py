@@ -95,6 +95,13 @@ class ScopedHost:
     def info(self) -> HostInfo:
         return tenant_view(self._inner.info())
 
+    async def os_release(self) -> str | None:
+        return await self._inner.os_release()
+
+    def checkable(self) -> ScopedHost:
+        """This scoped host: a delegate's checks see only their jails."""
+        return self
+
     def link(self) -> LinkState | None:
         return self._inner.link()
 

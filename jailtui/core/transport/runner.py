@@ -13,10 +13,13 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from jailtui.core.errors import CommandNotFound, CommandNotStarted
 from jailtui.core.transport.capture import MAX_OUTPUT, collect
+
+if TYPE_CHECKING:
+    from jailtui.core.transport.ssh.link import LinkState
 
 #: Default timeout of one command, in seconds. A hung jls or a jail whose
 #: exec.stop never returns must not hang the console.
@@ -76,6 +79,72 @@ class Runner(Protocol):
         """The environment an interactive command starts from (this runner's clean one)."""
         ...
 
+    async def run_many(self, argvs: Sequence[Sequence[str]], *,
+                       timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - as run()
+                       ) -> list[CommandResult]:
+        """Run several commands as one batch; results in the same order.
+
+        One round trip over SSH; concurrently elsewhere. When one fails, the
+        others are killed at once (:func:`run_concurrently`).
+        """
+        ...
+
+    def blocking(self) -> BlockingRunner | None:
+        """A synchronous batch runner on the same host, for worker threads that
+        must act *there* (a remote edit, core/config/remotefile.py); None where
+        the host's files are this machine's and are read directly."""
+        ...
+
+    def link(self) -> LinkState | None:
+        """The SSH link now; None for a host reached without one (local, simulated)."""
+        ...
+
+    def retry_now(self) -> None:
+        """Cut a reconnect backoff short (the user asked); nothing without a link."""
+        ...
+
+    def close(self, *, stop_master: bool | None = None) -> None:
+        """Release what the runner holds open (an SSH master); idempotent."""
+        ...
+
+
+class BlockingRunner(Protocol):
+    """What a remote edit needs of a runner: one host, reached synchronously too."""
+
+    async def run(self, argv: Sequence[str], *, timeout: float = ...,
+                  input: bytes | None = None) -> CommandResult: ...
+
+    def run_many_blocking(self, argvs: Sequence[Sequence[str]], *,
+                          timeout: float = ...) -> list[CommandResult]: ...
+
+
+class LinklessRunner:
+    """The parts of :class:`Runner` that a runner without a link shares:
+    no SSH link to report or retry, nothing to close, batches run
+    concurrently. LocalRunner and the simulator's runner are such runners."""
+
+    async def run(self, argv: Sequence[str], *,
+                  timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - the Runner protocol
+                  input: bytes | None = None) -> CommandResult:
+        raise NotImplementedError
+
+    async def run_many(self, argvs: Sequence[Sequence[str]], *,
+                       timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - as run()
+                       ) -> list[CommandResult]:
+        return await run_concurrently(self, argvs, timeout)
+
+    def blocking(self) -> BlockingRunner | None:
+        return None
+
+    def link(self) -> LinkState | None:
+        return None
+
+    def retry_now(self) -> None:
+        return None
+
+    def close(self, *, stop_master: bool | None = None) -> None:
+        return None
+
 
 def clean_env(extra: Mapping[str, str] | None = None, *, path: str | None = None) -> dict[str, str]:
     """A minimal environment for child processes, from an allowlist.
@@ -91,7 +160,7 @@ def clean_env(extra: Mapping[str, str] | None = None, *, path: str | None = None
     return env
 
 
-class LocalRunner:
+class LocalRunner(LinklessRunner):
     """Runs commands on this machine with asyncio subprocesses.
 
     Every command gets a timeout; on timeout or cancellation the child is
@@ -149,17 +218,18 @@ class LocalRunner:
 
 async def run_all(runner: Runner, argvs: Sequence[Sequence[str]],
                   timeout: float) -> list[CommandResult]:
-    """Run several commands as one batch: one round trip where the runner can
-    (SSH), concurrently otherwise.
+    """Run several commands as one batch (:meth:`Runner.run_many`)."""
+    return await runner.run_many(argvs, timeout=timeout)
+
+
+async def run_concurrently(runner: Runner | LinklessRunner, argvs: Sequence[Sequence[str]],
+                           timeout: float) -> list[CommandResult]:
+    """Run ``argvs`` at once with ``runner.run``; results in the same order.
 
     When one fails (not found, cannot start, timeout, too much output), the
     others are cancelled, and so killed, at once: plain ``gather`` leaves them
     running and waits for nothing (issue 13 item 5).
     """
-    many = getattr(runner, "run_many", None)
-    if many is not None:
-        results: list[CommandResult] = await many(argvs, timeout=timeout)
-        return results
     tasks = [asyncio.ensure_future(runner.run(a, timeout=timeout)) for a in argvs]
     try:
         return list(await asyncio.gather(*tasks))

@@ -253,6 +253,14 @@ class SSHRunner:
         """The link: connected, or unreachable since T with the next retry time."""
         return self._link.state()
 
+    def link(self) -> LinkState:
+        """:meth:`state` under the Runner protocol's name (core/transport/runner.py)."""
+        return self._link.state()
+
+    def blocking(self) -> SSHRunner:
+        """This runner: it runs batches synchronously too (:meth:`run_many_blocking`)."""
+        return self
+
     def retry_now(self) -> None:
         """Allow the next command at once (the user asked to reconnect)."""
         self._link.retry_now()
