@@ -35,8 +35,9 @@ from textual.signal import Signal
 from jailtui.console import palette
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
+from jailtui.console.keys import KeySpec, bindings_for, checked_keymap, split_keys
 from jailtui.core.actions.control import ActionResult
-from jailtui.core.actions.policy import Action, Role, refused
+from jailtui.core.actions.policy import READS, Action, Role, refused, state_refusal
 from jailtui.core.config.settings import INTERVAL_STEPS, Settings, step_interval
 from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.text import visible
@@ -44,9 +45,8 @@ from jailtui.screens.contracts import ConsoleController, ConsoleHost
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.exec import CommandHistory
 from jailtui.screens.health import HealthScreen
-from jailtui.screens.help import HelpScreen, all_bindings
+from jailtui.screens.help import HelpScreen
 from jailtui.screens.hosts import HostsScreen, ViewChoice
-from jailtui.screens.keys import APP_BINDINGS, split_keys
 from jailtui.screens.log import LogScreen
 from jailtui.screens.main import MainScreen
 from jailtui.screens.shell_start import offers_start
@@ -54,11 +54,6 @@ from jailtui.widgets.action_log import ActionLog
 from jailtui.widgets.health_state import HealthMonitor
 from jailtui.widgets.pending import PendingActions
 from jailtui.widgets.poll_state import PollState
-
-#: Binding ids of the modal screens, also valid in [keys].
-_MODAL_IDS = frozenset({"confirm_yes", "confirm_no", "signal_cancel", "help_close",
-                        "log_back", "filter_clear", "hosts_close"})
-
 
 #: Themes of newer Textual releases -> the older release's equivalent.
 _THEME_FALLBACK = {"ansi-dark": "textual-ansi", "ansi-light": "textual-ansi"}
@@ -69,7 +64,7 @@ class JailtuiApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "jailtui"
-    BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("app"))
     #: The command palette lists our commands only (console/palette.py).
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         palette.ConsoleCommands}
@@ -108,7 +103,9 @@ class JailtuiApp(App[None]):
         self.health = HealthMonitor(self)
         #: Confirm texts, start-then-shell, restart offers (console/flows.py).
         self.flows = Flows(self)
-        self._user_keys: dict[str, str] = dict(self.settings.keys)
+        # Checked again here (the command line checks first, before anything
+        # starts): a bad [keys] entry is an error, never a silent no-op.
+        self._user_keys: dict[str, str] = checked_keymap(self.settings)
         if self._user_keys:
             self.set_keymap(self._user_keys)
         # Before the screens mount: they subscribe to fleet.signal.
@@ -164,10 +161,6 @@ class JailtuiApp(App[None]):
                 self._warn(f"config: unknown theme {theme!r}; using the default")
         for warning in self.settings.warnings:
             self._warn(warning)
-        known = set(all_bindings()) | _MODAL_IDS
-        for binding_id in self._user_keys:
-            if binding_id not in known:
-                self._warn(f"config: [keys] {binding_id}: no such binding id (see ? for ids)")
         self.health.start()  # before the first poll: it evaluates that poll's snapshot
         self.fleet.start()
 
@@ -288,6 +281,20 @@ class JailtuiApp(App[None]):
         keys = self._user_keys.get(binding.id) if binding.id else None
         return split_keys(keys or binding.key)
 
+    def keys_text(self, spec: KeySpec) -> str:
+        """``k, f9``: a key's keys as the user has them now (the help, the palette)."""
+        binding = Binding(spec.keys, spec.action, key_display=spec.key_display, id=spec.id)
+        return ", ".join(self.key_display(binding, k) for k in self.binding_keys(binding))
+
+    def offers(self, spec: KeySpec) -> bool:
+        """Whether the help and the palette list ``spec``: only what this console
+        has (several hosts) and the role may ever do (issue 13 item 24)."""
+        if spec.fleet_only and not self.fleet.several:
+            return False
+        if spec.gate is None or spec.gate in READS:
+            return True
+        return self.controller is not None and self.controller.may(spec.gate)
+
     def key_display(self, binding: Binding, key: str) -> str:
         if key == binding.key and binding.key_display:
             return binding.key_display
@@ -307,6 +314,12 @@ class JailtuiApp(App[None]):
         process) on a console of many hosts.
         """
         c = self.controller_for(host or (jail.host if jail is not None else None))
+        if c is None and action in READS:
+            # Reading needs no controller (issue 13 item 24); the jail's state may still rule it out.
+            if jail is None:
+                return "no jail selected"
+            reason = state_refusal(action, jail)
+            return visible(reason, 256) if reason is not None else None
         if c is None:
             return "read-only session: no actions"
         if jail is None and action is not Action.SIGNAL:

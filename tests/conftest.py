@@ -45,10 +45,13 @@ def require_tool(tool: str, path: str | None = None) -> str:
 @pytest.fixture(autouse=True)
 def _isolate_user_config(tmp_path_factory: pytest.TempPathFactory,
                          monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Never read the developer's own ~/.config/jailtui or cache."""
+    """Never read the developer's own ~/.config/jailtui or cache, nor this
+    machine's /usr/local/etc/jailtui/config.toml (core/config/layers.py)."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("JAILTUI_SYSTEM_CONFIG", str(home / "etc" / "config.toml"))
+    monkeypatch.delenv("JAILTUI_CONFIG", raising=False)
     yield
 
 

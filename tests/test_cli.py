@@ -145,6 +145,24 @@ def test_readonly_refuses_actions(sim_dir: Path) -> None:
     assert "denied" in (sim_dir / "audit.log").read_text()
 
 
+def test_readonly_may_ask_a_daemon_its_state_but_not_stop_it(sim_dir: Path,
+                                                              shim_path: str) -> None:
+    """Issue 13 item 24: ``service NAME SVC status`` only reads, so a read-only
+    session may; stop stays refused. Through the shims, as on FreeBSD."""
+    base = ["--host", "local", "--root", str(sim_dir / "root"), "--readonly"]
+    env = {"PATH": shim_path}
+    out = jailtui(*base, "service", "db", "postgresql", "status", env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("postgresql is running as pid ")
+    out = jailtui(*base, "service", "db", "nosuchd", "status", env=env)
+    assert out.returncode == 1 and "nosuchd does not exist" in out.stdout + out.stderr
+    out = jailtui(*base, "service", "db", "postgresql", "stop", env=env)
+    assert out.returncode == 1
+    assert out.stderr.strip() == "jailtui: services: refused — read-only session"
+    out = jailtui(*base, "service", "db", "postgresql", "status", env=env)
+    assert out.stdout.startswith("postgresql is running as pid ")  # still running
+
+
 def test_audit_record_per_action(sim_dir: Path) -> None:
     jailtui("--sim", str(sim_dir), "restart", "dns")
     lines = (sim_dir / "audit.log").read_text().splitlines()

@@ -58,7 +58,7 @@ def test_every_action_goes_through_the_target_check(sim_dir: Path,
     proc = next(p for p in asyncio.run(ctl.host.poll()).processes
                 if p.jail == "web" and "worker" in p.command)
     asyncio.run(ctl.exec("web", ["/bin/echo", "hi"], expect=web))
-    asyncio.run(ctl.service("web", "nginx", "status"))
+    asyncio.run(ctl.service("web", "nginx", "restart"))
     asyncio.run(ctl.prepare_shell("web", web))
     asyncio.run(ctl.signal(proc.pid, "TERM", proc))
     session = ctl.open_config("web")
@@ -77,7 +77,7 @@ def test_exec_service_and_save_audit_the_jid(sim_dir: Path) -> None:
     ctl, sink = make(sim_dir)
     web = shown(ctl, "web")
     assert asyncio.run(ctl.exec("web", ["/bin/echo", "hi"])).ok
-    asyncio.run(ctl.service("web", "nginx", "status"))
+    asyncio.run(ctl.service("web", "nginx", "restart"))
     session = ctl.open_config("web")
     candidate = confedit.candidate_from_params(session, {"host.hostname": "jid.example.org"})
     assert asyncio.run(ctl.save_config(session, candidate)).ok

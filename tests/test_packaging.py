@@ -3,8 +3,8 @@
 The port's RUN_DEPENDS must state the same version ranges as pyproject.toml (a package built
 from the port must get what the code was tested with), the manual page must lint clean with
 mandoc (FreeBSD renders manuals with mandoc; style.mdoc(5)) and name every subcommand and
-option of ``--help``, and the wheel must carry the manual page where the port's autoplist
-finds it (``share/man/man8``; the Porter's Handbook, "Using Python").
+option of ``--help`` and every key of the key table (console/keys.py), and the wheel must
+carry the manual page where the port's autoplist finds it (``share/man/man8``; the Porter's Handbook, "Using Python").
 """
 
 from __future__ import annotations
@@ -153,6 +153,30 @@ def test_manual_page_names_every_subcommand_and_option() -> None:
     assert not missing, f"not in man/jailtui.8: {missing}"
 
 
+def _man_keys() -> dict[str, list[str]]:
+    """The page's key list: binding id -> its keys (``.It Ic k , f9 Pq Li signal``)."""
+    out: dict[str, list[str]] = {}
+    for line in MAN.read_text(encoding="utf-8").splitlines():
+        m = re.fullmatch(r"\.It Ic (.+) Pq Li (\w+)", line)
+        if m:
+            keys = [k.replace("\\&", "") for k in m.group(1).split(" , ")]
+            out[m.group(2)] = keys
+    return out
+
+
+def test_manual_page_lists_every_key_of_the_key_table() -> None:
+    """Issue 19: every key of console/keys.py, by id, with its default keys."""
+    from jailtui.console.keys import KEYS, key_text
+
+    listed = _man_keys()
+    wrong = [f"{spec.id}: page says {listed.get(spec.id)}, the table "
+             f"{[key_text(k) for k in spec.default_keys()]}"
+             for spec in KEYS
+             if listed.get(spec.id) != [key_text(k) for k in spec.default_keys()]]
+    assert not wrong, "man/jailtui.8's key list is not the key table's: " + "; ".join(wrong)
+    assert set(listed) == {spec.id for spec in KEYS}, "the page lists keys the table has not"
+
+
 @pytest.mark.slow
 def test_wheel_carries_the_manual_page(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
@@ -164,7 +188,75 @@ def test_wheel_carries_the_manual_page(tmp_path: Path) -> None:
         names = zf.namelist()
         record = next(n for n in names if n.endswith(".dist-info/RECORD"))
         listed = {line.split(",")[0] for line in zf.read(record).decode().splitlines()}
-    man = [n for n in names if n.endswith("/share/man/man8/jailtui.8")]
-    assert man, names
+    for installed in ("share/man/man8/jailtui.8", "share/bash-completion/completions/jailtui",
+                      "share/zsh/site-functions/_jailtui"):
+        assert any(n.endswith(f".data/data/{installed}") for n in names), (installed, names)
+    # jailtui config --init reads the sample from the package
+    assert "jailtui/config.toml.sample" in names
     # autoplist builds pkg-plist from RECORD: what is in the wheel must be listed there.
     assert set(names) - {record} <= listed
+    # ... and pkg-plist adds only what is not in the wheel (no entry twice)
+    for entry in _plist_files():
+        assert not any(n.endswith(f".data/data/{entry}") for n in names), entry
+
+
+def _plist_files() -> list[str]:
+    """The files pkg-plist names (keywords such as @sample stripped)."""
+    out = []
+    for line in (PORT / "pkg-plist").read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words:
+            out.append(words[-1])
+    return out
+
+
+def test_pkg_plist_samples_are_installed_by_the_makefile() -> None:
+    """Every @sample of pkg-plist is installed by post-install from a file
+    of the source tree (the sdist: package data), under the name it lists."""
+    makefile = (PORT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    samples = [line.split()[1] for line in
+               (PORT / "pkg-plist").read_text(encoding="utf-8").splitlines()
+               if line.startswith("@sample ")]
+    assert samples == ["etc/jailtui/config.toml.sample"]
+    for sample in samples:
+        m = re.search(r"\$\{INSTALL_DATA\} \$\{WRKSRC\}/(\S+)\s+\$\{STAGEDIR\}\$\{PREFIX\}/"
+                      + re.escape(sample), makefile)
+        assert m, f"post-install does not install {sample}"
+        assert (ROOT / m.group(1)).is_file(), m.group(1)
+    data = _pyproject()["tool"]["setuptools"]["package-data"]["jailtui"]  # type: ignore[index]
+    assert "config.toml.sample" in data
+
+
+@pytest.mark.parametrize("shell, path", [("bash", "completions/bash/jailtui"),
+                                         ("zsh", "completions/zsh/_jailtui")])
+def test_shipped_completions_are_the_generated_ones(shell: str, path: str) -> None:
+    from jailtui.cli.completion import script
+
+    assert (ROOT / path).read_text(encoding="utf-8") == script(shell, build_parser()), \
+        f"regenerate: python -m jailtui completion {shell} > {path}"
+
+
+def test_pkg_message_tells_about_the_configuration() -> None:
+    message = (PORT / "pkg-message").read_text(encoding="utf-8")
+    for needed in ("config.toml.sample", "jailtui config", "~/.config/jailtui/config.toml"):
+        assert needed in message
+
+
+def test_demo_cast_is_a_small_asciicast_the_readme_shows() -> None:
+    """docs/demo.cast (scripts/democast.py): asciicast v2, times that only grow, the first
+    minute's steps, under 200 KB; the README links it and says how to make it again."""
+    import json as jsonlib
+
+    cast = ROOT / "docs" / "demo.cast"
+    assert cast.stat().st_size < 200_000
+    lines = cast.read_text(encoding="utf-8").splitlines()
+    header = jsonlib.loads(lines[0])
+    assert header["version"] == 2 and header["width"] >= 80 and header["height"] >= 24
+    events = [jsonlib.loads(line) for line in lines[1:]]
+    times = [e[0] for e in events]
+    assert times == sorted(times) and all(e[1] == "o" for e in events)
+    shown = "".join(e[2] for e in events)
+    for step in ("$ jailtui list", "SIMULATED", "Action log", "jailtui keys"):
+        assert step in shown, step
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/demo.cast)" in readme and "scripts/democast.py" in readme

@@ -181,7 +181,9 @@ async def test_a_failing_list_is_shown_sanitised(sim_dir: Path) -> None:
         assert app.is_running and not screen.table.rows
 
 
-async def test_read_only_user_cannot_open_the_daemons(sim_dir: Path) -> None:
+async def test_read_only_user_sees_the_daemons_but_cannot_touch_them(sim_dir: Path) -> None:
+    """Viewing daemons is reading (issue 13 item 24): ``D`` opens them and asks
+    their state; start/stop/restart are neither shown, offered nor done."""
     app = sim_console(sim_dir, Role.READ_ONLY)
     async with app.run_test(size=SIZE) as pilot:
         seen = record_notifications(app)
@@ -190,13 +192,31 @@ async def test_read_only_user_cannot_open_the_daemons(sim_dir: Path) -> None:
         assert isinstance(main, MainScreen)
         main.jails.move_to_key("db")
         await pilot.pause()
-        assert not footer_actions(app) & {"services", "exec"}
-        await pilot.press("D")
+        assert "exec" not in footer_actions(app)
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Daemons of the jail (rc.d services)" in commands
+        assert "Run a command in the jail" not in commands  # never offered read-only
+        screen = await open_services(pilot, "db")
+        pg = row(screen, "postgresql")
+        assert pg.state == ServiceState.RUNNING and pg.pid is not None
+        assert not footer_actions(app) & {"service_start", "service_stop", "service_restart"}
+        commands = {c.title for c in app.get_system_commands(app.screen)}
+        assert not commands & {"Start the selected service", "Stop the selected service",
+                               "Restart the selected service"}
+        await pilot.press("?")
+        await settle(pilot)
+        help_text = widget_text(app.screen.query_one("#help-text"))
+        assert "services" in help_text
+        assert "service_stop" not in help_text and "service_start" not in help_text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.table.move_to_key("postgresql")
+        await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, MainScreen)
-        assert seen[-1][0] == "services: refused — read-only session"
-        commands = {c.title: c for c in app.get_system_commands(app.screen)}
-        assert "Daemons of the jail (rc.d services)" not in commands  # never offered read-only
+        assert app.screen is screen  # no "Stop service?" question
+        assert seen[-1][0] == "service_stop: refused — read-only session"
+        assert row(screen, "postgresql").state == ServiceState.RUNNING
+        assert not any("action=services" in ln for ln in audit_lines(sim_dir))
 
 
 async def test_a_stopped_jail_has_no_daemons_to_show(sim_dir: Path) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from jailtui import __version__
-from jailtui.cli import views
+from jailtui.cli import completion, config_cmd, views
 from jailtui.cli.output import visible_output
 from jailtui.cli.session import (
     Backend,
@@ -40,7 +40,7 @@ from jailtui.core.hosts.fleet import Fleet
 from jailtui.core.text import visible
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
-               "kill", "service", "check", "doctor")
+               "kill", "service", "check", "doctor", "config", "completion")
 
 
 def _split_sim_arg(argv: list[str]) -> list[str]:
@@ -200,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="flag running jails with this parameter enabled (repeatable)")
     sp.add_argument("--no-daemons", action="store_true",
                     help="do not check that rc.conf-enabled daemons run")
+    config_cmd.add_parser(sub)
+    completion.add_parser(sub)
     return p
 
 
@@ -449,8 +451,10 @@ def _refuse_widening(args: argparse.Namespace) -> str | None:
     for name in DELEGATE_FORBIDDEN:
         if getattr(args, name) is not None:
             return f"--{name} is not available to delegated users"
-    if args.command in ("conf", "sim", "doctor"):
-        return f"{args.command}: not available to delegated users"
+    if args.command in ("conf", "sim", "doctor") or (
+            args.command == "config" and args.init is not None):
+        what = "config --init" if args.command == "config" else args.command
+        return f"{what}: not available to delegated users"
     if args.sim:
         from jailtui.core.actions.delegation import PolicyError, check_root_owned
 
@@ -490,12 +494,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             return sim_main(sim_dir if sim_dir is not None else str(default_sim_dir()), rest)
         if args.command == "check":
             return cmd_check(args)
+        if args.command == "completion":
+            # Before the config rule: a shell's startup must not fail on a
+            # config typo; --names reads only the cache.
+            return completion.run(args, parser)
+        if args.command == "config":
+            # Reads the files itself, with the same errors (file and line).
+            return config_cmd.run(args)
         # One rule for the config file, for every command (issue 13 item 15):
         # a named file that is missing, or any that is malformed, is an error
         # with the file (and line), before anything else is done.
+        from jailtui.console.keys import checked_keymap
         from jailtui.core.config.settings import load_settings
 
-        load_settings(args.config)
+        # [keys] too: an unknown id, a key no terminal sends or a key taken
+        # twice is an error here, not a key that silently does nothing
+        # (issue 13 item 16; console/keys.py, Textual-free).
+        checked_keymap(load_settings(args.config))
         if args.command == "doctor":
             from jailtui.core.checks.doctor import run_doctor
 

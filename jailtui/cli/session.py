@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 def default_sim_dir() -> Path:
     """``$XDG_CACHE_HOME/jailtui/sim`` (``~/.cache/jailtui/sim``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "jailtui" / "sim"
+    from jailtui.core.userfiles import cache_home
+
+    return cache_home() / "jailtui" / "sim"
 
 
 
@@ -109,14 +110,25 @@ def make_backend(args: argparse.Namespace) -> Backend:
                       file=sys.stderr)
                 init_host(sim_dir)
         runner = SimRunner(sim_dir)
-        return Backend(Host(runner, backend="SIMULATED", paths=runner.paths,
-                            hostname=_sim_hostname(sim_dir)), sim_dir)
+        return Backend(_remembering(Host(runner, backend="SIMULATED", paths=runner.paths,
+                                         hostname=_sim_hostname(sim_dir))), sim_dir)
     from jailtui.core.transport.hostfs import PathMap
     from jailtui.core.transport.runner import LocalRunner
 
     paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
     local = LocalRunner(max_output=_output_cap(args))
-    return Backend(Host(local, backend="FreeBSD", paths=paths), None)
+    return Backend(_remembering(Host(local, backend="FreeBSD", paths=paths)), None)
+
+
+def _remembering(host: Host) -> Host:
+    """The local host leaves its jail names for shell completion after each
+    poll (core/hosts/namecache.py), unless the session is delegated."""
+    from jailtui.core.config.layers import is_delegated
+    from jailtui.core.hosts.namecache import NameCache, cache_path
+
+    if not is_delegated():
+        host.on_poll = NameCache(cache_path()).remember
+    return host
 
 
 def _output_cap(args: argparse.Namespace) -> int:

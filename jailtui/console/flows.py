@@ -76,14 +76,16 @@ class Flows:
         # Many hosts: the jail's own host becomes the focus, so the shell, the
         # editor and their follow-ups (restart offer) act on that host.
         app.focus_host(jail.host)
+        if action == "services":
+            # Reading: no controller needed (issue 13 item 24).
+            app.push_screen(ServicesScreen(jail))
+            return
         if app.controller is None:
             return
         if action == "shell" and jail.state is JailState.STOPPED:
             self.start_then_shell(jail)
         elif action == "shell":
             self.open_shell(jail)
-        elif action == "services":
-            app.push_screen(ServicesScreen(jail))
         elif action == "exec":
             app.push_screen(ExecScreen(jail))
         elif action == "edit":

@@ -6,8 +6,8 @@ Textual's own entries: "Screenshot" (writes to ~/Downloads, fails here),
 "Quit" a second time, "Keys", "Maximize", "Theme" (never saved) (issue 13
 item 25; textual/app.py ``get_system_commands``).
 
-Every entry is a binding of the screen or the app (its title from
-:data:`TITLES`, its help and keys as the help screen shows them). A guarded
+Every entry is a binding of the screen or the app (its title, help and
+keys from the key table, console/keys.py, as the help screen shows them). A guarded
 action the session's role can never take is not offered (read-only: no
 Start/Stop/Shell/...; issue 13 item 24); one it may take but not on the
 selected row is offered and refused with the reason when chosen, as its key
@@ -27,37 +27,18 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
+from jailtui.console.keys import GUARDED, SPECS
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
-from jailtui.screens.keys import FLEET_IDS, GUARDED, HELP_TEXT
 from jailtui.screens.main import MainScreen
 
 if TYPE_CHECKING:
     from jailtui.app import JailtuiApp
 
-#: The palette's title of each binding id (else the binding's description).
-TITLES = {"start": "Start jail", "stop": "Stop jail", "restart": "Restart jail",
-          "shell": "Shell in jail (jexec)", "edit": "Edit jail configuration",
-          "signal": "Send a signal to the process", "detail": "Jail detail",
-          "host_wide": "Toggle host-wide processes", "tree": "Toggle process tree",
-          "pause": "Pause / resume polling", "refresh": "Refresh now",
-          "interval_up": "Poll less often", "interval_down": "Poll more often",
-          "log": "Action log", "health": "Health checks",
-          "help": "Keys (help)", "quit": "Quit",
-          "filter": "Filter the focused pane", "clear_filter": "Clear the filter",
-          "switch_pane": "Switch pane", "back": "Back",
-          "hosts": "Hosts: switch host or show all hosts",
-          "reconnect": "Reconnect to the selected host now",
-          "services": "Daemons of the jail (rc.d services)",
-          "exec": "Run a command in the jail",
-          "service_start": "Start the selected service",
-          "service_stop": "Stop the selected service",
-          "service_restart": "Restart the selected service",
-          "exec_clear": "Clear the command output"}
-
-
 def title(binding: Binding) -> str:
-    return TITLES.get(binding.id or "", binding.description or binding.action)
+    """The palette's title of a binding (the key table's; console/keys.py)."""
+    spec = SPECS.get(binding.id or "")
+    return spec.palette_title if spec is not None else (binding.description or binding.action)
 
 
 def entries(app: JailtuiApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -67,22 +48,18 @@ def entries(app: JailtuiApp, screen: Screen[Any]) -> Iterable[SystemCommand]:
     if isinstance(screen, GuardedScreen):
         targets.append((screen, type(screen).BINDINGS))
     targets.append((app, app.BINDINGS))
-    controller = app.controller
     for namespace, bindings in targets:
         for b in bindings:
             if not isinstance(b, Binding) or not b.id or b.id in seen:
                 continue
-            if b.id in FLEET_IDS and not app.fleet.several:
-                continue
-            gate = GUARDED.get(b.id)
-            if gate is not None and (controller is None or not controller.may(gate)):
-                continue  # the role can never do it: not offered at all
+            spec = SPECS[b.id]
+            if not spec.palette or not app.offers(spec):
+                continue  # not this console's, or the role can never do it: not offered
             seen.add(b.id)
-            keys = ", ".join(app.key_display(b, k) for k in app.binding_keys(b))
             # The palette parses help as markup (textual/command.py,
             # build_prompt: Content.from_markup(hit.help)): escape it, the
             # keys may come from the user's config.
-            help_text = escape_markup(f"{HELP_TEXT.get(b.id, b.description)} — key: {keys}")
+            help_text = escape_markup(f"{spec.help} — key: {app.keys_text(spec)}")
             yield SystemCommand(title(b), help_text, _callback(app, namespace, b))
     if app.fleet.several and isinstance(screen, MainScreen):
         yield from _host_commands(app)
@@ -138,4 +115,4 @@ class ConsoleCommands(Provider):
                           help=command.help)
 
 
-__all__ = ["TITLES", "ConsoleCommands", "entries", "title"]
+__all__ = ["ConsoleCommands", "entries", "title"]

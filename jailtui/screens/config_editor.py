@@ -33,6 +33,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.config import confedit
 from jailtui.core.config.confedit import ConfigCheckError, EditSession
 from jailtui.core.errors import JailtuiError, describe
@@ -40,7 +41,6 @@ from jailtui.core.model import Jail
 from jailtui.core.text import visible
 from jailtui.screens.config_flow import ConfigEditScreen
 from jailtui.screens.contracts import ConfigController
-from jailtui.screens.keys import CONFIG_EDITOR_BINDINGS
 from jailtui.screens.param_form import ParamFormScreen
 from jailtui.screens.suspend import lend_terminal
 from jailtui.widgets.conf_area import JailConfArea
@@ -83,7 +83,7 @@ def run_editor(app: App[object], argv: list[str]) -> int | None:
 class ConfigEditorScreen(ConfigEditScreen):
     """The jail's block in a TextArea (or, after ctrl+o, the whole file)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(CONFIG_EDITOR_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("config_editor"))
 
     def __init__(self, controller: ConfigController, session: EditSession, jail: Jail) -> None:
         super().__init__(controller, session, jail, id="config-editor")

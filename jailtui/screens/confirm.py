@@ -11,11 +11,13 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
+from jailtui.console.keys import bindings_for
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -28,10 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
     #: first shown).
     AUTO_FOCUS = "#no"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("confirm"))
 
     def __init__(self, question: Content, *, yes: str, danger: bool = True) -> None:
         super().__init__(id="confirm")

@@ -15,17 +15,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.errors import RacctUnavailable, describe
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
 from jailtui.screens.contracts import Login
 from jailtui.screens.guard import GuardedScreen
-from jailtui.screens.keys import DETAIL_BINDINGS
 from jailtui.widgets.cells import addresses, age_text, jid_text, percent, state_label
 from jailtui.widgets.detail_section import DetailSection
 from jailtui.widgets.glyphs import glyphs
@@ -67,10 +67,7 @@ DYING_EXPLAINED = ("The jail is dying: it was stopped and its processes are gone
 class DetailScreen(GuardedScreen):
     """The detail of one jail, by name (the jid may change while it is open)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *DETAIL_BINDINGS,
-        Binding("r,ctrl+r", "reload", "Reload", id="refresh"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("detail"))
 
     def __init__(self, jail_name: str, *, dying_jid: int | None = None) -> None:
         super().__init__(id="detail")

@@ -27,8 +27,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.text import visible
-from jailtui.screens.keys import CONFLICT_BINDINGS, DIFF_BINDINGS
 
 ResultT = TypeVar("ResultT")
 
@@ -95,7 +95,7 @@ class _DiffView(ModalScreen[ResultT]):
 class DiffScreen(_DiffView[bool]):
     """Save or not; dismisses True only on an explicit save."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(DIFF_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("diff"))
     BUTTONS = (("save", "Save", "success"), ("cancel", "Cancel", "default"))
     HINT = "ctrl+s / y: save   Escape / n: back to the edit (nothing is lost)"
 
@@ -116,7 +116,7 @@ class DiffScreen(_DiffView[bool]):
 class ConflictScreen(_DiffView[str | None]):
     """The file changed on disk: ``"reload"`` or None (back to the edit)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(CONFLICT_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("conflict"))
     BUTTONS = (("reload", "Reload and keep my edit", "warning"), ("cancel", "Cancel", "default"))
     HINT = ("r: reload the file, your edit stays in the editor to merge and save again   "
             "Escape / n: back to the edit")

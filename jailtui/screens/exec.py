@@ -45,6 +45,7 @@ from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Input, RichLog, Static
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError, describe
@@ -52,7 +53,6 @@ from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible, visible_lines
 from jailtui.screens.contracts import ConsoleController
 from jailtui.screens.guard import GuardedScreen
-from jailtui.screens.keys import EXEC_BINDINGS
 from jailtui.widgets.exec_output import OutputSpool
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
@@ -123,7 +123,7 @@ def parse_command(line: str) -> list[str]:
 class ExecScreen(GuardedScreen):
     """One command at a time in one jail, by name (its jid may change)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(EXEC_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("exec"))
 
     #: Typing starts at once (a screen's AUTO_FOCUS applies from its first frame).
     AUTO_FOCUS = "#exec-input"

@@ -20,8 +20,8 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from jailtui.console.keys import GUARDED
 from jailtui.core.model import Jail
-from jailtui.screens.keys import GUARDED
 
 if TYPE_CHECKING:
     from jailtui.app import JailtuiApp

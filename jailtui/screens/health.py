@@ -28,8 +28,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.text import visible
-from jailtui.screens.keys import HEALTH_BINDINGS
 from jailtui.screens.main import MainScreen
 from jailtui.widgets.cells import age_text, interval_text
 from jailtui.widgets.health_state import HealthState, clock_text, ordered_findings
@@ -47,7 +47,7 @@ Part = str | tuple[str, str]
 class HealthScreen(Screen[None]):
     """The latest health report as a list; Enter goes to a finding's jail."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(HEALTH_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("health"))
 
     DEFAULT_CSS = """
     HealthScreen #health-title {

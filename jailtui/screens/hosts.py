@@ -24,8 +24,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.text import one_line, visible
-from jailtui.screens.keys import HOSTS_BINDINGS
 from jailtui.widgets.cells import age_text, interval_text
 from jailtui.widgets.fleet_state import DOWN, OK, FleetState, HostView
 
@@ -90,7 +90,7 @@ def all_line(fleet: FleetState, width: int, current: bool) -> Content:
 class HostsScreen(ModalScreen[ViewChoice | None]):
     """The host switcher (a console of many hosts only)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(HOSTS_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("hosts"))
 
     def __init__(self) -> None:
         super().__init__(id="hosts")

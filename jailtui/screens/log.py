@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import RichLog, Static
 
+from jailtui.console.keys import bindings_for
 from jailtui.widgets.action_log import entry_lines
 from jailtui.widgets.key_footer import KeyFooter
 
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 class LogScreen(Screen[None]):
     """Newest at the bottom; follows new entries while open."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,L", "back", "Back", id="log_back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("log"))
 
     def __init__(self) -> None:
         super().__init__(id="log")

@@ -23,10 +23,10 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Input
 
+from jailtui.console.keys import FLEET_IDS, bindings_for
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
-from jailtui.screens.keys import FLEET_IDS, MAIN_BINDINGS
 from jailtui.widgets.filter_bar import FilterBar
 from jailtui.widgets.fleet_state import FleetState
 from jailtui.widgets.glyphs import glyphs
@@ -50,7 +50,7 @@ _QUICK_SORT_JAILS = {"cpu": "cpu", "mem": "mem", "pid": "jid"}
 class MainScreen(GuardedScreen):
     """Jails above, the selected jail's (or the host's) processes below."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(MAIN_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("main"))
 
     def __init__(self) -> None:
         super().__init__(id="main")
@@ -385,7 +385,7 @@ class MainScreen(GuardedScreen):
         """``h``/``c`` with one host: hidden from the footer (check_action), so
         Textual would skip them silently; say why instead (issue 13 item 27)."""
         if not self.console.fleet.several:
-            for binding in MAIN_BINDINGS:
+            for binding in type(self).BINDINGS:
                 if isinstance(binding, Binding) and binding.id in FLEET_IDS \
                         and (event.key in self.console.binding_keys(binding)
                              or event.character in self.console.binding_keys(binding)):

@@ -25,6 +25,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Label, Static, Switch
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.actions.delegation import is_never_editable
 from jailtui.core.config import confedit
 from jailtui.core.config.confedit import ConfigCheckError, EditSession
@@ -33,7 +34,6 @@ from jailtui.core.model import Jail, ParamValue
 from jailtui.core.text import one_line, visible
 from jailtui.screens.config_flow import ConfigEditScreen
 from jailtui.screens.contracts import ConfigController
-from jailtui.screens.keys import PARAM_FORM_BINDINGS
 from jailtui.widgets.key_footer import KeyFooter
 
 #: Parameters whose value is a number (check_value's rule).
@@ -61,7 +61,7 @@ def as_input(value: ParamValue | None) -> str:
 class ParamFormScreen(ConfigEditScreen):
     """One row per editable parameter; dismisses True once saved."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(PARAM_FORM_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("param_form"))
 
     def __init__(self, controller: ConfigController, session: EditSession, jail: Jail) -> None:
         super().__init__(controller, session, jail, id="param-form")

@@ -36,6 +36,7 @@ from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Static
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.checks.daemons import ServiceState, ServiceStatus
 from jailtui.core.errors import JailtuiError, describe
@@ -43,7 +44,6 @@ from jailtui.core.model import Jail, JailState
 from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.guard import GuardedScreen
-from jailtui.screens.keys import SERVICES_BINDINGS
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
 from jailtui.widgets.key_footer import KeyFooter
@@ -67,7 +67,7 @@ _BUSY = {"start": "starting…", "stop": "stopping…", "restart": "restarting�
 class ServicesScreen(GuardedScreen):
     """One jail's daemons, by name (the jid may change while it is open)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(SERVICES_BINDINGS)
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("services"))
 
     DEFAULT_CSS = """
     ServicesScreen #services-title {

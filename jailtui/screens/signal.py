@@ -11,13 +11,14 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.model import Process
 from jailtui.core.text import visible
 
@@ -54,9 +55,7 @@ def signal_named(text: str, offered: tuple[str, ...]) -> str | None:
 class SignalScreen(ModalScreen[str | None]):
     """A list of signals; dismisses with the signal name or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="signal_cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("signal"))
 
     def __init__(self, process: Process, signals: tuple[str, ...]) -> None:
         super().__init__(id="signal")

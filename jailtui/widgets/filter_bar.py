@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Input
+
+from jailtui.console.keys import bindings_for
 
 
 class FilterBar(Input):
     """An ``Input`` that reports when the user is done with it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "clear_filter", "Clear filter", id="filter_clear"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("filter"))
 
     class Done(Message):
         """The user left the filter; ``cleared`` when with Escape."""

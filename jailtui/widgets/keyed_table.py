@@ -30,13 +30,14 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from jailtui.console.keys import bindings_for
 from jailtui.core.text import one_line
 from jailtui.widgets.glyphs import glyphs
 
@@ -96,16 +97,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False, id="cursor_up"),
-        Binding("down", "cursor(1)", "Down", show=False, id="cursor_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="page_down"),
-        Binding("home", "edge(0)", "First row", show=False, id="first_row"),
-        Binding("end", "edge(1)", "Last row", show=False, id="last_row"),
-        Binding("left", "scroll_cols(-8)", "Scroll left", show=False, id="scroll_left"),
-        Binding("right", "scroll_cols(8)", "Scroll right", show=False, id="scroll_right"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("table"))
 
     class CursorMoved(Message):
         """The cursor is on another row (another key), or on none."""

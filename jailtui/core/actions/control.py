@@ -66,7 +66,7 @@ SIGNALS = ("TERM", "HUP", "INT", "QUIT", "KILL", "STOP", "CONT", "TSTP", "USR1",
 
 #: Actions whose jail name goes into a tool's argv: validated in Controller._gate.
 NAMED_ACTIONS = frozenset({Action.START, Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC,
-                           Action.SERVICES})
+                           Action.SERVICES, Action.DAEMONS})
 
 #: Upper bound of the command line's ``exec`` (``--timeout`` changes it).
 EXEC_STREAM_TIMEOUT = 3600.0
@@ -546,7 +546,12 @@ class Controller:
 
     async def service(self, name: str, service: str, verb: str,
                       expect: Jail | None = None) -> ActionResult:
-        """``service -j NAME SERVICE VERB`` for a daemon inside the jail."""
+        """``service -j NAME SERVICE VERB`` for a daemon inside the jail.
+
+        ``status`` only reads: :meth:`_read_status`.
+        """
+        if verb == "status":
+            return await self._read_status(name, service)
         self._gate(Action.SERVICES, name)
         if verb not in ("start", "stop", "restart", "status", "onestart", "onestop",
                         "onerestart", "reload"):
@@ -559,6 +564,18 @@ class Controller:
         return await self._simple(Action.SERVICES, target,
                                   argvmod.service_argv(name, service, verb),
                                   ACTION_TIMEOUT, detail=f"{service} {verb}")
+
+    async def _read_status(self, name: str, service: str) -> ActionResult:
+        """``service -j NAME SERVICE status``: reading, so every role that sees
+        the jail may ask (issue 13 item 24), and nothing is audited (nothing
+        changes; the daemons screen asks the same through the host).
+        rc.subr(8)'s status exits 1 for a daemon that is not running (as
+        core/checks/daemons.py reads it): the result is then not ok."""
+        self._gate(Action.DAEMONS, name)
+        if not daemons.valid_service_name(service):
+            raise PolicyDenied(f"service: bad service name {service!r}")
+        result, _outcome = await self._run_tool(daemons.status_argv(name, service), 30)
+        return result
 
     def _not_running(self, action: Action, target: Target) -> ActionResult | None:
         """A failed result (audited) when the target does not run now, else None."""
@@ -574,19 +591,23 @@ class Controller:
         None: a host process, no jail) and audit the outcome once."""
         name = target.name if target is not None else "-"
         jid = target.jid if target is not None else None
+        result, outcome = await self._run_tool(argv, timeout)
+        self._record(action, name, jid, outcome, detail)
+        return result
+
+    async def _run_tool(self, argv: list[str], timeout: float) -> tuple[ActionResult, str]:
+        """Run ``argv``: its result, and the outcome as the audit log words it."""
         try:
             res = await self.host.runner.run(argv, timeout=timeout)
         except CommandError as exc:
-            self._record(action, name, jid, f"failed: {exc.message}", detail)
-            return ActionResult(False, exc.message, partial_output(exc), tuple(argv))
+            return (ActionResult(False, exc.message, partial_output(exc), tuple(argv)),
+                    f"failed: {exc.message}")
         output = (res.stdout + res.stderr).decode("utf-8", "replace")
         if res.returncode == 0:
-            self._record(action, name, jid, "ok", detail)
             return ActionResult(True, output.strip().splitlines()[-1] if output.strip() else "done",
-                                output, tuple(argv))
+                                output, tuple(argv)), "ok"
         msg = tool_error(res).message
-        self._record(action, name, jid, f"failed: {msg}", detail)
-        return ActionResult(False, msg, output, tuple(argv))
+        return ActionResult(False, msg, output, tuple(argv)), f"failed: {msg}"
 
     # -- configuration ---------------------------------------------------------
 

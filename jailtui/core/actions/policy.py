@@ -25,9 +25,13 @@ class Role(enum.StrEnum):
 
 
 class Action(enum.StrEnum):
-    """Everything the controller can do; ``VIEW`` is reading."""
+    """Everything the controller can do; :data:`READS` are reading."""
 
     VIEW = "view"
+    #: See a jail's daemons and their state (``service -j NAME -e``, ``service
+    #: -j NAME SVC status``): reading, so every role that sees the jail may
+    #: (issue 13 item 24); only while it runs, they run only then.
+    DAEMONS = "daemons"
     START = "start"
     STOP = "stop"
     RESTART = "restart"
@@ -36,6 +40,10 @@ class Action(enum.StrEnum):
     SIGNAL = "signal"
     SERVICES = "services"
     EDIT = "edit"
+
+
+#: Actions that only read: allowed to every role, within its scope.
+READS = frozenset({Action.VIEW, Action.DAEMONS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,7 @@ class Policy:
 
         What the palette and the help offer: nothing the role can never do.
         """
-        if action is Action.VIEW:
+        if action in READS:
             return True
         if self.role is Role.READ_ONLY:
             return False
@@ -70,7 +78,7 @@ class Policy:
         """May this session take ``action`` (on ``jail_name``)?"""
         if jail_name is not None and not self.in_scope(jail_name):
             return False
-        if action is Action.VIEW:
+        if action in READS:
             return True
         if self.role is Role.READ_ONLY:
             return False
@@ -94,7 +102,8 @@ def valid_for_state(action: Action, jail: Jail | None) -> bool:
         return action is Action.VIEW
     if action is Action.START:
         return jail.state is JailState.STOPPED
-    if action in (Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC, Action.SERVICES):
+    if action in (Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC, Action.SERVICES,
+                  Action.DAEMONS):
         return jail.state is JailState.RUNNING
     if action is Action.EDIT:
         return jail.configured
@@ -131,6 +140,11 @@ def refusal(policy: Policy, action: Action, jail: Jail | None) -> str | None:
     denied = policy_refusal(policy, action, jail.name if jail is not None else None)
     if denied is not None:
         return denied
+    return state_refusal(action, jail)
+
+
+def state_refusal(action: Action, jail: Jail | None) -> str | None:
+    """The jail's part of :func:`refusal`: why its state rules ``action`` out."""
     if jail is None:
         return None if action is not Action.START else "no jail selected"
     if jail.dying and action is not Action.VIEW:

@@ -19,12 +19,11 @@ never fails a check.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from jailtui.core.model import Jail, JailState
+from jailtui.core.userfiles import NotYourDirectory, cache_home, write_atomic
 
 #: ``[check] dying_after`` default: ten minutes.
 DYING_AFTER = 600.0
@@ -32,8 +31,7 @@ DYING_AFTER = 600.0
 
 def default_path() -> Path:
     """``$XDG_CACHE_HOME/jailtui/dying.json``, the cache home defaulting to ~/.cache."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "jailtui" / "dying.json"
+    return cache_home() / "jailtui" / "dying.json"
 
 
 def _key(host: str, jail: Jail) -> str:
@@ -79,14 +77,6 @@ class DyingClock:
         """Atomically, 0600 in a 0700 directory; failures are ignored (see module doc)."""
         assert self.path is not None
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".dying.", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(self._seen, f)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
+            write_atomic(self.path, json.dumps(self._seen).encode(), own_dir=True)
+        except (OSError, NotYourDirectory):
             pass

@@ -1,45 +1,17 @@
-"""The user's config file: ``~/.config/jailtui/config.toml``.
+"""jailtui's own settings: the ``config.toml`` files, validated.
 
-Where it is (first match wins):
-
-1. the path given with ``--config FILE`` (it must exist);
-2. ``$JAILTUI_CONFIG``;
-3. ``$XDG_CONFIG_HOME/jailtui/config.toml``, ``$XDG_CONFIG_HOME`` defaulting
-   to ``~/.config``.
+Which files are read and in which order (the system-wide
+``/usr/local/etc/jailtui/config.toml``, then the user's, ``--config FILE``
+or ``$XDG_CONFIG_HOME/jailtui/config.toml``; the command line last) is
+core/config/layers.py's; every key, its default and what it does is in
+the commented sample ``jailtui/config.toml.sample`` (what ``jailtui config
+--init`` writes; core/config/explain.py lists the effective values).
 
 A missing default file is not an error: every setting has a default.
-Precedence for each value: command line > config file > default (the command
-line is applied by ``cli.py``, e.g. ``--interval``).
-
-The whole file, with every key and its default::
-
-    [console]
-    interval = 2.0          # seconds between polls (0.2 .. 3600)
-    theme = "textual-dark"  # any Textual theme; "ansi-dark" uses the terminal's palette
-    health_interval = 30.0  # seconds between health checks (5 .. 86400; 0: only on demand)
-
-    [keys]                  # binding id = "key[,key...]"  (see ? in the console)
-    stop = "ctrl+d"
-    signal = "k,f9"
-
-    [check]                 # thresholds of `jailtui check`
-    disk_warn = 80.0
-    disk_crit = 90.0
-    rctl_warn = 80.0
-    rctl_crit = 95.0
-    min_securelevel = 3
-    flag_params = ["allow.raw_sockets", "allow.mount"]
-    check_daemons = true
-    dying_after = 600       # seconds a jail may be dying before "stuck dying"
-
-    [limits]
-    output_mib = 64         # cap of each of stdout and stderr of one command (1 .. 4096);
-                            # more is "output too large" and the command is killed
-
 Unknown sections and keys are reported as warnings (the console shows them),
 never silently ignored; a value of the wrong type or a file that is not valid
-TOML is an error naming the file and the key, because guessing what the user
-meant could, for example, leave a dangerous key binding in place.
+TOML is an error naming the file, line and key, because guessing what the
+user meant could, for example, leave a dangerous key binding in place.
 
 This module is Textual-free (docs/architecture.md): it only knows *that* keys are
 binding ids; the console checks the ids exist.
@@ -48,14 +20,13 @@ binding ids; the console checks the ids exist.
 from __future__ import annotations
 
 import math
-import os
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from jailtui.core.config.layers import ConfigDocument, read_config, user_config_path
 from jailtui.core.errors import JailtuiError
 from jailtui.core.transport.capture import MAX_OUTPUT
 
@@ -131,6 +102,9 @@ class Settings:
     output_mib: int = DEFAULT_OUTPUT_MIB
     #: The file these settings came from; None when only defaults apply.
     source: Path | None = None
+    #: Where each ``[keys]`` entry is written ("FILE:LINE"), for the key
+    #: table's checks (console/keys.py checked_keymap).
+    key_places: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Things in the file that were ignored (unknown keys), for the user.
     warnings: tuple[str, ...] = ()
 
@@ -152,65 +126,63 @@ class Settings:
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
-    """Where the config file is looked for when no ``--config`` is given."""
-    env = os.environ if env is None else env
-    explicit = env.get("JAILTUI_CONFIG")
-    if explicit:
-        return Path(explicit)
-    base = env.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "jailtui" / "config.toml"
+    """Where the user's config file is looked for when no ``--config`` is given."""
+    return user_config_path(env)[1]
 
 
 def load_settings(path: str | Path | None = None, *,
                   env: Mapping[str, str] | None = None) -> Settings:
-    """Read the config file; defaults when the (default) file does not exist.
+    """Read the config files (core/config/layers.py); defaults where they say nothing.
 
     Raises SettingsError for an explicit path that does not exist, a file
-    that is not TOML, or a value of the wrong type.
+    that is not TOML, or a value of the wrong type (naming file and line).
     """
-    found = read_config_document(path, env=env)
-    if found is None:
-        return Settings()
-    file, doc = found
-    return parse_settings(doc, source=file)
+    return settings_of(read_config_document(path, env=env))
+
+
+def settings_of(document: ConfigDocument) -> Settings:
+    """The validated settings of an already read document."""
+    settings = parse_settings(document.merged, source=document.source, at=document.at)
+    if document.warnings:
+        settings = replace(settings, warnings=(*document.warnings, *settings.warnings))
+    return settings
 
 
 def read_config_document(path: str | Path | None = None, *,
                          env: Mapping[str, str] | None = None,
-                         error: type[JailtuiError] = SettingsError
-                         ) -> tuple[Path, dict[str, Any]] | None:
-    """The config file decoded as TOML, or None when the default file is absent.
+                         error: type[JailtuiError] = SettingsError) -> ConfigDocument:
+    """Every config file merged, with the file and line of each key.
 
     One reader for every section (the console's, ``[check]``, and fleet.py's
     ``[hosts.*]``), so all of them fail the same way: an explicit path that
     does not exist, a file that is not UTF-8 or not TOML is an ``error``
     naming the file.
     """
-    file = Path(path) if path is not None else config_path(env)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        if path is not None:
-            raise error(f"{file}: no such config file") from None
-        return None
-    except OSError as exc:
-        raise error(f"{file}: {exc.strerror or exc}") from None
-    try:
-        return file, tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise error(f"{file}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{file}: {exc}") from None
+    return read_config(path, env=env, error=error)
 
 
-def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Settings:
-    """Validate a decoded TOML document (split out so tests need no files)."""
-    where = str(source) if source is not None else "config"
+#: ``at(*key) -> "FILE:LINE"``: where a message about a key points.
+Locate = Callable[..., str]
+
+
+def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
+                   at: Locate | None = None) -> Settings:
+    """Validate a decoded TOML document (split out so tests need no files).
+
+    ``at(section, key)`` names the place of a key in messages ("FILE:LINE");
+    without it every message names ``source``.
+    """
+    if at is None:
+        fixed = str(source) if source is not None else "config"
+
+        def at(*_key: str) -> str:
+            return fixed
     warnings: list[str] = []
     interval = DEFAULT_INTERVAL
     health_interval = DEFAULT_HEALTH_INTERVAL
     theme: str | None = None
     keys: dict[str, str] = {}
+    key_places: dict[str, str] = {}
     check: dict[str, Any] = {}
 
     for section, value in doc.items():
@@ -219,32 +191,34 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
             # (load_hosts_config), with its own warnings.
             continue
         if section not in ("console", "keys", "check", "limits"):
-            warnings.append(f"{where}: unknown section [{section}] ignored")
+            warnings.append(f"{at(section)}: unknown section [{section}] ignored")
             continue
         if not isinstance(value, dict):
-            raise SettingsError(f"{where}: {section} must be a table ([{section}])")
+            raise SettingsError(f"{at(section)}: {section} must be a table ([{section}])")
 
     console = doc.get("console", {})
     if isinstance(console, dict):
         for key, value in console.items():
             if key == "interval":
-                interval = _interval(where, value)
+                interval = _interval(at("console", key), value)
             elif key == "health_interval":
-                health_interval = _health_interval(where, value)
+                health_interval = _health_interval(at("console", key), value)
             elif key == "theme":
                 if not isinstance(value, str) or not value:
-                    raise SettingsError(f"{where}: [console] theme must be a theme name")
+                    raise SettingsError(f"{at('console', key)}: [console] theme must be a theme name")
                 theme = value
             else:
-                warnings.append(f"{where}: unknown key [console] {key} ignored")
+                warnings.append(f"{at('console', key)}: unknown key [console] {key} ignored")
 
     for binding_id, value in doc.get("keys", {}).items():
         if not isinstance(value, str) or not value.strip():
             raise SettingsError(
-                f"{where}: [keys] {binding_id} must be a key string such as \"ctrl+r\"")
+                f"{at('keys', binding_id)}: [keys] {binding_id} must be a key string such as \"ctrl+r\"")
         keys[str(binding_id)] = value.strip()
+        key_places[str(binding_id)] = at("keys", str(binding_id))
 
     for key, value in doc.get("check", {}).items():
+        where = at("check", key)
         if key in _CHECK_FLOATS:
             if isinstance(value, bool) or not isinstance(value, int | float) \
                     or not 0 <= value <= 100:
@@ -268,6 +242,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
 
     output_mib = DEFAULT_OUTPUT_MIB
     for key, value in doc.get("limits", {}).items():
+        where = at("limits", key)
         if key != "output_mib":
             warnings.append(f"{where}: unknown key [limits] {key} ignored")
         elif isinstance(value, bool) or not isinstance(value, int) \
@@ -278,11 +253,13 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None) -> Set
             output_mib = value
 
     return Settings(interval=interval, health_interval=health_interval, theme=theme,
-                    keys=MappingProxyType(keys), output_mib=output_mib,
+                    keys=MappingProxyType(keys), key_places=MappingProxyType(key_places),
+                    output_mib=output_mib,
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
 
 
 def _interval(where: str, value: object) -> float:
+    """``[console] interval``; ``where`` is the key's "FILE:LINE"."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise SettingsError(f"{where}: [console] interval must be a number of seconds")
     if not MIN_INTERVAL <= value <= MAX_INTERVAL:

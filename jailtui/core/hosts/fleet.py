@@ -13,8 +13,10 @@ tables::
     root = "/srv/fake"                       # host files under this directory (fakes)
 
 ``--host web1`` then means that table; ``--host all`` every table. The
-table is read here with tomllib from the file core.settings uses (that
-module owns the other sections and reports unknown ones).
+tables are validated here, from the config files core/config/layers.py
+reads and merges (a user's ``[hosts.web1] interval`` overrides only that
+key of the system file's table); core/config/settings.py owns the other
+sections and reports unknown ones.
 
 Every host is a :class:`~jailtui.core.hosts.host.Host`: local ones on a
 LocalRunner, remote ones on an :class:`~jailtui.core.transport.ssh.SSHRunner` with
@@ -31,7 +33,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -185,57 +187,67 @@ def load_hosts_config(path: str | Path | None = None, *,
     """The ``[hosts.NAME]`` tables; none when the default file does not exist."""
     from jailtui.core.config.settings import read_config_document
 
-    found = read_config_document(path, env=env, error=FleetError)
-    if found is None:
-        return FleetConfig()
-    file, doc = found
-    return parse_hosts(doc, source=file)
+    document = read_config_document(path, env=env, error=FleetError)
+    if "hosts" not in document.merged:
+        return FleetConfig(source=document.source)
+    return parse_hosts(document.merged, source=document.source, at=document.at)
 
 
-def parse_hosts(doc: Mapping[str, Any], *, source: Path | None = None) -> FleetConfig:
-    """Validate the ``hosts`` table of a decoded document (tests need no file)."""
-    where = str(source) if source is not None else "config"
+def parse_hosts(doc: Mapping[str, Any], *, source: Path | None = None,
+                at: Callable[..., str] | None = None) -> FleetConfig:
+    """Validate the ``hosts`` table of a decoded document (tests need no file).
+
+    ``at("hosts", NAME, KEY)`` names a key's place ("FILE:LINE",
+    core/config/layers.py); without it messages name ``source``.
+    """
+    if at is None:
+        fixed = str(source) if source is not None else "config"
+
+        def at(*_key: str) -> str:
+            return fixed
     table = doc.get("hosts", {})
     if not isinstance(table, dict):
-        raise FleetError(f"{where}: hosts must be a table ([hosts.NAME])")
+        raise FleetError(f"{at('hosts')}: hosts must be a table ([hosts.NAME])")
     hosts: dict[str, HostSpec] = {}
     warnings: list[str] = []
     for name, t in table.items():
         key = f"[hosts.{name}]"
+        where = at("hosts", name)
         if not _NAME.match(name) or name == ALL:
             raise FleetError(f"{where}: {key}: not a usable host name")
         if not isinstance(t, dict):
             raise FleetError(f"{where}: {key} must be a table")
         for k in t:
             if k not in _KEYS:
-                warnings.append(f"{where}: unknown key {key} {k} ignored")
+                warnings.append(f"{at('hosts', name, k)}: unknown key {key} {k} ignored")
         dest = t.get("destination", None if name == LOCAL else name)
         if name == LOCAL and dest not in (None, LOCAL):
-            raise FleetError(f"{where}: {key} destination: 'local' is this machine")
+            raise FleetError(f"{at('hosts', name, 'destination')}: {key} destination: 'local' is this machine")
         if dest == LOCAL:
             dest = None
         if dest is not None:
             if not isinstance(dest, str):
-                raise FleetError(f"{where}: {key} destination must be a string")
-            _check_destination(dest, f"{where}: {key} destination")
+                raise FleetError(f"{at('hosts', name, 'destination')}: {key} destination must be a string")
+            _check_destination(dest, f"{at('hosts', name, 'destination')}: {key} destination")
         opts = t.get("ssh_options", [])
         if not isinstance(opts, list) or not all(isinstance(o, str) for o in opts):
-            raise FleetError(f"{where}: {key} ssh_options must be a list of strings")
+            raise FleetError(f"{at('hosts', name, 'ssh_options')}: {key} ssh_options must be a list of strings")
         method = t.get("start_method")
         if method is not None:
             try:
                 method = StartMethod(method)
             except ValueError:
-                raise FleetError(f"{where}: {key} start_method must be one of "
+                raise FleetError(f"{at('hosts', name, 'start_method')}: {key} start_method must be one of "
                                  f"{', '.join(m.value for m in StartMethod)}") from None
         root = t.get("root")
         if root is not None and (not isinstance(root, str) or not os.path.isabs(root)):
-            raise FleetError(f"{where}: {key} root must be an absolute path")
+            raise FleetError(f"{at('hosts', name, 'root')}: {key} root must be an absolute path")
         hosts[name] = HostSpec(
             name, dest,
-            interval=_seconds(t, "interval", key, where, 0.2, 3600.0),
+            interval=_seconds(t, "interval", key, at("hosts", name, "interval"), 0.2, 3600.0),
             start_method=method, ssh_options=tuple(opts),
-            connect_timeout=_seconds(t, "connect_timeout", key, where, 1.0, 300.0),
+            connect_timeout=_seconds(t, "connect_timeout", key,
+                                     at("hosts", name, "connect_timeout"), 1.0, 300.0),
             root=root)
     return FleetConfig(hosts, source, tuple(warnings))
 

@@ -14,7 +14,7 @@ import glob as globmod
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import psutil
@@ -130,6 +130,10 @@ class Host:
         #: remembered, so later polls ask without the keyword and name the
         #: processes from jls by jid (docs/freebsd.md 2.1).
         self.ps_jail_keyword = True
+        #: Called with every snapshot a poll returns (cli/session.py sets it
+        #: for the local host: the jail names for shell completion,
+        #: core/hosts/namecache.py). Must not raise.
+        self.on_poll: Callable[[HostSnapshot], None] | None = None
 
     # -- files --------------------------------------------------------------
 
@@ -233,9 +237,12 @@ class Host:
         jails = merge_jails(jls.jails, conf)
         procs = await self._users.name_users(name_processes(procs, jails), jails)
         physmem = await self._physmem_kib()
-        return HostSnapshot(info=self.info(), taken_at=time.time(),
-                            jails=aggregate(jails, procs, physmem), processes=procs,
-                            warnings=tuple(warnings), jls_version=jls.version)
+        snapshot = HostSnapshot(info=self.info(), taken_at=time.time(),
+                                jails=aggregate(jails, procs, physmem), processes=procs,
+                                warnings=tuple(warnings), jls_version=jls.version)
+        if self.on_poll is not None:
+            self.on_poll(snapshot)
+        return snapshot
 
     def ps_argv(self, jail: str | None = None) -> list[str]:
         """The process poll's argv as this host's ps understands it."""
