@@ -37,7 +37,13 @@ def target(tmp_path: Path) -> Path:
 
 
 def leftovers(d: Path) -> list[str]:
-    return sorted(n for n in os.listdir(d) if n.endswith(".tmp"))
+    """Temp files of saves of jail.conf (safefile.temp_prefix) and check copies."""
+    return sorted(n for n in os.listdir(d)
+                  if n.startswith((".jail.conf.jailtui-", ".jailtui-check.")))
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
 
 
 # ------------------------------------------------------------------ load
@@ -241,12 +247,36 @@ def test_disk_full(target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     ld = load(str(target))
     monkeypatch.setattr(os, fn, full)
+    fds = open_fds()
     with pytest.raises(SaveError) as ei:
         save(ld, NEW, backup_dir=str(tmp_path / "bak"))
     monkeypatch.undo()
-    assert str(ei.value) == (f"{target}: cannot write: No space left on device; "
-                             "the file is unchanged")
+    assert str(ei.value) == (f"no space left on the file system holding {target}; "
+                             "free some space, then save again; nothing was changed")
     assert target.read_bytes() == OLD and leftovers(tmp_path) == []
+    assert open_fds() == fds  # no descriptor leaked (issue 14 item 10)
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    (errno.EROFS, "the file system holding {t} is read-only; remount it read-write"),
+    (errno.EDQUOT, "disk quota exceeded on the file system holding {t}"),
+    (errno.EACCES, "permission denied in the directory of {t}; save as root"),
+    (errno.EINVAL, "{t}: cannot write: Invalid argument; nothing was changed"),
+])
+def test_write_failures_say_what_to_do(target: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch, code: int,
+                                      words: str) -> None:
+    def fail(*a: object) -> int:
+        raise OSError(code, os.strerror(code))
+    ld = load(str(target))
+    fds = open_fds()
+    monkeypatch.setattr(os, "write", fail)
+    with pytest.raises(SaveError) as ei:
+        save(ld, NEW)
+    monkeypatch.undo()
+    assert str(ei.value).startswith(words.format(t=target)), ei.value
+    assert str(ei.value).endswith("; nothing was changed")
+    assert target.read_bytes() == OLD and leftovers(tmp_path) == [] and open_fds() == fds
 
 
 @pytest.mark.parametrize("code", [errno.EACCES, errno.EROFS])
@@ -259,7 +289,10 @@ def test_unwritable_directory(target: Path, tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(tempfile, "mkstemp", denied)
     with pytest.raises(SaveError) as ei:
         save(ld, NEW)
-    assert str(ei.value) == f"{target}: cannot create a temporary file: {os.strerror(code)}"
+    words = ("permission denied in the directory of" if code == errno.EACCES
+             else "the file system holding")
+    assert str(ei.value).startswith(f"{words} {target}"), ei.value
+    assert str(ei.value).endswith("; nothing was changed")
     assert target.read_bytes() == OLD
 
 
@@ -368,9 +401,33 @@ def test_kill_during_save_leaves_a_whole_file(target: Path, tmp_path: Path, when
 
 
 def test_stale_temp_cleanup_ignores_other_files(target: Path, tmp_path: Path) -> None:
-    keep = tmp_path / ".other.conf.abc.tmp"
-    keep.write_bytes(b"x")
-    stale = tmp_path / ".jail.conf.deadbeef.tmp"
-    stale.write_bytes(b"partial")
+    """Only our own names, plain files with one link, owned by us, older than
+    the save; a check copy only once it is STALE_CHECK_AGE old."""
+    from jailtui.core.config.safefile import STALE_CHECK_AGE
+
+    old = time.time() - 60
+    def planted(name: str, mtime: float = old) -> Path:
+        p = tmp_path / name
+        p.write_bytes(b"partial")
+        os.utime(p, (mtime, mtime))
+        return p
+    stale = planted(".jail.conf.jailtui-deadbeef")
+    stale_check = planted(".jailtui-check.abcdefgh.conf", time.time() - STALE_CHECK_AGE - 60)
+    keep = [planted(".other.conf.jailtui-abcdefgh"),       # another file's
+            planted(".jail.conf.deadbeef.tmp"),             # not our pattern
+            planted(".jail.conf.jailtui-x"),                # too short for mkstemp's
+            planted(".jailtui-check.recent00.conf"),        # a check that may be running
+            planted(".jail.conf.jailtui-future00", time.time() + 3600)]  # newer than the save
+    linked = planted(".jail.conf.jailtui-linked00")
+    os.link(linked, tmp_path / "elsewhere")                 # a second link: not a temp of ours
+    link = tmp_path / ".jail.conf.jailtui-symlink0"
+    link.symlink_to(tmp_path / "elsewhere")
     save(load(str(target)), NEW)
-    assert keep.exists() and not stale.exists()
+    assert not stale.exists() and not stale_check.exists()
+    assert all(p.exists() for p in keep) and linked.exists() and link.is_symlink()
+    if os.geteuid() == 0:
+        # Owned by someone else: left alone even by root.
+        foreign = planted(".jail.conf.jailtui-foreign0")
+        os.chown(foreign, 4321, 4321)
+        save(load(str(target)), OLD)
+        assert foreign.exists()

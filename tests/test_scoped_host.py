@@ -23,12 +23,12 @@ JAILS = "/usr/local/jails"
 #: How ScopedHost treats each member of the protocol. A new member of
 #: JailHost (or a public member of Host) must be added here, with a test
 #: below for its kind.
-FILTERED = {"poll", "configured", "files"}
+FILTERED = {"poll", "configured", "files", "info"}
 BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "service_status",
            "config_block", "ownership", "owner_of"}
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
 #: Host facts and the controller's capabilities (it is the gate for actions).
-FORWARDED = {"label", "name", "hostname", "info", "link", "retry_now", "runner", "paths",
+FORWARDED = {"label", "name", "hostname", "link", "retry_now", "runner", "paths",
              "conf", "ps_argv", "os_release"}
 #: Members that return the scoped host itself, never the host it wraps.
 SELF = {"checkable"}
@@ -108,6 +108,14 @@ def test_paths_outside_the_delegates_jails_are_refused(sim_dir: Path) -> None:
         with pytest.raises(PolicyDenied, match=NOT_YOUR_PATH):
             asyncio.run(host.disk_usage(path))
     assert host.glob(f"{JAILS}/*/etc/rc.conf") == [f"{JAILS}/ci/etc/rc.conf"]
+    # The jail configuration: the controller reads it through ``files`` for
+    # an edit's context; nothing else asking for a delegate gets it
+    # (another jail's block is in it).
+    assert "web {" in host.files.read_text("/etc/jail.conf")
+    for conf in ("/etc/jail.conf", "/etc/jail.conf.d/ci.conf", "/etc/jail.conf.d/git.conf"):
+        with pytest.raises(PermissionError, match=NOT_YOUR_PATH):
+            host.read_text(conf)
+    assert host.glob("/etc/jail.conf.d/*.conf") == []
 
 
 def test_a_symlink_out_of_the_jail_is_refused(sim_dir: Path) -> None:
@@ -134,3 +142,18 @@ def test_poll_and_configuration_are_filtered(sim_dir: Path) -> None:
     assert list(conf.jails) == ["ci"] and set(inner.configured().jails) > {"ci", "web"}
     assert all("web" not in f for f in conf.files)
     assert host.label == inner.label and host.hostname() == inner.hostname()
+
+
+def test_a_delegate_sees_the_host_name_but_not_its_activity(sim_dir: Path) -> None:
+    """docs/security.md 2.9: the name and the
+    fixed facts; not the load average nor the memory in use (other tenants'
+    activity), neither in info() nor in the poll's snapshot."""
+    host, inner = scoped(sim_dir)
+    full, seen = inner.info(), host.info()
+    assert full.load is not None and full.mem_used_kib is not None  # there to hide
+    assert seen.load is None and seen.mem_used_kib is None
+    assert (seen.hostname, seen.os_release, seen.ncpu, seen.mem_total_kib) == (
+        full.hostname, full.os_release, full.ncpu, full.mem_total_kib)
+    snap = asyncio.run(host.poll())
+    assert snap.info.load is None and snap.info.mem_used_kib is None
+    assert snap.info.hostname == full.hostname

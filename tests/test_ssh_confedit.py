@@ -299,3 +299,66 @@ def test_save_script_takes_data_only_as_arguments_and_stdin() -> None:
     assert argv[:3] == ["sh", "-c", remotefile.SAVE_SCRIPT]
     assert argv[4:] == [evil, loaded.sha256, "/var/backups/jailtui", "10"]
     assert stdin == b"new $(id)"
+
+
+async def test_a_killed_saves_temp_files_are_cleaned_on_the_host(hosts: Hosts,
+                                                                 fleet: Fleet) -> None:
+    """Issue 14 item 10, remotely: the next save removes what a SIGKILLed save
+    or check left (our names, plain files owned by us, older than this save;
+    check copies older than 10 minutes), and nothing else."""
+    import time
+
+    ctl = admin(fleet, "alpha")
+    session = ctl.open_config("ci")
+    d = alpha_path(hosts, session.path).parent
+    old = time.time() - 20 * 60
+
+    def planted(name: str, mtime: float = old) -> Path:
+        p = d / name
+        p.write_bytes(b"partial")
+        os.utime(p, (mtime, mtime))
+        return p
+    gone = [planted(".ci.conf.jailtui-AbCdEf1234"), planted(".jailtui-check.Zz09Zz09Zz")]
+    kept = [planted(".web.conf.jailtui-AbCdEf1234"),               # another file's
+            planted(".ci.conf.jailtui-Future0000", time.time() + 3600),  # newer than the save
+            planted(".jailtui-check.Recent0000", time.time() - 60),   # may be running
+            planted("ci.conf.jailtui-AbCdEf1234")]                  # not dot-named: not ours
+    try:
+        candidate = confedit.candidate_from_params(session, {"host.hostname": "d.example.org"})
+        assert (await ctl.save_config(session, candidate)).ok
+        assert [p.name for p in gone if p.exists()] == []
+        assert [p.name for p in kept if not p.exists()] == []
+    finally:
+        for p in kept:
+            p.unlink(missing_ok=True)
+
+
+class _Answer:
+    """A runner whose remote save answers with a given status and stderr."""
+
+    def __init__(self, status: int, stderr: bytes) -> None:
+        self.status, self.stderr = status, stderr
+
+    async def run(self, argv: object, *, timeout: float = 0,
+                  input: bytes | None = None) -> object:
+        from jailtui.core.transport.runner import CommandResult
+        return CommandResult(("sh",), self.status, b"", self.stderr)
+
+    def run_many_blocking(self, argvs: object, *, timeout: float = 0) -> list[object]:
+        raise AssertionError("not used")
+
+
+@pytest.mark.parametrize(("status", "stderr", "words"), [
+    (remotefile.NO_WRITE, b"cat: stdout: No space left on device\ncannot write; nothing was "
+     b"changed\n", "no space left on the file system holding /etc/jail.conf; free some space"),
+    (remotefile.NO_TEMP, b"mktemp: mkstemp failed on /etc/.jail.conf.jailtui-XXXXXXXXXX: "
+     b"Read-only file system\n", "the file system holding /etc/jail.conf is read-only"),
+])
+async def test_remote_write_failures_are_worded_as_local_ones(status: int, stderr: bytes,
+                                                              words: str) -> None:
+    loaded = safefile.Loaded("/etc/jail.conf", b"", hashlib.sha256(b"").hexdigest(),
+                             safefile.StatSig(0, 0, 0, 0, 0, 0, 0o100644, 1, 0))
+    with pytest.raises(safefile.SaveError) as info:
+        await remotefile.save(_Answer(status, stderr), loaded, b"new\n",  # type: ignore[arg-type]
+                              host_path="/etc/jail.conf")
+    assert str(info.value).startswith(words) and str(info.value).endswith("nothing was changed")

@@ -80,3 +80,21 @@ async def test_forbidden_actions_absent_and_refused_when_forced(sim_dir: Path) -
         jail = next(iter(main.jails.rows))
         assert jail.running
         assert not any(r.action == "stop" and r.result == "ok" for r in sink.records)
+
+
+async def test_status_bar_names_the_host_but_shows_a_delegate_no_load(sim_dir: Path) -> None:
+    """docs/security.md 2.9: the host name, not
+    the load average (the other tenants' activity). The admin's console on the
+    same host, at the same width, shows the load: there is one to hide."""
+    runner = SimRunner(sim_dir)
+    admin_host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
+    admin = JailtuiApp(admin_host, Controller(admin_host, Policy(Role.HOST_ADMIN, "root", 0)),
+                       interval=1000.0)
+    delegate, _ = delegate_console(sim_dir, frozenset({Action.RESTART}))
+    shown: dict[str, str] = {}
+    for who, app in (("admin", admin), ("delegate", delegate)):
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            shown[who] = widget_text(app.screen.query_one("#status"))
+    assert "simhost" in shown["admin"] and "load " in shown["admin"], shown["admin"]
+    assert "simhost" in shown["delegate"] and "load " not in shown["delegate"], shown["delegate"]

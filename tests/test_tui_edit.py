@@ -601,3 +601,101 @@ def test_diff_text_is_coloured_and_sanitised() -> None:
     styles = {text.plain[s.start:s.end].split("\n")[0]: str(s.style) for s in text.spans}
     assert styles["-old"] == "red" and styles["+new \\x1b[2J [b]x[/b]"] == "green"
 
+
+
+# -- (5) a full file system at check and at save (issue 14 item 10) ------------------------------
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("stage", ["check", "save"])
+async def test_a_full_disk_says_so_and_leaks_nothing(sim_dir: Path, stage: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC on the file system holding /etc: while writing the copy ``jail -e``
+    checks, or the save's temp file. One message with the remedy and the host
+    path, the edit kept, the original untouched, no descriptor and no temp
+    file left behind."""
+    import errno
+
+    etc = sim_dir / "root" / "etc"
+    original = jail_conf(sim_dir).read_bytes()
+    real_write = os.write
+    victim = ".jailtui-check." if stage == "check" else ".jail.conf.jailtui-"
+
+    def full(fd: int, data: Any) -> int:
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            target = ""
+        if os.path.dirname(target) == str(etc) and os.path.basename(target).startswith(victim):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    app = admin_console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "web")
+        assert isinstance(editor, ConfigEditorScreen)
+        await add_line_after(pilot, editor, 2, HOSTNAME_LINE)
+        monkeypatch.setattr(os, "write", full)
+        fds = open_fds()
+        await pilot.press("ctrl+s")
+        if stage == "save":
+            await until(pilot, lambda: isinstance(app.screen, DiffScreen))
+            await pilot.press("y")
+        await until(pilot, lambda: "nothing was changed"
+                    in widget_text(editor.query_one("#config-message")))
+        message = widget_text(editor.query_one("#config-message"))
+        monkeypatch.undo()
+        assert ("no space left on the file system holding /etc/jail.conf; free some space, "
+                "then save again; nothing was changed") in message, message
+        assert "unexpected" not in message and "OSError" not in message
+        assert str(sim_dir) not in message          # the host's path, not this machine's
+        assert open_fds() == fds
+        assert shows(app, editor) and HOSTNAME_LINE in editor.area.text
+    assert jail_conf(sim_dir).read_bytes() == original
+    assert [n for n in os.listdir(etc) if "jailtui-" in n and "lock" not in n] == []
+
+
+# -- (6) another jail's block never reaches a delegate (ScopedHost.conf_path_allowed) ----------
+
+
+async def test_another_jails_block_never_reaches_a_delegate(sim_dir: Path) -> None:
+    """The controller reads /etc/jail.conf and its includes to check ci's edit
+    in context; what web's block and git's file hold (a value, a comment, a
+    variable that does not resolve) appears nowhere the delegate looks: the
+    form, the diff, the messages, the notifications, the action log."""
+    etc = sim_dir / "root" / "etc"
+    root = etc / "jail.conf"
+    root.write_text(root.read_text().replace("web {\n", (
+        "web {\n    # SECRET-COMMENT-1\n"
+        '    exec.prestart = "echo SECRET-VALUE-2 ${SECRET_UNDEFINED_3}";\n'), 1))
+    git = etc / "jail.conf.d" / "git.conf"
+    git.write_text(git.read_text().replace("git {\n", 'git {\n    exec.poststart = '
+                                           '"echo SECRET-VALUE-4";\n', 1))
+    app = delegate_console(sim_dir)
+    seen = record_notifications(app)
+    screens: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_editor(pilot, "ci")
+        assert isinstance(form, ParamFormScreen)
+        screens.append(app.export_screenshot())
+        field = form.query_one(f"#param-{form.params.index('host.hostname')}", Input)
+        field.focus()
+        field.value = ""
+        await type_text(pilot, "runner.example.org")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        diff = diff_of(app)
+        screens.append(app.export_screenshot())
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        screens.append(app.export_screenshot())
+        await pilot.press("n")
+        await settle(pilot)
+        screens.append(app.export_screenshot())
+        journal = [f"{e.title} {e.message} {e.output}" for e in app.journal]
+    assert "+    host.hostname = runner.example.org;" in diff.splitlines()   # it did run
+    shown = "\n".join([diff, *screens, *journal, *(m for m, _s, _k in seen)])
+    assert "SECRET" not in shown

@@ -37,6 +37,7 @@ from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.checks.health import Finding, Severity
 from jailtui.core.config.settings import Settings, SettingsError, parse_settings
+from jailtui.core.errors import UNEXPECTED
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.scoped import ScopedHost
 from jailtui.screens.health import HealthScreen
@@ -313,6 +314,10 @@ async def test_enter_clears_a_filter_that_hides_the_jail() -> None:
         assert main.jails.filter_text == ""
 
 
+#: A bug in an evaluation, worded (issue 13 item 37): never the bare type name.
+BOOM = UNEXPECTED.format(kind="RuntimeError", text="boom")
+
+
 async def test_a_failed_evaluation_is_unknown_and_the_console_lives() -> None:
     app: Any = make_app(FakeHost())
     evaluator = FixedEvaluator()
@@ -323,8 +328,8 @@ async def test_a_failed_evaluation_is_unknown_and_the_console_lives() -> None:
         state = app.health.state
         assert state.report is not None and state.marks == {}
         assert [(f.severity, f.kind, f.jail, f.message) for f in state.report.findings] == \
-            [(Severity.UNKNOWN, "unknown", None, "RuntimeError: boom")]
-        assert state.summary == "JAILS UNKNOWN - RuntimeError: boom"
+            [(Severity.UNKNOWN, "unknown", None, BOOM)]
+        assert state.summary == f"JAILS UNKNOWN - {BOOM}"
         assert "health ? 1 unknown" in status(app)
         assert any(e.title == "health check failed" for e in app.journal)
         view = await open_health(pilot)

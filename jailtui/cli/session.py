@@ -58,7 +58,9 @@ def host_specs(args: argparse.Namespace) -> list[Any] | None:
     if args.sim is not None and any(not s.is_local for s in specs):
         raise JailtuiError("--sim and a remote --host exclude each other")
     root = os.path.abspath(args.root) if args.root else None
-    return [dc_replace(s, root=root) if s.is_local and root else s for s in specs]
+    cap = _output_cap(args)
+    return [dc_replace(s, root=root if s.is_local and root else s.root, max_output=cap)
+            for s in specs]
 
 
 def open_fleet(specs: Sequence[Any]) -> Any:

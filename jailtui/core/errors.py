@@ -7,6 +7,7 @@ instead of a traceback.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from jailtui.core.text import human_bytes
@@ -30,22 +31,33 @@ class JailtuiError(Exception):
             self.message = str(args[0]) if args else ""
 
 
+#: How a failure that is not one of ours is said (issue 13 item 37): what it
+#: is in words, what it said, and what to do. Never a bare type name.
+UNEXPECTED = "unexpected error ({kind}: {text}); this is a bug in jailtui: please report it"
+
+
 def describe(exc: BaseException) -> str:
     """The raw one-line reason of any failure, for the log and the user.
 
     Our own errors say their ``message``; a file error says the file and
-    the system's words (``/etc/rc.conf: Permission denied``); anything else
-    (a bug) is named with its type so it is not mistaken for a tool's
-    words. Never empty. Sanitise with ``visible()``/``one_line()`` to show.
+    the system's words (``/etc/rc.conf: Permission denied``); malformed JSON
+    or text says where; anything else is a bug, said as :data:`UNEXPECTED`
+    (its type in words, so it is not mistaken for a tool's, and what to do).
+    Never empty. Sanitise with ``visible()``/``one_line()`` to show.
+    Boundaries that know what failed wrap foreign errors in one of ours
+    (core/hosts/host.py Host.poll: "poll failed: ...").
     """
     if isinstance(exc, JailtuiError):
-        return exc.message or str(exc) or type(exc).__name__
+        return exc.message or str(exc) or "failed"
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
     if isinstance(exc, TimeoutError):
         return "timed out"
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, json.JSONDecodeError):
+        return f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"undecodable text ({exc.reason} at byte {exc.start})"
+    return UNEXPECTED.format(kind=type(exc).__name__, text=str(exc) or "no details")
 
 
 class CommandError(JailtuiError):
@@ -100,10 +112,14 @@ class CommandTimeout(CommandError):
 class OutputTooLarge(CommandError):
     """The command wrote more than the cap on one stream and was killed."""
 
-    def __init__(self, argv: Sequence[str], stream: str, limit: int) -> None:
+    def __init__(self, argv: Sequence[str], stream: str, limit: int, *,
+                 stdout: bytes = b"") -> None:
         tool = argv[0].rsplit("/", 1)[-1] if argv else "?"
         self.stream = stream
         self.limit = limit
+        #: The first ``limit`` bytes of stdout (the SSH runner reads its
+        #: frame's head from them to name the command that flooded).
+        self.stdout = stdout
         super().__init__(argv, f"{tool}: output too large (more than {human_bytes(limit)} "
                                f"on {stream}; killed)")
 
@@ -148,6 +164,16 @@ class ParseError(JailtuiError):
         self.command = command
         self.detail = detail
         super().__init__(f"{command}: {detail}")
+
+
+class PollFailed(JailtuiError):
+    """A poll failed for a reason that is not a tool's (a bug, or an answer
+    nothing here expected): said with what failed and what to do."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause = cause
+        super().__init__(f"poll failed: {describe(cause)}; the last good data stays shown "
+                         "and the poll is retried")
 
 
 class NotFreeBSD(JailtuiError):

@@ -87,6 +87,23 @@ ACTION_TIMEOUT = 120.0
 #: ``iocage get``/``set`` read and write one JSON file (and import iocage's Python).
 PROPERTY_TIMEOUT = 60.0
 
+#: Lines of a killed command's output kept with its result (the action log
+#: shows them under the "timed out" line: what came, not everything).
+PARTIAL_LINES = 20
+
+
+def partial_output(exc: CommandError) -> str:
+    """The last :data:`PARTIAL_LINES` lines a command wrote before it was
+    killed at its timeout (capture.collect keeps them, issue 14 item 10);
+    "" for any other failure. Raw: the action log sanitises."""
+    if not isinstance(exc, CommandTimeout):
+        return ""
+    text = (exc.stdout + exc.stderr_bytes).decode("utf-8", "replace")
+    lines = text.splitlines()
+    if len(lines) > PARTIAL_LINES:
+        lines = [f"[... {len(lines) - PARTIAL_LINES} earlier lines]", *lines[-PARTIAL_LINES:]]
+    return "\n".join(lines) + ("\n" if lines else "")
+
 
 #: The lifecycle verb of each lifecycle action.
 _VERBS: dict[Action, argvmod.Lifecycle] = {Action.START: "start", Action.STOP: "stop",
@@ -444,7 +461,7 @@ class Controller:
             except CommandError as exc:
                 msg = failed_message(action, name, exc.message)
                 self._record(action, name, now.jid if now else None, f"failed: {msg}", via)
-                return ActionResult(False, msg, shown, argv=tuple(argv))
+                return ActionResult(False, msg, shown + partial_output(exc), tuple(argv))
             raw += res.stdout + res.stderr
             if res.returncode != 0:
                 break
@@ -685,7 +702,8 @@ class Controller:
         try:
             res = await self.host.runner.run(argv, timeout=timeout)
         except CommandError as exc:
-            return ActionResult(False, exc.message, argv=tuple(argv)), f"failed: {exc.message}"
+            return (ActionResult(False, exc.message, partial_output(exc), tuple(argv)),
+                    f"failed: {exc.message}")
         output = (res.stdout + res.stderr).decode("utf-8", "replace")
         if res.returncode == 0:
             return ActionResult(True, output.strip().splitlines()[-1] if output.strip() else "done",

@@ -24,7 +24,6 @@ import difflib
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -354,10 +353,10 @@ async def check_candidate(session: EditSession, candidate: str, runner: object,
             raise ConfigCheckError(err, int(m.group(1)) if m else None)
         return
     directory = os.path.dirname(session.real_path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".jailtui-check.", suffix=".conf")
+    # A full or read-only file system fails here, before anything is saved:
+    # one message with the remedy, the descriptor closed, the copy removed.
+    tmp = _check_copy(session, directory, candidate)
     try:
-        os.write(fd, candidate.encode("utf-8", "surrogateescape"))
-        os.close(fd)
         tmp_host = host_path_of(tmp)  # type: ignore[operator]
         try:
             res = await runner.run(argvmod.jail_check_argv(tmp_host),  # type: ignore[attr-defined]
@@ -466,20 +465,14 @@ async def _jail_check_in_root(session: EditSession, candidate: str, config: jail
         return
     made: list[str] = []
     try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(session.real_path),
-                                   prefix=".jailtui-check.", suffix=".conf")
+        tmp = _check_copy(session, os.path.dirname(session.real_path), candidate)
         made.append(tmp)
-        os.write(fd, candidate.encode("utf-8", "surrogateescape"))
-        os.close(fd)
         tmp_host = host_path_of(tmp)  # type: ignore[operator]
         text = root_with_candidate(root, ctx.glob, session.path, tmp_host)
         if text is None:
             return          # included from deeper down: our parser's check stands
-        fd, rtmp = tempfile.mkstemp(dir=os.path.dirname(real_root), prefix=".jailtui-check.",
-                                    suffix=".conf")
+        rtmp = _check_copy(session, os.path.dirname(real_root), text)
         made.append(rtmp)
-        os.write(fd, text.encode("utf-8", "surrogateescape"))
-        os.close(fd)
         rtmp_host = host_path_of(rtmp)  # type: ignore[operator]
         try:
             res = await runner.run(argvmod.jail_check_argv(rtmp_host),  # type: ignore[attr-defined]
@@ -498,6 +491,26 @@ async def _jail_check_in_root(session: EditSession, candidate: str, config: jail
                 os.unlink(path)
             except FileNotFoundError:
                 pass
+
+
+def _check_copy(session: EditSession, directory: str, text: str) -> str:
+    """A 0600 copy of ``text`` in ``directory`` for ``jail -f COPY -e``
+    (safefile.write_temp: nothing leaks when it fails); errors name the
+    edited file as the user knows it."""
+    try:
+        return safefile.write_temp(session.real_path, directory, safefile.CHECK_PREFIX,
+                                   ".conf", text.encode("utf-8", "surrogateescape"))
+    except safefile.SafeFileError as exc:
+        raise _on_host(exc, session) from None
+
+
+def _on_host(exc: safefile.SafeFileError, session: EditSession) -> safefile.SafeFileError:
+    """``exc`` with this machine's paths replaced by the host's (a simulated
+    host's root is a directory here), in its text and in its message."""
+    exc.args = (_host_msg(str(exc), session.real_path, session.path),)
+    exc.message = _host_msg(exc.message, session.real_path, session.path)
+    exc.path = _host_msg(exc.path, session.real_path, session.path)
+    return exc
 
 
 def _real_of(session: EditSession, host_path: str) -> str | None:
@@ -533,21 +546,32 @@ async def save(session: EditSession, candidate: str, backup_real_dir: str | None
                                       backup_host_dir=backup_host)
         return SaveResult(session.path, session.loaded.sha256, saved.sha256, saved.backup,
                           changed)
-    if backup_real_dir is not None:
-        os.makedirs(backup_real_dir, mode=0o700, exist_ok=True)
     try:
+        if backup_real_dir is not None:
+            try:
+                os.makedirs(backup_real_dir, mode=0o700, exist_ok=True)
+            except OSError as exc:
+                raise safefile.write_failure(backup_real_dir, exc,
+                                             f"cannot back up {session.real_path}") from exc
         saved = await asyncio.to_thread(safefile.save, session.loaded,
                                         candidate.encode("utf-8", "surrogateescape"),
                                         backup_dir=backup_real_dir)
     except safefile.SafeFileError as exc:
-        exc.args = (_host_msg(str(exc), session.real_path, session.path),)
-        raise
+        raise _on_host(exc, session) from exc.__cause__
     backup = host_path_of(saved.backup) if saved.backup else None  # type: ignore[operator]
     return SaveResult(session.path, session.loaded.sha256, saved.sha256, backup, changed)
 
 
 def _host_msg(message: str, real: str, host: str) -> str:
-    return message.replace(real, host) if real != host else message
+    """``message`` with this machine's paths as host paths: the file's own,
+    and any other under the same root (a simulated host's root is a
+    directory here; the backup directory is under it too)."""
+    if real == host:
+        return message
+    message = message.replace(real, host)
+    if host.startswith("/") and real.endswith(host):
+        message = message.replace(real[:len(real) - len(host)] + "/", "/")
+    return message
 
 
 def sha256(text: str) -> str:

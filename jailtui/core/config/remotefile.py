@@ -36,6 +36,7 @@ their messages naming HOST paths.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import posixpath
 import stat
@@ -49,6 +50,7 @@ from jailtui.core.config.safefile import (
     SaveError,
     StatSig,
     UnsafeTargetError,
+    write_failure,
 )
 from jailtui.core.errors import CommandError, CommandNotFound, JailtuiError, ParseError
 from jailtui.core.transport.runner import BlockingRunner, CommandResult
@@ -156,6 +158,16 @@ if command -v flock >/dev/null 2>&1; then
     flock -n 9 || { echo "busy: another save of this file is in progress" >&2; exit 81; }
   fi
 fi
+# Left by a save or a check that was killed (safefile.remove_stale_temps):
+# only our names, plain files owned by us; save temps older than this
+# save's lock, check copies older than 10 minutes (a check is not locked).
+for old in "$d/.$base.jailtui-"*; do
+  if [ -f "$old" ] && [ ! -L "$old" ] && [ -O "$old" ] && [ "$old" -ot "$lock" ]; then
+    rm -f -- "$old"
+  fi
+done
+find "$d/" -maxdepth 1 -name '.jailtui-check.*' -type f -user "$(id -u)" -mmin +10 \
+  -exec rm -f -- {} + 2>/dev/null
 # 2. Still the file that was loaded?
 check_target "$f"
 cur=$(hash_of "$f")
@@ -165,29 +177,29 @@ sl=$(stat_line "$f") || { echo "stat failed" >&2; exit 93; }
 set -- $sl
 owner="$5:$6" mode=$7
 # 3. The new content in a temp file of the same directory, owner and mode kept.
-tmp=$(mktemp "$d/.$base.jailtui.XXXXXXXXXX") || {
-  tmp=; echo "cannot create a temporary file; the file is unchanged" >&2; exit 88; }
-cat >"$tmp" || { echo "cannot write; the file is unchanged" >&2; exit 89; }
+tmp=$(mktemp "$d/.$base.jailtui-XXXXXXXXXX") || {
+  tmp=; echo "cannot create a temporary file; nothing was changed" >&2; exit 88; }
+cat >"$tmp" || { echo "cannot write; nothing was changed" >&2; exit 89; }
 chown "$owner" "$tmp" && chmod "$mode" "$tmp" || {
-  echo "cannot set owner and mode; the file is unchanged" >&2; exit 92; }
+  echo "cannot set owner and mode; nothing was changed" >&2; exit 92; }
 if command -v fsync >/dev/null 2>&1; then
-  fsync "$tmp" || { echo "cannot fsync; the file is unchanged" >&2; exit 89; }
+  fsync "$tmp" || { echo "cannot fsync; nothing was changed" >&2; exit 89; }
 else
   sync
 fi
 # 4. Backup: a hard link to the old version (a copy across file systems).
 if [ -n "$bd" ]; then
   if [ ! -e "$bd" ] && [ ! -L "$bd" ]; then
-    mkdir -p -m 700 -- "$bd" || { echo "cannot create $bd; the file is unchanged" >&2; exit 90; }
+    mkdir -p -m 700 -- "$bd" || { echo "cannot create $bd; nothing was changed" >&2; exit 90; }
   fi
   if [ -L "$bd" ] || [ ! -d "$bd" ]; then echo "backup directory $bd is not a directory" >&2; exit 87; fi
   stamp=$(date -u +%Y%m%dT%H%M%S)
   bk=$(printf '%s/%s.%s.%09dZ.%.8s' "$bd" "$base" "$stamp" "$$" "$want")
   ln -- "$f" "$bk" 2>/dev/null || cp -p -- "$f" "$bk" || {
-    echo "cannot back up to $bd; the file is unchanged" >&2; exit 90; }
+    echo "cannot back up to $bd; nothing was changed" >&2; exit 90; }
 fi
 # 5. The rename: atomic within one directory.
-mv -f -- "$tmp" "$f" || { echo "cannot replace (schg/uchg flag set?); the file is unchanged" >&2; exit 91; }
+mv -f -- "$tmp" "$f" || { echo "cannot replace (schg/uchg flag set? see chflags(1)); nothing was changed" >&2; exit 91; }
 tmp= done=1
 if command -v fsync >/dev/null 2>&1; then fsync "$d" 2>/dev/null || sync; else sync; fi
 # 6. Keep the newest $keep backups of this file (names sort by time).
@@ -227,6 +239,25 @@ def _stderr(res: CommandResult) -> str:
     lines = [ln.strip() for ln in res.stderr.decode("utf-8", "replace").splitlines()
              if ln.strip()]
     return lines[-1] if lines else f"exit status {res.returncode}"
+
+
+#: The system's words (strerror, FreeBSD and glibc alike) of the failures
+#: safefile.write_failure words with a remedy, as the remote tools print them
+#: (``cat: stdout: No space left on device``, ``mktemp: mkstemp failed on
+#: ...: Read-only file system``).
+_STRERRORS = (("No space left on device", errno.ENOSPC),
+              ("Disc quota exceeded", errno.EDQUOT), ("Disk quota exceeded", errno.EDQUOT),
+              ("Read-only file system", errno.EROFS), ("Permission denied", errno.EACCES),
+              ("Input/output error", errno.EIO))
+
+
+def _os_error(res: CommandResult) -> OSError | None:
+    """The errno a remote step failed with, read from its tool's stderr."""
+    text = res.stderr.decode("utf-8", "replace")
+    for words, code in _STRERRORS:
+        if words in text:
+            return OSError(code, words)
+    return None
 
 
 def _unsafe_or_missing(res: CommandResult, host_path: str, names: _Names) -> None:
@@ -294,6 +325,9 @@ async def jail_check(runner: BlockingRunner, real_path: str, host_path: str, dat
         return None
     names = _names(real_path, host_path)
     if res.returncode in (NO_TEMP, NO_WRITE):
+        failed = _os_error(res)
+        if failed is not None:
+            raise write_failure(host_path, failed)
         raise JailtuiError(f"{host_path}: cannot check: {names.host(_stderr(res))}")
     first, _, _ = res.stdout.partition(b"\n")
     tmp_name = first.decode("utf-8", "surrogateescape").strip()
@@ -350,6 +384,11 @@ async def save(runner: BlockingRunner, loaded: Loaded, new_bytes: bytes, *, host
     _unsafe_or_missing(res, host_path, names)
     if rc == UNSAFE_DIR:
         raise UnsafeTargetError(host_path, msg)
+    if rc in (NO_TEMP, NO_WRITE, NO_BACKUP):
+        failed = _os_error(res)
+        if failed is not None:
+            where = host_path if rc != NO_BACKUP else (backup_host_dir or backup_dir or host_path)
+            raise write_failure(where, failed)
     raise SaveError(host_path, msg if rc in (NO_TEMP, NO_WRITE, NO_BACKUP, NO_REPLACE,
                                              NO_OWNER, NO_TOOL)
                     else f"remote save failed: {msg}")

@@ -18,10 +18,20 @@ controls the file.  So a save is:
    validate it (``jail -f TMP -e``), link a backup, ``os.replace`` over the
    target and fsync the directory.
 
-Any failure before the rename leaves the original untouched and removes
-the temp file (and the backup link, which would otherwise make the target
-look hard-linked).  A save killed outright can leave a ``.NAME.*.tmp``
-behind; the next save removes those under the lock.
+Any failure before the rename leaves the original untouched, closes every
+descriptor and removes the temp file (and the backup link, which would
+otherwise make the target look hard-linked); the message says what failed
+and what to do (:func:`write_failure`: "no space left on the file system
+holding /etc/jail.conf; ... nothing was changed", issue 14 item 10).
+
+A save killed outright (SIGKILL, power loss) can leave its temp file
+behind. Temp files are named so they are recognisably ours
+(``.NAME.jailtui-XXXXXXXX``, :func:`is_our_temp`), and the next save of the
+same file removes them under the lock: only names of that pattern, plain
+files with one link, owned by us, and older than the save that removes them
+(:func:`remove_stale_temps`). The ``jail -e`` check's copies
+(``.jailtui-check.*``, core/config/confedit.py) are removed the same way once
+older than :data:`STALE_CHECK_AGE` (a check is not under the lock).
 """
 
 from __future__ import annotations
@@ -40,6 +50,9 @@ from dataclasses import dataclass
 from jailtui.core.errors import JailtuiError
 
 __all__ = [
+    "CHECK_PREFIX",
+    "NOTHING_CHANGED",
+    "STALE_CHECK_AGE",
     "BusyError",
     "ConflictError",
     "Loaded",
@@ -48,9 +61,42 @@ __all__ = [
     "Saved",
     "StatSig",
     "UnsafeTargetError",
+    "is_our_temp",
     "load",
+    "remove_stale_temps",
     "save",
+    "temp_prefix",
+    "write_all",
+    "write_failure",
+    "write_temp",
 ]
+
+#: The end of every message of a save that failed before the rename.
+NOTHING_CHANGED = "nothing was changed"
+
+#: Prefix of the copies ``jail -f COPY -e`` checks (core/config/confedit.py,
+#: core/config/remotefile.py CHECK_SCRIPT): dot-named, so no ``*.conf``
+#: include picks one up (glob(3) skips dot files).
+CHECK_PREFIX = ".jailtui-check."
+
+#: Seconds after which a check's copy is stale: a check runs under a 20 to
+#: 30 s timeout, and is not under the save lock.
+STALE_CHECK_AGE = 600.0
+
+#: What failed, by errno, and what to do about it ({where}: the file). One
+#: wording for local saves, checks and remote saves (remotefile.py).
+_FAILURES: dict[int, str] = {
+    errno.ENOSPC: "no space left on the file system holding {where}; free some space, "
+                  "then save again",
+    errno.EDQUOT: "disk quota exceeded on the file system holding {where}; free some space "
+                  "or raise the quota, then save again",
+    errno.EROFS: "the file system holding {where} is read-only; remount it read-write "
+                 "(mount -uw), then save again",
+    errno.EACCES: "permission denied in the directory of {where}; save as root (or through "
+                  "sudo), or ask the host admin",
+    errno.EIO: "input/output error on the file system holding {where}; check the disk "
+               "(dmesg), then save again",
+}
 
 
 class SafeFileError(JailtuiError):
@@ -59,10 +105,12 @@ class SafeFileError(JailtuiError):
     ``str(e)`` names the file; ``path`` holds it.
     """
 
-    def __init__(self, path: str, message: str) -> None:
+    def __init__(self, path: str, message: str, *, named: bool = False) -> None:
         self.path = path
         self.message = message
-        super().__init__(f"{path}: {message}")
+        # ``named``: the message names the file itself ("no space left on
+        # the file system holding /etc/jail.conf; ..."): not prefixed again.
+        super().__init__(message if named else f"{path}: {message}")
 
 
 class SaveError(SafeFileError):
@@ -200,11 +248,48 @@ def _locked(path: str, lock_path: str) -> Iterator[None]:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_failure(path: str, exc: OSError, doing: str = "cannot write") -> SaveError:
+    """The error of a save or a check that failed on ``path`` with ``exc``:
+    what failed and what to do, and that nothing was changed.
+
+    Full disk, quota, read-only file system, permissions and I/O errors are
+    said in words with the remedy (issue 14 item 10); anything else is
+    ``doing: <strerror>``.
+    """
+    known = _FAILURES.get(exc.errno or 0)
+    reason = known.format(where=path) if known else f"{doing}: {_reason(exc)}"
+    return SaveError(path, f"{reason}; {NOTHING_CHANGED}", named=known is not None)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte (os.write may write fewer than asked)."""
     view = memoryview(data)
     while view:
         n = os.write(fd, view)
         view = view[n:]
+
+
+
+def write_temp(path: str, directory: str, prefix: str, suffix: str, data: bytes) -> str:
+    """A new 0600 file ``directory/PREFIX*SUFFIX`` holding ``data``; its name.
+
+    The descriptor is closed and the file removed on every failure, which
+    raises :func:`write_failure` for ``path`` (the file the user edits).
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory or ".", prefix=prefix, suffix=suffix)
+    except OSError as e:
+        raise write_failure(path, e, "cannot create a temporary file") from e
+    try:
+        try:
+            write_all(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise write_failure(path, e) from e
+    return tmp
 
 
 def _fsync_dir(d: str) -> None:
@@ -218,19 +303,57 @@ def _fsync_dir(d: str) -> None:
         os.close(fd)
 
 
-def _remove_stale_temps(d: str, base: str) -> None:
-    """Temp files left by a killed save (only ours, only plain files)."""
-    prefix, suffix = f".{base}.", ".tmp"
+def temp_prefix(base: str) -> str:
+    """Prefix of the temp files of saves of the file named ``base``: the
+    target's name, dot-first (hidden, and never matched by ``*.conf``), then
+    ``jailtui-`` (remotefile.py SAVE_SCRIPT makes the same names)."""
+    return f".{base}.jailtui-"
+
+
+def is_our_temp(name: str, base: str) -> bool:
+    """Is ``name`` a temp file of a save of ``base`` (ours, by its name)?
+    mkstemp adds 8 characters of ``[a-z0-9_]``, mktemp(1) 10 of ``[A-Za-z0-9]``."""
+    rest = name.removeprefix(temp_prefix(base))
+    return rest != name and len(rest) >= 6 and all(c.isascii() and (c.isalnum() or c == "_")
+                                                   for c in rest)
+
+
+def _stale(p: str, before: float) -> bool:
+    """A plain file with one link, ours, last modified before ``before``."""
+    try:
+        st = os.lstat(p)
+    except OSError:
+        return False
+    return (stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and st.st_uid == os.geteuid()
+            and st.st_mtime < before)
+
+
+def remove_stale_temps(d: str, base: str, before: float) -> list[str]:
+    """Remove what a killed save or check of ``base`` left in ``d``; the paths removed.
+
+    Only our names (:func:`is_our_temp`, :data:`CHECK_PREFIX`), plain files,
+    owned by us; save temps last modified before ``before`` (the current
+    save took the lock then, so none of them is a save in progress), check
+    copies older than :data:`STALE_CHECK_AGE`.
+    """
     try:
         names = os.listdir(d or ".")
     except OSError:
-        return
+        return []
+    removed: list[str] = []
     for n in names:
-        if n.startswith(prefix) and n.endswith(suffix) and n != f".{base}.jailtui.lock":
-            p = os.path.join(d, n)
+        if is_our_temp(n, base):
+            limit = before
+        elif n.startswith(CHECK_PREFIX):
+            limit = min(before, time.time() - STALE_CHECK_AGE)
+        else:
+            continue
+        p = os.path.join(d, n)
+        if _stale(p, limit):
             with contextlib.suppress(OSError):
-                if stat.S_ISREG(os.lstat(p).st_mode):
-                    os.unlink(p)
+                os.unlink(p)
+                removed.append(p)
+    return removed
 
 
 def _backup(loaded: Loaded, current: bytes, backup_dir: str, keep: int) -> str:
@@ -249,7 +372,7 @@ def _backup(loaded: Loaded, current: bytes, backup_dir: str, keep: int) -> str:
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o600)
         try:
-            _write_all(fd, current)
+            write_all(fd, current)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -286,7 +409,7 @@ def save(loaded: Loaded, new_bytes: bytes, *, backup_dir: str | None = None, kee
     d = os.path.dirname(path)
     base = os.path.basename(path)
     with _locked(path, lock_path or _default_lock_path(path)):
-        _remove_stale_temps(d, base)
+        remove_stale_temps(d, base, time.time())
         # Step 4: still the file we loaded?
         try:
             current, st = _read_checked(path)
@@ -305,11 +428,11 @@ def save(loaded: Loaded, new_bytes: bytes, *, backup_dir: str | None = None, kee
         replaced = False
         try:
             try:
-                fd, tmp = tempfile.mkstemp(dir=d or ".", prefix=f".{base}.", suffix=".tmp")
+                fd, tmp = tempfile.mkstemp(dir=d or ".", prefix=temp_prefix(base))
             except OSError as e:
-                raise SaveError(path, f"cannot create a temporary file: {_reason(e)}") from e
+                raise write_failure(path, e, "cannot create a temporary file") from e
             try:
-                _write_all(fd, new_bytes)
+                write_all(fd, new_bytes)
                 os.fsync(fd)
                 tst = os.fstat(fd)
                 if (tst.st_uid, tst.st_gid) != (st.st_uid, st.st_gid):
@@ -317,7 +440,7 @@ def save(loaded: Loaded, new_bytes: bytes, *, backup_dir: str | None = None, kee
                 os.fchmod(fd, stat.S_IMODE(st.st_mode))
                 os.fsync(fd)
             except OSError as e:
-                raise SaveError(path, f"cannot write: {_reason(e)}; the file is unchanged") from e
+                raise write_failure(path, e) from e
             finally:
                 os.close(fd)
             if validate is not None:
@@ -326,14 +449,14 @@ def save(loaded: Loaded, new_bytes: bytes, *, backup_dir: str | None = None, kee
                 try:
                     backup = _backup(loaded, current, backup_dir, keep)
                 except OSError as e:
-                    raise SaveError(path, f"cannot back up to {backup_dir}: {_reason(e)}; "
-                                    "the file is unchanged") from e
+                    raise write_failure(backup_dir, e, f"cannot back up {path}") from e
             try:
                 os.replace(tmp, path)
             except OSError as e:
-                hint = " (schg/uchg flag set?)" if e.errno == errno.EPERM else ""
-                raise SaveError(path, f"cannot replace: {_reason(e)}{hint}; "
-                                "the file is unchanged") from e
+                if e.errno == errno.EPERM:
+                    raise SaveError(path, f"cannot replace: {_reason(e)} (schg/uchg flag set? "
+                                    f"see chflags(1)); {NOTHING_CHANGED}") from e
+                raise write_failure(path, e, "cannot replace") from e
             replaced = True
             tmp = None
             try:

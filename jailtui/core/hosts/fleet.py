@@ -47,6 +47,7 @@ from jailtui.core.errors import JailtuiError
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, Process
+from jailtui.core.transport.capture import MAX_OUTPUT
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import LocalRunner
 from jailtui.core.transport.ssh import (
@@ -101,6 +102,9 @@ class HostSpec:
     #: The ``owners`` table: (key, value) pairs, e.g. ("bastille", "jail"),
     #: ("iocage_root", "/mnt/tank/iocage"); read by Host (settings) and Controller (methods).
     owners: tuple[tuple[str, str], ...] = ()
+    #: Cap of each output stream of one command, in bytes (``[limits]
+    #: output_mib``; core/transport/capture.py), locally and over SSH alike.
+    max_output: int = MAX_OUTPUT
 
     @property
     def is_local(self) -> bool:
@@ -303,12 +307,13 @@ def build_host(spec: HostSpec, *, control_dir: str | None = None,
     """
     paths = PathMap(root=spec.root) if spec.root else PathMap()
     if spec.destination is None:
-        host = Host(LocalRunner(), backend="FreeBSD", paths=paths, name=spec.name,
-                    owner_settings=dict(spec.owners))
+        host = Host(LocalRunner(max_output=spec.max_output), backend="FreeBSD", paths=paths,
+                    name=spec.name, owner_settings=dict(spec.owners))
     else:
         runner = SSHRunner(spec.destination, name=spec.name, ssh_options=spec.ssh_options,
                            connect_timeout=spec.connect_timeout or CONNECT_TIMEOUT,
-                           control_dir=control_dir, **dict(runner_options or {}))
+                           control_dir=control_dir, max_output=spec.max_output,
+                           **dict(runner_options or {}))
         files = RemoteFiles(runner, paths=paths, **dict(files_options or {}))
         # The remote machine's own hostname is not known without asking;
         # the name the user gave it is what every output shows.

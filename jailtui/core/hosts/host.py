@@ -26,6 +26,7 @@ from jailtui.core.errors import (
     JailtuiError,
     NotFreeBSD,
     ParseError,
+    PollFailed,
 )
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf, misc, rctl
@@ -206,8 +207,20 @@ class Host:
         """One tick: jls and ps concurrently, merged with the configuration.
 
         Raises CommandError or ParseError when jls or ps fail; the console then
-        keeps the last good snapshot and marks it stale.
+        keeps the last good snapshot and marks it stale. Anything else that
+        is not one of our errors (a bug, an answer nothing expected) is
+        wrapped here, the poll's one boundary for the console, ``list``,
+        ``ps`` and ``check`` alike, into :class:`PollFailed`, which says
+        what failed and what to do (issue 13 item 37).
         """
+        try:
+            return await self._poll()
+        except JailtuiError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary: worded, never a bare type
+            raise PollFailed(exc) from exc
+
+    async def _poll(self) -> HostSnapshot:
         # Until the host has said which system it is: ask beside the poll's
         # own commands (no extra round trip), and believe nothing of a host
         # that is not FreeBSD: it says so instead of "loading" for ever

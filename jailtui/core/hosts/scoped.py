@@ -15,7 +15,10 @@ Each member is one of:
 - scoped by path: only paths inside the root of a jail in scope, after
   resolving symlinks on this machine (a jail's ``etc/rc.conf`` that is a
   symlink to the host's or another jail's file is refused);
-- host facts (label, name, hostname, load, the SSH link): forwarded;
+- host facts (label, name, hostname, the SSH link): forwarded; of
+  :meth:`ScopedHost.info`, the static facts only: no load average and no
+  memory in use, which are the activity of the other tenants (decided in
+  docs/security.md 2.9);
 - capabilities the controller needs to act (runner, path map, config
   paths): forwarded; the controller is the gate for actions and checks
   the delegate's policy itself (core/actions/control.py).
@@ -27,6 +30,7 @@ import errno
 import os
 import posixpath
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from jailtui.core.checks import daemons
 from jailtui.core.config.confedit import BACKUP_DIR
@@ -42,7 +46,8 @@ from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
 
-__all__ = ["NOT_YOUR_JAIL", "NOT_YOUR_PATH", "SCOPE_WARNING", "ScopedFiles", "ScopedHost"]
+__all__ = ["NOT_YOUR_JAIL", "NOT_YOUR_PATH", "SCOPE_WARNING", "ScopedFiles", "ScopedHost",
+           "tenant_view"]
 
 #: The refusal for another jail's name (the name is not echoed: a delegate
 #: must not learn which other jails exist).
@@ -52,6 +57,15 @@ NOT_YOUR_PATH = "not permitted: that path is not in your jail"
 #: What a delegate sees instead of the configuration's problems, which may
 #: name other jails or files.
 SCOPE_WARNING = "jail configuration has a problem (ask the host admin)"
+
+
+def tenant_view(info: HostInfo) -> HostInfo:
+    """What a delegate sees of the host itself: its name (they logged in to
+    it; every output names it), the OS release, CPUs and memory size (fixed
+    facts), but not the load average nor the memory in use: those move with
+    what the other jails do, and a tenant watching them learns when the
+    others are busy (docs/security.md 2.9)."""
+    return replace(info, load=None, mem_used_kib=None)
 
 
 class ScopedHost:
@@ -66,7 +80,7 @@ class ScopedHost:
                                   lambda p: self.path_allowed(p) or self.conf_path_allowed(p),
                                   self.edit_path_allowed)
 
-    # -- host facts, forwarded -----------------------------------------------
+    # -- host facts, forwarded (info: the static ones) --------------------------
 
     @property
     def label(self) -> str:
@@ -80,7 +94,7 @@ class ScopedHost:
         return self._inner.hostname()
 
     def info(self) -> HostInfo:
-        return self._inner.info()
+        return tenant_view(self._inner.info())
 
     async def os_release(self) -> str | None:
         return await self._inner.os_release()
@@ -123,7 +137,7 @@ class ScopedHost:
         jids = {j.jid for j in jails if j.jid is not None}
         procs = tuple(p for p in snap.processes if p.jid in jids and p.jid != 0)
         warnings = tuple(SCOPE_WARNING for _ in snap.warnings[:1])
-        return HostSnapshot(info=snap.info, taken_at=snap.taken_at, jails=jails,
+        return HostSnapshot(info=tenant_view(snap.info), taken_at=snap.taken_at, jails=jails,
                             processes=procs, warnings=warnings, jls_version=snap.jls_version)
 
     def ps_argv(self, jail: str | None = None) -> list[str]:
@@ -269,10 +283,16 @@ class ScopedHost:
         return await self._inner.read_jail_files(norm, rels)
 
     def read_text(self, host_path: str) -> str:
+        """Only inside the delegate's jails: the jail configuration files that
+        :attr:`files` lets the controller read for an edit's context
+        (:meth:`conf_path_allowed`) hold other jails' blocks, so what any
+        other code asks for a delegate is refused (docs/security.md 2.9)."""
+        if not self.path_allowed(host_path):
+            raise PermissionError(errno.EACCES, NOT_YOUR_PATH, host_path)
         return self._files.read_text(host_path)
 
     def glob(self, pattern: str) -> list[str]:
-        return self._files.glob(pattern)
+        return [p for p in self._files.glob(pattern) if self.path_allowed(p)]
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
         if not self.path_allowed(path):

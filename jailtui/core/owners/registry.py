@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+from jailtui.core.errors import describe
 from jailtui.core.owners.appjail import AppJailDriver
 from jailtui.core.owners.base import Driver, Files, Inventory, ManagedJail, Owner, Ownership
 from jailtui.core.owners.bastille import BastilleDriver
@@ -78,7 +79,9 @@ class OwnerIndex:
                 try:
                     inv[d.owner] = d.load(self.files, self.settings)
                 except Exception as exc:  # noqa: BLE001 - one bad manager never breaks the poll
-                    inv[d.owner] = Inventory(d.owner, True, problems=(f"{d.command}: {exc}",))
+                    # describe(): never a bare type name (issue 13 item 37).
+                    inv[d.owner] = Inventory(d.owner, True, problems=(
+                        f"{d.command}: its configuration could not be read: {describe(exc)}",))
             self._inv, self._at = inv, now
             self.loads += 1
         return self._inv

@@ -10,7 +10,8 @@ whenever it stops early: on the cap, the deadline, cancellation, or when the
 child has exited but something it left behind still holds the pipes.
 
 The local runner and the SSH runner both call it (the SSH runner with the
-cap multiplied by the commands in its batch).
+cap multiplied by the streams in its batch: core/transport/ssh/runner.py
+then names the command that went over from the frame's head).
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ async def collect(proc: asyncio.subprocess.Process, argv: Sequence[str], *, time
                 kill_group(proc)  # the child exited; what it left behind holds the pipes
         except _Cap as cap:
             kill_group(proc)
-            raise OutputTooLarge(argv, cap.stream, max_output) from None
+            raise OutputTooLarge(argv, cap.stream, max_output,
+                                 stdout=bytes(out[:max_output])) from None
         except TimeoutError:
             kill_group(proc)
             raise CommandTimeout(argv, timeout, stdout=bytes(out[:max_output]),

@@ -21,7 +21,8 @@ from jailtui.core.errors import (
 )
 from jailtui.core.transport.runner import FREEBSD_PATH
 
-__all__ = ["IncompleteOutput", "build_script", "env_not_found", "parse_output"]
+__all__ = ["Header", "IncompleteOutput", "build_script", "env_not_found", "parse_header",
+           "parse_output"]
 
 # -- the batch protocol -----------------------------------------------------------
 
@@ -107,21 +108,22 @@ class IncompleteOutput(ParseError):
     """The framed output stops early (connection lost, or the script was killed)."""
 
 
-def parse_output(out: bytes, marker: str, count: int, host: str) -> list[_Part]:
-    """Split the framed output of :func:`build_script` into ``count`` parts::
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The frame's head: every command's status and its output sizes, which
+    come before any output (so they are known even when the data is cut)."""
 
-        MARKER begin
-        MARKER status S0 S1 ...        (x: no status, the command was killed)
-        <wc -c: "SIZE path" per stdout/stderr file, then a total line>
-        MARKER data
-        <stdout 0><stderr 0><stdout 1>...   (exactly the sizes above)
-        MARKER end
+    statuses: list[int | None]
+    #: stdout and stderr size of each command: [o0, e0, o1, e1, ...].
+    sizes: list[int]
+    #: Where the data starts in the output.
+    data_at: int
 
-    Anything before ``MARKER begin`` (login banners, rc-file chatter) is
-    skipped. The sizes, not a search for the marker, delimit the outputs,
-    so no output can fake a frame. Raises ParseError naming the host when
-    a marker is missing or a line does not match.
-    """
+
+def parse_header(out: bytes, marker: str, count: int, host: str) -> Header:
+    """The statuses and sizes of :func:`build_script`'s frame (see
+    :func:`parse_output`); raises ParseError (IncompleteOutput when the
+    output stops before the data marker)."""
     command = f"ssh {host}"
     mark = marker.encode()
     begin = mark + b" begin\n"
@@ -143,13 +145,35 @@ def parse_output(out: bytes, marker: str, count: int, host: str) -> list[_Part]:
         raise ParseError(command, "bad size line") from None
     if len(sizes) != 2 * count:
         raise ParseError(command, f"{len(sizes)} sizes for {count} commands")
-    pos = data + len(mark) + 7
+    return Header(statuses, sizes, data + len(mark) + 7)
+
+
+def parse_output(out: bytes, marker: str, count: int, host: str) -> list[_Part]:
+    """Split the framed output of :func:`build_script` into ``count`` parts::
+
+        MARKER begin
+        MARKER status S0 S1 ...        (x: no status, the command was killed)
+        <wc -c: "SIZE path" per stdout/stderr file, then a total line>
+        MARKER data
+        <stdout 0><stderr 0><stdout 1>...   (exactly the sizes above)
+        MARKER end
+
+    Anything before ``MARKER begin`` (login banners, rc-file chatter) is
+    skipped. The sizes, not a search for the marker, delimit the outputs,
+    so no output can fake a frame. Raises ParseError naming the host when
+    a marker is missing or a line does not match.
+    """
+    command = f"ssh {host}"
+    mark = marker.encode()
+    header = parse_header(out, marker, count, host)
+    sizes, pos = header.sizes, header.data_at
     if len(out) < pos + sum(sizes):
         raise IncompleteOutput(command, "output cut off")
     parts: list[_Part] = []
     for i in range(count):
         olen, elen = sizes[2 * i], sizes[2 * i + 1]
-        parts.append(_Part(statuses[i], out[pos:pos + olen], out[pos + olen:pos + olen + elen]))
+        parts.append(_Part(header.statuses[i], out[pos:pos + olen],
+                           out[pos + olen:pos + olen + elen]))
         pos += olen + elen
     if not out.startswith(mark + b" end\n", pos):
         raise IncompleteOutput(command, "end marker missing")

@@ -18,18 +18,24 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any, TypeVar
 
 from jailtui.core.errors import (
     CommandNotFound,
+    CommandTimeout,
+    OutputTooLarge,
     ParseError,
 )
+from jailtui.core.transport.capture import MAX_OUTPUT, collect
 from jailtui.core.transport.runner import DEFAULT_TIMEOUT, CommandResult, clean_env
 from jailtui.core.transport.ssh.framing import (
     IncompleteOutput,
     build_script,
     env_not_found,
+    parse_header,
     parse_output,
 )
 from jailtui.core.transport.ssh.link import (
@@ -74,6 +80,14 @@ _CONTROL_NAME_LEN = 40  # %C: a SHA1 in hex
 #: Never starting with "-" (it would be read as an option), no whitespace or
 #: control characters.
 _DESTINATION = re.compile(r"^[^\s\-][^\s\x00-\x1f\x7f]*$")
+
+#: Bytes of a batch's answer besides the commands' outputs: the frame's head
+#: (a status and two ``wc -c`` lines per command) and whatever the login
+#: shell prints first (motd, rc files). Bounded too: a login shell that
+#: floods is a host that floods.
+FRAME_SLACK = 1024 * 1024
+
+_T = TypeVar("_T")
 
 
 # -- control sockets ----------------------------------------------------------------
@@ -153,8 +167,12 @@ class SSHRunner:
                  ssh_options: Sequence[str] = (), connect_timeout: float = CONNECT_TIMEOUT,
                  control_dir: str | None = None, control_persist: int = CONTROL_PERSIST,
                  backoff_first: float = BACKOFF_FIRST, backoff_cap: float = BACKOFF_CAP,
-                 ssh: str = "ssh", clock: Callable[[], float] = time.time) -> None:
+                 ssh: str = "ssh", clock: Callable[[], float] = time.time,
+                 max_output: int = MAX_OUTPUT) -> None:
         self.check_destination(destination)
+        #: Cap of each of stdout and stderr of one command, in bytes, as the
+        #: local runner's (``[limits] output_mib``, core/transport/capture.py).
+        self.max_output = max_output
         self.destination = destination
         self.name = name or default_name(destination)
         self.label = f"ssh:{self.name}"
@@ -272,18 +290,7 @@ class SSHRunner:
         the backoff and the state with the async path.
         """
         batch = [tuple(a) for a in argvs]
-        marker, script, ssh_argv = self._prepare(batch, None)
-        try:
-            proc = subprocess.run(ssh_argv, input=script, capture_output=True, env=self._env,
-                                  timeout=timeout, close_fds=True, start_new_session=True,
-                                  check=False)
-        except FileNotFoundError as exc:
-            raise CommandNotFound([self._ssh]) from exc
-        except subprocess.TimeoutExpired:  # subprocess.run has killed ssh
-            self._link.failed(f"timed out after {timeout:g} s")
-            raise HostTimeout(self.name, batch[0] if len(batch) == 1 else ("ssh", self.name),
-                              timeout) from None
-        return self._finish(batch, marker, proc.returncode, proc.stdout, proc.stderr)
+        return _run_blocking(self._batch(batch, timeout, None))
 
     async def _batch(self, batch: list[tuple[str, ...]], seconds: float,
                      input: bytes | None) -> list[CommandResult]:
@@ -295,20 +302,44 @@ class SSHRunner:
                 start_new_session=True)
         except FileNotFoundError as exc:
             raise CommandNotFound([self._ssh]) from exc
+        # capture.collect, as locally: the cap, the deadline, the process
+        # group killed on every early stop (cancellation included).
         try:
-            out, err = await asyncio.wait_for(proc.communicate(script), seconds)
-        except TimeoutError:
-            _kill(proc)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(proc.wait(), 2)
+            got = await collect(proc, ssh_argv, timeout=seconds, input=script,
+                                max_output=self.wire_cap(len(batch)))
+        except OutputTooLarge as exc:
+            raise self._too_large(batch, marker, exc) from None
+        except CommandTimeout:
             self._link.failed(f"timed out after {seconds:g} s")
             raise HostTimeout(self.name, batch[0] if len(batch) == 1 else ("ssh", self.name),
                               seconds) from None
-        except asyncio.CancelledError:
-            _kill(proc)
-            raise
-        rc = proc.returncode if proc.returncode is not None else -1
-        return self._finish(batch, marker, rc, out, err)
+        return self._finish(batch, marker, got.returncode, got.stdout, got.stderr)
+
+    def wire_cap(self, count: int) -> int:
+        """Cap of ssh's own stdout for a batch of ``count`` commands: every
+        command may fill both of its streams up to :attr:`max_output`."""
+        return 2 * count * self.max_output + FRAME_SLACK
+
+    def _too_large(self, batch: list[tuple[str, ...]], marker: str,
+                   exc: OutputTooLarge) -> OutputTooLarge:
+        """The answer went over :meth:`wire_cap`: the error of the command
+        that went over its own cap (the frame's head, which comes first, has
+        every size), worded as locally; ``ssh`` itself when the head is not
+        there (a login shell that floods before the frame)."""
+        try:
+            header = parse_header(exc.stdout, marker, len(batch), self.name)
+        except ParseError:
+            return OutputTooLarge(("ssh", self.name), exc.stream, exc.limit)
+        return self._over_cap(batch, header.sizes) or OutputTooLarge(
+            ("ssh", self.name), exc.stream, exc.limit)
+
+    def _over_cap(self, batch: Sequence[tuple[str, ...]],
+                  sizes: Sequence[int]) -> OutputTooLarge | None:
+        for i, argv in enumerate(batch):
+            for stream, size in (("stdout", sizes[2 * i]), ("stderr", sizes[2 * i + 1])):
+                if size > self.max_output:
+                    return OutputTooLarge(argv, stream, self.max_output)
+        return None
 
     @staticmethod
     def check_destination(destination: str) -> None:
@@ -348,6 +379,10 @@ class SSHRunner:
             raise HostUnreachable(self.name, batch[0], f"{self.name}: unreachable ({st.error})",
                                   st, err.decode("utf-8", "replace")) from None
         self._link.ok()
+        too_large = self._over_cap(batch, [n for p in parts for n in (len(p.stdout),
+                                                                      len(p.stderr))])
+        if too_large is not None:
+            raise too_large
         results = []
         for argv, part in zip(batch, parts, strict=True):
             status = part.status if part.status is not None else -1
@@ -375,6 +410,35 @@ class SSHRunner:
             shutil.rmtree(self.control_dir, ignore_errors=True)
 
 
+def _run_blocking(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run ``coro`` to its end from synchronous code, blocking.
+
+    A worker thread (HostFiles) has no event loop: a private one. A caller
+    on a thread whose loop is running (a synchronous API called from a
+    coroutine) cannot nest one (asyncio.run refuses): a helper thread runs
+    it. Either way the one collecting code (capture.collect) applies.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: list[_T] = []
+    error: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            box.append(asyncio.run(coro))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            error.append(exc)
+
+    t = threading.Thread(target=main, name="jailtui-ssh-blocking", daemon=True)
+    t.start()
+    t.join()
+    if error:
+        raise error[0]
+    return box[0]
+
+
 def last_line(data: bytes) -> str:
     lines = [ln.strip() for ln in data.decode("utf-8", "replace").splitlines() if ln.strip()]
     return lines[-1] if lines else ""
@@ -383,17 +447,3 @@ def last_line(data: bytes) -> str:
 def _with_stderr(detail: str, err: bytes) -> str:
     line = last_line(err)
     return f"{detail}: {line}" if line else detail
-
-
-def _kill(proc: asyncio.subprocess.Process) -> None:
-    """Kill ssh and its process group (it was started in its own session).
-
-    A master forked by this ssh has daemonised into its own session by then,
-    so the shared connection survives a killed command.
-    """
-    if proc.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, 9)
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
