@@ -128,3 +128,22 @@ async def test_the_console_shows_a_foreign_failure_worded(sim_dir: Path, shim_pa
 def test_describe_never_says_a_bare_type_name(exc: BaseException, said: str) -> None:
     assert describe(exc) == said
     assert describe(exc) != type(exc).__name__
+
+
+def test_a_foreign_error_outside_the_poll_is_one_worded_line(
+        sim_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line's last boundary (cli/main.py main): a bug anywhere is
+    one line that says so, exit 1, no traceback (issue 13 item 37)."""
+    import importlib
+
+    # The module (jailtui.cli re-exports its main() function under the same name).
+    climain = importlib.import_module("jailtui.cli.main")
+
+    def broken(*_args: object) -> int:
+        raise KeyError("x")
+
+    monkeypatch.setattr(climain, "cmd_conf", broken)
+    assert climain.main(["--sim", str(sim_dir), "conf", "show"]) == 1
+    err = capsys.readouterr().err
+    assert "this is a bug in jailtui" in err and "KeyError" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -565,3 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - the last boundary: worded, not a traceback
+        # What failed and what to do, never a bare type name (issue 13 item 37;
+        # core/errors.py describe(): a bug says so and asks to be reported).
+        return _fail(f"jailtui: {describe(exc)}")
