@@ -174,15 +174,9 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("detail", "enter", "detail", "Detail",
             "the jail in full: restrictions, disk, config, rctl, logins, daemons", "Views",
             ("main",), title="Jail detail", key_display="⏎"),
-    # priority: Textual hands each key to the widget focused when it reads the
-    # key (textual/app.py App.on_event), so keys typed right after "/" (fast,
-    # or in one burst over SSH) reached the pane before a non-priority binding
-    # had opened the filter: "/shop" sorted, paused and opened the detail.
-    # A priority binding runs before the next key is handed on; typed inside
-    # the filter, "/" is the filter's (MainScreen.action_filter skips).
     KeySpec("filter", "slash", "filter", "Filter",
             "filter the focused pane as you type (Enter keeps, Escape clears)", "Views",
-            ("main",), title="Filter the focused pane", key_display="/", priority=True),
+            ("main",), title="Filter the focused pane", key_display="/"),
     KeySpec("clear_filter", "escape", "clear_filter", "Clear filter",
             "clear the filter of the focused pane", "Views", ("main",),
             title="Clear the filter", show=False),

@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual import events, on
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -306,11 +305,6 @@ class MainScreen(GuardedScreen):
 
     def action_filter(self) -> None:
         bar = self.filter_bar
-        if self.focused is bar:
-            # "/" typed in the filter is text (a priority binding: console/keys.py).
-            # Screen.focused, not bar.has_focus: that follows the Focus event,
-            # which a burst of keys arrives before.
-            raise SkipAction
         target = self.target
         bar.display = True
         what = "processes" if target is self.procs else "jails"
@@ -318,9 +312,7 @@ class MainScreen(GuardedScreen):
         with bar.prevent(Input.Changed):
             bar.value = target.filter_text
         bar.cursor_position = len(bar.value)
-        # At once: bar.focus() is deferred (call_later, textual/widget.py), and
-        # the keys typed next must reach the filter (see console/keys.py "filter").
-        self.set_focus(bar)
+        bar.focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
