@@ -35,7 +35,7 @@ from jailtui.core.config.confedit import ConfigCheckError, EditSession
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
 from jailtui.core.text import one_line, visible
-from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.confirm import confirm_discard
 from jailtui.screens.contracts import ConfigController
 from jailtui.screens.diff import ConflictScreen, DiffScreen
 from jailtui.widgets.jobs import job
@@ -207,13 +207,4 @@ class ConfigEditScreen(Screen[bool]):
         if not self.is_dirty():
             self.dismiss(False)
             return
-        question = Content.assemble(
-            ("Discard your changes to ", "bold"), (visible(self.jail.name, 64), "bold $accent"),
-            ("'s configuration?", "bold"), "\n",
-            ("Nothing has been saved; the file stays as it is.", "$foreground-muted"))
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(False)
-
-        self.app.push_screen(ConfirmScreen(question, yes="Discard"), answered)
+        confirm_discard(self, self.jail.name, "configuration", "Nothing has been saved; the file stays as it is.")

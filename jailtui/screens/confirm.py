@@ -14,10 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Static
 
 from jailtui.console.keys import bindings_for
+from jailtui.core.text import visible
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -57,3 +58,18 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+def confirm_discard(screen: Screen[bool], jail_name: str, what: str, note: str) -> None:
+    """Ask before an editor with unsaved changes is left; ``screen`` is
+    dismissed with False (nothing saved) only on yes. One wording for every
+    editor: "Discard your changes to web's configuration?"."""
+    question = Content.assemble(
+        ("Discard your changes to ", "bold"), (visible(jail_name, 64), "bold $accent"),
+        (f"'s {what}?", "bold"), "\n", (note, "$foreground-muted"))
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            screen.dismiss(False)
+
+    screen.app.push_screen(ConfirmScreen(question, yes="Discard"), answered)

@@ -33,7 +33,7 @@ from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
 from jailtui.core.owners.iocage import property_problem
 from jailtui.core.text import one_line, visible
-from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.confirm import ConfirmScreen, confirm_discard
 from jailtui.screens.contracts import ConfigController
 from jailtui.widgets.jobs import job
 from jailtui.widgets.key_footer import KeyFooter
@@ -177,16 +177,7 @@ class PropertyFormScreen(Screen[bool]):
         if not self.changes():
             self.dismiss(False)
             return
-        question = Content.assemble(
-            ("Discard your changes to ", "bold"), (visible(self.jail.name, 64), "bold $accent"),
-            ("'s iocage properties?", "bold"), "\n",
-            ("Nothing has been set.", "$foreground-muted"))
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(False)
-
-        self.app.push_screen(ConfirmScreen(question, yes="Discard"), answered)
+        confirm_discard(self, self.jail.name, "iocage properties", "Nothing has been set.")
 
 
 class OwnerFileScreen(Screen[None]):
