@@ -47,8 +47,11 @@ def test_the_tmux_tests_on_a_machine_without_tmux(tmp_path: Path, ci: str, code:
     env["PATH"] = str(tmp_path)
     if ci:
         env["CI"] = ci
+    # --basetemp of its own: without it the child's exit removes the older
+    # /tmp/pytest-of-USER/pytest-N trees (pytest keeps three), which after a
+    # whole earlier run of this suite took longer than the timeout in CI.
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          "tests/test_e2e_tmux.py"],
+                          f"--basetemp={tmp_path / 'basetemp'}", "tests/test_e2e_tmux.py"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == code, out.stdout[-2000:]
     assert word in out.stdout and "apt-get install tmux" in out.stdout
