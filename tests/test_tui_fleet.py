@@ -468,7 +468,7 @@ async def test_one_ssh_host_logs_an_outage_once() -> None:
     whole outage, as on a console of several hosts, not one per retry
     (issue 12: the single-host poller logged "retrying in 2 s", "... 4 s"
     each as a new failure). The host is built as the command line builds
-    it (one --host: cli/session.py make_backend -> Fleet.from_specs)."""
+    it (one --host: cli/session.py make_target -> Fleet.from_specs)."""
     fleet = Fleet.from_specs([HostSpec("web1", "127.0.0.1", ssh_options=("-p", "9"))],
                              runner_options={"backoff_first": 30.0, "backoff_cap": 60.0})
     host = fleet.host("web1")
