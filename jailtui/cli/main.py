@@ -177,9 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-s", dest="signal", default="TERM", metavar="SIG",
                     help="signal name or FreeBSD number (default TERM)")
     sp.add_argument("pid", type=int, metavar="PID")
-    sp = sub.add_parser("service", help="start/stop/restart a daemon inside a jail",
-                        description="Run service -j NAME SERVICE VERB: an rc.d daemon inside "
-                                    "jail NAME.")
+    sp = sub.add_parser("service", help="start/stop/restart/status of an rc.d service in a jail",
+                        description="Run service -j NAME SERVICE VERB: an rc.d service of "
+                                    "jail NAME (status is reading: every role may).")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("service", metavar="SERVICE")
     sp.add_argument("verb", metavar="start|stop|restart|status")

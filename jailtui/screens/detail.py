@@ -1,4 +1,4 @@
-"""One jail in full: parameters and what they restrict, disk, config, rctl, logins, daemons.
+"""One jail in full: parameters and what they restrict, disk, config, rctl, logins, services.
 
 The overview comes from the live snapshot (no command of its own) and
 follows every poll. The slow facts each load in their own worker
@@ -52,7 +52,7 @@ LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
     (("overview", "Overview"), ("config", "Configuration")),
     (("restrictions", "Restrictions (jls -n)"),),
     (("rctl", "Resource usage (rctl -u)"), ("disk", "Disk")),
-    (("who", "Logged in (who)"), ("services", "Daemons (service -e)")),
+    (("who", "Logged in (who)"), ("services", "Services (service -e)")),
     (("params", "All parameters (jls -n all)"),),
 )
 
@@ -134,8 +134,8 @@ class DetailScreen(GuardedScreen):
         label, _role = state_label(jail.state)
         style = {"running": "$success", "dying": "$warning"}.get(label, "$foreground-muted")
         parts: list[Part] = [("Jail ", "bold"), (name, "bold $text-accent")]
-        if jail.host is not None:  # a console of many hosts: which one
-            parts += [" on ", (visible(jail.host, 32), "bold")]
+        if jail.host_name is not None:  # a console of many hosts: which one
+            parts += [" on ", (visible(jail.host_name, 32), "bold")]
         parts += ["  ", (label, f"bold {style}")]
         if jail.jid is not None:
             parts.append(f"  jid {jail.jid}")
