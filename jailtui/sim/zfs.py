@@ -646,6 +646,7 @@ def _apply_prop(ctx: Ctx, store: zm.PoolStore, pool: zm.Pool, ds: zm.Dataset, pr
 
 
 def do_set(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
+    _opts, args = getopt(args, "")
     pairs = [a for a in args if "=" in a]
     targets = [a for a in args if "=" not in a]
     if not pairs:

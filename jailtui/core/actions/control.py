@@ -72,7 +72,8 @@ SIGNALS = ("TERM", "HUP", "INT", "QUIT", "KILL", "STOP", "CONT", "TSTP", "USR1",
 
 #: Actions whose jail name goes into a tool's argv: validated in Controller._gate.
 NAMED_ACTIONS = frozenset({Action.START, Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC,
-                           Action.SERVICES, Action.DAEMONS})
+                           Action.SERVICES, Action.DAEMONS, Action.SNAPSHOT, Action.RESTORE,
+                           Action.BACKUP})
 
 #: Upper bound of the command line's ``exec`` (``--timeout`` changes it).
 EXEC_STREAM_TIMEOUT = 3600.0
@@ -300,6 +301,16 @@ class Controller:
             shown = name if name is None or self.policy.in_scope(name) else None
             self._record(action, shown, None, f"denied: {reason}")
             raise PolicyDenied(refused(action.value, reason))
+
+    def gate(self, action: Action, name: str | None) -> None:
+        """The policy check of an action carried out elsewhere (core/storage):
+        raises PolicyDenied or InvalidJailName, audited, exactly as for our own."""
+        self._gate(action, name)
+
+    def record(self, action: Action, name: str | None, jid: int | None, result: str,
+               detail: str = "") -> None:
+        """Write the one audit record of an action carried out elsewhere."""
+        self._record(action, name, jid, result, detail)
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""
