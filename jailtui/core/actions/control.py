@@ -23,6 +23,7 @@ import os
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jailtui.core.actions import delegation
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
@@ -60,6 +61,10 @@ from jailtui.core.owners import EditInfo, EditKind, Owner, Ownership, driver
 from jailtui.core.owners import iocage as iocage_owner
 from jailtui.core.owners import messages as owner_messages
 from jailtui.core.transport.runner import BlockingRunner
+
+if TYPE_CHECKING:
+    from jailtui.core.storage.locate import JailStorage
+    from jailtui.core.storage.snapshots import SnapshotList
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
            "SIGNALS"]
@@ -311,6 +316,30 @@ class Controller:
                detail: str = "") -> None:
         """Write the one audit record of an action carried out elsewhere."""
         self._record(action, name, jid, result, detail)
+
+    # -- storage (core/storage/snapshots.py: the gate and the audit are used there) --------
+
+    async def storage(self, name: str, expect: Jail | None = None) -> JailStorage | None:
+        from jailtui.core.storage.snapshots import Snapshots
+
+        return await Snapshots(self).locate(name, expect)
+
+    async def snapshot_list(self, name: str, expect: Jail | None = None) -> SnapshotList:
+        from jailtui.core.storage.snapshots import Snapshots
+
+        return await Snapshots(self).listing(name, expect)
+
+    async def snapshot_create(self, name: str, snap: str,
+                              expect: Jail | None = None) -> ActionResult:
+        from jailtui.core.storage.snapshots import Snapshots
+
+        return await Snapshots(self).create(name, snap, expect)
+
+    async def snapshot_destroy(self, name: str, snap: str,
+                               expect: Jail | None = None) -> ActionResult:
+        from jailtui.core.storage.snapshots import Snapshots
+
+        return await Snapshots(self).destroy(name, snap, expect)
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""
