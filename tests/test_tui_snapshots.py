@@ -137,7 +137,9 @@ async def test_detail_shows_the_dataset(sim_dir: Path) -> None:
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen)
                          and "zroot/jails/db/var" in widget_text(app.screen.section("storage")))
-        text = widget_text(app.screen.section("storage"))
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        text = widget_text(detail.section("storage"))
         assert "zroot/jails/db" in text and "quota none" in text
 
 
