@@ -40,6 +40,9 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.snapshots import SnapshotList
+from jailtui.core.storage.zfs import ZfsDataset, ZfsSnapshot
 from jailtui.core.transport.ssh import LinkState
 
 if TYPE_CHECKING:
@@ -316,6 +319,8 @@ class FakeController:
     #: The fake has no configuration files: ``e`` is not offered (a fake's
     #: choice, not the console's; the real Controller edits over the simulator).
     editable: bool = False
+    #: Each jail's snapshots (filled on first listing: core/storage shapes).
+    snaps: dict[str, list[ZfsSnapshot]] = field(default_factory=dict)
 
     @property
     def policy(self) -> Policy:
@@ -406,6 +411,44 @@ class FakeController:
 
     async def resolve(self, name: str) -> Jail | None:
         return None  # the console then assumes the jail runs as it was started
+
+    async def storage(self, name: str, expect: Jail | None = None) -> JailStorage | None:
+        """A dataset per jail, db with a /var child (the demo host's layout)."""
+        self._gate(Action.VIEW, name)
+        root = f"/usr/local/jails/{name}"
+        ds = ZfsDataset(f"zroot/jails/{name}", 146_800_640 + 8192 * len(self.snaps.get(name, [])),
+                        271_769_078_444, 146_800_640, 0, root, "")
+        children = (ZfsDataset(f"zroot/jails/{name}/var", 44_040_192, 271_769_078_444,
+                               44_040_192, 0, f"{root}/var", ""),) if name == "db" else ()
+        return JailStorage(root, "zfs", ds.name, root, ds, children)
+
+    async def snapshot_list(self, name: str, expect: Jail | None = None) -> SnapshotList:
+        where = await self.storage(name, expect)
+        assert where is not None
+        snaps = self.snaps.setdefault(name, [
+            ZfsSnapshot(f"zroot/jails/{name}@before-upgrade", int(NOW) - 3 * 86_400 - 3_700,
+                        1_228_800, 146_800_640),
+            ZfsSnapshot(f"zroot/jails/{name}@jailtui-20250615T134000Z", int(NOW) - 3_020, 8192,
+                        146_800_640)])
+        return SnapshotList(where, tuple(sorted(snaps, key=lambda s: -s.creation)))
+
+    async def snapshot_create(self, name: str, snap: str,
+                              expect: Jail | None = None) -> ActionResult:
+        self._gate(Action.SNAPSHOT, name)
+        self.calls.append(("snapshot_create", (name, snap)))
+        full = f"zroot/jails/{name}@{snap}"
+        if any(s.name == full for s in self.snaps.get(name, [])):
+            return ActionResult(False, f"cannot create snapshot '{full}': dataset already exists")
+        self.snaps.setdefault(name, []).append(ZfsSnapshot(full, int(NOW), 0, 146_800_640))
+        return ActionResult(True, f"created snapshot {full}")
+
+    async def snapshot_destroy(self, name: str, snap: str,
+                               expect: Jail | None = None) -> ActionResult:
+        self._gate(Action.SNAPSHOT, name)
+        self.calls.append(("snapshot_destroy", (name, snap)))
+        full = f"zroot/jails/{name}@{snap}"
+        self.snaps[name] = [s for s in self.snaps.get(name, []) if s.name != full]
+        return ActionResult(True, f"destroyed snapshot {full}")
 
     def run_interactive(self, argv: Sequence[str]) -> int:
         self.interactive.append(list(argv))

@@ -40,7 +40,7 @@ from jailtui.core.hosts.fleet import Fleet
 from jailtui.core.text import visible
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
-               "kill", "service", "check", "doctor", "config", "completion")
+               "kill", "service", "check", "doctor", "config", "completion", "snapshot")
 
 
 def _split_sim_arg(argv: list[str]) -> list[str]:
@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--jail8", action="store_true",
                         help="a jail no manager owns and no jail.conf names: use jail(8) "
                              "anyway (the console asks first; no manager's hooks run)")
+    from jailtui.cli import snapshot_cmd
+
+    snapshot_cmd.add_parser(sub)
     sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
                         description="Open a login shell in jail NAME on this terminal "
                                     "(jexec -l -U USER NAME: the jail's passwd gives the "
@@ -545,6 +548,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_conf(session.target, args)
         if args.command in ("start", "stop", "restart", "shell", "exec", "kill", "service"):
             return cmd_action(session, args)
+        if args.command == "snapshot":
+            from jailtui.cli import snapshot_cmd
+
+            return snapshot_cmd.run(session, args)
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")

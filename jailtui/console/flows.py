@@ -93,6 +93,11 @@ class Flows:
             # Reading: no controller needed (issue 13 item 24).
             app.push_screen(ServicesScreen(jail))
             return
+        if action == "snapshots":
+            from jailtui.screens.snapshots import SnapshotsScreen
+
+            app.push_screen(SnapshotsScreen(jail))
+            return
         if app.controller is None:
             return
         if action == "shell" and jail.state is JailState.STOPPED:

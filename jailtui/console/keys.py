@@ -77,6 +77,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("main", widgets=("table", "filter")),
     Surface("detail"),
     Surface("services", widgets=("table",)),
+    Surface("snapshots", widgets=("table",)),
     Surface("exec", typing=True),
     Surface("config_editor", typing=True),
     Surface("param_form", typing=True),
@@ -89,6 +90,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("conflict", modal=True),
     Surface("confirm", modal=True),
     Surface("signal", modal=True),
+    Surface("snapshot_name", modal=True, typing=True),
     Surface("help", modal=True),
     # Widgets (screens/main.py and friends put them on screens above).
     Surface("table"),
@@ -164,10 +166,10 @@ _JAIL = ("main", "detail")
 # footer (the footer lists a screen's bindings in their order): ``?`` first.
 KEYS: tuple[KeySpec, ...] = (
     KeySpec("help", "question_mark", "app.help", "Help", "this help", "Views",
-            ("app", "main", "detail", "services", "health"), title="Keys (help)",
+            ("app", "main", "detail", "services", "health", "snapshots"), title="Keys (help)",
             key_display="?", on=MappingProxyType({"app": Variant(action="help")})),
     KeySpec("back", "escape", "back", "Back", "back to the list", "Views",
-            ("detail", "services", "health", "exec"), title="Back"),
+            ("detail", "services", "health", "exec", "snapshots"), title="Back"),
     KeySpec("switch_pane", "tab", "switch_pane", "Pane",
             "switch between the jails and the processes pane", "Views", ("main",),
             title="Switch pane", show=False),
@@ -225,6 +227,18 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("edit", "e", "edit", "Edit conf",
             "edit the jail's configuration (delegates: allowed parameters only)",
             "Jail actions", _JAIL, title="Edit jail configuration", gate=Action.EDIT),
+    # Viewing the snapshots is reading (z: "zfs"): any role that sees the jail;
+    # taking and destroying one is the snapshot action (docs/freebsd.md 12.3).
+    KeySpec("snapshots", "z", "snapshots", "Snapshots",
+            "the jail's ZFS snapshots and where it lives; take or destroy one",
+            "Jail actions", _JAIL, title="Snapshots of the jail (ZFS)", gate=Action.VIEW,
+            show=False),
+    KeySpec("snapshot_take", "n", "snapshot_take", "Take",
+            "snapshots: take one now (zfs snapshot -r), under a name you may edit",
+            "Jail actions", ("snapshots",), title="Take a snapshot", gate=Action.SNAPSHOT),
+    KeySpec("snapshot_destroy", "d", "snapshot_destroy", "Destroy",
+            "snapshots: destroy the selected one (asks first, naming it)", "Jail actions",
+            ("snapshots",), title="Destroy the selected snapshot", gate=Action.SNAPSHOT),
     # Viewing the services is reading (issue 13 item 24): any role opens it;
     # starting/stopping one is gated (service_* below).
     KeySpec("services", "D", "services", "Services",
@@ -293,9 +307,10 @@ KEYS: tuple[KeySpec, ...] = (
     # Shared id where the meaning is the same: a [keys] remap of "refresh"
     # applies on every screen that reloads something.
     KeySpec("refresh", "r,ctrl+r", "refresh", "Refresh", "poll the host now", "Live data",
-            ("app", "detail", "services", "health"), title="Refresh now", show=False,
-            on=MappingProxyType({
+            ("app", "detail", "services", "health", "snapshots"), title="Refresh now",
+            show=False, on=MappingProxyType({
                 "detail": Variant(action="reload", label="Reload", show=True),
+                "snapshots": Variant(action="reload", label="Reload", show=True),
                 "services": Variant(action="reload", label="Reload", show=True),
                 "health": Variant(action="check_again", label="Check again", show=True),
             })),
@@ -355,6 +370,8 @@ KEYS: tuple[KeySpec, ...] = (
             "question: no (the focus starts on No)", "Dialogs", ("confirm",)),
     KeySpec("signal_cancel", "escape", "cancel", "Cancel", "signals: send none", "Dialogs",
             ("signal",)),
+    KeySpec("snapshot_name_cancel", "escape", "cancel", "Cancel",
+            "snapshot name: take none", "Dialogs", ("snapshot_name",)),
     KeySpec("help_close", "escape,q,question_mark", "close", "Close", "help: close it",
             "Dialogs", ("help",)),
     KeySpec("cursor_up", "up", "cursor(-1)", "Up", "previous row", "Moving around",

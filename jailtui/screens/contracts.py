@@ -20,6 +20,8 @@ from jailtui.core.checks.rcstatus import ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
+from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.snapshots import SnapshotList
 from jailtui.core.transport.ssh import LinkState
 
 
@@ -143,6 +145,20 @@ class ConsoleController(Protocol):
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), None if not running."""
         ...
+
+    async def storage(self, name: str, expect: Jail | None = None) -> JailStorage | None:
+        """Where the jail's root lives (core/storage; reading, a VIEW)."""
+        ...
+
+    async def snapshot_list(self, name: str, expect: Jail | None = None) -> SnapshotList:
+        """The jail's dataset and its snapshots, newest first (a VIEW)."""
+        ...
+
+    async def snapshot_create(self, name: str, snap: str,
+                              expect: Jail | None = None) -> ActionResult: ...
+
+    async def snapshot_destroy(self, name: str, snap: str,
+                               expect: Jail | None = None) -> ActionResult: ...
 
     def run_interactive(self, argv: Sequence[str]) -> int:
         """Run an interactive argv (an editor) on a fresh pty (blocking); its exit status."""

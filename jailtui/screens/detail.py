@@ -24,6 +24,7 @@ from jailtui.console.keys import bindings_for
 from jailtui.core.errors import RacctUnavailable, describe
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.owners import title
+from jailtui.core.storage.locate import JailStorage
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
 from jailtui.screens.contracts import Login
 from jailtui.screens.guard import GuardedScreen
@@ -52,6 +53,7 @@ LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
     (("overview", "Overview"), ("config", "Configuration")),
     (("restrictions", "Restrictions (jls -n)"),),
     (("rctl", "Resource usage (rctl -u)"), ("disk", "Disk")),
+    (("storage", "Where it lives (mount -p, zfs list)"),),
     (("who", "Logged in (who)"), ("services", "Services (service -e)")),
     (("params", "All parameters (jls -n all)"),),
 )
@@ -217,6 +219,40 @@ class DetailScreen(GuardedScreen):
         else:
             self.section("disk").note("No path known for this jail.")
         self._load("config", lambda: self._config_block(name), self._show_config)
+        controller = self.console.controller_for(self.console_host_name())
+        if controller is not None and jail is not None and jail.path:
+            self._load("storage", lambda: controller.storage(name, jail), self._show_storage)
+        else:
+            self.section("storage").note("Not known in this session.")
+
+    def console_host_name(self) -> str | None:
+        return self._jail.host_name if self._jail is not None else None
+
+    def _show_storage(self, where: JailStorage | None) -> None:
+        sec = self.section("storage")
+        if where is None:
+            sec.note("Nothing in the mount table holds this jail's root.")
+            return
+        rows: list[tuple[str, Sequence[Part]]] = []
+        ds = where.dataset
+        if ds is not None:
+            rows.append(("dataset", [(visible(ds.name, 200), "bold")]))
+            rows.append(("space", [f"{human_bytes(ds.used)} used, "
+                                   f"{human_bytes(ds.refer)} referenced, quota "
+                                   f"{human_bytes(ds.quota) if ds.quota else 'none'}, "
+                                   f"{human_bytes(ds.avail)} free"]))
+            if ds.origin:
+                rows.append(("clone of", [visible(ds.origin, 200)]))
+            for c in where.children:
+                rows.append(("child", [visible(c.name, 200), (f"  {human_bytes(c.used)} used",
+                                                             "$foreground-muted")]))
+            rows.append(("snapshots", [("z lists, takes and destroys them",
+                                        "$foreground-muted")]))
+        else:
+            rows.append(("file system", [(visible(where.summary(), 300), "bold")]))
+            rows.append(("snapshots", [("none: the root is not a ZFS dataset of its own",
+                                        "$foreground-muted")]))
+        sec.show(_rows(rows, width=12))
 
     async def _config_block(self, name: str) -> tuple[str, int, str] | None:
         # config_block() reads jail.conf through the host's stat cache; it is
@@ -384,6 +420,10 @@ class DetailScreen(GuardedScreen):
     def action_exec(self) -> None:
         if not self.refuse_if_guarded("exec"):
             self.console.jail_action("exec", self._jail)
+
+    def action_snapshots(self) -> None:
+        if not self.refuse_if_guarded("snapshots"):
+            self.console.jail_action("snapshots", self._jail)
 
 
 #: Narrowest explanation column; narrower, the explanation goes under its row.

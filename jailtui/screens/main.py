@@ -436,6 +436,10 @@ class MainScreen(GuardedScreen):
         if not self.refuse_if_guarded("exec"):
             self.console.jail_action("exec", self.selected_jail())
 
+    def action_snapshots(self) -> None:
+        if not self.refuse_if_guarded("snapshots"):
+            self.console.jail_action("snapshots", self.selected_jail())
+
     def action_signal(self) -> None:
         if not self.refuse_if_guarded("signal"):
             proc = self.selected_process()

@@ -476,6 +476,8 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     layout.write(paths, managers, managed)
     for d in defs:
         write_jail_root(paths, d)
+    if jails is None:
+        _build_pool(base, defs, int(now))
     used: set[int] = set()
     _host_processes(state, paths, now, state.boot, used, rng)
     _login(state, 0, "", passwd.ADMIN, "pts/0", "192.0.2.10", now - 2 * 3_600 - 17 * 60, used)
@@ -510,6 +512,35 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     Store(base).initialise(state)
     write_jail_shims(base)
     return base
+
+
+#: Jails of the demo host with child datasets (``/var`` of their own) and what their
+#: data takes beyond the base system; staging stays on UFS (a disk of its own).
+POOL_CHILDREN = {"db": ("var",), "git": ("var",)}
+POOL_EXTRA = {"db": 380 * 1024 ** 2, "git": 95 * 1024 ** 2, "mail": 40 * 1024 ** 2,
+              "ci": 610 * 1024 ** 2}
+UFS_JAILS = ("staging",)
+
+
+def _build_pool(base: Path, defs: list[JailDef], now: int) -> None:
+    """The demo host's ZFS pool: one dataset per jail root (docs/freebsd.md 12.1)."""
+    from jailtui.sim import zfs_model
+
+    datasets: dict[str, int] = {}
+    ufs: list[str] = []
+    for d in defs:
+        if d.name in UFS_JAILS:
+            ufs.append(d.path)
+            continue
+        name = zfs_model.dataset_for(d.path)
+        if name is None:
+            continue
+        datasets[name] = zfs_model.BASE_BYTES + POOL_EXTRA.get(d.name, 0)
+        for child in POOL_CHILDREN.get(d.name, ()):
+            datasets[f"{name}/{child}"] = POOL_EXTRA.get(d.name, 0) // 3
+            os.makedirs(PathMap(root=str(base / "root")).real(f"{d.path}/{child}"),
+                        exist_ok=True)
+    zfs_model.build(base, datasets, ufs, now)
 
 
 def write_jail_shims(base: Path) -> None:

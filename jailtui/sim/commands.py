@@ -27,13 +27,15 @@ def _tools() -> dict[str, Tool]:
         jexec,
         jls,
         kill,
+        mount,
         ps,
         rctl,
         service,
         sysctl,
         who,
+        zfs,
     )
-    return {"jls": jls.run, "ps": ps.run, "jail": jail.run, "jexec": jexec.run,
+    return {"zfs": zfs.run, "mount": mount.run, "umount": mount.run,"jls": jls.run, "ps": ps.run, "jail": jail.run, "jexec": jexec.run,
             "rctl": rctl.run, "service": service.run, "sysctl": sysctl.run, "who": who.run,
             "kill": kill.run, "hostname": hostname.run}
 
@@ -52,7 +54,7 @@ def _tool(name: str) -> Tool | None:
 
 #: Names dispatch() answers; anything else is "command not found".
 TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname",
-         *MANAGER_TOOLS)
+         "zfs", "mount", "umount", *MANAGER_TOOLS)
 
 
 def available(simdir: str | os.PathLike[str], name: str) -> bool:

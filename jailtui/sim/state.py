@@ -37,7 +37,8 @@ FORMAT = 1
 #: holds the build parameters too, so ``sim reset`` works on a corrupt state.
 MARKER = ".jailtui-sim"
 #: What ``sim init --force`` may delete: only the parts a host is made of.
-OWNED_ENTRIES = ("root", "jailbin", "state.json", "state.lock", "audit.log", MARKER)
+OWNED_ENTRIES = ("root", "jailbin", "state.json", "state.lock", "audit.log", "zfs", "zfs.json",
+                 "zfs.lock", MARKER)
 #: FreeBSD's default kern.pid_max; pids wrap around below it.
 PID_MAX = 99_999
 #: First pid reused after a wrap-around (FreeBSD skips low pids of daemons).

@@ -23,6 +23,7 @@ import os
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jailtui.core.actions import delegation
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
@@ -61,6 +62,10 @@ from jailtui.core.owners import iocage as iocage_owner
 from jailtui.core.owners import messages as owner_messages
 from jailtui.core.transport.runner import BlockingRunner
 
+if TYPE_CHECKING:
+    from jailtui.core.storage.locate import JailStorage
+    from jailtui.core.storage.snapshots import SnapshotList
+
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
            "SIGNALS"]
 
@@ -72,7 +77,8 @@ SIGNALS = ("TERM", "HUP", "INT", "QUIT", "KILL", "STOP", "CONT", "TSTP", "USR1",
 
 #: Actions whose jail name goes into a tool's argv: validated in Controller._gate.
 NAMED_ACTIONS = frozenset({Action.START, Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC,
-                           Action.SERVICES, Action.SERVICE_STATUS})
+                           Action.SERVICES, Action.SERVICE_STATUS, Action.SNAPSHOT, Action.RESTORE,
+                           Action.BACKUP})
 
 #: Upper bound of the command line's ``exec`` (``--timeout`` changes it).
 EXEC_STREAM_TIMEOUT = 3600.0
@@ -300,6 +306,40 @@ class Controller:
             shown = name if name is None or self.policy.in_scope(name) else None
             self._record(action, shown, None, f"denied: {reason}")
             raise PolicyDenied(refused(action.value, reason))
+
+    def gate(self, action: Action, name: str | None) -> None:
+        """The policy check of an action carried out elsewhere (core/storage):
+        raises PolicyDenied or InvalidJailName, audited, exactly as for our own."""
+        self._gate(action, name)
+
+    def record(self, action: Action, name: str | None, jid: int | None, result: str,
+               detail: str = "") -> None:
+        """Write the one audit record of an action carried out elsewhere."""
+        self._record(action, name, jid, result, detail)
+
+    # -- storage (core/storage/snapshots.py: the gate and the audit are used there) --------
+
+    async def storage(self, name: str, expect: Jail | None = None) -> JailStorage | None:
+        from jailtui.core.storage.snapshots import Snapshots
+
+        return await Snapshots(self).locate(name, expect)
+
+    async def snapshot_list(self, name: str, expect: Jail | None = None) -> SnapshotList:
+        from jailtui.core.storage.snapshots import Snapshots
+
+        return await Snapshots(self).listing(name, expect)
+
+    async def snapshot_create(self, name: str, snap: str,
+                              expect: Jail | None = None) -> ActionResult:
+        from jailtui.core.storage.snapshots import Snapshots
+
+        return await Snapshots(self).create(name, snap, expect)
+
+    async def snapshot_destroy(self, name: str, snap: str,
+                               expect: Jail | None = None) -> ActionResult:
+        from jailtui.core.storage.snapshots import Snapshots
+
+        return await Snapshots(self).destroy(name, snap, expect)
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""

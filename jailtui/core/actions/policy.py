@@ -42,6 +42,13 @@ class Action(enum.StrEnum):
     SIGNAL = "signal"
     SERVICES = "services"
     EDIT = "edit"
+    #: Take or destroy a snapshot of the jail's datasets (docs/freebsd.md 12.3).
+    SNAPSHOT = "snapshot"
+    #: Replace the jail's root with a known-good copy, keeping the old one aside
+    #: (docs/freebsd.md 12.6).
+    RESTORE = "restore"
+    #: Copy the jail's datasets somewhere outside its reach.
+    BACKUP = "backup"
 
 
 #: Actions that only read: allowed to every role, within its scope.

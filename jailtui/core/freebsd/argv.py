@@ -27,6 +27,7 @@ __all__ = [
     "jail_lifecycle_argv",
     "jexec_argv",
     "kill_argv",
+    "mount_p_argv",
     "ps_pid_argv",
     "service_enabled_argv",
     "service_jail_argv",
@@ -34,6 +35,14 @@ __all__ = [
     "sysctl_argv",
     "sysctl_value_argv",
     "who_argv",
+    "zfs_clone_argv",
+    "zfs_destroy_snapshot_argv",
+    "zfs_diff_argv",
+    "zfs_list_argv",
+    "zfs_rename_argv",
+    "zfs_set_argv",
+    "zfs_snapshot_argv",
+    "zfs_snapshots_argv",
 ]
 
 #: What the lifecycle commands do to a jail.
@@ -132,3 +141,63 @@ def sysctl_value_argv(name: str, *more: str) -> list[str]:
 #: on these names or is absent, and ``uname -sr`` names it.
 OSTYPE_ARGV = sysctl_value_argv("kern.ostype", "kern.osrelease")
 UNAME_ARGV = ["uname", "-sr"]
+
+
+# -- ZFS and the mount table (docs/freebsd.md 12) ---------------------------------------
+
+#: Columns of the file system list, in the order core/storage/zfs.py parses them.
+ZFS_LIST_COLUMNS = ("name", "used", "avail", "refer", "quota", "mountpoint", "origin")
+#: Columns of a snapshot list (core/storage/zfs.py parse_snapshots).
+ZFS_SNAPSHOT_COLUMNS = ("name", "creation", "used", "refer")
+
+
+def zfs_list_argv() -> list[str]:
+    """``zfs list -H -p -o name,used,avail,refer,quota,mountpoint,origin -t filesystem``:
+    every file system, one tab-separated line each, exact bytes (zfs-list(8))."""
+    return ["zfs", "list", "-H", "-p", "-o", ",".join(ZFS_LIST_COLUMNS), "-t", "filesystem"]
+
+
+def zfs_snapshots_argv(dataset: str) -> list[str]:
+    """``zfs list -H -p -o name,creation,used,refer -t snapshot -d 1 -s creation DS``:
+    DS's own snapshots, oldest first (zfs-list(8))."""
+    return ["zfs", "list", "-H", "-p", "-o", ",".join(ZFS_SNAPSHOT_COLUMNS), "-t", "snapshot",
+            "-d", "1", "-s", "creation", "--", dataset]
+
+
+def zfs_snapshot_argv(dataset: str, name: str) -> list[str]:
+    """``zfs snapshot -r DS@NAME``: DS and its children at once (zfs-snapshot(8))."""
+    return ["zfs", "snapshot", "-r", "--", f"{dataset}@{name}"]
+
+
+def zfs_destroy_snapshot_argv(dataset: str, name: str) -> list[str]:
+    """``zfs destroy -r DS@NAME``: the snapshot of DS and of its children (zfs-destroy(8));
+    never ``-R``: a snapshot with clones is refused, not destroyed with them."""
+    return ["zfs", "destroy", "-r", "--", f"{dataset}@{name}"]
+
+
+def zfs_rename_argv(old: str, new: str) -> list[str]:
+    """``zfs rename OLD NEW`` (zfs-rename(8))."""
+    return ["zfs", "rename", "--", old, new]
+
+
+def zfs_set_argv(prop: str, value: str, dataset: str) -> list[str]:
+    """``zfs set PROP=VALUE DS`` (zfs-set(8))."""
+    return ["zfs", "set", "--", f"{prop}={value}", dataset]
+
+
+def zfs_clone_argv(snapshot: str, dataset: str, mountpoint: str | None = None) -> list[str]:
+    """``zfs clone [-o mountpoint=PATH] SNAP DS`` (zfs-clone(8))."""
+    argv = ["zfs", "clone"]
+    if mountpoint is not None:
+        argv += ["-o", f"mountpoint={mountpoint}"]
+    return [*argv, "--", snapshot, dataset]
+
+
+def zfs_diff_argv(snapshot: str, target: str) -> list[str]:
+    """``zfs diff -FH SNAP TARGET``: tab-separated, with file types (zfs-diff(8))."""
+    return ["zfs", "diff", "-FH", "--", snapshot, target]
+
+
+def mount_p_argv() -> list[str]:
+    """``mount -p``: the mount table in fstab(5) form (mount(8); docs/freebsd.md 12.4)."""
+    return ["mount", "-p"]

@@ -1,0 +1,74 @@
+"""``jailtui snapshot list|create|destroy NAME [SNAPSHOT] [--json]``.
+
+Through core/storage/snapshots.py (the gate, the audit): ``list`` reads,
+``create`` and ``destroy`` are the ``snapshot`` action. Names and tool text
+are printed through visible().
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+from jailtui.cli.output import print_table
+from jailtui.cli.session import Session
+from jailtui.core.storage import snapshots as snapmod
+from jailtui.core.text import human_bytes, visible
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sp = sub.add_parser(
+        "snapshot", help="a jail's ZFS snapshots: list, create, destroy",
+        description="The ZFS snapshots of jail NAME's dataset (zfs snapshot -r: its child "
+                    "datasets too). 'list' shows them newest first; 'create' takes one "
+                    "(default name jailtui-UTCTIME); 'destroy' removes one by name.")
+    ssub = sp.add_subparsers(dest="snapshot_command", metavar="list|create|destroy",
+                             required=True)
+    ls = ssub.add_parser("list", help="the jail's snapshots, newest first")
+    ls.add_argument("name", metavar="NAME")
+    ls.add_argument("--json", action="store_true", help="one JSON document")
+    cr = ssub.add_parser("create", help="take a snapshot (zfs snapshot -r DATASET@SNAPSHOT)")
+    cr.add_argument("name", metavar="NAME")
+    cr.add_argument("snapshot", metavar="SNAPSHOT", nargs="?", default=None,
+                    help="its name (default: jailtui-YYYYMMDDTHHMMSSZ, UTC)")
+    de = ssub.add_parser("destroy", help="destroy one (zfs destroy -r DATASET@SNAPSHOT)")
+    de.add_argument("name", metavar="NAME")
+    de.add_argument("snapshot", metavar="SNAPSHOT", help="its name, with or without DATASET@")
+
+
+def run(session: Session, args: argparse.Namespace) -> int:
+    snaps = snapmod.Snapshots(session.controller)
+    if args.snapshot_command == "list":
+        result = asyncio.run(snaps.listing(args.name))
+        now = time.time()
+        if args.json:
+            json.dump({"jail": args.name, "storage": snapmod.storage_json(result.where),
+                       "snapshots": [snapmod.snapshot_json(s, now) for s in result.snapshots]},
+                      sys.stdout, indent=2)
+            print()
+            return 0
+        rows = [[visible(s.name), snapmod.utc_text(s.creation),
+                 snapmod.age_text(now - s.creation), human_bytes(s.used),
+                 human_bytes(s.refer)] for s in result.snapshots]
+        sim = " (SIMULATED FreeBSD host)" if session.target.sim_dir is not None else ""
+        print(f"# {visible(args.name)}: {visible(result.where.summary())}{sim}")
+        if not rows:
+            print(f"no snapshots of {visible(result.where.device)}")
+            return 0
+        print_table(f"snapshots of {visible(result.where.device)}, newest first",
+                    ["NAME", "CREATED (UTC)", "AGE", "USED", "REFER"], rows, right=(2, 3, 4),
+                    shrink=(0,))
+        return 0
+    if args.snapshot_command == "create":
+        res = asyncio.run(snaps.create(args.name, args.snapshot))
+    else:
+        res = asyncio.run(snaps.destroy(args.name, args.snapshot))
+    if not res.ok:
+        for line in res.message.strip().splitlines():
+            print(visible(line), file=sys.stderr)
+        return 1
+    print(visible(res.message))
+    return 0

@@ -1,0 +1,243 @@
+"""A jail's storage and its snapshots, for one session, through the one gate.
+
+Reading (where a jail lives, its snapshots) is a VIEW: every role that sees
+the jail may. Taking and destroying a snapshot is :data:`Action.SNAPSHOT`: the
+controller's gate decides (a delegate only on their own jail), and every
+attempt writes exactly one audit record with the outcome. A delegate is never
+shown another jail's datasets: the full ``zfs list`` is read here and only the
+jail's own part leaves this module.
+
+Commands (docs/freebsd.md 12): ``zfs list -H -p`` and ``mount -p`` to locate,
+``zfs list -t snapshot -d 1`` to list, ``zfs snapshot -r DS@NAME`` and
+``zfs destroy -r DS@NAME``; argv from core/freebsd/argv.py, each with a timeout.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from jailtui.core.actions.control import ActionResult, Controller
+from jailtui.core.actions.policy import Action
+from jailtui.core.errors import JailtuiError
+from jailtui.core.freebsd import argv as argvmod
+from jailtui.core.freebsd.errors import tool_error
+from jailtui.core.freebsd.jailname import check_jail_name
+from jailtui.core.model import Jail
+from jailtui.core.storage.locate import JailStorage, locate
+from jailtui.core.storage.mounts import MountEntry, parse_mount_p
+from jailtui.core.storage.zfs import ZfsDataset, ZfsSnapshot, parse_datasets, parse_snapshots
+from jailtui.core.transport.runner import Runner
+
+#: zfs list on a big pool walks every dataset; a snapshot is a metadata operation.
+LIST_TIMEOUT = 60.0
+SNAPSHOT_TIMEOUT = 120.0
+
+#: What a snapshot name may hold here: ZFS allows a few more characters (and a
+#: space), which a name typed in a dialog or on a command line should not need.
+_SNAP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
+#: Any snapshot name ZFS accepts (zfs_namecheck.c valid_char), not starting like an option.
+_ANY_SNAP_NAME = re.compile(r"^[A-Za-z0-9_.:][A-Za-z0-9_.: -]{0,254}$")
+#: The prefix of the console's own snapshots (keep-N pruning touches only these).
+PREFIX = "jailtui-"
+
+
+class StorageError(JailtuiError):
+    """The jail's storage cannot do what was asked (not on ZFS, no such snapshot ...)."""
+
+
+def default_name(now: float | None = None) -> str:
+    """``jailtui-20261202T041500Z``: the console's snapshot name, UTC."""
+    return PREFIX + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None
+                                                                   else now))
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is no snapshot name we take; None when it is one."""
+    if not name:
+        return "empty"
+    if not _SNAP_NAME.match(name):
+        return ("only letters, digits and _ . : - (not first), at most 200 characters")
+    return None
+
+
+def not_on_zfs(name: str, where: JailStorage | None) -> str:
+    """Why a jail has no snapshots: its root is no dataset of its own."""
+    if where is None:
+        return f"{name}: its root is on no mounted file system"
+    return f"{name}: no snapshots: its root is not a ZFS dataset of its own ({where.summary()})"
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotList:
+    """A jail's storage and its snapshots, newest first."""
+
+    where: JailStorage
+    snapshots: tuple[ZfsSnapshot, ...]
+
+
+async def read_tables(runner: Runner) -> tuple[list[ZfsDataset], list[MountEntry]]:
+    """``zfs list`` and ``mount -p`` (a host without zfs has no datasets)."""
+    mres = await runner.run(argvmod.mount_p_argv(), timeout=LIST_TIMEOUT)
+    if mres.returncode != 0:
+        raise tool_error(mres)
+    mounts = parse_mount_p(mres.stdout)
+    if not any(m.fstype == "zfs" for m in mounts):
+        return [], mounts
+    zres = await runner.run(argvmod.zfs_list_argv(), timeout=LIST_TIMEOUT)
+    if zres.returncode != 0:
+        raise tool_error(zres)
+    return parse_datasets(zres.stdout), mounts
+
+
+async def where(runner: Runner, root: str) -> JailStorage | None:
+    """Where the root at ``root`` lives (None: nothing mounted above it)."""
+    datasets, mounts = await read_tables(runner)
+    return locate(root, datasets, mounts)
+
+
+async def list_of(runner: Runner, dataset: str) -> list[ZfsSnapshot]:
+    """``dataset``'s own snapshots, newest first."""
+    res = await runner.run(argvmod.zfs_snapshots_argv(dataset), timeout=LIST_TIMEOUT)
+    if res.returncode != 0:
+        raise tool_error(res)
+    snaps = parse_snapshots(res.stdout)
+    return sorted(snaps, key=lambda s: s.creation, reverse=True)
+
+
+class Snapshots:
+    """One session's view of and actions on jail snapshots."""
+
+    def __init__(self, controller: Controller) -> None:
+        self.controller = controller
+
+    @property
+    def runner(self) -> Runner:
+        return self.controller.host.runner
+
+    async def find(self, name: str, jail: Jail | None = None) -> Jail:
+        """The jail as the host knows it now (running, dying or configured)."""
+        check_jail_name(name)
+        if jail is not None:
+            return jail
+        snap = await self.controller.host.poll()
+        found = snap.jail(name)
+        if found is None or not self.controller.policy.in_scope(name):
+            # Out of scope reads as missing: a delegate learns nothing of other jails.
+            raise StorageError(f'jail "{name}" not found')
+        return found
+
+    async def locate(self, name: str, jail: Jail | None = None) -> JailStorage | None:
+        self.controller.gate(Action.VIEW, name)
+        found = await self.find(name, jail)
+        if not found.path:
+            raise StorageError(f"{name}: its root path is not known")
+        return await where(self.runner, found.path)
+
+    async def listing(self, name: str, jail: Jail | None = None) -> SnapshotList:
+        """The jail's storage and its snapshots (reading: a VIEW)."""
+        loc = await self.locate(name, jail)
+        if loc is None or loc.dataset is None:
+            raise StorageError(not_on_zfs(name, loc))
+        return SnapshotList(loc, tuple(await list_of(self.runner, loc.dataset.name)))
+
+    async def _dataset_for(self, action: Action, name: str, jail: Jail | None
+                           ) -> tuple[Jail, JailStorage]:
+        self.controller.gate(action, name)
+        found = await self.find(name, jail)
+        loc = await where(self.runner, found.path) if found.path else None
+        if loc is None or loc.dataset is None:
+            msg = not_on_zfs(name, loc)
+            self.controller.record(action, name, found.jid, f"failed: {msg}")
+            raise StorageError(msg)
+        return found, loc
+
+    async def create(self, name: str, snap_name: str | None = None, jail: Jail | None = None,
+                     ) -> ActionResult:
+        """``zfs snapshot -r DS@NAME`` of the jail's dataset (and its children)."""
+        snap_name = snap_name or default_name()
+        problem = name_problem(snap_name)
+        if problem is not None:
+            self.controller.gate(Action.SNAPSHOT, name)
+            msg = f"snapshot name {snap_name[:80]!r}: {problem}"
+            self.controller.record(Action.SNAPSHOT, name, None, f"failed: {msg}")
+            raise StorageError(msg)
+        found, loc = await self._dataset_for(Action.SNAPSHOT, name, jail)
+        assert loc.dataset is not None
+        full = f"{loc.dataset.name}@{snap_name}"
+        return await self._run(Action.SNAPSHOT, found, argvmod.zfs_snapshot_argv(
+            loc.dataset.name, snap_name), f"created snapshot {full}", f"create {full}")
+
+    async def destroy(self, name: str, snap_name: str, jail: Jail | None = None
+                      ) -> ActionResult:
+        """``zfs destroy -r DS@NAME``: one of the jail's own snapshots, never another's."""
+        found, loc = await self._dataset_for(Action.SNAPSHOT, name, jail)
+        assert loc.dataset is not None
+        ds = loc.dataset.name
+        short = snap_name
+        if "@" in snap_name:
+            owner, short = snap_name.split("@", 1)
+            if owner != ds:
+                msg = f"{snap_name[:120]} is not a snapshot of {name} ({ds})"
+                self.controller.record(Action.SNAPSHOT, name, found.jid, f"failed: {msg}")
+                raise StorageError(msg)
+        if not _ANY_SNAP_NAME.match(short):
+            # One made elsewhere may hold a space (zfs allows it); never an option.
+            msg = f"snapshot name {short[:80]!r}: not a ZFS snapshot name"
+            self.controller.record(Action.SNAPSHOT, name, found.jid, f"failed: {msg}")
+            raise StorageError(msg)
+        full = f"{ds}@{short}"
+        return await self._run(Action.SNAPSHOT, found, argvmod.zfs_destroy_snapshot_argv(
+            ds, short), f"destroyed snapshot {full}", f"destroy {full}")
+
+    async def _run(self, action: Action, jail: Jail, argv: list[str], done: str, detail: str
+                   ) -> ActionResult:
+        try:
+            res = await self.runner.run(argv, timeout=SNAPSHOT_TIMEOUT)
+        except JailtuiError as exc:
+            self.controller.record(action, jail.name, jail.jid, f"failed: {exc}", detail)
+            raise
+        out = (res.stdout + res.stderr).decode("utf-8", "replace")
+        if res.returncode != 0:
+            err = tool_error(res)
+            # zfs's refusal is several lines (the datasets in the way): keep them all.
+            message = err.stderr.strip() or str(err)
+            self.controller.record(action, jail.name, jail.jid,
+                                   f"failed: {message.splitlines()[0]}", detail)
+            return ActionResult(False, message, out, tuple(argv))
+        self.controller.record(action, jail.name, jail.jid, "ok", detail)
+        return ActionResult(True, done, out, tuple(argv))
+
+
+def utc_text(t: int) -> str:
+    """``2026-12-02 04:15:00``: a creation time, UTC (the zone a fleet shares)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(t))
+
+
+def age_text(seconds: float) -> str:
+    """``45s``, ``12m``, ``3h05m``, ``2d04h``: how old a snapshot is."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86_400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86_400}d{s % 86_400 // 3600:02d}h"
+
+
+def snapshot_json(s: ZfsSnapshot, now: float) -> dict[str, object]:
+    return {"name": s.name, "dataset": s.dataset, "snapshot": s.short, "creation": s.creation,
+            "age_seconds": max(0, int(now - s.creation)), "used": s.used, "referenced": s.refer}
+
+
+def storage_json(w: JailStorage) -> dict[str, object]:
+    """The jail's storage for --json (its own datasets only)."""
+    ds = w.dataset
+    return {"root": w.root, "fstype": w.fstype, "device": w.device, "mountpoint": w.mountpoint,
+            "dataset": None if ds is None else {
+                "name": ds.name, "used": ds.used, "available": ds.avail, "referenced": ds.refer,
+                "quota": ds.quota or None, "origin": ds.origin or None},
+            "children": [{"name": c.name, "used": c.used, "referenced": c.refer,
+                          "mountpoint": c.mountpoint} for c in w.children]}

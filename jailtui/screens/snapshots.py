@@ -1,0 +1,238 @@
+"""A jail's ZFS snapshots (``z``): where it lives, its snapshots newest first, take, destroy.
+
+Where each part comes from (core/storage/snapshots.py, docs/freebsd.md 12):
+``mount -p`` and ``zfs list -H -p`` locate the jail's dataset, ``zfs list -t
+snapshot -d 1`` lists its snapshots; both read when the screen opens, on
+``r`` and after every action, never per poll tick. Taking (``n``, a name the
+user may edit, default ``jailtui-UTCTIME``) and destroying (``d``, confirmed
+naming the snapshot) go through the gate (the ``snapshot`` action), in app
+workers so leaving the screen never cancels one before its audit record.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.content import Content
+from textual.widgets import Static
+
+from jailtui.console.keys import bindings_for
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.errors import JailtuiError, describe
+from jailtui.core.model import Jail
+from jailtui.core.storage import snapshots as snapmod
+from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.zfs import ZfsSnapshot
+from jailtui.core.text import one_line, visible
+from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.snapshot_name import SnapshotNameScreen
+from jailtui.widgets.glyphs import glyphs
+from jailtui.widgets.jobs import job
+from jailtui.widgets.key_footer import KeyFooter
+from jailtui.widgets.poll_state import PollState
+from jailtui.widgets.snapshot_table import SnapshotTable, rows_of
+from jailtui.widgets.status_bar import StatusBar
+
+__all__ = ["SnapshotsScreen"]
+
+
+class SnapshotsScreen(GuardedScreen):
+    """One jail's snapshots, by name (its jid may change while it is open)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("snapshots"))
+
+    DEFAULT_CSS = """
+    SnapshotsScreen #snapshots-title { height: auto; padding: 0 1; background: $boost; }
+    SnapshotsScreen #snapshots-message { height: auto; max-height: 4; padding: 0 1; }
+    SnapshotsScreen #snapshots-table { height: 1fr; }
+    """
+
+    def __init__(self, jail: Jail) -> None:
+        super().__init__(id="snapshots")
+        self.jail_name = jail.name
+        self.jail_host = jail.host_name
+        self._jail: Jail | None = jail
+        self._where: JailStorage | None = None
+        self._snaps: tuple[ZfsSnapshot, ...] = ()
+        self._busy = ""
+        self._load_line: Content = Content("")
+        self._action_line: Content | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Static("", id="snapshots-title", markup=False)
+        yield Static("", id="snapshots-message", markup=False)
+        yield SnapshotTable(id="snapshots-table")
+        yield KeyFooter()
+
+    @property
+    def table(self) -> SnapshotTable:
+        return self.query_one("#snapshots-table", SnapshotTable)
+
+    def selected_jail(self) -> Jail | None:
+        return self._jail
+
+    def selected_snapshot(self) -> ZfsSnapshot | None:
+        row = self.table.cursor_row
+        return row.snap if row is not None else None
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.console.poll_signal.subscribe(self, self.apply, immediate=True)
+        self._draw_title()
+        self.load()
+
+    def apply(self, state: PollState) -> None:
+        snap = state.snapshot
+        if snap is not None:
+            found = snap.jail(self.jail_name)
+            if found is not None:
+                self._jail = found
+        self.refresh_bindings()
+
+    def _draw_title(self) -> None:
+        parts: list[str | tuple[str, str]] = [("Snapshots of jail ", "bold"),
+                                              (visible(self.jail_name, 64), "bold $text-accent")]
+        if self.jail_host is not None:
+            parts += [" on ", (visible(self.jail_host, 32), "bold")]
+        w = self._where
+        if w is not None:
+            parts += ["\n", ("lives on ", "$foreground-muted"), visible(w.summary(), 300)]
+            if w.children:
+                names = ", ".join(visible(c.name, 80) for c in w.children)
+                parts += ["\n", ("children ", "$foreground-muted"), names]
+        self.query_one("#snapshots-title", Static).update(Content.assemble(*parts))
+
+    # -- loading ------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        jail = self._jail
+        controller = self.console.controller_for(self.jail_host)
+        self._set_load_line(Content.styled("reading… (mount -p, zfs list)", "$foreground-muted"))
+
+        async def run() -> None:
+            try:
+                if controller is None:
+                    raise snapmod.StorageError("this session has no access to the host's "
+                                               "storage")
+                listing = await controller.snapshot_list(self.jail_name, jail)
+            except Exception as exc:  # every failure belongs on the screen, sanitised
+                self._failed(exc)
+                return
+            self._where = listing.where
+            self._snaps = listing.snapshots
+            self._draw_title()
+            self.table.set_rows(rows_of(listing.snapshots, self.console.now()))
+            newest = listing.snapshots[0] if listing.snapshots else None
+            self._set_load_line(Content.assemble(
+                f"{len(listing.snapshots)} snapshot{'s' if len(listing.snapshots) != 1 else ''}",
+                (f", newest {snapmod.age_text(self.console.now() - newest.creation)} old"
+                 if newest else "", ""), ("   n: take one   d: destroy the selected one",
+                                          "$foreground-muted")))
+            self.refresh_bindings()
+
+        self.run_worker(job(run), group="snapshots-load", exclusive=True, exit_on_error=False,
+                        description="a jail's snapshots")
+
+    def _failed(self, exc: BaseException) -> None:
+        self._snaps = ()
+        self.table.set_rows([])
+        self._set_load_line(Content.assemble(("Could not list the snapshots: ", "bold $error"),
+                                             (one_line(describe(exc), 400), "$error")))
+        self.refresh_bindings()
+
+    def _set_load_line(self, line: Content) -> None:
+        self._load_line = line
+        lines = [line] if self._action_line is None else [line, self._action_line]
+        self.query_one("#snapshots-message", Static).update(Content("\n").join(lines))
+
+    # -- actions ------------------------------------------------------------------------
+
+    def guard_reason(self, action: str) -> str | None:
+        reason = super().guard_reason(action)
+        if reason is not None or not action.startswith("snapshot_"):
+            return reason
+        if self._busy:
+            return f"busy: {self._busy}"
+        if self._where is None or self._where.dataset is None:
+            return f"{visible(self.jail_name, 64)} has no ZFS dataset of its own"
+        if action == "snapshot_destroy" and self.selected_snapshot() is None:
+            return "no snapshot selected"
+        return None
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_snapshot_take(self) -> None:
+        if self.refuse_if_guarded("snapshot_take"):
+            return
+        assert self._where is not None and self._where.dataset is not None
+
+        def named(name: str | None) -> None:
+            if name:
+                self._run("take", name)
+
+        self.app.push_screen(SnapshotNameScreen(self._where.dataset.name,
+                                                len(self._where.children),
+                                                snapmod.default_name()), named)
+
+    def action_snapshot_destroy(self) -> None:
+        if self.refuse_if_guarded("snapshot_destroy"):
+            return
+        snap = self.selected_snapshot()
+        if snap is None:
+            return
+        children = self._where.children if self._where is not None else ()
+        question = Content.assemble(
+            ("Destroy snapshot ", "bold"), (visible(snap.name, 160), "bold $accent"), "?\n",
+            (f"zfs destroy -r {visible(snap.name, 160)}"
+             + (f" (and the same snapshot of {len(children)} child dataset"
+                f"{'s' if len(children) != 1 else ''})" if children else ""),
+             "$foreground-muted"), "\n",
+            ("Its data is gone for good; a snapshot that clones depend on is refused.",
+             "$foreground-muted"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run("destroy", snap.short)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Destroy"), answered)
+
+    def _run(self, verb: str, name: str) -> None:
+        controller = self.console.controller_for(self.jail_host)
+        if controller is None:
+            self.console.refuse("snapshot", "read-only session: no actions")
+            return
+        console = self.console
+        jail = self._jail
+        title = f"{verb} snapshot {name} of {self.jail_name}"
+        self._busy = f"{verb} {name}"
+        self.refresh_bindings()
+
+        async def run() -> None:
+            try:
+                if verb == "take":
+                    result = await controller.snapshot_create(self.jail_name, name, jail)
+                else:
+                    result = await controller.snapshot_destroy(self.jail_name, name, jail)
+            except JailtuiError as exc:
+                result = ActionResult(False, describe(exc))
+            self._busy = ""
+            console.report(title, result)
+            if not self.is_attached:
+                return
+            mark = ((f"{glyphs().ok} ", "$success") if result.ok
+                    else (f"{glyphs().bad} ", "bold $error"))
+            self._action_line = Content.assemble(
+                mark, one_line(result.message, 300) or ("done" if result.ok else "failed"),
+                ("   L: action log", "$foreground-muted"))
+            self.load()
+
+        self.app.run_worker(job(run), group="action-snapshot", exit_on_error=False,
+                            description="a snapshot of a jail")

@@ -1,0 +1,157 @@
+"""``z``: a jail's snapshots in the console, on the real stack (Host + Controller + the
+simulator's zfs), and where the jail lives in the detail view; an SVG of the screen."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tui_fakes import (
+    FakeController,
+    FakeHost,
+    make_app,
+    settle,
+    table_lines,
+    wait_until,
+    widget_text,
+)
+
+from jailtui.app import JailtuiApp
+from jailtui.core.actions.audit import MemorySink
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.policy import Policy, Role
+from jailtui.core.hosts.host import Host
+from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.detail import DetailScreen
+from jailtui.screens.main import MainScreen
+from jailtui.screens.snapshot_name import SnapshotNameScreen
+from jailtui.screens.snapshots import SnapshotsScreen
+from jailtui.sim.commands import dispatch
+
+SIZE = (120, 36)
+
+
+def console(sim_dir: Path, role: Role = Role.HOST_ADMIN) -> tuple[JailtuiApp, MemorySink]:
+    from jailtui.sim.runner import SimRunner
+
+    runner = SimRunner(sim_dir)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
+    sink = MemorySink()
+    policy = Policy(role, "root" if role is Role.HOST_ADMIN else "bob", os.getuid())
+    return JailtuiApp(host, Controller(host, policy, audit=sink), interval=1000.0), sink
+
+
+def snapshots_of(sim_dir: Path, ds: str) -> list[str]:
+    rc, out, _ = dispatch(sim_dir, ["zfs", "list", "-H", "-o", "name", "-t", "snapshot",
+                                    "-d", "1", ds])
+    assert rc == 0
+    return out.decode().split()
+
+
+async def open_snapshots(pilot: Any, jail: str) -> SnapshotsScreen:
+    await settle(pilot)
+    main = pilot.app.screen
+    assert isinstance(main, MainScreen)
+    main.jails.move_to_key(jail)
+    await pilot.pause()
+    await pilot.press("z")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SnapshotsScreen)
+                     and "snapshot" in widget_text(pilot.app.screen.query_one(
+                         "#snapshots-message")))
+    screen = pilot.app.screen
+    assert isinstance(screen, SnapshotsScreen)
+    return screen
+
+
+async def test_take_and_destroy_a_snapshot(sim_dir: Path) -> None:
+    app, sink = console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_snapshots(pilot, "db")
+        title = widget_text(screen.query_one("#snapshots-title"))
+        assert "ZFS dataset zroot/jails/db" in title and "zroot/jails/db/var" in title
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotNameScreen))
+        from textual.widgets import Input
+
+        field = app.screen.query_one(Input)
+        assert field.value.startswith("jailtui-") and field.value.endswith("Z")
+        field.value = "before upgrade"  # a space: refused before any command runs
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SnapshotNameScreen)
+        assert "Not a name to take" in widget_text(app.screen.query_one("#snapname-problem"))
+        field.value = "before-upgrade"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: snapshots_of(sim_dir, "zroot/jails/db") ==
+                         ["zroot/jails/db@before-upgrade"])
+        assert snapshots_of(sim_dir, "zroot/jails/db/var") == ["zroot/jails/db/var@before-upgrade"]
+        await wait_until(pilot, lambda: any("before-upgrade" in ln
+                                            for ln in table_lines(screen.table)))
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "zroot/jails/db@before-upgrade" in widget_text(
+            app.screen.query_one("#confirm-question"))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: snapshots_of(sim_dir, "zroot/jails/db") == [])
+        assert [(r.action, r.result, r.detail) for r in sink.records] == [
+            ("snapshot", "ok", "create zroot/jails/db@before-upgrade"),
+            ("snapshot", "ok", "destroy zroot/jails/db@before-upgrade")]
+
+
+async def test_read_only_sees_snapshots_but_may_not_take_one(sim_dir: Path) -> None:
+    dispatch(sim_dir, ["zfs", "snapshot", "zroot/jails/web@kept"])
+    app, sink = console(sim_dir, Role.READ_ONLY)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_snapshots(pilot, "web")
+        await wait_until(pilot, lambda: any("kept" in ln for ln in table_lines(screen.table)))
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen  # refused, with the reason
+        assert snapshots_of(sim_dir, "zroot/jails/web") == ["zroot/jails/web@kept"]
+
+
+async def test_ufs_jail_says_where_it_lives(sim_dir: Path) -> None:
+    app, _ = console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_snapshots(pilot, "staging")
+        await wait_until(pilot, lambda: "Could not list" in widget_text(
+            screen.query_one("#snapshots-message")))
+        text = widget_text(screen.query_one("#snapshots-message"))
+        assert "UFS /dev/ada1p1 mounted at /usr/local/jails/staging" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen)
+                         and "UFS" in widget_text(app.screen.section("storage")))
+
+
+async def test_detail_shows_the_dataset(sim_dir: Path) -> None:
+    app, _ = console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("db")
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen)
+                         and "zroot/jails/db/var" in widget_text(app.screen.section("storage")))
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        text = widget_text(detail.section("storage"))
+        assert "zroot/jails/db" in text and "quota none" in text
+
+
+def test_snapshots_screen_svg(snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        main = pilot.app.screen
+        main.jails.move_to_key("web")
+        await pilot.pause()
+        await pilot.press("z")
+        await settle(pilot)
+        await settle(pilot)
+
+    assert snap_compare(make_app(FakeHost(), FakeController(), interval=2.0),
+                        terminal_size=(80, 24), run_before=run_before)
