@@ -41,6 +41,7 @@ from jailtui.core.model import (
     aggregate,
 )
 from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.restore import STEPS, RestoreResult, StepResult
 from jailtui.core.storage.snapshots import SnapshotList
 from jailtui.core.storage.zfs import ZfsDataset, ZfsSnapshot
 from jailtui.core.transport.ssh import LinkState
@@ -449,6 +450,27 @@ class FakeController:
         full = f"zroot/jails/{name}@{snap}"
         self.snaps[name] = [s for s in self.snaps.get(name, []) if s.name != full]
         return ActionResult(True, f"destroyed snapshot {full}")
+
+    async def restore(self, name: str, snap: str, expect: Jail | None = None,
+                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
+        """The real flow's steps with canned outcomes (0.1 s each, from NOW)."""
+        self._gate(Action.RESTORE, name)
+        self.calls.append(("restore", (name, snap)))
+        q = f"zroot/jails/{name}.quarantine-20250615T142000Z"
+        messages = [f"{name}: stopped", "gone", f"nothing mounted under /usr/local/jails/{name} "
+                    "but its own datasets", f"zroot/jails/{name} -> {q} (read-only)",
+                    f"{q}@{snap} -> zroot/jails/{name}", f"{name}: started", "running, jid 12"]
+        result = RestoreResult(True, name, f"zroot/jails/{name}@{snap}", quarantine=q,
+                               quarantine_path=f"/usr/local/jails/{q.rsplit('/', 1)[1]}")
+        for i, (step, message) in enumerate(zip(STEPS, messages, strict=True)):
+            r = StepResult(step, True, NOW + i * 0.1, 0.1, message)
+            result.steps.append(r)
+            if on_step is not None:
+                on_step(r)
+        result.total = 0.7
+        result.summary = (f"done in 0.70s: {name} runs again from {result.snapshot}; the "
+                          f"compromised root is kept read-only as {q}")
+        return result
 
     def run_interactive(self, argv: Sequence[str]) -> int:
         self.interactive.append(list(argv))

@@ -21,6 +21,7 @@ from jailtui.core.config.confedit import EditSession
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
 from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.restore import RestoreResult, StepResult
 from jailtui.core.storage.snapshots import SnapshotList
 from jailtui.core.transport.ssh import LinkState
 
@@ -159,6 +160,11 @@ class ConsoleController(Protocol):
 
     async def snapshot_destroy(self, name: str, snap: str,
                                expect: Jail | None = None) -> ActionResult: ...
+
+    async def restore(self, name: str, snap: str, expect: Jail | None = None,
+                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
+        """Replace the jail's root with ``snap`` (core/storage/restore.py)."""
+        ...
 
     def run_interactive(self, argv: Sequence[str]) -> int:
         """Run an interactive argv (an editor) on a fresh pty (blocking); its exit status."""

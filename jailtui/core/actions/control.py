@@ -64,6 +64,7 @@ from jailtui.core.transport.runner import BlockingRunner
 
 if TYPE_CHECKING:
     from jailtui.core.storage.locate import JailStorage
+    from jailtui.core.storage.restore import RestoreResult, StepResult
     from jailtui.core.storage.snapshots import SnapshotList
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
@@ -340,6 +341,12 @@ class Controller:
         from jailtui.core.storage.snapshots import Snapshots
 
         return await Snapshots(self).destroy(name, snap, expect)
+
+    async def restore(self, name: str, snap: str, expect: Jail | None = None,
+                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
+        from jailtui.core.storage.restore import Restore
+
+        return await Restore(self, on_step=on_step).run(name, snap, expect)
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""
