@@ -56,6 +56,9 @@ def test_restore_swaps_in_the_snapshot_and_keeps_the_evidence(sim_dir: Path) -> 
         ["stop", "ok"], ["verify", "stopped"], ["mounts", "ok"], ["quarantine", "ok"],
         ["clone", "ok"], ["start", "ok"], ["verify", "running"]]
     assert lines[8].startswith("done in ") and "db runs again from zroot/jails/db@good" in lines[8]
+    # git depends on db (jail.conf): jail(8) stopped it first; it is started again.
+    assert "also stopped: git (they depend on it)" in lines[1]
+    assert "started again: git" in lines[6] and running(sim_dir, "git")
     assert not (root(sim_dir, "/usr/local/jails/db/etc") / "backdoor").exists()
     assert not (root(sim_dir, "/usr/local/jails/db/var") / "planted").exists()
     assert running(sim_dir, "db")

@@ -117,7 +117,24 @@ class RestoreScreen(GuardedScreen):
         head = ((f"{glyphs().ok} done in {result.total:.2f}s", "bold $success") if result.ok
                 else (f"{glyphs().bad} failed after {result.total:.2f}s", "bold $error"))
         summary.update(Content.assemble(head, "\n", visible(result.summary, 1200),
-                                        ("\nEscape: close", "$foreground-muted")))
+                                        ("\nw: what changed in the quarantined root   "
+                                         "Escape: close" if result.quarantine else
+                                         "\nEscape: close", "$foreground-muted")))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "what_changed":
+            return self.result is not None and bool(self.result.quarantine)
+        return super().check_action(action, parameters)
+
+    def action_what_changed(self) -> None:
+        if self.result is None or not self.result.quarantine:
+            self.app.notify("No quarantined root to compare (the restore has not moved one "
+                            "aside).", severity="warning", markup=False)
+            return
+        from jailtui.screens.changes import ChangesScreen
+
+        self.app.push_screen(ChangesScreen(self._jail, self.result.quarantine))
 
     def action_close(self) -> None:
         if not self.done:

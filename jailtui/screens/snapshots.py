@@ -208,6 +208,29 @@ class SnapshotsScreen(GuardedScreen):
 
         self.app.push_screen(ConfirmScreen(question, yes="Destroy"), answered)
 
+    def quarantine(self) -> str | None:
+        """The quarantine the jail's root was restored from (its origin), if any."""
+        w = self._where
+        if w is None or w.dataset is None or ".quarantine-" not in w.dataset.origin:
+            return None
+        q = w.dataset.origin.split("@", 1)[0]
+        return q if q.startswith(f"{w.dataset.name}.quarantine-") else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "what_changed":
+            return self.quarantine() is not None
+        return super().check_action(action, parameters)
+
+    def action_what_changed(self) -> None:
+        q = self.quarantine()
+        if q is None or self._jail is None:
+            self.app.notify("This jail's root was not restored from a quarantined copy.",
+                            severity="warning", markup=False)
+            return
+        from jailtui.screens.changes import ChangesScreen
+
+        self.app.push_screen(ChangesScreen(self._jail, q))
+
     def action_snapshot_restore(self) -> None:
         if self.refuse_if_guarded("snapshot_restore"):
             return

@@ -63,6 +63,7 @@ from jailtui.core.owners import messages as owner_messages
 from jailtui.core.transport.runner import BlockingRunner
 
 if TYPE_CHECKING:
+    from jailtui.core.storage.changes import ChangeReport
     from jailtui.core.storage.locate import JailStorage
     from jailtui.core.storage.restore import RestoreResult, StepResult
     from jailtui.core.storage.snapshots import SnapshotList
@@ -347,6 +348,12 @@ class Controller:
         from jailtui.core.storage.restore import Restore
 
         return await Restore(self, on_step=on_step).run(name, snap, expect)
+
+    async def what_changed(self, name: str, quarantine: str,
+                           expect: Jail | None = None) -> ChangeReport:
+        from jailtui.core.storage.changes import what_changed
+
+        return await what_changed(self, name, quarantine, expect)
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""

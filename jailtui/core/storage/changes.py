@@ -198,10 +198,8 @@ async def what_changed(controller: Controller, name: str, quarantine: str,
         if not own:
             raise snapmod.StorageError(f"{qname} has no snapshot to compare with")
         short = own[0].short
-    local_root = None
-    files = getattr(controller.host, "files", None)
-    if files is not None:
-        local_root = files.local_path(top.mountpoint)
+    # None on a remote host: modes are then not read (nothing flagged setuid there).
+    local_root = controller.host.files.local_path(top.mountpoint)
     report = ChangeReport(name, qname, f"{qname}@{short}", top.mountpoint)
     for d in tree:
         res = await snaps.runner.run(argvmod.zfs_diff_argv(f"{d.name}@{short}", d.name),

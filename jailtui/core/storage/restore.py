@@ -164,13 +164,24 @@ class Restore:
         qname = quarantine_name(ds.name, self.clock())
         state["swapped"] = False
 
+        also: list[str] = []
+
+        async def running_names() -> set[str]:
+            snap = await self.controller.host.poll()
+            return {j.name for j in snap.jails if j.state is JailState.RUNNING}
+
         async def do_stop() -> tuple[str, bool]:
             if not was_running:
                 return f"{name} is not running", True
+            before = await running_names()
             res = await self.controller.stop(name, jail)
             if not res.ok:
                 raise StepFailed(res.message)
-            return res.message, False
+            # jail(8) removes the jails that depend on this one first (jail(8) "depend"):
+            # they are started again after it.
+            also.extend(sorted(before - await running_names() - {name}))
+            return res.message + (f"; also stopped: {', '.join(also)} (they depend on it)"
+                                  if also else ""), False
 
         async def do_verify_stopped() -> str:
             now = await self.controller.resolve(name)
@@ -242,7 +253,11 @@ class Restore:
             res = await self.controller.start(name)
             if not res.ok:
                 raise StepFailed(res.message)
-            return res.message, False
+            again = []
+            for other in also:
+                r2 = await self.controller.start(other)
+                again.append(other if r2.ok else f"{other} (failed: {r2.message})")
+            return res.message + (f"; started again: {', '.join(again)}" if again else ""), False
 
         async def do_verify_running() -> tuple[str, bool]:
             if not was_running:
