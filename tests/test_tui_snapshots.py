@@ -155,3 +155,96 @@ def test_snapshots_screen_svg(snap_compare: Any) -> None:
 
     assert snap_compare(make_app(FakeHost(), FakeController(), interval=2.0),
                         terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_b_restores_the_picked_snapshot(sim_dir: Path) -> None:
+    from jailtui.screens.restore import RestoreScreen
+
+    dispatch(sim_dir, ["zfs", "snapshot", "-r", "zroot/jails/db@known-good"])
+    planted = sim_dir / "root/usr/local/jails/db/etc/backdoor"
+    planted.write_text("evil\n")
+    app, sink = console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("db")
+        await pilot.pause()
+        await pilot.press("B")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotsScreen)
+                         and "pick the known-good one" in widget_text(
+                             app.screen.query_one("#snapshots-message")))
+        await pilot.press("B")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "with snapshot known-good" in widget_text(app.screen.query_one("#confirm-question"))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, RestoreScreen)
+                         and app.screen.done)
+        screen = app.screen
+        assert isinstance(screen, RestoreScreen) and screen.result is not None
+        assert screen.result.ok, screen.result.summary
+        lines = widget_text(screen.query_one("#restore-lines"))
+        for step in ("stop", "verify stopped", "mounts", "quarantine", "clone", "start",
+                     "verify running"):
+            assert step in lines
+        assert "done in" in widget_text(screen.query_one("#restore-summary"))
+        assert not planted.exists()
+        assert sum(1 for r in sink.records if r.action == "restore") == 7
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotsScreen))
+
+
+def test_restore_screen_svg(snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        main = pilot.app.screen
+        main.jails.move_to_key("web")
+        await pilot.pause()
+        for key in ("z", "down", "B", "y"):
+            await pilot.press(key)
+            await settle(pilot)
+        await settle(pilot)
+
+    assert snap_compare(make_app(FakeHost(), FakeController(), interval=2.0),
+                        terminal_size=(100, 24), run_before=run_before)
+
+
+async def test_what_changed_after_a_restore(sim_dir: Path) -> None:
+    """z on a restored jail: w shows what sim compromise planted, flagged first."""
+    from jailtui.screens.changes import ChangesScreen
+    from jailtui.sim.compromise import plant
+
+    dispatch(sim_dir, ["zfs", "snapshot", "-r", "zroot/jails/web@known-good"])
+    plant(sim_dir, "web")
+    app, _ = console(sim_dir)
+    controller = app.controller
+    assert isinstance(controller, Controller)
+    result = await controller.restore("web", "known-good")
+    assert result.ok, result.summary
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_snapshots(pilot, "web")
+        await wait_until(pilot, lambda: screen.quarantine() == result.quarantine)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangesScreen)
+                         and app.screen.report is not None)
+        text = widget_text(app.screen.query_one("#changes-text"))
+        first = text.splitlines()[1:5]
+        assert first[0] == "Look at these first:"
+        assert "/usr/local/bin/.sysupd  [setuid]" in text
+        assert "/var/cron/tabs/root  [crontab]" in text
+        assert "/root/.ssh/authorized_keys  [new in /root]" in text
+
+
+def test_changes_screen_svg(snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        main = pilot.app.screen
+        main.jails.move_to_key("web")
+        await pilot.pause()
+        for key in ("z", "down", "B", "y", "w"):
+            await pilot.press(key)
+            await settle(pilot)
+        await settle(pilot)
+
+    assert snap_compare(make_app(FakeHost(), FakeController(), interval=2.0),
+                        terminal_size=(100, 24), run_before=run_before)

@@ -40,7 +40,9 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.restore import STEPS, RestoreResult, StepResult
 from jailtui.core.storage.snapshots import SnapshotList
 from jailtui.core.storage.zfs import ZfsDataset, ZfsSnapshot
 from jailtui.core.transport.ssh import LinkState
@@ -321,6 +323,8 @@ class FakeController:
     editable: bool = False
     #: Each jail's snapshots (filled on first listing: core/storage shapes).
     snaps: dict[str, list[ZfsSnapshot]] = field(default_factory=dict)
+    #: The quarantine each restore left, by jail.
+    quarantines: dict[str, str] = field(default_factory=dict)
 
     @property
     def policy(self) -> Policy:
@@ -449,6 +453,45 @@ class FakeController:
         full = f"zroot/jails/{name}@{snap}"
         self.snaps[name] = [s for s in self.snaps.get(name, []) if s.name != full]
         return ActionResult(True, f"destroyed snapshot {full}")
+
+    async def what_changed(self, name: str, quarantine: str,
+                           expect: Jail | None = None) -> ChangeReport:
+        """What sim compromise plants, as core/storage/changes.py reports it."""
+        self._gate(Action.VIEW, name)
+        mp = f"/usr/local/jails/{quarantine.rsplit('/', 1)[-1]}"
+        lines = [("+", "F", "/root/.ssh/authorized_keys", 0o100600),
+                 ("+", "F", "/usr/local/bin/.sysupd", 0o104755),
+                 ("+", "F", "/var/cron/tabs/root", 0o100600),
+                 ("M", "F", "/etc/rc.conf", 0o100644), ("M", "/", "/root", 0o40755),
+                 ("+", "/", "/root/.ssh", 0o40700), ("M", "/", "/usr/local/bin", 0o40755)]
+        changes = [Change(k, t, mp + rel, "", rel, "", mode) for k, t, rel, mode in lines]
+        report = ChangeReport(name, quarantine, f"{quarantine}@known-good", mp)
+        report.changes = sorted((Change(c.kind, c.ftype, c.path, "", c.rel, "", c.mode,
+                                        flags_of(c)) for c in changes),
+                                key=lambda c: (not c.flags, c.shown_rel))
+        return report
+
+    async def restore(self, name: str, snap: str, expect: Jail | None = None,
+                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
+        """The real flow's steps with canned outcomes (0.1 s each, from NOW)."""
+        self._gate(Action.RESTORE, name)
+        self.calls.append(("restore", (name, snap)))
+        q = f"zroot/jails/{name}.quarantine-20250615T142000Z"
+        messages = [f"{name}: stopped", "gone", f"nothing mounted under /usr/local/jails/{name} "
+                    "but its own datasets", f"zroot/jails/{name} -> {q} (read-only)",
+                    f"{q}@{snap} -> zroot/jails/{name}", f"{name}: started", "running, jid 12"]
+        result = RestoreResult(True, name, f"zroot/jails/{name}@{snap}", quarantine=q,
+                               quarantine_path=f"/usr/local/jails/{q.rsplit('/', 1)[1]}")
+        for i, (step, message) in enumerate(zip(STEPS, messages, strict=True)):
+            r = StepResult(step, True, NOW + i * 0.1, 0.1, message)
+            result.steps.append(r)
+            if on_step is not None:
+                on_step(r)
+        result.total = 0.7
+        self.quarantines[name] = q
+        result.summary = (f"done in 0.70s: {name} runs again from {result.snapshot}; the "
+                          f"compromised root is kept read-only as {q}")
+        return result
 
     def run_interactive(self, argv: Sequence[str]) -> int:
         self.interactive.append(list(argv))

@@ -40,7 +40,8 @@ from jailtui.core.hosts.fleet import Fleet
 from jailtui.core.text import visible
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
-               "kill", "service", "check", "doctor", "config", "completion", "snapshot")
+               "kill", "service", "check", "doctor", "config", "completion", "snapshot",
+               "restore", "diff")
 
 
 def _split_sim_arg(argv: list[str]) -> list[str]:
@@ -155,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     from jailtui.cli import snapshot_cmd
 
     snapshot_cmd.add_parser(sub)
+    from jailtui.cli import restore_cmd
+
+    restore_cmd.add_parser(sub)
+    from jailtui.cli import diff_cmd
+
+    diff_cmd.add_parser(sub)
     sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
                         description="Open a login shell in jail NAME on this terminal "
                                     "(jexec -l -U USER NAME: the jail's passwd gives the "
@@ -552,6 +559,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from jailtui.cli import snapshot_cmd
 
             return snapshot_cmd.run(session, args)
+        if args.command == "restore":
+            from jailtui.cli import restore_cmd
+
+            return restore_cmd.run(session, args)
+        if args.command == "diff":
+            from jailtui.cli import diff_cmd
+
+            return diff_cmd.run(session, args)
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")

@@ -98,6 +98,12 @@ class Flows:
 
             app.push_screen(SnapshotsScreen(jail))
             return
+        if action == "restore":
+            from jailtui.screens.snapshots import SnapshotsScreen
+
+            # Pick the known-good snapshot there, then B (screens/snapshots.py).
+            app.push_screen(SnapshotsScreen(jail, restoring=True))
+            return
         if app.controller is None:
             return
         if action == "shell" and jail.state is JailState.STOPPED:

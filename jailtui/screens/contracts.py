@@ -20,7 +20,9 @@ from jailtui.core.checks.rcstatus import ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
+from jailtui.core.storage.changes import ChangeReport
 from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.restore import RestoreResult, StepResult
 from jailtui.core.storage.snapshots import SnapshotList
 from jailtui.core.transport.ssh import LinkState
 
@@ -159,6 +161,16 @@ class ConsoleController(Protocol):
 
     async def snapshot_destroy(self, name: str, snap: str,
                                expect: Jail | None = None) -> ActionResult: ...
+
+    async def restore(self, name: str, snap: str, expect: Jail | None = None,
+                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
+        """Replace the jail's root with ``snap`` (core/storage/restore.py)."""
+        ...
+
+    async def what_changed(self, name: str, quarantine: str,
+                           expect: Jail | None = None) -> ChangeReport:
+        """A quarantined root against its known-good snapshot (core/storage/changes.py)."""
+        ...
 
     def run_interactive(self, argv: Sequence[str]) -> int:
         """Run an interactive argv (an editor) on a fresh pty (blocking); its exit status."""

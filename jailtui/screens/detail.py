@@ -425,6 +425,10 @@ class DetailScreen(GuardedScreen):
         if not self.refuse_if_guarded("snapshots"):
             self.console.jail_action("snapshots", self._jail)
 
+    def action_restore(self) -> None:
+        if not self.refuse_if_guarded("restore"):
+            self.console.jail_action("restore", self._jail)
+
 
 #: Narrowest explanation column; narrower, the explanation goes under its row.
 MIN_EXPLANATION = 30

@@ -440,6 +440,10 @@ class MainScreen(GuardedScreen):
         if not self.refuse_if_guarded("snapshots"):
             self.console.jail_action("snapshots", self.selected_jail())
 
+    def action_restore(self) -> None:
+        if not self.refuse_if_guarded("restore"):
+            self.console.jail_action("restore", self.selected_jail())
+
     def action_signal(self) -> None:
         if not self.refuse_if_guarded("signal"):
             proc = self.selected_process()

@@ -50,8 +50,10 @@ class SnapshotsScreen(GuardedScreen):
     SnapshotsScreen #snapshots-table { height: 1fr; }
     """
 
-    def __init__(self, jail: Jail) -> None:
+    def __init__(self, jail: Jail, *, restoring: bool = False) -> None:
         super().__init__(id="snapshots")
+        #: Opened by B: the user is to pick the known-good snapshot.
+        self.restoring = restoring
         self.jail_name = jail.name
         self.jail_host = jail.host_name
         self._jail: Jail | None = jail
@@ -130,11 +132,12 @@ class SnapshotsScreen(GuardedScreen):
             self._draw_title()
             self.table.set_rows(rows_of(listing.snapshots, self.console.now()))
             newest = listing.snapshots[0] if listing.snapshots else None
+            hint = ("   pick the known-good one and press B" if self.restoring
+                    else "   n: take one   d: destroy the selected one   B: restore from it")
             self._set_load_line(Content.assemble(
                 f"{len(listing.snapshots)} snapshot{'s' if len(listing.snapshots) != 1 else ''}",
                 (f", newest {snapmod.age_text(self.console.now() - newest.creation)} old"
-                 if newest else "", ""), ("   n: take one   d: destroy the selected one",
-                                          "$foreground-muted")))
+                 if newest else "", ""), (hint, "$foreground-muted")))
             self.refresh_bindings()
 
         self.run_worker(job(run), group="snapshots-load", exclusive=True, exit_on_error=False,
@@ -162,7 +165,8 @@ class SnapshotsScreen(GuardedScreen):
             return f"busy: {self._busy}"
         if self._where is None or self._where.dataset is None:
             return f"{visible(self.jail_name, 64)} has no ZFS dataset of its own"
-        if action == "snapshot_destroy" and self.selected_snapshot() is None:
+        if action in ("snapshot_destroy", "snapshot_restore") and \
+                self.selected_snapshot() is None:
             return "no snapshot selected"
         return None
 
@@ -203,6 +207,53 @@ class SnapshotsScreen(GuardedScreen):
                 self._run("destroy", snap.short)
 
         self.app.push_screen(ConfirmScreen(question, yes="Destroy"), answered)
+
+    def quarantine(self) -> str | None:
+        """The quarantine the jail's root was restored from (its origin), if any."""
+        w = self._where
+        if w is None or w.dataset is None or ".quarantine-" not in w.dataset.origin:
+            return None
+        q = w.dataset.origin.split("@", 1)[0]
+        return q if q.startswith(f"{w.dataset.name}.quarantine-") else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "what_changed":
+            return self.quarantine() is not None
+        return super().check_action(action, parameters)
+
+    def action_what_changed(self) -> None:
+        q = self.quarantine()
+        if q is None or self._jail is None:
+            self.app.notify("This jail's root was not restored from a quarantined copy.",
+                            severity="warning", markup=False)
+            return
+        from jailtui.screens.changes import ChangesScreen
+
+        self.app.push_screen(ChangesScreen(self._jail, q))
+
+    def action_snapshot_restore(self) -> None:
+        if self.refuse_if_guarded("snapshot_restore"):
+            return
+        snap = self.selected_snapshot()
+        jail = self._jail
+        if snap is None or jail is None:
+            return
+        w = self._where
+        question = Content.assemble(
+            ("Replace the root of jail ", "bold"), (visible(self.jail_name, 64), "bold $accent"),
+            (" with snapshot ", "bold"), (visible(snap.short, 160), "bold $accent"), "?\n",
+            (f"The jail is stopped, {visible(w.device if w else '', 160)} is renamed to "
+             f"….quarantine-UTCTIME and made read-only (kept, never destroyed), the snapshot "
+             f"is cloned in its place and the jail started again. Its name, path, addresses "
+             f"and jail.conf stay as they are.", "$foreground-muted"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                from jailtui.screens.restore import RestoreScreen
+
+                self.app.push_screen(RestoreScreen(jail, snap.short), lambda _r: self.load())
+
+        self.app.push_screen(ConfirmScreen(question, yes="Restore"), answered)
 
     def _run(self, verb: str, name: str) -> None:
         controller = self.console.controller_for(self.jail_host)

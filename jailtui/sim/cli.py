@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("reset", help="rebuild --sim DIR with the parameters it was built with",
                    description="Rebuild the host of --sim DIR as it was first built (also from "
                                "a corrupt state); prints what it made.")
+    co = sub.add_parser("compromise", help="plant an intruder's files in running jail NAME",
+                        description="Plant what a demo intruder leaves in jail NAME's root "
+                                    "(an SSH key for root, a setuid-root binary, a root "
+                                    "crontab, a line in rc.conf), to be found by "
+                                    "'jailtui diff' after 'jailtui restore'.")
+    co.add_argument("name", metavar="NAME")
     ex = sub.add_parser("exec", help="run ARGV on --sim DIR with real stdio",
                         description="Run one command of the simulated host with this terminal: "
                                     "jailtui --sim DIR sim exec -- jexec -U root web.")
@@ -95,6 +101,15 @@ def main(global_simdir: str | None, args: list[str]) -> int:
             from jailtui.sim.builder import describe, reset
             path = reset(global_simdir)
             print(f"simulated host in {path} rebuilt as first built: {describe(path)}")
+            return 0
+        if ns.cmd == "compromise":
+            from jailtui.sim.compromise import CompromiseError, plant
+            try:
+                for planted in plant(global_simdir, ns.name):
+                    print(f"planted {planted}")
+            except CompromiseError as exc:
+                print(f"jailtui sim compromise: {exc}", file=sys.stderr)
+                return 1
             return 0
         argv = list(ns.argv)
         if argv and argv[0] == "--":

@@ -63,7 +63,9 @@ from jailtui.core.owners import messages as owner_messages
 from jailtui.core.transport.runner import BlockingRunner
 
 if TYPE_CHECKING:
+    from jailtui.core.storage.changes import ChangeReport
     from jailtui.core.storage.locate import JailStorage
+    from jailtui.core.storage.restore import RestoreResult, StepResult
     from jailtui.core.storage.snapshots import SnapshotList
 
 __all__ = ["Action", "ActionResult", "Controller", "PreparedShell", "Role", "StartMethod",
@@ -340,6 +342,18 @@ class Controller:
         from jailtui.core.storage.snapshots import Snapshots
 
         return await Snapshots(self).destroy(name, snap, expect)
+
+    async def restore(self, name: str, snap: str, expect: Jail | None = None,
+                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
+        from jailtui.core.storage.restore import Restore
+
+        return await Restore(self, on_step=on_step).run(name, snap, expect)
+
+    async def what_changed(self, name: str, quarantine: str,
+                           expect: Jail | None = None) -> ChangeReport:
+        from jailtui.core.storage.changes import what_changed
+
+        return await what_changed(self, name, quarantine, expect)
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""

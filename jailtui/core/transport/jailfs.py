@@ -214,6 +214,26 @@ def read_under_root(root: str, rel: str, *, max_bytes: int = MAX_BYTES,
         os.close(fd)
 
 
+def mode_under_root(root: str, rel: str) -> int | None:
+    """``st_mode`` of ``rel`` resolved inside ``root`` as :func:`read_under_root`
+    resolves it (never out of the root, a FIFO opened non-blocking, nothing read);
+    None when it cannot be opened. For flagging setuid files in a quarantined root."""
+    try:
+        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fd = _open_in_root(root_fd, rel)
+    except (_Refused, OSError):
+        return None
+    finally:
+        os.close(root_fd)
+    try:
+        return os.fstat(fd).st_mode
+    finally:
+        os.close(fd)
+
+
 async def aread_under_root(root: str, rel: str, *, max_bytes: int = MAX_BYTES,
                            timeout: float = TIMEOUT, shown: str | None = None) -> FileRead:
     """:func:`read_under_root` in a thread, bounded by ``timeout``."""
