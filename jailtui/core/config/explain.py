@@ -20,6 +20,7 @@ from typing import Any
 from jailtui.core.config import settings as settings_mod
 from jailtui.core.config.layers import ConfigDocument, Source
 from jailtui.core.config.tomlines import KeyPath
+from jailtui.core.posture.baseline import Baseline
 from jailtui.core.text import visible
 
 #: Textual's own default theme, which applies while ``[console] theme`` is unset.
@@ -76,6 +77,7 @@ def defaults() -> dict[KeyPath, Any]:
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
         ("limits", "output_mib"): settings_mod.DEFAULT_OUTPUT_MIB,
+        **{("posture", k): v for k, v in Baseline().to_toml().items()},
     }
 
 
@@ -115,6 +117,7 @@ def explain(document: ConfigDocument, *, interval: float | None = None) -> Effec
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
         ("limits", "output_mib"): settings.output_mib,
+        **{("posture", k): v for k, v in settings.posture.to_toml().items()},
     }
     entries: list[Entry] = []
     for key in defaults():
@@ -165,4 +168,8 @@ def toml_value(value: Any) -> str:
         return '"' + "".join(out) + '"'
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        # An inline table ([posture] flags): quoted keys, TOML's "=".
+        return "{" + ", ".join(f"{toml_value(str(k))} = {toml_value(v)}"
+                               for k, v in value.items()) + "}"
     return json.dumps(value)

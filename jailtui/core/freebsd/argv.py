@@ -132,3 +132,27 @@ def sysctl_value_argv(name: str, *more: str) -> list[str]:
 #: on these names or is absent, and ``uname -sr`` names it.
 OSTYPE_ARGV = sysctl_value_argv("kern.ostype", "kern.osrelease")
 UNAME_ARGV = ["uname", "-sr"]
+
+
+# -- security posture (docs/freebsd.md 12) -------------------------------------
+
+
+def devfs_rules_argv(ruleset: int) -> list[str]:
+    """``devfs rule -s N show``: the rules of one devfs ruleset (devfs(8))."""
+    return ["devfs", "rule", "-s", str(int(ruleset)), "show"]
+
+
+def pkg_audit_argv(packages: Sequence[str] = ()) -> list[str]:
+    """``pkg audit -q [NAME-VERSION...]`` (pkg-audit(8)): the vulnerable ones, one a line."""
+    return ["pkg", "audit", "-q", *packages]
+
+
+def stat_flags_argv(paths: Sequence[str]) -> list[str]:
+    """``stat -f %Sf -- PATH...``: each file's flags (``-`` for none), one a line;
+    without -L a symlink is described itself (stat(1))."""
+    return ["stat", "-f", "%Sf", "--", *paths]
+
+
+def chflags_argv(flags: Sequence[str], paths: Sequence[str]) -> list[str]:
+    """``chflags -h FLAGS -- PATH...`` (chflags(1)); -h: a symlink itself, never its target."""
+    return ["chflags", "-h", ",".join(flags), "--", *paths]
