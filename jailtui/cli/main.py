@@ -41,7 +41,7 @@ from jailtui.core.text import visible
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
                "kill", "service", "check", "doctor", "config", "completion", "snapshot",
-               "restore", "diff")
+               "restore", "diff", "posture")
 
 
 def _split_sim_arg(argv: list[str]) -> list[str]:
@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", metavar="HOST", action="append", default=None,
                    help="repeatable: 'local' (the FreeBSD commands found on PATH, on any OS), "
                         "an ssh destination ([user@]host, NAME=[user@]host), a [hosts.NAME] "
-                        "of the config file, or 'all' of them; list, ps and check take several")
+                        "of the config file, or 'all' of them; list, ps, check and posture take "
+                        "several")
     p.add_argument("--root", metavar="DIR", default=None,
                    help="with --host local: the host's files (jail.conf, rc.conf, jail roots) "
                         "are under DIR (for fakes standing in for FreeBSD)")
@@ -215,6 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="flag running jails with this parameter enabled (repeatable)")
     sp.add_argument("--no-daemons", action="store_true",
                     help="do not check that rc.conf-enabled daemons run")
+    sp.add_argument("--posture", action="store_true",
+                    help="also measure running jails against the [posture] baseline")
+    sp = sub.add_parser("posture", help="security posture of the jails against the baseline",
+                        description="Security posture of every jail of every host: securelevel, "
+                                    "loosened restrictions, file flags, userland version, "
+                                    "vulnerable base system and packages, database age, each "
+                                    "against the [posture] baseline of the config file. With "
+                                    "NAME: that jail's items, each with what it means.")
+    sp.add_argument("name", nargs="?", metavar="NAME", help="one jail: its items in full")
+    sp.add_argument("--json", action="store_true", help="one JSON object per jail")
+    sp.add_argument("--wide", action="store_true", help="do not cut columns to the terminal")
     config_cmd.add_parser(sub)
     completion.add_parser(sub)
     return p
@@ -381,6 +393,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         overrides["flag_params"] = tuple(args.flag)
     if args.no_daemons:
         overrides["check_daemons"] = False
+    if args.posture and th.posture is None:
+        from jailtui.core.config.settings import load_settings as _load
+
+        overrides["posture"] = _load(args.config).posture
     for kind in ("disk", "rctl"):
         # One side given: the other (default or config) follows it rather than
         # contradict it (--rctl-crit 50 with the default warn 80).
@@ -544,6 +560,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ps":
             return views.list_processes(open_targets(args)[0], jail=args.jail,
                                         as_json=args.json, wide=args.wide)
+        if args.command == "posture":
+            if args.name is not None:
+                check_jail_name(args.name)
+            targets, scope = open_targets(args)
+            return views.posture(targets, load_settings(args.config).posture, name=args.name,
+                                 as_json=args.json, wide=args.wide, scope=scope)
         if args.command is None and args.host and len(specs := host_specs(args) or []) > 1:
             return run_fleet_console(specs, args)
         session = make_session(args)

@@ -284,3 +284,86 @@ def _check_several(names: Sequence[str], outcomes: Sequence[Any], as_json: bool)
         for name, f in sorted(findings, key=lambda nf: -nf[1].severity):
             print(f"{f.severity.name}: {visible(host_line(name, f.message, several=True))}")
     return worst.exit_code
+
+
+#: How a posture mark is printed (the console uses the same words).
+MARKS = {"ok": "OK", "deviates": "DEVIATES", "unknown": "UNKNOWN"}
+
+
+def posture_row(jp: Any) -> list[str]:
+    """One jail of the fleet table: the columns ``jailtui posture`` and ``F`` share."""
+    def count(n: int | None) -> str:
+        return "?" if n is None else str(n)
+
+    return [visible(jp.name), column_letter(jp.owner), visible(jp.userland or "?"),
+            jp.versus_kernel or "?", count(jp.base_vulnerable), count(jp.package_vulnerable),
+            "?" if jp.securelevel is None else str(jp.securelevel),
+            visible(", ".join(jp.loosened) or "-"), count(jp.missing_flags),
+            MARKS[str(jp.mark)]]
+
+
+POSTURE_HEADERS = ["NAME", "OWN", "USERLAND", "KERNEL", "BASE", "PKGS", "SECLVL", "LOOSENED",
+                   "NOFLAGS", "MARK"]
+
+
+def posture(targets: Targets, baseline: Any, *, name: str | None, as_json: bool,
+            wide: bool, scope: frozenset[str] | None) -> int:
+    """``jailtui posture [NAME]``: every jail of every host against the baseline
+    (core/posture); with NAME, that jail's items. Exit 0, or 1 if a host failed
+    or NAME is nowhere; the posture itself is ``check --posture``'s to judge."""
+    from jailtui.core.posture.collect import collect
+
+    snaps, status = poll(targets)
+    if not snaps:
+        return _nothing(targets)
+
+    async def every() -> list[list[Any] | BaseException]:
+        async def one(host_name: str, snap: HostSnapshot) -> list[Any]:
+            jails = [j for j in snap.jails if (scope is None or j.name in scope)
+                     and (name is None or j.name == name)]
+            return await collect(targets.fleet.host(host_name), jails, baseline,
+                                 host_name=host_name if targets.several else None,
+                                 now=snap.taken_at)
+        return list(await asyncio.gather(*(one(n, s) for n, s in snaps),
+                                         return_exceptions=True))
+
+    results = asyncio.run(every())
+    rows: list[Any] = []
+    for (host_name, _), got in zip(snaps, results, strict=True):
+        if isinstance(got, BaseException):
+            if not isinstance(got, Exception):
+                raise got
+            status = 1
+            print(f"jailtui: {visible(host_line(host_name, describe(got), targets.several))}",
+                  file=sys.stderr)
+            continue
+        rows += [(host_name, jp) for jp in got]
+    if name is not None and not rows:
+        message = (f'jail "{name}" not found' if not targets.several
+                   else f'jail "{name}" is on no host')
+        raise JailtuiError(message)
+    hosts = [h for h, _ in rows]
+    if as_json:
+        _json_rows(targets, [jp.to_json() for _, jp in rows], hosts)
+        return status
+    if name is not None:
+        for host_name, jp in rows:
+            _posture_items(targets, host_name, jp)
+        return status
+    _table(targets, _title(targets, snaps, "security posture"), POSTURE_HEADERS,
+           [posture_row(jp) for _, jp in rows], hosts, right=(4, 5, 6, 8), shrink=(7, 2),
+           wide=wide)
+    return status
+
+
+def _posture_items(targets: Targets, host_name: str, jp: Any) -> None:
+    where = f" on {visible(host_name)}" if targets.several else ""
+    print(f"posture of jail {visible(jp.name)}{where}: {MARKS[str(jp.mark)]}")
+    for item in jp.items:
+        verdict = {"ok": "ok", "deviates": "DEVIATES", "unknown": "UNKNOWN",
+                   "info": "-"}[str(item.verdict)]
+        print(f"  {verdict:<8} {visible(item.title)}: {visible(item.value)}")
+        if item.reason:
+            print(f"           {visible(item.reason)}")
+        if item.meaning:
+            print(f"           ({visible(item.meaning)})")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from jailtui.core.transport.hostfs import PathMap
-from jailtui.sim import catalog, passwd, rc
+from jailtui.sim import catalog, hardening, passwd, rc
 from jailtui.sim.context import clock
 from jailtui.sim.lifecycle import CreateSpec, create
 from jailtui.sim.state import (
@@ -50,7 +50,7 @@ JAILS_DIR = "/usr/local/jails"
 #: Tools a jail's shell finds on PATH (SIMDIR/jailbin, seen as
 #: /.jailtui-sim/host/jailbin inside the confined jail): they answer as seen
 #: from inside the jail (JAILTUI_SIM_JAIL).
-JAIL_TOOLS = ("hostname", "ps", "who", "service", "sysctl", "jls", "jail", "kill")
+JAIL_TOOLS = ("hostname", "ps", "who", "service", "sysctl", "jls", "jail", "kill", "chflags")
 
 
 @dataclass
@@ -135,7 +135,10 @@ def demo_jails() -> list[JailDef]:
                 comment="VNET jail: own network stack, epair0b moved in"),
         JailDef("git", "git", ["10.0.0.61"], depend="db", conf_d=True,
                 comment="gitea; needs db"),
-        JailDef("cache", "cache", ["10.0.0.71"], conf_d=True, comment="redis + memcached"),
+        JailDef("cache", "cache", ["10.0.0.71"], conf_d=True,
+                params=dict(hardening.LOOSENED_PARAMS),
+                comment="redis + memcached; loosened (raw sockets, all mounts visible, "
+                        "chflags, no file flags)"),
         JailDef("ci", "ci", ["10.0.0.81"], params={"securelevel": 3, "children.max": 2},
                 conf_d=True, comment="CI runner; may create child jails"),
         JailDef("staging", "web", ["10.0.0.91"], running=False, conf_d=True,
@@ -476,7 +479,9 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     layout.write(paths, managers, managed)
     for d in defs:
         write_jail_root(paths, d)
+    _write_posture(state, paths, defs, now, demo=jails is None)
     if jails is None:
+        # After every file of the roots is written: the pool's first snapshots copy them.
         _build_pool(base, defs, int(now))
     used: set[int] = set()
     _host_processes(state, paths, now, state.boot, used, rng)
@@ -541,6 +546,26 @@ def _build_pool(base: Path, defs: list[JailDef], now: int) -> None:
             os.makedirs(PathMap(root=str(base / "root")).real(f"{d.path}/{child}"),
                         exist_ok=True)
     zfs_model.build(base, datasets, ufs, now)
+
+
+def _write_posture(state: State, paths: PathMap, defs: list[JailDef], now: float, *,
+                   demo: bool) -> None:
+    """freebsd-version, pkg and its databases, logs and file flags of the host and of
+    every jail root; on the demo host one loosened and one unpatched jail
+    (sim/hardening.py)."""
+    from jailtui.sim import devfs
+    _write(paths.real("/etc/defaults/devfs.rules"), devfs.DEFAULT_RULES)
+    current = hardening.current_userland(state.osrelease)
+    hardening.write_root(state, paths.real("/"), "/", userland=current, services=(),
+                         now=now, hardened=True)
+    for d in defs:
+        unpatched = demo and d.name == hardening.UNPATCHED
+        hardening.write_root(
+            state, paths.real(d.path), d.path,
+            userland=hardening.OLD_USERLAND if unpatched else current,
+            services=ROLES[d.role].services, now=now,
+            hardened=not (demo and d.name == hardening.LOOSENED),
+            old_packages=unpatched, db_age_days=40.0 if unpatched else 0.25)
 
 
 def write_jail_shims(base: Path) -> None:

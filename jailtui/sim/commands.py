@@ -22,22 +22,29 @@ Tool = Callable[[Ctx, list[str]], int]
 def _tools() -> dict[str, Tool]:
     # Imported lazily: a shim pays only for the tool it runs.
     from jailtui.sim import (
+        devfs,
+        fflags,
         hostname,
         jail,
         jexec,
         jls,
         kill,
         mount,
+        pkg,
         ps,
         rctl,
         service,
+        statls,
         sysctl,
         who,
         zfs,
     )
     return {"zfs": zfs.run, "mount": mount.run, "umount": mount.run,"jls": jls.run, "ps": ps.run, "jail": jail.run, "jexec": jexec.run,
             "rctl": rctl.run, "service": service.run, "sysctl": sysctl.run, "who": who.run,
-            "kill": kill.run, "hostname": hostname.run}
+            "kill": kill.run, "hostname": hostname.run,
+            # Security posture (docs/freebsd.md 12):
+            "chflags": fflags.run, "stat": statls.run_stat, "ls": statls.run_ls,
+            "devfs": devfs.run, "pkg": pkg.run}
 
 
 def _tool(name: str) -> Tool | None:
@@ -54,7 +61,7 @@ def _tool(name: str) -> Tool | None:
 
 #: Names dispatch() answers; anything else is "command not found".
 TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname",
-         "zfs", "mount", "umount", *MANAGER_TOOLS)
+         "zfs", "mount", "umount", "chflags", "stat", "ls", "devfs", "pkg", *MANAGER_TOOLS)
 
 
 def available(simdir: str | os.PathLike[str], name: str) -> bool:

@@ -124,8 +124,14 @@ def _lacks(path: str) -> bool:
     if not os.path.exists(path):
         return True
     if os.path.isdir(path):
-        return not os.listdir(path)
+        return not (set(os.listdir(path)) - STAND_INS)
     return os.path.getsize(path) == 0
+
+
+#: Files the builder puts in a base directory for the host-side posture reader
+#: (bin/freebsd-version, sim/hardening.py): they do not make the directory the
+#: jail's own, so this machine's is still lent there (hiding them inside).
+STAND_INS = frozenset({"freebsd-version"})
 
 
 def _lend(host_path: str, jail_path: str, dest: str) -> list[str]:

@@ -28,6 +28,7 @@ from pathlib import Path
 from jailtui.sim import cancel, confine, passwd, restricted
 from jailtui.sim.context import ENV_JAIL, Ctx, Dispatch
 from jailtui.sim.getopt import GetoptError, getopt
+from jailtui.sim.pkg import PKG_BINARY
 from jailtui.sim.state import SimJail, Store
 
 USAGE = "usage: jexec [-l] [-u username | -U username] jail [command ...]\n"
@@ -37,13 +38,14 @@ USAGE = "usage: jexec [-l] [-u username | -U username] jail [command ...]\n"
 CAPTURE_TIMEOUT = 300.0
 
 #: Tools that have an in-jail answer (SIMDIR/jailbin shims, dispatch in-process).
-JAIL_TOOLS = ("hostname", "ps", "who", "service", "sysctl", "jls", "jail", "kill")
+JAIL_TOOLS = ("hostname", "ps", "who", "service", "sysctl", "jls", "jail", "kill", "chflags")
 
 #: Where FreeBSD keeps them: ``jexec web /usr/sbin/service nginx status``
 #: (how service.sh itself calls it) must reach the simulated tool, not fail
 #: on a Linux machine that has no /usr/sbin/service.
 _FREEBSD_PATHS = frozenset({"/bin/hostname", "/bin/ps", "/usr/bin/who", "/usr/sbin/service",
-                            "/sbin/sysctl", "/usr/sbin/jls", "/usr/sbin/jail", "/bin/kill"})
+                            "/sbin/sysctl", "/usr/sbin/jls", "/usr/sbin/jail", "/bin/kill",
+                            "/bin/chflags"})
 
 
 def sim_tool(argv0: str) -> str | None:
@@ -227,6 +229,12 @@ def _tool_overlays(simdir: Path, t: Target) -> dict[str, str]:
     return out
 
 
+def has_pkg(t: Target) -> bool:
+    """Is pkg(8) installed in the jail (its root's /usr/local/sbin/pkg)? The
+    simulator answers the jail's own pkg in-process (sim/pkg.py)."""
+    return os.path.isfile(os.path.join(t.root, PKG_BINARY.lstrip("/")))
+
+
 def _command(t: Target, cmd: list[str]) -> list[str]:
     """jexec.c: the command, or ``$SHELL -i`` (``/bin/sh`` without SHELL)."""
     return cmd if cmd else [t.env.get("SHELL") or "/bin/sh", "-i"]
@@ -244,6 +252,16 @@ def run(ctx: Ctx, args: list[str]) -> int:
         return got
     t, cmd = got
     argv = _command(t, cmd)
+    if argv[0] in ("pkg", PKG_BINARY):
+        # The jail's own pkg(8), where its root has one (docs/freebsd.md 12.4).
+        if not has_pkg(t):
+            ctx.err += f"jexec: execvp: {argv[0]}: No such file or directory\n".encode()
+            return 1
+        rc, out, err = ctx.run_tool(["pkg", *argv[1:]], stdin=ctx.stdin,
+                                    env={**_tool_env(t), **_sim_keys(ctx.env)})
+        ctx.out += out
+        ctx.err += err
+        return rc
     if sim_tool(argv[0]) is not None:
         rc, out, err = ctx.run_tool(argv, stdin=ctx.stdin,
                                     env={**_tool_env(t), **_sim_keys(ctx.env)})
@@ -310,6 +328,11 @@ def exec_interactive(simdir: str, argv: list[str], env: dict[str, str],
     if interactive:
         restricted.write(2, banner(t) + "\n")
     tool = sim_tool(command[0])
+    if command[0] in ("pkg", PKG_BINARY):
+        if not has_pkg(t):
+            os.write(2, f"jexec: execvp: {command[0]}: No such file or directory\n".encode())
+            return 1
+        tool = "pkg"
     conf = confine.probe()
     if tool is not None:
         # A simulated tool answers from the simulated state, in-process:

@@ -16,7 +16,9 @@ from pathlib import Path
 
 #: Tools written by default (the console's whole command surface).
 HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "zfs",
-              "mount", "umount")
+              "mount", "umount",
+              # The posture's (docs/freebsd.md 13); ls stays off PATH (sim exec has it).
+              "chflags", "stat", "devfs", "pkg")
 
 _TEMPLATE = '''#!{python}
 # Simulated FreeBSD {tool}(8) for the host in {simdir!r}; written by jailtui.

@@ -170,6 +170,13 @@ class State:
     #: False: ps(1) has no ``jail`` keyword (``ps: jail: keyword not found``,
     #: keyword.c findvar; docs/freebsd.md 2.1).
     ps_jail_keyword: bool = True
+    #: The host's kern.securelevel (init(8), security(7)): -1 unless raised.
+    #: A jail's effective level is never below it (kernel.value).
+    securelevel: int = -1
+    #: File flags (chflags(2) st_flags) of simulated files by host path, as
+    #: fflagstostr(3) names ("schg", "sappnd"); a file not listed has none.
+    #: Linux has no st_flags, so the simulator records them here (sim/fflags.py).
+    flags: dict[str, list[str]] = field(default_factory=dict)
 
     # -- lookups -------------------------------------------------------------
 
@@ -258,6 +265,7 @@ class State:
             "procs": [p.row() for p in self.procs],
             "freebsd": self.freebsd, "dying_seconds": self.dying_seconds,
             "ps_jail_keyword": self.ps_jail_keyword,
+            "securelevel": self.securelevel, "flags": self.flags,
         }
 
     @classmethod
@@ -278,6 +286,8 @@ class State:
             reaped={int(k): float(v) for k, v in d.get("reaped", {}).items()},
             freebsd=int(d.get("freebsd", 15)), dying_seconds=float(d.get("dying_seconds", 30.0)),
             ps_jail_keyword=bool(d.get("ps_jail_keyword", True)),
+            securelevel=int(d.get("securelevel", -1)),
+            flags={str(k): [str(x) for x in v] for k, v in d.get("flags", {}).items()},
         )
 
 

@@ -83,7 +83,7 @@ OIDS: tuple[Oid, ...] = (
     Oid("kern.osrelease", "RO", lambda st, j: st.osrelease),
     Oid("kern.osreldate", "RO", lambda st, j: str(st.osreldate)),
     Oid("kern.securelevel", "RW",
-        lambda st, j: str(kernel.value(st, j, "securelevel")) if j else "-1"),
+        lambda st, j: str(kernel.value(st, j, "securelevel")) if j else str(st.securelevel)),
     Oid("kern.racct.enable", "TUN", lambda st, j: "1" if st.racct else "0"),
     Oid("security.bsd.see_other_uids", "RW", lambda st, j: "1"),
     Oid("security.bsd.see_other_gids", "RW", lambda st, j: "1"),
@@ -135,6 +135,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         return 1
     nflag, name_only, ignore, quiet = "n" in flags, "N" in flags, "i" in flags, "q" in flags
     rc = 0
+    later: list[tuple[Oid, str]] = []
     with Store(ctx.simdir).read() as st:
         me = st.jail_by_name(ctx.jail) if ctx.jail is not None else None
         todo: list[tuple[str, str | None]] = [(n.partition("=")[0], n.partition("=")[2]
@@ -149,6 +150,9 @@ def run(ctx: Ctx, args: list[str]) -> int:
                     rc = 1
                 continue
             if new is not None:
+                if oids[0].name == "kern.securelevel" and me is None:
+                    later.append((oids[0], new))  # a write: after the read lock is let go
+                    continue
                 rc |= _write(ctx, oids[0], new, me, quiet)
                 continue
             for o in oids:
@@ -158,6 +162,8 @@ def run(ctx: Ctx, args: list[str]) -> int:
                     ctx.write(o.get(st, me) + "\n")
                 else:
                     ctx.write(f"{o.name}: {o.get(st, me)}\n")
+    for oid, value in later:
+        rc |= _raise_securelevel(ctx, oid, value)
     return rc
 
 
@@ -174,3 +180,21 @@ def _write(ctx: Ctx, oid: Oid, value: str, me: SimJail | None, quiet: bool) -> i
     # it does not grant (in a jail FreeBSD refuses as well).
     ctx.warn(f"{oid.name}={value}: Operation not permitted")
     return 1
+
+
+def _raise_securelevel(ctx: Ctx, oid: Oid, value: str) -> int:
+    """The host's kern.securelevel: root may raise it; only init(8) lowers it
+    (kern_mib.c sysctl_kern_securelvl: a lower value is EPERM; docs/freebsd.md 12.1)."""
+    try:
+        level = int(value)
+    except ValueError:
+        ctx.warn(f"invalid integer '{value}'")
+        return 1
+    with Store(ctx.simdir).write() as st:
+        old = st.securelevel
+        if level < old:
+            ctx.warn(f"{oid.name}={value}: Operation not permitted")
+            return 1
+        st.securelevel = level
+    ctx.write(f"{oid.name}: {old} -> {level}\n")
+    return 0

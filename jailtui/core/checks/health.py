@@ -34,6 +34,7 @@ from jailtui.core.model import (
     disk_used_percent,
 )
 from jailtui.core.owners import messages as owner_messages
+from jailtui.core.posture.baseline import Baseline
 
 
 class Severity(enum.IntEnum):
@@ -81,6 +82,9 @@ class Thresholds:
     check_daemons: bool = True
     #: Seconds a jail may be dying before it is "stuck dying" (core/checks/dying.py).
     dying_after: float = DYING_AFTER
+    #: The security baseline running jails are measured against (``[posture]
+    #: in_check`` or ``check --posture``); None: the posture is not evaluated.
+    posture: Baseline | None = None
 
 
 #: Parameters ``--flag`` / ``[check] flag_params`` may name: the allow.* flags
@@ -328,7 +332,28 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
         elif pct >= th.disk_warn:
             add(Finding(Severity.WARNING, "disk", j.name,
                         f"{j.name}: file system of {j.path} {pct:.0f}% full"))
+    if th.posture is not None and running:
+        report.findings += await posture_findings(host, running, th.posture, snap.taken_at)
     return report
+
+
+async def posture_findings(host: JailHost, running: Sequence[Jail], baseline: Baseline,
+                           now: float) -> list[Finding]:
+    """Deviations from the security baseline (core/posture): WARNING, or CRITICAL
+    for the item groups ``[posture] critical`` names; an item that cannot be
+    established is UNKNOWN with its reason."""
+    from jailtui.core.posture.collect import collect
+
+    out: list[Finding] = []
+    for jp in await collect(host, running, baseline, now=now):
+        for item in jp.deviations():
+            sev = Severity.CRITICAL if item.group in baseline.critical else Severity.WARNING
+            out.append(Finding(sev, "posture", jp.name,
+                               f"{jp.name}: {item.title} {item.value}: {item.reason}"))
+        for item in jp.unknowns():
+            out.append(Finding(Severity.UNKNOWN, "posture", jp.name,
+                               f"{jp.name}: {item.title} unknown: {item.reason}"))
+    return out
 
 
 async def _jail_services(host: JailHost, jail: Jail, report: Report) -> list[str] | None:

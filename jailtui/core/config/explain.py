@@ -83,6 +83,7 @@ def _values(settings: settings_mod.Settings) -> dict[KeyPath, Any]:
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
         ("limits", "output_mib"): settings.output_mib,
+        **{("posture", k): v for k, v in settings.posture.to_toml().items()},
     }
 
 
@@ -158,4 +159,8 @@ def toml_value(value: Any) -> str:
         return '"' + "".join(out) + '"'
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        # An inline table ([posture] flags): quoted keys, TOML's "=".
+        return "{" + ", ".join(f"{toml_value(str(k))} = {toml_value(v)}"
+                               for k, v in value.items()) + "}"
     return json.dumps(value)

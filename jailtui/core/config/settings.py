@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from jailtui.core.config.layers import ConfigDocument, read_config, user_config_path
 from jailtui.core.errors import JailtuiError
+from jailtui.core.posture.baseline import Baseline, parse_baseline
 from jailtui.core.transport.capture import MAX_OUTPUT
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ class Settings:
     key_places: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Things in the file that were ignored (unknown keys), for the user.
     warnings: tuple[str, ...] = ()
+    #: The security baseline (``[posture]``; defaults in core/posture/baseline.py).
+    posture: Baseline = field(default_factory=Baseline)
 
     def thresholds(self, base: Thresholds) -> Thresholds:
         """``base`` with the ``[check]`` values of the file applied."""
@@ -122,6 +125,8 @@ class Settings:
             changes["check_daemons"] = bool(self.check["check_daemons"])
         if "dying_after" in self.check:
             changes["dying_after"] = float(self.check["dying_after"])
+        if self.posture.in_check:
+            changes["posture"] = self.posture
         return replace(base, **changes)
 
 
@@ -190,7 +195,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
             # [hosts.NAME] tables: core/fleet.py reads and validates them
             # (load_hosts_config), with its own warnings.
             continue
-        if section not in ("console", "keys", "check", "limits"):
+        if section not in ("console", "keys", "check", "limits", "posture"):
             warnings.append(f"{at(section)}: unknown section [{section}] ignored")
             continue
         if not isinstance(value, dict):
@@ -252,9 +257,13 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
         else:
             output_mib = value
 
+    raw_posture = doc.get("posture", {})
+    posture, posture_warnings = parse_baseline(
+        raw_posture if isinstance(raw_posture, dict) else {}, at, SettingsError)
+    warnings += posture_warnings
     return Settings(interval=interval, health_interval=health_interval, theme=theme,
                     keys=MappingProxyType(keys), key_places=MappingProxyType(key_places),
-                    output_mib=output_mib,
+                    output_mib=output_mib, posture=posture,
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
 
 

@@ -201,3 +201,27 @@ def zfs_diff_argv(snapshot: str, target: str) -> list[str]:
 def mount_p_argv() -> list[str]:
     """``mount -p``: the mount table in fstab(5) form (mount(8); docs/freebsd.md 12.4)."""
     return ["mount", "-p"]
+
+
+# -- security posture (docs/freebsd.md 13) -------------------------------------
+
+
+def devfs_rules_argv(ruleset: int) -> list[str]:
+    """``devfs rule -s N show``: the rules of one devfs ruleset (devfs(8))."""
+    return ["devfs", "rule", "-s", str(int(ruleset)), "show"]
+
+
+def pkg_audit_argv(packages: Sequence[str] = ()) -> list[str]:
+    """``pkg audit -q [NAME-VERSION...]`` (pkg-audit(8)): the vulnerable ones, one a line."""
+    return ["pkg", "audit", "-q", *packages]
+
+
+def stat_flags_argv(paths: Sequence[str]) -> list[str]:
+    """``stat -f %Sf -- PATH...``: each file's flags (``-`` for none), one a line;
+    without -L a symlink is described itself (stat(1))."""
+    return ["stat", "-f", "%Sf", "--", *paths]
+
+
+def chflags_argv(flags: Sequence[str], paths: Sequence[str]) -> list[str]:
+    """``chflags -h FLAGS -- PATH...`` (chflags(1)); -h: a symlink itself, never its target."""
+    return ["chflags", "-h", ",".join(flags), "--", *paths]

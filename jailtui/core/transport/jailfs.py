@@ -329,3 +329,133 @@ async def aread_remote(runner: Runner, root: str, rels: Sequence[str], *,
             out.append(FileRead(w, data=res.stdout))
     return out
 
+
+
+# -- metadata (the security posture: docs/freebsd.md 12) -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatRead:
+    """lstat(2) of one path under a jail root, or why not (as :class:`FileRead`).
+
+    ``path`` is the host path. The path is walked from the root without
+    following any symlink (a symlinked component is a refusal: where it leads
+    is the jail's business, and its flags are not the root's), and the last
+    component is described itself (lstat).
+    """
+
+    path: str
+    st: os.stat_result | None = None
+    reason: str = ""
+    missing: bool = False
+    #: Regular files directly in the directory (only from :func:`list_files_under_root`).
+    entries: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.st is not None
+
+    def why(self) -> str:
+        return f"{visible(self.path)}: {self.reason}"
+
+
+def _lstat_in_root(root_fd: int, rel: str) -> os.stat_result:
+    """lstat of ``rel`` walked from ``root_fd`` with no symlink followed."""
+    parts = _split(rel)
+    if not parts or ".." in parts:
+        raise _Refused("not a path inside the jail root")
+    fd = os.dup(root_fd)
+    try:
+        for name in parts[:-1]:
+            try:
+                nxt = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.EMLINK, errno.ENOTDIR):
+                    raise _Refused("a symlink or a file where a directory should be, "
+                                   "not followed") from None
+                if exc.errno == errno.ENOENT:
+                    raise _Refused("no such file", missing=True) from None
+                raise _Refused(os.strerror(exc.errno or errno.EIO)) from None
+            os.close(fd)
+            fd = nxt
+        try:
+            return os.stat(parts[-1], dir_fd=fd, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                raise _Refused("no such file", missing=True) from None
+            raise _Refused(os.strerror(exc.errno or errno.EIO)) from None
+    finally:
+        os.close(fd)
+
+
+def lstat_under_root(root: str, rel: str, *, shown: str | None = None) -> StatRead:
+    """lstat of ``rel`` under ``root`` (this machine's path of the jail root)."""
+    where = shown or os.path.join(root, rel.lstrip("/"))
+    try:
+        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        return StatRead(where, reason=f"jail root: {os.strerror(exc.errno or errno.EIO)}",
+                        missing=exc.errno == errno.ENOENT)
+    try:
+        st = _lstat_in_root(root_fd, rel)
+        return StatRead(where, st=st)
+    except _Refused as exc:
+        return StatRead(where, reason=exc.reason, missing=exc.missing)
+    finally:
+        os.close(root_fd)
+
+
+def list_files_under_root(root: str, rel: str, *, shown: str | None = None,
+                          limit: int = 10_000) -> StatRead:
+    """The regular files directly in directory ``rel`` under ``root`` (no symlink
+    followed on the way; symlinks, FIFOs and devices in it are left out), at
+    most ``limit`` of them (a directory of a million entries is refused)."""
+    got = lstat_under_root(root, rel, shown=shown)
+    if got.st is None:
+        return got
+    if not stat.S_ISDIR(got.st.st_mode):
+        return StatRead(got.path, reason=f"{_kind(got.st.st_mode)}, not a directory")
+    try:
+        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        return StatRead(got.path, reason=f"jail root: {os.strerror(exc.errno or errno.EIO)}")
+    fd = -1
+    try:
+        fd = _open_dir(root_fd, rel)
+        names: list[str] = []
+        with os.scandir(fd) as it:
+            for entry in it:
+                if len(names) >= limit:
+                    return StatRead(got.path, reason=f"more than {limit} entries, not listed")
+                if entry.is_file(follow_symlinks=False):
+                    names.append(entry.name)
+        return StatRead(got.path, st=got.st, entries=tuple(sorted(names)))
+    except _Refused as exc:
+        return StatRead(got.path, reason=exc.reason, missing=exc.missing)
+    except OSError as exc:
+        return StatRead(got.path, reason=os.strerror(exc.errno or errno.EIO))
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        os.close(root_fd)
+
+
+def _open_dir(root_fd: int, rel: str) -> int:
+    """A descriptor of directory ``rel``, walked with no symlink followed."""
+    fd = os.dup(root_fd)
+    try:
+        for name in _split(rel):
+            if name == "..":
+                raise _Refused("not a path inside the jail root")
+            try:
+                nxt = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                raise _Refused("a symlink or not a directory, not followed"
+                               if exc.errno in (errno.ELOOP, errno.EMLINK, errno.ENOTDIR)
+                               else os.strerror(exc.errno or errno.EIO)) from None
+            os.close(fd)
+            fd = nxt
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise

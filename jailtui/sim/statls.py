@@ -1,0 +1,175 @@
+"""stat(1) ``-f FORMAT`` and ``ls -lo`` of the simulated host's files, with their flags.
+
+Sizes, link counts and times are this machine's; owners print as root and
+wheel (the simulated host's files are root's); the flags come from the
+state (sim/fflags.py). stat(1) without ``-L`` describes a symlink itself
+(lstat(2)); a missing file is ``stat: PATH: stat: No such file or
+directory`` and exit 1, the other files still printed (usr.bin/stat/stat.c).
+``ls -lo`` prints the flags column between group and size, ``-`` for none
+(bin/ls/print.c printlong; docs/freebsd.md 12.2).
+"""
+
+from __future__ import annotations
+
+import os
+import stat as statmod
+import time
+
+from jailtui.sim import fflags
+from jailtui.sim.context import Ctx
+from jailtui.sim.getopt import GetoptError, getopt
+from jailtui.sim.state import Store
+
+STAT_USAGE = ("usage: stat [-FLnq] [-f format | -l | -r | -s | -x] [-t timefmt] "
+              "[file|handle ...]\n")
+#: stat(1)'s default when no -f is given is long; the simulator prints the
+#: parts this project reads (name and flags) in the -f syntax.
+DEFAULT_FORMAT = "%N %Sf"
+
+
+def _format(fmt: str, name: str, st: os.stat_result, flags: list[str]) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(fmt):
+        ch = fmt[i]
+        if ch != "%":
+            out.append(ch)
+            i += 1
+            continue
+        spec = fmt[i + 1:i + 3]
+        if spec == "Sf":
+            out.append(fflags.shown(flags))
+            i += 3
+            continue
+        one = fmt[i + 1:i + 2]
+        i += 2
+        if one == "N":
+            out.append(name)
+        elif one == "n":
+            out.append("\n")
+        elif one == "t":
+            out.append("\t")
+        elif one == "%":
+            out.append("%")
+        elif one == "f":
+            out.append(str(sum(fflags.BITS[f] for f in flags if f in fflags.BITS)))
+        elif one == "m":
+            out.append(str(int(st.st_mtime)))
+        elif one == "z":
+            out.append(str(st.st_size))
+        else:
+            out.append("%" + one)
+    return "".join(out)
+
+
+def run_stat(ctx: Ctx, args: list[str]) -> int:
+    try:
+        opts, files = getopt(args, "FLlnqrsxf:t:")
+    except GetoptError as e:
+        ctx.warn(str(e))
+        ctx.write_err(STAT_USAGE)
+        return 1
+    fmt = DEFAULT_FORMAT
+    newline = True
+    quiet = False
+    for ch, val in opts:
+        if ch == "f":
+            fmt = val
+        elif ch == "n":
+            newline = False
+        elif ch == "q":
+            quiet = True
+    follow = any(ch == "L" for ch, _ in opts)
+    rc = 0
+    with Store(ctx.simdir).read() as state:
+        _, root = fflags.jail_root(state, ctx)
+        for f in files:
+            host_path = root + fflags._norm(f if f.startswith("/") else "/" + f)
+            real = ctx.paths.real(host_path)
+            try:
+                st = os.stat(real) if follow else os.lstat(real)
+            except OSError as exc:
+                if not quiet:
+                    ctx.warn(f"{f}: {'stat' if follow else 'lstat'}: "
+                             f"{os.strerror(exc.errno or 2)}")
+                rc = 1
+                continue
+            ctx.write(_format(fmt, f, st, fflags.flags_of(state, host_path))
+                      + ("\n" if newline else ""))
+    return rc
+
+
+LS_USAGE = "usage: ls [-ABCFGHILPRSTUWZabcdfghiklmnopqrstuvwxy1,] [--color=when] [-D format] [file ...]\n"
+
+
+def _mode(st: os.stat_result) -> str:
+    # strmode(3): ten characters and one for ACLs/extended attributes (a space).
+    return statmod.filemode(st.st_mode) + " "
+
+
+def _when(mtime: float, now: float) -> str:
+    tm = time.localtime(mtime)
+    six_months = 365 * 86_400 / 2
+    if now - six_months < mtime <= now + six_months:
+        return time.strftime("%b %e %H:%M", tm)
+    return time.strftime("%b %e  %Y", tm)
+
+
+def run_ls(ctx: Ctx, args: list[str]) -> int:
+    """``ls [-l] [-o] [-d] [-a] [file ...]``: the long listing with flags."""
+    try:
+        opts, files = getopt(args, "1adlo")
+    except GetoptError as e:
+        ctx.warn(str(e))
+        ctx.write_err(LS_USAGE)
+        return 1
+    flags = {ch for ch, _ in opts}
+    long_ = "l" in flags
+    rc = 0
+    with Store(ctx.simdir).read() as state:
+        _, root = fflags.jail_root(state, ctx)
+        for f in files or ["."]:
+            host_path = root + fflags._norm(f if f.startswith("/") else "/" + f)
+            real = ctx.paths.real(host_path)
+            try:
+                st = os.lstat(real)
+            except OSError as exc:
+                ctx.warn(f"{f}: {os.strerror(exc.errno or 2)}")
+                rc = 1
+                continue
+            if statmod.S_ISDIR(st.st_mode) and "d" not in flags:
+                names = sorted(n for n in os.listdir(real) if "a" in flags or n[:1] != ".")
+                entries = [(n, f"{host_path.rstrip('/')}/{n}", os.path.join(real, n))
+                           for n in names]
+                if len(files) > 1:
+                    ctx.write(f"{f}:\n")
+            else:
+                entries = [(f, host_path, real)]
+            rows: list[tuple[str, str, str, str, str, str]] = []
+            blocks = 0
+            for name, hp, rp in entries:
+                try:
+                    est = os.lstat(rp)
+                except OSError:
+                    continue
+                blocks += est.st_blocks
+                shown = name
+                if statmod.S_ISLNK(est.st_mode):
+                    shown += " -> " + os.readlink(rp)
+                rows.append((_mode(est), str(est.st_nlink),
+                             fflags.shown(fflags.flags_of(state, hp)) if "o" in flags else "",
+                             str(est.st_size), _when(est.st_mtime, ctx.now), shown))
+            if not long_:
+                for r in rows:
+                    ctx.write(r[5] + "\n")
+                continue
+            if len(entries) != 1 or entries[0][1] != host_path:
+                ctx.write(f"total {blocks // 2}\n")
+            wl = max((len(r[1]) for r in rows), default=1)
+            wf = max((len(r[2]) for r in rows), default=1)
+            ws = max((len(r[3]) for r in rows), default=1)
+            for mode, nlink, fl, size, when, shown in rows:
+                flag_col = f"{fl:<{wf}} " if "o" in flags else ""
+                ctx.write(f"{mode}{nlink:>{wl}} root  wheel  {flag_col}{size:>{ws}} "
+                          f"{when} {shown}\n")
+    return rc

@@ -1,0 +1,190 @@
+"""``jailtui posture`` and ``check --posture`` on the simulated host (issue 17).
+
+Every item and every bad input through the real entry point: the demo host's
+loosened jail (cache) and unpatched one (mail), then a jail root made hostile
+in each way the issue names. Facts: docs/freebsd.md 12.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def jt(sim: Path, *args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "JAILTUI_CONFIG": str(config or sim / "no-config.toml")}
+    if config is None:
+        env.pop("JAILTUI_CONFIG")
+        env["XDG_CONFIG_HOME"] = str(sim / "xdg")
+    return subprocess.run([sys.executable, "-m", "jailtui", "--sim", str(sim), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
+
+
+def rows(sim: Path, *args: str) -> dict[str, dict[str, Any]]:
+    out = jt(sim, "posture", "--json", *args)
+    assert out.returncode == 0, out.stderr
+    return {r["name"]: r for r in json.loads(out.stdout)}
+
+
+def item(row: dict[str, Any], title: str) -> dict[str, str]:
+    return next(i for i in row["items"] if i["title"] == title)
+
+
+def jail_root(sim: Path, name: str) -> Path:
+    return sim / "root/usr/local/jails" / name
+
+
+def test_demo_host_shows_the_loosened_and_the_unpatched_jail(sim_dir: Path) -> None:
+    got = rows(sim_dir)
+    cache, mail, db = got["cache"], got["mail"], got["db"]
+    assert cache["mark"] == "deviates"
+    assert cache["loosened"] == ["allow.chflags", "allow.raw_sockets", "enforce_statfs=0"]
+    assert cache["missing_flags"] == 11  # seven schg directories, four sappnd logs
+    assert item(cache, "allow.raw_sockets")["verdict"] == "deviates"
+    assert item(cache, "enforce_statfs")["value"] == "0"
+    assert mail["mark"] == "deviates"
+    assert (mail["userland"], mail["versus_kernel"]) == ("14.1-RELEASE-p3", "behind")
+    assert (mail["base_vulnerable"], mail["package_vulnerable"]) == (1, 3)
+    assert item(mail, "packages")["value"] == (
+        "3 vulnerable: curl-8.7.1, dovecot-2.3.20_3, postfix-3.8.4,1")
+    assert item(mail, "database (jail)")["verdict"] == "deviates"
+    assert db["mark"] == "ok" and db["loosened"] == [] and db["missing_flags"] == 0
+    assert item(db, "securelevel")["value"].startswith("-1 (jail -1, host -1")
+    assert got["ci"]["securelevel"] == 3
+    # A stopped jail: what needs the kernel is unknown, never OK.
+    assert got["staging"]["mark"] == "unknown"
+    assert item(got["staging"], "securelevel")["verdict"] == "unknown"
+
+
+def test_table_and_one_jail(sim_dir: Path) -> None:
+    out = jt(sim_dir, "posture", "--wide")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1].split() == ["NAME", "OWN", "USERLAND", "KERNEL", "BASE", "PKGS", "SECLVL",
+                                "LOOSENED", "NOFLAGS", "MARK"]
+    cache = next(ln for ln in lines if ln.startswith("cache "))
+    assert "allow.chflags, allow.raw_sockets, enforce_statfs=0" in cache
+    assert cache.endswith("DEVIATES")
+    one = jt(sim_dir, "posture", "mail")
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.startswith("posture of jail mail: DEVIATES\n")
+    assert "DEVIATES packages: 3 vulnerable" in one.stdout
+    assert "DEVIATES base system: FreeBSD-14.1_3: vulnerable" in one.stdout
+    missing = jt(sim_dir, "posture", "nosuch")
+    assert missing.returncode == 1 and 'jail "nosuch" not found' in missing.stderr
+
+
+def test_securelevel_effective_is_the_higher(sim_dir: Path) -> None:
+    from jailtui.sim.commands import dispatch
+
+    assert dispatch(sim_dir, ["sysctl", "kern.securelevel=1"])[0] == 0
+    got = rows(sim_dir, "web")["web"]
+    sl = item(got, "securelevel")
+    assert sl["value"] == "1 (jail 1, host 1: equal)"
+    assert "schg/sappnd cannot be cleared" in sl["meaning"]
+
+
+def test_check_reports_deviations_only_when_asked(sim_dir: Path) -> None:
+    plain = jt(sim_dir, "check")
+    assert plain.returncode == 0, plain.stdout
+    out = jt(sim_dir, "check", "--posture")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "WARNING: cache: allow.raw_sockets on: the baseline says it must be off" in out.stdout
+    assert "WARNING: cache: flags /bin -: lacks schg" in out.stdout
+    assert "WARNING: mail: packages 3 vulnerable" in out.stdout
+    assert "db:" not in out.stdout
+
+
+def test_baseline_from_config_and_critical(sim_dir: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[posture]\nin_check = true\ncritical = ["packages"]\nforbid = []\n'
+                   'min_enforce_statfs = 0\nflags = { "/etc/rc.conf" = "schg" }\n')
+    out = jt(sim_dir, "check", config=cfg)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "CRITICAL: mail: packages 3 vulnerable" in out.stdout
+    assert "allow.raw_sockets" not in out.stdout
+    assert "WARNING: web: flags /etc/rc.conf -: lacks schg" in out.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[posture]\nflags = { "/bin" = "sticky" }\n')
+    res = jt(sim_dir, "posture", config=bad)
+    assert res.returncode == 1
+    assert "[posture] flags: /bin: unknown flag 'sticky'" in res.stderr
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"#!/bin/sh\necho 15.0-RELEASE\n", "no USERLAND_VERSION line"),
+    (b"USERLAND_VERSION=\"15.0-RELEASE\"\n", "not the expected shell script"),
+    (b"\x7fELF\x02\x01\x01\0\0\0" * 10, "a binary file"),
+    (b"#!/bin/sh\n" + b"#" * 70_000 + b'\nUSERLAND_VERSION="15.0-RELEASE"\n', "too large"),
+    (b'#!/bin/sh\nUSERLAND_VERSION="$(reboot)"\n', "is not a FreeBSD version"),
+    (b'#!/bin/sh\nUSERLAND_VERSION="15.0-RELEASE"\nUSERLAND_VERSION="13.0-RELEASE"\n',
+     "several different"),
+])
+def test_bad_freebsd_version_is_unknown(sim_dir: Path, content: bytes, reason: str) -> None:
+    (jail_root(sim_dir, "web") / "bin/freebsd-version").write_bytes(content)
+    web = rows(sim_dir, "web")["web"]
+    u = item(web, "userland")
+    assert (u["verdict"], u["value"]) == ("unknown", "unknown")
+    assert reason in u["reason"]
+    assert item(web, "base system")["verdict"] == "unknown"
+    assert web["mark"] != "ok"
+
+
+def test_freebsd_version_symlink_is_never_followed_out_of_the_root(sim_dir: Path) -> None:
+    # On the host this points at the host's own freebsd-version; inside the
+    # jail (and so for jailtui) it is the jail's /etc/passwd.
+    target = jail_root(sim_dir, "web") / "bin/freebsd-version"
+    target.unlink()
+    target.symlink_to("/../../../../etc/passwd")
+    u = item(rows(sim_dir, "web")["web"], "userland")
+    assert u["verdict"] == "unknown" and "not the expected shell script" in u["reason"]
+
+
+def test_symlinked_directory_is_not_walked(sim_dir: Path) -> None:
+    usr = jail_root(sim_dir, "web") / "usr"
+    usr.rename(usr.with_name("usr.real"))
+    usr.symlink_to("/")  # followed, /usr/bin would be the host's /bin
+    got = rows(sim_dir, "web")["web"]
+    fl = item(got, "flags /usr/bin")
+    assert fl["verdict"] == "unknown" and "not followed" in fl["reason"]
+    assert item(got, "flags /bin")["verdict"] == "ok"
+
+
+def test_pkg_missing_and_database_bad(sim_dir: Path) -> None:
+    dns = jail_root(sim_dir, "dns")
+    (dns / "var/db/pkg/vuln.xml").write_text("<vuxml><vuln")
+    (jail_root(sim_dir, "git") / "var/db/pkg/vuln.xml").unlink()
+    (jail_root(sim_dir, "db") / "usr/local/sbin/pkg").unlink()
+    got = rows(sim_dir)
+    assert item(got["dns"], "packages")["reason"] == "the vulnerability database does not parse"
+    assert item(got["git"], "packages")["reason"] == (
+        "no vulnerability database (pkg audit -F never ran)")
+    assert item(got["git"], "database (jail)")["verdict"] == "unknown"
+    assert item(got["db"], "packages")["reason"] == "pkg is not installed in the jail"
+    assert got["db"]["package_vulnerable"] is None
+
+
+def test_host_database_missing(sim_dir: Path) -> None:
+    (sim_dir / "root/var/db/pkg/vuln.xml").unlink()
+    web = rows(sim_dir, "web")["web"]
+    assert item(web, "database (host)")["verdict"] == "unknown"
+    assert item(web, "base system")["reason"] == (
+        "no vulnerability database (pkg audit -F never ran)")
+
+
+def test_unreadable_root_is_unknown(sim_dir: Path) -> None:
+    root = jail_root(sim_dir, "git")
+    root.rename(root.with_name("git.moved"))
+    git = rows(sim_dir, "git")["git"]
+    assert git["mark"] != "ok"
+    flags = item(git, "file flags")
+    assert flags["verdict"] == "unknown" and "not readable" in flags["reason"]
+    assert item(git, "userland")["verdict"] == "unknown"
