@@ -99,7 +99,8 @@ class Pane:
         raise SystemExit(f"{self.session}: never ready; screen:\n{self.screen()}")
 
     def pid(self, marker: str) -> int:
-        """The pane's process whose argv holds ``marker`` (python or htop)."""
+        """The pane's process that runs ``marker``: htop itself, or the python
+        running jailtui (not the pane's shell, whose ``-c`` line names both)."""
         if self._pid is not None:
             return self._pid
         end = time.monotonic() + 30
@@ -110,7 +111,9 @@ class Pane:
                     top = psutil.Process(int(pane))
                     for proc in [top, *top.children(recursive=True)]:
                         argv = proc.cmdline()
-                        if argv and argv[0] != "env" and any(marker in a for a in argv):
+                        prog = Path(argv[0]).name if argv else ""
+                        if prog == marker or (prog.startswith("python")
+                                              and any(marker in a for a in argv[1:4])):
                             self._pid = proc.pid
                             return proc.pid
                 except psutil.Error:

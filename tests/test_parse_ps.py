@@ -267,3 +267,80 @@ def test_fuzz_etime_and_stat_never_raise(text: str) -> None:
     seconds = parse_etime(text)
     assert seconds is None or seconds >= 0
     assert isinstance(describe_stat(text), list)
+
+
+# --- the fast path decodes exactly as the checked helpers (issue 18) -------------------
+
+
+def _reference_rows(data: bytes) -> tuple[Process, ...]:
+    """The parse before issue 18: every field through the checked helpers, one
+    dict at a time. The fast path must give equal processes, or the same error."""
+    from jailtui.core.freebsd import ps as psmod
+    from jailtui.core.freebsd.errors import load_json
+
+    doc = load_json(data, psmod._CMD)
+    out = []
+    for i, row in enumerate(psmod._process_rows(doc, nothing_ok=False)):
+        pid = psmod._int(row, "pid", i)
+        if pid is None:
+            raise ParseError(psmod._CMD, f"process #{i}: no \"pid\"")
+        etime = psmod._text(row, "elapsed-time", i).strip()
+        out.append(Process(
+            pid=pid, ppid=psmod._int(row, "ppid", i) or 0,
+            jid=psmod._int(row, "jail-id", i) or 0, jail=psmod._jail_name(row, i),
+            user=psmod._text(row, "user", i).strip(),
+            state=psmod._text(row, "state", i).strip(),
+            cpu_percent=psmod._float(row, "percent-cpu", i),
+            mem_percent=psmod._float(row, "percent-memory", i),
+            vsz_kib=psmod._int(row, "virtual-size", i) or 0,
+            rss_kib=psmod._int(row, "rss", i) or 0, etime=etime,
+            elapsed_seconds=parse_etime(etime),
+            started=psmod._text(row, "start-time", i).strip(),
+            command=psmod._text(row, "command", i) if "command" in row
+            else psmod._text(row, "arguments", i)))
+    return tuple(out)
+
+
+def _same_as_reference(data: bytes) -> None:
+    try:
+        want: tuple[Process, ...] | str = _reference_rows(data)
+    except ParseError as exc:
+        want = str(exc)
+    try:
+        got: tuple[Process, ...] | str = parse_ps(data)
+    except ParseError as exc:
+        got = str(exc)
+    assert got == want
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted(SAMPLES.glob("ps_*.json"))])
+def test_samples_decode_as_the_reference(name: str) -> None:
+    _same_as_reference(sample(name))
+
+
+_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**20), st.floats(allow_nan=True),
+    st.sampled_from(["", "-", " 12", "12 ", "0", "007", "1.5", "1,5", "٣", "1_0", "nan",
+                     " 2-03:04:05", "05:06", "SsJ", "\x1b[31mred", "a\x00b", "9" * 30]),
+    st.text(max_size=12))
+_KEYS = ["pid", "ppid", "jail-id", "jail-name", "user", "state", "percent-cpu",
+         "percent-memory", "virtual-size", "rss", "elapsed-time", "start-time", "command",
+         "arguments"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.dictionaries(st.sampled_from(_KEYS), _VALUE, max_size=14), max_size=4))
+def test_fuzz_rows_decode_as_the_reference(rows: list[dict[str, object]]) -> None:
+    # Repeated values across rows exercise the per-parse memo; odd ones the fallbacks.
+    rows = [{"pid": str(i + 1), **r} if i % 2 else r for i, r in enumerate(rows)] + rows
+    doc = {"process-information": {"process": rows}}
+    _same_as_reference(json.dumps(doc).encode())
+
+
+def test_repeated_strings_are_one_object() -> None:
+    row = {"pid": "1", "user": "www", "state": "SJ", "command": "nginx: worker",
+           "jail-name": "web", "start-time": "Mon Jun  2 08:00:01 2025"}
+    rows = [dict(row, pid=str(n)) for n in range(1, 4)]
+    a, b, c = parse_ps(json.dumps({"process-information": {"process": rows}}).encode())
+    for field in ("user", "state", "command", "jail", "started", "etime"):
+        assert getattr(a, field) is getattr(b, field) is getattr(c, field)

@@ -148,7 +148,19 @@ def describe_stat(stat: str) -> list[str]:
 def _parse(data: bytes, *, nothing_ok: bool) -> tuple[Process, ...]:
     doc = load_json(data, _CMD)
     rows = _process_rows(doc, nothing_ok=nothing_ok)
-    return tuple(_process(row, i) for i, row in enumerate(rows))
+    del doc
+    # Each row's dict is dropped as soon as its Process exists (popped from
+    # the end of the reversed list, so the rows keep their order and index):
+    # the decoded document and all the Processes are never alive together
+    # at 50,000 processes (issue 18: peak RSS).
+    rows.reverse()
+    memo = _Memo()
+    out: list[Process] = []
+    i = 0
+    while rows:
+        out.append(_process(rows.pop(), i, memo))
+        i += 1
+    return tuple(out)
 
 
 def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[str, object]]:
@@ -156,29 +168,96 @@ def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[s
     return libxo_rows(doc, "process-information", "process", _CMD, nothing_ok=nothing_ok)
 
 
-def _process(row: Mapping[str, object], i: int) -> Process:
-    pid = _int(row, "pid", i)
+class _Memo:
+    """What one parse has seen, so each repeated value is decoded and stored once.
+
+    Users, STAT letters, jail names, start times and many commands repeat
+    across thousands of rows (every worker of a pool): one ``str`` object
+    each (``strings``), one float per distinct %CPU/%MEM text, one int per
+    distinct jid/ppid text, one parse per distinct etime. Every cached
+    function is pure in its input, so the result is the same as without.
+    """
+
+    __slots__ = ("strings", "floats", "ints", "etimes")
+
+    def __init__(self) -> None:
+        self.strings: dict[str, str] = {}
+        self.floats: dict[str, float] = {}
+        self.ints: dict[str, int | None] = {}
+        self.etimes: dict[str, int | None] = {}
+
+
+def _process(row: Mapping[str, object], i: int, memo: _Memo) -> Process:
+    """One row. The common case (every value a plain string as ps prints it)
+    is decoded inline; anything else goes through the checked helpers below,
+    which also word the errors."""
+    get = row.get
+    strings = memo.strings
+    v = get("pid")
+    pid = int(v) if type(v) is str and len(v) <= 18 and v.isascii() and v.isdigit() \
+        else _int(row, "pid", i)
     if pid is None:
         raise ParseError(_CMD, f"process #{i}: no \"pid\"")
-    etime = _text(row, "elapsed-time", i).strip()
-    return Process(
-        pid=pid,
-        ppid=_int(row, "ppid", i) or 0,
-        jid=_int(row, "jail-id", i) or 0,  # 0 = host (docs/freebsd.md 2.1)
-        jail=_jail_name(row, i),
-        user=_text(row, "user", i).strip(),
-        state=_text(row, "state", i).strip(),
-        cpu_percent=_float(row, "percent-cpu", i),
-        mem_percent=_float(row, "percent-memory", i),
-        vsz_kib=_int(row, "virtual-size", i) or 0,
-        rss_kib=_int(row, "rss", i) or 0,
-        etime=etime,
-        elapsed_seconds=parse_etime(etime),
-        started=_text(row, "start-time", i).strip(),
-        # `command`, or `arguments` for the `args` keyword (docs/freebsd.md 2.1); kept raw:
-        # "[kworker/0:1]" style names and markup-like text are the display's problem.
-        command=_text(row, "command", i) if "command" in row else _text(row, "arguments", i),
-    )
+    # The fields in the order the checks always ran (the first bad one is named).
+    v = get("elapsed-time", "")
+    etime = (v if type(v) is str else _text(row, "elapsed-time", i)).strip()
+    etime = strings.setdefault(etime, etime)
+    ppid = _cached_int(row, "ppid", i, memo) or 0
+    jid = _cached_int(row, "jail-id", i, memo) or 0  # 0 = host (docs/freebsd.md 2.1)
+    jail = _jail_name(row, i)
+    if jail is not None:
+        jail = strings.setdefault(jail, jail)
+    user = _stripped(row, "user", i, strings)
+    state = _stripped(row, "state", i, strings)
+    cpu = _cached_float(row, "percent-cpu", i, memo)
+    mem = _cached_float(row, "percent-memory", i, memo)
+    v = get("virtual-size")
+    vsz = int(v) if type(v) is str and len(v) <= 18 and v.isascii() and v.isdigit() \
+        else _int(row, "virtual-size", i) or 0
+    v = get("rss")
+    rss = int(v) if type(v) is str and len(v) <= 18 and v.isascii() and v.isdigit() \
+        else _int(row, "rss", i) or 0
+    if etime in memo.etimes:
+        elapsed = memo.etimes[etime]
+    else:
+        elapsed = memo.etimes[etime] = parse_etime(etime)
+    started = _stripped(row, "start-time", i, strings)
+    # `command`, or `arguments` for the `args` keyword (docs/freebsd.md 2.1); kept raw:
+    # "[kworker/0:1]" style names and markup-like text are the display's problem.
+    command = _text(row, "command", i) if "command" in row else _text(row, "arguments", i)
+    command = strings.setdefault(command, command)
+    return Process(pid, ppid, jid, jail, user, state, cpu, mem, vsz, rss, etime, elapsed,
+                   started, command)
+
+
+def _stripped(row: Mapping[str, object], key: str, i: int, strings: dict[str, str]) -> str:
+    v = row.get(key, "")
+    text = (v if type(v) is str else _text(row, key, i)).strip()
+    return strings.setdefault(text, text)
+
+
+def _cached_int(row: Mapping[str, object], key: str, i: int, memo: _Memo) -> int | None:
+    """:func:`_int` of a value that repeats (jid, ppid), decoded once per text."""
+    v = row.get(key)
+    if type(v) is not str:
+        return _int(row, key, i)
+    ints = memo.ints
+    if v in ints:
+        return ints[v]
+    n = ints[v] = _int(row, key, i)
+    return n
+
+
+def _cached_float(row: Mapping[str, object], key: str, i: int, memo: _Memo) -> float:
+    """:func:`_float` decoded once per distinct text (``0.0`` is most rows)."""
+    v = row.get(key)
+    if type(v) is not str:
+        return _float(row, key, i)
+    floats = memo.floats
+    f = floats.get(v)
+    if f is None:
+        f = floats[v] = _float(row, key, i)
+    return f
 
 
 def _jail_name(row: Mapping[str, object], i: int) -> str | None:
