@@ -342,5 +342,50 @@ def test_repeated_strings_are_one_object() -> None:
            "jail-name": "web", "start-time": "Mon Jun  2 08:00:01 2025"}
     rows = [dict(row, pid=str(n)) for n in range(1, 4)]
     a, b, c = parse_ps(json.dumps({"process-information": {"process": rows}}).encode())
-    for field in ("user", "state", "command", "jail", "started", "etime"):
+    for field in ("user", "state", "command", "jail"):
         assert getattr(a, field) is getattr(b, field) is getattr(c, field)
+
+
+@pytest.mark.parametrize("doc", [
+    {"process-information": {"pid": "5"}},                       # a container that looks like a row
+    {"pid": "1", "process-information": {"process": [{"pid": "2"}]}},
+    {"pid": "1"},                                                 # a top level that looks like a row
+    {"process-information": {"process": [{"pid": "1", "user": {"pid": "3"}}]}},
+    {"process-information": {"process": [{"pid": "1", "user": [{"pid": "3"}]}]}},
+    {"process-information": {"process": [{"pid": "1", "extra": {"pid": "x"}}, {"pid": "-"}]}},
+    {"process-information": {"process": "x", "pid": "1"}},
+    {"process-information": {"process": [{"pid": "1"}, {"process": [], "pid": "2"}]}},
+    {"process-information": {"process": [{"pid": "7", "command": "a\tb\x1bc"}, {}]}},
+])
+def test_odd_shapes_decode_as_the_reference(doc: dict[str, object]) -> None:
+    # The row hook turns rows into Processes while the JSON is read; the
+    # containers and anything odd must come out exactly as before.
+    _same_as_reference(json.dumps(doc).encode())
+
+
+def test_raw_control_characters_inside_strings() -> None:
+    # libxo escapes only \\ and " (and newline/CR): raw controls reach the JSON.
+    data = (b'{"process-information": {"process": [{"pid": "9", "user": "r\x1boot",'
+            b' "command": "sh\t-c \x07x", "jail-name": "w\x00eb"}]}}')
+    _same_as_reference(data)
+    (p,) = parse_ps(data)
+    assert p.command == "sh\t-c \x07x" and p.user == "r\x1boot" and p.jail == "w\x00eb"
+
+
+def _etime_by_regex(text: str) -> int | None:
+    from jailtui.core.freebsd.ps import _ETIME
+
+    m = _ETIME.fullmatch(text.strip())
+    if m is None:
+        return None
+    days, hours = int(m["d"] or 0), int(m["h"] or 0)
+    return ((days * 24 + hours) * 60 + int(m["m"])) * 60 + int(m["s"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(
+    st.text(alphabet="0123456789-: ٣\t", max_size=16),
+    st.from_regex(r"\A ?([0-9]{1,3}-)?([0-9]{1,2}:)?[0-9]{1,2}:[0-9]{2}\Z"),
+    st.sampled_from(["-", "1--2:03", "-1:02", "1-:02", "01:02:03:04", "0-00:00", "1234567890:00"])))
+def test_etime_fast_path_is_the_regex(text: str) -> None:
+    assert parse_etime(text) == _etime_by_regex(text)

@@ -96,7 +96,6 @@ def make_backend(args: argparse.Namespace) -> Backend:
                        specs[0].owners)
     use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
     if use_sim and args.host is None:
-        from jailtui.sim.builder import init_host
         from jailtui.sim.runner import SimRunner
         from jailtui.sim.state import check_simdir
 
@@ -109,6 +108,9 @@ def make_backend(args: argparse.Namespace) -> Backend:
             if not (sim_dir / "state.json").exists():
                 # The default host is built on first use (README); init_host
                 # refuses a non-empty directory that is not one of ours.
+                # The builder only here: --sim DIR never builds (issue 18: start).
+                from jailtui.sim.builder import init_host
+
                 print(f"jailtui: building a simulated FreeBSD host in {sim_dir}",
                       file=sys.stderr)
                 init_host(sim_dir)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from jailtui.core.errors import ParseError
 from jailtui.core.freebsd.errors import libxo_rows, load_json, tool_error, type_name
@@ -122,7 +123,18 @@ def parse_etime(text: str) -> int | None:
 
     None when the value is missing (``-``) or not in ps's format.
     """
-    m = _ETIME.fullmatch(text.strip())
+    text = text.strip()
+    # The usual "mm:ss" / "hh:mm:ss" / "d-hh:mm:ss" without the regex (one
+    # call per process a tick); anything else is the regex's to decide.
+    day_text, dash, hms = text.rpartition("-")
+    parts = hms.split(":")
+    if 2 <= len(parts) <= 3 and text.isascii() and (not dash or 0 < len(day_text) <= 9) \
+            and day_text.isdigit() == bool(dash) \
+            and all(0 < len(x) <= 9 and x.isdigit() for x in parts):
+        h = int(parts[0]) if len(parts) == 3 else 0
+        d = int(day_text) if dash else 0
+        return ((d * 24 + h) * 60 + int(parts[-2])) * 60 + int(parts[-1])
+    m = _ETIME.fullmatch(text)
     if m is None:
         return None
     days, hours = int(m["d"] or 0), int(m["h"] or 0)
@@ -146,21 +158,38 @@ def describe_stat(stat: str) -> list[str]:
 
 
 def _parse(data: bytes, *, nothing_ok: bool) -> tuple[Process, ...]:
-    doc = load_json(data, _CMD)
-    rows = _process_rows(doc, nothing_ok=nothing_ok)
-    del doc
-    # Each row's dict is dropped as soon as its Process exists (popped from
-    # the end of the reversed list, so the rows keep their order and index):
-    # the decoded document and all the Processes are never alive together
-    # at 50,000 processes (issue 18: peak RSS).
-    rows.reverse()
     memo = _Memo()
-    out: list[Process] = []
-    i = 0
-    while rows:
-        out.append(_process(rows.pop(), i, memo))
-        i += 1
-    return tuple(out)
+
+    def row_hook(obj: dict[str, object]) -> object:
+        # Called by the JSON decoder for every object as soon as it is read:
+        # a row becomes its Process here and its dict is dropped, so the 50,000
+        # row dicts of a big host never live together (issue 18: peak RSS).
+        # The two containers stay dicts (libxo_rows reads them); a row that
+        # does not decode stays a dict too, and is decoded again below, in
+        # document order with its index, so its error reads as it always did.
+        if "process" in obj or "process-information" in obj:
+            return obj
+        try:
+            proc = _process(obj, 0, memo)
+        except Exception:  # noqa: BLE001 - raised again, worded, by the second decode
+            return obj
+        return _Row(proc)
+
+    doc = load_json(data, _CMD, object_hook=row_hook)
+    rows = _process_rows(doc, nothing_ok=nothing_ok)
+    return tuple(row.process if type(row) is _Row else _process(row, i, memo)
+                 for i, row in enumerate(rows))
+
+
+class _Row(dict[str, object]):
+    """A ps row already decoded while the JSON was read: an empty dict (so the
+    document keeps its shape for libxo_rows) carrying its Process."""
+
+    __slots__ = ("process",)
+
+    def __init__(self, process: Process) -> None:
+        super().__init__()
+        self.process = process
 
 
 def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[str, object]]:
@@ -171,93 +200,118 @@ def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[s
 class _Memo:
     """What one parse has seen, so each repeated value is decoded and stored once.
 
-    Users, STAT letters, jail names, start times and many commands repeat
-    across thousands of rows (every worker of a pool): one ``str`` object
-    each (``strings``), one float per distinct %CPU/%MEM text, one int per
-    distinct jid/ppid text, one parse per distinct etime. Every cached
-    function is pure in its input, so the result is the same as without.
+    Users, STAT letters, jail names, jids, parent pids, sizes, percentages
+    and many commands repeat across thousands of rows (every worker of a
+    pool): each table maps a field's raw JSON string to its final value
+    (one ``str`` object each, one int, one float). Every
+    decode cached here is a pure function of that string, so the result is
+    the same as without; a value that does not decode is never cached (it
+    raises, naming its row).
     """
 
-    __slots__ = ("strings", "floats", "ints", "etimes")
+    __slots__ = ("strings", "user", "state", "jail", "jid", "ppid", "cpu", "mem", "vsz")
 
     def __init__(self) -> None:
         self.strings: dict[str, str] = {}
-        self.floats: dict[str, float] = {}
-        self.ints: dict[str, int | None] = {}
-        self.etimes: dict[str, int | None] = {}
+        self.user: dict[str, str] = {}
+        self.state: dict[str, str] = {}
+        self.jail: dict[str, str | None] = {}
+        self.jid: dict[str, int] = {}
+        self.ppid: dict[str, int] = {}
+        self.cpu: dict[str, float] = {}
+        self.mem: dict[str, float] = {}
+        self.vsz: dict[str, int] = {}
+
+
+_MISS = object()
 
 
 def _process(row: Mapping[str, object], i: int, memo: _Memo) -> Process:
-    """One row. The common case (every value a plain string as ps prints it)
-    is decoded inline; anything else goes through the checked helpers below,
-    which also word the errors."""
+    """One row. A value seen before in this parse (the usual case) is one dict
+    lookup by its raw string; anything new or odd goes through the checked
+    helpers below (:func:`_decode_field`), which also word the errors, in
+    the order the fields were always checked (the first bad one is named)."""
     get = row.get
-    strings = memo.strings
     v = get("pid")
     pid = int(v) if type(v) is str and len(v) <= 18 and v.isascii() and v.isdigit() \
         else _int(row, "pid", i)
     if pid is None:
         raise ParseError(_CMD, f"process #{i}: no \"pid\"")
-    # The fields in the order the checks always ran (the first bad one is named).
+    # etime and lstart differ in most rows: decoded directly, not remembered.
     v = get("elapsed-time", "")
     etime = (v if type(v) is str else _text(row, "elapsed-time", i)).strip()
-    etime = strings.setdefault(etime, etime)
-    ppid = _cached_int(row, "ppid", i, memo) or 0
-    jid = _cached_int(row, "jail-id", i, memo) or 0  # 0 = host (docs/freebsd.md 2.1)
-    jail = _jail_name(row, i)
-    if jail is not None:
-        jail = strings.setdefault(jail, jail)
-    user = _stripped(row, "user", i, strings)
-    state = _stripped(row, "state", i, strings)
-    cpu = _cached_float(row, "percent-cpu", i, memo)
-    mem = _cached_float(row, "percent-memory", i, memo)
+    v = get("ppid")
+    ppid = memo.ppid.get(v) if type(v) is str else None
+    if ppid is None:
+        ppid = _decode_field(row, "ppid", i, memo)  # type: ignore[assignment]
+    v = get("jail-id")
+    jid = memo.jid.get(v) if type(v) is str else None
+    if jid is None:
+        jid = _decode_field(row, "jail-id", i, memo)  # type: ignore[assignment]
+    v = get("jail-name")
+    jail = memo.jail.get(v, _MISS) if type(v) is str else _MISS
+    if jail is _MISS:
+        jail = _decode_field(row, "jail-name", i, memo)
+    v = get("user")
+    user = memo.user.get(v) if type(v) is str else None
+    if user is None:
+        user = _decode_field(row, "user", i, memo)  # type: ignore[assignment]
+    v = get("state")
+    state = memo.state.get(v) if type(v) is str else None
+    if state is None:
+        state = _decode_field(row, "state", i, memo)  # type: ignore[assignment]
+    v = get("percent-cpu")
+    cpu = memo.cpu.get(v) if type(v) is str else None
+    if cpu is None:
+        cpu = _decode_field(row, "percent-cpu", i, memo)  # type: ignore[assignment]
+    v = get("percent-memory")
+    mem = memo.mem.get(v) if type(v) is str else None
+    if mem is None:
+        mem = _decode_field(row, "percent-memory", i, memo)  # type: ignore[assignment]
     v = get("virtual-size")
-    vsz = int(v) if type(v) is str and len(v) <= 18 and v.isascii() and v.isdigit() \
-        else _int(row, "virtual-size", i) or 0
+    vsz = memo.vsz.get(v) if type(v) is str else None
+    if vsz is None:
+        vsz = _decode_field(row, "virtual-size", i, memo)  # type: ignore[assignment]
     v = get("rss")
     rss = int(v) if type(v) is str and len(v) <= 18 and v.isascii() and v.isdigit() \
         else _int(row, "rss", i) or 0
-    if etime in memo.etimes:
-        elapsed = memo.etimes[etime]
-    else:
-        elapsed = memo.etimes[etime] = parse_etime(etime)
-    started = _stripped(row, "start-time", i, strings)
+    elapsed = parse_etime(etime)
+    v = get("start-time", "")
+    started = (v if type(v) is str else _text(row, "start-time", i)).strip()
     # `command`, or `arguments` for the `args` keyword (docs/freebsd.md 2.1); kept raw:
     # "[kworker/0:1]" style names and markup-like text are the display's problem.
-    command = _text(row, "command", i) if "command" in row else _text(row, "arguments", i)
-    command = strings.setdefault(command, command)
-    return Process(pid, ppid, jid, jail, user, state, cpu, mem, vsz, rss, etime, elapsed,
-                   started, command)
-
-
-def _stripped(row: Mapping[str, object], key: str, i: int, strings: dict[str, str]) -> str:
-    v = row.get(key, "")
-    text = (v if type(v) is str else _text(row, key, i)).strip()
-    return strings.setdefault(text, text)
-
-
-def _cached_int(row: Mapping[str, object], key: str, i: int, memo: _Memo) -> int | None:
-    """:func:`_int` of a value that repeats (jid, ppid), decoded once per text."""
-    v = row.get(key)
+    v = get("command")
     if type(v) is not str:
-        return _int(row, key, i)
-    ints = memo.ints
-    if v in ints:
-        return ints[v]
-    n = ints[v] = _int(row, key, i)
-    return n
+        v = _text(row, "command", i) if "command" in row else _text(row, "arguments", i)
+    command = memo.strings.setdefault(v, v)
+    return Process(pid, ppid, jid, jail, user, state, cpu, mem, vsz, rss,  # type: ignore[arg-type]
+                   etime, elapsed, started, command)
 
 
-def _cached_float(row: Mapping[str, object], key: str, i: int, memo: _Memo) -> float:
-    """:func:`_float` decoded once per distinct text (``0.0`` is most rows)."""
-    v = row.get(key)
-    if type(v) is not str:
-        return _float(row, key, i)
-    floats = memo.floats
-    f = floats.get(v)
-    if f is None:
-        f = floats[v] = _float(row, key, i)
-    return f
+def _decode_field(row: Mapping[str, object], key: str, i: int, memo: _Memo) -> object:
+    """The checked decode of one repeating field, remembered by its raw string."""
+    raw = row.get(key)
+    strings = memo.strings
+    value: Any
+    table: dict[str, Any]
+    if key in ("ppid", "jail-id", "virtual-size"):
+        value = _int(row, key, i) or 0
+        table = memo.ppid if key == "ppid" else memo.jid if key == "jail-id" else memo.vsz
+    elif key == "jail-name":
+        name = _jail_name(row, i)
+        value = None if name is None else strings.setdefault(name, name)
+        table = memo.jail
+    elif key in ("percent-cpu", "percent-memory"):
+        value = _float(row, key, i)
+        table = memo.cpu if key == "percent-cpu" else memo.mem
+    else:  # user, state: stripped (docs/freebsd.md 2.4)
+        text = _text(row, key, i).strip()
+        value = strings.setdefault(text, text)
+        table = memo.user if key == "user" else memo.state
+    if type(raw) is str:
+        table[raw] = value
+    result: object = value
+    return result
 
 
 def _jail_name(row: Mapping[str, object], i: int) -> str | None:
