@@ -128,12 +128,15 @@ def parse_etime(text: str) -> int | None:
     # call per process a tick); anything else is the regex's to decide.
     day_text, dash, hms = text.rpartition("-")
     parts = hms.split(":")
-    if 2 <= len(parts) <= 3 and text.isascii() and (not dash or 0 < len(day_text) <= 9) \
-            and day_text.isdigit() == bool(dash) \
-            and all(0 < len(x) <= 9 and x.isdigit() for x in parts):
-        h = int(parts[0]) if len(parts) == 3 else 0
-        d = int(day_text) if dash else 0
-        return ((d * 24 + h) * 60 + int(parts[-2])) * 60 + int(parts[-1])
+    n = len(parts)
+    if text.isascii() and (n == 2 or n == 3) and (
+            not dash or (0 < len(day_text) <= 9 and day_text.isdigit())):
+        mm, ss = parts[-2], parts[-1]
+        hh = parts[0] if n == 3 else "0"
+        if 0 < len(mm) <= 9 and mm.isdigit() and 0 < len(ss) <= 9 and ss.isdigit() \
+                and 0 < len(hh) <= 9 and hh.isdigit():
+            d = int(day_text) if dash else 0
+            return ((d * 24 + int(hh)) * 60 + int(mm)) * 60 + int(ss)
     m = _ETIME.fullmatch(text)
     if m is None:
         return None
