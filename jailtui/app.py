@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -42,18 +42,19 @@ from jailtui.core.config.settings import INTERVAL_STEPS, Settings, step_interval
 from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.text import visible
 from jailtui.screens.contracts import ConsoleController, ConsoleHost
-from jailtui.screens.detail import DetailScreen
-from jailtui.screens.exec import CommandHistory
-from jailtui.screens.health import HealthScreen
-from jailtui.screens.help import HelpScreen
-from jailtui.screens.hosts import HostsScreen, ViewChoice
-from jailtui.screens.log import LogScreen
 from jailtui.screens.main import MainScreen
 from jailtui.screens.shell_start import offers_start
 from jailtui.widgets.action_log import ActionLog
 from jailtui.widgets.health_state import HealthMonitor
 from jailtui.widgets.pending import PendingActions
 from jailtui.widgets.poll_state import PollState
+
+if TYPE_CHECKING:
+    from jailtui.screens.exec import CommandHistory
+
+# The other screens (detail, health, help, hosts, log, exec and the flows'
+# screens) are imported when a key opens one: the first frame needs only the
+# main screen (issue 18: start; tests/test_import_hygiene.py checks).
 
 #: Themes of newer Textual releases -> the older release's equivalent.
 _THEME_FALLBACK = {"ansi-dark": "textual-ansi", "ansi-light": "textual-ansi"}
@@ -97,8 +98,7 @@ class JailtuiApp(App[None]):
         self.journal = ActionLog()
         #: start/stop/restart in progress, shown on the jail's row (widgets/pending.py).
         self.pending = PendingActions(self)
-        #: Command lines run with ``!`` this session (screens/exec.py).
-        self.exec_history = CommandHistory()
+        self._exec_history: CommandHistory | None = None
         #: Health checks on a slower cadence than the poll (widgets/health_state.py).
         self.health = HealthMonitor(self)
         #: Confirm texts, start-then-shell, restart offers (console/flows.py).
@@ -117,6 +117,15 @@ class JailtuiApp(App[None]):
     @property
     def poll_state(self) -> PollState:
         return self._state
+
+    @property
+    def exec_history(self) -> CommandHistory:
+        """Command lines run with ``!`` this session (screens/exec.py), made on first use."""
+        if self._exec_history is None:
+            from jailtui.screens.exec import CommandHistory
+
+            self._exec_history = CommandHistory()
+        return self._exec_history
 
     def _set_state(self, state: PollState) -> None:
         self._state = state
@@ -203,15 +212,21 @@ class JailtuiApp(App[None]):
         self.fleet.step_interval(lambda current: step_interval(current, direction))
 
     def action_help(self) -> None:
+        from jailtui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_log(self) -> None:
+        from jailtui.screens.log import LogScreen
+
         if not isinstance(self.screen, LogScreen):
             self.push_screen(LogScreen())
 
     def action_health(self) -> None:
         """``H``: open the health view, or close it again."""
+        from jailtui.screens.health import HealthScreen
+
         if isinstance(self.screen, HealthScreen):
             self.screen.dismiss()
         else:
@@ -221,6 +236,8 @@ class JailtuiApp(App[None]):
                     dying_jid: int | None = None) -> None:
         """The detail of jail ``name`` on ``host_name``; with ``dying_jid``, of
         that dying jail (it may share its name with a live or configured one)."""
+        from jailtui.screens.detail import DetailScreen
+
         self.focus_host(host_name)
         self.push_screen(DetailScreen(name, dying_jid=dying_jid))
 
@@ -257,6 +274,8 @@ class JailtuiApp(App[None]):
 
     def open_hosts(self) -> None:
         """The host switcher: pick a host or all hosts; ``c`` there reconnects one."""
+        from jailtui.screens.hosts import HostsScreen, ViewChoice
+
         if not self.fleet.several or isinstance(self.screen, HostsScreen):
             return
 

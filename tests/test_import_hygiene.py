@@ -42,3 +42,45 @@ def test_blocker_really_blocks() -> None:
                          text=True, timeout=60)
     assert out.returncode != 0
     assert "textual is blocked" in out.stderr
+
+
+#: Imported on first use, never for the console's first frame (issue 18: start):
+#: the screens a key opens, the editor, the CLI's printing views, the simulator builder.
+LAZY = ("jailtui.screens.detail", "jailtui.screens.health", "jailtui.screens.help",
+        "jailtui.screens.hosts", "jailtui.screens.log", "jailtui.screens.exec",
+        "jailtui.screens.services", "jailtui.screens.signal", "jailtui.screens.confirm",
+        "jailtui.screens.config_editor", "jailtui.screens.config_flow",
+        "jailtui.screens.param_form", "jailtui.screens.diff", "jailtui.screens.owner_config",
+        "jailtui.screens.suspend", "jailtui.widgets.conf_area", "jailtui.cli.views",
+        "jailtui.sim.builder")
+
+FIRST_FRAME = """
+import asyncio, sys
+from jailtui.cli.main import build_parser, make_session
+from jailtui.app import JailtuiApp
+
+args = build_parser().parse_args(["--sim", sys.argv[1]])
+session = make_session(args)
+
+async def main() -> None:
+    app = JailtuiApp(session.host, session.controller, interval=3600.0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.poll_state.snapshot is not None:
+                break
+        await pilot.pause()
+        assert app.poll_state.snapshot is not None, "no data on screen"
+        print(" ".join(sorted(m for m in sys.modules)))
+
+asyncio.run(main())
+"""
+
+
+def test_first_frame_imports_no_screen_it_does_not_show(sim_dir: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(sim_dir)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    loaded = set(out.stdout.split())
+    assert "jailtui.screens.main" in loaded  # the check can fail: it sees what is imported
+    assert sorted(m for m in LAZY if m in loaded) == []

@@ -267,3 +267,125 @@ def test_fuzz_etime_and_stat_never_raise(text: str) -> None:
     seconds = parse_etime(text)
     assert seconds is None or seconds >= 0
     assert isinstance(describe_stat(text), list)
+
+
+# --- the fast path decodes exactly as the checked helpers (issue 18) -------------------
+
+
+def _reference_rows(data: bytes) -> tuple[Process, ...]:
+    """The parse before issue 18: every field through the checked helpers, one
+    dict at a time. The fast path must give equal processes, or the same error."""
+    from jailtui.core.freebsd import ps as psmod
+    from jailtui.core.freebsd.errors import load_json
+
+    doc = load_json(data, psmod._CMD)
+    out = []
+    for i, row in enumerate(psmod._process_rows(doc, nothing_ok=False)):
+        pid = psmod._int(row, "pid", i)
+        if pid is None:
+            raise ParseError(psmod._CMD, f"process #{i}: no \"pid\"")
+        etime = psmod._text(row, "elapsed-time", i).strip()
+        out.append(Process(
+            pid=pid, ppid=psmod._int(row, "ppid", i) or 0,
+            jid=psmod._int(row, "jail-id", i) or 0, jail=psmod._jail_name(row, i),
+            user=psmod._text(row, "user", i).strip(),
+            state=psmod._text(row, "state", i).strip(),
+            cpu_percent=psmod._float(row, "percent-cpu", i),
+            mem_percent=psmod._float(row, "percent-memory", i),
+            vsz_kib=psmod._int(row, "virtual-size", i) or 0,
+            rss_kib=psmod._int(row, "rss", i) or 0, etime=etime,
+            elapsed_seconds=parse_etime(etime),
+            started=psmod._text(row, "start-time", i).strip(),
+            command=psmod._text(row, "command", i) if "command" in row
+            else psmod._text(row, "arguments", i)))
+    return tuple(out)
+
+
+def _same_as_reference(data: bytes) -> None:
+    try:
+        want: tuple[Process, ...] | str = _reference_rows(data)
+    except ParseError as exc:
+        want = str(exc)
+    try:
+        got: tuple[Process, ...] | str = parse_ps(data)
+    except ParseError as exc:
+        got = str(exc)
+    assert got == want
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted(SAMPLES.glob("ps_*.json"))])
+def test_samples_decode_as_the_reference(name: str) -> None:
+    _same_as_reference(sample(name))
+
+
+_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**20), st.floats(allow_nan=True),
+    st.sampled_from(["", "-", " 12", "12 ", "0", "007", "1.5", "1,5", "٣", "1_0", "nan",
+                     " 2-03:04:05", "05:06", "SsJ", "\x1b[31mred", "a\x00b", "9" * 30]),
+    st.text(max_size=12))
+_KEYS = ["pid", "ppid", "jail-id", "jail-name", "user", "state", "percent-cpu",
+         "percent-memory", "virtual-size", "rss", "elapsed-time", "start-time", "command",
+         "arguments"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.dictionaries(st.sampled_from(_KEYS), _VALUE, max_size=14), max_size=4))
+def test_fuzz_rows_decode_as_the_reference(rows: list[dict[str, object]]) -> None:
+    # Repeated values across rows exercise the per-parse memo; odd ones the fallbacks.
+    rows = [{"pid": str(i + 1), **r} if i % 2 else r for i, r in enumerate(rows)] + rows
+    doc = {"process-information": {"process": rows}}
+    _same_as_reference(json.dumps(doc).encode())
+
+
+def test_repeated_strings_are_one_object() -> None:
+    row = {"pid": "1", "user": "www", "state": "SJ", "command": "nginx: worker",
+           "jail-name": "web", "start-time": "Mon Jun  2 08:00:01 2025"}
+    rows = [dict(row, pid=str(n)) for n in range(1, 4)]
+    a, b, c = parse_ps(json.dumps({"process-information": {"process": rows}}).encode())
+    for field in ("user", "state", "command", "jail"):
+        assert getattr(a, field) is getattr(b, field) is getattr(c, field)
+
+
+@pytest.mark.parametrize("doc", [
+    {"process-information": {"pid": "5"}},                       # a container that looks like a row
+    {"pid": "1", "process-information": {"process": [{"pid": "2"}]}},
+    {"pid": "1"},                                                 # a top level that looks like a row
+    {"process-information": {"process": [{"pid": "1", "user": {"pid": "3"}}]}},
+    {"process-information": {"process": [{"pid": "1", "user": [{"pid": "3"}]}]}},
+    {"process-information": {"process": [{"pid": "1", "extra": {"pid": "x"}}, {"pid": "-"}]}},
+    {"process-information": {"process": "x", "pid": "1"}},
+    {"process-information": {"process": [{"pid": "1"}, {"process": [], "pid": "2"}]}},
+    {"process-information": {"process": [{"pid": "7", "command": "a\tb\x1bc"}, {}]}},
+])
+def test_odd_shapes_decode_as_the_reference(doc: dict[str, object]) -> None:
+    # The row hook turns rows into Processes while the JSON is read; the
+    # containers and anything odd must come out exactly as before.
+    _same_as_reference(json.dumps(doc).encode())
+
+
+def test_raw_control_characters_inside_strings() -> None:
+    # libxo escapes only \\ and " (and newline/CR): raw controls reach the JSON.
+    data = (b'{"process-information": {"process": [{"pid": "9", "user": "r\x1boot",'
+            b' "command": "sh\t-c \x07x", "jail-name": "w\x00eb"}]}}')
+    _same_as_reference(data)
+    (p,) = parse_ps(data)
+    assert p.command == "sh\t-c \x07x" and p.user == "r\x1boot" and p.jail == "w\x00eb"
+
+
+def _etime_by_regex(text: str) -> int | None:
+    from jailtui.core.freebsd.ps import _ETIME
+
+    m = _ETIME.fullmatch(text.strip())
+    if m is None:
+        return None
+    days, hours = int(m["d"] or 0), int(m["h"] or 0)
+    return ((days * 24 + hours) * 60 + int(m["m"])) * 60 + int(m["s"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(
+    st.text(alphabet="0123456789-: ٣\t", max_size=16),
+    st.from_regex(r"\A ?([0-9]{1,3}-)?([0-9]{1,2}:)?[0-9]{1,2}:[0-9]{2}\Z"),
+    st.sampled_from(["-", "1--2:03", "-1:02", "1-:02", "01:02:03:04", "0-00:00", "1234567890:00"])))
+def test_etime_fast_path_is_the_regex(text: str) -> None:
+    assert parse_etime(text) == _etime_by_regex(text)

@@ -16,10 +16,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jailtui import __version__
-from jailtui.cli import completion, config_cmd, views
+from jailtui.cli import completion, config_cmd
 from jailtui.cli.output import visible_output
 from jailtui.cli.session import (
     Session,
@@ -31,13 +31,17 @@ from jailtui.cli.session import (
     make_target,
     open_fleet,
 )
-from jailtui.cli.views import Targets
 from jailtui.core.config.settings import SettingsError
 from jailtui.core.errors import JailtuiError, PolicyDenied, describe
 from jailtui.core.freebsd.jailconf import JailConfError
 from jailtui.core.freebsd.jailname import check_jail_name
-from jailtui.core.hosts.fleet import Fleet
 from jailtui.core.text import visible
+
+if TYPE_CHECKING:
+    from jailtui.cli.views import Targets
+
+# cli/views.py (and the fleet, SSH) are imported by the subcommands that print
+# them: the console's first frame needs neither (issue 18: start).
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
                "kill", "service", "check", "doctor", "config", "completion", "snapshot",
@@ -236,6 +240,9 @@ def open_targets(args: argparse.Namespace) -> tuple[Targets, frozenset[str] | No
     """The hosts of ``list``/``ps``/``check``: several ``--host``, or the one
     host of this session (a delegate's scoped to their jail), as a fleet of
     one; and the jails a delegate may see (None: all)."""
+    from jailtui.cli.views import Targets
+    from jailtui.core.hosts.fleet import Fleet
+
     specs = host_specs(args)
     if specs is not None and len(specs) > 1:
         return Targets(open_fleet(specs)), None
@@ -374,6 +381,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """``jailtui check``: plugin output; any error is UNKNOWN (exit 3), never 1."""
     from dataclasses import replace as dc_replace
 
+    from jailtui.cli import views
     from jailtui.core.checks import health
 
     th = health.Thresholds()
@@ -555,6 +563,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_doctor(make_target(args).host)
         if args.command == "conf" and args.file:
             return cmd_conf(None, args)
+        if args.command in ("list", "ps"):
+            from jailtui.cli import views
         if args.command == "list":
             return views.list_jails(open_targets(args)[0], as_json=args.json, wide=args.wide)
         if args.command == "ps":
@@ -604,7 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(visible(f"jailtui: hint: {exc.hint}"), file=sys.stderr)
         return 1
     except JailtuiError as exc:
-        return _fail(views.error_line(describe(exc)))
+        from jailtui.cli.views import error_line
+
+        return _fail(error_line(describe(exc)))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

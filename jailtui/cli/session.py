@@ -101,7 +101,6 @@ def make_target(args: argparse.Namespace) -> Target:
                        specs[0].owners)
     use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
     if use_sim and args.host is None:
-        from jailtui.sim.builder import init_host
         from jailtui.sim.runner import SimRunner
         from jailtui.sim.state import check_simdir
 
@@ -114,6 +113,9 @@ def make_target(args: argparse.Namespace) -> Target:
             if not (sim_dir / "state.json").exists():
                 # The default host is built on first use (README); init_host
                 # refuses a non-empty directory that is not one of ours.
+                # The builder only here: --sim DIR never builds (issue 18: start).
+                from jailtui.sim.builder import init_host
+
                 print(f"jailtui: building a simulated FreeBSD host in {sim_dir}",
                       file=sys.stderr)
                 init_host(sim_dir)

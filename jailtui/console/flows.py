@@ -23,15 +23,10 @@ from jailtui.core.model import Jail, JailState, Process
 from jailtui.core.owners import EditKind
 from jailtui.core.owners import messages as owner_messages
 from jailtui.core.text import one_line, visible
-from jailtui.screens.config_editor import config_screen
-from jailtui.screens.confirm import ConfirmScreen
-from jailtui.screens.exec import ExecScreen
-from jailtui.screens.owner_config import OwnerFileScreen, PropertyFormScreen
-from jailtui.screens.services import ServicesScreen
-from jailtui.screens.shell_start import shell_when_started, start_question
-from jailtui.screens.signal import SignalScreen
-from jailtui.screens.suspend import lend_terminal
 from jailtui.widgets.jobs import job
+
+# The screens of the flows are imported where a flow starts, not here: the
+# first frame needs none of them (issue 18: start; tests/test_import_hygiene.py).
 
 if TYPE_CHECKING:
     from jailtui.app import JailtuiApp
@@ -85,6 +80,10 @@ class Flows:
 
     def jail_action(self, action: str, jail: Jail) -> None:
         """start / stop / restart / shell / services / exec / edit (already allowed)."""
+        from jailtui.screens.confirm import ConfirmScreen
+        from jailtui.screens.exec import ExecScreen
+        from jailtui.screens.services import ServicesScreen
+
         app = self.app
         # Many hosts: the jail's own host becomes the focus, so the shell, the
         # editor and their follow-ups (restart offer) act on that host.
@@ -134,6 +133,9 @@ class Flows:
 
     def start_then_shell(self, jail: Jail) -> None:
         """``x`` on a stopped jail: "Start it?", then the shell (screens/shell_start.py)."""
+        from jailtui.screens.confirm import ConfirmScreen
+        from jailtui.screens.shell_start import shell_when_started, start_question
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self.run_lifecycle("start", jail,
@@ -185,6 +187,8 @@ class Flows:
     # -- processes -----------------------------------------------------------------------
 
     def signal_process(self, proc: Process) -> None:
+        from jailtui.screens.signal import SignalScreen
+
         def chosen(sig: str | None) -> None:
             if sig:
                 self.send_signal(proc, sig)
@@ -257,6 +261,8 @@ class Flows:
         shell runs (docs/textual.md 2.4). The console polls again as soon
         as it is back.
         """
+        from jailtui.screens.suspend import lend_terminal
+
         app = self.app
         app.stop_polling()
         try:
@@ -276,6 +282,8 @@ class Flows:
         ctrl+o); delegate: a form of the allowed parameters
         (screens/config_editor.py).
         """
+        from jailtui.screens.config_editor import config_screen
+
         controller = self.app.controller
         if controller is None:
             return
@@ -300,6 +308,8 @@ class Flows:
         """A managed jail whose configuration is not jail.conf syntax: iocage's
         properties in a form (``iocage get -a``, saved with ``iocage set``), another
         manager's file read-only with the command that changes it (docs/managers.md 1.8)."""
+        from jailtui.screens.owner_config import OwnerFileScreen, PropertyFormScreen
+
         app = self.app
         controller = app.controller
         if controller is None:
@@ -326,6 +336,8 @@ class Flows:
     def offer_restart(self, jail: Jail) -> None:
         """A saved config applies when the jail starts again: offer the
         restart (the usual lifecycle path) if it runs, else say when."""
+        from jailtui.screens.confirm import ConfirmScreen
+
         app = self.app
         snap = app.snapshot_for(jail.host_name)
         now = (snap.jail(jail.name) if snap is not None else None) or jail

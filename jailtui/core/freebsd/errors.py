@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from jailtui.core.errors import (
     JailDying,
@@ -150,7 +150,9 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def load_json(data: bytes, command: str) -> dict[str, object]:
+def load_json(data: bytes, command: str, *,
+              object_hook: Callable[[dict[str, object]], object] | None = None
+              ) -> dict[str, object]:
     """Parse a libxo JSON document whose top level must be an object.
 
     ``strict=False`` because libxo's ``xo_escape_json`` escapes only ``\\``,
@@ -158,12 +160,14 @@ def load_json(data: bytes, command: str) -> dict[str, object]:
     from a jail hostname reaches the JSON unescaped, and that must not make
     the whole poll fail. Raises :class:`ParseError` naming ``command`` for
     empty, truncated or malformed output and for a non-object top level.
+    ``object_hook`` is json's: each object as it is decoded (ps turns its
+    rows into Processes there, so the 50,000 row dicts never live together).
     """
     text = decode(data)
     if not text.strip():
         raise ParseError(command, "empty output")
     try:
-        doc = json.loads(text, strict=False)
+        doc = json.loads(text, strict=False, object_hook=object_hook)
     except json.JSONDecodeError as exc:
         kind = "truncated JSON" if _unclosed(text) else "malformed JSON"
         raise ParseError(command, f"{kind} ({exc.msg}: char {exc.pos})") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from jailtui.core.errors import ParseError
 from jailtui.core.freebsd.errors import libxo_rows, load_json, tool_error, type_name
@@ -122,7 +123,21 @@ def parse_etime(text: str) -> int | None:
 
     None when the value is missing (``-``) or not in ps's format.
     """
-    m = _ETIME.fullmatch(text.strip())
+    text = text.strip()
+    # The usual "mm:ss" / "hh:mm:ss" / "d-hh:mm:ss" without the regex (one
+    # call per process a tick); anything else is the regex's to decide.
+    day_text, dash, hms = text.rpartition("-")
+    parts = hms.split(":")
+    n = len(parts)
+    if text.isascii() and (n == 2 or n == 3) and (
+            not dash or (0 < len(day_text) <= 9 and day_text.isdigit())):
+        mm, ss = parts[-2], parts[-1]
+        hh = parts[0] if n == 3 else "0"
+        if 0 < len(mm) <= 9 and mm.isdigit() and 0 < len(ss) <= 9 and ss.isdigit() \
+                and 0 < len(hh) <= 9 and hh.isdigit():
+            d = int(day_text) if dash else 0
+            return ((d * 24 + int(hh)) * 60 + int(mm)) * 60 + int(ss)
+    m = _ETIME.fullmatch(text)
     if m is None:
         return None
     days, hours = int(m["d"] or 0), int(m["h"] or 0)
@@ -146,9 +161,38 @@ def describe_stat(stat: str) -> list[str]:
 
 
 def _parse(data: bytes, *, nothing_ok: bool) -> tuple[Process, ...]:
-    doc = load_json(data, _CMD)
+    memo = _Memo()
+
+    def row_hook(obj: dict[str, object]) -> object:
+        # Called by the JSON decoder for every object as soon as it is read:
+        # a row becomes its Process here and its dict is dropped, so the 50,000
+        # row dicts of a big host never live together (issue 18: peak RSS).
+        # The two containers stay dicts (libxo_rows reads them); a row that
+        # does not decode stays a dict too, and is decoded again below, in
+        # document order with its index, so its error reads as it always did.
+        if "process" in obj or "process-information" in obj:
+            return obj
+        try:
+            proc = _process(obj, 0, memo)
+        except Exception:  # noqa: BLE001 - raised again, worded, by the second decode
+            return obj
+        return _Row(proc)
+
+    doc = load_json(data, _CMD, object_hook=row_hook)
     rows = _process_rows(doc, nothing_ok=nothing_ok)
-    return tuple(_process(row, i) for i, row in enumerate(rows))
+    return tuple(row.process if type(row) is _Row else _process(row, i, memo)
+                 for i, row in enumerate(rows))
+
+
+class _Row(dict[str, object]):
+    """A ps row already decoded while the JSON was read: an empty dict (so the
+    document keeps its shape for libxo_rows) carrying its Process."""
+
+    __slots__ = ("process",)
+
+    def __init__(self, process: Process) -> None:
+        super().__init__()
+        self.process = process
 
 
 def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[str, object]]:
@@ -156,29 +200,121 @@ def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[s
     return libxo_rows(doc, "process-information", "process", _CMD, nothing_ok=nothing_ok)
 
 
-def _process(row: Mapping[str, object], i: int) -> Process:
-    pid = _int(row, "pid", i)
+class _Memo:
+    """What one parse has seen, so each repeated value is decoded and stored once.
+
+    Users, STAT letters, jail names, jids, parent pids, sizes, percentages
+    and many commands repeat across thousands of rows (every worker of a
+    pool): each table maps a field's raw JSON string to its final value
+    (one ``str`` object each, one int, one float). Every
+    decode cached here is a pure function of that string, so the result is
+    the same as without; a value that does not decode is never cached (it
+    raises, naming its row).
+    """
+
+    __slots__ = ("strings", "user", "state", "jail", "jid", "ppid", "cpu", "mem", "vsz")
+
+    def __init__(self) -> None:
+        self.strings: dict[str, str] = {}
+        self.user: dict[str, str] = {}
+        self.state: dict[str, str] = {}
+        self.jail: dict[str, str | None] = {}
+        self.jid: dict[str, int] = {}
+        self.ppid: dict[str, int] = {}
+        self.cpu: dict[str, float] = {}
+        self.mem: dict[str, float] = {}
+        self.vsz: dict[str, int] = {}
+
+
+_MISS = object()
+
+
+def _process(row: Mapping[str, object], i: int, memo: _Memo) -> Process:
+    """One row. A value seen before in this parse (the usual case) is one dict
+    lookup by its raw string; anything new or odd goes through the checked
+    helpers below (:func:`_decode_field`), which also word the errors, in
+    the order the fields were always checked (the first bad one is named)."""
+    get = row.get
+    v = get("pid")
+    pid = int(v) if type(v) is str and len(v) <= 18 and v.isascii() and v.isdigit() \
+        else _int(row, "pid", i)
     if pid is None:
         raise ParseError(_CMD, f"process #{i}: no \"pid\"")
-    etime = _text(row, "elapsed-time", i).strip()
-    return Process(
-        pid=pid,
-        ppid=_int(row, "ppid", i) or 0,
-        jid=_int(row, "jail-id", i) or 0,  # 0 = host (docs/freebsd.md 2.1)
-        jail=_jail_name(row, i),
-        user=_text(row, "user", i).strip(),
-        state=_text(row, "state", i).strip(),
-        cpu_percent=_float(row, "percent-cpu", i),
-        mem_percent=_float(row, "percent-memory", i),
-        vsz_kib=_int(row, "virtual-size", i) or 0,
-        rss_kib=_int(row, "rss", i) or 0,
-        etime=etime,
-        elapsed_seconds=parse_etime(etime),
-        started=_text(row, "start-time", i).strip(),
-        # `command`, or `arguments` for the `args` keyword (docs/freebsd.md 2.1); kept raw:
-        # "[kworker/0:1]" style names and markup-like text are the display's problem.
-        command=_text(row, "command", i) if "command" in row else _text(row, "arguments", i),
-    )
+    # etime and lstart differ in most rows: decoded directly, not remembered.
+    v = get("elapsed-time", "")
+    etime = (v if type(v) is str else _text(row, "elapsed-time", i)).strip()
+    v = get("ppid")
+    ppid = memo.ppid.get(v) if type(v) is str else None
+    if ppid is None:
+        ppid = _decode_field(row, "ppid", i, memo)  # type: ignore[assignment]
+    v = get("jail-id")
+    jid = memo.jid.get(v) if type(v) is str else None
+    if jid is None:
+        jid = _decode_field(row, "jail-id", i, memo)  # type: ignore[assignment]
+    v = get("jail-name")
+    jail = memo.jail.get(v, _MISS) if type(v) is str else _MISS
+    if jail is _MISS:
+        jail = _decode_field(row, "jail-name", i, memo)
+    v = get("user")
+    user = memo.user.get(v) if type(v) is str else None
+    if user is None:
+        user = _decode_field(row, "user", i, memo)  # type: ignore[assignment]
+    v = get("state")
+    state = memo.state.get(v) if type(v) is str else None
+    if state is None:
+        state = _decode_field(row, "state", i, memo)  # type: ignore[assignment]
+    v = get("percent-cpu")
+    cpu = memo.cpu.get(v) if type(v) is str else None
+    if cpu is None:
+        cpu = _decode_field(row, "percent-cpu", i, memo)  # type: ignore[assignment]
+    v = get("percent-memory")
+    mem = memo.mem.get(v) if type(v) is str else None
+    if mem is None:
+        mem = _decode_field(row, "percent-memory", i, memo)  # type: ignore[assignment]
+    v = get("virtual-size")
+    vsz = memo.vsz.get(v) if type(v) is str else None
+    if vsz is None:
+        vsz = _decode_field(row, "virtual-size", i, memo)  # type: ignore[assignment]
+    v = get("rss")
+    rss = int(v) if type(v) is str and len(v) <= 18 and v.isascii() and v.isdigit() \
+        else _int(row, "rss", i) or 0
+    elapsed = parse_etime(etime)
+    v = get("start-time", "")
+    started = (v if type(v) is str else _text(row, "start-time", i)).strip()
+    # `command`, or `arguments` for the `args` keyword (docs/freebsd.md 2.1); kept raw:
+    # "[kworker/0:1]" style names and markup-like text are the display's problem.
+    v = get("command")
+    if type(v) is not str:
+        v = _text(row, "command", i) if "command" in row else _text(row, "arguments", i)
+    command = memo.strings.setdefault(v, v)
+    return Process(pid, ppid, jid, jail, user, state, cpu, mem, vsz, rss,  # type: ignore[arg-type]
+                   etime, elapsed, started, command)
+
+
+def _decode_field(row: Mapping[str, object], key: str, i: int, memo: _Memo) -> object:
+    """The checked decode of one repeating field, remembered by its raw string."""
+    raw = row.get(key)
+    strings = memo.strings
+    value: Any
+    table: dict[str, Any]
+    if key in ("ppid", "jail-id", "virtual-size"):
+        value = _int(row, key, i) or 0
+        table = memo.ppid if key == "ppid" else memo.jid if key == "jail-id" else memo.vsz
+    elif key == "jail-name":
+        name = _jail_name(row, i)
+        value = None if name is None else strings.setdefault(name, name)
+        table = memo.jail
+    elif key in ("percent-cpu", "percent-memory"):
+        value = _float(row, key, i)
+        table = memo.cpu if key == "percent-cpu" else memo.mem
+    else:  # user, state: stripped (docs/freebsd.md 2.4)
+        text = _text(row, key, i).strip()
+        value = strings.setdefault(text, text)
+        table = memo.user if key == "user" else memo.state
+    if type(raw) is str:
+        table[raw] = value
+    result: object = value
+    return result
 
 
 def _jail_name(row: Mapping[str, object], i: int) -> str | None:

@@ -15,6 +15,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import psutil
@@ -54,6 +55,18 @@ from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import CommandResult, Runner, run_all
 from jailtui.core.transport.ssh import LinkState
+
+#: The one thread that parses every poll's output (of every host). The GIL
+#: runs one parse at a time anyway, and one thread keeps their allocations in
+#: one malloc arena: glibc gives each thread of asyncio's default pool its
+#: own, and each kept the high-water mark of a 50,000-process parse (the
+#: console's VmHWM; issue 18). Its thread starts on the first poll.
+_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jailtui-parse")
+
+
+def _parse_poll(jls_out: bytes, ps_out: bytes) -> tuple[jlsmod.JlsResult, tuple[Process, ...]]:
+    return jlsmod.parse_jls_verbose(jls_out), psmod.parse_ps(ps_out)
+
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
 #: that takes longer is in trouble and the console says so (stale data).
@@ -251,9 +264,13 @@ class Host:
         else:
             check(ps_res)
         # Parsing 50,000 processes takes a good part of a second: off the
-        # event loop, so keys and drawing stay fluent meanwhile.
-        jls, procs = await asyncio.to_thread(
-            lambda: (jlsmod.parse_jls_verbose(jls_res.stdout), psmod.parse_ps(ps_res.stdout)))
+        # event loop, so keys and drawing stay fluent meanwhile; in the one
+        # parse thread (_PARSER), and the answer's bytes let go right after.
+        jls_out, ps_out = jls_res.stdout, ps_res.stdout
+        del jls_res, ps_res
+        jls, procs = await asyncio.get_running_loop().run_in_executor(
+            _PARSER, _parse_poll, jls_out, ps_out)
+        del jls_out, ps_out
         warnings: list[str] = []
         try:
             conf = await asyncio.to_thread(self.configured)

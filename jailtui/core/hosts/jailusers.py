@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 
 from jailtui.core.freebsd.passwd import uid_names
 from jailtui.core.model import Jail, Process
@@ -60,11 +59,17 @@ class JailUsers:
         for gone in [r for r in self._cache if r not in live]:
             del self._cache[gone]
         out = []
+        # The same uid text repeats in a jail (every worker): looked up once.
+        named: dict[tuple[int, str], str | None] = {}
         for p in procs:
             m = maps.get(p.jid)
             if m is not None and p.user.isdigit():
-                name = m.get(int(p.user))
+                key = (p.jid, p.user)
+                if key in named:
+                    name = named[key]
+                else:
+                    name = named[key] = m.get(int(p.user))
                 if name is not None:
-                    p = replace(p, user=name)
+                    p = p.with_user(name)
             out.append(p)
         return tuple(out)

@@ -1,0 +1,67 @@
+"""core/model.py: the per-snapshot indexes and the cheap copies give what the
+plain definitions give (issue 18: they exist for speed, never for other results)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from jailtui.core.model import HostInfo, HostSnapshot, Jail, JailState, Process
+
+
+def proc(pid: int, jid: int, **kw: object) -> Process:
+    base: dict[str, object] = dict(
+        pid=pid, ppid=1, jid=jid, jail=f"j{jid}" if jid else None, user="1001", state="SJ",
+        cpu_percent=1.5, mem_percent=0.1, vsz_kib=100, rss_kib=50, etime="01:02",
+        elapsed_seconds=62, started="Mon Jun  2 08:00:01 2025", command="sh -c x",
+        host="web1")
+    base.update(kw)
+    return Process(**base)  # type: ignore[arg-type]
+
+
+def snap(procs: tuple[Process, ...]) -> HostSnapshot:
+    jails = (Jail(name="j1", jid=1, state=JailState.RUNNING),
+             Jail(name="j2", jid=2, state=JailState.RUNNING))
+    return HostSnapshot(info=HostInfo(hostname="h"), taken_at=1.0, jails=jails,
+                        processes=procs)
+
+
+def test_with_user_is_replace() -> None:
+    p = proc(7, 1)
+    assert p.with_user("www") == dataclasses.replace(p, user="www")
+    # Every field is copied: a field added to Process must be added there too.
+    changed = p.with_user("www")
+    for f in dataclasses.fields(Process):
+        if f.name != "user":
+            assert getattr(changed, f.name) == getattr(p, f.name), f.name
+
+
+def test_processes_of_and_process_as_a_scan() -> None:
+    procs = (proc(1, 0), proc(2, 1), proc(3, 2), proc(4, 1), proc(2, 2, command="dup"))
+    s = snap(procs)
+    for jid in (0, 1, 2, 3):
+        assert s.processes_of(jid) == tuple(p for p in procs if p.jid == jid)
+    for pid in (1, 2, 3, 4, 5):
+        assert s.process(pid) == next((p for p in procs if p.pid == pid), None)
+    assert s.process(2) is procs[1]  # the first row of a pid, as before
+
+
+def test_index_is_per_snapshot() -> None:
+    a = snap((proc(1, 1),))
+    a.processes_of(1)
+    b = dataclasses.replace(a, processes=(proc(2, 1),))
+    assert [p.pid for p in b.processes_of(1)] == [2]
+    assert a == dataclasses.replace(a)  # the indexes take no part in equality
+
+
+def test_repr_counts_rows() -> None:
+    # asyncio.run() formats its result's repr (CPython issue 112559): it must
+    # not walk 50,000 processes.
+    s = snap(tuple(proc(i, 1) for i in range(1, 2001)))
+    text = repr(s)
+    assert "processes=2000" in text and "jails=2" in text and len(text) < 200
+
+    async def main() -> HostSnapshot:
+        return s
+
+    assert asyncio.run(main()) is s
