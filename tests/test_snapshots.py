@@ -62,6 +62,21 @@ def test_jail_detail(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(app(), terminal_size=size, run_before=steps("enter", jail="web"))
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_users_picker(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """U: the users of the host's processes, most processes first (issue 20)."""
+    assert snap_compare(app(), terminal_size=size,
+                        run_before=steps("tab", "a", "U", jail="web"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_marks(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """F3: every row stays, the matches marked, the title counts them (issue 20)."""
+    assert snap_compare(app(), terminal_size=size,
+                        run_before=steps("tab", "f3", "n", "g", "i", "n", "x", "enter",
+                                         jail="web"))
+
+
 def test_stale(snap_compare: SnapCompare) -> None:
     host = FakeHost()
 

@@ -90,6 +90,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("confirm", modal=True),
     Surface("signal", modal=True),
     Surface("help", modal=True),
+    Surface("users", modal=True),
     # Widgets (screens/main.py and friends put them on screens above).
     Surface("table"),
     Surface("filter"),
@@ -163,7 +164,7 @@ _JAIL = ("main", "detail")
 # The order of the table is the order of each screen's BINDINGS, hence of its
 # footer (the footer lists a screen's bindings in their order): ``?`` first.
 KEYS: tuple[KeySpec, ...] = (
-    KeySpec("help", "question_mark", "app.help", "Help", "this help", "Views",
+    KeySpec("help", "question_mark,f1", "app.help", "Help", "this help", "Views",
             ("app", "main", "detail", "services", "health"), title="Keys (help)",
             key_display="?", on=MappingProxyType({"app": Variant(action="help")})),
     KeySpec("back", "escape", "back", "Back", "back to the list", "Views",
@@ -174,9 +175,19 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("detail", "enter", "detail", "Detail",
             "the jail in full: restrictions, disk, config, rctl, logins, daemons", "Views",
             ("main",), title="Jail detail", key_display="⏎"),
-    KeySpec("filter", "slash", "filter", "Filter",
+    # F4: htop's filter key (htop's "/" searches; ours filters, as in k9s).
+    KeySpec("filter", "slash,f4", "filter", "Filter",
             "filter the focused pane as you type (Enter keeps, Escape clears)", "Views",
             ("main",), title="Filter the focused pane", key_display="/"),
+    # Search beside the filter: every row stays, the matches are marked and
+    # the cursor jumps (htop's F3, emacs's ctrl+s; n/N as in less and vi).
+    KeySpec("search", "f3,ctrl+s", "search", "Search",
+            "search the focused pane: matches marked, the cursor jumps to them",
+            "Views", ("main",), title="Search the focused pane", show=False),
+    KeySpec("search_next", "n", "search_step(1)", "Next match",
+            "search: the next matching row", "Views", ("main",), show=False),
+    KeySpec("search_prev", "N", "search_step(-1)", "Previous match",
+            "search: the previous matching row", "Views", ("main",), show=False),
     KeySpec("clear_filter", "escape", "clear_filter", "Clear filter",
             "clear the filter of the focused pane", "Views", ("main",),
             title="Clear the filter", show=False),
@@ -196,9 +207,21 @@ KEYS: tuple[KeySpec, ...] = (
             "reconnect to the selected host now (skips its retry wait)", "Hosts",
             ("main", "hosts"), title="Reconnect to the selected host now", fleet_only=True,
             show=False, on=MappingProxyType({"hosts": Variant(show=True)})),
-    KeySpec("tree", "t", "tree", "Tree", "processes as a tree (by parent pid)", "Views",
+    KeySpec("tree", "t,f5", "tree", "Tree", "processes as a tree (by parent pid)", "Views",
             ("main",), title="Toggle process tree", show=False),
-    KeySpec("sort_next", "s,greater_than_sign", "sort(1)", "Sort",
+    KeySpec("hide_kernel", "K", "hide_kernel", "Kernel threads",
+            "processes: hide / show the kernel's threads ([idle], [geom]...)",
+            "Views", ("main",), title="Hide / show kernel threads", show=False),
+    KeySpec("user_filter", "U", "user_filter", "User",
+            "processes: only one user's (pick from a list; again: every user's)",
+            "Views", ("main",), title="Filter processes by user", show=False),
+    KeySpec("yank", "y", "yank", "Copy row",
+            "copy the row: jail name, jid, path; process pid, jid, jail, user, command",
+            "Views", ("main",),
+            title="Copy the row to the clipboard", show=False),
+    KeySpec("users_close", "escape,q,U", "close", "Close", "users: close, keep the filter",
+            "Dialogs", ("users",)),
+    KeySpec("sort_next", "s,greater_than_sign,f6", "sort(1)", "Sort",
             "sort by the next column (click a header to sort by it)", "Sorting", ("main",),
             show=False),
     KeySpec("sort_prev", "less_than_sign", "sort(-1)", "Sort back",
@@ -209,7 +232,8 @@ KEYS: tuple[KeySpec, ...] = (
             "sort by CPU% (again: reverse)", "Sorting", ("main",), show=False),
     KeySpec("sort_mem", "M", "quick_sort('mem')", "Sort by memory",
             "sort by memory (again: reverse)", "Sorting", ("main",), show=False),
-    KeySpec("sort_pid", "N", "quick_sort('pid')", "Sort by PID/JID",
+    # "#", not htop's N: n/N step through the search's matches (as in less).
+    KeySpec("sort_pid", "number_sign", "quick_sort('pid')", "Sort by PID/JID",
             "sort by PID (processes) or JID (jails)", "Sorting", ("main",), show=False),
     KeySpec("sort_time", "T", "quick_sort('time')", "Sort by time",
             "sort processes by elapsed time", "Sorting", ("main",), show=False),
@@ -236,7 +260,8 @@ KEYS: tuple[KeySpec, ...] = (
             "Daemons and commands in a jail", _JAIL, title="Run a command in the jail",
             gate=Action.EXEC, show=False, key_display="!"),
     # "Signal", not "Kill": TERM, HUP, STOP... are offered, KILL is one of them.
-    KeySpec("signal", "k,f9", "signal", "Signal",
+    # F9 as in htop, ctrl+k as in k9s: k moves up in the tables (vi, k9s).
+    KeySpec("signal", "f9,ctrl+k", "signal", "Signal",
             "send a signal to the selected process (TERM, KILL, HUP...)", "Process actions",
             ("main",), title="Send a signal to the process", gate=Action.SIGNAL),
     # The daemons screen mirrors the jail keys (u start, d stop, R restart)
@@ -307,7 +332,7 @@ KEYS: tuple[KeySpec, ...] = (
             title="Poll more often", show=False, key_display="-"),
     # ctrl+c quits as in htop, instead of Textual's "press ctrl+q" hint
     # (docs/textual.md 2.5); the command screen takes it to cancel a command.
-    KeySpec("quit", "q,ctrl+c", "quit", "Quit", "quit (ctrl+q too)", "Leaving", ("app",),
+    KeySpec("quit", "q,ctrl+c,f10", "quit", "Quit", "quit (ctrl+q too)", "Leaving", ("app",),
             title="Quit"),
     # ctrl+z reaches us as a key in raw mode: Textual's suspend_process sends
     # SIGTSTP itself and its driver restores the terminal on SIGCONT
@@ -355,19 +380,20 @@ KEYS: tuple[KeySpec, ...] = (
             "question: no (the focus starts on No)", "Dialogs", ("confirm",)),
     KeySpec("signal_cancel", "escape", "cancel", "Cancel", "signals: send none", "Dialogs",
             ("signal",)),
-    KeySpec("help_close", "escape,q,question_mark", "close", "Close", "help: close it",
+    KeySpec("help_close", "escape,q,question_mark,f1", "close", "Close", "help: close it",
             "Dialogs", ("help",)),
-    KeySpec("cursor_up", "up", "cursor(-1)", "Up", "previous row", "Moving around",
+    # vi/less/k9s movement beside the arrows: j/k, g/G, ctrl+f/ctrl+b.
+    KeySpec("cursor_up", "up,k", "cursor(-1)", "Up", "previous row", "Moving around",
             ("table",), show=False),
-    KeySpec("cursor_down", "down", "cursor(1)", "Down", "next row", "Moving around",
+    KeySpec("cursor_down", "down,j", "cursor(1)", "Down", "next row", "Moving around",
             ("table",), show=False),
-    KeySpec("page_up", "pageup", "page(-1)", "Page up", "previous page", "Moving around",
+    KeySpec("page_up", "pageup,ctrl+b", "page(-1)", "Page up", "previous page",
+            "Moving around", ("table",), show=False),
+    KeySpec("page_down", "pagedown,ctrl+f", "page(1)", "Page down", "next page",
+            "Moving around", ("table",), show=False),
+    KeySpec("first_row", "home,g", "edge(0)", "First row", "first row", "Moving around",
             ("table",), show=False),
-    KeySpec("page_down", "pagedown", "page(1)", "Page down", "next page", "Moving around",
-            ("table",), show=False),
-    KeySpec("first_row", "home", "edge(0)", "First row", "first row", "Moving around",
-            ("table",), show=False),
-    KeySpec("last_row", "end", "edge(1)", "Last row", "last row", "Moving around",
+    KeySpec("last_row", "end,G", "edge(1)", "Last row", "last row", "Moving around",
             ("table",), show=False),
     KeySpec("scroll_left", "left", "scroll_cols(-8)", "Scroll left",
             "scroll the columns left", "Moving around", ("table",), show=False),
