@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -35,6 +36,7 @@ from textual.signal import Signal
 from jailtui.console import palette
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
+from jailtui.console.key_order import KeyDone, KeyOrder
 from jailtui.console.keys import KeySpec, bindings_for, checked_keymap, split_keys
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import READS, Action, Role, refused, state_refusal
@@ -108,9 +110,26 @@ class JailtuiApp(App[None]):
         self._user_keys: dict[str, str] = checked_keymap(self.settings)
         if self._user_keys:
             self.set_keymap(self._user_keys)
+        #: Keys one at a time, in order, each where the focus is then.
+        self._key_order = KeyOrder(self)
         # Before the screens mount: they subscribe to fleet.signal.
         fleet.attach(self, interval=first, journal=self.journal, on_focus=self._set_state)
         self._state = fleet.poll_state(fleet.focus)
+
+    # -- keys in the order typed (console/key_order.py) -----------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._key_order.hold(event):
+                return
+            await super().on_event(event)
+            self._key_order.forwarded(event)
+            return
+        await super().on_event(event)
+
+    def on_key_done(self, marker: KeyDone) -> None:
+        marker.stop()
+        self._key_order.done(marker)
 
     # -- what widgets read ---------------------------------------------------------------
 

@@ -324,7 +324,10 @@ class MainScreen(GuardedScreen):
         with bar.prevent(Input.Changed):
             bar.value = target.filter_text
         bar.cursor_position = len(bar.value)
-        bar.focus()
+        bar.return_to = target
+        # At once (Widget.focus() is deferred): the keys typed next, even in
+        # the same burst, must reach the filter (console/key_order.py).
+        self.set_focus(bar)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -356,7 +359,8 @@ class MainScreen(GuardedScreen):
         with bar.prevent(Input.Changed):
             bar.value = target.search_text
         bar.cursor_position = len(bar.value)
-        bar.focus()
+        bar.return_to = target
+        self.set_focus(bar)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -428,7 +432,8 @@ class MainScreen(GuardedScreen):
     # -- views -------------------------------------------------------------------------
 
     def action_switch_pane(self) -> None:
-        (self.procs if self.focused is self.jails else self.jails).focus()
+        # At once, as the filter does: a "/" right after Tab filters the new pane.
+        self.set_focus(self.procs if self.focused is self.jails else self.jails)
 
     def action_host_wide(self) -> None:
         self._host_wide = not self._host_wide
