@@ -45,6 +45,7 @@ from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.text import visible
 from jailtui.screens.contracts import ConsoleController, ConsoleHost
 from jailtui.screens.detail import DetailScreen
+from jailtui.screens.events import EventsScreen
 from jailtui.screens.exec import CommandHistory
 from jailtui.screens.health import HealthScreen
 from jailtui.screens.help import HelpScreen
@@ -113,7 +114,8 @@ class JailtuiApp(App[None]):
         #: Keys one at a time, in order, each where the focus is then.
         self._key_order = KeyOrder(self)
         # Before the screens mount: they subscribe to fleet.signal.
-        fleet.attach(self, interval=first, journal=self.journal, on_focus=self._set_state)
+        fleet.attach(self, interval=first, journal=self.journal, on_focus=self._set_state,
+                     clock=self.now)
         self._state = fleet.poll_state(fleet.focus)
 
     # -- keys in the order typed (console/key_order.py) -----------------------------------
@@ -228,6 +230,10 @@ class JailtuiApp(App[None]):
     def action_log(self) -> None:
         if not isinstance(self.screen, LogScreen):
             self.push_screen(LogScreen())
+
+    def action_events(self) -> None:
+        if not isinstance(self.screen, EventsScreen):
+            self.push_screen(EventsScreen())
 
     def action_health(self) -> None:
         """``H``: open the health view, or close it again."""
@@ -365,8 +371,9 @@ class JailtuiApp(App[None]):
         if jail is not None:
             self.flows.jail_action(action, jail)
 
-    def report(self, title: str, result: ActionResult) -> None:
-        self.flows.report(title, result)
+    def report(self, title: str, result: ActionResult, *, jail: str | None = None,
+               host: str | None = None) -> None:
+        self.flows.report(title, result, jail=jail, host=host)
 
     def signal_process(self, proc: Process) -> None:
         self.flows.signal_process(proc)

@@ -77,6 +77,37 @@ def test_search_marks(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
                                          jail="web"))
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_events(snap_compare: SnapCompare, size: tuple[int, int],
+                monkeypatch: pytest.MonkeyPatch) -> None:
+    """E: the timeline, newest first: seen, an action, a restart (issue 20)."""
+    import time
+
+    from tui_fakes import make_snapshot, sample_jails
+
+    from jailtui.core.model import Jail, JailState
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    host = FakeHost()
+
+    async def run_before(pilot: Any) -> None:
+        await steps("d", "y", jail="db")(pilot)
+        host.snapshot = make_snapshot([
+            Jail("web", 21, JailState.RUNNING, path="/usr/local/jails/web", configured=True)
+            if j.name == "web" else j for j in sample_jails()])
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("E")
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app(host), terminal_size=size, run_before=run_before)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_stale(snap_compare: SnapCompare) -> None:
     host = FakeHost()
 

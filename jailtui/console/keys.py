@@ -84,6 +84,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("owner_file"),
     Surface("health", widgets=("table",)),
     Surface("log"),
+    Surface("events", widgets=("table", "filter")),
     Surface("hosts", modal=True),
     Surface("diff", modal=True),
     Surface("conflict", modal=True),
@@ -178,7 +179,7 @@ KEYS: tuple[KeySpec, ...] = (
     # F4: htop's filter key (htop's "/" searches; ours filters, as in k9s).
     KeySpec("filter", "slash,f4", "filter", "Filter",
             "filter the focused pane as you type (Enter keeps, Escape clears)", "Views",
-            ("main",), title="Filter the focused pane", key_display="/"),
+            ("main", "events"), title="Filter the focused pane", key_display="/"),
     # Search beside the filter: every row stays, the matches are marked and
     # the cursor jumps (htop's F3, emacs's ctrl+s; n/N as in less and vi).
     KeySpec("search", "f3,ctrl+s", "search", "Search",
@@ -304,6 +305,10 @@ KEYS: tuple[KeySpec, ...] = (
             "the action log: output of start/stop/restart/kill and poll errors", "Views",
             ("app",), title="Action log", show=False),
     KeySpec("log_back", "escape,L", "back", "Back", "action log: back", "Views", ("log",)),
+    KeySpec("events", "E", "events", "Events",
+            "events: jails created, removed, restarted, dying; hosts down and back; actions",
+            "Views", ("app",), title="Event timeline", show=False),
+    KeySpec("events_back", "escape,E", "back", "Back", "events: back", "Views", ("events",)),
     KeySpec("owner_file_back", "escape,q", "back", "Back",
             "a manager's file, shown read-only (screens/owner_config.py): back", "Views",
             ("owner_file",)),
