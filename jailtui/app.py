@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -35,6 +36,7 @@ from textual.signal import Signal
 from jailtui.console import palette
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
+from jailtui.console.key_order import KeyDone, KeyOrder
 from jailtui.console.keys import KeySpec, bindings_for, checked_keymap, split_keys
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.actions.policy import READS, Action, Role, refused, state_refusal
@@ -108,9 +110,27 @@ class JailtuiApp(App[None]):
         self._user_keys: dict[str, str] = checked_keymap(self.settings)
         if self._user_keys:
             self.set_keymap(self._user_keys)
+        #: Keys one at a time, in order, each where the focus is then.
+        self._key_order = KeyOrder(self)
         # Before the screens mount: they subscribe to fleet.signal.
-        fleet.attach(self, interval=first, journal=self.journal, on_focus=self._set_state)
+        fleet.attach(self, interval=first, journal=self.journal, on_focus=self._set_state,
+                     clock=self.now)
         self._state = fleet.poll_state(fleet.focus)
+
+    # -- keys in the order typed (console/key_order.py) -----------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._key_order.hold(event):
+                return
+            await super().on_event(event)
+            self._key_order.forwarded(event)
+            return
+        await super().on_event(event)
+
+    def on_key_done(self, marker: KeyDone) -> None:
+        marker.stop()
+        self._key_order.done(marker)
 
     # -- what widgets read ---------------------------------------------------------------
 
@@ -222,6 +242,12 @@ class JailtuiApp(App[None]):
 
         if not isinstance(self.screen, LogScreen):
             self.push_screen(LogScreen())
+
+    def action_events(self) -> None:
+        from jailtui.screens.events import EventsScreen
+
+        if not isinstance(self.screen, EventsScreen):
+            self.push_screen(EventsScreen())
 
     def action_health(self) -> None:
         """``H``: open the health view, or close it again."""
@@ -367,8 +393,9 @@ class JailtuiApp(App[None]):
         if jail is not None:
             self.flows.jail_action(action, jail)
 
-    def report(self, title: str, result: ActionResult) -> None:
-        self.flows.report(title, result)
+    def report(self, title: str, result: ActionResult, *, jail: str | None = None,
+               host: str | None = None) -> None:
+        self.flows.report(title, result, jail=jail, host=host)
 
     def signal_process(self, proc: Process) -> None:
         self.flows.signal_process(proc)

@@ -119,7 +119,7 @@ def test_remaps_are_normalised() -> None:
     assert keymap({"exec": "ctrl+e", "stop": "!"}) == {"exec": "ctrl+e",
                                                         "stop": "exclamation_mark"}
     # A text field's screen takes control and named keys.
-    assert keymap({"exec_clear": "ctrl+k", "back": "f10"})["back"] == "f10"
+    assert keymap({"exec_clear": "ctrl+k", "back": "f11"})["back"] == "f11"
     # The same key on screens that are never active together is fine.
     assert keymap({"confirm_yes": "u"})["confirm_yes"] == "u"
 
@@ -134,7 +134,8 @@ def test_remaps_are_normalised() -> None:
     ({"quit": "d"}, '[keys] quit = "d": "d" is already the key of stop on the main screen'),
     ({"stop": "u"}, '"u" is already the key of start on the main screen'),
     ({"back": "ctrl+c"}, '[keys] back = "ctrl+c": "ctrl+c" is already the key of quit'),
-    ({"cursor_up": "k"}, '"k" is already the key of signal on the main screen'),
+    ({"cursor_up": "ctrl+k"}, '"ctrl+k" is already the key of signal on the main screen'),
+    ({"search_next": "j"}, '"j" is already the key of cursor_down on the main screen'),
     ({"service_stop": "r"}, '"r" is already the key of refresh on the services screen'),
     ({"exec": "ctrl+e", "stop": "x"}, '"x" is already the key of shell'),
     ({"confirm_yes": "n"}, '"n" is already the key of confirm_no on the confirm screen'),

@@ -62,6 +62,52 @@ def test_jail_detail(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(app(), terminal_size=size, run_before=steps("enter", jail="web"))
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_users_picker(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """U: the users of the host's processes, most processes first (issue 20)."""
+    assert snap_compare(app(), terminal_size=size,
+                        run_before=steps("tab", "a", "U", jail="web"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_marks(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """F3: every row stays, the matches marked, the title counts them (issue 20)."""
+    assert snap_compare(app(), terminal_size=size,
+                        run_before=steps("tab", "f3", "n", "g", "i", "n", "x", "enter",
+                                         jail="web"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_events(snap_compare: SnapCompare, size: tuple[int, int],
+                monkeypatch: pytest.MonkeyPatch) -> None:
+    """E: the timeline, newest first: seen, an action, a restart (issue 20)."""
+    import time
+
+    from tui_fakes import make_snapshot, sample_jails
+
+    from jailtui.core.model import Jail, JailState
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    host = FakeHost()
+
+    async def run_before(pilot: Any) -> None:
+        await steps("d", "y", jail="db")(pilot)
+        host.snapshot = make_snapshot([
+            Jail("web", 21, JailState.RUNNING, path="/usr/local/jails/web", configured=True)
+            if j.name == "web" else j for j in sample_jails()])
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("E")
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app(host), terminal_size=size, run_before=run_before)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 def test_stale(snap_compare: SnapCompare) -> None:
     host = FakeHost()
 

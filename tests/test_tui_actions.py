@@ -130,7 +130,7 @@ async def test_failed_action_is_an_error_with_the_tools_message() -> None:
         assert 'jail: "web" not found' in msg and "L: full output" in msg
 
 
-async def test_signal_a_process_with_k_and_f9() -> None:
+async def test_signal_a_process_with_ctrl_k_and_f9() -> None:
     ctl = FakeController()
     app = make_app(controller=ctl)
     async with app.run_test(size=SIZE) as pilot:
@@ -140,7 +140,7 @@ async def test_signal_a_process_with_k_and_f9() -> None:
         await pilot.press("tab")
         assert "signal" in footer_actions(app)
         pid = main.procs.cursor_key
-        await pilot.press("k")
+        await pilot.press("ctrl+k")
         await pilot.pause()
         assert isinstance(app.screen, SignalScreen)
         assert f"pid {pid} in jail web" in widget_text(app.screen.query_one("#signal-title"))
@@ -156,7 +156,7 @@ async def test_signal_a_process_with_k_and_f9() -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert ctl.calls[-1] == ("signal", (pid, "KILL"))
-        await pilot.press("k")
+        await pilot.press("ctrl+k")
         await pilot.pause()
         await pilot.press("escape")
         await settle(pilot)
@@ -247,7 +247,7 @@ async def test_read_only_hides_every_action_and_refuses_keys(read_only: str) -> 
         refusals = [m for m, sev, _mk in seen if "refused" in m]
         assert len(refusals) == 4
         assert all("read-only" in m for m in refusals)
-        await pilot.press("tab", "k")
+        await pilot.press("tab", "ctrl+k")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert ctl.calls == []
@@ -398,7 +398,7 @@ async def test_signal_menu_offers_more_and_takes_a_number() -> None:
         assert any(ab.binding.description == "Signal" for ab in app.screen.active_bindings.values()
                    if ab.binding.action == "signal")
         pid = main.procs.cursor_key
-        await pilot.press("k")
+        await pilot.press("f9")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SignalScreen)

@@ -287,7 +287,7 @@ async def test_detail_and_signal_use_the_rows_host(sim_fleet: Fleet) -> None:
         assert proc is not None and proc.host_name == "alpha"
         beta_twin = (await sim_fleet.host("beta").poll()).process(proc.pid)
         assert beta_twin is not None and beta_twin.command == proc.command
-        await pilot.press("k")
+        await pilot.press("f9")
         await settle(pilot)
         await pilot.press("enter")  # the first signal of the list (TERM)
         await wait_for(pilot, lambda: app.journal.last() is not None

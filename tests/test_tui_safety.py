@@ -153,7 +153,7 @@ async def test_confirm_and_signal_dialogs_show_hostile_names_literally() -> None
         assert_screen_clean(app)
         await pilot.press("n", "tab")
         await pilot.pause()
-        await pilot.press("k")
+        await pilot.press("f9")
         await pilot.pause()
         assert isinstance(app.screen, SignalScreen)
         title = widget_text(app.screen.query_one("#signal-title"))

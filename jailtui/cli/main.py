@@ -33,6 +33,7 @@ from jailtui.cli.session import (
 )
 from jailtui.core.config.settings import SettingsError
 from jailtui.core.errors import JailtuiError, PolicyDenied, describe
+from jailtui.core.events import Kind
 from jailtui.core.freebsd.jailconf import JailConfError
 from jailtui.core.freebsd.jailname import check_jail_name
 from jailtui.core.text import visible
@@ -231,6 +232,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("name", nargs="?", metavar="NAME", help="one jail: its items in full")
     sp.add_argument("--json", action="store_true", help="one JSON object per jail")
     sp.add_argument("--wide", action="store_true", help="do not cut columns to the terminal")
+    sp = sub.add_parser("events", help="what happens to the jails and hosts, for scripts",
+                        description="The event timeline the console's E shows: at the first "
+                                    "poll the jails running (seen), then jails created, "
+                                    "removed, restarted (a new jid) and dying, hosts "
+                                    "unreachable and back, derived from one poll after "
+                                    "another. Without --follow: one poll, what it saw.")
+    sp.add_argument("--follow", action="store_true",
+                    help="keep polling (every --interval seconds) and print each event as it "
+                         "happens, until interrupted")
+    sp.add_argument("--json", action="store_true", help="one JSON object per line per event")
+    sp.add_argument("--jail", metavar="NAME", help="only the events of jail NAME")
+    sp.add_argument("--kind", action="append", metavar="KIND", choices=EVENT_KINDS,
+                    help=f"only events of this kind (repeatable): {', '.join(EVENT_KINDS)}")
+    sp.add_argument("--polls", type=int, metavar="N", default=None,
+                    help="with --follow: stop after N polls (default: until interrupted)")
     config_cmd.add_parser(sub)
     completion.add_parser(sub)
     return p
@@ -513,6 +529,10 @@ def _refuse_widening(args: argparse.Namespace) -> str | None:
     return None
 
 
+#: ``events --kind``: every kind but ``action`` (the console's own actions).
+EVENT_KINDS = [k.value for k in Kind if k is not Kind.ACTION]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     delegated = _harden_if_delegated(raw)
@@ -556,7 +576,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # [keys] too: an unknown id, a key no terminal sends or a key taken
         # twice is an error here, not a key that silently does nothing
         # (issue 13 item 16; console/keys.py, Textual-free).
-        checked_keymap(load_settings(args.config))
+        settings = load_settings(args.config)
+        checked_keymap(settings)
         if args.command == "doctor":
             from jailtui.core.checks.doctor import run_doctor
 
@@ -576,6 +597,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             targets, scope = open_targets(args)
             return views.posture(targets, load_settings(args.config).posture, name=args.name,
                                  as_json=args.json, wide=args.wide, scope=scope)
+        if args.command == "events":
+            if args.polls is not None and args.polls < 1:
+                return _fail("jailtui: events: --polls must be 1 or more")
+            targets, scope = open_targets(args)
+            return views.events(targets, scope=scope, follow=args.follow, as_json=args.json,
+                                jail=args.jail, kinds=args.kind,
+                                interval=args.interval or settings.interval, polls=args.polls)
         if args.command is None and args.host and len(specs := host_specs(args) or []) > 1:
             return run_fleet_console(specs, args)
         session = make_session(args)

@@ -1,4 +1,4 @@
-"""``list``, ``ps`` and ``check`` for one host or several: one code path.
+"""``list``, ``ps``, ``check`` and ``events`` for one host or several: one code path.
 
 One host is a fleet of one (issue 12): the hosts are polled by
 ``core.hosts.fleet.Fleet`` whether there is one or ten, every failure is
@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jailtui.cli.output import jail_json, print_table, process_json, snapshot_title
 from jailtui.core.errors import JailtuiError, describe
+from jailtui.core.events import Event, Kind, Timeline
 from jailtui.core.hosts.fleet import Fleet
 from jailtui.core.model import HostSnapshot, Process
 from jailtui.core.owners import column_letter
@@ -221,6 +223,56 @@ def unknown(reason: str, *, as_json: bool) -> int:
     else:
         print(f"JAILS UNKNOWN - {visible(reason)}")
     return 3
+
+
+def event_line(e: Event, several: bool) -> str:
+    """One event for people: date and time, (host,) jail, kind, what; visible."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at))
+    parts = [stamp, *([visible(e.host, 32)] if several else []),
+             f"{visible(e.jail, 64) if e.jail else '-':<16}", f"{e.kind:<11}",
+             visible(e.text, 600)]
+    return "  ".join(parts)
+
+
+def events(targets: Targets, *, scope: frozenset[str] | None, follow: bool, as_json: bool,
+           jail: str | None, kinds: Sequence[str] | None, interval: float,
+           polls: int | None) -> int:
+    """``jailtui events``: the timeline of core/events.py, fed by poll after poll
+    of every host (a failed host is an ``unreachable`` event, not a stderr line:
+    a script reads one stream). Without ``follow``: one poll; 1 if a host failed."""
+    timeline = Timeline(scope=scope)
+    wanted = frozenset(Kind(k) for k in kinds) if kinds else None
+    several = targets.several
+
+    def show(e: Event) -> None:
+        if (jail is not None and e.jail != jail) or (wanted is not None and e.kind not in wanted):
+            return
+        if as_json:
+            print(json.dumps(e.as_json()), flush=True)
+        else:
+            print(event_line(e, several), flush=True)
+
+    timeline.listeners.append(show)
+
+    async def run() -> int:
+        done = 0
+        while True:
+            failed = 0
+            for st in await targets.fleet.poll_all():
+                if st.error is not None or st.snapshot is None:
+                    failed += 1
+                    timeline.failed(st.name, describe(st.error) if st.error is not None
+                                    else "no answer")
+                else:
+                    timeline.observe(st.name, st.snapshot)
+            done += 1
+            if not follow:
+                return 1 if failed else 0
+            if polls is not None and done >= polls:
+                return 0
+            await asyncio.sleep(interval)
+
+    return asyncio.run(run())
 
 
 def _check_one(out: Any, as_json: bool) -> int:

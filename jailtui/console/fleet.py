@@ -39,6 +39,7 @@ from textual.signal import Signal
 
 from jailtui.console.scheduler import Repeating
 from jailtui.core.errors import describe
+from jailtui.core.events import Timeline
 from jailtui.core.hosts.fleet import tag_snapshot
 from jailtui.core.model import HostSnapshot
 from jailtui.core.text import one_line
@@ -132,6 +133,9 @@ class HostPoller:
                 journal.add(self._title("warning"), None, w)
         if st.stale:
             journal.add(self._title("poll"), True, "polling works again")
+        # The events from the raw snapshot: the same object again (a failed
+        # poll's) is no change; tagged copies differ every time.
+        self.owner.timeline.observe(self.name, snapshot)
         self.set_state(replace(st, snapshot=snap, error=None, failures=0, retry_in=None))
 
     def _failed(self, exc: Exception, host: ConsoleHost) -> None:
@@ -147,6 +151,7 @@ class HostPoller:
             delay = backoff(st.interval, failures, self.owner.max_backoff)
         if message != st.error:
             self.owner.journal.add(self._title("poll failed"), False, raw)
+        self.owner.timeline.failed(self.name, raw)
         self.set_state(replace(st, error=message, failures=failures, retry_in=delay))
 
     def _tag(self, snapshot: HostSnapshot) -> HostSnapshot:
@@ -173,7 +178,8 @@ class FleetConsole:
 
     def __init__(self, hosts: Mapping[str, ConsoleHost],
                  controllers: Mapping[str, ConsoleController | None], *,
-                 intervals: Mapping[str, float | None] | None = None) -> None:
+                 intervals: Mapping[str, float | None] | None = None,
+                 scope: frozenset[str] | None = None) -> None:
         names = list(hosts)
         if not names:
             raise ValueError("a console needs at least one host")
@@ -193,16 +199,27 @@ class FleetConsole:
         self._pollers: dict[str, HostPoller] = {}
         self._on_focus: Callable[[PollState], None] = lambda _state: None
         self._state = FleetState()
+        #: What happened, from every host's polls and the console's actions
+        #: (core/events.py); a delegate's: their jail's only.
+        self.timeline = Timeline(scope=scope)
 
     @classmethod
     def of_one(cls, host: ConsoleHost, controller: ConsoleController | None) -> FleetConsole:
         """A console of one host (named as the host calls itself, else ``local``)."""
-        return cls({host.name or "local": host}, {host.name or "local": controller})
+        # A delegate's timeline: their jail's events only (the host's own too
+        # are not theirs to see); a read-only console has no controller and
+        # no delegation (cli/session.py decides both).
+        scope = controller.policy.scope if controller is not None else None
+        return cls({host.name or "local": host}, {host.name or "local": controller},
+                   scope=scope)
 
     def attach(self, app: App[Any], *, interval: float, journal: ActionLog,
-               on_focus: Callable[[PollState], None]) -> None:
-        """Bind to the app (its timers, workers, journal); before it runs."""
+               on_focus: Callable[[PollState], None],
+               clock: Callable[[], float] | None = None) -> None:
+        """Bind to the app (its timers, workers, journal, clock); before it runs."""
         self.signal = Signal(app, "fleet")
+        if clock is not None:
+            self.timeline.set_clock(clock)
         self.journal = journal
         self._on_focus = on_focus
         for name in self._hosts:

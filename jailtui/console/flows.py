@@ -167,7 +167,7 @@ class Flows:
             except JailtuiError as exc:
                 result = ActionResult(False, describe(exc))
             app.pending.finish(jail, result.ok)
-            self.report(title, result)
+            self.report(title, result, jail=name, host=jail.host_name)
             app.poll_host(jail.host_name)
             if then is not None:
                 await then(result)
@@ -175,9 +175,13 @@ class Flows:
         app.run_worker(job(run), group=f"action-{action}", exit_on_error=False,
                        description=f"{action} a jail")
 
-    def report(self, title: str, result: ActionResult) -> None:
-        """A result in the action log and as a notification (sanitised, no markup)."""
+    def report(self, title: str, result: ActionResult, *, jail: str | None = None,
+               host: str | None = None) -> None:
+        """A result in the action log, on the event timeline (of ``jail`` on
+        ``host``: None, the focus host) and as a notification (sanitised, no markup)."""
         self.app.journal.add(title, result.ok, result.message, result.output)
+        self.app.fleet.timeline.action(host or self.app.fleet.focus, jail, title, result.ok,
+                                       one_line(result.message, 300))
         message = one_line(result.message, 300) or ("done" if result.ok else "failed")
         if not result.ok and result.output.strip():
             message += "  (L: full output)"
@@ -207,7 +211,7 @@ class Flows:
                 result = await controller.signal(proc.pid, sig, proc)
             except JailtuiError as exc:
                 result = ActionResult(False, describe(exc))
-            self.report(title, result)
+            self.report(title, result, jail=proc.jail, host=proc.host_name)
             app.poll_host(proc.host_name)
 
         app.run_worker(job(run), group="action-signal", exit_on_error=False,
@@ -233,7 +237,8 @@ class Flows:
             try:
                 shell = await controller.prepare_shell(jail.name, jail)
             except JailtuiError as exc:
-                self.report(f"shell {jail.name}", ActionResult(False, describe(exc)))
+                self.report(f"shell {jail.name}", ActionResult(False, describe(exc)),
+                            jail=jail.name, host=jail.host_name)
                 return
             code = self.in_terminal(shell.argv, lambda: controller.run_shell(shell),
                                     banner=banner)
@@ -292,7 +297,8 @@ class Flows:
             if owned is None:
                 session = controller.open_config(jail.name)
         except JailtuiError as exc:
-            self.report(f"edit {jail.name}", ActionResult(False, describe(exc)))
+            self.report(f"edit {jail.name}", ActionResult(False, describe(exc)),
+                        jail=jail.name, host=jail.host_name)
             return
         if owned is not None:
             self.edit_owned(jail, owned)
@@ -326,7 +332,8 @@ class Flows:
             try:
                 props = await controller.owner_properties(jail.name, expect=jail)
             except JailtuiError as exc:
-                self.report(f"edit {jail.name}", ActionResult(False, describe(exc)))
+                self.report(f"edit {jail.name}", ActionResult(False, describe(exc)),
+                        jail=jail.name, host=jail.host_name)
                 return
             app.push_screen(PropertyFormScreen(controller, props, jail), saved)
 

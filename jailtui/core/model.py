@@ -131,6 +131,19 @@ class Process:
         return self.state.endswith("J") or self.jid != 0
 
     @property
+    def kernel_thread(self) -> bool:
+        """A kernel process ([idle], [geom], ... and [kernel], pid 0).
+
+        FreeBSD creates every kernel process by forking proc0
+        (sys/kern/kern_kthread.c, ``kproc_create``: ``fork1(&thread0, ...)``),
+        so its parent is pid 0; init (pid 1) is the one user process forked
+        from proc0 (sys/kern/init_main.c, ``create_init``). ps gives no
+        P_SYSTEM flag with our keywords, the parent says it as well
+        (docs/freebsd.md 2.5, "Kernel threads in ps").
+        """
+        return self.jid == 0 and (self.pid == 0 or (self.ppid == 0 and self.pid != 1))
+
+    @property
     def key(self) -> int:
         return self.pid
 

@@ -159,7 +159,8 @@ class ConfigEditScreen(Screen[bool]):
         except JailtuiError as exc:
             self.show_problem(f"not saved: {describe(exc)}. Your edit is kept.")
             return
-        self.console.report(f"edit {self.jail.name}", result)
+        self.console.report(f"edit {self.jail.name}", result, jail=self.jail.name,
+                            host=self.jail.host_name)
         self.dismiss(True)
 
     def _diff_title(self, candidate: str) -> Content:

@@ -310,7 +310,9 @@ class ExecScreen(GuardedScreen):
                 if self._queue:
                     self.submit(self._queue.pop(0))
             else:
-                console.report(title, ActionResult(result.ok, result.message, summary))
+                console.report(title, ActionResult(result.ok, result.message, summary),
+                               jail=self.jail_name,
+                               host=self._jail.host_name if self._jail is not None else None)
 
         # An app worker: see the module docstring.
         self.app.run_worker(job(run), group="action-exec", exit_on_error=False,

@@ -27,6 +27,7 @@ from jailtui.console.keys import FLEET_IDS, bindings_for
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.users import UserChoice, UsersScreen
 from jailtui.widgets.filter_bar import FilterBar
 from jailtui.widgets.fleet_state import FleetState
 from jailtui.widgets.glyphs import glyphs
@@ -70,6 +71,7 @@ class MainScreen(GuardedScreen):
         yield JailTable(id="jails")
         yield ProcessTable(id="procs")
         yield FilterBar(id="filter")
+        yield FilterBar(id="search")
         yield KeyFooter()
 
     # -- accessors ------------------------------------------------------------------
@@ -85,6 +87,10 @@ class MainScreen(GuardedScreen):
     @property
     def filter_bar(self) -> FilterBar:
         return self.query_one("#filter", FilterBar)
+
+    @property
+    def search_bar(self) -> FilterBar:
+        return self.query_one("#search", FilterBar)
 
     @property
     def target(self) -> KeyedTable[Any, Any]:
@@ -139,6 +145,7 @@ class MainScreen(GuardedScreen):
 
     def on_mount(self) -> None:
         self.filter_bar.display = False
+        self.search_bar.display = False
         self.jails.focus()
         fleet = self.console.fleet
         if fleet.signal is not None:
@@ -257,6 +264,10 @@ class MainScreen(GuardedScreen):
             pparts.append(f" {procs.row_count}/{procs.source_count}")
         if procs.tree_view:
             pparts.append(("  tree", "$text-accent"))
+        if procs.user is not None:
+            pparts += [("  user ", "$foreground-muted"), (visible(procs.user, 32), "bold $warning")]
+        if procs.hide_kernel:
+            pparts.append(("  no kernel threads", "$foreground-muted"))
         pparts += _sort_and_filter(procs)
         self._set_title(procs, Content.assemble(*pparts))
 
@@ -306,13 +317,17 @@ class MainScreen(GuardedScreen):
     def action_filter(self) -> None:
         bar = self.filter_bar
         target = self.target
+        self.search_bar.display = False
         bar.display = True
         what = "processes" if target is self.procs else "jails"
         bar.placeholder = f"filter {what}…  (a|b: either; Enter keeps it, Escape clears it)"
         with bar.prevent(Input.Changed):
             bar.value = target.filter_text
         bar.cursor_position = len(bar.value)
-        bar.focus()
+        bar.return_to = target
+        # At once (Widget.focus() is deferred): the keys typed next, even in
+        # the same burst, must reach the filter (console/key_order.py).
+        self.set_focus(bar)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -323,20 +338,102 @@ class MainScreen(GuardedScreen):
     def _filter_done(self, event: FilterBar.Done) -> None:
         target = self._target or self.jails
         if event.cleared:
-            target.set_filter("")
-        self.filter_bar.display = False
+            if event.bar is self.search_bar:
+                target.set_search("")
+            else:
+                target.set_filter("")
+        event.bar.display = False
         target.focus()
         self._update_titles()
 
+    # -- search (beside the filter: every row stays) -------------------------------------
+
+    def action_search(self) -> None:
+        bar = self.search_bar
+        target = self.target
+        self.filter_bar.display = False
+        bar.display = True
+        what = "processes" if target is self.procs else "jails"
+        bar.placeholder = (f"search {what}…  (a|b: either; n/N next/previous, "
+                           "Enter keeps it, Escape clears it)")
+        with bar.prevent(Input.Changed):
+            bar.value = target.search_text
+        bar.cursor_position = len(bar.value)
+        bar.return_to = target
+        self.set_focus(bar)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.target.set_search(event.value)
+        self._update_titles()
+
+    def action_search_step(self, step: int) -> None:
+        target = self.target
+        if not target.search_text:
+            self.app.notify("No search: F3 or ctrl+s searches the focused pane.",
+                            severity="information", markup=False, timeout=4)
+            return
+        if not target.search_step(step):
+            self.app.notify(f"No row matches “{visible(target.search_text, 64)}”.",
+                            severity="warning", markup=False, timeout=4)
+
+    # -- the processes pane's own modes (htop's K and u) ---------------------------------
+
+    def action_hide_kernel(self) -> None:
+        self.procs.set_hide_kernel(not self.procs.hide_kernel)
+        self._update_titles()
+
+    def action_user_filter(self) -> None:
+        procs = self.procs
+        if procs.user is not None:
+            # Again: everyone's (htop's u toggles back the same way).
+            procs.set_user(None)
+            self._update_titles()
+            return
+        users = procs.users()
+        if not users:
+            self.app.notify("No processes here to pick a user from.", severity="information",
+                            markup=False, timeout=4)
+            return
+
+        def chosen(choice: UserChoice | None) -> None:
+            if choice is not None:
+                procs.set_user(choice.user)
+                self._update_titles()
+
+        self.app.push_screen(UsersScreen(users, procs.user), chosen)
+
+    # -- the clipboard ---------------------------------------------------------------------
+
+    def action_yank(self) -> None:
+        """The row under the cursor as one line of tab-separated fields, through
+        the terminal's clipboard (OSC 52: Textual's App.copy_to_clipboard).
+        Every field through visible(): a jail's process names its own command
+        line, which must not paste control characters or newlines anywhere."""
+        text = yank_text(self.procs.cursor_row if self.focused is self.procs
+                         else self.jails.cursor_row)
+        if text is None:
+            self.app.notify("Nothing to copy: no row selected.", severity="warning",
+                            markup=False, timeout=4)
+            return
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"Copied (if the terminal allows OSC 52): {visible(text, 120)}",
+                        markup=False, timeout=4)
+
     def action_clear_filter(self) -> None:
-        self.target.set_filter("")
+        # The filter first, then the search: Escape peels one off at a time.
+        if self.target.filter_text:
+            self.target.set_filter("")
+        else:
+            self.target.set_search("")
         self._update_titles()
         self.refresh_bindings()
 
     # -- views -------------------------------------------------------------------------
 
     def action_switch_pane(self) -> None:
-        (self.procs if self.focused is self.jails else self.jails).focus()
+        # At once, as the filter does: a "/" right after Tab filters the new pane.
+        self.set_focus(self.procs if self.focused is self.jails else self.jails)
 
     def action_host_wide(self) -> None:
         self._host_wide = not self._host_wide
@@ -462,11 +559,25 @@ class MainScreen(GuardedScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
-            return bool(self.target.filter_text)
+            return bool(self.target.filter_text or self.target.search_text)
         if action in ("hosts", "reconnect"):
             # One host: no such keys (the footer and the keys stay as they were).
             return self.console.fleet.several
         return super().check_action(action, parameters)
+
+
+def yank_text(row: Jail | Process | None) -> str | None:
+    """What ``y`` copies: a jail's name, jid, path (and host); a process's pid,
+    jid, jail, user and command, tab-separated, each made visible."""
+    if row is None:
+        return None
+    if isinstance(row, Jail):
+        fields = [row.name, "-" if row.jid is None else str(row.jid), row.path or "-"]
+    else:
+        fields = [str(row.pid), str(row.jid), row.jail or "-", row.user, row.command]
+    if row.host_name is not None:
+        fields.insert(0, row.host_name)
+    return "\t".join(visible(f, 4096) for f in fields)
 
 
 def _sort_and_filter(table: KeyedTable[Any, Any]) -> list[str | tuple[str, str]]:
@@ -475,4 +586,7 @@ def _sort_and_filter(table: KeyedTable[Any, Any]) -> list[str | tuple[str, str]]
     out: list[str | tuple[str, str]] = [("  sort ", "$foreground-muted"), f"{col.label.lower()}{arrow}"]
     if table.filter_text:
         out += [("  filter ", "$foreground-muted"), (f"“{visible(table.filter_text, 64)}”", "bold $warning")]
+    if table.search_text:
+        out += [("  search ", "$foreground-muted"), (f"“{visible(table.search_text, 64)}”", "bold"),
+                f" {table.match_count}"]
     return out

@@ -165,9 +165,11 @@ class PropertyFormScreen(Screen[bool]):
             self.show_message(f"not set: {one_line(result.message, 600)}. Your edit is kept.",
                               error=True)
             if result.output:
-                self.console.report(f"edit {self.jail.name}", result)
+                self.console.report(f"edit {self.jail.name}", result, jail=self.jail.name,
+                                    host=self.jail.host_name)
             return
-        self.console.report(f"edit {self.jail.name}", result)
+        self.console.report(f"edit {self.jail.name}", result, jail=self.jail.name,
+                                    host=self.jail.host_name)
         self.dismiss(True)
 
     def action_cancel(self) -> None:

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from textual.binding import BindingType
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input
 
 from jailtui.console.keys import bindings_for
@@ -36,10 +37,20 @@ class FilterBar(Input):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder="filter…  (a|b: either; Enter keeps it, Escape clears it)", id=id,
                          select_on_focus=False)
+        #: The pane the focus goes back to when the user is done.
+        self.return_to: Widget | None = None
+
+    def _give_back_focus(self) -> None:
+        """Back to the pane at once, not when Done arrives: a key typed right
+        after Enter in the same burst must reach the pane (console/key_order.py)."""
+        if self.return_to is not None and self.screen.focused is self:
+            self.screen.set_focus(self.return_to)
 
     def action_clear_filter(self) -> None:
         self.value = ""
+        self._give_back_focus()
         self.post_message(self.Done(self, cleared=True))
 
     async def action_submit(self) -> None:
+        self._give_back_focus()
         self.post_message(self.Done(self, cleared=False))

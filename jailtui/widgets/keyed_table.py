@@ -88,6 +88,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         "keyed-table--bad",
         "keyed-table--dim",
         "keyed-table--accent",
+        "keyed-table--match",
     }
 
     DEFAULT_CSS = """
@@ -144,6 +145,10 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         self._keys: list[K] = []
         self._pos: dict[K, int] = {}
         self._filter = ""
+        #: The search (F3): rows stay, the matching ones are marked.
+        self._search = ""
+        self._matches: list[int] = []
+        self._match_set: frozenset[int] = frozenset()
         self._sort = sort
         self._reverse = reverse
         self._cursor = 0
@@ -173,6 +178,11 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
     def row_matches(self, row: R, needle: str) -> bool:
         """Does ``row`` match the (lower-case) filter text?"""
         raise NotImplementedError
+
+    def row_shown(self, row: R) -> bool:
+        """Is ``row`` shown at all, before the filter (a pane's own modes:
+        the processes pane hides kernel threads, or shows one user's)."""
+        return True
 
     def order_rows(self, rows: list[R], column: Column[R], reverse: bool) -> list[R]:
         """Rows in display order; the tree view overrides this."""
@@ -247,6 +257,44 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
     def filter_text(self) -> str:
         return self._filter
 
+    @property
+    def search_text(self) -> str:
+        return self._search
+
+    @property
+    def match_count(self) -> int:
+        return len(self._matches)
+
+    def set_search(self, text: str) -> None:
+        """Mark the rows that match ``text`` (as the filter matches: a|b is
+        either) and put the cursor on the first match at or after it."""
+        if text == self._search:
+            return
+        self._search = text
+        self._find_matches()
+        self._refresh_changed()
+        if self._matches and self._cursor not in self._match_set:
+            self.search_step(1)
+
+    def search_step(self, step: int) -> bool:
+        """The cursor to the next (``step`` 1) or previous (-1) match, wrapping
+        around as less and vi do; False when nothing matches."""
+        if not self._matches:
+            return False
+        if step > 0:
+            after = [i for i in self._matches if i > self._cursor]
+            self._move(after[0] if after else self._matches[0])
+        else:
+            before = [i for i in self._matches if i < self._cursor]
+            self._move(before[-1] if before else self._matches[-1])
+        return True
+
+    def _find_matches(self) -> None:
+        needles = filter_terms(self._search)
+        self._matches = [i for i, r in enumerate(self._view)
+                         if any(self.row_matches(r, n) for n in needles)] if needles else []
+        self._match_set = frozenset(self._matches)
+
     def set_columns(self, columns: Sequence[Column[R]]) -> None:
         """Change the columns (e.g. hide JID/JAIL when showing one jail)."""
         self._columns = list(columns)
@@ -310,11 +358,13 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         old_key = self._cursor_key
         old_index = self._cursor
         needles = filter_terms(self._filter)
-        rows = [r for r in self._source if any(self.row_matches(r, n) for n in needles)] \
-            if needles else list(self._source)
+        shown = [r for r in self._source if self.row_shown(r)]
+        rows = [r for r in shown if any(self.row_matches(r, n) for n in needles)] \
+            if needles else shown
         self._view = self.order_rows(rows, self.sort_column, self._reverse)
         self._keys = [self.row_key(r) for r in self._view]
         self._pos = {k: i for i, k in enumerate(self._keys)}
+        self._find_matches()
         if old_key is not None and old_key in self._pos:
             self._cursor = self._pos[old_key]
         else:
@@ -511,6 +561,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         row = self._view[index]
         is_cursor = index == self._cursor
         return (row, self.row_decoration(row), is_cursor, is_cursor and self.has_focus,
+                index in self._match_set,
                 tuple(self._widths), self.size.width, tuple(c.key for c in self._columns))
 
     def _screen_keys(self) -> list[Hashable]:
@@ -606,6 +657,8 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         if is_cursor:
             style = self.get_component_rich_style(
                 "keyed-table--cursor" if focused else "keyed-table--cursor-blurred")
+        elif index in self._match_set:
+            style = self.rich_style + self.get_component_rich_style("keyed-table--match")
         else:
             style = self.rich_style
         # On the cursor row the colours of the roles would fight the cursor

@@ -66,6 +66,10 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
         #: The all-hosts view: a HOST column, rows keyed by (host, pid).
         self.show_hosts = False
         self.stale_hosts: frozenset[str] = frozenset()
+        #: htop's K: kernel threads hidden (model.Process.kernel_thread).
+        self.hide_kernel = False
+        #: htop's u (ours U): only this user's processes; None: everyone's.
+        self.user: str | None = None
         self._prefix: dict[ProcKey, str] = {}
         super().__init__(self._make_columns(), sort="cpu", reverse=True, id=id)
 
@@ -135,6 +139,25 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
         self.tree_view = tree
         self._rebuild()
 
+    def set_hide_kernel(self, hide: bool) -> None:
+        if hide != self.hide_kernel:
+            self.hide_kernel = hide
+            self._rebuild()
+
+    def set_user(self, user: str | None) -> None:
+        if user != self.user:
+            self.user = user
+            self._rebuild()
+
+    def users(self) -> list[tuple[str, int]]:
+        """The users running the processes of this pane's scope, with how
+        many each, most first (the U picker), whatever the filter shows."""
+        counts: dict[str, int] = {}
+        for p in self._source:
+            if not (self.hide_kernel and p.kernel_thread):
+                counts[p.user] = counts.get(p.user, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
     def set_hosts(self, on: bool) -> None:
         """Show the HOST column (all-hosts view) or one host's columns."""
         if on == self.show_hosts:
@@ -157,6 +180,11 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
 
     def _parent_key(self, row: Process) -> ProcKey:
         return (row.host_name or "", row.ppid) if self.show_hosts else row.ppid
+
+    def row_shown(self, row: Process) -> bool:
+        if self.hide_kernel and row.kernel_thread:
+            return False
+        return self.user is None or row.user == self.user
 
     def row_matches(self, row: Process, needle: str) -> bool:
         if self.show_hosts and row.host_name is not None and needle in row.host_name.lower():
@@ -214,6 +242,8 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
         return out
 
     def placeholder(self) -> str:
+        if self._loaded and self.source_count and not self._filter and self.user is not None:
+            return f"no processes of user {visible(self.user, 32)} here (U: all users)"
         if self._loaded and not self._filter and not self.source_count:
             if self.host_wide:
                 return "no processes"
