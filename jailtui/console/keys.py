@@ -74,7 +74,7 @@ class Surface:
 #: Every surface, by name (``KeySpec.screens`` refers to these).
 SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("app"),
-    Surface("main", widgets=("table", "filter")),
+    Surface("main", widgets=("table", "filter", "command")),
     Surface("detail"),
     Surface("services", widgets=("table",)),
     Surface("exec", typing=True),
@@ -95,6 +95,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     # Widgets (screens/main.py and friends put them on screens above).
     Surface("table"),
     Surface("filter"),
+    Surface("command"),
 )})
 
 
@@ -210,6 +211,17 @@ KEYS: tuple[KeySpec, ...] = (
             show=False, on=MappingProxyType({"hosts": Variant(show=True)})),
     KeySpec("tree", "t,f5", "tree", "Tree", "processes as a tree (by parent pid)", "Views",
             ("main",), title="Toggle process tree", show=False),
+    # k9s's command line: every command is a key of this table with an
+    # argument (console/commands.py), through the same guard and gate.
+    KeySpec("command_line", "colon", "command_line", "Command",
+            "command line: stop web, host db1, sort mem, filter TEXT (Tab completes)",
+            "Views", ("main",), title="Command line (:stop web, :host db1, :sort mem)",
+            show=False, key_display=":"),
+    KeySpec("command_complete", "tab", "complete", "Complete",
+            "command line: complete the command or its jail, host or column name",
+            "Views", ("command",), show=False),
+    KeySpec("command_cancel", "escape", "clear_filter", "Leave",
+            "command line: leave it, nothing run", "Views", ("command",)),
     KeySpec("hide_kernel", "K", "hide_kernel", "Kernel threads",
             "processes: hide / show the kernel's threads ([idle], [geom]...)",
             "Views", ("main",), title="Hide / show kernel threads", show=False),
