@@ -16,9 +16,12 @@ derives from :data:`KEYS`:
 - the ``[keys]`` validation of config.toml: :func:`checked_keymap`.
 
 Conventions (prior-art.md part B): htop for the process list (``/`` filter,
-``t`` tree, ``P``/``M``/``N``/``T`` quick sorts, ``<``/``>`` sort column,
-``I`` invert, ``k``/``F9`` signal, ``p`` pause), k9s for navigation
-(``?`` help, Enter detail, Escape back, ``e`` edit), lazydocker-like
+``t``/F5 tree, ``P``/``M``/``T`` quick sorts, ``<``/``>``/F6 sort column,
+``I`` invert, F9 signal, ``K`` kernel threads, F1/F3/F4/F10), vi and k9s
+for navigation (``j``/``k``/``g``/``G``, ctrl+f/ctrl+b in the tables, so
+htop's ``k`` is k9s's ctrl+k here; ``n``/``N`` step through a search, so
+sort by PID is ``#``; ``:`` the command line; ``?`` help, Enter detail,
+Escape back, ``e`` edit), lazydocker-like
 lifecycle keys that cannot be hit by accident next to each other:
 ``u`` start ("up"), ``d`` stop ("down"), ``R`` restart (capital: ``r`` is
 refresh), ``x`` shell (jexec; k9s's ``s`` is taken by sort here), ``D``
