@@ -22,6 +22,7 @@ screen sets ``sub_title`` (docs/security.md 4.3).
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -242,6 +243,20 @@ class JailtuiApp(App[None]):
 
         if not isinstance(self.screen, LogScreen):
             self.push_screen(LogScreen())
+
+    async def action_quit(self) -> None:
+        """Quit, but never from an editor with unsaved changes: there quitting
+        (F10, which the footer offers on every screen, or ctrl+q) leaves the
+        editor the way Escape does, asking first when there are changes."""
+        screen = self.screen
+        cancel = getattr(screen, "action_cancel", None)
+        if cancel is not None and any(isinstance(b, Binding) and b.id == "config_cancel"
+                                      for b in type(screen).BINDINGS):
+            result = cancel()
+            if inspect.isawaitable(result):
+                await result
+            return
+        await super().action_quit()
 
     def action_events(self) -> None:
         from jailtui.screens.events import EventsScreen

@@ -699,3 +699,18 @@ async def test_another_jails_block_never_reaches_a_delegate(sim_dir: Path) -> No
     assert "+    host.hostname = runner.example.org;" in diff.splitlines()   # it did run
     shown = "\n".join([diff, *screens, *journal, *(m for m, _s, _k in seen)])
     assert "SECRET" not in shown
+
+
+async def test_f10_in_the_editor_asks_before_losing_the_edit(sim_dir: Path) -> None:
+    """Issue 20: F10 (htop's quit) reaches the app from the editor, whose
+    text area does not take it; it leaves the editor as Escape does."""
+    app = admin_console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, "web")
+        await add_line_after(pilot, editor, 2, HOSTNAME_LINE)
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.is_running
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is editor)
+        assert HOSTNAME_LINE in editor.area.text

@@ -674,3 +674,39 @@ def test_a_down_host_shows_ssh_s_reason() -> None:
     assert "unreachable since" in line
     assert "connect to host alpha port 22: Connection refused" in line
     assert "\x1b" not in line  # ssh's text is shown sanitised
+
+
+async def test_command_line_and_events_on_several_hosts(sim_fleet: Fleet) -> None:
+    """Issue 20: ``:stop web`` asks which host; ``:stop beta:dns`` and
+    ``:host beta`` name it; the timeline's events carry their host."""
+    from jailtui.core.events import Kind
+    from jailtui.screens.events import EventsScreen
+
+    app = sim_app(sim_fleet)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        seen = record_notifications(app)
+        await pilot.press("colon", *"stop web", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert any("on 2 hosts" in m and "beta:web" in m for m, _s, _k in seen)
+        await pilot.press("colon", *"stop beta:dns", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Stop jail dns on beta" in widget_text(app.screen.query_one("#confirm-question"))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: any(
+            e.kind is Kind.REMOVED and (e.host, e.jail) == ("beta", "dns")
+            for e in app.fleet.timeline.events()), what="dns removed on beta")
+        await pilot.press("colon", *"host beta", "enter")
+        await settle(pilot)
+        assert not main.all_hosts and app.fleet.view == "beta"
+        await pilot.press("E")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, EventsScreen)
+        assert table_lines(screen.table)[0].split()[:3] == ["TIME▼", "HOST", "JAIL"]
+        action = next(e for e in screen.table.rows if e.kind is Kind.ACTION)
+        assert (action.host, action.jail, action.ok) == ("beta", "dns", True)
+        assert {e.host for e in screen.table.rows} == {"alpha", "beta"}

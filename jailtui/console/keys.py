@@ -16,9 +16,12 @@ derives from :data:`KEYS`:
 - the ``[keys]`` validation of config.toml: :func:`checked_keymap`.
 
 Conventions (prior-art.md part B): htop for the process list (``/`` filter,
-``t`` tree, ``P``/``M``/``N``/``T`` quick sorts, ``<``/``>`` sort column,
-``I`` invert, ``k``/``F9`` signal, ``p`` pause), k9s for navigation
-(``?`` help, Enter detail, Escape back, ``e`` edit), lazydocker-like
+``t``/F5 tree, ``P``/``M``/``T`` quick sorts, ``<``/``>``/F6 sort column,
+``I`` invert, F9 signal, ``K`` kernel threads, F1/F3/F4/F10), vi and k9s
+for navigation (``j``/``k``/``g``/``G``, ctrl+f/ctrl+b in the tables, so
+htop's ``k`` is k9s's ctrl+k here; ``n``/``N`` step through a search, so
+sort by PID is ``#``; ``:`` the command line; ``?`` help, Enter detail,
+Escape back, ``e`` edit), lazydocker-like
 lifecycle keys that cannot be hit by accident next to each other:
 ``u`` start ("up"), ``d`` stop ("down"), ``R`` restart (capital: ``r`` is
 refresh), ``x`` shell (jexec; k9s's ``s`` is taken by sort here), ``D``
@@ -74,7 +77,7 @@ class Surface:
 #: Every surface, by name (``KeySpec.screens`` refers to these).
 SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("app"),
-    Surface("main", widgets=("table", "filter")),
+    Surface("main", widgets=("table", "filter", "command")),
     Surface("detail"),
     Surface("services", widgets=("table",)),
     Surface("snapshots", widgets=("table",)),
@@ -99,6 +102,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     # Widgets (screens/main.py and friends put them on screens above).
     Surface("table"),
     Surface("filter"),
+    Surface("command"),
 )})
 
 
@@ -214,6 +218,17 @@ KEYS: tuple[KeySpec, ...] = (
             show=False, on=MappingProxyType({"hosts": Variant(show=True)})),
     KeySpec("tree", "t,f5", "tree", "Tree", "processes as a tree (by parent pid)", "Views",
             ("main",), title="Toggle process tree", show=False),
+    # k9s's command line: every command is a key of this table with an
+    # argument (console/commands.py), through the same guard and gate.
+    KeySpec("command_line", "colon", "command_line", "Command",
+            "command line: stop web, host db1, sort mem, filter TEXT (Tab completes)",
+            "Views", ("main",), title="Command line (:stop web, :host db1, :sort mem)",
+            show=False, key_display=":"),
+    KeySpec("command_complete", "tab", "complete", "Complete",
+            "command line: complete the command or its jail, host or column name",
+            "Views", ("command",), show=False),
+    KeySpec("command_cancel", "escape", "clear_filter", "Leave",
+            "command line: leave it, nothing run", "Views", ("command",)),
     KeySpec("hide_kernel", "K", "hide_kernel", "Kernel threads",
             "processes: hide / show the kernel's threads ([idle], [geom]...)",
             "Views", ("main",), title="Hide / show kernel threads", show=False),

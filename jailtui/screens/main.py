@@ -23,11 +23,13 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.widgets import Input
 
-from jailtui.console.keys import FLEET_IDS, bindings_for
+from jailtui.console.commands import ALL_HOSTS, Arg, CommandError, parse
+from jailtui.console.keys import FLEET_IDS, GUARDED, SPECS, bindings_for
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.users import UserChoice, UsersScreen
+from jailtui.widgets.command_bar import CommandBar
 from jailtui.widgets.filter_bar import FilterBar
 from jailtui.widgets.fleet_state import FleetState
 from jailtui.widgets.glyphs import glyphs
@@ -72,6 +74,7 @@ class MainScreen(GuardedScreen):
         yield ProcessTable(id="procs")
         yield FilterBar(id="filter")
         yield FilterBar(id="search")
+        yield CommandBar(self._command_candidates, id="command")
         yield KeyFooter()
 
     # -- accessors ------------------------------------------------------------------
@@ -87,6 +90,10 @@ class MainScreen(GuardedScreen):
     @property
     def filter_bar(self) -> FilterBar:
         return self.query_one("#filter", FilterBar)
+
+    @property
+    def command_bar(self) -> CommandBar:
+        return self.query_one("#command", CommandBar)
 
     @property
     def search_bar(self) -> FilterBar:
@@ -146,6 +153,7 @@ class MainScreen(GuardedScreen):
     def on_mount(self) -> None:
         self.filter_bar.display = False
         self.search_bar.display = False
+        self.command_bar.display = False
         self.jails.focus()
         fleet = self.console.fleet
         if fleet.signal is not None:
@@ -335,8 +343,14 @@ class MainScreen(GuardedScreen):
         self._update_titles()
 
     @on(FilterBar.Done)
-    def _filter_done(self, event: FilterBar.Done) -> None:
+    async def _filter_done(self, event: FilterBar.Done) -> None:
         target = self._target or self.jails
+        if event.bar is self.command_bar:
+            event.bar.display = False
+            line = event.bar.value
+            if not event.cleared:
+                await self.run_command(line)
+            return
         if event.cleared:
             if event.bar is self.search_bar:
                 target.set_search("")
@@ -345,6 +359,99 @@ class MainScreen(GuardedScreen):
         event.bar.display = False
         target.focus()
         self._update_titles()
+
+    # -- the command line (:stop web; console/commands.py) -------------------------------
+
+    def action_command_line(self) -> None:
+        bar = self.command_bar
+        target = self.target
+        self.filter_bar.display = False
+        self.search_bar.display = False
+        bar.display = True
+        with bar.prevent(Input.Changed):
+            bar.value = ""
+        bar.return_to = target
+        self.set_focus(bar)
+
+    def _command_candidates(self) -> dict[Arg, list[str]]:
+        names: list[str] = []
+        for j in self.jails.rows:
+            if j.name not in names:
+                names.append(j.name)
+        fleet = self.console.fleet
+        hosts = [*fleet.names(), ALL_HOSTS] if fleet.several else []
+        return {Arg.JAIL: names, Arg.HOST: hosts,
+                Arg.COLUMN: [c.key for c in self.target.columns if c.label.strip()]}
+
+    async def run_command(self, line: str) -> None:
+        """Run one command line: the same action, guard and gate as its key."""
+        try:
+            command, arg = parse(line)
+            if command.arg is Arg.JAIL:
+                self._select_jail(arg)
+            elif command.arg is Arg.HOST:
+                self._show_host(arg)
+                return
+            elif command.arg is Arg.COLUMN:
+                self._sort_by(arg)
+                return
+            elif command.arg is Arg.TEXT:
+                target = self.target
+                (target.set_filter if command.name == "filter" else target.set_search)(arg)
+                self._update_titles()
+                self.refresh_bindings()
+                return
+        except CommandError as exc:
+            self.app.notify(f":{visible(line.strip(), 120)}: {visible(exc.message, 400)}",
+                            severity="error", markup=False, timeout=8)
+            return
+        assert command.binding is not None
+        spec = SPECS[command.binding]
+        if spec.id in GUARDED:
+            # As the palette does: the action method itself, which refuses
+            # with the reason (run_action would skip a refused one silently).
+            getattr(self, f"action_{spec.action}")()
+            return
+        namespace = self if "main" in spec.screens else self.app
+        await self.app.run_action(spec.action, namespace)
+
+    def _select_jail(self, name: str) -> None:
+        """The cursor on jail ``name`` (``HOST:NAME`` among several hosts)."""
+        host, sep, bare = name.rpartition(":")
+        wanted = bare if sep and self.all_hosts else name
+        rows = [j for j in (self._snapshot.jails if self._snapshot is not None else ())
+                if j.name == wanted and (not sep or not self.all_hosts or j.host == host)]
+        live = [j for j in rows if not j.dying] or rows
+        if not live:
+            raise CommandError(f"no jail named {wanted}")
+        hosts = sorted({j.host for j in live if j.host is not None})
+        if len(hosts) > 1:
+            raise CommandError(f"{wanted} is on {len(hosts)} hosts: say which ("
+                               + ", ".join(f"{h}:{wanted}" for h in hosts) + ")")
+        if not self.jails.move_to_key(self.jails.row_key(live[0])):
+            raise CommandError(f"{wanted} is hidden by the filter (Escape clears it)")
+        self.set_focus(self.jails)
+
+    def _show_host(self, name: str) -> None:
+        fleet = self.console.fleet
+        if not fleet.several:
+            raise CommandError(ONE_HOST)
+        if name == ALL_HOSTS:
+            self.console.set_view(None)
+        elif name in fleet.names():
+            self.console.set_view(name)
+        else:
+            raise CommandError(f"no host named {name} (hosts: {', '.join(fleet.names())}, "
+                               f"{ALL_HOSTS})")
+
+    def _sort_by(self, key: str) -> None:
+        target = self.target
+        keys = [c.key for c in target.columns if c.label.strip()]
+        if key not in keys:
+            what = "processes" if target is self.procs else "jails"
+            raise CommandError(f"the {what} pane has no column {key} (columns: "
+                               f"{', '.join(keys)})")
+        target.sort_by(key)
 
     # -- search (beside the filter: every row stays) -------------------------------------
 
