@@ -409,8 +409,8 @@ class JailtuiApp(App[None]):
             self.flows.jail_action(action, jail)
 
     def report(self, title: str, result: ActionResult, *, jail: str | None = None,
-               host: str | None = None) -> None:
-        self.flows.report(title, result, jail=jail, host=host)
+               host_name: str | None = None) -> None:
+        self.flows.report(title, result, jail=jail, host_name=host_name)
 
     def signal_process(self, proc: Process) -> None:
         self.flows.signal_process(proc)

@@ -167,7 +167,7 @@ class Flows:
             except JailtuiError as exc:
                 result = ActionResult(False, describe(exc))
             app.pending.finish(jail, result.ok)
-            self.report(title, result, jail=name, host=jail.host_name)
+            self.report(title, result, jail=name, host_name=jail.host_name)
             app.poll_host(jail.host_name)
             if then is not None:
                 await then(result)
@@ -176,11 +176,11 @@ class Flows:
                        description=f"{action} a jail")
 
     def report(self, title: str, result: ActionResult, *, jail: str | None = None,
-               host: str | None = None) -> None:
+               host_name: str | None = None) -> None:
         """A result in the action log, on the event timeline (of ``jail`` on
-        ``host``: None, the focus host) and as a notification (sanitised, no markup)."""
+        ``host_name``: None, the focus host) and as a notification (sanitised, no markup)."""
         self.app.journal.add(title, result.ok, result.message, result.output)
-        self.app.fleet.timeline.action(host or self.app.fleet.focus, jail, title, result.ok,
+        self.app.fleet.timeline.action(host_name or self.app.fleet.focus, jail, title, result.ok,
                                        one_line(result.message, 300))
         message = one_line(result.message, 300) or ("done" if result.ok else "failed")
         if not result.ok and result.output.strip():
@@ -211,7 +211,7 @@ class Flows:
                 result = await controller.signal(proc.pid, sig, proc)
             except JailtuiError as exc:
                 result = ActionResult(False, describe(exc))
-            self.report(title, result, jail=proc.jail, host=proc.host_name)
+            self.report(title, result, jail=proc.jail, host_name=proc.host_name)
             app.poll_host(proc.host_name)
 
         app.run_worker(job(run), group="action-signal", exit_on_error=False,
@@ -238,7 +238,7 @@ class Flows:
                 shell = await controller.prepare_shell(jail.name, jail)
             except JailtuiError as exc:
                 self.report(f"shell {jail.name}", ActionResult(False, describe(exc)),
-                            jail=jail.name, host=jail.host_name)
+                            jail=jail.name, host_name=jail.host_name)
                 return
             code = self.in_terminal(shell.argv, lambda: controller.run_shell(shell),
                                     banner=banner)
@@ -298,7 +298,7 @@ class Flows:
                 session = controller.open_config(jail.name)
         except JailtuiError as exc:
             self.report(f"edit {jail.name}", ActionResult(False, describe(exc)),
-                        jail=jail.name, host=jail.host_name)
+                        jail=jail.name, host_name=jail.host_name)
             return
         if owned is not None:
             self.edit_owned(jail, owned)
@@ -333,7 +333,7 @@ class Flows:
                 props = await controller.owner_properties(jail.name, expect=jail)
             except JailtuiError as exc:
                 self.report(f"edit {jail.name}", ActionResult(False, describe(exc)),
-                        jail=jail.name, host=jail.host_name)
+                        jail=jail.name, host_name=jail.host_name)
                 return
             app.push_screen(PropertyFormScreen(controller, props, jail), saved)
 

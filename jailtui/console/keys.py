@@ -15,7 +15,7 @@ derives from :data:`KEYS`:
   the reason when forced), :data:`FLEET_IDS`, the palette (console/palette.py);
 - the ``[keys]`` validation of config.toml: :func:`checked_keymap`.
 
-Conventions (prior-art.md part B): htop for the process list (``/`` filter,
+Conventions (htop(1), k9s and lazydocker key bindings): htop for the process list (``/`` filter,
 ``t``/F5 tree, ``P``/``M``/``T`` quick sorts, ``<``/``>``/F6 sort column,
 ``I`` invert, F9 signal, ``K`` kernel threads, F1/F3/F4/F10), vi and k9s
 for navigation (``j``/``k``/``g``/``G``, ctrl+f/ctrl+b in the tables, so
@@ -350,7 +350,7 @@ KEYS: tuple[KeySpec, ...] = (
             ("app",), title="Action log", show=False),
     KeySpec("log_back", "escape,L", "back", "Back", "action log: back", "Views", ("log",)),
     KeySpec("events", "E", "events", "Events",
-            "events: jails created, removed, restarted, dying; hosts down and back; actions",
+            "events: jails created, removed, restarted, dying; hosts down, back; actions",
             "Views", ("app",), title="Event timeline", show=False),
     KeySpec("events_back", "escape,E", "back", "Back", "events: back", "Views", ("events",)),
     KeySpec("owner_file_back", "escape,q", "back", "Back",

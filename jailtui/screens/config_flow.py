@@ -160,7 +160,7 @@ class ConfigEditScreen(Screen[bool]):
             self.show_problem(f"not saved: {describe(exc)}. Your edit is kept.")
             return
         self.console.report(f"edit {self.jail.name}", result, jail=self.jail.name,
-                            host=self.jail.host_name)
+                            host_name=self.jail.host_name)
         self.dismiss(True)
 
     def _diff_title(self, candidate: str) -> Content:

@@ -312,7 +312,7 @@ class ExecScreen(GuardedScreen):
             else:
                 console.report(title, ActionResult(result.ok, result.message, summary),
                                jail=self.jail_name,
-                               host=self._jail.host_name if self._jail is not None else None)
+                               host_name=self._jail.host_name if self._jail is not None else None)
 
         # An app worker: see the module docstring.
         self.app.run_worker(job(run), group="action-exec", exit_on_error=False,

@@ -420,11 +420,11 @@ class MainScreen(GuardedScreen):
         host, sep, bare = name.rpartition(":")
         wanted = bare if sep and self.all_hosts else name
         rows = [j for j in (self._snapshot.jails if self._snapshot is not None else ())
-                if j.name == wanted and (not sep or not self.all_hosts or j.host == host)]
+                if j.name == wanted and (not sep or not self.all_hosts or j.host_name == host)]
         live = [j for j in rows if not j.dying] or rows
         if not live:
             raise CommandError(f"no jail named {wanted}")
-        hosts = sorted({j.host for j in live if j.host is not None})
+        hosts = sorted({j.host_name for j in live if j.host_name is not None})
         if len(hosts) > 1:
             raise CommandError(f"{wanted} is on {len(hosts)} hosts: say which ("
                                + ", ".join(f"{h}:{wanted}" for h in hosts) + ")")

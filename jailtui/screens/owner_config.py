@@ -166,10 +166,10 @@ class PropertyFormScreen(Screen[bool]):
                               error=True)
             if result.output:
                 self.console.report(f"edit {self.jail.name}", result, jail=self.jail.name,
-                                    host=self.jail.host_name)
+                                    host_name=self.jail.host_name)
             return
         self.console.report(f"edit {self.jail.name}", result, jail=self.jail.name,
-                                    host=self.jail.host_name)
+                                    host_name=self.jail.host_name)
         self.dismiss(True)
 
     def action_cancel(self) -> None:

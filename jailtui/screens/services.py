@@ -334,7 +334,7 @@ class ServicesScreen(GuardedScreen):
                 # what happened; rc.d's own lines stay in the action log.
                 result = ActionResult(True, f"{svc} {_DONE[verb]}", result.output, result.argv)
             console.report(title, result, jail=self.jail_name,
-                           host=self._jail.host_name if self._jail is not None else None)
+                           host_name=self._jail.host_name if self._jail is not None else None)
             # An enabled daemon stopped is a health finding now, not at the
             # next health period (up to 30 s later).
             console.health.request()

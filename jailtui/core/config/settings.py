@@ -34,8 +34,8 @@ from jailtui.core.transport.capture import MAX_OUTPUT
 if TYPE_CHECKING:
     from jailtui.core.checks.health import Thresholds
 
-#: Default poll interval of the console, in seconds (k9s and btop use 2 s;
-#: prior-art.md B1, B5).
+#: Default poll interval of the console, in seconds (k9s refreshes every 2 s
+#: by default, k9s's ``refreshRate``; btop's default update is 2000 ms).
 DEFAULT_INTERVAL = 2.0
 
 #: Bounds of the poll interval: ``--interval``, ``[console] interval`` and the
