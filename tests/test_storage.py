@@ -186,3 +186,36 @@ def test_cli_through_shims_on_path(sim_dir: Path, shim_path: str) -> None:
                        env={**os.environ, "PATH": shim_path})
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["storage"]["dataset"]["name"] == "zroot/jails/web"
+
+
+def test_backup_keep_prunes_only_the_consoles_own(sim_dir: Path, tmp_path: Path) -> None:
+    """[backup] keep = 2: the oldest jailtui- snapshots go, others and the newest stay;
+    one a clone depends on is refused and said so."""
+    from jailtui.sim.commands import dispatch
+
+    for name in ("jailtui-20261201T000000Z", "jailtui-20261201T010000Z", "manual"):
+        assert dispatch(sim_dir, ["zfs", "snapshot", "-r", f"zroot/jails/db@{name}"])[0] == 0
+    assert dispatch(sim_dir, ["zfs", "clone", "zroot/jails/db@jailtui-20261201T000000Z",
+                              "zroot/jails/dbcopy"])[0] == 0
+    config = tmp_path / "config.toml"
+    config.write_text("[backup]\nkeep = 2\n")
+    r = cli(sim_dir, "--config", str(config), "snapshot", "create", "db",
+            "jailtui-20261202T000000Z")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("created snapshot zroot/jails/db@jailtui-20261202T000000Z; "
+                               "could not prune: jailtui-20261201T000000Z (cannot destroy")
+    dispatch(sim_dir, ["zfs", "destroy", "zroot/jails/dbcopy"])
+    r = cli(sim_dir, "--config", str(config), "snapshot", "create", "db",
+            "jailtui-20261203T000000Z")
+    assert r.stdout == ("created snapshot zroot/jails/db@jailtui-20261203T000000Z; pruned 2 "
+                        "older (keep = 2): jailtui-20261201T000000Z, jailtui-20261201T010000Z\n")
+    rc, out, _ = dispatch(sim_dir, ["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-r",
+                                    "zroot/jails/db"])
+    assert out.decode().split() == [
+        "zroot/jails/db@manual", "zroot/jails/db@jailtui-20261202T000000Z",
+        "zroot/jails/db@jailtui-20261203T000000Z", "zroot/jails/db/var@manual",
+        "zroot/jails/db/var@jailtui-20261202T000000Z",
+        "zroot/jails/db/var@jailtui-20261203T000000Z"]
+    config.write_text("[backup]\nkeep = -1\n")
+    r = cli(sim_dir, "--config", str(config), "snapshot", "create", "db")
+    assert r.returncode == 1 and "[backup] keep must be a whole number" in r.stderr

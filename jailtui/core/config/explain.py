@@ -76,6 +76,7 @@ def defaults() -> dict[KeyPath, Any]:
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
         ("limits", "output_mib"): settings_mod.DEFAULT_OUTPUT_MIB,
+        ("backup", "keep"): 0,
     }
 
 
@@ -115,6 +116,7 @@ def explain(document: ConfigDocument, *, interval: float | None = None) -> Effec
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
         ("limits", "output_mib"): settings.output_mib,
+        ("backup", "keep"): settings.backup_keep,
     }
     entries: list[Entry] = []
     for key in defaults():

@@ -100,6 +100,9 @@ class Settings:
     check: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: Cap of each output stream of one command, in MiB (``[limits] output_mib``).
     output_mib: int = DEFAULT_OUTPUT_MIB
+    #: ``[backup] keep``: the console's own snapshots (``jailtui-...``) kept per jail
+    #: when it takes one; older ones are destroyed. 0: keep all (the default).
+    backup_keep: int = 0
     #: The file these settings came from; None when only defaults apply.
     source: Path | None = None
     #: Where each ``[keys]`` entry is written ("FILE:LINE"), for the key
@@ -190,7 +193,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
             # [hosts.NAME] tables: core/fleet.py reads and validates them
             # (load_hosts_config), with its own warnings.
             continue
-        if section not in ("console", "keys", "check", "limits"):
+        if section not in ("console", "keys", "check", "limits", "backup"):
             warnings.append(f"{at(section)}: unknown section [{section}] ignored")
             continue
         if not isinstance(value, dict):
@@ -252,9 +255,20 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
         else:
             output_mib = value
 
+    backup_keep = 0
+    for key, value in doc.get("backup", {}).items():
+        where = at("backup", key)
+        if key != "keep":
+            warnings.append(f"{where}: unknown key [backup] {key} ignored")
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+            raise SettingsError(f"{where}: [backup] keep must be a whole number of snapshots "
+                                "(0: keep all)")
+        else:
+            backup_keep = value
+
     return Settings(interval=interval, health_interval=health_interval, theme=theme,
                     keys=MappingProxyType(keys), key_places=MappingProxyType(key_places),
-                    output_mib=output_mib,
+                    output_mib=output_mib, backup_keep=backup_keep,
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
 
 

@@ -103,7 +103,9 @@ async def list_of(runner: Runner, dataset: str) -> list[ZfsSnapshot]:
     if res.returncode != 0:
         raise tool_error(res)
     snaps = parse_snapshots(res.stdout)
-    return sorted(snaps, key=lambda s: s.creation, reverse=True)
+    # zfs lists them oldest first (-s creation, then by creation order within one
+    # second): reversed, then sorted stably, the newest is first even among equals.
+    return sorted(reversed(snaps), key=lambda s: s.creation, reverse=True)
 
 
 class Snapshots:
@@ -154,8 +156,10 @@ class Snapshots:
         return found, loc
 
     async def create(self, name: str, snap_name: str | None = None, jail: Jail | None = None,
-                     ) -> ActionResult:
-        """``zfs snapshot -r DS@NAME`` of the jail's dataset (and its children)."""
+                     *, keep: int = 0) -> ActionResult:
+        """``zfs snapshot -r DS@NAME`` of the jail's dataset (and its children); with
+        ``keep`` ([backup] keep), then the oldest of the console's own snapshots
+        (``jailtui-...``) beyond that many are destroyed, each audited like any."""
         snap_name = snap_name or default_name()
         problem = name_problem(snap_name)
         if problem is not None:
@@ -166,8 +170,33 @@ class Snapshots:
         found, loc = await self._dataset_for(Action.SNAPSHOT, name, jail)
         assert loc.dataset is not None
         full = f"{loc.dataset.name}@{snap_name}"
-        return await self._run(Action.SNAPSHOT, found, argvmod.zfs_snapshot_argv(
+        made = await self._run(Action.SNAPSHOT, found, argvmod.zfs_snapshot_argv(
             loc.dataset.name, snap_name), f"created snapshot {full}", f"create {full}")
+        if not made.ok or keep <= 0:
+            return made
+        return await self._prune(found, loc.dataset.name, keep, made)
+
+    async def _prune(self, jail: Jail, ds: str, keep: int, made: ActionResult) -> ActionResult:
+        own = [s for s in await list_of(self.runner, ds) if s.short.startswith(PREFIX)]
+        doomed = own[keep:]  # newest first: everything past the first ``keep``
+        gone: list[str] = []
+        kept: list[str] = []
+        for s in reversed(doomed):
+            res = await self._run(Action.SNAPSHOT, jail, argvmod.zfs_destroy_snapshot_argv(
+                ds, s.short), f"destroyed snapshot {s.name}", f"prune {s.name} (keep {keep})")
+            if res.ok:
+                gone.append(s.short)
+            else:
+                # A clone depends on it (a restored jail's origin): it stays, said so.
+                kept.append(f"{s.short} ({res.message.splitlines()[0]})")
+        if not gone and not kept:
+            return made
+        text = made.message
+        if gone:
+            text += f"; pruned {len(gone)} older (keep = {keep}): {', '.join(gone)}"
+        if kept:
+            text += f"; could not prune: {', '.join(kept)}"
+        return ActionResult(True, text, made.output, made.argv)
 
     async def destroy(self, name: str, snap_name: str, jail: Jail | None = None
                       ) -> ActionResult:
