@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,24 @@ def test_backup_keep_prunes_only_the_consoles_own(sim_dir: Path, tmp_path: Path)
     config.write_text("[backup]\nkeep = -1\n")
     r = cli(sim_dir, "--config", str(config), "snapshot", "create", "db")
     assert r.returncode == 1 and "[backup] keep must be a whole number" in r.stderr
+
+
+def test_snapshot_age_finding_in_check(sim_dir: Path, tmp_path: Path) -> None:
+    """[check] snapshot_max_age: off by default; set, a jail with an old or no snapshot
+    is a WARNING (jailtui check --json through the real entry point)."""
+    from jailtui.sim.commands import dispatch
+
+    # Taken three days ago (the simulated clock pinned for this one command).
+    dispatch(sim_dir, ["zfs", "snapshot", "zroot/jails/web@fresh"], env={
+        **os.environ, "JAILTUI_SIM_NOW": str(time.time() - 3 * 86_400)})
+    r = cli(sim_dir, "check", "--json")
+    assert "snapshot-age" not in r.stdout
+    config = tmp_path / "config.toml"
+    config.write_text("[check]\nsnapshot_max_age = 86400\n")
+    r = cli(sim_dir, "--config", str(config), "check", "--json")
+    doc = json.loads(r.stdout)
+    ages = {f["jail"]: f["message"] for f in doc["findings"] if f["kind"] == "snapshot-age"}
+    assert ages["web"].startswith("web: newest snapshot zroot/jails/web@fresh is 3d00h old "
+                                  "(snapshot_max_age 1d00h)")
+    assert ages["db"] == "db: no snapshot of zroot/jails/db (snapshot_max_age 1d00h)"
+    assert "staging" not in ages  # UFS: no snapshots to age

@@ -75,6 +75,7 @@ def defaults() -> dict[KeyPath, Any]:
         ("check", "flag_params"): list(th.flag_params),
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
+        ("check", "snapshot_max_age"): th.snapshot_max_age,
         ("limits", "output_mib"): settings_mod.DEFAULT_OUTPUT_MIB,
         ("backup", "keep"): 0,
     }
@@ -115,6 +116,7 @@ def explain(document: ConfigDocument, *, interval: float | None = None) -> Effec
         ("check", "flag_params"): list(th.flag_params),
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
+        ("check", "snapshot_max_age"): th.snapshot_max_age,
         ("limits", "output_mib"): settings.output_mib,
         ("backup", "keep"): settings.backup_keep,
     }

@@ -125,6 +125,8 @@ class Settings:
             changes["check_daemons"] = bool(self.check["check_daemons"])
         if "dying_after" in self.check:
             changes["dying_after"] = float(self.check["dying_after"])
+        if "snapshot_max_age" in self.check:
+            changes["snapshot_max_age"] = float(self.check["snapshot_max_age"])
         return replace(base, **changes)
 
 
@@ -235,9 +237,9 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
         elif key == "check_daemons":
             if not isinstance(value, bool):
                 raise SettingsError(f"{where}: [check] check_daemons must be true or false")
-        elif key == "dying_after":
+        elif key in ("dying_after", "snapshot_max_age"):
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise SettingsError(f"{where}: [check] dying_after must be seconds (>= 0)")
+                raise SettingsError(f"{where}: [check] {key} must be seconds (>= 0)")
         else:
             warnings.append(f"{where}: unknown key [check] {key} ignored")
             continue
