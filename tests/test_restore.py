@@ -160,3 +160,18 @@ def test_a_daemon_that_does_not_come_up_is_said(sim_dir: Path) -> None:
                                      "zroot/jails/web@good, at /usr/local/jails/web) and web "
                                      "runs, but not all its daemons")
     assert running(sim_dir, "web")
+
+
+def test_a_restore_cut_short_is_said_with_the_way_back(sim_dir: Path) -> None:
+    """Killed between the rename and the clone: the next look says what is where."""
+    zfs(sim_dir, "snapshot", "zroot/jails/web@good")
+    dispatch(sim_dir, ["jail", "-r", "web"])
+    q = "zroot/jails/web.quarantine-20261202T050000Z"
+    zfs(sim_dir, "rename", "zroot/jails/web", q)
+    zfs(sim_dir, "set", "readonly=on", q)
+    for args in (("snapshot", "list", "web"), ("restore", "web", "--from", "good")):
+        r = cli(sim_dir, *args)
+        assert r.returncode == 1
+        assert (f"web: a restore was cut short: its root dataset zroot/jails/web does not "
+                f"exist and {q} holds the old root") in r.stderr
+        assert f"zfs rename {q} zroot/jails/web" in r.stderr

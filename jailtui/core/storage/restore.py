@@ -145,7 +145,8 @@ class Restore:
         # -- what we work on (before anything changes) ----------------------------------
         where = await snaps.locate(name, jail)
         if where is None or where.dataset is None:
-            raise snapmod.StorageError(snapmod.not_on_zfs(name, where))
+            datasets = (await snapmod.read_tables(self.runner))[0]
+            raise snapmod.StorageError(snapmod.not_on_zfs(name, where, datasets))
         ds = where.dataset
         short = snapshot.split("@", 1)[1] if "@" in snapshot else snapshot
         if "@" in snapshot and snapshot.split("@", 1)[0] != ds.name:

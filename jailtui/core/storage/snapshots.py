@@ -62,11 +62,43 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def not_on_zfs(name: str, where: JailStorage | None) -> str:
+def _not_on_zfs(name: str, where: JailStorage | None) -> str:
     """Why a jail has no snapshots: its root is no dataset of its own."""
     if where is None:
         return f"{name}: its root is on no mounted file system"
     return f"{name}: no snapshots: its root is not a ZFS dataset of its own ({where.summary()})"
+
+
+def half_done(name: str, root: str, datasets: list[ZfsDataset],
+              where: JailStorage | None) -> str | None:
+    """A restore cut short between its rename and its clone (the console killed, the
+    host rebooted): the jail's dataset is gone and its quarantine is there. Says what
+    is where and how to undo it; None when that is not the case."""
+    if where is None or where.dataset is not None or where.container is None:
+        return None
+    c = where.container
+    expected = c.name + root[len(c.mountpoint.rstrip("/")):]
+    if any(d.name == expected for d in datasets):
+        return None
+    left = sorted(d.name for d in datasets if d.name.startswith(f"{expected}.quarantine-")
+                  and "/" not in d.name[len(expected):])
+    if not left:
+        return None
+    q = left[-1]
+    return (f"{name}: a restore was cut short: its root dataset {expected} does not exist "
+            f"and {q} holds the old root (read-only, with its snapshots); to undo: "
+            f"zfs set readonly=off {q} (and its children), zfs rename {q} {expected}, "
+            "then restore again")
+
+
+def not_on_zfs(name: str, where: JailStorage | None,
+               datasets: list[ZfsDataset] | None = None) -> str:
+    """Why a jail has no snapshots; a restore cut short is said first."""
+    if where is not None and datasets is not None:
+        cut = half_done(name, where.root, datasets, where)
+        if cut is not None:
+            return cut
+    return _not_on_zfs(name, where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +173,7 @@ class Snapshots:
         """The jail's storage and its snapshots (reading: a VIEW)."""
         loc = await self.locate(name, jail)
         if loc is None or loc.dataset is None:
-            raise StorageError(not_on_zfs(name, loc))
+            raise StorageError(not_on_zfs(name, loc, (await read_tables(self.runner))[0]))
         return SnapshotList(loc, tuple(await list_of(self.runner, loc.dataset.name)))
 
     async def _dataset_for(self, action: Action, name: str, jail: Jail | None
