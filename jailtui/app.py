@@ -8,7 +8,7 @@ The hosts
     ``poll_state`` stand for the *focus* host (the viewed one, or the row's
     host when a row is opened or acted on), so the screens work unchanged on
     it, and every action on a row goes to the row's own host
-    (model.Jail.host; None on a console of one host: the only one).
+    (model.Jail.host_name; None on a console of one host: the only one).
 
 The gate
     Every action that changes something goes to the controller. The app
@@ -174,9 +174,9 @@ class JailtuiApp(App[None]):
         """Poll the hosts on screen at once (a poll in flight: once more right after it)."""
         self.fleet.poll_now()
 
-    def poll_host(self, host: str | None) -> None:
+    def poll_host(self, host_name: str | None) -> None:
         """After an action: poll the host it changed (None: the hosts on screen)."""
-        self.fleet.poll_now([host] if host is not None else None)
+        self.fleet.poll_now([host_name] if host_name is not None else None)
 
     @property
     def polling(self) -> bool:
@@ -217,11 +217,11 @@ class JailtuiApp(App[None]):
         else:
             self.push_screen(HealthScreen())
 
-    def open_detail(self, name: str, host: str | None = None,
+    def open_detail(self, name: str, host_name: str | None = None,
                     dying_jid: int | None = None) -> None:
-        """The detail of jail ``name``; with ``dying_jid``, of that dying jail
-        (it may share its name with a live or configured one)."""
-        self.focus_host(host)
+        """The detail of jail ``name`` on ``host_name``; with ``dying_jid``, of
+        that dying jail (it may share its name with a live or configured one)."""
+        self.focus_host(host_name)
         self.push_screen(DetailScreen(name, dying_jid=dying_jid))
 
     # -- the hosts ---------------------------------------------------------------------------
@@ -236,13 +236,15 @@ class JailtuiApp(App[None]):
         self.host, self.controller = fleet.host(name), fleet.controller(name)
         self._set_state(fleet.poll_state(name))
 
-    def controller_for(self, host: str | None) -> ConsoleController | None:
-        """The controller of ``host`` (a row's host; None: the focus host's)."""
-        return self.controller if host is None else self.fleet.controller(host)
+    def controller_for(self, host_name: str | None) -> ConsoleController | None:
+        """The controller of ``host_name`` (a row's host; None: the focus host's)."""
+        return self.controller if host_name is None else self.fleet.controller(host_name)
 
-    def snapshot_for(self, host: str | None) -> HostSnapshot | None:
-        """The last snapshot of ``host`` (None: the focus host's)."""
-        return self._state.snapshot if host is None else self.fleet.poll_state(host).snapshot
+    def snapshot_for(self, host_name: str | None) -> HostSnapshot | None:
+        """The last snapshot of ``host_name`` (None: the focus host's)."""
+        if host_name is None:
+            return self._state.snapshot
+        return self.fleet.poll_state(host_name).snapshot
 
     def set_view(self, view: str | None) -> None:
         """Show one host (its panes exactly as a single-host console) or all hosts."""
@@ -264,15 +266,15 @@ class JailtuiApp(App[None]):
 
         self.push_screen(HostsScreen(), chosen)
 
-    def reconnect(self, host: str) -> None:
+    def reconnect(self, host_name: str) -> None:
         """``c``: forget the host's backoff and poll it now."""
-        link = self.fleet.host(host).link()
-        shown = visible(host, 32)
+        link = self.fleet.host(host_name).link()
+        shown = visible(host_name, 32)
         if link is not None and not link.connected:
             self.notify(f"{shown}: reconnecting…", markup=False, timeout=3)
         else:
             self.notify(f"{shown}: polling now", markup=False, timeout=2)
-        self.fleet.reconnect(host)
+        self.fleet.reconnect(host_name)
 
     # -- keys -----------------------------------------------------------------------------------
 
@@ -307,13 +309,13 @@ class JailtuiApp(App[None]):
     # -- the gate ---------------------------------------------------------------------------------
 
     def gate_reason(self, action: Action, jail: Jail | None,
-                    host: str | None = None) -> str | None:
+                    host_name: str | None = None) -> str | None:
         """Why the controller would refuse ``action`` on ``jail``; None if allowed.
 
-        The controller of the jail's host (or of ``host``, for a host
+        The controller of the jail's host (or of ``host_name``, for a host
         process) on a console of many hosts.
         """
-        c = self.controller_for(host or (jail.host if jail is not None else None))
+        c = self.controller_for(host_name or (jail.host_name if jail is not None else None))
         if c is None and action in READS:
             # Reading needs no controller (issue 13 item 24); the jail's state may still rule it out.
             if jail is None:
@@ -330,11 +332,11 @@ class JailtuiApp(App[None]):
         return None if reason is None else visible(reason, 256)
 
     def signal_reason(self, proc: Process) -> str | None:
-        snap = self.snapshot_for(proc.host)
+        snap = self.snapshot_for(proc.host_name)
         jail = snap.jail(proc.jail) if snap is not None and proc.jail is not None else None
         if proc.jail is not None and jail is None:
             return "the process's jail is gone"
-        return self.gate_reason(Action.SIGNAL, jail, host=proc.host)
+        return self.gate_reason(Action.SIGNAL, jail, host_name=proc.host_name)
 
     def refuse(self, action: str, reason: str) -> None:
         self.notify(refused(action, reason), severity="warning", markup=False)

@@ -16,7 +16,7 @@ TOOLS = {"jail", "jexec", "jls", "ps", "service", "kill", "df", "rctl", "sysctl"
 
 #: Modules that must ask core/freebsd/argv.py (or the per-tool builders) instead.
 CALLERS = ["core/hosts/host.py", "core/config/confedit.py", "core/actions/control.py",
-           "core/checks/daemons.py", "core/checks/doctor.py", "core/checks/health.py"]
+           "core/checks/rcstatus.py", "core/checks/doctor.py", "core/checks/health.py"]
 
 
 def _hand_built(path: Path) -> list[str]:

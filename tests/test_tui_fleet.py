@@ -111,7 +111,7 @@ async def test_all_hosts_view_has_a_host_column_and_host_keys(sim_fleet: Fleet) 
         assert main.all_hosts
         header, *rows = table_lines(main.jails)
         assert header.split()[:4] == ["HOST▲", "STATE", "JID", "NAME"]
-        hosts_of_web = sorted(str(j.host) for j in main.jails.rows if j.name == "web")
+        hosts_of_web = sorted(str(j.host_name) for j in main.jails.rows if j.name == "web")
         assert hosts_of_web == ["alpha", "beta"]  # same name on both, two rows
         assert ("alpha", "web") in {main.jails.row_key(j) for j in main.jails.rows}
         assert {r.split()[0] for r in rows if r.strip()} == {"alpha", "beta"}
@@ -122,7 +122,7 @@ async def test_all_hosts_view_has_a_host_column_and_host_keys(sim_fleet: Fleet) 
         # jid matches on both hosts, the host tells them apart.
         assert isinstance(main.jails.cursor_key, tuple)
         host, _name = main.jails.cursor_key
-        assert main.procs.rows and {p.host for p in main.procs.rows} == {host}
+        assert main.procs.rows and {p.host_name for p in main.procs.rows} == {host}
         status = status_text(app)
         assert "ALL HOSTS" in status and "2 hosts: 2 ok" in status
         assert "Jails on all hosts" in title(main.jails)
@@ -142,9 +142,9 @@ async def test_all_hosts_view_has_a_host_column_and_host_keys(sim_fleet: Fleet) 
         tree = list(main.procs.rows)
         assert len(tree) == len(keys_p)
         for i, p in enumerate(tree):
-            if p.ppid in {q.pid for q in tree if q.host == p.host} and p.ppid != p.pid:
-                parent = next(q for q in tree[:i] if q.host == p.host and q.pid == p.ppid)
-                assert parent.host == p.host
+            if p.ppid in {q.pid for q in tree if q.host_name == p.host_name} and p.ppid != p.pid:
+                parent = next(q for q in tree[:i] if q.host_name == p.host_name and q.pid == p.ppid)
+                assert parent.host_name == p.host_name
 
 
 async def test_cursor_stays_on_its_host_and_row(sim_fleet: Fleet) -> None:
@@ -169,7 +169,7 @@ async def test_cursor_stays_on_its_host_and_row(sim_fleet: Fleet) -> None:
         await pilot.press("slash", *"beta")  # the filter matches the HOST column too
         await pilot.press("enter")
         await settle(pilot)
-        assert {j.host for j in main.jails.rows} == {"beta"}
+        assert {j.host_name for j in main.jails.rows} == {"beta"}
         assert main.jails.cursor_key == ("beta", "web")
         await pilot.press("escape")
         await settle(pilot)
@@ -202,7 +202,7 @@ async def test_switcher_shows_one_host_exactly_like_one_host(sim_fleet: Fleet) -
         assert app.fleet is not None and app.fleet.view == "beta"
         header = table_lines(main.jails)[0].split()
         assert header[:3] == ["STATE", "JID", "NAME▲"]  # the single-host columns
-        assert {j.host for j in main.jails.rows} == {"beta"}
+        assert {j.host_name for j in main.jails.rows} == {"beta"}
         assert main.jails.cursor_key == "cache"  # the first running jail, as on one host
         assert app.host is sim_fleet.host("beta")
         status = status_text(app)
@@ -243,10 +243,10 @@ async def test_actions_go_to_the_rows_host(sim_fleet: Fleet) -> None:
         await pilot.press("y")
         # The stopped row (the jail lingers dying beside it: docs/freebsd.md 5.4).
         await wait_for(pilot, lambda: next(j for j in main.jails.rows
-                                           if (j.host, j.name) == ("beta", "dns")
+                                           if (j.host_name, j.name) == ("beta", "dns")
                                            and not j.dying).state
                        is JailState.STOPPED, what="dns stopped on beta")
-        alpha_dns = next(j for j in main.jails.rows if (j.host, j.name) == ("alpha", "dns"))
+        alpha_dns = next(j for j in main.jails.rows if (j.host_name, j.name) == ("alpha", "dns"))
         assert alpha_dns.state is JailState.RUNNING  # the other host untouched
         assert (await sim_fleet.host("alpha").poll()).jail("dns").state is JailState.RUNNING  # type: ignore[union-attr]
         entry = app.journal.last()
@@ -255,7 +255,7 @@ async def test_actions_go_to_the_rows_host(sim_fleet: Fleet) -> None:
         assert main.jails.cursor_key == ("beta", "dns")
         await pilot.press("u")
         await wait_for(pilot, lambda: next(j for j in main.jails.rows
-                                           if (j.host, j.name) == ("beta", "dns")).state
+                                           if (j.host_name, j.name) == ("beta", "dns")).state
                        is JailState.RUNNING, what="dns running on beta")
 
 
@@ -280,11 +280,11 @@ async def test_detail_and_signal_use_the_rows_host(sim_fleet: Fleet) -> None:
         # A long-lived daemon: the simulator's short-lived cron children come
         # and go every minute and would make this test depend on the clock.
         stable = next(p for p in main.procs.rows
-                      if p.host == "alpha" and p.command.startswith("nginx: master"))
+                      if p.host_name == "alpha" and p.command.startswith("nginx: master"))
         assert main.procs.move_to_key(("alpha", stable.pid))
         await pilot.pause()
         proc = main.procs.cursor_row
-        assert proc is not None and proc.host == "alpha"
+        assert proc is not None and proc.host_name == "alpha"
         beta_twin = (await sim_fleet.host("beta").poll()).process(proc.pid)
         assert beta_twin is not None and beta_twin.command == proc.command
         await pilot.press("k")
@@ -319,7 +319,7 @@ async def test_a_failing_host_goes_stale_alone_and_comes_back(sim_fleet: Fleet) 
         main = main_screen(app)
         broken["on"] = True
         await wait_for(pilot, lambda: fleet.poll_state("beta").stale, what="beta stale")
-        beta_rows = [j for j in main.jails.rows if j.host == "beta"]
+        beta_rows = [j for j in main.jails.rows if j.host_name == "beta"]
         assert beta_rows  # the last good data stays on screen
         lines = table_lines(main.jails)
         assert any(ln.startswith(f"{STALE_MARK}beta") for ln in lines)
@@ -409,7 +409,7 @@ async def test_one_host_has_no_host_keys(sim_dir: Path) -> None:
         assert [m for m, _s, _mk in seen] == [ONE_HOST, ONE_HOST]
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert not any(t.startswith(("Hosts", "Show host", "Reconnect")) for t in titles)
-        assert main.jails.cursor_key == "cache" and all(j.host is None for j in main.jails.rows)
+        assert main.jails.cursor_key == "cache" and all(j.host_name is None for j in main.jails.rows)
         assert "hosts" not in str(widget_text(main.query_one("#status")))
 
 
@@ -468,7 +468,7 @@ async def test_one_ssh_host_logs_an_outage_once() -> None:
     whole outage, as on a console of several hosts, not one per retry
     (issue 12: the single-host poller logged "retrying in 2 s", "... 4 s"
     each as a new failure). The host is built as the command line builds
-    it (one --host: cli/session.py make_backend -> Fleet.from_specs)."""
+    it (one --host: cli/session.py make_target -> Fleet.from_specs)."""
     fleet = Fleet.from_specs([HostSpec("web1", "127.0.0.1", ssh_options=("-p", "9"))],
                              runner_options={"backoff_first": 30.0, "backoff_cap": 60.0})
     host = fleet.host("web1")
@@ -516,7 +516,7 @@ async def test_ssh_fleet_in_one_console(servers: Servers) -> None:
             lines = table_lines(main.jails)
             assert lines[0].split()[0] == "HOST▲"
             assert {ln.split()[0] for ln in lines[1:] if ln.strip()} == {"alpha", "beta"}
-            assert {(j.host, j.name) for j in main.jails.rows} >= {
+            assert {(j.host_name, j.name) for j in main.jails.rows} >= {
                 ("alpha", "dns"), ("beta", "dns"), ("alpha", "staging")}
             assert "2 hosts: 2 ok" in status_text(app)
 
@@ -526,7 +526,7 @@ async def test_ssh_fleet_in_one_console(servers: Servers) -> None:
             await pilot.press("down", "down", "enter")
             await wait_for(pilot, lambda: not main.all_hosts and main.jails.rows,
                            what="beta's view")
-            assert {j.host for j in main.jails.rows} == {"beta"}
+            assert {j.host_name for j in main.jails.rows} == {"beta"}
             assert table_lines(main.jails)[0].split()[0] == "STATE"
             await pilot.press("h")
             await settle(pilot)
@@ -543,7 +543,7 @@ async def test_ssh_fleet_in_one_console(servers: Servers) -> None:
             await wait_for(pilot, lambda: jail_state(app, "alpha", "dns") is JailState.STOPPED,
                            what="dns stopped on alpha")
             await wait_for(pilot, lambda: next(
-                j for j in main.jails.rows if (j.host, j.name) == ("alpha", "dns")
+                j for j in main.jails.rows if (j.host_name, j.name) == ("alpha", "dns")
                 and not j.dying).state
                 is JailState.STOPPED, what="the row says stopped")
             assert jail_state(app, "beta", "dns") is JailState.RUNNING
@@ -561,7 +561,7 @@ async def test_ssh_fleet_in_one_console(servers: Servers) -> None:
                                what="the status line")
                 assert "2 hosts: 1 ok, 1 down" in status_text(app)
                 assert "retrying in" in status_text(app)
-                assert any(j.host == "alpha" for j in main.jails.rows)  # data kept
+                assert any(j.host_name == "alpha" for j in main.jails.rows)  # data kept
                 assert any(ln.startswith(f"{STALE_MARK}alpha")
                            for ln in table_lines(main.jails))
                 # beta is not held up: it keeps updating meanwhile.

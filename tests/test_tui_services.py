@@ -1,4 +1,4 @@
-"""The daemons screen (``D``) and the row's "stopping…", on the real simulator.
+"""The services screen (``D``) and the row's "stopping…", on the real simulator.
 
 Host(SimRunner) + a Controller with the file audit, as ``jailtui --sim``
 runs it: the services come from ``service -j NAME -e``, their state from
@@ -22,7 +22,7 @@ from tui_daemon_fakes import (
 from tui_fakes import record_notifications, settle, table_lines, widget_text
 
 from jailtui.core.actions.policy import Role
-from jailtui.core.checks.daemons import ServiceState
+from jailtui.core.checks.rcstatus import ServiceState
 from jailtui.core.model import JailState
 from jailtui.core.transport.runner import CommandResult
 from jailtui.screens.confirm import ConfirmScreen
@@ -67,7 +67,7 @@ async def test_lists_db_services_with_their_state(sim_dir: Path) -> None:
         lines = table_lines(screen.table)
         assert any("postgresql" in ln and "running" in ln and str(pg.pid) in ln for ln in lines)
         title = widget_text(screen.query_one("#services-title"))
-        assert "Daemons of jail db" in title
+        assert "Services of jail db" in title
         assert "running" in widget_text(screen.query_one("#services-message"))
         assert {"service_start", "service_stop", "service_restart"} <= footer_actions(app)
         # Nothing of this is audited: reading is not an action.
@@ -194,7 +194,7 @@ async def test_read_only_user_sees_the_daemons_but_cannot_touch_them(sim_dir: Pa
         await pilot.pause()
         assert "exec" not in footer_actions(app)
         commands = {c.title for c in app.get_system_commands(app.screen)}
-        assert "Daemons of the jail (rc.d services)" in commands
+        assert "Services of the jail (rc.d)" in commands
         assert "Run a command in the jail" not in commands  # never offered read-only
         screen = await open_services(pilot, "db")
         pg = row(screen, "postgresql")
@@ -285,7 +285,7 @@ async def test_the_row_shows_a_slow_stop_in_progress(sim_dir: Path) -> None:
 
 
 def test_parse_status_answers() -> None:
-    from jailtui.core.checks.daemons import parse_status, status_argv
+    from jailtui.core.checks.rcstatus import parse_status, status_argv
 
     def res(rc: int, out: bytes = b"", err: bytes = b"") -> CommandResult:
         return CommandResult(("service",), rc, out, err)

@@ -28,7 +28,7 @@ from jailtui.core.actions.policy import (
     refusal,
     refused,
 )
-from jailtui.core.checks.daemons import ServiceState, ServiceStatus
+from jailtui.core.checks.rcstatus import ServiceState, ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
 from jailtui.core.model import (

@@ -41,7 +41,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
         json.dump(report.to_json(), sys.stdout, indent=2)
         print()
         return 0
-    sim = " (SIMULATED FreeBSD host)" if session.backend.sim_dir is not None else ""
+    sim = " (SIMULATED FreeBSD host)" if session.target.sim_dir is not None else ""
     print(f"# {visible(report.quarantine)} since {visible(report.snapshot)}{sim}")
     counts = {k: sum(1 for c in report.changes if c.kind == k) for k in KINDS}
     print("  " + ", ".join(f"{n} {KINDS[k]}" for k, n in counts.items()) +

@@ -1,7 +1,7 @@
 """Command line: ``jailtui [global options] [subcommand ...]``.
 
 Global options go before the subcommand. Without a subcommand the console
-opens. On FreeBSD the backend is the local host; anywhere else it is the
+opens. On FreeBSD the target is the local host; anywhere else it is the
 simulated FreeBSD host (a directory under the user's cache dir, built on
 first use), and every output says so.
 
@@ -22,13 +22,13 @@ from jailtui import __version__
 from jailtui.cli import completion, config_cmd, views
 from jailtui.cli.output import visible_output
 from jailtui.cli.session import (
-    Backend,
     Session,
+    Target,
     default_sim_dir,
     host_specs,
-    make_backend,
     make_fleet_session,
     make_session,
+    make_target,
     open_fleet,
 )
 from jailtui.cli.views import Targets
@@ -187,9 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-s", dest="signal", default="TERM", metavar="SIG",
                     help="signal name or FreeBSD number (default TERM)")
     sp.add_argument("pid", type=int, metavar="PID")
-    sp = sub.add_parser("service", help="start/stop/restart a daemon inside a jail",
-                        description="Run service -j NAME SERVICE VERB: an rc.d daemon inside "
-                                    "jail NAME.")
+    sp = sub.add_parser("service", help="start/stop/restart/status of an rc.d service in a jail",
+                        description="Run service -j NAME SERVICE VERB: an rc.d service of "
+                                    "jail NAME (status is reading: every role may).")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("service", metavar="SERVICE")
     sp.add_argument("verb", metavar="start|stop|restart|status")
@@ -231,7 +231,7 @@ def open_targets(args: argparse.Namespace) -> tuple[Targets, frozenset[str] | No
     return Targets(Fleet([session.host])), session.controller.policy.scope
 
 
-def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
+def cmd_conf(target: Target | None, args: argparse.Namespace) -> int:
     """``conf show`` / ``conf check``.
 
     With ``-f FILE``: that file (and its includes) as ``jail -f FILE`` reads
@@ -250,14 +250,14 @@ def cmd_conf(backend: Backend | None, args: argparse.Namespace) -> int:
         jails = {n: config.effective(n) for n in config.jail_names()}
         where = args.file
     else:
-        if backend is None:
+        if target is None:
             raise JailtuiError("no host")
-        conf = backend.host.configured(freebsd=args.freebsd)
+        conf = target.host.configured(freebsd=args.freebsd)
         jails = {n: cj.params for n, cj in conf.jails.items()}
         rc_errors = list(conf.rc_errors)
         errors = [e for e in conf.errors if e not in rc_errors]
         hints = list(conf.hints)
-        where = ", ".join(conf.files) or backend.host.conf.jail_conf
+        where = ", ".join(conf.files) or target.host.conf.jail_conf
     for e in errors:
         print(visible(f"jail: {e}"), file=sys.stderr)
     for e in rc_errors:
@@ -311,7 +311,7 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
             argv = argv[1:]
         if not argv:
             return _fail(f"jailtui: exec: no command given (jailtui exec {args.name} -- CMD ...)")
-        if session.backend.sim_dir is not None:
+        if session.target.sim_dir is not None:
             # Every output of the simulated host says so (stderr: stdout is
             # the command's own).
             from jailtui.sim.confine import probe
@@ -536,7 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "doctor":
             from jailtui.core.checks.doctor import run_doctor
 
-            return run_doctor(make_backend(args))
+            return run_doctor(make_target(args).host)
         if args.command == "conf" and args.file:
             return cmd_conf(None, args)
         if args.command == "list":
@@ -552,7 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "conf":
             if session.delegated:
                 return _fail("jailtui: conf: not available to delegated users")
-            return cmd_conf(session.backend, args)
+            return cmd_conf(session.target, args)
         if args.command in ("start", "stop", "restart", "shell", "exec", "kill", "service"):
             return cmd_action(session, args)
         if args.command == "snapshot":

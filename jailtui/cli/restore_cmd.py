@@ -42,7 +42,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
             print(_line(r), flush=True)
 
     if not args.json:
-        sim = " (SIMULATED FreeBSD host)" if session.backend.sim_dir is not None else ""
+        sim = " (SIMULATED FreeBSD host)" if session.target.sim_dir is not None else ""
         print(f"# restore {visible(args.name)} from {visible(args.snapshot)}{sim}", flush=True)
     result = asyncio.run(Restore(session.controller, on_step=show).run(args.name,
                                                                         args.snapshot))

@@ -1,7 +1,7 @@
-"""Who runs jailtui against which host: backend, identity, policy, controller.
+"""Who runs jailtui against which host: target host, identity, policy, controller.
 
 One place decides, before anything is shown or done (docs/architecture.md: one
-gate): the backend (the simulated host, the FreeBSD commands on PATH, or
+gate): the target (the simulated host, the FreeBSD commands on PATH, or
 hosts over SSH), the caller's identity and role (core.delegation, failing
 closed), the scope a delegate sees (ScopedHost) and the controller that
 carries out actions. The command line and the console both start here.
@@ -37,7 +37,12 @@ def default_sim_dir() -> Path:
 
 
 @dataclass
-class Backend:
+class Target:
+    """The host a command runs against, decided once from the arguments:
+    the simulated host (``sim_dir`` set), the FreeBSD commands on PATH, or
+    one host over SSH. (``backend`` is only the host's label: SIMULATED,
+    FreeBSD or fleet, shown in the status line and the JSON rows.)"""
+
     host: Host
     sim_dir: Path | None
     #: How this host starts jails (config [hosts.NAME] start_method); None: auto.
@@ -85,14 +90,14 @@ def _sim_hostname(sim_dir: Path) -> str | None:
         return None
 
 
-def make_backend(args: argparse.Namespace) -> Backend:
+def make_target(args: argparse.Namespace) -> Target:
     """The host to talk to: simulated, the FreeBSD commands on PATH, or one over SSH."""
     specs = host_specs(args)
     if specs is not None and len(specs) > 1:
         raise JailtuiError(f"{args.command or 'the console'}: one --host at a time "
                            "(the console, list, ps and check take several)")
     if specs is not None and not specs[0].is_local:
-        return Backend(open_fleet(specs).host(specs[0].name), None, specs[0].start_method,
+        return Target(open_fleet(specs).host(specs[0].name), None, specs[0].start_method,
                        specs[0].owners)
     use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
     if use_sim and args.host is None:
@@ -113,7 +118,7 @@ def make_backend(args: argparse.Namespace) -> Backend:
                       file=sys.stderr)
                 init_host(sim_dir)
         runner = SimRunner(sim_dir)
-        return Backend(_remembering(Host(runner, backend="SIMULATED", paths=runner.paths,
+        return Target(_remembering(Host(runner, backend="SIMULATED", paths=runner.paths,
                                          hostname=_sim_hostname(sim_dir))), sim_dir)
     from jailtui.core.transport.hostfs import PathMap
     from jailtui.core.transport.runner import LocalRunner
@@ -121,7 +126,7 @@ def make_backend(args: argparse.Namespace) -> Backend:
     paths = PathMap(root=os.path.abspath(args.root)) if args.root else PathMap()
     local = LocalRunner(max_output=_output_cap(args))
     owners = specs[0].owners if specs else ()
-    return Backend(_remembering(Host(local, backend="FreeBSD", paths=paths,
+    return Target(_remembering(Host(local, backend="FreeBSD", paths=paths,
                                      owner_settings=dict(owners))),
                    None, specs[0].start_method if specs else None, owners)
 
@@ -153,7 +158,7 @@ def _output_cap(args: argparse.Namespace) -> int:
 class Session:
     """Everything one invocation works with: the host as this user may see it."""
 
-    backend: Backend
+    target: Target
     #: The host, scoped to a delegate's jails when delegated.
     host: JailHost
     controller: Controller
@@ -162,7 +167,7 @@ class Session:
 
 
 def make_session(args: argparse.Namespace) -> Session:
-    """Backend, identity, policy and controller; fails closed (PolicyError)."""
+    """Target, identity, policy and controller; fails closed (PolicyError)."""
     from jailtui.core.actions import delegation
     from jailtui.core.actions.audit import FileSink, SyslogSink
     from jailtui.core.actions.control import Controller
@@ -177,8 +182,8 @@ def make_session(args: argparse.Namespace) -> Session:
             # Never build a host as root for a delegate (issue 14 item 10).
             raise delegation.PolicyError(f"{sim_dir}: not a simulated host; a delegated "
                                          "session never creates one")
-    backend = make_backend(args)
-    audit = (FileSink(str(backend.sim_dir / "audit.log")) if backend.sim_dir else SyslogSink())
+    target = make_target(args)
+    audit = (FileSink(str(target.sim_dir / "audit.log")) if target.sim_dir else SyslogSink())
     if delegated:
         try:
             delegation.check_audit_uid(identity, delegation.audit_uid())
@@ -186,7 +191,7 @@ def make_session(args: argparse.Namespace) -> Session:
             _audit_denial(audit, identity, str(exc))
             raise
     policy_text = None
-    policy_real = backend.host.paths.real(delegation.POLICY_PATH)
+    policy_real = target.host.paths.real(delegation.POLICY_PATH)
     if delegated:
         try:
             delegation.check_root_owned(policy_real, "policy")
@@ -198,7 +203,7 @@ def make_session(args: argparse.Namespace) -> Session:
         except delegation.PolicyError as exc:
             _audit_denial(audit, identity, str(exc))
             raise
-    sim_owner = backend.sim_dir is not None and _owns(backend.sim_dir, identity.uid)
+    sim_owner = target.sim_dir is not None and _owns(target.sim_dir, identity.uid)
     try:
         policy, entry = delegation.decide(identity, readonly=args.readonly,
                                           policy_text=policy_text,
@@ -206,24 +211,24 @@ def make_session(args: argparse.Namespace) -> Session:
     except delegation.PolicyError as exc:
         _audit_denial(audit, identity, str(exc))
         raise
-    if delegated and backend.sim_dir is not None:
+    if delegated and target.sim_dir is not None:
         _require_confinement(audit, identity, policy_text)
-    host: JailHost = backend.host
+    host: JailHost = target.host
     if policy.scope is not None:
-        host = ScopedHost(backend.host, policy.scope)
+        host = ScopedHost(target.host, policy.scope)
     editable = entry.params if entry is not None and policy.role is Role.DELEGATE else None
     from jailtui.core.actions.control import StartMethod
 
     controller = Controller(host, policy, audit=audit, editable_params=editable,
                             min_securelevel=entry.min_securelevel if entry else None,
-                            method=backend.start_method or StartMethod.AUTO,
-                            owner_methods=dict(backend.owners))
+                            method=target.start_method or StartMethod.AUTO,
+                            owner_methods=dict(target.owners))
     _ = Policy
-    return Session(backend, host, controller, delegated, editable or ())
+    return Session(target, host, controller, delegated, editable or ())
 
 
 def _uses_sim(args: argparse.Namespace) -> bool:
-    """The simulated host is the backend (as make_backend decides it)."""
+    """The simulated host is the target (as make_target decides it)."""
     if getattr(args, "host", None) is not None:
         return False
     return args.sim is not None or platform.system() != "FreeBSD"

@@ -53,7 +53,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
         rows = [[visible(s.name), snapmod.utc_text(s.creation),
                  snapmod.age_text(now - s.creation), human_bytes(s.used),
                  human_bytes(s.refer)] for s in result.snapshots]
-        sim = " (SIMULATED FreeBSD host)" if session.backend.sim_dir is not None else ""
+        sim = " (SIMULATED FreeBSD host)" if session.target.sim_dir is not None else ""
         print(f"# {visible(args.name)}: {visible(result.where.summary())}{sim}")
         if not rows:
             print(f"no snapshots of {visible(result.where.device)}")

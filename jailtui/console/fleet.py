@@ -23,7 +23,7 @@ View and focus
 
 One host
     A console of one host is this same code: its view is that host, its
-    rows are not tagged with a host name (``Jail.host`` stays None, no HOST
+    rows are not tagged with a host name (``Jail.host_name`` stays None, no HOST
     column, log titles without a host prefix) and the keys that pick a host
     (``h``, ``c``) say there is only one (:attr:`FleetConsole.several`).
 """

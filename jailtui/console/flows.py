@@ -44,7 +44,7 @@ def lifecycle_question(action: str, jail: Jail) -> Content:
     """``Stop jail web on beta (jid 3)?`` and what it does (plain text, never markup)."""
     return Content.assemble(
         (f"{action.capitalize()} jail ", "bold"), (visible(jail.name, 64), "bold $accent"),
-        (f" on {visible(jail.host, 32)}" if jail.host is not None else "", "bold"),
+        (f" on {visible(jail.host_name, 32)}" if jail.host_name is not None else "", "bold"),
         (f" (jid {jail.jid})" if jail.jid is not None else "", "bold"), "?\n",
         ("Its processes will be ended"
          + (" and the jail started again." if action == "restart" else "."),
@@ -55,7 +55,7 @@ def unknown_owner_question(action: str, jail: Jail) -> Content:
     """``Stop jail X with jail(8)?`` and why: no manager owns it (docs/managers.md 1.8)."""
     return Content.assemble(
         (f"{action.capitalize()} jail ", "bold"), (visible(jail.name, 64), "bold $accent"),
-        (f" on {visible(jail.host, 32)}" if jail.host is not None else "", "bold"),
+        (f" on {visible(jail.host_name, 32)}" if jail.host_name is not None else "", "bold"),
         " with jail(8)?\n",
         (visible(owner_messages.unknown_question(jail.name, jail.owner_reason), 600),
          "$foreground-muted"))
@@ -88,7 +88,7 @@ class Flows:
         app = self.app
         # Many hosts: the jail's own host becomes the focus, so the shell, the
         # editor and their follow-ups (restart offer) act on that host.
-        app.focus_host(jail.host)
+        app.focus_host(jail.host_name)
         if action == "services":
             # Reading: no controller needed (issue 13 item 24).
             app.push_screen(ServicesScreen(jail))
@@ -147,12 +147,12 @@ class Flows:
                       unknown_ok: bool = False) -> None:
         """``unknown_ok``: the user confirmed jail(8) on a jail no manager owns."""
         app = self.app
-        controller = app.controller_for(jail.host)
+        controller = app.controller_for(jail.host_name)
         if controller is None:
             return
         name = jail.name
-        shown = visible(name, 64) + (f" on {visible(jail.host, 32)}" if jail.host else "")
-        title = f"{action} {where(name, jail.host)}"
+        shown = visible(name, 64) + (f" on {visible(jail.host_name, 32)}" if jail.host_name else "")
+        title = f"{action} {where(name, jail.host_name)}"
         app.notify(f"{VERBS[action]} {shown}…", markup=False, timeout=3)
         app.pending.begin(jail, action)
 
@@ -166,7 +166,7 @@ class Flows:
                 result = ActionResult(False, describe(exc))
             app.pending.finish(jail, result.ok)
             self.report(title, result)
-            app.poll_host(jail.host)
+            app.poll_host(jail.host_name)
             if then is not None:
                 await then(result)
 
@@ -193,10 +193,10 @@ class Flows:
 
     def send_signal(self, proc: Process, sig: str) -> None:
         app = self.app
-        controller = app.controller_for(proc.host)
+        controller = app.controller_for(proc.host_name)
         if controller is None:
             return
-        title = f"SIG{sig} {where(str(proc.pid), proc.host)}"
+        title = f"SIG{sig} {where(str(proc.pid), proc.host_name)}"
 
         async def run() -> None:
             try:
@@ -204,7 +204,7 @@ class Flows:
             except JailtuiError as exc:
                 result = ActionResult(False, describe(exc))
             self.report(title, result)
-            app.poll_host(proc.host)
+            app.poll_host(proc.host_name)
 
         app.run_worker(job(run), group="action-signal", exit_on_error=False,
                        description="send a signal")
@@ -221,7 +221,7 @@ class Flows:
 
         where = f" (jid {jail.jid})" if jail.jid is not None else ""
         label = app.host.label
-        banner = (f"jailtui: shell in jail {jail.name}{where} on {jail.host or label}"
+        banner = (f"jailtui: shell in jail {jail.name}{where} on {jail.host_name or label}"
                   f"{' (SIMULATED)' if label.upper() == 'SIMULATED' else ''}.\n"
                   "Leave it (exit or ctrl+d) to return to the console.")
 
@@ -327,7 +327,7 @@ class Flows:
         """A saved config applies when the jail starts again: offer the
         restart (the usual lifecycle path) if it runs, else say when."""
         app = self.app
-        snap = app.snapshot_for(jail.host)
+        snap = app.snapshot_for(jail.host_name)
         now = (snap.jail(jail.name) if snap is not None else None) or jail
         name = visible(jail.name, 64)
         if now.state is not JailState.RUNNING:

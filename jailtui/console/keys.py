@@ -22,7 +22,7 @@ Conventions (prior-art.md part B): htop for the process list (``/`` filter,
 lifecycle keys that cannot be hit by accident next to each other:
 ``u`` start ("up"), ``d`` stop ("down"), ``R`` restart (capital: ``r`` is
 refresh), ``x`` shell (jexec; k9s's ``s`` is taken by sort here), ``D``
-daemons (rc.d services; ``d`` is stop), ``!`` run one command (k9s and
+services (rc.d; ``d`` is stop), ``!`` run one command (k9s and
 lazydocker run commands with a shell-like key).
 
 Only :func:`bindings_for` touches Textual (imported there), so the command
@@ -157,7 +157,7 @@ class KeySpec:
 
 #: The help screen's groups, in order (every KeySpec.group is one of them).
 GROUPS: tuple[str, ...] = (
-    "Views", "Sorting", "Live data", "Jail actions", "Daemons and commands in a jail",
+    "Views", "Sorting", "Live data", "Jail actions", "Services and commands in a jail",
     "Process actions", "Editing the configuration", "Dialogs", "Moving around", "Leaving",
     "Hosts",
 )
@@ -176,7 +176,7 @@ KEYS: tuple[KeySpec, ...] = (
             "switch between the jails and the processes pane", "Views", ("main",),
             title="Switch pane", show=False),
     KeySpec("detail", "enter", "detail", "Detail",
-            "the jail in full: restrictions, disk, config, rctl, logins, daemons", "Views",
+            "the jail in full: restrictions, disk, config, rctl, logins, services", "Views",
             ("main",), title="Jail detail", key_display="⏎"),
     KeySpec("filter", "slash", "filter", "Filter",
             "filter the focused pane as you type (Enter keeps, Escape clears)", "Views",
@@ -254,33 +254,33 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("snapshot_destroy", "d", "snapshot_destroy", "Destroy",
             "snapshots: destroy the selected one (asks first, naming it)", "Jail actions",
             ("snapshots",), title="Destroy the selected snapshot", gate=Action.SNAPSHOT),
-    # Viewing the daemons is reading (issue 13 item 24): any role opens it;
+    # Viewing the services is reading (issue 13 item 24): any role opens it;
     # starting/stopping one is gated (service_* below).
-    KeySpec("services", "D", "services", "Daemons",
-            "the jail's enabled daemons (rc.d) and their state; start/stop/restart",
-            "Daemons and commands in a jail", _JAIL,
-            title="Daemons of the jail (rc.d services)", gate=Action.DAEMONS, show=False),
+    KeySpec("services", "D", "services", "Services",
+            "the jail's enabled rc.d services and their state; start/stop/restart",
+            "Services and commands in a jail", _JAIL,
+            title="Services of the jail (rc.d)", gate=Action.SERVICE_STATUS, show=False),
     KeySpec("exec", "exclamation_mark", "exec", "Run",
             "run one command in the jail (jexec -l, no shell) and see its output",
-            "Daemons and commands in a jail", _JAIL, title="Run a command in the jail",
+            "Services and commands in a jail", _JAIL, title="Run a command in the jail",
             gate=Action.EXEC, show=False, key_display="!"),
     # "Signal", not "Kill": TERM, HUP, STOP... are offered, KILL is one of them.
     KeySpec("signal", "k,f9", "signal", "Signal",
             "send a signal to the selected process (TERM, KILL, HUP...)", "Process actions",
             ("main",), title="Send a signal to the process", gate=Action.SIGNAL),
-    # The daemons screen mirrors the jail keys (u start, d stop, R restart)
+    # The services screen mirrors the jail keys (u start, d stop, R restart)
     # for the selected service.
     KeySpec("service_start", "u", "service_start", "Start",
-            "daemons: start the selected service (service -j JAIL NAME start)",
-            "Daemons and commands in a jail", ("services",),
+            "services: start the selected service (service -j JAIL NAME start)",
+            "Services and commands in a jail", ("services",),
             title="Start the selected service", gate=Action.SERVICES),
     KeySpec("service_stop", "d", "service_stop", "Stop",
-            "daemons: stop the selected service (asks first)",
-            "Daemons and commands in a jail", ("services",),
+            "services: stop the selected service (asks first)",
+            "Services and commands in a jail", ("services",),
             title="Stop the selected service", gate=Action.SERVICES),
     KeySpec("service_restart", "R", "service_restart", "Restart",
-            "daemons: restart the selected service (asks first)",
-            "Daemons and commands in a jail", ("services",),
+            "services: restart the selected service (asks first)",
+            "Services and commands in a jail", ("services",),
             title="Restart the selected service", gate=Action.SERVICES),
     # The command screen's Input takes every printable key, so its keys are
     # ones it leaves alone: its up/down are the inherited scroll bindings,
@@ -289,18 +289,18 @@ KEYS: tuple[KeySpec, ...] = (
     # screen's history binding.
     KeySpec("exec_history_prev", "up", "history(-1)", "Previous command",
             "command: the previous command of this session",
-            "Daemons and commands in a jail", ("exec",), show=False),
+            "Services and commands in a jail", ("exec",), show=False),
     KeySpec("exec_history_next", "down", "history(1)", "Next command",
             "command: the next command of this session",
-            "Daemons and commands in a jail", ("exec",), show=False),
+            "Services and commands in a jail", ("exec",), show=False),
     KeySpec("exec_clear", "ctrl+l", "clear", "Clear", "command: clear the output",
-            "Daemons and commands in a jail", ("exec",), title="Clear the command output",
+            "Services and commands in a jail", ("exec",), title="Clear the command output",
             key_display="^L"),
     # Priority: the Input would take ctrl+c first. Hidden (check_action) when
     # nothing runs, so ctrl+c then quits as everywhere.
     KeySpec("exec_cancel", "ctrl+c", "cancel", "Cancel",
             "command: cancel the running command (kills it)",
-            "Daemons and commands in a jail", ("exec",), priority=True, key_display="^C"),
+            "Services and commands in a jail", ("exec",), priority=True, key_display="^C"),
     KeySpec("pause", "p,space", "pause", "Pause",
             "pause / resume polling (the data stays on screen)", "Live data", ("app",),
             title="Pause / resume polling"),

@@ -63,7 +63,7 @@ class Jail:
     #: None on a single-host console. Several hosts can have a jail of the
     #: same name, so a console of many hosts keys rows by (host, name) and
     #: sends an action on a row to the row's own host (core.fleet.tag_snapshot).
-    host: str | None = None
+    host_name: str | None = None
 
     @property
     def running(self) -> bool:
@@ -111,8 +111,8 @@ class Process:
     started: str
     command: str
     #: The fleet host this process runs on; None on a single-host console
-    #: (pids repeat across hosts: see :attr:`Jail.host`).
-    host: str | None = None
+    #: (pids repeat across hosts: see :attr:`Jail.host_name`).
+    host_name: str | None = None
 
     @property
     def jailed(self) -> bool:

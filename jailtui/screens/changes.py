@@ -94,7 +94,7 @@ class ChangesScreen(GuardedScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        controller = self.console.controller_for(self._jail.host)
+        controller = self.console.controller_for(self._jail.host_name)
         text = self.query_one("#changes-text", Static)
         if controller is None:
             text.update("Not available in this session.")

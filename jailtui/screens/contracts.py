@@ -16,7 +16,7 @@ from typing import Protocol
 from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
 from jailtui.core.actions.exec_stream import Stream
 from jailtui.core.actions.policy import Action, Policy, Role
-from jailtui.core.checks.daemons import ServiceStatus
+from jailtui.core.checks.rcstatus import ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
@@ -75,7 +75,7 @@ class ConsoleHost(Protocol):
     async def services(self, name: str) -> list[str]: ...
 
     async def service_status(self, name: str, service: str) -> ServiceStatus:
-        """``service -j NAME SERVICE status``, read as core/checks/daemons.py reads it."""
+        """``service -j NAME SERVICE status``, read as core/checks/rcstatus.py reads it."""
         ...
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None: ...
@@ -130,7 +130,7 @@ class ConsoleController(Protocol):
 
     async def service(self, name: str, service: str, verb: str,
                       expect: Jail | None = None) -> ActionResult:
-        """``service -j NAME SERVICE VERB`` for a daemon in the jail (the daemons screen)."""
+        """``service -j NAME SERVICE VERB`` for an rc.d service in the jail (the services screen)."""
         ...
 
     async def exec_stream(self, name: str, command: Sequence[str],

@@ -1,4 +1,4 @@
-"""One jail in full: parameters and what they restrict, disk, config, rctl, logins, daemons.
+"""One jail in full: parameters and what they restrict, disk, config, rctl, logins, services.
 
 The overview comes from the live snapshot (no command of its own) and
 follows every poll. The slow facts each load in their own worker
@@ -54,7 +54,7 @@ LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
     (("restrictions", "Restrictions (jls -n)"),),
     (("rctl", "Resource usage (rctl -u)"), ("disk", "Disk")),
     (("storage", "Where it lives (mount -p, zfs list)"),),
-    (("who", "Logged in (who)"), ("services", "Daemons (service -e)")),
+    (("who", "Logged in (who)"), ("services", "Services (service -e)")),
     (("params", "All parameters (jls -n all)"),),
 )
 
@@ -136,8 +136,8 @@ class DetailScreen(GuardedScreen):
         label, _role = state_label(jail.state)
         style = {"running": "$success", "dying": "$warning"}.get(label, "$foreground-muted")
         parts: list[Part] = [("Jail ", "bold"), (name, "bold $text-accent")]
-        if jail.host is not None:  # a console of many hosts: which one
-            parts += [" on ", (visible(jail.host, 32), "bold")]
+        if jail.host_name is not None:  # a console of many hosts: which one
+            parts += [" on ", (visible(jail.host_name, 32), "bold")]
         parts += ["  ", (label, f"bold {style}")]
         if jail.jid is not None:
             parts.append(f"  jid {jail.jid}")
@@ -226,7 +226,7 @@ class DetailScreen(GuardedScreen):
             self.section("storage").note("Not known in this session.")
 
     def console_host_name(self) -> str | None:
-        return self._jail.host if self._jail is not None else None
+        return self._jail.host_name if self._jail is not None else None
 
     def _show_storage(self, where: JailStorage | None) -> None:
         sec = self.section("storage")

@@ -151,7 +151,7 @@ class ExecScreen(GuardedScreen):
     def __init__(self, jail: Jail) -> None:
         super().__init__(id="exec")
         self.jail_name = jail.name
-        self.jail_host = jail.host
+        self.jail_host = jail.host_name
         self._jail: Jail | None = jail
         self._command: str | None = None
         self._fallback_history = CommandHistory()

@@ -9,7 +9,7 @@ On a console of many hosts the screen shows the view the user picked
 (``h``): one host, rendered exactly like the single-host console from that
 host's PollState, or all hosts, rendered from the merged rows of
 ``FleetState`` with a HOST column and rows keyed by host (jailtui/console/fleet.py).
-A row knows its host (model.Jail.host), so the app sends every action on it
+A row knows its host (model.Jail.host_name), so the app sends every action on it
 to that host's controller.
 """
 
@@ -104,7 +104,7 @@ class MainScreen(GuardedScreen):
         if self.focused is self.procs and self.procs.host_wide:
             proc = self.procs.cursor_row
             if proc is not None and proc.jail is not None:
-                return self._lookup(proc.host, proc.jail)
+                return self._lookup(proc.host_name, proc.jail)
             return None
         return self.jails.cursor_row
 
@@ -130,7 +130,7 @@ class MainScreen(GuardedScreen):
             return fleet.view
         row: Jail | Process | None = (self.procs.cursor_row if self.focused is self.procs
                                       else self.jails.cursor_row)
-        return row.host if row is not None else None
+        return row.host_name if row is not None else None
 
     def selected_process(self) -> Process | None:
         return self.procs.cursor_row
@@ -151,7 +151,7 @@ class MainScreen(GuardedScreen):
 
     def _health_changed(self, state: HealthState) -> None:
         """The latest health evaluation as marks on the jail rows."""
-        self.jails.set_health(state.marks, state.host)
+        self.jails.set_health(state.marks, state.host_name)
 
     def _poll_changed(self, state: PollState) -> None:
         # The app's PollState is its focus host's; in the all-hosts view the
@@ -218,14 +218,14 @@ class MainScreen(GuardedScreen):
             procs.show(snap.processes, host_wide=True, scope=None)
             return
         jail = self.jails.cursor_row
-        host = jail.host if jail is not None and self.all_hosts else None
+        host = jail.host_name if jail is not None and self.all_hosts else None
         if jail is None or jail.jid is None or jail.state is JailState.STOPPED:
             procs.show((), host_wide=False, scope=jail.name if jail else None, scope_host=host)
             return
         jid = jail.jid
         # The host too: jids repeat across hosts in the all-hosts view (and
         # match trivially, None == None, on one host).
-        procs.show(tuple(p for p in snap.processes if p.jid == jid and p.host == jail.host),
+        procs.show(tuple(p for p in snap.processes if p.jid == jid and p.host_name == jail.host_name),
                    host_wide=False, scope=jail.name, scope_host=host)
 
     def _update_titles(self) -> None:
@@ -376,7 +376,7 @@ class MainScreen(GuardedScreen):
             self.app.notify("No jail selected (host processes have no jail).",
                             severity="warning", markup=False)
             return
-        self.console.open_detail(jail.name, host=jail.host,
+        self.console.open_detail(jail.name, host_name=jail.host_name,
                                  dying_jid=jail.jid if jail.dying else None)
 
     # -- hosts (a console of many hosts) ------------------------------------------------

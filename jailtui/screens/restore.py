@@ -77,7 +77,7 @@ class RestoreScreen(GuardedScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        controller = self.console.controller_for(self._jail.host)
+        controller = self.console.controller_for(self._jail.host_name)
         if controller is None:
             self._finish(None, "read-only session: no actions")
             return

@@ -1,4 +1,4 @@
-"""Daemons in a jail (``D``): its enabled rc.d services, their state, start/stop/restart.
+"""The services of a jail (``D``): its enabled rc.d services, their state, start/stop/restart.
 
 Where each part comes from:
 
@@ -38,7 +38,7 @@ from textual.widgets import Static
 
 from jailtui.console.keys import bindings_for
 from jailtui.core.actions.control import ActionResult
-from jailtui.core.checks.daemons import ServiceState, ServiceStatus
+from jailtui.core.checks.rcstatus import ServiceState, ServiceStatus
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail, JailState
 from jailtui.core.text import one_line, visible
@@ -65,7 +65,7 @@ _BUSY = {"start": "starting…", "stop": "stopping…", "restart": "restarting�
 
 
 class ServicesScreen(GuardedScreen):
-    """One jail's daemons, by name (the jid may change while it is open)."""
+    """One jail's rc.d services, by name (the jid may change while it is open)."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("services"))
 
@@ -88,7 +88,7 @@ class ServicesScreen(GuardedScreen):
     def __init__(self, jail: Jail) -> None:
         super().__init__(id="services")
         self.jail_name = jail.name
-        self.jail_host = jail.host
+        self.jail_host = jail.host_name
         self._jail: Jail | None = jail
         #: (state, jid) the list was loaded for: a restart of the jail reloads.
         self._loaded_for: tuple[JailState, int | None] | None = None
@@ -141,12 +141,12 @@ class ServicesScreen(GuardedScreen):
                 self._rows = {}
                 self.table.set_rows([])
                 self._set_load_line(Content.styled(
-                    "The jail is not running: its daemons run only while it runs.", "$warning"))
+                    "The jail is not running: its services run only while it runs.", "$warning"))
         self.refresh_bindings()
 
     def _draw_title(self, jail: Jail | None) -> None:
         name = visible(self.jail_name, 64)
-        parts: list[str | tuple[str, str]] = [("Daemons of jail ", "bold"),
+        parts: list[str | tuple[str, str]] = [("Services of jail ", "bold"),
                                               (name, "bold $text-accent")]
         if self.jail_host is not None:
             parts += [" on ", (visible(self.jail_host, 32), "bold")]

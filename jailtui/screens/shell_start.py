@@ -46,7 +46,7 @@ def start_question(jail: Jail) -> Content:
     name = visible(jail.name, 64)
     return Content.assemble(
         (name, "bold $accent"),
-        (f" on {visible(jail.host, 32)}" if jail.host is not None else "", "bold"),
+        (f" on {visible(jail.host_name, 32)}" if jail.host_name is not None else "", "bold"),
         (" is not running. Start it?", "bold"), "\n",
         ("The shell opens when the jail has started.", "$foreground-muted"))
 
@@ -58,14 +58,14 @@ async def shell_when_started(app: JailtuiApp, jail: Jail, result: ActionResult) 
     now: Jail | None = None
     # Controller.resolve: the jail as the kernel sees it now (jls -j NAME),
     # so the shell's audit record carries the new jid.
-    controller = app.controller_for(jail.host)
+    controller = app.controller_for(jail.host_name)
     if controller is not None:
         try:
             found = await controller.resolve(jail.name)
         except JailtuiError:
             found = None
         if found is not None:
-            now = replace(found, host=jail.host)
+            now = replace(found, host_name=jail.host_name)
     if now is None:
         now = replace(jail, state=JailState.RUNNING)
     # Suspending the terminal belongs to the message loop, not a worker.

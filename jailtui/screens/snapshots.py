@@ -55,7 +55,7 @@ class SnapshotsScreen(GuardedScreen):
         #: Opened by B: the user is to pick the known-good snapshot.
         self.restoring = restoring
         self.jail_name = jail.name
-        self.jail_host = jail.host
+        self.jail_host = jail.host_name
         self._jail: Jail | None = jail
         self._where: JailStorage | None = None
         self._snaps: tuple[ZfsSnapshot, ...] = ()

@@ -93,9 +93,9 @@ class HealthState:
     running: bool = False
     #: The jails the evaluation covers (a delegate's); None: the whole host.
     scope: frozenset[str] | None = None
-    #: The fleet host the evaluated snapshot came from (``Jail.host``); None
+    #: The fleet host the evaluated snapshot came from (``Jail.host_name``); None
     #: on a console of one host. Marks go only on that host's rows.
-    host: str | None = None
+    host_name: str | None = None
 
     @property
     def marks(self) -> dict[str, Severity] | None:
@@ -315,7 +315,7 @@ class HealthMonitor:
         snap = state.snapshot
         self._evaluated = _signature(snap) if snap is not None else None
         scope = self.scope
-        host = next((j.host for j in snap.jails if j.host), None) if snap is not None else None
+        host = next((j.host_name for j in snap.jails if j.host_name), None) if snap is not None else None
         self._publish(replace(self._state, available=True, running=True, scope=scope))
         try:
             if snap is None or state.stale:
@@ -328,7 +328,7 @@ class HealthMonitor:
             report, summary = self._unknown(exc, snap)
         self._publish(HealthState(available=True, report=report, summary=summary,
                                   evaluated_at=self._app.now(), running=False,
-                                  scope=scope, host=host))
+                                  scope=scope, host_name=host))
 
     def _unknown(self, exc: Exception, snap: HostSnapshot | None) -> tuple[Report, str]:
         """The report of a failed evaluation: one UNKNOWN finding, as ``check`` exits 3."""

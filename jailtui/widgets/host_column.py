@@ -21,7 +21,7 @@ class HostRow(Protocol):
     """A model row that knows its host (core.model.Jail, Process)."""
 
     @property
-    def host(self) -> str | None: ...
+    def host_name(self) -> str | None: ...
 
 
 R = TypeVar("R", bound=HostRow)
@@ -32,7 +32,7 @@ def host_column(then: Callable[[R], str | int],
     """HOST first; sorted by host, then by ``then`` (name, pid) within a host."""
 
     def cell(row: R) -> Cell:
-        host = row.host or "-"
+        host = row.host_name or "-"
         shown = visible(host, 32)
         if host in stale():
             return ((STALE_MARK, "bad"), (shown, "warn"))
@@ -40,10 +40,10 @@ def host_column(then: Callable[[R], str | int],
 
     def measure(rows: Sequence[R]) -> int:
         marks = stale()
-        return max((len(r.host or "-") + (len(STALE_MARK) if r.host in marks else 0)
+        return max((len(r.host_name or "-") + (len(STALE_MARK) if r.host_name in marks else 0)
                     for r in rows), default=0)
 
-    return Column("host", "HOST", cell, lambda r: (r.host or "", then(r)), width=4,
+    return Column("host", "HOST", cell, lambda r: (r.host_name or "", then(r)), width=4,
                   measure=measure, max_width=24)
 
 

@@ -165,10 +165,10 @@ class JailTable(KeyedTable[JailKey, Jail]):
         """The row's mark; none on another fleet host's rows."""
         if self._health is None:
             return None
-        if self._health_host is not None and row.host is not None \
-                and row.host != self._health_host:
+        if self._health_host is not None and row.host_name is not None \
+                and row.host_name != self._health_host:
             return None
-        if row.state is JailState.DYING and (row.host, row.name) in self._named_rows:
+        if row.state is JailState.DYING and (row.host_name, row.name) in self._named_rows:
             # Marks are per name: they belong to the live or configured row of
             # that name ("down", "daemon-missing"), not to its dying predecessor.
             return None
@@ -220,19 +220,19 @@ class JailTable(KeyedTable[JailKey, Jail]):
         """New rows (a poll): they may confirm an action's outcome first."""
         if self._pending is not None and len(self._pending):
             self._pending.rows_arrived(rows)
-        self._named_rows = frozenset((j.host, j.name) for j in rows
+        self._named_rows = frozenset((j.host_name, j.name) for j in rows
                                      if j.state is not JailState.DYING)
         super().set_rows(rows)
 
     def row_key(self, row: Jail) -> JailKey:
-        return (row.host or "", row.key) if self.show_hosts else row.key
+        return (row.host_name or "", row.key) if self.show_hosts else row.key
 
     def row_decoration(self, row: Jail) -> bool:
         # The HOST cell changes when the host goes stale: part of the line cache key.
-        return self.show_hosts and row.host in self.stale_hosts
+        return self.show_hosts and row.host_name in self.stale_hosts
 
     def row_matches(self, row: Jail, needle: str) -> bool:
-        if self.show_hosts and row.host is not None and needle in row.host.lower():
+        if self.show_hosts and row.host_name is not None and needle in row.host_name.lower():
             return True
         if needle in row.name.lower() or needle in row.hostname.lower() \
                 or needle in row.path.lower() or needle in self._state_text(row).lower():

@@ -25,7 +25,7 @@ Life of an entry
 
 It watches rows, not a poller, so one host and many hosts (each host with its
 own poller, console/fleet.py) behave the same. Keys are ``(host, name)`` like the
-rows of a console of many hosts (``model.Jail.host``; None on one host).
+rows of a console of many hosts (``model.Jail.host_name``; None on one host).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class PendingActions:
     @staticmethod
     def key(jail: Jail) -> Key:
         """The row's key (model.Jail.key): a dying row never shares a live row's entry."""
-        return (jail.host, jail.key)
+        return (jail.host_name, jail.key)
 
     def verb(self, jail: Jail) -> str | None:
         """``"stop"`` while ``jail`` is being stopped, else None."""
@@ -113,7 +113,7 @@ class PendingActions:
         if not any(e.done for e in self._items.values()):
             return
         by_key = {self.key(j): j for j in rows}
-        hosts = {j.host for j in rows}
+        hosts = {j.host_name for j in rows}
         cleared = False
         for key, entry in list(self._items.items()):
             # Rows of another host say nothing about this one (all-hosts view

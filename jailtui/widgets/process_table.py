@@ -153,13 +153,13 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
     # -- KeyedTable hooks -------------------------------------------------------------------
 
     def row_key(self, row: Process) -> ProcKey:
-        return (row.host or "", row.pid) if self.show_hosts else row.pid
+        return (row.host_name or "", row.pid) if self.show_hosts else row.pid
 
     def _parent_key(self, row: Process) -> ProcKey:
-        return (row.host or "", row.ppid) if self.show_hosts else row.ppid
+        return (row.host_name or "", row.ppid) if self.show_hosts else row.ppid
 
     def row_matches(self, row: Process, needle: str) -> bool:
-        if self.show_hosts and row.host is not None and needle in row.host.lower():
+        if self.show_hosts and row.host_name is not None and needle in row.host_name.lower():
             return True
         return (needle in row.command.lower() or needle in row.user.lower()
                 or needle in row.state.lower()
@@ -170,7 +170,7 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
         # The tree prefix and the stale mark change how the row is drawn:
         # both are part of the line cache key.
         prefix = self._prefix.get(self.row_key(row), "") if self.tree_view else ""
-        return (prefix, self.show_hosts and row.host in self.stale_hosts)
+        return (prefix, self.show_hosts and row.host_name in self.stale_hosts)
 
     def order_rows(self, rows: list[Process], column: Column[Process],
                    reverse: bool) -> list[Process]:

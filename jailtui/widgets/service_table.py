@@ -1,4 +1,4 @@
-"""The daemons screen's table: a jail's enabled rc.d services and their state.
+"""The services screen's table: a jail's enabled rc.d services and their state.
 
 A :class:`~jailtui.widgets.keyed_table.KeyedTable` like the jails pane, so
 the cursor stays on its service (by name) while states arrive one by one
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jailtui.core.checks.daemons import ServiceState
+from jailtui.core.checks.rcstatus import ServiceState
 from jailtui.core.text import visible
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 

@@ -37,7 +37,7 @@ from jailtui.core.actions.policy import (
     refusal,
     refused,
 )
-from jailtui.core.checks import daemons
+from jailtui.core.checks import rcstatus
 from jailtui.core.config import confedit
 from jailtui.core.errors import (
     CommandError,
@@ -79,7 +79,7 @@ SIGNALS = ("TERM", "HUP", "INT", "QUIT", "KILL", "STOP", "CONT", "TSTP", "USR1",
 
 #: Actions whose jail name goes into a tool's argv: validated in Controller._gate.
 NAMED_ACTIONS = frozenset({Action.START, Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC,
-                           Action.SERVICES, Action.DAEMONS, Action.SNAPSHOT, Action.RESTORE,
+                           Action.SERVICES, Action.SERVICE_STATUS, Action.SNAPSHOT, Action.RESTORE,
                            Action.BACKUP})
 
 #: Upper bound of the command line's ``exec`` (``--timeout`` changes it).
@@ -712,7 +712,7 @@ class Controller:
         if verb not in ("start", "stop", "restart", "status", "onestart", "onestop",
                         "onerestart", "reload"):
             raise PolicyDenied(f"service: unknown verb {verb!r}")
-        if not daemons.valid_service_name(service):
+        if not rcstatus.valid_service_name(service):
             raise PolicyDenied(f"service: bad service name {service!r}")
         target = await self._target(Action.SERVICES, name, expect)
         if (refused := self._not_running(Action.SERVICES, target)) is not None:
@@ -724,13 +724,13 @@ class Controller:
     async def _read_status(self, name: str, service: str) -> ActionResult:
         """``service -j NAME SERVICE status``: reading, so every role that sees
         the jail may ask (issue 13 item 24), and nothing is audited (nothing
-        changes; the daemons screen asks the same through the host).
+        changes; the services screen asks the same through the host).
         rc.subr(8)'s status exits 1 for a daemon that is not running (as
-        core/checks/daemons.py reads it): the result is then not ok."""
-        self._gate(Action.DAEMONS, name)
-        if not daemons.valid_service_name(service):
+        core/checks/rcstatus.py reads it): the result is then not ok."""
+        self._gate(Action.SERVICE_STATUS, name)
+        if not rcstatus.valid_service_name(service):
             raise PolicyDenied(f"service: bad service name {service!r}")
-        result, _outcome = await self._run_tool(daemons.status_argv(name, service), 30)
+        result, _outcome = await self._run_tool(rcstatus.status_argv(name, service), 30)
         return result
 
     def _not_running(self, action: Action, target: Target) -> ActionResult | None:

@@ -28,10 +28,12 @@ class Action(enum.StrEnum):
     """Everything the controller can do; :data:`READS` are reading."""
 
     VIEW = "view"
-    #: See a jail's daemons and their state (``service -j NAME -e``, ``service
-    #: -j NAME SVC status``): reading, so every role that sees the jail may
-    #: (issue 13 item 24); only while it runs, they run only then.
-    DAEMONS = "daemons"
+    #: See a jail's rc.d services and their state (``service -j NAME -e``,
+    #: ``service -j NAME SVC status``): reading, so every role that sees the
+    #: jail may (issue 13 item 24); only while it runs, they run only then.
+    #: Words (docs/internals.md, "Names"): a *service* is an rc.d script, what
+    #: service(8) starts and stops; a *daemon* is a process one runs.
+    SERVICE_STATUS = "service_status"
     START = "start"
     STOP = "stop"
     RESTART = "restart"
@@ -50,7 +52,7 @@ class Action(enum.StrEnum):
 
 
 #: Actions that only read: allowed to every role, within its scope.
-READS = frozenset({Action.VIEW, Action.DAEMONS})
+READS = frozenset({Action.VIEW, Action.SERVICE_STATUS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ def valid_for_state(action: Action, jail: Jail | None) -> bool:
     if action is Action.START:
         return jail.state is JailState.STOPPED
     if action in (Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC, Action.SERVICES,
-                  Action.DAEMONS):
+                  Action.SERVICE_STATUS):
         return jail.state is JailState.RUNNING
     if action is Action.EDIT:
         return jail.configured

@@ -13,11 +13,16 @@ import os
 import stat
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import jailtui
 from jailtui.core.actions import delegation
 from jailtui.core.checks import privrules
 from jailtui.core.errors import JailtuiError, NotFreeBSD, describe
+
+if TYPE_CHECKING:
+    from jailtui.core.hosts.protocol import JailHost
+    from jailtui.core.transport.runner import Runner
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import misc
 from jailtui.core.text import visible
@@ -88,11 +93,9 @@ def check_jail_roots(real: Callable[[str], str], paths: list[str]) -> list[tuple
     return out
 
 
-async def check_sysctls(run: Callable[..., object]) -> list[tuple[str, str]]:
+async def check_sysctls(runner: Runner) -> list[tuple[str, str]]:
+    """The security sysctls of SYSCTLS against the values delegation wants."""
     out: list[tuple[str, str]] = []
-    from jailtui.core.transport.runner import Runner
-
-    runner: Runner = run  # type: ignore[assignment]
     names = [n for n, _, _ in SYSCTLS]
     try:
         res = await runner.run(argvmod.sysctl_argv(names), timeout=10)
@@ -124,9 +127,8 @@ def _listdir(path: str) -> list[str]:
         return []
 
 
-def run_doctor(backend: object) -> int:
+def run_doctor(host: JailHost) -> int:
     """Print the findings; exit 1 if anything would make delegation unsafe."""
-    host = backend.host  # type: ignore[attr-defined]
     real = host.paths.real
     lines: list[tuple[str, str]] = []
     lines += check_policy(real)

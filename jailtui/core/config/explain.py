@@ -60,13 +60,20 @@ class Entry:
 
 def defaults() -> dict[KeyPath, Any]:
     """Every known key outside ``[keys]`` and ``[hosts.*]`` with its default, in file order."""
+    return _values(settings_mod.Settings())
+
+
+def _values(settings: settings_mod.Settings) -> dict[KeyPath, Any]:
+    """Every known key outside ``[keys]`` and ``[hosts.*]`` with its value in
+    ``settings`` (the defaults: ``Settings()``), in file order. The one list
+    of keys: a new key is added here once."""
     from jailtui.core.checks.health import Thresholds
 
-    th = Thresholds()
+    th = settings.thresholds(Thresholds())
     return {
-        ("console", "interval"): settings_mod.DEFAULT_INTERVAL,
-        ("console", "theme"): DEFAULT_THEME,
-        ("console", "health_interval"): settings_mod.DEFAULT_HEALTH_INTERVAL,
+        ("console", "interval"): settings.interval,
+        ("console", "theme"): settings.theme or DEFAULT_THEME,
+        ("console", "health_interval"): settings.health_interval,
         ("check", "disk_warn"): th.disk_warn,
         ("check", "disk_crit"): th.disk_crit,
         ("check", "rctl_warn"): th.rctl_warn,
@@ -76,8 +83,8 @@ def defaults() -> dict[KeyPath, Any]:
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
         ("check", "snapshot_max_age"): th.snapshot_max_age,
-        ("limits", "output_mib"): settings_mod.DEFAULT_OUTPUT_MIB,
-        ("backup", "keep"): 0,
+        ("limits", "output_mib"): settings.output_mib,
+        ("backup", "keep"): settings.backup_keep,
     }
 
 
@@ -103,23 +110,7 @@ def explain(document: ConfigDocument, *, interval: float | None = None) -> Effec
 
     settings = settings_mod.settings_of(document)
     hosts = parse_hosts(document.merged, source=document.source, at=document.at)
-    th = settings.thresholds(Thresholds())
-    used: dict[KeyPath, Any] = {
-        ("console", "interval"): settings.interval,
-        ("console", "theme"): settings.theme or DEFAULT_THEME,
-        ("console", "health_interval"): settings.health_interval,
-        ("check", "disk_warn"): th.disk_warn,
-        ("check", "disk_crit"): th.disk_crit,
-        ("check", "rctl_warn"): th.rctl_warn,
-        ("check", "rctl_crit"): th.rctl_crit,
-        ("check", "min_securelevel"): th.min_securelevel,
-        ("check", "flag_params"): list(th.flag_params),
-        ("check", "check_daemons"): th.check_daemons,
-        ("check", "dying_after"): th.dying_after,
-        ("check", "snapshot_max_age"): th.snapshot_max_age,
-        ("limits", "output_mib"): settings.output_mib,
-        ("backup", "keep"): settings.backup_keep,
-    }
+    used = _values(settings)
     entries: list[Entry] = []
     for key in defaults():
         if key == ("console", "interval") and interval is not None:
@@ -133,7 +124,7 @@ def explain(document: ConfigDocument, *, interval: float | None = None) -> Effec
         for k, v in raw_hosts.get(name, {}).items():
             entries.append(_entry(document, ("hosts", name, str(k)), v))
     warnings = (*settings.warnings, *hosts.warnings,
-                *(f"[check]: {p}" for p in threshold_problems(th)))
+                *(f"[check]: {p}" for p in threshold_problems(settings.thresholds(Thresholds()))))
     return Effective(tuple(entries), tuple(warnings))
 
 

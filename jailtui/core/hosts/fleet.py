@@ -445,11 +445,11 @@ def tag_snapshot(snapshot: HostSnapshot, host: str) -> HostSnapshot:
 
     The console of many hosts shows rows of several hosts in one table and
     sends an action on a row to that row's host, so the row itself says
-    where it lives (model.Jail.host). Done once per poll of the host, not
+    where it lives (model.Jail.host_name). Done once per poll of the host, not
     per redraw.
     """
-    jails = tuple(j if j.host == host else replace(j, host=host) for j in snapshot.jails)
-    procs = tuple(p if p.host == host else replace(p, host=host) for p in snapshot.processes)
+    jails = tuple(j if j.host_name == host else replace(j, host_name=host) for j in snapshot.jails)
+    procs = tuple(p if p.host_name == host else replace(p, host_name=host) for p in snapshot.processes)
     return replace(snapshot, jails=jails, processes=procs)
 
 

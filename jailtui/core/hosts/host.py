@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import psutil
 
-from jailtui.core.checks import daemons
+from jailtui.core.checks import rcstatus
 from jailtui.core.errors import (
     CommandError,
     CommandTimeout,
@@ -453,10 +453,10 @@ class Host:
         res = check(await self._run(argvmod.service_enabled_argv(name)))
         return [misc.service_name(p) for p in misc.parse_service_enabled(res.stdout)]
 
-    async def service_status(self, name: str, service: str) -> daemons.ServiceStatus:
-        """``service -j NAME SERVICE status``: on demand (daemons screen), never per tick."""
-        argv = daemons.status_argv(name, service)
-        return daemons.parse_status(service, await self._run(argv, timeout=30))
+    async def service_status(self, name: str, service: str) -> rcstatus.ServiceStatus:
+        """``service -j NAME SERVICE status``: on demand (the services screen, D), never per tick."""
+        argv = rcstatus.status_argv(name, service)
+        return rcstatus.parse_status(service, await self._run(argv, timeout=30))
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
         """File system usage of a jail's path (statvfs; on ZFS the dataset's view)."""

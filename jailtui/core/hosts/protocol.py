@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from jailtui.core.checks import daemons
+from jailtui.core.checks import rcstatus
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
 from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
@@ -132,7 +132,7 @@ class JailHost(Protocol):
 
     async def services(self, name: str) -> list[str]: ...
 
-    async def service_status(self, name: str, service: str) -> daemons.ServiceStatus: ...
+    async def service_status(self, name: str, service: str) -> rcstatus.ServiceStatus: ...
 
     def config_block(self, name: str) -> tuple[str, int, str] | None: ...
 

@@ -32,7 +32,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from jailtui.core.checks import daemons
+from jailtui.core.checks import rcstatus
 from jailtui.core.config.confedit import BACKUP_DIR
 from jailtui.core.errors import PolicyDenied
 from jailtui.core.freebsd import misc, rctl
@@ -178,7 +178,7 @@ class ScopedHost:
         self._require(name)
         return await self._inner.services(name)
 
-    async def service_status(self, name: str, service: str) -> daemons.ServiceStatus:
+    async def service_status(self, name: str, service: str) -> rcstatus.ServiceStatus:
         self._require(name)
         return await self._inner.service_status(name, service)
 

@@ -49,8 +49,6 @@ class AppJailDriver:
     package = "sysutils/appjail"
 
     def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
-        """Paths and globs this driver reads at its default layout: fetched in one round
-        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
         return ([CONF, DEFAULT_JAILDIR], [f"{DEFAULT_JAILDIR}/*/conf/config.conf", f"{DEFAULT_JAILDIR}/*/conf/template.conf", f"{DEFAULT_JAILDIR}/*/conf/boot/boot"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:

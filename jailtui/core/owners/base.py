@@ -177,7 +177,8 @@ class Driver(Protocol):
     package: str
 
     def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
-        """(paths, globs) the driver reads at its default layout, for one prefetch."""
+        """(paths, globs) the driver reads at its default layout: fetched in one
+        round trip on a remote host (RemoteFiles.prefetch), not one per file."""
         ...
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:

@@ -45,8 +45,6 @@ class BastilleDriver:
         return conf.values["bastille_jailsdir"].rstrip("/") or "/", conf
 
     def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
-        """Paths and globs this driver reads at its default layout: fetched in one round
-        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
         return ([CONF, DEFAULTS_JAILSDIR], [f"{DEFAULTS_JAILSDIR}/*/jail.conf", f"{DEFAULTS_JAILSDIR}/*/settings.conf"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:

@@ -40,8 +40,6 @@ class EzjailDriver:
     package = "sysutils/ezjail"
 
     def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
-        """Paths and globs this driver reads at its default layout: fetched in one round
-        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
         return ([CONF, CFG_DIR], [f"{CFG_DIR}/*"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:

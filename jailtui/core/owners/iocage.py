@@ -46,8 +46,6 @@ class IocageDriver:
         return (settings.get("iocage_root") or DEFAULT_ROOT).rstrip("/")
 
     def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
-        """Paths and globs this driver reads at its default layout: fetched in one round
-        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
         return ([f"{self.root(settings)}/jails"], [f"{self.root(settings)}/jails/*/config.json"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:

@@ -19,8 +19,6 @@ class JailConfDriver:
     package = "base system"
 
     def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
-        """Paths and globs this driver reads at its default layout: fetched in one round
-        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
         return ([], [])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:

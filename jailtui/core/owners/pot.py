@@ -43,8 +43,6 @@ class PotDriver:
     package = "sysutils/pot"
 
     def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
-        """Paths and globs this driver reads at its default layout: fetched in one round
-        trip on a remote host (RemoteFiles.prefetch) instead of one per file."""
         return ([*CONF_FILES, "/opt/pot/jails"], ["/opt/pot/jails/*/conf/pot.conf"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:

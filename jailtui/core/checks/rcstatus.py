@@ -1,6 +1,6 @@
-"""Daemons in a jail: ``service -j NAME SERVICE status`` and what it means.
+"""The status of a jail's rc.d services: ``service -j NAME SERVICE status``.
 
-The console's daemons screen (screens/services.py) lists a jail's enabled
+The console's services screen (``D``, screens/services.py) lists a jail's enabled
 rc.d services (``service -j NAME -e``, core/host.py) and asks each one for
 its status *on demand*, never per poll tick: a status is one jexec per
 service (docs/architecture.md: "never fork a command per jail per tick").
