@@ -185,7 +185,7 @@ def test_the_sample_has_every_key_at_its_default() -> None:
             assert f"# {key} = " in sample_text(), key
             continue
         assert doc[section][key] == default, (section, key)
-    assert set(doc) == {"console", "keys", "check", "limits", "posture"}
+    assert set(doc) == {"console", "keys", "check", "limits", "posture", "backup"}
     assert doc["keys"] == {}
 
 
@@ -203,7 +203,7 @@ def test_explain_names_the_source_of_every_key(
     assert by["hosts.web1.interval"].where() == f"{user}:6"
     assert by["hosts.web1.destination"].where() == f"{system}:9"
     assert {k for (k, *_) in (e.key for e in effective.entries)} == {
-        "console", "check", "limits", "hosts", "posture"}
+        "console", "check", "limits", "backup", "hosts", "posture"}
 
 
 def test_a_system_file_this_user_cannot_read_is_skipped_with_a_warning(

@@ -142,3 +142,36 @@ def test_a_failed_clone_puts_the_compromised_root_back(sim_dir: Path,
     rows = zfs(sim_dir, "list", "-H", "-o", "name,origin,readonly", "-r", "zroot/jails/db")
     assert rows.splitlines() == ["zroot/jails/db\t-\toff", "zroot/jails/db/var\t-\toff"]
     assert (root(sim_dir, "/usr/local/jails/db/etc") / "backdoor").is_file()
+
+
+def test_a_daemon_that_does_not_come_up_is_said(sim_dir: Path) -> None:
+    """The restored root's rc.conf enables a daemon that does not start: the jail runs,
+    the known-good copy stays in place, and the last step says which daemon is missing."""
+    rc = root(sim_dir, "/usr/local/jails/web/etc/rc.conf")
+    rc.write_text(rc.read_text() + 'bogusd_enable="YES"\n')
+    zfs(sim_dir, "snapshot", "zroot/jails/web@good")
+    r = cli(sim_dir, "restore", "web", "--from", "good", "--json")
+    assert r.returncode == 1
+    doc = json.loads(r.stdout)
+    last = doc["steps"][-1]
+    assert last["step"] == "verify running" and not last["ok"]
+    assert last["message"].endswith("daemons enabled in its rc.conf are not: bogusd")
+    assert doc["summary"].startswith("the known-good copy is in place (zroot/jails/web from "
+                                     "zroot/jails/web@good, at /usr/local/jails/web) and web "
+                                     "runs, but not all its daemons")
+    assert running(sim_dir, "web")
+
+
+def test_a_restore_cut_short_is_said_with_the_way_back(sim_dir: Path) -> None:
+    """Killed between the rename and the clone: the next look says what is where."""
+    zfs(sim_dir, "snapshot", "zroot/jails/web@good")
+    dispatch(sim_dir, ["jail", "-r", "web"])
+    q = "zroot/jails/web.quarantine-20261202T050000Z"
+    zfs(sim_dir, "rename", "zroot/jails/web", q)
+    zfs(sim_dir, "set", "readonly=on", q)
+    for args in (("snapshot", "list", "web"), ("restore", "web", "--from", "good")):
+        r = cli(sim_dir, *args)
+        assert r.returncode == 1
+        assert (f"web: a restore was cut short: its root dataset zroot/jails/web does not "
+                f"exist and {q} holds the old root") in r.stderr
+        assert f"zfs rename {q} zroot/jails/web" in r.stderr

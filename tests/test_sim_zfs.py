@@ -164,6 +164,9 @@ def test_mount_p_and_nullfs(sim_dir: Path, shim_path: str) -> None:
     assert r.returncode == 0, r.stderr
     assert any(ln.split()[:3] == ["/home/admin", "/usr/local/jails/web/tmp", "nullfs"]
                for ln in run(shim_path, "mount", "-p").stdout.splitlines())
+    plain = run(shim_path, "mount").stdout.splitlines()
+    assert "/home/admin on /usr/local/jails/web/tmp (nullfs, local, read-only)" in plain
+    assert "devfs on /dev (devfs)" in plain
     assert run(shim_path, "umount", "/usr/local/jails/web/tmp").returncode == 0
     r = run(shim_path, "umount", "/usr/local/jails/web/tmp")
     assert r.returncode == 1

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,57 @@ def test_cli_through_shims_on_path(sim_dir: Path, shim_path: str) -> None:
                        env={**os.environ, "PATH": shim_path})
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["storage"]["dataset"]["name"] == "zroot/jails/web"
+
+
+def test_backup_keep_prunes_only_the_consoles_own(sim_dir: Path, tmp_path: Path) -> None:
+    """[backup] keep = 2: the oldest jailtui- snapshots go, others and the newest stay;
+    one a clone depends on is refused and said so."""
+    from jailtui.sim.commands import dispatch
+
+    for name in ("jailtui-20261201T000000Z", "jailtui-20261201T010000Z", "manual"):
+        assert dispatch(sim_dir, ["zfs", "snapshot", "-r", f"zroot/jails/db@{name}"])[0] == 0
+    assert dispatch(sim_dir, ["zfs", "clone", "zroot/jails/db@jailtui-20261201T000000Z",
+                              "zroot/jails/dbcopy"])[0] == 0
+    config = tmp_path / "config.toml"
+    config.write_text("[backup]\nkeep = 2\n")
+    r = cli(sim_dir, "--config", str(config), "snapshot", "create", "db",
+            "jailtui-20261202T000000Z")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("created snapshot zroot/jails/db@jailtui-20261202T000000Z; "
+                               "could not prune: jailtui-20261201T000000Z (cannot destroy")
+    dispatch(sim_dir, ["zfs", "destroy", "zroot/jails/dbcopy"])
+    r = cli(sim_dir, "--config", str(config), "snapshot", "create", "db",
+            "jailtui-20261203T000000Z")
+    assert r.stdout == ("created snapshot zroot/jails/db@jailtui-20261203T000000Z; pruned 2 "
+                        "older (keep = 2): jailtui-20261201T000000Z, jailtui-20261201T010000Z\n")
+    rc, out, _ = dispatch(sim_dir, ["zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-r",
+                                    "zroot/jails/db"])
+    assert out.decode().split() == [
+        "zroot/jails/db@manual", "zroot/jails/db@jailtui-20261202T000000Z",
+        "zroot/jails/db@jailtui-20261203T000000Z", "zroot/jails/db/var@manual",
+        "zroot/jails/db/var@jailtui-20261202T000000Z",
+        "zroot/jails/db/var@jailtui-20261203T000000Z"]
+    config.write_text("[backup]\nkeep = -1\n")
+    r = cli(sim_dir, "--config", str(config), "snapshot", "create", "db")
+    assert r.returncode == 1 and "[backup] keep must be a whole number" in r.stderr
+
+
+def test_snapshot_age_finding_in_check(sim_dir: Path, tmp_path: Path) -> None:
+    """[check] snapshot_max_age: off by default; set, a jail with an old or no snapshot
+    is a WARNING (jailtui check --json through the real entry point)."""
+    from jailtui.sim.commands import dispatch
+
+    # Taken three days ago (the simulated clock pinned for this one command).
+    dispatch(sim_dir, ["zfs", "snapshot", "zroot/jails/web@fresh"], env={
+        **os.environ, "JAILTUI_SIM_NOW": str(time.time() - 3 * 86_400)})
+    r = cli(sim_dir, "check", "--json")
+    assert "snapshot-age" not in r.stdout
+    config = tmp_path / "config.toml"
+    config.write_text("[check]\nsnapshot_max_age = 86400\n")
+    r = cli(sim_dir, "--config", str(config), "check", "--json")
+    doc = json.loads(r.stdout)
+    ages = {f["jail"]: f["message"] for f in doc["findings"] if f["kind"] == "snapshot-age"}
+    assert ages["web"].startswith("web: newest snapshot zroot/jails/web@fresh is 3d00h old "
+                                  "(snapshot_max_age 1d00h)")
+    assert ages["db"] == "db: no snapshot of zroot/jails/db (snapshot_max_age 1d00h)"
+    assert "staging" not in ages  # UFS: no snapshots to age

@@ -436,8 +436,8 @@ class FakeController:
                         146_800_640)])
         return SnapshotList(where, tuple(sorted(snaps, key=lambda s: -s.creation)))
 
-    async def snapshot_create(self, name: str, snap: str,
-                              expect: Jail | None = None) -> ActionResult:
+    async def snapshot_create(self, name: str, snap: str, expect: Jail | None = None, *,
+                              keep: int = 0) -> ActionResult:
         self._gate(Action.SNAPSHOT, name)
         self.calls.append(("snapshot_create", (name, snap)))
         full = f"zroot/jails/{name}@{snap}"

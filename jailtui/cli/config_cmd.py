@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 #: The order of the sections, as in the commented file.
-_SECTIONS = ("console", "keys", "check", "posture", "limits", "hosts")
+_SECTIONS = ("console", "keys", "check", "posture", "limits", "backup", "hosts")
 
 
 def _with_tables(entries: tuple[Entry, ...]) -> list[Entry]:

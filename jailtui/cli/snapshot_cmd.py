@@ -63,7 +63,10 @@ def run(session: Session, args: argparse.Namespace) -> int:
                     shrink=(0,))
         return 0
     if args.snapshot_command == "create":
-        res = asyncio.run(snaps.create(args.name, args.snapshot))
+        from jailtui.core.config.settings import load_settings
+
+        keep = load_settings(args.config).backup_keep
+        res = asyncio.run(snaps.create(args.name, args.snapshot, keep=keep))
     else:
         res = asyncio.run(snaps.destroy(args.name, args.snapshot))
     if not res.ok:

@@ -269,7 +269,8 @@ class SnapshotsScreen(GuardedScreen):
         async def run() -> None:
             try:
                 if verb == "take":
-                    result = await controller.snapshot_create(self.jail_name, name, jail)
+                    result = await controller.snapshot_create(
+                        self.jail_name, name, jail, keep=self.console.settings.backup_keep)
                 else:
                     result = await controller.snapshot_destroy(self.jail_name, name, jail)
             except JailtuiError as exc:

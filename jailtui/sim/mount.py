@@ -31,6 +31,20 @@ def table(ctx: Ctx) -> list[zm.Mount]:
         return zm.mount_table(pool, roots)
 
 
+def describe(m: zm.Mount) -> str:
+    """Plain mount(8)'s ``(TYPE, flags)``: ``local`` for a local file system, the
+    flags by name (``read-only``; ``rw`` is not printed; mount.c prmount())."""
+    words = [m.fstype]
+    if m.fstype in ("ufs", "zfs", "nullfs"):
+        words.append("local")
+    for opt in m.opts.split(","):
+        if opt == "ro":
+            words.append("read-only")
+        elif opt not in ("rw", ""):
+            words.append(opt)
+    return ", ".join(words)
+
+
 def run(ctx: Ctx, args: list[str]) -> int:
     if ctx.prog == "umount":
         return _umount(ctx, args)
@@ -48,9 +62,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
             if "p" in flags:
                 ctx.write(zm.fstab_line(m))
             else:
-                ctx.write(f"{m.device} on {m.point} ({m.fstype}, "
-                          f"{'local, ' if m.fstype in ('ufs', 'zfs') else ''}"
-                          f"{m.opts.replace('rw', '').strip(',') or 'local'})\n")
+                ctx.write(f"{m.device} on {m.point} ({describe(m)})\n")
         return 0
     if fstype != "nullfs" or len(operands) != 2:
         ctx.warn(f"{operands[-1]}: Operation not supported by device")

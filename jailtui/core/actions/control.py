@@ -331,11 +331,11 @@ class Controller:
 
         return await Snapshots(self).listing(name, expect)
 
-    async def snapshot_create(self, name: str, snap: str,
-                              expect: Jail | None = None) -> ActionResult:
+    async def snapshot_create(self, name: str, snap: str, expect: Jail | None = None, *,
+                              keep: int = 0) -> ActionResult:
         from jailtui.core.storage.snapshots import Snapshots
 
-        return await Snapshots(self).create(name, snap, expect)
+        return await Snapshots(self).create(name, snap, expect, keep=keep)
 
     async def snapshot_destroy(self, name: str, snap: str,
                                expect: Jail | None = None) -> ActionResult:

@@ -55,7 +55,7 @@ class Severity(enum.IntEnum):
 class Finding:
     severity: Severity
     #: Short machine name: down, dying, daemon-missing, no-processes, rctl,
-    #: disk, securelevel, restriction, config, unknown.
+    #: disk, securelevel, restriction, snapshot-age, config, unknown.
     kind: str
     jail: str | None
     message: str
@@ -85,6 +85,8 @@ class Thresholds:
     #: The security baseline running jails are measured against (``[posture]
     #: in_check`` or ``check --posture``); None: the posture is not evaluated.
     posture: Baseline | None = None
+    #: Seconds the newest snapshot of a jail's dataset may be old; 0: not checked.
+    snapshot_max_age: float = 0.0
 
 
 #: Parameters ``--flag`` / ``[check] flag_params`` may name: the allow.* flags
@@ -320,6 +322,9 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
                             f"{j.name}: {name} is enabled"))
 
     await _rctl_findings(host, running, th, report)
+    if th.snapshot_max_age > 0:
+        await _snapshot_findings(host, [j for j in jails if j.state is not JailState.DYING],
+                                 th, report, snap.taken_at)
 
     for j in running:
         du = await host.disk_usage(j.path) if j.path else None
@@ -408,6 +413,46 @@ async def _all_params(host: JailHost, report: Report) -> dict[str, dict[str, Par
                                        f"jail parameters unavailable: {exc}"))
         return {}
     return {str(r.get("name")): r for r in rows if "name" in r}
+
+
+async def _snapshot_findings(host: JailHost, jails: Sequence[Jail], th: Thresholds,
+                             report: Report, now: float) -> None:
+    """A jail on a dataset of its own whose newest snapshot is older than
+    ``snapshot_max_age`` (or that has none): two commands for every jail
+    (``mount -p``, ``zfs list``) and one for all snapshots (docs/freebsd.md 12.2)."""
+    from jailtui.core.freebsd.argv import zfs_all_snapshots_argv
+    from jailtui.core.storage.locate import locate
+    from jailtui.core.storage.snapshots import age_text, read_tables
+    from jailtui.core.storage.zfs import parse_snapshots
+
+    try:
+        datasets, mounts = await read_tables(host.runner)
+        if not datasets:
+            return
+        res = check_result(await host.runner.run(zfs_all_snapshots_argv(), timeout=60))
+        newest: dict[str, tuple[int, str]] = {}
+        for s in parse_snapshots(res.stdout):
+            if s.creation >= newest.get(s.dataset, (-1, ""))[0]:
+                newest[s.dataset] = (s.creation, s.name)
+    except (CommandError, JailtuiError) as exc:
+        report.findings.append(Finding(Severity.UNKNOWN, "unknown", None,
+                                       f"snapshots unavailable: {exc}"))
+        return
+    limit = age_text(th.snapshot_max_age)
+    for j in jails:
+        where = locate(j.path, datasets, mounts) if j.path else None
+        if where is None or where.dataset is None:
+            continue
+        last = newest.get(where.dataset.name)
+        if last is None:
+            report.findings.append(Finding(
+                Severity.WARNING, "snapshot-age", j.name,
+                f"{j.name}: no snapshot of {where.dataset.name} (snapshot_max_age {limit})"))
+        elif now - last[0] > th.snapshot_max_age:
+            report.findings.append(Finding(
+                Severity.WARNING, "snapshot-age", j.name,
+                f"{j.name}: newest snapshot {last[1]} is {age_text(now - last[0])} old "
+                f"(snapshot_max_age {limit})"))
 
 
 _RULE_RESOURCE = re.compile(r"^[a-z]+$")

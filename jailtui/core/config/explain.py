@@ -82,8 +82,10 @@ def _values(settings: settings_mod.Settings) -> dict[KeyPath, Any]:
         ("check", "flag_params"): list(th.flag_params),
         ("check", "check_daemons"): th.check_daemons,
         ("check", "dying_after"): th.dying_after,
+        ("check", "snapshot_max_age"): th.snapshot_max_age,
         ("limits", "output_mib"): settings.output_mib,
         **{("posture", k): v for k, v in settings.posture.to_toml().items()},
+        ("backup", "keep"): settings.backup_keep,
     }
 
 

@@ -101,6 +101,9 @@ class Settings:
     check: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: Cap of each output stream of one command, in MiB (``[limits] output_mib``).
     output_mib: int = DEFAULT_OUTPUT_MIB
+    #: ``[backup] keep``: the console's own snapshots (``jailtui-...``) kept per jail
+    #: when it takes one; older ones are destroyed. 0: keep all (the default).
+    backup_keep: int = 0
     #: The file these settings came from; None when only defaults apply.
     source: Path | None = None
     #: Where each ``[keys]`` entry is written ("FILE:LINE"), for the key
@@ -127,6 +130,8 @@ class Settings:
             changes["dying_after"] = float(self.check["dying_after"])
         if self.posture.in_check:
             changes["posture"] = self.posture
+        if "snapshot_max_age" in self.check:
+            changes["snapshot_max_age"] = float(self.check["snapshot_max_age"])
         return replace(base, **changes)
 
 
@@ -195,7 +200,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
             # [hosts.NAME] tables: core/fleet.py reads and validates them
             # (load_hosts_config), with its own warnings.
             continue
-        if section not in ("console", "keys", "check", "limits", "posture"):
+        if section not in ("console", "keys", "check", "limits", "posture", "backup"):
             warnings.append(f"{at(section)}: unknown section [{section}] ignored")
             continue
         if not isinstance(value, dict):
@@ -237,9 +242,9 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
         elif key == "check_daemons":
             if not isinstance(value, bool):
                 raise SettingsError(f"{where}: [check] check_daemons must be true or false")
-        elif key == "dying_after":
+        elif key in ("dying_after", "snapshot_max_age"):
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise SettingsError(f"{where}: [check] dying_after must be seconds (>= 0)")
+                raise SettingsError(f"{where}: [check] {key} must be seconds (>= 0)")
         else:
             warnings.append(f"{where}: unknown key [check] {key} ignored")
             continue
@@ -261,9 +266,20 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
     posture, posture_warnings = parse_baseline(
         raw_posture if isinstance(raw_posture, dict) else {}, at, SettingsError)
     warnings += posture_warnings
+    backup_keep = 0
+    for key, value in doc.get("backup", {}).items():
+        where = at("backup", key)
+        if key != "keep":
+            warnings.append(f"{where}: unknown key [backup] {key} ignored")
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
+            raise SettingsError(f"{where}: [backup] keep must be a whole number of snapshots "
+                                "(0: keep all)")
+        else:
+            backup_keep = value
+
     return Settings(interval=interval, health_interval=health_interval, theme=theme,
                     keys=MappingProxyType(keys), key_places=MappingProxyType(key_places),
-                    output_mib=output_mib, posture=posture,
+                    output_mib=output_mib, posture=posture, backup_keep=backup_keep,
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
 
 

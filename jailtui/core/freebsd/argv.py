@@ -35,6 +35,7 @@ __all__ = [
     "sysctl_argv",
     "sysctl_value_argv",
     "who_argv",
+    "zfs_all_snapshots_argv",
     "zfs_clone_argv",
     "zfs_destroy_snapshot_argv",
     "zfs_diff_argv",
@@ -162,6 +163,12 @@ def zfs_snapshots_argv(dataset: str) -> list[str]:
     DS's own snapshots, oldest first (zfs-list(8))."""
     return ["zfs", "list", "-H", "-p", "-o", ",".join(ZFS_SNAPSHOT_COLUMNS), "-t", "snapshot",
             "-d", "1", "-s", "creation", "--", dataset]
+
+
+def zfs_all_snapshots_argv() -> list[str]:
+    """Every snapshot of every pool, oldest first (the health check's one command)."""
+    return ["zfs", "list", "-H", "-p", "-o", ",".join(ZFS_SNAPSHOT_COLUMNS), "-t", "snapshot",
+            "-s", "creation"]
 
 
 def zfs_snapshot_argv(dataset: str, name: str) -> list[str]:

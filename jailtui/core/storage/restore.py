@@ -14,7 +14,8 @@ The flow (docs/freebsd.md 12.6), each step timed and reported as it ends:
 5. ``clone``: ``zfs clone -o mountpoint=ROOT QUARANTINE@SNAP DS``, then each
    child the same way;
 6. ``start``: through the owner, when it ran before;
-7. ``verify running``.
+7. ``verify running``: it runs, and the daemons its own rc.conf enables are
+   up (the health check's rule).
 
 Only the root dataset (and its children) moves: name, path, hostname,
 addresses and jail.conf stay the original's (a manager's configuration in
@@ -144,7 +145,8 @@ class Restore:
         # -- what we work on (before anything changes) ----------------------------------
         where = await snaps.locate(name, jail)
         if where is None or where.dataset is None:
-            raise snapmod.StorageError(snapmod.not_on_zfs(name, where))
+            datasets = (await snapmod.read_tables(self.runner))[0]
+            raise snapmod.StorageError(snapmod.not_on_zfs(name, where, datasets))
         ds = where.dataset
         short = snapshot.split("@", 1)[1] if "@" in snapshot else snapshot
         if "@" in snapshot and snapshot.split("@", 1)[0] != ds.name:
@@ -263,9 +265,29 @@ class Restore:
             if not was_running:
                 return "not started", True
             now = await self.controller.resolve(name)
-            if now is None or now.state is not JailState.RUNNING:
+            if now is None or now.state is not JailState.RUNNING or now.jid is None:
                 raise StepFailed(f"{name} is not running after the start")
-            return f"running, jid {now.jid}", False
+            # The daemons its own rc.conf enables are up (the health check's rule:
+            # core/checks/health.py; the file read through core/transport/jailfs.py).
+            from jailtui.core.checks.health import NOT_DAEMONS, missing_daemons
+            from jailtui.core.freebsd import rcconf
+
+            host = self.controller.host
+            (got,) = await host.read_jail_files(root, ["etc/rc.conf"])
+            text = got.text()
+            if text is None:
+                return f"running, jid {now.jid}; daemons not checked: {got.why()}", False
+            services = [s for s in rcconf.enabled_services(rcconf.parse(text))
+                        if s not in NOT_DAEMONS]
+            snap = await host.poll()
+            missing = missing_daemons(services, snap.processes_of(now.jid))
+            if missing:
+                state["daemons_missing"] = True
+                raise StepFailed(f"{name} runs (jid {now.jid}) but these daemons enabled in "
+                                 f"its rc.conf are not: {', '.join(missing)}")
+            up = [s for s in services if s not in missing and s not in NOT_DAEMONS]
+            return (f"running, jid {now.jid}; daemons up: {', '.join(up) or 'none enabled'}",
+                    False)
 
         bodies: list[tuple[str, Body]] = [
             ("stop", do_stop), ("verify stopped", do_verify_stopped), ("mounts", do_mounts),
@@ -306,6 +328,11 @@ class Restore:
             jail_state = f"{name} is stopped" if was_running and failed_at != "stop" else (
                 f"{name} is as it was")
             return f"stopped at step '{failed_at}': nothing was swapped; {where}; {jail_state}"
+        if failed_at == "verify running" and r.steps and "runs (jid" in r.steps[-1].message:
+            return (f"the known-good copy is in place ({ds} from {r.snapshot}, at {root}) and "
+                    f"{name} runs, but not all its daemons: {r.steps[-1].message}; the "
+                    f"compromised root is kept read-only as {r.quarantine} "
+                    f"({r.quarantine_path})")
         return (f"stopped at step '{failed_at}': the known-good copy is in place ({ds} from "
                 f"{r.snapshot}, at {root}) and {name} is not running; the compromised root is "
                 f"kept read-only as {r.quarantine} ({r.quarantine_path}); start the jail by "

@@ -62,11 +62,43 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def not_on_zfs(name: str, where: JailStorage | None) -> str:
+def _not_on_zfs(name: str, where: JailStorage | None) -> str:
     """Why a jail has no snapshots: its root is no dataset of its own."""
     if where is None:
         return f"{name}: its root is on no mounted file system"
     return f"{name}: no snapshots: its root is not a ZFS dataset of its own ({where.summary()})"
+
+
+def half_done(name: str, root: str, datasets: list[ZfsDataset],
+              where: JailStorage | None) -> str | None:
+    """A restore cut short between its rename and its clone (the console killed, the
+    host rebooted): the jail's dataset is gone and its quarantine is there. Says what
+    is where and how to undo it; None when that is not the case."""
+    if where is None or where.dataset is not None or where.container is None:
+        return None
+    c = where.container
+    expected = c.name + root[len(c.mountpoint.rstrip("/")):]
+    if any(d.name == expected for d in datasets):
+        return None
+    left = sorted(d.name for d in datasets if d.name.startswith(f"{expected}.quarantine-")
+                  and "/" not in d.name[len(expected):])
+    if not left:
+        return None
+    q = left[-1]
+    return (f"{name}: a restore was cut short: its root dataset {expected} does not exist "
+            f"and {q} holds the old root (read-only, with its snapshots); to undo: "
+            f"zfs set readonly=off {q} (and its children), zfs rename {q} {expected}, "
+            "then restore again")
+
+
+def not_on_zfs(name: str, where: JailStorage | None,
+               datasets: list[ZfsDataset] | None = None) -> str:
+    """Why a jail has no snapshots; a restore cut short is said first."""
+    if where is not None and datasets is not None:
+        cut = half_done(name, where.root, datasets, where)
+        if cut is not None:
+            return cut
+    return _not_on_zfs(name, where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +135,9 @@ async def list_of(runner: Runner, dataset: str) -> list[ZfsSnapshot]:
     if res.returncode != 0:
         raise tool_error(res)
     snaps = parse_snapshots(res.stdout)
-    return sorted(snaps, key=lambda s: s.creation, reverse=True)
+    # zfs lists them oldest first (-s creation, then by creation order within one
+    # second): reversed, then sorted stably, the newest is first even among equals.
+    return sorted(reversed(snaps), key=lambda s: s.creation, reverse=True)
 
 
 class Snapshots:
@@ -139,7 +173,7 @@ class Snapshots:
         """The jail's storage and its snapshots (reading: a VIEW)."""
         loc = await self.locate(name, jail)
         if loc is None or loc.dataset is None:
-            raise StorageError(not_on_zfs(name, loc))
+            raise StorageError(not_on_zfs(name, loc, (await read_tables(self.runner))[0]))
         return SnapshotList(loc, tuple(await list_of(self.runner, loc.dataset.name)))
 
     async def _dataset_for(self, action: Action, name: str, jail: Jail | None
@@ -154,8 +188,10 @@ class Snapshots:
         return found, loc
 
     async def create(self, name: str, snap_name: str | None = None, jail: Jail | None = None,
-                     ) -> ActionResult:
-        """``zfs snapshot -r DS@NAME`` of the jail's dataset (and its children)."""
+                     *, keep: int = 0) -> ActionResult:
+        """``zfs snapshot -r DS@NAME`` of the jail's dataset (and its children); with
+        ``keep`` ([backup] keep), then the oldest of the console's own snapshots
+        (``jailtui-...``) beyond that many are destroyed, each audited like any."""
         snap_name = snap_name or default_name()
         problem = name_problem(snap_name)
         if problem is not None:
@@ -166,8 +202,33 @@ class Snapshots:
         found, loc = await self._dataset_for(Action.SNAPSHOT, name, jail)
         assert loc.dataset is not None
         full = f"{loc.dataset.name}@{snap_name}"
-        return await self._run(Action.SNAPSHOT, found, argvmod.zfs_snapshot_argv(
+        made = await self._run(Action.SNAPSHOT, found, argvmod.zfs_snapshot_argv(
             loc.dataset.name, snap_name), f"created snapshot {full}", f"create {full}")
+        if not made.ok or keep <= 0:
+            return made
+        return await self._prune(found, loc.dataset.name, keep, made)
+
+    async def _prune(self, jail: Jail, ds: str, keep: int, made: ActionResult) -> ActionResult:
+        own = [s for s in await list_of(self.runner, ds) if s.short.startswith(PREFIX)]
+        doomed = own[keep:]  # newest first: everything past the first ``keep``
+        gone: list[str] = []
+        kept: list[str] = []
+        for s in reversed(doomed):
+            res = await self._run(Action.SNAPSHOT, jail, argvmod.zfs_destroy_snapshot_argv(
+                ds, s.short), f"destroyed snapshot {s.name}", f"prune {s.name} (keep {keep})")
+            if res.ok:
+                gone.append(s.short)
+            else:
+                # A clone depends on it (a restored jail's origin): it stays, said so.
+                kept.append(f"{s.short} ({res.message.splitlines()[0]})")
+        if not gone and not kept:
+            return made
+        text = made.message
+        if gone:
+            text += f"; pruned {len(gone)} older (keep = {keep}): {', '.join(gone)}"
+        if kept:
+            text += f"; could not prune: {', '.join(kept)}"
+        return ActionResult(True, text, made.output, made.argv)
 
     async def destroy(self, name: str, snap_name: str, jail: Jail | None = None
                       ) -> ActionResult:
