@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -58,6 +58,9 @@ from jailtui.widgets.poll_state import PollState
 #: Themes of newer Textual releases -> the older release's equivalent.
 _THEME_FALLBACK = {"ansi-dark": "textual-ansi", "ansi-light": "textual-ansi"}
 
+if TYPE_CHECKING:
+    from jailtui.screens.posture import Collector
+
 
 class JailtuiApp(App[None]):
     """The live console for one jail host or several."""
@@ -87,6 +90,9 @@ class JailtuiApp(App[None]):
         #: The console's hosts (one host: a fleet of one).
         self.fleet = fleet
         self.settings = settings or Settings()
+        #: How S and F collect the posture (screens/posture.py Collector); None:
+        #: core/posture/collect.py on each host. Tests set fixed data here.
+        self.posture_collector: Collector | None = None
         self._clock = clock
         first = interval if interval is not None else self.settings.interval
         self.host: ConsoleHost = fleet.host(fleet.focus)
@@ -216,6 +222,24 @@ class JailtuiApp(App[None]):
             self.screen.dismiss()
         else:
             self.push_screen(HealthScreen())
+
+    def action_fleet_posture(self) -> None:
+        """``F``: the fleet's posture table, or close it again."""
+        from jailtui.screens.posture import FleetPostureScreen
+
+        if isinstance(self.screen, FleetPostureScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(FleetPostureScreen())
+
+    def open_posture(self, jail: Jail | None) -> None:
+        """``S``: the security posture of ``jail`` (on its host)."""
+        from jailtui.screens.posture import PostureScreen
+
+        if jail is None:
+            self.notify("Select a jail first.", markup=False, timeout=3)
+            return
+        self.push_screen(PostureScreen(jail, jail.host))
 
     def open_detail(self, name: str, host: str | None = None,
                     dying_jid: int | None = None) -> None:
