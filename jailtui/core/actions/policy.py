@@ -40,10 +40,16 @@ class Action(enum.StrEnum):
     SIGNAL = "signal"
     SERVICES = "services"
     EDIT = "edit"
+    #: Set the baseline's file flags on a jail root from the host (``jailtui flags
+    #: --apply``, issue 17): a host admin's only, never a delegate's (HOST_ONLY).
+    FLAGS = "flags"
 
 
 #: Actions that only read: allowed to every role, within its scope.
 READS = frozenset({Action.VIEW, Action.DAEMONS})
+#: Actions only a host admin takes, whatever a delegation grants: chflags on a
+#: jail root is the host's protection against that jail's root (docs/security.md 8).
+HOST_ONLY = frozenset({Action.FLAGS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,8 @@ class Policy:
         """
         if action in READS:
             return True
+        if action in HOST_ONLY:
+            return self.role is Role.HOST_ADMIN
         if self.role is Role.READ_ONLY:
             return False
         if self.role is Role.DELEGATE:
@@ -80,6 +88,8 @@ class Policy:
             return False
         if action in READS:
             return True
+        if action in HOST_ONLY:
+            return self.role is Role.HOST_ADMIN
         if self.role is Role.READ_ONLY:
             return False
         if self.role is Role.DELEGATE:
