@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from posture_fakes import collector
+from test_tui_actions import footer_actions
 from test_tui_sim import console, wait_for
 from tui_fakes import make_app, settle, table_lines, widget_text
 
+from jailtui.core.actions.audit import MemorySink
+from jailtui.core.actions.control import Controller
 from jailtui.core.posture.model import Verdict
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.main import MainScreen
@@ -115,3 +118,62 @@ async def test_fixed_data_and_a_host_without_commands() -> None:
         web = next(r for r in screen.table.rows if r.name == "web")
         assert web.loosened == ("allow.raw_sockets", "enforce_statfs=0")
         assert web.missing_flags == 5
+
+
+async def test_f_in_the_posture_screen_sets_what_it_showed(sim_dir: Path) -> None:
+    from jailtui.screens.confirm import ConfirmScreen
+    from jailtui.sim.state import Store
+
+    app = console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("cache")
+        await pilot.pause()
+        await pilot.press("S")
+        screen = app.screen
+        assert isinstance(screen, PostureScreen)
+        await wait_for(pilot, lambda: screen.result is not None)
+        assert screen.result is not None
+        planned = {c.path for c in screen.result.flag_changes}
+        assert len(planned) == 11
+        await pilot.press("f")
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert "+schg /usr/local/jails/cache/bin" in widget_text(
+            confirm.query_one("#confirm-question"))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.result is not None
+                       and screen.result.missing_flags == 0)
+        with Store(sim_dir).read() as st:
+            assert {p for p in st.flags if p.startswith("/usr/local/jails/cache/")} == planned
+        controller = app.controller
+        assert isinstance(controller, Controller)
+        audit = controller.audit  # the console's sink (core/actions/audit.py)
+        assert isinstance(audit, MemorySink)
+        assert [(r.action, r.jail, r.result) for r in audit.records
+                if r.action == "flags"] == [("flags", "cache", "ok")]
+
+
+async def test_f_is_refused_without_a_host_admin() -> None:
+    from jailtui.screens.confirm import ConfirmScreen
+
+    app = make_app(read_only=True)
+    app.posture_collector = collector
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("web")
+        await pilot.pause()
+        await pilot.press("S")
+        screen = app.screen
+        assert isinstance(screen, PostureScreen)
+        await wait_for(pilot, lambda: screen.result is not None)
+        assert screen.result is not None and screen.result.flag_changes
+        assert "posture_flags" not in footer_actions(app)
+        await pilot.press("f")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)

@@ -20,6 +20,7 @@ from jailtui.core.checks.daemons import ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
+from jailtui.core.posture.model import FlagChange
 from jailtui.core.transport.ssh import LinkState
 
 
@@ -127,6 +128,11 @@ class ConsoleController(Protocol):
     async def service(self, name: str, service: str, verb: str,
                       expect: Jail | None = None) -> ActionResult:
         """``service -j NAME SERVICE VERB`` for a daemon in the jail (the daemons screen)."""
+        ...
+
+    async def apply_flags(self, name: str, changes: Sequence[FlagChange],
+                          expect: Jail | None = None) -> ActionResult:
+        """Set the baseline's file flags on the jail root (the posture screen's ``f``)."""
         ...
 
     async def exec_stream(self, name: str, command: Sequence[str],

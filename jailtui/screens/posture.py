@@ -19,29 +19,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Static
 
 from jailtui.cli.views import MARKS
 from jailtui.console.keys import bindings_for
-from jailtui.core.errors import describe
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
 from jailtui.core.owners import column_letter
-from jailtui.core.posture.model import Item, JailPosture, Verdict
+from jailtui.core.posture.model import FlagChange, Item, JailPosture, Verdict
 from jailtui.core.text import visible
+from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.guard import GuardedScreen
 from jailtui.widgets.filter_bar import FilterBar
+from jailtui.widgets.jobs import job
 from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 from jailtui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from jailtui.app import JailtuiApp
 
 __all__ = ["Collector", "FleetPostureScreen", "ItemTable", "PostureScreen", "PostureTable",
            "Unavailable"]
@@ -156,7 +156,7 @@ class Unavailable(Exception):  # noqa: N818 -- an outcome, shown as the table's 
     """The host has nothing to run commands on (fixed data)."""
 
 
-class _PostureBase(Screen[None]):
+class _PostureBase(GuardedScreen):
     DEFAULT_CSS = """
     _PostureBase .posture-title {
         height: auto;
@@ -182,9 +182,8 @@ class _PostureBase(Screen[None]):
     }
     """
 
-    @property
-    def console(self) -> JailtuiApp:
-        return cast("JailtuiApp", self.app)
+    def selected_jail(self) -> Jail | None:
+        return None
 
     def action_back(self) -> None:
         self.dismiss()
@@ -287,6 +286,60 @@ class PostureScreen(_PostureBase):
     def action_reload(self) -> None:
         self._title("collecting…")
         self.load()
+
+    def selected_jail(self) -> Jail | None:
+        return self.jail
+
+    def action_posture_flags(self) -> None:
+        """``f``: set the baseline's flags, after showing exactly which files change."""
+        if self.refuse_if_guarded("posture_flags"):
+            return
+        posture = self.result
+        if posture is None:
+            self.app.notify("The posture is still being collected.", markup=False, timeout=3)
+            return
+        changes = posture.flag_changes
+        if not changes:
+            why = ("the flags could not be read" if posture.missing_flags is None
+                   else "every file already carries the baseline's flags")
+            self.app.notify(f"Nothing to set: {why}.", markup=False, timeout=4)
+            return
+        from jailtui.core.posture.apply import describe as describe_changes
+
+        lines = describe_changes(changes)
+        shown = lines[:12] + ([f"… and {len(lines) - 12} more"] if len(lines) > 12 else [])
+        question = Content.assemble(
+            ("Set file flags on ", "bold"), (visible(self.jail.name, 64), "bold $accent"),
+            (f" ({len(changes)} files, chflags -h from the host)?\n", "bold"),
+            ("\n".join(visible(ln, 200) for ln in shown), "$foreground-muted"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply(changes)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Set flags"), answered)
+
+    def _apply(self, changes: Sequence[FlagChange]) -> None:
+        console = self.console
+        controller = console.controller_for(self.host_name)
+        if controller is None:
+            console.refuse("posture_flags", "setting flags is not available in this session")
+            return
+        name, jail = self.jail.name, self.jail
+        title = f"set flags on {name}" if self.host_name is None \
+            else f"set flags on {self.host_name}:{name}"
+
+        async def run() -> None:
+            try:
+                result = await controller.apply_flags(name, changes, jail)
+            except JailtuiError as exc:
+                result = ActionResult(False, describe(exc))
+            console.report(title, result)
+            if self.is_attached:
+                self.action_reload()
+
+        # An app worker: leaving the screen must not cancel chflags half-way.
+        self.app.run_worker(job(run), group="action-flags", exit_on_error=False)
 
 
 class FleetPostureScreen(_PostureBase):
