@@ -177,3 +177,27 @@ async def test_f_is_refused_without_a_host_admin() -> None:
         await pilot.press("f")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_health_view_reports_deviations_with_in_check(sim_dir: Path) -> None:
+    """``[posture] in_check = true``: the health view (as ``check``) lists the
+    baseline's deviations; without it the demo host stays healthy."""
+    import os
+
+    from test_tui_health import open_health, sim_host
+
+    from jailtui.app import JailtuiApp
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.config.settings import parse_settings
+
+    host = sim_host(sim_dir)
+    settings = parse_settings({"posture": {"in_check": True}})
+    app = JailtuiApp(host, Controller(host, Policy(Role.HOST_ADMIN, "root", os.getuid())),
+                     interval=1000.0, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.health.state.report is not None)
+        view = await open_health(pilot)
+        lines = table_lines(view.findings)
+        assert any("cache: allow.raw_sockets on: the baseline says it must be off" in ln
+                   for ln in lines), lines
+        assert any("mail: packages 3 vulnerable" in ln for ln in lines), lines
