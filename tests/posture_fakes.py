@@ -47,7 +47,9 @@ def read(j: Jail) -> pc._JailRead:
     r.flags.append(("/var/log/messages", ("sappnd",), ("sappnd",) if hardened else (), ""))
     if j.state is JailState.RUNNING:
         r.packages = ["curl-8.7.1", "postfix-3.8.4,1"] if unpatched else []
+        r.pkgbase = j.name == "db"
     else:
+        r.pkgbase_error = "the jail is not running (its pkg runs inside it)"
         r.packages_error = "the jail is not running (its pkg runs inside it)"
     r.db_age = 40 * 86_400.0 if unpatched else 3600.0
     return r

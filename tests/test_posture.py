@@ -59,6 +59,8 @@ def test_demo_host_shows_the_loosened_and_the_unpatched_jail(sim_dir: Path) -> N
     assert db["mark"] == "ok" and db["loosened"] == [] and db["missing_flags"] == 0
     assert item(db, "securelevel")["value"].startswith("-1 (jail -1, host -1")
     assert got["ci"]["securelevel"] == 3
+    assert (got["git"]["pkgbase"], got["db"]["pkgbase"]) == (True, False)
+    assert item(got["git"], "pkgbase")["value"] == "yes"
     # A stopped jail: what needs the kernel is unknown, never OK.
     assert got["staging"]["mark"] == "unknown"
     assert item(got["staging"], "securelevel")["verdict"] == "unknown"
