@@ -62,6 +62,9 @@ if TYPE_CHECKING:
 #: Themes of newer Textual releases -> the older release's equivalent.
 _THEME_FALLBACK = {"ansi-dark": "textual-ansi", "ansi-light": "textual-ansi"}
 
+if TYPE_CHECKING:
+    from jailtui.screens.posture import Collector
+
 
 class JailtuiApp(App[None]):
     """The live console for one jail host or several."""
@@ -91,6 +94,9 @@ class JailtuiApp(App[None]):
         #: The console's hosts (one host: a fleet of one).
         self.fleet = fleet
         self.settings = settings or Settings()
+        #: How S and F collect the posture (screens/posture.py Collector); None:
+        #: core/posture/collect.py on each host. Tests set fixed data here.
+        self.posture_collector: Collector | None = None
         self._clock = clock
         first = interval if interval is not None else self.settings.interval
         self.host: ConsoleHost = fleet.host(fleet.focus)
@@ -272,6 +278,24 @@ class JailtuiApp(App[None]):
             self.screen.dismiss()
         else:
             self.push_screen(HealthScreen())
+
+    def action_fleet_posture(self) -> None:
+        """``F``: the fleet's posture table, or close it again."""
+        from jailtui.screens.posture import FleetPostureScreen
+
+        if isinstance(self.screen, FleetPostureScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(FleetPostureScreen())
+
+    def open_posture(self, jail: Jail | None) -> None:
+        """``S``: the security posture of ``jail`` (on its host)."""
+        from jailtui.screens.posture import PostureScreen
+
+        if jail is None:
+            self.notify("Select a jail first.", markup=False, timeout=3)
+            return
+        self.push_screen(PostureScreen(jail, jail.host_name))
 
     def open_detail(self, name: str, host_name: str | None = None,
                     dying_jid: int | None = None) -> None:

@@ -2,7 +2,7 @@
 
 Every item and every bad input through the real entry point: the demo host's
 loosened jail (cache) and unpatched one (mail), then a jail root made hostile
-in each way the issue names. Facts: docs/freebsd.md 12.
+in each way the issue names. Facts: docs/freebsd.md 13.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def test_demo_host_shows_the_loosened_and_the_unpatched_jail(sim_dir: Path) -> N
     assert db["mark"] == "ok" and db["loosened"] == [] and db["missing_flags"] == 0
     assert item(db, "securelevel")["value"].startswith("-1 (jail -1, host -1")
     assert got["ci"]["securelevel"] == 3
+    assert (got["git"]["pkgbase"], got["db"]["pkgbase"]) == (True, False)
+    assert item(got["git"], "pkgbase")["value"] == "yes"
     # A stopped jail: what needs the kernel is unknown, never OK.
     assert got["staging"]["mark"] == "unknown"
     assert item(got["staging"], "securelevel")["verdict"] == "unknown"
@@ -188,3 +190,73 @@ def test_unreadable_root_is_unknown(sim_dir: Path) -> None:
     flags = item(git, "file flags")
     assert flags["verdict"] == "unknown" and "not readable" in flags["reason"]
     assert item(git, "userland")["verdict"] == "unknown"
+
+
+# -- jailtui flags NAME [--apply] ---------------------------------------------------------
+
+
+def test_flags_shows_applies_and_audits(sim_dir: Path) -> None:
+    plan = jt(sim_dir, "flags", "cache")
+    assert plan.returncode == 0, plan.stderr
+    assert "+schg /usr/local/jails/cache/bin (now -)" in plan.stdout
+    assert plan.stdout.endswith("11 files would change; --apply sets the flags\n")
+    shown = [ln.split()[1] for ln in plan.stdout.splitlines() if ln.startswith("+")]
+    unconfirmed = subprocess.run(
+        [sys.executable, "-m", "jailtui", "--sim", str(sim_dir), "flags", "cache", "--apply"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert unconfirmed.returncode == 1 and "confirm with --yes" in unconfirmed.stderr
+    done = jt(sim_dir, "flags", "cache", "--apply", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "cache: flags set on 11 files" in done.stdout
+    # Exactly what was shown changed: each of those files has its flag now.
+    from jailtui.sim.state import Store
+
+    with Store(sim_dir).read() as st:
+        changed = {p for p, names in st.flags.items() if p.startswith("/usr/local/jails/cache/")}
+        assert changed == set(shown)
+    assert jt(sim_dir, "flags", "cache").stdout == "cache: the flags meet the baseline\n"
+    audit = (sim_dir / "audit.log").read_text()
+    assert "action=flags jail=cache" in audit and "result=ok" in audit
+    assert item(rows(sim_dir, "cache")["cache"], "flags /bin")["verdict"] == "ok"
+
+
+def test_flags_refused_when_the_securelevel_forbids(sim_dir: Path, tmp_path: Path) -> None:
+    from jailtui.sim.commands import dispatch
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[posture]\nflags = { "/bin" = "schg,sunlnk" }\n')
+    assert dispatch(sim_dir, ["sysctl", "kern.securelevel=1"])[0] == 0
+    res = jt(sim_dir, "flags", "web", "--apply", "--yes", config=cfg)
+    assert res.returncode == 1
+    assert "flags: refused — the host runs at securelevel 1: /usr/local/jails/web/bin carry " \
+           "schg/sappnd/sunlnk" in res.stderr
+    assert "denied: the host runs at securelevel 1" in (sim_dir / "audit.log").read_text()
+    from jailtui.sim.state import Store
+
+    with Store(sim_dir).read() as st:
+        assert st.flags["/usr/local/jails/web/bin"] == ["schg"]
+
+
+def test_flags_refused_when_the_root_changed(sim_dir: Path) -> None:
+    """A path that became a symlink between reading and applying is never chflagged."""
+    from jailtui.core.posture.apply import recheck
+    from jailtui.core.posture.model import FlagChange
+
+    root = jail_root(sim_dir, "cache")
+    (root / "usr").rename(root / "usr.real")
+    (root / "usr").symlink_to("/")
+    problems = recheck(str(root), "/usr/local/jails/cache",
+                       [FlagChange("/usr/local/jails/cache/usr/bin", (), ("schg",)),
+                        FlagChange("/usr/local/jails/cache/bin", (), ("schg",))])
+    assert len(problems) == 1 and "usr/bin" in problems[0] and "not followed" in problems[0]
+
+
+def test_flags_never_for_a_delegate() -> None:
+    from jailtui.core.actions.policy import Action, Policy, Role, policy_refusal
+
+    delegate = Policy(Role.DELEGATE, "bob", 1001, scope=frozenset({"web"}),
+                      actions=frozenset(Action))
+    assert not delegate.permits(Action.FLAGS, "web") and not delegate.may(Action.FLAGS)
+    assert policy_refusal(delegate, Action.FLAGS, "web") == (
+        "flags is not permitted for bob (delegate of web)")
+    assert Policy(Role.HOST_ADMIN, "root", 0).permits(Action.FLAGS, "web")

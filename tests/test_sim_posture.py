@@ -1,4 +1,4 @@
-"""The simulated host's posture tools, through their shims (docs/freebsd.md 12)."""
+"""The simulated host's posture tools, through their shims (docs/freebsd.md 13)."""
 
 from __future__ import annotations
 
@@ -138,3 +138,12 @@ def test_version_compare() -> None:
     assert compare("14.1", "14.1_6") < 0
     assert compare("15.0_2", "15.0_2") == 0
     assert compare("1.26.2_1,3", "1.30.0") > 0  # the epoch wins
+
+
+def test_pkg_info_e_tells_pkgbase(sim: SimHost) -> None:
+    res = sim.run("jexec", "-l", "-U", "root", "git", "pkg", "info", "-e", "FreeBSD-runtime")
+    assert (res.returncode, res.stdout, res.stderr) == (0, b"", b"")
+    res = sim.run("jexec", "-l", "-U", "root", "web", "pkg", "info", "-e", "FreeBSD-runtime")
+    assert (res.returncode, res.stdout, res.stderr) == (1, b"", b"")
+    listed = sim.out("jexec", "-l", "-U", "root", "git", "pkg", "info")
+    assert "FreeBSD-runtime-15.0p2\n" in listed

@@ -110,7 +110,7 @@ async def test_jail_cursor_stays_across_sort_and_filter() -> None:
         await settle(pilot)
         main = screen(app)
         main.jails.move_to_key("mail")
-        for key in ("s", "s", "greater_than_sign", "less_than_sign", "S", "I", "P", "M", "number_sign"):
+        for key in ("s", "s", "greater_than_sign", "less_than_sign", "I", "P", "M", "number_sign"):
             await pilot.press(key)
             assert main.jails.cursor_key == "mail", key
         await pilot.press("slash", *"mai")
@@ -144,7 +144,7 @@ async def test_process_cursor_stays_on_its_pid_across_refresh_sort_and_filter() 
         await settle(pilot)
         assert [p.pid for p in main.procs.rows][0] == 1242
         assert main.procs.cursor_key == 1241
-        for key in ("N", "M", "T", "s", "S", "P"):
+        for key in ("N", "M", "T", "s", "I", "P"):
             await pilot.press(key)
             assert main.procs.cursor_key == 1241, key
         await pilot.press("slash", *"worker")

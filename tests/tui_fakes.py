@@ -40,6 +40,7 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+from jailtui.core.posture.model import FlagChange
 from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.restore import STEPS, RestoreResult, StepResult
@@ -383,6 +384,12 @@ class FakeController:
         self._gate(Action.SERVICES, name)
         self.calls.append(("service", (name, service, verb)))
         return ActionResult(True, f"Starting {service}.", f"Starting {service}.\n")
+
+    async def apply_flags(self, name: str, changes: Sequence[FlagChange],
+                          expect: Jail | None = None) -> ActionResult:
+        self._gate(Action.FLAGS, name)
+        self.calls.append(("flags", (name, tuple(c.path for c in changes))))
+        return ActionResult(True, f"{name}: flags set on {len(changes)} files")
 
     async def exec(self, name: str, command: Sequence[str],
                    timeout: float = 60.0) -> ActionResult:  # noqa: ASYNC109

@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
                "kill", "service", "check", "doctor", "config", "completion", "snapshot",
-               "restore", "diff", "posture")
+               "restore", "diff", "posture",
+               "flags")
 
 
 def _split_sim_arg(argv: list[str]) -> list[str]:
@@ -247,6 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"only events of this kind (repeatable): {', '.join(EVENT_KINDS)}")
     sp.add_argument("--polls", type=int, metavar="N", default=None,
                     help="with --follow: stop after N polls (default: until interrupted)")
+    sp = sub.add_parser("flags", help="the file flags the baseline wants on a jail root",
+                        description="Which files of jail NAME's root lack the flags of the "
+                                    "[posture] baseline (schg on the base system, sappnd on "
+                                    "the logs); with --apply, set them from the host "
+                                    "(chflags), after confirmation, audited. Host admin "
+                                    "only; refused with the reason when the host's "
+                                    "securelevel forbids the change.")
+    sp.add_argument("name", metavar="NAME", help="the jail")
+    sp.add_argument("--apply", action="store_true", help="set the flags (asks first)")
+    sp.add_argument("--yes", action="store_true", help="with --apply: do not ask")
     config_cmd.add_parser(sub)
     completion.add_parser(sub)
     return p
@@ -385,6 +396,58 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
     if not output.endswith(result.message.strip()):
         print(visible(result.message))
     return 0
+
+
+def cmd_flags(session: Session, args: argparse.Namespace) -> int:
+    """``jailtui flags NAME [--apply [--yes]]``: the baseline's flags on a jail root
+    (core/posture/apply.py), through the one gate (Controller.apply_flags)."""
+    import asyncio
+
+    from jailtui.core.actions.policy import Action
+    from jailtui.core.config.settings import load_settings
+    from jailtui.core.posture import apply as flagsmod
+    from jailtui.core.posture.collect import collect
+
+    check_jail_name(args.name)
+    ctl = session.controller
+    if ctl.refusal(Action.FLAGS) is not None:
+        # Through the gate, so the refusal is audited and worded once.
+        asyncio.run(ctl.apply_flags(args.name, ()))
+    snap = asyncio.run(session.host.poll())
+    jail = snap.jail(args.name)
+    if jail is None:
+        raise JailtuiError(f'jail "{args.name}" not found')
+    got = asyncio.run(collect(session.host, [jail], load_settings(args.config).posture,
+                              now=snap.taken_at))
+    if not got:
+        raise JailtuiError(f"{args.name}: a dying jail has no flags to set")
+    posture = got[0]
+    unknown = [i for i in posture.unknowns() if i.group == "flags"]
+    for item in unknown:
+        print(f"jailtui: {visible(item.title)}: unknown: {visible(item.reason)}",
+              file=sys.stderr)
+    changes = posture.flag_changes
+    if not changes:
+        print(f"{visible(args.name)}: the flags meet the baseline")
+        return 1 if unknown else 0
+    for line in flagsmod.describe(changes):
+        print(visible(line))
+    n = len(changes)
+    if not args.apply:
+        print(f"{n} file{'s' if n != 1 else ''} would change; --apply sets the flags")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _fail("jailtui: flags: not applied — confirm with --yes (stdin is not a "
+                         "terminal)")
+        answer = input(f"Set these flags on {n} file{'s' if n != 1 else ''} of "
+                       f"{visible(args.name)}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not applied")
+            return 1
+    result = asyncio.run(ctl.apply_flags(args.name, changes, jail))
+    print(visible(result.message), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
 
 
 def _fail(message: str) -> int:
@@ -627,6 +690,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from jailtui.cli import diff_cmd
 
             return diff_cmd.run(session, args)
+        if args.command == "flags":
+            return cmd_flags(session, args)
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")

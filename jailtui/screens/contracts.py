@@ -20,6 +20,7 @@ from jailtui.core.checks.rcstatus import ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
+from jailtui.core.posture.model import FlagChange
 from jailtui.core.storage.changes import ChangeReport
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.restore import RestoreResult, StepResult
@@ -131,6 +132,11 @@ class ConsoleController(Protocol):
     async def service(self, name: str, service: str, verb: str,
                       expect: Jail | None = None) -> ActionResult:
         """``service -j NAME SERVICE VERB`` for an rc.d service in the jail (the services screen)."""
+        ...
+
+    async def apply_flags(self, name: str, changes: Sequence[FlagChange],
+                          expect: Jail | None = None) -> ActionResult:
+        """Set the baseline's file flags on the jail root (the posture screen's ``f``)."""
         ...
 
     async def exec_stream(self, name: str, command: Sequence[str],

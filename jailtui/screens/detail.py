@@ -417,6 +417,9 @@ class DetailScreen(GuardedScreen):
         if not self.refuse_if_guarded("services"):
             self.console.jail_action("services", self._jail)
 
+    def action_posture(self) -> None:
+        self.console.open_posture(self._jail)
+
     def action_exec(self) -> None:
         if not self.refuse_if_guarded("exec"):
             self.console.jail_action("exec", self._jail)

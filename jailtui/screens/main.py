@@ -648,6 +648,9 @@ class MainScreen(GuardedScreen):
         if not self.refuse_if_guarded("restore"):
             self.console.jail_action("restore", self.selected_jail())
 
+    def action_posture(self) -> None:
+        self.console.open_posture(self.selected_jail())
+
     def action_signal(self) -> None:
         if not self.refuse_if_guarded("signal"):
             proc = self.selected_process()

@@ -565,7 +565,8 @@ def _write_posture(state: State, paths: PathMap, defs: list[JailDef], now: float
             userland=hardening.OLD_USERLAND if unpatched else current,
             services=ROLES[d.role].services, now=now,
             hardened=not (demo and d.name == hardening.LOOSENED),
-            old_packages=unpatched, db_age_days=40.0 if unpatched else 0.25)
+            old_packages=unpatched, db_age_days=40.0 if unpatched else 0.25,
+            pkgbase=demo and d.name == hardening.PKGBASE)
 
 
 def write_jail_shims(base: Path) -> None:

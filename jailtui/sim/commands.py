@@ -42,7 +42,7 @@ def _tools() -> dict[str, Tool]:
     return {"zfs": zfs.run, "mount": mount.run, "umount": mount.run,"jls": jls.run, "ps": ps.run, "jail": jail.run, "jexec": jexec.run,
             "rctl": rctl.run, "service": service.run, "sysctl": sysctl.run, "who": who.run,
             "kill": kill.run, "hostname": hostname.run,
-            # Security posture (docs/freebsd.md 12):
+            # Security posture (docs/freebsd.md 13):
             "chflags": fflags.run, "stat": statls.run_stat, "ls": statls.run_ls,
             "devfs": devfs.run, "pkg": pkg.run}
 

@@ -5,7 +5,7 @@ At boot rc.d/devfs loads every ``[name=N]`` section of /etc/defaults/devfs.rules
 added without a number get 100, 200, ... (sbin/devfs/rule.c). ``show``
 prints each rule as ``NUM`` then its conditions and action (``100 include
 1``, ``400 path fuse unhide``); a ruleset that does not exist shows nothing.
-The simulator reads the same files at each call (docs/freebsd.md 12.3).
+The simulator reads the same files at each call (docs/freebsd.md 13.3).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ What the kernel refuses (ufs_setattr in sys/ufs/ufs/ufs_vnops.c, the same
 rule in ZFS): when a file carries ``schg``, ``sappnd`` or ``sunlnk`` and the
 securelevel is above 0, no flag of it may change at all (EPERM); inside a
 jail, system flags may be changed only with ``allow.chflags``
-(docs/freebsd.md 12.2).
+(docs/freebsd.md 13.2).
 """
 
 from __future__ import annotations

@@ -25,13 +25,15 @@ import sqlite3
 from jailtui.sim.pkg import LOCAL_DB, PKG_BINARY, VULNXML
 from jailtui.sim.state import State
 
-#: Base system directories a hardened root carries ``schg`` on (docs/freebsd.md 12.2).
+#: Base system directories a hardened root carries ``schg`` on (docs/freebsd.md 13.2).
 SCHG_DIRS = ("bin", "sbin", "lib", "libexec", "usr/bin", "usr/sbin", "usr/lib")
 #: Log files every jail root gets (``sappnd`` on a hardened one).
 LOGS = ("messages", "auth.log", "security", "maillog")
 
 LOOSENED = "cache"
 UNPATCHED = "mail"
+#: The demo jail whose base system is installed from packages (pkgbase).
+PKGBASE = "git"
 #: Extra jail parameters of the loosened jail (jail.conf and the kernel).
 LOOSENED_PARAMS: dict[str, object] = {"allow.raw_sockets": True, "allow.chflags": True,
                                       "enforce_statfs": 0}
@@ -195,7 +197,8 @@ def write_pkgdb(real_root: str, packages: list[tuple[str, str, str]]) -> None:
 
 def write_root(state: State, real_root: str, host_root: str, *, userland: str,
                services: tuple[str, ...], now: float, hardened: bool,
-               old_packages: bool = False, db_age_days: float = 0.25) -> None:
+               old_packages: bool = False, db_age_days: float = 0.25,
+               pkgbase: bool = False) -> None:
     """Everything the posture reads in one root (see the module docstring)."""
     _write(os.path.join(real_root, "bin/freebsd-version"),
            freebsd_version_script(userland).encode(), 0o555)
@@ -204,6 +207,12 @@ def write_root(state: State, real_root: str, host_root: str, *, userland: str,
     pkgs = list(COMMON) + [p for s in services for p in PACKAGES.get(s, ())]
     if old_packages:
         pkgs = [(n, OLD_VERSIONS.get(n, v), o) for n, v, o in pkgs]
+    if pkgbase:
+        # pkgbase names the base system's packages FreeBSD-* with the release and
+        # patch level as version (15.0p2).
+        base_version = userland.replace("-RELEASE-p", "p").removesuffix("-RELEASE")
+        pkgs += [(f"FreeBSD-{n}", base_version, f"base/FreeBSD-{n}")
+                 for n in ("runtime", "utilities", "rc", "libexecinfo")]
     write_pkgdb(real_root, pkgs)
     vuln = os.path.join(real_root, VULNXML.lstrip("/"))
     _write(vuln, DEMO_VULNXML.encode())

@@ -253,7 +253,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
     t, cmd = got
     argv = _command(t, cmd)
     if argv[0] in ("pkg", PKG_BINARY):
-        # The jail's own pkg(8), where its root has one (docs/freebsd.md 12.4).
+        # The jail's own pkg(8), where its root has one (docs/freebsd.md 13.4).
         if not has_pkg(t):
             ctx.err += f"jexec: execvp: {argv[0]}: No such file or directory\n".encode()
             return 1

@@ -126,7 +126,7 @@ def value(state: State, j: SimJail, name: str) -> Value:
         return "inherit"
     if name == "securelevel":
         # A prison's securelevel is never below its parent's: raising the
-        # host's raises every jail's (kern_jail.c; docs/freebsd.md 12.1).
+        # host's raises every jail's (kern_jail.c; docs/freebsd.md 13.1).
         own = j.params.get(name, DEFAULTS[name])
         return max(int(own) if not isinstance(own, bool) else -1, state.securelevel)
     if name in j.params:

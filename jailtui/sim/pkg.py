@@ -15,7 +15,7 @@ The installed packages are in PKG_DBDIR/local.sqlite, table ``packages``
 (name, version, origin), which the builder writes with the real sqlite
 format. ``-F`` (fetch) is refused: the simulated host has no network. The
 database the simulator ships is made up for the demo (``vuxml_demo``);
-its vids and CVE numbers are fictitious (docs/freebsd.md 12.4).
+its vids and CVE numbers are fictitious (docs/freebsd.md 13.4).
 """
 
 from __future__ import annotations
@@ -148,10 +148,29 @@ def run(ctx: Ctx, args: list[str]) -> int:
                       "-r <rootdir>] [-C <configuration file>] [-R <repo config dir>] "
                       "[-o var=value] [-4|-6] <command> [<args>]\n")
         return 1
+    if args[0] == "info":
+        return _info(ctx, args[1:])
     if args[0] != "audit":
         ctx.write_err(f"pkg: unknown command: {args[0]}\n")
         return 1
     return _audit(ctx, args[1:])
+
+
+def _info(ctx: Ctx, args: list[str]) -> int:
+    """``pkg info [-q] -e NAME``: exit 0 if NAME is installed, 1 if not, nothing printed
+    (pkg-info(8)); ``pkg info``: every package, ``name-version`` and its comment."""
+    try:
+        opts, names = getopt(args, "eq")
+    except GetoptError:
+        ctx.write_err("Usage: pkg info <pkg-name>\n")
+        return 1
+    pkgs = installed(ctx.paths.real(_root(ctx) + LOCAL_DB)) or []
+    if any(ch == "e" for ch, _ in opts):
+        have = {n for n, _ in pkgs}
+        return 0 if names and all(n in have for n in names) else 1
+    for name, version in pkgs:
+        ctx.write(f"{name}-{version}\n")
+    return 0
 
 
 def _root(ctx: Ctx) -> str:

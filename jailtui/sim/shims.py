@@ -17,8 +17,10 @@ from pathlib import Path
 #: Tools written by default (the console's whole command surface).
 HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "zfs",
               "mount", "umount",
-              # The posture's (docs/freebsd.md 13); ls stays off PATH (sim exec has it).
-              "chflags", "stat", "devfs", "pkg")
+              # The posture's (docs/freebsd.md 13). stat and ls stay off PATH: scripts
+              # run on this machine (the ssh test servers) use GNU stat with its own
+              # paths; `jailtui sim exec` and the SimRunner answer them.
+              "chflags", "devfs", "pkg")
 
 _TEMPLATE = '''#!{python}
 # Simulated FreeBSD {tool}(8) for the host in {simdir!r}; written by jailtui.

@@ -6,7 +6,7 @@ state (sim/fflags.py). stat(1) without ``-L`` describes a symlink itself
 (lstat(2)); a missing file is ``stat: PATH: stat: No such file or
 directory`` and exit 1, the other files still printed (usr.bin/stat/stat.c).
 ``ls -lo`` prints the flags column between group and size, ``-`` for none
-(bin/ls/print.c printlong; docs/freebsd.md 12.2).
+(bin/ls/print.c printlong; docs/freebsd.md 13.2).
 """
 
 from __future__ import annotations

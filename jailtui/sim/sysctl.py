@@ -184,7 +184,7 @@ def _write(ctx: Ctx, oid: Oid, value: str, me: SimJail | None, quiet: bool) -> i
 
 def _raise_securelevel(ctx: Ctx, oid: Oid, value: str) -> int:
     """The host's kern.securelevel: root may raise it; only init(8) lowers it
-    (kern_mib.c sysctl_kern_securelvl: a lower value is EPERM; docs/freebsd.md 12.1)."""
+    (kern_mib.c sysctl_kern_securelvl: a lower value is EPERM; docs/freebsd.md 13.1)."""
     try:
         level = int(value)
     except ValueError:

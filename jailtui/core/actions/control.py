@@ -60,6 +60,7 @@ from jailtui.core.model import Jail, JailState, Process
 from jailtui.core.owners import EditInfo, EditKind, Owner, Ownership, driver
 from jailtui.core.owners import iocage as iocage_owner
 from jailtui.core.owners import messages as owner_messages
+from jailtui.core.posture.model import FlagChange
 from jailtui.core.transport.runner import BlockingRunner
 
 if TYPE_CHECKING:
@@ -732,6 +733,56 @@ class Controller:
             raise PolicyDenied(f"service: bad service name {service!r}")
         result, _outcome = await self._run_tool(rcstatus.status_argv(name, service), 30)
         return result
+
+    async def apply_flags(self, name: str, changes: Sequence[FlagChange],
+                          expect: Jail | None = None) -> ActionResult:
+        """Set the baseline's flags on jail ``name``'s root (``jailtui flags --apply``,
+        the posture screen): host admin only, the jail re-resolved, refused (audited)
+        when the host's securelevel forbids the change or a path no longer walks
+        cleanly from the root; one audit record with every file (core/posture/apply.py).
+        """
+        from jailtui.core.posture import apply as flagsmod
+
+        target = await self._target(Action.FLAGS, name, expect)
+        if not changes:
+            return ActionResult(True, f"{name}: the flags already meet the baseline")
+        detail = "; ".join(flagsmod.describe(changes))
+        root = (target.now.path if target.now is not None else
+                expect.path if expect is not None else "")
+        local = self.host.files.local_path(root) if root else None
+        if local is None:
+            msg = f"{name}: flags are set only where the jail root is on this machine"
+            self._record(Action.FLAGS, name, target.jid, f"denied: {msg}", detail)
+            raise PolicyDenied(refused(Action.FLAGS.value, msg))
+        try:
+            res = await self.host.runner.run(argvmod.sysctl_value_argv("kern.securelevel"),
+                                             timeout=10)
+            level = int(res.stdout.decode().strip()) if res.returncode == 0 else None
+        except (CommandError, ValueError):
+            level = None
+        if level is None:
+            msg = "the host's securelevel could not be read (sysctl kern.securelevel)"
+            self._record(Action.FLAGS, name, target.jid, f"denied: {msg}", detail)
+            raise PolicyDenied(refused(Action.FLAGS.value, msg))
+        why = flagsmod.securelevel_problem(level, changes)
+        if why is None:
+            problems = await asyncio.to_thread(flagsmod.recheck, local, root, changes)
+            if problems:
+                why = "the jail root changed since it was read: " + "; ".join(problems[:3])
+        if why is not None:
+            self._record(Action.FLAGS, name, target.jid, f"denied: {why}", detail)
+            raise PolicyDenied(refused(Action.FLAGS.value, why))
+        outputs: list[str] = []
+        for argv in flagsmod.commands(changes):
+            result, outcome = await self._run_tool(argv, ACTION_TIMEOUT)
+            outputs.append(result.output)
+            if not result.ok:
+                self._record(Action.FLAGS, name, target.jid, outcome, detail)
+                return ActionResult(False, result.message, "".join(outputs), tuple(argv))
+        self._record(Action.FLAGS, name, target.jid, "ok", detail)
+        n = len(changes)
+        return ActionResult(True, f"{name}: flags set on {n} file{'s' if n != 1 else ''}",
+                            "\n".join(flagsmod.describe(changes)))
 
     def _not_running(self, action: Action, target: Target) -> ActionResult | None:
         """A failed result (audited) when the target does not run now, else None."""

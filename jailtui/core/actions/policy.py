@@ -49,10 +49,16 @@ class Action(enum.StrEnum):
     RESTORE = "restore"
     #: Copy the jail's datasets somewhere outside its reach.
     BACKUP = "backup"
+    #: Set the baseline's file flags on a jail root from the host (``jailtui flags
+    #: --apply``, issue 17): a host admin's only, never a delegate's (HOST_ONLY).
+    FLAGS = "flags"
 
 
 #: Actions that only read: allowed to every role, within its scope.
 READS = frozenset({Action.VIEW, Action.SERVICE_STATUS})
+#: Actions only a host admin takes, whatever a delegation grants: chflags on a
+#: jail root is the host's protection against that jail's root (docs/security.md 8).
+HOST_ONLY = frozenset({Action.FLAGS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +83,8 @@ class Policy:
         """
         if action in READS:
             return True
+        if action in HOST_ONLY:
+            return self.role is Role.HOST_ADMIN
         if self.role is Role.READ_ONLY:
             return False
         if self.role is Role.DELEGATE:
@@ -89,6 +97,8 @@ class Policy:
             return False
         if action in READS:
             return True
+        if action in HOST_ONLY:
+            return self.role is Role.HOST_ADMIN
         if self.role is Role.READ_ONLY:
             return False
         if self.role is Role.DELEGATE:

@@ -230,5 +230,7 @@ def stat_flags_argv(paths: Sequence[str]) -> list[str]:
 
 
 def chflags_argv(flags: Sequence[str], paths: Sequence[str]) -> list[str]:
-    """``chflags -h FLAGS -- PATH...`` (chflags(1)); -h: a symlink itself, never its target."""
-    return ["chflags", "-h", ",".join(flags), "--", *paths]
+    """``chflags -h -- FLAGS PATH...`` (chflags(1)); -h: a symlink itself, never its
+    target. ``--`` before the flags: getopt(3) stops at the first operand, so a
+    ``--`` after it would be a file name."""
+    return ["chflags", "-h", "--", ",".join(flags), *paths]

@@ -1,6 +1,6 @@
 """File flag names (st_flags) as libc spells them: strtofflags(3), fflagstostr(3).
 
-Pure facts, no I/O (docs/freebsd.md 12.2): the table order of
+Pure facts, no I/O (docs/freebsd.md 13.2): the table order of
 lib/libc/gen/strtofflags.c decides how ``ls -lo`` and ``stat -f %Sf`` print
 a set of flags; ``no`` before a name clears it (``dump`` clears ``nodump``).
 """

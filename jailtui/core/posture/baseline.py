@@ -5,7 +5,7 @@ this. The defaults, and why:
 
 - ``min_securelevel = -1``: not enforced. Inside a jail without
   ``allow.chflags``, jail root cannot clear ``schg`` at any securelevel
-  (docs/freebsd.md 12.2); the level matters for jails that have
+  (docs/freebsd.md 13.2); the level matters for jails that have
   ``allow.chflags`` and for the host. Raise it (1 forbids clearing system
   flags at all) where the host runs secure.
 - ``forbid``: the ``allow.*`` switches that widen a jail's reach towards the
@@ -24,7 +24,7 @@ this. The defaults, and why:
 - ``max_vulnerable = 0``: no vulnerable package, in the base system or the
   jail's packages.
 - ``max_db_age_days = 2``: pkg's periodic base audit refetches the database
-  after two days (``security_status_baseaudit_expiry``, docs/freebsd.md 12.4).
+  after two days (``security_status_baseaudit_expiry``, docs/freebsd.md 13.4).
 - ``critical = []``: every deviation is a WARNING unless its item group is
   listed here (``securelevel``, ``restrictions``, ``flags``, ``userland``,
   ``packages``, ``base``, ``database``).
@@ -54,7 +54,7 @@ DEFAULT_FLAGS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "/boot": ("schg",), "/var/log/*": ("sappnd",),
 })
 
-#: Flag names a baseline may require: chflags(1)'s (docs/freebsd.md 12.2).
+#: Flag names a baseline may require: chflags(1)'s (docs/freebsd.md 13.2).
 KNOWN_FLAGS = frozenset(FLAG_ORDER)
 
 

@@ -1,4 +1,4 @@
-"""Collect the security posture of every jail of one host (docs/freebsd.md 12).
+"""Collect the security posture of every jail of one host (docs/freebsd.md 13).
 
 A fixed set of host commands, whatever the number of jails, plus one
 ``pkg audit`` inside each running jail and one ``stat`` per jail root:
@@ -200,6 +200,9 @@ class _JailRead:
         self.db_error = ""
         self.packages: list[str] | None = None
         self.packages_error = ""
+        #: Is the base system installed from packages (pkgbase)? None: not known.
+        self.pkgbase: bool | None = None
+        self.pkgbase_error = ""
         #: The jail root's host path (without a trailing slash).
         self.root = ""
 
@@ -231,9 +234,33 @@ async def _read_jail(host: JailHost, jail: Jail, baseline: Baseline, now: float)
             r.packages_error = exc.message
         except parse.Unknown as exc:
             r.packages_error = str(exc)
+        if r.packages is not None:
+            await _pkgbase(host, jail, r)
+        else:
+            r.pkgbase_error = r.packages_error
     else:
-        r.packages_error = "the jail is not running (its pkg runs inside it)"
+        r.packages_error = r.pkgbase_error = "the jail is not running (its pkg runs inside it)"
     return r
+
+
+#: The package every pkgbase system has (the base system's runtime).
+PKGBASE_PACKAGE = "FreeBSD-runtime"
+
+
+async def _pkgbase(host: JailHost, jail: Jail, r: _JailRead) -> None:
+    """``pkg info -e FreeBSD-runtime`` by the jail's pkg: 0 pkgbase, 1 not (pkg-info(8))."""
+    try:
+        res = await host.runner.run(
+            argvmod.jexec_argv(jail.name, ["pkg", "info", "-e", PKGBASE_PACKAGE],
+                               user="root"), timeout=TIMEOUT)
+    except CommandError as exc:
+        r.pkgbase_error = exc.message
+        return
+    if res.returncode in (0, 1) and not res.stderr.strip():
+        r.pkgbase = res.returncode == 0
+    else:
+        err = res.stderr.decode("utf-8", "replace").strip().splitlines()
+        r.pkgbase_error = f"pkg info failed: {err[0] if err else res.returncode}"
 
 
 def _read_metadata(host: JailHost, r: _JailRead, local: str, root: str, baseline: Baseline,
@@ -442,6 +469,13 @@ def evaluate(host_name: str | None, jail: Jail, facts: HostFacts, r: _JailRead,
             except parse.Unknown:
                 meaning += f"; host kernel {facts.kernel}"
         add(_item("userland", "userland", r.userland, meaning, fine, reason))
+    if r.pkgbase is None:
+        add(_unknown("userland", "pkgbase", r.pkgbase_error or "not asked"))
+    else:
+        add(_item("userland", "pkgbase", "yes" if r.pkgbase else "no",
+                  "the base system is installed from packages (pkg upgrade updates it)"
+                  if r.pkgbase else "the base system is not from packages "
+                  "(freebsd-update or a source build updates it)", None))
     # -- vulnerabilities
     base_count: int | None = None
     base_name = _userland_name(r.userland)
@@ -489,7 +523,7 @@ def evaluate(host_name: str | None, jail: Jail, facts: HostFacts, r: _JailRead,
                   facts.db_age <= limit, f"older than {baseline.max_db_age_days:g} days"))
     return JailPosture(host_name, jail.name, jail.jid, jail.path, str(jail.owner or ""),
                        tuple(items), r.userland, facts.kernel, versus, base_count, pkg_count,
-                       eff, tuple(loosened), missing_count, tuple(changes))
+                       eff, tuple(loosened), missing_count, tuple(changes), r.pkgbase)
 
 
 async def collect(host: JailHost, jails: Sequence[Jail], baseline: Baseline, *,

@@ -66,6 +66,8 @@ class JailPosture:
     missing_flags: int | None = None
     #: Files the baseline's flags would change (host paths).
     flag_changes: tuple[FlagChange, ...] = field(default=())
+    #: The base system installed from packages (pkgbase); None: not known.
+    pkgbase: bool | None = None
 
     @property
     def mark(self) -> Verdict:
@@ -90,5 +92,5 @@ class JailPosture:
                 "base_vulnerable": self.base_vulnerable,
                 "package_vulnerable": self.package_vulnerable,
                 "securelevel": self.securelevel, "loosened": list(self.loosened),
-                "missing_flags": self.missing_flags,
+                "missing_flags": self.missing_flags, "pkgbase": self.pkgbase,
                 "items": [i.to_json() for i in self.items]}

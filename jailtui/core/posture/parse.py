@@ -1,4 +1,4 @@
-"""Pure readers of what the posture collects: no I/O (docs/freebsd.md 12).
+"""Pure readers of what the posture collects: no I/O (docs/freebsd.md 13).
 
 Every reader returns a value or raises :class:`Unknown` with the reason, the
 text of an UNKNOWN item. The jail's files and command output are untrusted:
@@ -79,7 +79,7 @@ def versus(user: str, kernel: str) -> str:
     u, k = release(user), release(kernel)
     # freebsd-update patches the userland without the kernel when only the
     # userland changed: a higher userland patch level on the same release is
-    # normal (docs/freebsd.md 12.4). Newer means a newer release.
+    # normal (docs/freebsd.md 13.4). Newer means a newer release.
     if (u.major, u.minor) != (k.major, k.minor):
         return "behind" if (u.major, u.minor) < (k.major, k.minor) else "newer"
     return "behind" if u.patch < k.patch else "same"
@@ -90,7 +90,7 @@ def base_package(version: str, *, kernel: bool = False) -> str:
     ``15.0-RELEASE`` -> ``FreeBSD-15.0`` (``FreeBSD-kernel-...`` for the kernel).
 
     Only -RELEASE versions name a package the database lists; the periodic
-    script refuses strings outside 10..16 characters (docs/freebsd.md 12.4).
+    script refuses strings outside 10..16 characters (docs/freebsd.md 13.4).
     """
     if not 10 <= len(version) <= 16:
         raise Unknown(f"version {version!r} cannot be audited (wrong length)")
@@ -147,7 +147,7 @@ def flags_output(res: CommandResult, count: int) -> list[tuple[str, ...]]:
     return out
 
 
-#: What each securelevel forbids (init(8), security(7); docs/freebsd.md 12.1).
+#: What each securelevel forbids (init(8), security(7); docs/freebsd.md 13.1).
 SECURELEVEL_MEANING = {
     -1: "permanently insecure: nothing is locked (system file flags can be cleared)",
     0: "insecure mode: nothing is locked (system file flags can be cleared)",

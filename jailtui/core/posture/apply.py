@@ -1,0 +1,76 @@
+"""Setting the baseline's file flags on a jail root (``jailtui flags NAME --apply``).
+
+The changes come from a collected posture (JailPosture.flag_changes: the
+files that lack a flag, found by walking the root without following any
+symlink). Right before ``chflags`` each path is walked again
+(core/transport/jailfs.py lstat_under_root): a path that turned into a
+symlink, or whose parent did, is refused, so ``chflags`` never reaches out
+of the root through a component; ``chflags -h`` acts on a last component
+that is a link itself, never its target (docs/freebsd.md 13.2,
+docs/security.md 8).
+
+The kernel refuses any flag change on a file carrying ``schg``, ``sappnd``
+or ``sunlnk`` while the securelevel is above 0: such a plan is refused with
+that reason before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from jailtui.core.freebsd import argv as argvmod
+from jailtui.core.freebsd.fflags import LOCKING
+from jailtui.core.posture.model import FlagChange
+
+#: Files per chflags command (argv stays far below ARG_MAX).
+BATCH = 200
+
+
+def securelevel_problem(level: int, changes: Sequence[FlagChange]) -> str | None:
+    """Why the kernel would refuse the plan at ``level`` (host's effective), or None."""
+    if level <= 0:
+        return None
+    locked = [c.path for c in changes if set(c.current) & LOCKING]
+    if not locked:
+        return None
+    shown = ", ".join(locked[:3]) + (f" and {len(locked) - 3} more" if len(locked) > 3 else "")
+    return (f"the host runs at securelevel {level}: {shown} carry schg/sappnd/sunlnk, "
+            "whose flags cannot change above securelevel 0 (init(8))")
+
+
+def recheck(local_root: str, root: str, changes: Sequence[FlagChange]) -> list[str]:
+    """Problems of paths that no longer walk cleanly from the root (empty: all fine)."""
+    from jailtui.core.transport import jailfs
+
+    out: list[str] = []
+    base = root.rstrip("/")
+    for c in changes:
+        if not c.path.startswith(base + "/"):
+            out.append(f"{c.path}: not under the jail root {root}")
+            continue
+        rel = c.path[len(base) + 1:]
+        got = jailfs.lstat_under_root(local_root, rel, shown=c.path)
+        if not got.ok:
+            out.append(got.why())
+    return out
+
+
+def commands(changes: Sequence[FlagChange]) -> list[list[str]]:
+    """``chflags -h FLAGS -- PATH...``, one per set of flags to add (in batches)."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for c in changes:
+        groups.setdefault(c.add, []).append(c.path)
+    out: list[list[str]] = []
+    for flags, paths in groups.items():
+        for i in range(0, len(paths), BATCH):
+            out.append(argvmod.chflags_argv(flags, paths[i:i + BATCH]))
+    return out
+
+
+def describe(changes: Sequence[FlagChange]) -> list[str]:
+    """One line per file: ``+schg /usr/local/jails/cache/bin (now -)``."""
+    return [f"+{','.join(c.add)} {c.path} (now {','.join(c.current) or '-'})"
+            for c in changes]
+
+
+__all__ = ["BATCH", "commands", "describe", "recheck", "securelevel_problem"]
