@@ -6,8 +6,8 @@
 
 The production ``Host.poll()`` of ``--host local`` runs against recorded
 jls/ps bytes (benchmarks/recorded.py; ``cat`` on PATH), with
-``asyncio.to_thread`` run inline so cProfile sees the parse (it profiles one
-thread). Printed: the top functions by own time, then tracemalloc's view of
+``asyncio.to_thread`` and the parse thread (``host._PARSER``) run inline so
+cProfile sees the parse (it profiles one thread). Printed: the top functions by own time, then tracemalloc's view of
 what one snapshot keeps alive (the retained size, by line) and the peak
 during the poll. ``--console`` also feeds two snapshots to the main screen
 (``app.run_test``) and profiles the diff and the render of the second.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import cProfile
 import gc
 import io
@@ -38,6 +39,19 @@ import recorded  # noqa: E402
 
 async def _inline(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
+
+
+class _InlineExecutor(concurrent.futures.Executor):
+    """Runs the parse (host._PARSER's work) in this thread, where cProfile sees it."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any,
+               **kwargs: Any) -> concurrent.futures.Future[Any]:
+        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting poll
+            fut.set_exception(exc)
+        return fut
 
 
 def make_host(rec: recorded.Recorded, home: Path) -> Any:
@@ -68,6 +82,9 @@ def main() -> int:
     (work / "home").mkdir(exist_ok=True)
     rec = recorded.record(work, args.jails, args.processes)
     asyncio.to_thread = _inline  # type: ignore[assignment]
+    from jailtui.core.hosts import host as host_module
+
+    host_module._PARSER = _InlineExecutor()  # type: ignore[assignment]
     host = make_host(rec, work / "home")
     asyncio.run(host.poll())  # first poll: the slow facts, config caches
 

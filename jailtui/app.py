@@ -197,6 +197,12 @@ class JailtuiApp(App[None]):
                 self._warn(f"config: unknown theme {theme!r}; using the default")
         for warning in self.settings.warnings:
             self._warn(warning)
+
+    def on_load(self) -> None:
+        """The first poll starts here, before the screens are composed and the
+        first frame is drawn: jls and ps run while the CSS and the widgets are
+        set up, so the first frame that shows data comes sooner (issue 18: start).
+        The main screen picks up whatever the poll has by the time it mounts."""
         self.health.start()  # before the first poll: it evaluates that poll's snapshot
         self.fleet.start()
 

@@ -123,3 +123,41 @@ async def test_footer_click_runs_the_key() -> None:
         await pilot.click(KeyFooter, offset=(x, 0))
         await settle(pilot)
         assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_status_age_repaints_the_bar_without_a_relayout(monkeypatch: Any) -> None:
+    """The age ("updated 5s ago") changes every second, paused too: only the
+    bar is repainted; a relayout of the whole screen each second was most of
+    what a paused console cost (issue 18: idle)."""
+    from textual.widgets import Static
+
+    from jailtui.widgets.status_bar import StatusBar
+
+    layouts: list[bool] = []
+    original = Static.update
+
+    def spy(self: Any, content: Any = "", *, layout: bool = True) -> None:
+        if isinstance(self, StatusBar):
+            layouts.append(layout)
+        original(self, content, layout=layout)
+
+    monkeypatch.setattr(Static, "update", spy)
+    from tui_fakes import NOW
+
+    now = [NOW]
+    host = FakeHost()
+    app: Any = make_app(host)
+    app._clock = lambda: now[0]
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(pilot)
+        await poll_once(pilot, host)
+        await pilot.press("p")
+        await settle(pilot)
+        bar = app.screen.query_one(StatusBar)
+        layouts.clear()
+        for _ in range(3):
+            now[0] += 7.0
+            bar.redraw()
+            await settle(pilot)
+        assert layouts and not any(layouts)  # the age moved, the lines stayed
+        assert "ago" in str(bar.render())

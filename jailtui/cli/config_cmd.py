@@ -15,12 +15,16 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jailtui.core.config.explain import Entry, explain, sample_text, toml_value
-from jailtui.core.config.layers import Source
 from jailtui.core.config.settings import SettingsError, read_config_document
 from jailtui.core.text import visible
+
+if TYPE_CHECKING:
+    from jailtui.core.config.explain import Entry
+
+# core/config/explain.py only when `config` runs: every other command builds
+# this parser too, the console first among them (issue 18: start).
 
 #: A TOML bare key; anything else is written quoted.
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
@@ -46,6 +50,8 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """``jailtui config``; errors are SettingsError for cli/main.py to print."""
+    from jailtui.core.config.explain import explain
+
     if args.init is not None:
         return _init(args)
     document = read_config_document(args.config)
@@ -87,6 +93,9 @@ _SECTIONS = ("console", "keys", "check", "posture", "limits", "backup", "hosts")
 
 def _with_tables(entries: tuple[Entry, ...]) -> list[Entry]:
     """The entries in file order, with a placeholder for an empty ``[keys]``."""
+    from jailtui.core.config.explain import Entry
+    from jailtui.core.config.layers import Source
+
     out = list(entries)
     if not any(e.key[0] == "keys" for e in out):
         out.append(Entry(("keys", ""), None, Source.DEFAULT))
@@ -95,12 +104,16 @@ def _with_tables(entries: tuple[Entry, ...]) -> list[Entry]:
 
 def _key(name: str) -> str:
     """A key as TOML writes it; toml_value() escapes what could not be shown."""
+    from jailtui.core.config.explain import toml_value
+
     return name if _BARE.fullmatch(name) else toml_value(name)
 
 
 def _line(entry: Entry) -> str:
     """``key = value  # source``: keys and values escaped by toml_value() (already
     printable, and still TOML), the source through visible()."""
+    from jailtui.core.config.explain import toml_value
+
     if entry.value is None:
         text = f"# {_key(entry.key[-1])} = (not set)"
     else:
@@ -109,6 +122,7 @@ def _line(entry: Entry) -> str:
 
 
 def _init(args: argparse.Namespace) -> int:
+    from jailtui.core.config.explain import sample_text
     from jailtui.core.config.settings import config_path
     from jailtui.core.userfiles import write_atomic
 

@@ -67,6 +67,8 @@ class MainScreen(GuardedScreen):
         self._placed: Any = None
         #: The pane titles last set, by pane id.
         self._titles: dict[str | None, Content] = {}
+        #: (snapshot, its jailed processes) for the host-wide title.
+        self._jailed: tuple[HostSnapshot, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status", follows_view=True)
@@ -256,7 +258,7 @@ class MainScreen(GuardedScreen):
         if procs.host_wide:
             pparts += [("All processes", "bold"), *self._where()]
             if snap is not None:
-                jailed = sum(1 for p in snap.processes if p.jailed)
+                jailed = self._jailed_count(snap)
                 pparts += [f" {procs.row_count}/{procs.source_count}",
                            (f" ({jailed} jailed, marked J)", "$foreground-muted")]
         else:
@@ -278,6 +280,13 @@ class MainScreen(GuardedScreen):
             pparts.append(("  no kernel threads", "$foreground-muted"))
         pparts += _sort_and_filter(procs)
         self._set_title(procs, Content.assemble(*pparts))
+
+    def _jailed_count(self, snap: HostSnapshot) -> int:
+        """How many processes of ``snap`` are jailed: counted once per snapshot
+        (the titles are rebuilt on every cursor move; 50,000 rows each time)."""
+        if self._jailed is None or self._jailed[0] is not snap:
+            self._jailed = (snap, sum(1 for p in snap.processes if p.jailed))
+        return self._jailed[1]
 
     def _set_title(self, table: KeyedTable[Any, Any], title: Content) -> None:
         """Set a pane's title if it changed: Textual redraws the whole widget
