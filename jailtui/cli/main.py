@@ -647,26 +647,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_doctor(make_target(args).host)
         if args.command == "conf" and args.file:
             return cmd_conf(None, args)
-        if args.command in ("list", "ps"):
+        if args.command in ("list", "ps", "posture", "events"):
             from jailtui.cli import views
-        if args.command == "list":
-            return views.list_jails(open_targets(args)[0], as_json=args.json, wide=args.wide)
-        if args.command == "ps":
-            return views.list_processes(open_targets(args)[0], jail=args.jail,
-                                        as_json=args.json, wide=args.wide)
-        if args.command == "posture":
-            if args.name is not None:
-                check_jail_name(args.name)
-            targets, scope = open_targets(args)
-            return views.posture(targets, load_settings(args.config).posture, name=args.name,
-                                 as_json=args.json, wide=args.wide, scope=scope)
-        if args.command == "events":
-            if args.polls is not None and args.polls < 1:
-                return _fail("jailtui: events: --polls must be 1 or more")
-            targets, scope = open_targets(args)
-            return views.events(targets, scope=scope, follow=args.follow, as_json=args.json,
-                                jail=args.jail, kinds=args.kind,
-                                interval=args.interval or settings.interval, polls=args.polls)
+            if args.command == "list":
+                return views.list_jails(open_targets(args)[0], as_json=args.json, wide=args.wide)
+            if args.command == "ps":
+                return views.list_processes(open_targets(args)[0], jail=args.jail,
+                                            as_json=args.json, wide=args.wide)
+            if args.command == "posture":
+                if args.name is not None:
+                    check_jail_name(args.name)
+                targets, scope = open_targets(args)
+                return views.posture(targets, load_settings(args.config).posture, name=args.name,
+                                     as_json=args.json, wide=args.wide, scope=scope)
+            if args.command == "events":
+                if args.polls is not None and args.polls < 1:
+                    return _fail("jailtui: events: --polls must be 1 or more")
+                targets, scope = open_targets(args)
+                return views.events(targets, scope=scope, follow=args.follow, as_json=args.json,
+                                    jail=args.jail, kinds=args.kind,
+                                    interval=args.interval or settings.interval, polls=args.polls)
         if args.command is None and args.host and len(specs := host_specs(args) or []) > 1:
             return run_fleet_console(specs, args)
         session = make_session(args)
