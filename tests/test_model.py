@@ -14,7 +14,7 @@ def proc(pid: int, jid: int, **kw: object) -> Process:
         pid=pid, ppid=1, jid=jid, jail=f"j{jid}" if jid else None, user="1001", state="SJ",
         cpu_percent=1.5, mem_percent=0.1, vsz_kib=100, rss_kib=50, etime="01:02",
         elapsed_seconds=62, started="Mon Jun  2 08:00:01 2025", command="sh -c x",
-        host="web1")
+        host_name="web1")
     base.update(kw)
     return Process(**base)  # type: ignore[arg-type]
 

@@ -113,7 +113,7 @@ def test_sim_runner(sim: SimHost) -> None:
     res = asyncio.run(runner.run(["/usr/sbin/jail", "-c", "web"]))
     assert (res.returncode, res.stderr) == (1, b'jail: "web" already exists\n')
     with pytest.raises(CommandNotFound):
-        asyncio.run(runner.run(["zfs", "list"]))
+        asyncio.run(runner.run(["bhyvectl", "--vm=web"]))
     slow = SimRunner(sim.simdir)
     conf = sim.root / "tmp/slow.conf"
     conf.write_text('path = "/tmp"; persist;\ns { exec.prestart = "sleep 3"; }\n')

@@ -6,14 +6,13 @@ posture comes from tests/posture_fakes.py (the real evaluate() on made-up reads)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from posture_fakes import collector
-from tui_fakes import make_app, settle
-
-from jailtui.screens.main import MainScreen
+from test_snapshots import steps
+from tui_fakes import make_app
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 36), id="120x36")]
 
@@ -24,21 +23,6 @@ def app() -> Any:
     a = make_app(interval=2.0)
     a.posture_collector = collector
     return a
-
-
-def steps(*keys: str, jail: str | None = None) -> Callable[[Any], Awaitable[None]]:
-    async def run_before(pilot: Any) -> None:
-        await settle(pilot)
-        if jail is not None:
-            main = pilot.app.screen
-            assert isinstance(main, MainScreen)
-            main.jails.move_to_key(jail)
-            await pilot.pause()
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-
-    return run_before
 
 
 @pytest.mark.parametrize("size", SIZES)

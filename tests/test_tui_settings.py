@@ -97,7 +97,7 @@ def test_default_file_is_found_through_xdg(tmp_path: Path, monkeypatch: pytest.M
 
 async def test_console_applies_interval_theme_and_reports_bad_entries() -> None:
     s = parse_settings({"console": {"interval": 7, "theme": "no-such-theme"},
-                        "keys": {"pause": "z"}, "extra": {}})
+                        "keys": {"pause": "v"}, "extra": {}})
     app = make_app(settings=s, interval=None)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -105,7 +105,7 @@ async def test_console_applies_interval_theme_and_reports_bad_entries() -> None:
         journal = [e.message for e in app.journal]
         assert any("no-such-theme" in m for m in journal)
         assert any("[extra]" in m for m in journal)
-        await pilot.press("z")
+        await pilot.press("v")
         assert app.poll_state.paused
     s = parse_settings({"console": {"theme": "ansi-dark"}})
     app = make_app(settings=s)
