@@ -62,10 +62,6 @@ if TYPE_CHECKING:
 #: Themes of newer Textual releases -> the older release's equivalent.
 _THEME_FALLBACK = {"ansi-dark": "textual-ansi", "ansi-light": "textual-ansi"}
 
-if TYPE_CHECKING:
-    from jailtui.screens.posture import Collector
-
-
 class JailtuiApp(App[None]):
     """The live console for one jail host or several."""
 
@@ -94,9 +90,6 @@ class JailtuiApp(App[None]):
         #: The console's hosts (one host: a fleet of one).
         self.fleet = fleet
         self.settings = settings or Settings()
-        #: How S and F collect the posture (screens/posture.py Collector); None:
-        #: core/posture/collect.py on each host. Tests set fixed data here.
-        self.posture_collector: Collector | None = None
         self._clock = clock
         first = interval if interval is not None else self.settings.interval
         self.host: ConsoleHost = fleet.host(fleet.focus)

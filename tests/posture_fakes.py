@@ -1,6 +1,6 @@
 """Fixed posture data for the console tests (the real evaluate() on made-up reads).
 
-``collector`` is a ``JailtuiApp.posture_collector``: the screens' code path
+``collector`` is a ``FakeHost(posture=...)``'s data: the screens' code path
 without commands, so snapshots are stable. The reads are what
 core/posture/collect.py would have gathered on a host where ``web`` is
 loosened and ``mail`` unpatched.

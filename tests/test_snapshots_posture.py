@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from posture_fakes import collector
 from test_snapshots import steps
-from tui_fakes import make_app
+from tui_fakes import FakeHost, make_app
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 36), id="120x36")]
 
@@ -20,9 +20,7 @@ SnapCompare = Callable[..., bool]
 
 
 def app() -> Any:
-    a = make_app(interval=2.0)
-    a.posture_collector = collector
-    return a
+    return make_app(FakeHost(posture=collector), interval=2.0)
 
 
 @pytest.mark.parametrize("size", SIZES)

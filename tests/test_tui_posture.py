@@ -11,7 +11,7 @@ from pathlib import Path
 from posture_fakes import collector
 from test_tui_actions import footer_actions
 from test_tui_sim import console, wait_for
-from tui_fakes import make_app, settle, table_lines, widget_text
+from tui_fakes import FakeHost, make_app, settle, table_lines, widget_text
 
 from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
@@ -107,8 +107,7 @@ async def test_fixed_data_and_a_host_without_commands() -> None:
         await settle(pilot)
         # FakeHost has no commands to run: said so, no rows, no crash.
         assert "not available here" in " ".join(table_lines(screen.table))
-    app = make_app()
-    app.posture_collector = collector
+    app = make_app(FakeHost(posture=collector))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("F")
@@ -160,8 +159,7 @@ async def test_f_in_the_posture_screen_sets_what_it_showed(sim_dir: Path) -> Non
 async def test_f_is_refused_without_a_host_admin() -> None:
     from jailtui.screens.confirm import ConfirmScreen
 
-    app = make_app(read_only=True)
-    app.posture_collector = collector
+    app = make_app(FakeHost(posture=collector), read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = app.screen

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,8 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
-from jailtui.core.posture.model import FlagChange
+from jailtui.core.posture.baseline import Baseline
+from jailtui.core.posture.model import FlagChange, JailPosture
 from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.restore import STEPS, RestoreResult, StepResult
@@ -172,8 +173,13 @@ class FakeHost:
     """A host whose poll returns ``snapshot`` (or raises ``fail_with``)."""
 
     def __init__(self, snapshot: HostSnapshot | None = None, *, label: str = "SIMULATED",
-                 racct: bool = True, delay: float = 0.0, name: str | None = None) -> None:
+                 racct: bool = True, delay: float = 0.0, name: str | None = None,
+                 posture: Callable[[str | None, Sequence[Jail]],
+                                   Awaitable[list[JailPosture]]] | None = None) -> None:
         self.label = label
+        #: Fixed posture data (tests/posture_fakes.py collector); None: this
+        #: host of fixed data has nothing to collect a posture from.
+        self.posture_data = posture
         self.name = name
         #: The SSH link the host reports (None: a host without one).
         self.link_state: LinkState | None = None
@@ -194,6 +200,14 @@ class FakeHost:
     def checkable(self) -> None:
         """Fixed data: nothing for health checks to run (the health view says so)."""
         return None
+
+    async def posture(self, jails: Sequence[Jail], baseline: Baseline, *,
+                      host_name: str | None = None) -> list[JailPosture]:
+        from jailtui.screens.posture import NO_POSTURE, Unavailable
+
+        if self.posture_data is None:
+            raise Unavailable(NO_POSTURE)
+        return await self.posture_data(host_name, jails)
 
     def link(self) -> LinkState | None:
         return self.link_state

@@ -20,7 +20,8 @@ from jailtui.core.checks.rcstatus import ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
-from jailtui.core.posture.model import FlagChange
+from jailtui.core.posture.baseline import Baseline
+from jailtui.core.posture.model import FlagChange, JailPosture
 from jailtui.core.storage.changes import ChangeReport
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.restore import RestoreResult, StepResult
@@ -82,6 +83,14 @@ class ConsoleHost(Protocol):
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None: ...
 
     def config_block(self, name: str) -> tuple[str, int, str] | None: ...
+
+    async def posture(self, jails: Sequence[Jail], baseline: Baseline, *,
+                      host_name: str | None = None) -> list[JailPosture]:
+        """The security posture of ``jails`` against ``baseline`` (core/posture/collect.py
+        on this host), rows tagged with ``host_name`` (None: a console of one host);
+        a host of fixed data answers from its own data or raises
+        ``screens.posture.Unavailable``."""
+        ...
 
     def checkable(self) -> JailHost | None:
         """The host as ``core.checks.health`` evaluates it (commands and files

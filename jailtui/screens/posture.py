@@ -18,7 +18,7 @@ through ``visible()`` into ``Text``/``Content``, never markup (docs/security.md 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import on, work
@@ -43,8 +43,8 @@ from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 from jailtui.widgets.status_bar import StatusBar
 
-__all__ = ["Collector", "FleetPostureScreen", "ItemTable", "PostureScreen", "PostureTable",
-           "Unavailable"]
+__all__ = ["FleetPostureScreen", "ItemTable", "PostureScreen", "PostureTable",
+           "NO_POSTURE", "Unavailable"]
 
 _VERDICT = {Verdict.OK: ("ok", "good"), Verdict.DEVIATES: ("DEVIATES", "bad"),
             Verdict.UNKNOWN: ("UNKNOWN", "warn"), Verdict.INFO: ("-", "dim")}
@@ -147,13 +147,12 @@ class PostureTable(KeyedTable[tuple[str | None, str], JailPosture]):
         return super().placeholder()
 
 
-#: How the screens collect: (host name or None for the focus host, jails) -> postures.
-#: ``JailtuiApp.posture_collector`` replaces it (tests: fixed data); None: the real one.
-Collector = Callable[[str | None, Sequence[Jail]], Awaitable[list[JailPosture]]]
-
-
 class Unavailable(Exception):  # noqa: N818 -- an outcome, shown as the table's text
     """The host has nothing to run commands on (fixed data)."""
+
+
+#: What a host of fixed data says when asked for a posture (ConsoleHost.posture).
+NO_POSTURE = "the posture needs a jail host (a local, ssh or simulated backend); not available here"
 
 
 class _PostureBase(GuardedScreen):
@@ -189,19 +188,10 @@ class _PostureBase(GuardedScreen):
         self.dismiss()
 
     async def collect(self, host_name: str | None, jails: Sequence[Jail]) -> list[JailPosture]:
-        """The app's collector, or core/posture/collect.py on the host's checkable side."""
-        custom = self.console.posture_collector
-        if custom is not None:
-            return await custom(host_name, jails)
+        """The posture of ``jails`` on ``host_name`` (None: the focus host), from the host."""
         fleet = self.console.fleet
-        host = (fleet.host(host_name) if host_name is not None else self.console.host)
-        target = host.checkable()
-        if target is None:
-            raise Unavailable("the posture needs a jail host (a local, ssh or simulated "
-                              "backend); not available here")
-        from jailtui.core.posture.collect import collect
-
-        return await collect(target, jails, self.console.settings.posture, host_name=host_name)
+        host = fleet.host(host_name) if host_name is not None else self.console.host
+        return await host.posture(jails, self.console.settings.posture, host_name=host_name)
 
 
 class PostureScreen(_PostureBase):

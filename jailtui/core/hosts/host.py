@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import psutil
 
@@ -71,6 +72,11 @@ def _parse_poll(jls_out: bytes, ps_out: bytes) -> tuple[jlsmod.JlsResult, tuple[
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
 #: that takes longer is in trouble and the console says so (stale data).
 POLL_TIMEOUT = 8.0
+
+if TYPE_CHECKING:
+    from jailtui.core.posture.baseline import Baseline
+    from jailtui.core.posture.model import JailPosture
+
 
 
 class LocalFiles:
@@ -474,6 +480,13 @@ class Host:
         """``service -j NAME SERVICE status``: on demand (the services screen, D), never per tick."""
         argv = rcstatus.status_argv(name, service)
         return rcstatus.parse_status(service, await self._run(argv, timeout=30))
+
+    async def posture(self, jails: Sequence[Jail], baseline: Baseline, *,
+                      host_name: str | None = None) -> list[JailPosture]:
+        """The security posture of ``jails`` (core/posture/collect.py, on demand: S and F)."""
+        from jailtui.core.posture.collect import collect
+
+        return await collect(self, jails, baseline, host_name=host_name)
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
         """File system usage of a jail's path (statvfs; on ZFS the dataset's view)."""

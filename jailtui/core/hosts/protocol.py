@@ -11,17 +11,21 @@ on any that ScopedHost does not classify.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from jailtui.core.checks import rcstatus
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
-from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
+from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
 from jailtui.core.owners import Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
+
+if TYPE_CHECKING:
+    from jailtui.core.posture.baseline import Baseline
+    from jailtui.core.posture.model import JailPosture
 
 __all__ = ["HostConf", "HostFiles", "JailHost"]
 
@@ -159,3 +163,8 @@ class JailHost(Protocol):
     def glob(self, pattern: str) -> list[str]: ...
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None: ...
+
+    async def posture(self, jails: Sequence[Jail], baseline: Baseline, *,
+                      host_name: str | None = None) -> list[JailPosture]:
+        """The security posture of ``jails`` (core/posture/collect.py, on demand)."""
+        ...

@@ -31,6 +31,7 @@ import os
 import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from jailtui.core.checks import rcstatus
 from jailtui.core.config.confedit import BACKUP_DIR
@@ -39,12 +40,16 @@ from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import HostConf, HostFiles
-from jailtui.core.model import HostInfo, HostSnapshot, ParamValue
+from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
 from jailtui.core.owners import Owner, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
+
+if TYPE_CHECKING:
+    from jailtui.core.posture.baseline import Baseline
+    from jailtui.core.posture.model import JailPosture
 
 __all__ = ["NOT_YOUR_JAIL", "NOT_YOUR_PATH", "SCOPE_WARNING", "ScopedFiles", "ScopedHost",
            "tenant_view"]
@@ -293,6 +298,14 @@ class ScopedHost:
 
     def glob(self, pattern: str) -> list[str]:
         return [p for p in self._files.glob(pattern) if self.path_allowed(p)]
+
+    async def posture(self, jails: Sequence[Jail], baseline: Baseline, *,
+                      host_name: str | None = None) -> list[JailPosture]:
+        """The posture of the delegate's jails only, read through this scoped host."""
+        from jailtui.core.posture.collect import collect
+
+        return await collect(self, [j for j in jails if j.name in self.scope], baseline,
+                             host_name=host_name)
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None:
         if not self.path_allowed(path):
