@@ -48,7 +48,7 @@ _ALL: tuple[Command, ...] = (
     Command("restart", "restart", Arg.JAIL, "restart JAIL (asks first)"),
     Command("shell", "shell", Arg.JAIL, "a shell in JAIL"),
     Command("edit", "edit", Arg.JAIL, "edit JAIL's configuration"),
-    Command("daemons", "services", Arg.JAIL, "JAIL's daemons"),
+    Command("services", "services", Arg.JAIL, "JAIL's rc.d services"),
     Command("run", "exec", Arg.JAIL, "run one command in JAIL"),
     Command("detail", "detail", Arg.JAIL, "JAIL in full"),
     Command("host", None, Arg.HOST, "show HOST, or all hosts"),
