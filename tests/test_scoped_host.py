@@ -23,7 +23,7 @@ JAILS = "/usr/local/jails"
 #: How ScopedHost treats each member of the protocol. A new member of
 #: JailHost (or a public member of Host) must be added here, with a test
 #: below for its kind.
-FILTERED = {"poll", "configured", "files", "info"}
+FILTERED = {"poll", "configured", "files", "info", "posture"}
 BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "service_status",
            "config_block", "ownership", "owner_of"}
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
@@ -157,3 +157,14 @@ def test_a_delegate_sees_the_host_name_but_not_its_activity(sim_dir: Path) -> No
     snap = asyncio.run(host.poll())
     assert snap.info.load is None and snap.info.mem_used_kib is None
     assert snap.info.hostname == full.hostname
+
+
+def test_the_posture_covers_only_the_delegates_jails(sim_dir: Path) -> None:
+    """Asked with every jail of the host, a scoped host measures its own only."""
+    from jailtui.core.posture.baseline import Baseline
+
+    host, inner = scoped(sim_dir)
+    every = list(asyncio.run(inner.poll()).jails)
+    assert len({j.name for j in every}) > 1
+    got = asyncio.run(host.posture(every, Baseline()))
+    assert [p.name for p in got] == ["ci"]
