@@ -25,6 +25,7 @@ JAILS = "/usr/local/jails"
 #: below for its kind.
 FILTERED = {"poll", "configured", "files", "info", "posture"}
 BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "service_status",
+           "console_log",
            "config_block", "ownership", "owner_of"}
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
 #: Host facts and the controller's capabilities (it is the gate for actions).

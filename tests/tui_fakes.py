@@ -30,6 +30,7 @@ from jailtui.core.actions.policy import (
 )
 from jailtui.core.checks.rcstatus import ServiceState, ServiceStatus
 from jailtui.core.config.confedit import EditSession
+from jailtui.core.consolelog import LogChunk, LogMark
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
 from jailtui.core.model import (
     HostInfo,
@@ -319,6 +320,13 @@ def _jitter(snap: HostSnapshot, n: int) -> HostSnapshot:
     return replace(snap, jails=aggregate(jails, procs), processes=procs)
 
 
+#: What /etc/rc of a jail printed at boot (the simulated host's words, sim/rc.py).
+BOOT_LOG = (b"ELF ldconfig path: /lib /usr/lib /usr/local/lib\n"
+            b"32-bit compatibility ldconfig path: /usr/lib32\n"
+            b"Updating motd:.\nStarting syslogd.\nStarting cron.\nStarting sshd.\n\n"
+            b"Tue Dec  1 09:14:02 UTC 2026\n")
+
+
 @dataclass
 class FakeController:
     """The real policy rules (core.policy), recorded calls, canned results."""
@@ -340,6 +348,10 @@ class FakeController:
     snaps: dict[str, list[ZfsSnapshot]] = field(default_factory=dict)
     #: The quarantine each restore left, by jail.
     quarantines: dict[str, str] = field(default_factory=dict)
+    #: Each jail's console log "file" (bytes a test may append to; missing: a
+    #: jail without exec.consolelog).
+    console_logs: dict[str, bytearray] = field(default_factory=lambda: {
+        name: bytearray(BOOT_LOG) for name in ("web", "db", "mail", "build")})
 
     @property
     def policy(self) -> Policy:
@@ -398,6 +410,19 @@ class FakeController:
         self._gate(Action.SERVICES, name)
         self.calls.append(("service", (name, service, verb)))
         return ActionResult(True, f"Starting {service}.", f"Starting {service}.\n")
+
+    async def console_log(self, name: str,
+                          since: LogMark | None = None) -> LogChunk:
+        """The real tail rules (core/consolelog.py read_local) over a temp-free buffer."""
+        self._gate(Action.CONSOLE_LOG, name)
+        self.calls.append(("console_log", name))
+        data = self.console_logs.get(name)
+        path = f"/var/log/jail_console_{name}.log"
+        if data is None:
+            return LogChunk("", reason=f"no exec.consolelog in /etc/jail.conf for {name}")
+        start = since.offset if since is not None and since.offset <= len(data) else 0
+        return LogChunk(path, bytes(data[start:]), LogMark("fake", len(data)),
+                        source="exec.consolelog in /etc/jail.conf")
 
     async def apply_flags(self, name: str, changes: Sequence[FlagChange],
                           expect: Jail | None = None) -> ActionResult:

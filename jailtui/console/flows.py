@@ -92,6 +92,11 @@ class Flows:
             # Reading: no controller needed (issue 13 item 24).
             app.push_screen(ServicesScreen(jail))
             return
+        if action == "console_log":
+            from jailtui.screens.console_log import ConsoleLogScreen
+
+            app.push_screen(ConsoleLogScreen(jail))
+            return
         if action == "snapshots":
             from jailtui.screens.snapshots import SnapshotsScreen
 

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
+from jailtui.core import consolelog
 from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
 from jailtui.core.actions.exec_stream import Stream
 from jailtui.core.actions.policy import Action, Policy, Role
@@ -141,6 +142,11 @@ class ConsoleController(Protocol):
     async def service(self, name: str, service: str, verb: str,
                       expect: Jail | None = None) -> ActionResult:
         """``service -j NAME SERVICE VERB`` for an rc.d service in the jail (the services screen)."""
+        ...
+
+    async def console_log(self, name: str,
+                          since: consolelog.LogMark | None = None) -> consolelog.LogChunk:
+        """The jail's exec.consolelog from ``since`` (core/consolelog.py)."""
         ...
 
     async def apply_flags(self, name: str, changes: Sequence[FlagChange],

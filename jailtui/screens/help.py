@@ -24,10 +24,22 @@ if TYPE_CHECKING:
     from jailtui.app import JailtuiApp
 
 
+#: The help box's width (cells, border included): keys, the longest help
+#: text and the longest id side by side (16 + 77 + 20) with the border, the
+#: padding and the scrollbar (6); narrower terminals get the wrapped layout.
+BOX_WIDTH = 120
+#: What the box takes beside its text: border 2, padding 2, scrollbar 2.
+BOX_FRAME = 6
+
+
 class HelpScreen(ModalScreen[None]):
     """The key table, grouped; Escape, q or ? closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("help"))
+
+    DEFAULT_CSS = f"""
+    HelpScreen #help-box {{ width: {BOX_WIDTH}; max-width: 100%; }}
+    """
 
     def __init__(self) -> None:
         super().__init__(id="help")
@@ -55,7 +67,10 @@ class HelpScreen(ModalScreen[None]):
         # Narrower than keys + text + id: the id follows its text instead of
         # being padded into a column that wraps onto a line of its own (issue
         # 13 item 35).
-        columns = self.app.size.width - 6 >= 16 + width + longest_id
+        # The text's room is the box's, not the terminal's: the box stops at
+        # BOX_WIDTH on a wide terminal.
+        room = min(BOX_WIDTH, self.app.size.width) - BOX_FRAME
+        columns = room >= 16 + width + longest_id
         for title, specs in group_specs(several_hosts=app.fleet.several):
             shown = [spec for spec in specs if app.offers(spec)]
             if not shown:
@@ -73,8 +88,7 @@ class HelpScreen(ModalScreen[None]):
                         (binding_id, "$foreground-muted")))
                     continue
                 # Wrapped under itself (a hanging indent), the id at its end.
-                room = max(20, self.app.size.width - 6 - 16)
-                wrapped = textwrap.wrap(f"{text}  [{binding_id}]", room) or [""]
+                wrapped = textwrap.wrap(f"{text}  [{binding_id}]", max(20, room - 16)) or [""]
                 for n, part in enumerate(wrapped):
                     lead = (f"  {keys:<14}", "bold") if n == 0 else " " * 16
                     words, _sep, tail = part.rpartition(f"[{binding_id}]")
@@ -88,7 +102,7 @@ class HelpScreen(ModalScreen[None]):
         lines += [Content(""), Content.styled("OWN column (who manages the jail)",
                                               "bold $accent")]
         lines += [Content("  " + part) for part in
-                  textwrap.wrap(owner_messages.legend(), max(20, self.app.size.width - 8))]
+                  textwrap.wrap(owner_messages.legend(), max(20, room - 2))]
         return Content("\n").join(lines)
 
     def action_close(self) -> None:

@@ -19,15 +19,19 @@ Everything is deterministic for a given ``seed`` (and clock).
 
 from __future__ import annotations
 
+import glob as globmod
 import ipaddress
 import os
 import random
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jailtui.core.freebsd import jailconf
+from jailtui.core.freebsd.jailconf.dialect import release_major
+from jailtui.core.owners import iocage
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.sim import catalog, hardening, passwd, rc
 from jailtui.sim.context import clock
@@ -487,6 +491,8 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     _host_processes(state, paths, now, state.boot, used, rng)
     _login(state, 0, "", passwd.ADMIN, "pts/0", "192.0.2.10", now - 2 * 3_600 - 17 * 60, used)
     jail_start = state.boot + 30
+    #: What each running jail's /etc/rc printed at boot, for its exec.consolelog.
+    boot_logs: dict[str, str] = {}
     for d in defs:
         if not d.running:
             continue
@@ -494,10 +500,15 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
                           params=dict(d.params))
         j = create(state, spec, jail_start)
         rcv = rc.rc_vars(paths, j.path)
+        words: list[str] = []
         for svc in rc.services(paths, j.path, jailed=True):
+            if rc.enabled(svc, rcv) and svc.name == "motd":
+                words.append("Updating motd:.")
             if rc.enabled(svc, rcv) and svc.procs:
+                words.append(f"Starting {svc.name}.")
                 rc.start_service(state, j.jid, paths, j.path, svc,
                                  jail_start + rng.random() * 4, used=used, rcv=rcv)
+        boot_logs[d.name] = rc.console_text(words, jail_start + 5)
         jail_start += 1 + rng.random()
     if jails is None:
         web = state.jail_by_name("web")
@@ -515,8 +526,46 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
         _fill(state, processes, defs, now, used, rng)
     state.procs.sort(key=lambda p: p.pid)
     Store(base).initialise(state)
+    _write_console_logs(paths, boot_logs, state.osrelease)
     write_jail_shims(base)
     return base
+
+
+def _write_console_logs(paths: PathMap, texts: Mapping[str, str], osrelease: str) -> None:
+    """Each running jail's ``exec.consolelog``, as jail(8) appended its rc's output at
+    boot (usr.sbin/jail/command.c ``run_command``): the file its configuration names,
+    read the way the simulated jail(8) reads it (the host's jail.conf and
+    jail.conf.d, and a manager's per-jail jail.conf)."""
+    candidates = ["/etc/jail.conf", *sorted(
+        paths.host(p) for p in globmod.glob(paths.real("/etc/jail.conf.d/*.conf"))), *sorted(
+        paths.host(p) for p in globmod.glob(paths.real("/usr/local/bastille/jails/*/jail.conf")))]
+    left = dict(texts)
+    # iocage: its start passes exec.consolelog itself (docs/managers.md 1.2).
+    for file in globmod.glob(paths.real(f"{iocage.DEFAULT_ROOT}/jails/*/config.json")):
+        name = os.path.basename(os.path.dirname(file))
+        text = left.pop(iocage.kernel_name(name), None)
+        if text is not None:
+            _append(paths, iocage.console_log(paths.host(file), name), text)
+    for conf in candidates:
+        try:
+            cfg = jailconf.load(conf, read=lambda p: Path(paths.real(p)).read_text(),
+                                glob=lambda g: sorted(paths.host(p) for p in
+                                                      globmod.glob(paths.real(g))),
+                                freebsd=release_major(osrelease))
+        except (OSError, jailconf.JailConfError):
+            continue
+        for name in [n for n in left if n in cfg.jail_names()]:
+            log = cfg.effective(name).get("exec.consolelog")
+            text = left.pop(name)
+            if isinstance(log, str) and log.startswith("/"):
+                _append(paths, log, text)
+
+
+def _append(paths: PathMap, host_path: str, text: str) -> None:
+    real = paths.real(host_path)
+    os.makedirs(os.path.dirname(real), exist_ok=True)
+    with open(real, "a", encoding="utf-8") as f:
+        f.write(text)
 
 
 #: Jails of the demo host with child datasets (``/var`` of their own) and what their

@@ -153,18 +153,24 @@ def rc_start(state: State, j: SimJail, paths: PathMap, now: float) -> str:
     root = j.path
     rcv = rc_vars(paths, root)
     used = {p.pid for p in state.procs}
-    lines = ["ELF ldconfig path: /lib /usr/lib /usr/local/lib",
-             "32-bit compatibility ldconfig path: /usr/lib32"]
+    words: list[str] = []
     for svc in services(paths, root, jailed=True):
         if not enabled(svc, rcv):
             continue
         if svc.name == "motd":
-            lines.append("Updating motd:.")
+            words.append("Updating motd:.")
         if not svc.procs or main_proc(state, j.jid, svc.name) is not None:
             continue
-        lines.append(f"Starting {svc.name}.")
+        words.append(f"Starting {svc.name}.")
         start_service(state, j.jid, paths, root, svc, now, used=used, rcv=rcv)
-    lines += ["", c_date(now)]
+    return console_text(words, now)
+
+
+def console_text(words: list[str], now: float) -> str:
+    """What ``/bin/sh /etc/rc`` prints in a jail: ldconfig's two lines
+    (rc.d/ldconfig), each service's words, then date(1) (rc's last step)."""
+    lines = ["ELF ldconfig path: /lib /usr/lib /usr/local/lib",
+             "32-bit compatibility ldconfig path: /usr/lib32", *words, "", c_date(now)]
     return "\n".join(lines) + "\n"
 
 

@@ -34,9 +34,10 @@ class FilterBar(Input):
         def control(self) -> FilterBar:
             return self.bar
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="filter…  (a|b: either; Enter keeps it, Escape clears it)", id=id,
-                         select_on_focus=False)
+    def __init__(self, *, id: str | None = None,  # noqa: A002 - Textual's name
+                 placeholder: str = "filter…  (a|b: either; Enter keeps it, Escape clears it)"
+                 ) -> None:
+        super().__init__(placeholder=placeholder, id=id, select_on_focus=False)
         #: The pane the focus goes back to when the user is done.
         self.return_to: Widget | None = None
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from jailtui.core import consolelog
 from jailtui.core.actions import delegation
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.exec_stream import Stream, stream_command
@@ -81,7 +82,7 @@ SIGNALS = ("TERM", "HUP", "INT", "QUIT", "KILL", "STOP", "CONT", "TSTP", "USR1",
 #: Actions whose jail name goes into a tool's argv: validated in Controller._gate.
 NAMED_ACTIONS = frozenset({Action.START, Action.STOP, Action.RESTART, Action.SHELL, Action.EXEC,
                            Action.SERVICES, Action.SERVICE_STATUS, Action.SNAPSHOT, Action.RESTORE,
-                           Action.BACKUP})
+                           Action.BACKUP, Action.CONSOLE_LOG})
 
 #: Upper bound of the command line's ``exec`` (``--timeout`` changes it).
 EXEC_STREAM_TIMEOUT = 3600.0
@@ -733,6 +734,14 @@ class Controller:
             raise PolicyDenied(f"service: bad service name {service!r}")
         result, _outcome = await self._run_tool(rcstatus.status_argv(name, service), 30)
         return result
+
+    async def console_log(self, name: str,
+                          since: consolelog.LogMark | None = None) -> consolelog.LogChunk:
+        """The jail's console log (``l``): reading, so every role that sees the
+        jail may, and nothing is audited; a delegate's host is scoped, so
+        another jail's log is refused twice (here and by ScopedHost)."""
+        self._gate(Action.CONSOLE_LOG, name)
+        return await self.host.console_log(name, since)
 
     async def apply_flags(self, name: str, changes: Sequence[FlagChange],
                           expect: Jail | None = None) -> ActionResult:

@@ -34,6 +34,9 @@ class Action(enum.StrEnum):
     #: Words (docs/internals.md, "Names"): a *service* is an rc.d script, what
     #: service(8) starts and stops; a *daemon* is a process one runs.
     SERVICE_STATUS = "service_status"
+    #: Read the jail's console log (its exec.consolelog: the output of its
+    #: /etc/rc and exec.* commands): reading, within the role's scope.
+    CONSOLE_LOG = "console_log"
     START = "start"
     STOP = "stop"
     RESTART = "restart"
@@ -55,7 +58,7 @@ class Action(enum.StrEnum):
 
 
 #: Actions that only read: allowed to every role, within its scope.
-READS = frozenset({Action.VIEW, Action.SERVICE_STATUS})
+READS = frozenset({Action.VIEW, Action.SERVICE_STATUS, Action.CONSOLE_LOG})
 #: Actions only a host admin takes, whatever a delegation grants: chflags on a
 #: jail root is the host's protection against that jail's root (docs/security.md 8).
 HOST_ONLY = frozenset({Action.FLAGS})

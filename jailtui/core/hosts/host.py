@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import psutil
 
+from jailtui.core import consolelog
 from jailtui.core.checks import rcstatus
 from jailtui.core.errors import (
     CommandError,
@@ -29,6 +30,7 @@ from jailtui.core.errors import (
     NotFreeBSD,
     ParseError,
     PollFailed,
+    describe,
 )
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf, misc, rctl
@@ -51,6 +53,8 @@ from jailtui.core.owners import EditKind, ManagedJail, Owner, OwnerIndex, Owners
 from jailtui.core.owners import driver as owner_driver
 from jailtui.core.owners import messages as owner_messages
 from jailtui.core.owners.base import ConfigUnreadable, bare_addrs, read_config
+from jailtui.core.owners.base import title as owner_title
+from jailtui.core.owners.iocage import console_log as iocage_console_log
 from jailtui.core.owners.registry import NO_OWNER
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
@@ -184,9 +188,13 @@ class Host:
             return list(await asyncio.gather(*(
                 jailfs.aread_under_root(local, rel, shown=f"{base.rstrip('/')}/{rel}")
                 for rel in rels)))
-        remote_paths: PathMap = getattr(self.files, "paths", self.paths)
-        return await jailfs.aread_remote(self.runner, remote_paths.real(base), rels,
+        return await jailfs.aread_remote(self.runner, self._remote_paths().real(base), rels,
                                          shown_root=base)
+
+    def _remote_paths(self) -> PathMap:
+        """Host paths -> paths on the remote machine: the remote files' own map
+        (RemoteFiles.paths; a simulated host there keeps its "/" in a directory)."""
+        return getattr(self.files, "paths", self.paths)
 
     def glob(self, pattern: str) -> list[str]:
         return self.files.glob(pattern)
@@ -536,6 +544,55 @@ class Host:
         except (OSError, JailtuiError, ConfigUnreadable):
             return None
         return (own.conf_file, 1, text)
+
+    def _console_log_path(self, name: str) -> tuple[str | None, str]:
+        """The jail's ``exec.consolelog`` (host path, or None) and where it is set.
+
+        From the configuration rc.d/jail starts it with, else from its
+        manager's jail.conf(5) (Bastille's per-jail file, docs/managers.md 1.1);
+        the other managers' formats name no console log of jail(8).
+        """
+        conf = self._last_conf or self.configured()
+        cj = conf.jails.get(name)
+        if cj is not None:
+            path = consolelog.configured_path(cj.params)
+            return path, (f"{consolelog.PARAM} in {cj.file}" if path
+                          else f"no {consolelog.PARAM} in {cj.file}")
+        own = self.owner_of(name)
+        d = owner_driver(own.owner)
+        if d is None or own.owner is Owner.JAILCONF or not own.conf_file:
+            return None, f"{name} is not defined in a configuration file"
+        if own.owner is Owner.IOCAGE:
+            return (iocage_console_log(own.conf_file, own.name or name),
+                    f"{consolelog.PARAM} of iocage's start (ioc_start.py)")
+        if d.edit(own.name or name, own.conf_file).kind is not EditKind.JAILCONF:
+            return None, (f"{owner_title(own.owner)} sets no {consolelog.PARAM} jailtui "
+                          "knows of (docs/managers.md)")
+        try:
+            cfg = jailconf.load(own.conf_file, read=self.files.read_text, glob=self.files.glob)
+            path = consolelog.configured_path(cfg.effective(own.name or name))
+        except (OSError, JailtuiError) as exc:
+            return None, f"{own.conf_file}: {describe(exc)}"
+        return path, (f"{consolelog.PARAM} in {own.conf_file}" if path
+                      else f"no {consolelog.PARAM} in {own.conf_file}")
+
+    async def console_log(self, name: str,
+                          since: consolelog.LogMark | None = None) -> consolelog.LogChunk:
+        """The jail's console log from ``since`` (the tail when None): a host
+        file, read on the host's side, its bytes the jail's (core/consolelog.py)."""
+        path, source = await asyncio.to_thread(self._console_log_path, name)
+        if path is None:
+            return consolelog.LogChunk("", reason=source, source=source)
+        if not path.startswith("/"):
+            return consolelog.LogChunk(path, reason=f"{consolelog.PARAM}: {path}: not an "
+                                       "absolute pathname", source=source)
+        local = self.files.local_path(path)
+        if local is not None:
+            chunk = await asyncio.to_thread(consolelog.read_local, local, path, since)
+        else:
+            chunk = await consolelog.read_remote(self.runner, self._remote_paths().real(path),
+                                                 path, since)
+        return replace(chunk, source=source)
 
 
 def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple[Jail, ...]:

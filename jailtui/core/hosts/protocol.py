@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from jailtui.core import consolelog
 from jailtui.core.checks import rcstatus
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
@@ -139,6 +140,11 @@ class JailHost(Protocol):
     async def service_status(self, name: str, service: str) -> rcstatus.ServiceStatus: ...
 
     def config_block(self, name: str) -> tuple[str, int, str] | None: ...
+
+    async def console_log(self, name: str,
+                          since: consolelog.LogMark | None = None) -> consolelog.LogChunk:
+        """The jail's exec.consolelog from ``since`` (core/consolelog.py)."""
+        ...
 
     # -- who owns a jail (core/owners, docs/managers.md 1.7) ----------------------
 

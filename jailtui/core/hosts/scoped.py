@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from jailtui.core import consolelog
 from jailtui.core.checks import rcstatus
 from jailtui.core.config.confedit import BACKUP_DIR
 from jailtui.core.errors import PolicyDenied
@@ -190,6 +191,11 @@ class ScopedHost:
     def config_block(self, name: str) -> tuple[str, int, str] | None:
         self._require(name)
         return self._inner.config_block(name)
+
+    async def console_log(self, name: str,
+                          since: consolelog.LogMark | None = None) -> consolelog.LogChunk:
+        self._require(name)
+        return await self._inner.console_log(name, since)
 
     def ownership(self, name: str, path: str | None) -> Ownership:
         self._require(name)

@@ -101,6 +101,15 @@ class IocageDriver:
                         f"iocage set PROPERTY=VALUE {name}")
 
 
+def console_log(conf_file: str, name: str) -> str:
+    """The console log iocage starts a jail with: ``exec.consolelog=<iocroot>/log/
+    ioc-<uuid>-console.log`` (ioc_start.py, where ``self.uuid`` is the name with
+    every ``.`` made ``_``: the kernel name; docs/managers.md 1.2), iocroot being
+    the directory above ``jails/NAME/config.json``."""
+    iocroot = conf_file.rsplit("/jails/", 1)[0]
+    return f"{iocroot}/log/{kernel_name(name)}-console.log"
+
+
 # -- properties: ``iocage get -a`` / ``iocage set`` (the editor's form) ----------------------
 
 #: The properties the console's form offers, in this order, where the jail has them:

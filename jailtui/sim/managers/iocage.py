@@ -50,7 +50,10 @@ def _runtime_conf(name: str, data: dict[str, Any]) -> str:
              f'    host.hostname = "{data.get("host_hostname") or name}";',
              f'    securelevel = {int(str(data.get("securelevel", "2")) or 2)};',
              '    exec.start = "/bin/sh /etc/rc";',
-             '    exec.stop = "/bin/sh /etc/rc.shutdown";', "    persist;"]
+             '    exec.stop = "/bin/sh /etc/rc.shutdown";',
+             # ioc_start.py passes it on jail(8)'s command line (docs/managers.md 1.2).
+             f'    exec.consolelog = "{driver.console_log(f"{root}/config.json", name)}";',
+             "    persist;"]
     addrs = base.bare_addrs(data.get("ip4_addr", "none"))
     if addrs:
         lines.append("    ip4.addr = " + ", ".join(f'"{a}"' for a in addrs) + ";")
