@@ -477,3 +477,22 @@ async def test_a_killed_server_backs_off_and_comes_back_by_itself(hosts: Hosts) 
     assert st.snapshot is not None and st.snapshot.taken_at > first["beta"].snapshot.taken_at  # type: ignore[union-attr]
     assert (await fleet.poll("alpha")).ok
     fleet.close()
+
+
+async def test_the_console_log_is_read_over_ssh_as_locally(hosts: Hosts) -> None:
+    """``l`` on a remote host: the same tail and follow rules, run there by one
+    fixed sh script (core/consolelog.py), through the same Host.console_log."""
+    fleet = hosts.fleet(hosts.alpha)
+    host = fleet.host("alpha")
+    await host.poll()
+    chunk = await host.console_log("web")
+    assert chunk.ok, chunk.reason
+    assert chunk.path == "/var/log/jail_console_web.log"
+    assert b"Starting nginx." in chunk.data and chunk.mark is not None
+    assert (await host.console_log("web", chunk.mark)).data == b""
+    log = hosts.alpha.simdir / "root" / "var" / "log" / "jail_console_web.log"
+    with log.open("ab") as f:
+        f.write(b"\x1b[31mappended\n")
+    more = await host.console_log("web", chunk.mark)
+    assert more.data == b"\x1b[31mappended\n" and not more.restarted
+    fleet.close()
