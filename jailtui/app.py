@@ -114,7 +114,7 @@ class JailtuiApp(App[None]):
         self._key_order = KeyOrder(self)
         # Before the screens mount: they subscribe to fleet.signal.
         fleet.attach(self, interval=first, journal=self.journal, on_focus=self._set_state,
-                     clock=self.now)
+                     clock=self.now, history=self.settings.history)
         self._state = fleet.poll_state(fleet.focus)
 
     # -- keys in the order typed (console/key_order.py) -----------------------------------

@@ -40,6 +40,7 @@ from textual.signal import Signal
 from jailtui.console.scheduler import Repeating
 from jailtui.core.errors import describe
 from jailtui.core.events import Timeline
+from jailtui.core.history import DEFAULT_WINDOW, History
 from jailtui.core.hosts.fleet import tag_snapshot
 from jailtui.core.model import HostSnapshot
 from jailtui.core.text import one_line
@@ -85,6 +86,8 @@ class HostPoller:
         #: The last raw snapshot and its tagged copy: a failed poll returns
         #: the same snapshot again, which is not tagged twice.
         self._raw: HostSnapshot | None = None
+        #: The last snapshot sampled into the history (a repeat is not a new sample).
+        self._observed: HostSnapshot | None = None
         self.loop = Repeating(app, f"poll-{name}", self._poll, self._delay,
                               description=f"jls + ps on {name}")
 
@@ -136,6 +139,10 @@ class HostPoller:
         # The events from the raw snapshot: the same object again (a failed
         # poll's) is no change; tagged copies differ every time.
         self.owner.timeline.observe(self.name, snapshot)
+        if snapshot is not self._observed:
+            # The same object again is a failed poll's old snapshot: no new sample.
+            self._observed = snapshot
+            self.owner.history.observe(self.name, snapshot)
         self.set_state(replace(st, snapshot=snap, error=None, failures=0, retry_in=None))
 
     def _failed(self, exc: Exception, host: ConsoleHost) -> None:
@@ -202,6 +209,9 @@ class FleetConsole:
         #: What happened, from every host's polls and the console's actions
         #: (core/events.py); a delegate's: their jail's only.
         self.timeline = Timeline(scope=scope)
+        #: CPU, memory and processes per jail over the session (core/history.py):
+        #: the sparklines of the jails pane and the detail view's graphs.
+        self.history = History()
 
     @classmethod
     def of_one(cls, host: ConsoleHost, controller: ConsoleController | None) -> FleetConsole:
@@ -215,9 +225,12 @@ class FleetConsole:
 
     def attach(self, app: App[Any], *, interval: float, journal: ActionLog,
                on_focus: Callable[[PollState], None],
-               clock: Callable[[], float] | None = None) -> None:
-        """Bind to the app (its timers, workers, journal, clock); before it runs."""
+               clock: Callable[[], float] | None = None,
+               history: float = DEFAULT_WINDOW) -> None:
+        """Bind to the app (its timers, workers, journal, clock, the history's
+        window); before it runs."""
         self.signal = Signal(app, "fleet")
+        self.history = History(history, clock=clock)
         if clock is not None:
             self.timeline.set_clock(clock)
         self.journal = journal

@@ -22,6 +22,7 @@ from textual.widgets import Static
 
 from jailtui.console.keys import bindings_for
 from jailtui.core.errors import RacctUnavailable, describe
+from jailtui.core.history import BUCKETS, METRICS, Trend, cpu_spark, span_text, spark
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.owners import title
 from jailtui.core.storage.locate import JailStorage
@@ -51,6 +52,7 @@ _RCTL_BYTES = frozenset({"datasize", "stacksize", "coredumpsize", "memoryuse", "
 #: large gaps under spanning cells (Textual 8.2.8, seen in tmux).
 LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
     (("overview", "Overview"), ("config", "Configuration")),
+    (("history", "History (this session: CPU, memory, processes)"),),
     (("restrictions", "Restrictions (jls -n)"),),
     (("rctl", "Resource usage (rctl -u)"), ("disk", "Disk")),
     (("storage", "Where it lives (mount -p, zfs list)"),),
@@ -111,6 +113,7 @@ class DetailScreen(GuardedScreen):
         self._jail = jail
         self._draw_title(jail, snap)
         self._draw_overview(jail, snap)
+        self._draw_history(jail)
         ident = (jail.state, jail.jid) if jail is not None else None
         if ident != self._loaded_for and snap is not None:
             self._loaded_for = ident
@@ -185,6 +188,50 @@ class DetailScreen(GuardedScreen):
                 rows.append(("boot", [(visible(jail.boot_source, 1024), "$foreground-muted")]))
         else:
             rows.append(("config", [("not in jail.conf (created by hand)", "$foreground-muted")]))
+        sec.show(_rows(rows))
+
+    def _draw_history(self, jail: Jail | None) -> None:
+        """Graphs of the session's samples (core/history.py), the time axis under them."""
+        sec = self.section("history")
+        fleet = self.console.fleet
+        host = (jail.host_name if jail is not None else None) or fleet.names()[0]
+        history = fleet.history
+        # The section spans the screen; the label column (11), the figures after
+        # the graph (28: "  now 1023.4M  peak 1023.4M") and the borders, padding
+        # and scrollbar (8) take the rest.
+        width = max(10, min(BUCKETS, self.app.size.width - 11 - 28 - 8))
+        trends = {m: history.resampled(host, self.jail_name, m, width) for m in METRICS}
+        cpu = trends["cpu"]
+        if cpu is None or not cpu.known:
+            sec.note("No samples yet: the console keeps this jail's CPU, memory and process "
+                     "count from its polls while it runs ([console] history).")
+            return
+        levels = glyphs().spark
+
+        def figures(trend: Trend, show: Callable[[float], str]) -> str:
+            now, peak = trend.latest, trend.peak
+            return (f"  now {show(now) if now is not None else '-'}"
+                    f"  peak {show(peak) if peak is not None else '-'}")
+
+        rows: list[tuple[str, list[Part]]] = []
+        for metric, label, show in (
+                ("cpu", "CPU%", lambda v: f"{v:.1f}"),
+                ("mem", "memory", lambda v: human_kib(int(v))),
+                ("procs", "processes", lambda v: f"{v:.0f}")):
+            trend = trends[metric]
+            if trend is None:
+                continue
+            line = cpu_spark(trend, levels) if metric == "cpu" else spark(trend.points,
+                                                                          levels=levels)
+            rows.append((label, [(line, "$accent"), (figures(trend, show),
+                                                     "$foreground-muted")]))
+        span = span_text(history.window)
+        axis = f"-{span}".ljust(width - 3) + "now"
+        if width >= 24:
+            half = f"-{span_text(history.window / 2)}"
+            mid = width // 2 - len(half) // 2
+            axis = axis[:mid] + half + axis[mid + len(half):]
+        rows.append(("", [(axis, "$foreground-muted")]))
         sec.show(_rows(rows))
 
     # -- slow facts ------------------------------------------------------------------

@@ -25,6 +25,7 @@ from textual.widgets import Input
 
 from jailtui.console.commands import ALL_HOSTS, Arg, CommandError, parse
 from jailtui.console.keys import FLEET_IDS, GUARDED, SPECS, bindings_for
+from jailtui.core.history import cpu_spark, span_text
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
@@ -34,7 +35,7 @@ from jailtui.widgets.filter_bar import FilterBar
 from jailtui.widgets.fleet_state import FleetState
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.health_state import HealthState
-from jailtui.widgets.jail_table import JailTable
+from jailtui.widgets.jail_table import TREND_POINTS, JailTable
 from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.keyed_table import KeyedTable
 from jailtui.widgets.poll_state import PollState
@@ -165,6 +166,16 @@ class MainScreen(GuardedScreen):
         self._poll_changed(self.console.poll_state)
         self.console.health.signal.subscribe(self, self._health_changed, immediate=True)
         self._health_changed(self.console.health.state)
+        history = fleet.history
+        self.jails.set_trend(self._cpu_trend,
+                             f"CPU {span_text(TREND_POINTS * history.step)}")
+
+    def _cpu_trend(self, jail: Jail) -> str:
+        """The row's CPU sparkline (core/history.py), from its own host's series."""
+        fleet = self.console.fleet
+        host = jail.host_name or fleet.names()[0]
+        return cpu_spark(fleet.history.trend(host, jail.name, "cpu", TREND_POINTS),
+                         glyphs().spark)
 
     def _health_changed(self, state: HealthState) -> None:
         """The latest health evaluation as marks on the jail rows."""

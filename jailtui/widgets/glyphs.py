@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jailtui.core.history import SPARK_ASCII, SPARK_UNICODE
+
 
 @dataclass(frozen=True)
 class Glyphs:
@@ -24,12 +26,14 @@ class Glyphs:
     warn: str
     ellipsis: str
     dot: str
+    #: A sparkline's levels, lowest first (core/history.py spark()).
+    spark: str
 
 
 UNICODE = Glyphs(ok="✓", bad="✗", pending="•", up="▲", down="▼", enter="⏎", warn="⚠",
-                 ellipsis="…", dot="·")
+                 ellipsis="…", dot="·", spark=SPARK_UNICODE)
 ASCII = Glyphs(ok="+", bad="x", pending="*", up="^", down="v", enter="Enter", warn="!",
-               ellipsis="...", dot="-")
+               ellipsis="...", dot="-", spark=SPARK_ASCII)
 
 _current: list[Glyphs] = [UNICODE]
 

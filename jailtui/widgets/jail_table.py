@@ -9,7 +9,7 @@ first and rows are keyed by (host, key): jail names repeat across hosts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from jailtui.core.checks.health import Severity
@@ -87,6 +87,17 @@ def jail_columns() -> list[Column[Jail]]:
     ]
 
 
+#: Points of the CPU sparkline in the jails pane (the newest buckets of the
+#: history: 5 minutes with the default hour, core/history.py).
+TREND_POINTS = 10
+
+
+def trend_column(trend: Callable[[Jail], str], label: str) -> Column[Jail]:
+    """The sparkline column: the row's CPU over the last few buckets."""
+    return Column("trend", label, trend, lambda j: j.cpu_percent, width=TREND_POINTS,
+                  descending_first=True)
+
+
 def _dim(cell: Cell) -> Cell:
     if isinstance(cell, str):
         return ((cell, "dim"),)
@@ -118,6 +129,9 @@ class JailTable(KeyedTable[JailKey, Jail]):
         self.stale_hosts: frozenset[str] = frozenset()
         #: The app's actions in progress (widgets/pending.py), found on mount.
         self._pending: PendingActions | None = None
+        #: The CPU sparkline of a row and its header (None: no column), shown
+        #: only while the columns up to MEM and it fit the pane.
+        self._trend: tuple[Callable[[Jail], str], str] | None = None
         super().__init__(self._with_pending(jail_columns()), sort="name", id=id)
 
     def set_hosts(self, on: bool) -> None:
@@ -175,12 +189,47 @@ class JailTable(KeyedTable[JailKey, Jail]):
         return self._health.get(row.name)
 
     def set_columns(self, columns: Sequence[Column[Jail]]) -> None:
-        """``columns``, with the health column (after HOST) while there are marks."""
-        cols = [c for c in columns if c.key != "health"]
+        """``columns``, with the health column (after HOST) while there are marks,
+        and the sparkline (before PATH) while it fits."""
+        cols = [c for c in columns if c.key not in ("health", "trend")]
         if self._health is not None:
             at = 1 if cols and cols[0].key == "host" else 0
             cols.insert(at, health_column(self.health_of))
+        if self._trend is not None and self._room_for_trend():
+            at = next((i for i, c in enumerate(cols) if c.key == "path"), len(cols))
+            cols.insert(at, trend_column(*self._trend))
         super().set_columns(self._with_pending(cols))
+
+    # -- the CPU sparkline (core/history.py) ---------------------------------------
+
+    def set_trend(self, trend: Callable[[Jail], str] | None, label: str = "") -> None:
+        """Draw each row's sparkline with ``trend`` (None: no such column)."""
+        self._trend = (trend, label) if trend is not None else None
+        self.set_columns(self.columns)
+
+    def _room_for_trend(self) -> bool:
+        """The columns before PATH, the sparkline and a few cells of PATH fit:
+        narrower (80 columns), the sparkline would push MEM off the pane."""
+        width = self.size.width
+        if not width:
+            return False
+        shown = [w for c, w in zip(self._columns, self._widths, strict=False)
+                 if c.key not in ("path", "trend")]
+        return sum(shown) + len(shown) + TREND_POINTS + 1 + 4 <= width
+
+    def _fit_trend(self) -> None:
+        if self._trend is None:
+            return
+        has = any(c.key == "trend" for c in self.columns)
+        if has != self._room_for_trend():
+            self.set_columns(self.columns)
+        elif has:
+            # New samples every poll; a row's cached line would keep the old ones.
+            self.invalidate_lines()
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        self._fit_trend()
 
     # -- actions in progress (widgets/pending.py) -----------------------------------
 
@@ -223,6 +272,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         self._named_rows = frozenset((j.host_name, j.name) for j in rows
                                      if j.state is not JailState.DYING)
         super().set_rows(rows)
+        self._fit_trend()
 
     def row_key(self, row: Jail) -> JailKey:
         return (row.host_name or "", row.key) if self.show_hosts else row.key

@@ -74,6 +74,7 @@ def _values(settings: settings_mod.Settings) -> dict[KeyPath, Any]:
         ("console", "interval"): settings.interval,
         ("console", "theme"): settings.theme or DEFAULT_THEME,
         ("console", "health_interval"): settings.health_interval,
+        ("console", "history"): settings.history,
         ("check", "disk_warn"): th.disk_warn,
         ("check", "disk_crit"): th.disk_crit,
         ("check", "rctl_warn"): th.rctl_warn,

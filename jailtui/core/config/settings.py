@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from jailtui.core.config.layers import ConfigDocument, read_config, user_config_path
 from jailtui.core.errors import JailtuiError
+from jailtui.core.history import DEFAULT_WINDOW, MAX_WINDOW, MIN_WINDOW
 from jailtui.core.posture.baseline import Baseline, parse_baseline
 from jailtui.core.transport.capture import MAX_OUTPUT
 
@@ -91,6 +92,9 @@ class Settings:
     #: Seconds between two health evaluations (``[console] health_interval``);
     #: 0: only when asked (``r`` in the health view).
     health_interval: float = DEFAULT_HEALTH_INTERVAL
+    #: Seconds of history the console keeps per jail (``[console] history``,
+    #: core/history.py): the sparklines' and graphs' window.
+    history: float = DEFAULT_WINDOW
     #: Textual theme name (``[console] theme``); None keeps Textual's default.
     #: Use "ansi-dark" or "ansi-light" on terminals without 256 colours.
     theme: str | None = None
@@ -190,6 +194,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
     warnings: list[str] = []
     interval = DEFAULT_INTERVAL
     health_interval = DEFAULT_HEALTH_INTERVAL
+    history = DEFAULT_WINDOW
     theme: str | None = None
     keys: dict[str, str] = {}
     key_places: dict[str, str] = {}
@@ -213,6 +218,8 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
                 interval = _interval(at("console", key), value)
             elif key == "health_interval":
                 health_interval = _health_interval(at("console", key), value)
+            elif key == "history":
+                history = _history(at("console", key), value)
             elif key == "theme":
                 if not isinstance(value, str) or not value:
                     raise SettingsError(f"{at('console', key)}: [console] theme must be a theme name")
@@ -277,7 +284,8 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
         else:
             backup_keep = value
 
-    return Settings(interval=interval, health_interval=health_interval, theme=theme,
+    return Settings(interval=interval, health_interval=health_interval, history=history,
+                    theme=theme,
                     keys=MappingProxyType(keys), key_places=MappingProxyType(key_places),
                     output_mib=output_mib, posture=posture, backup_keep=backup_keep,
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
@@ -291,6 +299,15 @@ def _interval(where: str, value: object) -> float:
         raise SettingsError(
             f"{where}: [console] interval must be between {MIN_INTERVAL:g} and "
             f"{MAX_INTERVAL:g} seconds")
+    return float(value)
+
+
+def _history(where: str, value: object) -> float:
+    """``[console] history``: the window of core/history.py, in seconds."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or not MIN_WINDOW <= value <= MAX_WINDOW:
+        raise SettingsError(f"{where}: [console] history must be a number of seconds "
+                            f"({MIN_WINDOW:g} .. {MAX_WINDOW:g})")
     return float(value)
 
 
