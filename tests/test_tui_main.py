@@ -75,7 +75,7 @@ async def test_every_jail_column_is_shown() -> None:
         await settle(pilot)
         header, *rows = table_lines(screen(app).jails)
         assert header.split() == ["STATE", "JID", "NAME▲", "OWN", "HOSTNAME", "ADDRESS",
-                                  "PROCS", "CPU%", "MEM", "PATH"]
+                                  "PROCS", "CPU%", "MEM", "CPU", "5m", "PATH"]
         web = next(r for r in rows if " web " in r)
         # The fake host decides no owner: "-" (a real Host always does, core/owners).
         assert web.split()[:6] == ["running", "3", "web", "-", "web.example.org", "10.0.0.3"]
@@ -286,7 +286,7 @@ async def test_pause_stops_polling_and_says_so() -> None:
         await pilot.press("r")  # one poll while paused
         await settle(pilot)
         assert host.polls == polls + 1
-        await pilot.press("space")  # resume
+        await pilot.press("p")  # resume
         assert not app.poll_state.paused
         await wait_until(pilot, lambda: host.polls > polls + 2, "polls after resuming")
 

@@ -46,6 +46,29 @@ def lifecycle_question(action: str, jail: Jail) -> Content:
          "$foreground-muted"))
 
 
+def bulk_question(action: str, jails: Sequence[Jail],
+                  left_out: Sequence[tuple[Jail, str]]) -> Content:
+    """``Stop 3 jails?`` naming every one (with its host and jid), then those left
+    out and why; a jail no manager owns is said to go through jail(8)."""
+    parts: list[str | tuple[str, str]] = [
+        (f"{action.capitalize()} {len(jails)} jail{'s' if len(jails) != 1 else ''}?", "bold"),
+        "\n"]
+    for j in jails:
+        parts += ["  ", (visible(j.name, 64), "bold $accent"),
+                  f" on {visible(j.host_name, 32)}" if j.host_name is not None else "",
+                  f" (jid {j.jid})" if j.jid is not None else "",
+                  (" with jail(8): no manager owns it" if j.owner == "unknown" else "",
+                   "$warning"), "\n"]
+    if action != "start":
+        parts.append(("Their processes will be ended"
+                      + (" and the jails started again." if action == "restart" else "."),
+                      "$foreground-muted"))
+    for j, reason in left_out:
+        parts += ["\n", ("left out: ", "$foreground-muted"), visible(j.name, 64),
+                  (f" ({visible(reason, 200)})", "$foreground-muted")]
+    return Content.assemble(*parts)
+
+
 def unknown_owner_question(action: str, jail: Jail) -> Content:
     """``Stop jail X with jail(8)?`` and why: no manager owns it (docs/managers.md 1.8)."""
     return Content.assemble(
@@ -149,32 +172,67 @@ class Flows:
         self.app.push_screen(ConfirmScreen(start_question(jail), yes="Start", danger=False),
                              answered)
 
+    def bulk_lifecycle(self, action: str, jails: Sequence[Jail],
+                       left_out: Sequence[tuple[Jail, str]], *,
+                       done: Callable[[], None]) -> None:
+        """start / stop / restart of every marked jail: one question naming each
+        (and each left out, with why), then one after the other through the gate,
+        each reported as if alone; ``done`` (clear the marks) once they ran."""
+        from jailtui.screens.confirm import ConfirmScreen
+
+        app = self.app
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            done()
+
+            async def each() -> None:
+                for jail in jails:
+                    await self.lifecycle_once(action, jail, unknown_ok=True)
+
+            app.run_worker(job(each), group=f"action-{action}", exit_on_error=False,
+                           description=f"{action} {len(jails)} jails")
+
+        app.push_screen(ConfirmScreen(bulk_question(action, jails, left_out),
+                                      yes=f"{action.capitalize()} {len(jails)}"), answered)
+
+    async def lifecycle_once(self, action: str, jail: Jail, *,
+                             unknown_ok: bool = False) -> ActionResult | None:
+        """One start / stop / restart through the jail's controller, with its
+        notification, pending mark, report and poll (None: a read-only host)."""
+        app = self.app
+        controller = app.controller_for(jail.host_name)
+        if controller is None:
+            return None
+        name = jail.name
+        shown = visible(name, 64) + (f" on {visible(jail.host_name, 32)}" if jail.host_name else "")
+        app.notify(f"{VERBS[action]} {shown}…", markup=False, timeout=3)
+        app.pending.begin(jail, action)
+        method = {"start": controller.start, "stop": controller.stop,
+                  "restart": controller.restart}[action]
+        try:
+            result = await (method(name, expect=jail, unknown_ok=True) if unknown_ok
+                            else method(name, expect=jail))
+        except JailtuiError as exc:
+            result = ActionResult(False, describe(exc))
+        app.pending.finish(jail, result.ok)
+        self.report(f"{action} {where(name, jail.host_name)}", result, jail=name,
+                    host_name=jail.host_name)
+        app.poll_host(jail.host_name)
+        return result
+
     def run_lifecycle(self, action: str, jail: Jail,
                       then: Callable[[ActionResult], Awaitable[None]] | None = None, *,
                       unknown_ok: bool = False) -> None:
         """``unknown_ok``: the user confirmed jail(8) on a jail no manager owns."""
         app = self.app
-        controller = app.controller_for(jail.host_name)
-        if controller is None:
+        if app.controller_for(jail.host_name) is None:
             return
-        name = jail.name
-        shown = visible(name, 64) + (f" on {visible(jail.host_name, 32)}" if jail.host_name else "")
-        title = f"{action} {where(name, jail.host_name)}"
-        app.notify(f"{VERBS[action]} {shown}…", markup=False, timeout=3)
-        app.pending.begin(jail, action)
 
         async def run() -> None:
-            method = {"start": controller.start, "stop": controller.stop,
-                      "restart": controller.restart}[action]
-            try:
-                result = await (method(name, expect=jail, unknown_ok=True) if unknown_ok
-                                else method(name, expect=jail))
-            except JailtuiError as exc:
-                result = ActionResult(False, describe(exc))
-            app.pending.finish(jail, result.ok)
-            self.report(title, result, jail=name, host_name=jail.host_name)
-            app.poll_host(jail.host_name)
-            if then is not None:
+            result = await self.lifecycle_once(action, jail, unknown_ok=unknown_ok)
+            if then is not None and result is not None:
                 await then(result)
 
         app.run_worker(job(run), group=f"action-{action}", exit_on_error=False,

@@ -203,8 +203,13 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("search_prev", "N", "search_step(-1)", "Previous match",
             "search: the previous match", "Views", ("main", "console_log"), show=False),
     KeySpec("clear_filter", "escape", "clear_filter", "Clear filter",
-            "clear the filter of the focused pane", "Views", ("main",),
-            title="Clear the filter", show=False),
+            "clear the marks, else the filter of the focused pane, else its search",
+            "Views", ("main",), title="Clear the filter", show=False),
+    # htop's space tags a process, k9s's marks a row; pause keeps p (htop has no
+    # pause key; space paused here before multi-select, issue 20).
+    KeySpec("mark", "space", "mark", "Mark",
+            "mark / unmark the jail; u, d, R then act on every marked jail (asks first)",
+            "Views", ("main",), title="Mark the jail for a bulk action", show=False),
     KeySpec("filter_clear", "escape", "clear_filter", "Clear filter",
             "filter: clear it and leave it", "Views", ("filter",)),
     # -- the tables (widgets/keyed_table.py) --------------------------------------------
@@ -352,7 +357,7 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("exec_cancel", "ctrl+c", "cancel", "Cancel",
             "command: cancel the running command (kills it)",
             "Services and commands in a jail", ("exec",), priority=True, key_display="^C"),
-    KeySpec("pause", "p,space", "pause", "Pause",
+    KeySpec("pause", "p", "pause", "Pause",
             "pause / resume polling (the data stays on screen)", "Live data", ("app",),
             title="Pause / resume polling"),
     KeySpec("log", "L", "log", "Log",

@@ -262,6 +262,9 @@ class MainScreen(GuardedScreen):
         parts: list[str | tuple[str, str]] = [("Jails", "bold"), *self._where()]
         if snap is not None:
             parts.append(f" {jails.row_count}/{jails.source_count}")
+        marked = len(jails.marked_rows())
+        if marked:
+            parts.append((f"  {marked} marked (u d R: all; Esc: none)", "bold $accent"))
         parts += _sort_and_filter(jails)
         self._set_title(jails, Content.assemble(*parts))
 
@@ -548,7 +551,13 @@ class MainScreen(GuardedScreen):
                         markup=False, timeout=4)
 
     def action_clear_filter(self) -> None:
-        # The filter first, then the search: Escape peels one off at a time.
+        # The marks first, then the filter, then the search: Escape peels one
+        # off at a time.
+        if self.jails.marked_rows():
+            self.jails.clear_marks()
+            self._update_titles()
+            self.refresh_bindings()
+            return
         if self.target.filter_text:
             self.target.set_filter("")
         else:
@@ -633,16 +642,40 @@ class MainScreen(GuardedScreen):
     # -- actions through the controller ------------------------------------------------
 
     def action_start(self) -> None:
-        if not self.refuse_if_guarded("start"):
-            self.console.jail_action("start", self.selected_jail())
+        self._lifecycle("start")
 
     def action_stop(self) -> None:
-        if not self.refuse_if_guarded("stop"):
-            self.console.jail_action("stop", self.selected_jail())
+        self._lifecycle("stop")
 
     def action_restart(self) -> None:
-        if not self.refuse_if_guarded("restart"):
-            self.console.jail_action("restart", self.selected_jail())
+        self._lifecycle("restart")
+
+    def _lifecycle(self, action: str) -> None:
+        """The cursor's jail, or every marked one (one question naming each)."""
+        if self.refuse_if_guarded(action):
+            return
+        marked = self.jails.marked_rows()
+        if not marked:
+            self.console.jail_action(action, self.selected_jail())
+            return
+        gate = GUARDED[action]
+        chosen: list[Jail] = []
+        left_out: list[tuple[Jail, str]] = []
+        for jail in marked:
+            reason = self.console.gate_reason(gate, jail)
+            if reason is None:
+                chosen.append(jail)
+            else:
+                left_out.append((jail, reason))
+        self.console.flows.bulk_lifecycle(action, chosen, left_out,
+                                          done=self.jails.clear_marks)
+
+    def action_mark(self) -> None:
+        if self.focused is not self.jails:
+            return
+        self.jails.toggle_mark()
+        self._update_titles()
+        self.refresh_bindings()
 
     def action_shell(self) -> None:
         if not self.refuse_if_guarded("shell"):
@@ -682,6 +715,14 @@ class MainScreen(GuardedScreen):
                 self.console.signal_process(proc)
 
     def guard_reason(self, action: str) -> str | None:
+        marked = self.jails.marked_rows() if action in BULK else []
+        if marked:
+            # Allowed when the action applies to one marked jail at least; the
+            # question names the others and why they are left out.
+            gate = GUARDED[action]
+            reasons = [self.console.gate_reason(gate, j) for j in marked]
+            return None if any(r is None for r in reasons) else \
+                f"none of the {len(marked)} marked jails: {reasons[0]}"
         if action == "signal":
             if self.focused is not self.procs:
                 return "select a process first (Tab to the processes pane)"
@@ -693,11 +734,18 @@ class MainScreen(GuardedScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
-            return bool(self.target.filter_text or self.target.search_text)
+            return bool(self.jails.marked_rows() or self.target.filter_text
+                        or self.target.search_text)
+        if action == "mark":
+            return self.focused is self.jails
         if action in ("hosts", "reconnect"):
             # One host: no such keys (the footer and the keys stay as they were).
             return self.console.fleet.several
         return super().check_action(action, parameters)
+
+
+#: The actions that take every marked jail (space).
+BULK = frozenset({"start", "stop", "restart"})
 
 
 def yank_text(row: Jail | Process | None) -> str | None:

@@ -132,6 +132,8 @@ class JailTable(KeyedTable[JailKey, Jail]):
         #: The CPU sparkline of a row and its header (None: no column), shown
         #: only while the columns up to MEM and it fit the pane.
         self._trend: tuple[Callable[[Jail], str], str] | None = None
+        #: Rows marked for a bulk action (space, as htop's tag and k9s's mark).
+        self._marked: set[JailKey] = set()
         super().__init__(self._with_pending(jail_columns()), sort="name", id=id)
 
     def set_hosts(self, on: bool) -> None:
@@ -189,16 +191,50 @@ class JailTable(KeyedTable[JailKey, Jail]):
         return self._health.get(row.name)
 
     def set_columns(self, columns: Sequence[Column[Jail]]) -> None:
-        """``columns``, with the health column (after HOST) while there are marks,
-        and the sparkline (before PATH) while it fits."""
-        cols = [c for c in columns if c.key not in ("health", "trend")]
+        """``columns``, with the selection's column first while rows are marked,
+        the health column (after HOST) while there are health marks, and the
+        sparkline (before PATH) while it fits."""
+        cols = [c for c in columns if c.key not in ("health", "trend", "marked")]
         if self._health is not None:
             at = 1 if cols and cols[0].key == "host" else 0
             cols.insert(at, health_column(self.health_of))
+        if self._marked:
+            cols.insert(0, Column("marked", "", self._mark_cell,
+                                  lambda j: self.row_key(j) not in self._marked, width=1))
         if self._trend is not None and self._room_for_trend():
             at = next((i for i, c in enumerate(cols) if c.key == "path"), len(cols))
             cols.insert(at, trend_column(*self._trend))
         super().set_columns(self._with_pending(cols))
+
+    # -- the selection (space; bulk actions: console/flows.py) ------------------------
+
+    def _mark_cell(self, row: Jail) -> Cell:
+        return (("*", "accent"),) if self.row_key(row) in self._marked else ""
+
+    def toggle_mark(self) -> bool:
+        """Mark or unmark the cursor's row, then go to the next row (htop's space)."""
+        key = self.cursor_key
+        if key is None:
+            return False
+        had = bool(self._marked)
+        self._marked ^= {key}
+        self.invalidate_lines()
+        if had != bool(self._marked):
+            self.set_columns(self.columns)
+        else:
+            self._rebuild()
+        self.action_cursor(1)
+        return key in self._marked
+
+    def clear_marks(self) -> None:
+        if self._marked:
+            self._marked.clear()
+            self.invalidate_lines()
+            self.set_columns(self.columns)
+
+    def marked_rows(self) -> list[Jail]:
+        """The marked rows still shown, in the table's order (a jail gone is left out)."""
+        return [r for r in self.rows if self.row_key(r) in self._marked]
 
     # -- the CPU sparkline (core/history.py) ---------------------------------------
 
