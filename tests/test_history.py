@@ -137,3 +137,27 @@ async def test_the_detail_view_draws_the_jails_history() -> None:
         assert isinstance(app.screen, DetailScreen)
         text = widget_text(app.screen.section("history"))
         assert "CPU%" in text and "now 5.0" in text and "-1h" in text and "now" in text
+
+
+async def test_the_detail_view_lists_the_jails_own_events() -> None:
+    from jailtui.screens.confirm import ConfirmScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("web")
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        text = widget_text(app.screen.section("events"))
+        lines = text.splitlines()
+        assert "restart web" in lines[0] and "action" in lines[0]  # newest first
+        assert any("seen" in ln for ln in lines)
+        assert "db" not in text  # another jail's events are not this one's

@@ -11,6 +11,7 @@ restarts (new jid) or on ``r``.
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
@@ -53,6 +54,7 @@ _RCTL_BYTES = frozenset({"datasize", "stacksize", "coredumpsize", "memoryuse", "
 LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
     (("overview", "Overview"), ("config", "Configuration")),
     (("history", "History (this session: CPU, memory, processes)"),),
+    (("events", "Events of the jail (this session; E: every event)"),),
     (("restrictions", "Restrictions (jls -n)"),),
     (("rctl", "Resource usage (rctl -u)"), ("disk", "Disk")),
     (("storage", "Where it lives (mount -p, zfs list)"),),
@@ -114,6 +116,7 @@ class DetailScreen(GuardedScreen):
         self._draw_title(jail, snap)
         self._draw_overview(jail, snap)
         self._draw_history(jail)
+        self._draw_events(jail)
         ident = (jail.state, jail.jid) if jail is not None else None
         if ident != self._loaded_for and snap is not None:
             self._loaded_for = ident
@@ -189,6 +192,26 @@ class DetailScreen(GuardedScreen):
         else:
             rows.append(("config", [("not in jail.conf (created by hand)", "$foreground-muted")]))
         sec.show(_rows(rows))
+
+    def _draw_events(self, jail: Jail | None) -> None:
+        """The jail's own events (core/events.py), newest first: created, restarted,
+        dying, removed, and every action on it with its result."""
+        fleet = self.console.fleet
+        host = (jail.host_name if jail is not None else None) or fleet.names()[0]
+        events = fleet.timeline.events(jail=self.jail_name, host=host)[-EVENTS_SHOWN:]
+        sec = self.section("events")
+        if not events:
+            sec.note("Nothing yet: events appear as the console sees them.")
+            return
+        g = glyphs()
+        rows: list[tuple[str, list[Part]]] = []
+        for e in reversed(events):
+            mark = "" if e.ok is None else (g.ok if e.ok else g.bad) + " "
+            style = "$error" if e.ok is False else "$foreground"
+            rows.append((time.strftime("%H:%M:%S", time.localtime(e.at)),
+                         [(f"{e.kind:<10}", "$foreground-muted"),
+                          (mark + visible(e.text, 300), style)]))
+        sec.show(_rows(rows, width=10))
 
     def _draw_history(self, jail: Jail | None) -> None:
         """Graphs of the session's samples (core/history.py), the time axis under them."""
@@ -483,6 +506,9 @@ class DetailScreen(GuardedScreen):
         if not self.refuse_if_guarded("restore"):
             self.console.jail_action("restore", self._jail)
 
+
+#: The jail's latest events shown in its detail (E lists them all).
+EVENTS_SHOWN = 8
 
 #: Narrowest explanation column; narrower, the explanation goes under its row.
 MIN_EXPLANATION = 30
