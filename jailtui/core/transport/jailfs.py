@@ -311,7 +311,7 @@ IFS=/
 set -f
 set -- $rel
 last=
-for c; do
+for c in "$@"; do
   [ -n "$c" ] || continue
   [ "$c" = . ] && continue
   [ "$c" = .. ] && { echo "a '..' component, not followed"; exit 4; }
