@@ -265,3 +265,23 @@ def test_host_file_reader_refuses_fifo_and_big_files(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="larger than 100 bytes"):
         jailfs.read_host_file(str(tmp_path / "big"), max_bytes=100)
     assert jailfs.read_host_file(str(tmp_path / "big")) == b"x" * 101
+
+
+def test_hostile_rc_d_scripts_are_left_out(sim_dir: Path) -> None:
+    """The daemon check reads each enabled service's rc.d script (its pidfile and
+    procname) through the same reader: a FIFO there and a link to the jail's
+    /dev/zero are left out, the service is then looked for by its name, and
+    ``check`` answers as with the real scripts."""
+    before = jt(sim_dir, "check")
+    web = sim_dir / JAILS / "web"
+    nginx = web / "usr/local/etc/rc.d/nginx"
+    assert nginx.is_file()  # the demo's web jail runs nginx from ports
+    nginx.unlink()
+    os.mkfifo(nginx)
+    (web / "etc/rc.d").mkdir(exist_ok=True)
+    (web / "etc/rc.d/sshd").symlink_to("/dev/zero")
+    (web / "dev").mkdir(exist_ok=True)
+    (web / "dev/zero").symlink_to(os.path.realpath("/dev/zero"))
+    after = jt(sim_dir, "check")
+    assert "Traceback" not in after.stderr
+    assert (after.returncode, after.stdout) == (before.returncode, before.stdout)

@@ -22,7 +22,8 @@ def test_a_literal_backslash_escape_differs_from_a_real_control() -> None:
 
 @pytest.mark.parametrize("param", ["allow.settime", "allow.adjtime", "allow.routing",
                                    "allow.nfsd", "allow.extattr", "allow.setaudit",
-                                   "allow.raw_sockets", "allow.nosettime"])
+                                   "allow.raw_sockets", "allow.nosettime",
+                                   "allow.unprivileged_parent_tampering"])
 def test_host_affecting_parameters_are_never_delegable(param: str) -> None:
     text = f'[[delegate]]\nusers = ["alice"]\njails = ["web"]\nparams = ["{param}"]\n'
     with pytest.raises(PolicyError, match="can never be delegated"):

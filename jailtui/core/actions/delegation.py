@@ -51,9 +51,11 @@ NEVER_EDITABLE = frozenset({
     "sysvshm", "ip4.addr", "ip6.addr", "zfs.dataset", ".include",
     # Host-affecting permissions of FreeBSD 14/15 (docs/freebsd.md 5.2): the
     # host's clock, its routing table, its NFS exports, its audit trail,
-    # system extended attributes, raw packets on the host's addresses.
+    # system extended attributes, raw packets on the host's addresses; and the
+    # boundary itself: the host's unprivileged users signalling and debugging
+    # the jail's processes (kern_jail.c cr_can_tamper_with_subjail).
     "allow.settime", "allow.adjtime", "allow.routing", "allow.nfsd", "allow.extattr",
-    "allow.setaudit", "allow.raw_sockets",
+    "allow.setaudit", "allow.raw_sockets", "allow.unprivileged_parent_tampering",
 })
 #: ...and prefixes (every host-side exec hook, every mount permission, nesting).
 NEVER_EDITABLE_PREFIXES = ("exec.pre", "exec.post", "exec.created", "exec.release",

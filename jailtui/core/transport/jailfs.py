@@ -6,7 +6,7 @@ the host's own ``/etc/master.passwd`` or to another jail's file, a FIFO
 (``open()`` blocks until someone writes), a 2 GB sparse file, a directory,
 a socket. The console and ``check`` run as root on the host, so a plain
 ``open()`` lets a jail's root freeze or exhaust them and read files they
-must not see (issue 14 item 1; docs/security.md 4).
+must not see (issue 14 item 1; docs/security.md 2.4 and 4).
 
 So every file under a jail root is read here, with these rules:
 
@@ -28,10 +28,11 @@ A refusal is a :class:`FileRead` with ``data=None`` and the reason, which
 callers report as "unknown" (never a hang, never a traceback).
 
 On a remote host (SSH) the same rules are applied on the remote side by a
-small ``sh`` script (:data:`REMOTE_SCRIPT`): every component below the root
-must not be a symlink, the file must be regular, and ``head -c`` bounds the
-bytes. There the check and the read are separate steps; the timeout bounds
-what a race could do (a FIFO swapped in between blocks until the timeout).
+small ``sh`` script (:data:`REMOTE_SCRIPT`): no component below the root may
+be a symlink (each directory is entered and checked to be below the root),
+the file must be regular and is read from the descriptor that was checked,
+and ``head -c`` bounds the bytes. What a race can still do there: a FIFO
+swapped in just before the open blocks it until the command's timeout.
 """
 
 from __future__ import annotations
@@ -277,24 +278,60 @@ def read_host_file(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
 
 #: ``sh -c SCRIPT sh ROOT REL MAX``: the rules above, on the remote side.
 #: Exit 3: missing; 4: refused (reason on stdout's first line); 0: the
-#: content. Each component below ROOT is checked with ``test -L`` (never
-#: followed), the file with ``test -f``, and ``head -c`` reads one byte more
-#: than the cap so "too large" is seen. POSIX sh, test(1), head(1).
+#: content. POSIX sh, test(1), stat(1), head(1).
+#:
+#: The jail's root may swap a name for a symlink at any moment, so no path
+#: below ROOT is ever opened whole: the script enters each directory with
+#: ``cd -P`` (after ``test -L`` said it is not a link) and checks with
+#: ``pwd -P`` that it is still below ROOT, so a directory swapped in between
+#: is caught and the final open is of one name in a directory already held.
+#: That last name is looked at (lstat: ``stat`` without ``-L``), opened once on
+#: descriptor 3 and the open descriptor looked at (fstat: FreeBSD's stat(1)
+#: without a file operand describes its standard input, usr.bin/stat/stat.c);
+#: only when both are the same regular file (device, inode, type) is it read,
+#: from that descriptor, ``head -c`` one byte over the cap so "too large" is
+#: seen. A link swapped in before the open is followed by the open but gives
+#: another file, and is refused. What remains: a FIFO swapped in just before
+#: the open blocks it until the command's timeout (docs/security.md 2.4).
+#: ``stat -f`` is FreeBSD's; GNU's ``stat -c`` (the simulated host on Linux,
+#: as core/transport/ssh/files.py) answers where it is not.
 REMOTE_SCRIPT = """root=$1 rel=$2 max=$3
 cd -P -- "$root" 2>/dev/null || { echo "jail root: cannot enter"; exit 4; }
+top=$(pwd -P)
+[ "$top" = / ] && top=
+ident() {
+  if [ $# -eq 0 ]; then
+    s=$(stat -f '%d:%i:%HT' 2>/dev/null) || s=$(stat -L -c '%d:%i:%F' /dev/stdin 2>/dev/null)
+  else
+    s=$(stat -f '%d:%i:%HT' -- "$1" 2>/dev/null) || s=$(stat -c '%d:%i:%F' -- "$1" 2>/dev/null)
+  fi || return
+  printf '%s\n' "$s"
+}
 IFS=/
 set -f
-p=.
-for c in $rel; do
+set -- $rel
+last=
+for c in "$@"; do
   [ -n "$c" ] || continue
   [ "$c" = . ] && continue
   [ "$c" = .. ] && { echo "a '..' component, not followed"; exit 4; }
-  p=$p/$c
-  if [ -L "$p" ]; then echo "a symlink, not followed on this host"; exit 4; fi
-  [ -e "$p" ] || exit 3
+  if [ -n "$last" ]; then
+    cd -P -- "./$last" 2>/dev/null || { echo "not a directory, not entered"; exit 4; }
+    case $(pwd -P)/ in "$top"/*) ;; *) echo "left the jail's root, not followed"; exit 4 ;; esac
+  fi
+  if [ -L "./$c" ]; then echo "a symlink, not followed on this host"; exit 4; fi
+  [ -e "./$c" ] || exit 3
+  last=$c
 done
-if [ ! -f "$p" ]; then echo "not a regular file, not read"; exit 4; fi
-head -c $((max + 1)) -- "$p"
+[ -n "$last" ] || { echo "not a regular file, not read"; exit 4; }
+if [ ! -f "./$last" ]; then echo "not a regular file, not read"; exit 4; fi
+want=$(ident "./$last") || { echo "cannot be looked at, not read"; exit 4; }
+case $want in *":Regular File"|*":regular file") ;; *) echo "not a regular file, not read"; exit 4 ;; esac
+{
+  got=$(ident <&3) || { echo "cannot be looked at, not read"; exit 4; }
+  [ "$got" = "$want" ] || { echo "replaced while read, not read"; exit 4; }
+  head -c $((max + 1)) <&3
+} 3< "./$last" || exit 4
 """
 
 
