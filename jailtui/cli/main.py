@@ -493,11 +493,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         overrides["posture"] = _load(args.config).posture
     for kind in ("disk", "rctl"):
         # One side given: the other (default or config) follows it rather than
-        # contradict it (--rctl-crit 50 with the default warn 80).
+        # contradict it (--rctl-crit 50 with the default warn 80). A value out
+        # of range is not followed: the error names the option the user typed.
         warn, crit = f"{kind}_warn", f"{kind}_crit"
-        if crit in overrides and warn not in overrides:
+        if crit in overrides and warn not in overrides and 0 <= overrides[crit] <= 100:
             overrides[warn] = min(getattr(th, warn), overrides[crit])
-        elif warn in overrides and crit not in overrides:
+        elif warn in overrides and crit not in overrides and 0 <= overrides[warn] <= 100:
             overrides[crit] = max(getattr(th, crit), overrides[warn])
     th = dc_replace(th, **overrides)
     problems = health.threshold_problems(th)
