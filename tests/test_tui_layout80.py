@@ -132,6 +132,14 @@ async def test_a_column_is_shown_whole_or_not_at_all_at_80x24(sim_dir: Path) -> 
         # More to the right is said in a cell the scrollbar does not cover.
         assert shown and all(ln[seen - 1] == "…" for ln in shown), shown
         assert "MEM" not in shown[0]  # it does not fit whole: left out, not cut
+        # The left-out cells keep the cursor row's colour up to the ellipsis.
+        cells = [seg for seg in jails.render_line(1 + jails.cursor_index) if seg.text]
+        seen_cells, x = [], 0
+        for seg in cells:
+            if x < seen:
+                seen_cells.append(seg.style.bgcolor if seg.style else None)
+            x += len(seg.text)
+        assert len(set(seen_cells)) == 1, seen_cells
         for _ in range(4):
             assert _cut_columns(jails) == []
             await pilot.press("right")  # 8 cells: NAME is cut on the left

@@ -723,13 +723,24 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         start = min(max(start, scroll_x), end)
         stop = max(start, min(stop, end))
         kept = strip.crop(start, stop) if stop > start else Strip([], 0)
-        parts = [Strip.blank(start - scroll_x, base), kept,
-                 Strip.blank(limit - scroll_x - (stop - scroll_x) if limit > stop else 0, base)]
+        parts = [self._blanked(strip, scroll_x, start, base), kept,
+                 self._blanked(strip, stop, limit, base)]
         if more:
             segments = list(kept)
             style = segments[-1].style if segments and segments[-1].style else base
             parts.append(Strip([Segment(glyphs().ellipsis[0], style)], 1))
         return Strip.join(parts)
+
+    @staticmethod
+    def _blanked(strip: Strip, left: int, right: int, base: Style) -> Strip:
+        """Cells ``left`` to ``right`` of ``strip`` as spaces in their own
+        styles: a left-out column keeps the row's background (the cursor's)."""
+        if right <= left:
+            return Strip([], 0)
+        part = strip.crop_extend(left, right, base)
+        return Strip([Segment(" " * cell_len(seg.text), seg.style) for seg in part
+                      if not seg.control], right - left)
+
 
 def filter_terms(text: str) -> list[str]:
     """The filter's alternatives, lower-case: ``web|db`` matches rows that
