@@ -21,7 +21,9 @@ def check(sim: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(("args", "why"), [
-    (["--disk-warn", "500"], "--disk-crit 500: a percentage"),
+    # The option typed is named, not --disk-crit (which followed warn to 500).
+    (["--disk-warn", "500"], "thresholds: --disk-warn 500: a percentage from 0 to 100\n"),
+    (["--rctl-crit", "-5"], "thresholds: --rctl-crit -5: a percentage from 0 to 100\n"),
     (["--disk-warn", "-1"], "--disk-warn -1: a percentage"),
     (["--rctl-crit", "nan"], "--rctl-crit nan"),
     (["--disk-warn", "95", "--disk-crit", "90"], "--disk-warn 95 is above --disk-crit 90"),
@@ -33,7 +35,7 @@ def test_bad_thresholds_are_unknown(sim_dir: Path, args: list[str], why: str) ->
     assert out.returncode == 3, out.stdout
     assert out.stdout.startswith("JAILS UNKNOWN - bad thresholds:") and why in out.stdout
     js = check(sim_dir, "--json", *args)
-    assert js.returncode == 3 and why in json.loads(js.stdout)["error"]
+    assert js.returncode == 3 and why.strip() in json.loads(js.stdout)["error"]
 
 
 def test_good_thresholds_still_check(sim_dir: Path) -> None:

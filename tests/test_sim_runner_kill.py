@@ -94,3 +94,17 @@ def test_quitting_does_not_wait_for_a_timed_out_exec(sim_dir: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("False") and "timed out after 1 s" in out.stdout
     assert _sleepers("sleep 598.75") == []
+
+
+def test_cli_exec_past_its_timeout_is_killed_and_exits_124(sim_dir: Path) -> None:
+    """``jailtui --sim DIR exec --timeout 1 web -- sleep N``: the sleep is
+    killed at the timeout, the line names jexec (not the simulator's python3)
+    and the exit status is timeout(1)'s 124, not 1 as for any other failure."""
+    seconds = "596.125"
+    out = subprocess.run(
+        [sys.executable, "-m", "jailtui", "--sim", str(sim_dir), "exec", "--timeout", "1",
+         "web", "--", "sleep", seconds],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)  # the sleep alone: 596 s
+    assert out.returncode == 124, out.stderr
+    assert out.stderr.strip().splitlines()[-1] == "jexec: timed out after 1 s (killed)"
+    _wait_gone(f"sleep {seconds}")

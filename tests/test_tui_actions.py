@@ -414,3 +414,21 @@ async def test_signal_menu_offers_more_and_takes_a_number() -> None:
         await pilot.press("1", "7", "enter")  # FreeBSD's SIGSTOP (Linux's is 19)
         await settle(pilot)
         assert ctl.calls == [("signal", (pid, "STOP"))]
+
+
+async def test_signal_menu_at_80x24_shows_the_number_entry() -> None:
+    """At 24 rows the 13 signals pushed the number entry and the help line
+    out of the box (the list took all its height): the list scrolls instead."""
+    app = make_app(controller=FakeController())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await select(pilot, "web")
+        await pilot.press("tab", "f9")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SignalScreen)
+        box = screen.query_one("#signal-box").region
+        for part in ("#signal-list", "#signal-entry", "#signal-help"):
+            region = screen.query_one(part).region
+            assert region.height and box.contains_region(region), (part, region, box)
+        assert screen.query_one("#signal-entry", Input).region.height == 3

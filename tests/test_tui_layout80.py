@@ -93,3 +93,56 @@ async def test_detail_at_80_columns(sim_dir: Path) -> None:
         assert flags and all(f in ALLOW for f in flags)
         rctl = widget_text(d.section("rctl"))
         assert not re.search(r"wallclock\s+\d{4,}s", rctl)
+
+
+def _cut_columns(table: Any) -> list[str]:
+    """Every column shown in part on any line of ``table`` (its label, the
+    line and what shows of it): a column is whole or left out, blank."""
+    cut = []
+    scroll_x = table.scroll_offset.x
+    seen = table.scrollable_content_region.width
+    rows = [None, *table.rows[table.scroll_offset.y:]]
+    for line, row in zip(table_lines(table), rows, strict=False):
+        for col, (left, right) in zip(table.columns, table._spans(), strict=True):
+            if col.last or right <= scroll_x or left >= scroll_x + seen:
+                continue
+            # The last cell seen holds the "more to the right" ellipsis.
+            part = line[max(left, scroll_x) - scroll_x:min(right, scroll_x + seen - 1) - scroll_x]
+            whole = col.label if row is None else "".join(
+                c if isinstance(c, str) else "".join(t for t, _ in c) for c in [col.cell(row)])
+            shown, whole = part.strip(" ▲▼^v"), whole.strip()
+            # A value longer than its column ends in an ellipsis (NAME is 20 at most).
+            if shown.endswith("…") and whole.startswith(shown[:-1]):
+                continue
+            if shown and shown != whole:
+                cut.append(f"{col.label}: {shown!r} of {whole!r} in {line!r}")
+    return cut
+
+
+async def test_a_column_is_shown_whole_or_not_at_all_at_80x24(sim_dir: Path) -> None:
+    """At 80 columns the jails pane cut MEM to its first digit ("27.6M" read
+    as "2") under the scrollbar, which hid the line's ellipsis too."""
+    app = console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        jails = main_of(app).jails
+        assert jails.scrollbar_size_vertical == 1  # 13 jails: the pane scrolls
+        seen = jails.scrollable_content_region.width
+        shown = [ln for ln in table_lines(jails) if ln.strip()]
+        # More to the right is said in a cell the scrollbar does not cover.
+        assert shown and all(ln[seen - 1] == "…" for ln in shown), shown
+        assert "MEM" not in shown[0]  # it does not fit whole: left out, not cut
+        # The left-out cells keep the cursor row's colour up to the ellipsis.
+        cells = [seg for seg in jails.render_line(1 + jails.cursor_index) if seg.text]
+        seen_cells, x = [], 0
+        for seg in cells:
+            if x < seen:
+                seen_cells.append(seg.style.bgcolor if seg.style else None)
+            x += len(seg.text)
+        assert len(set(seen_cells)) == 1, seen_cells
+        for _ in range(4):
+            assert _cut_columns(jails) == []
+            await pilot.press("right")  # 8 cells: NAME is cut on the left
+            await pilot.pause()
+        assert jails.scroll_offset.x > 0
+        assert "MEM" in table_lines(jails)[0]

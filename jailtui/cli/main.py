@@ -32,7 +32,7 @@ from jailtui.cli.session import (
     open_fleet,
 )
 from jailtui.core.config.settings import SettingsError
-from jailtui.core.errors import JailtuiError, PolicyDenied, describe
+from jailtui.core.errors import CommandTimeout, JailtuiError, PolicyDenied, describe
 from jailtui.core.events import Kind
 from jailtui.core.freebsd.jailconf import JailConfError
 from jailtui.core.freebsd.jailname import check_jail_name
@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 
 # cli/views.py (and the fleet, SSH) are imported by the subcommands that print
 # them: the console's first frame needs neither (issue 18: start).
+
+#: ``exec`` killed at its --timeout exits as timeout(1) does.
+EXIT_TIMED_OUT = 124
 
 SUBCOMMANDS = ("list", "ps", "conf", "sim", "start", "stop", "restart", "shell", "exec",
                "kill", "service", "check", "doctor", "config", "completion", "snapshot",
@@ -365,8 +368,12 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
             print(f"jailtui: SIMULATED FreeBSD host: jail {visible(args.name)}, "
                   f"{probe().describe()}", file=sys.stderr)
         sys.stdout.flush()
-        return int(controller.run_exec_streamed(args.name, argv,
-                                                timeout=args.timeout or None))
+        try:
+            return int(controller.run_exec_streamed(args.name, argv,
+                                                    timeout=args.timeout or None))
+        except CommandTimeout as exc:
+            _fail(str(exc))
+            return EXIT_TIMED_OUT
     elif cmd == "service":
         result = asyncio.run(controller.service(args.name, args.service, args.verb))
     elif cmd == "kill":
@@ -486,11 +493,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         overrides["posture"] = _load(args.config).posture
     for kind in ("disk", "rctl"):
         # One side given: the other (default or config) follows it rather than
-        # contradict it (--rctl-crit 50 with the default warn 80).
+        # contradict it (--rctl-crit 50 with the default warn 80). A value out
+        # of range is not followed: the error names the option the user typed.
         warn, crit = f"{kind}_warn", f"{kind}_crit"
-        if crit in overrides and warn not in overrides:
+        if crit in overrides and warn not in overrides and 0 <= overrides[crit] <= 100:
             overrides[warn] = min(getattr(th, warn), overrides[crit])
-        elif warn in overrides and crit not in overrides:
+        elif warn in overrides and crit not in overrides and 0 <= overrides[warn] <= 100:
             overrides[crit] = max(getattr(th, crit), overrides[warn])
     th = dc_replace(th, **overrides)
     problems = health.threshold_problems(th)

@@ -684,16 +684,62 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
                 return Strip(self._segments(text)).crop_extend(0, width, base)
             else:
                 return Strip.blank(width, base)
-        cropped = strip.crop_extend(scroll_x, scroll_x + width, base)
-        if strip.cell_length > scroll_x + width and width > 1 \
-                and cell_len(strip.text.rstrip()) > scroll_x + width:
-            # More to the right: say so where the line is cut (there is no
-            # horizontal scrollbar; left/right scroll).
-            head = cropped.crop(0, width - 1)
-            segments = list(head)
+        # The cells the user sees: a vertical scrollbar covers the last
+        # column(s) of size.width (Widget.size includes the scrollbar gutter).
+        seen = min(width, self.scrollable_content_region.width) or width
+        return self._whole_columns(strip, scroll_x, seen, base).crop_extend(0, width, base)
+
+    def _whole_columns(self, strip: Strip, scroll_x: int, seen: int, base: Style) -> Strip:
+        """The ``seen`` cells of ``strip`` from ``scroll_x``, every column whole or absent.
+
+        A column cut at an edge misleads: MEM "27.6M" cut to "2" reads as
+        2 (issue 13, the first hour at 80 columns). So a column that does
+        not fit whole is left out, blank; only the last column (COMMAND,
+        PATH: free text) is cut, as ps(1) cuts it at the terminal's width.
+        More to the right is said by an ellipsis in the last cell, which
+        never covers a cell of a column shown (left/right scroll).
+        """
+        end = scroll_x + seen
+        more = strip.cell_length > end and seen > 1 \
+            and cell_len(strip.text.rstrip()) > end
+        limit = end - 1 if more else end  # the ellipsis's cell
+        start, stop = scroll_x, scroll_x
+        for col, (left, right) in zip(self._columns, self._spans(), strict=True):
+            if col.last:
+                if left < scroll_x:
+                    start = max(start, scroll_x)
+                stop = max(stop, min(limit, strip.cell_length))
+                break
+            if left < scroll_x < right:
+                start = right  # cut on the left: leave it out
+                continue
+            if right <= limit:
+                # A left-aligned sort column whose label fills it has its
+                # arrow in the separator after it (_header_strip).
+                sorted_arrow = col.key == self._sort and col.justify == "left"
+                stop = right + 1 if sorted_arrow and right + 1 <= limit else right
+            if right >= limit:
+                break
+        start = min(max(start, scroll_x), end)
+        stop = max(start, min(stop, end))
+        kept = strip.crop(start, stop) if stop > start else Strip([], 0)
+        parts = [self._blanked(strip, scroll_x, start, base), kept,
+                 self._blanked(strip, stop, limit, base)]
+        if more:
+            segments = list(kept)
             style = segments[-1].style if segments and segments[-1].style else base
-            cropped = Strip.join([head, Strip([Segment(glyphs().ellipsis[0], style)], 1)])
-        return cropped
+            parts.append(Strip([Segment(glyphs().ellipsis[0], style)], 1))
+        return Strip.join(parts)
+
+    @staticmethod
+    def _blanked(strip: Strip, left: int, right: int, base: Style) -> Strip:
+        """Cells ``left`` to ``right`` of ``strip`` as spaces in their own
+        styles: a left-out column keeps the row's background (the cursor's)."""
+        if right <= left:
+            return Strip([], 0)
+        part = strip.crop_extend(left, right, base)
+        return Strip([Segment(" " * cell_len(seg.text), seg.style) for seg in part
+                      if not seg.control], right - left)
 
 
 def filter_terms(text: str) -> list[str]:

@@ -628,8 +628,8 @@ class Controller:
         self._gate(Action.EXEC, name)
         if not command:
             raise PolicyDenied("exec: no command given")
-        argv = self.host.runner.interactive_argv(
-            argvmod.jexec_argv(name, command, user=self.jail_user()))
+        jexec = argvmod.jexec_argv(name, command, user=self.jail_user())
+        argv = self.host.runner.interactive_argv(jexec)
         detail = " ".join(command)
         try:
             end = await stream_command(argv, sink, env=self.shell_env(), timeout=timeout,
@@ -670,8 +670,9 @@ class Controller:
         execs the command, docs/freebsd.md 6). One audit record with the status.
 
         The command line's ``exec``; the console's exec screen captures instead.
-        Killed (its process group) after ``timeout`` seconds: exit 124, like
-        timeout(1). ctrl+c reaches the command (same process group): 130.
+        Killed (its process group) after ``timeout`` seconds: CommandTimeout,
+        named for jexec (the CLI exits 124 on it, like timeout(1)). ctrl+c
+        reaches the command (same process group): 130.
         """
         import signal
         import subprocess
@@ -679,8 +680,8 @@ class Controller:
         self._gate(Action.EXEC, name)
         if not command:
             raise PolicyDenied("exec: no command given")
-        argv = self.host.runner.interactive_argv(
-            argvmod.jexec_argv(name, command, user=self.jail_user()))
+        jexec = argvmod.jexec_argv(name, command, user=self.jail_user())
+        argv = self.host.runner.interactive_argv(jexec)
         detail = " ".join(command)
         try:
             proc = subprocess.Popen(argv, env=self.shell_env())
@@ -694,7 +695,7 @@ class Controller:
             proc.wait()
             self._record(Action.EXEC, name, None, f"failed: timed out after {timeout:g} s",
                          detail)
-            raise CommandTimeout(argv, timeout or 0) from None
+            raise CommandTimeout(jexec, timeout or 0) from None
         except KeyboardInterrupt:
             proc.send_signal(signal.SIGINT)
             rc = proc.wait()

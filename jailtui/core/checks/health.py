@@ -117,10 +117,10 @@ def threshold_problems(th: Thresholds) -> list[str]:
     out: list[str] = []
     for kind in ("disk", "rctl"):
         warn, crit = getattr(th, f"{kind}_warn"), getattr(th, f"{kind}_crit")
-        for which, value in (("warn", warn), ("crit", crit)):
-            if not (math.isfinite(value) and 0 <= value <= 100):
-                out.append(f"--{kind}-{which} {value:g}: a percentage from 0 to 100")
-        if math.isfinite(warn) and math.isfinite(crit) and warn > crit:
+        bad = [(which, value) for which, value in (("warn", warn), ("crit", crit))
+               if not (math.isfinite(value) and 0 <= value <= 100)]
+        out += [f"--{kind}-{which} {value:g}: a percentage from 0 to 100" for which, value in bad]
+        if not bad and warn > crit:
             out.append(f"--{kind}-warn {warn:g} is above --{kind}-crit {crit:g}")
     if th.min_securelevel is not None and th.min_securelevel not in SECURELEVELS:
         out.append(f"--min-securelevel {th.min_securelevel}: securelevels are -1 to 3")
