@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,39 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: How ``jt`` reaches the simulated host: "sim" (``--sim DIR``, the SimRunner) or
+#: "shims" (``--host local --root DIR/root`` with the simulator's shims first on
+#: PATH: the product's own path, LocalRunner and real subprocesses).
+VIA = ["sim"]
+
+
+@pytest.fixture(autouse=True, params=["sim", "shims"])
+def via(request: pytest.FixtureRequest) -> Iterator[str]:
+    VIA[0] = request.param
+    yield request.param
+    VIA[0] = "sim"
+
+
+def target(sim: Path) -> tuple[list[str], dict[str, str]]:
+    """The global options and environment that reach ``sim`` the way VIA says."""
+    if VIA[0] == "sim":
+        return ["--sim", str(sim)], dict(os.environ)
+    from jailtui.sim.shims import write_shims
+
+    bindir = sim.parent / "shims-bin"
+    if not bindir.is_dir():
+        write_shims(sim, bindir)
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return ["--host", "local", "--root", str(sim / "root")], env
+
+
 def jt(sim: Path, *args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "JAILTUI_CONFIG": str(config or sim / "no-config.toml")}
+    where, env = target(sim)
+    env["JAILTUI_CONFIG"] = str(config or sim / "no-config.toml")
     if config is None:
         env.pop("JAILTUI_CONFIG")
         env["XDG_CONFIG_HOME"] = str(sim / "xdg")
-    return subprocess.run([sys.executable, "-m", "jailtui", "--sim", str(sim), *args],
+    return subprocess.run([sys.executable, "-m", "jailtui", *where, *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
 
 
@@ -195,6 +223,12 @@ def test_unreadable_root_is_unknown(sim_dir: Path) -> None:
 # -- jailtui flags NAME [--apply] ---------------------------------------------------------
 
 
+def audit_log(sim: Path) -> str | None:
+    """The audit records of ``sim``'s actions; None through the shims, where the
+    local host audits to syslog (core/actions/audit.py SyslogSink), not a file."""
+    return (sim / "audit.log").read_text() if VIA[0] == "sim" else None
+
+
 def test_flags_shows_applies_and_audits(sim_dir: Path) -> None:
     plan = jt(sim_dir, "flags", "cache")
     assert plan.returncode == 0, plan.stderr
@@ -215,8 +249,8 @@ def test_flags_shows_applies_and_audits(sim_dir: Path) -> None:
         changed = {p for p, names in st.flags.items() if p.startswith("/usr/local/jails/cache/")}
         assert changed == set(shown)
     assert jt(sim_dir, "flags", "cache").stdout == "cache: the flags meet the baseline\n"
-    audit = (sim_dir / "audit.log").read_text()
-    assert "action=flags jail=cache" in audit and "result=ok" in audit
+    audit = audit_log(sim_dir)
+    assert audit is None or ("action=flags jail=cache" in audit and "result=ok" in audit)
     assert item(rows(sim_dir, "cache")["cache"], "flags /bin")["verdict"] == "ok"
 
 
@@ -230,7 +264,8 @@ def test_flags_refused_when_the_securelevel_forbids(sim_dir: Path, tmp_path: Pat
     assert res.returncode == 1
     assert "flags: refused — the host runs at securelevel 1: /usr/local/jails/web/bin carry " \
            "schg/sappnd/sunlnk" in res.stderr
-    assert "denied: the host runs at securelevel 1" in (sim_dir / "audit.log").read_text()
+    audit = audit_log(sim_dir)
+    assert audit is None or "denied: the host runs at securelevel 1" in audit
     from jailtui.sim.state import Store
 
     with Store(sim_dir).read() as st:

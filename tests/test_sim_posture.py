@@ -147,3 +147,25 @@ def test_pkg_info_e_tells_pkgbase(sim: SimHost) -> None:
     assert (res.returncode, res.stdout, res.stderr) == (1, b"", b"")
     listed = sim.out("jexec", "-l", "-U", "root", "git", "pkg", "info")
     assert "FreeBSD-runtime-15.0p2\n" in listed
+
+
+def test_stat_shim_hands_what_freebsd_rejects_to_this_machine(sim: SimHost,
+                                                               tmp_path: Path) -> None:
+    """The stat shim is FreeBSD's stat(1) for every argv FreeBSD's accepts; argv it
+    rejects as a usage error (GNU's --version and -c) go to this machine's stat,
+    so scripts that pick a flavour with ``stat --version`` keep working with the
+    shims first on PATH (core/config/remotefile.py; docs/freebsd.md 13.5)."""
+    import shutil
+
+    if shutil.which("stat", path="/usr/bin:/bin") is None:
+        pytest.skip("no stat on this machine")
+    version = sim.run("stat", "--version")
+    assert version.returncode == 0 and b"stat" in version.stdout
+    f = tmp_path / "five"
+    f.write_bytes(b"12345")
+    assert sim.out("stat", "-c", "%s", str(f)) == "5\n"
+    # FreeBSD's own argv: the simulated host's file, by host path.
+    assert sim.out("stat", "-f", "%Sf", "/usr/local/jails/web/bin") == "schg\n"
+    # Without another stat on PATH: FreeBSD's usage error.
+    alone = sim.run("stat", "--version", env={"PATH": str(sim.bindir)})
+    assert alone.returncode == 1 and alone.stderr.startswith(b"usage: stat ")

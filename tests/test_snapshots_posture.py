@@ -31,3 +31,9 @@ def test_posture(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_fleet_posture(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     assert snap_compare(app(), terminal_size=size, run_before=steps("F"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_jail_detail_posture(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """The detail view's posture section (issue 17): web is the loosened jail."""
+    assert snap_compare(app(), terminal_size=size, run_before=steps("enter", jail="web"))

@@ -496,3 +496,41 @@ async def test_the_console_log_is_read_over_ssh_as_locally(hosts: Hosts) -> None
     more = await host.console_log("web", chunk.mark)
     assert more.data == b"\x1b[31mappended\n" and not more.restarted
     fleet.close()
+
+
+# -- the security posture over SSH (issue 17; docs/freebsd.md 13.5) ------------------------
+
+
+def test_posture_over_ssh_reads_flags_as_the_local_path_does(hosts: Hosts) -> None:
+    """File flags, the userland and the databases over SSH: the jail root walked
+    on the remote side, ``stat -f %Sf`` / ``%m`` there; the same items as the
+    shims report locally (``--host local --root``), no "unknown" for lack of stat."""
+    via_ssh = jailtui(hosts, "--host", "alpha", "posture", "--json", timeout=180)
+    assert via_ssh.returncode == 0, via_ssh.stderr
+    env = dict(os.environ, PATH=f"{hosts.alpha.bindir}{os.pathsep}{os.environ['PATH']}")
+    local = subprocess.run([sys.executable, "-m", "jailtui", "--host", "local", "--root",
+                            str(hosts.alpha.simdir / "root"), "posture", "--json"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=180, env=env)
+    assert local.returncode == 0, local.stderr
+    remote = {r["name"]: r for r in json.loads(via_ssh.stdout)}
+    here = {r["name"]: r for r in json.loads(local.stdout)}
+    cache = remote["cache"]
+    assert cache["missing_flags"] == 11 and cache["mark"] == "deviates"
+    flags = {i["title"]: i for i in cache["items"] if i["title"].startswith("flags ")}
+    assert flags["flags /bin"]["verdict"] == "deviates" and flags["flags /bin"]["value"] == "-"
+    assert "flags /var/log/messages" in flags
+    db = {i["title"]: i for i in remote["db"]["items"]}
+    assert db["flags /bin"]["verdict"] == "ok" and db["flags /bin"]["value"] == "schg"
+    assert db["database (jail)"]["verdict"] == "ok"
+    assert remote["mail"]["userland"] == "14.1-RELEASE-p3"
+    assert {i["title"] for i in remote["mail"]["items"]} >= {"database (jail)"}
+    mail_db = next(i for i in remote["mail"]["items"] if i["title"] == "database (jail)")
+    assert mail_db["verdict"] == "deviates"  # 40 days old
+
+    def key(r: dict[str, object]) -> list[tuple[object, ...]]:
+        items = r["items"]
+        assert isinstance(items, list)
+        return [(i["title"], i["verdict"], i["value"]) for i in items
+                if not str(i["title"]).startswith("database")]
+
+    assert {n: key(r) for n, r in remote.items()} == {n: key(r) for n, r in here.items()}

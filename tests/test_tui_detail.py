@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from posture_fakes import collector
 from tui_fakes import FakeController, FakeHost, make_app, make_snapshot, sample_jails, settle
 
 from jailtui.core.errors import ToolError
@@ -33,7 +34,7 @@ def section_text(screen: DetailScreen, key: str) -> str:
 
 
 async def test_detail_of_a_running_jail_shows_every_section() -> None:
-    app = make_app()
+    app = make_app(FakeHost(posture=collector))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         d = await open_detail(pilot, "web")
@@ -64,6 +65,14 @@ async def test_detail_of_a_running_jail_shows_every_section() -> None:
         config = section_text(d, "config")
         assert "/etc/jail.conf line 12" in config and "web {" in config
         assert 'host.hostname = "web.example.org";' in config
+        posture = section_text(d, "posture").splitlines()
+        # web is the loosened jail of tests/posture_fakes.py: the mark, then the S
+        # screen's deviating rows, one line each.
+        assert posture[0].startswith("DEVIATES") and "deviate" in posture[0]
+        raw = next(ln for ln in posture if "allow.raw_sockets" in ln)
+        assert raw.startswith("DEVIATES") and "on: the baseline" in raw
+        assert any("enforce_statfs" in ln and "below the baseline" in ln for ln in posture)
+        assert "S lists every item" in posture[-1]
         states = {s.id: s.load_state for s in d.query(DetailSection)}
         assert set(states.values()) == {"ok"}, states
 
@@ -192,11 +201,46 @@ async def test_detail_uses_two_columns_when_wide() -> None:
         await settle(pilot)
         d = await open_detail(pilot, "web")
         assert d.has_class("-wide")
-        a, b = d.section("overview").region, d.section("config").region
+        a, b = d.section("overview").region, d.section("posture").region
         assert a.y == b.y and a.x != b.x
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         d = await open_detail(pilot, "web")
         assert d.has_class("-narrow")
-        assert d.section("config").region.x == d.section("overview").region.x
+        assert d.section("posture").region.x == d.section("overview").region.x
+
+
+async def test_posture_section_is_compact_at_80x24_and_says_why_when_unavailable() -> None:
+    """The posture section lists at most SUMMARY_ITEMS rows, each cut to the
+    width; a host of fixed data says that it has no posture (a note, not an error)."""
+    from jailtui.screens.posture import NO_POSTURE, SUMMARY_ITEMS
+
+    app = make_app(FakeHost(posture=collector))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        d = await open_detail(pilot, "web")
+        sec = d.section("posture")
+        lines = section_text(d, "posture").splitlines()
+        assert len(lines) <= SUMMARY_ITEMS + 2, lines
+        assert all(len(ln) <= sec.content_size.width for ln in lines), lines
+        assert "flags /bin" in section_text(d, "posture")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        d = await open_detail(pilot, "web")
+        assert d.section("posture").load_state == "note"
+        assert NO_POSTURE in section_text(d, "posture")
+
+
+async def test_a_failing_posture_fails_only_its_section() -> None:
+    async def broken(host: str | None, jails: Any) -> Any:
+        raise ToolError(["pkg", "audit"], "pkg audit: cannot open the database")
+
+    app = make_app(FakeHost(posture=broken))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        d = await open_detail(pilot, "web")
+        assert d.section("posture").load_state == "error"
+        assert "cannot open the database" in section_text(d, "posture")
+        assert d.section("overview").load_state == "ok"

@@ -26,10 +26,12 @@ from jailtui.core.errors import RacctUnavailable, describe
 from jailtui.core.history import BUCKETS, METRICS, Trend, cpu_spark, span_text, spark
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.owners import title
+from jailtui.core.posture.model import JailPosture
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
 from jailtui.screens.contracts import Login
 from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.posture import Unavailable, collect_for, summary
 from jailtui.widgets.cells import addresses, age_text, jid_text, percent, state_label
 from jailtui.widgets.detail_section import DetailSection
 from jailtui.widgets.glyphs import glyphs
@@ -52,7 +54,8 @@ _RCTL_BYTES = frozenset({"datasize", "stacksize", "coredumpsize", "memoryuse", "
 #: than a grid: a grid with ``grid-rows: auto`` and ``column-span`` left
 #: large gaps under spanning cells (Textual 8.2.8, seen in tmux).
 LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
-    (("overview", "Overview"), ("config", "Configuration")),
+    (("overview", "Overview"), ("posture", "Posture (S: every item)")),
+    (("config", "Configuration"),),
     (("history", "History (this session: CPU, memory, processes)"),),
     (("events", "Events of the jail (this session; E: every event)"),),
     (("restrictions", "Restrictions (jls -n)"),),
@@ -283,6 +286,11 @@ class DetailScreen(GuardedScreen):
         else:
             for key in ("restrictions", "params", "rctl", "who", "services"):
                 self.section(key).note(not_running)
+        if jail is not None and jail.path and jail.state is not JailState.DYING:
+            this = jail
+            self._load("posture", lambda: self._posture(this), self._show_posture)
+        else:
+            self.section("posture").note("No posture for a jail without a root, or dying.")
         if jail is not None and jail.path:
             path = jail.path
             self._load("disk", lambda: host.disk_usage(path), self._show_disk)
@@ -323,6 +331,21 @@ class DetailScreen(GuardedScreen):
             rows.append(("snapshots", [("none: the root is not a ZFS dataset of its own",
                                         "$foreground-muted")]))
         sec.show(_rows(rows, width=12))
+
+    async def _posture(self, jail: Jail) -> JailPosture | str:
+        """The S screen's collection for this one jail (screens/posture.py collect_for)."""
+        try:
+            got = await collect_for(self.console, jail.host_name, [jail])
+        except Unavailable as exc:
+            return str(exc)
+        return got[0] if got else "no posture for this jail"
+
+    def _show_posture(self, got: JailPosture | str) -> None:
+        sec = self.section("posture")
+        if isinstance(got, str):
+            sec.note(got)
+        else:
+            sec.show_fitted(lambda width: summary(got, width))
 
     async def _config_block(self, name: str) -> tuple[str, int, str] | None:
         # config_block() reads jail.conf through the host's stat cache; it is

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -43,8 +43,11 @@ from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 from jailtui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from jailtui.app import JailtuiApp as Console
+
 __all__ = ["FleetPostureScreen", "ItemTable", "PostureScreen", "PostureTable",
-           "NO_POSTURE", "Unavailable"]
+           "NO_POSTURE", "Unavailable", "collect_for", "summary"]
 
 _VERDICT = {Verdict.OK: ("ok", "good"), Verdict.DEVIATES: ("DEVIATES", "bad"),
             Verdict.UNKNOWN: ("UNKNOWN", "warn"), Verdict.INFO: ("-", "dim")}
@@ -55,6 +58,55 @@ _MARK_ROLE = {"ok": "good", "deviates": "bad", "unknown": "warn"}
 def _verdict(i: Item) -> Cell:
     text, role = _VERDICT[i.verdict]
     return ((text, role),)
+
+
+#: The theme colour of each cell role outside a table (the detail's summary).
+_ROLE_STYLE = {"good": "$text-success", "bad": "$text-error", "warn": "$text-warning",
+               "dim": "$foreground-muted"}
+#: Items the detail's summary lists before "and N more".
+SUMMARY_ITEMS = 6
+
+
+def summary(jp: JailPosture, width: int, limit: int = SUMMARY_ITEMS) -> Content:
+    """The detail view's posture section: the mark, then the S screen's rows that
+    need attention (deviations first, then unknowns), one line each, cut to
+    ``width`` so it stays compact at 80x24; S lists every item in full."""
+    width = max(width, 20)
+    bad, unknown = jp.deviations(), jp.unknowns()
+    mark = str(jp.mark)
+    ok = sum(1 for i in jp.items if i.verdict is Verdict.OK)
+    head = Content.assemble(
+        (MARKS[mark], "bold " + _ROLE_STYLE[_MARK_ROLE[mark]]),
+        (f"  {len(jp.items)} items: {ok} ok, {len(bad)} deviate, {len(unknown)} unknown",
+         "$foreground-muted"))
+    lines = [head]
+    shown = [*bad, *unknown]
+    title_w = min(28, max((len(i.title) for i in shown[:limit]), default=4))
+    for item in shown[:limit]:
+        text, role = _VERDICT[item.verdict]
+        detail = item.value if item.verdict is Verdict.DEVIATES else item.reason
+        if item.verdict is Verdict.DEVIATES and item.reason:
+            detail += f": {item.reason}"
+        line = Content.assemble((f"{text:<9}", _ROLE_STYLE[role]),
+                                f"{visible(item.title, 64):<{title_w}}  ",
+                                visible(detail, 512))
+        lines.append(line.truncate(width, ellipsis=True))
+    if len(shown) > limit:
+        lines.append(Content.styled(f"… and {len(shown) - limit} more: S lists every item",
+                                    "$foreground-muted"))
+    elif not shown:
+        lines.append(Content.styled("every item meets the baseline: S lists them",
+                                    "$foreground-muted"))
+    return Content("\n").join(lines)
+
+
+async def collect_for(console: Console, host_name: str | None,
+                      jails: Sequence[Jail]) -> list[JailPosture]:
+    """The posture of ``jails`` on ``host_name`` (None: the focus host), collected by
+    that host against the configuration's baseline: the one path of S, F and the
+    detail view."""
+    host = console.fleet.host(host_name) if host_name is not None else console.host
+    return await host.posture(jails, console.settings.posture, host_name=host_name)
 
 
 class ItemTable(KeyedTable[tuple[str, str], Item]):
@@ -189,9 +241,7 @@ class _PostureBase(GuardedScreen):
 
     async def collect(self, host_name: str | None, jails: Sequence[Jail]) -> list[JailPosture]:
         """The posture of ``jails`` on ``host_name`` (None: the focus host), from the host."""
-        fleet = self.console.fleet
-        host = fleet.host(host_name) if host_name is not None else self.console.host
-        return await host.posture(jails, self.console.settings.posture, host_name=host_name)
+        return await collect_for(self.console, host_name, jails)
 
 
 class PostureScreen(_PostureBase):

@@ -40,6 +40,10 @@ def exec_main(simdir: str, argv: Sequence[str]) -> int:
         if jexec_argv is not None:
             from jailtui.sim.jexec import exec_interactive
             return exec_interactive(simdir, jexec_argv, env, dispatch)
+    if name == "stat":
+        from jailtui.sim.statls import exec_machine_stat, foreign_stat_argv
+        if foreign_stat_argv(list(argv[1:])):
+            return exec_machine_stat(argv[0], list(argv[1:]))
     if "COLUMNS" not in env and name == "ps" and os.isatty(1):
         # ps cuts its last column at the terminal width (docs/freebsd.md 2.1).
         try:

@@ -17,10 +17,13 @@ from pathlib import Path
 #: Tools written by default (the console's whole command surface).
 HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "zfs",
               "mount", "umount",
-              # The posture's (docs/freebsd.md 13). stat and ls stay off PATH: scripts
-              # run on this machine (the ssh test servers) use GNU stat with its own
-              # paths; `jailtui sim exec` and the SimRunner answer them.
-              "chflags", "devfs", "pkg")
+              # The posture's (docs/freebsd.md 13.5). stat is FreeBSD's for every argv
+              # FreeBSD's stat accepts and hands the rest (--version, GNU -c) to this
+              # machine's stat, which scripts run here pick by `stat --version`
+              # (core/config/remotefile.py). ls stays off PATH (everyone's ls would
+              # become the simulated host's); `jailtui sim exec` and the SimRunner
+              # answer `ls -lo`.
+              "chflags", "devfs", "pkg", "stat")
 
 _TEMPLATE = '''#!{python}
 # Simulated FreeBSD {tool}(8) for the host in {simdir!r}; written by jailtui.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat as statmod
+import sys
 import time
 
 from jailtui.sim import fflags
@@ -62,9 +63,44 @@ def _format(fmt: str, name: str, st: os.stat_result, flags: list[str]) -> str:
     return "".join(out)
 
 
+#: stat(1)'s options (usr.bin/stat/stat.c getopt "FHLlf:nqrst:x"); what the
+#: simulator does not model -H (a file handle): it goes to this machine's stat too.
+STAT_OPTIONS = "FLlnqrsxf:t:"
+
+
+def foreign_stat_argv(args: list[str]) -> bool:
+    """Is ``args`` an argv FreeBSD's stat(1) rejects as a usage error
+    (``--version``, GNU's ``-c FORMAT``, any long option)? The ``stat`` shim
+    hands those to this machine's stat (docs/freebsd.md 13.5): FreeBSD's answer
+    would only be the usage message, and scripts that pick a flavour with
+    ``stat --version`` (core/config/remotefile.py) then keep this machine's."""
+    try:
+        getopt(args, STAT_OPTIONS)
+    except GetoptError:
+        return True
+    return False
+
+
+def exec_machine_stat(shim: str, args: list[str]) -> int:
+    """Replace this process with the next ``stat`` on PATH that is not ``shim``;
+    without one, FreeBSD's usage error (exit 1)."""
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        cand = os.path.join(d or ".", "stat")
+        if not os.access(cand, os.X_OK) or os.path.isdir(cand):
+            continue
+        try:
+            if os.path.samefile(cand, shim):
+                continue
+        except OSError:
+            continue
+        os.execv(cand, ["stat", *args])
+    sys.stderr.write(STAT_USAGE)
+    return 1
+
+
 def run_stat(ctx: Ctx, args: list[str]) -> int:
     try:
-        opts, files = getopt(args, "FLlnqrsxf:t:")
+        opts, files = getopt(args, STAT_OPTIONS)
     except GetoptError as e:
         ctx.warn(str(e))
         ctx.write_err(STAT_USAGE)

@@ -229,6 +229,12 @@ def stat_flags_argv(paths: Sequence[str]) -> list[str]:
     return ["stat", "-f", "%Sf", "--", *paths]
 
 
+def stat_mtime_argv(path: str) -> list[str]:
+    """``stat -f %m -- PATH``: the modification time in seconds (stat(1); the
+    periodic base audit dates vuln.xml so)."""
+    return ["stat", "-f", "%m", "--", path]
+
+
 def chflags_argv(flags: Sequence[str], paths: Sequence[str]) -> list[str]:
     """``chflags -h -- FLAGS PATH...`` (chflags(1)); -h: a symlink itself, never its
     target. ``--`` before the flags: getopt(3) stops at the first operand, so a

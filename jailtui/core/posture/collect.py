@@ -12,7 +12,8 @@ A fixed set of host commands, whatever the number of jails, plus one
   and database (never the host's ``pkg -j``: freebsd/pkg#1562);
 - ``stat -f %Sf PATH...`` of the baseline's paths in the jail root, run on the host
   after each path was walked from the root without following a symlink
-  (core/transport/jailfs.py lstat_under_root);
+  (core/transport/jailfs.py lstat_under_root here, astat_remote's script on a
+  remote host, where the jail's vuln.xml is dated by ``stat -f %m``);
 - ``bin/freebsd-version`` read as text through jailfs, never executed.
 
 Every failure becomes an UNKNOWN item with its reason; nothing here raises
@@ -218,7 +219,9 @@ async def _read_jail(host: JailHost, jail: Jail, baseline: Baseline, now: float)
         r.userland_error = str(exc)
     local = host.files.local_path(root or "/")
     if local is None:
-        r.flags_error = r.db_error = "read only where the jail root is on this machine"
+        await _read_metadata_remote(host, r, root, baseline, now)
+        if not r.flags_error:
+            await _stat_flags(host, r)
     else:
         await asyncio.wait_for(asyncio.to_thread(_read_metadata, host, r, local, root,
                                                  baseline, now), jailfs.TIMEOUT)
@@ -301,6 +304,51 @@ def _read_metadata(host: JailHost, r: _JailRead, local: str, root: str, baseline
                       if db.missing else db.reason)
     else:
         r.db_age = max(0.0, now - db.st.st_mtime)
+
+
+async def _read_metadata_remote(host: JailHost, r: _JailRead, root: str, baseline: Baseline,
+                                now: float) -> None:
+    """:func:`_read_metadata` on a remote host: the same walk, run there
+    (jailfs.astat_remote), then ``stat -f %m`` of the jail's vuln.xml."""
+    r.flags = []
+    r.root = root
+    wanted = [(p[:-2].lstrip("/"), True) if p.endswith("/*") else (p.lstrip("/"), False)
+              for p in baseline.flags]
+    wanted.append((VULNXML.lstrip("/"), False))
+    got = await jailfs.astat_remote(host.runner, host.paths.real(root or "/"), wanted,
+                                    shown_root=root or "/")
+    if any(g.root_unreadable for g in got):
+        r.flags_error = r.db_error = (f"jail root {visible(root or '/')} not readable: "
+                                      f"{got[0].reason.removeprefix('jail root: ')}")
+        return
+    for path, g in zip(baseline.flags, got, strict=False):
+        if path.endswith("/*"):
+            if g.missing:
+                continue
+            if not g.present:
+                r.flags.append((path, (), None, g.reason))
+                continue
+            for name in g.entries:
+                r.flags.append((f"{path[:-2]}/{name}", baseline.flags[path], (), ""))
+        elif g.missing:
+            r.flags.append((path, baseline.flags[path], None, "missing"))
+        elif not g.present:
+            r.flags.append((path, baseline.flags[path], None, g.reason))
+        else:
+            r.flags.append((path, baseline.flags[path], (), ""))
+    db = got[-1]
+    if not db.present:
+        r.db_error = ("no vulnerability database in the jail (pkg audit -F never ran)"
+                      if db.missing else db.reason)
+        return
+    try:
+        res = check_result(await host.runner.run(argvmod.stat_mtime_argv(f"{root}{VULNXML}"),
+                                                 timeout=TIMEOUT))
+        r.db_age = max(0.0, now - int(res.stdout.decode("ascii", "replace").strip()))
+    except (CommandError, JailtuiError) as exc:
+        r.db_error = f"stat: {exc}"
+    except ValueError:
+        r.db_error = "stat printed no modification time"
 
 
 async def _stat_flags(host: JailHost, r: _JailRead) -> None:

@@ -496,3 +496,103 @@ def _open_dir(root_fd: int, rel: str) -> int:
     except BaseException:
         os.close(fd)
         raise
+
+
+# -- metadata on a remote host (the posture over SSH) -----------------------------
+
+#: ``sh -c SCRIPT sh ROOT REL MODE``: the walk of :func:`lstat_under_root` (MODE
+#: ``stat``) or :func:`list_files_under_root` (MODE ``list``) on the remote side.
+#: Exit 5: the root cannot be entered; 3: missing; 4: refused (the reason on
+#: stdout's first line); 0: present (``stat``), or the regular files directly in
+#: the directory, each ``./NAME`` and a NUL (``list``: find(1) -type f does not
+#: follow symlinks; names may hold newlines). Every component but the last must
+#: be a directory that is no symlink; in ``stat`` mode the last is described
+#: itself (a symlink is not followed). POSIX sh, test(1), find(1) -print0
+#: (FreeBSD and GNU alike).
+REMOTE_META_SCRIPT = """root=$1 rel=$2 mode=$3
+cd -P -- "$root" 2>/dev/null || { echo "cannot enter it"; exit 5; }
+IFS=/
+set -f
+p=.
+last=
+for c in $rel; do
+  [ -n "$c" ] || continue
+  [ "$c" = . ] && continue
+  [ "$c" = .. ] && { echo "not a path inside the jail root"; exit 4; }
+  if [ -n "$last" ]; then
+    if [ -L "$p" ]; then echo "a symlink or a file where a directory should be, not followed"; exit 4; fi
+    [ -e "$p" ] || exit 3
+    [ -d "$p" ] || { echo "a symlink or a file where a directory should be, not followed"; exit 4; }
+  fi
+  p=$p/$c
+  last=$c
+done
+[ -n "$last" ] || { echo "not a path inside the jail root"; exit 4; }
+[ -e "$p" ] || [ -L "$p" ] || exit 3
+[ "$mode" = list ] || exit 0
+if [ -L "$p" ] || [ ! -d "$p" ]; then echo "a symlink or not a directory, not followed"; exit 4; fi
+cd -P -- "$p" || { echo "cannot enter it"; exit 4; }
+exec find . -mindepth 1 -maxdepth 1 -type f -print0
+"""
+
+#: Where the remote walk says the root itself cannot be entered.
+ROOT_UNREADABLE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteStat:
+    """What the remote walk said of one path (``path`` is the host path): present
+    or not, and for a directory listed, its regular files."""
+
+    path: str
+    present: bool = False
+    reason: str = ""
+    missing: bool = False
+    #: The jail root itself could not be entered (nothing under it was read).
+    root_unreadable: bool = False
+    entries: tuple[str, ...] = ()
+
+
+def remote_meta_argv(root: str, rel: str, *, listing: bool = False) -> list[str]:
+    return ["sh", "-c", REMOTE_META_SCRIPT, "sh", root, rel, "list" if listing else "stat"]
+
+
+async def astat_remote(runner: Runner, root: str, rels: Sequence[tuple[str, bool]], *,
+                       shown_root: str, timeout: float = TIMEOUT,
+                       limit: int = 10_000) -> list[RemoteStat]:
+    """Each ``(rel, listing)`` under the remote jail root ``root`` (the remote
+    machine's path; ``shown_root`` the host path), in one round trip where the
+    runner can. Never raises for a path: every failure is a reason."""
+    base = shown_root.rstrip("/")
+    where = [f"{base}/{r.lstrip('/')}" for r, _ in rels]
+    try:
+        results = await run_all(runner, [remote_meta_argv(root, r, listing=ls)
+                                         for r, ls in rels], timeout)
+    except CommandError as exc:
+        return [RemoteStat(w, reason=exc.message) for w in where]
+    out: list[RemoteStat] = []
+    for w, (_, listing), res in zip(where, rels, results, strict=True):
+        first = res.stdout.split(b"\n", 1)[0].decode("utf-8", "replace")
+        if res.returncode == ROOT_UNREADABLE:
+            out.append(RemoteStat(w, reason=f"jail root: {first or 'cannot enter it'}",
+                                  root_unreadable=True))
+        elif res.returncode == 3:
+            out.append(RemoteStat(w, reason="no such file", missing=True))
+        elif res.returncode == 4:
+            out.append(RemoteStat(w, reason=visible(first or "refused")))
+        elif res.returncode != 0:
+            msg = res.stderr.decode("utf-8", "replace").strip().splitlines()
+            out.append(RemoteStat(w, reason=visible(msg[-1] if msg else
+                                                    f"status {res.returncode}")))
+        elif not listing:
+            out.append(RemoteStat(w, present=True))
+        else:
+            names = [n.decode("utf-8", "surrogateescape").removeprefix("./")
+                     for n in res.stdout.split(b"\0") if n]
+            if len(names) > limit:
+                out.append(RemoteStat(w, reason=f"more than {limit} entries, not listed"))
+            elif any("/" in n or n in ("", ".", "..") for n in names):
+                out.append(RemoteStat(w, reason="find printed an unexpected name"))
+            else:
+                out.append(RemoteStat(w, present=True, entries=tuple(sorted(names))))
+    return out
