@@ -188,7 +188,7 @@ def _appjail_jail(paths: PathMap, m: Managed) -> None:
         'exec.start: "/bin/sh /etc/rc"', 'exec.stop: "/bin/sh /etc/rc.shutdown jail"',
         "mount.devfs", f'host.hostname: "{m.hostname}"', f'ip4.addr: "em0|{m.ip4}/24"', ""]))
     if m.boot:
-        _write(paths, f"{d}/conf/boot/boot", "")
+        _write(paths, f"{d}/conf/boot/startup/boot", "")
     # What the last `appjail start` compiled (cmd/start), so a running jail stops by it.
     from jailtui.sim.managers.appjail import compile_conf
     _write(paths, f"{d}/conf/jail.conf",
