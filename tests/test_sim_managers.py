@@ -142,6 +142,9 @@ def test_iocage_prints_its_own_progress_lines(host: Host) -> None:
     assert not (host.root / "var/run/jail.ioc-media_lan.conf").exists()
     res = host.run("iocage", "stop", "media.lan")
     assert res.returncode == 1 and res.stderr == "media_lan is not running!\n"
+    # The stop deleted ruleset 1000 (a dying jail holds none): the next start reuses it.
+    res = host.run("iocage", "start", "media.lan")
+    assert "  + Using devfs_ruleset: 1000 (iocage generated default)" in res.stdout
 
 
 def test_iocage_set_says_old_and_new_value(host: Host) -> None:

@@ -59,7 +59,8 @@ def _uuid(name: str) -> str:
 
 def _ruleset(ctx: Ctx, data: dict[str, Any]) -> tuple[int, bool]:
     """(the devfs ruleset the jail gets, whether iocage generated it): the first number
-    from 1000 up that no ruleset and no running jail uses, for the default 4; the
+    from 1000 up that no ruleset and no running jail uses (a stop deletes its set,
+    so a dying jail holds none), for the default 4; the
     configured one otherwise (generate_devfs_ruleset; the simulated devfs's
     ``rule showsets`` does not list the generated sets, docs/managers.md 1.2)."""
     try:
@@ -70,7 +71,8 @@ def _ruleset(ctx: Ctx, data: dict[str, Any]) -> tuple[int, bool]:
         return configured, False
     with Store(ctx.simdir).read() as st:
         used = {int(str(j.params.get("devfs_ruleset", 0)))
-                for j in st.jails if str(j.params.get("devfs_ruleset", "")).isdigit()}
+                for j in st.jails
+                if not j.dying and str(j.params.get("devfs_ruleset", "")).isdigit()}
     n = MIN_DYN_DEVFS_RULESET
     while n in used:
         n += 1
