@@ -189,3 +189,17 @@ def test_iocage_boot_as_string_or_int(root: Path) -> None:
     cfg.write_text(json.dumps(data))
     jails = {j.kernel_name: j for j in index(root).configured_jails()}
     assert jails["ioc-backup"].enabled
+
+
+def test_appjail_boot_flag_is_the_file_appjail_jail_boot_on_makes(root: Path) -> None:
+    """`appjail jail boot on NAME` touches ``conf/boot/startup/boot`` (AppJail's
+    share/appjail/cmd/jail, jail_boot_on; docs/managers.md 1.4); off removes it."""
+    conf = root / "usr/local/appjail/jails/builder/conf"
+    (conf / "boot/startup").mkdir(parents=True, exist_ok=True)
+    (conf / "boot/startup/boot").write_text("")
+    (root / "usr/local/appjail/jails/radio/conf/boot/startup/boot").unlink()
+    (root / "usr/local/appjail/jails/radio/conf/boot").mkdir(exist_ok=True)
+    (root / "usr/local/appjail/jails/radio/conf/boot/boot").write_text("")  # not AppJail's
+    jails = {j.kernel_name: j for j in index(root).configured_jails()}
+    assert jails["builder"].enabled is True
+    assert jails["radio"].enabled is False

@@ -119,6 +119,41 @@ def test_iocage_start_uses_the_ioc_kernel_name_and_its_own_jail_conf(host: Host)
     assert "ioc-media_lan" not in host.jails()
 
 
+def test_iocage_prints_its_own_progress_lines(host: Host) -> None:
+    """The lines ioc_start.py/ioc_stop.py log (docs/managers.md 1.2): the name with
+    ``.`` -> ``_``, iocage's generated devfs ruleset (1000 up: the demo's media.lan holds
+    1000), the IP options of a non-VNET jail; jail(8)'s and rc's output go to
+    ``<iocroot>/log/NAME-console.log``, and the runtime jail.conf goes with the jail."""
+    res = host.run("iocage", "start", "backup")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == [
+        "* Starting backup", "  + Started OK",
+        "  + Using devfs_ruleset: 1001 (iocage generated default)",
+        "  + Using IP options: ip4.addr=em0|10.0.2.12/24 ip4.saddrsel=1 ip4=new"
+        " ip6.saddrsel=1 ip6=new",
+        "  + Starting services OK", "  + Executing poststart OK"]
+    assert "ioc-backup: created" in (host.root / "zroot/iocage/log/backup-console.log").read_text()
+    res = host.run("iocage", "stop", "media.lan")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines() == [
+        "* Stopping media_lan", "  + Executing prestop OK", "  + Stopping services OK",
+        "  + Removing devfs_ruleset: 1000 OK", "  + Removing jail process OK",
+        "  + Executing poststop OK"]
+    assert not (host.root / "var/run/jail.ioc-media_lan.conf").exists()
+    res = host.run("iocage", "stop", "media.lan")
+    assert res.returncode == 1 and res.stderr == "media_lan is not running!\n"
+    # The stop deleted ruleset 1000 (a dying jail holds none): the next start reuses it.
+    res = host.run("iocage", "start", "media.lan")
+    assert "  + Using devfs_ruleset: 1000 (iocage generated default)" in res.stdout
+
+
+def test_iocage_set_says_old_and_new_value(host: Host) -> None:
+    # json_set_value's `KEY: OLD -> NEW` line (ioc_json.py).
+    res = host.run("iocage", "set", "boot=1", "notes=nightly", "backup")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "boot: 0 -> 1\nnotes: none -> nightly\n"
+
+
 def test_iocage_get_and_set_change_config_json(host: Host) -> None:
     assert host.run("iocage", "get", "boot", "backup").stdout == "0\n"
     res = host.run("iocage", "set", "boot=1", "backup")

@@ -136,10 +136,13 @@ async def test_unknown_owner_needs_a_confirmation_that_says_so(msim: Path) -> No
         await pilot.press("y")
         await wait_for(pilot, lambda: any(e.title == "stop proxy" for e in app.journal))
         entry = next(e for e in app.journal if e.title == "stop proxy")
-        # Gone (or dying a while, docs/freebsd.md 5.4), never "stopped": no manager's
-        # file (nor jail.conf) configures it any more.
-        await wait_for(pilot, lambda: state_of(app, "proxy") in (None, JailState.DYING))
+        # Stopped: its half-written pot.conf keeps it a row, owner unknown with the
+        # reason (issue 15 "Bad input"), not a pot jail and not gone from the list.
+        await wait_for(pilot, lambda: state_of(app, "proxy") is JailState.STOPPED)
         assert entry.ok and "$ jail -r proxy" in entry.output
+        snap = app.poll_state.snapshot
+        row = snap.jail("proxy") if snap is not None else None
+        assert row is not None and row.owner == "unknown" and "half-written" in row.owner_reason
 
 
 async def test_editor_opens_bastilles_own_jail_conf(msim: Path) -> None:

@@ -473,7 +473,8 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     from jailtui.sim.managers import layout
     managed = layout.managed_jails(managers)
     defs += [JailDef(m.kernel_name, m.role, [m.ip4], running=m.running, owner=m.manager,
-                     root=m.root, hostname_override=m.hostname) for m in managed]
+                     root=m.root, hostname_override=m.hostname, params=dict(m.params))
+             for m in managed]
     state = State(build=build, freebsd=freebsd, dying_seconds=max(0.0, dying_seconds),
                   ps_jail_keyword=ps_jail_keyword)
     state.osrelease, state.osreldate = RELEASES[freebsd]

@@ -493,10 +493,14 @@ class Controller:
                    else f"{name}: not running ({dying_note(now)})")
             self._record(action, name, now.jid if now else None, f"failed: {msg}")
             return ActionResult(False, msg)
-        own = self.host.ownership(name, now.path if now is not None else None)
-        # A jail that exists and nobody owns needs saying so; a name no file and no
+        # A start goes by the configuration (a dying jail's path says who had it, not
+        # who starts it again); a stop or restart by the live jail's jls path.
+        own = self.host.ownership(name, live.path if live is not None else None)
+        # A jail that exists and nobody owns needs saying so, as does a stopped one whose
+        # manager's file is broken (own.conf_file names it); a name no file and no
         # kernel knows is jail(8)'s to refuse (`jail: "x" not found`), nothing to confirm.
-        if own.owner is Owner.UNKNOWN and live is not None and not unknown_ok:
+        if (own.owner is Owner.UNKNOWN and (live is not None or own.conf_file)
+                and not unknown_ok):
             msg = owner_messages.unknown_refused(name, own.reason)
             self._record(action, name, now.jid if now else None, f"denied: {msg}")
             return ActionResult(False, msg)

@@ -395,6 +395,18 @@ class Host:
                             enabled=mj.enabled, conf_file=mj.conf_file, owner=mj.owner.value,
                             owner_name=mj.name, owner_reason=own.reason,
                             boot_source=owner_boot_source(own)))
+        for mname, b in self.owners.unusable_jails():
+            # Its manager's file is broken: still listed (stopped, unknown, the reason),
+            # never driven by a guess (issue 15 "Bad input").
+            if b.kernel_name in rowed:
+                continue
+            rowed.add(b.kernel_name)
+            own = Ownership(Owner.UNKNOWN, mname, b.reason, b.conf_file)
+            owned[b.kernel_name] = own
+            out.append(Jail(name=b.kernel_name, jid=None, state=JailState.STOPPED,
+                            path=b.path, configured=True, conf_file=b.conf_file,
+                            owner=Owner.UNKNOWN.value, owner_name=mname,
+                            owner_reason=b.reason))
         self._owned = owned
         return tuple(out), self.owners.problems()
 
@@ -413,6 +425,9 @@ class Host:
         for mj in self.owners.configured_jails():
             if mj.kernel_name == name:
                 return managed_ownership(mj)
+        for mname, b in self.owners.unusable_jails():
+            if b.kernel_name == name:
+                return Ownership(Owner.UNKNOWN, mname, b.reason, b.conf_file)
         return Ownership(Owner.UNKNOWN, "", NO_OWNER)
 
     def owner_of(self, name: str) -> Ownership:

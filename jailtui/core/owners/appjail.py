@@ -49,7 +49,7 @@ class AppJailDriver:
     package = "sysutils/appjail"
 
     def warm(self, settings: Mapping[str, str]) -> tuple[list[str], list[str]]:
-        return ([CONF, DEFAULT_JAILDIR], [f"{DEFAULT_JAILDIR}/*/conf/config.conf", f"{DEFAULT_JAILDIR}/*/conf/template.conf", f"{DEFAULT_JAILDIR}/*/conf/boot/boot"])
+        return ([CONF, DEFAULT_JAILDIR], [f"{DEFAULT_JAILDIR}/*/conf/config.conf", f"{DEFAULT_JAILDIR}/*/conf/template.conf", f"{DEFAULT_JAILDIR}/*/conf/boot/startup/boot"])
 
     def load(self, files: Files, settings: Mapping[str, str]) -> Inventory:
         conf = shconf.load(files, [CONF], DEFAULTS)
@@ -59,8 +59,9 @@ class AppJailDriver:
         jails: dict[str, ManagedJail] = {}
         for file in files.glob(f"{jaildir}/*/conf/config.conf"):
             name = file.rsplit("/", 3)[-3]
-            # The boot flag's file (docs/managers.md 1.0, unverified).
-            boot = exists(files, f"{jaildir}/{name}/conf/boot/boot")
+            # `appjail jail boot on` touches it, `off` removes it (cmd/jail
+            # jail_boot_on/off, docs/managers.md 1.4).
+            boot = exists(files, f"{jaildir}/{name}/conf/boot/startup/boot")
             template = f"{jaildir}/{name}/conf/template.conf"
             params = read_template(files, template)
             jails[name] = ManagedJail(self.owner, name, name, f"{jaildir}/{name}/jail",

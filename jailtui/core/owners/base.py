@@ -140,6 +140,24 @@ class ManagedJail:
 
 
 @dataclass(frozen=True, slots=True)
+class Broken:
+    """A jail whose manager file is there but unreadable, half-written or malformed.
+
+    It is still a row (stopped, owner ``unknown``, this reason in the detail view) so
+    it does not vanish from the list, and it is never driven through the manager nor
+    through jail(8) without a confirmation (issue 15 "Bad input").
+    """
+
+    reason: str
+    #: The name the kernel would know it by (iocage ``ioc-...``, ezjail's safe name).
+    kernel_name: str
+    #: Where its root would be ("" where the broken file was to say so: ezjail).
+    path: str = ""
+    #: The broken file.
+    conf_file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Inventory:
     """What one driver read: its jails, keyed by kernel name, and what went wrong."""
 
@@ -150,8 +168,8 @@ class Inventory:
     #: Problems with the manager's own configuration (bastille.conf ...), raw text.
     problems: tuple[str, ...] = ()
     #: Per-jail problems, keyed by the jail's directory name: its config is there but
-    #: half-written or malformed; such a jail is ``unknown`` with this reason.
-    broken: Mapping[str, str] = field(default_factory=dict)
+    #: half-written or malformed; such a jail is ``unknown`` with the reason.
+    broken: Mapping[str, Broken] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from jailtui.core.errors import JailtuiError
 from jailtui.core.freebsd import jailconf
 from jailtui.core.owners import shconf, shvars
 from jailtui.core.owners.base import (
+    Broken,
     ConfigUnreadable,
     EditInfo,
     EditKind,
@@ -55,13 +56,13 @@ class BastilleDriver:
                 return Inventory(self.owner)
             problems.append(f"{CONF}: missing; bastille says {NO_CONFIG!r} and does nothing")
         jails: dict[str, ManagedJail] = {}
-        broken: dict[str, str] = {}
+        broken: dict[str, Broken] = {}
         for file in files.glob(f"{jailsdir}/*/jail.conf"):
             name = file.rsplit("/", 2)[-2]
             try:
                 jails[name] = self._jail(files, jailsdir, name, file)
             except (ConfigUnreadable, JailtuiError, shvars.ShellVarsError) as exc:
-                broken[name] = str(exc)
+                broken[name] = Broken(str(exc), name, f"{jailsdir}/{name}/root", file)
         return Inventory(self.owner, True, jails, tuple(problems), broken)
 
     def _jail(self, files: Files, jailsdir: str, name: str, file: str) -> ManagedJail:
@@ -88,7 +89,7 @@ class BastilleDriver:
         if not path.endswith(f"/{name}/root"):
             return None
         if name in inv.broken:
-            return inv.broken[name]
+            return inv.broken[name].reason
         if inv.problems and inv.present:
             return "; ".join(inv.problems)
         return None

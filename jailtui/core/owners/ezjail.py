@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from jailtui.core.owners import shconf, shvars
 from jailtui.core.owners.base import (
+    Broken,
     ConfigUnreadable,
     EditInfo,
     EditKind,
@@ -47,7 +48,7 @@ class EzjailDriver:
         if not conf.found and not exists(files, CFG_DIR):
             return Inventory(self.owner)
         jails: dict[str, ManagedJail] = {}
-        broken: dict[str, str] = {}
+        broken: dict[str, Broken] = {}
         for file in files.glob(f"{CFG_DIR}/*"):
             base = file.rsplit("/", 1)[-1]
             safe = base.removesuffix(".norun")
@@ -56,11 +57,12 @@ class EzjailDriver:
             try:
                 v = shvars.parse(read_config(files, file), file)
             except (ConfigUnreadable, shvars.ShellVarsError) as exc:
-                broken[safe] = str(exc)
+                broken[safe] = Broken(str(exc), safe, conf_file=file)
                 continue
             root = v.get(f"jail_{safe}_rootdir", "")
             if not root:
-                broken[safe] = f"{file}: no jail_{safe}_rootdir (half-written?)"
+                broken[safe] = Broken(f"{file}: no jail_{safe}_rootdir (half-written?)", safe,
+                                      conf_file=file)
                 continue
             hostname = v.get(f"jail_{safe}_hostname", safe)
             jails[safe] = ManagedJail(self.owner, hostname or safe, safe, root.rstrip("/"), file,
@@ -74,7 +76,8 @@ class EzjailDriver:
             if mj.path == path.rstrip("/"):
                 return mj
             return f"{mj.conf_file}: jail_{name}_rootdir is {mj.path}, jls says {path}"
-        return inv.broken.get(name)
+        got = inv.broken.get(name)
+        return got.reason if got is not None else None
 
     def argvs(self, action: str, name: str) -> list[list[str]]:
         verb = {"shell": "console"}.get(action, action)

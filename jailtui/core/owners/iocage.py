@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from jailtui.core.errors import JailtuiError
 from jailtui.core.owners.base import (
+    Broken,
     ConfigUnreadable,
     EditInfo,
     EditKind,
@@ -53,13 +54,14 @@ class IocageDriver:
         if not exists(files, f"{root}/jails"):
             return Inventory(self.owner)
         jails: dict[str, ManagedJail] = {}
-        broken: dict[str, str] = {}
+        broken: dict[str, Broken] = {}
         for file in files.glob(f"{root}/jails/*/config.json"):
             name = file.rsplit("/", 2)[-2]
             try:
                 mj = self._jail(files, root, name, file)
             except ConfigUnreadable as exc:
-                broken[name] = str(exc)
+                broken[name] = Broken(str(exc), kernel_name(name), f"{root}/jails/{name}/root",
+                                      file)
                 continue
             jails[mj.kernel_name] = mj
         return Inventory(self.owner, True, jails, (), broken)
@@ -88,7 +90,7 @@ class IocageDriver:
         if len(parts) >= 3 and parts[-1] == "root" and parts[-3] == "jails" \
                 and kernel_name(parts[-2]) == name:
             if parts[-2] in inv.broken:
-                return inv.broken[parts[-2]]
+                return inv.broken[parts[-2]].reason
             return f"{'/'.join(parts[:-1])}/config.json: missing (iocage no longer knows it)"
         return None
 

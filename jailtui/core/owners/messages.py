@@ -51,7 +51,7 @@ def read_only_note(owner: Owner, info: EditInfo) -> str:
 BOOT_FLAGS = {
     Owner.BASTILLE: "boot=on in its settings.conf",
     Owner.IOCAGE: "boot=1 in its config.json",
-    Owner.APPJAIL: "its conf/boot/boot exists",
+    Owner.APPJAIL: "its conf/boot/startup/boot exists",
     Owner.POT: "pot.attr.start-at-boot=YES in its pot.conf",
     Owner.EZJAIL: "its rc file in /usr/local/etc/ezjail has no .norun",
 }

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from jailtui.core.owners import shconf
 from jailtui.core.owners.base import (
+    Broken,
     ConfigUnreadable,
     EditInfo,
     EditKind,
@@ -51,16 +52,17 @@ class PotDriver:
         if not conf.found and not exists(files, f"{root}/jails"):
             return Inventory(self.owner)
         jails: dict[str, ManagedJail] = {}
-        broken: dict[str, str] = {}
+        broken: dict[str, Broken] = {}
         for file in files.glob(f"{root}/jails/*/conf/pot.conf"):
             name = file.rsplit("/", 3)[-3]
             try:
                 kv = read_pot_conf(read_config(files, file))
             except ConfigUnreadable as exc:
-                broken[name] = str(exc)
+                broken[name] = Broken(str(exc), name, f"{root}/jails/{name}/m", file)
                 continue
             if "pot.level" not in kv and "host.hostname" not in kv:
-                broken[name] = f"{file}: no pot.level / host.hostname (half-written?)"
+                broken[name] = Broken(f"{file}: no pot.level / host.hostname (half-written?)",
+                                      name, f"{root}/jails/{name}/m", file)
                 continue
             jails[name] = ManagedJail(self.owner, name, name, f"{root}/jails/{name}/m", file,
                                       kv.get("host.hostname", ""), bare_addrs(kv.get("ip", "")),
@@ -74,7 +76,7 @@ class PotDriver:
                 return "; ".join(inv.problems)
             return mj
         if path.rstrip("/").endswith(f"/jails/{name}/m") and name in inv.broken:
-            return inv.broken[name]
+            return inv.broken[name].reason
         return None
 
     def argvs(self, action: str, name: str) -> list[list[str]]:

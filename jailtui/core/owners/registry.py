@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 
 from jailtui.core.errors import describe
 from jailtui.core.owners.appjail import AppJailDriver
-from jailtui.core.owners.base import Driver, Files, Inventory, ManagedJail, Owner, Ownership
+from jailtui.core.owners.base import Broken, Driver, Files, Inventory, ManagedJail, Owner, Ownership
 from jailtui.core.owners.bastille import BastilleDriver
 from jailtui.core.owners.ezjail import EzjailDriver
 from jailtui.core.owners.iocage import IocageDriver
@@ -110,6 +111,25 @@ class OwnerIndex:
         return Ownership(Owner.UNKNOWN, "", "; ".join(reasons) or NO_OWNER)
 
     def configured_jails(self) -> Iterable[ManagedJail]:
-        """Every jail a manager configures, running or not (stopped rows come from here)."""
+        """Every jail a manager configures, running or not (stopped rows come from here).
+
+        Not those of a manager whose own configuration is broken (a malformed
+        bastille.conf): they are :meth:`unusable_jails`, as its running jails are
+        ``unknown`` (docs/managers.md 1.7)."""
         for inv in self.inventories().values():
-            yield from inv.jails.values()
+            if not inv.problems:
+                yield from inv.jails.values()
+
+    def unusable_jails(self) -> Iterable[tuple[str, Broken]]:
+        """(the manager's name, why) of every jail a manager's files describe but that
+        cannot be driven: its own file is half-written or malformed, or its manager's
+        configuration is. They are stopped rows of owner ``unknown`` with the reason,
+        in the same words as a running one (:meth:`attribute`)."""
+        for d in MANAGERS:
+            inv = self.inventories()[d.owner]
+            for name, b in inv.broken.items():
+                yield name, replace(b, reason=f"looks like {d.command}'s, but {b.reason}")
+            if inv.problems:
+                why = f"looks like {d.command}'s, but {'; '.join(inv.problems)}"
+                for mj in inv.jails.values():
+                    yield mj.name, Broken(why, mj.kernel_name, mj.path, mj.conf_file)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from jailtui.core.owners import appjail, bastille, ezjail, iocage, pot
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.sim.managers import COMMANDS
+from jailtui.sim.managers import iocage as iocage_sim
 
 MANAGERS = tuple(COMMANDS)
 
@@ -50,6 +51,14 @@ class Managed:
             "pot": f"/opt/pot/jails/{self.name}/m",
             "ezjail": f"/usr/jails/{self.name}",
         }[self.manager]
+
+    @property
+    def params(self) -> dict[str, int]:
+        """Kernel parameters the manager's start gave the running jail: iocage's own
+        devfs ruleset, generated from 1000 up (sim/managers/iocage.py)."""
+        if self.manager == "iocage" and self.running:
+            return {"devfs_ruleset": iocage_sim.MIN_DYN_DEVFS_RULESET}
+        return {}
 
     @property
     def hostname(self) -> str:
@@ -140,7 +149,9 @@ def _bastille_jail(paths: PathMap, m: Managed) -> None:
 
 
 def _iocage_settings(paths: PathMap) -> None:
-    os.makedirs(paths.real(f"{iocage.DEFAULT_ROOT}/jails"), exist_ok=True)
+    # The datasets `iocage activate` makes under POOL/iocage (ioc_check.py __check_datasets__).
+    for sub in ("download", "images", "jails", "log", "releases", "templates"):
+        os.makedirs(paths.real(f"{iocage.DEFAULT_ROOT}/{sub}"), exist_ok=True)
     _write(paths, f"{iocage.DEFAULT_ROOT}/defaults.json", json.dumps(
         {"CONFIG_VERSION": "33", "boot": 0, "priority": "99"}, indent=4) + "\n")
 
@@ -156,6 +167,11 @@ def _iocage_jail(paths: PathMap, m: Managed) -> None:
         "login_flags": "-f root", "securelevel": "2", "devfs_ruleset": "4",
         "notes": "none"}, indent=4, sort_keys=True) + "\n")
     _write(paths, f"{d}/fstab", "")
+    if m.running:
+        # What its last `iocage start` wrote, so a stop finds it (ioc_stop.py).
+        data = json.loads(open(paths.real(f"{d}/config.json"), encoding="utf-8").read())
+        _write(paths, f"/var/run/jail.{m.kernel_name}.conf",
+               iocage_sim.runtime_conf(m.name, data, m.params["devfs_ruleset"]))
 
 
 def _appjail_settings(paths: PathMap) -> None:
@@ -172,7 +188,7 @@ def _appjail_jail(paths: PathMap, m: Managed) -> None:
         'exec.start: "/bin/sh /etc/rc"', 'exec.stop: "/bin/sh /etc/rc.shutdown jail"',
         "mount.devfs", f'host.hostname: "{m.hostname}"', f'ip4.addr: "em0|{m.ip4}/24"', ""]))
     if m.boot:
-        _write(paths, f"{d}/conf/boot/boot", "")
+        _write(paths, f"{d}/conf/boot/startup/boot", "")
     # What the last `appjail start` compiled (cmd/start), so a running jail stops by it.
     from jailtui.sim.managers.appjail import compile_conf
     _write(paths, f"{d}/conf/jail.conf",
