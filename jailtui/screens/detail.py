@@ -432,6 +432,10 @@ class DetailScreen(GuardedScreen):
         if not self.refuse_if_guarded("restore"):
             self.console.jail_action("restore", self._jail)
 
+    def action_backup(self) -> None:
+        if not self.refuse_if_guarded("backup"):
+            self.console.jail_action("backup", self._jail)
+
 
 #: Narrowest explanation column; narrower, the explanation goes under its row.
 MIN_EXPLANATION = 30

@@ -207,8 +207,10 @@ def send(simdir: Path, args: list[str], fd: int | None) -> tuple[int, bytes, byt
         return 0, b"".join(chunks), b""
     data = b"".join(chunks)
     started = time.monotonic()
-    for i in range(0, len(data), CHUNK):
-        piece = memoryview(data)[i:i + CHUNK]
+    # Throttled, in pieces of an eighth of a second's worth: progress is seen moving.
+    step = CHUNK if rate <= 0 else max(512, min(CHUNK, rate // 8))
+    for i in range(0, len(data), step):
+        piece = memoryview(data)[i:i + step]
         try:
             while piece:
                 n = os.write(fd, piece)
@@ -217,7 +219,7 @@ def send(simdir: Path, args: list[str], fd: int | None) -> tuple[int, bytes, byt
             return 1, b"", b"warning: cannot send '" + str(plan.header["tosnap"]).encode() + (
                 b"': signal received\n")
         if rate > 0:
-            ahead = (i + CHUNK) / rate - (time.monotonic() - started)
+            ahead = (i + step) / rate - (time.monotonic() - started)
             if ahead > 0:
                 time.sleep(ahead)
     return 0, b"", b""
