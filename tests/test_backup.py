@@ -208,3 +208,39 @@ def test_bad_input(sim_dir: Path) -> None:
                                 "make one with: jailtui backup web")
     r = cli(sim_dir, "--sim", str(sim_dir), "backup", "../etc")
     assert r.returncode != 0 and r.stderr
+
+
+def test_a_ufs_jail_is_archived_with_bsdtar(sim_dir: Path, shim_path: str, tmp_path: Path
+                                           ) -> None:
+    import tarfile
+
+    (sim_dir / "root/srv/backups").mkdir(parents=True)
+    conf = tmp_path / "config.toml"
+    conf.write_text('[backup]\ntarget = "/srv/backups"\n')
+    r = local(sim_dir, shim_path, "--config", str(conf), "backup", "staging", "--json")
+    assert r.returncode == 0, r.stderr + r.stdout
+    doc = json.loads(r.stdout)
+    archive = doc["target"]
+    assert archive.startswith("/srv/backups/jailtui-staging-") and archive.endswith(".tar")
+    assert doc["message"].startswith(
+        f"staging: archived /usr/local/jails/staging (UFS /dev/ada1p1 mounted at "
+        f"/usr/local/jails/staging) to {archive} with bsdtar: ")
+    with tarfile.open(root(sim_dir, archive)) as tar:
+        members = {m.name: m for m in tar}
+    assert "./etc/rc.conf" in members
+    assert members["./bin"].pax_headers["SCHILY.fflags"] == "schg"
+    assert doc["bytes"] == root(sim_dir, archive).stat().st_size
+
+
+def test_a_ufs_target_not_writable_or_in_reach(sim_dir: Path) -> None:
+    ctl, sink = controller(sim_dir)
+    result = asyncio.run(Backup(ctl, target_dir="/nonexistent").run("staging"))
+    assert not result.ok
+    assert result.message == ("staging: backup failed: /nonexistent is not writable here "
+                              "(bsdtar: Failed to open '/nonexistent/jailtui-staging-"
+                              f"{result.snapshot}.tar')")
+    result = asyncio.run(Backup(ctl, target_dir="/usr/local/jails/web/tmp").run("staging"))
+    assert result.message == ("staging: [backup] target /usr/local/jails/web/tmp is inside "
+                              "jail web's root: a backup there is in its reach")
+    assert [r.result.split(":")[0] for r in sink.records if r.action == Action.BACKUP] == [
+        "failed", "failed"]

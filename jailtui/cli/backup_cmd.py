@@ -21,14 +21,18 @@ from jailtui.core.text import human_bytes, visible
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sp = sub.add_parser(
-        "backup", help="copy a jail's ZFS datasets to POOL/jailtui-backups/NAME",
+        "backup", help="copy a jail out of its reach (ZFS: POOL/jailtui-backups/NAME; "
+                       "UFS: a bsdtar archive in [backup] target)",
         description="Snapshot jail NAME's dataset and its children (zfs snapshot -r "
                     "DATASET@jailtui-UTCTIME) and copy them with zfs send -R | zfs receive "
                     "-u to POOL/jailtui-backups/NAME, incremental when the backup holds a "
                     "snapshot the jail still has. The copy is never mounted and lives "
                     "outside every jail's datasets. Progress goes to stderr; ctrl+c cancels "
                     "and leaves no half-received backup. Restore with: jailtui restore NAME "
-                    "--from POOL/jailtui-backups/NAME@SNAPSHOT.")
+                    "--from POOL/jailtui-backups/NAME@SNAPSHOT. A jail whose root is no "
+                    "dataset of its own (UFS) is archived with bsdtar --one-file-system "
+                    "--numeric-owner, file flags kept, to [backup] target "
+                    "(TARGET/jailtui-NAME-UTCTIME.tar, default /var/backups).")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("--list", action="store_true",
                     help="list the backup's snapshots instead of making one")
@@ -38,6 +42,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _list(session: Session, args: argparse.Namespace) -> int:
     snaps = snapmod.Snapshots(session.controller)
     where = asyncio.run(snaps.locate(args.name))
+    if where is not None and where.dataset is None:
+        from jailtui.core.config.settings import load_settings
+
+        target = load_settings(args.config).backup_target
+        raise backupmod.BackupError(
+            f"{args.name}: its root is no ZFS dataset of its own ({where.summary()}): its "
+            f"backups are bsdtar archives {target}/jailtui-{args.name}-UTCTIME.tar")
     if where is None or where.dataset is None:
         raise backupmod.BackupError(snapmod.not_on_zfs(args.name, where).replace(
             "no snapshots", "no ZFS backup"))
@@ -67,6 +78,10 @@ def run(session: Session, args: argparse.Namespace) -> int:
     if args.list:
         return _list(session, args)
 
+    from jailtui.core.config.settings import load_settings
+
+    target = load_settings(args.config).backup_target
+
     def show(p: Progress) -> None:
         if not args.json and sys.stderr.isatty():
             print(f"\r{backupmod.progress_text(p)}   ", end="", file=sys.stderr, flush=True)
@@ -77,8 +92,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
         # ctrl+c: stop both commands and clean up, instead of dying mid-receive.
         loop.add_signal_handler(signal.SIGINT, cancel.set)
         try:
-            return await backupmod.Backup(session.controller, on_progress=show).run(
-                args.name, cancel)
+            return await backupmod.Backup(session.controller, on_progress=show,
+                                          target_dir=target).run(args.name, cancel)
         finally:
             loop.remove_signal_handler(signal.SIGINT)
 

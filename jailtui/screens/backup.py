@@ -83,7 +83,8 @@ class BackupScreen(GuardedScreen):
 
         async def run() -> None:
             try:
-                result = await controller.backup(name, jail, on_progress, self.cancel)
+                result = await controller.backup(name, jail, on_progress, self.cancel,
+                                                 self.console.settings.backup_target)
             except Exception as exc:  # a refusal before anything started: said, not raised
                 self.console.report(f"backup {name}", ActionResult(False, describe(exc)))
                 self._finish(None, describe(exc))

@@ -188,8 +188,10 @@ class ConsoleController(Protocol):
 
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
-                     cancel: asyncio.Event | None = None) -> BackupResult:
-        """Copy the jail out of its reach (core/storage/backup.py); ``cancel`` stops it."""
+                     cancel: asyncio.Event | None = None,
+                     target_dir: str | None = None) -> BackupResult:
+        """Copy the jail out of its reach (core/storage/backup.py); ``cancel`` stops it;
+        ``target_dir``: ``[backup] target`` for a jail not on a dataset of its own."""
         ...
 
     async def what_changed(self, name: str, quarantine: str,

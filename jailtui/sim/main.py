@@ -51,6 +51,8 @@ def exec_main(simdir: str, argv: Sequence[str]) -> int:
     stdin = None
     if name in ("jail",) and not os.isatty(0) and "-" in argv:
         stdin = sys.stdin.buffer.read()
+    if name == "bsdtar" and not os.isatty(0) and ("-" in argv or "@-" in argv):
+        stdin = sys.stdin.buffer.read()
     rc, out, err = dispatch(simdir, argv, stdin=stdin, env=env)
     _write_all(1, out)
     _write_all(2, err)

@@ -20,7 +20,9 @@ HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", 
               # The posture's (docs/freebsd.md 13). stat and ls stay off PATH: scripts
               # run on this machine (the ssh test servers) use GNU stat with its own
               # paths; `jailtui sim exec` and the SimRunner answer them.
-              "chflags", "devfs", "pkg")
+              "chflags", "devfs", "pkg",
+              # bsdtar (not tar: GNU tar of this machine's scripts stays theirs).
+              "bsdtar")
 
 _TEMPLATE = '''#!{python}
 # Simulated FreeBSD {tool}(8) for the host in {simdir!r}; written by jailtui.

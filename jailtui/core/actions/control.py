@@ -354,10 +354,12 @@ class Controller:
 
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
-                     cancel: asyncio.Event | None = None) -> BackupResult:
-        from jailtui.core.storage.backup import Backup
+                     cancel: asyncio.Event | None = None,
+                     target_dir: str | None = None) -> BackupResult:
+        from jailtui.core.storage.backup import DEFAULT_TARGET, Backup
 
-        return await Backup(self, on_progress=on_progress).run(name, cancel, expect)
+        return await Backup(self, on_progress=on_progress,
+                            target_dir=target_dir or DEFAULT_TARGET).run(name, cancel, expect)
 
     async def what_changed(self, name: str, quarantine: str,
                            expect: Jail | None = None) -> ChangeReport:

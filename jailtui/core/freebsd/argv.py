@@ -235,6 +235,21 @@ def zfs_destroy_tree_argv(dataset: str) -> list[str]:
     return ["zfs", "destroy", "-r", "--", dataset]
 
 
+def bsdtar_create_argv(root: str) -> list[str]:
+    """``bsdtar -c --one-file-system --numeric-owner -f - -C ROOT .``: a jail root as a
+    pax stream on stdout, not crossing into what is mounted below it, owners by
+    number (the jail's passwd is not the host's), file flags kept (bsdtar(1): the
+    default in c mode)."""
+    return ["bsdtar", "-c", "--one-file-system", "--numeric-owner", "-f", "-", "-C", root,
+            "."]
+
+
+def bsdtar_write_argv(archive: str) -> list[str]:
+    """``bsdtar -c -f ARCHIVE @-``: the entries of the archive on stdin written to
+    ARCHIVE on the host (bsdtar(1) ``@archive``)."""
+    return ["bsdtar", "-c", "-f", archive, "@-"]
+
+
 def mount_p_argv() -> list[str]:
     """``mount -p``: the mount table in fstab(5) form (mount(8); docs/freebsd.md 12.4)."""
     return ["mount", "-p"]

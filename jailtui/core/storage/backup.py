@@ -23,6 +23,15 @@ them, so it destroys its target again (``zfs destroy -r``); an incremental one
 cut short leaves only whole snapshots, from which the next backup continues.
 The jail's new snapshot is destroyed again when the copy did not get it.
 
+Without a ZFS dataset of its own (UFS, docs/freebsd.md 12.8) the root is copied
+with bsdtar: ``bsdtar -c --one-file-system --numeric-owner -f - -C ROOT .``
+(file flags are archived by default in c mode), its stream written by
+``bsdtar -c -f TARGET/jailtui-NAME-UTC.tar @-`` into the ``[backup] target``
+directory on the host -- two processes again, joined here for progress and
+cancel. A target inside a jail's root is refused (it would be in that jail's
+reach). bsdtar writes as it reads: a copy cut short can leave a partial
+archive, which the message names (no file is removed on the host).
+
 Every attempt is :data:`Action.BACKUP` through the one gate (a delegate only
 their own jail), with exactly one audit record of its outcome.
 """
@@ -49,6 +58,8 @@ from jailtui.core.transport.runner import Runner
 
 #: The container of the backups on each pool.
 CONTAINER = "jailtui-backups"
+#: ``[backup] target``'s default (core/config/settings.py).
+DEFAULT_TARGET = "/var/backups"
 #: zfs list/snapshot/destroy: metadata operations.
 ZFS_TIMEOUT = 120.0
 #: Characters of a dataset name component (zfs_namecheck.c valid_char, without the
@@ -115,10 +126,12 @@ class Backup:
 
     def __init__(self, controller: Controller,
                  on_progress: Callable[[Progress], None] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 target_dir: str = DEFAULT_TARGET) -> None:
         self.controller = controller
         self.on_progress = on_progress
         self.clock = clock
+        self.target_dir = target_dir
 
     @property
     def runner(self) -> Runner:
@@ -144,7 +157,13 @@ class Backup:
             jid = jail.jid
             if not jail.path:
                 raise BackupError(f"{name}: its root path is not known")
-            await self._zfs_backup(jail, result, cancel or asyncio.Event())
+            datasets, mounts = await snapmod.read_tables(self.runner)
+            where = locate(jail.path, datasets, mounts)
+            if where is not None and where.dataset is None and not snapmod.half_done(
+                    name, jail.path, datasets, where):
+                await self._tar_backup(jail, where.summary(), result, cancel or asyncio.Event())
+            else:
+                await self._zfs_backup(jail, result, cancel or asyncio.Event())
         except JailtuiError as exc:
             result.ok = False
             result.message = result.message or describe(exc)
@@ -158,7 +177,7 @@ class Backup:
 
     async def _zfs_backup(self, jail: Jail, result: BackupResult, cancel: asyncio.Event) -> None:
         name = jail.name
-        datasets, mounts = await snapmod.read_tables(self.runner)
+        datasets, mounts = await snapmod.read_tables(self.runner)  # again: fresh names
         where = locate(jail.path, datasets, mounts)
         if where is None or where.dataset is None:
             raise BackupError(snapmod.not_on_zfs(name, where, datasets).replace(
@@ -218,6 +237,52 @@ class Backup:
         result.cancelled = out.cancelled
         result.message = self._failure(name, out, target)
         result.message += await self._clean(result, existed, short)
+
+    async def _tar_backup(self, jail: Jail, where: str, result: BackupResult,
+                          cancel: asyncio.Event) -> None:
+        """bsdtar of a root that is no dataset of its own, to ``[backup] target``."""
+        name = jail.name
+        if not set(name) <= _DS_OK:
+            raise BackupError(f"{name}: the jail's name cannot name an archive file")
+        target_dir = self.target_dir.rstrip("/") or "/"
+        snap = await self.controller.host.poll()
+        for other in snap.jails:
+            r = (other.path or "").rstrip("/")
+            if r and (target_dir == r or target_dir.startswith(r + "/")):
+                raise BackupError(f"{name}: [backup] target {target_dir} is inside jail "
+                                  f"{other.name}'s root: a backup there is in its reach")
+        stamp = snapmod.default_name(self.clock())[len(snapmod.PREFIX):]
+        archive = f"{target_dir}/jailtui-{name}-{stamp}.tar"
+        result.source, result.target, result.snapshot = jail.path, archive, stamp
+
+        def progress(p: Progress) -> None:
+            result.bytes, result.seconds = p.bytes, p.seconds
+            if self.on_progress is not None:
+                self.on_progress(p)
+
+        out = await pipe(self.runner, argvmod.bsdtar_create_argv(jail.path),
+                         argvmod.bsdtar_write_argv(archive), on_progress=progress,
+                         cancel=cancel)
+        result.bytes, result.seconds = out.bytes, out.seconds
+        if out.ok:
+            result.ok = True
+            result.snapshots = [archive]
+            result.message = (f"{name}: archived {jail.path} ({where}) to {archive} with "
+                              f"bsdtar: {progress_text(Progress(out.bytes, out.seconds))}")
+            return
+        result.cancelled = out.cancelled
+        err = out.sink_err.strip() or out.source_err.strip()
+        if out.cancelled:
+            head = f"{name}: backup cancelled after {human_bytes(out.bytes)}"
+        elif "Failed to open" in err:
+            head = (f"{name}: backup failed: {target_dir} is not writable here "
+                    f"({err.splitlines()[0]})")
+        elif "No space" in err or "Write error" in err:
+            head = f"{name}: backup failed: {target_dir} is full ({err.splitlines()[0]})"
+        else:
+            head = f"{name}: backup failed: {err or 'bsdtar exit ' + str(out.sink_rc)}"
+        result.message = head + (f"; a partial {archive} may remain: remove it"
+                                 if "Failed to open" not in err else "")
 
     def _failure(self, name: str, out: PipeOutcome, target: str) -> str:
         if out.cancelled:
