@@ -67,6 +67,9 @@ class RecordedRunner(LinklessRunner):
     def interactive_argv(self, argv: Sequence[str]) -> list[str]:
         return list(argv)
 
+    def pipe_argv(self, argv: Sequence[str]) -> list[str]:
+        return list(argv)
+
 
 def record(simdir: Path) -> tuple[dict[str, list[bytes]], float]:
     """Two samples of jls and ps output, 5 s apart (CPU and memory moved)."""

@@ -54,6 +54,9 @@ class HeldRunner(LinklessRunner):
     def interactive_argv(self, argv: Sequence[str]) -> list[str]:
         return self.inner.interactive_argv(argv)
 
+    def pipe_argv(self, argv: Sequence[str]) -> list[str]:
+        return self.inner.pipe_argv(argv)
+
     def interactive_env(self) -> dict[str, str]:
         return self.inner.interactive_env()
 

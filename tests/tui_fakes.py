@@ -43,8 +43,10 @@ from jailtui.core.model import (
 )
 from jailtui.core.posture.baseline import Baseline
 from jailtui.core.posture.model import FlagChange, JailPosture
+from jailtui.core.storage.backup import BackupResult
 from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.pipe import Progress
 from jailtui.core.storage.restore import STEPS, RestoreResult, StepResult
 from jailtui.core.storage.snapshots import SnapshotList
 from jailtui.core.storage.zfs import ZfsDataset, ZfsSnapshot
@@ -352,6 +354,8 @@ class FakeController:
     #: jail without exec.consolelog).
     console_logs: dict[str, bytearray] = field(default_factory=lambda: {
         name: bytearray(BOOT_LOG) for name in ("web", "db", "mail", "build")})
+    #: Set: :meth:`backup` copies until it is set (or cancelled); None: at once.
+    backup_hold: asyncio.Event | None = None
 
     @property
     def policy(self) -> Policy:
@@ -499,6 +503,34 @@ class FakeController:
         full = f"zroot/jails/{name}@{snap}"
         self.snaps[name] = [s for s in self.snaps.get(name, []) if s.name != full]
         return ActionResult(True, f"destroyed snapshot {full}")
+
+    async def backup(self, name: str, expect: Jail | None = None,
+                     on_progress: Callable[[Progress], None] | None = None,
+                     cancel: asyncio.Event | None = None,
+                     target_dir: str | None = None) -> BackupResult:
+        """Progress of 1 MiB, then (held) until released or cancelled, as the real
+        flow reports it (core/storage/backup.py)."""
+        self._gate(Action.BACKUP, name)
+        self.calls.append(("backup", name))
+        src, dst = f"zroot/jails/{name}", f"zroot/jailtui-backups/{name}"
+        snap = "jailtui-20250615T142000Z"
+        if on_progress is not None:
+            on_progress(Progress(1_048_576, 2.0))
+        if self.backup_hold is not None:
+            waits = [asyncio.ensure_future(self.backup_hold.wait())]
+            if cancel is not None:
+                waits.append(asyncio.ensure_future(cancel.wait()))
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for w in waits:
+                w.cancel()
+        if cancel is not None and cancel.is_set():
+            return BackupResult(False, name, src, dst, snap, bytes=1_048_576, seconds=2.0,
+                                cancelled=True, message=(
+                                    f"{name}: backup cancelled after 1M; the partial {dst} "
+                                    f"was destroyed; {src}@{snap} was destroyed again"))
+        return BackupResult(True, name, src, dst, snap, bytes=2_097_152, seconds=4.0,
+                            message=f"{name}: backed up {src}@{snap} to {dst} (full): "
+                                    "2M in 4.0s (512K/s)", snapshots=[f"{dst}@{snap}"])
 
     async def what_changed(self, name: str, quarantine: str,
                            expect: Jail | None = None) -> ChangeReport:

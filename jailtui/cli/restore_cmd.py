@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                     "its time; a failure says where everything is.")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("--from", dest="snapshot", metavar="SNAPSHOT", required=True,
-                    help="the known-good snapshot: its name, or DATASET@NAME")
+                    help="the known-good snapshot: its name, DATASET@NAME, or a backup's "
+                         "POOL/jailtui-backups/NAME@SNAP (jailtui backup NAME --list)")
     sp.add_argument("--json", action="store_true",
                     help="one JSON document at the end instead of lines as it goes")
 

@@ -133,6 +133,11 @@ class Flows:
             return
         if app.controller is None:
             return
+        if action == "backup":
+            from jailtui.screens.backup import BackupScreen
+
+            app.push_screen(BackupScreen(jail))
+            return
         if action == "shell" and jail.state is JailState.STOPPED:
             self.start_then_shell(jail)
         elif action == "shell":

@@ -23,8 +23,10 @@ from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
 from jailtui.core.posture.baseline import Baseline
 from jailtui.core.posture.model import FlagChange, JailPosture
+from jailtui.core.storage.backup import BackupResult
 from jailtui.core.storage.changes import ChangeReport
 from jailtui.core.storage.locate import JailStorage
+from jailtui.core.storage.pipe import Progress
 from jailtui.core.storage.restore import RestoreResult, StepResult
 from jailtui.core.storage.snapshots import SnapshotList
 from jailtui.core.transport.ssh import LinkState
@@ -188,6 +190,14 @@ class ConsoleController(Protocol):
     async def restore(self, name: str, snap: str, expect: Jail | None = None,
                       on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
         """Replace the jail's root with ``snap`` (core/storage/restore.py)."""
+        ...
+
+    async def backup(self, name: str, expect: Jail | None = None,
+                     on_progress: Callable[[Progress], None] | None = None,
+                     cancel: asyncio.Event | None = None,
+                     target_dir: str | None = None) -> BackupResult:
+        """Copy the jail out of its reach (core/storage/backup.py); ``cancel`` stops it;
+        ``target_dir``: ``[backup] target`` for a jail not on a dataset of its own."""
         ...
 
     async def what_changed(self, name: str, quarantine: str,

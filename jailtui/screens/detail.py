@@ -529,6 +529,10 @@ class DetailScreen(GuardedScreen):
         if not self.refuse_if_guarded("restore"):
             self.console.jail_action("restore", self._jail)
 
+    def action_backup(self) -> None:
+        if not self.refuse_if_guarded("backup"):
+            self.console.jail_action("backup", self._jail)
+
 
 #: The jail's latest events shown in its detail (E lists them all).
 EVENTS_SHOWN = 8

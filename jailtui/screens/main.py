@@ -705,6 +705,10 @@ class MainScreen(GuardedScreen):
         if not self.refuse_if_guarded("restore"):
             self.console.jail_action("restore", self.selected_jail())
 
+    def action_backup(self) -> None:
+        if not self.refuse_if_guarded("backup"):
+            self.console.jail_action("backup", self.selected_jail())
+
     def action_posture(self) -> None:
         self.console.open_posture(self.selected_jail())
 

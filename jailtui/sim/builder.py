@@ -263,7 +263,10 @@ def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str,
     users = ([passwd.HOST_ROOT, *passwd.BASE_USERS[1:]] + list(passwd.PORT_USERS.values())
              + [passwd.ADMIN])
     _write(paths.real("/etc/passwd"), passwd.render(users))
-    for d in ("/var/log", "/var/run", "/tmp", "/root", "/home/admin", JAILS_DIR):
+    # /var/backups: FreeBSD's own (periodic(8) writes there); a UFS jail's archives go
+    # there by default ([backup] target, core/storage/backup.py).
+    for d in ("/var/log", "/var/run", "/var/backups", "/tmp", "/root", "/home/admin",
+              JAILS_DIR):
         os.makedirs(paths.real(d), exist_ok=True)
     _write(paths.real("/var/run/utx.active"), "")
 

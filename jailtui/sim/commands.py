@@ -22,6 +22,7 @@ Tool = Callable[[Ctx, list[str]], int]
 def _tools() -> dict[str, Tool]:
     # Imported lazily: a shim pays only for the tool it runs.
     from jailtui.sim import (
+        bsdtar,
         devfs,
         fflags,
         hostname,
@@ -44,7 +45,9 @@ def _tools() -> dict[str, Tool]:
             "kill": kill.run, "hostname": hostname.run,
             # Security posture (docs/freebsd.md 13):
             "chflags": fflags.run, "stat": statls.run_stat, "ls": statls.run_ls,
-            "devfs": devfs.run, "pkg": pkg.run}
+            "devfs": devfs.run, "pkg": pkg.run,
+            # The copy of a UFS jail root (docs/freebsd.md 12.8):
+            "bsdtar": bsdtar.run}
 
 
 def _tool(name: str) -> Tool | None:
@@ -61,7 +64,8 @@ def _tool(name: str) -> Tool | None:
 
 #: Names dispatch() answers; anything else is "command not found".
 TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname",
-         "zfs", "mount", "umount", "chflags", "stat", "ls", "devfs", "pkg", *MANAGER_TOOLS)
+         "zfs", "mount", "umount", "chflags", "stat", "ls", "devfs", "pkg", "bsdtar",
+         *MANAGER_TOOLS)
 
 
 def available(simdir: str | os.PathLike[str], name: str) -> bool:

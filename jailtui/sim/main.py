@@ -50,10 +50,35 @@ def exec_main(simdir: str, argv: Sequence[str]) -> int:
             env["COLUMNS"] = str(os.get_terminal_size(1).columns)
         except OSError:
             pass
+    if name == "zfs" and len(argv) > 1 and argv[1] in ("send", "receive", "recv"):
+        return _zfs_stream(simdir, list(argv[1:]))
     stdin = None
     if name in ("jail",) and not os.isatty(0) and "-" in argv:
         stdin = sys.stdin.buffer.read()
+    if name == "bsdtar" and not os.isatty(0) and ("-" in argv or "@-" in argv):
+        stdin = sys.stdin.buffer.read()
     rc, out, err = dispatch(simdir, argv, stdin=stdin, env=env)
+    _write_all(1, out)
+    _write_all(2, err)
+    return rc
+
+
+def _zfs_stream(simdir: str, args: list[str]) -> int:
+    """``zfs send`` writes its stream to fd 1 as it makes it (a long send is seen
+    progressing, and stops at a closed pipe); ``zfs receive`` reads fd 0 to its end
+    (docs/freebsd.md 12.7)."""
+    from pathlib import Path
+
+    from jailtui.sim import zfs_model, zfs_stream
+    if not zfs_model.PoolStore(simdir).exists():
+        _write_all(2, b"internal error: failed to initialize ZFS library\n")
+        return 1
+    if args[0] == "send":
+        rc, out, err = zfs_stream.send(Path(simdir), args[1:], 1)
+    else:
+        tty = os.isatty(0)
+        data = b"" if tty else sys.stdin.buffer.read()
+        rc, out, err = zfs_stream.receive(Path(simdir), args[1:], data, stdin_tty=tty)
     _write_all(1, out)
     _write_all(2, err)
     return rc

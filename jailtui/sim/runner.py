@@ -67,6 +67,10 @@ class SimRunner(LinklessRunner):
         return [sys.executable, "-m", "jailtui", "--sim", str(self.simdir), "sim", "exec", "--",
                 *argv]
 
+    def pipe_argv(self, argv: Sequence[str]) -> list[str]:
+        """The same real process as :meth:`interactive_argv`: it asks for no terminal."""
+        return self.interactive_argv(argv)
+
     def interactive_env(self) -> dict[str, str]:
         """Environment for :meth:`interactive_argv`: this package importable by ``-m``."""
         env = dict(self._env)

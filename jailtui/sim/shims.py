@@ -23,7 +23,9 @@ HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", 
               # (core/config/remotefile.py). ls stays off PATH (everyone's ls would
               # become the simulated host's); `jailtui sim exec` and the SimRunner
               # answer `ls -lo`.
-              "chflags", "devfs", "pkg", "stat")
+              "chflags", "devfs", "pkg", "stat",
+              # bsdtar (not tar: GNU tar of this machine's scripts stays theirs).
+              "bsdtar")
 
 _TEMPLATE = '''#!{python}
 # Simulated FreeBSD {tool}(8) for the host in {simdir!r}; written by jailtui.

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jailtui.sim import zfs_model as zm
+from jailtui.sim import zfs_stream
 from jailtui.sim.context import Ctx
 from jailtui.sim.getopt import GetoptError, getopt
 from jailtui.sim.state import Store
@@ -48,6 +49,9 @@ USAGE = {
     "rollback": "\trollback [-rRf] <snapshot>\n",
     "set": "\tset <property=value> ... <filesystem|volume|snapshot> ...\n",
     "diff": "\tdiff [-FHth] <snapshot> [snapshot|filesystem]\n",
+    "create": "\tcreate [-pu] [-o property=value] ... <filesystem>\n",
+    "send": zfs_stream.USAGE_SEND,
+    "receive": zfs_stream.USAGE_RECV,
 }
 
 
@@ -866,6 +870,61 @@ def do_diff(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
     return 0
 
 
+def do_create(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
+    """``zfs create [-p] [-u] [-o prop=value]... FS`` (zfs-create(8)): a new, empty file
+    system, mounted unless ``-u`` or its mountpoint is none/legacy."""
+    opts, operands = getopt(args, "puo:")
+    parents = any(o == "p" for o, _ in opts)
+    if len(operands) != 1:
+        ctx.write_err("missing filesystem argument\n" if not operands else
+                      "too many arguments\n")
+        return _usage(ctx, "create")
+    new = operands[0]
+    if "@" in new:
+        raise ZfsError(f"cannot create '{new}': snapshot delimiter '@' is not expected here")
+    _check_name(new, f"cannot create '{new}'")
+    with store.write() as pool:
+        if pool.dataset(new) is not None:
+            raise ZfsError(f"cannot create '{new}': dataset already exists")
+        parent = new.rsplit("/", 1)[0] if "/" in new else ""
+        if not parent or pool.dataset(parent) is None and not parents:
+            raise ZfsError(f"cannot create '{new}': parent does not exist")
+        missing: list[str] = []
+        up = parent
+        while up and pool.dataset(up) is None:
+            missing.append(up)
+            up = up.rsplit("/", 1)[0] if "/" in up else ""
+        for name in [*reversed(missing), new]:
+            ds = zm.Dataset(name, int(ctx.now), None, txg=pool.alloc_txg(),
+                            mounted=not any(o == "u" for o, _ in opts))
+            if name == new:
+                for o, a in opts:
+                    if o == "o":
+                        if "=" not in a:
+                            raise ZfsError("missing '=' for property=value argument")
+                        k, v = a.split("=", 1)
+                        _apply_prop(ctx, store, pool, ds, k, v, fresh=True)
+            pool.datasets.append(ds)
+            if pool.is_mounted(ds):
+                store.real(pool.mountpoint(ds)).mkdir(parents=True, exist_ok=True)
+    return 0
+
+
+def do_send(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
+    """``zfs send``, its stream returned (a shim writes it as it goes: sim/main.py)."""
+    rc, out, err = zfs_stream.send(ctx.simdir, args, None)
+    ctx.out += out
+    ctx.err += err
+    return rc
+
+
+def do_receive(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
+    rc, out, err = zfs_stream.receive(ctx.simdir, args, ctx.stdin)
+    ctx.out += out
+    ctx.err += err
+    return rc
+
+
 def _guard_dry(fn: Callable[[Ctx, zm.PoolStore, list[str]], int]
                ) -> Callable[[Ctx, zm.PoolStore, list[str]], int]:
     def wrapped(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
@@ -879,5 +938,6 @@ def _guard_dry(fn: Callable[[Ctx, zm.PoolStore, list[str]], int]
 _COMMANDS: dict[str, Callable[[Ctx, zm.PoolStore, list[str]], int]] = {
     "list": do_list, "get": do_get, "snapshot": do_snapshot, "snap": do_snapshot,
     "destroy": _guard_dry(do_destroy), "rename": do_rename, "clone": do_clone,
-    "rollback": do_rollback, "set": do_set, "diff": do_diff,
+    "rollback": do_rollback, "set": do_set, "diff": do_diff, "create": do_create,
+    "send": do_send, "receive": do_receive, "recv": do_receive,
 }

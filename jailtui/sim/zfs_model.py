@@ -85,6 +85,13 @@ class Snapshot:
     data: str
     base: int = 0
     txg: int = 0
+    #: ``guid``: what ``zfs receive`` matches an incremental source by; kept by a
+    #: rename and carried by ``zfs send`` (zfsprops.7).
+    guid: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.guid:
+            self.guid = new_guid()
 
     @property
     def dataset(self) -> str:
@@ -96,12 +103,17 @@ class Snapshot:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "creation": self.creation, "data": self.data,
-                "base": self.base, "txg": self.txg}
+                "base": self.base, "txg": self.txg, "guid": self.guid}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Snapshot:
         return cls(str(d["name"]), int(d["creation"]), str(d["data"]), int(d.get("base", 0)),
-                   int(d.get("txg", 0)))
+                   int(d.get("txg", 0)), int(d.get("guid", 0)))
+
+
+def new_guid() -> int:
+    """A random 64-bit guid, never 0 (0 means "none" in a stream header)."""
+    return int.from_bytes(os.urandom(8), "big") or 1
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,10 @@ class Pool:
     mounts: list[Mount] = field(default_factory=list)
     next_txg: int = 1
     next_data: int = 1
+    #: Simulator only, no ZFS property: bytes a second ``zfs send`` writes at most
+    #: (0: as fast as it can), so a test or a demo sees a long copy's progress
+    #: and can cancel it.
+    send_rate: int = 0
 
     # -- lookups ---------------------------------------------------------------
 
@@ -218,7 +234,8 @@ class Pool:
                 "datasets": [d.to_json() for d in self.datasets],
                 "snapshots": [s.to_json() for s in self.snapshots],
                 "mounts": [m.__dict__ for m in self.mounts],
-                "next_txg": self.next_txg, "next_data": self.next_data}
+                "next_txg": self.next_txg, "next_data": self.next_data,
+                "send_rate": self.send_rate}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Pool:
@@ -226,7 +243,8 @@ class Pool:
                    [Dataset.from_json(x) for x in d.get("datasets", [])],
                    [Snapshot.from_json(x) for x in d.get("snapshots", [])],
                    [Mount(**x) for x in d.get("mounts", [])],
-                   int(d.get("next_txg", 1)), int(d.get("next_data", 1)))
+                   int(d.get("next_txg", 1)), int(d.get("next_data", 1)),
+                   int(d.get("send_rate", 0)))
 
 
 # -- persistence ------------------------------------------------------------------

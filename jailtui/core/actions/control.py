@@ -65,8 +65,10 @@ from jailtui.core.posture.model import FlagChange
 from jailtui.core.transport.runner import BlockingRunner
 
 if TYPE_CHECKING:
+    from jailtui.core.storage.backup import BackupResult
     from jailtui.core.storage.changes import ChangeReport
     from jailtui.core.storage.locate import JailStorage
+    from jailtui.core.storage.pipe import Progress
     from jailtui.core.storage.restore import RestoreResult, StepResult
     from jailtui.core.storage.snapshots import SnapshotList
 
@@ -350,6 +352,15 @@ class Controller:
         from jailtui.core.storage.restore import Restore
 
         return await Restore(self, on_step=on_step).run(name, snap, expect)
+
+    async def backup(self, name: str, expect: Jail | None = None,
+                     on_progress: Callable[[Progress], None] | None = None,
+                     cancel: asyncio.Event | None = None,
+                     target_dir: str | None = None) -> BackupResult:
+        from jailtui.core.storage.backup import DEFAULT_TARGET, Backup
+
+        return await Backup(self, on_progress=on_progress,
+                            target_dir=target_dir or DEFAULT_TARGET).run(name, cancel, expect)
 
     async def what_changed(self, name: str, quarantine: str,
                            expect: Jail | None = None) -> ChangeReport:

@@ -87,6 +87,7 @@ def _values(settings: settings_mod.Settings) -> dict[KeyPath, Any]:
         ("limits", "output_mib"): settings.output_mib,
         **{("posture", k): v for k, v in settings.posture.to_toml().items()},
         ("backup", "keep"): settings.backup_keep,
+        ("backup", "target"): settings.backup_target,
     }
 
 

@@ -108,6 +108,9 @@ class Settings:
     #: ``[backup] keep``: the console's own snapshots (``jailtui-...``) kept per jail
     #: when it takes one; older ones are destroyed. 0: keep all (the default).
     backup_keep: int = 0
+    #: ``[backup] target``: the host directory a jail not on a ZFS dataset of its own is
+    #: archived to (bsdtar, core/storage/backup.py); outside every jail's root.
+    backup_target: str = "/var/backups"
     #: The file these settings came from; None when only defaults apply.
     source: Path | None = None
     #: Where each ``[keys]`` entry is written ("FILE:LINE"), for the key
@@ -274,9 +277,15 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
         raw_posture if isinstance(raw_posture, dict) else {}, at, SettingsError)
     warnings += posture_warnings
     backup_keep = 0
+    backup_target = "/var/backups"
     for key, value in doc.get("backup", {}).items():
         where = at("backup", key)
-        if key != "keep":
+        if key == "target":
+            if not isinstance(value, str) or not value.startswith("/") or "\n" in value:
+                raise SettingsError(f"{where}: [backup] target must be an absolute path "
+                                    "(a directory on the host)")
+            backup_target = value.rstrip("/") or "/"
+        elif key != "keep":
             warnings.append(f"{where}: unknown key [backup] {key} ignored")
         elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10_000:
             raise SettingsError(f"{where}: [backup] keep must be a whole number of snapshots "
@@ -288,6 +297,7 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
                     theme=theme,
                     keys=MappingProxyType(keys), key_places=MappingProxyType(key_places),
                     output_mib=output_mib, posture=posture, backup_keep=backup_keep,
+                    backup_target=backup_target,
                     check=MappingProxyType(check), source=source, warnings=tuple(warnings))
 
 

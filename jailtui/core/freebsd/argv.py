@@ -205,6 +205,51 @@ def zfs_diff_argv(snapshot: str, target: str) -> list[str]:
     return ["zfs", "diff", "-FH", "--", snapshot, target]
 
 
+def zfs_send_argv(snapshot: str, since: str | None = None) -> list[str]:
+    """``zfs send -R [-I @SINCE] DS@SNAP``: DS, its children and their snapshots (up
+    to SNAP, or those after SINCE), with their properties (zfs-send(8);
+    docs/freebsd.md 12.7)."""
+    argv = ["zfs", "send", "-R"]
+    if since is not None:
+        argv += ["-I", f"@{since}"]
+    return [*argv, "--", snapshot]
+
+
+def zfs_receive_argv(dataset: str) -> list[str]:
+    """``zfs receive -u -x mountpoint DS``: received unmounted, the stream's mountpoint
+    ignored so the copy inherits its parent's (none), never mounted over the jail
+    it came from (zfs-receive(8)); no ``-F``: an incremental receive never destroys
+    a backup's snapshots that the jail no longer has."""
+    return ["zfs", "receive", "-u", "-x", "mountpoint", "--", dataset]
+
+
+def zfs_create_unmounted_argv(dataset: str) -> list[str]:
+    """``zfs create -o mountpoint=none -o readonly=on DS``: a container that is never
+    mounted and whose children are read-only (zfs-create(8))."""
+    return ["zfs", "create", "-o", "mountpoint=none", "-o", "readonly=on", "--", dataset]
+
+
+def zfs_destroy_tree_argv(dataset: str) -> list[str]:
+    """``zfs destroy -r DS``: DS, its children and snapshots (a half-made backup only);
+    never ``-R`` (zfs-destroy(8))."""
+    return ["zfs", "destroy", "-r", "--", dataset]
+
+
+def bsdtar_create_argv(root: str) -> list[str]:
+    """``bsdtar -c --one-file-system --numeric-owner -f - -C ROOT .``: a jail root as a
+    pax stream on stdout, not crossing into what is mounted below it, owners by
+    number (the jail's passwd is not the host's), file flags kept (bsdtar(1): the
+    default in c mode)."""
+    return ["bsdtar", "-c", "--one-file-system", "--numeric-owner", "-f", "-", "-C", root,
+            "."]
+
+
+def bsdtar_write_argv(archive: str) -> list[str]:
+    """``bsdtar -c -f ARCHIVE @-``: the entries of the archive on stdin written to
+    ARCHIVE on the host (bsdtar(1) ``@archive``)."""
+    return ["bsdtar", "-c", "-f", archive, "@-"]
+
+
 def mount_p_argv() -> list[str]:
     """``mount -p``: the mount table in fstab(5) form (mount(8); docs/freebsd.md 12.4)."""
     return ["mount", "-p"]

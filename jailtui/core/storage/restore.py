@@ -40,6 +40,7 @@ from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.model import Jail, JailState
 from jailtui.core.storage import snapshots as snapmod
+from jailtui.core.storage.backup import backup_dataset
 from jailtui.core.storage.mounts import mounts_below, parse_mount_p
 from jailtui.core.storage.zfs import ZfsDataset
 
@@ -149,18 +150,24 @@ class Restore:
             raise snapmod.StorageError(snapmod.not_on_zfs(name, where, datasets))
         ds = where.dataset
         short = snapshot.split("@", 1)[1] if "@" in snapshot else snapshot
-        if "@" in snapshot and snapshot.split("@", 1)[0] != ds.name:
+        # The known-good copy: the jail's own snapshot, or its backup's
+        # (POOL/jailtui-backups/NAME@S, core/storage/backup.py): cloned from there.
+        source = ds.name
+        if "@" in snapshot and snapshot.split("@", 1)[0] == backup_dataset(ds.name, name):
+            source = snapshot.split("@", 1)[0]
+        elif "@" in snapshot and snapshot.split("@", 1)[0] != ds.name:
             raise snapmod.StorageError(f"{snapshot} is not a snapshot of {name} ({ds.name})")
         tree: list[ZfsDataset] = [ds, *where.children]
-        have = {s.short for s in await snapmod.list_of(self.runner, ds.name)}
+        have = {s.short for s in await snapmod.list_of(self.runner, source)}
         if short not in have:
-            raise snapmod.StorageError(f"{ds.name}@{short}: no such snapshot of {name}")
+            raise snapmod.StorageError(f"{source}@{short}: no such snapshot of {name}")
         for child in where.children:
-            if short not in {s.short for s in await snapmod.list_of(self.runner, child.name)}:
+            copy = source + child.name[len(ds.name):]
+            if short not in {s.short for s in await snapmod.list_of(self.runner, copy)}:
                 raise snapmod.StorageError(
-                    f"{child.name}@{short} does not exist: {name}'s child datasets need the "
+                    f"{copy}@{short} does not exist: {name}'s child datasets need the "
                     "same snapshot (take snapshots with zfs snapshot -r)")
-        result.snapshot = f"{ds.name}@{short}"
+        result.snapshot = f"{source}@{short}"
         was_running = jail.state is JailState.RUNNING
         root = where.root
         qname = quarantine_name(ds.name, self.clock())
@@ -233,7 +240,8 @@ class Restore:
                     inherited = up in parents and d.mountpoint == (
                         parents[up].rstrip("/") + "/" + d.name.rsplit("/", 1)[1])
                     await self._zfs(argvmod.zfs_clone_argv(
-                        f"{qname}{d.name[len(ds.name):]}@{short}", d.name,
+                        f"{qname if source == ds.name else source}{d.name[len(ds.name):]}"
+                        f"@{short}", d.name,
                         None if inherited else d.mountpoint))
                     made.append(d.name)
             except JailtuiError:
@@ -245,7 +253,7 @@ class Restore:
                 result.quarantine = result.quarantine_path = ""
                 raise
             state["swapped"] = True
-            return f"{qname}@{short} -> {ds.name} at {root}" + (
+            return f"{qname if source == ds.name else source}@{short} -> {ds.name} at {root}" + (
                 f" (and {len(tree) - 1} child dataset{'s' if len(tree) > 2 else ''})"
                 if len(tree) > 1 else "")
 

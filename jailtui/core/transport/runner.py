@@ -79,6 +79,11 @@ class Runner(Protocol):
         """The environment an interactive command starts from (this runner's clean one)."""
         ...
 
+    def pipe_argv(self, argv: Sequence[str]) -> list[str]:
+        """The argv that runs ``argv`` on the host with plain pipes for stdin and stdout
+        (a binary stream copied by the console, core/storage/pipe.py): no terminal."""
+        ...
+
     async def run_many(self, argvs: Sequence[Sequence[str]], *,
                        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - as run()
                        ) -> list[CommandResult]:
@@ -209,6 +214,9 @@ class LocalRunner(LinklessRunner):
         return CommandResult(tuple(argv), got.returncode, got.stdout, got.stderr)
 
     def interactive_argv(self, argv: Sequence[str]) -> list[str]:
+        return list(argv)
+
+    def pipe_argv(self, argv: Sequence[str]) -> list[str]:
         return list(argv)
 
     def interactive_env(self) -> dict[str, str]:

@@ -239,6 +239,15 @@ class SSHRunner:
         return [self._ssh, "-t", *self.ssh_options, *self.control_options(),
                 "--", self.destination, shlex.join(argv)]
 
+    def pipe_argv(self, argv: Sequence[str]) -> list[str]:
+        """``ssh -T ... DEST 'zfs send ...'``: one command whose stdin and stdout are
+        plain pipes (a binary stream, core/storage/pipe.py): no pty, no prompt, the
+        master shared with the polls; the remote command one shlex.join'd string."""
+        if not argv:
+            raise ValueError("empty argv")
+        return [self._ssh, *self.ssh_options, *self.control_options(), *self._quiet_options(),
+                "--", self.destination, shlex.join(argv)]
+
     def interactive_env(self) -> dict[str, str]:
         """Environment for :meth:`interactive_argv`: the allowlist, the agent
         socket, and TERM (the remote pty is set up for the user's terminal)."""

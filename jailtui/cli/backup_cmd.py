@@ -1,0 +1,108 @@
+"""``jailtui backup NAME [--list] [--json]``: copy a jail's datasets out of its reach
+(core/storage/backup.py), progress on stderr as it goes, ctrl+c cancels; ``--list``
+shows the backup's snapshots (what ``restore NAME --from BACKUP`` takes)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import time
+
+from jailtui.cli.output import print_table
+from jailtui.cli.session import Session
+from jailtui.core.storage import backup as backupmod
+from jailtui.core.storage import snapshots as snapmod
+from jailtui.core.storage.pipe import Progress
+from jailtui.core.text import human_bytes, visible
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sp = sub.add_parser(
+        "backup", help="copy a jail out of its reach (ZFS: POOL/jailtui-backups/NAME; "
+                       "UFS: a bsdtar archive in [backup] target)",
+        description="Snapshot jail NAME's dataset and its children (zfs snapshot -r "
+                    "DATASET@jailtui-UTCTIME) and copy them with zfs send -R | zfs receive "
+                    "-u to POOL/jailtui-backups/NAME, incremental when the backup holds a "
+                    "snapshot the jail still has. The copy is never mounted and lives "
+                    "outside every jail's datasets. Progress goes to stderr; ctrl+c cancels "
+                    "and leaves no half-received backup. Restore with: jailtui restore NAME "
+                    "--from POOL/jailtui-backups/NAME@SNAPSHOT. A jail whose root is no "
+                    "dataset of its own (UFS) is archived with bsdtar --one-file-system "
+                    "--numeric-owner, file flags kept, to [backup] target "
+                    "(TARGET/jailtui-NAME-UTCTIME.tar, default /var/backups).")
+    sp.add_argument("name", metavar="NAME")
+    sp.add_argument("--list", action="store_true",
+                    help="list the backup's snapshots instead of making one")
+    sp.add_argument("--json", action="store_true", help="one JSON document at the end")
+
+
+def _list(session: Session, args: argparse.Namespace) -> int:
+    snaps = snapmod.Snapshots(session.controller)
+    where = asyncio.run(snaps.locate(args.name))
+    if where is not None and where.dataset is None:
+        from jailtui.core.config.settings import load_settings
+
+        target = load_settings(args.config).backup_target
+        raise backupmod.BackupError(
+            f"{args.name}: its root is no ZFS dataset of its own ({where.summary()}): its "
+            f"backups are bsdtar archives {target}/jailtui-{args.name}-UTCTIME.tar")
+    if where is None or where.dataset is None:
+        raise backupmod.BackupError(snapmod.not_on_zfs(args.name, where).replace(
+            "no snapshots", "no ZFS backup"))
+    target = backupmod.backup_dataset(where.dataset.name, args.name)
+    datasets, _ = asyncio.run(snapmod.read_tables(session.controller.host.runner))
+    found = [] if target not in {d.name for d in datasets} else asyncio.run(
+        snapmod.list_of(session.controller.host.runner, target))
+    now = time.time()
+    if args.json:
+        json.dump({"jail": args.name, "backup": target if found else None,
+                   "snapshots": [snapmod.snapshot_json(s, now) for s in found]},
+                  sys.stdout, indent=2)
+        print()
+        return 0
+    if not found:
+        print(f"{visible(args.name)}: no backup ({visible(target)} does not exist): "
+              f"make one with: jailtui backup {visible(args.name)}")
+        return 0
+    rows = [[visible(s.name), snapmod.utc_text(s.creation), snapmod.age_text(now - s.creation),
+             human_bytes(s.refer)] for s in found]
+    print_table(f"backup of {visible(args.name)} ({visible(target)}), newest first",
+                ["NAME", "CREATED (UTC)", "AGE", "REFER"], rows, right=(2, 3), shrink=(0,))
+    return 0
+
+
+def run(session: Session, args: argparse.Namespace) -> int:
+    if args.list:
+        return _list(session, args)
+
+    from jailtui.core.config.settings import load_settings
+
+    target = load_settings(args.config).backup_target
+
+    def show(p: Progress) -> None:
+        if not args.json and sys.stderr.isatty():
+            print(f"\r{backupmod.progress_text(p)}   ", end="", file=sys.stderr, flush=True)
+
+    async def go() -> backupmod.BackupResult:
+        cancel = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # ctrl+c: stop both commands and clean up, instead of dying mid-receive.
+        loop.add_signal_handler(signal.SIGINT, cancel.set)
+        try:
+            return await backupmod.Backup(session.controller, on_progress=show,
+                                          target_dir=target).run(args.name, cancel)
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+    result = asyncio.run(go())
+    if not args.json and sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=2)
+        print()
+    else:
+        print(visible(result.message, 2000), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1

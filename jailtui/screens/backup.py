@@ -1,0 +1,142 @@
+"""A jail's backup as it runs (``b``): bytes copied, the rate, and cancel.
+
+The copy is core/storage/backup.py's, through the controller contract; this
+screen shows its progress events as they come and the result at the end. It
+runs in an app worker, so the polls go on and the other screens stay live
+meanwhile; ``c`` sets the cancel event (the flow kills send and receive and
+leaves no half-received backup), Escape closes the screen once it has ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.content import Content
+from textual.widgets import Static
+
+from jailtui.console.keys import bindings_for
+from jailtui.core.actions.control import ActionResult
+from jailtui.core.errors import describe
+from jailtui.core.model import Jail
+from jailtui.core.storage.backup import BackupResult, progress_text
+from jailtui.core.storage.pipe import Progress
+from jailtui.core.text import visible
+from jailtui.screens.guard import GuardedScreen
+from jailtui.widgets.glyphs import glyphs
+from jailtui.widgets.jobs import job
+from jailtui.widgets.key_footer import KeyFooter
+from jailtui.widgets.status_bar import StatusBar
+
+__all__ = ["BackupScreen"]
+
+
+class BackupScreen(GuardedScreen):
+    """One backup of one jail."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("backup"))
+
+    DEFAULT_CSS = """
+    BackupScreen #backup-title { height: auto; padding: 0 1; background: $boost; }
+    BackupScreen #backup-progress { height: auto; padding: 1 1 0 1; }
+    BackupScreen #backup-summary { height: 1fr; padding: 1 1 0 1; }
+    """
+
+    def __init__(self, jail: Jail) -> None:
+        super().__init__(id="backup")
+        self._jail = jail
+        self.done = False
+        self.result: BackupResult | None = None
+        self.cancel = asyncio.Event()
+        self.last: Progress | None = None
+
+    def selected_jail(self) -> Jail | None:
+        return self._jail
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Static(Content.assemble(
+            ("Back up jail ", "bold"), (visible(self._jail.name, 64), "bold $text-accent"),
+            "\n", ("snapshot -r → zfs send -R → zfs receive -u, into "
+                   "POOL/jailtui-backups/NAME (never mounted)", "$foreground-muted")),
+            id="backup-title", markup=False)
+        yield Static(Content.styled("starting…", "$warning"), id="backup-progress",
+                     markup=False)
+        yield Static(Content.styled("c: cancel", "$foreground-muted"), id="backup-summary",
+                     markup=False)
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        controller = self.console.controller_for(self._jail.host_name)
+        if controller is None:
+            self._finish(None, "read-only session: no actions")
+            return
+        name, jail = self._jail.name, self._jail
+
+        def on_progress(p: Progress) -> None:
+            self.last = p
+            if self.is_attached and not self.done:
+                self.query_one("#backup-progress", Static).update(Content.assemble(
+                    ("copying: ", "bold"), progress_text(p)))
+
+        async def run() -> None:
+            try:
+                result = await controller.backup(name, jail, on_progress, self.cancel,
+                                                 self.console.settings.backup_target)
+            except Exception as exc:  # a refusal before anything started: said, not raised
+                self.console.report(f"backup {name}", ActionResult(False, describe(exc)))
+                self._finish(None, describe(exc))
+                return
+            self.console.report(f"backup {name}", ActionResult(result.ok, result.message))
+            self._finish(result, "")
+
+        self.app.run_worker(job(run), group="action-backup", exit_on_error=False,
+                            description="back a jail up")
+
+    def _finish(self, result: BackupResult | None, error: str) -> None:
+        self.done = True
+        self.result = result
+        if not self.is_attached:
+            return
+        progress = self.query_one("#backup-progress", Static)
+        summary = self.query_one("#backup-summary", Static)
+        if result is None:
+            progress.update(Content.styled("Not started", "bold $error"))
+            summary.update(Content.assemble((visible(error, 600), "$error"),
+                                            ("\nEscape: close", "$foreground-muted")))
+            self.refresh_bindings()
+            return
+        if result.ok:
+            head = (f"{glyphs().ok} done: {progress_text(Progress(result.bytes, result.seconds))}",
+                    "bold $success")
+        elif result.cancelled:
+            head = (f"{glyphs().bad} cancelled", "bold $warning")
+        else:
+            head = (f"{glyphs().bad} failed", "bold $error")
+        progress.update(Content.assemble(head))
+        summary.update(Content.assemble(visible(result.message, 1200),
+                                        ("\nEscape: close", "$foreground-muted")))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return not self.done and not self.cancel.is_set()
+        return super().check_action(action, parameters)
+
+    def action_cancel(self) -> None:
+        if self.done:
+            return
+        self.cancel.set()
+        if self.is_attached:
+            self.query_one("#backup-summary", Static).update(
+                Content.styled("cancelling: stopping zfs send and zfs receive…", "$warning"))
+        self.refresh_bindings()
+
+    def action_close(self) -> None:
+        if not self.done:
+            self.app.notify("The backup is still running: c cancels it; it is closed when it "
+                            "has ended.", severity="warning", markup=False)
+            return
+        self.dismiss()
