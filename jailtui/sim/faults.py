@@ -101,13 +101,21 @@ def add(simdir: str | os.PathLike[str], kind: str, arg: str = "") -> None:
 
 
 def clear(simdir: str | os.PathLike[str], kind: str | None = None) -> None:
-    """Remove one kind of fault, or all."""
+    """Remove one kind of fault, or all. Processes a ``nostop`` held in a dying jail
+    exit now (what they waited for came back)."""
     faults = load(simdir)
     if kind is None:
         faults = {}
     else:
         faults.pop(kind, None)
     _save(simdir, faults)
+    from jailtui.sim.state import Store
+
+    stuck = set(faults.get("nostop", []))
+    with Store(simdir).write() as st:
+        dying = {j.jid for j in st.jails if j.dying and j.name not in stuck}
+        if dying and any(p.jid in dying for p in st.procs):
+            st.procs = [p for p in st.procs if p.jid not in dying]
 
 
 def active(simdir: str | os.PathLike[str], kind: str, arg: str = "") -> bool:

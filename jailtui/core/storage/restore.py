@@ -399,7 +399,9 @@ class Restore:
         now = await self.controller.resolve(name)
         runs = now is not None and now.state is JailState.RUNNING
         when = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(e.started))
-        head = (f"{name}: the restore from {e.snapshot} begun {when} was cut short"
+        head = (f"{name}: the restore from {e.snapshot} begun {when} swapped the root but "
+                "the jail did not start" if e.status == "start failed" else
+                f"{name}: the restore from {e.snapshot} begun {when} was cut short"
                 + (f" in step '{e.step}'" if e.step else
                    f" after step '{e.done[-1]}'" if e.done else ""))
         finish, undo = f"jailtui restore {name} --resume", swap_back_command(name)
@@ -421,11 +423,9 @@ class Restore:
                     f"place, start it): {finish}; to undo (put the old root back, start it): "
                     f"{undo}")
         if cloned:
-            why = ("it did not start" if e.status == "start failed"
-                   else "it has not been started")
             return (f"{head}: the known-good copy is in place ({e.dataset} from "
                     f"{e.quarantine}@{e.snapshot.split('@', 1)[1]}) but {name} is not "
-                    f"running ({why}); {e.quarantine} holds the old root (read-only); to "
+                    f"running; {e.quarantine} holds the old root (read-only); to "
                     f"finish (start it): {finish}; to put the old root back: {undo}")
         return ""
 
