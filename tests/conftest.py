@@ -59,6 +59,7 @@ def _isolate_user_config(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("JAILTUI_SYSTEM_CONFIG", str(home / "etc" / "config.toml"))
     monkeypatch.delenv("JAILTUI_CONFIG", raising=False)
     yield

@@ -549,8 +549,26 @@ class FakeController:
                                 key=lambda c: (not c.flags, c.shown_rel))
         return report
 
+    async def restore_swap_back(self, name: str, expect: Jail | None = None,
+                                on_step: Callable[[StepResult], None] | None = None
+                                ) -> RestoreResult:
+        self._gate(Action.RESTORE, name)
+        self.calls.append(("restore_swap_back", (name,)))
+        return RestoreResult(True, name, "", summary=f"swapped back: {name} runs again")
+
+    async def restore_resume(self, name: str, expect: Jail | None = None,
+                             on_step: Callable[[StepResult], None] | None = None
+                             ) -> RestoreResult:
+        self._gate(Action.RESTORE, name)
+        self.calls.append(("restore_resume", (name,)))
+        return RestoreResult(True, name, "", summary=f"finished: {name} runs")
+
+    async def restore_pending(self, name: str) -> str | None:
+        return None
+
     async def restore(self, name: str, snap: str, expect: Jail | None = None,
-                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
+                      on_step: Callable[[StepResult], None] | None = None, *,
+                      discard: bool = False) -> RestoreResult:
         """The real flow's steps with canned outcomes (0.1 s each, from NOW)."""
         self._gate(Action.RESTORE, name)
         self.calls.append(("restore", (name, snap)))

@@ -175,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     from jailtui.cli import backup_cmd
 
     backup_cmd.add_parser(sub)
+    from jailtui.cli import quarantine_cmd
+
+    quarantine_cmd.add_parser(sub)
     sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
                         description="Open a login shell in jail NAME on this terminal "
                                     "(jexec -l -U USER NAME: the jail's passwd gives the "
@@ -705,6 +708,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from jailtui.cli import backup_cmd
 
             return backup_cmd.run(session, args)
+        if args.command == "quarantine":
+            from jailtui.cli import quarantine_cmd
+
+            return quarantine_cmd.run(session, args)
         if args.command == "flags":
             return cmd_flags(session, args)
         return _fail(f"jailtui: {args.command}: not available yet")

@@ -1,6 +1,8 @@
-"""``jailtui restore NAME --from SNAPSHOT [--json]``: replace a jail's root with a
+"""``jailtui restore NAME --from SNAPSHOT [--discard [--yes]] [--json]``,
+``jailtui restore NAME --swap-back | --resume``: replace a jail's root with a
 known-good snapshot (core/storage/restore.py), each step printed with its time as it
-ends, then the total and where everything is."""
+ends, then the total and where everything is; put the old root back after a start
+that failed, or finish a run cut short."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ import sys
 import time
 
 from jailtui.cli.session import Session
-from jailtui.core.storage.restore import Restore, StepResult
+from jailtui.core.errors import JailtuiError, describe
+from jailtui.core.storage import snapshots as snapmod
+from jailtui.core.storage.restore import Restore, RestoreResult, StepResult
 from jailtui.core.text import visible
 
 
@@ -24,9 +28,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                     "place, start it again and check it runs. Each step is printed with "
                     "its time; a failure says where everything is.")
     sp.add_argument("name", metavar="NAME")
-    sp.add_argument("--from", dest="snapshot", metavar="SNAPSHOT", required=True,
+    sp.add_argument("--from", dest="snapshot", metavar="SNAPSHOT",
                     help="the known-good snapshot: its name, DATASET@NAME, or a backup's "
                          "POOL/jailtui-backups/NAME@SNAP (jailtui backup NAME --list)")
+    sp.add_argument("--discard", action="store_true",
+                    help="with --from: zfs rollback -r instead of keeping the current root: "
+                         "it and the newer snapshots are destroyed (asks first)")
+    sp.add_argument("--yes", action="store_true", help="with --discard: do not ask")
+    way = sp.add_mutually_exclusive_group()
+    way.add_argument("--swap-back", action="store_true",
+                     help="put the quarantined root back (after a start that failed, or to "
+                          "undo a restore cut short); the known-good copy is set aside")
+    way.add_argument("--resume", action="store_true",
+                     help="finish a restore cut short (the console killed mid-flow)")
     sp.add_argument("--json", action="store_true",
                     help="one JSON document at the end instead of lines as it goes")
 
@@ -37,16 +51,60 @@ def _line(r: StepResult) -> str:
     return f"{stamp}Z {r.seconds:7.2f}s  {r.step:<15} {mark:<6} {visible(r.message, 600)}"
 
 
+def _what_is_lost(session: Session, name: str, snapshot: str) -> list[str]:
+    """The newer snapshots a ``zfs rollback -r`` destroys, newest first."""
+    listing = asyncio.run(snapmod.Snapshots(session.controller).listing(name))
+    shorts = [s.short for s in listing.snapshots]
+    short = snapshot.split("@", 1)[-1]
+    return shorts[:shorts.index(short)] if short in shorts else []
+
+
 def run(session: Session, args: argparse.Namespace) -> int:
     def show(r: StepResult) -> None:
         if not args.json:
             print(_line(r), flush=True)
 
+    sim = " (SIMULATED FreeBSD host)" if session.target.sim_dir is not None else ""
+    flow = Restore(session.controller, on_step=show)
+    name = args.name
+    if args.swap_back or args.resume:
+        if args.snapshot or args.discard:
+            print("jailtui: restore: --swap-back and --resume take no --from/--discard",
+                  file=sys.stderr)
+            return 2
+        verb = "swap back" if args.swap_back else "finish the restore of"
+        if not args.json:
+            print(f"# {verb} {visible(name)}{sim}", flush=True)
+        return _end(args, asyncio.run(flow.swap_back(name) if args.swap_back
+                                      else flow.resume(name)))
+    if not args.snapshot:
+        print("jailtui: restore: --from SNAPSHOT is needed (or --swap-back, --resume)",
+              file=sys.stderr)
+        return 2
+    if args.discard and not args.yes:
+        try:
+            lost = _what_is_lost(session, name, args.snapshot)
+        except JailtuiError as exc:
+            print(f"jailtui: restore: {visible(describe(exc), 2000)}", file=sys.stderr)
+            return 1
+        what = (f"everything written to {visible(name)} since {visible(args.snapshot)}"
+                + (f", and the newer snapshots {visible(', '.join(lost), 1000)}" if lost else "")
+                + ", is destroyed; no quarantined copy is kept")
+        if not sys.stdin.isatty():
+            print(f"jailtui: restore: --discard: {what}: confirm with --yes (stdin is not a "
+                  "terminal)", file=sys.stderr)
+            return 1
+        answer = input(f"Discard: {what}. Roll back? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not rolled back")
+            return 1
     if not args.json:
-        sim = " (SIMULATED FreeBSD host)" if session.target.sim_dir is not None else ""
-        print(f"# restore {visible(args.name)} from {visible(args.snapshot)}{sim}", flush=True)
-    result = asyncio.run(Restore(session.controller, on_step=show).run(args.name,
-                                                                        args.snapshot))
+        how = " discarding the current root" if args.discard else ""
+        print(f"# restore {visible(name)} from {visible(args.snapshot)}{how}{sim}", flush=True)
+    return _end(args, asyncio.run(flow.run(name, args.snapshot, discard=args.discard)))
+
+
+def _end(args: argparse.Namespace, result: RestoreResult) -> int:
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=2)
         print()

@@ -3,7 +3,8 @@
 ``$XDG_CONFIG_HOME`` (default ``~/.config``) holds the user's config file,
 ``$XDG_CACHE_HOME`` (default ``~/.cache``) what jailtui remembers between runs
 (the default simulated host, dying jails' first-seen times, the jail names for
-shell completion); XDG Base Directory Specification,
+shell completion), ``$XDG_STATE_HOME`` (default ``~/.local/state``) the journal
+of a restore in progress; XDG Base Directory Specification,
 https://specifications.freedesktop.org/basedir-spec/latest/.
 
 Files are written whole or not at all (a temporary file in the same directory,
@@ -37,6 +38,14 @@ def cache_home(env: Mapping[str, str] | None = None) -> Path:
     """``$XDG_CACHE_HOME``, else ``~/.cache``."""
     env = os.environ if env is None else env
     return Path(env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
+
+
+def state_home(env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_STATE_HOME``, else ``~/.local/state``: what must survive the console being
+    killed (a restore's journal)."""
+    env = os.environ if env is None else env
+    return Path(env.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local",
+                                                          "state"))
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool = True,

@@ -188,8 +188,26 @@ class ConsoleController(Protocol):
                                expect: Jail | None = None) -> ActionResult: ...
 
     async def restore(self, name: str, snap: str, expect: Jail | None = None,
-                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
-        """Replace the jail's root with ``snap`` (core/storage/restore.py)."""
+                      on_step: Callable[[StepResult], None] | None = None, *,
+                      discard: bool = False) -> RestoreResult:
+        """Replace the jail's root with ``snap`` (core/storage/restore.py); ``discard``:
+        roll back in place, keeping nothing."""
+        ...
+
+    async def restore_swap_back(self, name: str, expect: Jail | None = None,
+                                on_step: Callable[[StepResult], None] | None = None
+                                ) -> RestoreResult:
+        """Put the quarantined root back (a start that failed, a run cut short)."""
+        ...
+
+    async def restore_resume(self, name: str, expect: Jail | None = None,
+                             on_step: Callable[[StepResult], None] | None = None
+                             ) -> RestoreResult:
+        """Finish a restore cut short (its journal says how far it got)."""
+        ...
+
+    async def restore_pending(self, name: str) -> str | None:
+        """What a restore cut short left half done, with the ways out; None: nothing."""
         ...
 
     async def backup(self, name: str, expect: Jail | None = None,

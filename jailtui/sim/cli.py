@@ -6,6 +6,8 @@
   anything else: builder.prepare_dir);
 - ``sim shims BINDIR``: write jls/ps/jail/... executables for ``--sim DIR``;
 - ``sim reset``: rebuild ``--sim DIR`` with its original parameters;
+- ``sim fault [KIND [ARG] | --clear [KIND]]``: inject a fault (sim/faults.py),
+  list them, or clear them;
 - ``sim exec -- ARGV...``: run one command on it with real stdio (``jexec``
   execs a shell rooted at the jail).
 """
@@ -59,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
                                     "crontab, a line in rc.conf), to be found by "
                                     "'jailtui diff' after 'jailtui restore'.")
     co.add_argument("name", metavar="NAME")
+    from jailtui.sim.faults import KINDS
+    fa = sub.add_parser("fault", help="inject a fault into --sim DIR (full pool, busy dataset "
+                                      "...), list or clear them",
+                        description="Make the simulated tools fail as FreeBSD's do: "
+                                    + "; ".join(f"{k}{' ' + a if a else ''}: {w}"
+                                                for k, (a, w) in KINDS.items())
+                                    + ". Without KIND: list the active faults.")
+    fa.add_argument("kind", metavar="KIND", nargs="?", choices=sorted(KINDS))
+    fa.add_argument("arg", metavar="ARG", nargs="?", default="")
+    fa.add_argument("--clear", action="store_true",
+                    help="remove the faults of KIND (all without KIND)")
     ex = sub.add_parser("exec", help="run ARGV on --sim DIR with real stdio",
                         description="Run one command of the simulated host with this terminal: "
                                     "jailtui --sim DIR sim exec -- jexec -U root web.")
@@ -110,6 +123,21 @@ def main(global_simdir: str | None, args: list[str]) -> int:
             except CompromiseError as exc:
                 print(f"jailtui sim compromise: {exc}", file=sys.stderr)
                 return 1
+            return 0
+        if ns.cmd == "fault":
+            from jailtui.sim import faults
+            from jailtui.sim.state import check_simdir
+            check_simdir(global_simdir)
+            try:
+                if ns.clear:
+                    faults.clear(global_simdir, ns.kind)
+                elif ns.kind is not None:
+                    faults.add(global_simdir, ns.kind, ns.arg)
+            except faults.FaultError as exc:
+                print(f"jailtui sim fault: {exc}", file=sys.stderr)
+                return 2
+            for line in faults.describe(global_simdir):
+                print(line)
             return 0
         argv = list(ns.argv)
         if argv and argv[0] == "--":

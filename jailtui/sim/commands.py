@@ -92,8 +92,11 @@ def _free_expired(ctx: Ctx) -> None:
     with store.read() as st:
         if not lifecycle.expired(st, ctx.now):
             return
+    from jailtui.sim import faults
+
+    stuck = set(faults.load(ctx.simdir).get("nostop", []))
     with store.write() as st:
-        lifecycle.reap_dying(st, ctx.now)
+        lifecycle.reap_dying(st, ctx.now, stuck)
 
 
 def dispatch(simdir: str | os.PathLike[str], argv: Sequence[str], stdin: bytes | None = None,

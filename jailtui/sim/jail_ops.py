@@ -466,6 +466,8 @@ class JailOps:
         timeout = string(j.params.get("stop.timeout"))
         if timeout is not None and timeout.isdigit() and int(timeout) == 0:
             return
+        if self._stuck(j):
+            return
         with self.store.write() as st:
             victims = [p.pid for p in st.procs if p.jid == j.jid]
             if victims:
@@ -474,11 +476,18 @@ class JailOps:
         if victims and self.verbose > 0:
             self.note(j, "sent SIGTERM to: " + " ".join(str(p) for p in victims))
 
+    def _stuck(self, j: Job) -> bool:
+        """A ``nostop`` fault on this jail (sim/faults.py): its processes do not exit."""
+        from jailtui.sim import faults
+
+        return j.name is not None and faults.active(self.ctx.simdir, "nostop", j.name)
+
     def _remove_kernel(self, j: Job, *, failed_create: bool) -> None:
         with self.store.write() as st:
             cur = st.jail_by_jid(j.jid, dying=True)
             if cur is not None:
-                lifecycle.remove(st, cur, self.ctx.now)
+                lifecycle.remove(st, cur, self.ctx.now,
+                                 stuck=not failed_create and self._stuck(j))
         # command.c IP__OP (down): "removed" for -v, or by default when the
         # removal was asked for with a config file / several names (note_remove),
         # or for a failed create of a named jail.
@@ -655,6 +664,13 @@ class JailOps:
             self._vnote(j, comline, in_jail=True, user=user)
             words = command.split()
             if words[:2] == ["/bin/sh", "/etc/rc"] and len(words) == 2:
+                from jailtui.sim import faults
+
+                if j.name is not None and faults.active(self.ctx.simdir, "nostart", j.name):
+                    # A broken root (sim/faults.py): sh cannot run its /etc/rc.
+                    broken = hooks.Outcome(2, err=b"/bin/sh: cannot open /etc/rc: "
+                                                  b"No such file or directory\n")
+                    return self._finish(j, comline, argv, broken, console)
                 with self.store.write() as st:
                     cur = st.jail_by_jid(j.jid)
                     text = rc.rc_start(st, cur, self.ctx.paths, self.ctx.now) if cur else ""

@@ -97,8 +97,11 @@ def descendants(state: State, j: SimJail) -> list[SimJail]:
     return out
 
 
-def remove(state: State, j: SimJail, now: float) -> list[int]:
+def remove(state: State, j: SimJail, now: float, *, stuck: bool = False) -> list[int]:
     """jail_remove(2): kill every process of the jail and its children; they go dying.
+
+    ``stuck`` (a ``nostop`` fault, sim/faults.py): the processes do not exit (an
+    uninterruptible wait), the jails stay dying with them; none are returned.
 
     The jails keep their jid and name, DYING, until :func:`reap_dying` frees
     them ``state.dying_seconds`` after ``now`` (at once when that is 0).
@@ -106,14 +109,14 @@ def remove(state: State, j: SimJail, now: float) -> list[int]:
     """
     gone_jails = [j, *descendants(state, j)]
     jids = {x.jid for x in gone_jails}
-    killed = [p.pid for p in state.procs if p.jid in jids]
+    killed = [] if stuck else [p.pid for p in state.procs if p.jid in jids]
     if killed:
         state.procs = [p for p in state.procs if p.jid not in jids]
     for x in gone_jails:
         state.logins.pop(x.name, None)
         x.dying = True
         x.dying_since = now
-    if state.dying_seconds <= 0:
+    if state.dying_seconds <= 0 and not stuck:
         state.jails = [x for x in state.jails if x.jid not in jids]
     return killed
 
@@ -129,10 +132,16 @@ def expired(state: State, now: float) -> list[SimJail]:
             if j.dying and now >= j.dying_since + state.dying_seconds]
 
 
-def reap_dying(state: State, now: float) -> bool:
-    """Free the dying jails whose time is up; True if any went."""
-    gone = expired(state, now)
+def reap_dying(state: State, now: float, stuck: frozenset[str] | set[str] = frozenset()
+               ) -> bool:
+    """Free the dying jails whose time is up; True if any went. A jail named in
+    ``stuck`` (an active ``nostop`` fault) that still holds processes stays; once
+    the fault is gone its processes have exited and it goes too."""
+    gone = [j for j in expired(state, now)
+            if j.name not in stuck or not any(p.jid == j.jid for p in state.procs)]
     for j in gone:
+        state.procs = [p for p in state.procs if p.jid != j.jid] \
+            if any(p.jid == j.jid for p in state.procs) else state.procs
         _free(state, j)
     return bool(gone)
 

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from jailtui.sim import faults, zfs_stream
 from jailtui.sim import zfs_model as zm
-from jailtui.sim import zfs_stream
 from jailtui.sim.context import Ctx
 from jailtui.sim.getopt import GetoptError, getopt
 from jailtui.sim.state import Store
@@ -47,6 +47,7 @@ USAGE = {
     "rename": "\trename [-f] <filesystem|volume|snapshot> <filesystem|volume|snapshot>\n",
     "clone": "\tclone [-p] [-o property=value] ... <snapshot> <filesystem|volume>\n",
     "rollback": "\trollback [-rRf] <snapshot>\n",
+    "promote": "\tpromote <clone-filesystem>\n",
     "set": "\tset <property=value> ... <filesystem|volume|snapshot> ...\n",
     "diff": "\tdiff [-FHth] <snapshot> [snapshot|filesystem]\n",
     "create": "\tcreate [-pu] [-o property=value] ... <filesystem>\n",
@@ -128,14 +129,46 @@ def _ctime(t: int) -> str:
 
 
 def _running_roots(ctx: Ctx) -> list[str]:
+    """Roots in use: running jails', and dying jails' whose processes have not exited
+    (a ``nostop`` fault: sim/faults.py)."""
     with Store(ctx.simdir).read() as st:
-        return [j.path for j in st.jails if not j.dying]
+        held = {p.jid for p in st.procs} if any(j.dying for j in st.jails) else set()
+        return [j.path for j in st.jails if not j.dying or j.jid in held]
 
 
-def _busy(ctx: Ctx, mountpoint: str) -> bool:
-    """A running jail's root at or below ``mountpoint``: its unmount would fail."""
+def _held_points(ctx: Ctx, pool: zm.Pool) -> set[str]:
+    """Mount points a host process holds open (``busy`` faults: sim/faults.py)."""
+    out = set()
+    for name in faults.load(ctx.simdir).get("busy", []):
+        ds = pool.dataset(name)
+        if ds is not None and pool.is_mounted(ds):
+            out.add(pool.mountpoint(ds).rstrip("/"))
+    return out
+
+
+def _busy(ctx: Ctx, mountpoint: str, held: set[str] | frozenset[str] = frozenset()) -> bool:
+    """A running jail's root at or below ``mountpoint``, or a host process's open file
+    there: its unmount would fail."""
     mp = mountpoint.rstrip("/")
-    return any(r == mp or r.startswith(mp + "/") for r in _running_roots(ctx))
+    return mp in held or any(r == mp or r.startswith(mp + "/") for r in _running_roots(ctx))
+
+
+def _no_space(ctx: Ctx, what: str) -> None:
+    """A full pool (a ``nospace`` fault): libzfs's EZFS_NOSPC text after ``what``."""
+    if faults.active(ctx.simdir, "nospace"):
+        raise ZfsError(f"{what}: out of space")
+
+
+def _vanish(ctx: Ctx, store: zm.PoolStore, name: str) -> None:
+    """A ``vanish`` fault: another administrator's ``zfs destroy`` of snapshot ``name``
+    lands just before this command uses it (nothing happens when clones hold it)."""
+    if "@" not in name or faults.consume(ctx.simdir, "vanish", name,
+                                         name.split("@", 1)[1]) is None:
+        return
+    with store.write() as pool:
+        snap = pool.snapshot(name)
+        if snap is not None and not pool.clones_of(name):
+            zm.drop_snapshot(store, pool, snap)
 
 
 def _busy_error(mountpoint: str) -> ZfsError:
@@ -407,6 +440,8 @@ def do_snapshot(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
                     raise ZfsError(f"cannot create snapshot '{d.name}@{short}': "
                                    "dataset already exists")
                 todo.append((d, short))
+        if todo:
+            _no_space(ctx, f"cannot create snapshot '{todo[0][0].name}@{todo[0][1]}'")
         # All or nothing: checked first, taken together (one transaction group).
         txg = pool.alloc_txg()
         for d, short in todo:
@@ -438,8 +473,9 @@ def do_destroy(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
             if ds is None:
                 raise _no_such(target)
             doomed_ds, doomed_snaps = _fs_victims(pool, ds, recursive, everything)
+        held = _held_points(ctx, pool)
         for d in doomed_ds:
-            if pool.is_mounted(d) and _busy(ctx, pool.mountpoint(d)) and "f" not in flags:
+            if pool.is_mounted(d) and _busy(ctx, pool.mountpoint(d), held) and "f" not in flags:
                 raise _busy_error(pool.mountpoint(d))
         if verbose:
             for s in doomed_snaps:
@@ -529,11 +565,12 @@ def _remount(ctx: Ctx, store: zm.PoolStore, pool: zm.Pool, group: list[zm.Datase
     """Apply ``change`` (a rename or a mountpoint), moving the files of every file system
     of ``group`` whose mount point it moves; refused while a jail uses one."""
     before = {id(d): pool.mountpoint(d) for d in group if pool.is_mounted(d)}
+    held = _held_points(ctx, pool)
     change()
     after = {id(d): pool.mountpoint(d) for d in group if pool.is_mounted(d)}
     moves = [(before[k], after[k]) for k in before if k in after and before[k] != after[k]]
     for old, _new in moves:
-        if _busy(ctx, old):
+        if _busy(ctx, old, held):
             raise _busy_error(old)
     # Outermost first: moving a parent's directory carries inherited children along.
     done: list[tuple[str, str]] = []
@@ -680,6 +717,7 @@ def do_clone(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
                       "too many arguments\n")
         return _usage(ctx, "clone")
     src, new = operands
+    _vanish(ctx, store, src)
     with store.write() as pool:
         snap = pool.snapshot(src) if "@" in src else None
         if snap is None:
@@ -687,6 +725,7 @@ def do_clone(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
         _check_name(new, f"cannot create '{new}'")
         if pool.dataset(new) is not None:
             raise ZfsError(f"cannot create '{new}': dataset already exists")
+        _no_space(ctx, f"cannot create '{new}'")
         parent = new.rsplit("/", 1)[0] if "/" in new else ""
         if parent and pool.dataset(parent) is None and not parents:
             raise ZfsError(f"cannot create '{new}': parent does not exist")
@@ -711,6 +750,44 @@ def do_clone(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
     return 0
 
 
+def do_promote(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
+    """zfs-promote(8): the clone takes its origin snapshot and every earlier snapshot of
+    the origin file system; the origin becomes a clone of the promoted one."""
+    _opts, operands = getopt(args, "")
+    if len(operands) != 1:
+        ctx.write_err("missing clone filesystem argument\n" if not operands else
+                      "too many arguments\n")
+        return _usage(ctx, "promote")
+    target = operands[0]
+    with store.write() as pool:
+        ds = pool.dataset(target)
+        if ds is None:
+            raise _no_such(target)
+        if not ds.origin:
+            raise ZfsError(f"cannot promote '{target}': not a cloned filesystem")
+        origin = pool.snapshot(ds.origin)
+        old = pool.dataset(ds.origin.split("@", 1)[0])
+        if origin is None or old is None:
+            raise _no_such(ds.origin)
+        chain = pool.snapshots_of(old.name)
+        moving = chain[:chain.index(origin) + 1]
+        mine = {s.short for s in pool.snapshots_of(ds.name)}
+        for s in moving:
+            if s.short in mine:
+                raise ZfsError(f"cannot promote '{target}': snapshot name '{s.short}' from "
+                               f"origin conflicts with '{s.short}' from target")
+        renamed = {s.name: f"{ds.name}@{s.short}" for s in moving}
+        was, promoted_from = old.origin, origin.name
+        for s in moving:
+            s.name = renamed[s.name]
+        for d in pool.datasets:
+            if d.origin in renamed:
+                d.origin = renamed[d.origin]
+        # The relation reversed: the old file system is now the clone.
+        old.origin, ds.origin = renamed[promoted_from], was
+    return 0
+
+
 # -- rollback / diff ---------------------------------------------------------------------
 
 def do_rollback(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
@@ -720,6 +797,7 @@ def do_rollback(ctx: Ctx, store: zm.PoolStore, args: list[str]) -> int:
         ctx.write_err("missing dataset argument\n" if not operands else "too many arguments\n")
         return _usage(ctx, "rollback")
     target = operands[0]
+    _vanish(ctx, store, target)
     with store.write() as pool:
         snap = pool.snapshot(target) if "@" in target else None
         if snap is None:
@@ -938,6 +1016,6 @@ def _guard_dry(fn: Callable[[Ctx, zm.PoolStore, list[str]], int]
 _COMMANDS: dict[str, Callable[[Ctx, zm.PoolStore, list[str]], int]] = {
     "list": do_list, "get": do_get, "snapshot": do_snapshot, "snap": do_snapshot,
     "destroy": _guard_dry(do_destroy), "rename": do_rename, "clone": do_clone,
-    "rollback": do_rollback, "set": do_set, "diff": do_diff, "create": do_create,
+    "rollback": do_rollback, "set": do_set, "diff": do_diff, "create": do_create, "promote": do_promote,
     "send": do_send, "receive": do_receive, "recv": do_receive,
 }

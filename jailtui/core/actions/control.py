@@ -348,10 +348,31 @@ class Controller:
         return await Snapshots(self).destroy(name, snap, expect)
 
     async def restore(self, name: str, snap: str, expect: Jail | None = None,
-                      on_step: Callable[[StepResult], None] | None = None) -> RestoreResult:
+                      on_step: Callable[[StepResult], None] | None = None, *,
+                      discard: bool = False) -> RestoreResult:
         from jailtui.core.storage.restore import Restore
 
-        return await Restore(self, on_step=on_step).run(name, snap, expect)
+        return await Restore(self, on_step=on_step).run(name, snap, expect, discard=discard)
+
+    async def restore_swap_back(self, name: str, expect: Jail | None = None,
+                                on_step: Callable[[StepResult], None] | None = None
+                                ) -> RestoreResult:
+        from jailtui.core.storage.restore import Restore
+
+        return await Restore(self, on_step=on_step).swap_back(name, expect)
+
+    async def restore_resume(self, name: str, expect: Jail | None = None,
+                             on_step: Callable[[StepResult], None] | None = None
+                             ) -> RestoreResult:
+        from jailtui.core.storage.restore import Restore
+
+        return await Restore(self, on_step=on_step).resume(name, expect)
+
+    async def restore_pending(self, name: str) -> str | None:
+        from jailtui.core.storage.restore import Restore
+
+        found = await Restore(self).pending(name)
+        return None if found is None else found[1]
 
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,

@@ -38,9 +38,12 @@ __all__ = [
     "zfs_all_snapshots_argv",
     "zfs_clone_argv",
     "zfs_destroy_snapshot_argv",
+    "zfs_destroy_tree_argv",
     "zfs_diff_argv",
     "zfs_list_argv",
+    "zfs_promote_argv",
     "zfs_rename_argv",
+    "zfs_rollback_argv",
     "zfs_set_argv",
     "zfs_snapshot_argv",
     "zfs_snapshots_argv",
@@ -182,6 +185,25 @@ def zfs_destroy_snapshot_argv(dataset: str, name: str) -> list[str]:
     return ["zfs", "destroy", "-r", "--", f"{dataset}@{name}"]
 
 
+def zfs_rollback_argv(snapshot: str) -> list[str]:
+    """``zfs rollback -r DS@SNAP`` (zfs-rollback(8)): the newer snapshots are destroyed
+    with the changes; never ``-R`` (clones of them are refused, not destroyed)."""
+    return ["zfs", "rollback", "-r", "--", snapshot]
+
+
+def zfs_promote_argv(dataset: str) -> list[str]:
+    """``zfs promote CLONE`` (zfs-promote(8)): the clone takes over its origin's
+    snapshots, so the dataset it was cloned from can be destroyed."""
+    return ["zfs", "promote", "--", dataset]
+
+
+def zfs_destroy_tree_argv(dataset: str) -> list[str]:
+    """``zfs destroy -r DS``: a file system, its children and their snapshots (a
+    quarantine, a half-made backup); never ``-R`` (a clone elsewhere is refused, not
+    destroyed with it: zfs-destroy(8))."""
+    return ["zfs", "destroy", "-r", "--", dataset]
+
+
 def zfs_rename_argv(old: str, new: str) -> list[str]:
     """``zfs rename OLD NEW`` (zfs-rename(8))."""
     return ["zfs", "rename", "--", old, new]
@@ -227,12 +249,6 @@ def zfs_create_unmounted_argv(dataset: str) -> list[str]:
     """``zfs create -o mountpoint=none -o readonly=on DS``: a container that is never
     mounted and whose children are read-only (zfs-create(8))."""
     return ["zfs", "create", "-o", "mountpoint=none", "-o", "readonly=on", "--", dataset]
-
-
-def zfs_destroy_tree_argv(dataset: str) -> list[str]:
-    """``zfs destroy -r DS``: DS, its children and snapshots (a half-made backup only);
-    never ``-R`` (zfs-destroy(8))."""
-    return ["zfs", "destroy", "-r", "--", dataset]
 
 
 def bsdtar_create_argv(root: str) -> list[str]:

@@ -41,6 +41,7 @@ from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.model import Jail, JailState
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.backup import backup_dataset
+from jailtui.core.storage.journal import Entry, Journal, host_key
 from jailtui.core.storage.mounts import mounts_below, parse_mount_p
 from jailtui.core.storage.zfs import ZfsDataset
 
@@ -51,6 +52,11 @@ Body = Callable[[], Awaitable[str | tuple[str, bool]]]
 
 #: The steps, in order, with the words the user sees.
 STEPS = ("stop", "verify stopped", "mounts", "quarantine", "clone", "start", "verify running")
+#: The steps when the user chose to discard the current root (zfs rollback -r).
+DISCARD_STEPS = ("stop", "verify stopped", "mounts", "rollback", "start", "verify running")
+#: Putting the quarantined root back (after a start that failed, or a flow cut short).
+SWAP_BACK_STEPS = ("stop", "verify stopped", "mounts", "set aside", "put back", "start",
+                   "verify running")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +85,16 @@ class RestoreResult:
     quarantine_path: str = ""
     #: One paragraph: where the jail's root, the quarantine and the jail are now.
     summary: str = ""
+    #: The swap was made and the jail does not run: "swap back" is offered.
+    swap_back: bool = False
+    #: The known-good root set aside by a swap back (DATASET.failed-UTC).
+    set_aside: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {"ok": self.ok, "jail": self.jail, "snapshot": self.snapshot,
                 "total_seconds": round(self.total, 3), "quarantine": self.quarantine or None,
                 "quarantine_path": self.quarantine_path or None, "summary": self.summary,
+                "swap_back_offered": self.swap_back, "set_aside": self.set_aside or None,
                 "steps": [{"step": s.step, "ok": s.ok, "skipped": s.skipped,
                            "started": s.started, "seconds": round(s.seconds, 3),
                            "message": s.message} for s in self.steps]}
@@ -93,9 +104,14 @@ class StepFailed(JailtuiError):
     """A step could not be carried out; the flow stops there."""
 
 
-def quarantine_name(dataset: str, now: float) -> str:
+def quarantine_name(dataset: str, now: float, kind: str = "quarantine") -> str:
     """``zroot/jails/web.quarantine-20261202T043500Z``."""
-    return f"{dataset}.quarantine-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}"
+    return f"{dataset}.{kind}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}"
+
+
+def swap_back_command(name: str) -> str:
+    """What the user types to put the quarantined root back."""
+    return f"jailtui restore {name} --swap-back"
 
 
 class Restore:
@@ -110,6 +126,19 @@ class Restore:
         self.clock = clock
         self.timer = timer
         self.runner = controller.host.runner
+        self.host_key = host_key(self.runner.label, controller.host.paths.root)
+        #: Why the journal could not be written, once (the flow goes on without it).
+        self.journal_problem = ""
+
+    def journal(self, name: str) -> Journal:
+        return Journal(self.host_key, name)
+
+    def _note(self, journal: Journal, entry: Entry) -> None:
+        try:
+            journal.write(entry)
+        except (OSError, JailtuiError) as exc:
+            self.journal_problem = f"the restore journal {journal.path} cannot be written " \
+                                   f"({describe(exc)})"
 
     async def _zfs(self, argv: list[str]) -> str:
         res = await self.runner.run(argv, timeout=ZFS_TIMEOUT)
@@ -118,16 +147,27 @@ class Restore:
             raise StepFailed(err.stderr.strip() or str(err))
         return res.stdout.decode("utf-8", "replace")
 
-    async def run(self, name: str, snapshot: str, expect: Jail | None = None) -> RestoreResult:
+    async def run(self, name: str, snapshot: str, expect: Jail | None = None, *,
+                  discard: bool = False) -> RestoreResult:
+        """The flow; ``discard``: ``zfs rollback -r`` in place of quarantine + clone (the
+        current root and the newer snapshots are destroyed: the caller confirmed)."""
         self.controller.gate(Action.RESTORE, name)
         snaps = snapmod.Snapshots(self.controller)
         jail = await snaps.find(name, expect)
+        journal = self.journal(name)
+        left = journal.read()
+        if left is not None:
+            raise snapmod.StorageError(await self.pending_text(name, left))
         result = RestoreResult(False, name, snapshot)
         t0 = self.timer()
         state: dict[str, object] = {}
+        entry: Entry | None = None
 
         async def step(label: str, body: Body) -> bool:
             started, s0 = self.clock(), self.timer()
+            if entry is not None:
+                entry.step = label
+                self._note(journal, entry)
             try:
                 out = await body()
                 message, skipped = out if isinstance(out, tuple) else (out, False)
@@ -139,6 +179,10 @@ class Restore:
             self.controller.record(Action.RESTORE, name, jail.jid,
                                    "ok" if ok else f"failed: {message.splitlines()[0][:300]}",
                                    f"step={label} snapshot={snapshot}")
+            if entry is not None and ok:
+                entry.step = ""
+                entry.done.append(label)
+                self._note(journal, entry)
             if self.on_step is not None:
                 self.on_step(r)
             return ok
@@ -172,6 +216,10 @@ class Restore:
         root = where.root
         qname = quarantine_name(ds.name, self.clock())
         state["swapped"] = False
+        entry = Entry(self.host_key, name, ds.name, root, result.snapshot,
+                      "rollback" if discard else "clone", "" if discard else qname,
+                      was_running=was_running, started=self.clock())
+        self._note(journal, entry)
 
         also: list[str] = []
 
@@ -189,14 +237,13 @@ class Restore:
             # jail(8) removes the jails that depend on this one first (jail(8) "depend"):
             # they are started again after it.
             also.extend(sorted(before - await running_names() - {name}))
+            if entry is not None:
+                entry.also = list(also)
             return res.message + (f"; also stopped: {', '.join(also)} (they depend on it)"
                                   if also else ""), False
 
         async def do_verify_stopped() -> str:
-            now = await self.controller.resolve(name)
-            if now is not None and now.state is JailState.RUNNING:
-                raise StepFailed(f"{name} still runs (jid {now.jid})")
-            return "gone" if now is None else f"dying (jid {now.jid}): no processes left"
+            return await self._verify_stopped(name)
 
         async def do_mounts() -> str:
             res = await self.runner.run(argvmod.mount_p_argv(), timeout=ZFS_TIMEOUT)
@@ -212,6 +259,9 @@ class Restore:
 
         async def do_quarantine() -> str:
             src = await self._zfs(["zfs", "get", "-H", "-o", "source", "mountpoint", ds.name])
+            if entry is not None:
+                entry.quarantine_local = src.strip() == "local"
+                self._note(journal, entry)
             await self._zfs(argvmod.zfs_rename_argv(ds.name, qname))
             state["renamed"] = True
             try:
@@ -297,10 +347,23 @@ class Restore:
             return (f"running, jid {now.jid}; daemons up: {', '.join(up) or 'none enabled'}",
                     False)
 
+        async def do_rollback() -> str:
+            # zfs-rollback(8): -r destroys the newer snapshots; each child the same way.
+            listed = [s.short for s in await snapmod.list_of(self.runner, ds.name)]
+            newer = listed[:listed.index(short)] if short in listed else []
+            for d in tree:
+                await self._zfs(argvmod.zfs_rollback_argv(f"{d.name}@{short}"))
+            state["swapped"] = True
+            return (f"{ds.name} rolled back to @{short}" + (
+                f" (and {len(tree) - 1} child dataset{'s' if len(tree) > 2 else ''})"
+                if len(tree) > 1 else "") + ("; destroyed the newer snapshots: "
+                                             + ", ".join(newer) if newer else ""))
+
+        middle: list[tuple[str, Body]] = ([("rollback", do_rollback)] if discard else
+                                          [("quarantine", do_quarantine), ("clone", do_clone)])
         bodies: list[tuple[str, Body]] = [
             ("stop", do_stop), ("verify stopped", do_verify_stopped), ("mounts", do_mounts),
-            ("quarantine", do_quarantine), ("clone", do_clone), ("start", do_start),
-            ("verify running", do_verify_running)]
+            *middle, ("start", do_start), ("verify running", do_verify_running)]
         failed_at = ""
         for label, body in bodies:
             if not await step(label, body):
@@ -308,8 +371,275 @@ class Restore:
                 break
         result.total = self.timer() - t0
         result.ok = not failed_at
-        result.summary = self._summary(result, failed_at, ds.name, root, was_running,
-                                       bool(state["swapped"]))
+        swapped = bool(state["swapped"])
+        result.swap_back = (swapped and not discard and failed_at == "start"
+                            and bool(result.quarantine))
+        if result.swap_back:
+            entry.status, entry.step = "start failed", ""
+            self._note(journal, entry)
+        else:
+            journal.remove()
+        result.summary = self._summary(result, failed_at, ds.name, root, was_running, swapped,
+                                       discard)
+        if self.journal_problem:
+            result.summary += f"; {self.journal_problem}"
+        return result
+
+    # -- what a run cut short left, and the ways out -----------------------------------
+
+    async def pending(self, name: str) -> tuple[Entry, str] | None:
+        """The journal of a run cut short (or a swap whose start failed) and what it
+        means now, read again from zfs list; a journal whose flow in fact ended (the
+        jail runs on the restored root, or nothing was moved) is removed: None."""
+        journal = self.journal(name)
+        entry = journal.read()
+        if entry is None:
+            return None
+        text = await self.pending_text(name, entry)
+        if not text:
+            journal.remove()
+            return None
+        return entry, text
+
+    async def pending_text(self, name: str, e: Entry) -> str:
+        datasets = (await snapmod.read_tables(self.runner))[0]
+        by = {d.name: d for d in datasets}
+        now = await self.controller.resolve(name)
+        runs = now is not None and now.state is JailState.RUNNING
+        when = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(e.started))
+        head = (f"{name}: the restore from {e.snapshot} begun {when} swapped the root but "
+                "the jail did not start" if e.status == "start failed" else
+                f"{name}: the restore from {e.snapshot} begun {when} was cut short"
+                + (f" in step '{e.step}'" if e.step else
+                   f" after step '{e.done[-1]}'" if e.done else ""))
+        finish, undo = f"jailtui restore {name} --resume", swap_back_command(name)
+        if e.mode == "rollback":
+            if runs:
+                return ""
+            return (f"{head}: {e.dataset} may be rolled back (a rollback cannot be undone) and "
+                    f"{name} is not running; to finish (start it and check it): {finish}")
+        has_ds, has_q = e.dataset in by, bool(e.quarantine) and e.quarantine in by
+        cloned = has_ds and by[e.dataset].origin.startswith(e.quarantine + "@")
+        if cloned and runs:
+            return ""
+        if not has_q:
+            return "" if has_ds else (f"{head}: neither {e.dataset} nor {e.quarantine} "
+                                      "exists; see zfs list")
+        if not has_ds:
+            return (f"{head}: its root dataset {e.dataset} does not exist and {e.quarantine} "
+                    f"holds the old root (read-only); to finish (clone {e.snapshot} in "
+                    f"place, start it): {finish}; to undo (put the old root back, start it): "
+                    f"{undo}")
+        if cloned:
+            return (f"{head}: the known-good copy is in place ({e.dataset} from "
+                    f"{e.quarantine}@{e.snapshot.split('@', 1)[1]}) but {name} is not "
+                    f"running; {e.quarantine} holds the old root (read-only); to "
+                    f"finish (start it): {finish}; to put the old root back: {undo}")
+        return ""
+
+    async def _step(self, result: RestoreResult, name: str, jid: int | None, label: str,
+                    body: Body) -> bool:
+        started, s0 = self.clock(), self.timer()
+        try:
+            out = await body()
+            message, skipped = out if isinstance(out, tuple) else (out, False)
+            ok = True
+        except Exception as exc:  # every failure is this step's, in words
+            message, skipped, ok = describe(exc), False, False
+        r = StepResult(label, ok, started, self.timer() - s0, message, skipped)
+        result.steps.append(r)
+        self.controller.record(Action.RESTORE, name, jid,
+                               "ok" if ok else f"failed: {message.splitlines()[0][:300]}",
+                               f"step={label} snapshot={result.snapshot}")
+        if self.on_step is not None:
+            self.on_step(r)
+        return ok
+
+    async def _start_all(self, name: str, also: list[str]) -> str:
+        res = await self.controller.start(name)
+        if not res.ok:
+            raise StepFailed(res.message)
+        again = []
+        for other in also:
+            r2 = await self.controller.start(other)
+            again.append(other if r2.ok else f"{other} (failed: {r2.message})")
+        return res.message + (f"; started again: {', '.join(again)}" if again else "")
+
+    async def _verify_up(self, name: str) -> str:
+        now = await self.controller.resolve(name)
+        if now is None or now.state is not JailState.RUNNING or now.jid is None:
+            raise StepFailed(f"{name} is not running after the start")
+        return f"running, jid {now.jid}"
+
+    async def resume(self, name: str, expect: Jail | None = None) -> RestoreResult:
+        """Finish a run cut short: clone the snapshot in place when only the rename was
+        done, then start the jail (when it ran before) and check it runs."""
+        self.controller.gate(Action.RESTORE, name)
+        jail = await snapmod.Snapshots(self.controller).find(name, expect)
+        journal = self.journal(name)
+        found = await self.pending(name)
+        if found is None:
+            raise snapmod.StorageError(f"{name}: no restore to finish (no journal of one cut "
+                                       "short, or it has ended)")
+        e = found[0]
+        result = RestoreResult(False, name, e.snapshot, quarantine=e.quarantine)
+        t0 = self.timer()
+        short = e.snapshot.split("@", 1)[1]
+        datasets = (await snapmod.read_tables(self.runner))[0]
+        names = {d.name for d in datasets}
+
+        async def do_clone() -> tuple[str, bool]:
+            if e.mode == "rollback" or e.dataset in names:
+                return "already in place", True
+            tree = sorted(n for n in names if n == e.quarantine
+                          or n.startswith(e.quarantine + "/"))
+            for q in tree:
+                target = e.dataset + q[len(e.quarantine):]
+                await self._zfs(argvmod.zfs_clone_argv(f"{q}@{short}", target,
+                                                       e.root if q == e.quarantine else None))
+            return f"{e.quarantine}@{short} -> {e.dataset} at {e.root}", False
+
+        async def do_start() -> tuple[str, bool]:
+            if not e.was_running:
+                return f"{name} was not running before: not started", True
+            return await self._start_all(name, e.also), False
+
+        async def do_verify() -> tuple[str, bool]:
+            if not e.was_running:
+                return "not started", True
+            return await self._verify_up(name), False
+
+        failed_at = ""
+        for label, body in (("clone", do_clone), ("start", do_start),
+                            ("verify running", do_verify)):
+            if not await self._step(result, name, jail.jid, label, body):
+                failed_at = label
+                break
+        result.total = self.timer() - t0
+        result.ok = not failed_at
+        if result.ok:
+            journal.remove()
+            result.summary = (f"finished in {result.total:.2f}s: {name} "
+                              f"{'runs' if e.was_running else 'is stopped, as it was'} from "
+                              f"{e.snapshot}" + (f"; the compromised root is kept read-only "
+                                                 f"as {e.quarantine}" if e.quarantine else ""))
+        else:
+            result.swap_back = e.mode == "clone"
+            result.summary = (f"stopped at step '{failed_at}': " + await self.pending_text(
+                name, e) if e.mode == "clone" else f"stopped at step '{failed_at}'")
+        return result
+
+    async def swap_back(self, name: str, expect: Jail | None = None) -> RestoreResult:
+        """Put the quarantined root back in place of the known-good copy (a start that
+        failed after the swap, or a run cut short): the known-good copy is renamed aside
+        (``DATASET.failed-UTC``), never destroyed; the old root made writable again,
+        renamed back and the jail started as it was."""
+        self.controller.gate(Action.RESTORE, name)
+        jail = await snapmod.Snapshots(self.controller).find(name, expect)
+        journal = self.journal(name)
+        e = journal.read()
+        datasets, mounts = await snapmod.read_tables(self.runner)
+        by = {d.name: d for d in datasets}
+        root = jail.path
+        if e is not None and e.mode == "clone" and e.quarantine:
+            dsname, qname, was_running, also = e.dataset, e.quarantine, e.was_running, e.also
+            qlocal = e.quarantine_local
+        else:
+            from jailtui.core.storage.locate import locate
+
+            where = locate(root, datasets, mounts)
+            origin = where.dataset.origin if where is not None and where.dataset else ""
+            if where is None or where.dataset is None or not origin.startswith(
+                    f"{where.dataset.name}.quarantine-"):
+                raise snapmod.StorageError(
+                    f"{name}: nothing to swap back: its root is not a copy restored from a "
+                    "quarantined root (no journal of a restore either)")
+            dsname, qname, was_running, also = where.dataset.name, origin.split("@")[0], True, []
+            src = await self._zfs(["zfs", "get", "-H", "-o", "source", "mountpoint", qname])
+            qlocal = src.strip() == "local"
+        if qname not in by:
+            raise snapmod.StorageError(f"{name}: the quarantined root {qname} does not exist")
+        result = RestoreResult(False, name, qname, quarantine=qname)
+        t0 = self.timer()
+        failed = quarantine_name(dsname, self.clock(), "failed")
+        qtree = [n for n in sorted(by) if n == qname or n.startswith(qname + "/")]
+        own = set(qtree) | {n for n in by if n == dsname or n.startswith(dsname + "/")}
+
+        async def do_stop() -> tuple[str, bool]:
+            now = await self.controller.resolve(name)
+            if now is None or now.state is not JailState.RUNNING:
+                return f"{name} is not running", True
+            res = await self.controller.stop(name, now)
+            if not res.ok:
+                raise StepFailed(res.message)
+            return res.message, False
+
+        async def do_mounts() -> str:
+            res = await self.runner.run(argvmod.mount_p_argv(), timeout=ZFS_TIMEOUT)
+            if res.returncode != 0:
+                raise tool_error(res)
+            foreign = [m for m in mounts_below(parse_mount_p(res.stdout), root)
+                       if not (m.fstype == "zfs" and m.device in own)]
+            if foreign:
+                listed = "; ".join(f"{m.device} on {m.point} ({m.fstype})" for m in foreign)
+                raise StepFailed(f"mounted under {root}: {listed}: unmount first")
+            return f"nothing mounted under {root} but its own datasets"
+
+        async def do_set_aside() -> tuple[str, bool]:
+            if dsname not in by:
+                return f"{dsname} does not exist (the clone was never made)", True
+            path = root.rstrip("/") + failed[len(dsname):]
+            await self._zfs(argvmod.zfs_set_argv("mountpoint", path, dsname))
+            await self._zfs(argvmod.zfs_rename_argv(dsname, failed))
+            result.set_aside = failed
+            return f"{dsname} -> {failed} (kept, at {path})", False
+
+        async def do_put_back() -> str:
+            for n in qtree:
+                await self._zfs(argvmod.zfs_set_argv("readonly", "off", n))
+            await self._zfs(argvmod.zfs_rename_argv(qname, dsname))
+            if qlocal:
+                await self._zfs(argvmod.zfs_set_argv("mountpoint", root, dsname))
+            return f"{qname} -> {dsname} at {root} (writable again)"
+
+        async def do_start() -> tuple[str, bool]:
+            if not was_running:
+                return f"{name} was not running before: not started", True
+            return await self._start_all(name, also), False
+
+        async def do_verify() -> tuple[str, bool]:
+            if not was_running:
+                return "not started", True
+            return await self._verify_up(name), False
+
+        async def do_verify_stopped() -> str:
+            return await self._verify_stopped(name)
+
+        bodies: list[tuple[str, Body]] = [
+            ("stop", do_stop), ("verify stopped", do_verify_stopped), ("mounts", do_mounts),
+            ("set aside", do_set_aside),
+            ("put back", do_put_back), ("start", do_start), ("verify running", do_verify)]
+        failed_at = ""
+        for label, body in bodies:
+            if not await self._step(result, name, jail.jid, label, body):
+                failed_at = label
+                break
+        result.total = self.timer() - t0
+        result.ok = not failed_at
+        aside = (f"the known-good copy is set aside as {result.set_aside}"
+                 if result.set_aside else "")
+        if result.ok:
+            journal.remove()
+            result.summary = (f"swapped back in {result.total:.2f}s: {name} "
+                              f"{'runs again' if was_running else 'is stopped, as it was'} on "
+                              f"its old root ({dsname} at {root}), writable again; "
+                              + (aside or "nothing was set aside") + "; nothing was destroyed")
+        else:
+            where_q = dsname if failed_at in ("start", "verify running") else qname
+            result.summary = (f"stopped at step '{failed_at}': the old root is {where_q}"
+                              + (f"; {aside}" if aside else "")
+                              + "; nothing was destroyed (zfs list -r "
+                              + dsname.rsplit('/', 1)[0] + " shows all)")
         return result
 
     async def _undo_rename(self, qname: str, original: str, names: list[str],
@@ -322,9 +652,45 @@ class Restore:
                 pass
         await self._zfs(argvmod.zfs_rename_argv(qname, original))
 
+    async def _verify_stopped(self, name: str) -> str:
+        """Gone, or dying with no process left: a process that does not exit (stuck in
+        an uninterruptible wait) keeps files open in the root, so nothing may move."""
+        now = await self.controller.resolve(name)
+        if now is not None and now.state is JailState.RUNNING:
+            raise StepFailed(f"{name} still runs (jid {now.jid})")
+        if now is None:
+            return "gone"
+        snap = await self.controller.host.poll()
+        left = [p.pid for p in snap.processes_of(now.jid)] if now.jid is not None else []
+        if left:
+            shown = " ".join(str(p) for p in left[:10]) + (" ..." if len(left) > 10 else "")
+            raise StepFailed(f"{name} is dying (jid {now.jid}) but {len(left)} of its "
+                             f"processes have not exited (pid {shown}): its root is still "
+                             "in use; see what they wait for (procstat -kk PID) and try "
+                             "again once they are gone")
+        return f"dying (jid {now.jid}): no processes left"
+
     def _summary(self, r: RestoreResult, failed_at: str, ds: str, root: str,
-                 was_running: bool, swapped: bool) -> str:
+                 was_running: bool, swapped: bool, discard: bool = False) -> str:
         name = r.jail
+        if discard:
+            if not failed_at:
+                runs = f"{name} runs again" if was_running else f"{name} is stopped, as it was"
+                return (f"done in {r.total:.2f}s: {runs} from {r.snapshot} ({ds} rolled back "
+                        f"at {root}); the discarded root was not kept")
+            if not swapped:
+                return (f"stopped at step '{failed_at}': nothing was rolled back; its root is "
+                        f"unchanged: {ds} at {root}; {name} is "
+                        f"{'stopped' if was_running and failed_at != 'stop' else 'as it was'}")
+            return (f"stopped at step '{failed_at}': {ds} is rolled back to {r.snapshot} (at "
+                    f"{root}) and {name} is not running as it should; start the jail by hand "
+                    "once the cause is fixed")
+        if r.swap_back:
+            return (f"stopped at step 'start': the known-good copy is in place ({ds} from "
+                    f"{r.snapshot}, at {root}) but {name} does not start; the compromised "
+                    f"root is kept read-only as {r.quarantine} ({r.quarantine_path}); to put "
+                    f"it back and start it as it was: {swap_back_command(name)} (nothing is "
+                    "destroyed: the known-good copy is set aside)")
         if not failed_at:
             kept = f"the compromised root is kept read-only as {r.quarantine} " \
                    f"({r.quarantine_path})"
