@@ -293,17 +293,19 @@ def read_host_file(path: str, *, max_bytes: int = MAX_BYTES) -> bytes:
 #: seen. A link swapped in before the open is followed by the open but gives
 #: another file, and is refused. What remains: a FIFO swapped in just before
 #: the open blocks it until the command's timeout (docs/security.md 2.4).
-#: ``stat -f`` is FreeBSD's; GNU's ``stat -c`` (the simulated host on Linux,
-#: as core/transport/ssh/files.py) answers where it is not.
+#: GNU's ``stat -c`` is asked first and FreeBSD's ``stat -f`` where it fails
+#: (FreeBSD's stat has no -c: a usage error): both answers of one read then
+#: come from the same tool, also where the simulator's FreeBSD stat shim is
+#: first on PATH and hands GNU argv to this machine's stat (docs/freebsd.md 13.5).
 REMOTE_SCRIPT = """root=$1 rel=$2 max=$3
 cd -P -- "$root" 2>/dev/null || { echo "jail root: cannot enter"; exit 4; }
 top=$(pwd -P)
 [ "$top" = / ] && top=
 ident() {
   if [ $# -eq 0 ]; then
-    s=$(stat -f '%d:%i:%HT' 2>/dev/null) || s=$(stat -L -c '%d:%i:%F' /dev/stdin 2>/dev/null)
+    s=$(stat -L -c '%d:%i:%F' /dev/stdin 2>/dev/null) || s=$(stat -f '%d:%i:%HT' 2>/dev/null)
   else
-    s=$(stat -f '%d:%i:%HT' -- "$1" 2>/dev/null) || s=$(stat -c '%d:%i:%F' -- "$1" 2>/dev/null)
+    s=$(stat -c '%d:%i:%F' -- "$1" 2>/dev/null) || s=$(stat -f '%d:%i:%HT' -- "$1" 2>/dev/null)
   fi || return
   printf '%s\n' "$s"
 }
