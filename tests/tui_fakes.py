@@ -417,7 +417,9 @@ class FakeController:
 
     async def console_log(self, name: str,
                           since: LogMark | None = None) -> LogChunk:
-        """The real tail rules (core/consolelog.py read_local) over a temp-free buffer."""
+        """An in-memory log: everything after the mark's offset (the whole buffer
+        when there is none); the tail window and rotation are core/consolelog.py's,
+        tested on real files in tests/test_console_log.py."""
         self._gate(Action.CONSOLE_LOG, name)
         self.calls.append(("console_log", name))
         data = self.console_logs.get(name)

@@ -18,6 +18,7 @@ history does too.
 from __future__ import annotations
 
 import math
+import time
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -122,8 +123,6 @@ class History:
 
     def __init__(self, window: float = DEFAULT_WINDOW, *,
                  clock: Callable[[], float] | None = None) -> None:
-        import time
-
         self.window = min(max(window, MIN_WINDOW), MAX_WINDOW)
         #: Seconds a bucket spans.
         self.step = self.window / BUCKETS

@@ -9,7 +9,7 @@ first and rows are keyed by (host, key): jail names repeat across hosts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
 
 from jailtui.core.checks.health import Severity
@@ -218,7 +218,6 @@ class JailTable(KeyedTable[JailKey, Jail]):
             return False
         had = bool(self._marked)
         self._marked ^= {key}
-        self.invalidate_lines()
         if had != bool(self._marked):
             self.set_columns(self.columns)
         else:
@@ -229,7 +228,6 @@ class JailTable(KeyedTable[JailKey, Jail]):
     def clear_marks(self) -> None:
         if self._marked:
             self._marked.clear()
-            self.invalidate_lines()
             self.set_columns(self.columns)
 
     def marked_rows(self) -> list[Jail]:
@@ -259,9 +257,6 @@ class JailTable(KeyedTable[JailKey, Jail]):
         has = any(c.key == "trend" for c in self.columns)
         if has != self._room_for_trend():
             self.set_columns(self.columns)
-        elif has:
-            # New samples every poll; a row's cached line would keep the old ones.
-            self.invalidate_lines()
 
     def on_resize(self) -> None:
         super().on_resize()
@@ -313,9 +308,14 @@ class JailTable(KeyedTable[JailKey, Jail]):
     def row_key(self, row: Jail) -> JailKey:
         return (row.host_name or "", row.key) if self.show_hosts else row.key
 
-    def row_decoration(self, row: Jail) -> bool:
-        # The HOST cell changes when the host goes stale: part of the line cache key.
-        return self.show_hosts and row.host_name in self.stale_hosts
+    def row_decoration(self, row: Jail) -> Hashable:
+        # Part of the line cache key, besides the row: the HOST cell changes when
+        # the host goes stale, the mark with space, the sparkline when a sample
+        # lands in a new bucket (only those lines are drawn again).
+        trend = self._trend[0](row) if self._trend is not None and any(
+            c.key == "trend" for c in self._columns) else None
+        return (self.show_hosts and row.host_name in self.stale_hosts,
+                self.row_key(row) in self._marked, trend)
 
     def row_matches(self, row: Jail, needle: str) -> bool:
         if self.show_hosts and row.host_name is not None and needle in row.host_name.lower():

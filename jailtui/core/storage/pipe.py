@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from jailtui.core.errors import CommandNotFound
+from jailtui.core.transport.capture import kill_group
 from jailtui.core.transport.runner import Runner
 
 #: Bytes read and written per step.
@@ -75,15 +74,6 @@ def process_argv(runner: Runner, argv: Sequence[str]) -> list[str]:
     return runner.pipe_argv(argv)
 
 
-def _kill(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
-
-
 async def _drain(reader: asyncio.StreamReader | None, keep: bytearray) -> None:
     if reader is None:
         return
@@ -119,7 +109,7 @@ async def pipe(runner: Runner, source: Sequence[str], sink: Sequence[str], *,
     try:
         dst = await _start(runner, sink, stdin=asyncio.subprocess.PIPE)
     except BaseException:
-        _kill(src)
+        kill_group(src)
         await src.wait()
         raise
     assert src.stdout is not None and dst.stdin is not None
@@ -147,7 +137,7 @@ async def pipe(runner: Runner, source: Sequence[str], sink: Sequence[str], *,
                 return
             except (BrokenPipeError, ConnectionResetError):
                 # The receiver ended first (it refused the stream): its stderr says why.
-                _kill(src)
+                kill_group(src)
                 return
             moved += len(data)
             now = time.monotonic()
@@ -167,8 +157,8 @@ async def pipe(runner: Runner, source: Sequence[str], sink: Sequence[str], *,
         cancelled = stop.done() and not work.done()
         if cancelled or stalled:
             work.cancel()
-            _kill(src)
-            _kill(dst)
+            kill_group(src)
+            kill_group(dst)
         else:
             await work
         if not (cancelled or stalled):
@@ -176,15 +166,15 @@ async def pipe(runner: Runner, source: Sequence[str], sink: Sequence[str], *,
                 await asyncio.wait_for(asyncio.gather(src.wait(), dst.wait()), FINISH_TIMEOUT)
             except TimeoutError:
                 stalled = True
-                _kill(src)
-                _kill(dst)
+                kill_group(src)
+                kill_group(dst)
         await asyncio.gather(src.wait(), dst.wait())
         with contextlib.suppress(asyncio.CancelledError):
             await side
     except BaseException:
         # Our caller was cancelled (the console quit): nothing may keep running.
-        _kill(src)
-        _kill(dst)
+        kill_group(src)
+        kill_group(dst)
         raise
     finally:
         stop.cancel()

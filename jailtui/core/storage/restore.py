@@ -164,27 +164,15 @@ class Restore:
         entry: Entry | None = None
 
         async def step(label: str, body: Body) -> bool:
-            started, s0 = self.clock(), self.timer()
+            """One timed, audited step (``_step``), noted in the journal around it."""
             if entry is not None:
                 entry.step = label
                 self._note(journal, entry)
-            try:
-                out = await body()
-                message, skipped = out if isinstance(out, tuple) else (out, False)
-                ok = True
-            except Exception as exc:  # every failure is this step's, in words
-                message, skipped, ok = describe(exc), False, False
-            r = StepResult(label, ok, started, self.timer() - s0, message, skipped)
-            result.steps.append(r)
-            self.controller.record(Action.RESTORE, name, jail.jid,
-                                   "ok" if ok else f"failed: {message.splitlines()[0][:300]}",
-                                   f"step={label} snapshot={snapshot}")
+            ok = await self._step(result, name, jail.jid, label, body)
             if entry is not None and ok:
                 entry.step = ""
                 entry.done.append(label)
                 self._note(journal, entry)
-            if self.on_step is not None:
-                self.on_step(r)
             return ok
 
         # -- what we work on (before anything changes) ----------------------------------
