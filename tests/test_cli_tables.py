@@ -90,3 +90,36 @@ def test_a_bad_config_file_is_the_same_error_for_every_command(sim_dir: Path,
     # nothing was stopped on the way
     jails = json.loads(jailtui("--sim", str(sim_dir), "list", "--json").stdout)
     assert next(j for j in jails if j["name"] == "web")["state"] == "running"
+
+
+def test_a_cut_cell_says_so(sim_dir: Path) -> None:
+    """A name cut to fit ends with "…": a silent cut (``ioc-backu``) reads as a real name."""
+    jails = json.loads(jailtui("--sim", str(sim_dir), "list", "--json").stdout)
+    out = jailtui("--sim", str(sim_dir), "list", env={"COLUMNS": "80"})
+    names = {ln.split()[2] for ln in out.stdout.splitlines()[2:]}
+    real = {j["name"] for j in jails}
+    for name in names - real:
+        assert name.endswith("…"), name
+        assert any(r.startswith(name[:-1]) for r in real), name
+    assert names - real, "the demo host has names too long for 80 columns"
+    assert {n for n in names & real} >= {"web", "db"}  # what fits is whole, unmarked
+
+
+def test_cut_mark_falls_back_to_ascii() -> None:
+    from jailtui.cli.output import cut_mark, format_table
+
+    assert cut_mark("utf-8") == "…" and cut_mark("ascii") == "~" and cut_mark("nosuch") == "~"
+    lines = format_table(["NAME", "PATH"], [["a-very-long-name", "/x"]], width=12, mark="~")
+    assert lines[1] == "a-ver~  /x" and all(len(ln) <= 12 for ln in lines)
+
+
+def test_a_reader_that_goes_away_is_quiet(sim_dir: Path) -> None:
+    """``jailtui ps | head -1``: exit 0, no "Exception ignored ... BrokenPipeError"."""
+    proc = subprocess.Popen([sys.executable, "-m", "jailtui", "--sim", str(sim_dir), "ps"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader is gone before the rest is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "BrokenPipe" not in err and "Traceback" not in err

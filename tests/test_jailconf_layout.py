@@ -218,7 +218,9 @@ def test_boot_source_names_the_files(sim_dir: Path) -> None:
     assert "not in jail_list (/etc/rc.conf.d/jail)" in conf.jails["staging"].boot_source
 
 
-async def test_detail_shows_where_the_boot_setting_comes_from() -> None:
+@pytest.mark.parametrize("size", [(160, 40), (80, 24)])
+async def test_detail_shows_where_the_boot_setting_comes_from(size: tuple[int, int]) -> None:
+    """At 80 columns the boot line wraps under its value, not to column 0."""
     from dataclasses import replace
 
     from tui_fakes import FakeHost, make_app, make_snapshot, sample_jails, settle
@@ -229,7 +231,7 @@ async def test_detail_shows_where_the_boot_setting_comes_from() -> None:
     src = 'jail_enable="YES" (/etc/rc.conf); in jail_list (/etc/rc.conf.d/jail)'
     jails = [replace(j, boot_source=src) if j.name == "web" else j for j in sample_jails()]
     app = make_app(FakeHost(make_snapshot(jails)))
-    async with app.run_test(size=(160, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         main = pilot.app.screen
         assert isinstance(main, MainScreen)
@@ -241,6 +243,15 @@ async def test_detail_shows_where_the_boot_setting_comes_from() -> None:
         assert isinstance(screen, DetailScreen)
         overview = str(screen.section("overview").render())
         assert "/etc/rc.conf.d/jail" in overview and "boot" in overview
+        lines = overview.splitlines()
+        labels = {"state", "hostname", "path", "addresses", "processes", "owner", "config",
+                  "boot"}
+        room = screen.section("overview").content_size.width
+        for ln in lines:  # every line is a row or a continuation under the values, and fits
+            assert not ln.strip() or ln[:11].isspace() or ln.split()[0] in labels, ln
+            assert len(ln) <= room, (ln, room)
+        first = next(i for i, ln in enumerate(lines) if ln.startswith("boot "))
+        assert "(/etc/rc.conf.d/jail)" in "".join(lines[first:first + 3])
 
 
 # -- issue 13 items 17 and 18: conf show / check ---------------------------------------------

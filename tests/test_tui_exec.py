@@ -239,3 +239,14 @@ class _NoSuspend:
 
 def _no_suspend() -> _NoSuspend:
     return _NoSuspend()
+
+
+async def test_title_names_the_argv_that_runs(sim_dir: Path) -> None:
+    """The title shows ``jexec -l -U root web``, the argv the gate runs (issue 13)."""
+    app = sim_console(sim_dir)
+    async with app.run_test(size=(160, 36)) as pilot:
+        screen = await open_exec(pilot, "web")
+        title = widget_text(screen.query_one("#exec-title"))
+        assert "jexec -l -U root web …" in title
+        await run(pilot, screen, "id -un")
+        assert "root" in log_text(screen.output)

@@ -357,6 +357,9 @@ class FakeController:
     #: Set: :meth:`backup` copies until it is set (or cancelled); None: at once.
     backup_hold: asyncio.Event | None = None
 
+    def jail_user(self) -> str:
+        return "root"
+
     @property
     def policy(self) -> Policy:
         return Policy(self.role, self.user, 0, self.scope_names, self.actions)

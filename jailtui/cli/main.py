@@ -611,6 +611,24 @@ EVENT_KINDS = [k.value for k in Kind if k is not Kind.ACTION]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``jailtui`` command; its exit status.
+
+    A reader that goes away (``jailtui ps | head``) is not an error: what
+    is still buffered is dropped instead of failing in the interpreter's
+    final flush ("Exception ignored ... BrokenPipeError"), the recipe of
+    the Python documentation's "Note on SIGPIPE" (library/signal.html).
+    """
+    try:
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return code
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     delegated = _harden_if_delegated(raw)
     parser = build_parser()

@@ -61,14 +61,30 @@ def output_width(wide: bool) -> int | None:
 MIN_CUT_WIDTH = 6
 
 
+def cut_mark(encoding: str | None = None) -> str:
+    """What ends a cut cell: ``…``, or ``~`` where the output cannot encode it.
+
+    ps(1) cuts COMMAND silently, but a cut jail name (``ioc-backu``) looks
+    like a real one and gets typed back (``start ioc-backu``); the mark says
+    the cell goes on (``--wide`` shows it whole).
+    """
+    enc = encoding if encoding is not None else (getattr(sys.stdout, "encoding", None) or "ascii")
+    try:
+        "…".encode(enc)
+    except (UnicodeEncodeError, LookupError):
+        return "~"
+    return "…"
+
+
 def format_table(headers: Sequence[str], rows: list[list[str]], right: Sequence[int] = (),
-                 *, width: int | None = None, shrink: Sequence[int] = ()) -> list[str]:
+                 *, width: int | None = None, shrink: Sequence[int] = (),
+                 mark: str = "…") -> list[str]:
     """Plain aligned columns, two spaces apart, cut to ``width`` if given.
 
     The columns in ``shrink`` (default: all) give up characters until the
     line fits, the widest first (so they end up even), none below its
-    header or MIN_CUT_WIDTH; cells are cut like ps cuts COMMAND, and every
-    line is finally cut at ``width``.
+    header or MIN_CUT_WIDTH; a cut cell ends with ``mark`` (cut_mark), and
+    a line still too long is finally cut at ``width``, marked the same way.
     """
     n = len(headers)
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
@@ -86,10 +102,13 @@ def format_table(headers: Sequence[str], rows: list[list[str]], right: Sequence[
     def fmt(cells: Sequence[str]) -> str:
         parts = []
         for i, c in enumerate(cells):
-            c = c[:widths[i]]
+            if len(c) > widths[i]:
+                c = c[:widths[i] - len(mark)] + mark
             parts.append(c.rjust(widths[i]) if i in right else c.ljust(widths[i]))
         line = "  ".join(parts).rstrip()
-        return line[:width] if width is not None else line
+        if width is not None and len(line) > width:
+            line = line[:width - len(mark)] + mark
+        return line
 
     return [fmt(headers), *(fmt(r) for r in rows)]
 
@@ -104,7 +123,7 @@ def print_table(title: str, headers: Sequence[str], rows: list[list[str]],
     """
     width = output_width(wide)
     print(f"# {title}"[:width] if width else f"# {title}")
-    for line in format_table(headers, rows, right, width=width, shrink=shrink):
+    for line in format_table(headers, rows, right, width=width, shrink=shrink, mark=cut_mark()):
         print(line)
 
 

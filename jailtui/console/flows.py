@@ -43,7 +43,20 @@ def lifecycle_question(action: str, jail: Jail) -> Content:
         (f" (jid {jail.jid})" if jail.jid is not None else "", "bold"), "?\n",
         ("Its processes will be ended"
          + (" and the jail started again." if action == "restart" else "."),
-         "$foreground-muted"))
+         "$foreground-muted"),
+        *dependents_warning(action, jail))
+
+
+def dependents_warning(action: str, jail: Jail) -> list[tuple[str, str]]:
+    """``git depends on it: stopped first, not started again`` (docs/freebsd.md 3.7)."""
+    if not jail.dependents or action not in ("stop", "restart"):
+        return []
+    names = ", ".join(visible(n, 64) for n in jail.dependents)
+    they = "it depends" if len(jail.dependents) == 1 else "they depend"
+    again = " and stays stopped" if len(jail.dependents) == 1 else " and stay stopped"
+    return [("\nAlso stops ", "$warning"), (names, "bold $warning"),
+            (f" first ({they} on it: jail.conf depend){again if action == 'restart' else ''}.",
+             "$warning")]
 
 
 def bulk_question(action: str, jails: Sequence[Jail],
@@ -58,7 +71,11 @@ def bulk_question(action: str, jails: Sequence[Jail],
                   f" on {visible(j.host_name, 32)}" if j.host_name is not None else "",
                   f" (jid {j.jid})" if j.jid is not None else "",
                   (" with jail(8): no manager owns it" if j.owner == "unknown" else "",
-                   "$warning"), "\n"]
+                   "$warning"),
+                  *([("; also stops ", "$warning"),
+                     (", ".join(visible(n, 64) for n in j.dependents), "bold $warning")]
+                    if action != "start" and j.dependents else []),
+                  "\n"]
     if action != "start":
         parts.append(("Their processes will be ended"
                       + (" and the jails started again." if action == "restart" else "."),

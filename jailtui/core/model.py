@@ -54,6 +54,11 @@ class Jail:
     #: Why it starts at boot or not, with the rc.conf file behind each
     #: deciding variable (confsource.boot_source), when configured.
     boot_source: str = ""
+    #: Running jails that stop when this one stops: configured jails whose
+    #: ``depend`` names it (transitively) and its hierarchical children;
+    #: jail(8) removes them first and a restart does not start them again
+    #: (docs/freebsd.md 3.7). Filled by the host (merge_jails).
+    dependents: tuple[str, ...] = ()
     #: Aggregates over the jail's processes (filled by the host from ps).
     processes: int = 0
     cpu_percent: float = 0.0

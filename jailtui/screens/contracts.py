@@ -122,6 +122,10 @@ class ConsoleController(Protocol):
 
     def allowed(self, action: Action, jail: Jail | None = None) -> bool: ...
 
+    def jail_user(self) -> str:
+        """The user of every ``jexec -l -U USER`` this gate runs (the exec title shows it)."""
+        ...
+
     def may(self, action: Action) -> bool:
         """May the session ever take ``action`` (its role)? The palette offers only these."""
         ...

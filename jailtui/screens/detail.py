@@ -194,7 +194,9 @@ class DetailScreen(GuardedScreen):
                 rows.append(("boot", [(visible(jail.boot_source, 1024), "$foreground-muted")]))
         else:
             rows.append(("config", [("not in jail.conf (created by hand)", "$foreground-muted")]))
-        sec.show(_rows(rows))
+        # Fitted: a long boot source or owner reason wraps under its value,
+        # not to column 0 (issue 13 item 35).
+        sec.show_fitted(lambda total: _rows(rows, total=total))
 
     def _draw_events(self, jail: Jail | None) -> None:
         """The jail's own events (core/events.py), newest first: created, restarted,

@@ -166,7 +166,11 @@ class ExecScreen(GuardedScreen):
                                               (name, "bold $text-accent")]
         if self.jail_host is not None:
             parts += [" on ", (visible(self.jail_host, 32), "bold")]
-        parts.append((f"   jexec -l {name} …  (its own argv: no shell; ↑/↓ history)",
+        # The argv the gate runs (Controller.exec_stream: jexec -l -U USER, so
+        # the jail's passwd decides; docs/freebsd.md 6).
+        controller = self.console.controller
+        user = f"-U {visible(controller.jail_user(), 32)} " if controller is not None else ""
+        parts.append((f"   jexec -l {user}{name} …  (its own argv: no shell; ↑/↓ history)",
                       "$foreground-muted"))
         yield StatusBar(id="status")
         yield Static(Content.assemble(*parts), id="exec-title", markup=False)

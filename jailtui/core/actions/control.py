@@ -148,6 +148,12 @@ def stopped_message(name: str, after: Jail | None) -> str:
     return f"{name}: stopped" if after is None else f"{name}: stopped ({dying_note(after)})"
 
 
+def dependents_note(names: Sequence[str]) -> str:
+    """What a stop or restart also stopped: jail(8) removes the jails that
+    ``depend`` on it first and does not start them again (docs/freebsd.md 3.7)."""
+    return f"; also stopped {', '.join(names)} (depend{'s' if len(names) == 1 else ''} on it)"
+
+
 def not_running_message(name: str) -> str:
     """Stop or restart of a jail the kernel does not have: in our words, not
     jail(8)'s ``jail: "web" not found``, which reads as "no such jail"
@@ -488,6 +494,25 @@ class Controller:
         # remove a running jail; creating one needs a config, docs/freebsd.md 3.2).
         return [argvmod.jail_lifecycle_argv(verb, name)]
 
+    async def _running_dependents(self, name: str, own: Ownership) -> list[str]:
+        """The running jails ``jail -r NAME`` stops first (docs/freebsd.md 3.7):
+        only through jail.conf (a manager's ``jail -f FILE`` names no other jail)."""
+        if own.owner is not Owner.JAILCONF:
+            return []
+        try:
+            conf = self.host.configured()
+        except (OSError, JailtuiError):
+            return []
+        found = confsource.dependents(conf, list(conf.jails)).get(name, ())
+        return [d for d in found if await self._is_running(d)]
+
+    async def _is_running(self, name: str) -> bool:
+        try:
+            now = await self.resolve(name)
+        except JailtuiError:
+            return False
+        return now is not None and now.state is JailState.RUNNING
+
     def _conf_file(self, name: str) -> str | None:
         """The root config rc.d/jail would pass to ``jail -f`` (confsource.jail_f_file)."""
         try:
@@ -537,6 +562,8 @@ class Controller:
             self._record(action, name, now.jid if now else None, f"denied: {msg}")
             return ActionResult(False, msg)
         argvs = self.action_argvs(action, name, own)
+        stops_too = (await self._running_dependents(name, own)
+                     if action is not Action.START else [])
         via = f"owner={own.owner.value} argv=" + " ; ".join(shlex.join(a) for a in argvs)
         shown = "".join(f"$ {shlex.join(a)}\n" for a in argvs)
         raw = b""
@@ -567,6 +594,9 @@ class Controller:
             message = {Action.START: f"{name}: started (jid {after.jid if after else '?'})",
                        Action.STOP: stopped_message(name, after),
                        Action.RESTART: f"{name}: restarted (jid {after.jid if after else '?'})"}[action]
+            gone = [d for d in stops_too if not await self._is_running(d)]
+            if gone:
+                message += dependents_note(gone)
         else:
             message = failed_message(action, name, _failure_message(raw, argv, res.returncode))
         seen = after or now

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import errno
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -34,6 +34,7 @@ __all__ = [
     "ConfiguredJail",
     "ConfiguredJails",
     "configured_jails",
+    "dependents",
     "jail_f_file",
 ]
 
@@ -361,3 +362,47 @@ def configured_jails(read: ReadFn, glob: GlobFn, exists: ExistsFn, *,
                      rc_conf: str = DEFAULT_RC_CONF) -> ConfiguredJails:
     """One-shot, uncached :meth:`ConfSource.load`."""
     return ConfSource(read, glob, exists, rc_conf=rc_conf).load()
+
+
+def dependents(conf: ConfiguredJails,
+               running: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """For each running jail, the running jails ``jail -r`` removes first
+    (docs/freebsd.md 3.7); jails nothing depends on are left out.
+
+    Configured jails whose ``depend`` lists it, and theirs in turn
+    (state.c dep_check marks them JF_STOP), and hierarchical children
+    (``NAME.x``: an implied DF_LIGHT dependency, and the kernel removes
+    children with their parent); in the order they are found. One pass
+    over the configuration per snapshot, not one per jail.
+    """
+    up = set(running)
+    direct: dict[str, list[str]] = {}
+    for other, cj in conf.jails.items():
+        if other in up:
+            for dep in _names(cj.params.get("depend")):
+                direct.setdefault(dep, []).append(other)
+    for r in running:
+        parent, dot, _ = r.rpartition(".")
+        if dot and parent in up:
+            direct.setdefault(parent, []).append(r)
+    out: dict[str, tuple[str, ...]] = {}
+    for name in direct:
+        if name not in up:
+            continue
+        found: list[str] = []
+        todo = [name]
+        while todo:
+            for kid in direct.get(todo.pop(0), ()):
+                if kid != name and kid not in found:
+                    found.append(kid)
+                    todo.append(kid)
+        out[name] = tuple(found)
+    return out
+
+
+def _names(value: ParamValue | None) -> list[str]:
+    """A jail.conf list parameter's names (``depend = a, b;`` or ``"a,b"``)."""
+    if value is None or isinstance(value, bool):
+        return []
+    items = value if isinstance(value, tuple) else (value,)
+    return [n.strip() for item in items for n in str(item).split(",") if n.strip()]

@@ -622,11 +622,14 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
     """
     out: list[Jail] = []
     seen: set[str] = set()
+    stops_with = confsource.dependents(conf, [j.name for j in live if j.state is JailState.RUNNING])
     for j in live:
         cj = conf.jails.get(j.name)
         if cj is not None:
             j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file,
                         boot_source=cj.boot_source)
+        if j.state is JailState.RUNNING and j.name in stops_with:
+            j = replace(j, dependents=stops_with[j.name])
         out.append(j)
         if j.state is not JailState.DYING:
             seen.add(j.name)
@@ -652,9 +655,11 @@ def with_owner(j: Jail, own: Ownership) -> Jail:
     if own.owner in (Owner.JAILCONF, Owner.UNKNOWN):
         return replace(j, owner=own.owner.value, owner_name=own.name or j.name,
                        owner_reason=own.reason)
+    # The manager stops it with its own file (``jail -f FILE -r``), which
+    # names no other jail: jail.conf's dependents are not removed with it.
     return replace(j, owner=own.owner.value, owner_name=own.name, owner_reason=own.reason,
                    configured=True, enabled=own.enabled, conf_file=own.conf_file,
-                   boot_source=owner_boot_source(own))
+                   boot_source=owner_boot_source(own), dependents=())
 
 
 def owner_boot_source(own: Ownership) -> str:
