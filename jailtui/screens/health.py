@@ -32,7 +32,7 @@ from jailtui.console.keys import bindings_for
 from jailtui.core.text import visible
 from jailtui.screens.main import MainScreen
 from jailtui.widgets.cells import age_text, interval_text
-from jailtui.widgets.health_state import HealthState, clock_text, ordered_findings
+from jailtui.widgets.health_state import HealthState, clock_text, finding_text, ordered_findings
 from jailtui.widgets.health_table import FindingTable
 from jailtui.widgets.key_footer import KeyFooter
 from jailtui.widgets.keyed_table import KeyedTable
@@ -127,7 +127,7 @@ class HealthScreen(Screen[None]):
         box.display = finding is not None
         if finding is not None:
             where = visible(finding.jail, 64) if finding.jail is not None else "host"
-            box.update(Content.assemble((f"{where}: ", "bold"), visible(finding.message, 2000)))
+            box.update(Content.assemble((f"{where}: ", "bold"), visible(finding_text(finding), 2000)))
 
     def _draw_title(self) -> None:
         state = self._state

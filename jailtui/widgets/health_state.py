@@ -120,6 +120,15 @@ def ordered_findings(findings: Sequence[Finding]) -> list[Finding]:
                                            f.jail or "", f.message))
 
 
+def finding_text(f: Finding) -> str:
+    """A finding's message without its leading ``NAME: `` where the view
+    shows the jail beside it (``check`` keeps it: its lines stand alone),
+    so the health view does not say ``db  db: not running``."""
+    if f.jail is not None and f.message.startswith(f"{f.jail}: "):
+        return f.message[len(f.jail) + 2:]
+    return f.message
+
+
 def mark_cell(severity: Severity | None) -> Cell:
     """The jails pane's health cell: a coloured symbol, or nothing when healthy."""
     if severity is None or severity not in marks():
@@ -351,6 +360,6 @@ def clock_text(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at))
 
 
-__all__ = ["EVALUATION_TIMEOUT", "Evaluator", "HealthMonitor", "HealthState", "marks",
+__all__ = ["EVALUATION_TIMEOUT", "Evaluator", "HealthMonitor", "HealthState", "finding_text", "marks",
            "VIEW_RANK", "clock_text", "health_column", "health_parts", "mark_cell",
            "ordered_findings"]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from jailtui.core.checks.health import Finding
 from jailtui.core.text import visible
 from jailtui.widgets.glyphs import glyphs
-from jailtui.widgets.health_state import VIEW_RANK, marks
+from jailtui.widgets.health_state import VIEW_RANK, finding_text, marks
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 
 
@@ -38,7 +38,7 @@ def finding_columns() -> list[Column[Finding]]:
                measure=lambda rows: _longest([f.jail or "host" for f in rows]), max_width=20),
         Column("kind", "KIND", lambda f: visible(f.kind, 32), lambda f: f.kind, width=4,
                measure=lambda rows: _longest([f.kind for f in rows]), max_width=14),
-        Column("message", "FINDING", lambda f: visible(f.message, 1024), lambda f: f.message,
+        Column("message", "FINDING", lambda f: visible(finding_text(f), 1024), lambda f: f.message,
                width=7, last=True),
     ]
 
