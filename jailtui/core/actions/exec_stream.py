@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from jailtui.core.transport.capture import kill_group
 
 Stream = Literal["stdout", "stderr"]
 
@@ -38,15 +38,6 @@ class StreamOutcome:
     returncode: int
     timed_out: bool = False
     cancelled: bool = False
-
-
-def _kill_group(proc: asyncio.subprocess.Process) -> None:
-    if proc.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
 
 
 async def _pump(reader: asyncio.StreamReader, stream: Stream,
@@ -81,14 +72,14 @@ async def stream_command(argv: Sequence[str], sink: Callable[[Stream, bytes], No
                                          return_when=asyncio.FIRST_COMPLETED)
         if done in finished:
             return StreamOutcome(proc.returncode if proc.returncode is not None else -1)
-        _kill_group(proc)
+        kill_group(proc)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(proc.wait(), 5)
         return StreamOutcome(proc.returncode if proc.returncode is not None else -9,
                              timed_out=cancelled not in finished,
                              cancelled=cancelled in finished)
     except asyncio.CancelledError:
-        _kill_group(proc)
+        kill_group(proc)
         raise
     finally:
         cancelled.cancel()
