@@ -88,7 +88,10 @@ def test_vt100_gets_no_colours_and_ascii_glyphs(sim_dir: Path, tmp_path: Path) -
     try:
         screen = pane.wait(shows_jails)
         assert "NAME^" in screen  # the sort arrow in ASCII
-        assert "▲" not in screen and "✓" not in screen
+        assert "▲" not in screen and "✓" not in screen and "…" not in screen
+        # more columns to the right: ">" at the row's end (it was a lone ".")
+        assert any(ln.rstrip().endswith(">") for ln in screen.splitlines()
+                   if "running" in ln), screen
         # Monochrome: no 256-colour or truecolor codes, and the cursor row
         # stands out by reverse video (a real VT100 ignores colour codes).
         ansi = pane.ansi()

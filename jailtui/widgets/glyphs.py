@@ -25,15 +25,17 @@ class Glyphs:
     enter: str
     warn: str
     ellipsis: str
+    #: One cell: the table goes on to the right (widgets/keyed_table.py).
+    more: str
     dot: str
     #: A sparkline's levels, lowest first (core/history.py spark()).
     spark: str
 
 
 UNICODE = Glyphs(ok="✓", bad="✗", pending="•", up="▲", down="▼", enter="⏎", warn="⚠",
-                 ellipsis="…", dot="·", spark=SPARK_UNICODE)
+                 ellipsis="…", more="…", dot="·", spark=SPARK_UNICODE)
 ASCII = Glyphs(ok="+", bad="x", pending="*", up="^", down="v", enter="Enter", warn="!",
-               ellipsis="...", dot="-", spark=SPARK_ASCII)
+               ellipsis="...", more=">", dot="-", spark=SPARK_ASCII)
 
 _current: list[Glyphs] = [UNICODE]
 

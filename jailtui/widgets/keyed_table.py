@@ -728,7 +728,7 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         if more:
             segments = list(kept)
             style = segments[-1].style if segments and segments[-1].style else base
-            parts.append(Strip([Segment(glyphs().ellipsis[0], style)], 1))
+            parts.append(Strip([Segment(glyphs().more, style)], 1))
         return Strip.join(parts)
 
     @staticmethod
