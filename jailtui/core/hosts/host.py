@@ -47,7 +47,9 @@ from jailtui.core.model import (
     JailState,
     ParamValue,
     Process,
+    ProcessTotals,
     aggregate,
+    apply_totals,
 )
 from jailtui.core.owners import EditKind, ManagedJail, Owner, OwnerIndex, Ownership
 from jailtui.core.owners import driver as owner_driver
@@ -69,8 +71,11 @@ from jailtui.core.transport.ssh import LinkState
 _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jailtui-parse")
 
 
-def _parse_poll(jls_out: bytes, ps_out: bytes) -> tuple[jlsmod.JlsResult, tuple[Process, ...]]:
-    return jlsmod.parse_jls_verbose(jls_out), psmod.parse_ps(ps_out)
+def _parse_poll(jls_out: bytes, ps_out: bytes, processes: bool = True
+                ) -> tuple[jlsmod.JlsResult, tuple[Process, ...] | ProcessTotals]:
+    """jls and ps decoded; ps as its Processes, or only their per-jail sums."""
+    return jlsmod.parse_jls_verbose(jls_out), (psmod.parse_ps(ps_out) if processes
+                                               else psmod.parse_ps_totals(ps_out))
 
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
@@ -230,8 +235,12 @@ class Host:
                    input: bytes | None = None) -> CommandResult:
         return await self.runner.run(argv, timeout=timeout, input=input)
 
-    async def poll(self) -> HostSnapshot:
+    async def poll(self, *, processes: bool = True) -> HostSnapshot:
         """One tick: jls and ps concurrently, merged with the configuration.
+
+        ``processes=False`` (``list``, which shows none): the snapshot has no
+        processes, only the jails' aggregates, summed without making a
+        Process per row or naming users (psmod.parse_ps_totals; issue 18).
 
         Raises CommandError or ParseError when jls or ps fail; the console then
         keeps the last good snapshot and marks it stale. Anything else that
@@ -241,13 +250,13 @@ class Host:
         what failed and what to do (issue 13 item 37).
         """
         try:
-            return await self._poll()
+            return await self._poll(processes)
         except JailtuiError:
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary: worded, never a bare type
             raise PollFailed(exc) from exc
 
-    async def _poll(self) -> HostSnapshot:
+    async def _poll(self, processes: bool) -> HostSnapshot:
         # Until the host has said which system it is: ask beside the poll's
         # own commands (no extra round trip), and believe nothing of a host
         # that is not FreeBSD: it says so instead of "loading" for ever
@@ -282,8 +291,8 @@ class Host:
         # parse thread (_PARSER), and the answer's bytes let go right after.
         jls_out, ps_out = jls_res.stdout, ps_res.stdout
         del jls_res, ps_res
-        jls, procs = await asyncio.get_running_loop().run_in_executor(
-            _PARSER, _parse_poll, jls_out, ps_out)
+        jls, parsed = await asyncio.get_running_loop().run_in_executor(
+            _PARSER, _parse_poll, jls_out, ps_out, processes)
         del jls_out, ps_out
         warnings: list[str] = []
         try:
@@ -299,10 +308,15 @@ class Host:
             warnings.extend(problems)
         except (OSError, JailtuiError) as exc:  # ownership never costs the live data
             warnings.append(f"jail owners: {exc}")
-        procs = await self._users.name_users(name_processes(procs, jails), jails)
         physmem = await self._physmem_kib()
+        if isinstance(parsed, ProcessTotals):
+            procs: tuple[Process, ...] = ()
+            jails = apply_totals(jails, parsed, physmem)
+        else:
+            procs = await self._users.name_users(name_processes(parsed, jails), jails)
+            jails = aggregate(jails, procs, physmem)
         snapshot = HostSnapshot(info=self.info(), taken_at=time.time(),
-                                jails=aggregate(jails, procs, physmem), processes=procs,
+                                jails=jails, processes=procs,
                                 warnings=tuple(warnings), jls_version=jls.version)
         if self.on_poll is not None:
             self.on_poll(snapshot)
