@@ -84,7 +84,7 @@ def ps_argv(jail: str | None = None, *, jail_keyword: bool = True) -> list[str]:
     return argv
 
 
-def parse_ps(data: bytes) -> tuple[Process, ...]:
+def parse_ps(data: bytes | str) -> tuple[Process, ...]:
     """Parse ``ps --libxo json -o PS_KEYWORDS`` output.
 
     Every value is a JSON string (docs/freebsd.md 2.4); numbers are stripped before
@@ -96,7 +96,7 @@ def parse_ps(data: bytes) -> tuple[Process, ...]:
     return _parse(data, nothing_ok=False)
 
 
-def parse_ps_totals(data: bytes) -> ProcessTotals:
+def parse_ps_totals(data: bytes | str) -> ProcessTotals:
     """The per-jail sums of ``ps --libxo json -o PS_KEYWORDS`` output, no Process made.
 
     For ``list`` (issue 18): one pass over the decoded rows, summing per
@@ -269,7 +269,7 @@ def describe_stat(stat: str) -> list[str]:
 # --- document ----------------------------------------------------------------------
 
 
-def _parse(data: bytes, *, nothing_ok: bool) -> tuple[Process, ...]:
+def _parse(data: bytes | str, *, nothing_ok: bool) -> tuple[Process, ...]:
     memo = _Memo()
 
     def row_hook(obj: dict[str, object]) -> object:

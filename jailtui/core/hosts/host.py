@@ -37,9 +37,11 @@ from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
+from jailtui.core.freebsd.errors import decode as psdecode
 from jailtui.core.hosts import confsource
 from jailtui.core.hosts.jailusers import JailUsers
 from jailtui.core.hosts.protocol import HostFiles
+from jailtui.core.memory import release_free_memory
 from jailtui.core.model import (
     HostInfo,
     HostSnapshot,
@@ -71,11 +73,31 @@ from jailtui.core.transport.ssh import LinkState
 _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jailtui-parse")
 
 
-def _parse_poll(jls_out: bytes, ps_out: bytes, processes: bool = True
+def _parse_poll(jls_out: bytes, ps_box: list[bytes], processes: bool = True
                 ) -> tuple[jlsmod.JlsResult, tuple[Process, ...] | ProcessTotals]:
-    """jls and ps decoded; ps as its Processes, or only their per-jail sums."""
-    return jlsmod.parse_jls_verbose(jls_out), (psmod.parse_ps(ps_out) if processes
-                                               else psmod.parse_ps_totals(ps_out))
+    """jls and ps decoded; ps as its Processes, or only their per-jail sums.
+
+    ``ps_box`` holds ps's bytes, taken out here so that they are freed once
+    decoded to text (15 MB at 50,000 processes, not alive beside the text
+    and the Processes being made). A big host's decode also leaves tens of
+    MB freed in the heap: handed back to the system right after
+    (core/memory.py), so the console's resident size follows what it keeps,
+    not the last parse's high-water mark.
+    """
+    ps_text = psdecode(ps_box.pop())
+    big = len(ps_text) >= _TRIM_AFTER
+    try:
+        return jlsmod.parse_jls_verbose(jls_out), (psmod.parse_ps(ps_text) if processes
+                                                   else psmod.parse_ps_totals(ps_text))
+    finally:
+        del ps_text
+        if big:
+            release_free_memory()
+
+
+#: The ps output size from which a parse is followed by release_free_memory()
+#: (about 1,500 processes: below it there is little to give back).
+_TRIM_AFTER = 512 * 1024
 
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
@@ -289,11 +311,13 @@ class Host:
         # Parsing 50,000 processes takes a good part of a second: off the
         # event loop, so keys and drawing stay fluent meanwhile; in the one
         # parse thread (_PARSER), and the answer's bytes let go right after.
-        jls_out, ps_out = jls_res.stdout, ps_res.stdout
+        # The ps bytes in a box the parse empties: they are let go as soon as
+        # they are decoded to text, before the JSON decode's own peak.
+        jls_out, ps_box = jls_res.stdout, [ps_res.stdout]
         del jls_res, ps_res
         jls, parsed = await asyncio.get_running_loop().run_in_executor(
-            _PARSER, _parse_poll, jls_out, ps_out, processes)
-        del jls_out, ps_out
+            _PARSER, _parse_poll, jls_out, ps_box, processes)
+        del jls_out, ps_box
         warnings: list[str] = []
         try:
             conf = await asyncio.to_thread(self.configured)
