@@ -84,3 +84,38 @@ def test_first_frame_imports_no_screen_it_does_not_show(sim_dir: Path) -> None:
     loaded = set(out.stdout.split())
     assert "jailtui.screens.main" in loaded  # the check can fail: it sees what is imported
     assert sorted(m for m in LAZY if m in loaded) == []
+
+
+#: Never imported by ``jailtui list`` (issue 18: its CPU): the storage layer and
+#: the commands of snapshot, restore, diff, backup and quarantine (their
+#: parsers are cli/storage_parsers.py), the console.
+LIST_LAZY = ("jailtui.core.storage.snapshots", "jailtui.core.storage.restore",
+             "jailtui.core.storage.backup", "jailtui.core.storage.changes",
+             "jailtui.core.storage.quarantine", "jailtui.core.storage.zfs",
+             "jailtui.cli.snapshot_cmd", "jailtui.cli.restore_cmd", "jailtui.cli.diff_cmd",
+             "jailtui.cli.backup_cmd", "jailtui.cli.quarantine_cmd", "jailtui.app", "textual")
+
+LIST_RUN = """
+import sys
+from jailtui.cli.main import main
+
+out, simdir = sys.argv[1], sys.argv[2]
+try:
+    code = main(["--sim", simdir, "list", "--json"])
+except SystemExit as exc:
+    code = exc.code
+with open(out, "w") as f:
+    f.write(" ".join(sorted(sys.modules)))
+sys.exit(code)
+"""
+
+
+def test_list_imports_no_storage_layer(sim_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "modules"
+    run = subprocess.run([sys.executable, "-c", LIST_RUN, str(out), str(sim_dir)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.lstrip().startswith("[")           # it did list
+    loaded = set(out.read_text().split())
+    assert "jailtui.cli.views" in loaded                 # the check sees what is imported
+    assert sorted(m for m in LIST_LAZY if m in loaded) == []

@@ -36,6 +36,21 @@ def test_with_user_is_replace() -> None:
             assert getattr(changed, f.name) == getattr(p, f.name), f.name
 
 
+def test_with_totals_is_replace() -> None:
+    # Every field set to something other than its default, so a field
+    # with_totals forgot to copy shows.
+    j = Jail(name="w", jid=3, state=JailState.DYING, hostname="h", path="/j", ip4=("10.0.0.1",),
+             ip6=("::1",), cpusetid=4, configured=True, enabled=True, conf_file="/etc/jail.conf",
+             owner="bastille", owner_name="w2", owner_reason="r", boot_source="b",
+             processes=9, cpu_percent=9.5, mem_percent=9.5, rss_kib=9, host_name="web1")
+    got = j.with_totals(2, 1.5, 0.5, 40)
+    assert got == dataclasses.replace(j, processes=2, cpu_percent=1.5, mem_percent=0.5,
+                                      rss_kib=40)
+    for f in dataclasses.fields(Jail):
+        if f.name not in ("processes", "cpu_percent", "mem_percent", "rss_kib"):
+            assert getattr(got, f.name) == getattr(j, f.name) != f.default, f.name
+
+
 def test_processes_of_and_process_as_a_scan() -> None:
     procs = (proc(1, 0), proc(2, 1), proc(3, 2), proc(4, 1), proc(2, 2, command="dup"))
     s = snap(procs)

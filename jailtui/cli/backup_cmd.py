@@ -19,26 +19,6 @@ from jailtui.core.storage.pipe import Progress
 from jailtui.core.text import human_bytes, visible
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sp = sub.add_parser(
-        "backup", help="copy a jail out of its reach (ZFS: POOL/jailtui-backups/NAME; "
-                       "UFS: a bsdtar archive in [backup] target)",
-        description="Snapshot jail NAME's dataset and its children (zfs snapshot -r "
-                    "DATASET@jailtui-UTCTIME) and copy them with zfs send -R | zfs receive "
-                    "-u to POOL/jailtui-backups/NAME, incremental when the backup holds a "
-                    "snapshot the jail still has. The copy is never mounted and lives "
-                    "outside every jail's datasets. Progress goes to stderr; ctrl+c cancels "
-                    "and leaves no half-received backup. Restore with: jailtui restore NAME "
-                    "--from POOL/jailtui-backups/NAME@SNAPSHOT. A jail whose root is no "
-                    "dataset of its own (UFS) is archived with bsdtar --one-file-system "
-                    "--numeric-owner, file flags kept, to [backup] target "
-                    "(TARGET/jailtui-NAME-UTCTIME.tar, default /var/backups).")
-    sp.add_argument("name", metavar="NAME")
-    sp.add_argument("--list", action="store_true",
-                    help="list the backup's snapshots instead of making one")
-    sp.add_argument("--json", action="store_true", help="one JSON document at the end")
-
-
 def _list(session: Session, args: argparse.Namespace) -> int:
     snaps = snapmod.Snapshots(session.controller)
     where = asyncio.run(snaps.locate(args.name))

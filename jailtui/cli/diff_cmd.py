@@ -14,20 +14,6 @@ from jailtui.core.storage.changes import KINDS, Change, what_changed
 from jailtui.core.text import visible
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sp = sub.add_parser(
-        "diff", help="what changed in a quarantined root since its known-good snapshot",
-        description="Compare jail NAME's quarantined root (DATASET.quarantine-UTCTIME, left "
-                    "by 'jailtui restore') with the snapshot the jail was restored from "
-                    "(zfs diff, its child datasets too): setuid files, new files in /etc, "
-                    "/usr/local/etc and /root, crontabs and rc.d scripts first, then every "
-                    "change by directory.")
-    sp.add_argument("name", metavar="NAME")
-    sp.add_argument("quarantine", metavar="QUARANTINE",
-                    help="the quarantined dataset (its full name, or its last component)")
-    sp.add_argument("--json", action="store_true", help="one JSON document")
-
-
 def _line(c: Change) -> str:
     path = visible(c.rel, 400) + (f" -> {visible(c.new_rel, 400)}" if c.new_rel else "")
     mode = f" {stat.S_IMODE(c.mode):04o}" if c.mode is not None else ""

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from jailtui import __version__
-from jailtui.cli import completion, config_cmd
+from jailtui.cli import completion, config_cmd, storage_parsers
 from jailtui.cli.output import visible_output
 from jailtui.cli.session import (
     Session,
@@ -163,21 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--jail8", action="store_true",
                         help="a jail no manager owns and no jail.conf names: use jail(8) "
                              "anyway (the console asks first; no manager's hooks run)")
-    from jailtui.cli import snapshot_cmd
-
-    snapshot_cmd.add_parser(sub)
-    from jailtui.cli import restore_cmd
-
-    restore_cmd.add_parser(sub)
-    from jailtui.cli import diff_cmd
-
-    diff_cmd.add_parser(sub)
-    from jailtui.cli import backup_cmd
-
-    backup_cmd.add_parser(sub)
-    from jailtui.cli import quarantine_cmd
-
-    quarantine_cmd.add_parser(sub)
+    storage_parsers.add_all(sub)
     sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
                         description="Open a login shell in jail NAME on this terminal "
                                     "(jexec -l -U USER NAME: the jail's passwd gives the "

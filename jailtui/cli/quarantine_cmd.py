@@ -15,23 +15,6 @@ from jailtui.core.storage import quarantine as qmod
 from jailtui.core.text import human_bytes, visible
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sp = sub.add_parser(
-        "quarantine", help="the roots a restore moved aside: list, destroy",
-        description="The quarantined roots of jail NAME (DATASET.quarantine-UTCTIME, kept "
-                    "read-only by 'jailtui restore'). 'destroy' removes one with its child "
-                    "datasets and snapshots after promoting the restored root that was "
-                    "cloned from it (zfs promote); it asks first.")
-    qsub = sp.add_subparsers(dest="quarantine_command", metavar="list|destroy", required=True)
-    ls = qsub.add_parser("list", help="the jail's quarantined roots, oldest first")
-    ls.add_argument("name", metavar="NAME")
-    ls.add_argument("--json", action="store_true", help="one JSON document")
-    de = qsub.add_parser("destroy", help="destroy one (zfs promote, zfs destroy -r)")
-    de.add_argument("name", metavar="NAME")
-    de.add_argument("quarantine", metavar="QUARANTINE", help="its dataset name")
-    de.add_argument("--yes", action="store_true", help="do not ask")
-
-
 def run(session: Session, args: argparse.Namespace) -> int:
     ctl = session.controller
     if args.quarantine_command == "list":

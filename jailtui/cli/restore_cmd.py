@@ -19,32 +19,6 @@ from jailtui.core.storage.restore import Restore, RestoreResult, StepResult
 from jailtui.core.text import visible
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sp = sub.add_parser(
-        "restore", help="replace a jail's root with a known-good ZFS snapshot",
-        description="Stop jail NAME through its owner, check it is gone and that nothing "
-                    "is mounted under its root, move its dataset aside read-only "
-                    "(DATASET.quarantine-UTCTIME, never destroyed), clone SNAPSHOT in its "
-                    "place, start it again and check it runs. Each step is printed with "
-                    "its time; a failure says where everything is.")
-    sp.add_argument("name", metavar="NAME")
-    sp.add_argument("--from", dest="snapshot", metavar="SNAPSHOT",
-                    help="the known-good snapshot: its name, DATASET@NAME, or a backup's "
-                         "POOL/jailtui-backups/NAME@SNAP (jailtui backup NAME --list)")
-    sp.add_argument("--discard", action="store_true",
-                    help="with --from: zfs rollback -r instead of keeping the current root: "
-                         "it and the newer snapshots are destroyed (asks first)")
-    sp.add_argument("--yes", action="store_true", help="with --discard: do not ask")
-    way = sp.add_mutually_exclusive_group()
-    way.add_argument("--swap-back", action="store_true",
-                     help="put the quarantined root back (after a start that failed, or to "
-                          "undo a restore cut short); the known-good copy is set aside")
-    way.add_argument("--resume", action="store_true",
-                     help="finish a restore cut short (the console killed mid-flow)")
-    sp.add_argument("--json", action="store_true",
-                    help="one JSON document at the end instead of lines as it goes")
-
-
 def _line(r: StepResult) -> str:
     stamp = time.strftime("%H:%M:%S", time.gmtime(r.started)) + f".{int(r.started % 1 * 1000):03d}"
     mark = "skip" if r.skipped else ("ok" if r.ok else "FAILED")

@@ -19,26 +19,6 @@ from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.text import human_bytes, visible
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sp = sub.add_parser(
-        "snapshot", help="a jail's ZFS snapshots: list, create, destroy",
-        description="The ZFS snapshots of jail NAME's dataset (zfs snapshot -r: its child "
-                    "datasets too). 'list' shows them newest first; 'create' takes one "
-                    "(default name jailtui-UTCTIME); 'destroy' removes one by name.")
-    ssub = sp.add_subparsers(dest="snapshot_command", metavar="list|create|destroy",
-                             required=True)
-    ls = ssub.add_parser("list", help="the jail's snapshots, newest first")
-    ls.add_argument("name", metavar="NAME")
-    ls.add_argument("--json", action="store_true", help="one JSON document")
-    cr = ssub.add_parser("create", help="take a snapshot (zfs snapshot -r DATASET@SNAPSHOT)")
-    cr.add_argument("name", metavar="NAME")
-    cr.add_argument("snapshot", metavar="SNAPSHOT", nargs="?", default=None,
-                    help="its name (default: jailtui-YYYYMMDDTHHMMSSZ, UTC)")
-    de = ssub.add_parser("destroy", help="destroy one (zfs destroy -r DATASET@SNAPSHOT)")
-    de.add_argument("name", metavar="NAME")
-    de.add_argument("snapshot", metavar="SNAPSHOT", help="its name, with or without DATASET@")
-
-
 def run(session: Session, args: argparse.Namespace) -> int:
     snaps = snapmod.Snapshots(session.controller)
     if args.snapshot_command == "list":

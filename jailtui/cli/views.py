@@ -52,11 +52,13 @@ def host_line(name: str, message: str, several: bool) -> str:
     return f"{name}: {message}"
 
 
-def poll(targets: Targets) -> tuple[list[tuple[str, HostSnapshot]], int]:
+def poll(targets: Targets, *, processes: bool = True
+         ) -> tuple[list[tuple[str, HostSnapshot]], int]:
     """Poll every host at once; a host that fails is one line on stderr, the
     others still print. (name, snapshot) of the good ones, and the exit
-    status: 1 if any host failed."""
-    statuses = asyncio.run(targets.fleet.poll_all())
+    status: 1 if any host failed. ``processes=False``: no process rows,
+    only the jails' aggregates (Host.poll)."""
+    statuses = asyncio.run(targets.fleet.poll_all(processes=processes))
     good: list[tuple[str, HostSnapshot]] = []
     status = 0
     for st in statuses:
@@ -98,8 +100,8 @@ def _json_rows(targets: Targets, rows: list[dict[str, Any]], hosts: list[str]) -
     """JSON rows; among several hosts ``host`` is the host's name in the fleet."""
     if targets.several:
         rows = [{**r, "host": h} for h, r in zip(hosts, rows, strict=True)]
-    json.dump(rows, sys.stdout, indent=2)
-    print()
+    # One write, not json.dump's one per token (82,000 at 1,000 jails).
+    sys.stdout.write(json.dumps(rows, indent=2) + "\n")
 
 
 def _nothing(targets: Targets) -> int:
@@ -113,7 +115,7 @@ def _nothing(targets: Targets) -> int:
 
 def list_jails(targets: Targets, *, as_json: bool, wide: bool) -> int:
     """``jailtui list``: every jail of every host, like jls(8) with the poll's facts."""
-    snaps, status = poll(targets)
+    snaps, status = poll(targets, processes=False)
     if not snaps:
         return _nothing(targets)
     hosts = [name for name, snap in snaps for _ in snap.jails]

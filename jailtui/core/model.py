@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 ParamValue = str | bool | int | tuple[str, ...]
@@ -69,6 +69,19 @@ class Jail:
     #: same name, so a console of many hosts keys rows by (host, name) and
     #: sends an action on a row to the row's own host (core.fleet.tag_snapshot).
     host_name: str | None = None
+
+    def with_totals(self, processes: int, cpu_percent: float, mem_percent: float,
+                    rss_kib: int) -> Jail:
+        """This jail with its process aggregates (:func:`apply_totals`).
+
+        Positional, not dataclasses.replace() (several times slower, and
+        every poll makes one per jail; issue 18); tests/test_model.py checks
+        it against replace() with every field set.
+        """
+        return Jail(self.name, self.jid, self.state, self.hostname, self.path, self.ip4,
+                    self.ip6, self.cpusetid, self.configured, self.enabled, self.conf_file,
+                    self.owner, self.owner_name, self.owner_reason, self.boot_source,
+                    processes, cpu_percent, mem_percent, rss_kib, self.host_name)
 
     @property
     def running(self) -> bool:
@@ -291,6 +304,52 @@ def jails_up(jails: Iterable[Jail]) -> tuple[int, int]:
     return running, total
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessTotals:
+    """Per-jail sums over one ps poll: all that ``list`` needs of 50,000 rows.
+
+    Built from Processes (:func:`totals_of`) or straight from ps's JSON
+    without making a Process per row (core.freebsd.ps.parse_ps_totals, for
+    the CLI paths that never show a process; issue 18). Both sum the same
+    values in document order, so the floats are the same to the last bit.
+    """
+
+    #: jid -> the jail's process count, %CPU sum, %MEM sum and RSS sum (KiB);
+    #: jid 0 (the host's processes) is not counted.
+    count: Mapping[int, int]
+    cpu: Mapping[int, float]
+    mem: Mapping[int, float]
+    rss: Mapping[int, int]
+    #: Over every row with %MEM > 0 and RSS > 0 (the host's too): the RSS and
+    #: %MEM sums :func:`physmem_from_ps` recovers the memory size from.
+    rss_with_mem: float = 0.0
+    mem_with_rss: float = 0.0
+
+    def physmem(self) -> float | None:
+        """What :func:`physmem_from_ps` says of the same rows."""
+        return 100.0 * self.rss_with_mem / self.mem_with_rss if self.mem_with_rss > 0 else None
+
+
+def totals_of(processes: Iterable[Process]) -> ProcessTotals:
+    """The per-jail sums of ``processes`` (in their order)."""
+    count: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    mem: dict[int, float] = {}
+    rss: dict[int, int] = {}
+    rss_all = mem_all = 0.0
+    for p in processes:
+        if p.mem_percent > 0 and p.rss_kib > 0:
+            rss_all += p.rss_kib
+            mem_all += p.mem_percent
+        if p.jid == 0:
+            continue
+        count[p.jid] = count.get(p.jid, 0) + 1
+        cpu[p.jid] = cpu.get(p.jid, 0.0) + p.cpu_percent
+        mem[p.jid] = mem.get(p.jid, 0.0) + p.mem_percent
+        rss[p.jid] = rss.get(p.jid, 0) + p.rss_kib
+    return ProcessTotals(count, cpu, mem, rss, rss_all, mem_all)
+
+
 def aggregate(jails: Iterable[Jail], processes: Iterable[Process],
               mem_total_kib: float | None = None) -> tuple[Jail, ...]:
     """Fill each running jail's process count, CPU, memory and RSS sums.
@@ -299,19 +358,15 @@ def aggregate(jails: Iterable[Jail], processes: Iterable[Process],
     what ps used: physmem_from_ps), not a sum of rounded per-process values
     (a jail of 74 MB in small processes summed to 0.0; issue 13 item 29).
     """
-    procs = list(processes)
-    total = mem_total_kib if mem_total_kib else physmem_from_ps(procs)
-    count: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    mem: dict[int, float] = {}
-    rss: dict[int, int] = {}
-    for p in procs:
-        if p.jid == 0:
-            continue
-        count[p.jid] = count.get(p.jid, 0) + 1
-        cpu[p.jid] = cpu.get(p.jid, 0.0) + p.cpu_percent
-        mem[p.jid] = mem.get(p.jid, 0.0) + p.mem_percent
-        rss[p.jid] = rss.get(p.jid, 0) + p.rss_kib
+    return apply_totals(jails, totals_of(processes), mem_total_kib)
+
+
+def apply_totals(jails: Iterable[Jail], totals: ProcessTotals,
+                 mem_total_kib: float | None = None) -> tuple[Jail, ...]:
+    """:func:`aggregate` from sums already made (:class:`ProcessTotals`)."""
+    total = mem_total_kib if mem_total_kib else totals.physmem()
+    count, cpu, rss = totals.count, totals.cpu, totals.rss
+    mem: Mapping[int, float] = totals.mem
     if total:
         mem = {jid: 100.0 * kib / total for jid, kib in rss.items()}
     out: list[Jail] = []
@@ -319,12 +374,8 @@ def aggregate(jails: Iterable[Jail], processes: Iterable[Process],
         if j.jid is None or j.state is JailState.STOPPED:
             out.append(j)
             continue
-        out.append(_replace(j, processes=count.get(j.jid, 0),
-                            cpu_percent=round(cpu.get(j.jid, 0.0), 1),
-                            mem_percent=round(mem.get(j.jid, 0.0), 1),
-                            rss_kib=rss.get(j.jid, 0)))
+        out.append(j.with_totals(count.get(j.jid, 0), round(cpu.get(j.jid, 0.0), 1),
+                                 round(mem.get(j.jid, 0.0), 1), rss.get(j.jid, 0)))
     return tuple(out)
 
 
-def _replace(j: Jail, **changes: object) -> Jail:
-    return replace(j, **changes)  # type: ignore[arg-type]

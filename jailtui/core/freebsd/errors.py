@@ -150,7 +150,7 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape")
 
 
-def load_json(data: bytes, command: str, *,
+def load_json(data: bytes | str, command: str, *,
               object_hook: Callable[[dict[str, object]], object] | None = None
               ) -> dict[str, object]:
     """Parse a libxo JSON document whose top level must be an object.
@@ -160,11 +160,12 @@ def load_json(data: bytes, command: str, *,
     from a jail hostname reaches the JSON unescaped, and that must not make
     the whole poll fail. Raises :class:`ParseError` naming ``command`` for
     empty, truncated or malformed output and for a non-object top level.
+    ``data`` may be text already decoded with :func:`decode`.
     ``object_hook`` is json's: each object as it is decoded (ps turns its
     rows into Processes there, so the 50,000 row dicts never live together).
     """
-    text = decode(data)
-    if not text.strip():
+    text = data if isinstance(data, str) else decode(data)
+    if not text or text.isspace():  # not text.strip(): no copy of 15 MB of ps output
         raise ParseError(command, "empty output")
     try:
         doc = json.loads(text, strict=False, object_hook=object_hook)

@@ -7,13 +7,15 @@ columns), instead of one ``ps -J`` per jail.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Mapping
+from itertools import chain
 from typing import Any
 
 from jailtui.core.errors import ParseError
 from jailtui.core.freebsd.errors import libxo_rows, load_json, tool_error, type_name
-from jailtui.core.model import Process
+from jailtui.core.model import Process, ProcessTotals, totals_of
 from jailtui.core.transport.runner import CommandResult
 
 #: ps -o keywords of the poll; their libxo keys are in docs/freebsd.md 2.1.
@@ -35,6 +37,9 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 _DECIMAL = re.compile(r"[0-9]{1,9}(?:[.,][0-9]{0,9})?")
 # docs/freebsd.md 2.1, etime: "mm:ss", "hh:mm:ss", "%3d-hh:mm:ss" (days padded).
 _ETIME = re.compile(r"(?:(?P<d>[0-9]{1,9})-)?(?:(?P<h>[0-9]{1,9}):)?(?P<m>[0-9]{1,9}):(?P<s>[0-9]{1,9})")
+
+#: "00".."99" -> its value: parse_etime's two-digit fields.
+_TWO_DIGITS = {f"{i:02d}": i for i in range(100)}
 
 # docs/freebsd.md 2.3: the first STAT character is the run state...
 _RUN_STATE = {
@@ -79,7 +84,7 @@ def ps_argv(jail: str | None = None, *, jail_keyword: bool = True) -> list[str]:
     return argv
 
 
-def parse_ps(data: bytes) -> tuple[Process, ...]:
+def parse_ps(data: bytes | str) -> tuple[Process, ...]:
     """Parse ``ps --libxo json -o PS_KEYWORDS`` output.
 
     Every value is a JSON string (docs/freebsd.md 2.4); numbers are stripped before
@@ -89,6 +94,92 @@ def parse_ps(data: bytes) -> tuple[Process, ...]:
     ``jail`` keyword gives ``jail=None``).
     """
     return _parse(data, nothing_ok=False)
+
+
+def parse_ps_totals(data: bytes | str) -> ProcessTotals:
+    """The per-jail sums of ``ps --libxo json -o PS_KEYWORDS`` output, no Process made.
+
+    For ``list`` (issue 18): one pass over the decoded rows, summing per
+    jid, instead of 50,000 Processes it never shows. The result is
+    ``totals_of(parse_ps(data))`` exactly, errors included: a row is summed
+    here only when every field is the plain string ps prints (digits, a
+    ``%.1f``) and so certain to decode; at the first other row the whole
+    document goes through :func:`parse_ps`, which decides (and words any
+    error) as it always did. tests/test_ps_totals.py runs both on the same
+    samples.
+    """
+    doc = load_json(data, _CMD)
+    rows = _process_rows(doc, nothing_ok=False)
+    try:
+        # Column by column, in C (map, zip, join) rather than a Python
+        # step per field per row: that is what makes this cheaper than
+        # parse_ps. A missing field (KeyError) or any value that is not a
+        # string leaves the document to parse_ps.
+        if rows and set(map(type, chain.from_iterable(map(dict.values, rows)))) != _ONLY_STR:
+            raise _Odd
+        pids, kibs, ppids, vszs, jids, cpus, mems = (
+            list(map(field, rows)) for field in _TOTALS_FIELDS)
+        # pid and rss differ per row: checked as parse_ps's fast path does
+        # (1 to 18 ASCII digits each), all at once.
+        for col in (pids, kibs):
+            if col and not (min(map(len, col)) >= 1 and max(map(len, col)) <= 18
+                            and "".join(col).isdigit() and "".join(col).isascii()):
+                raise _Odd
+        ints = {v: _plain_int(v) for v in {*ppids, *vszs, *jids}}
+        floats = {v: _plain_float(v) for v in {*cpus, *mems}}
+    except (_Odd, KeyError):
+        return totals_of(parse_ps(data))
+    # jid -> [count, %cpu, %mem, rss], summed in document order like totals_of.
+    acc: dict[int, list[Any]] = {}
+    rss_all = mem_all = 0.0
+    for jid, c, m, kib in zip(map(ints.__getitem__, jids), map(floats.__getitem__, cpus),
+                              map(floats.__getitem__, mems), map(int, kibs), strict=True):
+        if m > 0 and kib > 0:
+            rss_all += kib
+            mem_all += m
+        if jid == 0:
+            continue
+        sums = acc.get(jid)
+        if sums is None:
+            acc[jid] = [1, 0.0 + c, 0.0 + m, kib]
+        else:
+            sums[0] += 1
+            sums[1] += c
+            sums[2] += m
+            sums[3] += kib
+    count = {jid: v[0] for jid, v in acc.items()}
+    cpu = {jid: v[1] for jid, v in acc.items()}
+    mem = {jid: v[2] for jid, v in acc.items()}
+    rss = {jid: v[3] for jid, v in acc.items()}
+    return ProcessTotals(count, cpu, mem, rss, rss_all, mem_all)
+
+
+_ONLY_STR = {str}
+
+
+class _Odd(Exception):
+    """A row parse_ps_totals leaves to parse_ps (not the plain strings ps prints)."""
+
+
+#: The columns parse_ps_totals reads (each one pass over the rows, in C).
+_TOTALS_FIELDS = tuple(map(operator.itemgetter, ("pid", "rss", "ppid", "virtual-size", "jail-id",
+                                                 "percent-cpu", "percent-memory")))
+
+
+def _plain_int(v: str) -> int:
+    """``v`` as _int's fast path reads it (1 to 18 ASCII digits); else _Odd."""
+    if len(v) <= 18 and v.isascii() and v.isdigit():
+        return int(v)
+    raise _Odd
+
+
+def _plain_float(v: str) -> float:
+    """``v`` as _float's fast path reads it (``12.3``); else _Odd."""
+    if len(v) <= 18 and v.isascii():
+        whole, dot, frac = v.partition(".")
+        if whole.isdigit() and (not dot or frac.isdigit()):
+            return float(v)
+    raise _Odd
 
 
 def parse_ps_result(result: CommandResult) -> tuple[Process, ...]:
@@ -124,8 +215,26 @@ def parse_etime(text: str) -> int | None:
     None when the value is missing (``-``) or not in ps's format.
     """
     text = text.strip()
-    # The usual "mm:ss" / "hh:mm:ss" / "d-hh:mm:ss" without the regex (one
-    # call per process a tick); anything else is the regex's to decide.
+    # ps prints the minutes and seconds (and hours) as two digits each
+    # (print.c elapsed: "%02d:%02d"): read by table, the commonest shapes
+    # first ("mm:ss", "hh:mm:ss", "d-hh:mm:ss"), one call per process a tick.
+    n = len(text)
+    two = _TWO_DIGITS
+    if n >= 5 and text[-3] == ":":
+        s2 = two.get(text[-2:])
+        m2 = two.get(text[-5:-3])
+        if s2 is not None and m2 is not None:
+            if n == 5:
+                return m2 * 60 + s2
+            if n >= 8 and text[-6] == ":":
+                h2 = two.get(text[-8:-6])
+                if h2 is not None:
+                    if n == 8:
+                        return (h2 * 60 + m2) * 60 + s2
+                    if text[-9] == "-" and 10 <= n <= 18 and text[:-9].isdigit() \
+                            and text[:-9].isascii():
+                        return ((int(text[:-9]) * 24 + h2) * 60 + m2) * 60 + s2
+    # Any other width is the general path's, then the regex's, to decide.
     day_text, dash, hms = text.rpartition("-")
     parts = hms.split(":")
     n = len(parts)
@@ -160,7 +269,7 @@ def describe_stat(stat: str) -> list[str]:
 # --- document ----------------------------------------------------------------------
 
 
-def _parse(data: bytes, *, nothing_ok: bool) -> tuple[Process, ...]:
+def _parse(data: bytes | str, *, nothing_ok: bool) -> tuple[Process, ...]:
     memo = _Memo()
 
     def row_hook(obj: dict[str, object]) -> object:

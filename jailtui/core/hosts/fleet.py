@@ -410,12 +410,14 @@ class Fleet:
     def statuses(self) -> list[HostStatus]:
         return [self.status(n) for n in self.hosts]
 
-    async def poll(self, name: str) -> HostStatus:
-        """Poll one host; never raises for the host's own failure (it is in ``error``)."""
+    async def poll(self, name: str, *, processes: bool = True) -> HostStatus:
+        """Poll one host; never raises for the host's own failure (it is in ``error``).
+
+        ``processes=False``: jails and aggregates only (Host.poll)."""
         host = self.host(name)
         prev = self._status[name]
         try:
-            snap = await host.poll()
+            snap = await (host.poll() if processes else host.poll(processes=False))
         except Exception as exc:  # noqa: BLE001 - any failure is this host's, kept and shown
             st = HostStatus(name, prev.snapshot, exc, self._link(name), time.time())
         else:
@@ -423,9 +425,10 @@ class Fleet:
         self._status[name] = st
         return st
 
-    async def poll_all(self) -> list[HostStatus]:
+    async def poll_all(self, *, processes: bool = True) -> list[HostStatus]:
         """Every host at once (one round trip each); in host order."""
-        return list(await asyncio.gather(*(self.poll(n) for n in self.hosts)))
+        return list(await asyncio.gather(*(self.poll(n, processes=processes)
+                                           for n in self.hosts)))
 
     def retry_now(self, name: str | None = None) -> None:
         """Cut the backoff short (one host, or every host): the user asked."""

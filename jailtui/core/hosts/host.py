@@ -37,9 +37,11 @@ from jailtui.core.freebsd import jailconf, misc, rctl
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
+from jailtui.core.freebsd.errors import decode as psdecode
 from jailtui.core.hosts import confsource
 from jailtui.core.hosts.jailusers import JailUsers
 from jailtui.core.hosts.protocol import HostFiles
+from jailtui.core.memory import release_free_memory
 from jailtui.core.model import (
     HostInfo,
     HostSnapshot,
@@ -47,7 +49,9 @@ from jailtui.core.model import (
     JailState,
     ParamValue,
     Process,
+    ProcessTotals,
     aggregate,
+    apply_totals,
 )
 from jailtui.core.owners import EditKind, ManagedJail, Owner, OwnerIndex, Ownership
 from jailtui.core.owners import driver as owner_driver
@@ -69,8 +73,31 @@ from jailtui.core.transport.ssh import LinkState
 _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jailtui-parse")
 
 
-def _parse_poll(jls_out: bytes, ps_out: bytes) -> tuple[jlsmod.JlsResult, tuple[Process, ...]]:
-    return jlsmod.parse_jls_verbose(jls_out), psmod.parse_ps(ps_out)
+def _parse_poll(jls_out: bytes, ps_box: list[bytes], processes: bool = True
+                ) -> tuple[jlsmod.JlsResult, tuple[Process, ...] | ProcessTotals]:
+    """jls and ps decoded; ps as its Processes, or only their per-jail sums.
+
+    ``ps_box`` holds ps's bytes, taken out here so that they are freed once
+    decoded to text (15 MB at 50,000 processes, not alive beside the text
+    and the Processes being made). A big host's decode also leaves tens of
+    MB freed in the heap: handed back to the system right after
+    (core/memory.py), so the console's resident size follows what it keeps,
+    not the last parse's high-water mark.
+    """
+    ps_text = psdecode(ps_box.pop())
+    big = len(ps_text) >= _TRIM_AFTER
+    try:
+        return jlsmod.parse_jls_verbose(jls_out), (psmod.parse_ps(ps_text) if processes
+                                                   else psmod.parse_ps_totals(ps_text))
+    finally:
+        del ps_text
+        if big:
+            release_free_memory()
+
+
+#: The ps output size from which a parse is followed by release_free_memory()
+#: (about 1,500 processes: below it there is little to give back).
+_TRIM_AFTER = 512 * 1024
 
 
 #: Timeout of the poll commands. jls and ps answer in milliseconds; a host
@@ -230,8 +257,12 @@ class Host:
                    input: bytes | None = None) -> CommandResult:
         return await self.runner.run(argv, timeout=timeout, input=input)
 
-    async def poll(self) -> HostSnapshot:
+    async def poll(self, *, processes: bool = True) -> HostSnapshot:
         """One tick: jls and ps concurrently, merged with the configuration.
+
+        ``processes=False`` (``list``, which shows none): the snapshot has no
+        processes, only the jails' aggregates, summed without making a
+        Process per row or naming users (psmod.parse_ps_totals; issue 18).
 
         Raises CommandError or ParseError when jls or ps fail; the console then
         keeps the last good snapshot and marks it stale. Anything else that
@@ -241,13 +272,13 @@ class Host:
         what failed and what to do (issue 13 item 37).
         """
         try:
-            return await self._poll()
+            return await self._poll(processes)
         except JailtuiError:
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary: worded, never a bare type
             raise PollFailed(exc) from exc
 
-    async def _poll(self) -> HostSnapshot:
+    async def _poll(self, processes: bool) -> HostSnapshot:
         # Until the host has said which system it is: ask beside the poll's
         # own commands (no extra round trip), and believe nothing of a host
         # that is not FreeBSD: it says so instead of "loading" for ever
@@ -280,11 +311,13 @@ class Host:
         # Parsing 50,000 processes takes a good part of a second: off the
         # event loop, so keys and drawing stay fluent meanwhile; in the one
         # parse thread (_PARSER), and the answer's bytes let go right after.
-        jls_out, ps_out = jls_res.stdout, ps_res.stdout
+        # The ps bytes in a box the parse empties: they are let go as soon as
+        # they are decoded to text, before the JSON decode's own peak.
+        jls_out, ps_box = jls_res.stdout, [ps_res.stdout]
         del jls_res, ps_res
-        jls, procs = await asyncio.get_running_loop().run_in_executor(
-            _PARSER, _parse_poll, jls_out, ps_out)
-        del jls_out, ps_out
+        jls, parsed = await asyncio.get_running_loop().run_in_executor(
+            _PARSER, _parse_poll, jls_out, ps_box, processes)
+        del jls_out, ps_box
         warnings: list[str] = []
         try:
             conf = await asyncio.to_thread(self.configured)
@@ -299,10 +332,15 @@ class Host:
             warnings.extend(problems)
         except (OSError, JailtuiError) as exc:  # ownership never costs the live data
             warnings.append(f"jail owners: {exc}")
-        procs = await self._users.name_users(name_processes(procs, jails), jails)
         physmem = await self._physmem_kib()
+        if isinstance(parsed, ProcessTotals):
+            procs: tuple[Process, ...] = ()
+            jails = apply_totals(jails, parsed, physmem)
+        else:
+            procs = await self._users.name_users(name_processes(parsed, jails), jails)
+            jails = aggregate(jails, procs, physmem)
         snapshot = HostSnapshot(info=self.info(), taken_at=time.time(),
-                                jails=aggregate(jails, procs, physmem), processes=procs,
+                                jails=jails, processes=procs,
                                 warnings=tuple(warnings), jls_version=jls.version)
         if self.on_poll is not None:
             self.on_poll(snapshot)

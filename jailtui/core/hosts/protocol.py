@@ -117,7 +117,10 @@ class JailHost(Protocol):
 
     # -- the poll and the configuration ---------------------------------------
 
-    async def poll(self) -> HostSnapshot: ...
+    async def poll(self, *, processes: bool = True) -> HostSnapshot:
+        """One tick; ``processes=False``: the jails and their aggregates, no
+        process rows (for ``list``, which shows none)."""
+        ...
 
     def ps_argv(self, jail: str | None = None) -> list[str]:
         """The process poll's argv as this host's ps understands it (jail keyword or not)."""

@@ -136,8 +136,8 @@ class ScopedHost:
         """The host's files, scoped by path (:meth:`path_allowed`)."""
         return self._files
 
-    async def poll(self) -> HostSnapshot:
-        snap = await self._inner.poll()
+    async def poll(self, *, processes: bool = True) -> HostSnapshot:
+        snap = await self._inner.poll(processes=processes)
         jails = tuple(j for j in snap.jails if j.name in self.scope)
         self._polled_roots = {j.name: j.path for j in jails if j.path}
         jids = {j.jid for j in jails if j.jid is not None}

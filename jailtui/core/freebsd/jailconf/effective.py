@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from jailtui.core.freebsd.jailconf.errors import JailConfError
 from jailtui.core.freebsd.jailconf.names import (
+    equal_names,
     equalopts,
     is_jid_name,
     wild_jail_match,
@@ -54,6 +55,13 @@ _INTPARAM_NAMES = (
     "ip4.addr", "ip6.addr", "jid", "name", "path", "persist", "securelevel", "vnet",
 )
 _IMMUTABLE = ("jid", "name")
+#: Every name equalopts matches with one of _INTPARAM_NAMES -> the first such
+#: (equalopts is symmetric: names.equal_names).
+_INTPARAM_OF: dict[str, str] = {}
+for _ip in _INTPARAM_NAMES:
+    for _v in equal_names(_ip):
+        _INTPARAM_OF.setdefault(_v, _ip)
+del _ip, _v
 
 
 @dataclass(slots=True)
@@ -155,8 +163,9 @@ class Config:
         merged: list[_MP] = []
 
         def find(name: str) -> _MP | None:
+            same = equal_names(name)  # equalopts(mp.name, name), as a set
             for mp in merged:
-                if equalopts(mp.name, name):
+                if mp.name in same:
                     return mp
             return None
 
@@ -178,13 +187,12 @@ class Config:
                 dp.listy = dp.listy or p.op == "+="
                 return
             immutable = False
-            for ip in _INTPARAM_NAMES:
-                if equalopts(p.name, ip):
-                    if p.is_var:
-                        fail(f'variable "${p.name}" cannot have the same name as a parameter.')
-                        return
-                    immutable = ip in _IMMUTABLE
-                    break
+            ip = _INTPARAM_OF.get(p.name)  # the first of _INTPARAM_NAMES equalopts matches
+            if ip is not None:
+                if p.is_var:
+                    fail(f'variable "${p.name}" cannot have the same name as a parameter.')
+                    return
+                immutable = ip in _IMMUTABLE
             merged.append(_MP(p.name, vals, p.is_var, immutable, p.op == "+="))
 
         # The block name implies "jid" (all digits) or "name".

@@ -92,7 +92,8 @@ _RULES_SRC: list[tuple[int, tuple[str, ...], str, str]] = [
     (16, (_N, _D), r"(?:.|\n)", "reset"),
 ]
 
-_Rules = dict[str, list[tuple[int, re.Pattern[str], str]]]
+_Rule = tuple[int, re.Pattern[str], str]
+_Rules = dict[str, list[_Rule]]
 
 
 def _compile(src: list[tuple[int, tuple[str, ...], str, str]]) -> _Rules:
@@ -103,12 +104,56 @@ def _compile(src: list[tuple[int, tuple[str, ...], str, str]]) -> _Rules:
     return rules
 
 
+def first_char(pattern: str) -> re.Pattern[str] | None:
+    """What the first character of a match of ``pattern`` (a rule above) can be.
+
+    A pattern's first atom: a ``[...]`` class, an escaped character, ``.``,
+    ``(?:.|\n)`` (anything: None) or a literal. Rules whose first character
+    cannot be the one at hand are not tried (:func:`_candidates`): the
+    longest match and the tie order are unchanged, with a few regex matches
+    a token instead of every rule's (issue 18: a jail.conf of 1,000 jails).
+    Any other shape raises, so a new rule cannot slip past unfiltered
+    wrongly. tests/test_jailconf_lex_first.py checks it on the rules.
+    """
+    if pattern.startswith(r"(?:.|\n)"):
+        return None
+    if pattern.startswith("["):
+        end = 1
+        if pattern[end:end + 1] == "^":
+            end += 1
+        end += 1  # a "]" first in the class is a member
+        while pattern[end] != "]":
+            end += 2 if pattern[end] == "\\" else 1
+        return re.compile(pattern[:end + 1])
+    if pattern.startswith("\\"):
+        return re.compile(re.escape(pattern[1]))
+    if pattern.startswith("."):
+        return re.compile(".")
+    if pattern[0] in "()|*+?{^$":
+        raise ValueError(f"lex rule {pattern!r}: its first character is not known")
+    return re.compile(re.escape(pattern[0]))
+
+
+def _firsts(rules: _Rules) -> dict[str, list[tuple[_Rule, re.Pattern[str] | None]]]:
+    return {st: [(r, first_char(r[1].pattern)) for r in rs] for st, rs in rules.items()}
+
+
+def _candidates(firsts: list[tuple[_Rule, re.Pattern[str] | None]], ch: str
+                ) -> tuple[_Rule, ...]:
+    """The rules (in order) a match starting with ``ch`` can come from."""
+    return tuple(r for r, first in firsts if first is None or first.match(ch))
+
+
 _RULES = _compile(_RULES_SRC)
 #: The scanner of FreeBSD 13 and older (jaillex.l caa41f64): ``<_>[ \t]+``
 #: and ``<_>\n`` only, so a CR falls to ``<_>.`` and reaches the parser as
 #: itself (docs/freebsd.md 4.1; see dialect.py).
 _RULES_LEGACY = _compile([(0, st, r"[ \t\n]+", act) if prio == 0 else (prio, st, pat, act)
                           for prio, st, pat, act in _RULES_SRC])
+_FIRSTS = {id(_RULES): _firsts(_RULES), id(_RULES_LEGACY): _firsts(_RULES_LEGACY)}
+#: (rules, state) -> first character -> the rules to try, filled as characters come.
+_BY_CHAR: dict[tuple[int, str], dict[str, tuple[_Rule, ...]]] = {
+    (k, st): {} for k in _FIRSTS for st in (_N, _D)}
 
 
 def _nul(s: str) -> str:
@@ -188,6 +233,8 @@ def tokenize(text: str, *, freebsd: int | None = None) -> list[Token]:
     for whitespace (dialect.py).
     """
     rules = _RULES if modern(freebsd) else _RULES_LEGACY
+    firsts = _FIRSTS[id(rules)]
+    by_char = {st: _BY_CHAR[(id(rules), st)] for st in (_N, _D)}
     toks: list[Token] = []
     pos = 0
     n = len(text)
@@ -197,7 +244,11 @@ def tokenize(text: str, *, freebsd: int | None = None) -> list[Token]:
     while pos < n:
         best_len = -1
         best_act = ""
-        for _prio, rx, act in rules[state]:
+        ch = text[pos]
+        cands = by_char[state].get(ch)
+        if cands is None:
+            cands = by_char[state][ch] = _candidates(firsts[state], ch)
+        for _prio, rx, act in cands:
             m = rx.match(text, pos)
             if m is not None and m.end() - pos > best_len:
                 best_len = m.end() - pos
