@@ -241,6 +241,32 @@ def test_a_full_pool_fails_the_clone_and_puts_the_root_back(sim_dir: Path) -> No
     assert zfs_rows(sim_dir)["zroot/jails/web"] == "-\toff" and quarantines(sim_dir) == []
 
 
+def test_a_failed_clone_puts_a_local_mountpoint_back(sim_dir: Path) -> None:
+    """A root whose mountpoint is its own (AppJail sets one: docs/freebsd.md 12.3): the
+    quarantine moved it to ROOT.quarantine-UTC; undoing the rename sets it back, or the
+    jail's root would be an empty directory with the old root mounted beside it."""
+    assert dispatch(sim_dir, ["zfs", "set", f"mountpoint={WEB}", "zroot/jails/web"])[0] == 0
+    cli(sim_dir, "snapshot", "create", "web", "good")
+    (real(sim_dir, WEB) / "etc" / "backdoor").write_text("evil\n")
+    cli(sim_dir, "sim", "fault", "nospace")
+    doc = json.loads(cli(sim_dir, "restore", "web", "--from", "good", "--json").stdout)
+    assert doc["steps"][-1]["step"] == "clone" and not doc["steps"][-1]["ok"]
+    assert "nothing was swapped" in doc["summary"]
+    cli(sim_dir, "sim", "fault", "--clear")
+    rc, out, _ = dispatch(sim_dir, ["zfs", "get", "-H", "-o", "value,source", "mountpoint",
+                                    "zroot/jails/web"])
+    assert rc == 0 and out.decode().strip() == f"{WEB}\tlocal"
+    assert zfs_rows(sim_dir)["zroot/jails/web"] == "-\toff" and quarantines(sim_dir) == []
+    rc, out, _ = dispatch(sim_dir, ["mount", "-p"])
+    assert f"zroot/jails/web\t\t{WEB}\tzfs" in out.decode() or any(
+        line.split()[:2] == ["zroot/jails/web", WEB] for line in out.decode().splitlines())
+    assert (real(sim_dir, WEB) / "etc" / "backdoor").read_text() == "evil\n"
+    # And the next restore works from there.
+    r = cli(sim_dir, "restore", "web", "--from", "good")
+    assert r.returncode == 0, r.stderr
+    assert not (real(sim_dir, WEB) / "etc" / "backdoor").exists()
+
+
 def test_a_snapshot_that_vanishes_before_the_clone(sim_dir: Path) -> None:
     cli(sim_dir, "snapshot", "create", "web", "good")
     cli(sim_dir, "sim", "fault", "vanish", "good")

@@ -356,6 +356,8 @@ class FakeController:
         name: bytearray(BOOT_LOG) for name in ("web", "db", "mail", "build")})
     #: Set: :meth:`backup` copies until it is set (or cancelled); None: at once.
     backup_hold: asyncio.Event | None = None
+    #: Restores half done, as restore_pending_all answers: (jail, text, undoable).
+    half_done: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def policy(self) -> Policy:
@@ -566,7 +568,11 @@ class FakeController:
         return RestoreResult(True, name, "", summary=f"finished: {name} runs")
 
     async def restore_pending(self, name: str) -> str | None:
-        return None
+        return next((text for n, text, _ in self.half_done if n == name), None)
+
+    async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
+        return [h for h in self.half_done if self.policy.may(Action.RESTORE)
+                and (self.scope_names is None or h[0] in self.scope_names)]
 
     async def restore(self, name: str, snap: str, expect: Jail | None = None,
                       on_step: Callable[[StepResult], None] | None = None, *,

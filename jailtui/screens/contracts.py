@@ -210,6 +210,12 @@ class ConsoleController(Protocol):
         """What a restore cut short left half done, with the ways out; None: nothing."""
         ...
 
+    async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
+        """Every jail with a restore half done that this user may restore: (jail, what
+        is half done and the ways out, whether it can be undone by a swap back); the
+        console asks this once at start."""
+        ...
+
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,

@@ -22,6 +22,7 @@ from jailtui.console.keys import bindings_for
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
+from jailtui.core.storage import restore as restoremod
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.zfs import ZfsSnapshot
@@ -132,7 +133,8 @@ class SnapshotsScreen(GuardedScreen):
             self._draw_title()
             self.table.set_rows(rows_of(listing.snapshots, self.console.now()))
             newest = listing.snapshots[0] if listing.snapshots else None
-            hint = ("   pick the known-good one and press B" if self.restoring
+            hint = ("   pick the known-good one and press B (X: roll back, keeping nothing)"
+                    if self.restoring
                     else "   n: take one   d: destroy the selected one   B: restore from it")
             self._set_load_line(Content.assemble(
                 f"{len(listing.snapshots)} snapshot{'s' if len(listing.snapshots) != 1 else ''}",
@@ -165,7 +167,7 @@ class SnapshotsScreen(GuardedScreen):
             return f"busy: {self._busy}"
         if self._where is None or self._where.dataset is None:
             return f"{visible(self.jail_name, 64)} has no ZFS dataset of its own"
-        if action in ("snapshot_destroy", "snapshot_restore") and \
+        if action in ("snapshot_destroy", "snapshot_restore", "snapshot_discard") and \
                 self.selected_snapshot() is None:
             return "no snapshot selected"
         return None
@@ -254,6 +256,35 @@ class SnapshotsScreen(GuardedScreen):
                 self.app.push_screen(RestoreScreen(jail, snap.short), lambda _r: self.load())
 
         self.app.push_screen(ConfirmScreen(question, yes="Restore"), answered)
+
+    def action_snapshot_discard(self) -> None:
+        """Roll back in place (``zfs rollback -r``): asks first, naming what is lost
+        (the current root and every newer snapshot), in the CLI's words."""
+        if self.refuse_if_guarded("snapshot_discard"):
+            return
+        snap = self.selected_snapshot()
+        jail = self._jail
+        if snap is None or jail is None:
+            return
+        shorts = [s.short for s in self._snaps]
+        newer = shorts[:shorts.index(snap.short)] if snap.short in shorts else []
+        lost = restoremod.discard_loss(self.jail_name, snap.short, newer)
+        question = Content.assemble(
+            ("Roll jail ", "bold"), (visible(self.jail_name, 64), "bold $accent"),
+            (" back to ", "bold"), (visible(snap.short, 160), "bold $accent"),
+            (", keeping nothing?", "bold $error"), "\n",
+            (lost[:1].upper() + lost[1:] + ". The jail is stopped, rolled back (zfs rollback -r) and started again; "
+               "nothing is left to look at afterwards: B keeps the compromised root "
+               "instead.", "$foreground-muted"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                from jailtui.screens.restore import RestoreScreen
+
+                self.app.push_screen(RestoreScreen(jail, snap.short, mode="discard"),
+                                     lambda _r: self.load())
+
+        self.app.push_screen(ConfirmScreen(question, yes="Roll back"), answered)
 
     def _run(self, verb: str, name: str) -> None:
         controller = self.console.controller_for(self.jail_host)

@@ -374,6 +374,12 @@ class Controller:
         found = await Restore(self).pending(name)
         return None if found is None else found[1]
 
+    async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
+        from jailtui.core.storage.restore import Restore
+
+        return [(name, text, e.mode == "clone")
+                for name, e, text in await Restore(self).pending_all()]
+
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,

@@ -41,9 +41,10 @@ from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.model import Jail, JailState
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.backup import backup_dataset
-from jailtui.core.storage.journal import Entry, Journal, host_key
+from jailtui.core.storage.journal import Entry, Journal, host_key, journal_jails
 from jailtui.core.storage.mounts import mounts_below, parse_mount_p
 from jailtui.core.storage.zfs import ZfsDataset
+from jailtui.core.text import visible
 
 ZFS_TIMEOUT = 120.0
 
@@ -57,6 +58,8 @@ DISCARD_STEPS = ("stop", "verify stopped", "mounts", "rollback", "start", "verif
 #: Putting the quarantined root back (after a start that failed, or a flow cut short).
 SWAP_BACK_STEPS = ("stop", "verify stopped", "mounts", "set aside", "put back", "start",
                    "verify running")
+#: Finishing a run cut short (``resume``): what is left of the flow.
+RESUME_STEPS = ("clone", "start", "verify running")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,14 @@ def quarantine_name(dataset: str, now: float, kind: str = "quarantine") -> str:
     return f"{dataset}.{kind}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}"
 
 
+def discard_loss(name: str, snapshot: str, newer: list[str]) -> str:
+    """What ``zfs rollback -r`` to ``snapshot`` destroys (zfs-rollback(8): the newer
+    snapshots go with it), in the words the CLI and the console both ask with."""
+    return (f"everything written to {visible(name)} since {visible(snapshot)}"
+            + (f", and the newer snapshots {visible(', '.join(newer), 1000)}" if newer else "")
+            + ", is destroyed; no quarantined copy is kept")
+
+
 def swap_back_command(name: str) -> str:
     """What the user types to put the quarantined root back."""
     return f"jailtui restore {name} --swap-back"
@@ -155,9 +166,11 @@ class Restore:
         snaps = snapmod.Snapshots(self.controller)
         jail = await snaps.find(name, expect)
         journal = self.journal(name)
-        left = journal.read()
+        # A journal whose flow in fact ended is dropped (pending()); one half done is
+        # said, with the ways out, before anything changes.
+        left = await self.pending(name)
         if left is not None:
-            raise snapmod.StorageError(await self.pending_text(name, left))
+            raise snapmod.StorageError(left[1])
         result = RestoreResult(False, name, snapshot)
         t0 = self.timer()
         state: dict[str, object] = {}
@@ -262,7 +275,8 @@ class Restore:
                                                          qname + d.name[len(ds.name):]))
             except JailtuiError:
                 await self._undo_rename(qname, ds.name, [qname + d.name[len(ds.name):]
-                                                         for d in tree], root)
+                                                         for d in tree], root,
+                                        local=src.strip() == "local")
                 state["renamed"] = False
                 raise
             path = await self._zfs(["zfs", "get", "-H", "-o", "value", "mountpoint", qname])
@@ -287,7 +301,8 @@ class Restore:
                     # A fresh clone of the known-good snapshot, not the evidence.
                     await self._zfs(["zfs", "destroy", "--", fresh])
                 await self._undo_rename(qname, ds.name, [qname + d.name[len(ds.name):]
-                                                         for d in tree], root)
+                                                         for d in tree], root,
+                                        local=entry is not None and entry.quarantine_local)
                 result.quarantine = result.quarantine_path = ""
                 raise
             state["swapped"] = True
@@ -388,6 +403,21 @@ class Restore:
             journal.remove()
             return None
         return entry, text
+
+    async def pending_all(self) -> list[tuple[str, Entry, str]]:
+        """Every jail of this host with a restore half done (its journal, read again
+        from zfs list), the ones this user may restore only (a delegate: their own):
+        (jail, journal entry, what it means and the ways out), by jail name."""
+        found: list[tuple[str, Entry, str]] = []
+        for name in journal_jails(self.host_key):
+            try:
+                self.controller.gate(Action.RESTORE, name)
+            except JailtuiError:
+                continue
+            got = await self.pending(name)
+            if got is not None:
+                found.append((name, *got))
+        return found
 
     async def pending_text(self, name: str, e: Entry) -> str:
         datasets = (await snapmod.read_tables(self.runner))[0]
@@ -498,8 +528,7 @@ class Restore:
             return await self._verify_up(name), False
 
         failed_at = ""
-        for label, body in (("clone", do_clone), ("start", do_start),
-                            ("verify running", do_verify)):
+        for label, body in zip(RESUME_STEPS, (do_clone, do_start, do_verify), strict=True):
             if not await self._step(result, name, jail.jid, label, body):
                 failed_at = label
                 break
@@ -631,14 +660,21 @@ class Restore:
         return result
 
     async def _undo_rename(self, qname: str, original: str, names: list[str],
-                           root: str) -> None:
-        """Put the compromised root back where it was (a failure in steps 4-5)."""
+                           root: str, *, local: bool) -> None:
+        """Put the compromised root back where it was (a failure in steps 4-5).
+
+        ``local``: its mountpoint property was its own (``zfs get -o source``), so the
+        quarantine step moved it to ``ROOT.quarantine-UTC``; zfs-rename(8) keeps a local
+        property, so it is set back to ``root`` here, or the jail's root would stay an
+        empty directory with the old root mounted beside it."""
         for n in names:
             try:
                 await self._zfs(argvmod.zfs_set_argv("readonly", "off", n))
             except JailtuiError:
                 pass
         await self._zfs(argvmod.zfs_rename_argv(qname, original))
+        if local:
+            await self._zfs(argvmod.zfs_set_argv("mountpoint", root, original))
 
     async def _verify_stopped(self, name: str) -> str:
         """Gone, or dying with no process left: a process that does not exit (stuck in
