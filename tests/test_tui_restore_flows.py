@@ -17,12 +17,15 @@ from jailtui.app import JailtuiApp
 from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Policy, Role
+from jailtui.core.config.settings import Settings
 from jailtui.core.hosts.host import Host
 from jailtui.core.storage import restore as restoremod
+from jailtui.screens.backup import BackupScreen
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.main import MainScreen
 from jailtui.screens.restore import RestoreScreen
 from jailtui.screens.resume import ResumeScreen
+from jailtui.screens.snapshot_name import SnapshotNameScreen
 from jailtui.screens.snapshots import SnapshotsScreen
 from jailtui.sim import faults
 from jailtui.sim.commands import dispatch
@@ -33,12 +36,20 @@ WEB = "usr/local/jails/web"
 
 
 def console(sim_dir: Path, role: Role = Role.HOST_ADMIN,
-            scope: frozenset[str] | None = None) -> tuple[JailtuiApp, MemorySink]:
+            scope: frozenset[str] | None = None, keep: int = 0
+            ) -> tuple[JailtuiApp, MemorySink]:
     runner = SimRunner(sim_dir)
     host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
     sink = MemorySink()
     policy = Policy(role, "root" if role is Role.HOST_ADMIN else "bob", os.getuid(), scope)
-    return JailtuiApp(host, Controller(host, policy, audit=sink), interval=1000.0), sink
+    return JailtuiApp(host, Controller(host, policy, audit=sink), interval=1000.0,
+                      settings=Settings(backup_keep=keep)), sink
+
+
+def snapshot_names(sim_dir: Path, ds: str = "zroot/jails/web") -> list[str]:
+    rc, out, _ = dispatch(sim_dir, ["zfs", "list", "-H", "-o", "name", "-t", "snapshot",
+                                    "-d", "1", ds])
+    return [n.split("@", 1)[1] for n in out.decode().split()] if rc == 0 else []
 
 
 def zfs_rows(sim_dir: Path) -> dict[str, str]:
@@ -127,6 +138,55 @@ async def test_x_rolls_back_after_naming_what_is_lost(sim_dir: Path) -> None:
     assert not planted.exists() and quarantines(sim_dir) == [] and running(sim_dir, "web")
     assert sum(1 for r in sink.records if r.action == "restore") == len(
         restoremod.DISCARD_STEPS)
+
+
+# -- keep = N: asked before pruning -----------------------------------------------------
+
+async def test_keep_asks_before_pruning_after_a_snapshot(sim_dir: Path) -> None:
+    for name in ("jailtui-20250101T000000Z", "before-upgrade", "jailtui-20250102T000000Z"):
+        snap(sim_dir, name)
+    app, sink = console(sim_dir, keep=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_snapshots(pilot, "web")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotNameScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = " ".join(widget_text(app.screen.query_one("#confirm-question")).split())
+        assert "Prune the console's own snapshots of jail web (keep = 1)?" in question
+        assert ("keep = 1 destroys 2 of the console's own snapshots: "
+                "zroot/jails/web@jailtui-20250101T000000Z, "
+                "zroot/jails/web@jailtui-20250102T000000Z") in question
+        assert "before-upgrade" not in question
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotsScreen)
+                         and "pruned 2 (keep = 1)" in widget_text(
+                             app.screen.query_one("#snapshots-message")))
+    left = snapshot_names(sim_dir)
+    assert "before-upgrade" in left and len(left) == 2
+    assert not any(n in left for n in ("jailtui-20250101T000000Z", "jailtui-20250102T000000Z"))
+    assert sum(1 for r in sink.records if "prune" in r.detail) == 2
+
+
+async def test_keep_after_a_backup_no_means_nothing_goes(sim_dir: Path) -> None:
+    snap(sim_dir, "jailtui-20250101T000000Z")
+    app, _ = console(sim_dir, keep=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("web")
+        await pilot.pause()
+        await pilot.press("b")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        question = " ".join(widget_text(app.screen.query_one("#confirm-question")).split())
+        assert "zroot/jails/web@jailtui-20250101T000000Z" in question
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, BackupScreen))
+        screen = app.screen
+        assert isinstance(screen, BackupScreen) and screen.result is not None
+        assert screen.result.ok and screen.pruned is None
+    assert "jailtui-20250101T000000Z" in snapshot_names(sim_dir)
 
 
 # -- s: swap back after a start that failed -----------------------------------------------

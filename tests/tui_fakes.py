@@ -43,7 +43,7 @@ from jailtui.core.model import (
 )
 from jailtui.core.posture.baseline import Baseline
 from jailtui.core.posture.model import FlagChange, JailPosture
-from jailtui.core.storage.backup import BackupResult
+from jailtui.core.storage.backup import BackupResult, PrunePlan
 from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.pipe import Progress
@@ -507,6 +507,24 @@ class FakeController:
         full = f"zroot/jails/{name}@{snap}"
         self.snaps[name] = [s for s in self.snaps.get(name, []) if s.name != full]
         return ActionResult(True, f"destroyed snapshot {full}")
+
+    async def prune_plan(self, name: str, keep: int,
+                         expect: Jail | None = None) -> PrunePlan:
+        """The console's own (``jailtui-*``) of :attr:`snaps` beyond ``keep``."""
+        self._gate(Action.SNAPSHOT, name)
+        own = sorted((s for s in self.snaps.get(name, []) if s.short.startswith("jailtui-")),
+                     key=lambda s: -s.creation)
+        ds = f"zroot/jails/{name}"
+        return PrunePlan(name, keep, ds, f"zroot/jailtui-backups/{name}",
+                         [(ds, s.short) for s in reversed(own[keep:])])
+
+    async def prune(self, plan: PrunePlan, expect: Jail | None = None) -> ActionResult:
+        self._gate(Action.SNAPSHOT, plan.jail)
+        self.calls.append(("prune", plan.names))
+        gone = set(plan.names)
+        self.snaps[plan.jail] = [s for s in self.snaps.get(plan.jail, []) if s.name not in gone]
+        return ActionResult(True, f"{plan.jail}: pruned {len(gone)} (keep = {plan.keep}): "
+                                  + ", ".join(plan.names))
 
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,

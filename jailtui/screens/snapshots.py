@@ -29,6 +29,7 @@ from jailtui.core.storage.zfs import ZfsSnapshot
 from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.prune import offer_prune
 from jailtui.screens.snapshot_name import SnapshotNameScreen
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
@@ -257,6 +258,14 @@ class SnapshotsScreen(GuardedScreen):
 
         self.app.push_screen(ConfirmScreen(question, yes="Restore"), answered)
 
+    def _pruned(self, result: ActionResult) -> None:
+        mark = ((f"{glyphs().ok} ", "$success") if result.ok
+                else (f"{glyphs().bad} ", "bold $error"))
+        self._action_line = Content.assemble(mark, one_line(result.message, 300),
+                                             ("   L: action log", "$foreground-muted"))
+        if self.is_attached:
+            self.load()
+
     def action_snapshot_discard(self) -> None:
         """Roll back in place (``zfs rollback -r``): asks first, naming what is lost
         (the current root and every newer snapshot), in the CLI's words."""
@@ -300,8 +309,8 @@ class SnapshotsScreen(GuardedScreen):
         async def run() -> None:
             try:
                 if verb == "take":
-                    result = await controller.snapshot_create(
-                        self.jail_name, name, jail, keep=self.console.settings.backup_keep)
+                    # keep = N is asked for after it (screens/prune.py), never silent.
+                    result = await controller.snapshot_create(self.jail_name, name, jail)
                 else:
                     result = await controller.snapshot_destroy(self.jail_name, name, jail)
             except JailtuiError as exc:
@@ -316,6 +325,8 @@ class SnapshotsScreen(GuardedScreen):
                 mark, one_line(result.message, 300) or ("done" if result.ok else "failed"),
                 ("   L: action log", "$foreground-muted"))
             self.load()
+            if verb == "take" and result.ok and jail is not None:
+                offer_prune(self.console, jail, self._pruned)
 
         self.app.run_worker(job(run), group="action-snapshot", exit_on_error=False,
                             description="a snapshot of a jail")
