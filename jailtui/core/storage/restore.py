@@ -60,6 +60,9 @@ SWAP_BACK_STEPS = ("stop", "verify stopped", "mounts", "set aside", "put back", 
                    "verify running")
 #: Finishing a run cut short (``resume``): what is left of the flow.
 RESUME_STEPS = ("clone", "start", "verify running")
+#: The steps the journal is written around: the ones that change datasets or start the
+#: jail (a run cut short in one of them leaves something to finish or undo).
+JOURNALED = frozenset({"quarantine", "clone", "rollback", "start"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,15 +180,20 @@ class Restore:
         entry: Entry | None = None
 
         async def step(label: str, body: Body) -> bool:
-            """One timed, audited step (``_step``), noted in the journal around it."""
-            if entry is not None:
+            """One timed, audited step (``_step``), noted in the journal around it when
+            it changes the host's datasets or starts the jail (:data:`JOURNALED`): the
+            checks between them leave nothing to finish or undo, and each write costs
+            (benchmarks/README.md "restore")."""
+            noted = entry is not None and label in JOURNALED
+            if entry is not None and noted:
                 entry.step = label
                 self._note(journal, entry)
             ok = await self._step(result, name, jail.jid, label, body)
             if entry is not None and ok:
                 entry.step = ""
                 entry.done.append(label)
-                self._note(journal, entry)
+                if noted:
+                    self._note(journal, entry)
             return ok
 
         # -- what we work on (before anything changes) ----------------------------------
