@@ -222,6 +222,7 @@ async def test_s_swaps_back_after_a_start_that_failed(sim_dir: Path) -> None:
         lines = widget_text(back.query_one("#restore-lines"))
         for step in ("set aside", "put back", "verify running"):
             assert step in lines
+        assert "daemons up: " in lines
         assert "nothing was destroyed" in widget_text(back.query_one("#restore-summary"))
         assert back.check_action("restore_swap_back", ()) is False
     rows = zfs_rows(sim_dir)
@@ -299,6 +300,7 @@ async def test_start_says_a_flow_cut_short_and_finishes_it(
         lines = widget_text(done.query_one("#restore-lines"))
         for step in restoremod.RESUME_STEPS:
             assert step in lines
+        assert "daemons up: " in lines  # the same check as the flow's own
         assert "finished in" in widget_text(done.query_one("#restore-summary"))
         assert done.check_action("what_changed", ())  # the quarantine is there to compare
         await pilot.press("escape")

@@ -333,30 +333,7 @@ class Restore:
         async def do_verify_running() -> tuple[str, bool]:
             if not was_running:
                 return "not started", True
-            now = await self.controller.resolve(name)
-            if now is None or now.state is not JailState.RUNNING or now.jid is None:
-                raise StepFailed(f"{name} is not running after the start")
-            # The daemons its own rc.conf enables are up (the health check's rule:
-            # core/checks/health.py; the file read through core/transport/jailfs.py).
-            from jailtui.core.checks.health import NOT_DAEMONS, missing_daemons
-            from jailtui.core.freebsd import rcconf
-
-            host = self.controller.host
-            (got,) = await host.read_jail_files(root, ["etc/rc.conf"])
-            text = got.text()
-            if text is None:
-                return f"running, jid {now.jid}; daemons not checked: {got.why()}", False
-            services = [s for s in rcconf.enabled_services(rcconf.parse(text))
-                        if s not in NOT_DAEMONS]
-            snap = await host.poll()
-            missing = missing_daemons(services, snap.processes_of(now.jid))
-            if missing:
-                state["daemons_missing"] = True
-                raise StepFailed(f"{name} runs (jid {now.jid}) but these daemons enabled in "
-                                 f"its rc.conf are not: {', '.join(missing)}")
-            up = [s for s in services if s not in missing and s not in NOT_DAEMONS]
-            return (f"running, jid {now.jid}; daemons up: {', '.join(up) or 'none enabled'}",
-                    False)
+            return await self._verify_up(name, root), False
 
         async def do_rollback() -> str:
             # zfs-rollback(8): -r destroys the newer snapshots; each child the same way.
@@ -491,11 +468,29 @@ class Restore:
             again.append(other if r2.ok else f"{other} (failed: {r2.message})")
         return res.message + (f"; started again: {', '.join(again)}" if again else "")
 
-    async def _verify_up(self, name: str) -> str:
+    async def _verify_up(self, name: str, root: str) -> str:
+        """It runs, and the daemons its own rc.conf enables are up (the health check's
+        rule: core/checks/health.py; rc.conf read through core/transport/jailfs.py)."""
         now = await self.controller.resolve(name)
         if now is None or now.state is not JailState.RUNNING or now.jid is None:
             raise StepFailed(f"{name} is not running after the start")
-        return f"running, jid {now.jid}"
+        from jailtui.core.checks.health import NOT_DAEMONS, missing_daemons
+        from jailtui.core.freebsd import rcconf
+
+        host = self.controller.host
+        (got,) = await host.read_jail_files(root, ["etc/rc.conf"])
+        text = got.text()
+        if text is None:
+            return f"running, jid {now.jid}; daemons not checked: {got.why()}"
+        services = [s for s in rcconf.enabled_services(rcconf.parse(text))
+                    if s not in NOT_DAEMONS]
+        snap = await host.poll()
+        missing = missing_daemons(services, snap.processes_of(now.jid))
+        if missing:
+            raise StepFailed(f"{name} runs (jid {now.jid}) but these daemons enabled in "
+                             f"its rc.conf are not: {', '.join(missing)}")
+        up = [s for s in services if s not in missing]
+        return f"running, jid {now.jid}; daemons up: {', '.join(up) or 'none enabled'}"
 
     async def resume(self, name: str, expect: Jail | None = None) -> RestoreResult:
         """Finish a run cut short: clone the snapshot in place when only the rename was
@@ -533,7 +528,7 @@ class Restore:
         async def do_verify() -> tuple[str, bool]:
             if not e.was_running:
                 return "not started", True
-            return await self._verify_up(name), False
+            return await self._verify_up(name, e.root), False
 
         failed_at = ""
         for label, body in zip(RESUME_STEPS, (do_clone, do_start, do_verify), strict=True):
@@ -635,7 +630,7 @@ class Restore:
         async def do_verify() -> tuple[str, bool]:
             if not was_running:
                 return "not started", True
-            return await self._verify_up(name), False
+            return await self._verify_up(name, root), False
 
         async def do_verify_stopped() -> str:
             return await self._verify_stopped(name)
