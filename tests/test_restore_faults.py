@@ -318,3 +318,23 @@ def test_sim_fault_lists_refuses_and_clears(sim_dir: Path) -> None:
     assert r.stdout.startswith("nospace: the pool is full")
     assert cli(sim_dir, "sim", "fault", "--clear").stdout == ""
     assert not (sim_dir / "faults.json").exists()
+
+
+def test_a_ufs_root_says_what_to_do_by_hand(sim_dir: Path, shim_path: str) -> None:
+    """staging lives on UFS, its root the mount point of /dev/ada1p1: no snapshot, no
+    rename swap; the refusal names the commands, through --sim and over the shims."""
+    before = sorted(p.name for p in real(sim_dir, "/usr/local/jails/staging").iterdir())
+    local = subprocess.run(
+        [sys.executable, "-m", "jailtui", "--host", "local", "--root", str(sim_dir / "root"),
+         "restore", "staging", "--from", "good"], capture_output=True, text=True,
+        timeout=180, stdin=subprocess.DEVNULL, env={**os.environ, "PATH": shim_path})
+    for r in (cli(sim_dir, "restore", "staging", "--from", "good"), local):
+        assert r.returncode == 1
+        err = " ".join(r.stderr.split())
+        assert err.startswith("staging: its root is not a ZFS dataset of its own (UFS /dev/ada1p1 "
+                              "mounted at /usr/local/jails/staging)"), err
+        assert "its root is the mount point of /dev/ada1p1" in err
+        assert ("bsdtar -x -p --fflags --numeric-owner -f TARGET/jailtui-staging-UTCTIME.tar "
+                "-C /usr/local/jails/staging") in err
+    assert sorted(p.name for p in real(sim_dir, "/usr/local/jails/staging").iterdir()) == before
+    assert not running(sim_dir, "staging")

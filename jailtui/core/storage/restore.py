@@ -42,6 +42,7 @@ from jailtui.core.model import Jail, JailState
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.backup import backup_dataset
 from jailtui.core.storage.journal import Entry, Journal, host_key, journal_jails
+from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.mounts import mounts_below, parse_mount_p
 from jailtui.core.storage.zfs import ZfsDataset
 from jailtui.core.text import visible
@@ -123,6 +124,31 @@ def discard_loss(name: str, snapshot: str, newer: list[str]) -> str:
             + ", is destroyed; no quarantined copy is kept")
 
 
+def by_hand_off_zfs(name: str, where: JailStorage) -> str:
+    """A root on UFS (or another file system): no snapshot to clone, and the console
+    does not swap it yet; what to type instead, from its bsdtar backup (jailtui backup
+    NAME: docs/freebsd.md 12.8), keeping the compromised root (docs/freebsd.md 12.6)."""
+    root = where.root.rstrip("/") or "/"
+    archive = f"TARGET/jailtui-{name}-UTCTIME.tar"
+    head = (f"{name}: its root is not a ZFS dataset of its own ({where.summary()}): no "
+            "snapshot to clone, and the console does not replace a UFS root yet. By hand, "
+            f"from its backup {archive} ([backup] target; jailtui backup {name} makes one), "
+            f"after stopping it through its owner:")
+    extract = f"bsdtar -x -p --fflags --numeric-owner -f {archive} -C {root}"
+    if (where.mountpoint.rstrip("/") or "/") == root:
+        # A copy on the same file system would be inside the root, in the jail's reach
+        # (docs/freebsd.md 12.6): no rename swap; the evidence is kept as an archive.
+        return (f"{head} its root is the mount point of {where.device}, so a standby copy "
+                "on that file system would be inside the root (in the jail's reach) and "
+                "no rename(2) swap is possible: keep the compromised root as an archive "
+                f"first (bsdtar -c --one-file-system --numeric-owner -f "
+                f"{root}.quarantine-UTCTIME.tar -C {root} .), empty it (chflags -R noschg "
+                f"{root}; find {root} -mindepth 1 -delete; at kern.securelevel 0), then "
+                f"{extract}")
+    return (f"{head} mv {root} {root}.quarantine-UTCTIME (the same file system: a "
+            f"rename, kept for forensics), mkdir {root}, then {extract}")
+
+
 def swap_back_command(name: str) -> str:
     """What the user types to put the quarantined root back."""
     return f"jailtui restore {name} --swap-back"
@@ -200,6 +226,10 @@ class Restore:
         where = await snaps.locate(name, jail)
         if where is None or where.dataset is None:
             datasets = (await snapmod.read_tables(self.runner))[0]
+            cut = None if where is None else snapmod.half_done(name, where.root, datasets,
+                                                                where)
+            if where is not None and where.fstype != "zfs" and cut is None:
+                raise snapmod.StorageError(by_hand_off_zfs(name, where))
             raise snapmod.StorageError(snapmod.not_on_zfs(name, where, datasets))
         ds = where.dataset
         short = snapshot.split("@", 1)[1] if "@" in snapshot else snapshot
