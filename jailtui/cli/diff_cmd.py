@@ -21,10 +21,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                     "by 'jailtui restore') with the snapshot the jail was restored from "
                     "(zfs diff, its child datasets too): setuid files, new files in /etc, "
                     "/usr/local/etc and /root, crontabs and rc.d scripts first, then every "
-                    "change by directory.")
+                    "change by directory. A jail on UFS: QUARANTINE is the directory "
+                    "ROOT.quarantine-UTCTIME its old root was moved to, compared with the "
+                    "root in place by a walk of both (size, mtime, mode, flags, SHA-256; "
+                    "no link followed).")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("quarantine", metavar="QUARANTINE",
-                    help="the quarantined dataset (its full name, or its last component)")
+                    help="the quarantined dataset (its full name, or its last component); on "
+                         "UFS the directory ROOT.quarantine-UTCTIME")
     sp.add_argument("--json", action="store_true", help="one JSON document")
 
 

@@ -146,7 +146,8 @@ def by_hand_off_zfs(name: str, where: JailStorage) -> str:
                 f"{root}; find {root} -mindepth 1 -delete; at kern.securelevel 0), then "
                 f"{extract}")
     return (f"{head} mv {root} {root}.quarantine-UTCTIME (the same file system: a "
-            f"rename, kept for forensics), mkdir {root}, then {extract}")
+            f"rename, kept for forensics), mkdir {root}, then {extract}; what changed: "
+            f"jailtui diff {name} {root}.quarantine-UTCTIME")
 
 
 def swap_back_command(name: str) -> str:
