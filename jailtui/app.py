@@ -190,6 +190,11 @@ class JailtuiApp(App[None]):
                 self._warn(f"config: unknown theme {theme!r}; using the default")
         for warning in self.settings.warnings:
             self._warn(warning)
+        # A restore cut short (the console killed mid-flow) is said first, with the
+        # ways out (screens/resume.py; its journal: core/storage/journal.py).
+        from jailtui.screens.resume import check_half_done
+
+        check_half_done(self)
 
     def on_load(self) -> None:
         """The first poll starts here, before the screens are composed and the

@@ -6,6 +6,7 @@ incremental; cancel and failures leave no half-received backup; the one gate dec
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import subprocess
@@ -169,17 +170,99 @@ def test_a_full_pool_is_one_clear_message(sim_dir: Path) -> None:
     assert sink.records[-1].result.startswith("failed: web: backup failed: pool zroot is full")
 
 
-def test_no_common_snapshot_is_refused_with_the_way_out(sim_dir: Path) -> None:
-    ctl, _ = controller(sim_dir)
+def test_no_common_snapshot_makes_a_full_copy_keeping_the_old(sim_dir: Path) -> None:
+    """The jail's snapshot the backup continued from is gone: the old backup is renamed
+    aside (kept), a full copy made under the usual name."""
+    ctl, sink = controller(sim_dir)
     first = asyncio.run(Backup(ctl, clock=lambda: 1_700_000_000.0).run("web"))
     assert first.ok
     assert dispatch(sim_dir, ["zfs", "destroy", f"zroot/jails/web@{first.snapshot}"])[0] == 0
     result = asyncio.run(Backup(ctl, clock=lambda: 1_700_000_100.0).run("web"))
-    assert not result.ok
-    assert result.message == (
-        f"web: the backup's newest snapshot zroot/jailtui-backups/web@{first.snapshot} is no "
-        "longer a snapshot of zroot/jails/web: an incremental backup needs it; destroy the "
-        "backup (zfs destroy -r zroot/jailtui-backups/web) or rename it to make a new full one")
+    assert result.ok, result.message
+    old = "zroot/jailtui-backups/web.old-20231114T221500Z"
+    assert result.set_aside == old and result.since == ""
+    assert "(full)" in result.message
+    assert (f"so it was renamed to {old} and kept (zfs list -t all -r {old}; destroy it "
+            "yourself once nothing is cloned from it)") in result.message
+    assert f"{old}@{first.snapshot}" in names(sim_dir, "zroot/jailtui-backups")
+    assert names(sim_dir, "zroot/jailtui-backups/web") == [
+        "zroot/jailtui-backups/web", f"zroot/jailtui-backups/web@{result.snapshot}"]
+
+
+def test_a_backup_after_a_restore_from_the_backup(sim_dir: Path) -> None:
+    """Restored from its backup, the root is a clone with no snapshot of its own: the next
+    backup is a full one, the old backup (the clone's origin) kept under a new name; the
+    one after that is incremental again."""
+    r = cli(sim_dir, "--sim", str(sim_dir), "backup", "web", "--json")
+    assert r.returncode == 0, r.stderr
+    snap = json.loads(r.stdout)["snapshot"]
+    r = cli(sim_dir, "--sim", str(sim_dir), "restore", "web", "--from",
+            f"zroot/jailtui-backups/web@{snap}")
+    assert r.returncode == 0, r.stderr + r.stdout
+    r = cli(sim_dir, "--sim", str(sim_dir), "backup", "web", "--json")
+    assert r.returncode == 0, r.stderr + r.stdout
+    doc = json.loads(r.stdout)
+    old = doc["set_aside"]
+    assert old.startswith("zroot/jailtui-backups/web.old-") and doc["incremental_from"] is None
+    rc, out, _ = dispatch(sim_dir, ["zfs", "get", "-H", "-o", "value", "origin",
+                                    "zroot/jails/web"])
+    assert out.decode().strip() == f"{old}@{snap}"  # the clone follows the rename
+    r = cli(sim_dir, "--sim", str(sim_dir), "backup", "web", "--json")
+    if r.returncode != 0 and "this second" in r.stderr + r.stdout:
+        r = cli(sim_dir, "--sim", str(sim_dir), "backup", "web", "--json")
+    assert r.returncode == 0, r.stderr + r.stdout
+    again = json.loads(r.stdout)
+    assert again["incremental_from"] == doc["snapshot"] and again["set_aside"] is None
+
+
+def test_prune_keeps_n_of_the_consoles_own_never_a_users(sim_dir: Path, shim_path: str,
+                                                         tmp_path: Path) -> None:
+    ctl, _ = controller(sim_dir)
+    made = []
+    for i in range(3):
+        b = asyncio.run(Backup(ctl, clock=functools.partial(float, 1_700_000_000 + 100 * i)
+                               ).run("web"))
+        assert b.ok, b.message
+        made.append(b.snapshot)
+    assert dispatch(sim_dir, ["zfs", "snapshot", "-r", "zroot/jails/web@before-upgrade"])[0] == 0
+    r = local(sim_dir, shim_path, "backup", "web", "--prune")
+    assert r.returncode == 2 and "--prune needs --keep N" in r.stderr
+    r = local(sim_dir, shim_path, "backup", "web", "--prune", "--keep", "1", "--json")
+    assert r.returncode == 0, r.stderr + r.stdout
+    doc = json.loads(r.stdout)
+    assert doc["pruned"] == [f"zroot/jails/web@{made[0]}", f"zroot/jails/web@{made[1]}",
+                             f"zroot/jailtui-backups/web@{made[0]}",
+                             f"zroot/jailtui-backups/web@{made[1]}"]
+    left = [n.split("@")[1] for n in names(sim_dir, "zroot/jails/web") if "@" in n]
+    assert sorted(left) == sorted([made[2], "before-upgrade"])  # a user's stays
+    assert [n.split("@")[1] for n in names(sim_dir, "zroot/jailtui-backups/web")
+            if "@" in n] == [made[2]]
+    # The rule: [backup] keep = 1 prunes after each backup by itself, and the next
+    # backup still continues from the newest.
+    conf = tmp_path / "config.toml"
+    conf.write_text("[backup]\nkeep = 1\n")
+    r = local(sim_dir, shim_path, "--config", str(conf), "backup", "web", "--json")
+    assert r.returncode == 0, r.stderr + r.stdout
+    doc = json.loads(r.stdout)
+    assert doc["incremental_from"] == made[2]
+    assert doc["pruned"] == (f"web: pruned 2 (keep = 1): zroot/jails/web@{made[2]}, "
+                             f"zroot/jailtui-backups/web@{made[2]}")
+
+
+def test_prune_holds_the_backups_base(sim_dir: Path) -> None:
+    """A snapshot of the console's taken after the last backup: keep = 1 would destroy
+    the jail's copy of the backup's newest, which the next incremental needs: held."""
+    from jailtui.core.storage.backup import prune_plan
+
+    ctl, _ = controller(sim_dir)
+    b = asyncio.run(Backup(ctl, clock=lambda: 1_700_000_000.0).run("web"))
+    assert b.ok
+    assert dispatch(sim_dir, ["zfs", "snapshot", "-r", "zroot/jails/web@jailtui-20991231T000000Z"])[0] == 0
+    plan = asyncio.run(prune_plan(ctl, "web", 1))
+    assert plan.doomed == []
+    assert plan.held == [f"zroot/jails/web@{b.snapshot} (the backup's newest: the next "
+                         "backup continues from it)"]
+    assert "nothing to prune (keep = 1); kept: " in plan.text()
 
 
 def test_the_gate_decides(sim_dir: Path) -> None:

@@ -99,3 +99,49 @@ def test_compromise_needs_a_running_writable_jail(sim_dir: Path) -> None:
     dispatch(sim_dir, ["service", "jail", "start", "web"])
     r = cli(sim_dir, "sim", "compromise", "web")
     assert r.returncode == 1 and "Read-only file system (zroot/jails/web)" in r.stderr
+
+
+def test_a_ufs_root_kept_aside_is_walked(sim_dir: Path, shim_path: str) -> None:
+    """staging (UFS): its compromised root kept aside by hand beside it is compared with
+    the root in place, by a walk of both (size, mtime, mode, flags, hash), through --sim
+    and --host local over the shims; a link out of the root is an entry, never followed."""
+    import shutil
+
+    good = sim_dir / "root/usr/local/jails/staging"
+    q = sim_dir / "root/usr/local/jails/staging.quarantine-20261202T000000Z"
+    shutil.copytree(good, q, symlinks=True)
+    (q / "usr/local/bin").mkdir(parents=True, exist_ok=True)
+    (q / "usr/local/bin/.sysupd").write_bytes(b"\x7fELF")
+    os.chmod(q / "usr/local/bin/.sysupd", 0o4755)
+    rc = q / "etc/rc.conf"
+    before = os.stat(rc)
+    data = rc.read_bytes()
+    rc.write_bytes(data[:-2] + b"X\n" if len(data) > 2 else b"X\n")  # same size
+    os.utime(rc, ns=(before.st_atime_ns, before.st_mtime_ns))  # and mtime set back
+    os.symlink("/etc/master.passwd", q / "root/.hist")
+    gone = sorted(p for p in (q / "etc").iterdir() if p.is_file() and p.name != "rc.conf")[0]
+    gone.unlink()
+    qpath = "/usr/local/jails/staging.quarantine-20261202T000000Z"
+    env = {**os.environ, "COLUMNS": "200"}
+    runs = [subprocess.run([sys.executable, "-m", "jailtui", "--sim", str(sim_dir), "diff",
+                            "staging", qpath, "--json"], capture_output=True, text=True,
+                           timeout=180, env=env),
+            subprocess.run([sys.executable, "-m", "jailtui", "--host", "local", "--root",
+                            str(sim_dir / "root"), "diff", "staging", qpath, "--json"],
+                           capture_output=True, text=True, timeout=180,
+                           env={**env, "PATH": shim_path})]
+    for r in runs:
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        assert doc["quarantine"] == qpath and doc["snapshot"] == "/usr/local/jails/staging"
+        got = {(c["change"], c["type"], c["path"]) for c in doc["changes"]}
+        assert ("added", "F", "/usr/local/bin/.sysupd") in got
+        assert ("modified", "F", "/etc/rc.conf") in got  # the hash saw it
+        assert ("added", "@", "/root/.hist") in got
+        assert ("removed", "F", "/etc/" + gone.name) in got
+        flagged = {c["path"]: c["flags"] for c in doc["flagged"]}
+        assert flagged["/usr/local/bin/.sysupd"] == ["setuid"]
+    r = subprocess.run([sys.executable, "-m", "jailtui", "--sim", str(sim_dir), "diff",
+                        "staging", "/usr/local/jails/web"], capture_output=True, text=True,
+                       timeout=180, env=env)
+    assert r.returncode == 1 and "is not a quarantined copy of staging's root" in r.stderr

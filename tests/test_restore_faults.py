@@ -241,6 +241,32 @@ def test_a_full_pool_fails_the_clone_and_puts_the_root_back(sim_dir: Path) -> No
     assert zfs_rows(sim_dir)["zroot/jails/web"] == "-\toff" and quarantines(sim_dir) == []
 
 
+def test_a_failed_clone_puts_a_local_mountpoint_back(sim_dir: Path) -> None:
+    """A root whose mountpoint is its own (AppJail sets one: docs/freebsd.md 12.3): the
+    quarantine moved it to ROOT.quarantine-UTC; undoing the rename sets it back, or the
+    jail's root would be an empty directory with the old root mounted beside it."""
+    assert dispatch(sim_dir, ["zfs", "set", f"mountpoint={WEB}", "zroot/jails/web"])[0] == 0
+    cli(sim_dir, "snapshot", "create", "web", "good")
+    (real(sim_dir, WEB) / "etc" / "backdoor").write_text("evil\n")
+    cli(sim_dir, "sim", "fault", "nospace")
+    doc = json.loads(cli(sim_dir, "restore", "web", "--from", "good", "--json").stdout)
+    assert doc["steps"][-1]["step"] == "clone" and not doc["steps"][-1]["ok"]
+    assert "nothing was swapped" in doc["summary"]
+    cli(sim_dir, "sim", "fault", "--clear")
+    rc, out, _ = dispatch(sim_dir, ["zfs", "get", "-H", "-o", "value,source", "mountpoint",
+                                    "zroot/jails/web"])
+    assert rc == 0 and out.decode().strip() == f"{WEB}\tlocal"
+    assert zfs_rows(sim_dir)["zroot/jails/web"] == "-\toff" and quarantines(sim_dir) == []
+    rc, out, _ = dispatch(sim_dir, ["mount", "-p"])
+    assert f"zroot/jails/web\t\t{WEB}\tzfs" in out.decode() or any(
+        line.split()[:2] == ["zroot/jails/web", WEB] for line in out.decode().splitlines())
+    assert (real(sim_dir, WEB) / "etc" / "backdoor").read_text() == "evil\n"
+    # And the next restore works from there.
+    r = cli(sim_dir, "restore", "web", "--from", "good")
+    assert r.returncode == 0, r.stderr
+    assert not (real(sim_dir, WEB) / "etc" / "backdoor").exists()
+
+
 def test_a_snapshot_that_vanishes_before_the_clone(sim_dir: Path) -> None:
     cli(sim_dir, "snapshot", "create", "web", "good")
     cli(sim_dir, "sim", "fault", "vanish", "good")
@@ -292,3 +318,23 @@ def test_sim_fault_lists_refuses_and_clears(sim_dir: Path) -> None:
     assert r.stdout.startswith("nospace: the pool is full")
     assert cli(sim_dir, "sim", "fault", "--clear").stdout == ""
     assert not (sim_dir / "faults.json").exists()
+
+
+def test_a_ufs_root_says_what_to_do_by_hand(sim_dir: Path, shim_path: str) -> None:
+    """staging lives on UFS, its root the mount point of /dev/ada1p1: no snapshot, no
+    rename swap; the refusal names the commands, through --sim and over the shims."""
+    before = sorted(p.name for p in real(sim_dir, "/usr/local/jails/staging").iterdir())
+    local = subprocess.run(
+        [sys.executable, "-m", "jailtui", "--host", "local", "--root", str(sim_dir / "root"),
+         "restore", "staging", "--from", "good"], capture_output=True, text=True,
+        timeout=180, stdin=subprocess.DEVNULL, env={**os.environ, "PATH": shim_path})
+    for r in (cli(sim_dir, "restore", "staging", "--from", "good"), local):
+        assert r.returncode == 1
+        err = " ".join(r.stderr.split())
+        assert err.startswith("staging: its root is not a ZFS dataset of its own (UFS /dev/ada1p1 "
+                              "mounted at /usr/local/jails/staging)"), err
+        assert "its root is the mount point of /dev/ada1p1" in err
+        assert ("bsdtar -x -p --fflags --numeric-owner -f TARGET/jailtui-staging-UTCTIME.tar "
+                "-C /usr/local/jails/staging") in err
+    assert sorted(p.name for p in real(sim_dir, "/usr/local/jails/staging").iterdir()) == before
+    assert not running(sim_dir, "staging")

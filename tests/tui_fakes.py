@@ -43,7 +43,7 @@ from jailtui.core.model import (
 )
 from jailtui.core.posture.baseline import Baseline
 from jailtui.core.posture.model import FlagChange, JailPosture
-from jailtui.core.storage.backup import BackupResult
+from jailtui.core.storage.backup import BackupResult, PrunePlan
 from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.pipe import Progress
@@ -356,6 +356,8 @@ class FakeController:
         name: bytearray(BOOT_LOG) for name in ("web", "db", "mail", "build")})
     #: Set: :meth:`backup` copies until it is set (or cancelled); None: at once.
     backup_hold: asyncio.Event | None = None
+    #: Restores half done, as restore_pending_all answers: (jail, text, undoable).
+    half_done: list[tuple[str, str, bool]] = field(default_factory=list)
 
     def jail_user(self) -> str:
         return "root"
@@ -509,6 +511,24 @@ class FakeController:
         self.snaps[name] = [s for s in self.snaps.get(name, []) if s.name != full]
         return ActionResult(True, f"destroyed snapshot {full}")
 
+    async def prune_plan(self, name: str, keep: int,
+                         expect: Jail | None = None) -> PrunePlan:
+        """The console's own (``jailtui-*``) of :attr:`snaps` beyond ``keep``."""
+        self._gate(Action.SNAPSHOT, name)
+        own = sorted((s for s in self.snaps.get(name, []) if s.short.startswith("jailtui-")),
+                     key=lambda s: -s.creation)
+        ds = f"zroot/jails/{name}"
+        return PrunePlan(name, keep, ds, f"zroot/jailtui-backups/{name}",
+                         [(ds, s.short) for s in reversed(own[keep:])])
+
+    async def prune(self, plan: PrunePlan, expect: Jail | None = None) -> ActionResult:
+        self._gate(Action.SNAPSHOT, plan.jail)
+        self.calls.append(("prune", plan.names))
+        gone = set(plan.names)
+        self.snaps[plan.jail] = [s for s in self.snaps.get(plan.jail, []) if s.name not in gone]
+        return ActionResult(True, f"{plan.jail}: pruned {len(gone)} (keep = {plan.keep}): "
+                                  + ", ".join(plan.names))
+
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,
@@ -569,7 +589,11 @@ class FakeController:
         return RestoreResult(True, name, "", summary=f"finished: {name} runs")
 
     async def restore_pending(self, name: str) -> str | None:
-        return None
+        return next((text for n, text, _ in self.half_done if n == name), None)
+
+    async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
+        return [h for h in self.half_done if self.policy.may(Action.RESTORE)
+                and (self.scope_names is None or h[0] in self.scope_names)]
 
     async def restore(self, name: str, snap: str, expect: Jail | None = None,
                       on_step: Callable[[StepResult], None] | None = None, *,

@@ -54,13 +54,38 @@ def _list(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
+def _prune(session: Session, args: argparse.Namespace, keep: int) -> int:
+    plan = asyncio.run(backupmod.prune_plan(session.controller, args.name, keep))
+    result = asyncio.run(backupmod.prune(session.controller, plan)) if plan.doomed else None
+    if args.json:
+        json.dump({"jail": args.name, "keep": keep, "pruned": plan.names if result and
+                   result.ok else [], "held": plan.held,
+                   "message": result.message if result else plan.text()}, sys.stdout, indent=2)
+        print()
+    else:
+        print(visible(result.message if result else plan.text(), 2000),
+              file=sys.stdout if result is None or result.ok else sys.stderr)
+    return 0 if result is None or result.ok else 1
+
+
 def run(session: Session, args: argparse.Namespace) -> int:
     if args.list:
         return _list(session, args)
 
     from jailtui.core.config.settings import load_settings
 
-    target = load_settings(args.config).backup_target
+    settings = load_settings(args.config)
+    target = settings.backup_target
+    if args.keep is not None and not args.prune:
+        print("jailtui: backup: --keep goes with --prune", file=sys.stderr)
+        return 2
+    if args.prune:
+        keep = args.keep if args.keep is not None else settings.backup_keep
+        if keep <= 0:
+            print("jailtui: backup: --prune needs --keep N (1 or more) or [backup] keep in "
+                  "config.toml", file=sys.stderr)
+            return 2
+        return _prune(session, args, keep)
 
     def show(p: Progress) -> None:
         if not args.json and sys.stderr.isatty():
@@ -80,9 +105,22 @@ def run(session: Session, args: argparse.Namespace) -> int:
     result = asyncio.run(go())
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
+    pruned = None
+    if result.ok and settings.backup_keep > 0 and result.target.count("/") == 2 \
+            and not result.target.startswith("/"):
+        # The rule ([backup] keep): after a ZFS backup, the console's own beyond N go.
+        plan = asyncio.run(backupmod.prune_plan(session.controller, args.name,
+                                                settings.backup_keep))
+        pruned = (asyncio.run(backupmod.prune(session.controller, plan)).message
+                  if plan.doomed else "")
     if args.json:
-        json.dump(result.to_json(), sys.stdout, indent=2)
+        doc = result.to_json()
+        if pruned is not None:
+            doc["pruned"] = pruned
+        json.dump(doc, sys.stdout, indent=2)
         print()
     else:
         print(visible(result.message, 2000), file=sys.stdout if result.ok else sys.stderr)
+        if pruned:
+            print(visible(pruned, 2000))
     return 0 if result.ok else 1

@@ -15,7 +15,7 @@ import time
 from jailtui.cli.session import Session
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.storage import snapshots as snapmod
-from jailtui.core.storage.restore import Restore, RestoreResult, StepResult
+from jailtui.core.storage.restore import Restore, RestoreResult, StepResult, discard_loss
 from jailtui.core.text import visible
 
 
@@ -61,9 +61,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
         except JailtuiError as exc:
             print(f"jailtui: restore: {visible(describe(exc), 2000)}", file=sys.stderr)
             return 1
-        what = (f"everything written to {visible(name)} since {visible(args.snapshot)}"
-                + (f", and the newer snapshots {visible(', '.join(lost), 1000)}" if lost else "")
-                + ", is destroyed; no quarantined copy is kept")
+        what = discard_loss(name, args.snapshot, lost)
         if not sys.stdin.isatty():
             print(f"jailtui: restore: --discard: {what}: confirm with --yes (stdin is not a "
                   "terminal)", file=sys.stderr)

@@ -75,10 +75,14 @@ def add_diff(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                     "by 'jailtui restore') with the snapshot the jail was restored from "
                     "(zfs diff, its child datasets too): setuid files, new files in /etc, "
                     "/usr/local/etc and /root, crontabs and rc.d scripts first, then every "
-                    "change by directory.")
+                    "change by directory. A jail on UFS: QUARANTINE is the directory "
+                    "ROOT.quarantine-UTCTIME its old root was moved to, compared with the "
+                    "root in place by a walk of both (size, mtime, mode, flags, SHA-256; "
+                    "no link followed).")
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("quarantine", metavar="QUARANTINE",
-                    help="the quarantined dataset (its full name, or its last component)")
+                    help="the quarantined dataset (its full name, or its last component); on "
+                         "UFS the directory ROOT.quarantine-UTCTIME")
     sp.add_argument("--json", action="store_true", help="one JSON document")
 
 
@@ -99,6 +103,13 @@ def add_backup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("--list", action="store_true",
                     help="list the backup's snapshots instead of making one")
+    sp.add_argument("--prune", action="store_true",
+                    help="make no copy: destroy the console's own snapshots (jailtui-*, "
+                         "never a user's) of the jail and of its backup beyond the newest "
+                         "--keep N (default [backup] keep); a backup does it by itself when "
+                         "[backup] keep is set")
+    sp.add_argument("--keep", type=int, metavar="N",
+                    help="with --prune: how many to keep (1 or more)")
     sp.add_argument("--json", action="store_true", help="one JSON document at the end")
 
 

@@ -81,7 +81,7 @@ class Jail:
         return Jail(self.name, self.jid, self.state, self.hostname, self.path, self.ip4,
                     self.ip6, self.cpusetid, self.configured, self.enabled, self.conf_file,
                     self.owner, self.owner_name, self.owner_reason, self.boot_source,
-                    processes, cpu_percent, mem_percent, rss_kib, self.host_name)
+                    self.dependents, processes, cpu_percent, mem_percent, rss_kib, self.host_name)
 
     @property
     def running(self) -> bool:

@@ -25,6 +25,7 @@ from jailtui.core.storage.backup import BackupResult, progress_text
 from jailtui.core.storage.pipe import Progress
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.prune import offer_prune
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
 from jailtui.widgets.key_footer import KeyFooter
@@ -49,6 +50,8 @@ class BackupScreen(GuardedScreen):
         self._jail = jail
         self.done = False
         self.result: BackupResult | None = None
+        #: What pruning after it did ([backup] keep, asked first); None: nothing pruned.
+        self.pruned: ActionResult | None = None
         self.cancel = asyncio.Event()
         self.last: Progress | None = None
 
@@ -91,6 +94,9 @@ class BackupScreen(GuardedScreen):
                 return
             self.console.report(f"backup {name}", ActionResult(result.ok, result.message))
             self._finish(result, "")
+            if result.ok and not result.target.startswith("/"):
+                # [backup] keep: asked, never silent (screens/prune.py).
+                offer_prune(self.console, jail, self._pruned)
 
         self.app.run_worker(job(run), group="action-backup", exit_on_error=False,
                             description="back a jail up")
@@ -119,6 +125,17 @@ class BackupScreen(GuardedScreen):
         summary.update(Content.assemble(visible(result.message, 1200),
                                         ("\nEscape: close", "$foreground-muted")))
         self.refresh_bindings()
+
+    def _pruned(self, result: ActionResult) -> None:
+        """The pruning's outcome under the backup's."""
+        self.pruned = result
+        if not self.is_attached or self.result is None:
+            return
+        mark = ((f"{glyphs().ok} ", "$success") if result.ok
+                else (f"{glyphs().bad} ", "bold $error"))
+        self.query_one("#backup-summary", Static).update(Content.assemble(
+            visible(self.result.message, 1200), "\n", mark, visible(result.message, 1200),
+            ("\nEscape: close", "$foreground-muted")))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":

@@ -23,7 +23,7 @@ from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
 from jailtui.core.posture.baseline import Baseline
 from jailtui.core.posture.model import FlagChange, JailPosture
-from jailtui.core.storage.backup import BackupResult
+from jailtui.core.storage.backup import BackupResult, PrunePlan
 from jailtui.core.storage.changes import ChangeReport
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.pipe import Progress
@@ -212,6 +212,21 @@ class ConsoleController(Protocol):
 
     async def restore_pending(self, name: str) -> str | None:
         """What a restore cut short left half done, with the ways out; None: nothing."""
+        ...
+
+    async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
+        """Every jail with a restore half done that this user may restore: (jail, what
+        is half done and the ways out, whether it can be undone by a swap back); the
+        console asks this once at start."""
+        ...
+
+    async def prune_plan(self, name: str, keep: int,
+                         expect: Jail | None = None) -> PrunePlan:
+        """What ``keep`` would destroy of the console's own snapshots (nothing changes)."""
+        ...
+
+    async def prune(self, plan: PrunePlan, expect: Jail | None = None) -> ActionResult:
+        """Destroy what ``plan`` names (asked first), each audited."""
         ...
 
     async def backup(self, name: str, expect: Jail | None = None,

@@ -22,12 +22,14 @@ from jailtui.console.keys import bindings_for
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
+from jailtui.core.storage import restore as restoremod
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.zfs import ZfsSnapshot
 from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.guard import GuardedScreen
+from jailtui.screens.prune import offer_prune
 from jailtui.screens.snapshot_name import SnapshotNameScreen
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
@@ -132,7 +134,8 @@ class SnapshotsScreen(GuardedScreen):
             self._draw_title()
             self.table.set_rows(rows_of(listing.snapshots, self.console.now()))
             newest = listing.snapshots[0] if listing.snapshots else None
-            hint = ("   pick the known-good one and press B" if self.restoring
+            hint = ("   pick the known-good one and press B (X: roll back, keeping nothing)"
+                    if self.restoring
                     else "   n: take one   d: destroy the selected one   B: restore from it")
             self._set_load_line(Content.assemble(
                 f"{len(listing.snapshots)} snapshot{'s' if len(listing.snapshots) != 1 else ''}",
@@ -165,7 +168,7 @@ class SnapshotsScreen(GuardedScreen):
             return f"busy: {self._busy}"
         if self._where is None or self._where.dataset is None:
             return f"{visible(self.jail_name, 64)} has no ZFS dataset of its own"
-        if action in ("snapshot_destroy", "snapshot_restore") and \
+        if action in ("snapshot_destroy", "snapshot_restore", "snapshot_discard") and \
                 self.selected_snapshot() is None:
             return "no snapshot selected"
         return None
@@ -255,6 +258,43 @@ class SnapshotsScreen(GuardedScreen):
 
         self.app.push_screen(ConfirmScreen(question, yes="Restore"), answered)
 
+    def _pruned(self, result: ActionResult) -> None:
+        mark = ((f"{glyphs().ok} ", "$success") if result.ok
+                else (f"{glyphs().bad} ", "bold $error"))
+        self._action_line = Content.assemble(mark, one_line(result.message, 300),
+                                             ("   L: action log", "$foreground-muted"))
+        if self.is_attached:
+            self.load()
+
+    def action_snapshot_discard(self) -> None:
+        """Roll back in place (``zfs rollback -r``): asks first, naming what is lost
+        (the current root and every newer snapshot), in the CLI's words."""
+        if self.refuse_if_guarded("snapshot_discard"):
+            return
+        snap = self.selected_snapshot()
+        jail = self._jail
+        if snap is None or jail is None:
+            return
+        shorts = [s.short for s in self._snaps]
+        newer = shorts[:shorts.index(snap.short)] if snap.short in shorts else []
+        lost = restoremod.discard_loss(self.jail_name, snap.short, newer)
+        question = Content.assemble(
+            ("Roll jail ", "bold"), (visible(self.jail_name, 64), "bold $accent"),
+            (" back to ", "bold"), (visible(snap.short, 160), "bold $accent"),
+            (", keeping nothing?", "bold $error"), "\n",
+            (lost[:1].upper() + lost[1:] + ". The jail is stopped, rolled back (zfs rollback -r) and started again; "
+               "nothing is left to look at afterwards: B keeps the compromised root "
+               "instead.", "$foreground-muted"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                from jailtui.screens.restore import RestoreScreen
+
+                self.app.push_screen(RestoreScreen(jail, snap.short, mode="discard"),
+                                     lambda _r: self.load())
+
+        self.app.push_screen(ConfirmScreen(question, yes="Roll back"), answered)
+
     def _run(self, verb: str, name: str) -> None:
         controller = self.console.controller_for(self.jail_host)
         if controller is None:
@@ -269,8 +309,8 @@ class SnapshotsScreen(GuardedScreen):
         async def run() -> None:
             try:
                 if verb == "take":
-                    result = await controller.snapshot_create(
-                        self.jail_name, name, jail, keep=self.console.settings.backup_keep)
+                    # keep = N is asked for after it (screens/prune.py), never silent.
+                    result = await controller.snapshot_create(self.jail_name, name, jail)
                 else:
                     result = await controller.snapshot_destroy(self.jail_name, name, jail)
             except JailtuiError as exc:
@@ -285,6 +325,8 @@ class SnapshotsScreen(GuardedScreen):
                 mark, one_line(result.message, 300) or ("done" if result.ok else "failed"),
                 ("   L: action log", "$foreground-muted"))
             self.load()
+            if verb == "take" and result.ok and jail is not None:
+                offer_prune(self.console, jail, self._pruned)
 
         self.app.run_worker(job(run), group="action-snapshot", exit_on_error=False,
                             description="a snapshot of a jail")

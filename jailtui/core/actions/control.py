@@ -65,7 +65,7 @@ from jailtui.core.posture.model import FlagChange
 from jailtui.core.transport.runner import BlockingRunner
 
 if TYPE_CHECKING:
-    from jailtui.core.storage.backup import BackupResult
+    from jailtui.core.storage.backup import BackupResult, PrunePlan
     from jailtui.core.storage.changes import ChangeReport
     from jailtui.core.storage.locate import JailStorage
     from jailtui.core.storage.pipe import Progress
@@ -379,6 +379,23 @@ class Controller:
 
         found = await Restore(self).pending(name)
         return None if found is None else found[1]
+
+    async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
+        from jailtui.core.storage.restore import Restore
+
+        return [(name, text, e.mode == "clone")
+                for name, e, text in await Restore(self).pending_all()]
+
+    async def prune_plan(self, name: str, keep: int,
+                         expect: Jail | None = None) -> PrunePlan:
+        from jailtui.core.storage.backup import prune_plan
+
+        return await prune_plan(self, name, keep, expect)
+
+    async def prune(self, plan: PrunePlan, expect: Jail | None = None) -> ActionResult:
+        from jailtui.core.storage.backup import prune
+
+        return await prune(self, plan, expect)
 
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,

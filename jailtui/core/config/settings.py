@@ -105,8 +105,9 @@ class Settings:
     check: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: Cap of each output stream of one command, in MiB (``[limits] output_mib``).
     output_mib: int = DEFAULT_OUTPUT_MIB
-    #: ``[backup] keep``: the console's own snapshots (``jailtui-...``) kept per jail
-    #: when it takes one; older ones are destroyed. 0: keep all (the default).
+    #: ``[backup] keep``: the console's own snapshots (``jailtui-...``) kept per jail and
+    #: per backup after a snapshot or a backup; older ones are destroyed (the console
+    #: asks first: screens/prune.py). 0: keep all (the default).
     backup_keep: int = 0
     #: ``[backup] target``: the host directory a jail not on a ZFS dataset of its own is
     #: archived to (bsdtar, core/storage/backup.py); outside every jail's root.

@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from jailtui.core.actions.control import Controller
+from jailtui.core.actions.control import ActionResult, Controller
 from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.freebsd import argv as argvmod
@@ -76,6 +76,11 @@ def backup_dataset(jail_dataset: str, name: str) -> str:
     return f"{jail_dataset.split('/', 1)[0]}/{CONTAINER}/{name}"
 
 
+def old_backup_name(target: str, now: float) -> str:
+    """``zroot/jailtui-backups/web.old-20261202T043500Z``: an old backup kept aside."""
+    return f"{target}.old-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}"
+
+
 def is_backup_of(snapshot: str, name: str) -> bool:
     """Is ``snapshot`` (``POOL/jailtui-backups/NAME@S``) a snapshot of ``name``'s backup?"""
     if "@" not in snapshot:
@@ -103,6 +108,8 @@ class BackupResult:
     message: str = ""
     #: The backup's snapshots after it, oldest first (full names).
     snapshots: list[str] = field(default_factory=list)
+    #: The old backup renamed aside (TARGET.old-UTC) for a full copy: no common snapshot.
+    set_aside: str = ""
 
     @property
     def rate(self) -> float:
@@ -113,7 +120,8 @@ class BackupResult:
                 "snapshot": self.snapshot, "incremental_from": self.since or None,
                 "bytes": self.bytes, "seconds": round(self.seconds, 3),
                 "rate": round(self.rate), "cancelled": self.cancelled,
-                "message": self.message, "snapshots": self.snapshots}
+                "message": self.message, "snapshots": self.snapshots,
+                "set_aside": self.set_aside or None}
 
 
 def progress_text(p: Progress) -> str:
@@ -193,19 +201,22 @@ class Backup:
             await self._zfs(argvmod.zfs_create_unmounted_argv(container))
         since = ""
         existed = target in have
+        aside = ""
         if existed:
             copy = await snapmod.list_of(self.runner, target)  # newest first
             mine = {(s.short, s.creation) for s in await snapmod.list_of(self.runner, ds)}
-            if not copy:
-                raise BackupError(
-                    f"{name}: the backup {target} has no snapshot: nothing to continue from; "
-                    f"destroy it (zfs destroy -r {target}) to make a new full backup")
-            if (copy[0].short, copy[0].creation) not in mine:
-                raise BackupError(
-                    f"{name}: the backup's newest snapshot {copy[0].name} is no longer a "
-                    f"snapshot of {ds}: an incremental backup needs it; destroy the backup "
-                    f"(zfs destroy -r {target}) or rename it to make a new full one")
-            since = copy[0].short
+            if copy and (copy[0].short, copy[0].creation) in mine:
+                since = copy[0].short
+            else:
+                # No snapshot in common (the jail was restored from this backup: its
+                # root is a clone with no snapshot of its own; or its snapshots were
+                # destroyed): an incremental send cannot continue, so the old backup is
+                # renamed aside (zfs-rename(8): a clone of it follows), never destroyed,
+                # and a full copy is made under the usual name.
+                aside = old_backup_name(target, self.clock())
+                await self._zfs(argvmod.zfs_rename_argv(target, aside))
+                existed = False
+                result.set_aside = aside
         short = snapmod.default_name(self.clock())
         if short == since:
             raise BackupError(f"{name}: a backup was made this second ({ds}@{short}); "
@@ -224,6 +235,7 @@ class Backup:
                              cancel=cancel)
         except BaseException:
             await self._clean(result, existed, short)
+            await self._put_back(result)
             raise
         result.bytes, result.seconds = out.bytes, out.seconds
         if out.ok:
@@ -233,10 +245,30 @@ class Backup:
             kind = f"incremental from @{since}" if since else "full"
             result.message = (f"{name}: backed up {ds}@{short} to {target} ({kind}): "
                               f"{progress_text(Progress(out.bytes, out.seconds))}")
+            if result.set_aside:
+                result.message += (
+                    f"; the old backup had no snapshot in common with {ds} (a root restored "
+                    f"from it is a clone), so it was renamed to {result.set_aside} and kept "
+                    f"(zfs list -t all -r {result.set_aside}; destroy it yourself once "
+                    "nothing is cloned from it)")
             return
         result.cancelled = out.cancelled
         result.message = self._failure(name, out, target)
         result.message += await self._clean(result, existed, short)
+        result.message += await self._put_back(result)
+
+    async def _put_back(self, result: BackupResult) -> str:
+        """A full copy that failed after the old backup was renamed aside: the old one
+        gets its name back (the partial new one was destroyed by :meth:`_clean`)."""
+        if not result.set_aside:
+            return ""
+        try:
+            await self._zfs(argvmod.zfs_rename_argv(result.set_aside, result.target))
+        except JailtuiError as exc:
+            return (f"; the old backup stays as {result.set_aside} (renaming it back "
+                    f"failed: {describe(exc)})")
+        aside, result.set_aside = result.set_aside, ""
+        return f"; the old backup {aside} has its name {result.target} back"
 
     async def _tar_backup(self, jail: Jail, where: str, result: BackupResult,
                           cancel: asyncio.Event) -> None:
@@ -322,3 +354,93 @@ class Backup:
             notes.append(f"cleaning up failed: {describe(exc)}: check {result.target} "
                          f"and {result.source}@{short}")
         return ("; " + "; ".join(notes)) if notes else ""
+
+
+# -- keep = N: pruning the console's own snapshots and backups ------------------------------
+
+@dataclass
+class PrunePlan:
+    """What ``[backup] keep = N`` would destroy for one jail: the console's own snapshots
+    (``jailtui-...``, never a user's) beyond the newest N of the jail's dataset and of its
+    backup, oldest first; and what is kept although beyond N, with why."""
+
+    jail: str
+    keep: int
+    dataset: str = ""
+    target: str = ""
+    #: (dataset, short name) to destroy, oldest first.
+    doomed: list[tuple[str, str]] = field(default_factory=list)
+    #: "DS@NAME (why)".
+    held: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [f"{ds}@{short}" for ds, short in self.doomed]
+
+    def text(self) -> str:
+        """One paragraph for the question and the CLI."""
+        if not self.doomed:
+            head = f"{self.jail}: nothing to prune (keep = {self.keep})"
+        else:
+            head = (f"{self.jail}: keep = {self.keep} destroys {len(self.doomed)} of the "
+                    f"console's own snapshots: {', '.join(self.names)}")
+        return head + (f"; kept: {', '.join(self.held)}" if self.held else "")
+
+
+async def prune_plan(controller: Controller, name: str, keep: int,
+                     expect: Jail | None = None) -> PrunePlan:
+    """Which of the console's snapshots ``keep`` would destroy (nothing is changed)."""
+    if keep <= 0:
+        raise BackupError("keep must be 1 or more to prune (0 keeps all: [backup] keep)")
+    controller.gate(Action.SNAPSHOT, name)
+    controller.gate(Action.BACKUP, name)
+    snaps = snapmod.Snapshots(controller)
+    jail = await snaps.find(name, expect)
+    where = await snaps.locate(name, jail)
+    if where is None or where.dataset is None:
+        datasets = (await snapmod.read_tables(controller.host.runner))[0]
+        raise BackupError(snapmod.not_on_zfs(name, where, datasets))
+    runner = controller.host.runner
+    ds = where.dataset.name
+    target = backup_dataset(ds, name)
+    plan = PrunePlan(name, keep, ds, target)
+    datasets = (await snapmod.read_tables(runner))[0]
+    copy = (await snapmod.list_of(runner, target)
+            if target in {d.name for d in datasets} else [])
+    # The backup's newest snapshot is where the next incremental send starts: the
+    # jail's copy of it stays whatever keep says (zfs-send(8) -I needs it on both sides).
+    base = copy[0].short if copy else ""
+    own = [s for s in await snapmod.list_of(runner, ds) if s.short.startswith(snapmod.PREFIX)]
+    for s in reversed(own[keep:]):
+        if s.short == base:
+            plan.held.append(f"{s.name} (the backup's newest: the next backup continues "
+                             "from it)")
+        else:
+            plan.doomed.append((ds, s.short))
+    mine = [s for s in copy if s.short.startswith(snapmod.PREFIX)]
+    plan.doomed += [(target, s.short) for s in reversed(mine[keep:])]
+    return plan
+
+
+async def prune(controller: Controller, plan: PrunePlan,
+                expect: Jail | None = None) -> ActionResult:
+    """Destroy what ``plan`` names (the caller asked first), each audited: the jail's
+    snapshots as the ``snapshot`` action, the backup's as ``backup``; a snapshot a
+    clone depends on (a root restored from it) is refused by zfs and said."""
+    snaps = snapmod.Snapshots(controller)
+    jail = await snaps.find(plan.jail, expect)
+    gone: list[str] = []
+    kept: list[str] = []
+    for ds, short in plan.doomed:
+        action = Action.BACKUP if ds == plan.target else Action.SNAPSHOT
+        res = await snaps.destroy_audited(action, jail, ds, short,
+                                          f"prune {ds}@{short} (keep {plan.keep})")
+        if res.ok:
+            gone.append(f"{ds}@{short}")
+        else:
+            kept.append(f"{ds}@{short} ({res.message.splitlines()[0]})")
+    text = (f"{plan.jail}: pruned {len(gone)} (keep = {plan.keep})"
+            + (f": {', '.join(gone)}" if gone else ""))
+    if kept:
+        text += f"; could not prune: {', '.join(kept)}"
+    return ActionResult(not kept, text)

@@ -176,6 +176,8 @@ async def what_changed(controller: Controller, name: str, quarantine: str,
     """The report for jail ``name``'s quarantined copy ``quarantine`` (a VIEW)."""
     snaps = snapmod.Snapshots(controller)
     where = await snaps.locate(name, expect)
+    if where is not None and where.dataset is None and where.fstype != "zfs":
+        return await _ufs_changes(controller, name, quarantine, where.root)
     if where is None or where.dataset is None:
         raise snapmod.StorageError(snapmod.not_on_zfs(name, where))
     ds = where.dataset
@@ -209,4 +211,40 @@ async def what_changed(controller: Controller, name: str, quarantine: str,
         offset = d.mountpoint[len(top.mountpoint.rstrip("/")):] if d is not top else ""
         report.changes += classify(parse_diff(res.stdout), d.mountpoint, offset, local_root)
     report.changes.sort(key=lambda c: (not c.flags, c.shown_rel))
+    return report
+
+
+async def _ufs_changes(controller: Controller, name: str, quarantine: str,
+                       root: str) -> ChangeReport:
+    """A UFS root kept aside by hand (``ROOT.quarantine-UTCTIME``, a directory beside
+    the root) against the root now in place: a walk of both (core/storage/treediff.py),
+    off the event loop; a VIEW of the jail, only a quarantine of its own root."""
+    import asyncio
+
+    from jailtui.core.storage import treediff
+
+    base = root.rstrip("/")
+    q = quarantine.rstrip("/")
+    if not q.startswith(f"{base}.quarantine-") or "/" in q[len(base):]:
+        controller.record(Action.VIEW, name, None, "denied: not its quarantine",
+                          f"diff {q[:200]}")
+        raise snapmod.StorageError(f"{quarantine[:200]} is not a quarantined copy of {name}'s "
+                                   f"root ({base}.quarantine-UTCTIME, beside it)")
+    files = controller.host.files
+    good, suspect = files.local_path(base), files.local_path(q)
+    if good is None or suspect is None:
+        raise snapmod.StorageError(f"{name}: the walk of a UFS root reads the host's files "
+                                   "from this machine: not over SSH (run jailtui there)")
+    try:
+        found = await asyncio.to_thread(treediff.compare, good, suspect)
+    except OSError as exc:
+        raise treediff.TreeDiffError(f"{q}: {exc.strerror or exc}") from None
+    report = ChangeReport(name, q, base, q)
+    changes = [Change(kind, ftype, q + rel, "", rel, "",
+                      jailfs.mode_under_root(suspect, rel.lstrip("/"))
+                      if kind != "-" and ftype == "F" else None)
+               for kind, ftype, rel in found]
+    report.changes = sorted((Change(c.kind, c.ftype, c.path, "", c.rel, "", c.mode,
+                                    flags_of(c)) for c in changes),
+                            key=lambda c: (not c.flags, c.shown_rel))
     return report

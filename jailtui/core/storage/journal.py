@@ -61,6 +61,18 @@ class Entry:
         return {"version": VERSION, **asdict(self)}
 
 
+def journal_jails(host: str, directory: Path | None = None) -> list[str]:
+    """The jails of ``host`` (a :func:`host_key`) that have a journal, by name: what
+    the console looks at when it starts (a flow cut short is said there first)."""
+    base = (directory if directory is not None else state_home() / "jailtui" / "restore") / host
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return []
+    return sorted(n[:-len(".json")] for n in names
+                  if n.endswith(".json") and not n.startswith("."))
+
+
 def host_key(label: str, root: str) -> str:
     """A file-name-safe key for one host: its runner's label (``local``,
     ``ssh:web1``, ``simulated``), and for a simulated host which one (its directory)."""

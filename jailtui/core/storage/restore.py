@@ -41,9 +41,11 @@ from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.model import Jail, JailState
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.backup import backup_dataset
-from jailtui.core.storage.journal import Entry, Journal, host_key
+from jailtui.core.storage.journal import Entry, Journal, host_key, journal_jails
+from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.mounts import mounts_below, parse_mount_p
 from jailtui.core.storage.zfs import ZfsDataset
+from jailtui.core.text import visible
 
 ZFS_TIMEOUT = 120.0
 
@@ -57,6 +59,11 @@ DISCARD_STEPS = ("stop", "verify stopped", "mounts", "rollback", "start", "verif
 #: Putting the quarantined root back (after a start that failed, or a flow cut short).
 SWAP_BACK_STEPS = ("stop", "verify stopped", "mounts", "set aside", "put back", "start",
                    "verify running")
+#: Finishing a run cut short (``resume``): what is left of the flow.
+RESUME_STEPS = ("clone", "start", "verify running")
+#: The steps the journal is written around: the ones that change datasets or start the
+#: jail (a run cut short in one of them leaves something to finish or undo).
+JOURNALED = frozenset({"quarantine", "clone", "rollback", "start"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +116,40 @@ def quarantine_name(dataset: str, now: float, kind: str = "quarantine") -> str:
     return f"{dataset}.{kind}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))}"
 
 
+def discard_loss(name: str, snapshot: str, newer: list[str]) -> str:
+    """What ``zfs rollback -r`` to ``snapshot`` destroys (zfs-rollback(8): the newer
+    snapshots go with it), in the words the CLI and the console both ask with."""
+    return (f"everything written to {visible(name)} since {visible(snapshot)}"
+            + (f", and the newer snapshots {visible(', '.join(newer), 1000)}" if newer else "")
+            + ", is destroyed; no quarantined copy is kept")
+
+
+def by_hand_off_zfs(name: str, where: JailStorage) -> str:
+    """A root on UFS (or another file system): no snapshot to clone, and the console
+    does not swap it yet; what to type instead, from its bsdtar backup (jailtui backup
+    NAME: docs/freebsd.md 12.8), keeping the compromised root (docs/freebsd.md 12.6)."""
+    root = where.root.rstrip("/") or "/"
+    archive = f"TARGET/jailtui-{name}-UTCTIME.tar"
+    head = (f"{name}: its root is not a ZFS dataset of its own ({where.summary()}): no "
+            "snapshot to clone, and the console does not replace a UFS root yet. By hand, "
+            f"from its backup {archive} ([backup] target; jailtui backup {name} makes one), "
+            f"after stopping it through its owner:")
+    extract = f"bsdtar -x -p --fflags --numeric-owner -f {archive} -C {root}"
+    if (where.mountpoint.rstrip("/") or "/") == root:
+        # A copy on the same file system would be inside the root, in the jail's reach
+        # (docs/freebsd.md 12.6): no rename swap; the evidence is kept as an archive.
+        return (f"{head} its root is the mount point of {where.device}, so a standby copy "
+                "on that file system would be inside the root (in the jail's reach) and "
+                "no rename(2) swap is possible: keep the compromised root as an archive "
+                f"first (bsdtar -c --one-file-system --numeric-owner -f "
+                f"{root}.quarantine-UTCTIME.tar -C {root} .), empty it (chflags -R noschg "
+                f"{root}; find {root} -mindepth 1 -delete; at kern.securelevel 0), then "
+                f"{extract}")
+    return (f"{head} mv {root} {root}.quarantine-UTCTIME (the same file system: a "
+            f"rename, kept for forensics), mkdir {root}, then {extract}; what changed: "
+            f"jailtui diff {name} {root}.quarantine-UTCTIME")
+
+
 def swap_back_command(name: str) -> str:
     """What the user types to put the quarantined root back."""
     return f"jailtui restore {name} --swap-back"
@@ -155,30 +196,41 @@ class Restore:
         snaps = snapmod.Snapshots(self.controller)
         jail = await snaps.find(name, expect)
         journal = self.journal(name)
-        left = journal.read()
+        # A journal whose flow in fact ended is dropped (pending()); one half done is
+        # said, with the ways out, before anything changes.
+        left = await self.pending(name)
         if left is not None:
-            raise snapmod.StorageError(await self.pending_text(name, left))
+            raise snapmod.StorageError(left[1])
         result = RestoreResult(False, name, snapshot)
         t0 = self.timer()
         state: dict[str, object] = {}
         entry: Entry | None = None
 
         async def step(label: str, body: Body) -> bool:
-            """One timed, audited step (``_step``), noted in the journal around it."""
-            if entry is not None:
+            """One timed, audited step (``_step``), noted in the journal around it when
+            it changes the host's datasets or starts the jail (:data:`JOURNALED`): the
+            checks between them leave nothing to finish or undo, and each write costs
+            (benchmarks/README.md "restore")."""
+            noted = entry is not None and label in JOURNALED
+            if entry is not None and noted:
                 entry.step = label
                 self._note(journal, entry)
             ok = await self._step(result, name, jail.jid, label, body)
             if entry is not None and ok:
                 entry.step = ""
                 entry.done.append(label)
-                self._note(journal, entry)
+                if noted:
+                    self._note(journal, entry)
             return ok
 
         # -- what we work on (before anything changes) ----------------------------------
         where = await snaps.locate(name, jail)
         if where is None or where.dataset is None:
             datasets = (await snapmod.read_tables(self.runner))[0]
+            cut = None if where is None else snapmod.half_done(name, where.root, datasets,
+                                                                where)
+            if where is not None and where.fstype != "zfs" and cut is None:
+                raise snapmod.StorageError(by_hand_off_zfs(name, where))
             raise snapmod.StorageError(snapmod.not_on_zfs(name, where, datasets))
         ds = where.dataset
         short = snapshot.split("@", 1)[1] if "@" in snapshot else snapshot
@@ -262,7 +314,8 @@ class Restore:
                                                          qname + d.name[len(ds.name):]))
             except JailtuiError:
                 await self._undo_rename(qname, ds.name, [qname + d.name[len(ds.name):]
-                                                         for d in tree], root)
+                                                         for d in tree], root,
+                                        local=src.strip() == "local")
                 state["renamed"] = False
                 raise
             path = await self._zfs(["zfs", "get", "-H", "-o", "value", "mountpoint", qname])
@@ -287,7 +340,8 @@ class Restore:
                     # A fresh clone of the known-good snapshot, not the evidence.
                     await self._zfs(["zfs", "destroy", "--", fresh])
                 await self._undo_rename(qname, ds.name, [qname + d.name[len(ds.name):]
-                                                         for d in tree], root)
+                                                         for d in tree], root,
+                                        local=entry is not None and entry.quarantine_local)
                 result.quarantine = result.quarantine_path = ""
                 raise
             state["swapped"] = True
@@ -310,30 +364,7 @@ class Restore:
         async def do_verify_running() -> tuple[str, bool]:
             if not was_running:
                 return "not started", True
-            now = await self.controller.resolve(name)
-            if now is None or now.state is not JailState.RUNNING or now.jid is None:
-                raise StepFailed(f"{name} is not running after the start")
-            # The daemons its own rc.conf enables are up (the health check's rule:
-            # core/checks/health.py; the file read through core/transport/jailfs.py).
-            from jailtui.core.checks.health import NOT_DAEMONS, missing_daemons
-            from jailtui.core.freebsd import rcconf
-
-            host = self.controller.host
-            (got,) = await host.read_jail_files(root, ["etc/rc.conf"])
-            text = got.text()
-            if text is None:
-                return f"running, jid {now.jid}; daemons not checked: {got.why()}", False
-            services = [s for s in rcconf.enabled_services(rcconf.parse(text))
-                        if s not in NOT_DAEMONS]
-            snap = await host.poll()
-            missing = missing_daemons(services, snap.processes_of(now.jid))
-            if missing:
-                state["daemons_missing"] = True
-                raise StepFailed(f"{name} runs (jid {now.jid}) but these daemons enabled in "
-                                 f"its rc.conf are not: {', '.join(missing)}")
-            up = [s for s in services if s not in missing and s not in NOT_DAEMONS]
-            return (f"running, jid {now.jid}; daemons up: {', '.join(up) or 'none enabled'}",
-                    False)
+            return await self._verify_up(name, root), False
 
         async def do_rollback() -> str:
             # zfs-rollback(8): -r destroys the newer snapshots; each child the same way.
@@ -388,6 +419,21 @@ class Restore:
             journal.remove()
             return None
         return entry, text
+
+    async def pending_all(self) -> list[tuple[str, Entry, str]]:
+        """Every jail of this host with a restore half done (its journal, read again
+        from zfs list), the ones this user may restore only (a delegate: their own):
+        (jail, journal entry, what it means and the ways out), by jail name."""
+        found: list[tuple[str, Entry, str]] = []
+        for name in journal_jails(self.host_key):
+            try:
+                self.controller.gate(Action.RESTORE, name)
+            except JailtuiError:
+                continue
+            got = await self.pending(name)
+            if got is not None:
+                found.append((name, *got))
+        return found
 
     async def pending_text(self, name: str, e: Entry) -> str:
         datasets = (await snapmod.read_tables(self.runner))[0]
@@ -453,11 +499,29 @@ class Restore:
             again.append(other if r2.ok else f"{other} (failed: {r2.message})")
         return res.message + (f"; started again: {', '.join(again)}" if again else "")
 
-    async def _verify_up(self, name: str) -> str:
+    async def _verify_up(self, name: str, root: str) -> str:
+        """It runs, and the daemons its own rc.conf enables are up (the health check's
+        rule: core/checks/health.py; rc.conf read through core/transport/jailfs.py)."""
         now = await self.controller.resolve(name)
         if now is None or now.state is not JailState.RUNNING or now.jid is None:
             raise StepFailed(f"{name} is not running after the start")
-        return f"running, jid {now.jid}"
+        from jailtui.core.checks.health import NOT_DAEMONS, missing_daemons
+        from jailtui.core.freebsd import rcconf
+
+        host = self.controller.host
+        (got,) = await host.read_jail_files(root, ["etc/rc.conf"])
+        text = got.text()
+        if text is None:
+            return f"running, jid {now.jid}; daemons not checked: {got.why()}"
+        services = [s for s in rcconf.enabled_services(rcconf.parse(text))
+                    if s not in NOT_DAEMONS]
+        snap = await host.poll()
+        missing = missing_daemons(services, snap.processes_of(now.jid))
+        if missing:
+            raise StepFailed(f"{name} runs (jid {now.jid}) but these daemons enabled in "
+                             f"its rc.conf are not: {', '.join(missing)}")
+        up = [s for s in services if s not in missing]
+        return f"running, jid {now.jid}; daemons up: {', '.join(up) or 'none enabled'}"
 
     async def resume(self, name: str, expect: Jail | None = None) -> RestoreResult:
         """Finish a run cut short: clone the snapshot in place when only the rename was
@@ -495,11 +559,10 @@ class Restore:
         async def do_verify() -> tuple[str, bool]:
             if not e.was_running:
                 return "not started", True
-            return await self._verify_up(name), False
+            return await self._verify_up(name, e.root), False
 
         failed_at = ""
-        for label, body in (("clone", do_clone), ("start", do_start),
-                            ("verify running", do_verify)):
+        for label, body in zip(RESUME_STEPS, (do_clone, do_start, do_verify), strict=True):
             if not await self._step(result, name, jail.jid, label, body):
                 failed_at = label
                 break
@@ -598,7 +661,7 @@ class Restore:
         async def do_verify() -> tuple[str, bool]:
             if not was_running:
                 return "not started", True
-            return await self._verify_up(name), False
+            return await self._verify_up(name, root), False
 
         async def do_verify_stopped() -> str:
             return await self._verify_stopped(name)
@@ -631,14 +694,21 @@ class Restore:
         return result
 
     async def _undo_rename(self, qname: str, original: str, names: list[str],
-                           root: str) -> None:
-        """Put the compromised root back where it was (a failure in steps 4-5)."""
+                           root: str, *, local: bool) -> None:
+        """Put the compromised root back where it was (a failure in steps 4-5).
+
+        ``local``: its mountpoint property was its own (``zfs get -o source``), so the
+        quarantine step moved it to ``ROOT.quarantine-UTC``; zfs-rename(8) keeps a local
+        property, so it is set back to ``root`` here, or the jail's root would stay an
+        empty directory with the old root mounted beside it."""
         for n in names:
             try:
                 await self._zfs(argvmod.zfs_set_argv("readonly", "off", n))
             except JailtuiError:
                 pass
         await self._zfs(argvmod.zfs_rename_argv(qname, original))
+        if local:
+            await self._zfs(argvmod.zfs_set_argv("mountpoint", root, original))
 
     async def _verify_stopped(self, name: str) -> str:
         """Gone, or dying with no process left: a process that does not exit (stuck in

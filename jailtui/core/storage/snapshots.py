@@ -252,6 +252,13 @@ class Snapshots:
         return await self._run(Action.SNAPSHOT, found, argvmod.zfs_destroy_snapshot_argv(
             ds, short), f"destroyed snapshot {full}", f"destroy {full}")
 
+    async def destroy_audited(self, action: Action, jail: Jail, ds: str, short: str,
+                              detail: str) -> ActionResult:
+        """``zfs destroy -r DS@SHORT`` as ``action`` on ``jail`` (the caller gated it
+        and chose the snapshot: pruning, core/storage/backup.py), one audit record."""
+        return await self._run(action, jail, argvmod.zfs_destroy_snapshot_argv(ds, short),
+                               f"destroyed snapshot {ds}@{short}", detail)
+
     async def _run(self, action: Action, jail: Jail, argv: list[str], done: str, detail: str
                    ) -> ActionResult:
         try:
