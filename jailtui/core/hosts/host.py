@@ -430,6 +430,22 @@ class Host:
                 return Ownership(Owner.UNKNOWN, mname, b.reason, b.conf_file)
         return Ownership(Owner.UNKNOWN, "", NO_OWNER)
 
+    def manager_alias(self, name: str) -> ManagedJail | None:
+        """The managed jail a manager calls ``name`` while the kernel knows it by another
+        name (iocage ``backup`` = ``ioc-backup``, docs/managers.md 1.9); None when
+        ``name`` is a jail's own name (jail.conf or kernel) or no manager's alone."""
+        try:
+            if name in self.configured().jails:
+                return None
+        except (OSError, JailtuiError):
+            pass
+        mine = list(self.owners.configured_jails())
+        if any(mj.kernel_name == name for mj in mine):
+            return None
+        hits = {mj.kernel_name: mj for mj in mine if mj.name == name}
+        # Two managers calling different jails by one name: no single hint to give.
+        return next(iter(hits.values())) if len(hits) == 1 else None
+
     def owner_of(self, name: str) -> Ownership:
         """The last poll's owner of a row (the editor; no jls here)."""
         own = self._owned.get(name)
