@@ -299,3 +299,31 @@ def test_properties_of_a_jail_iocage_does_not_own_are_refused(sim: Path) -> None
     for name in ("web", "shop", "proxy"):
         with pytest.raises(PolicyDenied, match="no properties"):
             asyncio.run(ctl.owner_properties(name))
+
+
+def test_a_bastille_jail_gone_since_the_poll_is_not_completed_to_another(sim: Path) -> None:
+    """Bastille completes a unique prefix (common.sh jail_autocomplete): with `wiki` gone
+    and `wikijs` there, `bastille start wiki` would start wikijs. The controller reads the
+    managers' files again before it acts, so it never hands Bastille a stale name."""
+    import asyncio
+
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.hosts.host import Host
+    from jailtui.sim.runner import SimRunner
+
+    runner = SimRunner(sim)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    asyncio.run(host.poll())
+    assert host.owner_of("wiki").owner.value == "bastille"
+    jails = sim / "root/usr/local/bastille/jails"
+    (jails / "wiki").rename(jails / "wikijs")
+    conf = jails / "wikijs/jail.conf"
+    conf.write_text(conf.read_text().replace("wiki {", "wikijs {").replace(
+        "/jails/wiki/", "/jails/wikijs/"))
+    ctl = Controller(host, Policy(Role.HOST_ADMIN, "root", 0))
+    result = asyncio.run(ctl.start("wiki"))
+    assert not result.ok
+    assert "bastille" not in result.output
+    assert "wikijs" not in rows("--sim", str(sim)) or \
+        rows("--sim", str(sim))["wikijs"]["state"] == "stopped"

@@ -412,7 +412,16 @@ class Host:
 
     def ownership(self, name: str, path: str | None) -> Ownership:
         """Who owns ``name`` now: from its jls ``path`` when running (re-resolved by the
-        controller), else from the configuration (jail.conf first, as the rows)."""
+        controller), else from the configuration (jail.conf first, as the rows).
+
+        The managers' files are read again first (the controller asks just before an
+        action): a jail whose file went since the last poll is not driven by its name --
+        Bastille would complete the name to another jail's (docs/managers.md 1.1).
+        """
+        self.owners.invalidate()
+        return self._decide(name, path)
+
+    def _decide(self, name: str, path: str | None) -> Ownership:
         try:
             configured = {n: cj.file for n, cj in self.configured().jails.items()}
         except (OSError, JailtuiError):
@@ -449,7 +458,7 @@ class Host:
     def owner_of(self, name: str) -> Ownership:
         """The last poll's owner of a row (the editor; no jls here)."""
         own = self._owned.get(name)
-        return own if own is not None else self.ownership(name, None)
+        return own if own is not None else self._decide(name, None)
 
     def info(self) -> HostInfo:
         """Host facts from psutil (this machine: local FreeBSD or the simulator's),
