@@ -25,7 +25,7 @@ from __future__ import annotations
 from jailtui.core.owners import bastille as driver
 from jailtui.sim import rctl
 from jailtui.sim.context import Ctx
-from jailtui.sim.managers.common import SimFiles, run_jail, running
+from jailtui.sim.managers.common import LOGIN_AS_ROOT, SimFiles, run_jail, running
 
 USAGE = ("Usage:\n  bastille command TARGET [args]\n\n"
          "Available Commands:\n  console  list  restart  start  stop\n")
@@ -186,7 +186,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
     if cmd == "console":
         # Non-interactive (captured) console: what jexec does with no terminal.
         from jailtui.sim import jexec
-        return jexec.run(ctx, ["-l", names[0]])
+        return jexec.run(ctx, [*LOGIN_AS_ROOT, names[0]])
     rc = 0
     for name in names:
         if cmd == "restart":
@@ -199,7 +199,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
 
 def interactive(ctx: Ctx, args: list[str]) -> list[str] | None:
     """``bastille console NAME [USER]`` -> the jexec argv to exec (console.sh runs
-    ``jexec -l NAME login -f root``; the simulated jexec has no login(1): a login shell)."""
+    ``jexec -l NAME login -f root``: see common.LOGIN_AS_ROOT)."""
     if args[:1] != ["console"]:
         return None
     jailsdir = _jailsdir(ctx)
@@ -212,7 +212,4 @@ def interactive(ctx: Ctx, args: list[str]) -> list[str] | None:
         names = _targets(ctx, jailsdir, words[0])
     except Refused:
         return None
-    argv = ["jexec", "-l"]
-    if len(words) > 1:
-        argv += ["-U", words[1]]
-    return [*argv, names[0]]
+    return ["jexec", "-l", "-U", words[1] if len(words) > 1 else "root", names[0]]

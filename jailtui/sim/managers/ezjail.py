@@ -12,7 +12,13 @@ from __future__ import annotations
 from jailtui.core.owners import base, shvars
 from jailtui.core.owners import ezjail as driver
 from jailtui.sim.context import Ctx
-from jailtui.sim.managers.common import SimFiles, run_jail, running, write_host_file
+from jailtui.sim.managers.common import (
+    LOGIN_AS_ROOT,
+    SimFiles,
+    run_jail,
+    running,
+    write_host_file,
+)
 
 USAGE = ("Usage: ezjail-admin [archive|config|console|create|delete|install|list|restore|"
          "update] {params}\n")
@@ -89,7 +95,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
     safe, v = got
     if cmd == "console":
         from jailtui.sim import jexec
-        return jexec.run(ctx, ["-l", safe])
+        return jexec.run(ctx, [*LOGIN_AS_ROOT, safe])
     if cmd.endswith("restart"):
         rc = _one(ctx, "stop", safe, v)
         return rc | _one(ctx, "start", safe, v)
@@ -101,4 +107,4 @@ def interactive(ctx: Ctx, args: list[str]) -> list[str] | None:
     if args[:1] != ["console"] or len(words) != 1:
         return None
     got = _vars(ctx, words[0])
-    return None if got is None else ["jexec", "-l", got[0]]
+    return None if got is None else ["jexec", *LOGIN_AS_ROOT, got[0]]
