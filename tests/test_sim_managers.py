@@ -267,6 +267,15 @@ def test_ezjail_uses_the_safe_name(host: Host) -> None:
     assert res.returncode == 0 and host.jails()["old"][1] == "/usr/jails/old"
 
 
+def test_ezjail_console_of_a_stopped_jail(host: Host) -> None:
+    res = host.run("ezjail-admin", "console", "old")
+    assert res.returncode == 1
+    assert res.stderr.startswith("Error: Jail old appears not to be running\n")
+    assert "old" not in host.jails()
+    res = host.run("ezjail-admin", "console", "-f", "-e", "/bin/hostname", "nosuch")
+    assert (res.returncode, res.stderr) == (1, "Error: Nothing known about jail nosuch.\n")
+
+
 def test_a_manager_that_is_not_installed_is_not_found(tmp_path: Path) -> None:
     h = Host(tmp_path, managers="bastille")
     assert (h.bindir / "bastille").exists()
