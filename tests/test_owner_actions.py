@@ -299,3 +299,93 @@ def test_properties_of_a_jail_iocage_does_not_own_are_refused(sim: Path) -> None
     for name in ("web", "shop", "proxy"):
         with pytest.raises(PolicyDenied, match="no properties"):
             asyncio.run(ctl.owner_properties(name))
+
+
+def test_a_bastille_jail_gone_since_the_poll_is_not_completed_to_another(sim: Path) -> None:
+    """Bastille completes a unique prefix (common.sh jail_autocomplete): with `wiki` gone
+    and `wikijs` there, `bastille start wiki` would start wikijs. The controller reads the
+    managers' files again before it acts, so it never hands Bastille a stale name."""
+    import asyncio
+
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.hosts.host import Host
+    from jailtui.sim.runner import SimRunner
+
+    runner = SimRunner(sim)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    asyncio.run(host.poll())
+    assert host.owner_of("wiki").owner.value == "bastille"
+    jails = sim / "root/usr/local/bastille/jails"
+    (jails / "wiki").rename(jails / "wikijs")
+    conf = jails / "wikijs/jail.conf"
+    conf.write_text(conf.read_text().replace("wiki {", "wikijs {").replace(
+        "/jails/wiki/", "/jails/wikijs/"))
+    ctl = Controller(host, Policy(Role.HOST_ADMIN, "root", 0))
+    result = asyncio.run(ctl.start("wiki"))
+    assert not result.ok
+    assert "bastille" not in result.output
+    assert "wikijs" not in rows("--sim", str(sim)) or \
+        rows("--sim", str(sim))["wikijs"]["state"] == "stopped"
+
+
+def _pty_session(argv: list[str], env: dict[str, str], expect: bytes) -> tuple[int, bytes]:
+    """Run ``argv`` on a fresh pty, type ``hostname``, read until ``expect``, exit."""
+    import select
+    import time
+
+    master, slave = os.openpty()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                            env=dict(env, TERM="dumb"), start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        os.write(master, b"hostname; echo marker-$((6*7))\n")
+        deadline = time.monotonic() + 30
+        while b"marker-42" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1)
+            if ready:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+        os.write(master, b"exit\n")
+        return proc.wait(timeout=30), seen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+
+
+@pytest.mark.parametrize(("name", "argv", "hostname"), [
+    ("shop", "bastille console shop", b"shop.example.org"),
+    ("ioc-media_lan", "iocage console media.lan", b"media.lan"),
+    ("radio", "appjail login radio", b"radio.example.org"),
+    ("proxy", "pot term proxy", b"proxy.example.org"),
+    ("forum_example_net", "ezjail-admin console forum.example.net", b"forum.example.net"),
+])
+def test_each_owners_shell_opens_a_working_session(sim: Path, name: str, argv: str,
+                                                   hostname: bytes) -> None:
+    """The shell key's path end to end: the gate prepares the owner's console command and
+    it logs in as the JAIL's root (login(1) in the jail, docs/managers.md 1.0), on a pty.
+    A jexec without -U would take the host root's shell (bash) and fail."""
+    import asyncio
+
+    from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy, Role
+    from jailtui.core.hosts.host import Host
+    from jailtui.sim.runner import SimRunner
+
+    runner = SimRunner(sim)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    snap = asyncio.run(host.poll())
+    ctl = Controller(host, Policy(Role.HOST_ADMIN, "root", 0))
+    shell = asyncio.run(ctl.prepare_shell(name, snap.jail(name)))
+    assert shell.detail.endswith(f"argv={argv}")
+    code, seen = _pty_session(list(shell.argv), ctl.shell_env(), b"marker-42")
+    assert b"marker-42" in seen, seen[-400:]
+    assert b"No such file" not in seen
+    lines = [ln.strip() for ln in seen.replace(b"\r", b"").split(b"\n")]
+    assert lines[lines.index(b"marker-42") - 1].endswith(hostname)
+    assert code == 0

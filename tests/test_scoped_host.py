@@ -23,7 +23,7 @@ JAILS = "/usr/local/jails"
 #: How ScopedHost treats each member of the protocol. A new member of
 #: JailHost (or a public member of Host) must be added here, with a test
 #: below for its kind.
-FILTERED = {"poll", "configured", "files", "info", "posture"}
+FILTERED = {"poll", "configured", "files", "info", "posture", "manager_alias"}
 BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "service_status",
            "console_log",
            "config_block", "ownership", "owner_of"}

@@ -87,8 +87,9 @@ def test_init_lays_out_each_manager_and_starts_one_jail_each(template: Host) -> 
 def test_bastille_start_stop_restart(host: Host) -> None:
     res = host.run("bastille", "start", "wiki")
     assert res.returncode == 0, res.stderr
-    # Bastille's own output (start.rst): "[NAME]:" then jail(8)'s line.
-    assert res.stdout.startswith("[wiki]:\nwiki: created\n")
+    # Bastille 1.x (start.sh, common.sh `info`): "[NAME]:" on stderr after an empty
+    # line, jail(8)'s line on stdout (docs/managers.md 1.1).
+    assert res.stdout == "wiki: created\n" and res.stderr == "\n[wiki]:\n"
     assert host.jails()["wiki"][1] == "/usr/local/bastille/jails/wiki/root"
     jid = host.jails()["shop"][0]
     res = host.run("bastille", "restart", "shop")
@@ -97,6 +98,52 @@ def test_bastille_start_stop_restart(host: Host) -> None:
     assert host.jails()["shop"][0] != jid
     res = host.run("bastille", "stop", "wiki")
     assert res.returncode == 0 and "wiki: removed" in res.stdout
+    assert "wiki" not in host.jails()
+
+
+def test_bastille_refusals_are_upstreams(host: Host) -> None:
+    # Already running / already stopped: said on stderr, the loop goes on, exit 0.
+    res = host.run("bastille", "start", "shop")
+    assert (res.returncode, res.stdout, res.stderr) == (0, "", "\n[shop]:\nJail is already running.\n")
+    res = host.run("bastille", "stop", "wiki")
+    assert (res.returncode, res.stdout, res.stderr) == (0, "", "\n[wiki]:\nJail is already stopped.\n")
+    # Not found (set_target): exit 1, nothing started.
+    res = host.run("bastille", "start", "nosuch")
+    assert (res.returncode, res.stderr) == (1, 'Jail not found "nosuch"\n')
+    # An unknown option, and no TARGET: exit 1 with the usage.
+    res = host.run("bastille", "start", "-q", "wiki")
+    assert (res.returncode, res.stderr) == (1, '[ERROR]: Unknown Option: "-q"\n')
+    res = host.run("bastille", "stop")
+    assert res.returncode == 1 and res.stderr == "Usage: bastille stop [option(s)] TARGET\n"
+    assert "Options:" in res.stdout
+    assert "wiki" not in host.jails()
+
+
+def test_bastille_completes_a_unique_prefix(host: Host) -> None:
+    # jail_autocomplete (common.sh): a prefix of exactly one jail names it.
+    res = host.run("bastille", "start", "wi")
+    assert res.returncode == 0 and res.stderr == "\n[wiki]:\n", res.stderr
+    assert "wiki" in host.jails()
+    (host.root / "usr/local/bastille/jails/wild").mkdir()
+    (host.root / "usr/local/bastille/jails/wild/jail.conf").write_text("wild {\n}\n")
+    res = host.run("bastille", "stop", "wi")
+    assert res.returncode == 1 and res.stderr == "Multiple jails found for wi:\nwiki\nwild\n"
+    assert "wiki" in host.jails()
+
+
+def test_bastille_applies_and_removes_its_rctl_conf(host: Host) -> None:
+    (host.root / "usr/local/bastille/jails/wiki/rctl.conf").write_text(
+        "jail:wiki:maxproc:deny=40\n")
+    assert host.run("bastille", "start", "wiki").returncode == 0
+    assert "jail:wiki:maxproc:deny=40" in host.run("rctl").stdout
+    assert host.run("bastille", "stop", "wiki").returncode == 0
+    assert "jail:wiki" not in host.run("rctl").stdout
+
+
+def test_bastille_boot_option_skips_jails_not_started_at_boot(host: Host) -> None:
+    # wiki's settings.conf says boot=off: `start --boot` leaves it (rc.d/bastille's way).
+    res = host.run("bastille", "start", "-b", "wiki")
+    assert (res.returncode, res.stderr) == (0, "")
     assert "wiki" not in host.jails()
 
 
@@ -184,11 +231,32 @@ def test_appjail_start_compiles_its_template_and_stops_by_it(host: Host) -> None
 def test_pot_start_stop_and_no_restart(host: Host) -> None:
     res = host.run("pot", "start", "batch")
     assert res.returncode == 0, res.stderr
+    # start.sh: `_info` (stdout) before jail -c, whose exec.start output follows.
+    assert res.stdout.startswith("===>  Starting the pot batch\n")
+    assert "Starting cron." in res.stdout
     assert host.jails()["batch"][1] == "/opt/pot/jails/batch/m"
     assert host.run("pot", "ps", "-q").stdout.split() == ["batch", "proxy"]
-    assert host.run("pot", "stop", "batch").returncode == 0
+    res = host.run("pot", "stop", "batch")
+    # stop.sh: `jail -q -r NAME`, nothing printed.
+    assert (res.returncode, res.stdout, res.stderr) == (0, "", "")
     assert "batch" not in host.jails()
     assert host.run("pot", "restart", "proxy").returncode == 1  # pot has no restart (1.3)
+
+
+def test_pot_refusals_are_upstreams(host: Host) -> None:
+    # A running pot is left alone and a stopped one cleaned up: silently, exit 0.
+    jid = host.jails()["proxy"][0]
+    assert host.run("pot", "start", "proxy").stdout == ""
+    assert host.run("pot", "start", "proxy").returncode == 0
+    assert host.jails()["proxy"][0] == jid
+    res = host.run("pot", "stop", "batch")
+    assert (res.returncode, res.stdout) == (0, "")
+    # Unknown pots: common.sh's _is_pot and stop.sh's own words, on stdout, exit 1.
+    res = host.run("pot", "start", "nosuch")
+    assert (res.returncode, res.stdout) == (1, "###>   Pot nosuch not found\n")
+    res = host.run("pot", "stop", "nosuch")
+    assert res.returncode == 1
+    assert res.stdout.startswith("###>  The pot nosuch is not a valid pot\npot stop [-hv]")
 
 
 def test_ezjail_uses_the_safe_name(host: Host) -> None:
@@ -197,6 +265,15 @@ def test_ezjail_uses_the_safe_name(host: Host) -> None:
     assert "Starting jails: forum_example_net." in res.stdout
     res = host.run("ezjail-admin", "start", "old")
     assert res.returncode == 0 and host.jails()["old"][1] == "/usr/jails/old"
+
+
+def test_ezjail_console_of_a_stopped_jail(host: Host) -> None:
+    res = host.run("ezjail-admin", "console", "old")
+    assert res.returncode == 1
+    assert res.stderr.startswith("Error: Jail old appears not to be running\n")
+    assert "old" not in host.jails()
+    res = host.run("ezjail-admin", "console", "-f", "-e", "/bin/hostname", "nosuch")
+    assert (res.returncode, res.stderr) == (1, "Error: Nothing known about jail nosuch.\n")
 
 
 def test_a_manager_that_is_not_installed_is_not_found(tmp_path: Path) -> None:

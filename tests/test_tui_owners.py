@@ -219,3 +219,66 @@ async def test_a_bad_iocage_value_is_refused_on_its_row(msim: Path) -> None:
         assert isinstance(app.screen, PropertyFormScreen)  # no confirmation: refused
         assert "empty" in widget_text(form.query_one(f"#reason-{row}"))
     assert config.read_bytes() == before
+
+
+async def test_owner_column_sorts_with_s_and_a_header_click(msim: Path) -> None:
+    app = console(msim)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.poll_state.snapshot is not None)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        assert main.jails.sort_column.key == "name"
+        await pilot.press("s")  # name -> the next column, OWN
+        assert main.jails.sort_column.key == "owner"
+        # Grouped by owner (its name, A..Z: appjail ... jail.conf, pot, unknown), by
+        # name within a group; the cells drawn follow.
+        order = [j.owner for j in main.jails.rows]
+        assert order == sorted(order) and order[0] == "appjail" and order[-1] == "pot"
+        drawn = [ln.split()[3] for ln in table_lines(main.jails)[1:len(order) + 1]]
+        assert drawn[:2] == ["A", "A"] and drawn[2:4] == ["B", "B"]
+        assert [j.name for j in main.jails.rows][:2] == ["builder", "radio"]
+        await pilot.press("I")  # reversed
+        assert main.jails.rows[0].owner == "pot"
+        await pilot.press("s")
+        assert main.jails.sort_column.key != "owner"
+        header = table_lines(main.jails)[0]
+        await pilot.click("#jails", offset=(header.index("OWN") + 1, 1))
+        assert main.jails.sort_column.key == "owner"
+        assert main.jails.rows[0].owner == "appjail"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("owner:i", {"ioc-media_lan", "ioc-backup"}),
+    ("owner:B", {"shop", "wiki"}),
+    ("owner:bastille", {"shop", "wiki"}),
+    ("owner:A", {"radio", "builder"}),
+    ("owner:p|owner:e", {"proxy", "batch", "forum_example_net", "old"}),
+    ("owner:jail.conf", {"web", "db", "mail", "dns", "vpn", "git", "cache", "ci", "staging"}),
+    ("bastille", {"shop", "wiki"}),
+    ("ezjail", {"forum_example_net", "old"}),
+    ("appjail", {"radio", "builder"}),
+])
+async def test_filter_by_owner_letter_and_name(msim: Path, text: str,
+                                              expected: set[str]) -> None:
+    app = console(msim)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.poll_state.snapshot is not None)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await pilot.press("slash", *text, "enter")
+        await settle(pilot)
+        assert {j.name for j in main.jails.rows} == expected
+        drawn = {ln.split()[2] for ln in table_lines(main.jails)[1:] if len(ln.split()) > 3}
+        assert drawn == expected
+
+
+async def test_filter_owner_unknown_by_its_letter(msim: Path) -> None:
+    (msim / "root/opt/pot/jails/batch/conf/pot.conf").write_text("")  # half-written
+    app = console(msim)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.poll_state.snapshot is not None)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await pilot.press("slash", *"owner:?", "enter")
+        await settle(pilot)
+        assert {j.name for j in main.jails.rows} == {"batch"}

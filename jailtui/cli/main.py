@@ -337,6 +337,8 @@ def verb_example(verb: str) -> str:
 
 
 def cmd_action(session: Session, args: argparse.Namespace) -> int:
+    from jailtui.core.actions.policy import Action
+
     controller = session.controller
     host = session.host
     cmd = args.command
@@ -352,6 +354,9 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
             argv = argv[1:]
         if not argv:
             return _fail(f"jailtui: exec: no command given (jailtui exec {args.name} -- CMD ...)")
+        # jexec by a manager's name for the jail (iocage's `backup`) finds nothing: say
+        # which jail it is (docs/managers.md 1.9) before running it.
+        asyncio.run(controller.refuse_manager_name(Action.EXEC, args.name))
         if session.target.sim_dir is not None:
             # Every output of the simulated host says so (stderr: stdout is
             # the command's own).
@@ -380,6 +385,7 @@ def cmd_action(session: Session, args: argparse.Namespace) -> int:
         snap = asyncio.run(host.poll())
         jail = snap.jail(args.name)
         if jail is None:
+            asyncio.run(controller.refuse_manager_name(Action.SHELL, args.name))
             return _fail(f'jexec: jail "{args.name}" not found')
         if not sys.stdin.isatty():
             return _fail("jailtui: shell: needs a terminal (ssh -t)")

@@ -27,6 +27,8 @@ from jailtui.console.commands import ALL_HOSTS, Arg, CommandError, parse
 from jailtui.console.keys import FLEET_IDS, GUARDED, SPECS, bindings_for
 from jailtui.core.history import cpu_spark, span_text
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
+from jailtui.core.owners import Owner
+from jailtui.core.owners import messages as owner_messages
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.users import UserChoice, UsersScreen
@@ -446,6 +448,15 @@ class MainScreen(GuardedScreen):
                 if j.name == wanted and (not sep or not self.all_hosts or j.host_name == host)]
         live = [j for j in rows if not j.dying] or rows
         if not live:
+            # A manager's name for a row the kernel knows by another (iocage's `backup`
+            # is ioc-backup): say which, never act under the alias (docs/managers.md
+            # 1.9). The rows are the caller's (a delegate's are scoped): no leak.
+            aliased = [j for j in (self._snapshot.jails if self._snapshot is not None else ())
+                       if j.owner_name == wanted and j.name != wanted and not j.dying
+                       and j.owner not in ("", "jail.conf", "unknown")]
+            if len({j.name for j in aliased}) == 1:
+                raise CommandError(owner_messages.manager_name_hint(
+                    wanted, aliased[0].name, Owner(aliased[0].owner)))
             raise CommandError(f"no jail named {wanted}")
         hosts = sorted({j.host_name for j in live if j.host_name is not None})
         if len(hosts) > 1:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from jailtui.core.checks.health import Severity
 from jailtui.core.model import Jail, JailState
-from jailtui.core.owners import column_letter, title
+from jailtui.core.owners import OWNER_TERM, column_letter, owner_term_matches, title
 from jailtui.core.text import human_kib, visible
 from jailtui.widgets.cells import compact_addresses, jid_text, percent, state_label
 from jailtui.widgets.health_state import health_column
@@ -318,6 +318,9 @@ class JailTable(KeyedTable[JailKey, Jail]):
                 self.row_key(row) in self._marked, trend)
 
     def row_matches(self, row: Jail, needle: str) -> bool:
+        if needle.startswith(OWNER_TERM):
+            # Only the owner (docs/managers.md 1.0 letters): `/owner:i|owner:b`.
+            return owner_term_matches(row.owner, needle)
         if self.show_hosts and row.host_name is not None and needle in row.host_name.lower():
             return True
         if needle in row.name.lower() or needle in row.hostname.lower() \

@@ -437,6 +437,28 @@ class Controller:
                 raise PolicyDenied(msg)
         return now
 
+    async def refuse_manager_name(self, action: Action, name: str) -> None:
+        """Refuse a manager's name for a jail the kernel knows by another (iocage's
+        ``backup`` is ``ioc-backup``; ezjail's ``www.example.com`` is ``www_example_com``,
+        docs/managers.md 1.9) with a hint naming the jail, instead of acting on it.
+
+        A jail keeps one identity, its jls name: the policy, the scope, the audit and
+        the jid check all go by it, so an alias is never resolved, only pointed out --
+        and only when that jail is in the caller's scope (a ScopedHost answers None
+        otherwise), so a hint never tells a delegate of another jail. A live jail that
+        really has the name ``name`` is that jail, not an alias.
+        """
+        if action not in NAMED_ACTIONS or jail_name_problem(name) is not None:
+            return
+        mj = self.host.manager_alias(name)
+        if mj is None or not self.policy.in_scope(mj.kernel_name):
+            return
+        if await self.resolve(name) is not None:
+            return
+        msg = owner_messages.manager_name_hint(name, mj.kernel_name, mj.owner)
+        self._record(action, name, None, f"denied: {msg}")
+        raise PolicyDenied(msg)
+
     async def _target(self, action: Action, name: str, expect: Jail | None = None, *,
                       jid: int | None = None, running: bool = False) -> Target:
         """The one target check of every action on a jail: policy, then the jail
@@ -445,6 +467,7 @@ class Controller:
 
         Raises PolicyDenied (audited) when refused.
         """
+        await self.refuse_manager_name(action, name)
         self._gate(action, name)
         if expect is not None and expect.state is JailState.DYING:
             # A dying row never acts on the live jail that may share its name.

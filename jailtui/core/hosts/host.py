@@ -450,7 +450,16 @@ class Host:
 
     def ownership(self, name: str, path: str | None) -> Ownership:
         """Who owns ``name`` now: from its jls ``path`` when running (re-resolved by the
-        controller), else from the configuration (jail.conf first, as the rows)."""
+        controller), else from the configuration (jail.conf first, as the rows).
+
+        The managers' files are read again first (the controller asks just before an
+        action): a jail whose file went since the last poll is not driven by its name --
+        Bastille would complete the name to another jail's (docs/managers.md 1.1).
+        """
+        self.owners.invalidate()
+        return self._decide(name, path)
+
+    def _decide(self, name: str, path: str | None) -> Ownership:
         try:
             configured = {n: cj.file for n, cj in self.configured().jails.items()}
         except (OSError, JailtuiError):
@@ -468,10 +477,26 @@ class Host:
                 return Ownership(Owner.UNKNOWN, mname, b.reason, b.conf_file)
         return Ownership(Owner.UNKNOWN, "", NO_OWNER)
 
+    def manager_alias(self, name: str) -> ManagedJail | None:
+        """The managed jail a manager calls ``name`` while the kernel knows it by another
+        name (iocage ``backup`` = ``ioc-backup``, docs/managers.md 1.9); None when
+        ``name`` is a jail's own name (jail.conf or kernel) or no manager's alone."""
+        try:
+            if name in self.configured().jails:
+                return None
+        except (OSError, JailtuiError):
+            pass
+        mine = list(self.owners.configured_jails())
+        if any(mj.kernel_name == name for mj in mine):
+            return None
+        hits = {mj.kernel_name: mj for mj in mine if mj.name == name}
+        # Two managers calling different jails by one name: no single hint to give.
+        return next(iter(hits.values())) if len(hits) == 1 else None
+
     def owner_of(self, name: str) -> Ownership:
         """The last poll's owner of a row (the editor; no jls here)."""
         own = self._owned.get(name)
-        return own if own is not None else self.ownership(name, None)
+        return own if own is not None else self._decide(name, None)
 
     def info(self) -> HostInfo:
         """Host facts from psutil (this machine: local FreeBSD or the simulator's),

@@ -18,7 +18,7 @@ from jailtui.core.checks import rcstatus
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
 from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
-from jailtui.core.owners import Ownership
+from jailtui.core.owners import ManagedJail, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
@@ -158,6 +158,11 @@ class JailHost(Protocol):
 
     def owner_of(self, name: str) -> Ownership:
         """The last poll's owner of a row (the editor and the detail; no jls)."""
+        ...
+
+    def manager_alias(self, name: str) -> ManagedJail | None:
+        """The managed jail whose manager calls it ``name`` while jls knows it by another
+        name (iocage's ``backup`` is ``ioc-backup``), for a hint; None otherwise."""
         ...
 
     # -- files and file systems, by host path -----------------------------------

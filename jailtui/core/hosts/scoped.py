@@ -42,7 +42,7 @@ from jailtui.core.hosts import confsource
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import HostConf, HostFiles
 from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
-from jailtui.core.owners import Owner, Ownership
+from jailtui.core.owners import ManagedJail, Owner, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
@@ -204,6 +204,13 @@ class ScopedHost:
     def owner_of(self, name: str) -> Ownership:
         self._require(name)
         return self._inner.owner_of(name)
+
+    def manager_alias(self, name: str) -> ManagedJail | None:
+        """The inner host's alias only when the jail it names is in scope: a delegate
+        never learns of another jail from a hint, and the alias is only a hint (the
+        scope holds kernel names; an alias never widens it)."""
+        mj = self._inner.manager_alias(name)
+        return mj if mj is not None and mj.kernel_name in self.scope else None
 
     def _owner_files(self) -> set[str]:
         """The managers' files of the jails in scope (Bastille's per-jail jail.conf

@@ -8,6 +8,7 @@ from its ``jls`` name and path alone (docs/managers.md 1.7) and caches the resul
 """
 
 from jailtui.core.owners.base import (
+    OWNER_TERM,
     OWNERS,
     EditInfo,
     EditKind,
@@ -17,9 +18,11 @@ from jailtui.core.owners.base import (
     Ownership,
     column_letter,
     letter,
+    owner_term_matches,
     title,
 )
 from jailtui.core.owners.registry import DRIVERS, OwnerIndex, driver
 
-__all__ = ["DRIVERS", "OWNERS", "EditInfo", "EditKind", "Inventory", "ManagedJail", "Owner",
-           "OwnerIndex", "Ownership", "column_letter", "driver", "letter", "title"]
+__all__ = ["DRIVERS", "OWNERS", "EditInfo", "EditKind", "Inventory", "ManagedJail", "OWNER_TERM",
+           "Owner", "OwnerIndex", "Ownership", "column_letter", "driver", "letter",
+           "owner_term_matches", "title"]

@@ -65,6 +65,24 @@ def title(owner: Owner | str) -> str:
         return str(owner)
 
 
+#: The filter term that selects rows by owner (``owner:B``, ``owner:iocage``).
+OWNER_TERM = "owner:"
+
+
+def owner_term_matches(owner: str, term: str) -> bool:
+    """Does a row of ``owner`` match the filter term ``owner:WANT`` (lower-case)?
+
+    WANT is the OWNER column's letter (``b``, ``i``, ``?``; the letters differ even
+    lower-cased) or the start of the owner's name (``bast``, ``jail.conf``): a plain
+    ``/b`` would also match every name and path holding a ``b``.
+    """
+    want = term[len(OWNER_TERM):].strip()
+    if not want or not owner:
+        return False
+    return (want == letter(owner).lower() or str(owner).startswith(want)
+            or title(owner).lower().startswith(want))
+
+
 class Files(Protocol):
     """The part of core.hosts.host.HostFiles a driver needs (host paths)."""
 

@@ -23,6 +23,14 @@ def unknown_question(name: str, reason: str) -> str:
             "a manager's hooks (pf redirects, rctl, cpuset, ZFS) will not run.")
 
 
+def manager_name_hint(name: str, kernel_name: str, owner: Owner) -> str:
+    """``name`` is a manager's name for a jail the kernel knows by another name (iocage's
+    ``backup`` is ``ioc-backup``, ezjail's ``www.example.com`` is ``www_example_com``,
+    docs/managers.md 1.9): jailtui names a jail as jls does, and says which one."""
+    return (f"{name}: no jail of that name; did you mean {kernel_name} "
+            f"({title(owner)} jail {name})? jailtui names jails as jls shows them")
+
+
 def edit_elsewhere(owner: Owner, info: EditInfo) -> str:
     """Why the editor does not open a manager's file, and what to run instead."""
     how = "properties" if info.kind is EditKind.PROPERTIES else "files"

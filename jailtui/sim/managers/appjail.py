@@ -13,7 +13,13 @@ from __future__ import annotations
 from jailtui.core.owners import appjail as driver
 from jailtui.core.owners import shconf
 from jailtui.sim.context import Ctx
-from jailtui.sim.managers.common import SimFiles, run_jail, running, write_host_file
+from jailtui.sim.managers.common import (
+    LOGIN_AS_ROOT,
+    SimFiles,
+    run_jail,
+    running,
+    write_host_file,
+)
 
 USAGE = "usage: appjail [-h] <command> [<args>]\n"
 
@@ -92,7 +98,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         rc = _stop(ctx, name)
         return rc if rc != 0 else _start(ctx, name)
     from jailtui.sim import jexec
-    return jexec.run(ctx, ["-l", name])
+    return jexec.run(ctx, [*LOGIN_AS_ROOT, name])
 
 
 def interactive(ctx: Ctx, args: list[str]) -> list[str] | None:
@@ -102,4 +108,4 @@ def interactive(ctx: Ctx, args: list[str]) -> list[str] | None:
         user, words = words[0], words[1:]
     if args[:1] != ["login"] or len(words) != 1 or not _exists(ctx, words[0]):
         return None
-    return ["jexec", "-l", *(["-U", user] if user else []), words[0]]
+    return ["jexec", "-l", "-U", user or "root", words[0]]

@@ -12,6 +12,14 @@ from jailtui.sim.state import SimJail, Store
 
 BINDIR = "/usr/local/bin"
 
+#: What a manager's console does: ``jexec NAME login -f root`` runs login(1) *inside*
+#: the jail, which takes root's shell and home from the JAIL's passwd. The simulated
+#: jexec has no login(1); ``jexec -l -U root`` is the same session (the jail's passwd,
+#: a login environment). Plain ``jexec -l NAME`` would not be: without -U jexec takes the
+#: HOST's passwd entry (jexec.c get_user_info before jail_attach, docs/freebsd.md 6), so
+#: a host root shell of bash fails in a jail without bash.
+LOGIN_AS_ROOT = ["-l", "-U", "root"]
+
 
 class SimFiles:
     """A simulated host's files for core.owners' readers (host paths)."""

@@ -4,7 +4,9 @@
 ``/var/run/jail.SAFENAME.conf`` from the ``jail_SAFENAME_*`` variables of
 ``/usr/local/etc/ezjail/SAFENAME`` and runs ``jail -f`` on it; the output is rc.d/jail's
 (``Starting jails: SAFENAME.``, docs/freebsd.md 8.3). ``console NAME`` is
-``jexec JID /usr/bin/login -f root``.
+``jexec JID /usr/bin/login -f root`` (``ezjail_default_execute``); a jail that is not
+running is ``Error: Jail NAME appears not to be running`` (exit 1) unless ``-f`` starts
+it first (``emeraldonion/ezjail-hbsd:ezjail-admin``, docs/managers.md 1.5).
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from __future__ import annotations
 from jailtui.core.owners import base, shvars
 from jailtui.core.owners import ezjail as driver
 from jailtui.sim.context import Ctx
-from jailtui.sim.managers.common import SimFiles, run_jail, running, write_host_file
+from jailtui.sim.managers.common import (
+    LOGIN_AS_ROOT,
+    SimFiles,
+    run_jail,
+    running,
+    write_host_file,
+)
 
 USAGE = ("Usage: ezjail-admin [archive|config|console|create|delete|install|list|restore|"
          "update] {params}\n")
@@ -88,12 +96,26 @@ def run(ctx: Ctx, args: list[str]) -> int:
         return 1
     safe, v = got
     if cmd == "console":
+        if not _console_ready(ctx, words[0], safe, v, "-f" in args):
+            return 1
         from jailtui.sim import jexec
-        return jexec.run(ctx, ["-l", safe])
+        return jexec.run(ctx, [*LOGIN_AS_ROOT, safe])
     if cmd.endswith("restart"):
         rc = _one(ctx, "stop", safe, v)
         return rc | _one(ctx, "start", safe, v)
     return _one(ctx, "start" if cmd.endswith("start") else "stop", safe, v)
+
+
+def _console_ready(ctx: Ctx, name: str, safe: str, v: dict[str, str], force: bool) -> bool:
+    """ezjail-admin's console: a jail that is not running is started with ``-f``, else
+    refused (stderr, exit 1) in ezjail-admin's words."""
+    if running(ctx, safe) is not None:
+        return True
+    if force:
+        return _one(ctx, "start", safe, v) == 0
+    ctx.write_err(f"Error: Jail {name} appears not to be running\n  Start it first, or use "
+                  f"'ezjail-admin console -f {name}' to force start.\n")
+    return False
 
 
 def interactive(ctx: Ctx, args: list[str]) -> list[str] | None:
@@ -101,4 +123,6 @@ def interactive(ctx: Ctx, args: list[str]) -> list[str] | None:
     if args[:1] != ["console"] or len(words) != 1:
         return None
     got = _vars(ctx, words[0])
-    return None if got is None else ["jexec", "-l", got[0]]
+    if got is None or running(ctx, got[0]) is None:
+        return None  # run captured: it says why (or starts it, with -f)
+    return ["jexec", *LOGIN_AS_ROOT, got[0]]

@@ -20,7 +20,13 @@ from typing import Any
 from jailtui.core.owners import base
 from jailtui.core.owners import iocage as driver
 from jailtui.sim.context import Ctx
-from jailtui.sim.managers.common import SimFiles, run_jail, running, write_host_file
+from jailtui.sim.managers.common import (
+    LOGIN_AS_ROOT,
+    SimFiles,
+    run_jail,
+    running,
+    write_host_file,
+)
 from jailtui.sim.state import Store
 
 USAGE = ("Usage: iocage [OPTIONS] COMMAND [ARGS]...\n\n"
@@ -205,7 +211,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         if _conf(ctx, name) is None:
             return 1
         from jailtui.sim import jexec
-        return jexec.run(ctx, ["-l", driver.kernel_name(name)])
+        return jexec.run(ctx, [*LOGIN_AS_ROOT, driver.kernel_name(name)])
     if cmd == "get" and ({"-a", "--all"} & set(args[1:]) and len(words) == 1
                          or words[:1] == ["all"] and len(words) == 2):
         # `get -a NAME` (the flag turns the first argument into the jail) or
@@ -245,9 +251,9 @@ def run(ctx: Ctx, args: list[str]) -> int:
 
 
 def interactive(ctx: Ctx, args: list[str]) -> list[str] | None:
-    """``iocage console NAME`` -> ``jexec -l ioc-NAME`` (ioc_exec.py runs
-    ``jexec ioc-NAME login -p -f root``; the simulated jexec has no login(1))."""
+    """``iocage console NAME`` -> ``jexec -l -U root ioc-NAME`` (ioc_exec.py runs
+    ``jexec ioc-NAME login -p -f root``: see common.LOGIN_AS_ROOT)."""
     words = [a for a in args[1:] if not a.startswith("-")]
     if args[:1] != ["console"] or len(words) != 1 or _conf(ctx, words[0]) is None:
         return None
-    return ["jexec", "-l", driver.kernel_name(words[0])]
+    return ["jexec", *LOGIN_AS_ROOT, driver.kernel_name(words[0])]

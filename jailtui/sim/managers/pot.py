@@ -1,9 +1,15 @@
 """Simulated ``pot`` (docs/managers.md 1.3).
 
-``start [-p] NAME`` runs ``jail -c`` with the pot's parameters on the command line (no
-jail.conf file, share/pot/start.sh); ``stop [-p] NAME`` pipes a generated config into
-``jail -f- -q -r NAME`` (stop.sh); ``term NAME`` is ``jexec -l -U root NAME``
-(term.sh); there is no ``restart``. ``ls -q``/``ps -q`` print names.
+As ``bsdpot/pot:share/pot/{start,stop,common}.sh`` do it: every message is on **stdout**
+(``_msg`` echoes ``###> `` errors, ``===> `` info; debug only with ``-v``).
+``start [-p] NAME`` prints ``===>  Starting the pot NAME`` and runs ``jail -c`` with the
+pot's parameters on the command line (no jail.conf file); a running pot is left alone,
+silently, exit 0; an unknown one is ``###>   Pot NAME not found``, exit 1.
+``stop [-p] NAME`` runs ``jail -q -r NAME`` (quiet: no ``removed`` line) and prints
+nothing; a pot that is not running is cleaned up silently, exit 0; an unknown one is
+``###>  The pot NAME is not a valid pot`` and the help, exit 1. ``term NAME`` is
+``jexec -l -U root NAME`` (term.sh); there is no ``restart``. ``ls -q``/``ps -q`` print
+names.
 """
 
 from __future__ import annotations
@@ -22,11 +28,21 @@ def _fs_root(ctx: Ctx) -> str:
                        driver.DEFAULTS).values["POT_FS_ROOT"].rstrip("/")
 
 
-def _pot(ctx: Ctx, name: str) -> dict[str, str] | None:
+STOP_HELP = ("pot stop [-hv] [potname]\n  -h print this help\n  -v verbose\n"
+             "  potname : the jail that has to start\n")
+
+
+def _pot(ctx: Ctx, name: str, cmd: str = "start") -> dict[str, str] | None:
+    """The pot's pot.conf (``_is_pot``, common.sh), or its refusal printed."""
     file = f"{_fs_root(ctx)}/jails/{name}/conf/pot.conf"
     files = SimFiles(ctx.paths)
     if files.stat(file) is None:
-        ctx.write_err(f"###>  {name} is not a valid pot\n")
+        if cmd == "stop":
+            # stop.sh: `_is_pot NAME quiet`, then its own words and the help.
+            ctx.write(f"###>  The pot {name} is not a valid pot\n{STOP_HELP}")
+        else:
+            # `_qerror "" "Pot NAME not found"`: echo "###> " "" "..." -> three spaces.
+            ctx.write(f"###>   Pot {name} not found\n")
         return None
     return driver.read_pot_conf(files.read_text(file))
 
@@ -55,14 +71,17 @@ def run(ctx: Ctx, args: list[str]) -> int:
         ctx.write(USAGE)
         return 1
     name = words[0]
-    kv = _pot(ctx, name)
+    kv = _pot(ctx, name, cmd)
     if kv is None:
         return 1
     up = running(ctx, name) is not None
     if cmd == "start":
         if up:
-            ctx.write_err(f"###>  pot {name} is already running\n")
-            return 1
+            # `_debug "pot NAME is already running"; return 0` (start.sh).
+            if "-v" in args:
+                ctx.write(f"=====>  pot {name} is already running\n")
+            return 0
+        ctx.write(f"===>  Starting the pot {name}\n")
         params = [f"name={name}", f"path={_fs_root(ctx)}/jails/{name}/m",
                   f"host.hostname={kv.get('host.hostname', name)}",
                   f"exec.start={kv.get('pot.cmd', 'sh /etc/rc').replace('sh /etc/rc', '/bin/sh /etc/rc')}",
@@ -70,22 +89,17 @@ def run(ctx: Ctx, args: list[str]) -> int:
         addrs = base.bare_addrs(kv.get("ip", ""))
         if addrs and kv.get("network_type", "inherit") != "inherit":
             params.append("ip4.addr=" + ",".join(addrs))
-        sub = ctx.child(prog="pot", stdin=b"")
-        if run_jail(sub, ["-c", *params]) != 0:
-            ctx.err += sub.err
-            return 1
-        ctx.write(f"===>  Starting the pot {name}\n")
-        return 0
+        # jail(8)'s own "NAME: created" goes to the terminal, as from start.sh.
+        return 1 if run_jail(ctx, ["-c", *params]) != 0 else 0
     if cmd == "stop":
         if not up:
-            ctx.write_err(f"###>  pot {name} is not running\n")
-            return 1
-        conf = f'{name} {{\n    exec.stop = "/bin/sh /etc/rc.shutdown";\n}}\n'.encode()
+            return 0  # _js_stop only cleans up what a stopped pot left (stop.sh)
+        # `jail -q -r NAME`: no jail.conf names the pot, so no exec.stop runs (stop.sh).
         sub = ctx.child(prog="pot", stdin=b"")
-        if run_jail(sub, ["-f", "-", "-q", "-r", name], stdin=conf) != 0:
+        if run_jail(sub, ["-q", "-r", name]) != 0:
             ctx.err += sub.err
+            ctx.write(f"###>  Stop the pot {name} failed\n")
             return 1
-        ctx.write(f"===>  Stopping the pot {name}\n")
         return 0
     if not up:
         ctx.write_err(f"###>  pot {name} is not running\n")
