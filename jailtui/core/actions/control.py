@@ -795,11 +795,11 @@ class Controller:
         detail = "; ".join(flagsmod.describe(changes))
         root = (target.now.path if target.now is not None else
                 expect.path if expect is not None else "")
-        local = self.host.files.local_path(root) if root else None
-        if local is None:
-            msg = f"{name}: flags are set only where the jail root is on this machine"
+        if not root:
+            msg = f"{name}: the jail has no root path to set flags on"
             self._record(Action.FLAGS, name, target.jid, f"denied: {msg}", detail)
             raise PolicyDenied(refused(Action.FLAGS.value, msg))
+        local = self.host.files.local_path(root)
         try:
             res = await self.host.runner.run(argvmod.sysctl_value_argv("kern.securelevel"),
                                              timeout=10)
@@ -812,7 +812,11 @@ class Controller:
             raise PolicyDenied(refused(Action.FLAGS.value, msg))
         why = flagsmod.securelevel_problem(level, changes)
         if why is None:
-            problems = await asyncio.to_thread(flagsmod.recheck, local, root, changes)
+            if local is not None:
+                problems = await asyncio.to_thread(flagsmod.recheck, local, root, changes)
+            else:  # a remote host (SSH): the same walk, run there
+                problems = await flagsmod.recheck_remote(
+                    self.host.runner, self.host.paths.real(root), root, changes)
             if problems:
                 why = "the jail root changed since it was read: " + "; ".join(problems[:3])
         if why is not None:

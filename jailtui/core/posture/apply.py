@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd.fflags import LOCKING
 from jailtui.core.posture.model import FlagChange
+from jailtui.core.text import visible
+from jailtui.core.transport.runner import Runner
 
 #: Files per chflags command (argv stays far below ARG_MAX).
 BATCH = 200
@@ -46,12 +48,37 @@ def recheck(local_root: str, root: str, changes: Sequence[FlagChange]) -> list[s
     base = root.rstrip("/")
     for c in changes:
         if not c.path.startswith(base + "/"):
-            out.append(f"{c.path}: not under the jail root {root}")
+            out.append(f"{visible(c.path)}: not under the jail root {visible(root)}")
             continue
         rel = c.path[len(base) + 1:]
         got = jailfs.lstat_under_root(local_root, rel, shown=c.path)
         if not got.ok:
             out.append(got.why())
+    return out
+
+
+async def recheck_remote(runner: Runner, real_root: str, root: str,
+                         changes: Sequence[FlagChange]) -> list[str]:
+    """:func:`recheck` on a remote host: the same walk from the root, run there
+    (core/transport/jailfs.py astat_remote: no component but the last may be a
+    symlink), all paths in one round trip. ``real_root`` is the remote machine's
+    path of the root, ``root`` its host path."""
+    from jailtui.core.transport import jailfs
+
+    out: list[str] = []
+    base = root.rstrip("/")
+    rels: list[tuple[str, bool]] = []
+    for c in changes:
+        if not c.path.startswith(base + "/"):
+            out.append(f"{visible(c.path)}: not under the jail root {visible(root)}")
+        else:
+            rels.append((c.path[len(base) + 1:], False))
+    if out:
+        return out
+    got = await jailfs.astat_remote(runner, real_root, rels, shown_root=root)
+    for g in got:
+        if not g.present:
+            out.append(f"{visible(g.path)}: {g.reason}")
     return out
 
 
@@ -73,4 +100,4 @@ def describe(changes: Sequence[FlagChange]) -> list[str]:
             for c in changes]
 
 
-__all__ = ["BATCH", "commands", "describe", "recheck", "securelevel_problem"]
+__all__ = ["BATCH", "commands", "describe", "recheck", "recheck_remote", "securelevel_problem"]
