@@ -163,6 +163,39 @@ async def test_apply_over_ssh_is_audited_and_rechecks_the_root(remote: Remote) -
         fleet.close()
 
 
+async def test_chflags_runs_in_the_held_directory_never_through_a_link(remote: Remote) -> None:
+    """Past the recheck (a swap in the window after it): the remote chflags
+    enters each directory itself and refuses a symlinked component, file by
+    file; the other files are still set, nothing outside the root is touched."""
+    from jailtui.core.posture.apply import apply_remote
+    from jailtui.core.posture.model import FlagChange
+
+    root = remote.root("vpn")
+    remote.clear(f"{JAILS}/vpn/usr/sbin", f"{JAILS}/vpn/sbin")
+    (root / "usr").rename(root / "usr.real")
+    (root / "usr").symlink_to("/usr")  # the host's /usr, if followed
+    fleet = remote.fleet()
+    try:
+        host = fleet.host("fort")
+        with Store(remote.server.simdir).read() as st:
+            host_usr = {p: list(f) for p, f in st.flags.items() if p.startswith("/usr/sbin")}
+        problems, _ = await apply_remote(
+            host.runner, host.paths.real(f"{JAILS}/vpn"), f"{JAILS}/vpn",
+            [FlagChange(f"{JAILS}/vpn/usr/sbin", (), ("schg",)),
+             FlagChange(f"{JAILS}/vpn/sbin", (), ("schg",))], 30)
+        assert problems == [f"{JAILS}/vpn/usr/sbin: a symlink or a file where a directory "
+                            "should be, not followed"]
+        flags = remote.flags("vpn")
+        assert flags[f"{JAILS}/vpn/sbin"] == ["schg"] and f"{JAILS}/vpn/usr/sbin" not in flags
+        with Store(remote.server.simdir).read() as st:
+            assert {p: list(f) for p, f in st.flags.items()
+                    if p.startswith("/usr/sbin")} == host_usr
+    finally:
+        fleet.close()
+        (root / "usr").unlink()
+        (root / "usr.real").rename(root / "usr")
+
+
 #: Any byte but "/" and NUL may be in a name the jail gives a log.
 ODD_NAMES = [b"evil\nname", b"\x1b[31mred", b"\xff\xfe\x01bad"]
 

@@ -822,6 +822,23 @@ class Controller:
         if why is not None:
             self._record(Action.FLAGS, name, target.jid, f"denied: {why}", detail)
             raise PolicyDenied(refused(Action.FLAGS.value, why))
+        n = len(changes)
+        if local is None:  # a remote host (SSH): chflags from the held directories
+            try:
+                problems, output = await flagsmod.apply_remote(
+                    self.host.runner, self.host.paths.real(root), root, changes,
+                    ACTION_TIMEOUT)
+            except CommandError as exc:
+                self._record(Action.FLAGS, name, target.jid, f"failed: {exc.message}", detail)
+                return ActionResult(False, exc.message, partial_output(exc))
+            if problems:
+                msg = (f"{name}: flags not set on {len(problems)} of {n} files: "
+                       + "; ".join(problems[:3]))
+                self._record(Action.FLAGS, name, target.jid, f"failed: {msg}", detail)
+                return ActionResult(False, msg, output)
+            self._record(Action.FLAGS, name, target.jid, "ok", detail)
+            return ActionResult(True, f"{name}: flags set on {n} file{'s' if n != 1 else ''}",
+                                "\n".join(flagsmod.describe(changes)))
         outputs: list[str] = []
         for argv in flagsmod.commands(changes):
             result, outcome = await self._run_tool(argv, ACTION_TIMEOUT)
@@ -830,7 +847,6 @@ class Controller:
                 self._record(Action.FLAGS, name, target.jid, outcome, detail)
                 return ActionResult(False, result.message, "".join(outputs), tuple(argv))
         self._record(Action.FLAGS, name, target.jid, "ok", detail)
-        n = len(changes)
         return ActionResult(True, f"{name}: flags set on {n} file{'s' if n != 1 else ''}",
                             "\n".join(flagsmod.describe(changes)))
 

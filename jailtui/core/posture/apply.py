@@ -9,6 +9,11 @@ of the root through a component; ``chflags -h`` acts on a last component
 that is a link itself, never its target (docs/freebsd.md 13.2,
 docs/security.md 8).
 
+On a host over SSH the walk runs there (:func:`recheck_remote`), and
+:func:`apply_remote` runs ``chflags -h`` from inside each file's directory,
+entered from the root by a fixed script, so a component swapped for a symlink
+after the recheck is refused for that file rather than followed.
+
 The kernel refuses any flag change on a file carrying ``schg``, ``sappnd``
 or ``sunlnk`` while the securelevel is above 0: such a plan is refused with
 that reason before anything runs.
@@ -82,6 +87,54 @@ async def recheck_remote(runner: Runner, real_root: str, root: str,
     return out
 
 
+async def apply_remote(runner: Runner, real_root: str, root: str,
+                       changes: Sequence[FlagChange],
+                       timeout: float) -> tuple[list[str], str]:
+    """Set ``changes`` on a remote host: chflags run from inside each file's
+    directory, entered from the root on the remote side (core/transport/jailfs.py
+    REMOTE_CHFLAGS_SCRIPT), so no component swapped for a symlink after
+    :func:`recheck_remote` is followed. Returns the files that were not set
+    (empty: all were) and chflags's own messages. Raises CommandError when the
+    commands cannot run at all."""
+    from jailtui.core.transport import jailfs
+    from jailtui.core.transport.runner import run_all
+
+    base = root.rstrip("/")
+    groups: dict[tuple[str, ...], list[FlagChange]] = {}
+    for c in changes:
+        groups.setdefault(c.add, []).append(c)
+    batches: list[list[FlagChange]] = []
+    argvs: list[list[str]] = []
+    for flags, group in groups.items():
+        for i in range(0, len(group), BATCH):
+            batch = group[i:i + BATCH]
+            batches.append(batch)
+            argvs.append(jailfs.remote_chflags_argv(
+                real_root, ",".join(flags), [c.path[len(base) + 1:] for c in batch]))
+    results = await run_all(runner, argvs, timeout)
+    problems: list[str] = []
+    messages: list[str] = []
+    for batch, res in zip(batches, results, strict=True):
+        err = res.stderr.decode("utf-8", "replace").strip()
+        if err:
+            messages.append(err)
+        if res.returncode == jailfs.ROOT_UNREADABLE:
+            problems += [f"{visible(c.path)}: jail root {visible(root)}: cannot enter it"
+                         for c in batch]
+            continue
+        got = jailfs.chflags_outcomes(res.stdout, len(batch))
+        if got is None:
+            why = visible(err.splitlines()[-1]) if err else f"exit status {res.returncode}"
+            problems += [f"{visible(c.path)}: {why}" for c in batch]
+            continue
+        for c, line in zip(batch, got, strict=True):
+            if line == "failed":
+                problems.append(f"{visible(c.path)}: chflags failed")
+            elif line != "ok":
+                problems.append(f"{visible(c.path)}: {line.removeprefix('refused ')}")
+    return problems, "\n".join(messages)
+
+
 def commands(changes: Sequence[FlagChange]) -> list[list[str]]:
     """``chflags -h FLAGS -- PATH...``, one per set of flags to add (in batches)."""
     groups: dict[tuple[str, ...], list[str]] = {}
@@ -100,4 +153,4 @@ def describe(changes: Sequence[FlagChange]) -> list[str]:
             for c in changes]
 
 
-__all__ = ["BATCH", "commands", "describe", "recheck", "recheck_remote", "securelevel_problem"]
+__all__ = ["BATCH", "apply_remote", "commands", "describe", "recheck", "recheck_remote", "securelevel_problem"]
