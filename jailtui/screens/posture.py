@@ -126,7 +126,7 @@ class ItemTable(KeyedTable[tuple[str, str], Item]):
         super().__init__([
             Column("verdict", "VERDICT", _verdict, lambda i: _RANK[i.verdict], width=8),
             Column("item", "ITEM", lambda i: visible(i.title, 64), lambda i: i.title, width=4,
-                   measure=lambda rows: max((len(i.title) for i in rows), default=4),
+                   measure=lambda rows: max((len(visible(i.title, 64)) for i in rows), default=4),
                    max_width=30),
             Column("value", "VALUE", _value, lambda i: i.value,
                    width=5, last=True),
