@@ -149,6 +149,30 @@ def test_baseline_from_config_and_critical(sim_dir: Path, tmp_path: Path) -> Non
     assert "[posture] flags: /bin: unknown flag 'sticky'" in res.stderr
 
 
+def test_baseline_per_host(sim_dir: Path, tmp_path: Path) -> None:
+    """``[posture.hosts.NAME]`` replaces keys of ``[posture]`` for that host only:
+    ``local`` here (this machine, and the simulated host standing in for it)."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[posture]\nin_check = true\nforbid = ["allow.chflags"]\n'
+                   '[posture.hosts.local]\nforbid = ["allow.raw_sockets"]\n'
+                   'critical = ["restrictions"]\n'
+                   '[posture.hosts.elsewhere]\nmin_securelevel = 3\n')
+    out = jt(sim_dir, "posture", "--json", config=cfg)
+    assert out.returncode == 0, out.stderr
+    got = {r["name"]: r for r in json.loads(out.stdout)}
+    assert got["cache"]["loosened"] == ["allow.raw_sockets", "enforce_statfs=0"]
+    assert got["vpn"]["loosened"] == ["allow.raw_sockets"]
+    assert got["db"]["mark"] == "ok"  # elsewhere's securelevel 3 is not this host's
+    check = jt(sim_dir, "check", config=cfg)
+    assert "CRITICAL: cache: allow.raw_sockets on" in check.stdout, check.stdout
+    assert "allow.chflags" not in check.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[posture.hosts.local]\nmin_securelevel = 7\n')
+    res = jt(sim_dir, "posture", config=bad)
+    assert res.returncode == 1
+    assert "bad.toml:2: [posture] min_securelevel must be -1..3" in res.stderr
+
+
 @pytest.mark.parametrize(("content", "reason"), [
     (b"#!/bin/sh\necho 15.0-RELEASE\n", "no USERLAND_VERSION line"),
     (b"USERLAND_VERSION=\"15.0-RELEASE\"\n", "not the expected shell script"),

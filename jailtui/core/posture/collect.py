@@ -615,9 +615,20 @@ def evaluate(host_name: str | None, jail: Jail, facts: HostFacts, r: _JailRead,
                        eff, tuple(loosened), missing_count, tuple(changes), r.pkgbase)
 
 
+def baseline_for(host: JailHost, baseline: Baseline, host_name: str | None = None) -> Baseline:
+    """The baseline ``host`` is measured against: its ``[posture.hosts.NAME]``
+    where given. A host without a name is this machine (``local``; the simulated
+    host stands in for it)."""
+    from jailtui.core.hosts.fleet import LOCAL
+
+    return baseline.for_host(host_name or host.name or LOCAL)
+
+
 async def collect(host: JailHost, jails: Sequence[Jail], baseline: Baseline, *,
                   host_name: str | None = None, now: float | None = None) -> list[JailPosture]:
-    """The posture of each of ``jails`` (live or configured; dying ones are left out)."""
+    """The posture of each of ``jails`` (live or configured; dying ones are left out),
+    against the host's own baseline where ``[posture.hosts.NAME]`` gives one."""
+    baseline = baseline_for(host, baseline, host_name)
     when = time.time() if now is None else now
     todo = [j for j in jails if j.state is not JailState.DYING and j.path]
     facts = await host_facts(host, todo, when)
