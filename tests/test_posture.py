@@ -149,6 +149,30 @@ def test_baseline_from_config_and_critical(sim_dir: Path, tmp_path: Path) -> Non
     assert "[posture] flags: /bin: unknown flag 'sticky'" in res.stderr
 
 
+def test_baseline_per_host(sim_dir: Path, tmp_path: Path) -> None:
+    """``[posture.hosts.NAME]`` replaces keys of ``[posture]`` for that host only:
+    ``local`` here (this machine, and the simulated host standing in for it)."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[posture]\nin_check = true\nforbid = ["allow.chflags"]\n'
+                   '[posture.hosts.local]\nforbid = ["allow.raw_sockets"]\n'
+                   'critical = ["restrictions"]\n'
+                   '[posture.hosts.elsewhere]\nmin_securelevel = 3\n')
+    out = jt(sim_dir, "posture", "--json", config=cfg)
+    assert out.returncode == 0, out.stderr
+    got = {r["name"]: r for r in json.loads(out.stdout)}
+    assert got["cache"]["loosened"] == ["allow.raw_sockets", "enforce_statfs=0"]
+    assert got["vpn"]["loosened"] == ["allow.raw_sockets"]
+    assert got["db"]["mark"] == "ok"  # elsewhere's securelevel 3 is not this host's
+    check = jt(sim_dir, "check", config=cfg)
+    assert "CRITICAL: cache: allow.raw_sockets on" in check.stdout, check.stdout
+    assert "allow.chflags" not in check.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[posture.hosts.local]\nmin_securelevel = 7\n')
+    res = jt(sim_dir, "posture", config=bad)
+    assert res.returncode == 1
+    assert "bad.toml:2: [posture] min_securelevel must be -1..3" in res.stderr
+
+
 @pytest.mark.parametrize(("content", "reason"), [
     (b"#!/bin/sh\necho 15.0-RELEASE\n", "no USERLAND_VERSION line"),
     (b"USERLAND_VERSION=\"15.0-RELEASE\"\n", "not the expected shell script"),
@@ -218,6 +242,65 @@ def test_unreadable_root_is_unknown(sim_dir: Path) -> None:
     flags = item(git, "file flags")
     assert flags["verdict"] == "unknown" and "not readable" in flags["reason"]
     assert item(git, "userland")["verdict"] == "unknown"
+
+
+#: Names a jail's root may give a log: a newline, an escape sequence, bytes
+#: that are no UTF-8 (any byte but "/" and NUL is allowed in a name).
+ODD_NAMES = [b"evil\nname", b"\x1b[31mred", b"\xff\xfe\x01bad"]
+
+
+def test_odd_log_names_hide_no_flags(sim_dir: Path) -> None:
+    """A name with a newline, control characters or invalid UTF-8 in the jail's
+    /var/log: the other files keep their real flags, the odd one is shown literally."""
+    logs = jail_root(sim_dir, "db") / "var/log"
+    for name in ODD_NAMES:
+        (Path(os.fsdecode(bytes(logs))) / os.fsdecode(name)).write_bytes(b"x\n")
+    db = rows(sim_dir, "db")["db"]
+    for log in ("auth.log", "maillog", "messages", "security"):
+        got = item(db, f"flags /var/log/{log}")
+        assert (got["verdict"], got["value"]) == ("ok", "sappnd"), got
+    for name in ODD_NAMES:
+        got = item(db, f"flags /var/log/{os.fsdecode(name)}")
+        assert (got["verdict"], got["value"], got["reason"]) == ("deviates", "-",
+                                                                 "lacks sappnd")
+    assert db["missing_flags"] == 3 and not [i for i in db["items"]
+                                             if i["verdict"] == "unknown"]
+    text = jt(sim_dir, "posture", "db")
+    assert text.returncode == 0, text.stderr
+    for shown in ("flags /var/log/evil\\x0aname: -", "flags /var/log/\\x1b[31mred: -",
+                  "flags /var/log/\\xff\\xfe\\x01bad: -"):
+        assert shown in text.stdout
+    assert "\x1b" not in text.stdout
+    plan = jt(sim_dir, "flags", "db")
+    assert plan.stdout.splitlines() == [
+        "+sappnd /usr/local/jails/db/var/log/\\x1b[31mred (now -)",
+        "+sappnd /usr/local/jails/db/var/log/evil\\x0aname (now -)",
+        "+sappnd /usr/local/jails/db/var/log/\\xff\\xfe\\x01bad (now -)",
+        "3 files would change; --apply sets the flags"]
+    done = jt(sim_dir, "flags", "db", "--apply", "--yes")
+    assert done.returncode == 0, done.stderr
+    from jailtui.sim.state import Store
+
+    with Store(sim_dir).read() as st:
+        for name in ODD_NAMES:
+            assert st.flags[f"/usr/local/jails/db/var/log/{os.fsdecode(name)}"] == ["sappnd"]
+
+
+def test_a_log_gone_before_stat_hides_no_other_flag(sim_dir: Path) -> None:
+    """The jail's newsyslog removes a log between the listing and the stat: that
+    file is unknown with stat's reason, every other keeps its real flags."""
+    from jailtui.sim import faults
+
+    faults.add(sim_dir, "rotated", "/usr/local/jails/db/var/log/messages")
+    db = rows(sim_dir, "db")["db"]
+    gone = item(db, "flags /var/log/messages")
+    assert gone["verdict"] == "unknown"
+    assert "No such file or directory" in gone["reason"]
+    for title in ("flags /bin", "flags /usr/lib", "flags /var/log/auth.log",
+                  "flags /var/log/security"):
+        assert item(db, title)["verdict"] == "ok", title
+    assert not faults.load(sim_dir)  # one-shot, consumed by the stat shim
+    assert db["mark"] != "ok"  # an unknown is never a false OK
 
 
 # -- jailtui flags NAME [--apply] ---------------------------------------------------------

@@ -49,6 +49,36 @@ async def test_s_shows_the_loosened_jail_with_its_reasons(sim_dir: Path) -> None
         assert isinstance(app.screen, MainScreen)
 
 
+async def test_s_shows_odd_log_names_literally_with_reasons_inline(sim_dir: Path) -> None:
+    """A jail's log named with an escape sequence, a newline or invalid UTF-8:
+    its row is shown with the characters visible, the other logs keep their
+    flags, and each deviation's reason stands beside its value."""
+    import os
+
+    logs = sim_dir / "root/usr/local/jails/db/var/log"
+    for name in (b"evil\nname", b"\x1b[31mred", b"\xff\x01bad"):
+        (logs / os.fsdecode(name)).write_bytes(b"")
+    app = console(sim_dir)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("db")
+        await pilot.pause()
+        await pilot.press("S")
+        screen = app.screen
+        assert isinstance(screen, PostureScreen)
+        await wait_for(pilot, lambda: screen.result is not None)
+        lines = [ln.rstrip() for ln in table_lines(screen.items)]
+        for shown in ("flags /var/log/evil\\x0aname", "flags /var/log/\\x1b[31mred",
+                      "flags /var/log/\\xff\\x01bad"):
+            row = next(ln for ln in lines if shown in ln)
+            assert row.startswith("DEVIATES") and row.endswith("-  lacks sappnd"), row
+        assert not any("\x1b" in ln or "\n" in ln for ln in lines)
+        messages = next(ln for ln in lines if "flags /var/log/messages" in ln)
+        assert messages.startswith("ok") and messages.endswith("sappnd")
+
+
 async def test_s_from_the_detail_and_the_unpatched_jail(sim_dir: Path) -> None:
     app = console(sim_dir)
     async with app.run_test(size=SIZE) as pilot:

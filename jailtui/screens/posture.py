@@ -60,6 +60,16 @@ def _verdict(i: Item) -> Cell:
     return ((text, role),)
 
 
+def _value(i: Item) -> Cell:
+    """The value, then why it deviates or is unknown: the reasons of every row
+    readable at once on a wide terminal (at 80 columns the row is cut, and the
+    panel below shows the selected item in full)."""
+    value = visible(i.value, 512)
+    if not i.reason or i.verdict not in (Verdict.DEVIATES, Verdict.UNKNOWN):
+        return value
+    return ((value, None), ("  " + visible(i.reason, 512), "warn"))
+
+
 #: The theme colour of each cell role outside a table (the detail's summary).
 _ROLE_STYLE = {"good": "$text-success", "bad": "$text-error", "warn": "$text-warning",
                "dim": "$foreground-muted"}
@@ -116,9 +126,9 @@ class ItemTable(KeyedTable[tuple[str, str], Item]):
         super().__init__([
             Column("verdict", "VERDICT", _verdict, lambda i: _RANK[i.verdict], width=8),
             Column("item", "ITEM", lambda i: visible(i.title, 64), lambda i: i.title, width=4,
-                   measure=lambda rows: max((len(i.title) for i in rows), default=4),
-                   max_width=28),
-            Column("value", "VALUE", lambda i: visible(i.value, 512), lambda i: i.value,
+                   measure=lambda rows: max((len(visible(i.title, 64)) for i in rows), default=4),
+                   max_width=30),
+            Column("value", "VALUE", _value, lambda i: i.value,
                    width=5, last=True),
         ], sort="order", id=id, classes=classes)
         self.empty_text = "collecting…"

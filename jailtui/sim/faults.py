@@ -19,6 +19,10 @@ OpenZFS's and jail(8)'s own words:
 - ``nostop NAME``: the jail's processes do not exit (stuck in an
   uninterruptible wait): ``jail -r`` removes the jail, which stays dying with
   them, and its root stays busy.
+- ``rotated FILE``: the jail's newsyslog (or its root) removes the file between
+  a listing of its directory and the next ``stat`` of it: stat(1) reports it
+  missing (``lstat: No such file or directory``) and exits 1, after describing
+  the other files (usr.bin/stat/stat.c). One-shot.
 - ``nostart NAME``: the jail's ``/etc/rc`` fails, as a broken root's does:
   ``jail -c`` prints ``jail: NAME: /bin/sh /etc/rc: failed`` and removes it.
 
@@ -45,6 +49,8 @@ KINDS: dict[str, tuple[str, str]] = {
                         "zfs rename or destroy fails with 'pool or dataset is busy'"),
     "nostop": ("JAIL", "the jail's processes do not exit: jail -r leaves it dying with them"),
     "nostart": ("JAIL", "the jail's /etc/rc fails: jail -c fails and removes it"),
+    "rotated": ("FILE", "the file (a host path) is removed just before the next stat of it "
+                        "(once), as a log rotated between a listing and the read"),
 }
 
 

@@ -48,6 +48,23 @@ def _norm(path: str) -> str:
     return "/" + "/".join(p for p in path.split("/") if p and p != ".")
 
 
+def operand(ctx: Ctx, root: str, name: str) -> str:
+    """The host path of a file operand: a relative one is resolved from the
+    process's working directory on the host (a fixed script enters a directory
+    and names ``./FILE``: core/transport/jailfs.py REMOTE_CHFLAGS_SCRIPT), as
+    namei(9) does; in a jail, or where the cwd is outside the simulated host,
+    from the root as before."""
+    if name.startswith("/"):
+        return root + _norm(name)
+    if not root:
+        try:
+            cwd = ctx.paths.host(os.getcwd())
+        except (ValueError, OSError):
+            cwd = "/"
+        return _norm(f"{cwd}/{name}")
+    return root + _norm("/" + name)
+
+
 def jail_root(st: State, ctx: Ctx) -> tuple[SimJail | None, str]:
     """The jail a tool runs in and its root ("" on the host)."""
     me = st.jail_by_name(ctx.jail) if ctx.jail is not None else None
@@ -95,8 +112,7 @@ def run(ctx: Ctx, args: list[str]) -> int:
         me, root = jail_root(st, ctx)
         level = effective_securelevel(st, me)
         for f in files:
-            inside = f if f.startswith("/") else "/" + f
-            for host_path, real in _walk(ctx, root + _norm(inside), "R" in flags):
+            for host_path, real in _walk(ctx, operand(ctx, root, f), "R" in flags):
                 if not os.path.lexists(real):
                     if "f" not in flags:
                         ctx.warn(f"{f}: No such file or directory")

@@ -11,12 +11,13 @@ directory`` and exit 1, the other files still printed (usr.bin/stat/stat.c).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat as statmod
 import sys
 import time
 
-from jailtui.sim import fflags
+from jailtui.sim import faults, fflags
 from jailtui.sim.context import Ctx
 from jailtui.sim.getopt import GetoptError, getopt
 from jailtui.sim.state import Store
@@ -122,6 +123,9 @@ def run_stat(ctx: Ctx, args: list[str]) -> int:
         for f in files:
             host_path = root + fflags._norm(f if f.startswith("/") else "/" + f)
             real = ctx.paths.real(host_path)
+            if faults.consume(ctx.simdir, "rotated", host_path):
+                with contextlib.suppress(OSError):
+                    os.unlink(real)
             try:
                 st = os.stat(real) if follow else os.lstat(real)
             except OSError as exc:

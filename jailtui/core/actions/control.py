@@ -865,11 +865,11 @@ class Controller:
         detail = "; ".join(flagsmod.describe(changes))
         root = (target.now.path if target.now is not None else
                 expect.path if expect is not None else "")
-        local = self.host.files.local_path(root) if root else None
-        if local is None:
-            msg = f"{name}: flags are set only where the jail root is on this machine"
+        if not root:
+            msg = f"{name}: the jail has no root path to set flags on"
             self._record(Action.FLAGS, name, target.jid, f"denied: {msg}", detail)
             raise PolicyDenied(refused(Action.FLAGS.value, msg))
+        local = self.host.files.local_path(root)
         try:
             res = await self.host.runner.run(argvmod.sysctl_value_argv("kern.securelevel"),
                                              timeout=10)
@@ -882,12 +882,33 @@ class Controller:
             raise PolicyDenied(refused(Action.FLAGS.value, msg))
         why = flagsmod.securelevel_problem(level, changes)
         if why is None:
-            problems = await asyncio.to_thread(flagsmod.recheck, local, root, changes)
+            if local is not None:
+                problems = await asyncio.to_thread(flagsmod.recheck, local, root, changes)
+            else:  # a remote host (SSH): the same walk, run there
+                problems = await flagsmod.recheck_remote(
+                    self.host.runner, self.host.paths.real(root), root, changes)
             if problems:
                 why = "the jail root changed since it was read: " + "; ".join(problems[:3])
         if why is not None:
             self._record(Action.FLAGS, name, target.jid, f"denied: {why}", detail)
             raise PolicyDenied(refused(Action.FLAGS.value, why))
+        n = len(changes)
+        if local is None:  # a remote host (SSH): chflags from the held directories
+            try:
+                problems, output = await flagsmod.apply_remote(
+                    self.host.runner, self.host.paths.real(root), root, changes,
+                    ACTION_TIMEOUT)
+            except CommandError as exc:
+                self._record(Action.FLAGS, name, target.jid, f"failed: {exc.message}", detail)
+                return ActionResult(False, exc.message, partial_output(exc))
+            if problems:
+                msg = (f"{name}: flags not set on {len(problems)} of {n} files: "
+                       + "; ".join(problems[:3]))
+                self._record(Action.FLAGS, name, target.jid, f"failed: {msg}", detail)
+                return ActionResult(False, msg, output)
+            self._record(Action.FLAGS, name, target.jid, "ok", detail)
+            return ActionResult(True, f"{name}: flags set on {n} file{'s' if n != 1 else ''}",
+                                "\n".join(flagsmod.describe(changes)))
         outputs: list[str] = []
         for argv in flagsmod.commands(changes):
             result, outcome = await self._run_tool(argv, ACTION_TIMEOUT)
@@ -896,7 +917,6 @@ class Controller:
                 self._record(Action.FLAGS, name, target.jid, outcome, detail)
                 return ActionResult(False, result.message, "".join(outputs), tuple(argv))
         self._record(Action.FLAGS, name, target.jid, "ok", detail)
-        n = len(changes)
         return ActionResult(True, f"{name}: flags set on {n} file{'s' if n != 1 else ''}",
                             "\n".join(flagsmod.describe(changes)))
 

@@ -347,8 +347,9 @@ async def posture_findings(host: JailHost, running: Sequence[Jail], baseline: Ba
     """Deviations from the security baseline (core/posture): WARNING, or CRITICAL
     for the item groups ``[posture] critical`` names; an item that cannot be
     established is UNKNOWN with its reason."""
-    from jailtui.core.posture.collect import collect
+    from jailtui.core.posture.collect import baseline_for, collect
 
+    baseline = baseline_for(host, baseline)  # the host's own [posture.hosts.NAME]
     out: list[Finding] = []
     for jp in await collect(host, running, baseline, now=now):
         for item in jp.deviations():

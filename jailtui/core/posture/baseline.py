@@ -31,6 +31,11 @@ this. The defaults, and why:
 - ``in_check = false``: ``jailtui check`` and the health view evaluate the
   posture only when this is true or ``check --posture`` asks: it runs one
   ``pkg audit`` inside every jail, too much for a check every minute.
+
+A host may have its own baseline: ``[posture.hosts.NAME]`` (NAME as in
+``[hosts.NAME]``, ``local`` for this machine and the simulated host) takes the same keys, each
+replacing the one of ``[posture]`` for that host only (a build host may allow
+raw sockets, a hardened one demand securelevel 1). ``in_check`` stays global.
 """
 
 from __future__ import annotations
@@ -69,6 +74,13 @@ class Baseline:
     max_db_age_days: float = 2.0
     critical: tuple[str, ...] = ()
     in_check: bool = False
+    #: ``[posture.hosts.NAME]``: the baseline of host NAME (``[posture]`` with
+    #: that table's keys replaced).
+    hosts: Mapping[str, Baseline] = field(default_factory=lambda: MappingProxyType({}))
+
+    def for_host(self, name: str | None) -> Baseline:
+        """The baseline host ``name`` is measured against (this one without its own)."""
+        return self.hosts.get(name, self) if name else self
 
     def forbids(self, param: str) -> bool:
         """Is jail parameter ``param`` one that must be off?"""
@@ -140,8 +152,26 @@ def parse_baseline(table: Mapping[str, Any], at: Callable[..., str],
             values[key] = float(value)
         elif key == "flags":
             values[key] = _flags(value, where, error)
+        elif key == "hosts":
+            continue  # below, over the other keys
         else:
             warnings.append(f"{where}: unknown key [posture] {key} ignored")
+    hosts: dict[str, Baseline] = {}
+    raw = table.get("hosts", {})
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise error(f"{at('posture', 'hosts')}: [posture.hosts.NAME] must be tables")
+    common = {k: v for k, v in table.items() if k != "hosts"}
+    for name, own in raw.items():
+        for k in ("hosts", "in_check"):
+            if k in own:
+                warnings.append(f"{at('posture', 'hosts', name, k)}: [posture.hosts.{name}] "
+                                f"{k} ignored (only [posture] has it)")
+        merged = {**common, **{k: v for k, v in own.items() if k not in ("hosts", "in_check")}}
+        got, more = parse_baseline(merged, lambda *keys, n=name: at("posture", "hosts", n,
+                                                                   *keys[1:]), error)
+        hosts[name] = got
+        warnings += [w for w in more if w not in warnings]
+    values["hosts"] = MappingProxyType(hosts)
     return Baseline(**{**{k: getattr(b, k) for k in KEYS}, **values}), warnings
 
 

@@ -1,7 +1,7 @@
 """Collect the security posture of every jail of one host (docs/freebsd.md 13).
 
 A fixed set of host commands, whatever the number of jails, plus one
-``pkg audit`` inside each running jail and one ``stat`` per jail root:
+``pkg audit`` inside each running jail and one ``stat`` per jail root (per 200 files):
 
 - ``sysctl -n kern.securelevel kern.osrelease`` (the host's level and kernel);
 - ``jls -n all`` (every running jail's parameters);
@@ -39,6 +39,7 @@ from jailtui.core.posture.baseline import Baseline
 from jailtui.core.posture.model import FlagChange, Item, JailPosture, Verdict
 from jailtui.core.text import visible
 from jailtui.core.transport import jailfs
+from jailtui.core.transport.runner import run_all
 
 #: Seconds for one posture command (pkg audit reads a 30 MB database).
 TIMEOUT = 60.0
@@ -351,25 +352,65 @@ async def _read_metadata_remote(host: JailHost, r: _JailRead, root: str, baselin
         r.db_error = "stat printed no modification time"
 
 
+#: Files per ``stat`` command: the argv stays far below ARG_MAX whatever the
+#: jail put in /var/log (10,000 names of 255 bytes would not fit in one).
+STAT_BATCH = 200
+
+#: Files stat'ed one by one when a batch fails (above it, the batch's files
+#: are unknown with its reason: a bounded cost whatever the jail does).
+STAT_RETRY = 400
+
+
 async def _stat_flags(host: JailHost, r: _JailRead) -> None:
-    """``stat -f %Sf`` of every present path, one command on the host."""
+    """``stat -f %Sf`` of every present path, in batches of one round trip.
+
+    The jail's root owns the names (/var/log/* is listed from it), so one file
+    must never hide the flags of the others: a batch that fails (a file gone
+    since the listing, an unexpected answer) is asked again one file per
+    command, and only the files that fail alone are unknown, each with its own
+    reason. Names go as argv, any byte in them kept (docs/freebsd.md 13.5).
+    """
     root = r.root
     todo = [i for i, (_, _, cur, why) in enumerate(r.flags) if cur == () and not why]
     if not todo:
         return
-    paths = [f"{root}{r.flags[i][0]}" for i in todo]
+    paths = {i: f"{root}{r.flags[i][0]}" for i in todo}
+    batches = [todo[k:k + STAT_BATCH] for k in range(0, len(todo), STAT_BATCH)]
     try:
-        res = await host.runner.run(argvmod.stat_flags_argv(paths), timeout=TIMEOUT)
-        got = parse.flags_output(res, len(paths))
+        results = await run_all(host.runner, [argvmod.stat_flags_argv([paths[i] for i in b])
+                                              for b in batches], TIMEOUT)
     except CommandError as exc:
         r.flags_error = exc.message
         return
-    except parse.Unknown as exc:
-        r.flags_error = str(exc)
-        return
-    for i, cur in zip(todo, got, strict=True):
-        path, want, _, why = r.flags[i]
-        r.flags[i] = (path, want, cur, why)
+    got: dict[int, tuple[str, ...]] = {}
+    failed: dict[int, str] = {}
+    again: list[int] = []  # files of failed batches of several: asked alone
+    for batch, res in zip(batches, results, strict=True):
+        try:
+            got.update(zip(batch, parse.flags_output(res, len(batch)), strict=True))
+        except parse.Unknown as exc:
+            failed.update((i, str(exc)) for i in batch)
+            if len(batch) > 1:
+                again.extend(batch)
+    if again and len(again) <= STAT_RETRY:
+        try:
+            alone = await run_all(host.runner, [argvmod.stat_flags_argv([paths[i]])
+                                                for i in again], TIMEOUT)
+        except CommandError as exc:
+            failed.update((i, exc.message) for i in again)
+        else:
+            for i, res in zip(again, alone, strict=True):
+                try:
+                    (got[i],) = parse.flags_output(res, 1)
+                    del failed[i]
+                except parse.Unknown as exc:
+                    failed[i] = str(exc)
+    for i in todo:
+        path, want, _, _ = r.flags[i]
+        if i in got:
+            r.flags[i] = (path, want, got[i], "")
+        else:
+            r.flags[i] = (path, want, None, failed.get(i, "stat printed nothing for it"))
 
 
 def _days(seconds: float) -> str:
@@ -574,9 +615,20 @@ def evaluate(host_name: str | None, jail: Jail, facts: HostFacts, r: _JailRead,
                        eff, tuple(loosened), missing_count, tuple(changes), r.pkgbase)
 
 
+def baseline_for(host: JailHost, baseline: Baseline, host_name: str | None = None) -> Baseline:
+    """The baseline ``host`` is measured against: its ``[posture.hosts.NAME]``
+    where given. A host without a name is this machine (``local``; the simulated
+    host stands in for it)."""
+    from jailtui.core.hosts.fleet import LOCAL
+
+    return baseline.for_host(host_name or host.name or LOCAL)
+
+
 async def collect(host: JailHost, jails: Sequence[Jail], baseline: Baseline, *,
                   host_name: str | None = None, now: float | None = None) -> list[JailPosture]:
-    """The posture of each of ``jails`` (live or configured; dying ones are left out)."""
+    """The posture of each of ``jails`` (live or configured; dying ones are left out),
+    against the host's own baseline where ``[posture.hosts.NAME]`` gives one."""
+    baseline = baseline_for(host, baseline, host_name)
     when = time.time() if now is None else now
     todo = [j for j in jails if j.state is not JailState.DYING and j.path]
     facts = await host_facts(host, todo, when)

@@ -598,3 +598,63 @@ async def astat_remote(runner: Runner, root: str, rels: Sequence[tuple[str, bool
             else:
                 out.append(RemoteStat(w, present=True, entries=tuple(sorted(names))))
     return out
+
+
+# -- setting flags on a remote host (jailtui flags --apply over SSH) ---------------
+
+#: ``sh -c SCRIPT sh ROOT FLAGS REL...``: ``chflags -h -- FLAGS ./NAME`` for each
+#: REL, run from inside the directory that holds it, entered from the root one
+#: component at a time as :data:`REMOTE_SCRIPT` does (``test -L`` first, ``cd
+#: -P``, ``pwd -P`` still below the root). chflags then resolves one name in a
+#: directory already held, so a component swapped for a symlink after the
+#: check can no longer send it out of the jail's root; ``-h`` acts on a last
+#: component that is a link itself (chflags(1)). One line per REL, in order:
+#: ``ok``, ``failed`` (chflags's own words on stderr) or ``refused REASON``.
+#: Exit 5: the root cannot be entered (nothing printed for the files).
+REMOTE_CHFLAGS_SCRIPT = """root=$1 flags=$2
+shift 2
+cd -P -- "$root" 2>/dev/null || { echo "cannot enter it"; exit 5; }
+top=$(pwd -P)
+[ "$top" = / ] && top=
+rc=0
+for rel in "$@"; do
+  (
+    IFS=/
+    set -f
+    set -- $rel
+    last=
+    for c in "$@"; do
+      [ -n "$c" ] || continue
+      [ "$c" = . ] && continue
+      [ "$c" = .. ] && { echo "refused not a path inside the jail root"; exit 4; }
+      if [ -n "$last" ]; then
+        if [ -L "./$last" ] || [ ! -d "./$last" ]; then
+          echo "refused a symlink or a file where a directory should be, not followed"; exit 4
+        fi
+        cd -P -- "./$last" 2>/dev/null || { echo "refused not a directory, not entered"; exit 4; }
+        case $(pwd -P)/ in "$top"/*) ;; *) echo "refused left the jail's root, not followed"; exit 4 ;; esac
+      fi
+      last=$c
+    done
+    [ -n "$last" ] || { echo "refused not a path inside the jail root"; exit 4; }
+    [ -e "./$last" ] || [ -L "./$last" ] || { echo "refused no such file"; exit 4; }
+    chflags -h -- "$flags" "./$last" || { echo failed; exit 1; }
+    echo ok
+  ) || rc=1
+done
+exit $rc
+"""
+
+
+def remote_chflags_argv(root: str, flags: str, rels: Sequence[str]) -> list[str]:
+    return ["sh", "-c", REMOTE_CHFLAGS_SCRIPT, "sh", root, flags, *rels]
+
+
+def chflags_outcomes(stdout: bytes, count: int) -> list[str] | None:
+    """Each file's line of :data:`REMOTE_CHFLAGS_SCRIPT` (``ok``, ``failed``,
+    ``refused REASON``), or None when the lines do not match the files."""
+    lines = stdout.decode("utf-8", "replace").splitlines()
+    if len(lines) != count or not all(ln in ("ok", "failed") or ln.startswith("refused ")
+                                      for ln in lines):
+        return None
+    return lines

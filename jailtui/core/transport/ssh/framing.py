@@ -94,7 +94,10 @@ def build_script(argvs: Sequence[Sequence[str]], marker: str,
     lines.append(f"printf '%s\\n' '{marker} data'")
     lines.append(f"cat {files}")
     lines.append(f"printf '%s\\n' '{marker} end'")
-    return ("\n".join(lines) + "\n").encode()
+    # surrogateescape: an argv may carry a file name's undecodable bytes as
+    # surrogates (a jail's /var/log, read with os.fsdecode's rule); they go out
+    # as those bytes, as the local runner's os.fsencode sends them to execve.
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
 
 
 @dataclass(frozen=True, slots=True)
