@@ -19,6 +19,7 @@ OpenZFS's and jail(8)'s own words:
 - ``nostop NAME``: the jail's processes do not exit (stuck in an
   uninterruptible wait): ``jail -r`` removes the jail, which stays dying with
   them, and its root stays busy.
+- ``nopf``: pf is not loaded, so ``pfctl`` cannot open /dev/pf (sim/pfctl.py).
 - ``nostart NAME``: the jail's ``/etc/rc`` fails, as a broken root's does:
   ``jail -c`` prints ``jail: NAME: /bin/sh /etc/rc: failed`` and removes it.
 
@@ -45,6 +46,7 @@ KINDS: dict[str, tuple[str, str]] = {
                         "zfs rename or destroy fails with 'pool or dataset is busy'"),
     "nostop": ("JAIL", "the jail's processes do not exit: jail -r leaves it dying with them"),
     "nostart": ("JAIL", "the jail's /etc/rc fails: jail -c fails and removes it"),
+    "nopf": ("", "pf is not loaded: pfctl fails with '/dev/pf: No such file or directory'"),
 }
 
 
