@@ -183,7 +183,7 @@ def _vm(st: State, proc: Proc) -> list[str]:
     out = []
     for start, kib, prt, share, fl, tp, path in spec:
         end = start + kib * 1024
-        res = int(pages * share)
+        res = min(int(pages * share), kib // 4)
         out.append(f"{proc.pid:5d} {start:#18x} {end:#18x} {prt} {res:4d} {res:4d} "
                    f"{1:3d} {0:3d} {fl} {tp} {path}")
     return out

@@ -101,17 +101,23 @@ def parse_vm(data: bytes) -> list[MapEntry]:
 
 def vm_summary(entries: list[MapEntry], page_kib: int = 4) -> list[tuple[str, int, int, int]]:
     """The map summarised by what backs it: (what, mappings, KiB mapped, KiB resident),
-    largest first. A file-backed mapping counts under its path; anonymous memory
+    most resident first. A file-backed mapping counts under its path; anonymous memory
     (``df``/``sw``) under "anonymous", the rest under its type."""
     groups: dict[str, list[int]] = {}
     for e in entries:
         key = e.path if e.type == "vn" and e.path else \
-            "anonymous" if e.type in ("df", "sw") else e.type
+            "anonymous" if e.type in ("df", "sw") else _TYPES.get(e.type, e.type)
         g = groups.setdefault(key, [0, 0, 0])
         g[0] += 1
         g[1] += e.size // 1024
         g[2] += e.resident * page_kib
-    return sorted(((k, v[0], v[1], v[2]) for k, v in groups.items()), key=lambda t: -t[2])
+    return sorted(((k, v[0], v[1], v[2]) for k, v in groups.items()),
+                  key=lambda t: (-t[3], -t[2]))
+
+
+#: procstat -v's TP column (procstat_vm.c) for mappings without a file.
+_TYPES = {"gd": "guard pages", "dv": "device", "ph": "physical", "sg": "scatter/gather",
+          "md": "managed device", "dd": "dead", "--": "none", "??": "unknown"}
 
 
 def parse_env_json(data: bytes, pid: int) -> list[str] | None:
