@@ -340,7 +340,7 @@ KEYS: tuple[KeySpec, ...] = (
             "the selected process: open files and memory map (procstat -f, -v)",
             "Process actions", ("main",), title="Process detail (open files, memory map)",
             gate=Action.PROCESS, show=False),
-    KeySpec("process_env", "e", "show_env", "Environment",
+    KeySpec("process_env", "e", "process_env", "Environment",
             "process: its environment (procstat -e; may hold secrets: host admins)",
             "Process actions", ("process",), title="Show the process's environment",
             gate=Action.PROCESS_ENV),

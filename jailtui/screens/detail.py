@@ -499,8 +499,8 @@ class DetailScreen(GuardedScreen):
         rows: list[tuple[str, Sequence[Part]]] = []
         muted = "$foreground-muted"
         if info.vnet:
-            rows.append(("stack", ["VNET: its own network stack",
-                                   ("  (addresses are set inside the jail)", muted)]))
+            rows.append(("stack", ["VNET: its own stack",
+                                   (" (addresses are set inside the jail)", muted)]))
             ifaces = info.interfaces
             if ifaces.note and not ifaces.data:
                 rows.append(("interfaces", [(visible(ifaces.note, 300), "$warning")]))
@@ -545,7 +545,8 @@ class DetailScreen(GuardedScreen):
             elif not info.rdr.data:
                 rows.append(("rdr (pf)", [("Bastille's anchor is empty", muted)]))
             for i, rule in enumerate(info.rdr.data or []):
-                rows.append(("rdr (pf)" if i == 0 else "", [visible(rule, 300)]))
+                # A tuple: a long rule wraps under itself, not under the label.
+                rows.append(("rdr (pf)" if i == 0 else "", [(visible(rule, 300), "$foreground")]))
         self.section("network").show_fitted(lambda total: _rows(rows, width=12, total=total))
 
     def _show_services(self, services: Sequence[str]) -> None:

@@ -72,7 +72,7 @@ class ProcessScreen(GuardedScreen):
         return snap.jail(self.proc.jail)
 
     def guard_reason(self, action: str) -> str | None:
-        if action == "show_env":
+        if action == "process_env":
             controller = self.console.controller_for(self.proc.host_name)
             if controller is None:
                 return "read-only session: no actions"
@@ -97,7 +97,7 @@ class ProcessScreen(GuardedScreen):
                 ("command", visible(p.command, 2048))]
         self.section("proc").show(Content("\n").join(
             Content.assemble((f"{k:<9}", "$foreground-muted"), v) for k, v in rows))
-        self.section("env").note(ENV_HIDDEN if self.guard_reason("show_env") is None
+        self.section("env").note(ENV_HIDDEN if self.guard_reason("process_env") is None
                                  else ENV_ADMIN_ONLY)
         self.query_one("#detail-body").focus()
         self.load()
@@ -113,8 +113,8 @@ class ProcessScreen(GuardedScreen):
         if self.section("env").load_state == "ok":
             self._read("env")
 
-    def action_show_env(self) -> None:
-        if not self.refuse_if_guarded("show_env"):
+    def action_process_env(self) -> None:
+        if not self.refuse_if_guarded("process_env"):
             self._read("env")
 
     def action_back(self) -> None:
@@ -156,6 +156,9 @@ class ProcessScreen(GuardedScreen):
             sec.show(_vm(got))
         else:
             sec.show(_env(got.env))
+            # Asked for with e: bring it into view (below the fold at 80x24).
+            body = self.query_one("#detail-body", VerticalScroll)
+            self.call_after_refresh(body.scroll_to_widget, sec, animate=False, top=True)
 
 
 def _files(got: ProcessDetail) -> Content:
