@@ -50,7 +50,7 @@ def test_lifecycle_and_jexec_builders() -> None:
 
 
 def test_network_and_procstat_builders() -> None:
-    """The host's own tools, never a jail's (docs/freebsd.md 14)."""
+    """The host's own tools, never a jail's (docs/freebsd.md 15)."""
     assert argv.sockstat_argv("web", libxo=True) == ["sockstat", "--libxo", "json", "-j", "web",
                                                      "-l", "-4", "-6"]
     assert argv.sockstat_argv("web", libxo=False) == ["sockstat", "-j", "web", "-l", "-4", "-6"]

@@ -3,7 +3,7 @@
 The detail view's Network section (issue 20) asks :func:`collect` when it opens
 and on ``r``, never per tick (docs/architecture.md: no command per jail per
 tick). Everything is read on the host with the host's own tools
-(docs/freebsd.md 14): nothing runs inside the jail, so no binary of the jail is
+(docs/freebsd.md 15): nothing runs inside the jail, so no binary of the jail is
 executed (``jexec NAME ifconfig`` would run the jail's ifconfig, which its root
 may have replaced; docs/security.md).
 

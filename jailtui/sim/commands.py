@@ -52,7 +52,7 @@ def _tools() -> dict[str, Tool]:
             "devfs": devfs.run, "pkg": pkg.run,
             # The copy of a UFS jail root (docs/freebsd.md 12.8):
             "bsdtar": bsdtar.run,
-            # Network and process detail, read on the host (docs/freebsd.md 14):
+            # Network and process detail, read on the host (docs/freebsd.md 15):
             "sockstat": sockstat.run, "ifconfig": ifconfig.run, "pfctl": pfctl.run,
             "procstat": procstat.run}
 

@@ -1,7 +1,7 @@
 """ifconfig(8), read-only: the simulated host's interfaces (sim/netstate.py).
 
 What is modelled (sbin/ifconfig/ifconfig.c, ifgroup.c, ifbridge.c; docs/freebsd.md
-14.3): ``ifconfig [-a]`` (every interface of the stack), ``ifconfig IF`` (one;
+15.2): ``ifconfig [-a]`` (every interface of the stack), ``ifconfig IF`` (one;
 ``interface IF does not exist`` otherwise), ``ifconfig -l`` (names on one line),
 ``ifconfig -g GROUP`` (the group's members, one a line). Status blocks print
 the flags line, ``ether``, each ``inet ADDR netmask 0x... broadcast ...``, a

@@ -7,7 +7,7 @@ named by its ``vnet.interface`` while that jail runs, on the host otherwise;
 if_epair.c, jail(8) ``vnet.interface``). So sockstat, ifconfig and the jails
 can never disagree.
 
-Addresses of a jailed socket (docs/freebsd.md 14.2): a wildcard bind in a jail
+Addresses of a jailed socket (docs/freebsd.md 15.1): a wildcard bind in a jail
 with exactly one IPv4 (IPv6) address is bound to that address; with several,
 it stays the wildcard (``*``), which matches only the jail's own addresses; a
 jail without addresses of a family has no socket of it (the bind fails,

@@ -5,7 +5,7 @@ Bastille's ``bastille rdr NAME tcp 8080 80`` loads its rules into the anchor
 ``pfctl -a rdr/NAME -sn`` lists them one a line as pfctl_parser.c print_rule
 writes them (``rdr on em0 inet proto tcp from any to any port = 8080 ->
 10.0.1.11 port 80``). The rules live in the state (``State.pf_anchors``).
-Failures as pfctl's (docs/freebsd.md 14.5): without pf loaded, opening
+Failures as pfctl's (docs/freebsd.md 15.3): without pf loaded, opening
 /dev/pf fails (``pfctl: /dev/pf: No such file or directory``, ``sim fault
 nopf``); an anchor that does not exist is ``pfctl: DIOCGETRULES: Invalid
 argument``; inside a jail /dev/pf is not there either (devfs ruleset 4 hides it).

@@ -1,6 +1,6 @@
 """procstat(1) -f / -v / -e for the simulated process table.
 
-usr.bin/procstat (docs/freebsd.md 14.4): ``procstat [--libxo] -f|-v|-e PID ...``.
+usr.bin/procstat (docs/freebsd.md 15.4): ``procstat [--libxo] -f|-v|-e PID ...``.
 For each pid procstat asks the kernel (procstat_getprocs); a pid that does not
 exist makes libprocstat warn ``sysctl(kern.proc): No such process`` and procstat
 exit 1 with ``procstat_getprocs()``. The header is printed with the first

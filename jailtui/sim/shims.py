@@ -26,7 +26,7 @@ HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", 
               "chflags", "devfs", "pkg", "stat",
               # bsdtar (not tar: GNU tar of this machine's scripts stays theirs).
               "bsdtar",
-              # The detail's network and process sections (docs/freebsd.md 14).
+              # The detail's network and process sections (docs/freebsd.md 15).
               "sockstat", "ifconfig", "pfctl", "procstat")
 
 _TEMPLATE = '''#!{python}

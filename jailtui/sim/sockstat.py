@@ -1,6 +1,6 @@
 """sockstat(1): the listening sockets of the simulated host (sim/netstate.py).
 
-argv handling and output after usr.bin/sockstat (docs/freebsd.md 14.1):
+argv handling and output after usr.bin/sockstat (docs/freebsd.md 15.1):
 FreeBSD 15's main.c takes ``--libxo`` (xo_parse_args) and writes, in JSON,
 ``{"__version": "1", "sockstat": {"socket": [{"user", "command", "pid", "fd",
 "proto", "local": {"address", "port"}, "foreign": {...}}]}}``; FreeBSD 14's

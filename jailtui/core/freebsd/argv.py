@@ -309,7 +309,7 @@ def chflags_argv(flags: Sequence[str], paths: Sequence[str]) -> list[str]:
     return ["chflags", "-h", "--", ",".join(flags), *paths]
 
 
-# -- network and process detail (docs/freebsd.md 14): the host's own tools, never the jail's --
+# -- network and process detail (docs/freebsd.md 15): the host's own tools, never the jail's --
 
 
 def sockstat_argv(jail: str, *, libxo: bool) -> list[str]:

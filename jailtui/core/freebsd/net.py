@@ -1,7 +1,7 @@
 """Parsers of the host-side network tools: sockstat(1), ifconfig(8), pfctl(8).
 
 What each prints, and where it comes from in FreeBSD's source, is in
-docs/freebsd.md 14 (usr.bin/sockstat/main.c and sockstat.c, sbin/ifconfig,
+docs/freebsd.md 15 (usr.bin/sockstat/main.c and sockstat.c, sbin/ifconfig,
 sbin/pfctl). None of these tools runs inside a jail: they are the host's
 binaries, reading the kernel (docs/security.md: never execute a jail's files).
 Every text a jail controls (a command name, an interface description) is
@@ -56,7 +56,7 @@ class Interface:
 # -- sockstat ---------------------------------------------------------------------------------
 
 #: sockstat before FreeBSD 15 has no libxo: getopt(3) rejects ``--libxo`` with
-#: "illegal option -- -" and usage() prints the synopsis (docs/freebsd.md 14.1).
+#: "illegal option -- -" and usage() prints the synopsis (docs/freebsd.md 15.1).
 _NO_LIBXO = re.compile(r"illegal option -- -|unrecognized option")
 
 

@@ -1,7 +1,7 @@
 """Parsers of procstat(1): open files (-f), memory map (-v), environment (-e).
 
 Formats from usr.bin/procstat/procstat_files.c, procstat_vm.c and
-procstat_args.c (docs/freebsd.md 14.4). The tables are read as text (their
+procstat_args.c (docs/freebsd.md 15.4). The tables are read as text (their
 columns are fixed and the last one, a path, runs to the end of the line); the
 environment is read from ``--libxo json``, where every string stays whole (the
 text form joins them with spaces, so a value holding a space could not be told
