@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -194,3 +196,46 @@ def test_sockstat_text_keeps_a_command_with_spaces_and_rows_without_a_process() 
     rows = net.parse_sockstat_text(text)
     assert rows[0] == net.Socket("www", "php fpm", 812, 5, "tcp4", "10.0.0.3:9000", "*:*")
     assert rows[1].pid is None and rows[1].fd is None and rows[1].local == "*:5353"
+
+
+# -- the command line: jailtui net / jailtui proc -------------------------------------------
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "jailtui", *args], capture_output=True,
+                          text=True, timeout=180,
+                          env={**os.environ, "COLUMNS": "200", **(env or {})})
+
+
+def test_jailtui_net_on_the_host_local_path_and_on_sim(sim_dir: Path, shim_path: str) -> None:
+    """``--host local`` runs the shims found on PATH as a FreeBSD host's tools."""
+    local = cli("--host", "local", "--root", str(sim_dir / "root"), "net", "vpn",
+                env={"PATH": shim_path})
+    assert local.returncode == 0, local.stderr
+    assert "interface   epair0b  epair, host end epair0a on bridge0" in local.stdout
+    assert "udp4   *:1194" in local.stdout
+    sim = cli("--sim", str(sim_dir), "net", "shop", "--json")
+    assert sim.returncode == 0, sim.stderr
+    doc = json.loads(sim.stdout)
+    assert doc["jail"] == "shop" and len(doc["rdr"]["data"]) == 2
+    stopped = cli("--sim", str(sim_dir), "net", "staging")
+    assert stopped.returncode == 1 and 'jail "staging" is not running' in stopped.stderr
+
+
+def test_jailtui_proc_files_map_env_and_a_gone_pid(sim_dir: Path, shim_path: str) -> None:
+    _rc, out, _ = run(sim_dir, "ps", "-ax", "-o", "pid,comm")
+    pid = next(line.split()[0] for line in out.splitlines() if line.endswith("gitlab-runner"))
+    got = cli("--host", "local", "--root", str(sim_dir / "root"), "proc", pid, "--env",
+              env={"PATH": shim_path})
+    assert got.returncode == 0, got.stderr
+    assert "-- open files (procstat -f)" in got.stdout
+    assert "/usr/local/jails/ci/usr/local/bin/gitlab-runner" in got.stdout
+    assert "RUNNER_TOKEN=" in got.stdout and "guard pages" in got.stdout
+    # The simulated host's audit log (syslog stand-in) has the reading.
+    sim = cli("--sim", str(sim_dir), "proc", pid, "--env", "--json")
+    assert sim.returncode == 0, sim.stderr
+    assert any(v.startswith("RUNNER_TOKEN=") for v in json.loads(sim.stdout)["env"]["env"])
+    audit = (sim_dir / "audit.log").read_text()
+    assert "action=process_env jail=ci" in audit and f'detail="pid {pid}"' in audit
+    gone = cli("--sim", str(sim_dir), "proc", "99997")
+    assert gone.returncode == 1 and "99997: No such process" in gone.stderr
