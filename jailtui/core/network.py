@@ -97,7 +97,7 @@ def _why(exc: BaseException, tool: str) -> str:
         return f"{tool} did not answer in {NETWORK_TIMEOUT:.0f} s"
     if isinstance(exc, JailtuiError):
         return describe(exc)
-    raise exc
+    return f"{tool}: {exc}"
 
 
 def _failed(res: CommandResult) -> str:
