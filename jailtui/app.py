@@ -412,7 +412,7 @@ class JailtuiApp(App[None]):
             return visible(reason, 256) if reason is not None else None
         if c is None:
             return "read-only session: no actions"
-        if jail is None and action is not Action.SIGNAL:
+        if jail is None and action not in (Action.SIGNAL, Action.PROCESS, Action.PROCESS_ENV):
             return "no jail selected"
         if action is Action.SHELL and jail is not None and offers_start(c, jail):
             return None  # x on a stopped jail: "Start it?" (screens/shell_start.py)
@@ -425,6 +425,21 @@ class JailtuiApp(App[None]):
         if proc.jail is not None and jail is None:
             return "the process's jail is gone"
         return self.gate_reason(Action.SIGNAL, jail, host_name=proc.host_name)
+
+    def process_reason(self, proc: Process, action: Action = Action.PROCESS) -> str | None:
+        """Why the process detail (or its environment) of ``proc`` is refused now."""
+        snap = self.snapshot_for(proc.host_name)
+        jail = snap.jail(proc.jail) if snap is not None and proc.jail is not None else None
+        if proc.jail is not None and jail is None:
+            return "the process's jail is gone"
+        return self.gate_reason(action, jail, host_name=proc.host_name)
+
+    def open_process(self, proc: Process) -> None:
+        """The process screen of ``proc`` (screens/process.py), on the row's host."""
+        from jailtui.screens.process import ProcessScreen
+
+        self.focus_host(proc.host_name)
+        self.push_screen(ProcessScreen(proc))
 
     def refuse(self, action: str, reason: str) -> None:
         self.notify(refused(action, reason), severity="warning", markup=False)

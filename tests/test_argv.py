@@ -12,11 +12,13 @@ from jailtui.core.freebsd import argv, misc
 PKG = Path(__file__).resolve().parent.parent / "jailtui"
 
 #: The tools whose command lines the review found built by hand.
-TOOLS = {"jail", "jexec", "jls", "ps", "service", "kill", "df", "rctl", "sysctl", "who"}
+TOOLS = {"jail", "jexec", "jls", "ps", "service", "kill", "df", "rctl", "sysctl", "who",
+         "sockstat", "ifconfig", "pfctl", "procstat"}
 
 #: Modules that must ask core/freebsd/argv.py (or the per-tool builders) instead.
 CALLERS = ["core/hosts/host.py", "core/config/confedit.py", "core/actions/control.py",
-           "core/checks/rcstatus.py", "core/checks/doctor.py", "core/checks/health.py"]
+           "core/checks/rcstatus.py", "core/checks/doctor.py", "core/checks/health.py",
+           "core/network.py", "core/procdetail.py"]
 
 
 def _hand_built(path: Path) -> list[str]:
@@ -45,6 +47,18 @@ def test_lifecycle_and_jexec_builders() -> None:
     assert argv.who_argv("web") == ["jexec", "web", "who"]
     assert argv.kill_argv("TERM", 42) == ["kill", "-s", "TERM", "42"]
     assert argv.ps_pid_argv(42)[-2:] == ["-p", "42"]
+
+
+def test_network_and_procstat_builders() -> None:
+    """The host's own tools, never a jail's (docs/freebsd.md 15)."""
+    assert argv.sockstat_argv("web", libxo=True) == ["sockstat", "--libxo", "json", "-j", "web",
+                                                     "-l", "-4", "-6"]
+    assert argv.sockstat_argv("web", libxo=False) == ["sockstat", "-j", "web", "-l", "-4", "-6"]
+    assert argv.ifconfig_group_argv("epair") == ["ifconfig", "-g", "epair"]
+    assert argv.ifconfig_argv("bridge0") == ["ifconfig", "bridge0"]
+    assert argv.pfctl_rdr_argv("shop") == ["pfctl", "-a", "rdr/shop", "-sn"]
+    assert argv.procstat_argv("-f", 42) == ["procstat", "-f", "42"]
+    assert argv.procstat_env_argv(42) == ["procstat", "--libxo", "json", "-e", "42"]
 
 
 def test_df_parser() -> None:

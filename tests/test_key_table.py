@@ -183,8 +183,8 @@ def test_the_console_does_not_start_with_a_bad_key(sim_dir: Path, tmp_path: Path
 
 
 async def test_a_good_remap_works_and_the_help_shows_it() -> None:
-    """exec leaves ``!`` and stop takes it; detail moves to ``o``."""
-    app = make_app(settings=Settings(keys={"exec": "ctrl+e", "stop": "!", "detail": "o"}))
+    """exec leaves ``!`` and stop takes it; detail moves to ``O``."""
+    app = make_app(settings=Settings(keys={"exec": "ctrl+e", "stop": "!", "detail": "O"}))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("d")  # no longer stop
@@ -195,7 +195,7 @@ async def test_a_good_remap_works_and_the_help_shows_it() -> None:
         assert type(app.screen).__name__ == "ConfirmScreen"
         await pilot.press("n")
         await pilot.pause()
-        await pilot.press("o")
+        await pilot.press("O")
         await settle(pilot)
         assert type(app.screen).__name__ == "DetailScreen"
         await pilot.press("escape")
@@ -205,4 +205,4 @@ async def test_a_good_remap_works_and_the_help_shows_it() -> None:
         stop = next(ln for ln in lines if ln.rstrip().endswith(" stop"))
         assert stop.split()[0] == "!"
         detail = next(ln for ln in lines if ln.rstrip().endswith(" detail"))
-        assert detail.split()[0] == "o"
+        assert detail.split()[0] == "O"

@@ -28,6 +28,8 @@ BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "servic
            "console_log",
            "config_block", "ownership", "owner_of"}
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
+#: Members that take a Jail (its name decides).
+BY_JAIL = {"network"}
 #: Host facts and the controller's capabilities (it is the gate for actions).
 FORWARDED = {"label", "name", "hostname", "link", "retry_now", "runner", "paths",
              "conf", "ps_argv", "os_release"}
@@ -48,7 +50,7 @@ def scoped(sim_dir: Path, scope: str = "ci") -> tuple[ScopedHost, Host]:
 
 def test_every_protocol_member_is_decided() -> None:
     members = protocol_members(JailHost)
-    decided = FILTERED | BY_NAME | BY_PATH | FORWARDED | SELF
+    decided = FILTERED | BY_NAME | BY_PATH | BY_JAIL | FORWARDED | SELF
     assert members == decided, f"undecided: {members - decided}, gone: {decided - members}"
     # ScopedHost defines each itself: nothing is inherited from Host.
     assert ScopedHost.__mro__ == (ScopedHost, object)
@@ -82,6 +84,16 @@ def test_another_jails_name_is_refused(sim_dir: Path, member: str) -> None:
         out = getattr(host, member)(*args)
         if inspect.isawaitable(out):
             asyncio.run(out)  # type: ignore[arg-type]
+
+
+def test_a_jails_network_only_for_the_delegates_jail(sim_dir: Path) -> None:
+    host, inner = scoped(sim_dir)
+    snap = asyncio.run(inner.poll())
+    web, ci = snap.jail("web"), snap.jail("ci")
+    assert web is not None and ci is not None
+    with pytest.raises(PolicyDenied, match=NOT_YOUR_JAIL):
+        asyncio.run(host.network(web))
+    assert asyncio.run(host.network(ci)).ip4 == ci.ip4
 
 
 def test_own_jail_by_name_is_forwarded(sim_dir: Path) -> None:

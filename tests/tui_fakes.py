@@ -32,6 +32,8 @@ from jailtui.core.checks.rcstatus import ServiceState, ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.consolelog import LogChunk, LogMark
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
+from jailtui.core.freebsd.net import Socket
+from jailtui.core.freebsd.procstat import OpenFile
 from jailtui.core.model import (
     HostInfo,
     HostSnapshot,
@@ -41,8 +43,10 @@ from jailtui.core.model import (
     Process,
     aggregate,
 )
+from jailtui.core.network import NetworkInfo, Part, VnetInterface
 from jailtui.core.posture.baseline import Baseline
 from jailtui.core.posture.model import FlagChange, JailPosture
+from jailtui.core.procdetail import ProcessDetail, What, vanished_text
 from jailtui.core.storage.backup import BackupResult, PrunePlan
 from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
@@ -301,6 +305,27 @@ class FakeHost:
         self._check("disk", path)
         return (20 * 1024**3, 5 * 1024**3, 15 * 1024**3)
 
+    async def network(self, jail: Jail) -> NetworkInfo:
+        """Fixed network facts: web listens (sshd, nginx) behind two rdr rules,
+        db is a VNET jail on bridge0 whose host has no sockstat; a hostile
+        jail's socket holder carries markup and escapes."""
+        self._check("network", jail.name)
+        if jail.name == "db":
+            return NetworkInfo(
+                True, interfaces=Part([VnetInterface("epair0b", "epair0a", True, "bridge0",
+                                                     ("10.99.0.1",))]),
+                sockets=Part(note="sockstat is not installed on this host"))
+        if EVIL_MARKUP in jail.name:
+            return NetworkInfo(False, jail.ip4, jail.ip6, sockets=Part([
+                Socket(EVIL_MARKUP, EVIL, 4242, 3, "tcp4", "10.0.0.9:22", "*:*")]))
+        socks = [Socket("root", "sshd", 1202, 3, "tcp4", "*:22", "*:*"),
+                 Socket("root", "sshd", 1202, 4, "tcp6", "2001:db8::3:22", "*:*"),
+                 Socket("root", "nginx", 1210, 5, "tcp4", "*:80", "*:*"),
+                 Socket("root", "nginx", 1210, 6, "tcp4", "*:443", "*:*")]
+        rdr = Part(["rdr on em0 inet proto tcp from any to any port = 8080 -> 10.0.0.3 port 80"])
+        return NetworkInfo(False, jail.ip4, jail.ip6, sockets=Part(socks),
+                           rdr=rdr if jail.name == "web" else None)
+
     def config_block(self, name: str) -> tuple[str, int, str] | None:
         jail = self.snapshot.jail(name)
         if jail is None or not jail.configured:
@@ -358,6 +383,8 @@ class FakeController:
     backup_hold: asyncio.Event | None = None
     #: Restores half done, as restore_pending_all answers: (jail, text, undoable).
     half_done: list[tuple[str, str, bool]] = field(default_factory=list)
+    #: Processes that have exited by the time their detail is asked for.
+    gone_pids: set[int] = field(default_factory=set)
 
     def jail_user(self) -> str:
         return "root"
@@ -419,6 +446,30 @@ class FakeController:
         self._gate(Action.SERVICES, name)
         self.calls.append(("service", (name, service, verb)))
         return ActionResult(True, f"Starting {service}.", f"Starting {service}.\n")
+
+    async def process_detail(self, expect: Process, what: What) -> ProcessDetail:
+        """Fixed procstat answers; a pid in ``gone_pids`` has exited. The
+        environment is gated as the real controller gates it (host admins only)."""
+        action = Action.PROCESS_ENV if what == "env" else Action.PROCESS
+        self._gate(action, expect.jail)
+        self.calls.append(("process_detail", (expect.pid, what)))
+        pid = expect.pid
+        if pid in self.gone_pids:
+            return ProcessDetail(pid, what, note=vanished_text(pid), gone=True)
+        root = "/usr/local/jails/web" if expect.jail == "web" else ""
+        if what == "files":
+            return ProcessDetail(pid, what, files=[
+                OpenFile("text", "v", "r", "r-------", "-", f"{root}/usr/sbin/sshd"),
+                OpenFile("cwd", "v", "d", "r-------", "-", root or "/"),
+                OpenFile("0", "v", "c", "rw------", "-", f"{root}/dev/null"),
+                OpenFile("3", "s", "-", "rw---n--", "TCP", "0.0.0.0:22 0.0.0.0:0"),
+                OpenFile("4", "v", "r", "-wa-----", "-", f"{root}/var/log/{EVIL_MARKUP}")])
+        if what == "vm":
+            return ProcessDetail(pid, what, vm=[("anonymous", 3, 1536, 920),
+                                                (f"{root}/lib/libc.so.7", 3, 1888, 412),
+                                                (f"{root}/usr/sbin/sshd", 3, 592, 160)])
+        return ProcessDetail(pid, what, env=["PATH=/sbin:/bin:/usr/sbin:/usr/bin", "HOME=/root",
+                                             "API_TOKEN=s3cr3t\x1b[31m", "USER=root"])
 
     async def console_log(self, name: str,
                           since: LogMark | None = None) -> LogChunk:

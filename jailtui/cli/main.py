@@ -195,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("name", metavar="NAME")
     sp.add_argument("service", metavar="SERVICE")
     sp.add_argument("verb", metavar="start|stop|restart|status")
+    from jailtui.cli import netproc_cmd
+
+    netproc_cmd.add_parsers(sub)
     sub.add_parser("doctor", help="check this host's delegation setup",
                    description="Check this host's setup for delegated sessions (sudo/doas "
                                "rules, the policy file, owners and modes) and say what to fix.")
@@ -724,6 +727,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return quarantine_cmd.run(session, args)
         if args.command == "flags":
             return cmd_flags(session, args)
+        if args.command in ("net", "proc"):
+            from jailtui.cli import netproc_cmd as np
+
+            return np.run_net(session, args) if args.command == "net" else \
+                np.run_proc(session, args)
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")

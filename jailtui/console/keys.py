@@ -79,6 +79,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("app"),
     Surface("main", widgets=("table", "filter", "command")),
     Surface("detail"),
+    Surface("process"),
     Surface("services", widgets=("table",)),
     Surface("snapshots", widgets=("table",)),
     Surface("restore"),
@@ -180,16 +181,16 @@ _JAIL = ("main", "detail")
 KEYS: tuple[KeySpec, ...] = (
     KeySpec("help", "question_mark,f1", "app.help", "Help", "this help", "Views",
             ("app", "main", "detail", "services", "health", "snapshots", "posture",
-             "fleet_posture"), title="Keys (help)",
+             "fleet_posture", "process"), title="Keys (help)",
             key_display="?", on=MappingProxyType({"app": Variant(action="help")})),
     KeySpec("back", "escape", "back", "Back", "back to the list", "Views",
             ("detail", "services", "health", "exec", "snapshots", "changes", "posture",
-             "fleet_posture"), title="Back"),
+             "fleet_posture", "process"), title="Back"),
     KeySpec("switch_pane", "tab", "switch_pane", "Pane",
             "switch between the jails and the processes pane", "Views", ("main",),
             title="Switch pane", show=False),
     KeySpec("detail", "enter", "detail", "Detail",
-            "the jail in full: restrictions, disk, config, rctl, logins, services", "Views",
+            "the jail in full (on a process row: its open files, memory map)", "Views",
             ("main",), title="Jail detail", key_display="⏎"),
     # F4: htop's filter key (htop's "/" searches; ours filters, as in k9s).
     KeySpec("filter", "slash,f4", "filter", "Filter",
@@ -343,6 +344,15 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("signal", "f9,ctrl+k", "signal", "Signal",
             "send a signal to the selected process (TERM, KILL, HUP...)", "Process actions",
             ("main",), title="Send a signal to the process", gate=Action.SIGNAL),
+    # o: "open files" (lsof's, fstat's subject); Enter on a process row does the same.
+    KeySpec("process_detail", "o", "process_detail", "Process",
+            "the selected process: open files and memory map (procstat -f, -v)",
+            "Process actions", ("main",), title="Process detail (open files, memory map)",
+            gate=Action.PROCESS, show=False),
+    KeySpec("process_env", "e", "process_env", "Environment",
+            "process: its environment (procstat -e; may hold secrets: host admins)",
+            "Process actions", ("process",), title="Show the process's environment",
+            gate=Action.PROCESS_ENV),
     # The services screen mirrors the jail keys (u start, d stop, R restart)
     # for the selected service.
     KeySpec("service_start", "u", "service_start", "Start",
@@ -431,12 +441,14 @@ KEYS: tuple[KeySpec, ...] = (
     # Shared id where the meaning is the same: a [keys] remap of "refresh"
     # applies on every screen that reloads something.
     KeySpec("refresh", "r,ctrl+r", "refresh", "Refresh", "poll the host now", "Live data",
-            ("app", "detail", "services", "health", "snapshots", "posture", "fleet_posture"),
+            ("app", "detail", "services", "health", "snapshots", "posture", "fleet_posture",
+             "process"),
             title="Refresh now", show=False,
             on=MappingProxyType({
                 "posture": Variant(action="reload", label="Collect again", show=True),
                 "fleet_posture": Variant(action="reload", label="Collect again", show=True),
                 "detail": Variant(action="reload", label="Reload", show=True),
+                "process": Variant(action="reload", label="Read again", show=True),
                 "snapshots": Variant(action="reload", label="Reload", show=True),
                 "services": Variant(action="reload", label="Reload", show=True),
                 "health": Variant(action="check_again", label="Check again", show=True),

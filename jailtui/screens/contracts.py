@@ -21,8 +21,10 @@ from jailtui.core.checks.rcstatus import ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
+from jailtui.core.network import NetworkInfo
 from jailtui.core.posture.baseline import Baseline
 from jailtui.core.posture.model import FlagChange, JailPosture
+from jailtui.core.procdetail import ProcessDetail, What
 from jailtui.core.storage.backup import BackupResult, PrunePlan
 from jailtui.core.storage.changes import ChangeReport
 from jailtui.core.storage.locate import JailStorage
@@ -81,6 +83,11 @@ class ConsoleHost(Protocol):
 
     async def service_status(self, name: str, service: str) -> ServiceStatus:
         """``service -j NAME SERVICE status``, read as core/checks/rcstatus.py reads it."""
+        ...
+
+    async def network(self, jail: Jail) -> NetworkInfo:
+        """The jail's addresses, VNET interfaces, listening sockets and rdr rules
+        (core/network.py), asked when the detail opens and on ``r``."""
         ...
 
     async def disk_usage(self, path: str) -> tuple[int, int, int] | None: ...
@@ -153,6 +160,11 @@ class ConsoleController(Protocol):
     async def console_log(self, name: str,
                           since: consolelog.LogMark | None = None) -> consolelog.LogChunk:
         """The jail's exec.consolelog from ``since`` (core/consolelog.py)."""
+        ...
+
+    async def process_detail(self, expect: Process, what: What) -> ProcessDetail:
+        """A process's open files, memory map or environment (core/procdetail.py);
+        the environment is a host admin's only (Action.PROCESS_ENV)."""
         ...
 
     async def apply_flags(self, name: str, changes: Sequence[FlagChange],

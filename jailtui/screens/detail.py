@@ -25,6 +25,7 @@ from jailtui.console.keys import bindings_for
 from jailtui.core.errors import RacctUnavailable, describe
 from jailtui.core.history import BUCKETS, METRICS, Trend, cpu_spark, span_text, spark
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
+from jailtui.core.network import NetworkInfo
 from jailtui.core.owners import title
 from jailtui.core.posture.model import JailPosture
 from jailtui.core.storage.locate import JailStorage
@@ -56,6 +57,7 @@ _RCTL_BYTES = frozenset({"datasize", "stacksize", "coredumpsize", "memoryuse", "
 LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
     (("overview", "Overview"), ("posture", "Posture (S: every item)")),
     (("config", "Configuration"),),
+    (("network", "Network (jls, ifconfig, sockstat -l, pfctl rdr)"),),
     (("history", "History (this session: CPU, memory, processes)"),),
     (("events", "Events of the jail (this session; E: every event)"),),
     (("restrictions", "Restrictions (jls -n)"),),
@@ -280,14 +282,18 @@ class DetailScreen(GuardedScreen):
             self._load("rctl", lambda: host.rctl_usage(name), self._show_rctl)
             self._load("who", lambda: host.who(name), self._show_who)
             self._load("services", lambda: host.services(name), self._show_services)
+            if jail is not None:
+                this_jail = jail
+                self._load("network", lambda: host.network(this_jail), self._show_network)
         elif jail is not None and jail.state is JailState.DYING:
             # The explanation once; the other sections only say why they are empty.
             self.section("restrictions").note(DYING_EXPLAINED)
-            for key in ("params", "rctl", "who", "services"):
+            for key in ("params", "rctl", "who", "services", "network"):
                 self.section(key).note("Not known for a dying jail.")
         else:
             for key in ("restrictions", "params", "rctl", "who", "services"):
                 self.section(key).note(not_running)
+            self._show_configured_addresses(jail)
         if jail is not None and jail.path and jail.state is not JailState.DYING:
             this = jail
             self._load("posture", lambda: self._posture(this), self._show_posture)
@@ -475,6 +481,75 @@ class DetailScreen(GuardedScreen):
                 f" {visible(login.time, 32)}",
                 (f"  from {visible(host, 128)}" if host else "", "$foreground-muted")))
         self.section("who").show(Content("\n").join(lines))
+
+    def _show_configured_addresses(self, jail: Jail | None) -> None:
+        """A stopped jail has no sockets nor interfaces: only what its configuration
+        says it will have."""
+        sec = self.section("network")
+        if jail is None or not (jail.ip4 or jail.ip6):
+            sec.note("The jail is not running: its sockets and interfaces exist only "
+                     "while it runs.")
+            return
+        rows: list[tuple[str, Sequence[Part]]] = [
+            ("addresses", [visible(", ".join((*jail.ip4, *jail.ip6)), 512),
+                           ("  (configured; not running)", "$foreground-muted")])]
+        sec.show(_rows(rows, width=12))
+
+    def _show_network(self, info: NetworkInfo) -> None:
+        """Addresses, VNET interfaces, listening sockets, rdr rules (core/network.py);
+        a part that could not be read says why on its own line."""
+        rows: list[tuple[str, Sequence[Part]]] = []
+        muted = "$foreground-muted"
+        if info.vnet:
+            rows.append(("stack", ["VNET: its own stack",
+                                   (" (addresses are set inside the jail)", muted)]))
+            ifaces = info.interfaces
+            if ifaces.note and not ifaces.data:
+                rows.append(("interfaces", [(visible(ifaces.note, 300), "$warning")]))
+            for i, iface in enumerate(ifaces.data or []):
+                parts: list[Part] = [(visible(iface.name, 32), "bold")]
+                if iface.peer and iface.peer_present:
+                    parts.append(f"  epair, host end {visible(iface.peer, 32)}")
+                    if iface.bridge:
+                        inet = ", ".join(iface.bridge_inet)
+                        parts.append(f" on {visible(iface.bridge, 32)}")
+                        if inet:
+                            parts.append((f" ({visible(inet, 128)})", muted))
+                    else:
+                        parts.append(("  on no bridge", "$warning"))
+                elif iface.peer:
+                    parts.append((f"  its host end {visible(iface.peer, 32)} is not on the "
+                                  "host", "$warning"))
+                rows.append(("interfaces" if i == 0 else "", parts))
+        else:
+            addrs = [*info.ip4, *info.ip6]
+            if addrs:
+                for i, a in enumerate(addrs):
+                    rows.append(("addresses" if i == 0 else "", [visible(a, 64)]))
+            else:
+                rows.append(("addresses", [("none: the host's stack, no address of its own",
+                                            muted)]))
+        socks = info.sockets
+        if socks.note:
+            rows.append(("listening", [(visible(socks.note, 300), "$warning")]))
+        elif not socks.data:
+            rows.append(("listening", [("nothing listens", muted)]))
+        for i, sock in enumerate(socks.data or []):
+            who = visible(sock.command, 32)
+            pid = f" {sock.pid}" if sock.pid is not None else ""
+            rows.append(("listening" if i == 0 else "",
+                         [(f"{visible(sock.proto, 8):<6} ", muted),
+                          (f"{visible(sock.local, 48):<22}", "bold"),
+                          f" {who}{pid}", (f"  {visible(sock.user, 32)}", muted)]))
+        if info.rdr is not None:
+            if info.rdr.note:
+                rows.append(("rdr (pf)", [(visible(info.rdr.note, 300), muted)]))
+            elif not info.rdr.data:
+                rows.append(("rdr (pf)", [("Bastille's anchor is empty", muted)]))
+            for i, rule in enumerate(info.rdr.data or []):
+                # A tuple: a long rule wraps under itself, not under the label.
+                rows.append(("rdr (pf)" if i == 0 else "", [(visible(rule, 300), "$foreground")]))
+        self.section("network").show_fitted(lambda total: _rows(rows, width=12, total=total))
 
     def _show_services(self, services: Sequence[str]) -> None:
         if not services:

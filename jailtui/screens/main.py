@@ -615,6 +615,10 @@ class MainScreen(GuardedScreen):
         target.sort_by(key)
 
     def action_detail(self) -> None:
+        if self.focused is self.procs:
+            # Enter on a process row: that process (o does the same).
+            self.action_process_detail()
+            return
         jail = self.selected_jail()
         if jail is None:
             self.app.notify("No jail selected (host processes have no jail).",
@@ -723,6 +727,12 @@ class MainScreen(GuardedScreen):
     def action_posture(self) -> None:
         self.console.open_posture(self.selected_jail())
 
+    def action_process_detail(self) -> None:
+        if not self.refuse_if_guarded("process_detail"):
+            proc = self.selected_process()
+            if proc is not None:
+                self.console.open_process(proc)
+
     def action_signal(self) -> None:
         if not self.refuse_if_guarded("signal"):
             proc = self.selected_process()
@@ -738,12 +748,14 @@ class MainScreen(GuardedScreen):
             reasons = [self.console.gate_reason(gate, j) for j in marked]
             return None if any(r is None for r in reasons) else \
                 f"none of the {len(marked)} marked jails: {reasons[0]}"
-        if action == "signal":
+        if action in ("signal", "process_detail"):
             if self.focused is not self.procs:
                 return "select a process first (Tab to the processes pane)"
             proc = self.selected_process()
             if proc is None:
                 return "no process selected"
+            if action == "process_detail":
+                return self.console.process_reason(proc)
             return self.console.signal_reason(proc)
         return super().guard_reason(action)
 

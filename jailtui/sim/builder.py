@@ -241,8 +241,11 @@ def write_host_files(paths: PathMap, defs: list[JailDef], hostname: str,
         'ifconfig_em0="inet 10.0.0.2/24"',
         'defaultrouter="10.0.0.1"',
         'ifconfig_em0_ipv6="inet6 fd00:10::2/64"',
-        'cloned_interfaces="epair0"',
+        # The VNET jail vpn's epair: its a end on bridge0, the host's side of
+        # 10.99.0.0/24 (if_bridge(4), rc.conf(5) cloned_interfaces).
+        'cloned_interfaces="epair0 bridge0"',
         'ifconfig_epair0a="up"',
+        'ifconfig_bridge0="inet 10.99.0.1/24 addm epair0a up"',
         'zfs_enable="YES"',
         'sshd_enable="YES"',
         'ntpd_enable="YES"',
@@ -513,6 +516,9 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
                 rc.start_service(state, j.jid, paths, j.path, svc,
                                  jail_start + rng.random() * 4, used=used, rcv=rcv)
         boot_logs[d.name] = rc.console_text(words, jail_start + 5)
+        if d.params.get("vnet") == "new":
+            # jail(8)'s ``ifconfig epair0b vnet JID`` (vnet.interface, jail_block).
+            state.vnet_moved["epair0b"] = j.jid
         jail_start += 1 + rng.random()
     if jails is None:
         web = state.jail_by_name("web")
@@ -524,6 +530,13 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
             _login(state, ci.jid, "ci", passwd.JAIL_ONLY_USERS["runner"], "pts/2",
                    "198.51.100.23", now - 5 * 60, used)
         # A few limits, as an administrator would set them (docs/freebsd.md 7).
+        # Bastille's rdr anchor of its running jail (``bastille rdr shop tcp 8080 80``
+        # and 8443 443; rdr.sh, docs/managers.md).
+        shop = state.jail_by_name("shop")
+        if shop is not None and shop.ip4:
+            state.pf_anchors["rdr/shop"] = [
+                f"rdr on em0 inet proto tcp from any to any port = {outer} -> {shop.ip4[0]} "
+                f"port {inner}" for outer, inner in ((8080, 80), (8443, 443))]
         state.rules = ["jail:db:memoryuse:deny=2147483648", "jail:web:maxproc:deny=256",
                        "jail:ci:pcpu:deny=200", "jail:ci:vmemoryuse:log=8589934592"]
     if processes is not None:

@@ -168,3 +168,39 @@ BY_NAME: dict[str, Service] = {s.name: s for s in SERVICES}
 def service_for_script(name: str) -> Service | None:
     """The service whose rc.d script is called ``name`` (``service nginx start``)."""
     return BY_NAME.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    """One socket a service's first process listens on (what sockstat -l shows).
+
+    ``addr`` is ``*`` for the wildcard (the kernel then binds a jailed socket to
+    the jail's only address, if it has exactly one: netinet/in_jail.c
+    prison_local_ip4, netinet6/in6_jail.c prison_local_ip6) or a fixed address
+    (``127.0.0.1``: a jail without a loopback address of its own gets its first
+    address instead, the same functions). ``families``: "4", "6" or "46".
+    """
+
+    proto: str
+    port: int
+    addr: str = "*"
+    families: str = "46"
+
+
+#: The sockets each service listens on, as its default configuration does
+#: (sshd_config ListenAddress, nginx.conf listen 80/443, postgresql.conf
+#: listen_addresses='*' in the db jail, redis 127.0.0.1, unbound 53, openvpn 1194/udp).
+LISTENS: dict[str, tuple[Listen, ...]] = {
+    "sshd": (Listen("tcp", 22),),
+    "nginx": (Listen("tcp", 80), Listen("tcp", 443)),
+    "postgresql": (Listen("tcp", 5432),),
+    "redis": (Listen("tcp", 6379, "127.0.0.1", "4"),),
+    "memcached": (Listen("tcp", 11211, "127.0.0.1", "4"),),
+    "unbound": (Listen("udp", 53), Listen("tcp", 53)),
+    "openvpn": (Listen("udp", 1194, families="4"),),
+    "postfix": (Listen("tcp", 25),),
+    "dovecot": (Listen("tcp", 143), Listen("tcp", 993)),
+    "gitea": (Listen("tcp", 3000),),
+    "syslogd": (),
+    "ntpd": (Listen("udp", 123),),
+}

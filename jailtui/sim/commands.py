@@ -26,15 +26,19 @@ def _tools() -> dict[str, Tool]:
         devfs,
         fflags,
         hostname,
+        ifconfig,
         jail,
         jexec,
         jls,
         kill,
         mount,
+        pfctl,
         pkg,
+        procstat,
         ps,
         rctl,
         service,
+        sockstat,
         statls,
         sysctl,
         who,
@@ -47,7 +51,10 @@ def _tools() -> dict[str, Tool]:
             "chflags": fflags.run, "stat": statls.run_stat, "ls": statls.run_ls,
             "devfs": devfs.run, "pkg": pkg.run,
             # The copy of a UFS jail root (docs/freebsd.md 12.8):
-            "bsdtar": bsdtar.run}
+            "bsdtar": bsdtar.run,
+            # Network and process detail, read on the host (docs/freebsd.md 15):
+            "sockstat": sockstat.run, "ifconfig": ifconfig.run, "pfctl": pfctl.run,
+            "procstat": procstat.run}
 
 
 def _tool(name: str) -> Tool | None:
@@ -65,7 +72,7 @@ def _tool(name: str) -> Tool | None:
 #: Names dispatch() answers; anything else is "command not found".
 TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname",
          "zfs", "mount", "umount", "chflags", "stat", "ls", "devfs", "pkg", "bsdtar",
-         *MANAGER_TOOLS)
+         "sockstat", "ifconfig", "pfctl", "procstat", *MANAGER_TOOLS)
 
 
 def available(simdir: str | os.PathLike[str], name: str) -> bool:

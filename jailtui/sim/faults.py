@@ -23,6 +23,7 @@ OpenZFS's and jail(8)'s own words:
   a listing of its directory and the next ``stat`` of it: stat(1) reports it
   missing (``lstat: No such file or directory``) and exits 1, after describing
   the other files (usr.bin/stat/stat.c). One-shot.
+- ``nopf``: pf is not loaded, so ``pfctl`` cannot open /dev/pf (sim/pfctl.py).
 - ``nostart NAME``: the jail's ``/etc/rc`` fails, as a broken root's does:
   ``jail -c`` prints ``jail: NAME: /bin/sh /etc/rc: failed`` and removes it.
 
@@ -51,6 +52,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "nostart": ("JAIL", "the jail's /etc/rc fails: jail -c fails and removes it"),
     "rotated": ("FILE", "the file (a host path) is removed just before the next stat of it "
                         "(once), as a log rotated between a listing and the read"),
+    "nopf": ("", "pf is not loaded: pfctl fails with '/dev/pf: No such file or directory'"),
 }
 
 

@@ -352,6 +352,11 @@ class JailOps:
             for iface in strings(j.params.get(step)):
                 target = string(j.params.get("jid")) or string(j.params.get("name")) or ""
                 self._vnote(j, f"/sbin/ifconfig {iface} vnet {target}")
+                # The kernel's side of that ifconfig: the interface is in the
+                # jail's stack now (sim/netstate.py).
+                if j.jid > 0:
+                    with self.store.write() as st:
+                        st.vnet_moved[iface] = j.jid
             return True
         if step == "zfs.dataset":
             return True

@@ -25,7 +25,9 @@ HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", 
               # answer `ls -lo`.
               "chflags", "devfs", "pkg", "stat",
               # bsdtar (not tar: GNU tar of this machine's scripts stays theirs).
-              "bsdtar")
+              "bsdtar",
+              # The detail's network and process sections (docs/freebsd.md 15).
+              "sockstat", "ifconfig", "pfctl", "procstat")
 
 _TEMPLATE = '''#!{python}
 # Simulated FreeBSD {tool}(8) for the host in {simdir!r}; written by jailtui.

@@ -177,6 +177,16 @@ class State:
     #: fflagstostr(3) names ("schg", "sappnd"); a file not listed has none.
     #: Linux has no st_flags, so the simulator records them here (sim/fflags.py).
     flags: dict[str, list[str]] = field(default_factory=dict)
+    #: Interfaces moved into a VNET jail (``ifconfig IF vnet JID``, jail(8)'s
+    #: ``vnet.interface``): name -> jid. The kernel gives an interface back to the
+    #: host when that jail's vnet goes away, so a move to a jid no longer alive
+    #: counts as "on the host" (sim/netstate.py).
+    vnet_moved: dict[str, int] = field(default_factory=dict)
+    #: pf anchors and their translation rules as pfctl -sn prints them
+    #: (``rdr/web`` -> [``rdr pass on em0 inet proto tcp ...``]); sim/pfctl.py.
+    pf_anchors: dict[str, list[str]] = field(default_factory=dict)
+    #: pf is loaded and enabled (/dev/pf exists): ``sim fault nopf`` clears it.
+    pf: bool = True
 
     # -- lookups -------------------------------------------------------------
 
@@ -266,6 +276,7 @@ class State:
             "freebsd": self.freebsd, "dying_seconds": self.dying_seconds,
             "ps_jail_keyword": self.ps_jail_keyword,
             "securelevel": self.securelevel, "flags": self.flags,
+            "vnet_moved": self.vnet_moved, "pf_anchors": self.pf_anchors, "pf": self.pf,
         }
 
     @classmethod
@@ -288,6 +299,10 @@ class State:
             ps_jail_keyword=bool(d.get("ps_jail_keyword", True)),
             securelevel=int(d.get("securelevel", -1)),
             flags={str(k): [str(x) for x in v] for k, v in d.get("flags", {}).items()},
+            vnet_moved={str(k): int(v) for k, v in d.get("vnet_moved", {}).items()},
+            pf_anchors={str(k): [str(x) for x in v]
+                        for k, v in d.get("pf_anchors", {}).items()},
+            pf=bool(d.get("pf", True)),
         )
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from jailtui.core import consolelog
+from jailtui.core import consolelog, procdetail
 from jailtui.core.actions import delegation
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
 from jailtui.core.actions.exec_stream import Stream, stream_command
@@ -62,7 +62,7 @@ from jailtui.core.owners import EditInfo, EditKind, Owner, Ownership, driver
 from jailtui.core.owners import iocage as iocage_owner
 from jailtui.core.owners import messages as owner_messages
 from jailtui.core.posture.model import FlagChange
-from jailtui.core.transport.runner import BlockingRunner
+from jailtui.core.transport.runner import BlockingRunner, CommandResult
 
 if TYPE_CHECKING:
     from jailtui.core.storage.backup import BackupResult, PrunePlan
@@ -1182,6 +1182,29 @@ class Controller:
         if result.ok:
             return ActionResult(True, f"sent SIG{sig} to {pid}", result.output, result.argv)
         return result
+
+
+    async def process_detail(self, expect: Process, what: procdetail.What
+                             ) -> procdetail.ProcessDetail:
+        """A process's open files, memory map or environment (procstat; the process
+        screen). Reading (Action.PROCESS), within the role's scope; the environment
+        is Action.PROCESS_ENV, a host admin's only, and audited: its values may be
+        secrets. The process must still be the one shown (core/procdetail.py)."""
+        action = Action.PROCESS_ENV if what == "env" else Action.PROCESS
+        name = expect.jail
+        self._gate(action, name)
+        if self.policy.scope is not None and (name is None or not self.policy.in_scope(name)):
+            self._record(action, None, None, "denied: process out of scope")
+            raise PolicyDenied(refused(action.value, "process not in your jail"))
+
+        async def run(argv: Sequence[str], timeout: float) -> CommandResult:
+            return await self.host.runner.run(argv, timeout=timeout)
+
+        got = await procdetail.read(run, self.host.ps_argv(), expect, what)
+        if action is Action.PROCESS_ENV:
+            result = "failed: " + got.note if got.note else "ok"
+            self._record(action, name, expect.jid or None, result, f"pid {expect.pid}")
+        return got
 
 
 def _rc_mangles(name: str) -> bool:

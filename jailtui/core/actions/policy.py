@@ -37,6 +37,13 @@ class Action(enum.StrEnum):
     #: Read the jail's console log (its exec.consolelog: the output of its
     #: /etc/rc and exec.* commands): reading, within the role's scope.
     CONSOLE_LOG = "console_log"
+    #: A process's open files and memory map (``procstat -f``/``-v``, issue 20):
+    #: reading, every role, within its scope (a delegate: its jail's processes).
+    PROCESS = "process"
+    #: A process's environment (``procstat -e``): reading, but values may be
+    #: secrets (tokens, passwords in the environment), so a host admin's only,
+    #: never a delegate's or a read-only session's (ADMIN_READS); audited.
+    PROCESS_ENV = "process_env"
     START = "start"
     STOP = "stop"
     RESTART = "restart"
@@ -58,7 +65,10 @@ class Action(enum.StrEnum):
 
 
 #: Actions that only read: allowed to every role, within its scope.
-READS = frozenset({Action.VIEW, Action.SERVICE_STATUS, Action.CONSOLE_LOG})
+READS = frozenset({Action.VIEW, Action.SERVICE_STATUS, Action.CONSOLE_LOG, Action.PROCESS,
+                   Action.PROCESS_ENV})
+#: Reads only a host admin may make: what they show may be secret (docs/security.md).
+ADMIN_READS = frozenset({Action.PROCESS_ENV})
 #: Actions only a host admin takes, whatever a delegation grants: chflags on a
 #: jail root is the host's protection against that jail's root (docs/security.md 8).
 HOST_ONLY = frozenset({Action.FLAGS})
@@ -84,6 +94,8 @@ class Policy:
 
         What the palette and the help offer: nothing the role can never do.
         """
+        if action in ADMIN_READS:
+            return self.role is Role.HOST_ADMIN
         if action in READS:
             return True
         if action in HOST_ONLY:
@@ -98,6 +110,8 @@ class Policy:
         """May this session take ``action`` (on ``jail_name``)?"""
         if jail_name is not None and not self.in_scope(jail_name):
             return False
+        if action in ADMIN_READS:
+            return self.role is Role.HOST_ADMIN
         if action in READS:
             return True
         if action in HOST_ONLY:

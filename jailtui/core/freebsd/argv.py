@@ -23,15 +23,21 @@ from jailtui.core.freebsd import ps as psmod
 __all__ = [
     "Lifecycle",
     "df_argv",
+    "ifconfig_argv",
+    "ifconfig_group_argv",
     "jail_check_argv",
     "jail_lifecycle_argv",
     "jexec_argv",
     "kill_argv",
     "mount_p_argv",
+    "pfctl_rdr_argv",
+    "procstat_argv",
+    "procstat_env_argv",
     "ps_pid_argv",
     "service_enabled_argv",
     "service_jail_argv",
     "service_argv",
+    "sockstat_argv",
     "sysctl_argv",
     "sysctl_value_argv",
     "who_argv",
@@ -301,3 +307,41 @@ def chflags_argv(flags: Sequence[str], paths: Sequence[str]) -> list[str]:
     target. ``--`` before the flags: getopt(3) stops at the first operand, so a
     ``--`` after it would be a file name."""
     return ["chflags", "-h", "--", ",".join(flags), *paths]
+
+
+# -- network and process detail (docs/freebsd.md 15): the host's own tools, never the jail's --
+
+
+def sockstat_argv(jail: str, *, libxo: bool) -> list[str]:
+    """The jail's listening IPv4/IPv6 sockets: ``sockstat [--libxo json] -j JAIL -l -4 -6``.
+
+    ``-j`` takes a name or jid (jail_getid); for a VNET jail sockstat attaches to it
+    and lists its own stack (usr.bin/sockstat/main.c). ``--libxo`` only from FreeBSD 15.
+    """
+    return ["sockstat", *(["--libxo", "json"] if libxo else []), "-j", jail, "-l", "-4", "-6"]
+
+
+def ifconfig_group_argv(group: str) -> list[str]:
+    """``ifconfig -g GROUP``: the interfaces of a group (``epair``, ``bridge``)."""
+    return ["ifconfig", "-g", group]
+
+
+def ifconfig_argv(interface: str) -> list[str]:
+    """``ifconfig IF``: one interface's status (a bridge lists its members)."""
+    return ["ifconfig", interface]
+
+
+def pfctl_rdr_argv(jail: str) -> list[str]:
+    """The rules of Bastille's rdr anchor of a jail: ``pfctl -a rdr/NAME -sn``
+    (Bastille's usr/local/share/bastille/rdr.sh loads them there)."""
+    return ["pfctl", "-a", f"rdr/{jail}", "-sn"]
+
+
+def procstat_argv(flag: Literal["-f", "-v"], pid: int) -> list[str]:
+    """``procstat -f PID`` (open files) or ``procstat -v PID`` (memory map)."""
+    return ["procstat", flag, str(pid)]
+
+
+def procstat_env_argv(pid: int) -> list[str]:
+    """``procstat --libxo json -e PID``: the environment, each string whole."""
+    return ["procstat", "--libxo", "json", "-e", str(pid)]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import psutil
 
-from jailtui.core import consolelog
+from jailtui.core import consolelog, network
 from jailtui.core.checks import rcstatus
 from jailtui.core.errors import (
     CommandError,
@@ -196,6 +196,8 @@ class Host:
         self.owners = OwnerIndex(self.files, owner_settings)
         #: The last poll's ownership of every row, by kernel name.
         self._owned: dict[str, Ownership] = {}
+        #: Whether this host's sockstat takes --libxo (FreeBSD 15), learnt once.
+        self._sockstat = network.SockstatFlavour()
 
     # -- files --------------------------------------------------------------
 
@@ -561,6 +563,28 @@ class Host:
         """Enabled rc.d services of the jail: ``service -j NAME -e``."""
         res = check(await self._run(argvmod.service_enabled_argv(name)))
         return [misc.service_name(p) for p in misc.parse_service_enabled(res.stdout)]
+
+    async def network(self, jail: Jail) -> network.NetworkInfo:
+        """The jail's network as the host sees it (core/network.py): on opening the
+        detail and on ``r``, never per tick. ``vnet`` from ``jls -n vnet``; the
+        VNET interfaces from the jail's effective jail.conf block; the rdr anchor
+        only for a Bastille jail."""
+        vnet = False
+        try:
+            res = await self._run(jlsmod.jls_params_argv(["vnet"], jail=jail.name))
+            if res.returncode == 0:
+                rows = jlsmod.parse_jls_params(res.stdout)
+                vnet = bool(rows) and str(rows[0].get("vnet", "")) == "new"
+        except (JailtuiError, OSError):
+            vnet = False
+        try:
+            conf = self.configured().jails.get(jail.name)
+        except (JailtuiError, OSError):
+            conf = None
+        iface = conf.params.get("vnet.interface") if conf is not None else None
+        bastille = self.owner_of(jail.name).owner is Owner.BASTILLE
+        return await network.collect(self._run, jail, vnet=vnet, vnet_interface=iface,
+                                     bastille=bastille, sockstat=self._sockstat)
 
     async def service_status(self, name: str, service: str) -> rcstatus.ServiceStatus:
         """``service -j NAME SERVICE status``: on demand (the services screen, D), never per tick."""

@@ -18,6 +18,7 @@ from jailtui.core.checks import rcstatus
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
 from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
+from jailtui.core.network import NetworkInfo
 from jailtui.core.owners import ManagedJail, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
@@ -141,6 +142,11 @@ class JailHost(Protocol):
     async def services(self, name: str) -> list[str]: ...
 
     async def service_status(self, name: str, service: str) -> rcstatus.ServiceStatus: ...
+
+    async def network(self, jail: Jail) -> NetworkInfo:
+        """The jail's addresses, VNET interfaces, listening sockets and rdr rules,
+        read on the host (core/network.py; each part fails on its own)."""
+        ...
 
     def config_block(self, name: str) -> tuple[str, int, str] | None: ...
 

@@ -42,6 +42,7 @@ from jailtui.core.hosts import confsource
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import HostConf, HostFiles
 from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
+from jailtui.core.network import NetworkInfo
 from jailtui.core.owners import ManagedJail, Owner, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
@@ -183,6 +184,10 @@ class ScopedHost:
     async def services(self, name: str) -> list[str]:
         self._require(name)
         return await self._inner.services(name)
+
+    async def network(self, jail: Jail) -> NetworkInfo:
+        self._require(jail.name)
+        return await self._inner.network(jail)
 
     async def service_status(self, name: str, service: str) -> rcstatus.ServiceStatus:
         self._require(name)
