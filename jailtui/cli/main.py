@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     from jailtui.cli import quarantine_cmd
 
     quarantine_cmd.add_parser(sub)
+    from jailtui.cli import rctl_cmd
+
+    rctl_cmd.add_parser(sub)
     sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
                         description="Open a login shell in jail NAME on this terminal "
                                     "(jexec -l -U USER NAME: the jail's passwd gives the "
@@ -714,6 +717,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return quarantine_cmd.run(session, args)
         if args.command == "flags":
             return cmd_flags(session, args)
+        if args.command == "rctl":
+            from jailtui.cli import rctl_cmd as rctl_run
+
+            return rctl_run.run(session, args)
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")

@@ -430,6 +430,14 @@ class Host:
                 return Ownership(Owner.UNKNOWN, mname, b.reason, b.conf_file)
         return Ownership(Owner.UNKNOWN, "", NO_OWNER)
 
+    def managed_jail(self, name: str) -> ManagedJail | None:
+        """The manager's record of jail ``name`` (its kernel name), if a manager has one."""
+        for inv in self.owners.inventories().values():
+            found = inv.jails.get(name)
+            if found is not None:
+                return found
+        return None
+
     def owner_of(self, name: str) -> Ownership:
         """The last poll's owner of a row (the editor; no jls here)."""
         own = self._owned.get(name)

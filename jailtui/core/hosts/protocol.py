@@ -18,7 +18,7 @@ from jailtui.core.checks import rcstatus
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
 from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
-from jailtui.core.owners import Ownership
+from jailtui.core.owners import ManagedJail, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
@@ -151,6 +151,10 @@ class JailHost(Protocol):
     def ownership(self, name: str, path: str | None) -> Ownership:
         """Who owns ``name`` now: from its jls ``path`` when it runs, else from the
         configuration (the controller asks with the re-resolved path)."""
+        ...
+
+    def managed_jail(self, name: str) -> ManagedJail | None:
+        """The manager's record of jail ``name`` (kernel name) from the last inventory."""
         ...
 
     def owner_of(self, name: str) -> Ownership:

@@ -42,7 +42,7 @@ from jailtui.core.hosts import confsource
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import HostConf, HostFiles
 from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
-from jailtui.core.owners import Owner, Ownership
+from jailtui.core.owners import ManagedJail, Owner, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
@@ -200,6 +200,10 @@ class ScopedHost:
     def ownership(self, name: str, path: str | None) -> Ownership:
         self._require(name)
         return self._inner.ownership(name, path)
+
+    def managed_jail(self, name: str) -> ManagedJail | None:
+        self._require(name)
+        return self._inner.managed_jail(name)
 
     def owner_of(self, name: str) -> Ownership:
         self._require(name)
