@@ -100,6 +100,13 @@ async def change(controller: Controller, name: str, what: LimitChange,
 
     target = await controller.target(Action.RCTL, name, expect)
     detail = what.describe()
+    if target.now is None and name not in controller.host.configured().jails and \
+            controller.host.managed_jail(name) is None:
+        # rctl takes rules for any name (they apply when such a jail starts): a typo
+        # would quietly limit nothing, so only a jail that runs or is configured.
+        msg = f'no jail "{name}" is running or configured'
+        controller.record(Action.RCTL, name, None, f"denied: {msg}", detail)
+        raise PolicyDenied(refused(Action.RCTL.value, msg))
     for rule in (what.add, what.remove):
         if rule is not None and (rule.subject, rule.subject_id) != ("jail", name):
             msg = f"rule {rule.text} is not for jail {name}"
