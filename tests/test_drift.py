@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jailtui.core import drift
 from jailtui.core.hosts.host import Host
-from jailtui.core.model import JailState
+from jailtui.core.model import JailState, ParamValue
 from jailtui.sim.runner import SimRunner
 
 
@@ -53,9 +53,9 @@ def test_how_jls_spells_what_jail_conf_says() -> None:
     assert n("allow.raw_sockets", True) == n("allow.raw_sockets", "true") == "true"
     assert n("path", "/usr/local/jails/web/") == "/usr/local/jails/web"
     assert n("devfs_ruleset", "05") == "5"
-    running = {"path": "/j/web", "persist": False, "securelevel": "3", "ip4.addr": (),
+    running: dict[str, ParamValue] = {"path": "/j/web", "persist": False, "securelevel": "3", "ip4.addr": (),
                "host.hostname": "web"}
-    conf = {"path": "/j/web/", "persist": True, "securelevel": "1", "exec.start": "x",
+    conf: dict[str, ParamValue] = {"path": "/j/web/", "persist": True, "securelevel": "1", "exec.start": "x",
             "mount.devfs": True, "interface": "em0", "unknown.param": "1",
             "host.hostname": "www"}
     # persist and securelevel change at run time by design; pseudo-parameters and

@@ -44,21 +44,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     sp.add_argument("--json", action="store_true", help="one JSON document")
 
 
-def amount_text(rule: rctl.RctlRule) -> str:
-    """The amount as a person reads it: bytes humanized, pcpu in %, seconds in s."""
-    if rule.resource in rctl.BYTE_RESOURCES:
-        from jailtui.core.text import human_bytes
-
-        text = human_bytes(rule.amount)
-    elif rule.resource == "pcpu":
-        text = f"{rule.amount}%"
-    elif rule.resource in ("cputime", "wallclock"):
-        text = f"{rule.amount}s"
-    else:
-        text = str(rule.amount)
-    return text + (f"/{rule.per}" if rule.per else "")
-
-
 def _rule_json(rule: rctl.RctlRule, kept: bool | None) -> dict[str, object]:
     return {"rule": rule.text, "resource": rule.resource, "action": rule.action,
             "amount": rule.amount, "per": rule.per, "persisted": kept}
@@ -99,7 +84,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
                   sys.stdout, indent=2)
         print()
         return 0
-    rows = [[visible(r.resource), visible(r.action), amount_text(r),
+    rows = [[visible(r.resource), visible(r.action), rctl.amount_text(r),
              "?" if kept_texts is None else ("yes" if r.text in kept_texts else "no"),
              visible(r.text, 200)] for r in rules]
     if not rows:

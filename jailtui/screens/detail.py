@@ -521,6 +521,10 @@ class DetailScreen(GuardedScreen):
         if not self.refuse_if_guarded("snapshots"):
             self.console.jail_action("snapshots", self._jail)
 
+    def action_limits(self) -> None:
+        if not self.refuse_if_guarded("limits"):
+            self.console.jail_action("limits", self._jail)
+
     def action_console_log(self) -> None:
         if not self.refuse_if_guarded("console_log"):
             self.console.jail_action("console_log", self._jail)

@@ -85,6 +85,8 @@ async def persisted(controller: Controller, name: str) -> list[rctl.RctlRule] | 
     controller.gate(Action.VIEW, name)
     try:
         text = await asyncio.to_thread(controller.host.files.read_text, rctlconf.PATH)
+    except FileNotFoundError:
+        return []  # no /etc/rctl.conf (the default): nothing is kept
     except (OSError, JailtuiError):
         return None
     try:

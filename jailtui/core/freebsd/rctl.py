@@ -210,6 +210,11 @@ def jail_rule(jail: str, text: str, *, amount_required: bool = True) -> RctlRule
     if not colon:
         raise RuleError(f"rule {text!r:.80}: RESOURCE:ACTION=AMOUNT, e.g. maxproc:deny=100")
     action, eq, amount_per = rest.partition("=")
+    if not resource:
+        raise RuleError("no resource: one of rctl(8)'s, e.g. memoryuse, maxproc, pcpu, "
+                        "openfiles")
+    if not action:
+        raise RuleError("no action: deny, log, devctl, throttle or a signal (sigterm)")
     _known(resource.lower(), RESOURCES, "resource")
     _known(action.lower(), ACTIONS, "action")
     resource, action = resource.lower(), action.lower()
@@ -222,6 +227,8 @@ def jail_rule(jail: str, text: str, *, amount_required: bool = True) -> RctlRule
             raise RuleError(f"rule {text!r:.80} has no amount: {resource}:{action}=AMOUNT")
         return RctlRule("jail", jail, resource, action, -1)
     amount_text, slash, per = amount_per.partition("/")
+    if not amount_text.strip():
+        raise RuleError(f"no amount: {resource}:{action}=AMOUNT (2G, 512M, 100)")
     amount = _input_amount(amount_text)
     if slash:
         _known(per, SUBJECTS, "per")
@@ -258,3 +265,26 @@ def same_slot(a: RctlRule, b: RctlRule) -> bool:
 def matches(flt: RctlRule, rule: RctlRule) -> bool:
     """Does the removal filter ``flt`` match ``rule`` (kern_rctl.c rctl_rule_matches)?"""
     return same_slot(flt, rule) and (flt.amount < 0 or flt.amount == rule.amount)
+
+
+def amount_text(rule: RctlRule) -> str:
+    """The amount as a person reads it: bytes 1024-based (2.0G), pcpu in %, seconds in s."""
+    if rule.resource in BYTE_RESOURCES:
+        text = _human(rule.amount)
+    elif rule.resource == "pcpu":
+        text = f"{rule.amount}%"
+    elif rule.resource in ("cputime", "wallclock"):
+        text = f"{rule.amount}s"
+    else:
+        text = str(rule.amount)
+    return text + (f"/{rule.per}" if rule.per else "")
+
+
+def _human(n: int) -> str:
+    """1073741824 -> 1G, 1610612736 -> 1.5G: what a person would type back (K/M/G...)."""
+    for unit in "EPTGMK":
+        size = _UNITS[unit]
+        if n >= size:
+            value = n / size
+            return f"{value:.0f}{unit}" if n % size == 0 else f"{value:.1f}{unit}"
+    return f"{n}B"

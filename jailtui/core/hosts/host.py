@@ -78,6 +78,7 @@ def _parse_poll(jls_out: bytes, ps_out: bytes) -> tuple[jlsmod.JlsResult, tuple[
 POLL_TIMEOUT = 8.0
 
 if TYPE_CHECKING:
+    from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
 
@@ -496,6 +497,12 @@ class Host:
     async def rctl_rules(self, name: str) -> list[rctl.RctlRule]:
         res = check(await self._run(rctl.rctl_rules_argv(name)))
         return rctl.parse_rctl_rules(res.stdout)
+
+    async def drift(self, name: str) -> DriftReport:
+        """Where running jail ``name`` differs from jail.conf and its manager (core/drift.py)."""
+        from jailtui.core.drift import jail_drift
+
+        return await jail_drift(self, name)
 
     async def who(self, name: str) -> list[misc.Login]:
         """Users logged in to the jail: ``jexec NAME who`` (docs/freebsd.md 9.2)."""

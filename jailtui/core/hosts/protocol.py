@@ -25,6 +25,7 @@ from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
 
 if TYPE_CHECKING:
+    from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
 
@@ -132,6 +133,10 @@ class JailHost(Protocol):
     async def rctl_usage(self, name: str) -> dict[str, int]: ...
 
     async def rctl_rules(self, name: str) -> list[rctl.RctlRule]: ...
+
+    async def drift(self, name: str) -> DriftReport:
+        """Where running jail ``name`` differs from jail.conf and its manager (core/drift.py)."""
+        ...
 
     async def who(self, name: str) -> list[misc.Login]: ...
 

@@ -49,6 +49,7 @@ from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
 
 if TYPE_CHECKING:
+    from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
 
@@ -175,6 +176,12 @@ class ScopedHost:
     async def rctl_rules(self, name: str) -> list[rctl.RctlRule]:
         self._require(name)
         return await self._inner.rctl_rules(name)
+
+    async def drift(self, name: str) -> DriftReport:
+        self._require(name)
+        from jailtui.core.drift import jail_drift
+
+        return await jail_drift(self, name)
 
     async def who(self, name: str) -> list[misc.Login]:
         self._require(name)
