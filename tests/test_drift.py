@@ -50,6 +50,7 @@ def test_how_jls_spells_what_jail_conf_says() -> None:
     assert n("ip6.addr", "em0|FD00:10:0::11/64") == n("ip6.addr", ("fd00:10::11",))
     assert n("vnet", True) == "new" and n("vnet", False) == "inherit"
     assert n("sysvshm", True) == "new" and n("sysvshm", False) == "disable"
+    assert n("ip4", "new") == n("ip4", "disable") == "disable"  # one flag (freebsd.md 1.4)
     assert n("allow.raw_sockets", True) == n("allow.raw_sockets", "true") == "true"
     assert n("path", "/usr/local/jails/web/") == "/usr/local/jails/web"
     assert n("devfs_ruleset", "05") == "5"

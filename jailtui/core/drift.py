@@ -108,10 +108,16 @@ def normalize(param: str, value: ParamValue) -> str:
         return ",".join(sorted({_address(a) for a in _as_list(value)}))
     if param in JAILSYS:
         if value is True:
-            return "new"
-        if value is False:
-            return "inherit" if param == "vnet" else "disable"
-        return str(value).strip().lower()
+            text = "new"
+        elif value is False:
+            text = "inherit" if param == "vnet" else "disable"
+        else:
+            text = str(value).strip().lower()
+        if param in ("ip4", "ip6") and text == "new":
+            # "new" and "disable" are one flag (PR_IP4_USER) and the get path tests
+            # "disable" first: jls says disable for ip4=new (docs/freebsd.md 1.4).
+            return "disable"
+        return text
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):

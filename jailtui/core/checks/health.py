@@ -145,6 +145,9 @@ class Report:
     jails: tuple[Jail, ...] = ()
     host: str = ""
     backend: str = ""
+    #: ``rctl -u`` of the jails that have rules, as read for the rctl findings
+    #: (the console keeps them in its history, core/history.py observe_rctl).
+    rctl_usage: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def severity(self) -> Severity:
@@ -497,6 +500,7 @@ async def _rctl_findings(host: JailHost, running: Sequence[Jail], th: Thresholds
             usage = await host.rctl_usage(name)
         except JailtuiError:
             continue
+        report.rctl_usage[name] = usage
         for rule in (r for r in rules if r.subject_id == name):
             if rule.action not in ("deny",) and not rule.action.startswith("sig"):
                 continue
