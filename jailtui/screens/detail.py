@@ -515,7 +515,8 @@ class DetailScreen(GuardedScreen):
             note = "None: the running parameters are what the configuration says."
             if report.notes:
                 note += "  " + "; ".join(one_line(n, 200) for n in report.notes)
-            sec.note(note)
+            # An answer, not a missing one: shown, not a note.
+            sec.show(Content.styled(note, "$success" if not report.notes else ""))
             return
         lines: list[Content] = []
         for d in report.drifts:
