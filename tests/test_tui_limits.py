@@ -245,3 +245,8 @@ def test_detail_limits_and_drift_svg(snap_compare: Any) -> None:
 def test_detail_limits_and_drift_wide_svg(snap_compare: Any) -> None:
     assert snap_compare(make_app(FakeHost(), FakeController(), interval=2.0),
                         terminal_size=(160, 40), run_before=_detail_at_limits("db"))
+
+
+def test_limits_screen_racct_off_svg(snap_compare: Any) -> None:
+    assert snap_compare(make_app(FakeHost(), FakeController(racct=False), interval=2.0),
+                        terminal_size=(80, 24), run_before=_limits_before("web"))

@@ -10,7 +10,7 @@ Two comparisons, both only over the parameters the configuration sets
   config.json and the others' files) against the same running parameters.
 
 jls reports several parameters differently from how jail.conf spells them;
-:func:`normalize` knows these (docs/freebsd.md 4.6, with the sources:
+:func:`normalize` knows these (docs/freebsd.md 4.4, with the sources:
 kern_jail.c, jls.c, jail(8)): ``ip4.addr = "em0|10.0.0.1/24"`` is
 ``10.0.0.1`` in jls, several addresses are a list in either order, a bare
 boolean is ``true``, ``vnet``/``sysv*``/``host`` booleans are the jailsys

@@ -124,6 +124,7 @@ class LimitsScreen(GuardedScreen):
                 self._failed(describe(exc))
                 return
             texts = None if kept is None else {r.text for r in kept}
+            self.table.no_rules_because = None
             self.table.set_rows([LimitRow(r, None if texts is None else r.text in texts)
                                  for r in rules])
             only_kept = [r for r in (kept or []) if r.text not in {x.text for x in rules}]
@@ -142,11 +143,16 @@ class LimitsScreen(GuardedScreen):
                         description="a jail's rctl limits")
 
     def _racct_off(self, why: str) -> None:
+        self.table.no_rules_because = "no rules apply while resource accounting is off"
         self.table.set_rows([])
-        self._set_load_line(Content.assemble(
-            ("No limits can be set: ", "bold $error"), (visible(why, 400), "$error"), "\n",
-            ("rctl needs resource accounting: kern.racct.enable=1 in /boot/loader.conf, "
-             "then a reboot (it is a boot-time tunable).", "$foreground-muted")))
+        parts: list[str | tuple[str, str]] = [("No limits can be set: ", "bold $error"),
+                                              (visible(why, 400), "$error")]
+        if "loader.conf" not in why:
+            # rctl's own words (a race with racct_problem): the way out too.
+            parts += ["\n", ("rctl needs resource accounting: kern.racct.enable=1 in "
+                             "/boot/loader.conf, then a reboot (a boot-time tunable).",
+                             "$foreground-muted")]
+        self._set_load_line(Content.assemble(*parts))
         self._off = self._off or why
         self.refresh_bindings()
 

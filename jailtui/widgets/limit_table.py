@@ -53,7 +53,12 @@ class LimitTable(KeyedTable[str, LimitRow]):
     def row_matches(self, row: LimitRow, needle: str) -> bool:
         return needle in row.rule.text.lower()
 
+    #: Why there can be no rules (racct off), instead of "no rules: a adds one".
+    no_rules_because: str | None = None
+
     def placeholder(self) -> str:
         if self._loaded and not self._filter and not self.source_count:
+            if self.no_rules_because:
+                return self.no_rules_because
             return "no rctl rules for this jail: a adds one"
         return super().placeholder()

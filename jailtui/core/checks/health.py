@@ -322,7 +322,7 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
 
     def add_drift(name: str, p: Mapping[str, ParamValue]) -> None:
         # Information, not a problem: the exit code stays what the rest says
-        # (core/drift.py; docs/freebsd.md 4.6 for what is not a drift).
+        # (core/drift.py; docs/freebsd.md 4.4 for what is not a drift).
         with contextlib.suppress(JailtuiError, OSError):
             for d in drift.compare_configured(host, name, p):
                 add(Finding(Severity.OK, "drift", name, f"{name}: drift: {d.text()}"))
