@@ -118,15 +118,20 @@ async def test_add_change_remove_through_the_form(sim_dir: Path) -> None:
     assert [r.result for r in sink.records if r.action == "rctl"] == ["ok", "ok", "ok"]
 
 
-async def test_racct_off_is_said_and_nothing_is_offered(sim_dir: Path) -> None:
-    with Store(sim_dir).write() as st:
-        st.racct = False
+async def test_racct_off_is_said_and_nothing_is_offered(tmp_path: Path) -> None:
+    from jailtui.sim.builder import init_host, reset
+
+    sim_dir = tmp_path / "sim"
+    init_host(sim_dir, racct=False)
+    reset(sim_dir)  # the build parameter survives a reset
+    with Store(sim_dir).read() as st:
+        assert st.racct is False
     app, _ = console(sim_dir)
     async with app.run_test(size=SIZE) as pilot:
         await open_limits(pilot, "web")
         text = message(pilot)
         assert "No limits can be set: resource accounting is off on this host" in text
-        assert "kern.racct.enable=1 in /boot/loader.conf" in text
+        assert "add kern.racct.enable=1 to /boot/loader.conf and reboot" in text
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, LimitsScreen)  # the form never opens
