@@ -10,7 +10,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tui_fakes import FakeController, FakeHost, make_app, settle, table_lines, wait_until, widget_text
+from tui_fakes import (
+    FakeController,
+    FakeHost,
+    make_app,
+    settle,
+    table_lines,
+    wait_until,
+    widget_text,
+)
 
 from jailtui.app import JailtuiApp
 from jailtui.core.actions.audit import MemorySink
