@@ -43,23 +43,39 @@ def main() -> None:
     ap.add_argument("--jails", type=int, default=1000)
     ap.add_argument("--interval", type=float, default=2.0)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--limited", type=int, default=1000, metavar="N",
+                    help="jails with rctl rules, sampled with rctl -u on the health "
+                         "check's cadence (--health, default 30 s): the rctl history")
+    ap.add_argument("--health", type=float, default=30.0)
     args = ap.parse_args()
     base = snapshot(args.jails)
     moving = [replace(base, jails=tuple(replace(j, cpu_percent=(k + i) % 50 / 10)
                                         for i, j in enumerate(base.jails))) for k in range(4)]
     polls = int(3600 / args.interval)
     now = [0.0]
+    usage = [{f"jail{i:04d}": {"memoryuse": 50_000_000 + k, "pcpu": k % 7, "openfiles": 180,
+                               "nthr": 11, "swapuse": 0, "readbps": 19_000 * k,
+                               "writebps": 8_000 * k}
+              for i in range(min(args.limited, args.jails))} for k in range(4)]
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     history = History(3600, clock=lambda: now[0])
+    every = max(1, round(args.health / args.interval))
+    mid = before
     for p in range(polls):
         now[0] = p * args.interval
         history.observe("bench", moving[p % 4])
+        if p == 0:
+            mid = tracemalloc.get_traced_memory()[0]
+        if args.limited and p % every == 0:
+            history.observe_rctl("bench", usage[p % 4])
     held = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
-    print(f"{args.jails} jails, one poll every {args.interval:g} s for an hour ({polls} polls):")
+    print(f"{args.jails} jails, one poll every {args.interval:g} s for an hour ({polls} polls), "
+          f"{min(args.limited, args.jails)} with rctl rules sampled every {args.health:g} s:")
     print(f"  history holds {held / 1024 / 1024:.2f} MiB "
-          f"({held / max(1, args.jails):.0f} bytes a jail)")
+          f"({held / max(1, args.jails):.0f} bytes a jail; the first poll's series "
+          f"{(mid - before) / 1024 / 1024:.2f} MiB)")
 
     data = jls_bytes(args.jails)
     sample: list[float] = []

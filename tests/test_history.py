@@ -161,3 +161,25 @@ async def test_the_detail_view_lists_the_jails_own_events() -> None:
         assert "restart web" in lines[0] and "action" in lines[0]  # newest first
         assert any("seen" in ln for ln in lines)
         assert "db" not in text  # another jail's events are not this one's
+
+
+def test_rctl_samples_are_kept_apart_and_forgotten() -> None:
+    """rctl -u of limited jails (the health check's samples): the largest per bucket,
+    None where no sample fell, forgotten after a window without one."""
+    from jailtui.core.history import History
+
+    now = [0.0]
+    h = History(600, clock=lambda: now[0])
+    h.observe_rctl("h", {"db": {"memoryuse": 100, "pcpu": 5}})
+    now[0] = 1.0
+    h.observe_rctl("h", {"db": {"memoryuse": 300, "pcpu": 2}})
+    t = h.rctl_resampled("h", "db", "memoryuse", 120)
+    assert t is not None and t.latest == 300.0 and t.peak == 300.0
+    pcpu = h.rctl_resampled("h", "db", "pcpu", 120)
+    assert pcpu is not None and pcpu.latest == 5.0  # the bucket's largest
+    assert h.rctl_resampled("h", "db", "openfiles", 120) is not None
+    assert h.rctl_resampled("h", "db", "openfiles", 120).known == []  # type: ignore[union-attr]
+    assert h.rctl_resampled("h", "web", "memoryuse", 120) is None
+    now[0] = 700.0
+    h.observe_rctl("h", {"web": {"memoryuse": 1}})
+    assert h.rctl_resampled("h", "db", "memoryuse", 120) is None

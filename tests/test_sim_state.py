@@ -63,7 +63,8 @@ def test_reset_rebuilds_with_the_same_parameters(tmp_path: Path) -> None:
     assert len(names) == 5
     with Store(host.simdir).read() as st:
         assert st.build == {"jails": 5, "processes": 200, "seed": 3, "freebsd": 15,
-                            "dying_seconds": 30.0, "ps_jail_keyword": True, "managers": []}
+                            "dying_seconds": 30.0, "ps_jail_keyword": True, "racct": True,
+                            "managers": []}
         assert len(st.procs) == 200
 
 

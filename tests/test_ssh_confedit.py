@@ -362,3 +362,27 @@ async def test_remote_write_failures_are_worded_as_local_ones(status: int, stder
         await remotefile.save(_Answer(status, stderr), loaded, b"new\n",  # type: ignore[arg-type]
                               host_path="/etc/jail.conf")
     assert str(info.value).startswith(words) and str(info.value).endswith("nothing was changed")
+
+
+async def test_rctl_persist_saves_rctl_conf_there(hosts: Hosts, fleet: Fleet) -> None:
+    """jailtui rctl --persist on an SSH host: /etc/rctl.conf is created and saved THERE
+    (core/actions/limits.py through remotefile), the kernel's rule set there too."""
+    from jailtui.core.actions.limits import LimitChange
+    from jailtui.core.freebsd import rctl
+
+    ctl = admin(fleet, "alpha")
+    conf = alpha_path(hosts, "/etc/rctl.conf")
+    conf.unlink(missing_ok=True)
+    rule = rctl.jail_rule("web", "nthr:deny=500")
+    try:
+        await ctl.host.poll()
+        result = await ctl.rctl_change("web", LimitChange(rule, None, True))
+        assert result.ok, result.message
+        assert conf.read_text() == ("# BEGIN jailtui web\njail:web:nthr:deny=500\n"
+                                    "# END jailtui web\n")
+        assert stat.S_IMODE(conf.stat().st_mode) == 0o644
+        assert "jail:web:nthr:deny=500" in [r.text for r in await ctl.rctl_rules("web")]
+        assert leftovers(conf.parent) == []
+    finally:
+        await ctl.rctl_change("web", LimitChange(None, rule, False))
+        conf.unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
 from jailtui.core.actions.exec_stream import Stream
+from jailtui.core.actions.limits import RACCT_OFF, LimitChange
 from jailtui.core.actions.policy import (
     Action,
     Policy,
@@ -31,7 +32,9 @@ from jailtui.core.actions.policy import (
 from jailtui.core.checks.rcstatus import ServiceState, ServiceStatus
 from jailtui.core.config.confedit import EditSession
 from jailtui.core.consolelog import LogChunk, LogMark
+from jailtui.core.drift import Drift, DriftReport
 from jailtui.core.errors import JailtuiError, PolicyDenied, RacctUnavailable
+from jailtui.core.freebsd import rctl as rctlmod
 from jailtui.core.freebsd.net import Socket
 from jailtui.core.freebsd.procstat import OpenFile
 from jailtui.core.model import (
@@ -278,6 +281,22 @@ class FakeHost:
                 "vmemoryuse": 1184108544, "pseudoterminals": 0, "swapuse": 0, "nthr": 11,
                 "pcpu": 3, "wallclock": 7931}
 
+    async def rctl_rules(self, name: str) -> list[rctlmod.RctlRule]:
+        self._check("rctl_rules", name)
+        if not self.racct:
+            raise RacctUnavailable(["rctl", f"jail:{name}"],
+                                   "rctl: RACCT/RCTL present, but disabled; enable using "
+                                   "kern.racct.enable=1 tunable", returncode=1)
+        return [rctlmod.jail_rule(name, t) for t in FAKE_RULES.get(name, ())]
+
+    async def drift(self, name: str) -> DriftReport:
+        """db's jail.conf was edited after it started (a second address); the rest agree."""
+        self._check("drift", name)
+        if name == "db":
+            return DriftReport(name, (Drift("ip4.addr", "10.0.0.21,10.0.0.22", "10.0.0.21",
+                                            "/etc/jail.conf"),))
+        return DriftReport(name, ())
+
     async def who(self, name: str) -> list[FakeLogin]:
         self._check("who", name)
         jail = self.snapshot.jail(name)
@@ -354,6 +373,13 @@ BOOT_LOG = (b"ELF ldconfig path: /lib /usr/lib /usr/local/lib\n"
             b"Tue Dec  1 09:14:02 UTC 2026\n")
 
 
+#: The fakes' rctl rules per jail (rctl(8) syntax without the subject).
+FAKE_RULES: dict[str, tuple[str, ...]] = {
+    "web": ("memoryuse:deny=512M", "maxproc:deny=128"),
+    "db": ("memoryuse:deny=2G", "pcpu:deny=80", "openfiles:log=4000"),
+}
+
+
 @dataclass
 class FakeController:
     """The real policy rules (core.policy), recorded calls, canned results."""
@@ -385,6 +411,13 @@ class FakeController:
     half_done: list[tuple[str, str, bool]] = field(default_factory=list)
     #: Processes that have exited by the time their detail is asked for.
     gone_pids: set[int] = field(default_factory=set)
+    #: kern.racct.enable of the fake host.
+    racct: bool = True
+    #: Each jail's rctl rules (kernel) and its /etc/rctl.conf block.
+    rules: dict[str, list[rctlmod.RctlRule]] = field(default_factory=lambda: {
+        n: [rctlmod.jail_rule(n, t) for t in ts] for n, ts in FAKE_RULES.items()})
+    kept: dict[str, list[rctlmod.RctlRule]] = field(default_factory=lambda: {
+        "db": [rctlmod.jail_rule("db", "memoryuse:deny=2G")]})
 
     def jail_user(self) -> str:
         return "root"
@@ -533,6 +566,38 @@ class FakeController:
         children = (ZfsDataset(f"zroot/jails/{name}/var", 44_040_192, 271_769_078_444,
                                44_040_192, 0, f"{root}/var", ""),) if name == "db" else ()
         return JailStorage(root, "zfs", ds.name, root, ds, children)
+
+    async def racct_problem(self) -> str | None:
+        return None if self.racct else RACCT_OFF
+
+    async def rctl_rules(self, name: str) -> list[rctlmod.RctlRule]:
+        self._gate(Action.VIEW, name)
+        if not self.racct:
+            raise RacctUnavailable(["rctl", f"jail:{name}"],
+                                   "rctl: RACCT/RCTL present, but disabled; enable using "
+                                   "kern.racct.enable=1 tunable", returncode=1)
+        return list(self.rules.get(name, []))
+
+    async def rctl_persisted(self, name: str) -> list[rctlmod.RctlRule] | None:
+        self._gate(Action.VIEW, name)
+        return list(self.kept.get(name, []))
+
+    async def rctl_change(self, name: str, change: LimitChange,
+                          expect: Jail | None = None) -> ActionResult:
+        """As core/actions/limits.py: refused with racct off; remove, then add, then keep."""
+        self._gate(Action.RCTL, name)
+        self.calls.append(("rctl_change", (name, change.describe())))
+        if not self.racct:
+            raise PolicyDenied(refused("rctl", RACCT_OFF))
+        rules = self.rules.setdefault(name, [])
+        for target in (rules, self.kept.setdefault(name, [])) if change.persist else (rules,):
+            if change.remove is not None:
+                target[:] = [r for r in target if not rctlmod.matches(change.remove, r)]
+            if change.add is not None:
+                a = change.add
+                target[:] = [r for r in target if not (rctlmod.same_slot(a, r) and (
+                    a.action == "deny" or r.amount == a.amount))] + [a]
+        return ActionResult(True, change.describe())
 
     async def snapshot_list(self, name: str, expect: Jail | None = None) -> SnapshotList:
         where = await self.storage(name, expect)

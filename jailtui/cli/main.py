@@ -164,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a jail no manager owns and no jail.conf names: use jail(8) "
                              "anyway (the console asks first; no manager's hooks run)")
     storage_parsers.add_all(sub)
+    from jailtui.cli import rctl_cmd
+
+    rctl_cmd.add_parser(sub)
     sp = sub.add_parser("shell", help="open a shell in a jail (jexec -l -U USER)",
                         description="Open a login shell in jail NAME on this terminal "
                                     "(jexec -l -U USER NAME: the jail's passwd gives the "
@@ -732,6 +735,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
             return np.run_net(session, args) if args.command == "net" else \
                 np.run_proc(session, args)
+        if args.command == "rctl":
+            from jailtui.cli import rctl_cmd as rctl_run
+
+            return rctl_run.run(session, args)
         return _fail(f"jailtui: {args.command}: not available yet")
     except PolicyDenied as exc:
         return _fail(f"jailtui: {exc}")

@@ -293,7 +293,7 @@ def _check_one(out: Any, as_json: bool) -> int:
     else:
         print(visible(health.summary_line(report)))
         for f in sorted(report.findings, key=lambda f: -f.severity):
-            print(f"{f.severity.name}: {visible(f.message)}")
+            print(f"{f.label}: {visible(f.message)}")
     return report.exit_code
 
 
@@ -336,7 +336,7 @@ def _check_several(names: Sequence[str], outcomes: Sequence[Any], as_json: bool)
     else:
         print(visible(summary_line))
         for name, f in sorted(findings, key=lambda nf: -nf[1].severity):
-            print(f"{f.severity.name}: {visible(host_line(name, f.message, several=True))}")
+            print(f"{f.label}: {visible(host_line(name, f.message, several=True))}")
     return worst.exit_code
 
 

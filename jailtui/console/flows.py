@@ -137,6 +137,11 @@ class Flows:
 
             app.push_screen(ConsoleLogScreen(jail))
             return
+        if action == "limits":
+            from jailtui.screens.limits import LimitsScreen
+
+            app.push_screen(LimitsScreen(jail))
+            return
         if action == "snapshots":
             from jailtui.screens.snapshots import SnapshotsScreen
 

@@ -82,6 +82,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("process"),
     Surface("services", widgets=("table",)),
     Surface("snapshots", widgets=("table",)),
+    Surface("limits", widgets=("table",)),
     Surface("restore"),
     Surface("backup"),
     Surface("changes"),
@@ -103,6 +104,7 @@ SCREENS: Mapping[str, Surface] = MappingProxyType({s.name: s for s in (
     Surface("signal", modal=True),
     Surface("snapshot_name", modal=True, typing=True),
     Surface("resume", modal=True),
+    Surface("limit_form", modal=True, typing=True),
     Surface("help", modal=True),
     Surface("users", modal=True),
     # Widgets (screens/main.py and friends put them on screens above).
@@ -180,12 +182,12 @@ _JAIL = ("main", "detail")
 # footer (the footer lists a screen's bindings in their order): ``?`` first.
 KEYS: tuple[KeySpec, ...] = (
     KeySpec("help", "question_mark,f1", "app.help", "Help", "this help", "Views",
-            ("app", "main", "detail", "services", "health", "snapshots", "posture",
+            ("app", "main", "detail", "services", "health", "snapshots", "limits", "posture",
              "fleet_posture", "process"), title="Keys (help)",
             key_display="?", on=MappingProxyType({"app": Variant(action="help")})),
     KeySpec("back", "escape", "back", "Back", "back to the list", "Views",
-            ("detail", "services", "health", "exec", "snapshots", "changes", "posture",
-             "fleet_posture", "process"), title="Back"),
+            ("detail", "services", "health", "exec", "snapshots", "limits", "changes",
+             "posture", "fleet_posture", "process"), title="Back"),
     KeySpec("switch_pane", "tab", "switch_pane", "Pane",
             "switch between the jails and the processes pane", "Views", ("main",),
             title="Switch pane", show=False),
@@ -321,6 +323,23 @@ KEYS: tuple[KeySpec, ...] = (
             "snapshots: roll back to the selected one, discarding the root (asks first)",
             "Jail actions", ("snapshots",),
             title="Roll back to the snapshot, keeping nothing", gate=Action.RESTORE),
+    # %: the jail's rctl limits (issue 20; core/actions/limits.py). Viewing them is
+    # reading; adding, changing and removing one is the rctl action.
+    KeySpec("limits", "percent_sign", "limits", "Limits",
+            "the jail's rctl limits: add, change, remove, keep in /etc/rctl.conf",
+            "Views", ("detail",), title="rctl limits of the jail", gate=Action.VIEW,
+            key_display="%"),
+    KeySpec("limit_add", "a", "limit_add", "Add",
+            "limits: add a rule (resource, action, amount), checked against rctl(8)",
+            "Jail actions", ("limits",), title="Add an rctl rule", gate=Action.RCTL),
+    KeySpec("limit_change", "enter", "limit_change", "Change",
+            "limits: change the selected rule (its amount, action or resource)",
+            "Jail actions", ("limits",), title="Change the selected rctl rule",
+            gate=Action.RCTL, key_display="⏎"),
+    KeySpec("limit_remove", "d", "limit_remove", "Remove",
+            "limits: remove the selected rule (asks first; from rctl.conf too)",
+            "Jail actions", ("limits",), title="Remove the selected rctl rule",
+            gate=Action.RCTL),
     # b: a copy out of the jail's reach (issue 16; core/storage/backup.py).
     KeySpec("backup", "b", "backup", "Backup",
             "back the jail up out of its reach (zfs send | zfs receive), with progress",
@@ -441,8 +460,8 @@ KEYS: tuple[KeySpec, ...] = (
     # Shared id where the meaning is the same: a [keys] remap of "refresh"
     # applies on every screen that reloads something.
     KeySpec("refresh", "r,ctrl+r", "refresh", "Refresh", "poll the host now", "Live data",
-            ("app", "detail", "services", "health", "snapshots", "posture", "fleet_posture",
-             "process"),
+            ("app", "detail", "services", "health", "snapshots", "limits", "posture",
+             "fleet_posture", "process"),
             title="Refresh now", show=False,
             on=MappingProxyType({
                 "posture": Variant(action="reload", label="Collect again", show=True),
@@ -450,6 +469,7 @@ KEYS: tuple[KeySpec, ...] = (
                 "detail": Variant(action="reload", label="Reload", show=True),
                 "process": Variant(action="reload", label="Read again", show=True),
                 "snapshots": Variant(action="reload", label="Reload", show=True),
+                "limits": Variant(action="reload", label="Reload", show=True),
                 "services": Variant(action="reload", label="Reload", show=True),
                 "health": Variant(action="check_again", label="Check again", show=True),
             })),
@@ -520,6 +540,8 @@ KEYS: tuple[KeySpec, ...] = (
             ("resume",)),
     KeySpec("snapshot_name_cancel", "escape", "cancel", "Cancel",
             "snapshot name: take none", "Dialogs", ("snapshot_name",)),
+    KeySpec("limit_form_cancel", "escape", "cancel", "Cancel",
+            "rctl rule: change nothing", "Dialogs", ("limit_form",)),
     KeySpec("help_close", "escape,q,question_mark,f1", "close", "Close", "help: close it",
             "Dialogs", ("help",)),
     # vi/less/k9s movement beside the arrows: j/k, g/G, ctrl+f/ctrl+b.

@@ -38,6 +38,11 @@ HOST = ""
 
 Metric = str
 METRICS: tuple[Metric, ...] = ("cpu", "mem", "procs")
+#: The rctl resources kept (``rctl -u``), where racct is on: the ones rules are
+#: usually written for and that ps does not show. Sampled on the health check's
+#: slow cadence (core/checks/health.py, the jails that have rules), not per poll.
+RCTL_METRICS: tuple[Metric, ...] = ("memoryuse", "pcpu", "openfiles", "nthr", "swapuse",
+                                    "readbps", "writebps")
 
 
 class Series:
@@ -95,6 +100,51 @@ class Series:
         return out
 
 
+class RctlSeries:
+    """One jail's rctl samples: the largest value of each resource per bucket.
+
+    One flat array, resource after resource (:data:`RCTL_METRICS`), NaN where a
+    bucket has no sample. Only jails that had rctl samples have one (7 floats
+    a bucket: 3.4 KB a jail).
+    """
+
+    __slots__ = ("last", "seen", "values")
+
+    def __init__(self) -> None:
+        self.values = array("f", [math.nan]) * (BUCKETS * len(RCTL_METRICS))
+        self.last = -1
+        self.seen = 0.0
+
+    def add(self, bucket: int, usage: dict[str, int], now: float) -> None:
+        vals = self.values
+        if bucket > self.last:
+            for b in range(max(self.last + 1, bucket - BUCKETS + 1), bucket + 1):
+                for m in range(len(RCTL_METRICS)):
+                    vals[m * BUCKETS + b % BUCKETS] = math.nan
+            self.last = bucket
+        elif bucket <= self.last - BUCKETS:
+            return
+        i = bucket % BUCKETS
+        for m, name in enumerate(RCTL_METRICS):
+            v = usage.get(name)
+            if v is not None:
+                k = m * BUCKETS + i
+                old = vals[k]
+                vals[k] = float(v) if math.isnan(old) else max(old, float(v))
+        self.seen = now
+
+    def points(self, metric: Metric, newest: int) -> list[float | None]:
+        base = RCTL_METRICS.index(metric) * BUCKETS
+        out: list[float | None] = []
+        for b in range(newest - BUCKETS + 1, newest + 1):
+            v = self.values[base + b % BUCKETS] if b >= 0 else math.nan
+            if b < 0 or b > self.last or b <= self.last - BUCKETS or math.isnan(v):
+                out.append(None)
+            else:
+                out.append(float(v))
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class Trend:
     """A series ready to draw: ``points`` values oldest first (None: no data)."""
@@ -128,6 +178,7 @@ class History:
         self.step = self.window / BUCKETS
         self._clock = clock or time.time
         self._series: dict[tuple[str, str], Series] = {}
+        self._rctl: dict[tuple[str, str], RctlSeries] = {}
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         self._clock = clock
@@ -159,6 +210,28 @@ class History:
         series.add(bucket, cpu_total, mem_total, procs_total, now)
         self._forget(now)
 
+    def observe_rctl(self, host: str, usage: dict[str, dict[str, int]]) -> None:
+        """``rctl -u`` of some of ``host``'s jails (the health check's, racct on)."""
+        now = self._clock()
+        bucket = int(now // self.step)
+        for jail, counters in usage.items():
+            key = (host, jail)
+            series = self._rctl.get(key)
+            if series is None:
+                series = self._rctl[key] = RctlSeries()
+            series.add(bucket, counters, now)
+        # Forgotten here, on the slow cadence, not on every poll's observe().
+        for k in [k for k, r in self._rctl.items() if now - r.seen > self.window]:
+            del self._rctl[k]
+
+    def rctl_resampled(self, host: str, jail: str, metric: Metric, width: int) -> Trend | None:
+        """An rctl resource over the window in ``width`` points (largest per point)."""
+        series = self._rctl.get((host, jail))
+        if series is None:
+            return None
+        values = series.points(metric, int(self._clock() // self.step))
+        return Trend(metric, tuple(_resample(values, width, average=False)), self.window)
+
     def _forget(self, now: float) -> None:
         gone = [k for k, s in self._series.items() if now - s.seen > self.window]
         for k in gone:
@@ -182,18 +255,25 @@ class History:
             return None
         newest = int(self._clock() // self.step)
         values = series.values(metric, newest)
-        width = max(1, min(width, BUCKETS))
-        out: list[float | None] = []
-        for k in range(width):
-            part = [v for v in values[k * BUCKETS // width:(k + 1) * BUCKETS // width]
-                    if v is not None]
-            if not part:
-                out.append(None)
-            elif metric == "cpu":
-                out.append(sum(part) / len(part))
-            else:
-                out.append(max(part))
-        return Trend(metric, tuple(out), self.window)
+        return Trend(metric, tuple(_resample(values, width, average=metric == "cpu")),
+                     self.window)
+
+
+def _resample(values: Sequence[float | None], width: int, *, average: bool
+              ) -> list[float | None]:
+    """``values`` (one per bucket) in ``width`` points: the average or the largest of each."""
+    width = max(1, min(width, BUCKETS))
+    out: list[float | None] = []
+    for k in range(width):
+        part = [v for v in values[k * BUCKETS // width:(k + 1) * BUCKETS // width]
+                if v is not None]
+        if not part:
+            out.append(None)
+        elif average:
+            out.append(sum(part) / len(part))
+        else:
+            out.append(max(part))
+    return out
 
 
 #: Eight levels, lowest first (U+2581..U+2588), and their ASCII stand-ins.

@@ -16,9 +16,12 @@ from typing import Protocol
 from jailtui.core import consolelog
 from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
 from jailtui.core.actions.exec_stream import Stream
+from jailtui.core.actions.limits import LimitChange
 from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.checks.rcstatus import ServiceStatus
 from jailtui.core.config.confedit import EditSession
+from jailtui.core.drift import DriftReport
+from jailtui.core.freebsd.rctl import RctlRule
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
 from jailtui.core.network import NetworkInfo
@@ -76,6 +79,14 @@ class ConsoleHost(Protocol):
     async def jail_params(self, name: str) -> dict[str, ParamValue]: ...
 
     async def rctl_usage(self, name: str) -> dict[str, int]: ...
+
+    async def rctl_rules(self, name: str) -> list[RctlRule]:
+        """The rctl rules that apply to the jail (``rctl jail:NAME``)."""
+        ...
+
+    async def drift(self, name: str) -> DriftReport:
+        """Where the running jail differs from jail.conf and its manager (core/drift.py)."""
+        ...
 
     async def who(self, name: str) -> Sequence[Login]: ...
 
@@ -189,6 +200,23 @@ class ConsoleController(Protocol):
 
     async def storage(self, name: str, expect: Jail | None = None) -> JailStorage | None:
         """Where the jail's root lives (core/storage; reading, a VIEW)."""
+        ...
+
+    async def rctl_rules(self, name: str) -> list[RctlRule]:
+        """The jail's rctl rules now (a VIEW; core/actions/limits.py)."""
+        ...
+
+    async def rctl_persisted(self, name: str) -> list[RctlRule] | None:
+        """The jail's rules in its /etc/rctl.conf block (None: the file is unreadable)."""
+        ...
+
+    async def rctl_change(self, name: str, change: LimitChange,
+                          expect: Jail | None = None) -> ActionResult:
+        """Add/change/remove a rule, keep it: the ``rctl`` action (gate, audit)."""
+        ...
+
+    async def racct_problem(self) -> str | None:
+        """Why rctl cannot work on the host (racct off or missing); None when it can."""
         ...
 
     async def snapshot_list(self, name: str, expect: Jail | None = None) -> SnapshotList:

@@ -22,8 +22,18 @@ from textual.content import Content
 from textual.widgets import Static
 
 from jailtui.console.keys import bindings_for
+from jailtui.core.drift import DriftReport
 from jailtui.core.errors import RacctUnavailable, describe
-from jailtui.core.history import BUCKETS, METRICS, Trend, cpu_spark, span_text, spark
+from jailtui.core.freebsd.rctl import RctlRule, amount_text
+from jailtui.core.history import (
+    BUCKETS,
+    METRICS,
+    RCTL_METRICS,
+    Trend,
+    cpu_spark,
+    span_text,
+    spark,
+)
 from jailtui.core.model import HostSnapshot, Jail, JailState, ParamValue, disk_used_percent
 from jailtui.core.network import NetworkInfo
 from jailtui.core.owners import title
@@ -58,14 +68,25 @@ LAYOUT: tuple[tuple[tuple[str, str], ...], ...] = (
     (("overview", "Overview"), ("posture", "Posture (S: every item)")),
     (("config", "Configuration"),),
     (("network", "Network (jls, ifconfig, sockstat -l, pfctl rdr)"),),
-    (("history", "History (this session: CPU, memory, processes)"),),
+    (("history", "History (this session: CPU, memory, processes; rctl where limited)"),),
     (("events", "Events of the jail (this session; E: every event)"),),
     (("restrictions", "Restrictions (jls -n)"),),
     (("rctl", "Resource usage (rctl -u)"), ("disk", "Disk")),
+    (("limits", "rctl limits (%: add, change, remove)"),
+     ("drift", "Drift (configured vs running)")),
     (("storage", "Where it lives (mount -p, zfs list)"),),
     (("who", "Logged in (who)"), ("services", "Services (service -e)")),
     (("params", "All parameters (jls -n all)"),),
 )
+
+
+def _rctl_value(resource: str) -> Callable[[float], str]:
+    """How an rctl resource's sample reads in the History section."""
+    if resource in _RCTL_BYTES:
+        return lambda v: human_bytes(int(v))
+    if resource == "pcpu":
+        return lambda v: f"{v:.0f}%"
+    return lambda v: f"{v:.0f}"
 
 
 #: What a dying jail is, where users meet it (README "Dying jails" says the same).
@@ -255,6 +276,15 @@ class DetailScreen(GuardedScreen):
                                                                           levels=levels)
             rows.append((label, [(line, "$accent"), (figures(trend, show),
                                                      "$foreground-muted")]))
+        # rctl -u where racct is on and the jail has rules (the health check's
+        # samples, every [console] health_interval): what ps cannot show.
+        for metric in RCTL_METRICS:
+            trend = history.rctl_resampled(host, self.jail_name, metric, width)
+            if trend is None or not trend.known:
+                continue
+            show = _rctl_value(metric)
+            rows.append((metric, [(spark(trend.points, levels=levels), "$accent"),
+                                  (figures(trend, show), "$foreground-muted")]))
         span = span_text(history.window)
         axis = f"-{span}".ljust(width - 3) + "now"
         if width >= 24:
@@ -280,6 +310,7 @@ class DetailScreen(GuardedScreen):
         if running:
             self._load("restrictions", lambda: host.jail_params(name), self._show_params)
             self._load("rctl", lambda: host.rctl_usage(name), self._show_rctl)
+            self._load("drift", lambda: host.drift(name), self._show_drift)
             self._load("who", lambda: host.who(name), self._show_who)
             self._load("services", lambda: host.services(name), self._show_services)
             if jail is not None:
@@ -288,12 +319,17 @@ class DetailScreen(GuardedScreen):
         elif jail is not None and jail.state is JailState.DYING:
             # The explanation once; the other sections only say why they are empty.
             self.section("restrictions").note(DYING_EXPLAINED)
-            for key in ("params", "rctl", "who", "services", "network"):
+            for key in ("params", "rctl", "who", "services", "network", "limits", "drift"):
                 self.section(key).note("Not known for a dying jail.")
         else:
             for key in ("restrictions", "params", "rctl", "who", "services"):
                 self.section(key).note(not_running)
             self._show_configured_addresses(jail)
+            self.section("drift").note("Only a running jail can differ from its "
+                                       "configuration.")
+        if jail is None or jail.state is not JailState.DYING:
+            # The kernel keeps a stopped jail's rules by name for its next start.
+            self._load("limits", lambda: host.rctl_rules(name), self._show_limits)
         if jail is not None and jail.path and jail.state is not JailState.DYING:
             this = jail
             self._load("posture", lambda: self._posture(this), self._show_posture)
@@ -371,8 +407,9 @@ class DetailScreen(GuardedScreen):
             try:
                 value = await fetch()
             except RacctUnavailable as exc:
-                sec.note("Resource accounting (racct) is not enabled on this host, so there "
-                         "is no usage to show. Enable it with kern.racct.enable=1 in "
+                what = "no limit applies" if key == "limits" else "there is no usage to show"
+                sec.note(f"Resource accounting (racct) is not enabled on this host, so {what}. "
+                         "Enable it with kern.racct.enable=1 in "
                          "/boot/loader.conf and reboot.  rctl said: " + one_line(exc.message))
                 return
             except Exception as exc:  # every failure belongs in its section
@@ -468,6 +505,38 @@ class DetailScreen(GuardedScreen):
         if zero:
             lines.append(Content.styled("zero: " + ", ".join(zero), "$foreground-muted"))
         self.section("rctl").show(Content("\n").join(lines))
+
+    def _show_limits(self, rules: Sequence[RctlRule]) -> None:
+        sec = self.section("limits")
+        if not rules:
+            sec.note("No rctl rules: nothing limits this jail beyond the host's own limits. "
+                     "% adds one.")
+            return
+        lines = [Content.assemble((f"{visible(r.resource, 32):<16}", "$foreground-muted"),
+                                  (f"{visible(r.action, 16):<9}", "bold"),
+                                  f"{amount_text(r):>10}") for r in rules]
+        sec.show(Content("\n").join(lines))
+
+    def _show_drift(self, report: DriftReport) -> None:
+        sec = self.section("drift")
+        if not report.drifts:
+            note = "None: the running parameters are what the configuration says."
+            if report.notes:
+                note += "  " + "; ".join(one_line(n, 200) for n in report.notes)
+            # An answer, not a missing one: shown, not a note.
+            sec.show(Content.styled(note, "$success" if not report.notes else ""))
+            return
+        lines: list[Content] = []
+        for d in report.drifts:
+            lines.append(Content.assemble((visible(d.param, 48), "bold $warning"), "  ",
+                                          (visible(d.source, 80), "$foreground-muted")))
+            lines.append(Content.assemble(("  configured ", "$foreground-muted"),
+                                          visible(d.configured or "(empty)", 300)))
+            lines.append(Content.assemble(("  running    ", "$foreground-muted"),
+                                          visible(d.running or "(empty)", 300)))
+        lines.append(Content.styled("Restart the jail to apply the configuration "
+                                    "(R), or edit it back (e).", "$foreground-muted"))
+        sec.show(Content("\n").join(lines))
 
     def _show_who(self, logins: Sequence[Login]) -> None:
         if not logins:
@@ -597,6 +666,10 @@ class DetailScreen(GuardedScreen):
     def action_snapshots(self) -> None:
         if not self.refuse_if_guarded("snapshots"):
             self.console.jail_action("snapshots", self._jail)
+
+    def action_limits(self) -> None:
+        if not self.refuse_if_guarded("limits"):
+            self.console.jail_action("limits", self._jail)
 
     def action_console_log(self) -> None:
         if not self.refuse_if_guarded("console_log"):

@@ -444,7 +444,7 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
               processes: int | None = None, seed: int = 0, *, now: float | None = None,
               managers: Sequence[str] | None = None, freebsd: int = 15,
               dying_seconds: float = 30.0, ps_jail_keyword: bool = True,
-              force: bool = False) -> Path:
+              racct: bool = True, force: bool = False) -> Path:
     """Create a simulated host in ``simdir`` (replace ours with ``force``); return its path.
 
     Without numbers: the demo host. With ``jails``: that many jails of
@@ -457,8 +457,10 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     None: DEMO_MANAGERS on the demo host, none on a benchmark host; ``()``: none.
     ``freebsd`` (14 or 15) picks the generation whose rules the kernel,
     jail(8) and jls follow; a removed jail stays dying ``dying_seconds``;
-    ``ps_jail_keyword=False`` is a ps(1) without the ``jail`` keyword. All
-    three are recorded in the state, so ``sim reset`` keeps them.
+    ``ps_jail_keyword=False`` is a ps(1) without the ``jail`` keyword;
+    ``racct=False`` a kernel booted with kern.racct.enable=0 (rctl refuses
+    everything, docs/freebsd.md 7.2). All are recorded in the state, so
+    ``sim reset`` keeps them.
     """
     if freebsd not in RELEASES:
         raise ValueError(f"FreeBSD {freebsd} is not simulated (14 or 15)")
@@ -469,7 +471,7 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     rng = random.Random(seed)
     build: dict[str, Any] = {"jails": jails, "processes": processes, "seed": seed,
                              "freebsd": freebsd, "dying_seconds": dying_seconds,
-                             "ps_jail_keyword": ps_jail_keyword,
+                             "ps_jail_keyword": ps_jail_keyword, "racct": racct,
                              # Always recorded (even empty), so reset rebuilds the same.
                              "managers": list(managers)}
     # The marker first: a build interrupted half-way is still ours to replace.
@@ -482,7 +484,7 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
                      root=m.root, hostname_override=m.hostname, params=dict(m.params))
              for m in managed]
     state = State(build=build, freebsd=freebsd, dying_seconds=max(0.0, dying_seconds),
-                  ps_jail_keyword=ps_jail_keyword)
+                  ps_jail_keyword=ps_jail_keyword, racct=racct)
     state.osrelease, state.osreldate = RELEASES[freebsd]
     state.boot = now - 12 * 86_400 - 3_600 * rng.random() * 5
     write_jail_conf(paths, defs)
@@ -679,7 +681,8 @@ def reset(simdir: str | os.PathLike[str]) -> Path:
                      managers=tuple(str(m) for m in managers),
                      freebsd=int(build.get("freebsd", 15) or 15),
                      dying_seconds=float(build.get("dying_seconds", 30.0) or 0.0),
-                     ps_jail_keyword=bool(build.get("ps_jail_keyword", True)))
+                     ps_jail_keyword=bool(build.get("ps_jail_keyword", True)),
+                     racct=bool(build.get("racct", True)))
 
 
 def describe(simdir: Path) -> str:

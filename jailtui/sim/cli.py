@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="how long a removed jail stays dying, holding its jid (default 30)")
     init.add_argument("--ps-without-jail-keyword", action="store_true",
                       help="a ps(1) without the 'jail' -o keyword (older releases)")
+    init.add_argument("--no-racct", action="store_true",
+                      help="a kernel booted with kern.racct.enable=0: rctl refuses every "
+                           "request (the default has resource accounting on)")
     init.add_argument("--force", action="store_true",
                       help="replace the simulated host already in DIR (only one made by "
                            "sim init; any other non-empty DIR is refused)")
@@ -101,7 +104,8 @@ def main(global_simdir: str | None, args: list[str]) -> int:
             path = init_host(ns.dir, ns.jails, ns.processes, ns.seed, force=ns.force,
                              managers=managers, freebsd=ns.freebsd,
                              dying_seconds=ns.dying_seconds,
-                             ps_jail_keyword=not ns.ps_without_jail_keyword)
+                             ps_jail_keyword=not ns.ps_without_jail_keyword,
+                             racct=not ns.no_racct)
             print(f"simulated host ready in {path}: {describe(path)}")
             return 0
         assert global_simdir is not None  # checked above

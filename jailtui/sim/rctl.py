@@ -40,6 +40,9 @@ _DENIABLE = frozenset({"datasize", "stacksize", "coredumpsize", "memoryuse", "me
                        "maxproc", "openfiles", "vmemoryuse", "pseudoterminals", "swapuse",
                        "nthr", "msgqqueued", "msgqsize", "nmsgq", "nsem", "nsemop", "nshm",
                        "shmsize", "pcpu"})
+#: kern_racct.c RACCT_SLOPPY: rctl_rule_add() refuses them ``/process``.
+_SLOPPY = frozenset({"pseudoterminals", "swapuse", "msgqqueued", "msgqsize", "nmsgq", "nsem",
+                     "nshm", "shmsize"})
 _DECAYING = frozenset({"pcpu", "readbps", "writebps", "readiops", "writeiops"})
 _ALIASES = {"u": "user", "g": "group", "p": "process", "l": "loginclass", "c": "loginclass",
             "class": "loginclass", "j": "jail"}
@@ -372,6 +375,8 @@ def _add(ctx: Ctx, st: State, rule: str, raw: str) -> bool:
         if r.action == "deny" and r.resource not in _DENIABLE:
             raise _RctlError(errno.EOPNOTSUPP)
         if r.action == "throttle" and (r.resource not in _DECAYING or r.resource == "pcpu"):
+            raise _RctlError(errno.EOPNOTSUPP)
+        if r.per == "process" and r.resource in _SLOPPY:
             raise _RctlError(errno.EOPNOTSUPP)
     except _RctlError as e:
         ctx.warn(f"failed to add rule '{raw}': {e}")

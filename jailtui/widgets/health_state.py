@@ -333,6 +333,9 @@ class HealthMonitor:
                 report = await evaluator(snap)
             summary = summary_line(report)
             self._last_error = None
+            if report.rctl_usage:
+                fleet = self._app.fleet
+                fleet.history.observe_rctl(host or fleet.focus, report.rctl_usage)
         except Exception as exc:  # any failure is UNKNOWN, never a crash
             report, summary = self._unknown(exc, snap)
         self._publish(HealthState(available=True, report=report, summary=summary,

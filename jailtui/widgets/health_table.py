@@ -24,7 +24,7 @@ def _longest(values: Sequence[str]) -> int:
 
 def _severity(f: Finding) -> Cell:
     mark, role = marks().get(f.severity, (glyphs().ok, "good"))
-    return ((f"{mark} {f.severity.name}", role),)
+    return ((f"{mark} {f.label}", role),)
 
 
 def _jail(f: Finding) -> Cell:

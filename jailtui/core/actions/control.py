@@ -52,6 +52,7 @@ from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
+from jailtui.core.freebsd import rctl as rctlmod
 from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.freebsd.jailname import INVALID_JAIL_NAME, InvalidJailName, jail_name_problem
 from jailtui.core.freebsd.signals import parse_signal
@@ -65,6 +66,7 @@ from jailtui.core.posture.model import FlagChange
 from jailtui.core.transport.runner import BlockingRunner, CommandResult
 
 if TYPE_CHECKING:
+    from jailtui.core.actions.limits import LimitChange
     from jailtui.core.storage.backup import BackupResult, PrunePlan
     from jailtui.core.storage.changes import ChangeReport
     from jailtui.core.storage.locate import JailStorage
@@ -328,6 +330,38 @@ class Controller:
                detail: str = "") -> None:
         """Write the one audit record of an action carried out elsewhere."""
         self._record(action, name, jid, result, detail)
+
+    async def target(self, action: Action, name: str, expect: Jail | None = None) -> Target:
+        """The target check of an action carried out elsewhere (core/actions/limits.py):
+        policy, scope and the jail re-resolved, audited when refused, as for our own."""
+        return await self._target(action, name, expect)
+
+    # -- rctl limits (core/actions/limits.py: the gate and the audit are used there) ----
+
+    async def rctl_rules(self, name: str) -> list[rctlmod.RctlRule]:
+        """The rctl rules that apply to jail ``name`` now (``rctl jail:NAME``)."""
+        from jailtui.core.actions import limits
+
+        return await limits.rules(self, name)
+
+    async def rctl_persisted(self, name: str) -> list[rctlmod.RctlRule] | None:
+        """``name``'s rules in /etc/rctl.conf's jailtui block (None: unreadable)."""
+        from jailtui.core.actions import limits
+
+        return await limits.persisted(self, name)
+
+    async def rctl_change(self, name: str, change: LimitChange,
+                          expect: Jail | None = None) -> ActionResult:
+        """Add/change/remove a rule, persist: the ``rctl`` action (one audit record)."""
+        from jailtui.core.actions import limits
+
+        return await limits.change(self, name, change, expect)
+
+    async def racct_problem(self) -> str | None:
+        """Why rctl cannot work on this host (racct off or missing), None when it can."""
+        from jailtui.core.actions import limits
+
+        return await limits.racct_state(self)
 
     # -- storage (core/storage/snapshots.py: the gate and the audit are used there) --------
 

@@ -62,6 +62,9 @@ class Action(enum.StrEnum):
     #: Set the baseline's file flags on a jail root from the host (``jailtui flags
     #: --apply``, issue 17): a host admin's only, never a delegate's (HOST_ONLY).
     FLAGS = "flags"
+    #: Add, change or remove an rctl rule of the jail (``rctl -a``/``-r``) and keep
+    #: it in /etc/rctl.conf (issue 20, core/actions/limits.py): delegable, in scope.
+    RCTL = "rctl"
 
 
 #: Actions that only read: allowed to every role, within its scope.

@@ -13,12 +13,14 @@ jail. Enabled daemons come from each jail's own rc.conf, read as a file.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from jailtui.core import drift
 from jailtui.core.checks.dying import DYING_AFTER, DyingClock
 from jailtui.core.errors import CommandError, JailtuiError, RacctUnavailable
 from jailtui.core.freebsd import jls as jlsmod
@@ -55,13 +57,19 @@ class Severity(enum.IntEnum):
 class Finding:
     severity: Severity
     #: Short machine name: down, dying, daemon-missing, no-processes, rctl,
-    #: disk, securelevel, restriction, snapshot-age, config, unknown.
+    #: disk, securelevel, restriction, snapshot-age, config, drift (INFO), unknown.
     kind: str
     jail: str | None
     message: str
 
+    @property
+    def label(self) -> str:
+        """How the finding is printed: its severity, or INFO for one that changes
+        nothing in the exit code (drift: Severity.OK)."""
+        return "INFO" if self.severity is Severity.OK else self.severity.name
+
     def to_json(self) -> dict[str, object]:
-        return {"severity": self.severity.name, "kind": self.kind, "jail": self.jail,
+        return {"severity": self.label, "kind": self.kind, "jail": self.jail,
                 "message": self.message}
 
 
@@ -137,6 +145,9 @@ class Report:
     jails: tuple[Jail, ...] = ()
     host: str = ""
     backend: str = ""
+    #: ``rctl -u`` of the jails that have rules, as read for the rctl findings
+    #: (the console keeps them in its history, core/history.py observe_rctl).
+    rctl_usage: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def severity(self) -> Severity:
@@ -308,6 +319,14 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
                             f"{j.name}: {svc} is enabled in rc.conf but not running"))
 
     params = await _all_params(host, report)
+
+    def add_drift(name: str, p: Mapping[str, ParamValue]) -> None:
+        # Information, not a problem: the exit code stays what the rest says
+        # (core/drift.py; docs/freebsd.md 4.4 for what is not a drift).
+        with contextlib.suppress(JailtuiError, OSError):
+            for d in drift.compare_configured(host, name, p):
+                add(Finding(Severity.OK, "drift", name, f"{name}: drift: {d.text()}"))
+
     for j in running:
         p = params.get(j.name)
         if p is None:
@@ -320,6 +339,7 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
             if _enabled(p.get(name)):
                 add(Finding(Severity.WARNING, "restriction", j.name,
                             f"{j.name}: {name} is enabled"))
+        add_drift(j.name, p)
 
     await _rctl_findings(host, running, th, report)
     if th.snapshot_max_age > 0:
@@ -481,6 +501,7 @@ async def _rctl_findings(host: JailHost, running: Sequence[Jail], th: Thresholds
             usage = await host.rctl_usage(name)
         except JailtuiError:
             continue
+        report.rctl_usage[name] = usage
         for rule in (r for r in rules if r.subject_id == name):
             if rule.action not in ("deny",) and not rule.action.startswith("sig"):
                 continue
@@ -507,9 +528,12 @@ def summary_line(report: Report) -> str:
         parts.append(f"{len(down)} down: {', '.join(down)}")
     if counts[JailState.DYING]:
         parts.append(f"{counts[JailState.DYING]} dying")
-    others = [f for f in report.findings if f.kind != "down"]
+    others = [f for f in report.findings if f.kind != "down" and f.severity is not Severity.OK]
     if others:
         parts.append(f"{len(others)} other finding{'s' if len(others) != 1 else ''}")
+    infos = [f for f in report.findings if f.severity is Severity.OK]
+    if infos:
+        parts.append(f"{len(infos)} info")
     crit = sum(1 for f in report.findings if f.severity is Severity.CRITICAL)
     warn = sum(1 for f in report.findings if f.severity is Severity.WARNING)
     perf = (f"running={counts[JailState.RUNNING]};;; stopped={counts[JailState.STOPPED]};;; "

@@ -105,6 +105,7 @@ _TRIM_AFTER = 512 * 1024
 POLL_TIMEOUT = 8.0
 
 if TYPE_CHECKING:
+    from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
 
@@ -495,6 +496,14 @@ class Host:
         # Two managers calling different jails by one name: no single hint to give.
         return next(iter(hits.values())) if len(hits) == 1 else None
 
+    def managed_jail(self, name: str) -> ManagedJail | None:
+        """The manager's record of jail ``name`` (its kernel name), if a manager has one."""
+        for inv in self.owners.inventories().values():
+            found = inv.jails.get(name)
+            if found is not None:
+                return found
+        return None
+
     def owner_of(self, name: str) -> Ownership:
         """The last poll's owner of a row (the editor; no jls here)."""
         own = self._owned.get(name)
@@ -553,6 +562,12 @@ class Host:
     async def rctl_rules(self, name: str) -> list[rctl.RctlRule]:
         res = check(await self._run(rctl.rctl_rules_argv(name)))
         return rctl.parse_rctl_rules(res.stdout)
+
+    async def drift(self, name: str) -> DriftReport:
+        """Where running jail ``name`` differs from jail.conf and its manager (core/drift.py)."""
+        from jailtui.core.drift import jail_drift
+
+        return await jail_drift(self, name)
 
     async def who(self, name: str) -> list[misc.Login]:
         """Users logged in to the jail: ``jexec NAME who`` (docs/freebsd.md 9.2)."""

@@ -26,6 +26,7 @@ from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
 
 if TYPE_CHECKING:
+    from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
 
@@ -137,6 +138,10 @@ class JailHost(Protocol):
 
     async def rctl_rules(self, name: str) -> list[rctl.RctlRule]: ...
 
+    async def drift(self, name: str) -> DriftReport:
+        """Where running jail ``name`` differs from jail.conf and its manager (core/drift.py)."""
+        ...
+
     async def who(self, name: str) -> list[misc.Login]: ...
 
     async def services(self, name: str) -> list[str]: ...
@@ -160,6 +165,10 @@ class JailHost(Protocol):
     def ownership(self, name: str, path: str | None) -> Ownership:
         """Who owns ``name`` now: from its jls ``path`` when it runs, else from the
         configuration (the controller asks with the re-resolved path)."""
+        ...
+
+    def managed_jail(self, name: str) -> ManagedJail | None:
+        """The manager's record of jail ``name`` (kernel name) from the last inventory."""
         ...
 
     def owner_of(self, name: str) -> Ownership:

@@ -50,6 +50,7 @@ from jailtui.core.transport.runner import Runner
 from jailtui.core.transport.ssh import LinkState
 
 if TYPE_CHECKING:
+    from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
 
@@ -177,6 +178,12 @@ class ScopedHost:
         self._require(name)
         return await self._inner.rctl_rules(name)
 
+    async def drift(self, name: str) -> DriftReport:
+        self._require(name)
+        from jailtui.core.drift import jail_drift
+
+        return await jail_drift(self, name)
+
     async def who(self, name: str) -> list[misc.Login]:
         self._require(name)
         return await self._inner.who(name)
@@ -205,6 +212,10 @@ class ScopedHost:
     def ownership(self, name: str, path: str | None) -> Ownership:
         self._require(name)
         return self._inner.ownership(name, path)
+
+    def managed_jail(self, name: str) -> ManagedJail | None:
+        self._require(name)
+        return self._inner.managed_jail(name)
 
     def owner_of(self, name: str) -> Ownership:
         self._require(name)

@@ -55,9 +55,13 @@ class Managed:
     @property
     def params(self) -> dict[str, int]:
         """Kernel parameters the manager's start gave the running jail: iocage's own
-        devfs ruleset, generated from 1000 up (sim/managers/iocage.py)."""
+        devfs ruleset, generated from 1000 up (sim/managers/iocage.py); Bastille's
+        ``jail -f .../jail.conf -c`` the ``devfs_ruleset = 4`` of that file (so a fresh
+        demo host shows no drift, core/drift.py)."""
         if self.manager == "iocage" and self.running:
             return {"devfs_ruleset": iocage_sim.MIN_DYN_DEVFS_RULESET}
+        if self.manager == "bastille" and self.running:
+            return {"devfs_ruleset": 4}
         return {}
 
     @property
