@@ -39,26 +39,26 @@ class ColumnInfo:
 
 #: The jails pane's columns, in their default order.
 JAIL_COLUMNS: tuple[ColumnInfo, ...] = (
-    ColumnInfo("state", "STATE", "running, dying or stopped (or the action in progress)"),
+    ColumnInfo("state", "STATE", "running, dying, stopped; an action in progress"),
     ColumnInfo("jid", "JID", "the jail's id (jls jid)"),
     ColumnInfo("name", "NAME", "the jail's name", required=True),
-    ColumnInfo("owner", "OWN", "who manages it: B Bastille, i iocage, j jail.conf ..."),
-    ColumnInfo("note", "NOTE", "your note on the jail (m writes one)", default=False),
+    ColumnInfo("owner", "OWN", "its manager: j jail.conf, B Bastille, i iocage…"),
+    ColumnInfo("note", "NOTE", "your note on the jail (m writes it)", default=False),
     ColumnInfo("hostname", "HOSTNAME", "host.hostname of the jail"),
     ColumnInfo("addr", "ADDRESS", "its IPv4 and IPv6 addresses"),
     ColumnInfo("procs", "PROCS", "how many processes run in it"),
     ColumnInfo("cpu", "CPU%", "its processes' CPU, summed"),
-    ColumnInfo("mem", "MEM", "its processes' resident memory, summed"),
-    ColumnInfo("trend", "CPU", "CPU sparkline of the last minutes (only where it fits)"),
+    ColumnInfo("mem", "MEM", "its processes' resident memory"),
+    ColumnInfo("trend", "CPU", "CPU sparkline (only where it fits)"),
     ColumnInfo("path", "PATH", "the jail's root directory"),
 )
 
 #: The processes pane's columns, in their default order.
 PROCESS_COLUMNS: tuple[ColumnInfo, ...] = (
-    ColumnInfo("jailed", "J", "J: a jailed process (host-wide view only)"),
+    ColumnInfo("jailed", "J", "J: a jailed process"),
     ColumnInfo("pid", "PID", "the process id", required=True),
-    ColumnInfo("jid", "JID", "its jail's id (host-wide view only)"),
-    ColumnInfo("jail", "JAIL", "its jail's name (host-wide view only)"),
+    ColumnInfo("jid", "JID", "its jail's id"),
+    ColumnInfo("jail", "JAIL", "its jail's name"),
     ColumnInfo("user", "USER", "the user it runs as"),
     ColumnInfo("stat", "STAT", "ps's state letters"),
     ColumnInfo("cpu", "%CPU", "ps %cpu"),

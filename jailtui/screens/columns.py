@@ -45,7 +45,7 @@ class ColumnsScreen(ModalScreen[ColumnsChoice | None]):
     DEFAULT_CSS = """
     ColumnsScreen { align: center middle; background: $background 60%; }
     ColumnsScreen #columns-box {
-        width: 78; max-width: 100%; height: auto; max-height: 100%;
+        width: 80; max-width: 100%; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
     ColumnsScreen #columns-list { height: auto; max-height: 16; }
@@ -93,11 +93,11 @@ class ColumnsScreen(ModalScreen[ColumnsChoice | None]):
             info = self._info[key]
             on = key in self._shown
             mark = "[x]" if on else "[ ]"
-            extra = " (host-wide only)" if (self.pane, key) in _ONLY else ""
+            extra = " (a: host-wide)" if (self.pane, key) in _ONLY else ""
             out.append(Option(Content.assemble(
                 (mark, "bold $accent" if on else "$foreground-muted"), " ",
-                (f"{info.label:<{width}}", "bold" if on else "$foreground-muted"), "  ",
-                (f"{key:<9}", "$foreground-muted"), " ",
+                (f"{info.label:<{width}}", "bold" if on else "$foreground-muted"), " ",
+                (f"{key:<8}", "$foreground-muted"), " ",
                 (info.help + extra, "" if on else "$foreground-muted")), id=key))
         return out
 
