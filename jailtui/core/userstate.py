@@ -128,6 +128,10 @@ class StateError(JailtuiError):
     of :class:`StateStore`, which turns it into a warning."""
 
 
+class TooLarge(StateError):
+    """Larger than MAX_BYTES: not ours to parse, set aside whole."""
+
+
 # -- reading ---------------------------------------------------------------------------
 
 
@@ -324,7 +328,10 @@ class StateStore:
         assert self.path is not None
         try:
             data = _read_capped(self.path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            return UserState()  # nothing there yet (writing says what is in the way)
+        except TooLarge as exc:
+            self._set_aside(f"unusable: {exc.message}")
             return UserState()
         except (OSError, StateError) as exc:
             detail = exc.message if isinstance(exc, StateError) else \
@@ -396,7 +403,7 @@ def _read_capped(path: Path) -> bytes:
             raise StateError("not a regular file")
         data = fh.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise StateError(f"larger than {MAX_BYTES // 1024} KiB")
+        raise TooLarge(f"larger than {MAX_BYTES // 1024} KiB")
     return data
 
 

@@ -116,6 +116,11 @@ class ColumnsScreen(ModalScreen[ColumnsChoice | None]):
         return highlighted if highlighted is not None else 0
 
     @property
+    def order(self) -> tuple[str, ...]:
+        """Every column of the pane, in the list's order."""
+        return tuple(self._order)
+
+    @property
     def choice(self) -> tuple[str, ...]:
         """The columns that would be shown, in order."""
         return tuple(k for k in self._order if k in self._shown)

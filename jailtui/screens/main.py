@@ -211,7 +211,8 @@ class MainScreen(GuardedScreen):
             self._host_wide = view.host_wide
             self._show_processes()
         if view.focus == "processes":
-            self.set_focus(self.procs)
+            # Deferred as on_mount's jails.focus() is: queued after it, so it wins.
+            self.procs.focus()
         self._update_titles()
 
     # -- columns (C, screens/columns.py) ------------------------------------------------
