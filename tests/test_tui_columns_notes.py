@@ -392,3 +392,22 @@ async def test_an_unwritable_state_file_never_stops_the_console(tmp_path: Path) 
         assert any("not written" in m for m, _s, _k in seen)
         # The note is there for the session.
         assert any("✎" in x for x in table_lines(main_of(app).jails))
+
+
+async def test_a_note_from_the_detail_view() -> None:
+    app = app_on(state_host="local")
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        main_of(app).jails.move_to_key("mail")
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        assert "note" not in str(detail.section("overview").render()).split()
+        await type_note(pilot, "postfix relay")
+        assert app.screen is detail
+        assert "postfix relay" in str(detail.section("overview").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        line = next(x for x in table_lines(main_of(app).jails) if " mail " in x)
+        assert "✎" in line

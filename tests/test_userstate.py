@@ -210,3 +210,15 @@ def test_memory_only_store_writes_nothing(tmp_path: Path) -> None:
     store = StateStore(None)
     assert store.set_note("local", "web", "x") and store.note("local", "web") == "x"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_names_the_host_notes_are_kept_under(tmp_path: Path) -> None:
+    """One host: the simulated host's directory, the ssh destination or local,
+    so a jail named web on each keeps its own note (cli/main.py)."""
+    from jailtui.cli.main import _state_host, build_parser
+
+    parser = build_parser()
+    assert _state_host(parser.parse_args(["--sim", str(tmp_path)])) == f"sim:{tmp_path.resolve()}"
+    assert _state_host(parser.parse_args(["--host", "admin@web1"])) == "admin@web1"
+    assert _state_host(parser.parse_args([])) == "local"
+    assert parser.parse_args(["--no-state"]).no_state is True
