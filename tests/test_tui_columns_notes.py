@@ -20,6 +20,7 @@ from tui_fakes import (
     make_app,
     record_notifications,
     settle,
+    shows,
     table_lines,
     widget_text,
 )
@@ -405,7 +406,7 @@ async def test_a_note_from_the_detail_view() -> None:
         assert isinstance(detail, DetailScreen)
         assert "note" not in str(detail.section("overview").render()).split()
         await type_note(pilot, "postfix relay")
-        assert app.screen is detail
+        assert shows(app, detail)
         assert "postfix relay" in str(detail.section("overview").render())
         await pilot.press("escape")
         await settle(pilot)
