@@ -412,3 +412,21 @@ async def test_a_note_from_the_detail_view() -> None:
         await settle(pilot)
         line = next(x for x in table_lines(main_of(app).jails) if " mail " in x)
         assert "✎" in line
+
+
+@pytest.mark.parametrize("saved, shown", [("b", "b"), ("all", None), ("gone", "a")])
+async def test_the_host_shown_is_remembered(saved: str, shown: str | None) -> None:
+    state = store()
+    state.save_view(View(host=saved))
+    fleet = FleetConsole({"a": FakeHost(), "b": FakeHost()},
+                         {"a": FakeController(), "b": FakeController()})
+    default = fleet.view
+    app = JailtuiApp(interval=1000.0, fleet=fleet, state=state)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert app.fleet.view == (default if saved == "gone" else shown)
+        await pilot.press("q")
+        await settle(pilot)
+    view = StateStore(state_path()).view
+    assert view is not None and view.host == (saved if saved != "gone" else
+                                              (default if default is not None else "all"))

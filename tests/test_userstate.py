@@ -222,3 +222,15 @@ def test_the_command_line_names_the_host_notes_are_kept_under(tmp_path: Path) ->
     assert _state_host(parser.parse_args(["--host", "admin@web1"])) == "admin@web1"
     assert _state_host(parser.parse_args([])) == "local"
     assert parser.parse_args(["--no-state"]).no_state is True
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a directory to another uid")
+def test_root_never_writes_into_another_users_directory(tmp_path: Path) -> None:
+    """su without -: HOME (so XDG_STATE_HOME) still names the user's home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    os.chown(home, 12345, 12345)
+    store = StateStore(home / ".local" / "state" / "jailtui" / "console.json")
+    assert not store.set_note("local", "web", "x")
+    assert any("belongs to uid 12345" in w for w in store.take_warnings())
+    assert list(home.iterdir()) == []

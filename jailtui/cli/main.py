@@ -565,15 +565,20 @@ def run_console(session: Session, args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     interval = args.interval if args.interval is not None else settings.interval
     app = JailtuiApp(session.host, session.controller, interval=interval, settings=settings,
-                     state_host=_state_host(args), **_state_options(args))
+                     state_host=_state_host(args),
+                     **_state_options(args, delegated=session.delegated))
     return _after_console(app, terminal.run_console(app))
 
 
-def _state_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The console's state file (core/userstate.py) and --no-state."""
+def _state_options(args: argparse.Namespace, *, delegated: bool = False) -> dict[str, Any]:
+    """The console's state file (core/userstate.py) and --no-state.
+
+    A delegated session runs as root for a user: it keeps no state file (the
+    user's file must not steer a root process, nor root write into the user's
+    home; docs/security.md 2.9): its notes and choices last the session."""
     from jailtui.core.userstate import StateStore, state_path
 
-    options: dict[str, Any] = {"state": StateStore(state_path())}
+    options: dict[str, Any] = {"state": StateStore(None if delegated else state_path())}
     if args.no_state:
         options["remember_view"] = False
     return options

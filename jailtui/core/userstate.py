@@ -48,7 +48,7 @@ from typing import Any
 
 from jailtui.core.columns import PANES, choice_problem
 from jailtui.core.errors import JailtuiError
-from jailtui.core.userfiles import state_home, write_atomic
+from jailtui.core.userfiles import NotYourDirectory, state_home, write_atomic
 
 __all__ = ["FORMAT", "MAX_BYTES", "NOTE_MAX", "PaneView", "StateStore", "UserState", "View",
            "state_path"]
@@ -376,6 +376,7 @@ class StateStore:
             self._warn("not written (see the warning above); the change lasts this session")
             return False
         try:
+            _own_ancestor(self.path.parent)
             with _locked(self.path.with_name(f".{self.path.name}.lock")):
                 current = self._read(moving_aside=True)
                 if not self._writable:
@@ -405,6 +406,22 @@ def _read_capped(path: Path) -> bytes:
     if len(data) > MAX_BYTES:
         raise TooLarge(f"larger than {MAX_BYTES // 1024} KiB")
     return data
+
+
+def _own_ancestor(directory: Path) -> None:
+    """The nearest existing directory on the way to ``directory`` is ours: a
+    root process whose HOME names a user's (``su`` without ``-``) must not make
+    root-owned directories there (docs/security.md 2.9; userfiles.write_atomic
+    checks the last one)."""
+    for place in (directory, *directory.parents):
+        try:
+            st = os.stat(place)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if st.st_uid != os.geteuid():
+            raise NotYourDirectory(f"{place}: belongs to uid {st.st_uid}, not to this user "
+                                   f"(uid {os.geteuid()})")
+        return
 
 
 @contextlib.contextmanager
