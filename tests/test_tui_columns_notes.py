@@ -430,3 +430,14 @@ async def test_the_host_shown_is_remembered(saved: str, shown: str | None) -> No
     view = StateStore(state_path()).view
     assert view is not None and view.host == (saved if saved != "gone" else
                                               (default if default is not None else "all"))
+
+
+async def test_the_filter_matches_notes() -> None:
+    state = store()
+    state.set_note("local", "db", "Ops team owns it")
+    app = app_on(state, state_host="local")
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"ops team", "enter")
+        await settle(pilot)
+        assert [j.name for j in main_of(app).jails.rows] == ["db"]

@@ -162,7 +162,9 @@ class JailTable(KeyedTable[JailKey, Jail]):
         #: Each row's note (core/userstate.py) and whether there is any.
         self._notes: Callable[[Jail], str] | None = None
         self._any_notes = False
-        super().__init__(self._with_pending(jail_columns()), sort="name", id=id)
+        shown = default_order("jails")
+        super().__init__(self._with_pending([c for c in jail_columns() if c.key in shown]),
+                         sort="name", id=id)
 
     def set_hosts(self, on: bool) -> None:
         """Show the HOST column (sorted by host) or go back to one host's columns."""
