@@ -44,6 +44,7 @@ from jailtui.core.actions.policy import READS, Action, Role, refused, state_refu
 from jailtui.core.config.settings import INTERVAL_STEPS, Settings, step_interval
 from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.text import visible
+from jailtui.core.userstate import StateStore
 from jailtui.screens.contracts import ConsoleController, ConsoleHost
 from jailtui.screens.main import MainScreen
 from jailtui.screens.shell_start import offers_start
@@ -79,9 +80,16 @@ class JailtuiApp(App[None]):
                  controller: ConsoleController | None = None, *,
                  interval: float | None = None, settings: Settings | None = None,
                  clock: Callable[[], float] = time.time,
-                 fleet: FleetConsole | None = None) -> None:
+                 fleet: FleetConsole | None = None, state: StateStore | None = None,
+                 state_host: str | None = None, remember_view: bool | None = None) -> None:
         """``host`` and ``controller`` (None: read-only) for one host, or
-        ``fleet`` for several (then ``host``/``controller`` are not given)."""
+        ``fleet`` for several (then ``host``/``controller`` are not given).
+
+        ``state``: the user's state file (core/userstate.py; None: kept in
+        memory for this run); ``state_host``: the name a console of one host
+        keeps its notes under (``local``, ``sim:DIR``, the ssh destination);
+        ``remember_view`` False: the last view is neither restored nor saved
+        (``--no-state``; None: ``[console] remember_view``)."""
         super().__init__()
         if fleet is None:
             if host is None:
@@ -91,6 +99,11 @@ class JailtuiApp(App[None]):
         self.fleet = fleet
         self.settings = settings or Settings()
         self._clock = clock
+        #: What the console remembers between runs (core/userstate.py).
+        self.state = state if state is not None else StateStore(None)
+        self._state_host = state_host
+        self.remember_view = (self.settings.remember_view if remember_view is None
+                              else remember_view)
         first = interval if interval is not None else self.settings.interval
         self.host: ConsoleHost = fleet.host(fleet.focus)
         self.controller: ConsoleController | None = fleet.controller(fleet.focus)
@@ -178,6 +191,10 @@ class JailtuiApp(App[None]):
 
     def on_mount(self) -> None:
         theme = self.settings.theme
+        view = self.state.view if self.remember_view else None
+        if not theme and view is not None and view.theme:
+            # The last run's theme, unless config.toml pins one.
+            theme = view.theme
         if theme and theme not in self.available_themes:
             # Textual 6.x (the ports tree's) has no ansi-dark/ansi-light, only
             # textual-ansi, the same idea: the terminal's own palette
@@ -195,6 +212,62 @@ class JailtuiApp(App[None]):
         from jailtui.screens.resume import check_half_done
 
         check_half_done(self)
+        self.state_warnings()
+
+    # -- the state file (core/userstate.py) ------------------------------------------------
+
+    def state_warnings(self) -> None:
+        """What went wrong with the state file, in the log and on screen, once."""
+        for warning in self.state.take_warnings():
+            self.journal.add("state", None, warning)
+            self.notify(visible(warning, 400), severity="warning", markup=False, timeout=8)
+
+    def note_host(self, host_name: str | None) -> str:
+        """The host a row's note is kept under: the row's host on a console of
+        several; the console's own name for one (``local``, ``sim:DIR``...)."""
+        if host_name is not None:
+            return host_name
+        if self.fleet.several:
+            return self.fleet.focus
+        return self._state_host or self.fleet.names()[0]
+
+    def edit_note(self, jail: Jail, done: Callable[[], None] | None = None) -> None:
+        """``m``: the note dialog for ``jail``; the note is saved (or removed)
+        at once, the panes and ``done`` (the detail view) redrawn."""
+        from jailtui.screens.note import NoteScreen
+
+        host = self.note_host(jail.host_name)
+        current = self.state.note(host, jail.name)
+
+        def written(text: str | None) -> None:
+            if text is None or text == current:
+                return
+            saved = self.state.set_note(host, jail.name, text)
+            self.state_warnings()
+            if saved:
+                what = "removed" if not text else "saved"
+                self.notify(f"Note on {visible(jail.name, 64)} {what}.", markup=False,
+                            timeout=3)
+            for screen in self.screen_stack:
+                if isinstance(screen, MainScreen):
+                    screen.refresh_notes()
+            if done is not None:
+                done()
+
+        shown_host = jail.host_name if self.fleet.several else None
+        self.push_screen(NoteScreen(jail.name, shown_host, current), written)
+
+    def save_view(self) -> None:
+        """Remember the view on quit ([console] remember_view, --no-state)."""
+        if not self.remember_view:
+            return
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is None or not main.is_mounted:
+            return
+        # A failed write leaves its warning in the store: the app is leaving,
+        # so the command line prints it after the terminal is restored
+        # (cli/main.py run_console).
+        self.state.save_view(main.current_view(theme=self.theme))
 
     def on_load(self) -> None:
         """The first poll starts here, before the screens are composed and the
@@ -266,6 +339,7 @@ class JailtuiApp(App[None]):
             if inspect.isawaitable(result):
                 await result
             return
+        self.save_view()
         await super().action_quit()
 
     def action_events(self) -> None:

@@ -203,7 +203,7 @@ def test_explain_names_the_source_of_every_key(
     assert by["hosts.web1.interval"].where() == f"{user}:6"
     assert by["hosts.web1.destination"].where() == f"{system}:9"
     assert {k for (k, *_) in (e.key for e in effective.entries)} == {
-        "console", "check", "limits", "backup", "hosts", "posture"}
+        "console", "check", "limits", "backup", "hosts", "posture", "columns"}
 
 
 def test_a_system_file_this_user_cannot_read_is_skipped_with_a_warning(

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 #: The order of the sections, as in the commented file.
-_SECTIONS = ("console", "keys", "check", "posture", "limits", "backup", "hosts")
+_SECTIONS = ("console", "keys", "check", "posture", "limits", "backup", "columns", "hosts")
 
 
 def _with_tables(entries: tuple[Entry, ...]) -> list[Entry]:

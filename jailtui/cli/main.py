@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=None, metavar="SECONDS",
                    help="poll interval of the console (default 2)")
     p.add_argument("--readonly", action="store_true", help="hide and refuse every action")
+    p.add_argument("--no-state", action="store_true",
+                   help="console: do not restore the last view, nor save it on quit "
+                        "(notes and column choices are still kept)")
     p.add_argument("--config", metavar="FILE", default=None,
                    help="config file (default ~/.config/jailtui/config.toml)")
     p.add_argument("--delegate", metavar="JAIL", default=None,
@@ -541,8 +544,9 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
     console = FleetConsole({n: session.fleet.host(n) for n in session.fleet.names()},
                            session.controllers,
                            intervals={s.name: s.interval for s in session.specs})
-    app = JailtuiApp(interval=interval, settings=settings, fleet=console)
-    return terminal.run_console(app)
+    app = JailtuiApp(interval=interval, settings=settings, fleet=console,
+                     **_state_options(args))
+    return _after_console(app, terminal.run_console(app))
 
 
 def run_console(session: Session, args: argparse.Namespace) -> int:
@@ -558,8 +562,43 @@ def run_console(session: Session, args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     interval = args.interval if args.interval is not None else settings.interval
-    app = JailtuiApp(session.host, session.controller, interval=interval, settings=settings)
-    return terminal.run_console(app)
+    app = JailtuiApp(session.host, session.controller, interval=interval, settings=settings,
+                     state_host=_state_host(args),
+                     **_state_options(args, delegated=session.delegated))
+    return _after_console(app, terminal.run_console(app))
+
+
+def _state_options(args: argparse.Namespace, *, delegated: bool = False) -> dict[str, Any]:
+    """The console's state file (core/userstate.py) and --no-state.
+
+    A delegated session runs as root for a user: it keeps no state file (the
+    user's file must not steer a root process, nor root write into the user's
+    home; docs/security.md 2.9): its notes and choices last the session."""
+    from jailtui.core.userstate import StateStore, state_path
+
+    options: dict[str, Any] = {"state": StateStore(None if delegated else state_path())}
+    if args.no_state:
+        options["remember_view"] = False
+    return options
+
+
+def _state_host(args: argparse.Namespace) -> str:
+    """The name a console of one host keeps its notes under: the simulated
+    host's directory, the ssh destination or ``local`` (two hosts, two notes)."""
+    if args.sim is not None:
+        from pathlib import Path
+
+        return f"sim:{Path(args.sim).resolve() if args.sim else default_sim_dir()}"
+    if args.host:
+        return str(args.host[0])
+    return "local"
+
+
+def _after_console(app: Any, status: int) -> int:
+    """What the state file could not take on quit, said once the terminal is back."""
+    for warning in app.state.take_warnings():
+        print(f"jailtui: {visible(warning, 400)}", file=sys.stderr)
+    return status
 
 
 def _harden_if_delegated(raw: list[str]) -> bool:

@@ -60,6 +60,8 @@ _ALL: tuple[Command, ...] = (
     Command("health", "health", Arg.NONE, "health checks"),
     Command("help", "help", Arg.NONE, "every key"),
     Command("tree", "tree", Arg.NONE, "processes as a tree, or not"),
+    Command("columns", "columns", Arg.NONE, "choose the focused pane's columns"),
+    Command("note", "note", Arg.JAIL, "write a note on JAIL"),
     Command("pause", "pause", Arg.NONE, "pause / resume polling"),
     Command("quit", "quit", Arg.NONE, "quit"),
 )

@@ -40,6 +40,7 @@ from jailtui.core.owners import title
 from jailtui.core.posture.model import JailPosture
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.text import human_bytes, human_kib, one_line, visible
+from jailtui.core.userstate import NOTE_MAX
 from jailtui.screens.contracts import Login
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.posture import Unavailable, collect_for, summary
@@ -149,6 +150,16 @@ class DetailScreen(GuardedScreen):
             self.load_slow_facts()
         self.refresh_bindings()
 
+    def action_note(self) -> None:
+        """``m``: the jail's note; the Overview shows it once written."""
+        jail = self._jail
+        if jail is None:
+            self.app.notify("The jail is gone: no note to write.", severity="warning",
+                            markup=False, timeout=4)
+            return
+        self.console.edit_note(jail, done=lambda: self._draw_overview(
+            self._jail, self.console.poll_state.snapshot))
+
     def _find(self, snap: HostSnapshot | None) -> Jail | None:
         if snap is None:
             return None
@@ -191,6 +202,10 @@ class DetailScreen(GuardedScreen):
             ("hostname", [visible(jail.hostname, 256) or "-"]),
             ("path", [visible(jail.path, 1024) or "-"]),
         ]
+        note = self.console.state.note(self.console.note_host(jail.host_name), jail.name)
+        if note:
+            # The user's own words (m), literally: core/userstate.py.
+            rows.insert(0, ("note", [(visible(note, NOTE_MAX), "bold $text-accent")]))
         addrs = addresses(jail)
         if addrs:
             for i, a in enumerate(addrs):

@@ -25,11 +25,13 @@ from textual.widgets import Input
 
 from jailtui.console.commands import ALL_HOSTS, Arg, CommandError, parse
 from jailtui.console.keys import FLEET_IDS, GUARDED, SPECS, bindings_for
+from jailtui.core.columns import default_order
 from jailtui.core.history import cpu_spark, span_text
 from jailtui.core.model import HostSnapshot, Jail, JailState, Process
 from jailtui.core.owners import Owner
 from jailtui.core.owners import messages as owner_messages
 from jailtui.core.text import visible
+from jailtui.core.userstate import PaneView, View
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.users import UserChoice, UsersScreen
 from jailtui.widgets.command_bar import CommandBar
@@ -171,6 +173,95 @@ class MainScreen(GuardedScreen):
         history = fleet.history
         self.jails.set_trend(self._cpu_trend,
                              f"CPU {span_text(TREND_POINTS * history.step)}")
+        settings = self.console.settings
+        state = self.console.state
+        self.jails.set_choice(settings.columns.get("jails") or state.columns("jails"))
+        self.procs.set_choice(settings.columns.get("processes") or state.columns("processes"))
+        self.refresh_notes()
+        if self.console.remember_view and state.view is not None:
+            self.restore_view(state.view)
+
+    # -- the remembered view (core/userstate.py) ----------------------------------------
+
+    def current_view(self, *, theme: str | None) -> View:
+        """What is saved on quit: the panes' sort and filter, the focused pane,
+        the processes' modes, the host shown, the theme."""
+        fleet = self.console.fleet
+        host = (ALL_HOSTS if self.all_hosts else fleet.view) if fleet.several else None
+        focus = "processes" if self.target is self.procs else "jails"
+        return View(focus=focus, jails=_pane_view(self.jails), processes=_pane_view(self.procs),
+                    host=host, tree=self.procs.tree_view, host_wide=self._host_wide,
+                    hide_kernel=self.procs.hide_kernel, theme=theme)
+
+    def restore_view(self, view: View) -> None:
+        """The last run's view, as far as this console has it: a sort column
+        the pane lacks (hidden, another version) or a host not in this console
+        is left as it is."""
+        fleet = self.console.fleet
+        if fleet.several and view.host is not None:
+            if view.host == ALL_HOSTS:
+                self.console.set_view(None)
+            elif view.host in fleet.names():
+                self.console.set_view(view.host)
+        for table, pane in ((self.jails, view.jails), (self.procs, view.processes)):
+            if pane.sort is not None and any(c.key == pane.sort for c in table.columns):
+                table.sort_by(pane.sort, reverse=pane.reverse)
+            table.set_filter(pane.filter)
+        self.procs.set_tree(view.tree)
+        self.procs.set_hide_kernel(view.hide_kernel)
+        if view.host_wide != self._host_wide:
+            self._host_wide = view.host_wide
+            self._show_processes()
+        if view.focus == "processes":
+            # Deferred as on_mount's jails.focus() is: queued after it, so it wins.
+            self.procs.focus()
+        self._update_titles()
+
+    # -- columns (C, screens/columns.py) ------------------------------------------------
+
+    def action_columns(self) -> None:
+        from jailtui.screens.columns import ColumnsChoice, ColumnsScreen
+
+        table: JailTable | ProcessTable = self.procs if self.target is self.procs else self.jails
+        pane = "processes" if table is self.procs else "jails"
+        settings, state = self.console.settings, self.console.state
+        pinned = settings.column_places.get(pane) if pane in settings.columns else None
+        shown = table.choice or default_order(pane)
+
+        def chosen(choice: ColumnsChoice | None) -> None:
+            if choice is None:
+                return
+            names = choice.names
+            table.set_choice(None if names == default_order(pane) else names)
+            if pinned is None:
+                state.set_columns(pane, table.choice)
+                self.console.state_warnings()
+            self._update_titles()
+            self.refresh_bindings()
+
+        self.app.push_screen(ColumnsScreen(
+            pane, tuple(shown), pinned=pinned,
+            remembered=str(state.path) if state.path is not None else None), chosen)
+
+    # -- notes (m, screens/note.py) -----------------------------------------------------
+
+    def _note(self, jail: Jail) -> str:
+        return self.console.state.note(self.console.note_host(jail.host_name), jail.name)
+
+    def refresh_notes(self) -> None:
+        """The panes' notes after a change (or the first time)."""
+        state = self.console.state
+        fleet = self.console.fleet
+        hosts = fleet.names() if fleet.several else [self.console.note_host(None)]
+        self.jails.set_notes(self._note, any_notes=any(state.notes_of(h) for h in hosts))
+
+    def action_note(self) -> None:
+        jail = self.selected_jail()
+        if jail is None:
+            self.app.notify("No jail selected: a note belongs to a jail.", severity="warning",
+                            markup=False, timeout=4)
+            return
+        self.console.edit_note(jail)
 
     def _cpu_trend(self, jail: Jail) -> str:
         """The row's CPU sparkline (core/history.py), from its own host's series."""
@@ -787,6 +878,11 @@ def yank_text(row: Jail | Process | None) -> str | None:
     if row.host_name is not None:
         fields.insert(0, row.host_name)
     return "\t".join(visible(f, 4096) for f in fields)
+
+
+def _pane_view(table: KeyedTable[Any, Any]) -> PaneView:
+    return PaneView(sort=table.sort_column.key, reverse=table.sort_reverse,
+                    filter=table.filter_text)
 
 
 def _sort_and_filter(table: KeyedTable[Any, Any]) -> list[str | tuple[str, str]]:

@@ -30,12 +30,14 @@ class Glyphs:
     dot: str
     #: A sparkline's levels, lowest first (core/history.py spark()).
     spark: str
+    #: The jails pane's mark of a jail with a note (core/userstate.py).
+    note: str
 
 
 UNICODE = Glyphs(ok="✓", bad="✗", pending="•", up="▲", down="▼", enter="⏎", warn="⚠",
-                 ellipsis="…", more="…", dot="·", spark=SPARK_UNICODE)
+                 ellipsis="…", more="…", dot="·", spark=SPARK_UNICODE, note="✎")
 ASCII = Glyphs(ok="+", bad="x", pending="*", up="^", down="v", enter="Enter", warn="!",
-               ellipsis="...", more=">", dot="-", spark=SPARK_ASCII)
+               ellipsis="...", more=">", dot="-", spark=SPARK_ASCII, note="n")
 
 _current: list[Glyphs] = [UNICODE]
 

@@ -13,13 +13,15 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
 
 from jailtui.core.checks.health import Severity
+from jailtui.core.columns import default_order, ordered
 from jailtui.core.model import Jail, JailState
 from jailtui.core.owners import OWNER_TERM, column_letter, owner_term_matches, title
 from jailtui.core.text import human_kib, visible
 from jailtui.widgets.cells import compact_addresses, jid_text, percent, state_label
+from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.health_state import health_column
 from jailtui.widgets.host_column import host_column
-from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
+from jailtui.widgets.keyed_table import Cell, Column, KeyedTable, whole_last
 from jailtui.widgets.pending import PendingActions
 
 #: A row's key: the name; (host, name) in the all-hosts view.
@@ -58,7 +60,13 @@ def _mem(j: Jail) -> Cell:
     return human_kib(j.rss_kib) if _has_processes(j) else "-"
 
 
-def jail_columns() -> list[Column[Jail]]:
+def jail_columns(note: Callable[[Jail], str] | None = None) -> list[Column[Jail]]:
+    """Every column of core/columns.py's JAIL_COLUMNS but the sparkline (which
+    needs the history: :func:`trend_column`), in its default order; ``note``
+    is the row's note (NOTE column)."""
+    def note_text(j: Jail) -> str:
+        return note(j) if note is not None else ""
+
     return [
         Column("state", "STATE", _state, lambda j: _STATE_ORDER[j.state], width=7),
         Column("jid", "JID", lambda j: jid_text(j.jid),
@@ -70,6 +78,11 @@ def jail_columns() -> list[Column[Jail]]:
         # (docs/managers.md 1.0).
         Column("owner", "OWN", lambda j: column_letter(j.owner),
                lambda j: (j.owner, j.name), width=3),
+        # The user's note, literally (control characters visible): core/userstate.py.
+        Column("note", "NOTE", lambda j: visible(note_text(j), NOTE_CHARS) or "-",
+               lambda j: (note_text(j) == "", note_text(j)), width=4,
+               measure=lambda rows: _longest([visible(note_text(j), NOTE_CHARS)
+                                              for j in rows]), max_width=24),
         Column("hostname", "HOSTNAME", lambda j: visible(j.hostname, 128) or "-",
                lambda j: j.hostname, width=8,
                measure=lambda rows: _longest([j.hostname for j in rows]), max_width=24),
@@ -86,6 +99,16 @@ def jail_columns() -> list[Column[Jail]]:
                width=4, measure=lambda rows: _longest([j.path for j in rows]), last=True),
     ]
 
+
+#: Characters of a note drawn in the NOTE column (the detail view shows all).
+NOTE_CHARS = 64
+
+#: Where PATH has to stop when a choice of columns puts it before others
+#: (the last column is never cut: the pane scrolls instead).
+PATH_WIDTH = 32
+
+#: The one-cell columns the pane adds by itself (never chosen).
+_MARKS = ("marked", "health", "notemark")
 
 #: Points of the CPU sparkline in the jails pane (the newest buckets of the
 #: history: 5 minutes with the default hour, core/history.py).
@@ -134,7 +157,14 @@ class JailTable(KeyedTable[JailKey, Jail]):
         self._trend: tuple[Callable[[Jail], str], str] | None = None
         #: Rows marked for a bulk action (space, as htop's tag and k9s's mark).
         self._marked: set[JailKey] = set()
-        super().__init__(self._with_pending(jail_columns()), sort="name", id=id)
+        #: The columns chosen (core/columns.py), None: the defaults.
+        self._choice: tuple[str, ...] | None = None
+        #: Each row's note (core/userstate.py) and whether there is any.
+        self._notes: Callable[[Jail], str] | None = None
+        self._any_notes = False
+        shown = default_order("jails")
+        super().__init__(self._with_pending([c for c in jail_columns() if c.key in shown]),
+                         sort="name", id=id)
 
     def set_hosts(self, on: bool) -> None:
         """Show the HOST column (sorted by host) or go back to one host's columns."""
@@ -143,12 +173,68 @@ class JailTable(KeyedTable[JailKey, Jail]):
         self.show_hosts = on
         if on:
             self._sort, self._reverse = "host", False
-            self.set_columns([host_column(lambda j: j.name, lambda: self.stale_hosts),
-                              *jail_columns()])
-        else:
-            if self._sort == "host":
-                self._sort, self._reverse = "name", False
-            self.set_columns(jail_columns())
+        elif self._sort == "host":
+            self._sort, self._reverse = "name", False
+        self._layout()
+
+    # -- the user's choice of columns (core/columns.py; C, screens/columns.py) -----------
+
+    @property
+    def choice(self) -> tuple[str, ...] | None:
+        """The columns chosen, in order (None: the defaults)."""
+        return self._choice
+
+    def set_choice(self, choice: Sequence[str] | None) -> None:
+        """Show these columns in this order (None: the defaults); HOST, the
+        marks and the sparkline's "only where it fits" stay the pane's own."""
+        new = tuple(choice) if choice is not None else None
+        if new != self._choice:
+            self._choice = new
+            self._layout()
+
+    def set_notes(self, note: Callable[[Jail], str] | None, *, any_notes: bool) -> None:
+        """Each row's note (core/userstate.py), and whether any jail here has
+        one: a one-cell mark after NAME then, unless NOTE itself is shown."""
+        self._notes = note
+        self._any_notes = any_notes
+        # A note is not part of the row: cached lines would show the old one.
+        self.invalidate_lines()
+        self._layout()
+
+    def note_of(self, row: Jail) -> str:
+        return self._notes(row) if self._notes is not None else ""
+
+    def _note_mark(self, row: Jail) -> Cell:
+        return ((glyphs().note, "accent"),) if self.note_of(row) else ""
+
+    def _layout(self) -> None:
+        """The columns as chosen, with the pane's own: HOST first (all hosts),
+        the selection's mark while rows are marked, the health marks while there
+        are some, the note mark while a jail has a note, the sparkline while it
+        fits. The last column is never cut (the pane scrolls sideways)."""
+        base = jail_columns(self.note_of)
+        if self.show_hosts:
+            base.insert(0, host_column(lambda j: j.name, lambda: self.stale_hosts))
+        if self._trend is not None:
+            at = next((i for i, c in enumerate(base) if c.key == "path"), len(base))
+            base.insert(at, trend_column(*self._trend))
+        by_key = {c.key: c for c in base}
+        choice = self._choice if self._choice is not None else default_order("jails")
+        cols = [by_key[k] for k in ordered([c.key for c in base], choice)]
+        if any(c.key == "trend" for c in cols) and not self._room_for_trend(cols):
+            cols = [c for c in cols if c.key != "trend"]
+        cols = whole_last(cols, PATH_WIDTH)
+        if self._any_notes and not any(c.key == "note" for c in cols):
+            at = next((i + 1 for i, c in enumerate(cols) if c.key == "name"), 0)
+            cols.insert(at, Column("notemark", "", self._note_mark,
+                                   lambda j: self.note_of(j) == "", width=1))
+        if self._health is not None:
+            at = 1 if cols and cols[0].key == "host" else 0
+            cols.insert(at, health_column(self.health_of))
+        if self._marked:
+            cols.insert(0, Column("marked", "", self._mark_cell,
+                                  lambda j: self.row_key(j) not in self._marked, width=1))
+        super().set_columns(self._with_pending(cols))
 
     def set_stale_hosts(self, hosts: frozenset[str]) -> None:
         if hosts != self.stale_hosts:
@@ -173,7 +259,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         # The line cache is keyed by the row, not by its mark: drop it.
         self.invalidate_lines()
         if (new is not None) != had_column:
-            self.set_columns(self.columns)
+            self._layout()
         else:
             self._rebuild()
 
@@ -190,22 +276,6 @@ class JailTable(KeyedTable[JailKey, Jail]):
             return None
         return self._health.get(row.name)
 
-    def set_columns(self, columns: Sequence[Column[Jail]]) -> None:
-        """``columns``, with the selection's column first while rows are marked,
-        the health column (after HOST) while there are health marks, and the
-        sparkline (before PATH) while it fits."""
-        cols = [c for c in columns if c.key not in ("health", "trend", "marked")]
-        if self._health is not None:
-            at = 1 if cols and cols[0].key == "host" else 0
-            cols.insert(at, health_column(self.health_of))
-        if self._marked:
-            cols.insert(0, Column("marked", "", self._mark_cell,
-                                  lambda j: self.row_key(j) not in self._marked, width=1))
-        if self._trend is not None and self._room_for_trend():
-            at = next((i for i, c in enumerate(cols) if c.key == "path"), len(cols))
-            cols.insert(at, trend_column(*self._trend))
-        super().set_columns(self._with_pending(cols))
-
     # -- the selection (space; bulk actions: console/flows.py) ------------------------
 
     def _mark_cell(self, row: Jail) -> Cell:
@@ -219,7 +289,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         had = bool(self._marked)
         self._marked ^= {key}
         if had != bool(self._marked):
-            self.set_columns(self.columns)
+            self._layout()
         else:
             self._rebuild()
         self.action_cursor(1)
@@ -228,7 +298,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
     def clear_marks(self) -> None:
         if self._marked:
             self._marked.clear()
-            self.set_columns(self.columns)
+            self._layout()
 
     def marked_rows(self) -> list[Jail]:
         """The marked rows still shown, in the table's order (a jail gone is left out)."""
@@ -239,24 +309,32 @@ class JailTable(KeyedTable[JailKey, Jail]):
     def set_trend(self, trend: Callable[[Jail], str] | None, label: str = "") -> None:
         """Draw each row's sparkline with ``trend`` (None: no such column)."""
         self._trend = (trend, label) if trend is not None else None
-        self.set_columns(self.columns)
+        self._layout()
 
-    def _room_for_trend(self) -> bool:
-        """The columns before PATH, the sparkline and a few cells of PATH fit:
-        narrower (80 columns), the sparkline would push MEM off the pane."""
+    def _room_for_trend(self, columns: Sequence[Column[Jail]]) -> bool:
+        """The other columns but the last, the sparkline and a few cells of the
+        last fit: narrower (80 columns), the sparkline would push MEM off the pane."""
         width = self.size.width
         if not width:
             return False
-        shown = [w for c, w in zip(self._columns, self._widths, strict=False)
-                 if c.key not in ("path", "trend")]
+        measured = {c.key: w for c, w in zip(self._columns, self._widths, strict=False)}
+        others = [c for c in columns if c.key not in ("trend", *_MARKS)]
+        # The marks the pane adds (health, selection, note) take their cells too.
+        marks = [c for c in self._columns if c.key in _MARKS]
+        shown = [measured.get(c.key, max(c.width, len(c.label))) for c in others[:-1]]
+        shown += [measured.get(c.key, c.width) for c in marks]
         return sum(shown) + len(shown) + TREND_POINTS + 1 + 4 <= width
 
     def _fit_trend(self) -> None:
-        if self._trend is None:
+        """Add or drop the sparkline when the pane's width or the rows changed
+        whether it fits (only where it is wanted: chosen, with a history)."""
+        if self._trend is None or (self._choice is not None and "trend" not in self._choice):
             return
         has = any(c.key == "trend" for c in self.columns)
-        if has != self._room_for_trend():
-            self.set_columns(self.columns)
+        candidate = [c for c in self.columns if c.key != "trend"]
+        candidate.append(trend_column(*self._trend))
+        if has != self._room_for_trend(candidate):
+            self._layout()
 
     def on_resize(self) -> None:
         super().on_resize()
@@ -315,7 +393,7 @@ class JailTable(KeyedTable[JailKey, Jail]):
         trend = self._trend[0](row) if self._trend is not None and any(
             c.key == "trend" for c in self._columns) else None
         return (self.show_hosts and row.host_name in self.stale_hosts,
-                self.row_key(row) in self._marked, trend)
+                self.row_key(row) in self._marked, trend, self.note_of(row))
 
     def row_matches(self, row: Jail, needle: str) -> bool:
         if needle.startswith(OWNER_TERM):
@@ -330,6 +408,8 @@ class JailTable(KeyedTable[JailKey, Jail]):
                           or needle in row.owner_name.lower()):
             return True
         if row.jid is not None and needle == str(row.jid):
+            return True
+        if needle in self.note_of(row).lower():
             return True
         return any(needle in a.lower() for a in (*row.ip4, *row.ip6))
 

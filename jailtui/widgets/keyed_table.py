@@ -742,6 +742,22 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
                       if not seg.control], right - left)
 
 
+def whole_last(columns: Sequence[Column[R]], cap: int) -> list[Column[R]]:
+    """``columns`` with only the last one ``last`` (never cut: the pane scrolls
+    sideways); a free-text column that a choice of columns (core/columns.py)
+    moved before others stops at ``cap`` cells, as the others do."""
+    from dataclasses import replace
+
+    out: list[Column[R]] = []
+    for i, col in enumerate(columns):
+        is_last = i == len(columns) - 1
+        if col.last != is_last:
+            col = replace(col, last=is_last,
+                          max_width=col.max_width or (0 if is_last else cap))
+        out.append(col)
+    return out
+
+
 def filter_terms(text: str) -> list[str]:
     """The filter's alternatives, lower-case: ``web|db`` matches rows that
     match ``web`` or ``db`` (k9s and lazydocker filters work the same way)."""

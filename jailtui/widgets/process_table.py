@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from jailtui.core.columns import ordered
 from jailtui.core.model import Process
 from jailtui.core.text import human_kib, visible
 from jailtui.widgets.cells import age_text, cpu_role, percent
 from jailtui.widgets.host_column import host_column
-from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
+from jailtui.widgets.keyed_table import Cell, Column, KeyedTable, whole_last
+
+#: Where COMMAND has to stop when a choice of columns puts it before others.
+COMMAND_WIDTH = 40
 
 #: A row's key: the pid; (host, pid) in the all-hosts view.
 ProcKey = int | tuple[str, int]
@@ -71,6 +75,8 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
         #: htop's u (ours U): only this user's processes; None: everyone's.
         self.user: str | None = None
         self._prefix: dict[ProcKey, str] = {}
+        #: The columns chosen (core/columns.py), None: the defaults.
+        self._choice: tuple[str, ...] | None = None
         super().__init__(self._make_columns(), sort="cpu", reverse=True, id=id)
 
     # -- columns -----------------------------------------------------------------------
@@ -115,7 +121,26 @@ class ProcessTable(KeyedTable[ProcKey, Process]):
             Column("command", "COMMAND", self._command, lambda p: p.command, width=7,
                    measure=_command_width, last=True),
         ]
-        return cols
+        # The user's choice (core/columns.py): J, JID and JAIL still appear
+        # only host-wide, in the chosen order; the last column is never cut.
+        by_key = {c.key: c for c in cols}
+        return whole_last([by_key[k] for k in ordered([c.key for c in cols], self._choice)],
+                          COMMAND_WIDTH)
+
+    @property
+    def choice(self) -> tuple[str, ...] | None:
+        """The columns chosen, in order (None: the defaults)."""
+        return self._choice
+
+    def set_choice(self, choice: Sequence[str] | None) -> None:
+        new = tuple(choice) if choice is not None else None
+        if new == self._choice:
+            return
+        self._choice = new
+        self._columns = self._make_columns()
+        if all(c.key != self._sort for c in self._columns):
+            self._sort, self._reverse = "cpu", True
+        self.set_columns(self._columns)
 
     # -- modes -----------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jailtui.core.columns import PANES
 from jailtui.core.config import settings as settings_mod
 from jailtui.core.config.layers import ConfigDocument, Source
 from jailtui.core.config.tomlines import KeyPath
@@ -75,6 +76,7 @@ def _values(settings: settings_mod.Settings) -> dict[KeyPath, Any]:
         ("console", "theme"): settings.theme or DEFAULT_THEME,
         ("console", "health_interval"): settings.health_interval,
         ("console", "history"): settings.history,
+        ("console", "remember_view"): settings.remember_view,
         ("check", "disk_warn"): th.disk_warn,
         ("check", "disk_crit"): th.disk_crit,
         ("check", "rctl_warn"): th.rctl_warn,
@@ -88,6 +90,10 @@ def _values(settings: settings_mod.Settings) -> dict[KeyPath, Any]:
         **{("posture", k): v for k, v in settings.posture.to_toml().items()},
         ("backup", "keep"): settings.backup_keep,
         ("backup", "target"): settings.backup_target,
+        # Unset (None) unless pinned: the console's picker then decides
+        # (remembered in the state file), else core/columns.py's defaults.
+        **{("columns", pane): list(settings.columns[pane]) if pane in settings.columns
+           else None for pane in PANES},
     }
 
 

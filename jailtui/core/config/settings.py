@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from jailtui.core.columns import PANES, choice_problem
 from jailtui.core.config.layers import ConfigDocument, read_config, user_config_path
 from jailtui.core.errors import JailtuiError
 from jailtui.core.history import DEFAULT_WINDOW, MAX_WINDOW, MIN_WINDOW
@@ -112,6 +113,17 @@ class Settings:
     #: ``[backup] target``: the host directory a jail not on a ZFS dataset of its own is
     #: archived to (bsdtar, core/storage/backup.py); outside every jail's root.
     backup_target: str = "/var/backups"
+    #: ``[console] remember_view``: restore the last view (pane, sort, filter,
+    #: host, tree, theme) on start and save it on quit (core/userstate.py);
+    #: ``--no-state`` turns it off for one run.
+    remember_view: bool = True
+    #: ``[columns]``: pane ("jails", "processes") -> the columns shown, in
+    #: order (core/columns.py). A pane named here is pinned: the console's
+    #: column picker changes it for the session only.
+    columns: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    #: Where each ``[columns]`` entry is written ("FILE:LINE").
+    column_places: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: The file these settings came from; None when only defaults apply.
     source: Path | None = None
     #: Where each ``[keys]`` entry is written ("FILE:LINE"), for the key
@@ -203,13 +215,15 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
     keys: dict[str, str] = {}
     key_places: dict[str, str] = {}
     check: dict[str, Any] = {}
+    remember_view = True
 
     for section, value in doc.items():
         if section == "hosts":
             # [hosts.NAME] tables: core/fleet.py reads and validates them
             # (load_hosts_config), with its own warnings.
             continue
-        if section not in ("console", "keys", "check", "limits", "posture", "backup"):
+        if section not in ("console", "keys", "check", "limits", "posture", "backup",
+                           "columns"):
             warnings.append(f"{at(section)}: unknown section [{section}] ignored")
             continue
         if not isinstance(value, dict):
@@ -228,6 +242,11 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
                 if not isinstance(value, str) or not value:
                     raise SettingsError(f"{at('console', key)}: [console] theme must be a theme name")
                 theme = value
+            elif key == "remember_view":
+                if not isinstance(value, bool):
+                    raise SettingsError(
+                        f"{at('console', key)}: [console] remember_view must be true or false")
+                remember_view = value
             else:
                 warnings.append(f"{at('console', key)}: unknown key [console] {key} ignored")
 
@@ -294,8 +313,27 @@ def parse_settings(doc: Mapping[str, Any], *, source: Path | None = None,
         else:
             backup_keep = value
 
+    columns: dict[str, tuple[str, ...]] = {}
+    column_places: dict[str, str] = {}
+    for pane, value in doc.get("columns", {}).items():
+        where = at("columns", pane)
+        if pane not in PANES:
+            warnings.append(f"{where}: unknown key [columns] {pane} ignored "
+                            f"(panes: {', '.join(PANES)})")
+            continue
+        if not isinstance(value, list):
+            raise SettingsError(f'{where}: [columns] {pane} must be a list of column names '
+                                f'such as ["name", "state", "cpu"]')
+        problem = choice_problem(pane, value)
+        if problem is not None:
+            raise SettingsError(f"{where}: [columns] {pane}: {problem}")
+        columns[pane] = tuple(value)
+        column_places[pane] = where
+
     return Settings(interval=interval, health_interval=health_interval, history=history,
-                    theme=theme,
+                    theme=theme, remember_view=remember_view,
+                    columns=MappingProxyType(columns),
+                    column_places=MappingProxyType(column_places),
                     keys=MappingProxyType(keys), key_places=MappingProxyType(key_places),
                     output_mib=output_mib, posture=posture, backup_keep=backup_keep,
                     backup_target=backup_target,
