@@ -42,7 +42,7 @@ def test_with_totals_is_replace() -> None:
     j = Jail(name="w", jid=3, state=JailState.DYING, hostname="h", path="/j", ip4=("10.0.0.1",),
              ip6=("::1",), cpusetid=4, configured=True, enabled=True, conf_file="/etc/jail.conf",
              owner="bastille", owner_name="w2", owner_reason="r", boot_source="b",
-             processes=9, cpu_percent=9.5, mem_percent=9.5, rss_kib=9, host_name="web1")
+             dependents=("git",), processes=9, cpu_percent=9.5, mem_percent=9.5, rss_kib=9, host_name="web1")
     got = j.with_totals(2, 1.5, 0.5, 40)
     assert got == dataclasses.replace(j, processes=2, cpu_percent=1.5, mem_percent=0.5,
                                       rss_kib=40)

@@ -26,7 +26,7 @@ JAILS = "/usr/local/jails"
 FILTERED = {"poll", "configured", "files", "info", "posture", "manager_alias"}
 BY_NAME = {"jail_params", "rctl_usage", "rctl_rules", "who", "services", "service_status",
            "console_log",
-           "config_block", "ownership", "owner_of"}
+           "config_block", "ownership", "owner_of", "drift", "managed_jail"}
 BY_PATH = {"read_text", "glob", "disk_usage", "read_jail_files"}
 #: Members that take a Jail (its name decides).
 BY_JAIL = {"network"}

@@ -71,7 +71,7 @@ class Column(Generic[R]):
 
 
 #: Rendered lines kept per table (see KeyedTable.__init__).
-LINE_CACHE_SIZE = 256
+LINE_CACHE_SIZE = 128
 
 
 class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
@@ -162,7 +162,9 @@ class KeyedTable(ScrollView, Generic[K, R], can_focus=True):
         # unchanged row is not formatted again on the next tick. A few screens'
         # worth: every Strip carries its own crop/style caches (textual/strip.py),
         # so 1024 of them per table were megabytes that only filled up over an
-        # idle hour of changing CPU figures (issue 13 item 8).
+        # idle hour of changing CPU figures (issue 13 item 8); 256 still grew RSS
+        # by 10 % in the hour's first 20 minutes (benchmarks/soak.py). 128 is
+        # more than two screens of rows at 200x50.
         self._line_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(LINE_CACHE_SIZE)
         self._role_styles: dict[str, Style] = {}
         #: What each line on screen showed at the last partial refresh
