@@ -264,3 +264,103 @@ def test_a_delegate_streams_only_their_jails_events(tmp_path: Path) -> None:
         stream.stop()
     other = jailtui("--sim", str(sim), "--delegate", "web", "events", "--jail", "db", env=env)
     assert other.returncode == 1 and "not yours" in other.stderr
+
+
+# -- daemons, rctl limits, config files (issue 20) ----------------------------------------
+
+
+def test_config_file_changes_name_the_file_and_its_jails() -> None:
+    from dataclasses import replace
+
+    t = Timeline(clock=lambda: 100.0)
+    web = replace(jail("web", 3), conf_file="/etc/jail.conf.d/web.conf")
+    first = replace(with_jails({"web": web}),
+                    conf_stamps=(("/etc/jail.conf", 1, 10), ("/etc/jail.conf.d/web.conf", 1, 5)))
+    t.observe("h", first)
+    assert t.observe("h", replace(first, taken_at=first.taken_at + 1)) == []
+    edited = replace(first, conf_stamps=(("/etc/jail.conf", 1, 10),
+                                         ("/etc/jail.conf.d/web.conf", 2, 6),
+                                         ("/etc/rc.conf", 1, 1)))
+    got = [(e.kind, e.jail, e.text) for e in t.observe("h", edited)]
+    assert got == [(Kind.CONFIG_CHANGED, "web",
+                    "/etc/jail.conf.d/web.conf changed on disk (holds the block of web)"),
+                   (Kind.CONFIG_CHANGED, None, "/etc/rc.conf appeared")]
+    # A poll whose configuration could not be read (no stamps) is no change.
+    assert t.observe("h", replace(edited, conf_stamps=())) == []
+
+
+def test_daemons_down_and_up_between_evaluations() -> None:
+    from jailtui.core.checks.health import Report
+
+    t = Timeline()
+    snap = make_snapshot()
+    t.checked("h", Report(jails=snap.jails, daemons={"web": {"nginx": True, "sshd": True}}))
+    down = t.checked("h", Report(jails=snap.jails,
+                                 daemons={"web": {"nginx": False, "sshd": True}}))
+    assert [(e.kind, e.jail, e.jid) for e in down] == [(Kind.DAEMON_DOWN, "web", 3)]
+    assert "nginx" in down[0].text
+    assert t.checked("h", Report(daemons={"web": {"nginx": False, "sshd": True}})) == []
+    up = t.checked("h", Report(daemons={"web": {"nginx": True, "sshd": True}}))
+    assert [(e.kind, e.text) for e in up] == [(Kind.DAEMON_UP, "nginx runs again")]
+    # A jail not checked (stopped) starts afresh: its first evaluation is no event.
+    t.checked("h", Report(daemons={}))
+    assert t.checked("h", Report(daemons={"web": {"nginx": False}})) == []
+
+
+def test_limit_near_once_per_crossing_with_hysteresis() -> None:
+    from jailtui.core.checks.health import Report
+
+    t = Timeline()
+    rules = {"web": [("memoryuse", "deny", 1000), ("maxproc", "log", 10),
+                     ("readbps", "throttle", 100)]}
+
+    def at(mem: int, procs: int = 10, bps: int = 0) -> list[str]:
+        usage = {"web": {"memoryuse": mem, "maxproc": procs, "readbps": bps}}
+        return [e.text for e in t.checked("h", Report(rctl_rules=rules, rctl_usage=usage))
+                if e.kind is Kind.LIMIT_NEAR]
+
+    assert at(899) == []                      # below 90 %; log rules never count
+    assert at(900) == ["memoryuse at 90% of its deny limit (900 of 1000)"]
+    assert at(950) == [] and at(850) == []    # still near: above 80 %
+    assert at(799) == []                      # fell back below 80 %
+    assert at(990) == ["memoryuse at 99% of its deny limit (990 of 1000)"]
+    assert at(990, bps=95) == ["readbps at 95% of its throttle limit (95 of 100)"]
+
+
+def test_events_follow_streams_daemons_limits_and_config(sim_dir: Path,
+                                                          tmp_path: Path) -> None:
+    """End to end on the simulated host: nginx killed and started again, an
+    rctl rule at the jail's process count, a jail.conf.d file edited."""
+    config = tmp_path / "jailtui.toml"
+    config.write_text("[console]\nhealth_interval = 5\n")
+    sim = ("--sim", str(sim_dir))
+    stream = Stream([sys.executable, "-m", "jailtui", *sim, "--config", str(config),
+                     "--interval", "0.5", "events", "--follow", "--json"])
+    try:
+        stream.wait_for("seen", "web")
+        conf = sim_dir / "root/etc/jail.conf.d/git.conf"
+        conf.write_text(conf.read_text() + "\n# edited\n")
+        changed = stream.wait_for("config_changed", "git")
+        assert changed["text"] == ("/etc/jail.conf.d/git.conf changed on disk "
+                                   "(holds the block of git)")
+        usage = jailtui(*sim, "sim", "exec", "--", "rctl", "-u", "jail:web")
+        procs = next(int(ln.split("=")[1]) for ln in usage.stdout.splitlines()
+                     if ln.startswith("maxproc="))
+        added = jailtui(*sim, "rctl", "web", "--add", f"maxproc:deny={procs}")
+        assert added.returncode == 0, added.stderr
+        near = stream.wait_for("limit_near", "web")
+        assert str(near["text"]).startswith("maxproc at 100% of its deny limit")
+        ps = jailtui(*sim, "ps", "--jail", "web", "--json")
+        pids = [str(p["pid"]) for p in json.loads(ps.stdout)
+                if "nginx: master" in str(p["command"])]
+        assert pids, ps.stdout
+        jailtui(*sim, "sim", "exec", "--", "kill", *pids)
+        down = stream.wait_for("daemon_down", "web")
+        assert "nginx" in str(down["text"])
+        assert jailtui(*sim, "sim", "exec", "--", "service", "-j", "web", "nginx",
+                       "start").returncode == 0
+        up = stream.wait_for("daemon_up", "web")
+        assert up["text"] == "nginx runs again"
+        assert set(up) == set(changed) == set(near)  # the one JSON shape
+    finally:
+        stream.stop()

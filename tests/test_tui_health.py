@@ -469,3 +469,33 @@ async def test_at_80_columns_the_selected_finding_shows_whole_and_no_perfdata(
         row = "".join(view.findings.render_line(y).text
                       for y in range(view.findings.size.height))
         assert "web: not running" not in row and "not running" in row
+
+
+async def test_a_killed_daemon_is_an_event_in_e_and_the_detail(sim_dir: Path) -> None:
+    """The console's evaluations feed the timeline (core/events.py checked):
+    ``daemon_down`` in E, found by ``kind:daemon_down``."""
+    from jailtui.core.events import Kind
+    from jailtui.screens.events import EventsScreen
+
+    app = console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.health.state.report is not None)
+        snap = app.poll_state.snapshot
+        assert snap is not None
+        master = next(p for p in snap.processes
+                      if p.jail == "db" and p.command.startswith("/usr/local/bin/postgres"))
+        assert app.controller is not None
+        assert (await app.controller.signal(master.pid, "KILL", master)).ok
+        await open_health(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: bool(app.fleet.timeline.events(kinds=[Kind.DAEMON_DOWN])))
+        (down,) = app.fleet.timeline.events(kinds=[Kind.DAEMON_DOWN])
+        assert (down.jail, down.text) == \
+            ("db", "postgresql is enabled in rc.conf but no longer running")
+        await pilot.press("escape", "E")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EventsScreen)
+        await pilot.press("slash", *"kind:daemon_down", "enter")
+        await settle(pilot)
+        assert [e.kind for e in screen.table.rows] == [Kind.DAEMON_DOWN]

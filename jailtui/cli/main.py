@@ -241,8 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
                         description="The event timeline the console's E shows: at the first "
                                     "poll the jails running (seen), then jails created, "
                                     "removed, restarted (a new jid) and dying, hosts "
-                                    "unreachable and back, derived from one poll after "
-                                    "another. Without --follow: one poll, what it saw.")
+                                    "unreachable and back, config files changed on disk, "
+                                    "derived from one poll after another; with --follow, "
+                                    "rc.conf daemons down and up and rctl limits near "
+                                    "(90%) from the health check every [console] "
+                                    "health_interval. Without --follow: one poll, what it "
+                                    "saw.")
     sp.add_argument("--follow", action="store_true",
                     help="keep polling (every --interval seconds) and print each event as it "
                          "happens, until interrupted")
@@ -730,12 +734,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
                 return views.posture(targets, load_settings(args.config).posture, name=args.name,
                                      as_json=args.json, wide=args.wide, scope=scope)
             if args.command == "events":
+                from jailtui.core.checks.health import Thresholds
+
                 if args.polls is not None and args.polls < 1:
                     return _fail("jailtui: events: --polls must be 1 or more")
                 targets, scope = open_targets(args)
                 return views.events(targets, scope=scope, follow=args.follow, as_json=args.json,
                                     jail=args.jail, kinds=args.kind,
-                                    interval=args.interval or settings.interval, polls=args.polls)
+                                    interval=args.interval or settings.interval, polls=args.polls,
+                                    health_interval=settings.health_interval,
+                                    thresholds=settings.thresholds(Thresholds()))
         if args.command is None and args.host and len(specs := host_specs(args) or []) > 1:
             return run_fleet_console(specs, args)
         session = make_session(args)

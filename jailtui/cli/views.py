@@ -231,18 +231,42 @@ def event_line(e: Event, several: bool) -> str:
     """One event for people: date and time, (host,) jail, kind, what; visible."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at))
     parts = [stamp, *([visible(e.host, 32)] if several else []),
-             f"{visible(e.jail, 64) if e.jail else '-':<16}", f"{e.kind:<11}",
+             f"{visible(e.jail, 64) if e.jail else '-':<16}", f"{e.kind:<14}",
              visible(e.text, 600)]
     return "  ".join(parts)
 
 
 def events(targets: Targets, *, scope: frozenset[str] | None, follow: bool, as_json: bool,
            jail: str | None, kinds: Sequence[str] | None, interval: float,
-           polls: int | None) -> int:
+           polls: int | None, health_interval: float = 0.0, thresholds: Any = None) -> int:
     """``jailtui events``: the timeline of core/events.py, fed by poll after poll
     of every host (a failed host is an ``unreachable`` event, not a stderr line:
-    a script reads one stream). Without ``follow``: one poll; 1 if a host failed."""
+    a script reads one stream). Without ``follow``: one poll; 1 if a host failed.
+
+    With ``follow`` and a ``health_interval`` (``[console] health_interval``,
+    as the console): the health check too, on that slower cadence over the
+    poll's snapshot, for ``daemon_*`` and ``limit_near`` (its commands are
+    the console's, never one per poll).
+    """
+    from jailtui.core.checks import health
+    from jailtui.core.checks.dying import DyingClock
+
     timeline = Timeline(scope=scope)
+    dying = DyingClock()
+    checked_at: dict[str, float] = {}
+
+    async def check(name: str, snap: HostSnapshot) -> None:
+        now = time.monotonic()
+        if not follow or health_interval <= 0 or \
+                now - checked_at.get(name, -health_interval) < health_interval:
+            return
+        checked_at[name] = now
+        try:
+            report = await health.evaluate(targets.fleet.host(name), thresholds, scope,
+                                           snapshot=snap, dying=dying)
+        except (JailtuiError, OSError):
+            return  # an evaluation that fails says nothing about daemons or limits
+        timeline.checked(name, report)
     wanted = frozenset(Kind(k) for k in kinds) if kinds else None
     several = targets.several
 
@@ -267,6 +291,7 @@ def events(targets: Targets, *, scope: frozenset[str] | None, follow: bool, as_j
                                     else "no answer")
                 else:
                     timeline.observe(st.name, st.snapshot)
+                    await check(st.name, st.snapshot)
             done += 1
             if not follow:
                 return 1 if failed else 0

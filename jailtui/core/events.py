@@ -17,7 +17,21 @@ host's snapshot with that host's previous one:
 - ``dying``: a jail the kernel is still tearing down (jls -d) appeared;
 - ``unreachable`` / ``back``: a host's poll failed after a good one (once per
   outage, with the reason), and the first good poll after;
-- ``action``: an action the console ran, with its result.
+- ``action``: an action the console ran, with its result;
+- ``config_changed``: a file the jail configuration is read from (jail.conf,
+  its includes, jail.conf.d, the rc.conf files) changed, appeared or went
+  away between two polls, by its (mtime_ns, size) as
+  core/hosts/confsource.py caches it (``HostSnapshot.conf_stamps``); one
+  event per jail whose block is in that file, else one for the host. A save
+  by the console is one too (its ``action`` event says who);
+- ``daemon_down`` / ``daemon_up``: a daemon the jail's rc.conf enables
+  stopped running / runs again, from the health check's slow cadence
+  (``Report.daemons``, fed by :meth:`Timeline.checked`); the first
+  evaluation of a jail only sets where it starts;
+- ``limit_near``: an rctl deny or throttle rule's resource reached
+  :data:`NEAR` of its amount (``Report.rctl_usage`` against
+  ``Report.rctl_rules``, rctl(8)); once per crossing: again only after the
+  usage fell below :data:`CLEAR`.
 
 A delegate's timeline is scoped to their jail (``scope``): the events of other
 jails, and the host's own, are never kept. Events hold raw text (jail names,
@@ -31,13 +45,27 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from jailtui.core.model import HostSnapshot, Jail, JailState
 
-__all__ = ["DEFAULT_LIMIT", "Event", "Kind", "Timeline", "diff"]
+if TYPE_CHECKING:
+    from jailtui.core.checks.health import Report
+
+__all__ = ["CLEAR", "DEFAULT_LIMIT", "NEAR", "NEAR_ACTIONS", "Event", "Kind", "Timeline",
+           "conf_diff", "diff"]
 
 #: Events kept (the oldest go first): a bounded buffer for a long session.
 DEFAULT_LIMIT = 5000
+
+#: ``limit_near`` when usage reaches this share of a rule's amount (percent) ...
+NEAR = 90.0
+#: ... and again only after it fell below this one (hysteresis: a usage
+#: that wavers around 90 % is one event, not one per evaluation).
+CLEAR = 80.0
+#: The rctl(8) actions that hold a jail back at the amount (deny refuses the
+#: allocation, throttle slows the I/O); log, devctl and sig* only tell.
+NEAR_ACTIONS = frozenset({"deny", "throttle"})
 
 
 class Kind(StrEnum):
@@ -51,6 +79,10 @@ class Kind(StrEnum):
     UNREACHABLE = "unreachable"
     BACK = "back"
     ACTION = "action"
+    CONFIG_CHANGED = "config_changed"
+    DAEMON_DOWN = "daemon_down"
+    DAEMON_UP = "daemon_up"
+    LIMIT_NEAR = "limit_near"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +148,34 @@ def diff(host: str, before: HostSnapshot | None, after: HostSnapshot, at: float)
         if key not in was_dying:
             out.append(Event(at, Kind.DYING, host, j.name, j.jid,
                              f"dying (jid {j.jid}): the kernel still holds it"))
+    return out + conf_diff(host, before, after, at)
+
+
+def conf_diff(host: str, before: HostSnapshot, after: HostSnapshot, at: float) -> list[Event]:
+    """``config_changed``: the config files whose (mtime_ns, size) differ.
+
+    Nothing when either poll has no stamps (the configuration could not be
+    read, or the host cannot stat): a failed read is a warning, not every
+    file changing.
+    """
+    old = {p: (m, n) for p, m, n in before.conf_stamps}
+    new = {p: (m, n) for p, m, n in after.conf_stamps}
+    if not old or not new or old == new:
+        return []
+    out: list[Event] = []
+    for path in sorted(old.keys() | new.keys()):
+        if old.get(path) == new.get(path):
+            continue
+        what = ("appeared" if path not in old else "went away" if path not in new
+                else "changed on disk")
+        names = sorted({j.name for j in (*after.jails, *before.jails) if j.conf_file == path})
+        if not names:
+            out.append(Event(at, Kind.CONFIG_CHANGED, host, None, None, f"{path} {what}"))
+        for name in names:
+            jail = after.jail(name)
+            out.append(Event(at, Kind.CONFIG_CHANGED, host, name,
+                             jail.jid if jail is not None else None,
+                             f"{path} {what} (holds the block of {name})"))
     return out
 
 
@@ -127,6 +187,10 @@ class Timeline:
         self._events: deque[Event] = deque(maxlen=limit)
         self._last: dict[str, HostSnapshot] = {}
         self._down: dict[str, str] = {}
+        #: Per host, per jail: each enabled daemon's last state (running or not).
+        self._daemons: dict[str, dict[str, dict[str, bool]]] = {}
+        #: Per host: the (jail, resource, action, amount) rules at or near their amount.
+        self._near: dict[str, set[tuple[str, str, str, int]]] = {}
         self._scope = scope
         self._clock = clock
         self._seq = 0
@@ -148,6 +212,44 @@ class Timeline:
         self._last[host] = snapshot
         new += diff(host, before, snapshot, at)
         return self._keep(new)
+
+    def checked(self, host: str, report: Report) -> list[Event]:
+        """A health evaluation of ``host`` (core/checks/health.py): ``daemon_up``
+        / ``daemon_down`` against the last evaluation, and ``limit_near``."""
+        at = self._clock()
+        jids = {j.name: j.jid for j in report.jails}
+        out: list[Event] = []
+        last = self._daemons.get(host, {})
+        for name, now in sorted(report.daemons.items()):
+            was = last.get(name, {})
+            for svc, up in sorted(now.items()):
+                if svc not in was or was[svc] == up:
+                    continue
+                kind = Kind.DAEMON_UP if up else Kind.DAEMON_DOWN
+                text = (f"{svc} runs again" if up
+                        else f"{svc} is enabled in rc.conf but no longer running")
+                out.append(Event(at, kind, host, name, jids.get(name), text))
+        # A jail not checked this time (stopped, unreadable rc.conf) starts afresh.
+        self._daemons[host] = {name: dict(now) for name, now in report.daemons.items()}
+        old_near = self._near.get(host, set())
+        near: set[tuple[str, str, str, int]] = set()
+        for name, rules in sorted(report.rctl_rules.items()):
+            usage = report.rctl_usage.get(name, {})
+            for resource, action, amount in rules:
+                used = usage.get(resource)
+                if action not in NEAR_ACTIONS or used is None or amount <= 0:
+                    continue
+                key = (name, resource, action, amount)
+                pct = 100.0 * used / amount
+                if key in old_near and pct >= CLEAR:
+                    near.add(key)
+                elif pct >= NEAR:
+                    near.add(key)
+                    out.append(Event(at, Kind.LIMIT_NEAR, host, name, jids.get(name),
+                                     f"{resource} at {pct:.0f}% of its {action} limit "
+                                     f"({used} of {amount})"))
+        self._near[host] = near
+        return self._keep(out)
 
     def failed(self, host: str, reason: str) -> list[Event]:
         """A failed poll of ``host``: ``unreachable`` once per outage."""

@@ -194,6 +194,9 @@ class HostSnapshot:
     warnings: tuple[str, ...] = ()
     #: jls libxo ``__version`` ("2" on 14.x, "3" newest).
     jls_version: str = ""
+    #: (path, mtime_ns, size) of each file the jail configuration was read
+    #: from (ConfiguredJails.stamps): ``config_changed`` events (core/events.py).
+    conf_stamps: tuple[tuple[str, int, int], ...] = ()
     _by_name: Mapping[str, Jail] = field(default_factory=dict, repr=False, compare=False)
     #: jid -> that jail's processes, built on first use (processes_of).
     _by_jid: Mapping[int, tuple[Process, ...]] | None = field(

@@ -19,6 +19,8 @@ from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 ROLES: dict[Kind, str | None] = {
     Kind.SEEN: "dim", Kind.CREATED: "good", Kind.REMOVED: "warn", Kind.RESTARTED: "accent",
     Kind.DYING: "warn", Kind.UNREACHABLE: "bad", Kind.BACK: "good", Kind.ACTION: None,
+    Kind.CONFIG_CHANGED: "accent", Kind.DAEMON_DOWN: "bad", Kind.DAEMON_UP: "good",
+    Kind.LIMIT_NEAR: "warn",
 }
 
 #: The filter's field words.
@@ -65,7 +67,7 @@ class EventTable(KeyedTable[int, Event]):
             Column("jail", "JAIL", lambda e: visible(e.jail, 64) if e.jail else "-",
                    lambda e: (e.jail or "", e.seq), width=4, max_width=20,
                    measure=lambda rows: max((len(e.jail or "-") for e in rows), default=0)),
-            Column("kind", "KIND", _kind, lambda e: (str(e.kind), e.seq), width=11),
+            Column("kind", "KIND", _kind, lambda e: (str(e.kind), e.seq), width=14),
             Column("text", "WHAT", lambda e: visible(e.text, 600), lambda e: e.text, width=4,
                    last=True,
                    measure=lambda rows: max((len(e.text) for e in rows), default=0)),

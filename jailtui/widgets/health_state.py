@@ -333,9 +333,11 @@ class HealthMonitor:
                 report = await evaluator(snap)
             summary = summary_line(report)
             self._last_error = None
+            fleet = self._app.fleet
             if report.rctl_usage:
-                fleet = self._app.fleet
                 fleet.history.observe_rctl(host or fleet.focus, report.rctl_usage)
+            # daemon_up/down and limit_near from what this evaluation found (core/events.py).
+            fleet.timeline.checked(host or fleet.focus, report)
         except Exception as exc:  # any failure is UNKNOWN, never a crash
             report, summary = self._unknown(exc, snap)
         self._publish(HealthState(available=True, report=report, summary=summary,

@@ -148,6 +148,12 @@ class Report:
     #: ``rctl -u`` of the jails that have rules, as read for the rctl findings
     #: (the console keeps them in its history, core/history.py observe_rctl).
     rctl_usage: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Those jails' rules as (resource, action, amount), for ``limit_near``
+    #: (core/events.py Timeline.checked).
+    rctl_rules: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    #: Per running jail whose rc.conf was read: each enabled daemon, running
+    #: or not (``daemon_up`` / ``daemon_down`` events).
+    daemons: dict[str, dict[str, bool]] = field(default_factory=dict)
 
     @property
     def severity(self) -> Severity:
@@ -314,7 +320,13 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
             if services is None or j.jid is None:
                 continue
             scripts = await _rc_scripts(host, j, services)
-            for svc in missing_daemons(services, snap.processes_of(j.jid), scripts):
+            missing = missing_daemons(services, snap.processes_of(j.jid), scripts)
+            # Only what is looked for in ps (NOT_DAEMONS and knobs without a
+            # program are no daemon to see come and go).
+            report.daemons[j.name] = {
+                svc: svc not in missing for svc in services
+                if svc not in NOT_DAEMONS and daemon_programs(svc, scripts.get(svc))}
+            for svc in missing:
                 add(Finding(Severity.CRITICAL, "daemon-missing", j.name,
                             f"{j.name}: {svc} is enabled in rc.conf but not running"))
 
@@ -502,6 +514,8 @@ async def _rctl_findings(host: JailHost, running: Sequence[Jail], th: Thresholds
         except JailtuiError:
             continue
         report.rctl_usage[name] = usage
+        report.rctl_rules[name] = [(r.resource, r.action, r.amount)
+                                   for r in rules if r.subject_id == name]
         for rule in (r for r in rules if r.subject_id == name):
             if rule.action not in ("deny",) and not rule.action.startswith("sig"):
                 continue

@@ -98,6 +98,9 @@ class ConfiguredJails:
     rc_errors: list[str] = field(default_factory=list)
     #: What to do about ``errors``, in our words (a CRLF file...).
     hints: list[str] = field(default_factory=list)
+    #: (mtime_ns, size) of every file read (rc.conf files, roots, includes),
+    #: as cached; empty without stat: what ``config_changed`` compares.
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -312,8 +315,11 @@ class ConfSource:
                 found[name] = ConfiguredJail(name, params, cfg.file_of(name) or root, on_boot,
                                              root, boot_source(name, rc.sources, main_names))
                 rank[name] = r
+        stamps = {p: sig for deps in (rc.deps, *(e.deps for _, e in entries))
+                  for p, sig in deps.items() if sig is not None}
         result = ConfiguredJails(found, errors, listed, enable, files, list(rc.sources.files),
-                                 dict(rc.sources.origin), list(rc.sources.errors), hints)
+                                 dict(rc.sources.origin), list(rc.sources.errors), hints,
+                                 stamps)
         self._last = (rc, entries, result)
         return result
 

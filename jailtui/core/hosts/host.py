@@ -344,7 +344,9 @@ class Host:
             jails = aggregate(jails, procs, physmem)
         snapshot = HostSnapshot(info=self.info(), taken_at=time.time(),
                                 jails=jails, processes=procs,
-                                warnings=tuple(warnings), jls_version=jls.version)
+                                warnings=tuple(warnings), jls_version=jls.version,
+                                conf_stamps=tuple((p, *sig) for p, sig in
+                                                  sorted(conf.stamps.items())))
         if self.on_poll is not None:
             self.on_poll(snapshot)
         return snapshot

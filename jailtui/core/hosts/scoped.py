@@ -145,8 +145,12 @@ class ScopedHost:
         jids = {j.jid for j in jails if j.jid is not None}
         procs = tuple(p for p in snap.processes if p.jid in jids and p.jid != 0)
         warnings = tuple(SCOPE_WARNING for _ in snap.warnings[:1])
+        # Only the files holding their jails' blocks: the others are the host's.
+        own = {j.conf_file for j in jails if j.conf_file}
+        stamps = tuple(s for s in snap.conf_stamps if s[0] in own)
         return HostSnapshot(info=tenant_view(snap.info), taken_at=snap.taken_at, jails=jails,
-                            processes=procs, warnings=warnings, jls_version=snap.jls_version)
+                            processes=procs, warnings=warnings, jls_version=snap.jls_version,
+                            conf_stamps=stamps)
 
     def ps_argv(self, jail: str | None = None) -> list[str]:
         return self._inner.ps_argv(jail)
