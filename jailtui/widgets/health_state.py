@@ -156,7 +156,7 @@ def health_parts(state: HealthState | None) -> list[str | tuple[str, str]]:
     if state is None or not state.available:
         return []
     if state.report is None:
-        return [("health …", "$foreground-muted")] if state.running else []
+        return [(f"health {glyphs().ellipsis}", "$foreground-muted")] if state.running else []
     counts = state.counts()
     parts: list[str | tuple[str, str]] = [("health ", "$foreground-muted")]
     shown = [(Severity.CRITICAL, "critical", "bold $error"),

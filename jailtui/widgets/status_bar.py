@@ -84,14 +84,14 @@ def status_content(state: PollState, now: float, backend: str, identity: str, *,
         if state.retry_in is not None and detail is None:
             pieces.append((3, [("  retry in ", "$foreground-muted"),
                                interval_text(round(state.retry_in, 1))]))
-    host = visible(snap.info.hostname, 64) if snap is not None and snap.info.hostname else "…"
+    host = visible(snap.info.hostname, 64) if snap is not None and snap.info.hostname else glyphs().ellipsis
     pieces.append((1, [SEP if len(pieces) > 1 else " ", (host, "bold")]))
     if hosts:
         pieces.append((3, [" (", *hosts, ")"]))
     if health:
         pieces.append((1, [SEP, *health]))
     if snap is None:
-        pieces.append((2, [SEP, ("waiting for the first poll…", "$foreground-muted")]))
+        pieces.append((2, [SEP, (f"waiting for the first poll{glyphs().ellipsis}", "$foreground-muted")]))
     else:
         running, total = jails_up(snap.jails)
         pieces.append((2, [SEP, f"{running}/{total}", (" jails up", "$foreground-muted")]))
