@@ -57,6 +57,16 @@ class FrozenHost:
         #: The fleet's name for it (console/fleet.py FleetConsole.of_one).
         self.name = inner.name
 
+    def __getattr__(self, name: str) -> Any:
+        # Everything not pinned here is the simulated host's own: the console
+        # grows host methods (network, rctl rules, drift...) faster than a
+        # list of forwards kept up (it broke on checkable()).
+        return getattr(self.inner, name)
+
+    def checkable(self) -> FrozenHost:
+        """Health checks see the pinned facts too (Host.checkable)."""
+        return self
+
     async def poll(self) -> HostSnapshot:
         snap = await self.inner.poll()
         info = replace(snap.info, load=(0.42, 0.38, 0.30), mem_total_kib=32 * 1024 * 1024,
