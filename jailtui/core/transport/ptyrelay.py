@@ -157,13 +157,22 @@ def session_members(sid: int) -> list[int]:
     Background jobs of an interactive shell have process groups of their own
     (job control) but stay in the shell's session; a process that called
     setsid(2) itself has left it and is out of reach (README, security).
+
+    A zombie is left out: it has already exited and holds nothing but its exit
+    status until its parent (or init) reaps it, and a signal cannot reach it
+    (kill(2)). A child of the shell that exits with it is often one for a moment:
+    bubblewrap's inner process is, reparented to init when the simulated jail's
+    shell ends, and counting it said "still had 1 process: killed" after every
+    clean exit.
     """
     import psutil
 
     out = []
-    for pid in psutil.pids():
+    for proc in psutil.process_iter(["status"]):
+        pid = proc.pid
         with contextlib.suppress(OSError):
-            if pid != sid and os.getsid(pid) == sid:
+            if (pid != sid and os.getsid(pid) == sid
+                    and proc.info["status"] != psutil.STATUS_ZOMBIE):
                 out.append(pid)
     return out
 
