@@ -244,3 +244,24 @@ async def test_a_failing_posture_fails_only_its_section() -> None:
         assert d.section("posture").load_state == "error"
         assert "cannot open the database" in section_text(d, "posture")
         assert d.section("overview").load_state == "ok"
+
+
+async def test_the_events_section_shows_every_kind_whole() -> None:
+    """The KIND column is as wide as the longest kind (core/events.py KIND_WIDTH):
+    ``config_changed`` was cut into the text after it at 10 cells."""
+    from jailtui.core.events import KIND_WIDTH, Event, Kind
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        fleet = app.fleet
+        host = fleet.names()[0]
+        # No poll makes a config_changed for a fake host; the timeline's own
+        # keeper stamps and stores it as a poll would.
+        fleet.timeline._keep([Event(0.0, Kind.CONFIG_CHANGED, host, "web", 3,
+                                    "/etc/jail.conf changed")])
+        d = await open_detail(pilot, "web")
+        line = next(ln for ln in section_text(d, "events").splitlines()
+                    if "config_changed" in ln)
+        assert KIND_WIDTH == len("config_changed")
+        assert "config_changed /etc/jail.conf changed" in line

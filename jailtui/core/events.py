@@ -85,6 +85,11 @@ class Kind(StrEnum):
     LIMIT_NEAR = "limit_near"
 
 
+#: The cells a kind takes in a column: the longest name, so none is cut
+#: (the events screen's KIND column and the detail view's Events section).
+KIND_WIDTH = max(len(k.value) for k in Kind)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One thing that happened. ``host``: the fleet's name of the host;

@@ -24,6 +24,7 @@ from textual.widgets import Static
 from jailtui.console.keys import bindings_for
 from jailtui.core.drift import DriftReport
 from jailtui.core.errors import RacctUnavailable, describe
+from jailtui.core.events import KIND_WIDTH
 from jailtui.core.freebsd.rctl import RctlRule, amount_text
 from jailtui.core.history import (
     BUCKETS,
@@ -252,7 +253,7 @@ class DetailScreen(GuardedScreen):
             mark = "" if e.ok is None else (g.ok if e.ok else g.bad) + " "
             style = "$error" if e.ok is False else "$foreground"
             rows.append((time.strftime("%H:%M:%S", time.localtime(e.at)),
-                         [(f"{e.kind:<10}", "$foreground-muted"),
+                         [(f"{e.kind:<{KIND_WIDTH}} ", "$foreground-muted"),
                           (mark + visible(e.text, 300), style)]))
         sec.show(_rows(rows, width=10))
 

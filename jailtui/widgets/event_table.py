@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from jailtui.core.events import Event, Kind
+from jailtui.core.events import KIND_WIDTH, Event, Kind
 from jailtui.core.text import visible
 from jailtui.widgets.keyed_table import Cell, Column, KeyedTable
 
@@ -67,7 +67,7 @@ class EventTable(KeyedTable[int, Event]):
             Column("jail", "JAIL", lambda e: visible(e.jail, 64) if e.jail else "-",
                    lambda e: (e.jail or "", e.seq), width=4, max_width=20,
                    measure=lambda rows: max((len(e.jail or "-") for e in rows), default=0)),
-            Column("kind", "KIND", _kind, lambda e: (str(e.kind), e.seq), width=14),
+            Column("kind", "KIND", _kind, lambda e: (str(e.kind), e.seq), width=KIND_WIDTH),
             Column("text", "WHAT", lambda e: visible(e.text, 600), lambda e: e.text, width=4,
                    last=True,
                    measure=lambda rows: max((len(e.text) for e in rows), default=0)),
