@@ -64,6 +64,7 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool 
             raise NotYourDirectory(f"{parent}: belongs to uid {st.st_uid}, not to this "
                                    f"user (uid {os.geteuid()}); not written")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    renamed = False
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -71,10 +72,12 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool 
             os.fchmod(fh.fileno(), mode)
         if overwrite:
             os.replace(tmp, path)
+            renamed = True
         else:
             os.link(tmp, path)
     finally:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        if not renamed:             # after a rename the temporary name is gone already
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
