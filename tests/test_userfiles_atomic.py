@@ -39,3 +39,29 @@ def test_failed_rename_removes_the_temporary(tmp_path: Path) -> None:
         write_atomic(target, b"x\n")
     assert os.listdir(tmp_path) == ["db.json"]
     assert target.is_dir()
+
+
+def test_durable_syncs_the_file_before_the_rename_and_the_directory_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restore's journal must survive a power loss: the data is synced before the
+    rename makes it the journal, the directory entry after."""
+    target = tmp_path / "db.json"
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync file")
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append("rename")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    write_atomic(target, b"journal\n", durable=True)
+    assert events == ["fsync file", "rename", "fsync dir"]
+    events.clear()
+    write_atomic(target, b"cache\n")
+    assert events == ["rename"]
+    assert target.read_bytes() == b"cache\n"
