@@ -151,3 +151,24 @@ def test_a_hung_command_times_out_with_a_clear_message(sim_dir: Path,
     assert not result.ok
     assert result.message == "could not start staging: jail: timed out after 1 s (killed)"
     assert sink.records[-1].result.startswith("failed: could not start staging: jail: timed out")
+
+
+def test_live_jails_are_the_polls_running_jails_without_ps(sim_dir: Path) -> None:
+    """Issue 16: a restore's "also stopped" set asks jls alone; it must name the jails
+    the full poll calls running, follow a stop, and keep to a delegate's scope."""
+    ctl, _ = make(sim_dir)
+
+    def running_by_poll() -> set[str]:
+        snap = asyncio.run(ctl.host.poll())
+        return {j.name for j in snap.jails if j.running}
+
+    def running_by_jls(c: Controller) -> set[str]:
+        return {j.name for j in asyncio.run(c.live_jails()) if j.running}
+
+    before = running_by_poll()
+    assert before and running_by_jls(ctl) == before
+    assert asyncio.run(ctl.stop("web")).ok
+    assert "web" not in running_by_jls(ctl)
+    assert running_by_jls(ctl) == running_by_poll()
+    delegate, _ = make(sim_dir, Role.DELEGATE, scope=frozenset({"db"}))
+    assert {j.name for j in asyncio.run(delegate.live_jails())} <= {"db"}

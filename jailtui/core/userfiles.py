@@ -49,8 +49,13 @@ def state_home(env: Mapping[str, str] | None = None) -> Path:
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool = True,
-                 own_dir: bool = False) -> None:
+                 own_dir: bool = False, durable: bool = False) -> None:
     """Write ``data`` to ``path`` in one step, making missing directories 0700.
+
+    ``durable``: the data and the rename are on disk when this returns (fsync of
+    the file before the rename, of the directory after it; fsync(2)), so a power
+    loss leaves the old file or the new one, never an empty one: a restore's
+    journal (core/storage/journal.py), what finishes or undoes a flow cut short.
 
     ``overwrite`` False refuses an existing file (FileExistsError), checked
     by link(2) itself, so two writers cannot both think they created it.
@@ -64,17 +69,28 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool 
             raise NotYourDirectory(f"{parent}: belongs to uid {st.st_uid}, not to this "
                                    f"user (uid {os.geteuid()}); not written")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    renamed = False
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fchmod(fh.fileno(), mode)
+            if durable:
+                os.fsync(fh.fileno())
         if overwrite:
             os.replace(tmp, path)
+            renamed = True
         else:
             os.link(tmp, path)
+        if durable:
+            dfd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
     finally:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        if not renamed:             # after a rename the temporary name is gone already
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass

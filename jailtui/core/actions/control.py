@@ -459,6 +459,17 @@ class Controller:
                 return j
         return None
 
+    async def live_jails(self) -> list[Jail]:
+        """The jails the kernel has now (``jls``, the poll's own argv), without ps, the
+        configuration or ownership: for a step that only needs which jails run (a
+        restore's "also stopped" set; issue 16). Only those in the caller's scope, as a
+        delegate's scoped poll shows them."""
+        res = await self.host.runner.run(list(jlsmod.JLS_POLL_ARGV), timeout=10)
+        if res.returncode != 0:
+            raise tool_error(res)
+        return [j for j in jlsmod.parse_jls_verbose(res.stdout).jails
+                if self.policy.in_scope(j.name)]
+
     async def _check_identity(self, action: Action, name: str, jid: int | None,
                               path: str = "") -> Jail | None:
         """Re-resolve ``name``; refuse if its jid or path changed since it was shown."""

@@ -94,7 +94,7 @@ class Journal:
         """Replace the journal with ``entry`` (OSError when the state dir is unwritable:
         the flow says so and goes on; zfs list still tells what is where)."""
         data = json.dumps(entry.to_json(), indent=1, sort_keys=True).encode() + b"\n"
-        write_atomic(self.path, data, own_dir=True)
+        write_atomic(self.path, data, own_dir=True, durable=True)
 
     def read(self) -> Entry | None:
         """The journal, or None when there is none (or it cannot be read as one)."""

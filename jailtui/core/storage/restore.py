@@ -264,8 +264,9 @@ class Restore:
         also: list[str] = []
 
         async def running_names() -> set[str]:
-            snap = await self.controller.host.poll()
-            return {j.name for j in snap.jails if j.state is JailState.RUNNING}
+            # jls alone: the set needs no processes, configuration or owners.
+            return {j.name for j in await self.controller.live_jails()
+                    if j.state is JailState.RUNNING}
 
         async def do_stop() -> tuple[str, bool]:
             if not was_running:
