@@ -327,3 +327,55 @@ def test_a_ufs_target_not_writable_or_in_reach(sim_dir: Path) -> None:
                               "jail web's root: a backup there is in its reach")
     assert [r.result.split(":")[0] for r in sink.records if r.action == Action.BACKUP] == [
         "failed", "failed"]
+
+
+def test_prune_removes_only_the_consoles_own_ufs_archives(sim_dir: Path, tmp_path: Path
+                                                          ) -> None:
+    """keep = N on a UFS root: the oldest jailtui-NAME-UTC.tar beyond N are removed
+    (rm through the runner, each audited), never another jail's or a user's file."""
+    ctl, sink = controller(sim_dir)
+    backups = sim_dir / "root/var/backups"
+    backups.mkdir(parents=True, exist_ok=True)
+    made = []
+    for i in range(3):
+        b = asyncio.run(Backup(ctl, clock=functools.partial(float, 1_700_000_000 + 100 * i),
+                               target_dir="/var/backups").run("staging"))
+        assert b.ok, b.message
+        made.append(b.target)
+    others = ["jailtui-staging-2-20231114T221320Z.tar", "jailtui-staging-old.tar", "mine.tar"]
+    for n in others:
+        (backups / n).write_bytes(b"x")
+    r = cli(sim_dir, "--sim", str(sim_dir), "backup", "staging", "--prune", "--keep", "1",
+            "--json")
+    assert r.returncode == 0, r.stderr + r.stdout
+    doc = json.loads(r.stdout)
+    assert doc["pruned"] == made[:2]
+    assert doc["message"] == f"staging: pruned 2 (keep = 1): {made[0]}, {made[1]}"
+    assert sorted(p.name for p in backups.iterdir()) == sorted(
+        [made[2].rsplit("/", 1)[1], *others])
+    r = cli(sim_dir, "--sim", str(sim_dir), "backup", "staging", "--prune", "--keep", "1")
+    assert r.returncode == 0 and r.stdout.strip() == "staging: nothing to prune (keep = 1)"
+    # A file rm cannot unlink (schg) is said and stays; the rest still goes.
+    b = asyncio.run(Backup(ctl, clock=functools.partial(float, 1_700_000_500),
+                           target_dir="/var/backups").run("staging"))
+    assert dispatch(sim_dir, ["chflags", "schg", made[2]])[0] == 0
+    plan = asyncio.run(ctl.prune_plan("staging", 1, target_dir="/var/backups"))
+    assert plan.archives == [made[2]] and plan.any
+    res = asyncio.run(ctl.prune(plan))
+    assert not res.ok
+    assert res.message == (f"staging: pruned 0 (keep = 1); could not prune: {made[2]} "
+                           f"(rm: {made[2]}: Operation not permitted)")
+    assert root(sim_dir, made[2]).exists() and root(sim_dir, b.target).exists()
+    assert [r.detail for r in sink.records if r.action == Action.BACKUP][-1] == (
+        f"prune {made[2]} (keep 1)")
+
+
+def test_sim_rm_answers_as_freebsds(sim_dir: Path) -> None:
+    """rm(1): missing, a directory, -f; each operand in turn (bin/rm/rm.c)."""
+    (sim_dir / "root/tmp").mkdir(exist_ok=True)
+    (sim_dir / "root/tmp/a").write_text("a")
+    rc, out, err = dispatch(sim_dir, ["rm", "--", "/tmp/nope", "/tmp", "/tmp/a"])
+    assert rc == 1 and err.decode() == ("rm: /tmp/nope: No such file or directory\n"
+                                        "rm: /tmp: is a directory\n")
+    assert not (sim_dir / "root/tmp/a").exists()
+    assert dispatch(sim_dir, ["rm", "-f", "/tmp/nope"])[:2] == (0, b"")

@@ -628,7 +628,8 @@ class FakeController:
         return ActionResult(True, f"destroyed snapshot {full}")
 
     async def prune_plan(self, name: str, keep: int,
-                         expect: Jail | None = None) -> PrunePlan:
+                         expect: Jail | None = None,
+                         target_dir: str | None = None) -> PrunePlan:
         """The console's own (``jailtui-*``) of :attr:`snaps` beyond ``keep``."""
         self._gate(Action.SNAPSHOT, name)
         own = sorted((s for s in self.snaps.get(name, []) if s.short.startswith("jailtui-")),

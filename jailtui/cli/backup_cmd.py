@@ -54,9 +54,10 @@ def _list(session: Session, args: argparse.Namespace) -> int:
     return 0
 
 
-def _prune(session: Session, args: argparse.Namespace, keep: int) -> int:
-    plan = asyncio.run(backupmod.prune_plan(session.controller, args.name, keep))
-    result = asyncio.run(backupmod.prune(session.controller, plan)) if plan.doomed else None
+def _prune(session: Session, args: argparse.Namespace, keep: int, target: str) -> int:
+    plan = asyncio.run(backupmod.prune_plan(session.controller, args.name, keep,
+                                            target_dir=target))
+    result = asyncio.run(backupmod.prune(session.controller, plan)) if plan.any else None
     if args.json:
         json.dump({"jail": args.name, "keep": keep, "pruned": plan.names if result and
                    result.ok else [], "held": plan.held,
@@ -85,7 +86,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
             print("jailtui: backup: --prune needs --keep N (1 or more) or [backup] keep in "
                   "config.toml", file=sys.stderr)
             return 2
-        return _prune(session, args, keep)
+        return _prune(session, args, keep, target)
 
     def show(p: Progress) -> None:
         if not args.json and sys.stderr.isatty():
@@ -106,13 +107,13 @@ def run(session: Session, args: argparse.Namespace) -> int:
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
     pruned = None
-    if result.ok and settings.backup_keep > 0 and result.target.count("/") == 2 \
-            and not result.target.startswith("/"):
-        # The rule ([backup] keep): after a ZFS backup, the console's own beyond N go.
+    if result.ok and settings.backup_keep > 0:
+        # The rule ([backup] keep): after a backup, the console's own beyond N go
+        # (snapshots on ZFS, jailtui-NAME-*.tar archives in the target on UFS).
         plan = asyncio.run(backupmod.prune_plan(session.controller, args.name,
-                                                settings.backup_keep))
+                                                settings.backup_keep, target_dir=target))
         pruned = (asyncio.run(backupmod.prune(session.controller, plan)).message
-                  if plan.doomed else "")
+                  if plan.any else "")
     if args.json:
         doc = result.to_json()
         if pruned is not None:

@@ -261,8 +261,10 @@ class ConsoleController(Protocol):
         ...
 
     async def prune_plan(self, name: str, keep: int,
-                         expect: Jail | None = None) -> PrunePlan:
-        """What ``keep`` would destroy of the console's own snapshots (nothing changes)."""
+                         expect: Jail | None = None,
+                         target_dir: str | None = None) -> PrunePlan:
+        """What ``keep`` would destroy of the console's own snapshots, or of a UFS
+        root's archives in ``target_dir`` (nothing changes)."""
         ...
 
     async def prune(self, plan: PrunePlan, expect: Jail | None = None) -> ActionResult:

@@ -36,19 +36,20 @@ def offer_prune(app: JailtuiApp, jail: Jail, done: Callable[[ActionResult], None
 
     async def plan() -> None:
         try:
-            found = await controller.prune_plan(jail.name, keep, jail)
+            found = await controller.prune_plan(jail.name, keep, jail,
+                                                app.settings.backup_target)
         except Exception as exc:  # said, not raised: the snapshot or backup was made
             done(ActionResult(False, f"could not plan the pruning: {describe(exc)}"))
             return
-        if not found.doomed:
+        if not found.any:
             return
         from jailtui.screens.confirm import ConfirmScreen
 
         question = Content.assemble(
             ("Prune the console's own snapshots of jail ", "bold"),
             (visible(jail.name, 64), "bold $accent"), (f" (keep = {keep})?", "bold"), "\n",
-            (visible(found.text(), 1500) + ". Snapshots not named jailtui-* are never "
-             "touched; a snapshot a clone depends on is refused by zfs and stays.",
+            (visible(found.text(), 1500) + ". Snapshots and files not named jailtui-* are "
+             "never touched; a snapshot a clone depends on is refused by zfs and stays.",
              "$foreground-muted"))
 
         def answered(yes: bool | None) -> None:

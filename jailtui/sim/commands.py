@@ -37,6 +37,7 @@ def _tools() -> dict[str, Tool]:
         procstat,
         ps,
         rctl,
+        rm,
         service,
         sockstat,
         statls,
@@ -49,6 +50,7 @@ def _tools() -> dict[str, Tool]:
             "kill": kill.run, "hostname": hostname.run,
             # Security posture (docs/freebsd.md 13):
             "chflags": fflags.run, "stat": statls.run_stat, "ls": statls.run_ls,
+            "rm": rm.run,
             "devfs": devfs.run, "pkg": pkg.run,
             # The copy of a UFS jail root (docs/freebsd.md 12.8):
             "bsdtar": bsdtar.run,
@@ -71,7 +73,7 @@ def _tool(name: str) -> Tool | None:
 
 #: Names dispatch() answers; anything else is "command not found".
 TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname",
-         "zfs", "mount", "umount", "chflags", "stat", "ls", "devfs", "pkg", "bsdtar",
+         "zfs", "mount", "umount", "chflags", "stat", "ls", "rm", "devfs", "pkg", "bsdtar",
          "sockstat", "ifconfig", "pfctl", "procstat", *MANAGER_TOOLS)
 
 

@@ -22,7 +22,7 @@ HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", 
               # machine's stat, which scripts run here pick by `stat --version`
               # (core/config/remotefile.py). ls stays off PATH (everyone's ls would
               # become the simulated host's); `jailtui sim exec` and the SimRunner
-              # answer `ls -lo`.
+              # answer `ls -lo` (and rm, for the same reason: sim/rm.py).
               "chflags", "devfs", "pkg", "stat",
               # bsdtar (not tar: GNU tar of this machine's scripts stays theirs).
               "bsdtar",

@@ -421,10 +421,11 @@ class Controller:
                 for name, e, text in await Restore(self).pending_all()]
 
     async def prune_plan(self, name: str, keep: int,
-                         expect: Jail | None = None) -> PrunePlan:
-        from jailtui.core.storage.backup import prune_plan
+                         expect: Jail | None = None,
+                         target_dir: str | None = None) -> PrunePlan:
+        from jailtui.core.storage.backup import DEFAULT_TARGET, prune_plan
 
-        return await prune_plan(self, name, keep, expect)
+        return await prune_plan(self, name, keep, expect, target_dir or DEFAULT_TARGET)
 
     async def prune(self, plan: PrunePlan, expect: Jail | None = None) -> ActionResult:
         from jailtui.core.storage.backup import prune

@@ -302,6 +302,16 @@ def stat_mtime_argv(path: str) -> list[str]:
     return ["stat", "-f", "%m", "--", path]
 
 
+def ls_names_argv(directory: str) -> list[str]:
+    """``ls -1 -- DIR``: the names in a directory, one a line (ls(1))."""
+    return ["ls", "-1", "--", directory]
+
+
+def rm_argv(path: str) -> list[str]:
+    """``rm -- FILE``: unlink one file, no ``-f`` so a failure is said (rm(1))."""
+    return ["rm", "--", path]
+
+
 def chflags_argv(flags: Sequence[str], paths: Sequence[str]) -> list[str]:
     """``chflags -h -- FLAGS PATH...`` (chflags(1)); -h: a symlink itself, never its
     target. ``--`` before the flags: getopt(3) stops at the first operand, so a

@@ -39,6 +39,7 @@ their own jail), with exactly one audit record of its outcome.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -372,24 +373,58 @@ class PrunePlan:
     doomed: list[tuple[str, str]] = field(default_factory=list)
     #: "DS@NAME (why)".
     held: list[str] = field(default_factory=list)
+    #: A UFS root's bsdtar archives (TARGET/jailtui-NAME-UTC.tar) to remove, oldest first.
+    archives: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
-        return [f"{ds}@{short}" for ds, short in self.doomed]
+        return [f"{ds}@{short}" for ds, short in self.doomed] + self.archives
+
+    @property
+    def any(self) -> bool:
+        """Is anything to prune (a snapshot or an archive)?"""
+        return bool(self.doomed or self.archives)
 
     def text(self) -> str:
         """One paragraph for the question and the CLI."""
-        if not self.doomed:
+        if not self.any:
             head = f"{self.jail}: nothing to prune (keep = {self.keep})"
+        elif self.archives:
+            head = (f"{self.jail}: keep = {self.keep} removes {len(self.archives)} of the "
+                    f"console's own archives: {', '.join(self.archives)}")
         else:
             head = (f"{self.jail}: keep = {self.keep} destroys {len(self.doomed)} of the "
                     f"console's own snapshots: {', '.join(self.names)}")
         return head + (f"; kept: {', '.join(self.held)}" if self.held else "")
 
 
+def archive_pattern(name: str) -> re.Pattern[str]:
+    """``jailtui-NAME-20261202T041500Z.tar`` exactly: the archives _tar_backup names
+    for jail ``name`` (never another jail's: ``web`` does not match ``web-2``'s)."""
+    return re.compile(rf"jailtui-{re.escape(name)}-(\d{{8}}T\d{{6}}Z)\.tar")
+
+
+async def archives_of(runner: Runner, name: str, target_dir: str) -> list[str]:
+    """The console's own archives of jail ``name`` in ``target_dir``, oldest first
+    (the UTC stamp in the name orders them); a missing target holds none."""
+    directory = target_dir.rstrip("/") or "/"
+    res = await runner.run(argvmod.ls_names_argv(directory), timeout=ZFS_TIMEOUT)
+    if res.returncode != 0:
+        err = res.stderr.decode("utf-8", "replace")
+        if "No such file" in err:
+            return []
+        raise BackupError(f"cannot list {directory}: {err.strip() or 'ls exit '}"
+                          f"{'' if err.strip() else res.returncode}")
+    pat = archive_pattern(name)
+    found = [n for n in res.stdout.decode("utf-8", "replace").split("\n") if pat.fullmatch(n)]
+    return [f"{directory.rstrip('/')}/{n}" for n in sorted(found)]
+
+
 async def prune_plan(controller: Controller, name: str, keep: int,
-                     expect: Jail | None = None) -> PrunePlan:
-    """Which of the console's snapshots ``keep`` would destroy (nothing is changed)."""
+                     expect: Jail | None = None,
+                     target_dir: str = DEFAULT_TARGET) -> PrunePlan:
+    """Which of the console's snapshots -- or, for a UFS root, of its bsdtar archives
+    in ``target_dir`` -- ``keep`` would remove (nothing is changed)."""
     if keep <= 0:
         raise BackupError("keep must be 1 or more to prune (0 keeps all: [backup] keep)")
     controller.gate(Action.SNAPSHOT, name)
@@ -397,6 +432,11 @@ async def prune_plan(controller: Controller, name: str, keep: int,
     snaps = snapmod.Snapshots(controller)
     jail = await snaps.find(name, expect)
     where = await snaps.locate(name, jail)
+    if where is not None and where.dataset is None:
+        plan = PrunePlan(name, keep, target=target_dir)
+        tars = await archives_of(controller.host.runner, name, target_dir)
+        plan.archives = tars[:max(0, len(tars) - keep)]
+        return plan
     if where is None or where.dataset is None:
         datasets = (await snapmod.read_tables(controller.host.runner))[0]
         raise BackupError(snapmod.not_on_zfs(name, where, datasets))
@@ -431,6 +471,13 @@ async def prune(controller: Controller, plan: PrunePlan,
     jail = await snaps.find(plan.jail, expect)
     gone: list[str] = []
     kept: list[str] = []
+    for path in plan.archives:
+        res = await snaps.run_audited(Action.BACKUP, jail, argvmod.rm_argv(path),
+                                      f"removed {path}", f"prune {path} (keep {plan.keep})")
+        if res.ok:
+            gone.append(path)
+        else:
+            kept.append(f"{path} ({res.message.splitlines()[0]})")
     for ds, short in plan.doomed:
         action = Action.BACKUP if ds == plan.target else Action.SNAPSHOT
         res = await snaps.destroy_audited(action, jail, ds, short,

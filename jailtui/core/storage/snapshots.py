@@ -259,6 +259,12 @@ class Snapshots:
         return await self._run(action, jail, argvmod.zfs_destroy_snapshot_argv(ds, short),
                                f"destroyed snapshot {ds}@{short}", detail)
 
+    async def run_audited(self, action: Action, jail: Jail, argv: list[str], done: str,
+                          detail: str) -> ActionResult:
+        """Another command of the storage flows (``rm`` of a pruned archive) as
+        ``action`` on ``jail``, gated by the caller, with one audit record."""
+        return await self._run(action, jail, argv, done, detail)
+
     async def _run(self, action: Action, jail: Jail, argv: list[str], done: str, detail: str
                    ) -> ActionResult:
         try:
