@@ -502,11 +502,12 @@ class Restore:
 
     async def _verify_up(self, name: str, root: str) -> str:
         """It runs, and the daemons its own rc.conf enables are up (the health check's
-        rule: core/checks/health.py; rc.conf read through core/transport/jailfs.py)."""
+        rule: core/checks/daemons.py; rc.conf read through core/transport/jailfs.py; the
+        processes: Controller.jail_processes, ps -J JID)."""
         now = await self.controller.resolve(name)
         if now is None or now.state is not JailState.RUNNING or now.jid is None:
             raise StepFailed(f"{name} is not running after the start")
-        from jailtui.core.checks.health import NOT_DAEMONS, missing_daemons
+        from jailtui.core.checks.daemons import NOT_DAEMONS, missing_daemons
         from jailtui.core.freebsd import rcconf
 
         host = self.controller.host
@@ -516,8 +517,8 @@ class Restore:
             return f"running, jid {now.jid}; daemons not checked: {got.why()}"
         services = [s for s in rcconf.enabled_services(rcconf.parse(text))
                     if s not in NOT_DAEMONS]
-        snap = await host.poll()
-        missing = missing_daemons(services, snap.processes_of(now.jid))
+        # The jail's own processes (ps -J JID), not a poll of every jail.
+        missing = missing_daemons(services, await self.controller.jail_processes(now))
         if missing:
             raise StepFailed(f"{name} runs (jid {now.jid}) but these daemons enabled in "
                              f"its rc.conf are not: {', '.join(missing)}")
@@ -719,8 +720,8 @@ class Restore:
             raise StepFailed(f"{name} still runs (jid {now.jid})")
         if now is None:
             return "gone"
-        snap = await self.controller.host.poll()
-        left = [p.pid for p in snap.processes_of(now.jid)] if now.jid is not None else []
+        # Its own processes only (Controller.jail_processes), not a poll of every jail.
+        left = [p.pid for p in await self.controller.jail_processes(now)]
         if left:
             shown = " ".join(str(p) for p in left[:10]) + (" ..." if len(left) > 10 else "")
             raise StepFailed(f"{name} is dying (jid {now.jid}) but {len(left)} of its "
