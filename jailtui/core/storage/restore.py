@@ -206,11 +206,13 @@ class Restore:
         state: dict[str, object] = {}
         entry: Entry | None = None
 
-        async def step(label: str, body: Body) -> bool:
+        async def step(label: str, body: Body, then: str | None) -> bool:
             """One timed, audited step (``_step``), noted in the journal around it when
             it changes the host's datasets or starts the jail (:data:`JOURNALED`): the
             checks between them leave nothing to finish or undo, and each write costs
-            (benchmarks/README.md "restore")."""
+            (benchmarks/README.md "restore"). The note after it is left to the next
+            step (``then``) when that one is journaled too: its own note, written
+            before it runs anything, says the same and the step begun."""
             noted = entry is not None and label in JOURNALED
             if entry is not None and noted:
                 entry.step = label
@@ -219,7 +221,7 @@ class Restore:
             if entry is not None and ok:
                 entry.step = ""
                 entry.done.append(label)
-                if noted:
+                if noted and then not in JOURNALED:
                     self._note(journal, entry)
             return ok
 
@@ -385,8 +387,8 @@ class Restore:
             ("stop", do_stop), ("verify stopped", do_verify_stopped), ("mounts", do_mounts),
             *middle, ("start", do_start), ("verify running", do_verify_running)]
         failed_at = ""
-        for label, body in bodies:
-            if not await step(label, body):
+        for i, (label, body) in enumerate(bodies):
+            if not await step(label, body, bodies[i + 1][0] if i + 1 < len(bodies) else None):
                 failed_at = label
                 break
         result.total = self.timer() - t0
