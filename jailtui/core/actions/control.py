@@ -471,6 +471,30 @@ class Controller:
         return [j for j in jlsmod.parse_jls_verbose(res.stdout).jails
                 if self.policy.in_scope(j.name)]
 
+    async def jail_processes(self, jail: Jail) -> tuple[Process, ...]:
+        """The processes of one jail now (``jail``: as ``resolve`` gave it), without jls,
+        the configuration or owners: for a step that needs only that jail's processes
+        (a restore's verify steps; issue 16). None of a jail outside the caller's scope.
+
+        A live jail: ``ps -J JID`` (docs/freebsd.md 2.2: only the processes directly in
+        it; "nothing matched", exit 1 with no stderr, is none; a jid gone meanwhile,
+        ``Invalid jail id``, has none either). A dying jail's jid is no ``-J`` argument
+        (libjail's jail_getid looks up live jails only), so the host-wide ``ps -ax``,
+        kept to that jid. Without the ``jail`` column (known here; any ps has the rest).
+        """
+        if jail.jid is None or not self.policy.in_scope(jail.name):
+            return ()
+        live = jail.state is JailState.RUNNING
+        argv = psmod.ps_argv(str(jail.jid) if live else None, jail_keyword=False)
+        res = await self.host.runner.run(argv, timeout=10)
+        try:
+            procs = psmod.parse_ps_result(res)
+        except JailNotFound:
+            if live:
+                return ()
+            raise
+        return tuple(p for p in procs if p.jid == jail.jid)
+
     async def _check_identity(self, action: Action, name: str, jid: int | None,
                               path: str = "") -> Jail | None:
         """Re-resolve ``name``; refuse if its jid or path changed since it was shown."""

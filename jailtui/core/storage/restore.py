@@ -206,11 +206,13 @@ class Restore:
         state: dict[str, object] = {}
         entry: Entry | None = None
 
-        async def step(label: str, body: Body) -> bool:
+        async def step(label: str, body: Body, then: str | None) -> bool:
             """One timed, audited step (``_step``), noted in the journal around it when
             it changes the host's datasets or starts the jail (:data:`JOURNALED`): the
             checks between them leave nothing to finish or undo, and each write costs
-            (benchmarks/README.md "restore")."""
+            (benchmarks/README.md "restore"). The note after it is left to the next
+            step (``then``) when that one is journaled too: its own note, written
+            before it runs anything, says the same and the step begun."""
             noted = entry is not None and label in JOURNALED
             if entry is not None and noted:
                 entry.step = label
@@ -219,7 +221,7 @@ class Restore:
             if entry is not None and ok:
                 entry.step = ""
                 entry.done.append(label)
-                if noted:
+                if noted and then not in JOURNALED:
                     self._note(journal, entry)
             return ok
 
@@ -385,8 +387,8 @@ class Restore:
             ("stop", do_stop), ("verify stopped", do_verify_stopped), ("mounts", do_mounts),
             *middle, ("start", do_start), ("verify running", do_verify_running)]
         failed_at = ""
-        for label, body in bodies:
-            if not await step(label, body):
+        for i, (label, body) in enumerate(bodies):
+            if not await step(label, body, bodies[i + 1][0] if i + 1 < len(bodies) else None):
                 failed_at = label
                 break
         result.total = self.timer() - t0
@@ -502,11 +504,12 @@ class Restore:
 
     async def _verify_up(self, name: str, root: str) -> str:
         """It runs, and the daemons its own rc.conf enables are up (the health check's
-        rule: core/checks/health.py; rc.conf read through core/transport/jailfs.py)."""
+        rule: core/checks/daemons.py; rc.conf read through core/transport/jailfs.py; the
+        processes: Controller.jail_processes, ps -J JID)."""
         now = await self.controller.resolve(name)
         if now is None or now.state is not JailState.RUNNING or now.jid is None:
             raise StepFailed(f"{name} is not running after the start")
-        from jailtui.core.checks.health import NOT_DAEMONS, missing_daemons
+        from jailtui.core.checks.daemons import NOT_DAEMONS, missing_daemons
         from jailtui.core.freebsd import rcconf
 
         host = self.controller.host
@@ -516,8 +519,8 @@ class Restore:
             return f"running, jid {now.jid}; daemons not checked: {got.why()}"
         services = [s for s in rcconf.enabled_services(rcconf.parse(text))
                     if s not in NOT_DAEMONS]
-        snap = await host.poll()
-        missing = missing_daemons(services, snap.processes_of(now.jid))
+        # The jail's own processes (ps -J JID), not a poll of every jail.
+        missing = missing_daemons(services, await self.controller.jail_processes(now))
         if missing:
             raise StepFailed(f"{name} runs (jid {now.jid}) but these daemons enabled in "
                              f"its rc.conf are not: {', '.join(missing)}")
@@ -719,8 +722,8 @@ class Restore:
             raise StepFailed(f"{name} still runs (jid {now.jid})")
         if now is None:
             return "gone"
-        snap = await self.controller.host.poll()
-        left = [p.pid for p in snap.processes_of(now.jid)] if now.jid is not None else []
+        # Its own processes only (Controller.jail_processes), not a poll of every jail.
+        left = [p.pid for p in await self.controller.jail_processes(now)]
         if left:
             shown = " ".join(str(p) for p in left[:10]) + (" ..." if len(left) > 10 else "")
             raise StepFailed(f"{name} is dying (jid {now.jid}) but {len(left)} of its "

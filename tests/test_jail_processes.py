@@ -1,0 +1,107 @@
+"""Controller.jail_processes: one jail's processes without a poll (issue 16), and the
+restore's verify steps reading only those (docs/freebsd.md 2.2: ``ps -J``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jailtui.core.actions.audit import MemorySink
+from jailtui.core.actions.control import Controller
+from jailtui.core.actions.policy import Policy, Role
+from jailtui.core.freebsd import ps as psmod
+from jailtui.core.hosts.host import Host
+from jailtui.core.model import Jail, JailState
+from jailtui.core.storage import restore as restoremod
+from jailtui.core.transport.runner import CommandResult
+from jailtui.sim import faults
+from jailtui.sim.commands import dispatch
+from jailtui.sim.runner import SimRunner
+
+
+class Recording(SimRunner):
+    """The simulator's runner, keeping every argv it runs."""
+
+    def __init__(self, simdir: Path) -> None:
+        super().__init__(simdir)
+        self.argvs: list[list[str]] = []
+
+    async def run(self, argv: Sequence[str], **kw: Any) -> CommandResult:
+        self.argvs.append(list(argv))
+        return await super().run(argv, **kw)
+
+
+def controller(sim_dir: Path, policy: Policy | None = None) -> tuple[Controller, Recording]:
+    runner = Recording(sim_dir)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    return Controller(host, policy or Policy(Role.HOST_ADMIN, "root", 0),
+                      audit=MemorySink()), runner
+
+
+def resolved(ctl: Controller, name: str) -> Jail:
+    j = asyncio.run(ctl.resolve(name))
+    assert j is not None
+    return j
+
+
+def test_a_live_jails_processes_are_ps_J_alone(sim_dir: Path) -> None:
+    ctl, runner = controller(sim_dir)
+    web = resolved(ctl, "web")
+    polled = asyncio.run(ctl.host.poll()).processes_of(web.jid or 0)
+    runner.argvs.clear()
+    procs = asyncio.run(ctl.jail_processes(web))
+    assert runner.argvs == [["ps", "--libxo", "json", "-ax", "-ww", "-o",
+                             psmod.PS_KEYWORDS_NO_JAIL, "-J", str(web.jid)]]
+    assert procs and [(p.pid, p.command) for p in procs] == [
+        (p.pid, p.command) for p in polled]
+    assert {p.jid for p in procs} == {web.jid}
+
+
+def test_a_dying_jail_is_no_J_argument_so_the_host_wide_ps_is_kept_to_its_jid(
+        sim_dir: Path) -> None:
+    faults.add(sim_dir, "nostop", "web")
+    ctl, runner = controller(sim_dir)
+    jid = resolved(ctl, "web").jid
+    rc, _, err = dispatch(sim_dir, ["jail", "-r", "web"])
+    assert rc == 0, err
+    dying = resolved(ctl, "web")
+    assert dying.state is JailState.DYING and dying.jid == jid
+    # ps(1) refuses the dying jid (jail_getid looks up live jails only).
+    rc, _, err = dispatch(sim_dir, ["ps", "-ax", "-J", str(jid)])
+    assert rc == 1 and b"Invalid jail id" in err
+    runner.argvs.clear()
+    procs = asyncio.run(ctl.jail_processes(dying))
+    assert runner.argvs == [["ps", "--libxo", "json", "-ax", "-ww", "-o",
+                             psmod.PS_KEYWORDS_NO_JAIL]]
+    assert len(procs) == 3 and {p.jid for p in procs} == {jid}
+
+
+def test_none_for_a_jail_without_processes_gone_or_out_of_scope(sim_dir: Path) -> None:
+    ctl, runner = controller(sim_dir)
+    web = resolved(ctl, "web")
+    gone = Jail(name="web", jid=999, state=JailState.RUNNING)
+    assert asyncio.run(ctl.jail_processes(gone)) == ()  # ps: Invalid jail id: 999
+    alice, runner = controller(sim_dir, Policy(Role.DELEGATE, "alice", 1001,
+                                               scope=frozenset({"db"})))
+    assert asyncio.run(alice.jail_processes(web)) == ()
+    assert runner.argvs == []
+
+
+def test_the_restore_verifies_with_the_jails_own_processes_not_a_poll(
+        sim_dir: Path) -> None:
+    rc, _, err = dispatch(sim_dir, ["zfs", "snapshot", "-r", "zroot/jails/db@good"])
+    assert rc == 0, err
+    ctl, runner = controller(sim_dir)
+    row = asyncio.run(ctl.host.poll()).jail("db")
+    poll_ps = ctl.host.ps_argv()
+    runner.argvs.clear()
+    result = asyncio.run(restoremod.Restore(ctl).run("db", "good", row))
+    assert result.ok, result.summary
+    assert [s.message for s in result.steps if s.step.startswith("verify")] == [
+        "dying (jid 2): no processes left",
+        f"running, jid {resolved(ctl, 'db').jid}; daemons up: postgresql"]
+    ps_runs = [a for a in runner.argvs if a[0] == "ps"]
+    assert poll_ps not in ps_runs
+    assert ps_runs[-1][-2:] == ["-J", str(resolved(ctl, "db").jid)]
