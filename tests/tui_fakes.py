@@ -691,6 +691,11 @@ class FakeController:
                                 key=lambda c: (not c.flags, c.shown_rel))
         return report
 
+    async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
+        """Every fake jail lives on a ZFS dataset: no UFS quarantines."""
+        self._gate(Action.VIEW, name)
+        return []
+
     async def restore_swap_back(self, name: str, expect: Jail | None = None,
                                 on_step: Callable[[StepResult], None] | None = None
                                 ) -> RestoreResult:

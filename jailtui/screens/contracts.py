@@ -284,6 +284,11 @@ class ConsoleController(Protocol):
         """A quarantined root against its known-good snapshot (core/storage/changes.py)."""
         ...
 
+    async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
+        """A UFS jail's ROOT.quarantine-* directories beside its root, oldest first
+        (core/storage/changes.py); empty for a root on ZFS."""
+        ...
+
     def run_interactive(self, argv: Sequence[str]) -> int:
         """Run an interactive argv (an editor) on a fresh pty (blocking); its exit status."""
         ...

@@ -28,6 +28,7 @@ from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.zfs import ZfsSnapshot
 from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.contracts import ConsoleController
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.prune import offer_prune
 from jailtui.screens.snapshot_name import SnapshotNameScreen
@@ -61,6 +62,8 @@ class SnapshotsScreen(GuardedScreen):
         self._jail: Jail | None = jail
         self._where: JailStorage | None = None
         self._snaps: tuple[ZfsSnapshot, ...] = ()
+        #: A UFS root's copies kept aside beside it (ROOT.quarantine-*), oldest first.
+        self._ufs_quarantines: list[str] = []
         self._busy = ""
         self._load_line: Content = Content("")
         self._action_line: Content | None = None
@@ -128,6 +131,8 @@ class SnapshotsScreen(GuardedScreen):
                 listing = await controller.snapshot_list(self.jail_name, jail)
             except Exception as exc:  # every failure belongs on the screen, sanitised
                 self._failed(exc)
+                if controller is not None:
+                    await self._find_ufs_quarantines(controller, jail)
                 return
             self._where = listing.where
             self._snaps = listing.snapshots
@@ -145,6 +150,25 @@ class SnapshotsScreen(GuardedScreen):
 
         self.run_worker(job(run), group="snapshots-load", exclusive=True, exit_on_error=False,
                         description="a jail's snapshots")
+
+    async def _find_ufs_quarantines(self, controller: ConsoleController,
+                                    jail: Jail | None) -> None:
+        """No snapshots: a UFS root may still have copies kept aside beside it, which
+        ``w`` compares with the root in place (core/storage/changes.py)."""
+        try:
+            found = await controller.ufs_quarantines(self.jail_name, jail)
+        except Exception:  # the listing's own failure is already on the screen
+            found = []
+        self._ufs_quarantines = found
+        if found:
+            many = (f" (the newest of {len(found)} kept beside the root; jailtui diff "
+                    f"{visible(self.jail_name, 64)} PATH compares another)"
+                    if len(found) > 1 else "")
+            self._action_line = Content.assemble(
+                ("w: what changed in ", "$foreground-muted"), visible(found[-1], 200),
+                (many, "$foreground-muted"))
+            self._set_load_line(self._load_line)
+        self.refresh_bindings()
 
     def _failed(self, exc: BaseException) -> None:
         self._snaps = ()
@@ -212,8 +236,11 @@ class SnapshotsScreen(GuardedScreen):
         self.app.push_screen(ConfirmScreen(question, yes="Destroy"), answered)
 
     def quarantine(self) -> str | None:
-        """The quarantine the jail's root was restored from (its origin), if any."""
+        """The quarantine the jail's root was restored from (its origin), if any; for a
+        UFS root the newest ROOT.quarantine-* beside it."""
         w = self._where
+        if w is None and self._ufs_quarantines:
+            return self._ufs_quarantines[-1]
         if w is None or w.dataset is None or ".quarantine-" not in w.dataset.origin:
             return None
         q = w.dataset.origin.split("@", 1)[0]

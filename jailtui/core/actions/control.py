@@ -447,6 +447,11 @@ class Controller:
 
         return await what_changed(self, name, quarantine, expect)
 
+    async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
+        from jailtui.core.storage.changes import ufs_quarantines
+
+        return await ufs_quarantines(self, name, expect)
+
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""
         res = await self.host.runner.run([*jlsmod.JLS_POLL_ARGV, "-j", name], timeout=10)
