@@ -447,6 +447,23 @@ class Controller:
 
         return await what_changed(self, name, quarantine, expect)
 
+    async def restore_standby(self, name: str, expect: Jail | None = None,
+                              on_step: Callable[[StepResult], None] | None = None
+                              ) -> RestoreResult:
+        from jailtui.core.storage.standby import StandbySwap
+
+        return await StandbySwap(self, on_step=on_step).run_standby(name, expect)
+
+    async def standby_make(self, name: str, expect: Jail | None = None,
+                           on_progress: Callable[[Progress], None] | None = None,
+                           cancel: asyncio.Event | None = None,
+                           target_dir: str | None = None) -> BackupResult:
+        from jailtui.core.storage import standby
+        from jailtui.core.storage.backup import DEFAULT_TARGET
+
+        return await standby.make(self, name, expect, target_dir or DEFAULT_TARGET,
+                                  on_progress, cancel)
+
     async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
         from jailtui.core.storage.changes import ufs_quarantines
 
