@@ -8,8 +8,9 @@
 - Then rename(2). It fails with EXDEV when the source and the target's directory
   are on different file systems (the simulated mount table: sim/fsdev.py), which
   a mount point always is from its parent's; with EPERM when the source has an
-  immutable, append-only or no-unlink flag, or a directory involved is
-  append-only (ufs_rename(); docs/freebsd.md 13.2); other errors are
+  immutable, append-only or no-unlink flag, or the directory it is in is
+  append-only (sys/ufs/ufs/ufs_vnops.c ufs_rename(); docs/freebsd.md 13.2); other
+  errors are
   ``mv: rename FROM to TO: STRERROR``.
 - After EXDEV mv does not give up: a mount point is refused (``mv: cannot rename
   a mount point``); a regular file is copied and unlinked (fastcopy()); anything
@@ -113,8 +114,7 @@ class _Mover:
         if self.dev(hs) != self.dev(_parent(hd)):
             return 18  # EXDEV
         flags = set(fflags.flags_of(self.st, hs))
-        if flags & _NO_RENAME or {*fflags.flags_of(self.st, _parent(hs)),
-                                  *fflags.flags_of(self.st, _parent(hd))} & _APPEND:
+        if flags & _NO_RENAME or set(fflags.flags_of(self.st, _parent(hs))) & _APPEND:
             return 1  # EPERM
         try:
             os.rename(rs, rd)
