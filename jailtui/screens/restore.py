@@ -32,6 +32,7 @@ from jailtui.core.storage.restore import (
     RestoreResult,
     StepResult,
 )
+from jailtui.core.storage.standby import STANDBY_STEPS
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
 from jailtui.widgets.glyphs import glyphs
@@ -57,6 +58,7 @@ MODES: dict[str, tuple[str, tuple[str, ...]]] = {
     "discard": ("Roll back jail ", DISCARD_STEPS),
     "swap_back": ("Swap back jail ", SWAP_BACK_STEPS),
     "resume": ("Finish the restore of jail ", RESUME_STEPS),
+    "standby": ("Restore jail ", STANDBY_STEPS),
 }
 
 
@@ -103,7 +105,7 @@ class RestoreScreen(GuardedScreen):
         head, steps = MODES[self.mode]
         what: list[str | tuple[str, str]] = [
             (head, "bold"), (visible(self._jail.name, 64), "bold $text-accent")]
-        if self.mode in ("restore", "discard", "resume") and self.snapshot:
+        if self.mode in ("restore", "discard", "resume", "standby") and self.snapshot:
             what += [(" to " if self.mode == "discard" else " from ", "bold"),
                      (visible(self.snapshot, 200), "bold $accent")]
         if self.mode == "discard":
@@ -145,7 +147,8 @@ class RestoreScreen(GuardedScreen):
         title = {"restore": f"restore {name} from {snap}",
                  "discard": f"roll back {name} to {snap}, discarding its root",
                  "swap_back": f"swap back {name}",
-                 "resume": f"finish the restore of {name}"}[mode]
+                 "resume": f"finish the restore of {name}",
+                 "standby": f"restore {name} from its standby copy {snap}"}[mode]
 
         async def run() -> None:
             try:
@@ -153,6 +156,8 @@ class RestoreScreen(GuardedScreen):
                     result = await controller.restore_swap_back(name, jail, on_step)
                 elif mode == "resume":
                     result = await controller.restore_resume(name, jail, on_step)
+                elif mode == "standby":
+                    result = await controller.restore_standby(name, jail, on_step)
                 else:
                     result = await controller.restore(name, snap, jail, on_step,
                                                       discard=mode == "discard")

@@ -464,6 +464,12 @@ class Controller:
         return await standby.make(self, name, expect, target_dir or DEFAULT_TARGET,
                                   on_progress, cancel)
 
+    async def ufs_standby(self, name: str, expect: Jail | None = None
+                          ) -> tuple[str, bool] | None:
+        from jailtui.core.storage.standby import existing
+
+        return await existing(self, name, expect)
+
     async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
         from jailtui.core.storage.changes import ufs_quarantines
 

@@ -195,6 +195,31 @@ async def _locate(controller: Controller, name: str, expect: Jail | None
     return jail, await snapmod.where(controller.host.runner, jail.path)
 
 
+async def existing(controller: Controller, name: str, expect: Jail | None = None
+                   ) -> tuple[str, bool] | None:
+    """(the standby copy's path, whether it is there) when jail ``name``'s root can have
+    one; None otherwise (a VIEW, through the same gate as the snapshots' listing)."""
+    where = await snapmod.Snapshots(controller).locate(name, expect)
+    if where is None or not swappable(where):
+        return None
+    path = standby_path(where.root)
+    return path, await dev_ino(controller, path) is not None
+
+
+def make_question(name: str, standby: str, archive: str) -> str:
+    """What the console asks after a UFS backup of a root that can have a standby."""
+    return (f"Also make the standby copy {standby} of {name} from {archive} (extracted "
+            "beside the root, on its file system; B then swaps it in)?")
+
+
+def swap_question(name: str, root: str) -> str:
+    """What the console asks before the swap (the words are the flow's)."""
+    return (f"Stop {name} through its owner, rename its root {root} to "
+            f"{root.rstrip('/')}.quarantine-UTCTIME (kept, never destroyed) and its standby "
+            f"copy {standby_path(root)} to {root} (two rename(2)s on one file system), then "
+            "start it and check it runs?")
+
+
 # -- making the standby copy ----------------------------------------------------------------
 
 async def make(controller: Controller, name: str, expect: Jail | None = None,
