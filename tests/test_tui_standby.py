@@ -115,3 +115,55 @@ async def test_b_offers_the_standby_and_B_swaps_it_in(ufs_sim: Path) -> None:
     assert len(steps) == len(STANDBY_STEPS)
     assert any(r.action == "backup" and r.detail.startswith("standby ")
                for r in sink.records)
+
+
+async def test_a_swap_cut_short_is_said_at_start_and_undone(
+        ufs_sim: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed between the two renames: the next console says so at start with finish and
+    undo (the standby journal is undoable too); u puts the old root back and starts it."""
+    import asyncio
+
+    from jailtui.core.storage import standby as standbymod
+    from jailtui.screens.resume import ResumeScreen
+
+    jails = ufs_sim / "root/ufs/jails"
+
+    def cut_short() -> None:
+        """In a thread of its own: SystemExit must not reach the test's event loop."""
+        app0, _ = console(ufs_sim)
+        controller = app0.controller
+        assert isinstance(controller, Controller)
+        made = asyncio.run(standbymod.make(controller, "legacy"))
+        assert made.ok, made.message
+        real_rename = standbymod.rename
+
+        async def killed(ctl: Controller, source: str, target: str) -> str:
+            if source.endswith(".standby"):
+                raise SystemExit("killed")
+            return await real_rename(ctl, source, target)
+
+        monkeypatch.setattr(standbymod, "rename", killed)
+        with pytest.raises(SystemExit):
+            asyncio.run(standbymod.StandbySwap(controller).run_standby("legacy"))
+        monkeypatch.setattr(standbymod, "rename", real_rename)
+
+    await asyncio.to_thread(cut_short)
+    (q,) = [p.name for p in jails.iterdir() if ".quarantine-" in p.name]
+    app, _ = console(ufs_sim)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ResumeScreen),
+                         "the half-done prompt")
+        prompt = app.screen
+        assert isinstance(prompt, ResumeScreen)
+        text = " ".join(widget_text(prompt.query_one("#resume-text")).split())
+        assert "was cut short in step 'put in place'" in text
+        keys = widget_text(prompt.query_one("#resume-keys"))
+        assert "f: finish it" in keys and "u: undo it" in keys
+        await pilot.press("u")
+        await wait_until(pilot, lambda: isinstance(app.screen, RestoreScreen)
+                         and app.screen.done, "the swap back ends")
+        done = app.screen
+        assert isinstance(done, RestoreScreen) and done.result is not None
+        assert done.result.ok, done.result.summary
+    assert sorted(p.name for p in jails.iterdir()) == ["legacy", "legacy.standby"]
+    assert not (jails / q).exists()

@@ -417,7 +417,7 @@ class Controller:
     async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
         from jailtui.core.storage.restore import Restore
 
-        return [(name, text, e.mode == "clone")
+        return [(name, text, e.mode in ("clone", "standby"))
                 for name, e, text in await Restore(self).pending_all()]
 
     async def prune_plan(self, name: str, keep: int,
