@@ -306,3 +306,22 @@ def test_sim_mkdir(ufs_sim: Path) -> None:
     rc, _, err = dispatch(ufs_sim, ["mkdir", "/ufs/none/q"])
     assert rc == 1 and err == b"mkdir: /ufs/none/q: No such file or directory\n"
     assert dispatch(ufs_sim, ["mkdir", "-p", "/ufs/none/q"])[0] == 0
+
+
+def test_the_standby_keeps_file_flags(ufs_sim: Path) -> None:
+    """bsdtar archives flags by default and -x --fflags restores them (docs/freebsd.md
+    12.8): an schg file of the root is schg in its standby copy, from the root itself and
+    from an archive."""
+    rc, _, err = dispatch(ufs_sim, ["chflags", "schg", f"{ROOT}/etc/rc.conf"])
+    assert rc == 0, err
+    for first in ((), ("backup", "legacy")):
+        if first:
+            assert cli(ufs_sim, *first).returncode == 0
+            rc, _, err = dispatch(ufs_sim, ["chflags", "-R", "noschg", STANDBY])
+            assert rc == 0, err
+            rc, _, err = dispatch(ufs_sim, ["mv", STANDBY, "/ufs/jails/old-standby"])
+            assert rc == 0, err
+        r = cli(ufs_sim, "backup", "legacy", "--standby")
+        assert r.returncode == 0, r.stderr
+        rc, out, err = dispatch(ufs_sim, ["stat", "-f", "%Sf", "--", f"{STANDBY}/etc/rc.conf"])
+        assert rc == 0 and out.decode().strip() == "schg", (out, err)
