@@ -68,8 +68,9 @@ def swap_back_question(name: str, quarantine: str) -> Content:
         ("Put the old root of jail ", "bold"), (visible(name, 64), "bold $accent"),
         (" back?", "bold"), "\n",
         (f"The known-good copy is renamed aside (….failed-UTCTIME, kept), "
-         f"{visible(quarantine or 'the quarantined root', 200)} is made writable, renamed "
-         "back in place and the jail started as it was. That is the compromised root: "
+         f"{visible(quarantine or 'the quarantined root', 200)} is "
+         + ("" if quarantine.startswith("/") else "made writable, ")  # UFS: a directory
+         + "renamed back in place and the jail started as it was. That is the compromised root: "
          "do it only to get the service back while you look at it. Nothing is destroyed.",
          "$foreground-muted"))
 

@@ -338,6 +338,7 @@ class StandbySwap(Restore):
         was_running = jail.state is JailState.RUNNING
         result = RestoreResult(False, name, standby)
         journal = self.journal(name)
+        # No dataset; the known-good copy (the journal's "snapshot") is the standby path.
         entry = Entry(self.host_key, name, "", root, standby, MODE, qpath,
                       was_running=was_running, started=self.clock())
         self._note(journal, entry)
