@@ -365,3 +365,67 @@ def test_resume_prompt_svg(snap_compare: Any) -> None:
 
     assert snap_compare(make_app(FakeHost(), controller, interval=2.0),
                         terminal_size=(80, 24), run_before=run_before)
+
+
+# -- w on a UFS jail: its copies kept aside beside the root --------------------------------
+
+async def test_w_on_a_ufs_jail_walks_its_newest_quarantined_copy(sim_dir: Path) -> None:
+    """staging (UFS, no snapshots): no copy kept aside, no ``w``; two ROOT.quarantine-*
+    beside the root (listed by ls on the host side): ``w`` compares the newest with the
+    root in place, through Controller.what_changed (a VIEW, audited when refused)."""
+    import shutil
+
+    from jailtui.screens.changes import ChangesScreen
+
+    jails = sim_dir / "root/usr/local/jails"
+    app, sink = console(sim_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.jails.move_to_key("staging")
+        await pilot.pause()
+        await pilot.press("z")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotsScreen)
+                         and "Could not list" in widget_text(app.screen.query_one(
+                             "#snapshots-message")))
+        screen = app.screen
+        assert isinstance(screen, SnapshotsScreen)
+        await pilot.pause(0.2)
+        assert not screen.check_action("what_changed", ())  # nothing kept aside yet
+        await pilot.press("escape")
+        for stamp in ("20261201T000000Z", "20261202T000000Z"):
+            shutil.copytree(jails / "staging", jails / f"staging.quarantine-{stamp}",
+                            symlinks=True)
+        newest = jails / "staging.quarantine-20261202T000000Z"
+        (newest / "usr/local/bin").mkdir(parents=True, exist_ok=True)
+        (newest / "usr/local/bin/.sysupd").write_bytes(b"\x7fELF")
+        os.chmod(newest / "usr/local/bin/.sysupd", 0o4755)
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("z")
+        await wait_until(pilot, lambda: isinstance(app.screen, SnapshotsScreen)
+                         and "w: what changed" in widget_text(app.screen.query_one(
+                             "#snapshots-message")))
+        screen = app.screen
+        assert isinstance(screen, SnapshotsScreen)
+        message = " ".join(widget_text(screen.query_one("#snapshots-message")).split())
+        assert ("w: what changed in /usr/local/jails/staging.quarantine-20261202T000000Z "
+                "(the newest of 2") in message
+        assert screen.check_action("what_changed", ())
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangesScreen)
+                         and app.screen.report is not None)
+        changes = app.screen
+        assert isinstance(changes, ChangesScreen)
+        assert "a walk of both trees" in widget_text(changes.query_one("#changes-title"))
+        body = widget_text(changes.query_one("#changes-text"))
+        assert "/usr/local/bin/.sysupd  [setuid]" in body
+    # Another jail's root is no quarantine of staging's: refused, and audited.
+    from jailtui.core.actions.policy import Action
+
+    controller = app.controller
+    assert controller is not None
+    with pytest.raises(Exception, match="is not a quarantined copy of staging"):
+        await controller.what_changed("staging", "/usr/local/jails/web")
+    assert any(r.action == Action.VIEW.value and r.result.startswith("denied: not its")
+               for r in sink.records)

@@ -55,7 +55,7 @@ from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.pipe import Progress
 from jailtui.core.storage.restore import STEPS, RestoreResult, StepResult
-from jailtui.core.storage.snapshots import SnapshotList
+from jailtui.core.storage.snapshots import SnapshotList, StorageError
 from jailtui.core.storage.zfs import ZfsDataset, ZfsSnapshot
 from jailtui.core.transport.ssh import LinkState
 
@@ -690,6 +690,30 @@ class FakeController:
                                         flags_of(c)) for c in changes),
                                 key=lambda c: (not c.flags, c.shown_rel))
         return report
+
+    async def ufs_standby(self, name: str, expect: Jail | None = None
+                          ) -> tuple[str, bool] | None:
+        """Every fake jail lives on a ZFS dataset: no standby copy."""
+        self._gate(Action.VIEW, name)
+        return None
+
+    async def restore_standby(self, name: str, expect: Jail | None = None,
+                              on_step: Callable[[StepResult], None] | None = None
+                              ) -> RestoreResult:
+        self._gate(Action.RESTORE, name)
+        raise StorageError(f"{name}: its root is on ZFS: no standby copy")
+
+    async def standby_make(self, name: str, expect: Jail | None = None,
+                           on_progress: Callable[[Progress], None] | None = None,
+                           cancel: asyncio.Event | None = None,
+                           target_dir: str | None = None) -> BackupResult:
+        self._gate(Action.BACKUP, name)
+        return BackupResult(False, name, message=f"{name}: its root is on ZFS: no standby copy")
+
+    async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
+        """Every fake jail lives on a ZFS dataset: no UFS quarantines."""
+        self._gate(Action.VIEW, name)
+        return []
 
     async def restore_swap_back(self, name: str, expect: Jail | None = None,
                                 on_step: Callable[[StepResult], None] | None = None

@@ -1,6 +1,7 @@
-"""``jailtui backup NAME [--list] [--json]``: copy a jail's datasets out of its reach
-(core/storage/backup.py), progress on stderr as it goes, ctrl+c cancels; ``--list``
-shows the backup's snapshots (what ``restore NAME --from BACKUP`` takes)."""
+"""``jailtui backup NAME [--list] [--standby] [--json]``: copy a jail's datasets out of
+its reach (core/storage/backup.py), progress on stderr as it goes, ctrl+c cancels;
+``--list`` shows the backup's snapshots (what ``restore NAME --from BACKUP`` takes);
+``--standby`` makes a UFS root's standby copy beside it (core/storage/standby.py)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,9 @@ def run(session: Session, args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     target = settings.backup_target
+    if args.standby and args.prune:
+        print("jailtui: backup: --standby and --prune do not go together", file=sys.stderr)
+        return 2
     if args.keep is not None and not args.prune:
         print("jailtui: backup: --keep goes with --prune", file=sys.stderr)
         return 2
@@ -98,6 +102,11 @@ def run(session: Session, args: argparse.Namespace) -> int:
         # ctrl+c: stop both commands and clean up, instead of dying mid-receive.
         loop.add_signal_handler(signal.SIGINT, cancel.set)
         try:
+            if args.standby:
+                from jailtui.core.storage import standby
+
+                return await standby.make(session.controller, args.name, None, target,
+                                          show, cancel)
             return await backupmod.Backup(session.controller, on_progress=show,
                                           target_dir=target).run(args.name, cancel)
         finally:
@@ -107,7 +116,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
     if not args.json and sys.stderr.isatty():
         print(file=sys.stderr)
     pruned = None
-    if result.ok and settings.backup_keep > 0:
+    if result.ok and settings.backup_keep > 0 and not args.standby:
         # The rule ([backup] keep): after a backup, the console's own beyond N go
         # (snapshots on ZFS, jailtui-NAME-*.tar archives in the target on UFS).
         plan = asyncio.run(backupmod.prune_plan(session.controller, args.name,

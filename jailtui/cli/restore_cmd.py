@@ -1,5 +1,6 @@
 """``jailtui restore NAME --from SNAPSHOT [--discard [--yes]] [--json]``,
-``jailtui restore NAME --swap-back | --resume``: replace a jail's root with a
+``jailtui restore NAME --swap-back | --resume | --standby`` (a UFS root, its standby
+copy renamed in: core/storage/standby.py): replace a jail's root with a
 known-good snapshot (core/storage/restore.py), each step printed with its time as it
 ends, then the total and where everything is; put the old root back after a start
 that failed, or finish a run cut short."""
@@ -41,6 +42,16 @@ def run(session: Session, args: argparse.Namespace) -> int:
     sim = " (SIMULATED FreeBSD host)" if session.target.sim_dir is not None else ""
     flow = Restore(session.controller, on_step=show)
     name = args.name
+    if args.standby:
+        if args.snapshot or args.discard:
+            print("jailtui: restore: --standby takes no --from/--discard", file=sys.stderr)
+            return 2
+        from jailtui.core.storage.standby import StandbySwap
+
+        if not args.json:
+            print(f"# restore {visible(name)} from its standby copy{sim}", flush=True)
+        return _end(args, asyncio.run(StandbySwap(session.controller, on_step=show)
+                                      .run_standby(name)))
     if args.swap_back or args.resume:
         if args.snapshot or args.discard:
             print("jailtui: restore: --swap-back and --resume take no --from/--discard",

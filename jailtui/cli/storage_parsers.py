@@ -64,6 +64,10 @@ def add_restore(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
                           "undo a restore cut short); the known-good copy is set aside")
     way.add_argument("--resume", action="store_true",
                      help="finish a restore cut short (the console killed mid-flow)")
+    way.add_argument("--standby", action="store_true",
+                     help="a jail whose root is a directory on UFS: rename the root to "
+                          "ROOT.quarantine-UTCTIME (kept) and its standby copy "
+                          "ROOT.standby in its place (jailtui backup NAME --standby)")
     sp.add_argument("--json", action="store_true",
                     help="one JSON document at the end instead of lines as it goes")
 
@@ -110,6 +114,10 @@ def add_backup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                          "[backup] keep is set")
     sp.add_argument("--keep", type=int, metavar="N",
                     help="with --prune: how many to keep (1 or more)")
+    sp.add_argument("--standby", action="store_true",
+                    help="a jail whose root is a directory on UFS: extract its newest "
+                         "archive (or copy the root) into ROOT.standby beside it, on the "
+                         "same file system, for jailtui restore NAME --standby")
     sp.add_argument("--json", action="store_true", help="one JSON document at the end")
 
 

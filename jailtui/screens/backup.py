@@ -24,6 +24,8 @@ from jailtui.core.model import Jail
 from jailtui.core.storage.backup import BackupResult, progress_text
 from jailtui.core.storage.pipe import Progress
 from jailtui.core.text import visible
+from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.contracts import ConsoleController
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.prune import offer_prune
 from jailtui.widgets.glyphs import glyphs
@@ -52,6 +54,8 @@ class BackupScreen(GuardedScreen):
         self.result: BackupResult | None = None
         #: What pruning after it did ([backup] keep, asked first); None: nothing pruned.
         self.pruned: ActionResult | None = None
+        #: The standby copy made after a UFS archive (offered, asked first); None: none.
+        self.standby: BackupResult | None = None
         self.cancel = asyncio.Event()
         self.last: Progress | None = None
 
@@ -97,6 +101,8 @@ class BackupScreen(GuardedScreen):
             if result.ok and not result.target.startswith("/"):
                 # [backup] keep: asked, never silent (screens/prune.py).
                 offer_prune(self.console, jail, self._pruned)
+            elif result.ok:
+                await self._offer_standby(controller, result)
 
         self.app.run_worker(job(run), group="action-backup", exit_on_error=False,
                             description="back a jail up")
@@ -125,6 +131,43 @@ class BackupScreen(GuardedScreen):
         summary.update(Content.assemble(visible(result.message, 1200),
                                         ("\nEscape: close", "$foreground-muted")))
         self.refresh_bindings()
+
+    async def _offer_standby(self, controller: ConsoleController, archive: BackupResult
+                             ) -> None:
+        """A UFS root that is a directory on its file system: its standby copy, made from
+        the archive just written, is offered (asked first; core/storage/standby.py)."""
+        from jailtui.core.storage.standby import make_question
+
+        name, jail = self._jail.name, self._jail
+        try:
+            found = await controller.ufs_standby(name, jail)
+        except Exception:  # the backup's own outcome stays on the screen
+            return
+        if found is None or found[1]:
+            return
+        settings = self.console.settings
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            async def make() -> None:
+                try:
+                    made = await controller.standby_make(name, jail, None, None,
+                                                         settings.backup_target)
+                except Exception as exc:  # refused by the gate: said, not raised
+                    made = BackupResult(False, name, message=describe(exc))
+                self.standby = made
+                self.console.report(f"standby copy of {name}",
+                                    ActionResult(made.ok, made.message))
+                self._pruned(ActionResult(made.ok, made.message))
+
+            self.app.run_worker(job(make), group="action-backup", exit_on_error=False,
+                                description="make a standby copy")
+
+        self.app.push_screen(ConfirmScreen(Content(make_question(
+            visible(name, 64), visible(found[0], 200), visible(archive.target, 200))),
+            yes="Make it"), answered)
 
     def _pruned(self, result: ActionResult) -> None:
         """The pruning's outcome under the backup's."""

@@ -80,16 +80,23 @@ class ChangesScreen(GuardedScreen):
     def selected_jail(self) -> Jail | None:
         return self._jail
 
+    @property
+    def ufs(self) -> bool:
+        """A UFS root kept aside is a directory (a path), a ZFS one a dataset name."""
+        return self.quarantine.startswith("/")
+
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
+        since = (", against the root now in place (a walk of both trees)" if self.ufs
+                 else ", since the snapshot it was restored from (zfs diff)")
         yield Static(Content.assemble(
             ("What changed in ", "bold"), (visible(self.quarantine, 200), "bold $accent"),
             "\n", ("the quarantined root of jail ", "$foreground-muted"),
-            (visible(self._jail.name, 64), "$text-accent"),
-            (", since the snapshot it was restored from (zfs diff)", "$foreground-muted")),
+            (visible(self._jail.name, 64), "$text-accent"), (since, "$foreground-muted")),
             id="changes-title", markup=False)
         with VerticalScroll(id="changes-body"):
-            yield Static(Content.styled("reading… (zfs diff)", "$foreground-muted"),
+            yield Static(Content.styled("reading… (walking both trees)" if self.ufs
+                                        else "reading… (zfs diff)", "$foreground-muted"),
                          id="changes-text", markup=False)
         yield KeyFooter()
 

@@ -284,6 +284,30 @@ class ConsoleController(Protocol):
         """A quarantined root against its known-good snapshot (core/storage/changes.py)."""
         ...
 
+    async def ufs_standby(self, name: str, expect: Jail | None = None
+                          ) -> tuple[str, bool] | None:
+        """(ROOT.standby, whether it exists) for a root that can have a standby copy (a
+        directory on UFS); None otherwise (core/storage/standby.py)."""
+        ...
+
+    async def restore_standby(self, name: str, expect: Jail | None = None,
+                              on_step: Callable[[StepResult], None] | None = None
+                              ) -> RestoreResult:
+        """Swap a UFS root's standby copy in, the root kept aside (core/storage/standby.py)."""
+        ...
+
+    async def standby_make(self, name: str, expect: Jail | None = None,
+                           on_progress: Callable[[Progress], None] | None = None,
+                           cancel: asyncio.Event | None = None,
+                           target_dir: str | None = None) -> BackupResult:
+        """Make ROOT.standby beside a UFS root from its newest archive in ``target_dir``."""
+        ...
+
+    async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
+        """A UFS jail's ROOT.quarantine-* directories beside its root, oldest first
+        (core/storage/changes.py); empty for a root on ZFS."""
+        ...
+
     def run_interactive(self, argv: Sequence[str]) -> int:
         """Run an interactive argv (an editor) on a fresh pty (blocking); its exit status."""
         ...

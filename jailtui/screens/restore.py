@@ -32,6 +32,7 @@ from jailtui.core.storage.restore import (
     RestoreResult,
     StepResult,
 )
+from jailtui.core.storage.standby import STANDBY_STEPS
 from jailtui.core.text import visible
 from jailtui.screens.guard import GuardedScreen
 from jailtui.widgets.glyphs import glyphs
@@ -57,6 +58,7 @@ MODES: dict[str, tuple[str, tuple[str, ...]]] = {
     "discard": ("Roll back jail ", DISCARD_STEPS),
     "swap_back": ("Swap back jail ", SWAP_BACK_STEPS),
     "resume": ("Finish the restore of jail ", RESUME_STEPS),
+    "standby": ("Restore jail ", STANDBY_STEPS),
 }
 
 
@@ -66,8 +68,9 @@ def swap_back_question(name: str, quarantine: str) -> Content:
         ("Put the old root of jail ", "bold"), (visible(name, 64), "bold $accent"),
         (" back?", "bold"), "\n",
         (f"The known-good copy is renamed aside (….failed-UTCTIME, kept), "
-         f"{visible(quarantine or 'the quarantined root', 200)} is made writable, renamed "
-         "back in place and the jail started as it was. That is the compromised root: "
+         f"{visible(quarantine or 'the quarantined root', 200)} is "
+         + ("" if quarantine.startswith("/") else "made writable, ")  # UFS: a directory
+         + "renamed back in place and the jail started as it was. That is the compromised root: "
          "do it only to get the service back while you look at it. Nothing is destroyed.",
          "$foreground-muted"))
 
@@ -103,7 +106,7 @@ class RestoreScreen(GuardedScreen):
         head, steps = MODES[self.mode]
         what: list[str | tuple[str, str]] = [
             (head, "bold"), (visible(self._jail.name, 64), "bold $text-accent")]
-        if self.mode in ("restore", "discard", "resume") and self.snapshot:
+        if self.mode in ("restore", "discard", "resume", "standby") and self.snapshot:
             what += [(" to " if self.mode == "discard" else " from ", "bold"),
                      (visible(self.snapshot, 200), "bold $accent")]
         if self.mode == "discard":
@@ -145,7 +148,8 @@ class RestoreScreen(GuardedScreen):
         title = {"restore": f"restore {name} from {snap}",
                  "discard": f"roll back {name} to {snap}, discarding its root",
                  "swap_back": f"swap back {name}",
-                 "resume": f"finish the restore of {name}"}[mode]
+                 "resume": f"finish the restore of {name}",
+                 "standby": f"restore {name} from its standby copy {snap}"}[mode]
 
         async def run() -> None:
             try:
@@ -153,6 +157,8 @@ class RestoreScreen(GuardedScreen):
                     result = await controller.restore_swap_back(name, jail, on_step)
                 elif mode == "resume":
                     result = await controller.restore_resume(name, jail, on_step)
+                elif mode == "standby":
+                    result = await controller.restore_standby(name, jail, on_step)
                 else:
                     result = await controller.restore(name, snap, jail, on_step,
                                                       discard=mode == "discard")

@@ -28,6 +28,7 @@ from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.zfs import ZfsSnapshot
 from jailtui.core.text import one_line, visible
 from jailtui.screens.confirm import ConfirmScreen
+from jailtui.screens.contracts import ConsoleController
 from jailtui.screens.guard import GuardedScreen
 from jailtui.screens.prune import offer_prune
 from jailtui.screens.snapshot_name import SnapshotNameScreen
@@ -61,6 +62,10 @@ class SnapshotsScreen(GuardedScreen):
         self._jail: Jail | None = jail
         self._where: JailStorage | None = None
         self._snaps: tuple[ZfsSnapshot, ...] = ()
+        #: A UFS root's copies kept aside beside it (ROOT.quarantine-*), oldest first.
+        self._ufs_quarantines: list[str] = []
+        #: A UFS root's standby copy, when it has one to swap in (B).
+        self._standby = ""
         self._busy = ""
         self._load_line: Content = Content("")
         self._action_line: Content | None = None
@@ -128,6 +133,8 @@ class SnapshotsScreen(GuardedScreen):
                 listing = await controller.snapshot_list(self.jail_name, jail)
             except Exception as exc:  # every failure belongs on the screen, sanitised
                 self._failed(exc)
+                if controller is not None:
+                    await self._find_ufs_quarantines(controller, jail)
                 return
             self._where = listing.where
             self._snaps = listing.snapshots
@@ -145,6 +152,38 @@ class SnapshotsScreen(GuardedScreen):
 
         self.run_worker(job(run), group="snapshots-load", exclusive=True, exit_on_error=False,
                         description="a jail's snapshots")
+
+    async def _find_ufs_quarantines(self, controller: ConsoleController,
+                                    jail: Jail | None) -> None:
+        """No snapshots: a UFS root may still have copies kept aside beside it, which
+        ``w`` compares with the root in place (core/storage/changes.py)."""
+        try:
+            found = await controller.ufs_quarantines(self.jail_name, jail)
+            standby = await controller.ufs_standby(self.jail_name, jail)
+        except Exception:  # the listing's own failure is already on the screen
+            found, standby = [], None
+        self._ufs_quarantines = found
+        self._standby = standby[0] if standby is not None and standby[1] else ""
+        lines: list[Content] = []
+        if self._standby:
+            lines.append(Content.assemble(
+                ("B: replace the root by its standby copy ", "$foreground-muted"),
+                visible(self._standby, 200), (" (asks first)", "$foreground-muted")))
+        elif standby is not None:
+            lines.append(Content.styled(
+                f"no standby copy {visible(standby[0], 200)} to swap in: b makes a backup "
+                "and offers one", "$foreground-muted"))
+        if found:
+            many = (f" (the newest of {len(found)} kept beside the root; jailtui diff "
+                    f"{visible(self.jail_name, 64)} PATH compares another)"
+                    if len(found) > 1 else "")
+            lines.append(Content.assemble(
+                ("w: what changed in ", "$foreground-muted"), visible(found[-1], 200),
+                (many, "$foreground-muted")))
+        if lines:
+            self._action_line = Content("\n").join(lines)
+            self._set_load_line(self._load_line)
+        self.refresh_bindings()
 
     def _failed(self, exc: BaseException) -> None:
         self._snaps = ()
@@ -166,6 +205,8 @@ class SnapshotsScreen(GuardedScreen):
             return reason
         if self._busy:
             return f"busy: {self._busy}"
+        if action == "snapshot_restore" and self._where is None and self._standby:
+            return None  # a UFS root: its standby copy is swapped in
         if self._where is None or self._where.dataset is None:
             return f"{visible(self.jail_name, 64)} has no ZFS dataset of its own"
         if action in ("snapshot_destroy", "snapshot_restore", "snapshot_discard") and \
@@ -212,8 +253,11 @@ class SnapshotsScreen(GuardedScreen):
         self.app.push_screen(ConfirmScreen(question, yes="Destroy"), answered)
 
     def quarantine(self) -> str | None:
-        """The quarantine the jail's root was restored from (its origin), if any."""
+        """The quarantine the jail's root was restored from (its origin), if any; for a
+        UFS root the newest ROOT.quarantine-* beside it."""
         w = self._where
+        if w is None and self._ufs_quarantines:
+            return self._ufs_quarantines[-1]
         if w is None or w.dataset is None or ".quarantine-" not in w.dataset.origin:
             return None
         q = w.dataset.origin.split("@", 1)[0]
@@ -237,6 +281,9 @@ class SnapshotsScreen(GuardedScreen):
     def action_snapshot_restore(self) -> None:
         if self.refuse_if_guarded("snapshot_restore"):
             return
+        if self._where is None and self._standby and self._jail is not None:
+            self._restore_standby(self._jail)
+            return
         snap = self.selected_snapshot()
         jail = self._jail
         if snap is None or jail is None:
@@ -255,6 +302,25 @@ class SnapshotsScreen(GuardedScreen):
                 from jailtui.screens.restore import RestoreScreen
 
                 self.app.push_screen(RestoreScreen(jail, snap.short), lambda _r: self.load())
+
+        self.app.push_screen(ConfirmScreen(question, yes="Restore"), answered)
+
+    def _restore_standby(self, jail: Jail) -> None:
+        """B on a UFS root with a standby copy: asked, then the swap on the restore
+        screen (core/storage/standby.py)."""
+        from jailtui.core.storage.standby import swap_question
+        from jailtui.screens.restore import RestoreScreen
+
+        question = Content.assemble(("Replace the root of jail ", "bold"),
+                                    (visible(self.jail_name, 64), "bold $accent"), "?\n",
+                                    (visible(swap_question(self.jail_name, jail.path), 800),
+                                     "$foreground-muted"))
+        standby = self._standby
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.push_screen(RestoreScreen(jail, standby, mode="standby"),
+                                     lambda _r: self.load())
 
         self.app.push_screen(ConfirmScreen(question, yes="Restore"), answered)
 

@@ -444,7 +444,7 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
               processes: int | None = None, seed: int = 0, *, now: float | None = None,
               managers: Sequence[str] | None = None, freebsd: int = 15,
               dying_seconds: float = 30.0, ps_jail_keyword: bool = True,
-              racct: bool = True, force: bool = False) -> Path:
+              racct: bool = True, force: bool = False, ufs_dir_jail: bool = False) -> Path:
     """Create a simulated host in ``simdir`` (replace ours with ``force``); return its path.
 
     Without numbers: the demo host. With ``jails``: that many jails of
@@ -459,8 +459,11 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     jail(8) and jls follow; a removed jail stays dying ``dying_seconds``;
     ``ps_jail_keyword=False`` is a ps(1) without the ``jail`` keyword;
     ``racct=False`` a kernel booted with kern.racct.enable=0 (rctl refuses
-    everything, docs/freebsd.md 7.2). All are recorded in the state, so
-    ``sim reset`` keeps them.
+    everything, docs/freebsd.md 7.2); ``ufs_dir_jail`` adds the jail
+    :data:`UFS_DIR_JAIL`, whose root is a directory on a UFS disk mounted at
+    :data:`UFS_DISK` (not the mount point itself, as staging's is: the UFS standby
+    swap, docs/freebsd.md 12.9). All are recorded in the state, so ``sim reset``
+    keeps them.
     """
     if freebsd not in RELEASES:
         raise ValueError(f"FreeBSD {freebsd} is not simulated (14 or 15)")
@@ -474,6 +477,8 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
                              "ps_jail_keyword": ps_jail_keyword, "racct": racct,
                              # Always recorded (even empty), so reset rebuilds the same.
                              "managers": list(managers)}
+    if ufs_dir_jail:
+        build["ufs_dir_jail"] = True  # only when asked: a plain host's marker is unchanged
     # The marker first: a build interrupted half-way is still ours to replace.
     write_marker(base, build)
     paths = PathMap(root=str(base / "root"))
@@ -483,6 +488,8 @@ def init_host(simdir: str | os.PathLike[str], jails: int | None = None,
     defs += [JailDef(m.kernel_name, m.role, [m.ip4], running=m.running, owner=m.manager,
                      root=m.root, hostname_override=m.hostname, params=dict(m.params))
              for m in managed]
+    if ufs_dir_jail:
+        defs.append(ufs_dir_jail_def())
     state = State(build=build, freebsd=freebsd, dying_seconds=max(0.0, dying_seconds),
                   ps_jail_keyword=ps_jail_keyword, racct=racct)
     state.osrelease, state.osreldate = RELEASES[freebsd]
@@ -593,6 +600,17 @@ POOL_CHILDREN = {"db": ("var",), "git": ("var",)}
 POOL_EXTRA = {"db": 380 * 1024 ** 2, "git": 95 * 1024 ** 2, "mail": 40 * 1024 ** 2,
               "ci": 610 * 1024 ** 2}
 UFS_JAILS = ("staging",)
+#: ``sim init --ufs-dir-jail``: a jail whose root is a directory on a UFS disk of its
+#: own mounted at UFS_DISK (a standby copy beside it is on the same file system).
+UFS_DIR_JAIL = "legacy"
+UFS_DISK = "/ufs"
+
+
+def ufs_dir_jail_def() -> JailDef:
+    root = f"{UFS_DISK}/jails/{UFS_DIR_JAIL}"
+    return JailDef(UFS_DIR_JAIL, "web", ["10.0.0.95"], conf_d=True, root=root,
+                   params={"path": root},
+                   comment="its root is a directory on the UFS disk at /ufs (standby swap)")
 
 
 def _build_pool(base: Path, defs: list[JailDef], now: int) -> None:
@@ -604,6 +622,10 @@ def _build_pool(base: Path, defs: list[JailDef], now: int) -> None:
     for d in defs:
         if d.name in UFS_JAILS:
             ufs.append(d.path)
+            continue
+        if d.path.startswith(UFS_DISK + "/"):
+            if UFS_DISK not in ufs:
+                ufs.append(UFS_DISK)
             continue
         name = zfs_model.dataset_for(d.path)
         if name is None:
@@ -682,7 +704,8 @@ def reset(simdir: str | os.PathLike[str]) -> Path:
                      freebsd=int(build.get("freebsd", 15) or 15),
                      dying_seconds=float(build.get("dying_seconds", 30.0) or 0.0),
                      ps_jail_keyword=bool(build.get("ps_jail_keyword", True)),
-                     racct=bool(build.get("racct", True)))
+                     racct=bool(build.get("racct", True)),
+                     ufs_dir_jail=bool(build.get("ufs_dir_jail", False)))
 
 
 def describe(simdir: Path) -> str:

@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--no-racct", action="store_true",
                       help="a kernel booted with kern.racct.enable=0: rctl refuses every "
                            "request (the default has resource accounting on)")
+    init.add_argument("--ufs-dir-jail", action="store_true",
+                      help="add the jail 'legacy' whose root is a directory on a UFS disk "
+                           "mounted at /ufs (a standby copy beside it can be renamed in: "
+                           "jailtui backup legacy --standby)")
     init.add_argument("--force", action="store_true",
                       help="replace the simulated host already in DIR (only one made by "
                            "sim init; any other non-empty DIR is refused)")
@@ -105,7 +109,7 @@ def main(global_simdir: str | None, args: list[str]) -> int:
                              managers=managers, freebsd=ns.freebsd,
                              dying_seconds=ns.dying_seconds,
                              ps_jail_keyword=not ns.ps_without_jail_keyword,
-                             racct=not ns.no_racct)
+                             racct=not ns.no_racct, ufs_dir_jail=ns.ufs_dir_jail)
             print(f"simulated host ready in {path}: {describe(path)}")
             return 0
         assert global_simdir is not None  # checked above

@@ -31,7 +31,9 @@ def _tools() -> dict[str, Tool]:
         jexec,
         jls,
         kill,
+        mkdir,
         mount,
+        mv,
         pfctl,
         pkg,
         procstat,
@@ -51,6 +53,8 @@ def _tools() -> dict[str, Tool]:
             # Security posture (docs/freebsd.md 13):
             "chflags": fflags.run, "stat": statls.run_stat, "ls": statls.run_ls,
             "rm": rm.run,
+            # A UFS jail root's standby swapped in (docs/freebsd.md 12.9):
+            "mv": mv.run, "mkdir": mkdir.run,
             "devfs": devfs.run, "pkg": pkg.run,
             # The copy of a UFS jail root (docs/freebsd.md 12.8):
             "bsdtar": bsdtar.run,
@@ -73,7 +77,7 @@ def _tool(name: str) -> Tool | None:
 
 #: Names dispatch() answers; anything else is "command not found".
 TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", "kill", "hostname",
-         "zfs", "mount", "umount", "chflags", "stat", "ls", "rm", "devfs", "pkg", "bsdtar",
+         "zfs", "mount", "umount", "chflags", "stat", "ls", "rm", "mv", "mkdir", "devfs", "pkg", "bsdtar",
          "sockstat", "ifconfig", "pfctl", "procstat", *MANAGER_TOOLS)
 
 

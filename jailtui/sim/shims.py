@@ -29,6 +29,12 @@ HOST_TOOLS = ("jls", "ps", "jail", "jexec", "rctl", "service", "sysctl", "who", 
               # The detail's network and process sections (docs/freebsd.md 15).
               "sockstat", "ifconfig", "pfctl", "procstat")
 
+#: Tools of the simulated host's files that stay off PATH unless asked for
+#: (``write_shims(..., files=True)``): with them on PATH this machine's ls, rm, mv and
+#: mkdir would become the simulated host's for every script. A test of a flow that runs
+#: them through the real subprocess path (the UFS standby swap) asks for them.
+FILE_TOOLS = ("ls", "rm", "mv", "mkdir")
+
 _TEMPLATE = '''#!{python}
 # Simulated FreeBSD {tool}(8) for the host in {simdir!r}; written by jailtui.
 import sys
@@ -40,7 +46,8 @@ sys.exit(exec_main({simdir!r}, sys.argv))
 
 def write_shims(simdir: str | os.PathLike[str], bindir: str | os.PathLike[str],
                 tools: Iterable[str] | None = None, *, python: str | None = None,
-                simdir_as: str | None = None, pkg_parent_as: str | None = None) -> list[Path]:
+                simdir_as: str | None = None, pkg_parent_as: str | None = None,
+                files: bool = False) -> list[Path]:
     """Write the shims into ``bindir`` (created if needed); return their paths.
 
     By default: HOST_TOOLS plus the jail managers installed on the simulated host
@@ -50,12 +57,15 @@ def write_shims(simdir: str | os.PathLike[str], bindir: str | os.PathLike[str],
     ``python``, ``simdir_as`` and ``pkg_parent_as`` name the interpreter, the
     host and the package as seen where the shims run (inside a confined
     jail they are under sim.confine.SIM_MOUNT); by default, this machine's.
+    ``files``: also :data:`FILE_TOOLS`.
     """
     sim = str(Path(simdir).resolve())
     if tools is None:
         from jailtui.sim.commands import available
         from jailtui.sim.managers import TOOLS as MANAGER_TOOLS
         tools = (*HOST_TOOLS, *(t for t in MANAGER_TOOLS if available(sim, t)))
+    if files:
+        tools = (*tools, *FILE_TOOLS)
     sim = simdir_as or sim
     pkg_parent = pkg_parent_as or str(Path(__file__).resolve().parents[2])
     python = python or sys.executable

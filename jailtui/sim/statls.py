@@ -29,7 +29,8 @@ STAT_USAGE = ("usage: stat [-FLnq] [-f format | -l | -r | -s | -x] [-t timefmt] 
 DEFAULT_FORMAT = "%N %Sf"
 
 
-def _format(fmt: str, name: str, st: os.stat_result, flags: list[str]) -> str:
+def _format(fmt: str, name: str, st: os.stat_result, flags: list[str],
+            dev: int = 0) -> str:
     out: list[str] = []
     i = 0
     while i < len(fmt):
@@ -57,6 +58,11 @@ def _format(fmt: str, name: str, st: os.stat_result, flags: list[str]) -> str:
             out.append(str(sum(fflags.BITS[f] for f in flags if f in fflags.BITS)))
         elif one == "m":
             out.append(str(int(st.st_mtime)))
+        elif one == "d":
+            # The simulated file system's number (sim/fsdev.py), not this machine's.
+            out.append(str(dev))
+        elif one == "i":
+            out.append(str(st.st_ino))
         elif one == "z":
             out.append(str(st.st_size))
         else:
@@ -118,6 +124,11 @@ def run_stat(ctx: Ctx, args: list[str]) -> int:
             quiet = True
     follow = any(ch == "L" for ch, _ in opts)
     rc = 0
+    mounts = None
+    if "%d" in fmt:
+        from jailtui.sim import mount as mountmod
+
+        mounts = mountmod.table(ctx)
     with Store(ctx.simdir).read() as state:
         _, root = fflags.jail_root(state, ctx)
         for f in files:
@@ -134,7 +145,12 @@ def run_stat(ctx: Ctx, args: list[str]) -> int:
                              f"{os.strerror(exc.errno or 2)}")
                 rc = 1
                 continue
-            ctx.write(_format(fmt, f, st, fflags.flags_of(state, host_path))
+            dev = 0
+            if mounts is not None:
+                from jailtui.sim import fsdev
+
+                dev = fsdev.device_number(fsdev.holder(mounts, host_path))
+            ctx.write(_format(fmt, f, st, fflags.flags_of(state, host_path), dev)
                       + ("\n" if newline else ""))
     return rc
 

@@ -417,7 +417,7 @@ class Controller:
     async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
         from jailtui.core.storage.restore import Restore
 
-        return [(name, text, e.mode == "clone")
+        return [(name, text, e.mode in ("clone", "standby"))
                 for name, e, text in await Restore(self).pending_all()]
 
     async def prune_plan(self, name: str, keep: int,
@@ -446,6 +446,34 @@ class Controller:
         from jailtui.core.storage.changes import what_changed
 
         return await what_changed(self, name, quarantine, expect)
+
+    async def restore_standby(self, name: str, expect: Jail | None = None,
+                              on_step: Callable[[StepResult], None] | None = None
+                              ) -> RestoreResult:
+        from jailtui.core.storage.standby import StandbySwap
+
+        return await StandbySwap(self, on_step=on_step).run_standby(name, expect)
+
+    async def standby_make(self, name: str, expect: Jail | None = None,
+                           on_progress: Callable[[Progress], None] | None = None,
+                           cancel: asyncio.Event | None = None,
+                           target_dir: str | None = None) -> BackupResult:
+        from jailtui.core.storage import standby
+        from jailtui.core.storage.backup import DEFAULT_TARGET
+
+        return await standby.make(self, name, expect, target_dir or DEFAULT_TARGET,
+                                  on_progress, cancel)
+
+    async def ufs_standby(self, name: str, expect: Jail | None = None
+                          ) -> tuple[str, bool] | None:
+        from jailtui.core.storage.standby import existing
+
+        return await existing(self, name, expect)
+
+    async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
+        from jailtui.core.storage.changes import ufs_quarantines
+
+        return await ufs_quarantines(self, name, expect)
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""

@@ -272,6 +272,14 @@ def bsdtar_write_argv(archive: str) -> list[str]:
     return ["bsdtar", "-c", "-f", archive, "@-"]
 
 
+def bsdtar_extract_argv(archive: str, directory: str) -> list[str]:
+    """``bsdtar -x --fflags -p --numeric-owner -f ARCHIVE -C DIR``: an archive (``-``:
+    stdin) extracted into DIR (it must exist), file flags, modes and owners by number
+    restored (bsdtar(1); docs/freebsd.md 12.8)."""
+    return ["bsdtar", "-x", "--fflags", "-p", "--numeric-owner", "-f", archive, "-C",
+            directory]
+
+
 def mount_p_argv() -> list[str]:
     """``mount -p``: the mount table in fstab(5) form (mount(8); docs/freebsd.md 12.4)."""
     return ["mount", "-p"]
@@ -300,6 +308,25 @@ def stat_mtime_argv(path: str) -> list[str]:
     """``stat -f %m -- PATH``: the modification time in seconds (stat(1); the
     periodic base audit dates vuln.xml so)."""
     return ["stat", "-f", "%m", "--", path]
+
+
+def stat_dev_ino_argv(path: str) -> list[str]:
+    """``stat -f '%d %i' -- PATH``: the file system (st_dev) and inode of PATH, itself
+    (no -L); a rename keeps both, a copy does not (stat(1); docs/freebsd.md 12.9)."""
+    return ["stat", "-f", "%d %i", "--", path]
+
+
+def mv_argv(source: str, target: str) -> list[str]:
+    """``mv -n -- SOURCE TARGET``: rename(2) when both are on one file system; -n never
+    replaces an existing TARGET. mv(1) copies across file systems (bin/mv/mv.c), so
+    the caller checks ``stat -f %d`` first and the inode after (docs/freebsd.md 12.9)."""
+    return ["mv", "-n", "--", source, target]
+
+
+def mkdir_private_argv(path: str) -> list[str]:
+    """``mkdir -m 0700 -- PATH``: one new directory only its owner (root) may enter
+    (mkdir(1)); an existing PATH is an error."""
+    return ["mkdir", "-m", "0700", "--", path]
 
 
 def ls_names_argv(directory: str) -> list[str]:

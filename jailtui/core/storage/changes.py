@@ -214,6 +214,36 @@ async def what_changed(controller: Controller, name: str, quarantine: str,
     return report
 
 
+def ufs_quarantine_names(root: str, names: Iterable[str]) -> list[str]:
+    """The paths of ``ROOT.quarantine-*`` among ``names`` (the entries of the root's
+    parent directory), oldest first: the UTC stamp in the name orders them."""
+    base = root.rstrip("/")
+    parent, _, leaf = base.rpartition("/")
+    prefix = f"{leaf}.quarantine-"
+    return [f"{parent}/{n}" for n in sorted(set(names))
+            if n.startswith(prefix) and len(n) > len(prefix) and "/" not in n]
+
+
+async def ufs_quarantines(controller: Controller, name: str,
+                          expect: Jail | None = None) -> list[str]:
+    """A UFS jail's roots kept aside beside its root (``ROOT.quarantine-*``, what
+    ``jailtui restore NAME --standby`` and the by-hand way leave), listed from the host
+    side with ``ls -1 --`` of the parent directory, oldest first; a VIEW of the jail
+    (the same gate as :func:`what_changed`). Empty for a root on a ZFS dataset (its
+    quarantines are datasets) or one whose parent cannot be listed."""
+    where = await snapmod.Snapshots(controller).locate(name, expect)
+    if where is None or where.dataset is not None or where.fstype == "zfs":
+        return []
+    base = where.root.rstrip("/")
+    parent = base.rpartition("/")[0] or "/"
+    res = await controller.host.runner.run(argvmod.ls_names_argv(parent),
+                                           timeout=snapmod.LIST_TIMEOUT)
+    if res.returncode != 0:
+        return []
+    return ufs_quarantine_names(base, res.stdout.decode("utf-8", "surrogateescape")
+                                .split("\n"))
+
+
 async def _ufs_changes(controller: Controller, name: str, quarantine: str,
                        root: str) -> ChangeReport:
     """A UFS root kept aside by hand (``ROOT.quarantine-UTCTIME``, a directory beside

@@ -13,7 +13,8 @@ One JSON file per host and jail under ``$XDG_STATE_HOME/jailtui/restore/``
 (core/userfiles.py), written whole or not at all (write_atomic: a temporary file
 and rename(2)) in a directory of the invoking user's own. The journal is the
 console's memory, not the truth: what is half done is read again from
-``zfs list`` each time (core/storage/restore.py ``pending()``).
+``zfs list`` each time (core/storage/restore.py ``pending()``), or with ``stat`` for a
+UFS standby swap (core/storage/standby.py).
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ class Entry:
     root: str
     #: The known-good snapshot, DATASET@NAME.
     snapshot: str
-    #: "clone" (quarantine + clone) or "rollback" (the user chose to discard).
+    #: "clone" (quarantine + clone), "rollback" (the user chose to discard) or
+    #: "standby" (a UFS root's standby copy renamed in: core/storage/standby.py; then
+    #: ``dataset`` is "", ``snapshot`` the standby path, ``quarantine`` a directory).
     mode: str
     quarantine: str = ""
     #: The quarantine's mountpoint property was local (it was moved, not inherited).

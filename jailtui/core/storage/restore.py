@@ -32,6 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Action
@@ -46,6 +47,9 @@ from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.mounts import mounts_below, parse_mount_p
 from jailtui.core.storage.zfs import ZfsDataset
 from jailtui.core.text import visible
+
+if TYPE_CHECKING:
+    from jailtui.core.storage.standby import StandbySwap
 
 ZFS_TIMEOUT = 120.0
 
@@ -135,6 +139,13 @@ def by_hand_off_zfs(name: str, where: JailStorage) -> str:
             f"from its backup {archive} ([backup] target; jailtui backup {name} makes one), "
             f"after stopping it through its owner:")
     extract = f"bsdtar -x -p --fflags --numeric-owner -f {archive} -C {root}"
+    from jailtui.core.storage.standby import swappable, use_standby
+
+    if swappable(where):
+        # A directory on its file system: the console swaps a standby copy in.
+        return (f"{name}: its root is a directory on {where.fstype.upper()} "
+                f"({where.summary()}): no snapshot to clone; replace it by its standby "
+                f"copy, renamed in: {use_standby(name)}")
     if (where.mountpoint.rstrip("/") or "/") == root:
         # A copy on the same file system would be inside the root, in the jail's reach
         # (docs/freebsd.md 12.6): no rename swap; the evidence is kept as an archive.
@@ -145,14 +156,17 @@ def by_hand_off_zfs(name: str, where: JailStorage) -> str:
                 f"{root}.quarantine-UTCTIME.tar -C {root} .), empty it (chflags -R noschg "
                 f"{root}; find {root} -mindepth 1 -delete; at kern.securelevel 0), then "
                 f"{extract}")
-    return (f"{head} mv {root} {root}.quarantine-UTCTIME (the same file system: a "
-            f"rename, kept for forensics), mkdir {root}, then {extract}; what changed: "
-            f"jailtui diff {name} {root}.quarantine-UTCTIME")
+    return f"{head} {extract}"
 
 
 def swap_back_command(name: str) -> str:
     """What the user types to put the quarantined root back."""
     return f"jailtui restore {name} --swap-back"
+
+
+def resume_command(name: str) -> str:
+    """What the user types to finish a restore cut short."""
+    return f"jailtui restore {name} --resume"
 
 
 class Restore:
@@ -439,6 +453,8 @@ class Restore:
         return found
 
     async def pending_text(self, name: str, e: Entry) -> str:
+        if e.mode == "standby":
+            return await self._standby().standby_pending_text(name, e)
         datasets = (await snapmod.read_tables(self.runner))[0]
         by = {d.name: d for d in datasets}
         now = await self.controller.resolve(name)
@@ -449,7 +465,7 @@ class Restore:
                 f"{name}: the restore from {e.snapshot} begun {when} was cut short"
                 + (f" in step '{e.step}'" if e.step else
                    f" after step '{e.done[-1]}'" if e.done else ""))
-        finish, undo = f"jailtui restore {name} --resume", swap_back_command(name)
+        finish, undo = resume_command(name), swap_back_command(name)
         if e.mode == "rollback":
             if runs:
                 return ""
@@ -473,6 +489,12 @@ class Restore:
                     f"running; {e.quarantine} holds the old root (read-only); to "
                     f"finish (start it): {finish}; to put the old root back: {undo}")
         return ""
+
+    def _standby(self) -> StandbySwap:
+        """The UFS standby swap's flow (core/storage/standby.py) on the same controller."""
+        from jailtui.core.storage.standby import StandbySwap
+
+        return StandbySwap(self.controller, self.on_step, self.clock, self.timer)
 
     async def _step(self, result: RestoreResult, name: str, jid: int | None, label: str,
                     body: Body) -> bool:
@@ -538,6 +560,8 @@ class Restore:
             raise snapmod.StorageError(f"{name}: no restore to finish (no journal of one cut "
                                        "short, or it has ended)")
         e = found[0]
+        if e.mode == "standby":
+            return await self._standby().resume_standby(name, e, jail.jid)
         result = RestoreResult(False, name, e.snapshot, quarantine=e.quarantine)
         t0 = self.timer()
         short = e.snapshot.split("@", 1)[1]
@@ -593,6 +617,8 @@ class Restore:
         jail = await snapmod.Snapshots(self.controller).find(name, expect)
         journal = self.journal(name)
         e = journal.read()
+        if e is not None and e.mode == "standby":
+            return await self._standby().swap_back_standby(name, e, jail.jid)
         datasets, mounts = await snapmod.read_tables(self.runner)
         by = {d.name: d for d in datasets}
         root = jail.path
