@@ -69,6 +69,7 @@ async def test_b_backs_up_and_escape_closes(sim_dir: Path) -> None:
         assert "✓ done: " in widget_text(screen.query_one("#backup-progress"))
         assert "web: backed up zroot/jails/web@jailtui-" in widget_text(
             screen.query_one("#backup-summary"))
+        assert "zfs send -R" in widget_text(screen.query_one("#backup-title"))
         assert [r.result for r in sink.records if r.action == Action.BACKUP] == ["ok"]
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))

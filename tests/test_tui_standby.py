@@ -78,6 +78,9 @@ async def test_b_offers_the_standby_and_B_swaps_it_in(ufs_sim: Path) -> None:
                          and app.screen.standby is not None, "the standby copy made")
         backup = app.screen
         assert isinstance(backup, BackupScreen) and backup.standby is not None
+        # The title names the copy this root gets (an archive), not zfs send.
+        title = " ".join(widget_text(backup.query_one("#backup-title")).split())
+        assert "bsdtar" in title and "zfs send" not in title, title
         assert backup.standby.ok, backup.standby.message
         assert "standby copy /ufs/jails/legacy.standby made from the archive" in " ".join(
             widget_text(backup.query_one("#backup-summary")).split())

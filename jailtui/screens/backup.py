@@ -36,6 +36,14 @@ from jailtui.widgets.status_bar import StatusBar
 __all__ = ["BackupScreen"]
 
 
+#: How the copy is made (core/storage/backup.py; docs/freebsd.md 12.7, 12.8), said under the
+#: title once the jail's root is located, before the copy starts.
+METHOD_ZFS = ("snapshot -r → zfs send -R → zfs receive -u, into POOL/jailtui-backups/NAME "
+              "(never mounted)")
+METHOD_UFS = ("bsdtar -c --one-file-system --numeric-owner (file flags kept), an archive in "
+              "[backup] target")
+METHOD_UNKNOWN = "locating the root… (ZFS: zfs send -R; otherwise a bsdtar archive)"
+
 class BackupScreen(GuardedScreen):
     """One backup of one jail."""
 
@@ -66,8 +74,7 @@ class BackupScreen(GuardedScreen):
         yield StatusBar(id="status")
         yield Static(Content.assemble(
             ("Back up jail ", "bold"), (visible(self._jail.name, 64), "bold $text-accent"),
-            "\n", ("snapshot -r → zfs send -R → zfs receive -u, into "
-                   "POOL/jailtui-backups/NAME (never mounted)", "$foreground-muted")),
+            "\n", (METHOD_UNKNOWN, "$foreground-muted")),
             id="backup-title", markup=False)
         yield Static(Content.styled("starting…", "$warning"), id="backup-progress",
                      markup=False)
@@ -90,6 +97,14 @@ class BackupScreen(GuardedScreen):
 
         async def run() -> None:
             try:
+                # Which copy this will be, before it starts (core/storage/backup.py:
+                # a dataset of its own is sent, anything else archived with bsdtar).
+                where = await controller.storage(name, jail)
+            except Exception:  # the backup itself says why it cannot locate the root
+                where = None
+            if where is not None and self.is_attached:
+                self._show_method(where.own_dataset)
+            try:
                 result = await controller.backup(name, jail, on_progress, self.cancel,
                                                  self.console.settings.backup_target)
             except Exception as exc:  # a refusal before anything started: said, not raised
@@ -106,6 +121,11 @@ class BackupScreen(GuardedScreen):
 
         self.app.run_worker(job(run), group="action-backup", exit_on_error=False,
                             description="back a jail up")
+
+    def _show_method(self, zfs: bool) -> None:
+        self.query_one("#backup-title", Static).update(Content.assemble(
+            ("Back up jail ", "bold"), (visible(self._jail.name, 64), "bold $text-accent"),
+            "\n", (METHOD_ZFS if zfs else METHOD_UFS, "$foreground-muted")))
 
     def _finish(self, result: BackupResult | None, error: str) -> None:
         self.done = True
