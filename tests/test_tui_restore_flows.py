@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.containers import VerticalScroll
 from tui_fakes import FakeController, FakeHost, make_app, settle, wait_until, widget_text
 
 from jailtui.app import JailtuiApp
@@ -349,6 +350,23 @@ async def test_later_leaves_it_and_a_delegate_of_another_jail_is_not_asked(
         assert not isinstance(app2.screen, ResumeScreen)
 
 
+async def test_the_newest_step_stays_in_view_at_80x24(sim_dir: Path) -> None:
+    """The steps scroll to the newest: at 80x24 the failed start's reason was below the fold."""
+    snap(sim_dir, "good")
+    faults.add(sim_dir, "nostart", "web")
+    app, _ = console(sim_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_snapshots(pilot, "web")
+        await pilot.press("B")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        screen = await restore_done(pilot, "restore")
+        await settle(pilot)
+        steps = screen.query_one("#restore-steps", VerticalScroll)
+        assert steps.max_scroll_y > 0, "the steps fit: nothing to show"
+        assert steps.scroll_y == steps.max_scroll_y
+
+
 def test_resume_prompt_svg(snap_compare: Any) -> None:
     text = ("web: the restore from zroot/jails/web@known-good begun 2025-06-15 14:20:00Z was "
             "cut short in step 'clone': its root dataset zroot/jails/web does not exist and "
@@ -387,7 +405,7 @@ async def test_w_on_a_ufs_jail_walks_its_newest_quarantined_copy(sim_dir: Path) 
         await pilot.pause()
         await pilot.press("z")
         await wait_until(pilot, lambda: isinstance(app.screen, SnapshotsScreen)
-                         and "Could not list" in widget_text(app.screen.query_one(
+                         and "not a ZFS dataset" in widget_text(app.screen.query_one(
                              "#snapshots-message")))
         screen = app.screen
         assert isinstance(screen, SnapshotsScreen)

@@ -26,7 +26,7 @@ from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.main import MainScreen
 from jailtui.screens.snapshot_name import SnapshotNameScreen
-from jailtui.screens.snapshots import SnapshotsScreen
+from jailtui.screens.snapshots import NO_ZFS_SNAPSHOTS, SnapshotsScreen
 from jailtui.sim.commands import dispatch
 
 SIZE = (120, 36)
@@ -115,10 +115,13 @@ async def test_ufs_jail_says_where_it_lives(sim_dir: Path) -> None:
     app, _ = console(sim_dir)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_snapshots(pilot, "staging")
-        await wait_until(pilot, lambda: "Could not list" in widget_text(
+        await wait_until(pilot, lambda: "not a ZFS dataset of its own" in widget_text(
             screen.query_one("#snapshots-message")))
         text = widget_text(screen.query_one("#snapshots-message"))
         assert "UFS /dev/ada1p1 mounted at /usr/local/jails/staging" in text
+        # A fact said as one, not a failed listing; the empty table says what there is.
+        assert "Could not list" not in text
+        assert screen.table.placeholder() == NO_ZFS_SNAPSHOTS
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("enter")

@@ -144,6 +144,9 @@ class RestoreScreen(GuardedScreen):
             self._lines.append(step_line(r))
             if self.is_attached:
                 self.query_one("#restore-lines", Static).update(Content("\n").join(self._lines))
+                # The newest step in view (at 80x24 a wrapped failure reason fell below
+                # the fold); scroll_end waits for the layout of the new line.
+                self.query_one("#restore-steps", VerticalScroll).scroll_end(animate=False)
 
         title = {"restore": f"restore {name} from {snap}",
                  "discard": f"roll back {name} to {snap}, discarding its root",

@@ -42,6 +42,9 @@ from jailtui.widgets.status_bar import StatusBar
 __all__ = ["SnapshotsScreen"]
 
 
+#: The empty table of a root off ZFS: no snapshot to take, b makes its backup.
+NO_ZFS_SNAPSHOTS = "no ZFS snapshots here: b on the jail archives its root with bsdtar"
+
 class SnapshotsScreen(GuardedScreen):
     """One jail's snapshots, by name (its jid may change while it is open)."""
 
@@ -187,9 +190,17 @@ class SnapshotsScreen(GuardedScreen):
 
     def _failed(self, exc: BaseException) -> None:
         self._snaps = ()
-        self.table.set_rows([])
-        self._set_load_line(Content.assemble(("Could not list the snapshots: ", "bold $error"),
-                                             (one_line(describe(exc), 400), "$error")))
+        if isinstance(exc, snapmod.NotOnZfs):
+            # A fact, not a failure: a UFS root has no snapshots (b archives it).
+            self.table.empty_text = NO_ZFS_SNAPSHOTS
+            self.table.set_rows([])
+            self._set_load_line(Content.styled(one_line(describe(exc), 400),
+                                               "$foreground-muted"))
+        else:
+            self.table.set_rows([])
+            self._set_load_line(Content.assemble(
+                ("Could not list the snapshots: ", "bold $error"),
+                (one_line(describe(exc), 400), "$error")))
         self.refresh_bindings()
 
     def _set_load_line(self, line: Content) -> None:

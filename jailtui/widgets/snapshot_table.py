@@ -57,9 +57,12 @@ class SnapshotTable(KeyedTable[str, SnapshotRow]):
     def row_matches(self, row: SnapshotRow, needle: str) -> bool:
         return needle in row.snap.short.lower()
 
+    #: What an empty table says once loaded (a root off ZFS has none to take).
+    empty_text = "no snapshots yet: n takes one"
+
     def placeholder(self) -> str:
         if self._loaded and not self._filter and not self.source_count:
-            return "no snapshots yet: n takes one"
+            return self.empty_text
         return super().placeholder()
 
 

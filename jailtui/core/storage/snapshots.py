@@ -47,6 +47,11 @@ class StorageError(JailtuiError):
     """The jail's storage cannot do what was asked (not on ZFS, no such snapshot ...)."""
 
 
+class NotOnZfs(StorageError):
+    """The jail's root is no dataset of its own (UFS, or a directory in a bigger
+    dataset): not a failure of the listing, a fact the console says as one."""
+
+
 def default_name(now: float | None = None) -> str:
     """``jailtui-20261202T041500Z``: the console's snapshot name, UTC."""
     return PREFIX + time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None
@@ -173,7 +178,9 @@ class Snapshots:
         """The jail's storage and its snapshots (reading: a VIEW)."""
         loc = await self.locate(name, jail)
         if loc is None or loc.dataset is None:
-            raise StorageError(not_on_zfs(name, loc, (await read_tables(self.runner))[0]))
+            msg = not_on_zfs(name, loc, (await read_tables(self.runner))[0])
+            raise (NotOnZfs if loc is not None and msg == _not_on_zfs(name, loc)
+                   else StorageError)(msg)
         return SnapshotList(loc, tuple(await list_of(self.runner, loc.dataset.name)))
 
     async def _dataset_for(self, action: Action, name: str, jail: Jail | None
