@@ -371,7 +371,7 @@ KEYS: tuple[KeySpec, ...] = (
             gate=Action.RCTL),
     # b: a copy out of the jail's reach (issue 16; core/storage/backup.py).
     KeySpec("backup", "b", "backup", "Backup",
-            "back the jail up out of its reach (zfs send | zfs receive; bsdtar off ZFS), with progress",
+            "back the jail up out of its reach (zfs send, or bsdtar), with progress",
             "Jail actions", _JAIL, title="Back the jail up", gate=Action.BACKUP, show=False),
     # Viewing the services is reading (issue 13 item 24): any role opens it;
     # starting/stopping one is gated (service_* below).
