@@ -279,25 +279,8 @@ class Restore:
 
         also: list[str] = []
 
-        async def running_names() -> set[str]:
-            # jls alone: the set needs no processes, configuration or owners.
-            return {j.name for j in await self.controller.live_jails()
-                    if j.state is JailState.RUNNING}
-
         async def do_stop() -> tuple[str, bool]:
-            if not was_running:
-                return f"{name} is not running", True
-            before = await running_names()
-            res = await self.controller.stop(name, jail)
-            if not res.ok:
-                raise StepFailed(res.message)
-            # jail(8) removes the jails that depend on this one first (jail(8) "depend"):
-            # they are started again after it.
-            also.extend(sorted(before - await running_names() - {name}))
-            if entry is not None:
-                entry.also = list(also)
-            return res.message + (f"; also stopped: {', '.join(also)} (they depend on it)"
-                                  if also else ""), False
+            return await self._stop_first(name, jail, was_running, also, entry)
 
         async def do_verify_stopped() -> str:
             return await self._verify_stopped(name)
@@ -647,13 +630,7 @@ class Restore:
         own = set(qtree) | {n for n in by if n == dsname or n.startswith(dsname + "/")}
 
         async def do_stop() -> tuple[str, bool]:
-            now = await self.controller.resolve(name)
-            if now is None or now.state is not JailState.RUNNING:
-                return f"{name} is not running", True
-            res = await self.controller.stop(name, now)
-            if not res.ok:
-                raise StepFailed(res.message)
-            return res.message, False
+            return await self._stop_if_running(name)
 
         async def do_mounts() -> str:
             res = await self.runner.run(argvmod.mount_p_argv(), timeout=ZFS_TIMEOUT)
@@ -739,6 +716,39 @@ class Restore:
         await self._zfs(argvmod.zfs_rename_argv(qname, original))
         if local:
             await self._zfs(argvmod.zfs_set_argv("mountpoint", root, original))
+
+    async def _running_names(self) -> set[str]:
+        # jls alone: the set needs no processes, configuration or owners.
+        return {j.name for j in await self.controller.live_jails()
+                if j.state is JailState.RUNNING}
+
+    async def _stop_first(self, name: str, jail: Jail, was_running: bool, also: list[str],
+                          entry: Entry | None) -> tuple[str, bool]:
+        """A swap's first step: stop the jail through its owner; the jails jail(8)
+        stopped with it are added to ``also`` (and the journal's entry)."""
+        if not was_running:
+            return f"{name} is not running", True
+        before = await self._running_names()
+        res = await self.controller.stop(name, jail)
+        if not res.ok:
+            raise StepFailed(res.message)
+        # jail(8) removes the jails that depend on this one first (jail(8) "depend"):
+        # they are started again after it.
+        also.extend(sorted(before - await self._running_names() - {name}))
+        if entry is not None:
+            entry.also = list(also)
+        return res.message + (f"; also stopped: {', '.join(also)} (they depend on it)"
+                              if also else ""), False
+
+    async def _stop_if_running(self, name: str) -> tuple[str, bool]:
+        """A swap back's first step: the jail as it is now, stopped if it runs."""
+        now = await self.controller.resolve(name)
+        if now is None or now.state is not JailState.RUNNING:
+            return f"{name} is not running", True
+        res = await self.controller.stop(name, now)
+        if not res.ok:
+            raise StepFailed(res.message)
+        return res.message, False
 
     async def _verify_stopped(self, name: str) -> str:
         """Gone, or dying with no process left: a process that does not exit (stuck in

@@ -346,21 +346,8 @@ class StandbySwap(Restore):
         state = {"swapped": False}
         t0 = self.timer()
 
-        async def running_names() -> set[str]:
-            return {j.name for j in await self.controller.live_jails()
-                    if j.state is JailState.RUNNING}
-
         async def do_stop() -> tuple[str, bool]:
-            if not was_running:
-                return f"{name} is not running", True
-            before = await running_names()
-            res = await self.controller.stop(name, jail)
-            if not res.ok:
-                raise StepFailed(res.message)
-            also.extend(sorted(before - await running_names() - {name}))
-            entry.also = list(also)
-            return res.message + (f"; also stopped: {', '.join(also)} (they depend on it)"
-                                  if also else ""), False
+            return await self._stop_first(name, jail, was_running, also, entry)
 
         async def do_verify_stopped() -> str:
             return await self._verify_stopped(name)
@@ -555,13 +542,7 @@ class StandbySwap(Restore):
         t0 = self.timer()
 
         async def do_stop() -> tuple[str, bool]:
-            now = await self.controller.resolve(name)
-            if now is None or now.state is not JailState.RUNNING:
-                return f"{name} is not running", True
-            res = await self.controller.stop(name, now)
-            if not res.ok:
-                raise StepFailed(res.message)
-            return res.message, False
+            return await self._stop_if_running(name)
 
         async def do_verify_stopped() -> str:
             return await self._verify_stopped(name)
