@@ -4,6 +4,7 @@
     python benchmarks/figures.py --reps 5
     python benchmarks/figures.py --quick        # 1 repetition, 10 s windows (a look, not a figure)
     python benchmarks/figures.py --only list,tick
+    python benchmarks/figures.py --only list --before /tmp/old   # list: old tree vs this one
 
 Needs tmux and htop (the CPU row's yardstick). Hosts of 10 jails / 200
 processes, 200 / 5,000 and 1,000 / 50,000 are built once with the simulator
@@ -145,21 +146,27 @@ def self_cpu(argv: Sequence[str], env: dict[str, str], out: Path) -> tuple[float
     return float(user) + float(system), int(maxrss)
 
 
-def measure_list(recs: Sequence[recorded.Recorded], home: Path, reps: int
-                 ) -> dict[int, dict[str, float]]:
-    runs: dict[int, list[tuple[float, float]]] = {r.processes: [] for r in recs}
+def measure_lists(recs: Sequence[recorded.Recorded], home: Path, reps: int,
+                  srcs: Sequence[Path]) -> list[dict[int, dict[str, float]]]:
+    """The list row of each source tree in ``srcs``, interleaved: every
+    repetition runs each tree and the yardstick one after another on each
+    host, so the machine's load falls on all of them alike."""
+    runs: list[dict[int, list[tuple[float, float]]]] = [
+        {r.processes: [] for r in recs} for _ in srcs]
     for _ in range(reps):
         for rec in recs:
             env = rec.env(home, sample=0)
             out = home / "rusage"
-            ours, _ = self_cpu(["jailtui", "--host", "local", "--root", str(rec.root),
-                                "list", "--json"], env, out)
-            base, _ = self_cpu(["json", str(rec.sample("jls")), str(rec.sample("ps"))],
-                               env, out)
-            runs[rec.processes].append((ours, base))
-    return {n: {"ours": statistics.median(o for o, _ in v),
-                "base": statistics.median(b for _, b in v),
-                "ratio": statistics.median(o / b for o, b in v)} for n, v in runs.items()}
+            for i, src in enumerate(srcs):
+                ours, _ = self_cpu(["jailtui-from", str(src), "--host", "local", "--root",
+                                    str(rec.root), "list", "--json"], env, out)
+                base, _ = self_cpu(["json", str(rec.sample("jls")), str(rec.sample("ps"))],
+                                   env, out)
+                runs[i][rec.processes].append((ours, base))
+    return [{n: {"ours": statistics.median(o for o, _ in v),
+                 "base": statistics.median(b for _, b in v),
+                 "ratio": statistics.median(o / b for o, b in v)} for n, v in run.items()}
+            for run in runs]
 
 
 # --- cpu and rss -----------------------------------------------------------------------
@@ -283,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated rows: list,cpu (with rss),start,tick")
     ap.add_argument("--keep", type=Path, help="directory to keep the recorded hosts in "
                     "(reused when it holds them)")
+    ap.add_argument("--before", type=Path, metavar="DIR",
+                    help="list row: also the jailtui package of source tree DIR (say, "
+                         "`git archive OLD jailtui | tar -x -C DIR`), interleaved with this one")
     args = ap.parse_args(argv)
     if args.quick:
         args.reps, args.seconds, args.warmup = 1, 10.0, 5.0
@@ -313,11 +323,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if "list" in only:
         print("list --json ...", file=sys.stderr)
-        lst = measure_list(recs, home, args.reps)
-        row("list", "list --json CPU / json.loads (x)", {n: v["ratio"] for n, v in lst.items()},
-            ".2f")
-        lines.append(f"{'   (CPU s: ours / json.loads)':<44} " + "  ".join(
-            f"{lst[n]['ours']:.2f}/{lst[n]['base']:.2f}" for n in ps))
+        trees = [("", ROOT)] if args.before is None else [
+            (" before", args.before.resolve()), (" after", ROOT)]
+        for (label, _), lst in zip(trees, measure_lists(recs, home, args.reps,
+                                                        [src for _, src in trees]),
+                                   strict=True):
+            row("list", f"list --json CPU / json.loads (x){label}",
+                {n: v["ratio"] for n, v in lst.items()}, ".2f")
+            lines.append(f"{'   (CPU s: ours / json.loads)':<44} " + "  ".join(
+                f"{lst[n]['ours']:.2f}/{lst[n]['base']:.2f}" for n in ps))
     if "cpu" in only:
         print("console CPU and RSS (tmux) ...", file=sys.stderr)
         con = measure_console(recs, home, args.reps, args.warmup, args.seconds)

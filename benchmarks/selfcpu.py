@@ -2,11 +2,16 @@
 
     python -I benchmarks/selfcpu.py OUT json FILE...      # only json.loads the files
     python -I benchmarks/selfcpu.py OUT jailtui ARGS...   # the jailtui entry point
+    python -I benchmarks/selfcpu.py OUT jailtui-from DIR ARGS...  # jailtui of DIR's tree
 
 OUT gets ``user system maxrss_kib`` of RUSAGE_SELF at exit: the process's
 own CPU (its threads included), not its children's (the jls/ps it runs).
 Both cases pay the same interpreter start, so their ratio is the cost of
-jailtui's work over decoding the same bytes. Used by benchmarks/figures.py;
+jailtui's work over decoding the same bytes. ``jailtui-from DIR`` imports
+the ``jailtui`` package of the source tree DIR (first on sys.path; under
+``-I`` an editable install would otherwise give the tree it was installed
+from): a worktree measures its own code, and ``figures.py --before`` an
+older copy beside it. Used by benchmarks/figures.py;
 stdlib only (it runs under ``-I``, like the installed ``jailtui``).
 """
 
@@ -27,7 +32,10 @@ def main() -> int:
             for path in rest:
                 with open(path, "rb") as f:
                     json.loads(f.read())
-        elif what == "jailtui":
+        elif what in ("jailtui", "jailtui-from"):
+            if what == "jailtui-from":
+                src, *rest = rest
+                sys.path.insert(0, src)
             sys.argv = ["jailtui", *rest]
             try:
                 runpy.run_module("jailtui", run_name="__main__", alter_sys=True)

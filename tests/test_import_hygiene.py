@@ -88,12 +88,22 @@ def test_first_frame_imports_no_screen_it_does_not_show(sim_dir: Path) -> None:
 
 #: Never imported by ``jailtui list`` (issue 18: its CPU): the storage layer and
 #: the commands of snapshot, restore, diff, backup and quarantine (their
-#: parsers are cli/storage_parsers.py), the console.
+#: parsers are cli/storage_parsers.py), the console; what only the Controller's
+#: other methods and the other commands use: the editor (confedit and its
+#: safe saves), rctl limits, the process screen, ``!``, the posture flags.
 LIST_LAZY = ("jailtui.core.storage.snapshots", "jailtui.core.storage.restore",
              "jailtui.core.storage.backup", "jailtui.core.storage.changes",
              "jailtui.core.storage.quarantine", "jailtui.core.storage.zfs",
              "jailtui.cli.snapshot_cmd", "jailtui.cli.restore_cmd", "jailtui.cli.diff_cmd",
-             "jailtui.cli.backup_cmd", "jailtui.cli.quarantine_cmd", "jailtui.app", "textual")
+             "jailtui.cli.backup_cmd", "jailtui.cli.quarantine_cmd", "jailtui.app", "textual",
+             "jailtui.core.config.confedit", "jailtui.core.config.safefile",
+             "jailtui.core.config.remotefile", "jailtui.core.actions.limits",
+             "jailtui.core.freebsd.rctlconf", "jailtui.core.procdetail",
+             "jailtui.core.freebsd.procstat", "jailtui.core.actions.exec_stream",
+             "jailtui.core.posture.model", "difflib",
+             # Asked for only by the simulator test (platform) and SSH's
+             # batch markers (secrets, which loads OpenSSL's hmac).
+             "platform", "secrets")
 
 LIST_RUN = """
 import sys

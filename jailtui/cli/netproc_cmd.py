@@ -14,13 +14,15 @@ import asyncio
 import dataclasses
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jailtui.cli.session import Session
 from jailtui.core.freebsd.jailname import check_jail_name
-from jailtui.core.network import NetworkInfo
-from jailtui.core.procdetail import ProcessDetail, What
 from jailtui.core.text import human_kib, visible
+
+if TYPE_CHECKING:
+    from jailtui.core.network import NetworkInfo
+    from jailtui.core.procdetail import ProcessDetail, What
 
 
 def add_parsers(sub: Any) -> None:

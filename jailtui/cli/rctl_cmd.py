@@ -17,10 +17,13 @@ import sys
 
 from jailtui.cli.output import print_table
 from jailtui.cli.session import Session
-from jailtui.core.actions import limits
 from jailtui.core.errors import RacctUnavailable
-from jailtui.core.freebsd import rctl, rctlconf
+from jailtui.core.freebsd import rctl
 from jailtui.core.text import visible
+
+# core/actions/limits.py (and rctlconf, safefile and remotefile through it)
+# only when `rctl` runs: building the parser for `list` must not import them
+# (issue 18; tests/test_import_hygiene.py).
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,6 +53,9 @@ def _rule_json(rule: rctl.RctlRule, kept: bool | None) -> dict[str, object]:
 
 
 def run(session: Session, args: argparse.Namespace) -> int:
+    from jailtui.core.actions import limits
+    from jailtui.core.freebsd import rctlconf
+
     controller = session.controller
     name: str = args.name
     if args.add or args.remove or args.persist:

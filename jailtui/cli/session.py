@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,7 +98,7 @@ def make_target(args: argparse.Namespace) -> Target:
     if specs is not None and not specs[0].is_local:
         return Target(open_fleet(specs).host(specs[0].name), None, specs[0].start_method,
                        specs[0].owners)
-    use_sim = args.sim is not None or (args.host is None and platform.system() != "FreeBSD")
+    use_sim = args.sim is not None or (args.host is None and _system() != "FreeBSD")
     if use_sim and args.host is None:
         from jailtui.sim.runner import SimRunner
         from jailtui.sim.state import check_simdir
@@ -233,7 +232,15 @@ def _uses_sim(args: argparse.Namespace) -> bool:
     """The simulated host is the target (as make_target decides it)."""
     if getattr(args, "host", None) is not None:
         return False
-    return args.sim is not None or platform.system() != "FreeBSD"
+    return args.sim is not None or _system() != "FreeBSD"
+
+
+def _system() -> str:
+    """``platform.system()``, imported only when asked: ``--host`` and ``--sim``
+    never need it (issue 18: list's imports)."""
+    import platform
+
+    return platform.system()
 
 
 def _require_confinement(audit: Any, identity: Any, policy_text: str | None) -> None:

@@ -13,7 +13,7 @@ there is no such call and nothing is done: jemalloc purges on its own.
 from __future__ import annotations
 
 import ctypes
-import platform
+import os
 from collections.abc import Callable
 
 __all__ = ["release_free_memory"]
@@ -27,7 +27,7 @@ def release_free_memory() -> bool:
     global _trim, _looked
     if not _looked:
         _looked = True
-        if platform.libc_ver()[0] == "glibc":
+        if _is_glibc():
             try:
                 fn = ctypes.CDLL(None).malloc_trim
             except (OSError, AttributeError):
@@ -40,3 +40,18 @@ def release_free_memory() -> bool:
         return False
     _trim(0)
     return True
+
+
+def _is_glibc() -> bool:
+    """``platform.libc_ver()[0] == "glibc"``: its first step, ``os.confstr``
+    (CPython Lib/platform.py libc_ver), without importing platform, which
+    answers only where confstr does not (issue 18: list's imports)."""
+    try:
+        parts = (os.confstr("CS_GNU_LIBC_VERSION") or "").split(maxsplit=1)
+    except (ValueError, OSError):
+        parts = []
+    if len(parts) == 2:
+        return parts[0] == "glibc"
+    import platform
+
+    return platform.libc_ver()[0] == "glibc"

@@ -25,10 +25,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from jailtui.core import consolelog, procdetail
+from jailtui.core import consolelog
 from jailtui.core.actions import delegation
 from jailtui.core.actions.audit import AuditRecord, AuditSink, MemorySink
-from jailtui.core.actions.exec_stream import Stream, stream_command
 from jailtui.core.actions.policy import (
     Action,
     Policy,
@@ -39,7 +38,6 @@ from jailtui.core.actions.policy import (
     refused,
 )
 from jailtui.core.checks import rcstatus
-from jailtui.core.config import confedit
 from jailtui.core.errors import (
     CommandError,
     CommandNotFound,
@@ -62,11 +60,18 @@ from jailtui.core.model import Jail, JailState, Process
 from jailtui.core.owners import EditInfo, EditKind, Owner, Ownership, driver
 from jailtui.core.owners import iocage as iocage_owner
 from jailtui.core.owners import messages as owner_messages
-from jailtui.core.posture.model import FlagChange
 from jailtui.core.transport.runner import BlockingRunner, CommandResult
 
+# The editor (confedit), the process screen (procdetail), ``!`` (exec_stream)
+# and the flags (posture.model) are imported by the methods that use them:
+# ``list`` builds a Controller and calls none of them (issue 18: its CPU;
+# tests/test_import_hygiene.py).
 if TYPE_CHECKING:
+    from jailtui.core import procdetail
+    from jailtui.core.actions.exec_stream import Stream
     from jailtui.core.actions.limits import LimitChange
+    from jailtui.core.config import confedit
+    from jailtui.core.posture.model import FlagChange
     from jailtui.core.storage.backup import BackupResult, PrunePlan
     from jailtui.core.storage.changes import ChangeReport
     from jailtui.core.storage.locate import JailStorage
@@ -829,6 +834,8 @@ class Controller:
         the sink got it. Over SSH the runner's interactive argv gets no pty
         here (stdin is not a terminal: ssh(1) ``-t``), so the streams stay apart.
         """
+        from jailtui.core.actions.exec_stream import stream_command
+
         self._gate(Action.EXEC, name)
         if not command:
             raise PolicyDenied("exec: no command given")
@@ -1074,6 +1081,8 @@ class Controller:
     def open_config(self, name: str) -> confedit.EditSession:
         """Load the file holding ``name``'s block for editing (not the live file
         in an editor: edits happen on a copy and are saved atomically)."""
+        from jailtui.core.config import confedit
+
         self._gate(Action.EDIT, name)
         conf = self.host.configured()
         cj = conf.jails.get(name)
@@ -1114,6 +1123,8 @@ class Controller:
 
     async def check_config(self, session: confedit.EditSession, candidate: str) -> None:
         """Raise ConfigCheckError (with the line) unless the candidate is good."""
+        from jailtui.core.config import confedit
+
         if session.editable is not None:
             confedit.check_own_file(jailconf.parse(candidate, session.path), session.jail)
         await confedit.check_candidate(session, candidate, self.host.runner,
@@ -1126,6 +1137,8 @@ class Controller:
         need not run (a stopped jail's configuration is edited too), and
         its jid, if it runs, goes into the audit record.
         """
+        from jailtui.core.config import confedit
+
         jid = (await self._target(Action.EDIT, session.jail)).jid
         try:
             await self.check_config(session, candidate)
@@ -1288,6 +1301,8 @@ class Controller:
         screen). Reading (Action.PROCESS), within the role's scope; the environment
         is Action.PROCESS_ENV, a host admin's only, and audited: its values may be
         secrets. The process must still be the one shown (core/procdetail.py)."""
+        from jailtui.core import procdetail
+
         action = Action.PROCESS_ENV if what == "env" else Action.PROCESS
         name = expect.jail
         self._gate(action, name)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import errno
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -289,6 +289,9 @@ class ConfSource:
         main_names = set(main_entry.config.jail_names()) if (
             main_entry is not None and main_entry.config is not None) else set()
 
+        # jail_list split once, as a set (1,000 names: not a split and a list
+        # scan per jail; issue 18).
+        listed_set = frozenset(listed)
         found: dict[str, ConfiguredJail] = {}
         rank: dict[str, int] = {}
         files: list[str] = []
@@ -311,9 +314,10 @@ class ConfSource:
                 params = cfg.effective(name, errors=jail_errors)
                 errors += [e for e in jail_errors if e not in errors]
                 # rc.d/jail _ALL mode (empty jail_list) runs jail -f $jail_conf -c.
-                on_boot = enable and (name in listed if listed else name in main_names)
+                on_boot = enable and (name in listed_set if listed else name in main_names)
                 found[name] = ConfiguredJail(name, params, cfg.file_of(name) or root, on_boot,
-                                             root, boot_source(name, rc.sources, main_names))
+                                             root, boot_source(name, rc.sources, main_names,
+                                                               listed=listed_set))
                 rank[name] = r
         stamps = {p: sig for deps in (rc.deps, *(e.deps for _, e in entries))
                   for p, sig in deps.items() if sig is not None}
@@ -324,12 +328,14 @@ class ConfSource:
         return result
 
 
-def boot_source(name: str, rc: rcconf.RcSources, main_names: set[str]) -> str:
+def boot_source(name: str, rc: rcconf.RcSources, main_names: set[str], *,
+                listed: Collection[str] | None = None) -> str:
     """Why ``name`` starts at boot or not, with the file behind each variable.
 
     rc.d/jail runs only with ``jail_enable`` YES (rc.subr ``checkyesno``),
     then starts ``jail_list``, or every jail of ``$jail_conf`` when the
-    list is empty (docs/freebsd.md 8.1, 8.3).
+    list is empty (docs/freebsd.md 8.1, 8.3). ``listed``: the names of
+    ``rcconf.jail_list(rc.values)``, when the caller has them already.
     """
     def said(var: str) -> str:
         where = rc.origin.get(var)
@@ -338,7 +344,8 @@ def boot_source(name: str, rc: rcconf.RcSources, main_names: set[str]) -> str:
 
     if not rcconf.jail_enable(rc.values):
         return said("jail_enable")
-    listed = rcconf.jail_list(rc.values)
+    if listed is None:
+        listed = rcconf.jail_list(rc.values)
     if listed:
         verb = "in" if name in listed else "not in"
         return f"{said('jail_enable')}; {verb} jail_list ({rc.origin.get('jail_list')})"

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING
 
 from jailtui.core import consolelog
 from jailtui.core.checks import rcstatus
-from jailtui.core.config.confedit import BACKUP_DIR
 from jailtui.core.errors import PolicyDenied
 from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
@@ -302,6 +301,9 @@ class ScopedHost:
         """A file the controller edits for the delegate: the config file of
         one of their jails, or the backup directory of saves
         (core/config/confedit.py)."""
+        # Here, not at the top: a delegate's `list` never edits (issue 18).
+        from jailtui.core.config.confedit import BACKUP_DIR
+
         norm = posixpath.normpath(host_path) if host_path.startswith("/") else ""
         if _inside(norm, BACKUP_DIR):
             return True

@@ -76,7 +76,11 @@ class CJail:
     params: list[Param] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+# _S and _MP compare by identity (eq=False), as config.c's TAILQ entries are
+# pointers: _expand's params.index(p) / params.remove(vp) mean that very
+# entry, found with one pointer test each instead of a field-by-field
+# __eq__ (36,000 of them for 1,000 jails; issue 18).
+@dataclass(slots=True, eq=False)
 class _S:
     """A value string during expansion: literal text + pending variables."""
 
@@ -84,7 +88,7 @@ class _S:
     vars: list[tuple[str, int]]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _MP:
     """A merged parameter (config.c ``struct cfparam`` after add_param)."""
 

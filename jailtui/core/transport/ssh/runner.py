@@ -12,7 +12,6 @@ import contextlib
 import ipaddress
 import os
 import re
-import secrets
 import shlex
 import shutil
 import stat
@@ -369,6 +368,8 @@ class SSHRunner:
         if blocked is not None:
             raise HostUnreachable(self.name, batch[0], self._unreachable_message(blocked),
                                   blocked, blocked.error or "")
+        import secrets  # here: a local `list` never talks SSH (issue 18: its imports)
+
         marker = f"JAILTUI-{secrets.token_hex(16)}"
         return marker, build_script(batch, marker, input), self.batch_argv()
 
