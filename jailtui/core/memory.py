@@ -18,9 +18,12 @@ console of 5,000 processes over 40 s (gc.callbacks): about 0.65 s of 4.7 s
 CPU in the collector, 0.3 s of it in six full collections. Once the console
 has imported what it runs, those objects are moved out of the collector's
 view (``gc.freeze``: they are still freed by their reference counts, never
-walked again), and the youngest generation is collected every 10,000
-allocations instead of 700 (most of a poll's objects die by reference count
-anyway; cycles are still found, a little later).
+walked again), and the youngest generation is collected once 50,000 more
+objects are tracked than freed instead of 700 (most of a poll's objects die
+by reference count anyway; cycles are still found, a little later). Same
+console, 40 s, time in the collector: 0.73 s with CPython's thresholds
+(700, 10, 10) after the freeze, 0.47 s at 10,000, 0.08 s at 50,000
+(benchmarks/README.md, round 4).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from collections.abc import Callable
 __all__ = ["release_free_memory", "settle_collector", "COLLECTOR_THRESHOLDS"]
 
 #: gc.set_threshold of the console (CPython's default: 700, 10, 10).
-COLLECTOR_THRESHOLDS = (10_000, 20, 10)
+COLLECTOR_THRESHOLDS = (50_000, 20, 10)
 
 
 def settle_collector() -> None:
