@@ -13,20 +13,17 @@ def test_release_free_memory_where_glibc_has_it() -> None:
     assert release_free_memory() is release_free_memory()   # looked up once, still answers
 
 
-def test_settle_collector_freezes_and_slows_the_collector() -> None:
+def test_settle_collector_freezes_what_exists() -> None:
     """What exists when the console starts is frozen out of the cyclic collector
-    (still freed by reference count), which then runs less often; restored
-    after, for the other tests of this process."""
+    (still freed by reference count); unfrozen after, for the other tests."""
     import gc
 
-    from jailtui.core.memory import COLLECTOR_THRESHOLDS, settle_collector
+    from jailtui.core.memory import settle_collector
 
-    before = gc.get_threshold()
     try:
         gc.unfreeze()
+        assert gc.get_freeze_count() == 0
         settle_collector()
         assert gc.get_freeze_count() > 1000
-        assert gc.get_threshold() == COLLECTOR_THRESHOLDS != before
     finally:
         gc.unfreeze()
-        gc.set_threshold(*before)

@@ -12,17 +12,15 @@ there is no such call and nothing is done: jemalloc purges on its own.
 
 :func:`settle_collector`: every poll makes thousands of objects the cyclic
 collector tracks (a Process per row, the rows, the tables' lines), and each
-collection of the oldest generation walked everything alive, the modules,
+collection of the older generations walked everything alive, the modules,
 classes and functions of Textual and jailtui among them. Measured on a
 console of 5,000 processes over 40 s (gc.callbacks): about 0.65 s of 4.7 s
 CPU in the collector, 0.3 s of it in six full collections. Once the console
 has imported what it runs, those objects are moved out of the collector's
 view (``gc.freeze``: they are still freed by their reference counts, never
-walked again), and the youngest generation is collected once 50,000 more
-objects are tracked than freed instead of 700 (most of a poll's objects die
-by reference count anyway; cycles are still found, a little later). Same
-console, 40 s, time in the collector: 0.73 s with CPython's thresholds
-(700, 10, 10) after the freeze, 0.47 s at 10,000, 0.08 s at 50,000
+walked again): about 0.4 s in the collector. The thresholds stay CPython's:
+a first generation of 50,000 cut the collector's time to 0.08 s but left
+the console of 50,000 processes at a VmHWM of 176 MiB against 151
 (benchmarks/README.md, round 4).
 """
 
@@ -33,17 +31,13 @@ import gc
 import platform
 from collections.abc import Callable
 
-__all__ = ["release_free_memory", "settle_collector", "COLLECTOR_THRESHOLDS"]
-
-#: gc.set_threshold of the console (CPython's default: 700, 10, 10).
-COLLECTOR_THRESHOLDS = (50_000, 20, 10)
+__all__ = ["release_free_memory", "settle_collector"]
 
 
 def settle_collector() -> None:
     """For the console's process, once its modules are imported: what exists now
-    is frozen out of the cyclic collector, which runs less often from now on."""
+    is frozen out of the cyclic collector (never walked by it again)."""
     gc.freeze()
-    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 _trim: Callable[[int], int] | None = None
 _looked = False
