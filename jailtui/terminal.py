@@ -131,10 +131,7 @@ class _RunnableApp(Protocol):
 def run_console(app: _RunnableApp, stderr: TextIO | None = None) -> int:
     """Run ``app`` on the terminal; its exit status (non-zero after a crash)."""
     from jailtui.console.hangup import HANGUP_STATUS, run_until_hangup
-    from jailtui.core.memory import settle_collector
 
-    # Everything the console runs is imported by now (core/memory.py).
-    settle_collector()
     with ui_on_terminal():
         # Ends within about a second when the terminal goes away (EOF/EIO,
         # SIGHUP): a root console must not poll on forever (console/hangup.py).

@@ -11,19 +11,3 @@ def test_release_free_memory_where_glibc_has_it() -> None:
     # glibc (this project's Linux CI) has malloc_trim; elsewhere nothing is done.
     assert release_free_memory() is (platform.libc_ver()[0] == "glibc")
     assert release_free_memory() is release_free_memory()   # looked up once, still answers
-
-
-def test_settle_collector_freezes_what_exists() -> None:
-    """What exists when the console starts is frozen out of the cyclic collector
-    (still freed by reference count); unfrozen after, for the other tests."""
-    import gc
-
-    from jailtui.core.memory import settle_collector
-
-    try:
-        gc.unfreeze()
-        assert gc.get_freeze_count() == 0
-        settle_collector()
-        assert gc.get_freeze_count() > 1000
-    finally:
-        gc.unfreeze()
