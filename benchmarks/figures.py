@@ -199,9 +199,13 @@ def vm_hwm_kib(pid: int) -> int:
 
 
 def measure_console(recs: Sequence[recorded.Recorded], home: Path, reps: int,
-                    warmup: float, seconds: float) -> dict[str, dict[int, float]]:
-    cpu: dict[int, list[float]] = {r.processes: [] for r in recs}
-    rss: dict[int, list[float]] = {r.processes: [] for r in recs}
+                    warmup: float, seconds: float, against: Path | None = None
+                    ) -> dict[str, dict[int, float]]:
+    """The cpu and rss rows; with ``against`` (another checkout), its console
+    too, beside ours in every repetition: keys ``-n`` are its sizes."""
+    sizes = [r.processes for r in recs] + ([-r.processes for r in recs] if against else [])
+    cpu: dict[int, list[float]] = {n: [] for n in sizes}
+    rss: dict[int, list[float]] = {n: [] for n in sizes}
     htop: list[float] = []
     have_htop = shutil.which("htop") is not None
     for rep in range(reps):
@@ -212,6 +216,10 @@ def measure_console(recs: Sequence[recorded.Recorded], home: Path, reps: int,
             for rec in recs:
                 panes.append((rec.processes, Pane(console_argv(rec, 1.0), rec.env(home),
                                                   f"c{rec.processes}")))
+                if against is not None:
+                    panes.append((-rec.processes, Pane(
+                        console_argv(rec, 1.0), {**rec.env(home), "PYTHONPATH": str(against)},
+                        f"a{rec.processes}")))
             if have_htop:
                 panes.append((0, Pane(["htop", "-d", "10"], {"PATH": "/usr/bin:/bin",
                                                               "HOME": str(home)}, "htop")))
@@ -293,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", type=Path, metavar="DIR",
                     help="list row: also the jailtui package of source tree DIR (say, "
                          "`git archive OLD jailtui | tar -x -C DIR`), interleaved with this one")
+    ap.add_argument("--against", type=Path, help="another checkout (e.g. `git archive` of "
+                    "the commit before a change): its console runs beside ours in every "
+                    "repetition of the cpu and rss rows (PYTHONPATH=DIR), printed below ours")
     args = ap.parse_args(argv)
     if args.quick:
         args.reps, args.seconds, args.warmup = 1, 10.0, 5.0
@@ -334,18 +345,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"{lst[n]['ours']:.2f}/{lst[n]['base']:.2f}" for n in ps))
     if "cpu" in only:
         print("console CPU and RSS (tmux) ...", file=sys.stderr)
-        con = measure_console(recs, home, args.reps, args.warmup, args.seconds)
-        if "htop" in con:
-            h = con["htop"][0]
-            row("cpu", "console CPU at 1 s / htop -d 10 (x)",
-                {n: v / h for n, v in con["cpu"].items()}, ".2f")
-            lines.append(f"{'   (CPU s per 30 s; htop ' + format(h, '.2f') + ')':<44} "
-                         + "  ".join(f"{con['cpu'][n]:.2f}" for n in ps))
-        else:
-            lines.append("console CPU s per 30 s (no htop): "
-                         + "  ".join(f"{con['cpu'][n]:.2f}" for n in ps))
-        row("rss", f"console VmHWM after {args.warmup + args.seconds:.0f} s (MiB)", con["rss"],
-            ".0f")
+        con = measure_console(recs, home, args.reps, args.warmup, args.seconds, args.against)
+        sides = [("", 1)] + ([(f" [{args.against.name}]", -1)] if args.against else [])
+        for tag, sign in sides:
+            cpu = {n: con["cpu"][sign * n] for n in ps}
+            if "htop" in con:
+                h = con["htop"][0]
+                row("cpu", "console CPU at 1 s / htop -d 10 (x)" + tag,
+                    {n: v / h for n, v in cpu.items()}, ".2f")
+                lines.append(f"{'   (CPU s per 30 s; htop ' + format(h, '.2f') + ')':<44} "
+                             + "  ".join(f"{cpu[n]:.2f}" for n in ps))
+            else:
+                lines.append("console CPU s per 30 s (no htop)" + tag + ": "
+                             + "  ".join(f"{cpu[n]:.2f}" for n in ps))
+        for tag, sign in sides:
+            row("rss", f"console VmHWM after {args.warmup + args.seconds:.0f} s (MiB)" + tag,
+                {n: con["rss"][sign * n] for n in ps}, ".0f")
     if "start" in only:
         print("first frame (tmux) ...", file=sys.stderr)
         st = measure_start(recs, home, max(args.reps, 3))

@@ -7,6 +7,7 @@ import fnmatch
 import os
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from jailtui.core.hosts.confsource import ConfSource, configured_jails
 
@@ -203,3 +204,32 @@ def test_real_files_with_os_functions(tmp_path: Path) -> None:
                      lambda p: os.stat(host(p)))
     r = src.load()
     assert list(r.jails) == ["web", "db"] and src.load() is r
+
+
+def test_a_cached_load_works_out_no_jail_names(monkeypatch: Any) -> None:
+    """The jail_NAME_conf files of the jail_list are worked out once per reading
+    of rc.conf (issue 18: 200 names through _jv every poll), and still follow a
+    file that appears later, and a changed rc.conf."""
+    from jailtui.core.hosts import confsource
+
+    h = Host({"/etc/rc.conf": 'jail_enable=YES\njail_list="web db"\n'
+                              'jail_web_conf="/srv/web.conf"\n',
+              "/etc/jail.conf": JAIL_CONF})
+    src = h.source()
+    assert src.load().jails["web"].conf == "/etc/jail.conf"
+    calls: list[str] = []
+    real = confsource._jv
+
+    def counting(name: str) -> str:
+        calls.append(name)
+        return real(name)
+
+    monkeypatch.setattr(confsource, "_jv", counting)
+    src.load()
+    assert calls == []
+    h.write("/srv/web.conf", "web { persist; }\n")  # named before, exists now
+    assert src.load().jails["web"].conf == "/srv/web.conf"
+    h.write("/etc/rc.conf", 'jail_enable=YES\njail_list="web db"\njail_db_conf="/srv/db.conf"\n')
+    h.write("/srv/db.conf", "db { persist; }\n")
+    r = src.load()
+    assert r.jails["db"].conf == "/srv/db.conf" and r.jails["web"].conf == "/etc/jail.conf"

@@ -243,3 +243,23 @@ async def test_console_rows_for_a_lingering_jail(tmp_path: Path) -> None:
         assert total == len(snap.jails) - 1
         status = str(app.screen.query_one("#status").render())
         assert f"{up}/{total} jails up" in status, status
+
+
+async def test_evaluate_reads_the_configuration_once(tmp_path: Path) -> None:
+    """The drift of every running jail is compared with one reading of the
+    configuration (issue 18: one load per running jail before)."""
+    sim = init_host(tmp_path / "sim", jails=6, processes=60)
+    runner = SimRunner(sim)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    snap = await host.poll()
+    calls: list[int] = []
+    real = host.configured
+
+    def counting(*, freebsd: int | None = None) -> Any:
+        calls.append(1)
+        return real(freebsd=freebsd)
+
+    host.configured = counting  # type: ignore[method-assign]
+    report = await evaluate(host, Thresholds(check_daemons=False), snapshot=snap)
+    assert sum(j.state is JailState.RUNNING for j in snap.jails) > 1
+    assert report.jails and len(calls) == 1

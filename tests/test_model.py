@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import random
 
-from jailtui.core.model import HostInfo, HostSnapshot, Jail, JailState, Process
+import pytest
+
+from jailtui.core.model import (
+    HostInfo,
+    HostSnapshot,
+    Jail,
+    JailState,
+    Process,
+    ProcessTotals,
+    make_process,
+    totals_of,
+)
 
 
 def proc(pid: int, jid: int, **kw: object) -> Process:
@@ -80,3 +92,47 @@ def test_repr_counts_rows() -> None:
         return s
 
     assert asyncio.run(main()) is s
+
+
+def test_make_process_is_the_constructor() -> None:
+    values = (7, 1, 2, None, "root", "SJ", 1.5, 0.0, 100, 50, "01:02", None,
+              "Mon Jun  2 08:00:01 2025", "sh -c x", "web1")
+    made, built = make_process(values), Process(*values)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert [getattr(made, f.name) for f in dataclasses.fields(Process)] == list(values)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.pid = 8  # type: ignore[misc]
+    assert proc(7, 1).with_user("git") == dataclasses.replace(proc(7, 1), user="git")
+
+
+def _totals_by_field(processes: tuple[Process, ...]) -> ProcessTotals:
+    """totals_of as it was written before issue 18's round 4: four dicts."""
+    count: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    mem: dict[int, float] = {}
+    rss: dict[int, int] = {}
+    rss_all = mem_all = 0.0
+    for p in processes:
+        if p.mem_percent > 0 and p.rss_kib > 0:
+            rss_all += p.rss_kib
+            mem_all += p.mem_percent
+        if p.jid == 0:
+            continue
+        count[p.jid] = count.get(p.jid, 0) + 1
+        cpu[p.jid] = cpu.get(p.jid, 0.0) + p.cpu_percent
+        mem[p.jid] = mem.get(p.jid, 0.0) + p.mem_percent
+        rss[p.jid] = rss.get(p.jid, 0) + p.rss_kib
+    return ProcessTotals(count, cpu, mem, rss, rss_all, mem_all)
+
+
+def test_totals_of_is_the_sum_field_by_field() -> None:
+    rnd = random.Random(18)
+    procs = tuple(proc(i, rnd.choice([0, 0, 1, 2, 3, 40]),
+                       cpu_percent=rnd.choice([0.0, -0.0, 0.1, 0.7, 12.3, 99.9, 1e-9]),
+                       mem_percent=rnd.choice([0.0, 0.1, 0.3, 2.2]),
+                       rss_kib=rnd.choice([0, 4, 1024, 7777])) for i in range(3000))
+    got, want = totals_of(procs), _totals_by_field(procs)
+    assert got == want and got.count and got.rss_with_mem > 0
+    assert [list(map(type, d.values())) for d in (got.count, got.rss)] == \
+        [list(map(type, d.values())) for d in (want.count, want.rss)]
+    assert totals_of(()) == _totals_by_field(())

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from jailtui.core.errors import JailtuiError
 from jailtui.core.freebsd import jailconf
+from jailtui.core.hosts.confsource import ConfiguredJails
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import ParamValue
 from jailtui.core.owners import Owner
@@ -167,11 +168,15 @@ async def jail_drift(host: JailHost, name: str,
 
 
 def compare_configured(host: JailHost, name: str, running: Mapping[str, ParamValue],
-                       notes: list[str] | None = None) -> list[Drift]:
-    """:func:`jail_drift` without the jls call (``check`` has every jail's ``jls -n all``)."""
+                       notes: list[str] | None = None,
+                       configured: ConfiguredJails | None = None) -> list[Drift]:
+    """:func:`jail_drift` without the jls call (``check`` has every jail's ``jls -n all``).
+
+    ``configured``: ``host.configured()`` when the caller has it already (the
+    health check compares every running jail against one reading)."""
     drifts: list[Drift] = []
     notes = [] if notes is None else notes
-    cj = host.configured().jails.get(name)
+    cj = (configured if configured is not None else host.configured()).jails.get(name)
     if cj is not None:
         drifts += compare(cj.params, running, cj.file)
     own = host.owner_of(name)

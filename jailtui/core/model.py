@@ -9,9 +9,13 @@ real jail name in argv, and ``--json`` output stays exact.
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from itertools import repeat
+from operator import attrgetter
 from types import MappingProxyType
+from typing import Any
 
 ParamValue = str | bool | int | tuple[str, ...]
 """A jail parameter value: string, boolean, integer or address list."""
@@ -138,10 +142,10 @@ class Process:
         Positional, not dataclasses.replace(): thousands of rows a tick, and
         replace() costs several times more per call (issue 18).
         """
-        return Process(self.pid, self.ppid, self.jid, self.jail, user, self.state,
-                       self.cpu_percent, self.mem_percent, self.vsz_kib, self.rss_kib,
-                       self.etime, self.elapsed_seconds, self.started, self.command,
-                       self.host_name)
+        return make_process((self.pid, self.ppid, self.jid, self.jail, user, self.state,
+                             self.cpu_percent, self.mem_percent, self.vsz_kib, self.rss_kib,
+                             self.etime, self.elapsed_seconds, self.started, self.command,
+                             self.host_name))
 
     @property
     def jailed(self) -> bool:
@@ -164,6 +168,33 @@ class Process:
     @property
     def key(self) -> int:
         return self.pid
+
+
+#: Every field of a Process, in order (what :func:`make_process` takes).
+ProcessFields = tuple[int, int, int, str | None, str, str, float, float, int, int, str,
+                      int | None, str, str, str | None]
+
+#: The slots of Process, in field order, and the slot setter: what the frozen
+#: dataclass's own __init__ reaches through object.__setattr__, one Python
+#: call per field.
+_PROCESS_SLOTS = tuple(vars(Process)[f.name] for f in fields(Process))
+_SET_SLOT = type(_PROCESS_SLOTS[0]).__set__
+_new = object.__new__
+
+
+def make_process(values: ProcessFields) -> Process:
+    """``Process(*values)``, every field given, in half the time (issue 18).
+
+    A frozen slotted dataclass's __init__ sets each of its 15 fields with
+    ``object.__setattr__`` (about 3 us a Process); here the slots are filled
+    from C (map over the slot descriptors, consumed by a zero-length deque),
+    about 1.5 us. The object is the same: the same slots, compared, hashed
+    and frozen as any Process (Process has no __post_init__).
+    tests/test_model.py compares the two.
+    """
+    proc: Process = _new(Process)
+    deque(map(_SET_SLOT, _PROCESS_SLOTS, repeat(proc), values), 0)
+    return proc
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,23 +365,36 @@ class ProcessTotals:
 
 
 def totals_of(processes: Iterable[Process]) -> ProcessTotals:
-    """The per-jail sums of ``processes`` (in their order)."""
-    count: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    mem: dict[int, float] = {}
-    rss: dict[int, int] = {}
+    """The per-jail sums of ``processes`` (in their order).
+
+    One dict lookup a process (the jail's running sums in one list) and the
+    four fields read in C (attrgetter): the sums are made in the same order,
+    from 0 and 0.0, so they are the same to the last bit as adding field by
+    field into four dicts (tests/test_model.py compares).
+    """
+    acc: dict[int, list[Any]] = {}
+    get = acc.get
     rss_all = mem_all = 0.0
-    for p in processes:
-        if p.mem_percent > 0 and p.rss_kib > 0:
-            rss_all += p.rss_kib
-            mem_all += p.mem_percent
-        if p.jid == 0:
+    for jid, c, m, kib in map(_TOTALS_FIELDS, processes):
+        if m > 0 and kib > 0:
+            rss_all += kib
+            mem_all += m
+        if jid == 0:
             continue
-        count[p.jid] = count.get(p.jid, 0) + 1
-        cpu[p.jid] = cpu.get(p.jid, 0.0) + p.cpu_percent
-        mem[p.jid] = mem.get(p.jid, 0.0) + p.mem_percent
-        rss[p.jid] = rss.get(p.jid, 0) + p.rss_kib
-    return ProcessTotals(count, cpu, mem, rss, rss_all, mem_all)
+        sums = get(jid)
+        if sums is None:
+            acc[jid] = [1, 0.0 + c, 0.0 + m, 0 + kib]
+        else:
+            sums[0] += 1
+            sums[1] += c
+            sums[2] += m
+            sums[3] += kib
+    return ProcessTotals({j: v[0] for j, v in acc.items()}, {j: v[1] for j, v in acc.items()},
+                         {j: v[2] for j, v in acc.items()}, {j: v[3] for j, v in acc.items()},
+                         rss_all, mem_all)
+
+
+_TOTALS_FIELDS = attrgetter("jid", "cpu_percent", "mem_percent", "rss_kib")
 
 
 def aggregate(jails: Iterable[Jail], processes: Iterable[Process],

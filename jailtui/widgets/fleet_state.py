@@ -11,6 +11,7 @@ host (docs/architecture.md: data flows one way; widgets never ask a host).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 
 from jailtui.core.model import HostInfo, HostSnapshot, jails_up
 from jailtui.core.transport.ssh import LinkState
@@ -66,9 +67,10 @@ def _merge(hosts: tuple[HostView, ...]) -> HostSnapshot | None:
     return HostSnapshot(
         info=HostInfo(hostname=f"{len(hosts)} hosts", backend="fleet"),
         taken_at=min(s.taken_at for s in snaps),
-        jails=tuple(j for s in snaps for j in s.jails),
-        processes=tuple(p for s in snaps for p in s.processes),
-        warnings=tuple(w for s in snaps for w in s.warnings))
+        # Chained in C: a step of Python per process was 5,000 a poll at 5,000.
+        jails=tuple(chain.from_iterable(s.jails for s in snaps)),
+        processes=tuple(chain.from_iterable(s.processes for s in snaps)),
+        warnings=tuple(chain.from_iterable(s.warnings for s in snaps)))
 
 
 @dataclass(frozen=True, slots=True)

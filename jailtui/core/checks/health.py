@@ -27,6 +27,7 @@ from jailtui.core.errors import CommandError, JailtuiError, RacctUnavailable
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import rcconf, rctl
 from jailtui.core.freebsd.errors import check as check_result
+from jailtui.core.hosts.confsource import ConfiguredJails
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import (
     HostSnapshot,
@@ -250,11 +251,17 @@ async def evaluate(host: JailHost, thresholds: Thresholds | None = None,
 
     params = await _all_params(host, report)
 
+    # One reading of the configuration for every jail (a cached load still
+    # stats every file: 200 running jails made it 200 loads a check).
+    conf: list[ConfiguredJails] = []
+
     def add_drift(name: str, p: Mapping[str, ParamValue]) -> None:
         # Information, not a problem: the exit code stays what the rest says
         # (core/drift.py; docs/freebsd.md 4.4 for what is not a drift).
         with contextlib.suppress(JailtuiError, OSError):
-            for d in drift.compare_configured(host, name, p):
+            if not conf:
+                conf.append(host.configured())
+            for d in drift.compare_configured(host, name, p, configured=conf[0]):
                 add(Finding(Severity.OK, "drift", name, f"{name}: drift: {d.text()}"))
 
     for j in running:

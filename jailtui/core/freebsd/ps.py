@@ -15,7 +15,7 @@ from typing import Any
 
 from jailtui.core.errors import ParseError
 from jailtui.core.freebsd.errors import libxo_rows, load_json, tool_error, type_name
-from jailtui.core.model import Process, ProcessTotals, totals_of
+from jailtui.core.model import Process, ProcessTotals, make_process, totals_of
 from jailtui.core.transport.runner import CommandResult
 
 #: ps -o keywords of the poll; their libxo keys are in docs/freebsd.md 2.1.
@@ -282,10 +282,12 @@ def _parse(data: bytes | str, *, nothing_ok: bool) -> tuple[Process, ...]:
         if "process" in obj or "process-information" in obj:
             return obj
         try:
-            proc = _process(obj, 0, memo)
+            proc = _process_seen(obj, memo)
         except Exception:  # noqa: BLE001 - raised again, worded, by the second decode
             return obj
-        return _Row(proc)
+        row = _Row()
+        row.process = proc
+        return row
 
     doc = load_json(data, _CMD, object_hook=row_hook)
     rows = _process_rows(doc, nothing_ok=nothing_ok)
@@ -295,13 +297,11 @@ def _parse(data: bytes | str, *, nothing_ok: bool) -> tuple[Process, ...]:
 
 class _Row(dict[str, object]):
     """A ps row already decoded while the JSON was read: an empty dict (so the
-    document keeps its shape for libxo_rows) carrying its Process."""
+    document keeps its shape for libxo_rows) carrying its Process (set right
+    after it is made: no __init__ of ours, dict's own in C, once a row)."""
 
     __slots__ = ("process",)
-
-    def __init__(self, process: Process) -> None:
-        super().__init__()
-        self.process = process
+    process: Process
 
 
 def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[str, object]]:
@@ -336,6 +336,48 @@ class _Memo:
 
 
 _MISS = object()
+
+
+#: The fields of a row, in one order, taken in one call (in C) by _process_seen.
+_ROW_FIELDS = operator.itemgetter("pid", "elapsed-time", "ppid", "jail-id", "jail-name", "user",
+                                  "state", "percent-cpu", "percent-memory", "virtual-size", "rss",
+                                  "start-time", "command")
+
+
+def _process_seen(row: Mapping[str, object], memo: _Memo) -> Process:
+    """:func:`_process` of a row, shortest for the usual one (issue 18).
+
+    The usual row has every field, its repeating ones (ppid, jid, jail,
+    user, state, the percentages, vsz) already decoded earlier in this parse
+    (the memo's tables hold only raw strings that decoded), and a pid, rss,
+    etime, lstart and command that are plain strings: then it is one
+    ``itemgetter`` call, eight table lookups and the few decodes left, the
+    very values :func:`_process` gives. Any other row (a field missing, a
+    value new to this parse or not a string: the lookups raise) goes to
+    :func:`_process`, which decodes, remembers and words errors as ever.
+    """
+    try:
+        (pid, etime, ppid, jid, jail, user, state, cpu, mem, vsz, rss, started,
+         command) = _ROW_FIELDS(row)
+        ppid = memo.ppid[ppid]
+        jid = memo.jid[jid]
+        jail = memo.jail[jail]
+        user = memo.user[user]
+        state = memo.state[state]
+        cpu = memo.cpu[cpu]
+        mem = memo.mem[mem]
+        vsz = memo.vsz[vsz]
+    except (KeyError, TypeError):  # missing, unseen, or unhashable: the general path
+        return _process(row, 0, memo)
+    if not (type(pid) is str and type(rss) is str and type(etime) is str
+            and type(started) is str and type(command) is str
+            and len(pid) <= 18 and len(rss) <= 18 and pid.isdigit() and rss.isdigit()
+            and pid.isascii() and rss.isascii()):
+        return _process(row, 0, memo)
+    etime = etime.strip()
+    return make_process((int(pid), ppid, jid, jail, user, state, cpu, mem,
+                         vsz, int(rss), etime, parse_etime(etime), started.strip(),
+                         memo.strings.setdefault(command, command), None))
 
 
 def _process(row: Mapping[str, object], i: int, memo: _Memo) -> Process:

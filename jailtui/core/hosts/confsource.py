@@ -118,6 +118,10 @@ class _Rc:
     deps: dict[str, Sig]
     globs: dict[str, list[str]]
     sources: rcconf.RcSources
+    #: The ``jail_NAME_conf`` files named for the jail_list jails (load's
+    #: ``extra``), worked out once per reading of rc.conf: 200 names through
+    #: _jv every poll and every health check was most of a cached load.
+    named_confs: list[str] | None = None
 
 
 def _sanitize(name: str) -> str:
@@ -125,9 +129,12 @@ def _sanitize(name: str) -> str:
     return name.replace("/", "_").replace(".", "_")
 
 
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+
+
 def _jv(name: str) -> str:
     """rc.d/jail ``_jv``: every non-alphanumeric character becomes ``_``."""
-    return re.sub(r"[^A-Za-z0-9]", "_", name)
+    return _NOT_ALNUM.sub("_", name)
 
 
 class ConfSource:
@@ -276,8 +283,10 @@ class ConfSource:
                 return d
             return main if self._exists(main) else None
 
-        extra = [p for p in {vars_.get(f"jail_{_jv(_sanitize(n))}_conf", "") for n in listed}
-                 if p and p not in roots and self._exists(p)]
+        if rc.named_confs is None:
+            rc.named_confs = sorted(
+                {vars_.get(f"jail_{_jv(_sanitize(n))}_conf", "") for n in listed} - {""})
+        extra = [p for p in rc.named_confs if p not in roots and self._exists(p)]
         roots += sorted(extra)
 
         entries = [(root, self._config(root)) for root in roots]

@@ -183,7 +183,7 @@ class Host:
             exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
             rc_conf=self.conf.rc_conf)
         self._last_conf: confsource.ConfiguredJails | None = None
-        self._users = JailUsers(self.read_jail_files)
+        self._users = JailUsers(self.read_jail_files, identities=self._jail_file_identities)
         #: False once this host's ps said ``ps: jail: keyword not found``:
         #: remembered, so later polls ask without the keyword and name the
         #: processes from jls by jid (docs/freebsd.md 2.1).
@@ -220,6 +220,15 @@ class Host:
                 for rel in rels)))
         return await jailfs.aread_remote(self.runner, self._remote_paths().real(base), rels,
                                          shown_root=base)
+
+    async def _jail_file_identities(self, roots: Sequence[str], rel: str
+                                   ) -> list[jailfs.Identity | None] | None:
+        """jailfs.identity_under_root of ``rel`` under each jail root (host paths),
+        all in one thread; None on a host whose files are not on this machine."""
+        local = [self.files.local_path(root.rstrip("/") or "/") for root in roots]
+        if any(p is None for p in local):
+            return None
+        return await jailfs.aidentities_under_root([p for p in local if p is not None], rel)
 
     def _remote_paths(self) -> PathMap:
         """Host paths -> paths on the remote machine: the remote files' own map

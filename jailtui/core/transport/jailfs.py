@@ -63,6 +63,16 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 
 
+#: (st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns) of a file: what tells a
+#: cache that the file may have changed. A write moves mtime, a chmod, rename
+#: over or link count change moves ctime, a new file has another inode.
+Identity = tuple[int, int, int, int, int]
+
+
+def identity_of(st: os.stat_result) -> Identity:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 @dataclass(frozen=True, slots=True)
 class FileRead:
     """What reading one jail file gave: its bytes, or why not.
@@ -75,8 +85,8 @@ class FileRead:
     data: bytes | None = None
     reason: str = ""
     missing: bool = False
-    #: (st_dev, st_ino, st_mtime_ns, st_size) of the file read: a cache key.
-    identity: tuple[int, int, int, int] | None = None
+    #: :func:`identity_of` the file read (fstat of the descriptor read): a cache key.
+    identity: Identity | None = None
 
     @property
     def ok(self) -> bool:
@@ -207,8 +217,7 @@ def read_under_root(root: str, rel: str, *, max_bytes: int = MAX_BYTES,
             got += len(chunk)
         if got > max_bytes:  # grew while read
             return FileRead(where, reason=f"too large (more than {max_bytes} bytes)")
-        return FileRead(where, data=b"".join(chunks),
-                        identity=(st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size))
+        return FileRead(where, data=b"".join(chunks), identity=identity_of(st))
     except OSError as exc:
         return FileRead(where, reason=os.strerror(exc.errno or errno.EIO))
     finally:
@@ -233,6 +242,47 @@ def mode_under_root(root: str, rel: str) -> int | None:
         return os.fstat(fd).st_mode
     finally:
         os.close(fd)
+
+
+def identity_under_root(root: str, rel: str) -> Identity | None:
+    """:func:`identity_of` the file :func:`read_under_root` would read, nothing read.
+
+    Resolved and opened exactly as that read does (from the root, links
+    followed inside it, the last open ``O_NOFOLLOW | O_NONBLOCK``), then
+    ``fstat`` of that descriptor; None unless it is a regular file. For a
+    cache of a parsed jail file (core/hosts/jailusers.py): the same identity
+    as the last read's means the same file, unchanged, so it is not read.
+    """
+    try:
+        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fd = _open_in_root(root_fd, rel)
+    except (_Refused, OSError):
+        return None
+    finally:
+        os.close(root_fd)
+    try:
+        st = os.fstat(fd)
+        return identity_of(st) if stat.S_ISREG(st.st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+async def aidentities_under_root(roots: Sequence[str], rel: str, *,
+                                 timeout: float = TIMEOUT) -> list[Identity | None]:
+    """:func:`identity_under_root` of ``rel`` under each of ``roots``, in one
+    thread, bounded by ``timeout`` (all None when it is not met)."""
+    def work() -> list[Identity | None]:
+        return [identity_under_root(root, rel) for root in roots]
+
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(work), timeout)
+    except TimeoutError:
+        return [None] * len(roots)
 
 
 async def aread_under_root(root: str, rel: str, *, max_bytes: int = MAX_BYTES,
