@@ -17,8 +17,8 @@ after its entries (post-order, rmdir(2)), ``DIR: Directory not empty`` when one
 of them stayed. As root (the simulated host's tools run as root) rm clears
 ``uchg``/``uappnd`` itself before the unlink unless ``schg``/``sappnd`` is set
 too. ``-x`` (FTS_XDEV): a directory on another
-file system (a mount point in the simulated mount table) is not entered, so its
-rmdir fails. unlink(2)/rmdir(2) are refused (EPERM) for an entry with
+file system (a mount point in the simulated mount table) is not entered; rmdir(2)
+of a mount point fails with EBUSY (``Device busy``), with -x or without. unlink(2)/rmdir(2) are refused (EPERM) for an entry with
 immutable/append/nounlink flags or in a directory with immutable or append
 flags (ufs_remove, ufs_rmdir in sys/ufs/ufs/ufs_vnops.c). ``-f`` hides only a
 missing file: every other failure is still said (``warn("%s", path)``), exit 1.
@@ -153,12 +153,15 @@ def _remove(ctx: Ctx, st: State, mounts: list[zm.Mount], start: zm.Mount | None,
                 ok = _remove(ctx, st, mounts, start, f"{host_path}/{name}",
                              f"{shown}/{name}") and ok
     flags = set(fflags.flags_of(st, host_path))
-    if flags & _USER_LOCKS and not flags & _SYSTEM_LOCKS:  # the simulated host's tools run as root
+    if flags & _USER_LOCKS and not flags & _SYSTEM_LOCKS:
         flags -= _USER_LOCKS
         _set_flags(st, host_path, flags)
     parent = host_path.rpartition("/")[0] or "/"
     if flags & _NO_UNLINK or set(fflags.flags_of(st, parent)) & _LOCKED_DIR:
         ctx.warn(f"{shown}: Operation not permitted")
+        return False
+    if statmod.S_ISDIR(sb.st_mode) and _mount_point(mounts, host_path):
+        ctx.warn(f"{shown}: Device busy")  # rmdir(2) EBUSY: a file system is mounted there
         return False
     try:
         if statmod.S_ISDIR(sb.st_mode):
