@@ -24,6 +24,7 @@ from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.errors import JailtuiError
 from jailtui.core.hosts.host import Host
 from jailtui.core.storage import quarantine as qmod
+from jailtui.core.storage import standby as standbymod
 from jailtui.sim.builder import init_host
 from jailtui.sim.commands import dispatch
 from jailtui.sim.runner import SimRunner
@@ -229,6 +230,37 @@ def test_a_delegate_never_destroys_another_jails_quarantine(ufs_sim: Path) -> No
     with pytest.raises(JailtuiError, match="is not a quarantined root of web"):
         asyncio.run(qmod.destroy(ctl, "web", QUARANTINE))
     assert real(ufs_sim, QUARANTINE).is_dir()
+
+
+def test_a_quarantine_a_swap_cut_short_still_needs_is_refused(
+        ufs_sim: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed between the two renames, the quarantine is the jail's only root: its
+    journal names it, and destroying it is refused until the swap is finished or undone."""
+    assert cli(ufs_sim, "backup", "legacy", "--standby").returncode == 0
+    ctl, sink = controller(ufs_sim)
+    real_rename = standbymod.rename
+
+    async def killed(c: Controller, source: str, target: str) -> str:
+        if source == STANDBY:
+            raise SystemExit("killed")
+        return await real_rename(c, source, target)
+
+    monkeypatch.setattr(standbymod, "rename", killed)
+    with pytest.raises(SystemExit):
+        asyncio.run(standbymod.StandbySwap(ctl).run_standby("legacy"))
+    monkeypatch.setattr(standbymod, "rename", real_rename)
+    (q,) = [n for n in beside(ufs_sim) if ".quarantine-" in n]
+    path = f"/ufs/jails/{q}"
+    sink.records.clear()
+    with pytest.raises(JailtuiError, match=f"{path}: a restore of legacy cut short still "
+                                           "needs it: legacy: "):
+        asyncio.run(qmod.destroy(ctl, "legacy", path))
+    assert (real(ufs_sim, path) / "etc/rc.conf").is_file()
+    assert sink.records[-1].result.startswith("failed: ")
+    # Finished: the journal is gone, and the quarantine may go.
+    assert cli(ufs_sim, "restore", "legacy", "--resume").returncode == 0
+    assert asyncio.run(qmod.destroy(ctl, "legacy", path)).ok
+    assert beside(ufs_sim) == ["legacy"]
 
 
 # -- the simulator's rm -r and chflags -R (bin/rm/rm.c, bin/chflags/chflags.c) ------------
