@@ -219,6 +219,22 @@ def test_user_flags_clear_at_securelevel_1(ufs_sim: Path) -> None:
     assert beside(ufs_sim) == ["legacy"]
 
 
+def test_a_symlink_with_schg_stops_rm_and_is_said(ufs_sim: Path) -> None:
+    """chflags -R skips symlinks (FTS_SL), so an schg one (host root, or a jail with
+    allow.chflags, set it with chflags -h) stays and rm says so; the rest is removed."""
+    hand_quarantine(ufs_sim)
+    os.symlink("/etc/rc.conf", real(ufs_sim, QUARANTINE) / "rclink")
+    assert sim(ufs_sim, "chflags", "-h", "schg", f"{QUARANTINE}/rclink")[0] == 0
+    ctl, sink = controller(ufs_sim)
+    result = asyncio.run(qmod.destroy(ctl, "legacy", QUARANTINE))
+    assert not result.ok
+    assert result.message.startswith(
+        f"{QUARANTINE} not destroyed: rm: {QUARANTINE}/rclink: Operation not permitted")
+    assert sorted(p.name for p in real(ufs_sim, QUARANTINE).iterdir()) == ["rclink"]
+    assert real(ufs_sim, "/etc/rc.conf").is_file()
+    assert sink.records[-1].result.startswith(f"failed: rm: {QUARANTINE}/rclink")
+
+
 def test_a_delegate_never_destroys_another_jails_quarantine(ufs_sim: Path) -> None:
     hand_quarantine(ufs_sim)
     ctl, sink = controller(ufs_sim, Policy(Role.DELEGATE, "alice", 1001,

@@ -35,6 +35,8 @@ from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.zfs import ZfsDataset
 
 TIMEOUT = 120.0
+#: chflags -R and rm -r of a whole root: every inode of it, like the standby's extraction.
+TREE_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +201,7 @@ async def _destroy_dir(controller: Controller, name: str, quarantine: str) -> Ac
     runner = controller.host.runner
     try:
         res = await runner.run(argvmod.chflags_tree_argv(argvmod.NO_UNLINK_CLEAR, quarantine),
-                               timeout=TIMEOUT)
+                               timeout=TREE_TIMEOUT)
         if res.returncode != 0:
             err = res.stderr.decode("utf-8", "replace")
             if "Operation not permitted" in err:
@@ -207,10 +209,11 @@ async def _destroy_dir(controller: Controller, name: str, quarantine: str) -> Ac
                 if level is None or level > 0:
                     raise snapmod.StorageError(securelevel_blocks(level, quarantine))
             raise tool_error(res)
-        res = await runner.run(argvmod.rm_tree_argv(quarantine), timeout=TIMEOUT)
+        res = await runner.run(argvmod.rm_tree_argv(quarantine), timeout=TREE_TIMEOUT)
         if res.returncode != 0:
             first = tool_error(res).message.strip().splitlines()
-            raise snapmod.StorageError(f"partly removed: {first[0] if first else 'rm failed'}")
+            raise snapmod.StorageError(f"{first[0] if first else 'rm failed'} (rm went on with "
+                                       "the rest: what it could remove is gone)")
         if await standby.dev_ino(controller, quarantine) is not None:
             raise snapmod.StorageError("rm said it was removed, but it is still there")
     except JailtuiError as exc:
