@@ -27,10 +27,16 @@ def run(session: Session, args: argparse.Namespace) -> int:
         if not found:
             print(f"{visible(args.name)}: no quarantined roots")
             return 0
-        print_table(f"quarantined roots of {visible(args.name)}", ["DATASET", "USED", "MOUNTPOINT", "CHILDREN", "RESTORED FROM IT"],
-                    [[visible(q.dataset.name), human_bytes(q.dataset.used),
-                      visible(q.dataset.mountpoint), str(len(q.children)),
-                      visible(", ".join(q.clones)) or "-"] for q in found])
+        datasets = [q for q in found if isinstance(q, qmod.Quarantined)]
+        if datasets:
+            print_table(f"quarantined roots of {visible(args.name)}", ["DATASET", "USED", "MOUNTPOINT", "CHILDREN", "RESTORED FROM IT"],
+                        [[visible(q.dataset.name), human_bytes(q.dataset.used),
+                          visible(q.dataset.mountpoint), str(len(q.children)),
+                          visible(", ".join(q.clones)) or "-"] for q in datasets])
+        dirs = [q for q in found if isinstance(q, qmod.QuarantinedDir)]
+        if dirs:
+            print_table(f"quarantined roots of {visible(args.name)} (directories beside "
+                        "its root)", ["DIRECTORY"], [[visible(q.path)] for q in dirs])
         return 0
     target = args.quarantine
     if not args.yes:
@@ -38,8 +44,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
             print(f"jailtui: quarantine: {visible(target)} not destroyed: confirm with --yes "
                   "(stdin is not a terminal)", file=sys.stderr)
             return 1
-        answer = input(f"Destroy {visible(target)}, its child datasets and snapshots (the "
-                       f"evidence of {visible(args.name)}'s compromise)? [y/N] ")
+        answer = input(visible(qmod.destroy_question(args.name, target), 600) + " [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("not destroyed")
             return 1

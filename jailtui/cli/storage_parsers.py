@@ -127,12 +127,16 @@ def add_quarantine(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         description="The quarantined roots of jail NAME (DATASET.quarantine-UTCTIME, kept "
                     "read-only by 'jailtui restore'). 'destroy' removes one with its child "
                     "datasets and snapshots after promoting the restored root that was "
-                    "cloned from it (zfs promote); it asks first.")
+                    "cloned from it (zfs promote); for a UFS root restored from its "
+                    "standby copy, one ROOT.quarantine-UTCTIME directory beside it "
+                    "(chflags -R, then rm -rf; never the root or the standby); it asks "
+                    "first.")
     qsub = sp.add_subparsers(dest="quarantine_command", metavar="list|destroy", required=True)
     ls = qsub.add_parser("list", help="the jail's quarantined roots, oldest first")
     ls.add_argument("name", metavar="NAME")
     ls.add_argument("--json", action="store_true", help="one JSON document")
     de = qsub.add_parser("destroy", help="destroy one (zfs promote, zfs destroy -r)")
     de.add_argument("name", metavar="NAME")
-    de.add_argument("quarantine", metavar="QUARANTINE", help="its dataset name")
+    de.add_argument("quarantine", metavar="QUARANTINE", help="its dataset name; on UFS the directory "
+                    "ROOT.quarantine-UTCTIME (as 'list' prints it)")
     de.add_argument("--yes", action="store_true", help="do not ask")

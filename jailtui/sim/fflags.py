@@ -32,7 +32,9 @@ from jailtui.core.freebsd.fflags import (
     shown,
     to_string,
 )
-from jailtui.sim import kernel
+from jailtui.sim import fsdev, kernel
+from jailtui.sim import mount as mountmod
+from jailtui.sim import zfs_model as zm
 from jailtui.sim.context import Ctx
 from jailtui.sim.getopt import GetoptError, getopt
 from jailtui.sim.state import SimJail, State, Store
@@ -92,6 +94,9 @@ def run(ctx: Ctx, args: list[str]) -> int:
         ctx.write_err(USAGE)
         return 1
     spec, files = rest[0], rest[1:]
+    if "R" in flags and "h" in flags:  # chflags.c
+        ctx.warn("the -R and -h options may not be specified together")
+        return 1
     change: tuple[set[str], set[str]] = (set(), set())
     exact: set[str] | None = None
     if spec[:1].isdigit():
@@ -108,11 +113,12 @@ def run(ctx: Ctx, args: list[str]) -> int:
             return 1
         change = got
     rc = 0
+    mounts = mountmod.table(ctx) if "x" in flags else None
     with Store(ctx.simdir).write() as st:
         me, root = jail_root(st, ctx)
         level = effective_securelevel(st, me)
         for f in files:
-            for host_path, real in _walk(ctx, operand(ctx, root, f), "R" in flags):
+            for host_path, real in _walk(ctx, operand(ctx, root, f), "R" in flags, mounts):
                 if not os.path.lexists(real):
                     if "f" not in flags:
                         ctx.warn(f"{f}: No such file or directory")
@@ -143,16 +149,28 @@ def _shown_path(host_path: str, root: str) -> str:
     return host_path[len(root):] or "/" if root else host_path
 
 
-def _walk(ctx: Ctx, host_path: str, recursive: bool) -> list[tuple[str, str]]:
+def _walk(ctx: Ctx, host_path: str, recursive: bool, mounts: list[zm.Mount] | None = None
+          ) -> list[tuple[str, str]]:
     """(host path, this machine's path) of the file and, with -R, everything below
-    it (fts(3) order: a directory before its entries; symlinks not followed)."""
+    it. chflags.c: -R is an fts(3) walk with FTS_PHYSICAL, where a symlink is FTS_SL
+    and skipped (the operand too, which is not followed); ``mounts`` (-x, FTS_XDEV):
+    a directory on another simulated file system than the operand's is changed
+    but not entered. A directory comes after its entries (changed at FTS_DP)."""
     real = ctx.paths.real(host_path)
-    out = [(host_path, real)]
-    if recursive and os.path.isdir(real) and not os.path.islink(real):
-        for dirpath, dirnames, filenames in os.walk(real):
-            dirnames.sort()
-            rel = os.path.relpath(dirpath, real)
-            base = host_path if rel == "." else f"{host_path}/{rel}"
-            for name in sorted(dirnames + filenames):
-                out.append((f"{base}/{name}", os.path.join(dirpath, name)))
-    return out
+    if not recursive:
+        return [(host_path, real)]
+    if os.path.islink(real):
+        return []
+    if not os.path.isdir(real):
+        return [(host_path, real)]
+    out: list[tuple[str, str]] = []
+    start = fsdev.holder(mounts, host_path) if mounts is not None else None
+    for name in sorted(os.listdir(real)):
+        sub = f"{host_path}/{name}"
+        if mounts is not None and os.path.isdir(os.path.join(real, name)) \
+                and not os.path.islink(os.path.join(real, name)) \
+                and fsdev.holder(mounts, sub) != start:
+            out.append((sub, os.path.join(real, name)))
+            continue
+        out += _walk(ctx, sub, True, mounts)
+    return [*out, (host_path, real)]  # a directory at FTS_DP, after its entries

@@ -339,6 +339,27 @@ def rm_argv(path: str) -> list[str]:
     return ["rm", "--", path]
 
 
+def rm_tree_argv(path: str) -> list[str]:
+    """``rm -rfx -- DIR``: remove a directory tree (bin/rm/rm.c ``rm_tree``: an fts(3)
+    walk with FTS_PHYSICAL, so no symlink is followed, the operand's neither; -x adds
+    FTS_XDEV: nothing mounted below is entered; as root it clears uchg/uappnd itself,
+    never schg/sappnd; a failure is still said with -f: ``rm: PATH: STRERROR``;
+    docs/freebsd.md 12.9)."""
+    return ["rm", "-rfx", "--", path]
+
+
+#: The flags that stop unlink(2)/rmdir(2) (sys/stat.h IMMUTABLE, APPEND, NOUNLINK),
+#: cleared before a tree is removed (docs/freebsd.md 12.9).
+NO_UNLINK_CLEAR = ("noschg", "nouchg", "nosappnd", "nouappnd", "nosunlnk", "nouunlnk")
+
+
+def chflags_tree_argv(flags: Sequence[str], path: str) -> list[str]:
+    """``chflags -R -x -- FLAGS DIR``: the flags of a whole tree (bin/chflags/chflags.c:
+    -R is an fts(3) walk with FTS_PHYSICAL, symlinks met on the way are skipped, the
+    operand is not followed; -x: FTS_XDEV, no other file system; docs/freebsd.md 12.9)."""
+    return ["chflags", "-R", "-x", "--", ",".join(flags), path]
+
+
 def chflags_argv(flags: Sequence[str], paths: Sequence[str]) -> list[str]:
     """``chflags -h -- FLAGS PATH...`` (chflags(1)); -h: a symlink itself, never its
     target. ``--`` before the flags: getopt(3) stops at the first operand, so a

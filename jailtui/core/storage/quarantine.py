@@ -11,6 +11,15 @@ restore.py), so ``zfs destroy -r`` of the quarantine alone is refused
 restored dataset takes over the snapshots up to its origin, and the quarantine
 becomes the clone, which may then go. Never ``-R`` (that would destroy the
 restored root with it).
+
+A UFS root that is a directory (``restore --standby``, core/storage/standby.py)
+leaves its quarantine as a directory beside it, ``ROOT.quarantine-UTCTIME``
+(core/storage/changes.py ``ufs_quarantines``). Only exactly one of those is
+destroyed, never the root or its standby, and not while a mount is under it or a
+restore cut short still needs it: ``chflags -R -x`` clears the flags that stop
+unlink(2) (refused at kern.securelevel > 0 for schg/sappnd/sunlnk: said so), then
+``rm -rfx --``; neither follows a symlink nor leaves the file system
+(docs/freebsd.md 12.9).
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.zfs import ZfsDataset
 
 TIMEOUT = 120.0
+#: chflags -R and rm -r of a whole root: every inode of it, like the standby's extraction.
+TREE_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +51,43 @@ class Quarantined:
 
     def to_json(self) -> dict[str, object]:
         d = self.dataset
-        return {"name": d.name, "used": d.used, "referenced": d.refer,
+        return {"kind": "zfs", "name": d.name, "used": d.used, "referenced": d.refer,
                 "mountpoint": d.mountpoint, "children": list(self.children),
                 "clones": list(self.clones)}
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedDir:
+    """A UFS root moved aside: a directory beside the root. Only its path is known
+    from the host side cheaply (its size would be a walk of the whole tree)."""
+
+    path: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"kind": "directory", "name": self.path, "path": self.path}
+
+
+def not_a_quarantine(name: str, quarantine: str, found: list[str]) -> str:
+    """The one refusal of a destroy that names no quarantine of the jail."""
+    return (f"{quarantine[:200]} is not a quarantined root of {name} (these are: "
+            f"{', '.join(found) or 'none'})")
+
+
+def destroy_question(name: str, quarantine: str) -> str:
+    """What the CLI (and any console flow) asks before :func:`destroy`."""
+    if quarantine.startswith("/"):
+        return (f"Destroy the directory {quarantine} and everything in it (the evidence "
+                f"of {name}'s compromise; its flags are cleared first)?")
+    return (f"Destroy {quarantine}, its child datasets and snapshots (the evidence of "
+            f"{name}'s compromise)?")
+
+
+def securelevel_blocks(level: int | None, path: str) -> str:
+    """Why clearing the flags under ``path`` failed at the host's securelevel."""
+    at = f"securelevel {level}" if level is not None else "a securelevel that could not be read"
+    return (f"the host runs at {at}: files under {path} carry schg, sappnd or sunlnk, "
+            "which cannot be cleared above securelevel 0; nothing was removed: only init(8) "
+            "lowers it (single-user, or a boot that does not raise it): destroy it then")
 
 
 def _root_dataset(name: str, root: str, datasets: list[ZfsDataset]) -> str | None:
@@ -58,18 +103,23 @@ def _root_dataset(name: str, root: str, datasets: list[ZfsDataset]) -> str | Non
     return p.name + root[len(p.mountpoint.rstrip("/")):]
 
 
-async def quarantined(controller: Controller, name: str) -> list[Quarantined]:
-    """The jail's quarantined roots, oldest first (their names sort by time)."""
+async def quarantined(controller: Controller, name: str
+                      ) -> list[Quarantined | QuarantinedDir]:
+    """The jail's quarantined roots, oldest first (their names sort by time): datasets
+    for a root on ZFS, else the directories beside a UFS root."""
     controller.gate(Action.VIEW, name)
     jail = await snapmod.Snapshots(controller).find(name)
     if not jail.path:
         raise snapmod.StorageError(f"{name}: its root path is not known")
     datasets = (await snapmod.read_tables(controller.host.runner))[0]
     ds = _root_dataset(name, jail.path, datasets)
-    if ds is None:
-        return []
+    if ds is None or not any(d.name == ds or d.name.startswith(f"{ds}.quarantine-")
+                             for d in datasets):
+        from jailtui.core.storage.changes import ufs_quarantines
+
+        return [QuarantinedDir(p) for p in await ufs_quarantines(controller, name, jail)]
     prefix = f"{ds}.quarantine-"
-    out = []
+    out: list[Quarantined | QuarantinedDir] = []
     for d in sorted(datasets, key=lambda x: x.name):
         if not d.name.startswith(prefix) or "/" in d.name[len(prefix):]:
             continue
@@ -84,13 +134,15 @@ async def destroy(controller: Controller, name: str, quarantine: str) -> ActionR
     """Promote the clones of ``quarantine`` (the restored root), then ``zfs destroy -r``
     it; refused for anything that is not one of the jail's quarantined roots."""
     controller.gate(Action.RESTORE, name)
-    found = {q.dataset.name: q for q in await quarantined(controller, name)}
+    if quarantine.startswith("/"):  # a directory; a dataset's name never starts so
+        return await _destroy_dir(controller, name, quarantine)
+    found = {q.dataset.name: q for q in await quarantined(controller, name)
+             if isinstance(q, Quarantined)}
     jail = await snapmod.Snapshots(controller).find(name)
     detail = f"destroy quarantine {quarantine[:200]}"
     q = found.get(quarantine)
     if q is None:
-        msg = (f"{quarantine[:200]} is not a quarantined root of {name} (these are: "
-               f"{', '.join(found) or 'none'})")
+        msg = not_a_quarantine(name, quarantine, list(found))
         controller.record(Action.RESTORE, name, jail.jid, f"failed: {msg}", detail)
         raise snapmod.StorageError(msg)
     runner = controller.host.runner
@@ -116,3 +168,69 @@ async def destroy(controller: Controller, name: str, quarantine: str) -> ActionR
         if q.children else ""
     return ActionResult(True, f"destroyed {quarantine}{kids} and their snapshots"
                         + (f" ({'; '.join(done)} first)" if done else ""))
+
+
+async def _destroy_dir(controller: Controller, name: str, quarantine: str) -> ActionResult:
+    """``chflags -R -x`` then ``rm -rfx`` of exactly one ``ROOT.quarantine-*`` directory
+    of the jail (the module docstring); refusals raise, audited as ZFS's are."""
+    from jailtui.core.storage import standby
+    from jailtui.core.storage.changes import ufs_quarantines
+    from jailtui.core.storage.restore import Restore
+
+    jail = await snapmod.Snapshots(controller).find(name)
+    detail = f"destroy quarantine {quarantine[:200]}"
+
+    def refuse(msg: str) -> snapmod.StorageError:
+        controller.record(Action.RESTORE, name, jail.jid, f"failed: {msg}", detail)
+        return snapmod.StorageError(msg)
+
+    found = await ufs_quarantines(controller, name, jail)
+    if quarantine not in found:  # exactly: no trailing "/", no "..", no other directory
+        raise refuse(not_a_quarantine(name, quarantine, found))
+    pending = await Restore(controller).pending(name)
+    if pending is not None and pending[0].quarantine == quarantine:
+        raise refuse(f"{quarantine}: a restore of {name} cut short still needs it: "
+                     f"{pending[1].splitlines()[0] if pending[1] else 'finish it first'}")
+    try:
+        mounted = await standby.mounted_under(controller, quarantine)
+    except JailtuiError as exc:
+        raise refuse(f"{quarantine}: the mount table could not be read: {exc.message}"
+                     ) from None
+    if mounted:
+        raise refuse(f"mounted under {quarantine}: {'; '.join(mounted)}: unmount first")
+    runner = controller.host.runner
+    try:
+        res = await runner.run(argvmod.chflags_tree_argv(argvmod.NO_UNLINK_CLEAR, quarantine),
+                               timeout=TREE_TIMEOUT)
+        if res.returncode != 0:
+            err = res.stderr.decode("utf-8", "replace")
+            if "Operation not permitted" in err:
+                level = await _securelevel(controller)
+                if level is None or level > 0:
+                    raise snapmod.StorageError(securelevel_blocks(level, quarantine))
+            raise tool_error(res)
+        res = await runner.run(argvmod.rm_tree_argv(quarantine), timeout=TREE_TIMEOUT)
+        if res.returncode != 0:
+            first = tool_error(res).message.strip().splitlines()
+            raise snapmod.StorageError(f"{first[0] if first else 'rm failed'} (rm went on with "
+                                       "the rest: what it could remove is gone)")
+        if await standby.dev_ino(controller, quarantine) is not None:
+            raise snapmod.StorageError("rm said it was removed, but it is still there")
+    except JailtuiError as exc:
+        msg = str(exc).strip() or "failed"
+        controller.record(Action.RESTORE, name, jail.jid,
+                          f"failed: {msg.splitlines()[0][:300]}", detail)
+        return ActionResult(False, f"{quarantine} not destroyed: {msg}")
+    controller.record(Action.RESTORE, name, jail.jid, "ok", detail)
+    return ActionResult(True, f"destroyed {quarantine} and everything in it (its file flags "
+                        f"cleared first); {name}'s root and its standby copy are untouched")
+
+
+async def _securelevel(controller: Controller) -> int | None:
+    """The host's kern.securelevel (sysctl -n), None if it cannot be read."""
+    try:
+        res = await controller.host.runner.run(argvmod.sysctl_value_argv("kern.securelevel"),
+                                               timeout=10)
+        return int(res.stdout.decode().strip()) if res.returncode == 0 else None
+    except (JailtuiError, ValueError):
+        return None

@@ -177,7 +177,8 @@ async def rename(controller: Controller, source: str, target: str) -> str:
     return f"{source} -> {target}"
 
 
-async def _mounted_under(controller: Controller, *paths: str) -> list[str]:
+async def mounted_under(controller: Controller, *paths: str) -> list[str]:
+    """``DEVICE on POINT (TYPE)`` of each mount at or below ``paths`` (``mount -p``)."""
     res = await controller.host.runner.run(argvmod.mount_p_argv(), timeout=FS_TIMEOUT)
     if res.returncode != 0:
         raise tool_error(res)
@@ -353,7 +354,7 @@ class StandbySwap(Restore):
             return await self._verify_stopped(name)
 
         async def do_mounts() -> str:
-            found = await _mounted_under(self.controller, root, standby)
+            found = await mounted_under(self.controller, root, standby)
             if found:
                 raise StepFailed(f"mounted under {root} or {standby}: {'; '.join(found)}: "
                                  "unmount first")
@@ -548,7 +549,7 @@ class StandbySwap(Restore):
             return await self._verify_stopped(name)
 
         async def do_mounts() -> str:
-            found = await _mounted_under(self.controller, root, q)
+            found = await mounted_under(self.controller, root, q)
             if found:
                 raise StepFailed(f"mounted under {root} or {q}: {'; '.join(found)}: "
                                  "unmount first")
