@@ -3,22 +3,29 @@
 A restore changes the host in several commands (rename, set, clone, start);
 killed between two of them (the console's terminal closed, the machine
 rebooted) the next run must say what is half done and offer to finish or to
-undo it (docs/internals.md "Restore journal"). Before each step the flow writes
+undo it (docs/internals.md, core/storage). Before each step the flow writes
 what it is about to do, after each what it did; the journal is removed when
 the flow ends on its own, whatever the outcome (the outcome was said then),
 except after a swap whose start failed: it stays, so "swap back" knows what to
 put back.
 
 One JSON file per host and jail under ``$XDG_STATE_HOME/jailtui/restore/``
-(core/userfiles.py), written whole or not at all (write_atomic: a temporary file
-and rename(2)) in a directory of the invoking user's own. The journal is the
-console's memory, not the truth: what is half done is read again from
-``zfs list`` each time (core/storage/restore.py ``pending()``), or with ``stat`` for a
-UFS standby swap (core/storage/standby.py).
+(core/userfiles.py), in a directory of the invoking user's own, durable before
+the step it guards runs: a flow's first record replaces the file (write_atomic:
+a temporary file, fsync, rename(2), fsync of the directory), each later one is
+one line appended and fdatasync'd (fdatasync(2): the data and the size that
+reaches it; two syncs and a rename less a record: benchmarks/README.md,
+"restore"). The newest whole record is the journal's state: a line torn by a
+power loss mid-append (cut short, or zeros where the size grew first) is
+skipped, and the one before it is right, because the step it announced had not
+begun. The journal is the console's memory, not the truth: what is half done is
+read again from ``zfs list`` each time (core/storage/restore.py ``pending()``),
+or with ``stat`` for a UFS standby swap (core/storage/standby.py).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -92,31 +99,80 @@ class Journal:
         self.directory = (directory if directory is not None
                           else state_home() / "jailtui" / "restore") / host
         self.path = self.directory / f"{jail}.json"
+        #: The file holds this object's first record, whole: later ones are appended.
+        self._started = False
 
     def write(self, entry: Entry) -> None:
-        """Replace the journal with ``entry`` (OSError when the state dir is unwritable:
-        the flow says so and goes on; zfs list still tells what is where)."""
-        data = json.dumps(entry.to_json(), indent=1, sort_keys=True).encode() + b"\n"
-        write_atomic(self.path, data, own_dir=True, durable=True)
+        """Record ``entry`` as the journal's state, on disk when this returns (OSError
+        when the state dir is unwritable or full: the flow says so and goes on; zfs
+        list still tells what is where). The first record of this object replaces the
+        file; later ones are appended (the module's docstring)."""
+        line = json.dumps(entry.to_json(), sort_keys=True, separators=(",", ":")).encode()
+        line += b"\n"
+        if self._started:
+            try:
+                self._append(line)
+                return
+            except OSError:
+                # Whatever part of the line got in is a torn record the reader skips;
+                # the next write starts the file again whole.
+                self._started = False
+                raise
+        write_atomic(self.path, line, own_dir=True, durable=True)
+        self._started = True
+
+    def _append(self, line: bytes) -> None:
+        # O_NOFOLLOW: the name is the file write_atomic made in a directory of our own.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            if os.write(fd, line) != len(line):  # a regular file: short only when full
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
+            datasync(fd)
+        finally:
+            os.close(fd)
 
     def read(self) -> Entry | None:
-        """The journal, or None when there is none (or it cannot be read as one)."""
+        """The newest whole record, or None when there is none (or none can be read as
+        one). A file of one record written before records were appended (one JSON
+        document over several lines) reads the same."""
         try:
-            with open(self.path, encoding="utf-8") as f:
-                data = json.load(f)
-        except (OSError, ValueError):
+            with open(self.path, "rb") as f:
+                data = f.read()
+        except OSError:
             return None
-        if not isinstance(data, dict) or data.get("version") != VERSION:
-            return None
-        data.pop("version", None)
         try:
-            entry = Entry(**data)
-        except TypeError:
-            return None
-        return entry
+            return _entry(json.loads(data))
+        except ValueError:
+            pass
+        for raw in reversed(data.split(b"\n")):
+            try:
+                doc = json.loads(raw)
+            except ValueError:
+                continue        # torn by a power loss mid-append, or blank
+            entry = _entry(doc)
+            if entry is not None:
+                return entry
+        return None
 
     def remove(self) -> None:
+        self._started = False
         try:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+
+
+def datasync(fd: int) -> None:
+    """fdatasync(2), or fsync(2) where Python has no fdatasync (FreeBSD before 11.1)."""
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
+def _entry(doc: object) -> Entry | None:
+    if not isinstance(doc, dict) or doc.get("version") != VERSION:
+        return None
+    data = dict(doc)
+    data.pop("version", None)
+    try:
+        return Entry(**data)
+    except TypeError:
+        return None
