@@ -162,7 +162,7 @@ _BY_CHAR: dict[tuple[int, str], dict[str, tuple[_Rule, ...]]] = {
 
 
 def _fast(src: list[tuple[int, tuple[str, ...], str, str]]) -> re.Pattern[str]:
-    """The normal state's rules that win wherever they match, as one pattern.
+    r"""The normal state's rules that win wherever they match, as one pattern.
 
     Whitespace (rule 0), ``#`` comments (1), ``+=`` (4), punctuation (5)
     and ``_WORD`` atoms (6) start with characters no other rule of the
@@ -171,7 +171,8 @@ def _fast(src: list[tuple[int, tuple[str, ...], str, str]]) -> re.Pattern[str]:
     character against ``+=``'s two. So where one of them matches, it is the
     longest match, and the first to match is the only one: a single
     ``match`` gives the token, its group (``lastindex``) the rule. Every
-    other first character goes to the rule-by-rule longest match.
+    other first character goes to the rule-by-rule longest match
+    (docs/freebsd.md 4.1).
     tests/test_jailconf_lex_fast.py compares both on every input it has.
     """
     by_prio = {prio: pat for prio, states, pat, _act in src if _N in states and prio in (0, 1, 4, 5)}
