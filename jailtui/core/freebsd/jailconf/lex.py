@@ -9,7 +9,7 @@ file is one token and the tokens say what jail(8)'s scanner would say
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from jailtui.core.freebsd.jailconf.dialect import modern
 
@@ -35,9 +35,13 @@ ERROR = "error"          # a lexer complaint (unterminated ...); value = message
 TRIVIA = frozenset({WS, COMMENT, DQEND})
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One lexeme: ``text`` is the exact source slice."""
+class Token(NamedTuple):
+    """One lexeme: ``text`` is the exact source slice.
+
+    A named tuple, not a frozen dataclass: a jail.conf of 1,000 jails is
+    13,000 tokens, and a frozen dataclass's ``__init__`` (an
+    ``object.__setattr__`` per field) was half the lexer's time (issue 18).
+    """
 
     kind: str
     text: str
@@ -148,12 +152,40 @@ _RULES = _compile(_RULES_SRC)
 #: The scanner of FreeBSD 13 and older (jaillex.l caa41f64): ``<_>[ \t]+``
 #: and ``<_>\n`` only, so a CR falls to ``<_>.`` and reaches the parser as
 #: itself (docs/freebsd.md 4.1; see dialect.py).
-_RULES_LEGACY = _compile([(0, st, r"[ \t\n]+", act) if prio == 0 else (prio, st, pat, act)
-                          for prio, st, pat, act in _RULES_SRC])
+_RULES_SRC_LEGACY = [(0, st, r"[ \t\n]+", act) if prio == 0 else (prio, st, pat, act)
+                     for prio, st, pat, act in _RULES_SRC]
+_RULES_LEGACY = _compile(_RULES_SRC_LEGACY)
 _FIRSTS = {id(_RULES): _firsts(_RULES), id(_RULES_LEGACY): _firsts(_RULES_LEGACY)}
 #: (rules, state) -> first character -> the rules to try, filled as characters come.
 _BY_CHAR: dict[tuple[int, str], dict[str, tuple[_Rule, ...]]] = {
     (k, st): {} for k in _FIRSTS for st in (_N, _D)}
+
+
+def _fast(src: list[tuple[int, tuple[str, ...], str, str]]) -> re.Pattern[str]:
+    r"""The normal state's rules that win wherever they match, as one pattern.
+
+    Whitespace (rule 0), ``#`` comments (1), ``+=`` (4), punctuation (5)
+    and ``_WORD`` atoms (6) start with characters no other rule of the
+    normal state starts with, except ``<_>.`` and ``.|\n`` (one character,
+    later rules) and ``+``, which rule 6's ``[$*+/\\]`` takes alone, one
+    character against ``+=``'s two. So where one of them matches, it is the
+    longest match, and the first to match is the only one: a single
+    ``match`` gives the token, its group (``lastindex``) the rule. Every
+    other first character goes to the rule-by-rule longest match
+    (docs/freebsd.md 4.1).
+    tests/test_jailconf_lex_fast.py compares both on every input it has.
+    """
+    by_prio = {prio: pat for prio, states, pat, _act in src if _N in states and prio in (0, 1, 4, 5)}
+    alts = (by_prio[0], by_prio[1], by_prio[5], by_prio[4], _WORD)
+    return re.compile("|".join(f"({a})" for a in alts))
+
+
+#: Group numbers of :func:`_fast`'s pattern: the token kind (ATOM: a string piece).
+_ATOM = "atom"
+_FAST_KINDS = (ERROR, WS, COMMENT, PUNCT, PLEQ, _ATOM)
+_FAST = {id(_RULES): _fast(_RULES_SRC).match,
+         id(_RULES_LEGACY): _fast(_RULES_SRC_LEGACY).match}
+_new_token = tuple.__new__
 
 
 def _nul(s: str) -> str:
@@ -182,9 +214,12 @@ def _text2lval(raw: str, triml: int, trimr: int, tovar: bool) -> tuple[str, int]
     that stopped the copy, or -1.  Octal and hex escapes give one byte
     (``chr(v & 0xff)``); a NUL ends the piece (C string).
     """
+    se = len(raw) - trimr
+    plain = raw[triml:se]
+    if "\\" not in plain and not (tovar and "$" in plain):
+        return _nul(plain), -1          # nothing to decode: the loop would copy it
     out: list[str] = []
     i = triml
-    se = len(raw) - trimr
     while i < se:
         c = raw[i]
         if c != "\\":
@@ -241,7 +276,26 @@ def tokenize(text: str, *, freebsd: int | None = None) -> list[Token]:
     state = _N
     instr = False           # jaillex.l "instr": inside a string of pieces
     line = 1
+    fast = _FAST[id(rules)]
+    append = toks.append
+    kind: str
     while pos < n:
+        if state is _N and (m := fast(text, pos)) is not None:
+            end = m.end()
+            lexeme = m.group()
+            kind = _FAST_KINDS[m.lastindex or 0]
+            if kind is _ATOM:
+                # _WORD has no backslash and no NUL: text2lval copies it.
+                append(_new_token(Token, (STR1 if instr else STR, lexeme, pos, end, line,
+                                          line, lexeme)))
+                instr = True
+            else:
+                nl = lexeme.count("\n") if kind is WS else 0
+                append(_new_token(Token, (kind, lexeme, pos, end, line, line + nl, "")))
+                line += nl
+                instr = False
+            pos = end
+            continue
         best_len = -1
         best_act = ""
         ch = text[pos]
@@ -259,7 +313,6 @@ def tokenize(text: str, *, freebsd: int | None = None) -> list[Token]:
                 continue
             # Cannot happen in the normal state (<_>. wins ties), but stay safe.
         lexeme = text[pos:pos + best_len]
-        kind: str
         value = ""
         if best_act in ("ws", "comment"):
             kind = WS if best_act == "ws" else COMMENT

@@ -149,29 +149,29 @@ class _Parser:
         self.toks = tokenize(text, freebsd=freebsd)
         #: 14.0+ grammar: nested blocks and ``.include`` (dialect.py).
         self.modern = modern(freebsd)
+        #: The tokens the grammar reads (trivia left out, ERROR kept), then
+        #: None for the end: built once instead of a skip loop per look-ahead.
+        self.sig: list[Token | None] = [t for t in self.toks if t.kind not in TRIVIA]
+        #: Where the first lexer error stands: reading it raises, so a lexer
+        #: error is reported only when the parser reaches it (jail(8)'s order).
+        self.err = next((i for i, t in enumerate(self.sig)
+                         if t is not None and t.kind == ERROR), len(self.sig) + 1)
+        self.sig.append(None)
         self.pos = 0
-        self.la: int | None = None
         self.include = include
 
     # token stream -----------------------------------------------------
     def peek(self) -> Token | None:
-        if self.la is None:
-            j = self.pos
-            while j < len(self.toks):
-                t = self.toks[j]
-                if t.kind == ERROR:
-                    raise JailConfError(self.filename, t.end_line, t.value)
-                if t.kind not in TRIVIA:
-                    break
-                j += 1
-            self.la = j
-        return self.toks[self.la] if self.la < len(self.toks) else None
+        if self.pos == self.err:
+            t = self.sig[self.pos]
+            assert t is not None
+            raise JailConfError(self.filename, t.end_line, t.value)
+        return self.sig[self.pos]
 
     def take(self) -> Token:
         t = self.peek()
-        assert t is not None and self.la is not None
-        self.pos = self.la + 1
-        self.la = None
+        assert t is not None
+        self.pos += 1
         return t
 
     def error(self) -> JailConfError:
@@ -200,14 +200,8 @@ class _Parser:
                 if parent is not None:
                     raise self.error()
                 return items
-            if self._is(t, PUNCT, ";"):
-                self.take()
-                items.append(Empty(t.start, t.end, t.line))
-            elif self._is(t, PUNCT, "}"):
-                if parent is None:
-                    raise self.error()
-                return items
-            elif t.kind == STR:
+            kind = t.kind
+            if kind == STR:
                 self.take()
                 # Up to 13.x a block holds parameters only (jailparse.y
                 # 0e5ec9dc ``param_l``): a nested "name {" fails at the "{".
@@ -215,7 +209,14 @@ class _Parser:
                     items.append(self.block(t, parent, depth))
                 else:
                     items.append(self.param(t, is_var=False))
-            elif t.kind == VAR:
+            elif kind == PUNCT and t.text == ";":
+                self.take()
+                items.append(Empty(t.start, t.end, t.line))
+            elif kind == PUNCT and t.text == "}":
+                if parent is None:
+                    raise self.error()
+                return items
+            elif kind == VAR:
                 self.take()
                 items.append(self.param(t, is_var=True))
             else:
