@@ -11,23 +11,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from ufs_host import beside, cli, controller, file_shims_path, make_ufs_sim, real
 
-from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
-from jailtui.core.actions.policy import Action, Policy, Role
-from jailtui.core.hosts.host import Host
+from jailtui.core.actions.policy import Action
 from jailtui.core.storage import standby as standbymod
 from jailtui.core.storage.journal import Journal
 from jailtui.core.storage.restore import Restore
-from jailtui.sim.builder import init_host
 from jailtui.sim.commands import dispatch
-from jailtui.sim.runner import SimRunner
-from jailtui.sim.shims import write_shims
 
 ROOT = "/ufs/jails/legacy"
 STANDBY = ROOT + ".standby"
@@ -35,29 +29,7 @@ STANDBY = ROOT + ".standby"
 
 @pytest.fixture
 def ufs_sim(tmp_path: Path) -> Path:
-    d = tmp_path / "sim"
-    init_host(d, ufs_dir_jail=True)
-    return d
-
-
-def cli(sim_dir: Path, *args: str, local: str | None = None
-        ) -> subprocess.CompletedProcess[str]:
-    """``jailtui --sim DIR ...``, or with ``local`` (a PATH with the shims) the real
-    subprocess path: ``--host local --root DIR/root``."""
-    where = (["--host", "local", "--root", str(sim_dir / "root")] if local
-             else ["--sim", str(sim_dir)])
-    return subprocess.run([sys.executable, "-m", "jailtui", *where, *args],
-                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "COLUMNS": "200",
-                               **({"PATH": local} if local else {})})
-
-
-def real(sim_dir: Path, path: str) -> Path:
-    return sim_dir / "root" / path.lstrip("/")
-
-
-def beside(sim_dir: Path) -> list[str]:
-    return sorted(p.name for p in real(sim_dir, "/ufs/jails").iterdir())
+    return make_ufs_sim(tmp_path)
 
 
 def running(sim_dir: Path, name: str = "legacy") -> bool:
@@ -65,19 +37,9 @@ def running(sim_dir: Path, name: str = "legacy") -> bool:
     return rc == 0 and out.decode().strip() == name
 
 
-def controller(sim_dir: Path) -> tuple[Controller, MemorySink]:
-    runner = SimRunner(sim_dir)
-    sink = MemorySink()
-    host = Host(runner, backend="SIMULATED", paths=runner.paths)
-    return Controller(host, Policy(Role.HOST_ADMIN, "root", 0), audit=sink), sink
-
-
 @pytest.fixture
 def file_shims(ufs_sim: Path, tmp_path: Path) -> str:
-    """The shims with the file tools (ls, rm, mv, mkdir) too, first on PATH."""
-    bindir = tmp_path / "bin"
-    write_shims(ufs_sim, bindir, files=True)
-    return f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"
+    return file_shims_path(ufs_sim, tmp_path)
 
 
 @pytest.mark.parametrize("over_shims", [False, True])

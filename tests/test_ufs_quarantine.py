@@ -12,23 +12,17 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from ufs_host import beside, cli, controller, file_shims_path, make_ufs_sim, real
 
-from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Action, Policy, Role
 from jailtui.core.errors import JailtuiError
-from jailtui.core.hosts.host import Host
 from jailtui.core.storage import quarantine as qmod
 from jailtui.core.storage import standby as standbymod
-from jailtui.sim.builder import init_host
 from jailtui.sim.commands import dispatch
-from jailtui.sim.runner import SimRunner
-from jailtui.sim.shims import write_shims
 from jailtui.sim.state import Store
 
 ROOT = "/ufs/jails/legacy"
@@ -39,36 +33,12 @@ QUARANTINE = ROOT + ".quarantine-20260101T000000Z"
 
 @pytest.fixture
 def ufs_sim(tmp_path: Path) -> Path:
-    d = tmp_path / "sim"
-    init_host(d, ufs_dir_jail=True)
-    return d
+    return make_ufs_sim(tmp_path)
 
 
 @pytest.fixture
 def file_shims(ufs_sim: Path, tmp_path: Path) -> str:
-    bindir = tmp_path / "bin"
-    write_shims(ufs_sim, bindir, files=True)
-    return f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"
-
-
-def cli(sim_dir: Path, *args: str, local: str | None = None
-        ) -> subprocess.CompletedProcess[str]:
-    """``jailtui --sim DIR ...``, or with ``local`` (a PATH with the shims) the real
-    subprocess path: ``--host local --root DIR/root``."""
-    where = (["--host", "local", "--root", str(sim_dir / "root")] if local
-             else ["--sim", str(sim_dir)])
-    return subprocess.run([sys.executable, "-m", "jailtui", *where, *args],
-                          capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "COLUMNS": "200",
-                               **({"PATH": local} if local else {})})
-
-
-def real(sim_dir: Path, path: str) -> Path:
-    return sim_dir / "root" / path.lstrip("/")
-
-
-def beside(sim_dir: Path) -> list[str]:
-    return sorted(p.name for p in real(sim_dir, "/ufs/jails").iterdir())
+    return file_shims_path(ufs_sim, tmp_path)
 
 
 def sim(sim_dir: Path, *argv: str) -> tuple[int, str, str]:
@@ -85,13 +55,6 @@ def flags(sim_dir: Path, path: str) -> str:
 def hand_quarantine(sim_dir: Path) -> None:
     """ROOT.quarantine-UTCTIME as the by-hand way leaves it: a copy of the root beside it."""
     shutil.copytree(real(sim_dir, ROOT), real(sim_dir, QUARANTINE), symlinks=True)
-
-
-def controller(sim_dir: Path, policy: Policy | None = None) -> tuple[Controller, MemorySink]:
-    runner = SimRunner(sim_dir)
-    sink = MemorySink()
-    host = Host(runner, backend="SIMULATED", paths=runner.paths)
-    return Controller(host, policy or Policy(Role.HOST_ADMIN, "root", 0), audit=sink), sink
 
 
 def set_securelevel(sim_dir: Path, level: int) -> None:

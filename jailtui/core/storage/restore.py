@@ -362,9 +362,7 @@ class Restore:
             return res.message + (f"; started again: {', '.join(again)}" if again else ""), False
 
         async def do_verify_running() -> tuple[str, bool]:
-            if not was_running:
-                return "not started", True
-            return await self._verify_up(name, root), False
+            return await self._verify_if_was(name, root, was_running)
 
         async def do_rollback() -> str:
             # zfs-rollback(8): -r destroys the newer snapshots; each child the same way.
@@ -563,14 +561,10 @@ class Restore:
             return f"{e.quarantine}@{short} -> {e.dataset} at {e.root}", False
 
         async def do_start() -> tuple[str, bool]:
-            if not e.was_running:
-                return f"{name} was not running before: not started", True
-            return await self._start_all(name, e.also), False
+            return await self._start_if_was(name, e.also, e.was_running)
 
         async def do_verify() -> tuple[str, bool]:
-            if not e.was_running:
-                return "not started", True
-            return await self._verify_up(name, e.root), False
+            return await self._verify_if_was(name, e.root, e.was_running)
 
         failed_at = ""
         for label, body in zip(RESUME_STEPS, (do_clone, do_start, do_verify), strict=True):
@@ -661,14 +655,10 @@ class Restore:
             return f"{qname} -> {dsname} at {root} (writable again)"
 
         async def do_start() -> tuple[str, bool]:
-            if not was_running:
-                return f"{name} was not running before: not started", True
-            return await self._start_all(name, also), False
+            return await self._start_if_was(name, also, was_running)
 
         async def do_verify() -> tuple[str, bool]:
-            if not was_running:
-                return "not started", True
-            return await self._verify_up(name, root), False
+            return await self._verify_if_was(name, root, was_running)
 
         async def do_verify_stopped() -> str:
             return await self._verify_stopped(name)
@@ -716,6 +706,21 @@ class Restore:
         await self._zfs(argvmod.zfs_rename_argv(qname, original))
         if local:
             await self._zfs(argvmod.zfs_set_argv("mountpoint", root, original))
+
+    async def _start_if_was(self, name: str, also: list[str], was_running: bool
+                            ) -> tuple[str, bool]:
+        """A swap's start step: the jail and those jail(8) stopped with it, started again
+        only when it ran before the flow (skipped otherwise)."""
+        if not was_running:
+            return f"{name} was not running before: not started", True
+        return await self._start_all(name, also), False
+
+    async def _verify_if_was(self, name: str, root: str, was_running: bool
+                             ) -> tuple[str, bool]:
+        """A swap's last step: it runs, with its rc.conf daemons, when it was started."""
+        if not was_running:
+            return "not started", True
+        return await self._verify_up(name, root), False
 
     async def _running_names(self) -> set[str]:
         # jls alone: the set needs no processes, configuration or owners.

@@ -390,14 +390,10 @@ class StandbySwap(Restore):
             return done
 
         async def do_start() -> tuple[str, bool]:
-            if not was_running:
-                return f"{name} was not running before: not started", True
-            return await self._start_all(name, also), False
+            return await self._start_if_was(name, also, was_running)
 
         async def do_verify() -> tuple[str, bool]:
-            if not was_running:
-                return "not started", True
-            return await self._verify_up(name, root), False
+            return await self._verify_if_was(name, root, was_running)
 
         bodies: list[tuple[str, Body]] = [
             ("stop", do_stop), ("verify stopped", do_verify_stopped), ("mounts", do_mounts),
@@ -507,14 +503,10 @@ class StandbySwap(Restore):
             return await rename(self.controller, e.snapshot, e.root), False
 
         async def do_start() -> tuple[str, bool]:
-            if not e.was_running:
-                return f"{name} was not running before: not started", True
-            return await self._start_all(name, e.also), False
+            return await self._start_if_was(name, e.also, e.was_running)
 
         async def do_verify() -> tuple[str, bool]:
-            if not e.was_running:
-                return "not started", True
-            return await self._verify_up(name, e.root), False
+            return await self._verify_if_was(name, e.root, e.was_running)
 
         failed_at = await self._steps(result, name, jid, list(zip(
             STANDBY_RESUME_STEPS, (do_put, do_start, do_verify), strict=True)), None, None)
@@ -566,14 +558,10 @@ class StandbySwap(Restore):
             return await rename(self.controller, q, root)
 
         async def do_start() -> tuple[str, bool]:
-            if not e.was_running:
-                return f"{name} was not running before: not started", True
-            return await self._start_all(name, e.also), False
+            return await self._start_if_was(name, e.also, e.was_running)
 
         async def do_verify() -> tuple[str, bool]:
-            if not e.was_running:
-                return "not started", True
-            return await self._verify_up(name, root), False
+            return await self._verify_if_was(name, root, e.was_running)
 
         failed_at = await self._steps(result, name, jid, list(zip(
             STANDBY_SWAP_BACK_STEPS, (do_stop, do_verify_stopped, do_mounts, do_set_aside,

@@ -224,10 +224,10 @@ def read_under_root(root: str, rel: str, *, max_bytes: int = MAX_BYTES,
         os.close(fd)
 
 
-def mode_under_root(root: str, rel: str) -> int | None:
-    """``st_mode`` of ``rel`` resolved inside ``root`` as :func:`read_under_root`
-    resolves it (never out of the root, a FIFO opened non-blocking, nothing read);
-    None when it cannot be opened. For flagging setuid files in a quarantined root."""
+def _fstat_under_root(root: str, rel: str) -> os.stat_result | None:
+    """``fstat`` of ``rel`` opened inside ``root`` as :func:`read_under_root` opens it
+    (never out of the root, the last open ``O_NOFOLLOW | O_NONBLOCK``), nothing read;
+    None when it cannot be opened."""
     try:
         root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
@@ -239,9 +239,19 @@ def mode_under_root(root: str, rel: str) -> int | None:
     finally:
         os.close(root_fd)
     try:
-        return os.fstat(fd).st_mode
+        return os.fstat(fd)
+    except OSError:
+        return None
     finally:
         os.close(fd)
+
+
+def mode_under_root(root: str, rel: str) -> int | None:
+    """``st_mode`` of ``rel`` resolved inside ``root`` as :func:`read_under_root`
+    resolves it (never out of the root, a FIFO opened non-blocking, nothing read);
+    None when it cannot be opened. For flagging setuid files in a quarantined root."""
+    st = _fstat_under_root(root, rel)
+    return None if st is None else st.st_mode
 
 
 def identity_under_root(root: str, rel: str) -> Identity | None:
@@ -253,23 +263,8 @@ def identity_under_root(root: str, rel: str) -> Identity | None:
     cache of a parsed jail file (core/hosts/jailusers.py): the same identity
     as the last read's means the same file, unchanged, so it is not read.
     """
-    try:
-        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        fd = _open_in_root(root_fd, rel)
-    except (_Refused, OSError):
-        return None
-    finally:
-        os.close(root_fd)
-    try:
-        st = os.fstat(fd)
-        return identity_of(st) if stat.S_ISREG(st.st_mode) else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    st = _fstat_under_root(root, rel)
+    return identity_of(st) if st is not None and stat.S_ISREG(st.st_mode) else None
 
 
 async def aidentities_under_root(roots: Sequence[str], rel: str, *,
