@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import os
 import shlex
 import shutil
 import statistics
@@ -70,6 +72,17 @@ COLS, ROWS = 120, 40
 def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=20,
                           check=False).stdout
+
+
+def keep_tmux_server() -> None:
+    """One session held open for this run: a tmux server exits with its last
+    session (``exit-empty``, tmux(1)), and a ``new-session`` racing that exit
+    makes no pane ("never ready"); tests/tmux_pane.py ``keep_server`` does the
+    same for the tests. It ends itself when this process is gone."""
+    name = f"perf-keep-{os.getpid()}"
+    tmux("new-session", "-d", "-s", name,
+         f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done")
+    atexit.register(tmux, "kill-session", "-t", name)
 
 
 class Pane:
@@ -253,9 +266,12 @@ def measure_console(recs: Sequence[recorded.Recorded], home: Path, reps: int,
 # --- start ---------------------------------------------------------------------------
 
 
-def measure_start(recs: Sequence[recorded.Recorded], home: Path, reps: int
-                  ) -> dict[int, dict[str, float]]:
-    ours: dict[int, list[float]] = {r.processes: [] for r in recs}
+def measure_start(recs: Sequence[recorded.Recorded], home: Path, reps: int,
+                  against: Path | None = None) -> dict[int, dict[str, float]]:
+    """The start row; with ``against`` its console is launched right after ours in
+    every repetition (negative keys, as in :func:`measure_console`)."""
+    sizes = [r.processes for r in recs] + ([-r.processes for r in recs] if against else [])
+    ours: dict[int, list[float]] = {n: [] for n in sizes}
     bare: list[float] = []
     bare_argv = [PY, "-I", str(HERE / "bare_app.py")]
     for _ in range(reps):
@@ -265,11 +281,15 @@ def measure_start(recs: Sequence[recorded.Recorded], home: Path, reps: int
                 bare.append(pane.wait(lambda s: BARE_TEXT in s))
             finally:
                 pane.close()
-            pane = Pane(console_argv(rec, 2.0), rec.env(home), f"s{rec.processes}")
-            try:
-                ours[rec.processes].append(pane.wait(shows_data))
-            finally:
-                pane.close()
+            sides = [(rec.processes, rec.env(home))]
+            if against is not None:
+                sides.append((-rec.processes, {**rec.env(home), "PYTHONPATH": str(against)}))
+            for key, env in sides:
+                pane = Pane(console_argv(rec, 2.0), env, f"s{key}")
+                try:
+                    ours[key].append(pane.wait(shows_data))
+                finally:
+                    pane.close()
     b = statistics.median(bare)
     return {n: {"ours": statistics.median(v), "base": b, "ratio": statistics.median(v) / b}
             for n, v in ours.items()}
@@ -303,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
                          "`git archive OLD jailtui | tar -x -C DIR`), interleaved with this one")
     ap.add_argument("--against", type=Path, help="another checkout (e.g. `git archive` of "
                     "the commit before a change): its console runs beside ours in every "
-                    "repetition of the cpu and rss rows (PYTHONPATH=DIR), printed below ours")
+                    "repetition of the cpu, rss and start rows (PYTHONPATH=DIR), printed below "
+                         "ours")
     args = ap.parse_args(argv)
     if args.quick:
         args.reps, args.seconds, args.warmup = 1, 10.0, 5.0
@@ -314,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("htop") is None and "cpu" in only:
         print("htop not found: the cpu row has no yardstick (apt-get install htop / "
               "pkg install htop)", file=sys.stderr)
+    if only & {"cpu", "start"}:
+        keep_tmux_server()
     work = args.keep or Path(tempfile.mkdtemp(prefix="jailtui-figures-"))
     work.mkdir(parents=True, exist_ok=True)
     home = work / "home"
@@ -363,11 +386,13 @@ def main(argv: list[str] | None = None) -> int:
                 {n: con["rss"][sign * n] for n in ps}, ".0f")
     if "start" in only:
         print("first frame (tmux) ...", file=sys.stderr)
-        st = measure_start(recs, home, max(args.reps, 3))
-        row("start", "first frame with data / bare Textual (x)",
-            {n: v["ratio"] for n, v in st.items()}, ".2f")
-        lines.append(f"{'   (s: ours; bare ' + format(st[ps[0]]['base'], '.2f') + ')':<44} "
-                     + "  ".join(f"{st[n]['ours']:.2f}" for n in ps))
+        st = measure_start(recs, home, max(args.reps, 3), args.against)
+        sides = [("", 1)] + ([(f" [{args.against.name}]", -1)] if args.against else [])
+        for tag, sign in sides:
+            row("start", "first frame with data / bare Textual (x)" + tag,
+                {n: st[sign * n]["ratio"] for n in ps}, ".2f")
+            lines.append(f"{'   (s: ours; bare ' + format(st[ps[0]]['base'], '.2f') + ')':<44} "
+                         + "  ".join(f"{st[sign * n]['ours']:.2f}" for n in ps))
     if "tick" in only:
         print("tick render (headless) ...", file=sys.stderr)
         tk = measure_tick(recs, max(args.reps, 3))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tmux_pane import ROOT, Pane, require_tmux
+from tmux_pane import ROOT, Pane, keep_server, require_tmux
 from tmux_pane import tmux as _tmux
 
 pytestmark = [pytest.mark.e2e]
@@ -27,6 +27,7 @@ pytestmark = [pytest.mark.e2e]
 @pytest.fixture
 def console(sim_dir: Path, tmp_path: Path) -> Iterator[Pane]:
     require_tmux()
+    keep_server()
     session = f"jt-{uuid.uuid4().hex[:8]}"
     status = tmp_path / "status"
     env = {k: v for k, v in os.environ.items() if k.startswith(("XDG_", "PATH", "HOME", "LANG"))}

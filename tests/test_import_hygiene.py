@@ -52,7 +52,14 @@ LAZY = ("jailtui.screens.detail", "jailtui.screens.health", "jailtui.screens.hel
         "jailtui.screens.config_editor", "jailtui.screens.config_flow",
         "jailtui.screens.param_form", "jailtui.screens.diff", "jailtui.screens.owner_config",
         "jailtui.screens.suspend", "jailtui.widgets.conf_area", "jailtui.cli.views",
-        "jailtui.sim.builder")
+        "jailtui.sim.builder",
+        # The storage layer, the editor, limits, the process screen and the posture
+        # flags: the protocols of screens/contracts.py name their types only, and
+        # the start's look for half-done restores reads the journal directory first.
+        "jailtui.core.storage.restore", "jailtui.core.storage.backup",
+        "jailtui.core.storage.changes", "jailtui.core.storage.snapshots",
+        "jailtui.core.config.confedit", "jailtui.core.actions.limits",
+        "jailtui.core.procdetail", "jailtui.core.posture.model")
 
 FIRST_FRAME = """
 import asyncio, sys

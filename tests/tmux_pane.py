@@ -5,6 +5,7 @@ Shared by the end-to-end tests. Waits are on conditions, never fixed sleeps.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shlex
 import subprocess
@@ -26,6 +27,33 @@ def tmux(*args: str) -> str:
 def require_tmux() -> None:
     """Skip without tmux (fail under CI): the one rule of tests/conftest.py."""
     require_tool("tmux")
+
+
+_keeper: list[str] = []
+
+
+def keep_server() -> None:
+    """Hold one session open on the tmux server while this process lives.
+
+    A tmux server exits when its last session closes (the ``exit-empty``
+    option, tmux(1)), and a ``new-session`` sent while it exits reaches the
+    dying server and makes no pane: a test then waits for a screen that never
+    comes (benchmarks/README.md, round 4, saw it as "never ready"). The keeper
+    session outlives every test's pane and ends itself once this process is
+    gone, even if it is killed before its exit handler runs.
+    """
+    if _keeper:
+        return
+    name = f"jt-keep-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    line = f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 2; done"
+    for _ in range(20):
+        tmux("new-session", "-d", "-s", name, line)
+        if subprocess.run(["tmux", "has-session", "-t", name], capture_output=True,
+                          timeout=20).returncode == 0:
+            break
+        time.sleep(0.1)
+    _keeper.append(name)
+    atexit.register(tmux, "kill-session", "-t", name)
 
 
 class Pane:
@@ -95,6 +123,7 @@ def open_pane(argv: Sequence[str], tmp: Path, *, size: tuple[int, int] = (120, 3
     interactive bash with job control instead, the command typed into it.
     """
     require_tmux()
+    keep_server()
     session = f"jt-{uuid.uuid4().hex[:8]}"
     status = tmp / f"status-{session}"
     cols, rows = size

@@ -11,30 +11,34 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from jailtui.core import consolelog
-from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
-from jailtui.core.actions.exec_stream import Stream
-from jailtui.core.actions.limits import LimitChange
-from jailtui.core.actions.policy import Action, Policy, Role
-from jailtui.core.checks.rcstatus import ServiceStatus
-from jailtui.core.config.confedit import EditSession
-from jailtui.core.drift import DriftReport
-from jailtui.core.freebsd.rctl import RctlRule
-from jailtui.core.hosts.protocol import JailHost
-from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
-from jailtui.core.network import NetworkInfo
-from jailtui.core.posture.baseline import Baseline
-from jailtui.core.posture.model import FlagChange, JailPosture
-from jailtui.core.procdetail import ProcessDetail, What
-from jailtui.core.storage.backup import BackupResult, PrunePlan
-from jailtui.core.storage.changes import ChangeReport
-from jailtui.core.storage.locate import JailStorage
-from jailtui.core.storage.pipe import Progress
-from jailtui.core.storage.restore import RestoreResult, StepResult
-from jailtui.core.storage.snapshots import SnapshotList
-from jailtui.core.transport.ssh import LinkState
+# Types only: the protocols' signatures name them, nothing here uses them at run
+# time, and importing them would load the restore, posture, limits and editor
+# modules before the first frame (benchmarks/README.md, the start row).
+if TYPE_CHECKING:
+    from jailtui.core import consolelog
+    from jailtui.core.actions.control import ActionResult, OwnerEdit, OwnerProperties, PreparedShell
+    from jailtui.core.actions.exec_stream import Stream
+    from jailtui.core.actions.limits import LimitChange
+    from jailtui.core.actions.policy import Action, Policy, Role
+    from jailtui.core.checks.rcstatus import ServiceStatus
+    from jailtui.core.config.confedit import EditSession
+    from jailtui.core.drift import DriftReport
+    from jailtui.core.freebsd.rctl import RctlRule
+    from jailtui.core.hosts.protocol import JailHost
+    from jailtui.core.model import HostSnapshot, Jail, ParamValue, Process
+    from jailtui.core.network import NetworkInfo
+    from jailtui.core.posture.baseline import Baseline
+    from jailtui.core.posture.model import FlagChange, JailPosture
+    from jailtui.core.procdetail import ProcessDetail, What
+    from jailtui.core.storage.backup import BackupResult, PrunePlan
+    from jailtui.core.storage.changes import ChangeReport
+    from jailtui.core.storage.locate import JailStorage
+    from jailtui.core.storage.pipe import Progress
+    from jailtui.core.storage.restore import RestoreResult, StepResult
+    from jailtui.core.storage.snapshots import SnapshotList
+    from jailtui.core.transport.ssh import LinkState
 
 
 class Login(Protocol):

@@ -420,6 +420,12 @@ class Controller:
         return None if found is None else found[1]
 
     async def restore_pending_all(self) -> list[tuple[str, str, bool]]:
+        from jailtui.core.storage import journal
+
+        # Asked once at every start (screens/resume.py): with no journal (the usual
+        # case) the restore layer is not imported at all (issue 18: start).
+        if not journal.journal_jails(journal.key_of(self.host)):
+            return []
         from jailtui.core.storage.restore import Restore
 
         return [(name, text, e.mode in ("clone", "standby"))

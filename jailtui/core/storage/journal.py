@@ -32,8 +32,12 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jailtui.core.userfiles import state_home, write_atomic
+
+if TYPE_CHECKING:
+    from jailtui.core.hosts.protocol import JailHost
 
 #: The file's layout version (a newer console reading an older file says so).
 VERSION = 1
@@ -90,6 +94,12 @@ def host_key(label: str, root: str) -> str:
     if root:
         safe += "-" + hashlib.sha256(root.encode()).hexdigest()[:12]
     return safe
+
+
+def key_of(host: JailHost) -> str:
+    """The :func:`host_key` of a host (the one way the restore flow and the
+    console's start work it out)."""
+    return host_key(host.runner.label, host.paths.root)
 
 
 class Journal:

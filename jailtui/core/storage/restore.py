@@ -42,7 +42,7 @@ from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.model import Jail, JailState
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.backup import backup_dataset
-from jailtui.core.storage.journal import Entry, Journal, host_key, journal_jails
+from jailtui.core.storage.journal import Entry, Journal, journal_jails, key_of
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.mounts import mounts_below, parse_mount_p
 from jailtui.core.storage.zfs import ZfsDataset
@@ -181,7 +181,7 @@ class Restore:
         self.clock = clock
         self.timer = timer
         self.runner = controller.host.runner
-        self.host_key = host_key(self.runner.label, controller.host.paths.root)
+        self.host_key = key_of(controller.host)
         #: Why the journal could not be written, once (the flow goes on without it).
         self.journal_problem = ""
 
