@@ -76,7 +76,9 @@ class Pane:
     def literal(self, text: str) -> None:
         tmux("send-keys", "-t", self.session, "-l", text)
 
-    def wait(self, pred: Callable[[str], bool], timeout: float = 20.0) -> str:
+    def wait(self, pred: Callable[[str], bool], timeout: float = 40.0) -> str:
+        """The screen once ``pred`` holds; the bound is generous because CI runs
+        the suite on a loaded machine (a bound on waiting, never a timing)."""
         end = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < end:
