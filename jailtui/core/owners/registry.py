@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from typing import cast
 
 from jailtui.core.errors import describe
 from jailtui.core.owners.appjail import AppJailDriver
@@ -53,31 +54,33 @@ Answer = tuple[str, str, object]
 
 class _Noted:
     """The files a load reads through, noting every answer in order (what the drivers
-    saw). ``complete`` is False once a read failed: such a load is never rechecked."""
+    saw; they are pure functions of it: core/owners/base.py). ``complete`` is False once
+    a question raised: such a load is never rechecked, only read again."""
 
     def __init__(self, files: Files) -> None:
         self.files = files
         self.answers: list[Answer] = []
         self.complete = True
 
-    def read_text(self, host_path: str) -> str:
+    def _ask(self, kind: str, path: str, question: Callable[[], object]) -> object:
         try:
-            text = self.files.read_text(host_path)
+            answer = question()
         except BaseException:
-            self.complete = False
+            self.complete = False       # an answer not noted: no recheck of this load
             raise
-        self.answers.append(("read", host_path, text))
-        return text
+        self.answers.append((kind, path, answer))
+        return answer
+
+    def read_text(self, host_path: str) -> str:
+        return cast(str, self._ask("read", host_path, lambda: self.files.read_text(host_path)))
 
     def stat(self, host_path: str) -> tuple[int, int] | None:
-        sig = self.files.stat(host_path)
-        self.answers.append(("stat", host_path, sig))
-        return sig
+        return cast("tuple[int, int] | None",
+                    self._ask("stat", host_path, lambda: self.files.stat(host_path)))
 
     def glob(self, pattern: str) -> list[str]:
-        found = list(self.files.glob(pattern))
-        self.answers.append(("glob", pattern, tuple(found)))
-        return found
+        return list(cast("tuple[str, ...]",
+                         self._ask("glob", pattern, lambda: tuple(self.files.glob(pattern)))))
 
 
 def _answers_hold(files: Files, answers: list[Answer]) -> bool:
