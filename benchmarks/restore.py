@@ -2,6 +2,7 @@
 
     python benchmarks/restore.py               # db (a /var child, git depends on it)
     python benchmarks/restore.py --jail dns --runs 5
+    python benchmarks/restore.py --runs 5 --before /tmp/before   # two trees, alternately
 
 On a fresh simulated host: ``zfs snapshot -r`` of the jail, ``sim compromise``,
 then the real flow (core/storage/restore.py through the real Controller and
@@ -232,6 +233,21 @@ def one_process(jail: str, warm_jail: str, quiet: bool) -> dict[str, dict[str, f
     return {"cold": cold, "warm": warm}
 
 
+def _medians(label: str, runs: list[dict[str, dict[str, float]]]) -> None:
+    for kind in ("cold", "warm"):
+        walls = sorted(r[kind]["wall"] for r in runs)
+        cpus = sorted(r[kind]["cpu"] for r in runs)
+        bares = sorted(r[kind]["bare"] for r in runs)
+        owns = statistics.median(r[kind]["own"] for r in runs)
+        journals = statistics.median(r[kind]["journal"] for r in runs)
+        print(f"{label}{kind}: median own share over {len(runs)} runs: "
+              f"{statistics.median(walls):.1f}% wall ({walls[0]:.1f} to {walls[-1]:.1f}), "
+              f"{statistics.median(cpus):.1f}% CPU-own ({cpus[0]:.1f} to {cpus[-1]:.1f}), "
+              f"{statistics.median(bares):.1f}% wall without the journal's writes "
+              f"({bares[0]:.1f} to {bares[-1]:.1f}); own {owns * 1000:.1f} ms, "
+              f"journal {journals * 1000:.1f} ms")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--jail", default="db")
@@ -239,6 +255,10 @@ def main() -> int:
                    help="the jail restored first for the warm measure (default web)")
     p.add_argument("--runs", type=int, default=1, help="fresh processes, one cold and "
                    "one warm flow each (default 1)")
+    p.add_argument("--before", metavar="TREE", type=Path,
+                   help="an earlier tree (git archive COMMIT jailtui benchmarks | tar -x -C "
+                   "TREE): its benchmarks/restore.py, on its own jailtui, runs alternately "
+                   "with this one, run for run, and both medians are printed")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     ns = p.parse_args()
@@ -247,32 +267,30 @@ def main() -> int:
     if ns.child:
         print(json.dumps(one_process(ns.jail, ns.warm_jail, ns.quiet)))
         return 0
-    runs: list[dict[str, dict[str, float]]] = []
+    scripts = {"": Path(__file__).resolve()}
+    if ns.before is not None:
+        before = (ns.before / "benchmarks" / "restore.py").resolve()
+        if not before.is_file():
+            p.error(f"--before: {before} does not exist")
+        scripts = {"before: ": before, "after: ": scripts[""]}
+    runs: dict[str, list[dict[str, dict[str, float]]]] = {label: [] for label in scripts}
     for i in range(max(1, ns.runs)):
-        # A fresh interpreter per run: "cold" is only cold in a new process.
-        argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--jail", ns.jail,
-                "--warm-jail", ns.warm_jail, *(["--quiet"] if i else [])]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
-        if done.returncode != 0:
-            print(done.stdout + done.stderr, end="", file=sys.stderr)
-            return 1
-        *table, last = done.stdout.splitlines()
-        if table:
-            print("\n".join(table))
-        runs.append(json.loads(last))
-    if len(runs) > 1:
-        for kind in ("cold", "warm"):
-            walls = sorted(r[kind]["wall"] for r in runs)
-            cpus = sorted(r[kind]["cpu"] for r in runs)
-            bares = sorted(r[kind]["bare"] for r in runs)
-            owns = statistics.median(r[kind]["own"] for r in runs)
-            journals = statistics.median(r[kind]["journal"] for r in runs)
-            print(f"{kind}: median own share over {len(runs)} runs: "
-                  f"{statistics.median(walls):.1f}% wall ({walls[0]:.1f} to {walls[-1]:.1f}), "
-                  f"{statistics.median(cpus):.1f}% CPU-own ({cpus[0]:.1f} to {cpus[-1]:.1f}), "
-                  f"{statistics.median(bares):.1f}% wall without the journal's writes "
-                  f"({bares[0]:.1f} to {bares[-1]:.1f}); own {owns * 1000:.0f} ms, "
-                  f"journal {journals * 1000:.0f} ms")
+        for label, script in scripts.items():
+            # A fresh interpreter per run: "cold" is only cold in a new process.
+            argv = [sys.executable, str(script), "--child", "--jail", ns.jail,
+                    "--warm-jail", ns.warm_jail, *(["--quiet"] if i else [])]
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=300,
+                                  check=False)
+            if done.returncode != 0:
+                print(done.stdout + done.stderr, end="", file=sys.stderr)
+                return 1
+            *table, last = done.stdout.splitlines()
+            if table:
+                print("\n".join(f"{label}{line}" for line in table))
+            runs[label].append(json.loads(last))
+    if max(1, ns.runs) > 1 or len(scripts) > 1:
+        for label, got in runs.items():
+            _medians(label, got)
     return 0
 
 

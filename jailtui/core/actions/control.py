@@ -54,7 +54,7 @@ from jailtui.core.freebsd import rctl as rctlmod
 from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.freebsd.jailname import INVALID_JAIL_NAME, InvalidJailName, jail_name_problem
 from jailtui.core.freebsd.signals import parse_signal
-from jailtui.core.hosts import confsource
+from jailtui.core.hosts import confsource, oneview
 from jailtui.core.hosts.protocol import JailHost
 from jailtui.core.model import Jail, JailState, Process
 from jailtui.core.owners import EditInfo, EditKind, Owner, Ownership, driver
@@ -684,7 +684,14 @@ class Controller:
 
     async def _lifecycle(self, action: Action, name: str, expect: Jail | None,
                          unknown_ok: bool = False) -> ActionResult:
-        """``unknown_ok``: the user confirmed jail(8) on a jail nobody owns."""
+        """``unknown_ok``: the user confirmed jail(8) on a jail nobody owns. The action's
+        decisions (name hint, owner, argv, dependents) read the configuration once, one
+        view (core/hosts/oneview.py); the next action checks the files again."""
+        with oneview.one_view():
+            return await self._lifecycle_in_view(action, name, expect, unknown_ok)
+
+    async def _lifecycle_in_view(self, action: Action, name: str, expect: Jail | None,
+                                 unknown_ok: bool) -> ActionResult:
         now = (await self._target(action, name, expect)).now
         # jls -d -j NAME gives the live jail, or a dying one when none is live
         # (kern_jail.c prison_find_name); a dying one does not block a start

@@ -38,7 +38,7 @@ from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
 from jailtui.core.freebsd.errors import decode as psdecode
-from jailtui.core.hosts import confsource
+from jailtui.core.hosts import confsource, oneview
 from jailtui.core.hosts.jailusers import JailUsers
 from jailtui.core.hosts.protocol import HostFiles
 from jailtui.core.memory import release_free_memory
@@ -259,7 +259,8 @@ class Host:
                 read=self.files.read_text, glob=self.files.glob,
                 exists=lambda p: self.files.stat(p) is not None,
                 rc_conf=self.conf.rc_conf, freebsd=freebsd).load()
-        conf = self._source.load()
+        # One check per action (core/hosts/oneview.py); else the files' stat, each call.
+        conf = oneview.configured(self, self._source.load)
         self._last_conf = conf
         return conf
 
@@ -466,11 +467,13 @@ class Host:
         """Who owns ``name`` now: from its jls ``path`` when running (re-resolved by the
         controller), else from the configuration (jail.conf first, as the rows).
 
-        The managers' files are read again first (the controller asks just before an
+        The managers' files are checked again first (the controller asks just before an
         action): a jail whose file went since the last poll is not driven by its name --
-        Bastille would complete the name to another jail's (docs/managers.md 1.1).
+        Bastille would complete the name to another jail's (docs/managers.md 1.1). Every
+        answer the last reading got is asked again (OwnerIndex.recheck); only a change
+        reads and parses them again (docs/managers.md 1.7).
         """
-        self.owners.invalidate()
+        self.owners.recheck()
         return self._decide(name, path)
 
     def _decide(self, name: str, path: str | None) -> Ownership:

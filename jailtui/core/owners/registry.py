@@ -4,6 +4,11 @@
 cadence; the poll tick only looks names up), so ownership never costs a manager's
 ``list`` or a file read per tick. Attribution uses the ``jls`` name and path alone plus
 one file check per manager, most specific rule first.
+
+Before an action the files are checked again (:meth:`OwnerIndex.recheck`, docs/managers.md
+1.7, its last paragraphs): every answer the last load was given (each stat, glob and read,
+in order) is asked again; the same answers give the same inventories (the drivers are
+pure functions of them), so only a changed file costs the parse again.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from typing import cast
 
 from jailtui.core.errors import describe
 from jailtui.core.owners.appjail import AppJailDriver
@@ -42,6 +48,55 @@ def driver(owner: Owner | str) -> Driver | None:
         return None
 
 
+#: One answer a load was given: ("stat" | "glob" | "read", host path or pattern, answer).
+Answer = tuple[str, str, object]
+
+
+class _Noted:
+    """The files a load reads through, noting every answer in order (what the drivers
+    saw; they are pure functions of it: core/owners/base.py). ``complete`` is False once
+    a question raised: such a load is never rechecked, only read again."""
+
+    def __init__(self, files: Files) -> None:
+        self.files = files
+        self.answers: list[Answer] = []
+        self.complete = True
+
+    def _ask(self, kind: str, path: str, question: Callable[[], object]) -> object:
+        try:
+            answer = question()
+        except BaseException:
+            self.complete = False       # an answer not noted: no recheck of this load
+            raise
+        self.answers.append((kind, path, answer))
+        return answer
+
+    def read_text(self, host_path: str) -> str:
+        return cast(str, self._ask("read", host_path, lambda: self.files.read_text(host_path)))
+
+    def stat(self, host_path: str) -> tuple[int, int] | None:
+        return cast("tuple[int, int] | None",
+                    self._ask("stat", host_path, lambda: self.files.stat(host_path)))
+
+    def glob(self, pattern: str) -> list[str]:
+        return list(cast("tuple[str, ...]",
+                         self._ask("glob", pattern, lambda: tuple(self.files.glob(pattern)))))
+
+
+def _answers_hold(files: Files, answers: list[Answer]) -> bool:
+    """Does every answer of a load still hold? A read by its text, not its stat: a file
+    rewritten in the same clock tick with the same size is not taken for unchanged."""
+    for kind, path, answer in answers:
+        try:
+            now: object = (files.read_text(path) if kind == "read" else
+                           files.stat(path) if kind == "stat" else tuple(files.glob(path)))
+        except (OSError, UnicodeError):
+            return False
+        if now != answer:
+            return False
+    return True
+
+
 class OwnerIndex:
     """Inventories of every manager on one host, refreshed on a slow cadence."""
 
@@ -56,13 +111,32 @@ class OwnerIndex:
         self._at = 0.0
         #: How many times the files were read (tests: the cadence holds).
         self.loads = 0
+        #: The last load's answers (None: not rechecked, read again; a remote host's).
+        self._answers: list[Answer] | None = None
+        #: recheck() was asked: the next use asks the answers again first.
+        self._recheck = False
 
     def invalidate(self) -> None:
         """Read again on the next use (after an action or a save)."""
         self._inv = None
 
+    def recheck(self) -> None:
+        """Just before an action (docs/managers.md 1.1: a jail whose manager's file went is
+        not driven by its name): on the next use, every answer of the last load is asked
+        again. All the same: the inventories are what a load then would give, and stay;
+        else they are read again, as after :meth:`invalidate`. A remote host's files
+        (``prefetch``: a cached round trip, core/transport/ssh/files.py) are always read
+        again."""
+        self._recheck = True
+
     def inventories(self) -> Mapping[Owner, Inventory]:
         now = self._clock()
+        if self._inv is not None and self._recheck:
+            self._recheck = False
+            if self._answers is not None and _answers_hold(self.files, self._answers):
+                self._at = now      # what a load now would give
+            else:
+                self._inv = None
         if self._inv is None or now - self._at >= self.interval:
             prefetch = getattr(self.files, "prefetch", None)
             if callable(prefetch):
@@ -76,14 +150,16 @@ class OwnerIndex:
                     globs += g
                 prefetch(paths, globs)
             inv: dict[Owner, Inventory] = {}
+            noted = _Noted(self.files)
             for d in MANAGERS:
                 try:
-                    inv[d.owner] = d.load(self.files, self.settings)
+                    inv[d.owner] = d.load(noted, self.settings)
                 except Exception as exc:  # noqa: BLE001 - one bad manager never breaks the poll
                     # describe(): never a bare type name (issue 13 item 37).
                     inv[d.owner] = Inventory(d.owner, True, problems=(
                         f"{d.command}: its configuration could not be read: {describe(exc)}",))
             self._inv, self._at = inv, now
+            self._answers = noted.answers if noted.complete and not callable(prefetch) else None
             self.loads += 1
         return self._inv
 
