@@ -259,6 +259,7 @@ def test_snapshots_screen_with_a_quarantine_svg(snap_compare: Any) -> None:
         for key in ("z", "down", "B", "y", "escape", "tab"):
             await pilot.press(key)
             await settle(pilot)
+        pilot.app.clear_notifications()  # the restore's toast would cover the copies
         await settle(pilot)
 
     assert snap_compare(make_app(FakeHost(), FakeController(), interval=2.0),

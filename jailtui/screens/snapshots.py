@@ -58,7 +58,7 @@ __all__ = ["SnapshotsScreen"]
 NO_ZFS_SNAPSHOTS = "no ZFS snapshots here: b on the jail archives its root with bsdtar"
 #: The heading of the quarantined copies' table (its keys, as the footer has them).
 QUARANTINE_HEAD = "Quarantined copies"
-QUARANTINE_KEYS = "   Tab: select   w: what changed   D: destroy (asks first)"
+QUARANTINE_KEYS = "   Tab: select  w: what changed  D: destroy"
 #: Why w and D do nothing.
 NO_QUARANTINE = "no quarantined copy of this jail selected"
 
