@@ -650,7 +650,8 @@ class FakeController:
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,
-                     target_dir: str | None = None) -> BackupResult:
+                     target_dir: str | None = None, *,
+                     where: JailStorage | None = None) -> BackupResult:
         """Progress of 1 MiB, then (held) until released or cancelled, as the real
         flow reports it (core/storage/backup.py)."""
         self._gate(Action.BACKUP, name)

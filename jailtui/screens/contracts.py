@@ -275,9 +275,12 @@ class ConsoleController(Protocol):
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,
-                     target_dir: str | None = None) -> BackupResult:
+                     target_dir: str | None = None, *,
+                     where: JailStorage | None = None) -> BackupResult:
         """Copy the jail out of its reach (core/storage/backup.py); ``cancel`` stops it;
-        ``target_dir``: ``[backup] target`` for a jail not on a dataset of its own."""
+        ``target_dir``: ``[backup] target`` for a jail not on a dataset of its own;
+        ``where``: its root's location as just read (:meth:`storage`), not read again
+        where the flow need not."""
         ...
 
     async def what_changed(self, name: str, quarantine: str,

@@ -441,11 +441,13 @@ class Controller:
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,
-                     target_dir: str | None = None) -> BackupResult:
+                     target_dir: str | None = None, *,
+                     where: JailStorage | None = None) -> BackupResult:
         from jailtui.core.storage.backup import DEFAULT_TARGET, Backup
 
         return await Backup(self, on_progress=on_progress,
-                            target_dir=target_dir or DEFAULT_TARGET).run(name, cancel, expect)
+                            target_dir=target_dir or DEFAULT_TARGET).run(name, cancel, expect,
+                                                                         where)
 
     async def what_changed(self, name: str, quarantine: str,
                            expect: Jail | None = None) -> ChangeReport:
