@@ -208,6 +208,22 @@ def test_quarantine_list_and_destroy(sim_dir: Path) -> None:
     assert "no quarantined roots" in cli(sim_dir, "quarantine", "list", "db").stdout
 
 
+def test_a_quarantine_the_swap_back_still_needs_is_not_destroyed(sim_dir: Path) -> None:
+    """A start that failed keeps the journal: its swap back puts the quarantine back, so
+    destroying it (which would promote the clone first) is refused until then."""
+    cli(sim_dir, "snapshot", "create", "web", "good")
+    assert cli(sim_dir, "sim", "fault", "nostart", "web").returncode == 0
+    assert cli(sim_dir, "restore", "web", "--from", "good").returncode == 1
+    (q,) = quarantines(sim_dir)
+    r = cli(sim_dir, "quarantine", "destroy", "web", q, "--yes")
+    assert r.returncode == 1
+    assert f"{q}: a restore of web cut short still needs it: web: " in r.stderr
+    assert q in zfs_rows(sim_dir) and zfs_rows(sim_dir)["zroot/jails/web"] == f"{q}@good\toff"
+    cli(sim_dir, "sim", "fault", "--clear")
+    assert cli(sim_dir, "restore", "web", "--swap-back").returncode == 0
+    assert quarantines(sim_dir) == []
+
+
 def test_a_delegate_never_destroys_another_jails_quarantine(sim_dir: Path) -> None:
     cli(sim_dir, "snapshot", "create", "db", "good")
     assert cli(sim_dir, "restore", "db", "--from", "good").returncode == 0

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tui_fakes import (
     FakeController,
     FakeHost,
@@ -145,3 +146,63 @@ def test_backup_screen_svg(snap_compare: Any) -> None:
 
     assert snap_compare(make_app(FakeHost(), ctl, interval=2.0), terminal_size=(80, 24),
                         run_before=run_before)
+
+
+class CountingSimRunner:
+    """The simulator's runner, with the argv of every command it ran."""
+
+    @staticmethod
+    def make(sim_dir: Path) -> tuple[Any, list[list[str]]]:
+        from collections.abc import Sequence
+
+        from jailtui.core.transport.runner import CommandResult
+        from jailtui.sim.runner import SimRunner
+
+        ran: list[list[str]] = []
+
+        class Counting(SimRunner):
+            async def run(self, argv: Sequence[str], *, timeout: float = 30.0,  # noqa: ASYNC109
+                          input: bytes | None = None) -> CommandResult:
+                ran.append(list(argv))
+                return await super().run(argv, timeout=timeout, input=input)
+
+        return Counting(sim_dir), ran
+
+
+@pytest.mark.parametrize(("jail", "fs"), [("web", "zfs"), ("staging", "ufs")])
+async def test_b_locates_the_root_once_for_the_screen_and_the_copy(
+        sim_dir: Path, jail: str, fs: str) -> None:
+    """The screen reads where the root lives for its subtitle and hands it to the backup:
+    on UFS neither mount -p nor zfs list runs again; on ZFS the flow reads them once
+    (the names decide what it makes), not twice."""
+    from jailtui.core.actions.audit import AuditRecord
+    from jailtui.core.freebsd import argv as argvmod
+
+    runner, ran = CountingSimRunner.make(sim_dir)
+    #: The commands run when the backup's audit record was written (its end; a UFS
+    #: root's standby offer reads the location afterwards, for its own question).
+    at_end: list[int] = []
+
+    class Sink(MemorySink):
+        def write(self, record: AuditRecord) -> None:
+            if record.action == Action.BACKUP.value:
+                at_end.append(len(ran))
+            super().write(record)
+
+    host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
+    policy = Policy(Role.HOST_ADMIN, "root", os.getuid())
+    app = JailtuiApp(host, Controller(host, policy, audit=Sink()), interval=1000.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ran.clear()
+        await press_b_on(pilot, jail)
+        await wait_until(pilot, lambda: isinstance(app.screen, BackupScreen) and app.screen.done)
+        screen = app.screen
+        assert isinstance(screen, BackupScreen) and screen.result is not None
+        assert screen.result.ok, screen.result.message
+        assert ("zfs send -R" if fs == "zfs" else "bsdtar -c") in widget_text(
+            screen.query_one("#backup-title"))
+    (end,) = at_end
+    located = [a for a in ran[:end] if a in (argvmod.mount_p_argv(), argvmod.zfs_list_argv())]
+    # The screen's mount -p and zfs list, then (ZFS only) the flow's own.
+    assert len(located) == (4 if fs == "zfs" else 2), located

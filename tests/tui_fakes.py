@@ -54,6 +54,7 @@ from jailtui.core.storage.backup import BackupResult, PrunePlan
 from jailtui.core.storage.changes import Change, ChangeReport, flags_of
 from jailtui.core.storage.locate import JailStorage
 from jailtui.core.storage.pipe import Progress
+from jailtui.core.storage.quarantine import Quarantined, QuarantinedDir, not_a_quarantine
 from jailtui.core.storage.restore import STEPS, RestoreResult, StepResult
 from jailtui.core.storage.snapshots import SnapshotList, StorageError
 from jailtui.core.storage.zfs import ZfsDataset, ZfsSnapshot
@@ -649,7 +650,8 @@ class FakeController:
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,
-                     target_dir: str | None = None) -> BackupResult:
+                     target_dir: str | None = None, *,
+                     where: JailStorage | None = None) -> BackupResult:
         """Progress of 1 MiB, then (held) until released or cancelled, as the real
         flow reports it (core/storage/backup.py)."""
         self._gate(Action.BACKUP, name)
@@ -714,6 +716,31 @@ class FakeController:
         """Every fake jail lives on a ZFS dataset: no UFS quarantines."""
         self._gate(Action.VIEW, name)
         return []
+
+    async def quarantine_list(self, name: str, expect: Jail | None = None
+                              ) -> list[Quarantined | QuarantinedDir]:
+        """The quarantine each restore left (:attr:`quarantines`), as a dataset beside
+        the jail's, the restored root cloned from it (core/storage/quarantine.py)."""
+        self._gate(Action.VIEW, name)
+        q = self.quarantines.get(name)
+        if q is None:
+            return []
+        kids = (f"{q}/var",) if name == "db" else ()
+        return [Quarantined(ZfsDataset(q, 146_808_832, 271_769_078_444, 146_800_640, 0,
+                                       f"/usr/local/jails/{q.rsplit('/', 1)[1]}", ""),
+                            kids, (f"zroot/jails/{name}",))]
+
+    async def quarantine_destroy(self, name: str, quarantine: str,
+                                 expect: Jail | None = None) -> ActionResult:
+        self._gate(Action.RESTORE, name)
+        self.calls.append(("quarantine_destroy", (name, quarantine)))
+        if self.quarantines.get(name) != quarantine:
+            raise StorageError(not_a_quarantine(name, quarantine,
+                                                [q for n, q in self.quarantines.items()
+                                                 if n == name]))
+        del self.quarantines[name]
+        return ActionResult(True, f"destroyed {quarantine} and their snapshots "
+                                  f"(promoted zroot/jails/{name} first)")
 
     async def restore_swap_back(self, name: str, expect: Jail | None = None,
                                 on_step: Callable[[StepResult], None] | None = None

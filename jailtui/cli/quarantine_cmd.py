@@ -18,7 +18,7 @@ from jailtui.core.text import human_bytes, visible
 def run(session: Session, args: argparse.Namespace) -> int:
     ctl = session.controller
     if args.quarantine_command == "list":
-        found = asyncio.run(qmod.quarantined(ctl, args.name))
+        found = asyncio.run(ctl.quarantine_list(args.name))
         if args.json:
             json.dump({"jail": args.name, "quarantined": [q.to_json() for q in found]},
                       sys.stdout, indent=2)
@@ -48,6 +48,6 @@ def run(session: Session, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("not destroyed")
             return 1
-    result = asyncio.run(qmod.destroy(ctl, args.name, target))
+    result = asyncio.run(ctl.quarantine_destroy(args.name, target))
     print(visible(result.message, 2000), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1

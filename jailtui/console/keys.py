@@ -332,9 +332,16 @@ KEYS: tuple[KeySpec, ...] = (
             "Jail actions", ("restore",),
             title="Swap the quarantined root back", gate=Action.RESTORE),
     KeySpec("what_changed", "w", "what_changed", "What changed",
-            "the quarantined root: what changed since the known-good snapshot",
+            "the selected quarantined copy (restore: the one just made): what changed",
             "Views", ("snapshots", "restore"),
             title="What changed in the quarantined root", gate=Action.VIEW),
+    # The quarantined copies a restore kept, the table under the snapshots (issue 16:
+    # destroying one is a separate, confirmed action; core/storage/quarantine.py).
+    # D, not d: d destroys a snapshot; both ask first, naming what goes.
+    KeySpec("quarantine_destroy", "D", "quarantine_destroy", "Destroy copy",
+            "snapshots: destroy the selected quarantined copy (asks first; for good)",
+            "Jail actions", ("snapshots",),
+            title="Destroy the selected quarantined copy", gate=Action.RESTORE),
     KeySpec("restore_close", "escape", "close", "Close",
             "restore: close it once the flow has ended", "Dialogs", ("restore",)),
     KeySpec("backup_cancel", "c", "cancel", "Cancel",
@@ -352,6 +359,10 @@ KEYS: tuple[KeySpec, ...] = (
             "snapshots: roll back to the selected one, discarding the root (asks first)",
             "Jail actions", ("snapshots",),
             title="Roll back to the snapshot, keeping nothing", gate=Action.RESTORE),
+    KeySpec("snapshots_switch", "tab", "switch_table", "Switch table",
+            "snapshots: move between the snapshots and the quarantined copies", "Views",
+            ("snapshots",), title="Move between snapshots and quarantined copies",
+            show=False),
     # %: the jail's rctl limits (issue 20; core/actions/limits.py). Viewing them is
     # reading; adding, changing and removing one is the rctl action.
     KeySpec("limits", "percent_sign", "limits", "Limits",

@@ -105,8 +105,10 @@ class BackupScreen(GuardedScreen):
             if where is not None and self.is_attached:
                 self._show_method(where.own_dataset)
             try:
+                # The location just read is handed on: not read a second time.
                 result = await controller.backup(name, jail, on_progress, self.cancel,
-                                                 self.console.settings.backup_target)
+                                                 self.console.settings.backup_target,
+                                                 where=where)
             except Exception as exc:  # a refusal before anything started: said, not raised
                 self.console.report(f"backup {name}", ActionResult(False, describe(exc)))
                 self._finish(None, describe(exc))

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from jailtui.core.storage.changes import ChangeReport
     from jailtui.core.storage.locate import JailStorage
     from jailtui.core.storage.pipe import Progress
+    from jailtui.core.storage.quarantine import Quarantined, QuarantinedDir
     from jailtui.core.storage.restore import RestoreResult, StepResult
     from jailtui.core.storage.snapshots import SnapshotList
     from jailtui.core.transport.ssh import LinkState
@@ -278,9 +279,12 @@ class ConsoleController(Protocol):
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,
-                     target_dir: str | None = None) -> BackupResult:
+                     target_dir: str | None = None, *,
+                     where: JailStorage | None = None) -> BackupResult:
         """Copy the jail out of its reach (core/storage/backup.py); ``cancel`` stops it;
-        ``target_dir``: ``[backup] target`` for a jail not on a dataset of its own."""
+        ``target_dir``: ``[backup] target`` for a jail not on a dataset of its own;
+        ``where``: its root's location as just read (:meth:`storage`), not read again
+        where the flow need not."""
         ...
 
     async def what_changed(self, name: str, quarantine: str,
@@ -310,6 +314,18 @@ class ConsoleController(Protocol):
     async def ufs_quarantines(self, name: str, expect: Jail | None = None) -> list[str]:
         """A UFS jail's ROOT.quarantine-* directories beside its root, oldest first
         (core/storage/changes.py); empty for a root on ZFS."""
+        ...
+
+    async def quarantine_list(self, name: str, expect: Jail | None = None
+                              ) -> list[Quarantined | QuarantinedDir]:
+        """The jail's quarantined roots (datasets, or directories beside a UFS root),
+        oldest first (core/storage/quarantine.py; a VIEW)."""
+        ...
+
+    async def quarantine_destroy(self, name: str, quarantine: str,
+                                 expect: Jail | None = None) -> ActionResult:
+        """Destroy one quarantined root (asked first; the ``restore`` action): the same
+        code as ``jailtui quarantine destroy``."""
         ...
 
     def run_interactive(self, argv: Sequence[str]) -> int:

@@ -7,12 +7,21 @@ snapshot -d 1`` lists its snapshots; both read when the screen opens, on
 user may edit, default ``jailtui-UTCTIME``) and destroying (``d``, confirmed
 naming the snapshot) go through the gate (the ``snapshot`` action), in app
 workers so leaving the screen never cancels one before its audit record.
+
+Under them, only when there are any, the jail's quarantined copies (what a
+restore kept: ``DS.quarantine-UTC`` datasets, ``ROOT.quarantine-UTC``
+directories beside a UFS root; Controller.quarantine_list, read with the
+snapshots): Tab moves between the two tables, ``w`` shows what changed in the
+selected copy, ``D`` destroys it (asked first, naming it and the commands;
+Controller.quarantine_destroy, the code ``jailtui quarantine destroy`` runs:
+the ``restore`` action, its refusals shown as they come).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
@@ -22,6 +31,7 @@ from jailtui.console.keys import bindings_for
 from jailtui.core.actions.control import ActionResult
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.model import Jail
+from jailtui.core.storage import quarantine as qmod
 from jailtui.core.storage import restore as restoremod
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.locate import JailStorage
@@ -35,7 +45,9 @@ from jailtui.screens.snapshot_name import SnapshotNameScreen
 from jailtui.widgets.glyphs import glyphs
 from jailtui.widgets.jobs import job
 from jailtui.widgets.key_footer import KeyFooter
+from jailtui.widgets.keyed_table import KeyedTable
 from jailtui.widgets.poll_state import PollState
+from jailtui.widgets.quarantine_table import QuarantineTable, quarantine_rows
 from jailtui.widgets.snapshot_table import SnapshotTable, rows_of
 from jailtui.widgets.status_bar import StatusBar
 
@@ -44,6 +56,11 @@ __all__ = ["SnapshotsScreen"]
 
 #: The empty table of a root off ZFS: no snapshot to take, b makes its backup.
 NO_ZFS_SNAPSHOTS = "no ZFS snapshots here: b on the jail archives its root with bsdtar"
+#: The heading of the quarantined copies' table (its keys, as the footer has them).
+QUARANTINE_HEAD = "Quarantined copies"
+QUARANTINE_KEYS = "   Tab: select  w: what changed  D: destroy"
+#: Why w and D do nothing.
+NO_QUARANTINE = "no quarantined copy of this jail selected"
 
 class SnapshotsScreen(GuardedScreen):
     """One jail's snapshots, by name (its jid may change while it is open)."""
@@ -54,6 +71,7 @@ class SnapshotsScreen(GuardedScreen):
     SnapshotsScreen #snapshots-title { height: auto; padding: 0 1; background: $boost; }
     SnapshotsScreen #snapshots-message { height: auto; max-height: 4; padding: 0 1; }
     SnapshotsScreen #snapshots-table { height: 1fr; }
+    SnapshotsScreen #quarantine-head { height: auto; padding: 0 1; background: $boost; }
     """
 
     def __init__(self, jail: Jail, *, restoring: bool = False) -> None:
@@ -65,24 +83,32 @@ class SnapshotsScreen(GuardedScreen):
         self._jail: Jail | None = jail
         self._where: JailStorage | None = None
         self._snaps: tuple[ZfsSnapshot, ...] = ()
-        #: A UFS root's copies kept aside beside it (ROOT.quarantine-*), oldest first.
-        self._ufs_quarantines: list[str] = []
+        #: The jail's quarantined copies (datasets or directories), oldest first.
+        self._quarantines: list[qmod.Quarantined | qmod.QuarantinedDir] = []
         #: A UFS root's standby copy, when it has one to swap in (B).
         self._standby = ""
         self._busy = ""
         self._load_line: Content = Content("")
         self._action_line: Content | None = None
+        #: A UFS root's standby copy, said under the action's outcome (None: nothing).
+        self._standby_line: Content | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield Static("", id="snapshots-title", markup=False)
         yield Static("", id="snapshots-message", markup=False)
         yield SnapshotTable(id="snapshots-table")
+        yield Static("", id="quarantine-head", markup=False)
+        yield QuarantineTable(id="quarantine-table")
         yield KeyFooter()
 
     @property
     def table(self) -> SnapshotTable:
         return self.query_one("#snapshots-table", SnapshotTable)
+
+    @property
+    def quarantine_table(self) -> QuarantineTable:
+        return self.query_one("#quarantine-table", QuarantineTable)
 
     def selected_jail(self) -> Jail | None:
         return self._jail
@@ -92,6 +118,7 @@ class SnapshotsScreen(GuardedScreen):
         return row.snap if row is not None else None
 
     def on_mount(self) -> None:
+        self._show_quarantines()
         self.table.focus()
         self.console.poll_signal.subscribe(self, self.apply, immediate=True)
         self._draw_title()
@@ -137,7 +164,8 @@ class SnapshotsScreen(GuardedScreen):
             except Exception as exc:  # every failure belongs on the screen, sanitised
                 self._failed(exc)
                 if controller is not None:
-                    await self._find_ufs_quarantines(controller, jail)
+                    await self._find_standby(controller, jail)
+                    await self._find_quarantines(controller, jail)
                 return
             self._where = listing.where
             self._snaps = listing.snapshots
@@ -152,20 +180,88 @@ class SnapshotsScreen(GuardedScreen):
                 (f", newest {snapmod.age_text(self.console.now() - newest.creation)} old"
                  if newest else "", ""), (hint, "$foreground-muted")))
             self.refresh_bindings()
+            await self._find_quarantines(controller, jail)
 
         self.run_worker(job(run), group="snapshots-load", exclusive=True, exit_on_error=False,
                         description="a jail's snapshots")
 
-    async def _find_ufs_quarantines(self, controller: ConsoleController,
-                                    jail: Jail | None) -> None:
-        """No snapshots: a UFS root may still have copies kept aside beside it, which
-        ``w`` compares with the root in place (core/storage/changes.py)."""
+    async def _find_quarantines(self, controller: ConsoleController,
+                                jail: Jail | None) -> None:
+        """The jail's quarantined copies, into the second table (hidden with none)."""
         try:
-            found = await controller.ufs_quarantines(self.jail_name, jail)
+            found = await controller.quarantine_list(self.jail_name, jail)
+        except Exception as exc:  # said in the heading; the snapshots stay
+            self._quarantines = []
+            self._show_quarantines(Content.assemble(
+                ("Could not list the quarantined copies: ", "bold $error"),
+                (one_line(describe(exc), 300), "$error")))
+            return
+        first = not self.quarantine_table.source_count
+        self._quarantines = found
+        self.quarantine_table.set_rows(quarantine_rows(found, self.console.now()))
+        origin = self._origin()
+        if first and found:  # the copy the root came from, else the newest
+            self.quarantine_table.move_to_key(
+                origin if origin in {q.name for q in found} else found[-1].name)
+        self._show_quarantines()
+
+    def _origin(self) -> str | None:
+        """The quarantine the jail's root was cloned from (its origin), if any."""
+        w = self._where
+        if w is None or w.dataset is None or ".quarantine-" not in w.dataset.origin:
+            return None
+        return w.dataset.origin.split("@", 1)[0]
+
+    def _show_quarantines(self, problem: Content | None = None) -> None:
+        """The heading and the table: shown only with copies (or a failure to say)."""
+        head = self.query_one("#quarantine-head", Static)
+        table = self.quarantine_table
+        table.display = bool(self._quarantines)
+        head.display = bool(self._quarantines) or problem is not None
+        if problem is not None:
+            head.update(problem)
+        elif self._quarantines:
+            n = len(self._quarantines)
+            parts: list[str | tuple[str, str]] = [
+                (f"{QUARANTINE_HEAD} ({n})", "bold"), (QUARANTINE_KEYS, "$foreground-muted")]
+            q = self.selected_quarantine()
+            if isinstance(q, qmod.Quarantined):
+                kids = len(q.children)
+                parts += ["\n", ("mounted at ", "$foreground-muted"),
+                          visible(q.dataset.mountpoint, 200),
+                          (f"; {kids} child dataset{'s' if kids != 1 else ''}" if kids
+                           else "", "$foreground-muted"),
+                          ("; the root is a clone of it" if q.clones else "",
+                           "$foreground-muted")]
+            elif q is not None:
+                parts += ["\n", ("a directory beside the root; its size is not read "
+                                 "(a walk of the whole tree)", "$foreground-muted")]
+            head.update(Content.assemble(*parts))
+        if not table.display and self.focused is table:
+            self.table.focus()
+        self.refresh_bindings()
+
+    def selected_quarantine(self) -> qmod.Quarantined | qmod.QuarantinedDir | None:
+        row = self.quarantine_table.cursor_row
+        return row.copy if row is not None and self._quarantines else None
+
+    @on(KeyedTable.CursorMoved, "#quarantine-table")
+    def _quarantine_moved(self, _event: KeyedTable.CursorMoved) -> None:
+        self._show_quarantines()
+
+    def action_switch_table(self) -> None:
+        other = self.quarantine_table if self.focused is not self.quarantine_table \
+            else self.table
+        if other.display:
+            other.focus()
+
+    async def _find_standby(self, controller: ConsoleController,
+                            jail: Jail | None) -> None:
+        """No snapshots: a UFS root may have a standby copy to swap in (``B``)."""
+        try:
             standby = await controller.ufs_standby(self.jail_name, jail)
         except Exception:  # the listing's own failure is already on the screen
-            found, standby = [], None
-        self._ufs_quarantines = found
+            standby = None
         self._standby = standby[0] if standby is not None and standby[1] else ""
         lines: list[Content] = []
         if self._standby:
@@ -176,16 +272,8 @@ class SnapshotsScreen(GuardedScreen):
             lines.append(Content.styled(
                 f"no standby copy {visible(standby[0], 200)} to swap in: b makes a backup "
                 "and offers one", "$foreground-muted"))
-        if found:
-            many = (f" (the newest of {len(found)} kept beside the root; jailtui diff "
-                    f"{visible(self.jail_name, 64)} PATH compares another)"
-                    if len(found) > 1 else "")
-            lines.append(Content.assemble(
-                ("w: what changed in ", "$foreground-muted"), visible(found[-1], 200),
-                (many, "$foreground-muted")))
-        if lines:
-            self._action_line = Content("\n").join(lines)
-            self._set_load_line(self._load_line)
+        self._standby_line = Content("\n").join(lines) if lines else None
+        self._set_load_line(self._load_line)
         self.refresh_bindings()
 
     def _failed(self, exc: BaseException) -> None:
@@ -205,14 +293,20 @@ class SnapshotsScreen(GuardedScreen):
 
     def _set_load_line(self, line: Content) -> None:
         self._load_line = line
-        lines = [line] if self._action_line is None else [line, self._action_line]
+        lines = [line, *(x for x in (self._action_line, self._standby_line) if x is not None)]
         self.query_one("#snapshots-message", Static).update(Content("\n").join(lines))
 
     # -- actions ------------------------------------------------------------------------
 
     def guard_reason(self, action: str) -> str | None:
         reason = super().guard_reason(action)
-        if reason is not None or not action.startswith("snapshot_"):
+        if reason is not None:
+            return reason
+        if action == "quarantine_destroy":
+            if self._busy:
+                return f"busy: {self._busy}"
+            return NO_QUARANTINE if self.selected_quarantine() is None else None
+        if not action.startswith("snapshot_"):
             return reason
         if self._busy:
             return f"busy: {self._busy}"
@@ -264,30 +358,77 @@ class SnapshotsScreen(GuardedScreen):
         self.app.push_screen(ConfirmScreen(question, yes="Destroy"), answered)
 
     def quarantine(self) -> str | None:
-        """The quarantine the jail's root was restored from (its origin), if any; for a
-        UFS root the newest ROOT.quarantine-* beside it."""
-        w = self._where
-        if w is None and self._ufs_quarantines:
-            return self._ufs_quarantines[-1]
-        if w is None or w.dataset is None or ".quarantine-" not in w.dataset.origin:
-            return None
-        q = w.dataset.origin.split("@", 1)[0]
-        return q if q.startswith(f"{w.dataset.name}.quarantine-") else None
+        """The selected quarantined copy's name (dataset or directory), if any."""
+        q = self.selected_quarantine()
+        return q.name if q is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "what_changed":
             return self.quarantine() is not None
+        if action == "switch_table":
+            return bool(self._quarantines)
         return super().check_action(action, parameters)
 
     def action_what_changed(self) -> None:
         q = self.quarantine()
         if q is None or self._jail is None:
-            self.app.notify("This jail's root was not restored from a quarantined copy.",
-                            severity="warning", markup=False)
+            self.app.notify(NO_QUARANTINE, severity="warning", markup=False)
             return
         from jailtui.screens.changes import ChangesScreen
 
         self.app.push_screen(ChangesScreen(self._jail, q))
+
+    def action_quarantine_destroy(self) -> None:
+        """``D``: asked first, naming the copy and the commands, then the CLI's code."""
+        if self.refuse_if_guarded("quarantine_destroy"):
+            return
+        q = self.selected_quarantine()
+        if q is None:
+            return
+        question = Content.assemble(
+            (visible(qmod.destroy_question(self.jail_name, q.name), 800), "bold"), "\n",
+            (visible(qmod.destroy_how(q), 800), "$foreground-muted"))
+        name = q.name
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._destroy_quarantine(name)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Destroy"), answered)
+
+    def _destroy_quarantine(self, quarantine: str) -> None:
+        controller = self.console.controller_for(self.jail_host)
+        if controller is None:
+            self.console.refuse("quarantine_destroy", "read-only session: no actions")
+            return
+        console = self.console
+        jail = self._jail
+        self._busy = f"destroy {quarantine}"
+        self.refresh_bindings()
+
+        async def run() -> None:
+            try:
+                result = await controller.quarantine_destroy(self.jail_name, quarantine, jail)
+            except JailtuiError as exc:  # a refusal (not its copy, still needed, ...)
+                result = ActionResult(False, describe(exc))
+            self._busy = ""
+            console.report(f"destroy quarantined copy {quarantine} of {self.jail_name}",
+                           result)
+            if self.is_attached:
+                self._show_result(result)
+                self.load()
+
+        self.app.run_worker(job(run), group="action-quarantine", exit_on_error=False,
+                            description="destroy a quarantined copy")
+
+    def _show_result(self, result: ActionResult) -> None:
+        """An action's outcome under the load line, until the next one."""
+        mark = ((f"{glyphs().ok} ", "$success") if result.ok
+                else (f"{glyphs().bad} ", "bold $error"))
+        self._action_line = Content.assemble(
+            mark, one_line(result.message, 300) or ("done" if result.ok else "failed"),
+            ("   L: action log", "$foreground-muted"))
+        self._set_load_line(self._load_line)
 
     def action_snapshot_restore(self) -> None:
         if self.refuse_if_guarded("snapshot_restore"):
@@ -396,11 +537,7 @@ class SnapshotsScreen(GuardedScreen):
             console.report(title, result)
             if not self.is_attached:
                 return
-            mark = ((f"{glyphs().ok} ", "$success") if result.ok
-                    else (f"{glyphs().bad} ", "bold $error"))
-            self._action_line = Content.assemble(
-                mark, one_line(result.message, 300) or ("done" if result.ok else "failed"),
-                ("   L: action log", "$foreground-muted"))
+            self._show_result(result)
             self.load()
             if verb == "take" and result.ok and jail is not None:
                 offer_prune(self.console, jail, self._pruned)

@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from jailtui.core.storage.changes import ChangeReport
     from jailtui.core.storage.locate import JailStorage
     from jailtui.core.storage.pipe import Progress
+    from jailtui.core.storage.quarantine import Quarantined, QuarantinedDir
     from jailtui.core.storage.restore import RestoreResult, StepResult
     from jailtui.core.storage.snapshots import SnapshotList
 
@@ -446,11 +447,13 @@ class Controller:
     async def backup(self, name: str, expect: Jail | None = None,
                      on_progress: Callable[[Progress], None] | None = None,
                      cancel: asyncio.Event | None = None,
-                     target_dir: str | None = None) -> BackupResult:
+                     target_dir: str | None = None, *,
+                     where: JailStorage | None = None) -> BackupResult:
         from jailtui.core.storage.backup import DEFAULT_TARGET, Backup
 
         return await Backup(self, on_progress=on_progress,
-                            target_dir=target_dir or DEFAULT_TARGET).run(name, cancel, expect)
+                            target_dir=target_dir or DEFAULT_TARGET).run(name, cancel, expect,
+                                                                         where)
 
     async def what_changed(self, name: str, quarantine: str,
                            expect: Jail | None = None) -> ChangeReport:
@@ -485,6 +488,21 @@ class Controller:
         from jailtui.core.storage.changes import ufs_quarantines
 
         return await ufs_quarantines(self, name, expect)
+
+    async def quarantine_list(self, name: str, expect: Jail | None = None
+                              ) -> list[Quarantined | QuarantinedDir]:
+        """The jail's quarantined roots, oldest first (a VIEW; core/storage/quarantine.py)."""
+        from jailtui.core.storage import quarantine
+
+        return await quarantine.quarantined(self, name, expect)
+
+    async def quarantine_destroy(self, name: str, quarantine: str,
+                                 expect: Jail | None = None) -> ActionResult:
+        """Destroy one of them (the ``restore`` action; asked first by the caller):
+        the CLI's ``quarantine destroy`` and the console's ``D``."""
+        from jailtui.core.storage import quarantine as qmod
+
+        return await qmod.destroy(self, name, quarantine, expect)
 
     async def resolve(self, name: str) -> Jail | None:
         """The jail as the kernel sees it now (``jls -j NAME``), or None if not running."""

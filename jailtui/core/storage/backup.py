@@ -51,9 +51,10 @@ from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.model import Jail
 from jailtui.core.storage import snapshots as snapmod
-from jailtui.core.storage.locate import locate
+from jailtui.core.storage.locate import JailStorage, locate
+from jailtui.core.storage.mounts import MountEntry
 from jailtui.core.storage.pipe import PipeOutcome, Progress, pipe
-from jailtui.core.storage.zfs import ZfsSnapshot
+from jailtui.core.storage.zfs import ZfsDataset, ZfsSnapshot
 from jailtui.core.text import human_bytes
 from jailtui.core.transport.runner import Runner
 
@@ -154,9 +155,17 @@ class Backup:
         return res.stdout.decode("utf-8", "replace")
 
     async def run(self, name: str, cancel: asyncio.Event | None = None,
-                  expect: Jail | None = None) -> BackupResult:
+                  expect: Jail | None = None, where: JailStorage | None = None
+                  ) -> BackupResult:
         """Back jail ``name`` up; a refusal by the gate raises, everything else is
-        said in the result (and audited once)."""
+        said in the result (and audited once).
+
+        ``where``: the root's location the caller has just read (the console's backup
+        screen, for its subtitle). A root on no ZFS at all is then archived without
+        reading ``mount -p`` and ``zfs list`` again (bsdtar reads the root itself); on
+        ZFS both are read once here anyway: the dataset names decide what is sent and
+        made (container, target, a restore cut short), so the location is re-derived
+        from them, never taken on trust."""
         self.controller.gate(Action.BACKUP, name)
         result = BackupResult(False, name)
         jid: int | None = expect.jid if expect is not None else None
@@ -166,13 +175,18 @@ class Backup:
             jid = jail.jid
             if not jail.path:
                 raise BackupError(f"{name}: its root path is not known")
-            datasets, mounts = await snapmod.read_tables(self.runner)
-            where = locate(jail.path, datasets, mounts)
-            if where is not None and where.dataset is None and not snapmod.half_done(
-                    name, jail.path, datasets, where):
+            if where is not None and where.root == jail.path and where.fstype != "zfs":
                 await self._tar_backup(jail, where.summary(), result, cancel or asyncio.Event())
             else:
-                await self._zfs_backup(jail, result, cancel or asyncio.Event())
+                datasets, mounts = await snapmod.read_tables(self.runner)
+                here = locate(jail.path, datasets, mounts)
+                if here is not None and here.dataset is None and not snapmod.half_done(
+                        name, jail.path, datasets, here):
+                    await self._tar_backup(jail, here.summary(), result,
+                                           cancel or asyncio.Event())
+                else:
+                    await self._zfs_backup(jail, result, cancel or asyncio.Event(),
+                                           datasets, mounts)
         except JailtuiError as exc:
             result.ok = False
             result.message = result.message or describe(exc)
@@ -184,9 +198,10 @@ class Backup:
                                + f", {result.bytes} bytes")
         return result
 
-    async def _zfs_backup(self, jail: Jail, result: BackupResult, cancel: asyncio.Event) -> None:
+    async def _zfs_backup(self, jail: Jail, result: BackupResult, cancel: asyncio.Event,
+                          datasets: list[ZfsDataset], mounts: list[MountEntry]) -> None:
+        """``datasets`` and ``mounts``: the tables :meth:`run` has just read."""
         name = jail.name
-        datasets, mounts = await snapmod.read_tables(self.runner)  # again: fresh names
         where = locate(jail.path, datasets, mounts)
         if where is None or where.dataset is None:
             raise BackupError(snapmod.not_on_zfs(name, where, datasets).replace(

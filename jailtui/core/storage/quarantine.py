@@ -24,6 +24,9 @@ unlink(2) (refused at kern.securelevel > 0 for schg/sappnd/sunlnk: said so), the
 
 from __future__ import annotations
 
+import calendar
+import re
+import time
 from dataclasses import dataclass
 
 from jailtui.core.actions.control import ActionResult, Controller
@@ -31,12 +34,28 @@ from jailtui.core.actions.policy import Action
 from jailtui.core.errors import JailtuiError
 from jailtui.core.freebsd import argv as argvmod
 from jailtui.core.freebsd.errors import tool_error
+from jailtui.core.model import Jail
 from jailtui.core.storage import snapshots as snapmod
 from jailtui.core.storage.zfs import ZfsDataset
 
 TIMEOUT = 120.0
 #: chflags -R and rm -r of a whole root: every inode of it, like the standby's extraction.
 TREE_TIMEOUT = 3600.0
+#: The UTC stamp a restore puts in the name it moves a root to (restore.quarantine_name,
+#: standby.aside_path): ``….quarantine-20261202T043500Z``.
+_STAMP = re.compile(r"\.quarantine-(\d{8}T\d{6}Z)$")
+
+
+def quarantined_at(name: str) -> float | None:
+    """When the root was moved aside, from the stamp in its name (a dataset's
+    ``creation`` is when it was made, not when it was renamed); None without one."""
+    m = _STAMP.search(name)
+    if m is None:
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(m.group(1), "%Y%m%dT%H%M%SZ")))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +67,11 @@ class Quarantined:
     children: tuple[str, ...]
     #: Datasets cloned from its snapshots (the restored root and its children).
     clones: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """What :func:`destroy` takes: the dataset's name."""
+        return self.dataset.name
 
     def to_json(self) -> dict[str, object]:
         d = self.dataset
@@ -63,6 +87,11 @@ class QuarantinedDir:
 
     path: str
 
+    @property
+    def name(self) -> str:
+        """What :func:`destroy` takes: the directory's path."""
+        return self.path
+
     def to_json(self) -> dict[str, object]:
         return {"kind": "directory", "name": self.path, "path": self.path}
 
@@ -77,9 +106,27 @@ def destroy_question(name: str, quarantine: str) -> str:
     """What the CLI (and any console flow) asks before :func:`destroy`."""
     if quarantine.startswith("/"):
         return (f"Destroy the directory {quarantine} and everything in it (the evidence "
-                f"of {name}'s compromise; its flags are cleared first)?")
+                f"of {name}'s compromise; its flags are cleared first)? {CANNOT_UNDO}")
     return (f"Destroy {quarantine}, its child datasets and snapshots (the evidence of "
-            f"{name}'s compromise)?")
+            f"{name}'s compromise)? {CANNOT_UNDO}")
+
+
+#: Said with every destroy question: nothing keeps a copy of what goes.
+CANNOT_UNDO = "This cannot be undone."
+
+
+def destroy_how(quarantine: Quarantined | QuarantinedDir) -> str:
+    """The commands :func:`destroy` runs on it, for the question (console's ``D``)."""
+    if isinstance(quarantine, QuarantinedDir):
+        return (f"chflags -R -x (the flags that stop unlink), then rm -rfx -- "
+                f"{quarantine.path}; the root and its standby copy are untouched")
+    kids = len(quarantine.children)
+    text = f"zfs destroy -r {quarantine.name}" + (
+        f" (with its {kids} child dataset{'s' if kids != 1 else ''})" if kids else "")
+    if quarantine.clones:
+        text += (f"; first zfs promote {', '.join(quarantine.clones)} (restored from it), "
+                 "which keeps running")
+    return text
 
 
 def securelevel_blocks(level: int | None, path: str) -> str:
@@ -103,12 +150,13 @@ def _root_dataset(name: str, root: str, datasets: list[ZfsDataset]) -> str | Non
     return p.name + root[len(p.mountpoint.rstrip("/")):]
 
 
-async def quarantined(controller: Controller, name: str
+async def quarantined(controller: Controller, name: str, expect: Jail | None = None
                       ) -> list[Quarantined | QuarantinedDir]:
     """The jail's quarantined roots, oldest first (their names sort by time): datasets
-    for a root on ZFS, else the directories beside a UFS root."""
+    for a root on ZFS, else the directories beside a UFS root. ``expect``: the jail as
+    the caller has it (the console's row), else the host is polled for it."""
     controller.gate(Action.VIEW, name)
-    jail = await snapmod.Snapshots(controller).find(name)
+    jail = await snapmod.Snapshots(controller).find(name, expect)
     if not jail.path:
         raise snapmod.StorageError(f"{name}: its root path is not known")
     datasets = (await snapmod.read_tables(controller.host.runner))[0]
@@ -130,21 +178,27 @@ async def quarantined(controller: Controller, name: str
     return out
 
 
-async def destroy(controller: Controller, name: str, quarantine: str) -> ActionResult:
+async def destroy(controller: Controller, name: str, quarantine: str,
+                  expect: Jail | None = None) -> ActionResult:
     """Promote the clones of ``quarantine`` (the restored root), then ``zfs destroy -r``
-    it; refused for anything that is not one of the jail's quarantined roots."""
+    it; refused for anything that is not one of the jail's quarantined roots. The CLI's
+    ``quarantine destroy`` and the console's ``D`` (Controller.quarantine_destroy)."""
     controller.gate(Action.RESTORE, name)
     if quarantine.startswith("/"):  # a directory; a dataset's name never starts so
-        return await _destroy_dir(controller, name, quarantine)
-    found = {q.dataset.name: q for q in await quarantined(controller, name)
+        return await _destroy_dir(controller, name, quarantine, expect)
+    found = {q.dataset.name: q for q in await quarantined(controller, name, expect)
              if isinstance(q, Quarantined)}
-    jail = await snapmod.Snapshots(controller).find(name)
+    jail = await snapmod.Snapshots(controller).find(name, expect)
     detail = f"destroy quarantine {quarantine[:200]}"
     q = found.get(quarantine)
     if q is None:
         msg = not_a_quarantine(name, quarantine, list(found))
         controller.record(Action.RESTORE, name, jail.jid, f"failed: {msg}", detail)
         raise snapmod.StorageError(msg)
+    needed = await _needed_by_restore(controller, name, quarantine)
+    if needed is not None:  # cut short after the rename: it may be the only root there is
+        controller.record(Action.RESTORE, name, jail.jid, f"failed: {needed}", detail)
+        raise snapmod.StorageError(needed)
     runner = controller.host.runner
     done: list[str] = []
     try:
@@ -170,14 +224,14 @@ async def destroy(controller: Controller, name: str, quarantine: str) -> ActionR
                         + (f" ({'; '.join(done)} first)" if done else ""))
 
 
-async def _destroy_dir(controller: Controller, name: str, quarantine: str) -> ActionResult:
+async def _destroy_dir(controller: Controller, name: str, quarantine: str,
+                       expect: Jail | None = None) -> ActionResult:
     """``chflags -R -x`` then ``rm -rfx`` of exactly one ``ROOT.quarantine-*`` directory
     of the jail (the module docstring); refusals raise, audited as ZFS's are."""
     from jailtui.core.storage import standby
     from jailtui.core.storage.changes import ufs_quarantines
-    from jailtui.core.storage.restore import Restore
 
-    jail = await snapmod.Snapshots(controller).find(name)
+    jail = await snapmod.Snapshots(controller).find(name, expect)
     detail = f"destroy quarantine {quarantine[:200]}"
 
     def refuse(msg: str) -> snapmod.StorageError:
@@ -187,10 +241,9 @@ async def _destroy_dir(controller: Controller, name: str, quarantine: str) -> Ac
     found = await ufs_quarantines(controller, name, jail)
     if quarantine not in found:  # exactly: no trailing "/", no "..", no other directory
         raise refuse(not_a_quarantine(name, quarantine, found))
-    pending = await Restore(controller).pending(name)
-    if pending is not None and pending[0].quarantine == quarantine:
-        raise refuse(f"{quarantine}: a restore of {name} cut short still needs it: "
-                     f"{pending[1].splitlines()[0] if pending[1] else 'finish it first'}")
+    needed = await _needed_by_restore(controller, name, quarantine)
+    if needed is not None:
+        raise refuse(needed)
     try:
         mounted = await standby.mounted_under(controller, quarantine)
     except JailtuiError as exc:
@@ -224,6 +277,19 @@ async def _destroy_dir(controller: Controller, name: str, quarantine: str) -> Ac
     controller.record(Action.RESTORE, name, jail.jid, "ok", detail)
     return ActionResult(True, f"destroyed {quarantine} and everything in it (its file flags "
                         f"cleared first); {name}'s root and its standby copy are untouched")
+
+
+async def _needed_by_restore(controller: Controller, name: str, quarantine: str
+                             ) -> str | None:
+    """Why a restore of ``name`` cut short (its journal, read again: Restore.pending)
+    still needs ``quarantine`` (its swap back or resume puts it back); None if none does."""
+    from jailtui.core.storage.restore import Restore
+
+    pending = await Restore(controller).pending(name)
+    if pending is None or pending[0].quarantine != quarantine:
+        return None
+    return (f"{quarantine}: a restore of {name} cut short still needs it: "
+            f"{pending[1].splitlines()[0] if pending[1] else 'finish it first'}")
 
 
 async def _securelevel(controller: Controller) -> int | None:
