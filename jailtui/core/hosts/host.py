@@ -737,12 +737,14 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
     seen: set[str] = set()
     stops_with = confsource.dependents(conf, [j.name for j in live if j.state is JailState.RUNNING])
     for j in live:
+        # One positional copy a jail (Jail.with_config), not replace() (issue 18).
         cj = conf.jails.get(j.name)
+        deps = stops_with.get(j.name) if j.state is JailState.RUNNING else None
         if cj is not None:
-            j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file,
-                        boot_source=cj.boot_source)
-        if j.state is JailState.RUNNING and j.name in stops_with:
-            j = replace(j, dependents=stops_with[j.name])
+            j = j.with_config(True, cj.enabled, cj.file, cj.boot_source,
+                              j.dependents if deps is None else deps)
+        elif deps is not None:
+            j = j.with_config(j.configured, j.enabled, j.conf_file, j.boot_source, deps)
         out.append(j)
         if j.state is not JailState.DYING:
             seen.add(j.name)
@@ -765,14 +767,14 @@ def managed_ownership(mj: ManagedJail) -> Ownership:
 def with_owner(j: Jail, own: Ownership) -> Jail:
     """``j`` with its owner; a manager's jail is configured by the manager's file and
     starts at boot by the manager's own flag (Bastille ``boot``, iocage ``boot`` ...)."""
+    # Positional (Jail.with_owner), not replace(): once a jail each poll (issue 18).
     if own.owner in (Owner.JAILCONF, Owner.UNKNOWN):
-        return replace(j, owner=own.owner.value, owner_name=own.name or j.name,
-                       owner_reason=own.reason)
+        return j.with_owner(own.owner.value, own.name or j.name, own.reason, j.configured,
+                            j.enabled, j.conf_file, j.boot_source, j.dependents)
     # The manager stops it with its own file (``jail -f FILE -r``), which
     # names no other jail: jail.conf's dependents are not removed with it.
-    return replace(j, owner=own.owner.value, owner_name=own.name, owner_reason=own.reason,
-                   configured=True, enabled=own.enabled, conf_file=own.conf_file,
-                   boot_source=owner_boot_source(own), dependents=())
+    return j.with_owner(own.owner.value, own.name, own.reason, True, own.enabled,
+                        own.conf_file, owner_boot_source(own), ())
 
 
 def owner_boot_source(own: Ownership) -> str:
