@@ -73,9 +73,11 @@ from jailtui.core.transport.ssh import LinkState
 _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jailtui-parse")
 
 
-def _parse_poll(jls_out: bytes, ps_box: list[bytes], processes: bool = True
+def _parse_poll(jls_out: bytes, ps_box: list[bytes], processes: bool = True,
+                namer: psmod.RowNamer | None = None
                 ) -> tuple[jlsmod.JlsResult, tuple[Process, ...] | ProcessTotals]:
-    """jls and ps decoded; ps as its Processes, or only their per-jail sums.
+    """jls and ps decoded; ps as its Processes (numeric users of jails named
+    by ``namer`` as they are made), or only their per-jail sums.
 
     ``ps_box`` holds ps's bytes, taken out here so that they are freed once
     decoded to text (15 MB at 50,000 processes, not alive beside the text
@@ -87,7 +89,7 @@ def _parse_poll(jls_out: bytes, ps_box: list[bytes], processes: bool = True
     ps_text = psdecode(ps_box.pop())
     big = len(ps_text) >= _TRIM_AFTER
     try:
-        return jlsmod.parse_jls_verbose(jls_out), (psmod.parse_ps(ps_text) if processes
+        return jlsmod.parse_jls_verbose(jls_out), (psmod.parse_ps(ps_text, namer) if processes
                                                    else psmod.parse_ps_totals(ps_text))
     finally:
         del ps_text
@@ -327,8 +329,12 @@ class Host:
         # they are decoded to text, before the JSON decode's own peak.
         jls_out, ps_box = jls_res.stdout, [ps_res.stdout]
         del jls_res, ps_res
+        # The jails' numeric users are named in the parse, from the last
+        # poll's passwd maps; settle() below checks them against this poll's
+        # (jailusers.py: a new Process only where a name changed; issue 18).
+        naming = self._users.naming()
         jls, parsed = await asyncio.get_running_loop().run_in_executor(
-            _PARSER, _parse_poll, jls_out, ps_box, processes)
+            _PARSER, _parse_poll, jls_out, ps_box, processes, naming)
         del jls_out, ps_box
         warnings: list[str] = []
         try:
@@ -349,7 +355,9 @@ class Host:
             procs: tuple[Process, ...] = ()
             jails = apply_totals(jails, parsed, physmem)
         else:
-            procs = await self._users.name_users(name_processes(parsed, jails), jails)
+            # settle() first: it finds the rows to rename by the Processes the
+            # parse made, which name_processes (the jail column) may copy.
+            procs = name_processes(await self._users.settle(parsed, jails, naming), jails)
             jails = aggregate(jails, procs, physmem)
         snapshot = HostSnapshot(info=self.info(), taken_at=time.time(),
                                 jails=jails, processes=procs,
