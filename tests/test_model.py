@@ -63,6 +63,38 @@ def test_with_totals_is_replace() -> None:
             assert getattr(got, f.name) == getattr(j, f.name) != f.default, f.name
 
 
+def _every_field_jail() -> Jail:
+    return Jail(name="w", jid=3, state=JailState.DYING, hostname="h", path="/j",
+                ip4=("10.0.0.1",), ip6=("::1",), cpusetid=4, configured=True, enabled=True,
+                conf_file="/etc/jail.conf", owner="bastille", owner_name="w2", owner_reason="r",
+                boot_source="b", dependents=("git",), processes=9, cpu_percent=9.5,
+                mem_percent=9.5, rss_kib=9, host_name="web1")
+
+
+def test_with_config_and_with_owner_are_replace() -> None:
+    j = _every_field_jail()
+    got = j.with_config(False, False, "/etc/jail.conf.d/w.conf", "rc.conf", ("a", "b"))
+    assert got == dataclasses.replace(j, configured=False, enabled=False,
+                                      conf_file="/etc/jail.conf.d/w.conf",
+                                      boot_source="rc.conf", dependents=("a", "b"))
+    changed = {"configured", "enabled", "conf_file", "boot_source", "dependents"}
+    for f in dataclasses.fields(Jail):
+        if f.name not in changed:
+            assert getattr(got, f.name) == getattr(j, f.name) != f.default, f.name
+    got = j.with_owner("iocage", "w.lan", "why", False, False, None, "boot", ())
+    assert got == dataclasses.replace(j, owner="iocage", owner_name="w.lan", owner_reason="why",
+                                      configured=False, enabled=False, conf_file=None,
+                                      boot_source="boot", dependents=())
+    changed |= {"owner", "owner_name", "owner_reason"}
+    for f in dataclasses.fields(Jail):
+        if f.name not in changed:
+            assert getattr(got, f.name) == getattr(j, f.name) != f.default, f.name
+    # A real Jail: hashed, compared and frozen as one made by its __init__.
+    assert hash(got) == hash(dataclasses.replace(got))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got.name = "x"  # type: ignore[misc]
+
+
 def test_processes_of_and_process_as_a_scan() -> None:
     procs = (proc(1, 0), proc(2, 1), proc(3, 2), proc(4, 1), proc(2, 2, command="dup"))
     s = snap(procs)

@@ -82,10 +82,37 @@ class Jail:
         every poll makes one per jail; issue 18); tests/test_model.py checks
         it against replace() with every field set.
         """
-        return Jail(self.name, self.jid, self.state, self.hostname, self.path, self.ip4,
-                    self.ip6, self.cpusetid, self.configured, self.enabled, self.conf_file,
-                    self.owner, self.owner_name, self.owner_reason, self.boot_source,
-                    self.dependents, processes, cpu_percent, mem_percent, rss_kib, self.host_name)
+        return _make_jail((self.name, self.jid, self.state, self.hostname, self.path, self.ip4,
+                           self.ip6, self.cpusetid, self.configured, self.enabled,
+                           self.conf_file, self.owner, self.owner_name, self.owner_reason,
+                           self.boot_source, self.dependents, processes, cpu_percent,
+                           mem_percent, rss_kib, self.host_name))
+
+    def with_config(self, configured: bool, enabled: bool, conf_file: str | None,
+                    boot_source: str, dependents: tuple[str, ...]) -> Jail:
+        """This jail with what the configuration says of it (host.merge_jails).
+
+        Positional, as :meth:`with_totals` (a replace() per running jail
+        each poll; issue 18); tests/test_model.py checks it against replace().
+        """
+        return _make_jail((self.name, self.jid, self.state, self.hostname, self.path, self.ip4,
+                           self.ip6, self.cpusetid, configured, enabled, conf_file,
+                           self.owner, self.owner_name, self.owner_reason, boot_source,
+                           dependents, self.processes, self.cpu_percent, self.mem_percent,
+                           self.rss_kib, self.host_name))
+
+    def with_owner(self, owner: str, owner_name: str, owner_reason: str, configured: bool,
+                   enabled: bool, conf_file: str | None, boot_source: str,
+                   dependents: tuple[str, ...]) -> Jail:
+        """This jail with its owner and what the owner configures (host.with_owner).
+
+        Positional, as :meth:`with_totals`; tests/test_model.py checks it
+        against replace().
+        """
+        return _make_jail((self.name, self.jid, self.state, self.hostname, self.path, self.ip4,
+                           self.ip6, self.cpusetid, configured, enabled, conf_file, owner,
+                           owner_name, owner_reason, boot_source, dependents, self.processes,
+                           self.cpu_percent, self.mem_percent, self.rss_kib, self.host_name))
 
     @property
     def running(self) -> bool:
@@ -195,6 +222,22 @@ def make_process(values: ProcessFields) -> Process:
     proc: Process = _new(Process)
     deque(map(_SET_SLOT, _PROCESS_SLOTS, repeat(proc), values), 0)
     return proc
+
+
+#: Every field of a Jail, in order (what :func:`_make_jail` takes).
+JailFields = tuple[str, int | None, JailState, str, str, tuple[str, ...], tuple[str, ...],
+                   int | None, bool, bool, str | None, str, str, str, str, tuple[str, ...],
+                   int, float, float, int, str | None]
+
+_JAIL_SLOTS = tuple(vars(Jail)[f.name] for f in fields(Jail))
+
+
+def _make_jail(values: JailFields) -> Jail:
+    """``Jail(*values)``, every field given, its slots filled from C as
+    :func:`make_process` does (Jail has no __post_init__ either)."""
+    jail: Jail = _new(Jail)
+    deque(map(_SET_SLOT, _JAIL_SLOTS, repeat(jail), values), 0)
+    return jail
 
 
 @dataclass(frozen=True, slots=True)

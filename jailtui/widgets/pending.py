@@ -80,6 +80,8 @@ class PendingActions:
 
     def verb(self, jail: Jail) -> str | None:
         """``"stop"`` while ``jail`` is being stopped, else None."""
+        if not self._items:  # the usual case: asked of every row each poll (issue 18)
+            return None
         entry = self._items.get(self.key(jail))
         return entry.verb if entry is not None else None
 

@@ -11,11 +11,11 @@ import operator
 import re
 from collections.abc import Mapping
 from itertools import chain
-from typing import Any
+from typing import Any, Protocol
 
 from jailtui.core.errors import ParseError
 from jailtui.core.freebsd.errors import libxo_rows, load_json, tool_error, type_name
-from jailtui.core.model import Process, ProcessTotals, make_process, totals_of
+from jailtui.core.model import Process, ProcessFields, ProcessTotals, make_process, totals_of
 from jailtui.core.transport.runner import CommandResult
 
 #: ps -o keywords of the poll; their libxo keys are in docs/freebsd.md 2.1.
@@ -84,7 +84,15 @@ def ps_argv(jail: str | None = None, *, jail_keyword: bool = True) -> list[str]:
     return argv
 
 
-def parse_ps(data: bytes | str) -> tuple[Process, ...]:
+class RowNamer(Protocol):
+    """Makes the Process of a jailed row whose user is a number (ps printed the
+    uid: the host's passwd does not know it), naming the user as it is made
+    (core/hosts/jailusers.py Naming: a jail's own passwd)."""
+
+    def make(self, values: ProcessFields) -> Process: ...
+
+
+def parse_ps(data: bytes | str, namer: RowNamer | None = None) -> tuple[Process, ...]:
     """Parse ``ps --libxo json -o PS_KEYWORDS`` output.
 
     Every value is a JSON string (docs/freebsd.md 2.4); numbers are stripped before
@@ -92,8 +100,12 @@ def parse_ps(data: bytes | str) -> tuple[Process, ...]:
     and ``-`` means missing. Names and commands are kept raw. Unknown keys
     are ignored and optional ones may be absent (an older ps without the
     ``jail`` keyword gives ``jail=None``).
+
+    With ``namer``, every row of a jail (jid not 0) whose user is all digits
+    is made by ``namer.make`` (the rest as without): the jail's user names
+    given in this pass, not by a second Process per row afterwards (issue 18).
     """
-    return _parse(data, nothing_ok=False)
+    return _parse(data, nothing_ok=False, namer=namer)
 
 
 def parse_ps_totals(data: bytes | str) -> ProcessTotals:
@@ -269,8 +281,10 @@ def describe_stat(stat: str) -> list[str]:
 # --- document ----------------------------------------------------------------------
 
 
-def _parse(data: bytes | str, *, nothing_ok: bool) -> tuple[Process, ...]:
+def _parse(data: bytes | str, *, nothing_ok: bool,
+           namer: RowNamer | None = None) -> tuple[Process, ...]:
     memo = _Memo()
+    memo.namer = namer
 
     def row_hook(obj: dict[str, object]) -> object:
         # Called by the JSON decoder for every object as soon as it is read:
@@ -321,11 +335,16 @@ class _Memo:
     raises, naming its row).
     """
 
-    __slots__ = ("strings", "user", "state", "jail", "jid", "ppid", "cpu", "mem", "vsz")
+    __slots__ = ("strings", "user", "numeric", "namer", "state", "jail", "jid", "ppid", "cpu",
+                 "mem", "vsz")
 
     def __init__(self) -> None:
         self.strings: dict[str, str] = {}
         self.user: dict[str, str] = {}
+        #: The decoded users that are all digits (a uid ps could not name):
+        #: the rows a RowNamer makes, when the parse has one.
+        self.numeric: set[str] = set()
+        self.namer: RowNamer | None = None
         self.state: dict[str, str] = {}
         self.jail: dict[str, str | None] = {}
         self.jid: dict[str, int] = {}
@@ -375,9 +394,12 @@ def _process_seen(row: Mapping[str, object], memo: _Memo) -> Process:
             and pid.isascii() and rss.isascii()):
         return _process(row, 0, memo)
     etime = etime.strip()
-    return make_process((int(pid), ppid, jid, jail, user, state, cpu, mem,
-                         vsz, int(rss), etime, parse_etime(etime), started.strip(),
-                         memo.strings.setdefault(command, command), None))
+    values = (int(pid), ppid, jid, jail, user, state, cpu, mem, vsz, int(rss), etime,
+              parse_etime(etime), started.strip(), memo.strings.setdefault(command, command),
+              None)
+    if jid and user in memo.numeric and memo.namer is not None:
+        return memo.namer.make(values)
+    return make_process(values)
 
 
 def _process(row: Mapping[str, object], i: int, memo: _Memo) -> Process:
@@ -438,8 +460,11 @@ def _process(row: Mapping[str, object], i: int, memo: _Memo) -> Process:
     if type(v) is not str:
         v = _text(row, "command", i) if "command" in row else _text(row, "arguments", i)
     command = memo.strings.setdefault(v, v)
-    return Process(pid, ppid, jid, jail, user, state, cpu, mem, vsz, rss,  # type: ignore[arg-type]
-                   etime, elapsed, started, command)
+    values: ProcessFields = (pid, ppid, jid, jail, user, state, cpu, mem,  # type: ignore[assignment]
+                             vsz, rss, etime, elapsed, started, command, None)
+    if jid and user in memo.numeric and memo.namer is not None:
+        return memo.namer.make(values)
+    return make_process(values)
 
 
 def _decode_field(row: Mapping[str, object], key: str, i: int, memo: _Memo) -> object:
@@ -462,6 +487,8 @@ def _decode_field(row: Mapping[str, object], key: str, i: int, memo: _Memo) -> o
         text = _text(row, key, i).strip()
         value = strings.setdefault(text, text)
         table = memo.user if key == "user" else memo.state
+        if key == "user" and text.isdigit():
+            memo.numeric.add(value)
     if type(raw) is str:
         table[raw] = value
     result: object = value

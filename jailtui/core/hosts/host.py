@@ -73,9 +73,11 @@ from jailtui.core.transport.ssh import LinkState
 _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jailtui-parse")
 
 
-def _parse_poll(jls_out: bytes, ps_box: list[bytes], processes: bool = True
+def _parse_poll(jls_out: bytes, ps_box: list[bytes], processes: bool = True,
+                namer: psmod.RowNamer | None = None
                 ) -> tuple[jlsmod.JlsResult, tuple[Process, ...] | ProcessTotals]:
-    """jls and ps decoded; ps as its Processes, or only their per-jail sums.
+    """jls and ps decoded; ps as its Processes (numeric users of jails named
+    by ``namer`` as they are made), or only their per-jail sums.
 
     ``ps_box`` holds ps's bytes, taken out here so that they are freed once
     decoded to text (15 MB at 50,000 processes, not alive beside the text
@@ -87,7 +89,7 @@ def _parse_poll(jls_out: bytes, ps_box: list[bytes], processes: bool = True
     ps_text = psdecode(ps_box.pop())
     big = len(ps_text) >= _TRIM_AFTER
     try:
-        return jlsmod.parse_jls_verbose(jls_out), (psmod.parse_ps(ps_text) if processes
+        return jlsmod.parse_jls_verbose(jls_out), (psmod.parse_ps(ps_text, namer) if processes
                                                    else psmod.parse_ps_totals(ps_text))
     finally:
         del ps_text
@@ -328,8 +330,12 @@ class Host:
         # they are decoded to text, before the JSON decode's own peak.
         jls_out, ps_box = jls_res.stdout, [ps_res.stdout]
         del jls_res, ps_res
+        # The jails' numeric users are named in the parse, from the last
+        # poll's passwd maps; settle() below checks them against this poll's
+        # (jailusers.py: a new Process only where a name changed; issue 18).
+        naming = self._users.naming()
         jls, parsed = await asyncio.get_running_loop().run_in_executor(
-            _PARSER, _parse_poll, jls_out, ps_box, processes)
+            _PARSER, _parse_poll, jls_out, ps_box, processes, naming)
         del jls_out, ps_box
         warnings: list[str] = []
         try:
@@ -350,7 +356,9 @@ class Host:
             procs: tuple[Process, ...] = ()
             jails = apply_totals(jails, parsed, physmem)
         else:
-            procs = await self._users.name_users(name_processes(parsed, jails), jails)
+            # settle() first: it finds the rows to rename by the Processes the
+            # parse made, which name_processes (the jail column) may copy.
+            procs = name_processes(await self._users.settle(parsed, jails, naming), jails)
             jails = aggregate(jails, procs, physmem)
         snapshot = HostSnapshot(info=self.info(), taken_at=time.time(),
                                 jails=jails, processes=procs,
@@ -740,12 +748,14 @@ def merge_jails(live: Sequence[Jail], conf: confsource.ConfiguredJails) -> tuple
     seen: set[str] = set()
     stops_with = confsource.dependents(conf, [j.name for j in live if j.state is JailState.RUNNING])
     for j in live:
+        # One positional copy a jail (Jail.with_config), not replace() (issue 18).
         cj = conf.jails.get(j.name)
+        deps = stops_with.get(j.name) if j.state is JailState.RUNNING else None
         if cj is not None:
-            j = replace(j, configured=True, enabled=cj.enabled, conf_file=cj.file,
-                        boot_source=cj.boot_source)
-        if j.state is JailState.RUNNING and j.name in stops_with:
-            j = replace(j, dependents=stops_with[j.name])
+            j = j.with_config(True, cj.enabled, cj.file, cj.boot_source,
+                              j.dependents if deps is None else deps)
+        elif deps is not None:
+            j = j.with_config(j.configured, j.enabled, j.conf_file, j.boot_source, deps)
         out.append(j)
         if j.state is not JailState.DYING:
             seen.add(j.name)
@@ -768,14 +778,14 @@ def managed_ownership(mj: ManagedJail) -> Ownership:
 def with_owner(j: Jail, own: Ownership) -> Jail:
     """``j`` with its owner; a manager's jail is configured by the manager's file and
     starts at boot by the manager's own flag (Bastille ``boot``, iocage ``boot`` ...)."""
+    # Positional (Jail.with_owner), not replace(): once a jail each poll (issue 18).
     if own.owner in (Owner.JAILCONF, Owner.UNKNOWN):
-        return replace(j, owner=own.owner.value, owner_name=own.name or j.name,
-                       owner_reason=own.reason)
+        return j.with_owner(own.owner.value, own.name or j.name, own.reason, j.configured,
+                            j.enabled, j.conf_file, j.boot_source, j.dependents)
     # The manager stops it with its own file (``jail -f FILE -r``), which
     # names no other jail: jail.conf's dependents are not removed with it.
-    return replace(j, owner=own.owner.value, owner_name=own.name, owner_reason=own.reason,
-                   configured=True, enabled=own.enabled, conf_file=own.conf_file,
-                   boot_source=owner_boot_source(own), dependents=())
+    return j.with_owner(own.owner.value, own.name, own.reason, True, own.enabled,
+                        own.conf_file, owner_boot_source(own), ())
 
 
 def owner_boot_source(own: Ownership) -> str:
