@@ -63,7 +63,6 @@ from jailtui.core.owners.registry import NO_OWNER
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import CommandResult, Runner, run_all
-from jailtui.core.transport.ssh import LinkState
 
 #: The one thread that parses every poll's output (of every host). The GIL
 #: runs one parse at a time anyway, and one thread keeps their allocations in
@@ -108,6 +107,7 @@ if TYPE_CHECKING:
     from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
+    from jailtui.core.transport.ssh import LinkState
 
 
 
