@@ -277,7 +277,7 @@ class Host:
             return confsource.ConfSource(
                 read=self.files.read_text, glob=self.files.glob,
                 exists=lambda p: self.files.stat(p) is not None,
-                rc_conf=self.conf.rc_conf, freebsd=freebsd, names=self._names_in).load()
+                rc_conf=self.conf.rc_conf, freebsd=freebsd).load()
         conf = self._source.load()
         self._last_conf = conf
         return conf
