@@ -106,7 +106,9 @@ LIST_LAZY = ("jailtui.core.storage.snapshots", "jailtui.core.storage.restore",
              "platform", "secrets",
              # The SSH transport: built only for a remote host (fleet.build_host).
              "jailtui.core.transport.ssh", "jailtui.core.transport.ssh.files",
-             "jailtui.core.transport.ssh.link", "jailtui.core.transport.ssh.runner")
+             "jailtui.core.transport.ssh.link", "jailtui.core.transport.ssh.runner",
+             # The key table: checked only when the config file has [keys] entries.
+             "jailtui.console.keys")
 
 LIST_RUN = """
 import sys
