@@ -99,6 +99,19 @@ def test_errors_and_warnings_name_file_and_line(tmp_path: Path) -> None:
             out.stderr
 
 
+def test_list_still_refuses_a_bad_keys_entry(tmp_path: Path) -> None:
+    # list loads the key table only when [keys] has entries (issue 18); an
+    # entry is still checked before anything else is done.
+    from jailtui.console.keys import _unknown_id
+
+    user_file().parent.mkdir(parents=True)
+    user_file().write_text('[keys]\nnosuch = "x"\n')
+    out = jailtui("--sim", str(tmp_path / "nosuch"), "list")
+    assert out.returncode == 1
+    assert out.stderr == f"jailtui: config: {_unknown_id(f'{user_file()}:2', 'nosuch')}\n", \
+        out.stderr
+
+
 def test_untrusted_values_are_shown_escaped() -> None:
     user_file().parent.mkdir(parents=True)
     user_file().write_text('[keys]\n"\\u001b[31mx" = "a\\u001b]0;pwned\\u0007"\n')

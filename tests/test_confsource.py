@@ -233,3 +233,83 @@ def test_a_cached_load_works_out_no_jail_names(monkeypatch: Any) -> None:
     h.write("/srv/db.conf", "db { persist; }\n")
     r = src.load()
     assert r.jails["db"].conf == "/srv/db.conf" and r.jails["web"].conf == "/etc/jail.conf"
+
+
+def _lookup_host(tmp_path: Path) -> Path:
+    """A host whose lookup meets a dangling symlink, a directory, a symlinked
+    file and files in jail.conf.d (docs/freebsd.md 8.2)."""
+    root = tmp_path / "root"
+    etc = root / "etc"
+    (etc / "jail.conf.d").mkdir(parents=True)
+    (etc / "jail.conf").write_text(
+        'path = "/j/$name";\nweb { }\ndb { }\napp { }\nbox { }\nsrv { }\nmx { }\n')
+    (etc / "rc.conf").write_text('jail_enable=YES\njail_list="mx app"\njail_mx_conf="/srv/mx.conf"\n')
+    (etc / "jail.web.conf").symlink_to(root / "nowhere.conf")  # listed, does not exist
+    (etc / "jail.db.conf").mkdir()                               # exists, a directory
+    (etc / "jail.conf.d" / "app.conf").write_text("app { persist; }\n")
+    (root / "box.conf").write_text("box { persist; }\n")
+    (etc / "jail.conf.d" / "box.conf").symlink_to(root / "box.conf")
+    (root / "srv").mkdir()
+    (root / "srv" / "mx.conf").write_text("mx { persist; }\n")
+    return root
+
+
+def _local_host(root: Path) -> Any:
+    from jailtui.core.hosts.host import Host
+    from jailtui.core.transport.hostfs import PathMap
+    from jailtui.core.transport.runner import LocalRunner
+
+    return Host(LocalRunner(), backend="FreeBSD", paths=PathMap(root=str(root)))
+
+
+def _by_name(host: Any, counted: list[str], *, names: bool) -> Any:
+    def exists(p: str) -> bool:
+        counted.append(p)
+        return bool(host.files.stat(p) is not None)
+
+    return ConfSource(host.files.read_text, host.files.glob, exists, host._stat_obj,
+                      names=host._names_in if names else None).load()
+
+
+def test_the_lookup_lists_etc_once_instead_of_a_stat_per_name(tmp_path: Path) -> None:
+    """One listing of /etc and /etc/jail.conf.d a load (issue 18) finds the
+    file rc.d/jail would pass for each name as the stat per name did: a
+    dangling symlink is listed but does not exist, a directory exists, a
+    symlink to a file exists, a jail_NAME_conf file is still asked."""
+    host = _local_host(_lookup_host(tmp_path))
+    each: list[str] = []
+    listed: list[str] = []
+    before = _by_name(host, each, names=False)
+    after = _by_name(host, listed, names=True)
+    assert after == before
+    assert {n: j.conf for n, j in after.jails.items()} == {
+        "web": "/etc/jail.conf", "db": "/etc/jail.conf", "app": "/etc/jail.conf.d/app.conf",
+        "box": "/etc/jail.conf.d/box.conf", "srv": "/etc/jail.conf", "mx": "/srv/mx.conf"}
+    # Only what is there is asked: web's dangling link, db's directory, the
+    # two jail.conf.d files, mx's named file (and /etc/jail.conf).
+    assert "/etc/jail.srv.conf" in each and "/etc/jail.srv.conf" not in listed
+    assert "/etc/jail.web.conf" in listed and "/etc/jail.db.conf" in listed
+    assert len(listed) < len(each) - 6
+    assert host.configured() == before
+
+
+def test_an_unlistable_directory_is_asked_name_by_name(tmp_path: Path, monkeypatch: Any) -> None:
+    host = _local_host(_lookup_host(tmp_path))
+    assert host._names_in("/etc/none") == frozenset()
+    assert host._names_in("/etc/jail.conf") == frozenset()  # a file: nothing in it
+    real = os.scandir
+
+    def refused(path: Any) -> Any:
+        # /etc searchable but not readable (a non-root reader): no listing,
+        # glob's included; a stat of a file in it still answers.
+        if str(path).endswith("/etc"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", refused)
+    assert host._names_in("/etc") is None
+    each: list[str] = []
+    listed: list[str] = []
+    assert _by_name(host, listed, names=True) == _by_name(host, each, names=False)
+    in_etc = {p for p in each if p.count("/") == 2}
+    assert "/etc/jail.srv.conf" in in_etc and in_etc <= set(listed)  # every /etc name asked

@@ -110,7 +110,12 @@ LIST_LAZY = ("jailtui.core.storage.snapshots", "jailtui.core.storage.restore",
              "jailtui.core.posture.model", "difflib",
              # Asked for only by the simulator test (platform) and SSH's
              # batch markers (secrets, which loads OpenSSL's hmac).
-             "platform", "secrets")
+             "platform", "secrets",
+             # The SSH transport: built only for a remote host (fleet.build_host).
+             "jailtui.core.transport.ssh", "jailtui.core.transport.ssh.files",
+             "jailtui.core.transport.ssh.link", "jailtui.core.transport.ssh.runner",
+             # The key table: checked only when the config file has [keys] entries.
+             "jailtui.console.keys")
 
 LIST_RUN = """
 import sys

@@ -706,14 +706,18 @@ def _main(argv: Sequence[str] | None = None) -> int:
         # One rule for the config file, for every command (issue 13 item 15):
         # a named file that is missing, or any that is malformed, is an error
         # with the file (and line), before anything else is done.
-        from jailtui.console.keys import checked_keymap
         from jailtui.core.config.settings import load_settings
 
         # [keys] too: an unknown id, a key no terminal sends or a key taken
         # twice is an error here, not a key that silently does nothing
-        # (issue 13 item 16; console/keys.py, Textual-free).
+        # (issue 13 item 16; console/keys.py, Textual-free). checked_keymap
+        # checks the entries and their remaps only: with none there is
+        # nothing to refuse, and the key table is not loaded (issue 18).
         settings = load_settings(args.config)
-        checked_keymap(settings)
+        if settings.keys:
+            from jailtui.console.keys import checked_keymap
+
+            checked_keymap(settings)
         if args.command == "doctor":
             from jailtui.core.checks.doctor import run_doctor
 

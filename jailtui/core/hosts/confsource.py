@@ -58,6 +58,9 @@ class _StatLike(Protocol):
 ReadFn = Callable[[str], str]
 GlobFn = Callable[[str], list[str]]
 ExistsFn = Callable[[str], bool]
+#: The names in a host directory (an empty collection when it does not
+#: exist), or None when that cannot be told (unreadable, remote).
+NamesFn = Callable[[str], Collection[str] | None]
 StatFn = Callable[[str], _StatLike]
 Sig = tuple[int, int] | None
 
@@ -146,10 +149,14 @@ class ConfSource:
 
     def __init__(self, read: ReadFn, glob: GlobFn, exists: ExistsFn,
                  stat: StatFn | None = None, *, rc_conf: str = DEFAULT_RC_CONF,
-                 freebsd: int | None = None) -> None:
+                 freebsd: int | None = None, names: NamesFn | None = None) -> None:
         self._read = read
         self._glob = glob
         self._exists = exists
+        #: Lists /etc and /etc/jail.conf.d once a load, so the lookup of
+        #: each jail's own file asks ``exists`` only of names that are
+        #: there (1,000 jails made 3,000 stats a load; issue 18).
+        self._names = names
         self._stat = stat
         self.rc_conf = rc_conf
         #: The host's FreeBSD major release: which jail(8) grammar reads
@@ -264,7 +271,8 @@ class ConfSource:
 
         roots: list[str] = []
         main_entry: _Entry | None = None
-        if self._exists(main):
+        main_exists = self._exists(main)
+        if main_exists:
             main_entry = self._config(main)
             roots.append(main)
         conf_d_used = not (main_entry is not None and _INCLUDES_CONF_D.search(main_entry.text))
@@ -272,16 +280,28 @@ class ConfSource:
         per_jail = [p for p in sorted(self._glob("/etc/jail.*.conf")) if p != main]
         roots += [p for p in conf_d + per_jail if p not in roots]
 
+        # A file not in its directory's listing does not exist; one that is
+        # is still asked (a dangling symlink is listed but does not exist).
+        # The sanitized name has no "/" or ".", so each path below is a
+        # plain name in /etc or in /etc/jail.conf.d.
+        in_etc = self._names("/etc") if self._names is not None else None
+        in_conf_d = self._names(JAIL_CONF_D) if (
+            self._names is not None and conf_d_used) else None
+
         # Which file rc.d/jail would use for a name (8.2), most specific first.
         def lookup(name: str) -> str | None:
             j = _sanitize(name)
-            own = vars_.get(f"jail_{_jv(j)}_conf") or f"/etc/jail.{j}.conf"
-            if self._exists(own):
-                return own
-            d = f"{JAIL_CONF_D}/{j}.conf"
-            if conf_d_used and self._exists(d):
-                return d
-            return main if self._exists(main) else None
+            named = vars_.get(f"jail_{_jv(j)}_conf")
+            if named:
+                if self._exists(named):
+                    return named
+            elif (in_etc is None or f"jail.{j}.conf" in in_etc) \
+                    and self._exists(f"/etc/jail.{j}.conf"):
+                return f"/etc/jail.{j}.conf"
+            if conf_d_used and (in_conf_d is None or f"{j}.conf" in in_conf_d) \
+                    and self._exists(f"{JAIL_CONF_D}/{j}.conf"):
+                return f"{JAIL_CONF_D}/{j}.conf"
+            return main if main_exists else None
 
         if rc.named_confs is None:
             rc.named_confs = sorted(

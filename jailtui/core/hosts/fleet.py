@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jailtui.core.actions.control import StartMethod
 from jailtui.core.errors import JailtuiError
@@ -50,19 +50,15 @@ from jailtui.core.model import HostSnapshot, Jail, Process
 from jailtui.core.transport.capture import MAX_OUTPUT
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import LocalRunner
-from jailtui.core.transport.ssh import (
-    CONNECT_TIMEOUT,
-    LinkState,
-    RemoteFiles,
-    SSHRunner,
-    default_name,
-    private_control_dir,
-    short_host,
-)
+
+if TYPE_CHECKING:
+    # The SSH transport is imported where a remote host is built: `list` on
+    # the local host loads none of it (tests/test_import_hygiene.py LIST_LAZY).
+    from jailtui.core.transport.ssh import LinkState
 
 __all__ = [
     "ALL", "LOCAL", "Fleet", "FleetConfig", "FleetError", "HostSpec", "HostStatus",
-    "all_jails", "all_processes", "build_host", "default_name",
+    "all_jails", "all_processes", "build_host",
     "load_hosts_config", "parse_host_arg", "parse_hosts", "resolve_hosts", "tag_snapshot",
 ]
 
@@ -140,12 +136,16 @@ def parse_host_arg(text: str, configured: Mapping[str, HostSpec] | None = None) 
             raise FleetError(f"--host {text}: {name!r} is not a host name")
     else:
         name, dest = "", text
+    from jailtui.core.transport.ssh import default_name
+
     spec = HostSpec(name or default_name(dest), dest)
     _check_destination(spec.destination or "", f"--host {text}")
     return spec
 
 
 def _check_destination(dest: str, where: str) -> None:
+    from jailtui.core.transport.ssh import SSHRunner
+
     try:
         SSHRunner.check_destination(dest)
     except ValueError as exc:
@@ -178,6 +178,8 @@ def resolve_hosts(values: Sequence[str], configured: Mapping[str, HostSpec] | No
     out: list[HostSpec] = []
     for s, named in unique:
         if names.count(s.name) > 1 and not named and s.destination is not None:
+            from jailtui.core.transport.ssh import short_host
+
             s = replace(s, name=short_host(s.destination))
         out.append(s)
     seen: set[str] = set()
@@ -310,6 +312,8 @@ def build_host(spec: HostSpec, *, control_dir: str | None = None,
         host = Host(LocalRunner(max_output=spec.max_output), backend="FreeBSD", paths=paths,
                     name=spec.name, owner_settings=dict(spec.owners))
     else:
+        from jailtui.core.transport.ssh import CONNECT_TIMEOUT, RemoteFiles, SSHRunner
+
         runner = SSHRunner(spec.destination, name=spec.name, ssh_options=spec.ssh_options,
                            connect_timeout=spec.connect_timeout or CONNECT_TIMEOUT,
                            control_dir=control_dir, max_output=spec.max_output,
@@ -382,6 +386,8 @@ class Fleet:
         """Build every host; the SSH ones share one private control directory."""
         owns = False
         if control_dir is None and any(not s.is_local for s in specs):
+            from jailtui.core.transport.ssh import private_control_dir
+
             control_dir, owns = private_control_dir()
         hosts = [build_host(s, control_dir=control_dir, runner_options=runner_options,
                             files_options=files_options) for s in specs]

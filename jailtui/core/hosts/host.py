@@ -63,7 +63,6 @@ from jailtui.core.owners.registry import NO_OWNER
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import CommandResult, Runner, run_all
-from jailtui.core.transport.ssh import LinkState
 
 #: The one thread that parses every poll's output (of every host). The GIL
 #: runs one parse at a time anyway, and one thread keeps their allocations in
@@ -110,6 +109,7 @@ if TYPE_CHECKING:
     from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
+    from jailtui.core.transport.ssh import LinkState
 
 
 
@@ -183,7 +183,7 @@ class Host:
         self._source = confsource.ConfSource(
             read=self.files.read_text, glob=self.files.glob,
             exists=lambda p: self.files.stat(p) is not None, stat=self._stat_obj,
-            rc_conf=self.conf.rc_conf)
+            rc_conf=self.conf.rc_conf, names=self._names_in)
         self._last_conf: confsource.ConfiguredJails | None = None
         self._users = JailUsers(self.read_jail_files, identities=self._jail_file_identities)
         #: False once this host's ps said ``ps: jail: keyword not found``:
@@ -242,6 +242,25 @@ class Host:
 
     def _stat(self, host_path: str) -> tuple[int, int] | None:
         return self.files.stat(host_path)
+
+    def _names_in(self, host_dir: str) -> frozenset[str] | None:
+        """The names in a directory of this machine (one scandir), for
+        confsource's lookup: empty when it does not exist or is not a
+        directory (then nothing in it exists either), None when it cannot
+        be listed (permissions) or is remote (asked file by file)."""
+        try:
+            local = self.files.local_path(host_dir)
+        except OSError:
+            return None
+        if local is None:
+            return None
+        try:
+            with os.scandir(local) as it:
+                return frozenset(e.name for e in it)
+        except (FileNotFoundError, NotADirectoryError):
+            return frozenset()
+        except OSError:
+            return None
 
     def _stat_obj(self, host_path: str) -> _Sig:
         sig = self.files.stat(host_path)

@@ -23,12 +23,12 @@ from jailtui.core.owners import ManagedJail, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
-from jailtui.core.transport.ssh import LinkState
 
 if TYPE_CHECKING:
     from jailtui.core.drift import DriftReport
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
+    from jailtui.core.transport.ssh import LinkState
 
 __all__ = ["HostConf", "HostFiles", "JailHost"]
 

@@ -7,8 +7,9 @@ built on it (``jail -e``, ``conf show --json``).  docs/freebsd.md 3.4, 3.6.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from jailtui.core.freebsd.jailconf.errors import JailConfError
 from jailtui.core.freebsd.jailconf.names import (
@@ -114,12 +115,67 @@ def _to_s(cs: ConfString) -> _S:
     return _S("".join(text), vars_)
 
 
+@lru_cache(maxsize=4096)
 def _bool_key(name: str) -> tuple[str, bool]:
     """A value-less parameter: its name without ``no`` and its truth."""
     head, dot, last = name.rpartition(".")
     if last.startswith("no") and len(last) > 2:
         return f"{head}{dot}{last[2:]}", False
     return name, True
+
+
+def _copy(m: _MP) -> _MP:
+    """A fresh copy of a merged parameter not yet expanded. A value without
+    variables is shared: nothing changes it (``_expand`` rewrites only the
+    values that hold variables, and ``_add`` replaces or extends the list,
+    which is the copy's own)."""
+    return _MP(m.name, [v if not v.vars else _S(v.s, list(v.vars)) for v in m.values],
+               m.is_var, m.immutable, m.listy)
+
+
+class _Probe:
+    """A failer that only notes that the merge reported an error."""
+
+    failed = False
+
+    def __call__(self, message: str) -> None:
+        self.failed = True
+
+
+_UNSEEN: list[_MP] = []
+
+
+def _add(merged: list[_MP], p: Param, fail: Callable[[str], None]) -> None:
+    """config.c ``add_param``: ``p`` merged into the parameters so far."""
+    same = equal_names(p.name)  # equalopts(mp.name, p.name), as a set
+    dp: _MP | None = None
+    for mp in merged:
+        if mp.name in same:
+            dp = mp
+            break
+    vals = [_to_s(v) for v in p.values]
+    if dp is not None:
+        if dp.is_var != p.is_var:
+            fail(f'variable "${p.name}" cannot have the same name as a parameter.')
+            return
+        if dp.immutable:
+            fail(f'cannot redefine parameter "{dp.name}".')
+            return
+        dp.name = p.name
+        if p.op != "+=" or not vals:
+            dp.values = []
+            dp.listy = False
+        dp.values.extend(vals)
+        dp.listy = dp.listy or p.op == "+="
+        return
+    immutable = False
+    ip = _INTPARAM_OF.get(p.name)  # the first of _INTPARAM_NAMES equalopts matches
+    if ip is not None:
+        if p.is_var:
+            fail(f'variable "${p.name}" cannot have the same name as a parameter.')
+            return
+        immutable = ip in _IMMUTABLE
+    merged.append(_MP(p.name, vals, p.is_var, immutable, p.op == "+="))
 
 
 class Config:
@@ -135,6 +191,9 @@ class Config:
         self._jails = jails
         self._wild = [j for j in jails if wild_jail_name(j.name)]
         self._real: dict[str, CJail] = {}
+        #: The merge of the sources before a jail's own block, by (implied
+        #: parameter, those sources): None when it reported an error.
+        self._prefix: dict[tuple[object, ...], list[_MP] | None] = {}
         for j in jails:
             if not wild_jail_name(j.name):
                 self._real.setdefault(j.name, j)
@@ -164,50 +223,37 @@ class Config:
 
     def _merged(self, j: CJail, errors: list[str] | None) -> list[_MP]:
         fail = _Failer(j, errors)
-        merged: list[_MP] = []
-
-        def find(name: str) -> _MP | None:
-            same = equal_names(name)  # equalopts(mp.name, name), as a set
-            for mp in merged:
-                if mp.name in same:
-                    return mp
-            return None
-
-        def add(p: Param) -> None:
-            dp = find(p.name)
-            vals = [_to_s(v) for v in p.values]
-            if dp is not None:
-                if dp.is_var != p.is_var:
-                    fail(f'variable "${p.name}" cannot have the same name as a parameter.')
-                    return
-                if dp.immutable:
-                    fail(f'cannot redefine parameter "{dp.name}".')
-                    return
-                dp.name = p.name
-                if p.op != "+=" or not vals:
-                    dp.values = []
-                    dp.listy = False
-                dp.values.extend(vals)
-                dp.listy = dp.listy or p.op == "+="
-                return
-            immutable = False
-            ip = _INTPARAM_OF.get(p.name)  # the first of _INTPARAM_NAMES equalopts matches
-            if ip is not None:
-                if p.is_var:
-                    fail(f'variable "${p.name}" cannot have the same name as a parameter.')
-                    return
-                immutable = ip in _IMMUTABLE
-            merged.append(_MP(p.name, vals, p.is_var, immutable, p.op == "+="))
-
         # The block name implies "jid" (all digits) or "name".
         implied = "jid" if is_jid_name(j.name) else "name"
-        merged.append(_MP(implied, [_S(j.name, [])], immutable=True))
         # Own block, globals and matching wildcards, in file (seq) order.
         sources = sorted([j] + [w for w in self._wild if wild_jail_match(j.name, w.name)],
                          key=lambda x: x.seq)
-        for src in sources:
+        at = next(i for i, src in enumerate(sources) if src is j)  # this very entry
+        # What the sources before the jail's own block merge into is the same
+        # for every jail they apply to (the implied parameter's value aside):
+        # merged once and copied (issue 18: 1,000 jails re-merged the same
+        # seven globals 7,000 times). A prefix whose merge reports an error
+        # is merged per jail, so the error names each jail as jail(8) does.
+        key = (implied, *(id(src) for src in sources[:at]))
+        template = self._prefix.get(key, _UNSEEN)
+        if template is _UNSEEN:
+            probe = _Probe()
+            built: list[_MP] = [_MP(implied, [_S("", [])], immutable=True)]
+            for src in sources[:at]:
+                for p in src.params:
+                    _add(built, p, probe)
+            template = None if probe.failed else built
+            self._prefix[key] = template
+        if template is None:
+            merged = [_MP(implied, [_S(j.name, [])], immutable=True)]
+            rest = sources
+        else:
+            merged = [_MP(implied, [_S(j.name, [])], immutable=True)]
+            merged += [_copy(m) for m in template[1:]]
+            rest = sources[at:]
+        for src in rest:
             for p in src.params:
-                add(p)
+                _add(merged, p, fail)
         # "We only backfill if it's the name that wasn't set" (config.c).
         if not any(not m.is_var and equalopts(m.name, "name") for m in merged):
             merged.append(_MP("name", [_S(j.name, [])], immutable=True))
@@ -286,12 +332,29 @@ def _expand(params: list[_MP], fail: _Failer) -> None:
     variables is moved in front and expanded first (same generation); a
     reference back to the current generation is a loop.
     """
+    # The first parameter of each name: what config.c's search for a
+    # variable's parameter (a walk from the head of the list) finds. Names
+    # can repeat (add_param renames: ``noa.b``, ``a.nob``, ``a.b``,
+    # ``a.nob`` leaves two ``a.nob``), but expansion renames nothing and the
+    # first of a name stays first: the parameters before ``p`` have no
+    # variables left, and the one moved (``vp``, itself the first of its
+    # name) moves from after ``p`` to just before it, never past another of
+    # its name. So this dict, made once, finds what the walk would.
+    first_of: dict[str, _MP] = {}
+    for q in params:
+        first_of.setdefault(q.name, q)
     pgen = 0
     i = 0
     while i < len(params):
         p = params[i]
         pgen += 1
         p.gen = pgen
+        for s in p.values:
+            if s.vars:
+                break
+        else:
+            i += 1  # nothing to expand, and nothing moved
+            continue
         restart = True
         while restart:
             restart = False
@@ -300,7 +363,7 @@ def _expand(params: list[_MP], fail: _Failer) -> None:
                 s = p.values[k]
                 while s.vars:
                     vname, vpos = s.vars[0]
-                    vp = next((q for q in params if q.name == vname), None)
+                    vp = first_of.get(vname)
                     bad = False
                     if vp is None or not vp.values:
                         fail(f'{p.name}: variable "{vname}" not found')
@@ -333,8 +396,8 @@ def _expand(params: list[_MP], fail: _Failer) -> None:
                         s.vars.pop(0)
                         continue
                     s.s = s.s[:vpos] + first.s + s.s[vpos:]
-                    s.vars = [(n, pos + len(first.s)) for n, pos in s.vars]
-                    s.vars.pop(0)
+                    grow = len(first.s)
+                    s.vars = [(n, pos + grow) for n, pos in s.vars[1:]]
                     extra = [_S(vs.s, []) for vs in vp.values[1:]]
                     p.values[k + 1:k + 1] = extra
                 if restart:

@@ -80,8 +80,11 @@ def wild_jail_match(jname: str, wname: str) -> bool:
     return jc == wc or wc == "*"
 
 
+_JID_NAME = re.compile(r"[ \t\n\v\f\r]*[+-]?([0-9]+)")
+
+
 def is_jid_name(name: str) -> bool:
     """config.c: ``strtol(j->name, &ep, 10) && !*ep`` -- the block name is a
     jid (non-zero, whole string; strtol's leading blanks and sign)."""
-    m = re.fullmatch(r"[ \t\n\v\f\r]*[+-]?([0-9]+)", name)
+    m = _JID_NAME.fullmatch(name)
     return m is not None and int(m.group(1)) != 0
