@@ -131,7 +131,7 @@ async def test_zfs_copy_listed_w_then_d_cancelled_then_destroyed(
         await wait_until(pilot, lambda: q not in datasets(sim_dir)
                          and screen.quarantine_table.source_count == 0)
         msg = widget_text(screen.query_one("#snapshots-message"))
-        assert f"destroyed {q}" in msg and "promoted zroot/jails/web" in msg
+        assert f"destroyed {q} and its snapshots" in msg and "promoted zroot/jails/web" in msg
         assert not screen.quarantine_table.display
         assert not screen.query_one("#quarantine-head").display
         assert "zroot/jails/web" in datasets(sim_dir)

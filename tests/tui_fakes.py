@@ -739,7 +739,7 @@ class FakeController:
                                                 [q for n, q in self.quarantines.items()
                                                  if n == name]))
         del self.quarantines[name]
-        return ActionResult(True, f"destroyed {quarantine} and their snapshots "
+        return ActionResult(True, f"destroyed {quarantine} and its snapshots "
                                   f"(promoted zroot/jails/{name} first)")
 
     async def restore_swap_back(self, name: str, expect: Jail | None = None,

@@ -220,7 +220,8 @@ async def destroy(controller: Controller, name: str, quarantine: str,
     controller.record(Action.RESTORE, name, jail.jid, "ok", detail)
     kids = f" and its {len(q.children)} child dataset{'s' if len(q.children) != 1 else ''}" \
         if q.children else ""
-    return ActionResult(True, f"destroyed {quarantine}{kids} and their snapshots"
+    return ActionResult(True, f"destroyed {quarantine}{kids} and "
+                        f"{'their' if q.children else 'its'} snapshots"
                         + (f" ({'; '.join(done)} first)" if done else ""))
 
 
