@@ -87,7 +87,7 @@ async def test_console_says_which_tool_answered_malformed_json(sim_dir: Path,
 @pytest.fixture
 def buggy_ps_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     """A parser that fails the way a bug does (not with one of our errors)."""
-    def broken(data: bytes) -> object:
+    def broken(*_args: object) -> object:   # parse_ps(text, namer)
         raise KeyError("pid")
     monkeypatch.setattr(psmod, "parse_ps", broken)
 

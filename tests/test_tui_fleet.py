@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -560,7 +561,9 @@ async def test_ssh_fleet_in_one_console(servers: Servers) -> None:
                 await wait_for(pilot, lambda: "alpha: unreachable since" in status_text(app),
                                what="the status line")
                 assert "2 hosts: 1 ok, 1 down" in status_text(app)
-                assert "retrying in" in status_text(app)
+                # "retrying now" once the wait is over (ssh/link.py): a loaded
+                # machine (CI) reached the status line only then.
+                assert re.search(r"retrying (in \d+ s|now)", status_text(app)), status_text(app)
                 assert any(j.host_name == "alpha" for j in main.jails.rows)  # data kept
                 assert any(ln.startswith(f"{STALE_MARK}alpha")
                            for ln in table_lines(main.jails))
