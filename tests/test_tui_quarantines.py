@@ -8,12 +8,12 @@ shown; an SVG of the screen with a copy."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sim_console import open_snapshots, sim_console
 from tui_fakes import (
     FakeController,
     FakeHost,
@@ -27,15 +27,11 @@ from tui_fakes import (
 )
 from ufs_host import make_ufs_sim, real
 
-from jailtui.app import JailtuiApp
-from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
-from jailtui.core.actions.policy import Policy, Role
-from jailtui.core.hosts.host import Host
+from jailtui.core.actions.policy import Role
 from jailtui.core.storage.quarantine import CANNOT_UNDO
 from jailtui.screens.changes import ChangesScreen
 from jailtui.screens.confirm import ConfirmScreen
-from jailtui.screens.main import MainScreen
 from jailtui.screens.snapshots import SnapshotsScreen
 from jailtui.sim.commands import dispatch
 from jailtui.sim.compromise import plant
@@ -46,14 +42,7 @@ OLDER = ROOT + ".quarantine-20260101T000000Z"
 NEWER = ROOT + ".quarantine-20260102T000000Z"
 
 
-def console(sim_dir: Path, role: Role = Role.HOST_ADMIN) -> tuple[JailtuiApp, MemorySink]:
-    from jailtui.sim.runner import SimRunner
-
-    runner = SimRunner(sim_dir)
-    host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
-    sink = MemorySink()
-    policy = Policy(role, "root" if role is Role.HOST_ADMIN else "bob", os.getuid())
-    return JailtuiApp(host, Controller(host, policy, audit=sink), interval=1000.0), sink
+console = sim_console
 
 
 def datasets(sim_dir: Path) -> list[str]:
@@ -64,17 +53,7 @@ def datasets(sim_dir: Path) -> list[str]:
 
 async def open_quarantines(pilot: Any, jail: str) -> SnapshotsScreen:
     """z on ``jail``, until its quarantined copies are listed."""
-    await settle(pilot)
-    main = pilot.app.screen
-    assert isinstance(main, MainScreen)
-    main.jails.move_to_key(jail)
-    await pilot.pause()
-    await pilot.press("z")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SnapshotsScreen)
-                     and pilot.app.screen.quarantine_table.source_count > 0)
-    screen = pilot.app.screen
-    assert isinstance(screen, SnapshotsScreen)
-    return screen
+    return await open_snapshots(pilot, jail, lambda s: s.quarantine_table.source_count > 0)
 
 
 def confirm_text(app: Any) -> str:

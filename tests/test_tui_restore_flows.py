@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sim_console import open_snapshots as open_on
+from sim_console import sim_console
 from textual.containers import VerticalScroll
 from tui_fakes import FakeController, FakeHost, make_app, settle, wait_until, widget_text
 
@@ -39,12 +41,7 @@ WEB = "usr/local/jails/web"
 def console(sim_dir: Path, role: Role = Role.HOST_ADMIN,
             scope: frozenset[str] | None = None, keep: int = 0
             ) -> tuple[JailtuiApp, MemorySink]:
-    runner = SimRunner(sim_dir)
-    host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
-    sink = MemorySink()
-    policy = Policy(role, "root" if role is Role.HOST_ADMIN else "bob", os.getuid(), scope)
-    return JailtuiApp(host, Controller(host, policy, audit=sink), interval=1000.0,
-                      settings=Settings(backup_keep=keep)), sink
+    return sim_console(sim_dir, role, scope, Settings(backup_keep=keep))
 
 
 def snapshot_names(sim_dir: Path, ds: str = "zroot/jails/web") -> list[str]:
@@ -76,19 +73,9 @@ def snap(sim_dir: Path, name: str) -> None:
 
 
 async def open_snapshots(pilot: Any, jail: str) -> SnapshotsScreen:
-    await settle(pilot)
-    main = pilot.app.screen
-    assert isinstance(main, MainScreen)
-    main.jails.move_to_key(jail)
-    await pilot.pause()
-    await pilot.press("z")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SnapshotsScreen)
-                     and "snapshot" in widget_text(pilot.app.screen.query_one(
-                         "#snapshots-message")) and pilot.app.screen.selected_snapshot()
-                     is not None)
-    screen = pilot.app.screen
-    assert isinstance(screen, SnapshotsScreen)
-    return screen
+    """z on ``jail``, until a snapshot is selected."""
+    return await open_on(pilot, jail, lambda s: "snapshot" in widget_text(
+        s.query_one("#snapshots-message")) and s.selected_snapshot() is not None)
 
 
 async def restore_done(pilot: Any, mode: str) -> RestoreScreen:

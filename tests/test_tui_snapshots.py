@@ -3,10 +3,11 @@ simulator's zfs), and where the jail lives in the detail view; an SVG of the scr
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
+from sim_console import open_snapshots as open_on
+from sim_console import sim_console
 from tui_fakes import (
     FakeController,
     FakeHost,
@@ -17,11 +18,8 @@ from tui_fakes import (
     widget_text,
 )
 
-from jailtui.app import JailtuiApp
-from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
-from jailtui.core.actions.policy import Policy, Role
-from jailtui.core.hosts.host import Host
+from jailtui.core.actions.policy import Role
 from jailtui.screens.confirm import ConfirmScreen
 from jailtui.screens.detail import DetailScreen
 from jailtui.screens.main import MainScreen
@@ -32,14 +30,7 @@ from jailtui.sim.commands import dispatch
 SIZE = (120, 36)
 
 
-def console(sim_dir: Path, role: Role = Role.HOST_ADMIN) -> tuple[JailtuiApp, MemorySink]:
-    from jailtui.sim.runner import SimRunner
-
-    runner = SimRunner(sim_dir)
-    host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
-    sink = MemorySink()
-    policy = Policy(role, "root" if role is Role.HOST_ADMIN else "bob", os.getuid())
-    return JailtuiApp(host, Controller(host, policy, audit=sink), interval=1000.0), sink
+console = sim_console
 
 
 def snapshots_of(sim_dir: Path, ds: str) -> list[str]:
@@ -50,18 +41,9 @@ def snapshots_of(sim_dir: Path, ds: str) -> list[str]:
 
 
 async def open_snapshots(pilot: Any, jail: str) -> SnapshotsScreen:
-    await settle(pilot)
-    main = pilot.app.screen
-    assert isinstance(main, MainScreen)
-    main.jails.move_to_key(jail)
-    await pilot.pause()
-    await pilot.press("z")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, SnapshotsScreen)
-                     and "snapshot" in widget_text(pilot.app.screen.query_one(
-                         "#snapshots-message")))
-    screen = pilot.app.screen
-    assert isinstance(screen, SnapshotsScreen)
-    return screen
+    """z on ``jail``, until its snapshots (or why there are none) are said."""
+    return await open_on(pilot, jail, lambda s: "snapshot" in widget_text(
+        s.query_one("#snapshots-message")))
 
 
 async def test_take_and_destroy_a_snapshot(sim_dir: Path) -> None:

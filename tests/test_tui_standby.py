@@ -6,18 +6,15 @@ copy; ``B`` on its snapshots screen swaps the copy in after asking, step by step
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from sim_console import sim_console
 from tui_fakes import settle, wait_until, widget_text
 
 from jailtui.app import JailtuiApp
 from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
-from jailtui.core.actions.policy import Policy, Role
-from jailtui.core.config.settings import Settings
-from jailtui.core.hosts.host import Host
 from jailtui.core.storage.standby import STANDBY_STEPS
 from jailtui.screens.backup import BackupScreen
 from jailtui.screens.changes import ChangesScreen
@@ -26,7 +23,6 @@ from jailtui.screens.main import MainScreen
 from jailtui.screens.restore import RestoreScreen
 from jailtui.screens.snapshots import SnapshotsScreen
 from jailtui.sim.builder import init_host
-from jailtui.sim.runner import SimRunner
 
 SIZE = (120, 36)
 ROOT = "ufs/jails/legacy"
@@ -40,12 +36,7 @@ def ufs_sim(tmp_path: Path) -> Path:
 
 
 def console(sim_dir: Path) -> tuple[JailtuiApp, MemorySink]:
-    runner = SimRunner(sim_dir)
-    host = Host(runner, backend="SIMULATED", paths=runner.paths, hostname="simhost")
-    sink = MemorySink()
-    policy = Policy(Role.HOST_ADMIN, "root", os.getuid(), None)
-    return JailtuiApp(host, Controller(host, policy, audit=sink), interval=1000.0,
-                      settings=Settings()), sink
+    return sim_console(sim_dir)
 
 
 async def test_b_offers_the_standby_and_B_swaps_it_in(ufs_sim: Path) -> None:
