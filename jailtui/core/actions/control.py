@@ -912,7 +912,8 @@ class Controller:
         execs the command, docs/freebsd.md 6). One audit record with the status.
 
         The command line's ``exec``; the console's exec screen captures instead.
-        Killed (its process group) after ``timeout`` seconds: CommandTimeout,
+        Killed after ``timeout`` seconds, with every process it started
+        (core/transport/capture.py kill_tree: it shares our group): CommandTimeout,
         named for jexec (the CLI exits 124 on it, like timeout(1)). ctrl+c
         reaches the command (same process group): 130.
         """
@@ -933,7 +934,9 @@ class Controller:
         try:
             rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            from jailtui.core.transport.capture import kill_tree
+
+            kill_tree(proc.pid)
             proc.wait()
             self._record(Action.EXEC, name, None, f"failed: timed out after {timeout:g} s",
                          detail)

@@ -44,6 +44,37 @@ class Collected:
     stderr: bytes
 
 
+def kill_tree(pid: int) -> None:
+    """SIGKILL process ``pid`` and every process descended from it.
+
+    For a child that shares our process group on purpose (the command line's
+    ``exec``: ctrl+c must reach it, so no group of its own to kill), where
+    ``kill(pid)`` alone leaves the command's own children running: a shell's
+    background job, or on the simulated host bubblewrap, whose
+    ``--die-with-parent`` (prctl(2) ``PR_SET_PDEATHSIG``, set by bwrap once it
+    runs) misses a parent killed before that; CI caught its ``sleep`` alive
+    after the timeout. Each process is stopped (SIGSTOP) before its children
+    are read, so none forks a new one meanwhile, then all are killed. A process
+    this user may not signal (another user's) is left, as ``kill(2)`` would.
+    """
+    import psutil
+
+    try:
+        todo = [psutil.Process(pid)]
+    except psutil.Error:
+        return
+    stopped: list[psutil.Process] = []
+    while todo:
+        proc = todo.pop()
+        with contextlib.suppress(psutil.Error):
+            proc.suspend()
+            stopped.append(proc)
+            todo.extend(proc.children())
+    for proc in stopped:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+
+
 def kill_group(proc: asyncio.subprocess.Process) -> None:
     """SIGKILL the child's process group (it was started in its own session).
 
