@@ -139,10 +139,14 @@ class Pane:
         tmux("kill-session", "-t", self.session)
 
 
-def console_argv(rec: recorded.Recorded, interval: float) -> list[str]:
-    return [str(ROOT / ".venv" / "bin" / "jailtui") if (ROOT / ".venv").exists()
-            else "jailtui", "--host", "local", "--root", str(rec.root),
-            "--interval", str(interval)]
+def console_argv(rec: recorded.Recorded, interval: float, tree: Path = ROOT) -> list[str]:
+    """The console of source tree ``tree`` (this one by default) on ``rec``'s host.
+
+    Through jailtui_from.py, not the installed ``jailtui``: that one runs
+    ``python -I``, so neither a worktree's code nor ``--against``'s tree (once
+    given as PYTHONPATH, which -I ignores) would have been what ran."""
+    return [PY, "-I", str(HERE / "jailtui_from.py"), str(tree), "--host", "local",
+            "--root", str(rec.root), "--interval", str(interval)]
 
 
 def shows_data(screen: str) -> bool:
@@ -231,8 +235,7 @@ def measure_console(recs: Sequence[recorded.Recorded], home: Path, reps: int,
                                                   f"c{rec.processes}")))
                 if against is not None:
                     panes.append((-rec.processes, Pane(
-                        console_argv(rec, 1.0), {**rec.env(home), "PYTHONPATH": str(against)},
-                        f"a{rec.processes}")))
+                        console_argv(rec, 1.0, against), rec.env(home), f"a{rec.processes}")))
             if have_htop:
                 panes.append((0, Pane(["htop", "-d", "10"], {"PATH": "/usr/bin:/bin",
                                                               "HOME": str(home)}, "htop")))
@@ -281,11 +284,11 @@ def measure_start(recs: Sequence[recorded.Recorded], home: Path, reps: int,
                 bare.append(pane.wait(lambda s: BARE_TEXT in s))
             finally:
                 pane.close()
-            sides = [(rec.processes, rec.env(home))]
+            sides = [(rec.processes, ROOT)]
             if against is not None:
-                sides.append((-rec.processes, {**rec.env(home), "PYTHONPATH": str(against)}))
-            for key, env in sides:
-                pane = Pane(console_argv(rec, 2.0), env, f"s{key}")
+                sides.append((-rec.processes, against))
+            for key, tree in sides:
+                pane = Pane(console_argv(rec, 2.0, tree), rec.env(home), f"s{key}")
                 try:
                     ours[key].append(pane.wait(shows_data))
                 finally:
@@ -323,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
                          "`git archive OLD jailtui | tar -x -C DIR`), interleaved with this one")
     ap.add_argument("--against", type=Path, help="another checkout (e.g. `git archive` of "
                     "the commit before a change): its console runs beside ours in every "
-                    "repetition of the cpu, rss and start rows (PYTHONPATH=DIR), printed below "
+                    "repetition of the cpu, rss and start rows (benchmarks/jailtui_from.py), "
+                    "printed below "
                          "ours")
     args = ap.parse_args(argv)
     if args.quick:
