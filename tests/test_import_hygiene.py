@@ -59,7 +59,10 @@ LAZY = ("jailtui.screens.detail", "jailtui.screens.health", "jailtui.screens.hel
         "jailtui.core.storage.restore", "jailtui.core.storage.backup",
         "jailtui.core.storage.changes", "jailtui.core.storage.snapshots",
         "jailtui.core.config.confedit", "jailtui.core.actions.limits",
-        "jailtui.core.procdetail", "jailtui.core.posture.model")
+        "jailtui.core.procdetail", "jailtui.core.posture.model",
+        # The SSH transport: built only for a remote host (fleet.build_host).
+        "jailtui.core.transport.ssh", "jailtui.core.transport.ssh.files",
+        "jailtui.core.transport.ssh.link", "jailtui.core.transport.ssh.runner")
 
 FIRST_FRAME = """
 import asyncio, sys

@@ -44,7 +44,6 @@ from jailtui.core.history import DEFAULT_WINDOW, History
 from jailtui.core.hosts.fleet import tag_snapshot
 from jailtui.core.model import HostSnapshot
 from jailtui.core.text import one_line
-from jailtui.core.transport.ssh import HostUnreachable
 from jailtui.screens.contracts import ConsoleController, ConsoleHost
 from jailtui.widgets.action_log import ActionLog
 from jailtui.widgets.fleet_state import FleetState, HostView
@@ -66,6 +65,10 @@ def error_text(exc: BaseException) -> str:
     was raised; the link's own error (ssh's last line) stays the same for
     the whole outage, so one outage is one entry in the action log.
     """
+    # Imported here: a local console's first frame loads no SSH transport
+    # (issue 18: start); the link module alone, at a poll that failed.
+    from jailtui.core.transport.ssh.link import HostUnreachable
+
     if isinstance(exc, HostUnreachable):
         return f"unreachable ({exc.link.error})" if exc.link.error else "unreachable"
     return describe(exc)

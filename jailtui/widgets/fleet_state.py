@@ -12,10 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from jailtui.core.model import HostInfo, HostSnapshot, jails_up
-from jailtui.core.transport.ssh import LinkState
 from jailtui.widgets.poll_state import PollState
+
+if TYPE_CHECKING:
+    # An annotation only (a dataclass field's, a string here): a local console
+    # loads no SSH transport for its first frame (issue 18: start).
+    from jailtui.core.transport.ssh import LinkState
 
 #: How a host is doing, in the words of the compact summary.
 OK, DOWN, WAITING = "ok", "down", "connecting"
