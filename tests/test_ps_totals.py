@@ -167,12 +167,11 @@ def test_simulated_poll_takes_the_own_path(tmp_path: Path,
     assert got == totals_of(parse_ps(out)) and sum(got.count.values()) > 0
 
 
-def test_extra_keys_and_the_jid_spelling_stay_on_the_own_path(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keys parse_ps never reads, of any type, do not matter; "07" is jail 7."""
+def test_extra_keys_and_dashes_stay_on_the_own_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys parse_ps never reads, of any type, do not matter; nor does ps's "-"."""
     rows: list[dict[str, object]] = [
         dict(_FULL, pid="1", extra=[1, {"a": None}], more={"pid": "2"}),
-        dict(_FULL, pid="2", **{"jail-id": "07", "percent-cpu": "0.7"}),
+        dict(_FULL, pid="2", **{"jail-id": "7", "percent-cpu": "0.7"}),
         dict(_FULL, pid="3", **{"jail-id": "7", "percent-cpu": "1.1", "rss": "0"}),
         {k: v for k, v in dict(_FULL, pid="4").items() if k != "jail-name"},
         # ps's "-" (none) in the repeating fields: 0, as parse_ps reads it.
@@ -183,6 +182,16 @@ def test_extra_keys_and_the_jid_spelling_stay_on_the_own_path(
     got = _own_path(data, monkeypatch)
     assert got == totals_of(parse_ps(data))
     assert got.count == {3: 3, 7: 2} and got.cpu[7] == 0.7 + 1.1 and got.cpu[3] == 2.5 + 2.5
+
+
+@pytest.mark.parametrize("jids", [("07", "7"), ("7", "07", "7"), ("0", "-", "00"), ("3", "03")])
+def test_two_spellings_of_a_jid(jids: tuple[str, ...]) -> None:
+    """"07" and "7" are one jail to parse_ps: its floats summed in row order."""
+    cpus = ("0.7", "1.1", "0.3")
+    rows: list[dict[str, object]] = [dict(_FULL, pid=str(i), **{"jail-id": j, "percent-cpu": c})
+            for i, (j, c) in enumerate(zip(jids, cpus, strict=False))]
+    got = _agree(_doc([dict(_FULL, pid="9", **{"jail-id": "4"}), *rows]))
+    assert isinstance(got, ProcessTotals) and got.count[4] == 1
 
 
 _ROWLIKE = dict(_FULL, pid="77")

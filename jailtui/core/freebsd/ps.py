@@ -11,8 +11,6 @@ import math
 import operator
 import re
 from collections.abc import Collection, Mapping
-from functools import reduce
-from itertools import compress
 from typing import Any, Protocol
 
 from jailtui.core.errors import ParseError
@@ -113,16 +111,16 @@ def parse_ps(data: bytes | str, namer: RowNamer | None = None) -> tuple[Process,
 def parse_ps_totals(data: bytes | str) -> ProcessTotals:
     """The per-jail sums of ``ps --libxo json -o PS_KEYWORDS`` output, no Process made.
 
-    For ``list`` (issue 18): the rows are cut down to the seven fields the
-    sums and their checks need while the JSON is decoded (_plain_totals'
-    object hook), then checked and summed column by column, mostly in C.
-    The result is ``totals_of(parse_ps(data))`` exactly, errors included: the document
+    For ``list`` (issue 18): each row is summed into its jail while the JSON
+    is decoded (_plain_totals' object hook), and its dict freed at once; what
+    is left to check afterwards is done a column at a time, in C. The result
+    is ``totals_of(parse_ps(data))`` exactly, errors included: the document
     is summed here only when its shape is libxo's and every row is the plain
-    strings ps prints (digits, a ``%.1f``), so certain to decode alike; any
-    other document (a row with a value of another type, a field missing, an
-    odd number, malformed or truncated JSON) goes through :func:`parse_ps`,
-    which decides (and words any error) as it always did.
-    tests/test_ps_totals.py runs both on the same samples.
+    strings ps prints (digits, a ``%.1f``, ``-``), so certain to decode alike;
+    any other document (a value of another type, a field missing, an odd
+    number, malformed or truncated JSON) goes through :func:`parse_ps`, which
+    decides (and words any error) as it always did. tests/test_ps_totals.py
+    runs both on the same samples, and checks this path is the one taken.
     """
     try:
         totals = _plain_totals(data)
@@ -138,7 +136,6 @@ class _Odd(Exception):
 #: The fields of a row that parse_ps_totals checks and sums, in this order...
 _TOTALS_ROW = operator.itemgetter("pid", "rss", "ppid", "virtual-size", "jail-id",
                                   "percent-cpu", "percent-memory")
-_TOTALS_WIDTH = 7
 #: ...and the others parse_ps reads, which it only strips or keeps: any
 #: string decodes (parse_etime gives None for one it cannot read).
 _OTHER_FIELDS = operator.itemgetter("elapsed-time", "jail-name", "user", "state", "start-time",
@@ -147,8 +144,8 @@ _OTHER_FIELDS = operator.itemgetter("elapsed-time", "jail-name", "user", "state"
 #: ``jail-name``, which parse_ps then reads as None.
 _OTHER_FIELDS_NO_JAIL = operator.itemgetter("elapsed-time", "user", "state", "start-time",
                                             "command")
-#: Between a row's seven fields in its line (the ASCII unit separator; a value
-#: holding it gives more fields than 7 a row, and the document is parse_ps's).
+#: Between the four fields of a row's line (the ASCII unit separator; a value
+#: holding it gives more than 4 a row, and the document is parse_ps's).
 _SEP = "\x1f"
 _join = "".join
 _DASH = {"-"}
@@ -169,17 +166,28 @@ def _plain_totals(data: bytes | str) -> ProcessTotals:
     it does not take."""
     lines: list[str] = []
     keep = lines.append
+    # jid's raw string -> [count, %cpu, %mem, rss], summed in document order as
+    # totals_of does; %cpu and %mem's raw strings -> their floats.
+    acc: dict[str, list[Any]] = {}
+    jail_sums = acc.get
+    floats: dict[str, float] = {}
+    as_float = floats.get
+    # Over the rows with %MEM > 0 and RSS > 0 (the host's too), from 0.0.
+    with_mem = [0.0, 0.0]
 
     def row_hook(obj: dict[str, object]) -> object:
         # json's object_hook, called for every object as soon as it is decoded:
-        # a row's seven totals fields become one line of _SEP-joined strings,
-        # and the dict is freed at once, while its memory is still in the cache
-        # (issue 18: this decode is no slower than a plain json.loads). Only when
-        # the six fields parse_ps also reads are there and strings: "".join
-        # raises TypeError, in C, on anything else; parse_ps keeps or strips
-        # those, and it never reads other keys. The line's join raises the same
-        # for a totals field that is not a string. No tuple a row: 50,000 of
-        # them kept would be the cyclic GC's to scan, a few times over.
+        # a row is summed into its jail's line of ``acc`` here and its dict freed
+        # at once, while its memory is still in the cache (issue 18: this decode
+        # is no slower than a plain json.loads). Only when the six fields
+        # parse_ps also reads are there and strings: "".join raises TypeError,
+        # in C, on anything else; parse_ps keeps or strips those, and it never
+        # reads other keys. pid, rss, ppid and vsz are kept as one line of
+        # _SEP-joined strings (the join raises the same for one not a string),
+        # checked afterwards a column at a time; a jid or percentage is
+        # checked the first time it is seen (_new_jid, _new_float: _Odd, which
+        # ends the decode). No tuple a row: 50,000 of them kept would be the
+        # cyclic GC's to scan, a few times over.
         try:
             try:
                 _join(_OTHER_FIELDS(obj))
@@ -187,9 +195,31 @@ def _plain_totals(data: bytes | str) -> ProcessTotals:
                 if "jail-name" in obj:
                     raise
                 _join(_OTHER_FIELDS_NO_JAIL(obj))
-            keep(_SEP.join(_TOTALS_ROW(obj)))
+            pid, rss, ppid, vsz, jid, cpu, mem = _TOTALS_ROW(obj)
+            keep(_SEP.join((pid, rss, ppid, vsz)))
+            c = as_float(cpu)  # TypeError if unhashable
+            m = as_float(mem)
+            sums = jail_sums(jid)
         except (KeyError, TypeError):
             return obj  # the containers, and any row parse_ps must decide
+        if c is None:
+            c = floats[cpu] = _new_float(cpu)
+        if m is None:
+            m = floats[mem] = _new_float(mem)
+        # int() takes " 12" or "1_0" too: the column check below refuses them
+        # (a ValueError here, as json's, is parse_ps's document too).
+        kib = int(rss)
+        if m > 0 and kib > 0:
+            with_mem[0] += kib
+            with_mem[1] += m
+        if sums is None:
+            _new_jid(jid)
+            acc[jid] = [1, 0.0 + c, 0.0 + m, kib]
+        else:
+            sums[0] += 1
+            sums[1] += c
+            sums[2] += m
+            sums[3] += kib
         return _ROW
 
     text = data if isinstance(data, str) else decode(data)
@@ -199,59 +229,41 @@ def _plain_totals(data: bytes | str) -> ProcessTotals:
     # round: anything but plainly that shape (a missing or odd container, a row
     # left a dict, anything else in the list) is parse_ps's to word. Every line
     # kept must be one of the list's marks: a row-like object anywhere else
-    # (nested in a row, a container) makes one line more than marks.
+    # (nested in a row, a container; summed too) makes one line more than marks.
     info = doc.get("process-information") if type(doc) is dict else None
     rows = info.get("process") if type(info) is dict else None
     if type(rows) is not list or not rows or not len(rows) == len(lines) == rows.count(_ROW):
         raise _Odd
     del rows, info, doc
-    # The columns, in C: all lines joined, split once, every 7th cell.
+    # The columns, in C: all lines joined, split once, every 4th cell.
     n = len(lines)
     cells = _SEP.join(lines).split(_SEP)
     del lines
-    if len(cells) != _TOTALS_WIDTH * n:
+    if len(cells) != 4 * n:
         raise _Odd  # a value held _SEP
-    pids, kibs, ppids, vszs, jids, cpus, mems = (cells[i::_TOTALS_WIDTH]
-                                                 for i in range(_TOTALS_WIDTH))
+    pids, kibs, ppids, vszs = (cells[i::4] for i in range(4))
     del cells
     # pid and rss differ per row: 1 to 18 ASCII digits each (parse_ps's fast
-    # path, _int), checked for the whole column at once. The repeating ones
-    # (ppid, vsz, jid, the percentages) are checked once per distinct value,
-    # where ps's "-" (none: 0, as parse_ps reads it) costs nothing.
+    # path, _int), checked for the whole column at once; ppid and vsz once per
+    # distinct value, where ps's "-" (none: 0, as parse_ps reads it) costs nothing.
     if not (_plain_ints(pids) and _plain_ints(kibs)
             and _plain_ints(set(ppids) - _DASH) and _plain_ints(set(vszs) - _DASH)):
         raise _Odd
-    jid_strings = set(jids) - _DASH
-    if not _plain_ints(jid_strings):
+    # By the jid's number: "7" and "07" summed apart here would be one jail,
+    # its rows' floats interleaved, in totals_of: parse_ps's then.
+    jid_of = {j: 0 if j == "-" else int(j) for j in acc}
+    jailed = [(jid_of[j], v) for j, v in acc.items() if jid_of[j]]
+    if len({j for j, _ in jailed}) != len(jailed):
         raise _Odd
-    jid_of = {v: int(v) for v in jid_strings}
-    jid_of["-"] = 0
-    floats = {v: _plain_float(v) for v in {*cpus, *mems}}
-    cpu_f = list(map(floats.__getitem__, cpus))
-    mem_f = list(map(floats.__getitem__, mems))
-    rss_i = list(map(int, kibs))
-    # Over the rows with %MEM > 0 and RSS > 0 (the host's too), in document
-    # order from 0.0, as totals_of adds them: the same floats to the last bit.
-    both = list(map(operator.and_, map(bool, mem_f), map(bool, rss_i)))
-    rss_all = reduce(operator.add, compress(rss_i, both), 0.0)
-    mem_all = reduce(operator.add, compress(mem_f, both), 0.0)
-    # jid -> [count, %cpu, %mem, rss], summed in document order like totals_of
-    # (by the int: "7" and "07" are one jail there too), jid 0 dropped after.
-    acc: dict[int, list[Any]] = {}
-    get = acc.get
-    for jid, c, m, kib in zip(map(jid_of.__getitem__, jids), cpu_f, mem_f, rss_i, strict=True):
-        sums = get(jid)
-        if sums is None:
-            acc[jid] = [1, 0.0 + c, 0.0 + m, kib]
-        else:
-            sums[0] += 1
-            sums[1] += c
-            sums[2] += m
-            sums[3] += kib
-    acc.pop(0, None)
-    return ProcessTotals({j: v[0] for j, v in acc.items()}, {j: v[1] for j, v in acc.items()},
-                         {j: v[2] for j, v in acc.items()}, {j: v[3] for j, v in acc.items()},
-                         rss_all, mem_all)
+    return ProcessTotals({j: v[0] for j, v in jailed}, {j: v[1] for j, v in jailed},
+                         {j: v[2] for j, v in jailed}, {j: v[3] for j, v in jailed},
+                         with_mem[0], with_mem[1])
+
+
+def _new_jid(v: object) -> None:
+    """A jid seen for the first time: 1 to 18 ASCII digits or ps's ``-``; else _Odd."""
+    if not (type(v) is str and (v == "-" or _plain_ints((v,)))):
+        raise _Odd
 
 
 def _plain_ints(values: Collection[str]) -> bool:
@@ -268,8 +280,11 @@ def _plain_ints(values: Collection[str]) -> bool:
     return min(lengths) >= 1 and max(lengths) <= 18 and joined.isascii() and joined.isdigit()
 
 
-def _plain_float(v: str) -> float:
-    """``v`` as _float reads it when it is ``12.3`` or ``-`` (0.0); else _Odd."""
+def _new_float(v: object) -> float:
+    """A percentage seen for the first time, as _float reads it when it is
+    ``12.3`` or ``-`` (0.0); else _Odd."""
+    if type(v) is not str:
+        raise _Odd
     if v == "-":
         return 0.0
     if len(v) <= 18 and v.isascii():
