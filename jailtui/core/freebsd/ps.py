@@ -6,15 +6,15 @@ columns), instead of one ``ps -J`` per jail.
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 import re
-from collections.abc import Mapping
-from itertools import chain
+from collections.abc import Collection, Mapping
 from typing import Any, Protocol
 
 from jailtui.core.errors import ParseError
-from jailtui.core.freebsd.errors import libxo_rows, load_json, tool_error, type_name
+from jailtui.core.freebsd.errors import decode, libxo_rows, load_json, tool_error, type_name
 from jailtui.core.model import Process, ProcessFields, ProcessTotals, make_process, totals_of
 from jailtui.core.transport.runner import CommandResult
 
@@ -111,82 +111,182 @@ def parse_ps(data: bytes | str, namer: RowNamer | None = None) -> tuple[Process,
 def parse_ps_totals(data: bytes | str) -> ProcessTotals:
     """The per-jail sums of ``ps --libxo json -o PS_KEYWORDS`` output, no Process made.
 
-    For ``list`` (issue 18): one pass over the decoded rows, summing per
-    jid, instead of 50,000 Processes it never shows. The result is
-    ``totals_of(parse_ps(data))`` exactly, errors included: a row is summed
-    here only when every field is the plain string ps prints (digits, a
-    ``%.1f``) and so certain to decode; at the first other row the whole
-    document goes through :func:`parse_ps`, which decides (and words any
-    error) as it always did. tests/test_ps_totals.py runs both on the same
-    samples.
+    For ``list`` (issue 18): each row is summed into its jail while the JSON
+    is decoded (_plain_totals' object hook), and its dict freed at once; what
+    is left to check afterwards is done a column at a time, in C. The result
+    is ``totals_of(parse_ps(data))`` exactly, errors included: the document
+    is summed here only when its shape is libxo's and every row is the plain
+    strings ps prints (digits, a ``%.1f``, ``-``), so certain to decode alike;
+    any other document (a value of another type, a field missing, an odd
+    number, malformed or truncated JSON) goes through :func:`parse_ps`, which
+    decides (and words any error) as it always did. tests/test_ps_totals.py
+    runs both on the same samples, and checks this path is the one taken.
     """
-    doc = load_json(data, _CMD)
-    rows = _process_rows(doc, nothing_ok=False)
     try:
-        # Column by column, in C (map, zip, join) rather than a Python
-        # step per field per row: that is what makes this cheaper than
-        # parse_ps. A missing field (KeyError) or any value that is not a
-        # string leaves the document to parse_ps.
-        if rows and set(map(type, chain.from_iterable(map(dict.values, rows)))) != _ONLY_STR:
-            raise _Odd
-        pids, kibs, ppids, vszs, jids, cpus, mems = (
-            list(map(field, rows)) for field in _TOTALS_FIELDS)
-        # pid and rss differ per row: checked as parse_ps's fast path does
-        # (1 to 18 ASCII digits each), all at once.
-        for col in (pids, kibs):
-            if col and not (min(map(len, col)) >= 1 and max(map(len, col)) <= 18
-                            and "".join(col).isdigit() and "".join(col).isascii()):
-                raise _Odd
-        ints = {v: _plain_int(v) for v in {*ppids, *vszs, *jids}}
-        floats = {v: _plain_float(v) for v in {*cpus, *mems}}
-    except (_Odd, KeyError):
+        totals = _plain_totals(data)
+    except (_Odd, ValueError, RecursionError):  # ValueError: json's JSONDecodeError
         return totals_of(parse_ps(data))
-    # jid -> [count, %cpu, %mem, rss], summed in document order like totals_of.
-    acc: dict[int, list[Any]] = {}
-    rss_all = mem_all = 0.0
-    for jid, c, m, kib in zip(map(ints.__getitem__, jids), map(floats.__getitem__, cpus),
-                              map(floats.__getitem__, mems), map(int, kibs), strict=True):
+    return totals
+
+
+class _Odd(Exception):
+    """A document parse_ps_totals leaves to parse_ps (not the plain strings ps prints)."""
+
+
+#: The fields of a row that parse_ps_totals checks and sums, in this order...
+_TOTALS_ROW = operator.itemgetter("pid", "rss", "ppid", "virtual-size", "jail-id",
+                                  "percent-cpu", "percent-memory")
+#: ...and the others parse_ps reads, which it only strips or keeps: any
+#: string decodes (parse_etime gives None for one it cannot read).
+_OTHER_FIELDS = operator.itemgetter("elapsed-time", "jail-name", "user", "state", "start-time",
+                                    "command")
+#: The same for a ps without the ``jail`` keyword (PS_KEYWORDS_NO_JAIL): no
+#: ``jail-name``, which parse_ps then reads as None.
+_OTHER_FIELDS_NO_JAIL = operator.itemgetter("elapsed-time", "user", "state", "start-time",
+                                            "command")
+#: Between the four fields of a row's line (the ASCII unit separator; a value
+#: holding it gives more than 4 a row, and the document is parse_ps's).
+_SEP = "\x1f"
+_join = "".join
+_DASH = {"-"}
+
+
+class _RowMark:
+    """What the object hook leaves in the document for a row it took: one object
+    (no allocation a row), told apart from anything JSON decodes by identity."""
+
+    __slots__ = ()
+
+
+_ROW = _RowMark()
+
+
+def _plain_totals(data: bytes | str) -> ProcessTotals:
+    """parse_ps_totals' own path; raises _Odd (or json's error) for any document
+    it does not take."""
+    lines: list[str] = []
+    keep = lines.append
+    # jid's raw string -> [count, %cpu, %mem, rss], summed in document order as
+    # totals_of does; %cpu and %mem's raw strings -> their floats.
+    acc: dict[str, list[Any]] = {}
+    jail_sums = acc.get
+    floats: dict[str, float] = {}
+    as_float = floats.get
+    # Over the rows with %MEM > 0 and RSS > 0 (the host's too), from 0.0.
+    with_mem = [0.0, 0.0]
+
+    def row_hook(obj: dict[str, object]) -> object:
+        # json's object_hook, called for every object as soon as it is decoded:
+        # a row is summed into its jail's line of ``acc`` here and its dict freed
+        # at once, while its memory is still in the cache (issue 18: this decode
+        # is no slower than a plain json.loads). Only when the six fields
+        # parse_ps also reads are there and strings: "".join raises TypeError,
+        # in C, on anything else; parse_ps keeps or strips those, and it never
+        # reads other keys. pid, rss, ppid and vsz are kept as one line of
+        # _SEP-joined strings (the join raises the same for one not a string),
+        # checked afterwards a column at a time; a jid or percentage is
+        # checked the first time it is seen (_new_jid, _new_float: _Odd, which
+        # ends the decode). No tuple a row: 50,000 of them kept would be the
+        # cyclic GC's to scan, a few times over.
+        try:
+            try:
+                _join(_OTHER_FIELDS(obj))
+            except KeyError:
+                if "jail-name" in obj:
+                    raise
+                _join(_OTHER_FIELDS_NO_JAIL(obj))
+            pid, rss, ppid, vsz, jid, cpu, mem = _TOTALS_ROW(obj)
+            keep(_SEP.join((pid, rss, ppid, vsz)))
+            c = as_float(cpu)  # TypeError if unhashable
+            m = as_float(mem)
+            sums = jail_sums(jid)
+        except (KeyError, TypeError):
+            return obj  # the containers, and any row parse_ps must decide
+        if c is None:
+            c = floats[cpu] = _new_float(cpu)
+        if m is None:
+            m = floats[mem] = _new_float(mem)
+        # int() takes " 12" or "1_0" too: the column check below refuses them
+        # (a ValueError here, as json's, is parse_ps's document too).
+        kib = int(rss)
         if m > 0 and kib > 0:
-            rss_all += kib
-            mem_all += m
-        if jid == 0:
-            continue
-        sums = acc.get(jid)
+            with_mem[0] += kib
+            with_mem[1] += m
         if sums is None:
+            _new_jid(jid)
             acc[jid] = [1, 0.0 + c, 0.0 + m, kib]
         else:
             sums[0] += 1
             sums[1] += c
             sums[2] += m
             sums[3] += kib
-    count = {jid: v[0] for jid, v in acc.items()}
-    cpu = {jid: v[1] for jid, v in acc.items()}
-    mem = {jid: v[2] for jid, v in acc.items()}
-    rss = {jid: v[3] for jid, v in acc.items()}
-    return ProcessTotals(count, cpu, mem, rss, rss_all, mem_all)
+        return _ROW
+
+    text = data if isinstance(data, str) else decode(data)
+    # strict=False as load_json's (libxo escapes few control characters).
+    doc = json.loads(text, strict=False, object_hook=row_hook)
+    # load_json's and libxo_rows' checks (docs/freebsd.md 2.4), the other way
+    # round: anything but plainly that shape (a missing or odd container, a row
+    # left a dict, anything else in the list) is parse_ps's to word. Every line
+    # kept must be one of the list's marks: a row-like object anywhere else
+    # (nested in a row, a container; summed too) makes one line more than marks.
+    info = doc.get("process-information") if type(doc) is dict else None
+    rows = info.get("process") if type(info) is dict else None
+    if type(rows) is not list or not rows or not len(rows) == len(lines) == rows.count(_ROW):
+        raise _Odd
+    del rows, info, doc
+    # The columns, in C: all lines joined, split once, every 4th cell.
+    n = len(lines)
+    cells = _SEP.join(lines).split(_SEP)
+    del lines
+    if len(cells) != 4 * n:
+        raise _Odd  # a value held _SEP
+    pids, kibs, ppids, vszs = (cells[i::4] for i in range(4))
+    del cells
+    # pid and rss differ per row: 1 to 18 ASCII digits each (parse_ps's fast
+    # path, _int), checked for the whole column at once; ppid and vsz once per
+    # distinct value, where ps's "-" (none: 0, as parse_ps reads it) costs nothing.
+    if not (_plain_ints(pids) and _plain_ints(kibs)
+            and _plain_ints(set(ppids) - _DASH) and _plain_ints(set(vszs) - _DASH)):
+        raise _Odd
+    # By the jid's number: "7" and "07" summed apart here would be one jail,
+    # its rows' floats interleaved, in totals_of: parse_ps's then.
+    jid_of = {j: 0 if j == "-" else int(j) for j in acc}
+    jailed = [(jid_of[j], v) for j, v in acc.items() if jid_of[j]]
+    if len({j for j, _ in jailed}) != len(jailed):
+        raise _Odd
+    return ProcessTotals({j: v[0] for j, v in jailed}, {j: v[1] for j, v in jailed},
+                         {j: v[2] for j, v in jailed}, {j: v[3] for j, v in jailed},
+                         with_mem[0], with_mem[1])
 
 
-_ONLY_STR = {str}
+def _new_jid(v: object) -> None:
+    """A jid seen for the first time: 1 to 18 ASCII digits or ps's ``-``; else _Odd."""
+    if not (type(v) is str and (v == "-" or _plain_ints((v,)))):
+        raise _Odd
 
 
-class _Odd(Exception):
-    """A row parse_ps_totals leaves to parse_ps (not the plain strings ps prints)."""
+def _plain_ints(values: Collection[str]) -> bool:
+    """Is every one of ``values`` 1 to 18 ASCII digits (_int's fast path)?
+
+    In C: the set of their lengths, then one ``isdigit`` over them all
+    joined. ``isascii`` too, as ``isdigit`` takes other scripts' digits
+    ("\\u0663", which int() would read).
+    """
+    if not values:
+        return True
+    lengths = set(map(len, values))
+    joined = _join(values)
+    return min(lengths) >= 1 and max(lengths) <= 18 and joined.isascii() and joined.isdigit()
 
 
-#: The columns parse_ps_totals reads (each one pass over the rows, in C).
-_TOTALS_FIELDS = tuple(map(operator.itemgetter, ("pid", "rss", "ppid", "virtual-size", "jail-id",
-                                                 "percent-cpu", "percent-memory")))
-
-
-def _plain_int(v: str) -> int:
-    """``v`` as _int's fast path reads it (1 to 18 ASCII digits); else _Odd."""
-    if len(v) <= 18 and v.isascii() and v.isdigit():
-        return int(v)
-    raise _Odd
-
-
-def _plain_float(v: str) -> float:
-    """``v`` as _float's fast path reads it (``12.3``); else _Odd."""
+def _new_float(v: object) -> float:
+    """A percentage seen for the first time, as _float reads it when it is
+    ``12.3`` or ``-`` (0.0); else _Odd."""
+    if type(v) is not str:
+        raise _Odd
+    if v == "-":
+        return 0.0
     if len(v) <= 18 and v.isascii():
         whole, dot, frac = v.partition(".")
         if whole.isdigit() and (not dot or frac.isdigit()):
