@@ -97,14 +97,13 @@ def test_a_restore_writes_the_journal_before_each_change_and_once_after_the_star
     assert [w["how"] for w in seen] == ["create"] + ["append"] * (len(seen) - 1)
     assert [(w["step"], w["done"]) for w in seen] == [
         ("", []),                                            # before the stop
-        ("quarantine", CHECKS),                              # before the zfs get
-        ("quarantine", CHECKS),                              # its mountpoint source, then rename
+        ("quarantine", CHECKS),                              # after the zfs get, before rename
         ("clone", [*CHECKS, "quarantine"]),                  # after the quarantine, begun
         ("start", [*CHECKS, "quarantine", "clone"]),         # after the clone, begun
         ("", [*CHECKS, "quarantine", "clone", "start"]),     # after the start
     ]
-    # The quarantine's second record carries what its zfs get said (the undo needs it).
-    assert seen[2]["local"] is True
+    # The quarantine's one record carries what its zfs get said (the undo needs it).
+    assert seen[1]["local"] is True
     assert not journalmod.Journal(restoremod.Restore(controller(sim_dir)).host_key,
                                   "db").path.exists()
 
