@@ -76,7 +76,7 @@ def controller(sim_dir: Path) -> Controller:
 CHECKS = ["stop", "verify stopped", "mounts"]
 
 
-def test_a_restore_writes_the_journal_before_each_change_and_once_after_the_start(
+def test_a_restore_writes_the_journal_before_each_change(
         sim_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rc, _, err = dispatch(sim_dir, ["zfs", "snapshot", "-r", "zroot/jails/db@good"])
     assert rc == 0, err
@@ -100,8 +100,7 @@ def test_a_restore_writes_the_journal_before_each_change_and_once_after_the_star
         ("quarantine", CHECKS),                              # after the zfs get, before rename
         ("clone", [*CHECKS, "quarantine"]),                  # after the quarantine, begun
         ("start", [*CHECKS, "quarantine", "clone"]),         # after the clone, begun
-        ("", [*CHECKS, "quarantine", "clone", "start"]),     # after the start
-    ]
+    ]                                # none after the start: verify running changes nothing
     # The quarantine's one record carries what its zfs get said (the undo needs it).
     assert seen[1]["local"] is True
     assert not journalmod.Journal(restoremod.Restore(controller(sim_dir)).host_key,
@@ -117,8 +116,54 @@ def test_the_discard_flow_writes_the_same_way(
                                                                      discard=True))
     assert result.ok, result.summary
     assert [(w["step"], w["done"]) for w in seen] == [
-        ("", []), ("rollback", CHECKS), ("start", [*CHECKS, "rollback"]),
-        ("", [*CHECKS, "rollback", "start"])]
+        ("", []), ("rollback", CHECKS), ("start", [*CHECKS, "rollback"])]
+
+
+def _cut_short_in_verify_running(sim_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console killed in the flow's last step (SystemExit is no step's failure),
+    after the start: the journal's newest record is the start's write-ahead."""
+    rc, _, err = dispatch(sim_dir, ["zfs", "snapshot", "-r", "zroot/jails/web@good"])
+    assert rc == 0, err
+
+    async def killed(self: restoremod.Restore, name: str, root: str) -> str:
+        raise SystemExit("killed")
+
+    real_verify = restoremod.Restore._verify_up
+    monkeypatch.setattr(restoremod.Restore, "_verify_up", killed)
+    ctl = controller(sim_dir)
+    with pytest.raises(SystemExit):
+        asyncio.run(restoremod.Restore(ctl).run("web", "good"))
+    monkeypatch.setattr(restoremod.Restore, "_verify_up", real_verify)
+    got = journalmod.Journal(restoremod.Restore(ctl).host_key, "web").read()
+    assert got is not None and got.step == "start" and got.done[-1] == "clone"
+
+
+def test_cut_short_after_the_start_with_the_jail_running_is_a_flow_that_ended(
+        sim_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    _cut_short_in_verify_running(sim_dir, monkeypatch)
+    ctl = controller(sim_dir)
+    assert asyncio.run(restoremod.Restore(ctl).pending("web")) is None
+    assert not journalmod.Journal(restoremod.Restore(ctl).host_key, "web").path.exists()
+
+
+def test_cut_short_after_the_start_with_the_jail_gone_offers_the_same_ways_out(
+        sim_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No note between the start and verify running: the start's write-ahead is the
+    journal's state, and what is offered is read from zfs list and jls, as it was
+    when a note said the start was done."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    _cut_short_in_verify_running(sim_dir, monkeypatch)
+    ctl = controller(sim_dir)
+    assert asyncio.run(ctl.stop("web")).ok
+    got = asyncio.run(restoremod.Restore(ctl).pending("web"))
+    assert got is not None
+    assert "was cut short in step 'start': the known-good copy is in place" in got[1]
+    assert "to finish (start it): jailtui restore web --resume; to put the old root " \
+           "back: jailtui restore web --swap-back" in got[1]
+    result = asyncio.run(restoremod.Restore(ctl).resume("web"))
+    assert result.ok, result.summary
+    assert asyncio.run(restoremod.Restore(ctl).pending("web")) is None
 
 
 # -- the file itself: records appended, the newest whole one read -------------------------

@@ -75,6 +75,15 @@ JOURNALED = frozenset({"quarantine", "clone", "rollback", "start"})
 #: (benchmarks/README.md "restore", round 5); cut short in the read, the journal says
 #: the flow had begun and nothing moved, which is what zfs list says then too.
 NOTED_IN_STEP = frozenset({"quarantine"})
+#: The steps after a flow's last change (the start): they change nothing (``verify
+#: running`` reads jls, rc.conf and ps), so no note is written between the start and
+#: them. Cut short in one, the journal says the start was begun (its write-ahead) and
+#: what is left is read again as ever (``pending()``: zfs list, jls): a jail that runs
+#: on the restored root is a flow that ended; one that does not is offered the same
+#: ways out (start it, or put the old root back) as had the note said the start was
+#: done; only the words differ ("cut short in step 'start'", not "after step
+#: 'start'"). One durable write a flow less (benchmarks/README.md "restore", round 5).
+AFTER_LAST_CHANGE = frozenset({"verify running"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +242,8 @@ class Restore:
             checks between them leave nothing to finish or undo, and each write costs
             (benchmarks/README.md "restore"). The note after it is left to the next
             step (``then``) when that one is journaled too: its own note, written
-            before it runs anything, says the same and the step begun."""
+            before it runs anything, says the same and the step begun; and there is
+            none before the steps after the flow's last change (:data:`AFTER_LAST_CHANGE`)."""
             noted = entry is not None and label in JOURNALED
             if entry is not None and noted:
                 entry.step = label
@@ -243,7 +253,7 @@ class Restore:
             if entry is not None and ok:
                 entry.step = ""
                 entry.done.append(label)
-                if noted and then not in JOURNALED:
+                if noted and then not in JOURNALED and then not in AFTER_LAST_CHANGE:
                     self._note(journal, entry)
             return ok
 
