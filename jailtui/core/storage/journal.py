@@ -3,8 +3,9 @@
 A restore changes the host in several commands (rename, set, clone, start);
 killed between two of them (the console's terminal closed, the machine
 rebooted) the next run must say what is half done and offer to finish or to
-undo it (docs/internals.md, core/storage). Before each step the flow writes
-what it is about to do, after each what it did; the journal is removed when
+undo it (docs/internals.md, core/storage). Before each step that changes the
+host the flow writes what it is about to do (core/storage/restore.py JOURNALED;
+what it did is in the next step's record); the journal is removed when
 the flow ends on its own, whatever the outcome (the outcome was said then),
 except after a swap whose start failed: it stays, so "swap back" knows what to
 put back.
