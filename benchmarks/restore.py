@@ -109,8 +109,9 @@ class TimedRunner:
 
 class JournalClock:
     """The wall time inside ``Journal.write`` (the restore journal, written durably:
-    two fsyncs each: core/userfiles.py write_atomic), span by span: part of
-    the console's own time, told apart because it is the disk's latency, not work."""
+    the first record made new or replaced, the file and its directory fsync'd, each
+    later one appended and fdatasync'd: core/storage/journal.py), span by span: part
+    of the console's own time, told apart because it is the disk's latency, not work."""
 
     def __init__(self) -> None:
         self.spans: list[tuple[float, float]] = []

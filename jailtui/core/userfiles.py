@@ -48,6 +48,27 @@ def state_home(env: Mapping[str, str] | None = None) -> Path:
                                                           "state"))
 
 
+def make_directory(parent: Path, *, own_dir: bool = False) -> None:
+    """``parent`` and its missing parents made 0700; with ``own_dir`` it must belong
+    to the effective user (NotYourDirectory: the module's docstring)."""
+    parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if own_dir:
+        st = os.stat(parent)
+        if st.st_uid != os.geteuid():
+            raise NotYourDirectory(f"{parent}: belongs to uid {st.st_uid}, not to this "
+                                   f"user (uid {os.geteuid()}); not written")
+
+
+def sync_directory(parent: Path) -> None:
+    """fsync(2) of a directory: the names made, renamed or removed in it are on disk
+    when this returns (a file's own fsync need not write its directory entry)."""
+    dfd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool = True,
                  own_dir: bool = False, durable: bool = False) -> None:
     """Write ``data`` to ``path`` in one step, making missing directories 0700.
@@ -62,12 +83,7 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool 
     Raises OSError, or NotYourDirectory under ``own_dir``.
     """
     parent = path.parent
-    parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if own_dir:
-        st = os.stat(parent)
-        if st.st_uid != os.geteuid():
-            raise NotYourDirectory(f"{parent}: belongs to uid {st.st_uid}, not to this "
-                                   f"user (uid {os.geteuid()}); not written")
+    make_directory(parent, own_dir=own_dir)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     renamed = False
     try:
@@ -83,11 +99,7 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600, overwrite: bool 
         else:
             os.link(tmp, path)
         if durable:
-            dfd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            sync_directory(parent)
     finally:
         if not renamed:             # after a rename the temporary name is gone already
             try:

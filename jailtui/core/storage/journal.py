@@ -3,22 +3,30 @@
 A restore changes the host in several commands (rename, set, clone, start);
 killed between two of them (the console's terminal closed, the machine
 rebooted) the next run must say what is half done and offer to finish or to
-undo it (docs/internals.md, core/storage). Before each step the flow writes
-what it is about to do, after each what it did; the journal is removed when
+undo it (docs/internals.md, core/storage). Before each step that changes the
+host the flow writes what it is about to do (core/storage/restore.py JOURNALED;
+what it did is in the next step's record); the journal is removed when
 the flow ends on its own, whatever the outcome (the outcome was said then),
 except after a swap whose start failed: it stays, so "swap back" knows what to
 put back.
 
 One JSON file per host and jail under ``$XDG_STATE_HOME/jailtui/restore/``
 (core/userfiles.py), in a directory of the invoking user's own, durable before
-the step it guards runs: a flow's first record replaces the file (write_atomic:
-a temporary file, fsync, rename(2), fsync of the directory), each later one is
-one line appended and fdatasync'd (fdatasync(2): the data and the size that
-reaches it; two syncs and a rename less a record: benchmarks/README.md,
-"restore"). The newest whole record is the journal's state: a line torn by a
+the step it guards runs. A flow's first record makes the file: when there is
+none (the usual case: the last flow removed it) it is created under its own name
+(O_CREAT|O_EXCL, written, fsync, fsync of the directory: :func:`create_new`);
+when one is there (a failed append's, a torn first record's, a newer console's)
+it is replaced whole (write_atomic: a temporary file, fsync, rename(2), fsync of
+the directory), so what it held is there until the new record is. Each later
+record is one line appended and fdatasync'd (fdatasync(2): the data and the size
+that reaches it). Both save syscalls and disk waits a record: benchmarks/README.md,
+"restore". The newest whole record is the journal's state: a line torn by a
 power loss mid-append (cut short, or zeros where the size grew first) is
 skipped, and the one before it is right, because the step it announced had not
-begun. The journal is the console's memory, not the truth: what is half done is
+begun. A first record torn the same way (the file empty, cut short, zeros, or
+its name not on disk at all) reads as no journal, which is right too: it is
+written before the flow's first step (the stop), so nothing had begun; the next
+flow's first record replaces it. The journal is the console's memory, not the truth: what is half done is
 read again from ``zfs list`` each time (core/storage/restore.py ``pending()``),
 or with ``stat`` for a UFS standby swap (core/storage/standby.py).
 """
@@ -34,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jailtui.core.userfiles import state_home, write_atomic
+from jailtui.core.userfiles import make_directory, state_home, sync_directory, write_atomic
 
 if TYPE_CHECKING:
     from jailtui.core.hosts.protocol import JailHost
@@ -128,7 +136,8 @@ class Journal:
                 # the next write starts the file again whole.
                 self._started = False
                 raise
-        write_atomic(self.path, line, own_dir=True, durable=True)
+        if not create_new(self.path, line):
+            write_atomic(self.path, line, own_dir=True, durable=True)
         self._started = True
 
     def _append(self, line: bytes) -> None:
@@ -170,6 +179,42 @@ class Journal:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+
+
+def create_new(path: Path, data: bytes) -> bool:
+    """``data`` as the new file ``path`` (0600, in a directory of our own), on disk when
+    this returns: False, nothing written, when the name is taken (the caller replaces
+    that file whole). One fsync of the file and one of the directory (its new name:
+    fsync(2) promises only the file's own data and attributes), as write_atomic's
+    durable replace, without its temporary file (mkstemp's random name, an open) and
+    rename(2): about 0.1 ms less a flow on this machine's ext4 (benchmarks/README.md
+    "restore", round 5). Crashed before this returns, the file may be missing, empty,
+    cut short or zeros: the reader takes any of them for no record (the module's
+    docstring; tests/test_restore_journal_writes.py tries each)."""
+    make_directory(path.parent, own_dir=True)
+    try:
+        # O_EXCL: never an existing file's (its records stay until replaced whole), and
+        # with it no symlink is followed (open(2)); O_NOFOLLOW says so again.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                     | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(fd, 0o600)        # the umask may have taken the owner's bits
+        if os.write(fd, data) != len(data):  # a regular file: short only when full
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        # Not a record: gone, as a failed write_atomic leaves no file.
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    sync_directory(path.parent)
+    return True
 
 
 def datasync(fd: int) -> None:

@@ -68,6 +68,22 @@ RESUME_STEPS = ("clone", "start", "verify running")
 #: The steps the journal is written around: the ones that change datasets or start the
 #: jail (a run cut short in one of them leaves something to finish or undo).
 JOURNALED = frozenset({"quarantine", "clone", "rollback", "start"})
+#: The journaled steps whose write-ahead the step makes itself, after a read that
+#: changes nothing and before its first change: the quarantine's ``zfs get`` of the
+#: mountpoint's source, which the record must carry (an undo of the rename needs it).
+#: Noted before the read too, it was two durable writes where one says it all
+#: (benchmarks/README.md "restore", round 5); cut short in the read, the journal says
+#: the flow had begun and nothing moved, which is what zfs list says then too.
+NOTED_IN_STEP = frozenset({"quarantine"})
+#: The steps after a flow's last change (the start): they change nothing (``verify
+#: running`` reads jls, rc.conf and ps), so no note is written between the start and
+#: them. Cut short in one, the journal says the start was begun (its write-ahead) and
+#: what is left is read again as ever (``pending()``: zfs list, jls): a jail that runs
+#: on the restored root is a flow that ended; one that does not is offered the same
+#: ways out (start it, or put the old root back) as had the note said the start was
+#: done; only the words differ ("cut short in step 'start'", not "after step
+#: 'start'"). One durable write a flow less (benchmarks/README.md "restore", round 5).
+AFTER_LAST_CHANGE = frozenset({"verify running"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,16 +242,18 @@ class Restore:
             checks between them leave nothing to finish or undo, and each write costs
             (benchmarks/README.md "restore"). The note after it is left to the next
             step (``then``) when that one is journaled too: its own note, written
-            before it runs anything, says the same and the step begun."""
+            before it runs anything, says the same and the step begun; and there is
+            none before the steps after the flow's last change (:data:`AFTER_LAST_CHANGE`)."""
             noted = entry is not None and label in JOURNALED
             if entry is not None and noted:
                 entry.step = label
-                self._note(journal, entry)
+                if label not in NOTED_IN_STEP:
+                    self._note(journal, entry)
             ok = await self._step(result, name, jail.jid, label, body)
             if entry is not None and ok:
                 entry.step = ""
                 entry.done.append(label)
-                if noted and then not in JOURNALED:
+                if noted and then not in JOURNALED and then not in AFTER_LAST_CHANGE:
                     self._note(journal, entry)
             return ok
 
@@ -300,6 +318,7 @@ class Restore:
         async def do_quarantine() -> str:
             src = await self._zfs(["zfs", "get", "-H", "-o", "source", "mountpoint", ds.name])
             if entry is not None:
+                # The step's write-ahead (NOTED_IN_STEP), with what the rename needs undone.
                 entry.quarantine_local = src.strip() == "local"
                 self._note(journal, entry)
             await self._zfs(argvmod.zfs_rename_argv(ds.name, qname))
