@@ -252,6 +252,11 @@ def measure_console(recs: Sequence[recorded.Recorded], home: Path, reps: int,
                 else:
                     cpu[n].append(used)
                     rss[n].append(vm_hwm_kib(pid) / 1024)
+            # Each repetition's VmHWM, not only the median: its spread between
+            # runs (about 12 MiB at 50,000) is as large as many changes.
+            print("    VmHWM (MiB): " + ", ".join(
+                f"{'against ' if n < 0 else ''}{abs(n)} {rss[n][-1]:.0f}" for n in sizes),
+                file=sys.stderr)
         finally:
             for _, pane in panes:
                 pane.close()

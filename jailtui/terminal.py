@@ -131,7 +131,11 @@ class _RunnableApp(Protocol):
 def run_console(app: _RunnableApp, stderr: TextIO | None = None) -> int:
     """Run ``app`` on the terminal; its exit status (non-zero after a crash)."""
     from jailtui.console.hangup import HANGUP_STATUS, run_until_hangup
+    from jailtui.core.memory import map_big_blocks
 
+    # Before the first poll: its big buffers each their own mapping, given
+    # back when freed (core/memory.py; issue 18, the console's peak RSS).
+    map_big_blocks()
     with ui_on_terminal():
         # Ends within about a second when the terminal goes away (EOF/EIO,
         # SIGHUP): a root console must not poll on forever (console/hangup.py).

@@ -66,3 +66,23 @@ def test_environment_is_an_allowlist(monkeypatch: pytest.MonkeyPatch) -> None:
     res = asyncio.run(LocalRunner().run(["env"]))
     assert b"SECRET_TOKEN" not in res.stdout and b"LD_PRELOAD" not in res.stdout
     assert os.environ["SECRET_TOKEN"] == "s3cr3t"
+
+
+def test_big_output_arrives_whole_and_the_cap_keeps_its_first_bytes() -> None:
+    # Many reads of the pipe (capture._CHUNK each) gathered in one buffer and
+    # handed over without a copy (capture.collect, issue 18): the very bytes,
+    # in order, on stdout and stderr alike; over the cap, the first max_output
+    # bytes come with the error.
+    import sys
+
+    from jailtui.core.errors import OutputTooLarge
+
+    script = ("import sys\n"
+              "data = bytes(range(256)) * 12289 + b'end'\n"
+              "sys.stdout.buffer.write(data); sys.stderr.buffer.write(data[::-1])\n")
+    want = bytes(range(256)) * 12289 + b"end"
+    res = asyncio.run(LocalRunner().run([sys.executable, "-c", script]))
+    assert (res.returncode, res.stdout, res.stderr) == (0, want, want[::-1])
+    with pytest.raises(OutputTooLarge) as caught:
+        asyncio.run(LocalRunner(max_output=1_000_000).run([sys.executable, "-c", script]))
+    assert caught.value.stdout == want[:1_000_000]

@@ -164,20 +164,30 @@ def load_json(data: bytes | str, command: str, *,
     ``object_hook`` is json's: each object as it is decoded (ps turns its
     rows into Processes there, so the 50,000 row dicts never live together).
     """
+    doc = load_json_value(data, command, object_hook=object_hook)
+    if not isinstance(doc, dict):
+        raise ParseError(command, f"unexpected JSON shape: top level is {type_name(doc)}, "
+                                  "not an object")
+    return doc
+
+
+def load_json_value(data: bytes | str, command: str, *,
+                    object_hook: Callable[[dict[str, object]], object] | None = None
+                    ) -> object:
+    """:func:`load_json` without its check of the top level: whatever the
+    document decodes to (with ``object_hook``, possibly what the hook made of
+    the top-level object: ps checks the shape itself). The same errors for
+    empty, truncated or malformed output."""
     text = data if isinstance(data, str) else decode(data)
     if not text or text.isspace():  # not text.strip(): no copy of 15 MB of ps output
         raise ParseError(command, "empty output")
     try:
-        doc = json.loads(text, strict=False, object_hook=object_hook)
+        return json.loads(text, strict=False, object_hook=object_hook)
     except json.JSONDecodeError as exc:
         kind = "truncated JSON" if _unclosed(text) else "malformed JSON"
         raise ParseError(command, f"{kind} ({exc.msg}: char {exc.pos})") from None
     except (RecursionError, ValueError) as exc:  # absurd nesting, huge numbers
         raise ParseError(command, f"malformed JSON ({type(exc).__name__})") from None
-    if not isinstance(doc, dict):
-        raise ParseError(command, f"unexpected JSON shape: top level is {type_name(doc)}, "
-                                  "not an object")
-    return doc
 
 
 def _unclosed(text: str) -> bool:

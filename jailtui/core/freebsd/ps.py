@@ -14,7 +14,14 @@ from collections.abc import Collection, Mapping
 from typing import Any, Protocol
 
 from jailtui.core.errors import ParseError
-from jailtui.core.freebsd.errors import decode, libxo_rows, load_json, tool_error, type_name
+from jailtui.core.freebsd.errors import (
+    decode,
+    libxo_rows,
+    load_json,
+    load_json_value,
+    tool_error,
+    type_name,
+)
 from jailtui.core.model import Process, ProcessFields, ProcessTotals, make_process, totals_of
 from jailtui.core.transport.runner import CommandResult
 
@@ -390,32 +397,44 @@ def _parse(data: bytes | str, *, nothing_ok: bool,
         # Called by the JSON decoder for every object as soon as it is read:
         # a row becomes its Process here and its dict is dropped, so the 50,000
         # row dicts of a big host never live together (issue 18: peak RSS).
-        # The two containers stay dicts (libxo_rows reads them); a row that
-        # does not decode stays a dict too, and is decoded again below, in
-        # document order with its index, so its error reads as it always did.
+        # The Process itself takes the row's place in the document (round 7:
+        # a wrapper object per row was 4 MB of the poll's peak at 50,000).
+        # The two containers stay dicts; an object that does not decode as a
+        # row stays a dict (the plain decode below then words its error).
         if "process" in obj or "process-information" in obj:
             return obj
         try:
-            proc = _process_seen(obj, memo)
-        except Exception:  # noqa: BLE001 - raised again, worded, by the second decode
+            return _process_seen(obj, memo)
+        except Exception:  # noqa: BLE001 - raised again, worded, by the plain decode
             return obj
-        row = _Row()
-        row.process = proc
-        return row
 
-    doc = load_json(data, _CMD, object_hook=row_hook)
-    rows = _process_rows(doc, nothing_ok=nothing_ok)
-    return tuple(row.process if type(row) is _Row else _process(row, i, memo)
-                 for i, row in enumerate(rows))
+    rows = _decoded_rows(load_json_value(data, _CMD, object_hook=row_hook))
+    if rows is not None:
+        return tuple(rows)
+    # Not the usual document: a row that did not decode (it raises below), the
+    # containers missing or not objects, or an object made a Process where no
+    # row belongs (inside a row, or in a container's place). Decoded again as
+    # plain JSON, so libxo_rows and the row checks decide and word it exactly
+    # as they would any document, never meeting a Process. Only output that
+    # fails, or has no rows at all, pays this second decode.
+    plain = _process_rows(load_json(data, _CMD), nothing_ok=nothing_ok)
+    return tuple(_process(row, i, memo) for i, row in enumerate(plain))
 
 
-class _Row(dict[str, object]):
-    """A ps row already decoded while the JSON was read: an empty dict (so the
-    document keeps its shape for libxo_rows) carrying its Process (set right
-    after it is made: no __init__ of ours, dict's own in C, once a row)."""
-
-    __slots__ = ("process",)
-    process: Process
+def _decoded_rows(doc: object) -> list[Process] | None:
+    """The rows of a document of the usual shape whose rows the hook all made
+    Processes: an object at the top holding a ``process-information`` object
+    holding a ``process`` array (docs/freebsd.md 2.4) of Processes only;
+    None for anything else."""
+    if type(doc) is not dict:
+        return None
+    info = doc.get("process-information")
+    if type(info) is not dict:
+        return None
+    rows = info.get("process")
+    if type(rows) is not list or not rows or not all(type(row) is Process for row in rows):
+        return None
+    return rows
 
 
 def _process_rows(doc: Mapping[str, object], *, nothing_ok: bool) -> list[dict[str, object]]:
