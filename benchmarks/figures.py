@@ -411,6 +411,11 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"{'   (ms: parse / diff / render)':<44} " + "  ".join(
             f"{tk[n]['parse'] * 1e3:.0f}/{tk[n]['diff'] * 1e3:.0f}/{tk[n]['render'] * 1e3:.1f}"
             for n in ps))
+        # The small host's process pane is not full (fewer lines drawn): the
+        # render per line drawn says whether the drawing itself grows.
+        per_line = {n: v["render"] / max(v["lines"], 1.0) for n, v in tk.items()}
+        lines.append(f"{'   (lines drawn; ms per line)':<44} " + "  ".join(
+            f"{tk[n]['lines']:.0f}; {per_line[n] * 1e3:.2f}" for n in ps))
     print()
     print(f"{'figure (median of ' + str(args.reps) + ')':<44} {'value':>8} {'goal':>9} {'':>3}"
           f"   {'   ':>2}" + "  ".join(f"{n:>5}" for n in ps) + "   (processes)")
