@@ -6,7 +6,6 @@ columns), instead of one ``ps -J`` per jail.
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import re
@@ -15,7 +14,6 @@ from typing import Any, Protocol
 
 from jailtui.core.errors import ParseError
 from jailtui.core.freebsd.errors import (
-    decode,
     libxo_rows,
     load_json,
     load_json_value,
@@ -131,7 +129,7 @@ def parse_ps_totals(data: bytes | str) -> ProcessTotals:
     """
     try:
         totals = _plain_totals(data)
-    except (_Odd, ValueError, RecursionError):  # ValueError: json's JSONDecodeError
+    except (_Odd, ParseError):  # ParseError: load_json_value's, or a value the hook met
         return totals_of(parse_ps(data))
     return totals
 
@@ -229,9 +227,10 @@ def _plain_totals(data: bytes | str) -> ProcessTotals:
             sums[3] += kib
         return _ROW
 
-    text = data if isinstance(data, str) else decode(data)
-    # strict=False as load_json's (libxo escapes few control characters).
-    doc = json.loads(text, strict=False, object_hook=row_hook)
+    # The decode every ps parse makes (load_json_value: strict=False, the empty
+    # output's check); its errors, and a ValueError in the hook (int(rss)), come
+    # out as ParseError, which parse_ps_totals hands to parse_ps to word.
+    doc = load_json_value(data, _CMD, object_hook=row_hook)
     # load_json's and libxo_rows' checks (docs/freebsd.md 2.4), the other way
     # round: anything but plainly that shape (a missing or odd container, a row
     # left a dict, anything else in the list) is parse_ps's to word. Every line
