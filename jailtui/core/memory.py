@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import os
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["map_big_blocks", "release_free_memory"]
 
@@ -50,14 +51,9 @@ def map_big_blocks(threshold: int = BIG_BLOCK) -> bool:
     faults over a few MB per poll, small beside the parse). Nothing is done
     on other libcs (jemalloc maps large blocks on its own).
     """
-    if not _is_glibc():
+    fn = _glibc_function("mallopt", [ctypes.c_int, ctypes.c_int])
+    if fn is None:
         return False
-    try:
-        fn = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_int]
-    fn.restype = ctypes.c_int
     return bool(fn(_M_MMAP_THRESHOLD, threshold))
 
 
@@ -66,19 +62,25 @@ def release_free_memory() -> bool:
     global _trim, _looked
     if not _looked:
         _looked = True
-        if _is_glibc():
-            try:
-                fn = ctypes.CDLL(None).malloc_trim
-            except (OSError, AttributeError):
-                fn = None
-            if fn is not None:
-                fn.argtypes = [ctypes.c_size_t]
-                fn.restype = ctypes.c_int
-                _trim = fn
+        _trim = _glibc_function("malloc_trim", [ctypes.c_size_t])
     if _trim is None:
         return False
     _trim(0)
     return True
+
+
+def _glibc_function(name: str, argtypes: list[Any]) -> Callable[..., int] | None:
+    """glibc's function ``name`` (returning an int), through ctypes; None on another
+    libc or where the process's symbols do not have it."""
+    if not _is_glibc():
+        return None
+    try:
+        fn = getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = argtypes
+    fn.restype = ctypes.c_int
+    return fn  # type: ignore[no-any-return]
 
 
 def _is_glibc() -> bool:
