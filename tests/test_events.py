@@ -357,19 +357,22 @@ def test_events_follow_streams_daemons_limits_and_config(sim_dir: Path,
         changed = stream.wait_for("config_changed", "git")
         assert changed["text"] == ("/etc/jail.conf.d/git.conf changed on disk "
                                    "(holds the block of git)")
-        usage = jailtui(*sim, "sim", "exec", "--", "rctl", "-u", "jail:web")
-        procs = next(int(ln.split("=")[1]) for ln in usage.stdout.splitlines()
-                     if ln.startswith("maxproc="))
+        # The amount is the jail's long-lived processes: cron's children come
+        # and go (every process of the jail counts in maxproc, rctl(8)), and an
+        # amount read while a job ran would sit above the usage the check sees
+        # after it ended (9 of 11, under NEAR: no event; seen in CI).
+        rows = json.loads(jailtui(*sim, "ps", "--jail", "web", "--json").stdout)
+        jobs = {p["pid"] for p in rows if str(p["command"]).startswith("cron: running job")}
+        procs = sum(1 for p in rows if p["pid"] not in jobs and p["ppid"] not in jobs)
+        assert procs >= 5, rows
         added = jailtui(*sim, "rctl", "web", "--add", f"maxproc:deny={procs}")
         assert added.returncode == 0, added.stderr
         near = stream.wait_for("limit_near", "web")
-        # The health check's own jexec'd commands count in the jail's maxproc
-        # while they run (rctl(8): every process of the jail), so the count seen
-        # may exceed the one read above: CI saw "122% ... (11 of 9)".
+        # A cron job running at the check counts too: CI saw "122% ... (11 of 9)".
         got = re.fullmatch(r"maxproc at (\d+)% of its deny limit \((\d+) of (\d+)\)",
                            str(near["text"]))
         assert got is not None, near["text"]
-        assert int(got[3]) == procs and int(got[1]) >= 90 and int(got[2]) >= procs * 0.9
+        assert int(got[3]) == procs and int(got[1]) >= 100 and int(got[2]) >= procs
         ps = jailtui(*sim, "ps", "--jail", "web", "--json")
         pids = [str(p["pid"]) for p in json.loads(ps.stdout)
                 if "nginx: master" in str(p["command"])]
