@@ -28,10 +28,11 @@ start    launch (tmux new-session) to the first frame showing data (the status
          bar's "N/M jails up" and no "loading..." left), over the same for
          benchmarks/bare_app.py (one Static); one launch at a time.
 tick     one tick's render (benchmarks/tick.py: the tables' render_line time,
-         headless) at each size over the one at 200 processes.
+         headless) at each size over the one at 200 processes: in each round
+         every size's least of three ticks, the median of the rounds' ratios.
 
 Every figure is the median of ``--reps`` repetitions; the sizes of one
-repetition run interleaved (list, start) or at the same time (cpu, rss), so
+repetition run interleaved (list, start, tick) or at the same time (cpu, rss), so
 the load of the machine falls on both sides of a ratio. Nothing here asserts.
 """
 
@@ -306,10 +307,30 @@ def measure_start(recs: Sequence[recorded.Recorded], home: Path, reps: int,
 # --- tick ----------------------------------------------------------------------------
 
 
-def measure_tick(recs: Sequence[recorded.Recorded], reps: int) -> dict[int, dict[str, float]]:
+def measure_tick(recs: Sequence[recorded.Recorded], reps: int
+                 ) -> tuple[dict[int, dict[str, float]], dict[int, list[float]]]:
+    """Each host's tick figures (medians over all rounds), and each round's
+    ratio of its least render to the smallest host's.
+
+    ``reps`` rounds, each measuring every host once (three ticks each, after
+    tick.py's warm-up ticks, counting only ticks that drew) one after another: a render is 3 to 20 ms, so a load that comes and goes
+    while one host is measured alone moved the ratio between 1.0 and 2.0
+    from run to run (benchmarks/README.md "Round 7 (lead)"); interleaved,
+    the load falls on every host of a round alike.
+    """
     import tick
 
-    return {r.processes: asyncio.run(tick.measure(r.simdir, reps)) for r in recs}
+    per: dict[int, list[dict[str, float]]] = {r.processes: [] for r in recs}
+    ratios: dict[int, list[float]] = {r.processes: [] for r in recs}
+    for _ in range(reps):
+        got = {r.processes: asyncio.run(tick.measure(r.simdir, 3)) for r in recs}
+        low = got[recs[0].processes]["render min"]
+        for n, v in got.items():
+            per[n].append(v)
+            if low > 0 and v["render min"] > 0:  # 0: every tick of the round idle
+                ratios[n].append(v["render min"] / low)
+    return ({n: {k: statistics.median(v[k] for v in vs) for k in vs[0]}
+             for n, vs in per.items()}, ratios)
 
 
 # --- report ----------------------------------------------------------------------------
@@ -404,10 +425,11 @@ def main(argv: list[str] | None = None) -> int:
                          + "  ".join(f"{st[sign * n]['ours']:.2f}" for n in ps))
     if "tick" in only:
         print("tick render (headless) ...", file=sys.stderr)
-        tk = measure_tick(recs, max(args.reps, 3))
-        base = tk[ps[0]]["render"]
+        tk, rounds = measure_tick(recs, max(args.reps, 3))
         row("tick", "tick render / at 200 processes (x)",
-            {n: v["render"] / base for n, v in tk.items()}, ".2f")
+            {n: statistics.median(r or [0.0]) for n, r in rounds.items()}, ".2f")
+        lines.append(f"{'   (ratio of each round, least to most)':<44} " + "  ".join(
+            f"{min(rounds[n] or [0.0]):.2f}-{max(rounds[n] or [0.0]):.2f}" for n in ps))
         lines.append(f"{'   (ms: parse / diff / render)':<44} " + "  ".join(
             f"{tk[n]['parse'] * 1e3:.0f}/{tk[n]['diff'] * 1e3:.0f}/{tk[n]['render'] * 1e3:.1f}"
             for n in ps))

@@ -115,7 +115,14 @@ class RenderMeter:
         self.lines = 0
 
 
-async def measure(simdir: Path, reps: int) -> dict[str, float]:
+#: Ticks drawn before the counted ones: the first renders of a new app cost
+#: two to three times the later ones (first use of the styles' and the
+#: segments' caches; measured 4 December 2026: 7.7, 6.4, then 2.1 to 3.0 ms
+#: at 200 processes), which, counted, made the ratio between hosts swing.
+WARMUP = 2
+
+
+async def measure(simdir: Path, reps: int, warmup: int = WARMUP) -> dict[str, float]:
     from jailtui.app import JailtuiApp
 
     samples, sim_cost = record(simdir)
@@ -130,7 +137,7 @@ async def measure(simdir: Path, reps: int) -> dict[str, float]:
     meter = RenderMeter()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        for _ in range(reps):
+        for i in range(warmup + reps):
             t0 = time.perf_counter()
             snap = await host.poll()
             t1 = time.perf_counter()
@@ -138,13 +145,25 @@ async def measure(simdir: Path, reps: int) -> dict[str, float]:
             t2 = time.perf_counter()
             meter.reset()
             await pilot.pause()
+            if i < warmup:
+                continue
             parse.append(t1 - t0)
             diff.append(t2 - t1)
-            render.append(meter.seconds)
-            lines.append(meter.lines)
+            # A tick whose visible rows did not change draws no line (the
+            # console repaints only what changed): it says nothing of the
+            # cost of drawing, so only the ticks that drew count.
+            if meter.lines:
+                render.append(meter.seconds)
+                lines.append(meter.lines)
+    # The least render too: timeit's reading (its docs: higher values are
+    # "typically not caused by variability in Python's speed, but by other
+    # processes interfering"), for figures.py's interleaved rounds.
     return {"sim answer": sim_cost, "parse": statistics.median(parse),
-            "diff": statistics.median(diff), "render": statistics.median(render),
-            "lines": float(statistics.median(lines)),
+            "diff": statistics.median(diff),
+            "render": statistics.median(render) if render else 0.0,
+            "render min": min(render, default=0.0),
+            "lines": float(statistics.median(lines)) if lines else 0.0,
+            "idle ticks": float(reps - len(render)),
             "bytes": float(sum(len(s[0]) for s in samples.values()))}
 
 
