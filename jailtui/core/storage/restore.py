@@ -810,8 +810,9 @@ class Restore:
             raise StepFailed(f"{name} still runs (jid {now.jid})")
         if now is None:
             return "gone"
-        # Its own processes only (Controller.jail_processes), not a poll of every jail.
-        left = [p.pid for p in await self.controller.jail_processes(now)]
+        # Its own pids only (Controller.jail_pids), not a poll of every jail, nor every
+        # process's thirteen columns.
+        left = list(await self.controller.jail_pids(now))
         if left:
             shown = " ".join(str(p) for p in left[:10]) + (" ..." if len(left) > 10 else "")
             raise StepFailed(f"{name} is dying (jid {now.jid}) but {len(left)} of its "
