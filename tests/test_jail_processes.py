@@ -4,6 +4,7 @@ restore's verify steps reading only those (docs/freebsd.md 2.2: ``ps -J``)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,40 @@ def test_parse_jail_pids_reads_nothing_matched_and_words_what_is_wrong() -> None
                                      b'[{"pid":"x1","jail-id":"2"}]}}'), 2)
     with pytest.raises(ParseError):
         psmod.parse_jail_pids(_ps(0, b'{"process-information": '), 2)
+
+
+class FailingPs(Recording):
+    """ps fails outright (not "nothing matched"): a broken ps, or one killed."""
+
+    async def run(self, argv: Sequence[str], **kw: Any) -> CommandResult:
+        if argv[0] == "ps":
+            self.argvs.append(list(argv))
+            return CommandResult(tuple(argv), 2, b"", b"ps: broken\n")
+        return await super().run(argv, **kw)
+
+
+def _failing_ps(sim_dir: Path) -> Controller:
+    runner = FailingPs(sim_dir)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    return Controller(host, Policy(Role.HOST_ADMIN, "root", 0), audit=MemorySink())
+
+
+def test_verify_running_reads_rc_conf_and_ps_at_once_and_says_what_it_did_before(
+        sim_dir: Path) -> None:
+    """rc.conf and ps -J are read together (benchmarks/README.md "restore", round 6);
+    the step says what it said when ps came after the read: a failed ps fails it,
+    and an rc.conf that cannot be read says the daemons were not checked, whatever
+    ps did."""
+    ctl = _failing_ps(sim_dir)
+    web = resolved(ctl, "web")
+    flow = restoremod.Restore(ctl)
+    with pytest.raises(JailtuiError, match="ps: broken"):
+        asyncio.run(flow._verify_up("web", web.path))
+    rc_conf = sim_dir / "root/usr/local/jails/web/etc/rc.conf"
+    rc_conf.unlink()
+    os.mkfifo(rc_conf)
+    said = asyncio.run(flow._verify_up("web", web.path))
+    assert said.startswith(f"running, jid {web.jid}; daemons not checked: ")
+    assert "FIFO" in said
+    ok, _ = controller(sim_dir)
+    assert asyncio.run(restoremod.Restore(ok)._verify_up("web", web.path)) == said
