@@ -4,13 +4,17 @@ restore's verify steps reading only those (docs/freebsd.md 2.2: ``ps -J``)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Policy, Role
+from jailtui.core.errors import JailtuiError, ParseError
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.hosts.host import Host
 from jailtui.core.model import Jail, JailState
@@ -105,3 +109,99 @@ def test_the_restore_verifies_with_the_jails_own_processes_not_a_poll(
     ps_runs = [a for a in runner.argvs if a[0] == "ps"]
     assert poll_ps not in ps_runs
     assert ps_runs[-1][-2:] == ["-J", str(resolved(ctl, "db").jid)]
+    # verify stopped reads the dying jail's pids alone: two columns of every process.
+    assert ps_runs[0] == psmod.pids_argv(None)
+
+
+def test_a_jails_pids_are_its_processes_pids(sim_dir: Path) -> None:
+    """Controller.jail_pids: the pids jail_processes gives, from ps -o pid,jid."""
+    ctl, runner = controller(sim_dir)
+    web = resolved(ctl, "web")
+    runner.argvs.clear()
+    pids = asyncio.run(ctl.jail_pids(web))
+    assert runner.argvs == [["ps", "--libxo", "json", "-ax", "-o", "pid,jid", "-J",
+                             str(web.jid)]]
+    assert pids and pids == tuple(p.pid for p in asyncio.run(ctl.jail_processes(web)))
+    gone = Jail(name="web", jid=999, state=JailState.RUNNING)
+    assert asyncio.run(ctl.jail_pids(gone)) == ()  # ps: Invalid jail id: 999
+    alice, runner = controller(sim_dir, Policy(Role.DELEGATE, "alice", 1001,
+                                               scope=frozenset({"db"})))
+    assert asyncio.run(alice.jail_pids(web)) == ()
+    assert runner.argvs == []
+
+
+def test_a_dying_jails_pids_come_from_the_host_wide_ps_kept_to_its_jid(
+        sim_dir: Path) -> None:
+    faults.add(sim_dir, "nostop", "web")
+    ctl, runner = controller(sim_dir)
+    jid = resolved(ctl, "web").jid
+    rc, _, err = dispatch(sim_dir, ["jail", "-r", "web"])
+    assert rc == 0, err
+    dying = resolved(ctl, "web")
+    assert dying.state is JailState.DYING
+    runner.argvs.clear()
+    pids = asyncio.run(ctl.jail_pids(dying))
+    assert runner.argvs == [["ps", "--libxo", "json", "-ax", "-o", "pid,jid"]]
+    assert len(pids) == 3
+    assert pids == tuple(p.pid for p in asyncio.run(ctl.jail_processes(dying)))
+    assert jid is not None
+
+
+def _ps(rc: int, out: bytes, err: bytes = b"") -> CommandResult:
+    return CommandResult(tuple(psmod.pids_argv(None)), rc, out, err)
+
+
+def test_parse_jail_pids_reads_nothing_matched_and_words_what_is_wrong() -> None:
+    doc = (b'{"process-information": {"process": [{"pid":"7","jail-id":"2"},'
+           b'{"pid":"8","jail-id":"3"},{"pid":"9","jail-id":"2"}]}}')
+    assert psmod.parse_jail_pids(_ps(0, doc), 2) == (7, 9)
+    assert psmod.parse_jail_pids(_ps(0, doc), 4) == ()
+    assert psmod.parse_jail_pids(_ps(1, b""), 2) == ()
+    assert psmod.parse_jail_pids(_ps(1, b"{ }"), 2) == ()
+    with pytest.raises(JailtuiError, match="Invalid jail id"):
+        psmod.parse_jail_pids(_ps(1, b"", b"ps: Invalid jail id: 2\n"), 2)
+    with pytest.raises(ParseError, match="no \"pid\""):
+        psmod.parse_jail_pids(_ps(0, b'{"process-information": {"process": '
+                                     b'[{"jail-id":"2"}]}}'), 2)
+    with pytest.raises(ParseError, match="not a number"):
+        psmod.parse_jail_pids(_ps(0, b'{"process-information": {"process": '
+                                     b'[{"pid":"x1","jail-id":"2"}]}}'), 2)
+    with pytest.raises(ParseError):
+        psmod.parse_jail_pids(_ps(0, b'{"process-information": '), 2)
+
+
+class FailingPs(Recording):
+    """ps fails outright (not "nothing matched"): a broken ps, or one killed."""
+
+    async def run(self, argv: Sequence[str], **kw: Any) -> CommandResult:
+        if argv[0] == "ps":
+            self.argvs.append(list(argv))
+            return CommandResult(tuple(argv), 2, b"", b"ps: broken\n")
+        return await super().run(argv, **kw)
+
+
+def _failing_ps(sim_dir: Path) -> Controller:
+    runner = FailingPs(sim_dir)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    return Controller(host, Policy(Role.HOST_ADMIN, "root", 0), audit=MemorySink())
+
+
+def test_verify_running_reads_rc_conf_and_ps_at_once_and_says_what_it_did_before(
+        sim_dir: Path) -> None:
+    """rc.conf and ps -J are read together (benchmarks/README.md "restore", round 6);
+    the step says what it said when ps came after the read: a failed ps fails it,
+    and an rc.conf that cannot be read says the daemons were not checked, whatever
+    ps did."""
+    ctl = _failing_ps(sim_dir)
+    web = resolved(ctl, "web")
+    flow = restoremod.Restore(ctl)
+    with pytest.raises(JailtuiError, match="ps: broken"):
+        asyncio.run(flow._verify_up("web", web.path))
+    rc_conf = sim_dir / "root/usr/local/jails/web/etc/rc.conf"
+    rc_conf.unlink()
+    os.mkfifo(rc_conf)
+    said = asyncio.run(flow._verify_up("web", web.path))
+    assert said.startswith(f"running, jid {web.jid}; daemons not checked: ")
+    assert "FIFO" in said
+    ok, _ = controller(sim_dir)
+    assert asyncio.run(restoremod.Restore(ok)._verify_up("web", web.path)) == said

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from jailtui.core import userfiles
 from jailtui.core.actions.audit import MemorySink
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Policy, Role
+from jailtui.core.errors import JailtuiError
 from jailtui.core.hosts.host import Host
 from jailtui.core.storage import journal as journalmod
 from jailtui.core.storage import restore as restoremod
@@ -105,6 +107,73 @@ def test_a_restore_writes_the_journal_before_each_change(
     assert seen[1]["local"] is True
     assert not journalmod.Journal(restoremod.Restore(controller(sim_dir)).host_key,
                                   "db").path.exists()
+
+
+class Watching(SimRunner):
+    """The simulator's runner, noting at each command that changes the host what the
+    journal's file reads then (its newest whole record) and how many of the flow's
+    writes had returned: the record a change needs must be on disk before it runs,
+    whichever thread wrote it."""
+
+    CHANGES = (("service", "jail"), ("zfs", "rename"), ("zfs", "set"), ("zfs", "clone"),
+               ("zfs", "rollback"), ("zfs", "destroy"))
+
+    def __init__(self, sim_dir: Path, seen: list[dict[str, Any]]) -> None:
+        super().__init__(sim_dir)
+        self.seen = seen
+        self.journal: journalmod.Journal | None = None
+        self.at: list[tuple[str, int, str | None]] = []
+
+    async def run(self, argv: Any, **kw: Any) -> Any:
+        if tuple(argv[:2]) in self.CHANGES and self.journal is not None:
+            got = self.journal.read()
+            self.at.append((" ".join(argv[:3]), len(self.seen),
+                            None if got is None else got.step))
+        return await super().run(argv, **kw)
+
+
+def test_each_change_runs_only_once_its_record_is_on_disk(
+        sim_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first record is written in a worker thread while the snapshot checks run
+    (benchmarks/README.md "restore", round 6): the stop still waits for it."""
+    rc, _, err = dispatch(sim_dir, ["zfs", "snapshot", "-r", "zroot/jails/db@good"])
+    assert rc == 0, err
+    seen = written(monkeypatch, tmp_path)
+    made = journalmod.create_new
+
+    def slow(path: Path, data: bytes) -> bool:
+        # A disk slower than the checks' zfs list: the stop must wait, not overtake.
+        time.sleep(0.3)
+        return made(path, data)
+
+    monkeypatch.setattr(journalmod, "create_new", slow)
+    runner = Watching(sim_dir, seen)
+    host = Host(runner, backend="SIMULATED", paths=runner.paths)
+    ctl = Controller(host, Policy(Role.HOST_ADMIN, "root", 0), audit=MemorySink())
+    flow = restoremod.Restore(ctl)
+    runner.journal = flow.journal("db")
+    result = asyncio.run(flow.run("db", "good"))
+    assert result.ok, result.summary
+    assert all(w["durable"] for w in seen)
+    # (command, writes returned, the step the file's newest record announces)
+    assert runner.at[0] == ("service jail stop", 1, "")
+    assert ("zfs rename --", 2, "quarantine") in runner.at
+    assert ("zfs clone -o", 3, "clone") in runner.at
+    assert ("service jail start", 4, "start") in runner.at
+    assert all(n >= 1 and step is not None for _, n, step in runner.at)
+
+
+def test_a_missing_snapshot_leaves_no_journal(
+        sim_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first record, begun beside the snapshot checks, is removed when they refuse:
+    nothing began, so nothing is left for the console's start to offer."""
+    seen = written(monkeypatch, tmp_path)
+    ctl = controller(sim_dir)
+    with pytest.raises(JailtuiError, match="no such snapshot"):
+        asyncio.run(restoremod.Restore(ctl).run("db", "nosuch"))
+    assert [w["step"] for w in seen] == [""]
+    assert not journalmod.Journal(restoremod.Restore(ctl).host_key, "db").path.exists()
+    assert asyncio.run(ctl.restore_pending_all()) == []
 
 
 def test_the_discard_flow_writes_the_same_way(

@@ -552,6 +552,24 @@ class Controller:
             raise
         return tuple(p for p in procs if p.jid == jail.jid)
 
+    async def jail_pids(self, jail: Jail) -> tuple[int, ...]:
+        """The pids of one jail now (``jail``: as ``resolve`` gave it), two columns of
+        ps and no more: for a step that needs only whether any is left (a restore's
+        "verify stopped"; issue 16). As :meth:`jail_processes`: ``ps -J JID`` of a live
+        jail (a jid gone meanwhile has none), the host-wide ps kept to the jid of a
+        dying one, none of a jail outside the caller's scope."""
+        if jail.jid is None or not self.policy.in_scope(jail.name):
+            return ()
+        live = jail.state is JailState.RUNNING
+        res = await self.host.runner.run(psmod.pids_argv(jail.jid if live else None),
+                                         timeout=10)
+        try:
+            return psmod.parse_jail_pids(res, jail.jid)
+        except JailNotFound:
+            if live:
+                return ()
+            raise
+
     async def _check_identity(self, action: Action, name: str, jid: int | None,
                               path: str = "") -> Jail | None:
         """Re-resolve ``name``; refuse if its jid or path changed since it was shown."""

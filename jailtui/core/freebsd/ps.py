@@ -89,6 +89,49 @@ def ps_argv(jail: str | None = None, *, jail_keyword: bool = True) -> list[str]:
     return argv
 
 
+#: ps -o keywords of a pid-only read: which processes a jail still has, and no more
+#: (a restore's "verify stopped": docs/freebsd.md 2.1 for the keys, 2.2 for -J).
+PIDS_KEYWORDS = "pid,jid"
+
+
+def pids_argv(jid: int | None = None) -> list[str]:
+    """argv of the pids of one live jail (``-J JID``), or, ``jid`` None, of every
+    process with its jid (a dying jail's jid is no ``-J`` argument: libjail's
+    jail_getid looks up live jails only). No command column, so no ``-ww``."""
+    argv = ["ps", "--libxo", "json", "-ax", "-o", PIDS_KEYWORDS]
+    if jid is not None:
+        argv += ["-J", str(jid)]
+    return argv
+
+
+def parse_jail_pids(result: CommandResult, jid: int) -> tuple[int, ...]:
+    """The pids of jail ``jid`` in a finished :func:`pids_argv` run, in ps's order.
+
+    Thirteen columns of every process decoded into Processes to read two (the
+    host-wide ps of a dying jail: every process of the host) was most of that
+    step's own time (benchmarks/README.md "restore", round 6); here each row is two
+    strings. "Nothing matched" (exit 1, no stderr: docs/freebsd.md 2.2) is none;
+    any other failure raises the tool's error (``Invalid jail id``: JailNotFound),
+    and a row without a pid, or a value that is no number, a ParseError naming it.
+    """
+    if result.returncode == 1 and not result.stderr.strip():
+        if not result.stdout.strip():
+            return ()
+        rows = _process_rows(load_json(result.stdout, _CMD), nothing_ok=True)
+    elif result.returncode != 0:
+        raise tool_error(result)
+    else:
+        rows = _process_rows(load_json(result.stdout, _CMD), nothing_ok=False)
+    out = []
+    for i, row in enumerate(rows):
+        pid = _int(row, "pid", i)
+        if pid is None:
+            raise ParseError(_CMD, f"process #{i}: no \"pid\"")
+        if _int(row, "jail-id", i) == jid:
+            out.append(pid)
+    return tuple(out)
+
+
 class RowNamer(Protocol):
     """Makes the Process of a jailed row whose user is a number (ps printed the
     uid: the host's passwd does not know it), naming the user as it is made

@@ -29,15 +29,24 @@ record (action ``restore``), and every outcome says where everything is.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from jailtui.core.actions.control import Controller
 from jailtui.core.actions.policy import Action
+
+# The daemon rule and rc.conf's parser, with this module, not on the way in "verify
+# running": this module is imported when the restore screen opens or ``jailtui
+# restore`` starts (screens/restore.py, cli/restore_cmd.py), before the flow, and a
+# running console has both loaded already (the health check). Small, no Textual
+# (benchmarks/README.md "restore", round 6: a cold flow's import).
+from jailtui.core.checks.daemons import NOT_DAEMONS, missing_daemons
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.freebsd import argv as argvmod
+from jailtui.core.freebsd import rcconf
 from jailtui.core.freebsd.errors import tool_error
 from jailtui.core.model import Jail, JailState
 from jailtui.core.storage import snapshots as snapmod
@@ -276,15 +285,6 @@ class Restore:
         elif "@" in snapshot and snapshot.split("@", 1)[0] != ds.name:
             raise snapmod.StorageError(f"{snapshot} is not a snapshot of {name} ({ds.name})")
         tree: list[ZfsDataset] = [ds, *where.children]
-        have = {s.short for s in await snapmod.list_of(self.runner, source)}
-        if short not in have:
-            raise snapmod.StorageError(f"{source}@{short}: no such snapshot of {name}")
-        for child in where.children:
-            copy = source + child.name[len(ds.name):]
-            if short not in {s.short for s in await snapmod.list_of(self.runner, copy)}:
-                raise snapmod.StorageError(
-                    f"{copy}@{short} does not exist: {name}'s child datasets need the "
-                    "same snapshot (take snapshots with zfs snapshot -r)")
         result.snapshot = f"{source}@{short}"
         was_running = jail.state is JailState.RUNNING
         root = where.root
@@ -293,7 +293,24 @@ class Restore:
         entry = Entry(self.host_key, name, ds.name, root, result.snapshot,
                       "rollback" if discard else "clone", "" if discard else qname,
                       was_running=was_running, started=self.clock())
-        self._note(journal, entry)
+        # The first record's durable write (a file made, two fsyncs: the flow's longest
+        # disk wait) runs in a worker thread while the snapshot checks' zfs list runs,
+        # and is awaited before the stop, the first change: on disk before it, as ever
+        # (the module docstring of core/storage/journal.py), without the flow waiting
+        # for the disk and then for zfs one after the other (benchmarks/README.md
+        # "restore", round 6). Nothing touches ``entry`` until it is awaited.
+        first = asyncio.ensure_future(asyncio.to_thread(self._note, journal, entry))
+        try:
+            await self._check_snapshots(name, source, short, ds, where.children)
+        except BaseException:
+            # Nothing began: the record goes (a crash before this removal leaves a
+            # journal of a flow that changed nothing, which pending() drops).
+            try:
+                await first
+            finally:
+                journal.remove()
+            raise
+        await first
 
         also: list[str] = []
 
@@ -496,6 +513,20 @@ class Restore:
 
         return StandbySwap(self.controller, self.on_step, self.clock, self.timer)
 
+    async def _check_snapshots(self, name: str, source: str, short: str, ds: ZfsDataset,
+                               children: Sequence[ZfsDataset]) -> None:
+        """The known-good snapshot exists, of the root and of each child dataset
+        (``zfs list -t snapshot`` of each): StorageError naming the one missing."""
+        have = {s.short for s in await snapmod.list_of(self.runner, source)}
+        if short not in have:
+            raise snapmod.StorageError(f"{source}@{short}: no such snapshot of {name}")
+        for child in children:
+            copy = source + child.name[len(ds.name):]
+            if short not in {s.short for s in await snapmod.list_of(self.runner, copy)}:
+                raise snapmod.StorageError(
+                    f"{copy}@{short} does not exist: {name}'s child datasets need the "
+                    "same snapshot (take snapshots with zfs snapshot -r)")
+
     async def _step(self, result: RestoreResult, name: str, jid: int | None, label: str,
                     body: Body) -> bool:
         started, s0 = self.clock(), self.timer()
@@ -531,18 +562,25 @@ class Restore:
         now = await self.controller.resolve(name)
         if now is None or now.state is not JailState.RUNNING or now.jid is None:
             raise StepFailed(f"{name} is not running after the start")
-        from jailtui.core.checks.daemons import NOT_DAEMONS, missing_daemons
-        from jailtui.core.freebsd import rcconf
-
-        host = self.controller.host
-        (got,) = await host.read_jail_files(root, ["etc/rc.conf"])
+        # rc.conf (read in a worker thread) and the jail's own processes (ps -J JID, not
+        # a poll of every jail) at once: two reads, neither waits for the other
+        # (benchmarks/README.md "restore", round 6). What is said is as when the ps
+        # followed the read: an unreadable rc.conf says so whatever ps did, and a
+        # failed ps is this step's failure otherwise.
+        files, procs = await asyncio.gather(
+            self.controller.host.read_jail_files(root, ["etc/rc.conf"]),
+            self.controller.jail_processes(now), return_exceptions=True)
+        if isinstance(files, BaseException):
+            raise files
+        (got,) = files
         text = got.text()
         if text is None:
             return f"running, jid {now.jid}; daemons not checked: {got.why()}"
+        if isinstance(procs, BaseException):
+            raise procs
         services = [s for s in rcconf.enabled_services(rcconf.parse(text))
                     if s not in NOT_DAEMONS]
-        # The jail's own processes (ps -J JID), not a poll of every jail.
-        missing = missing_daemons(services, await self.controller.jail_processes(now))
+        missing = missing_daemons(services, procs)
         if missing:
             raise StepFailed(f"{name} runs (jid {now.jid}) but these daemons enabled in "
                              f"its rc.conf are not: {', '.join(missing)}")
@@ -782,8 +820,9 @@ class Restore:
             raise StepFailed(f"{name} still runs (jid {now.jid})")
         if now is None:
             return "gone"
-        # Its own processes only (Controller.jail_processes), not a poll of every jail.
-        left = [p.pid for p in await self.controller.jail_processes(now)]
+        # Its own pids only (Controller.jail_pids), not a poll of every jail, nor every
+        # process's thirteen columns.
+        left = list(await self.controller.jail_pids(now))
         if left:
             shown = " ".join(str(p) for p in left[:10]) + (" ..." if len(left) > 10 else "")
             raise StepFailed(f"{name} is dying (jid {now.jid}) but {len(left)} of its "
