@@ -4,10 +4,11 @@ The console's start (issue 18: launch to the first frame that shows data)
 allocates some 400,000 objects that all stay alive: the modules, classes
 and functions of jailtui, Textual and Rich, then the DOM, the CSS and the
 first snapshot. Each allocation counts towards the collector's thresholds
-(``gc.get_threshold()``, 700 by default), so the start runs about 100
-young and 10 middle collections and often one full one, each traversing
-objects none of which is garbage: about 40 ms of a 0.45 s start
-(benchmarks/README.md "Round 8 (start8)"). The collector is told to wait
+(``gc.get_threshold()``, 700 by default), so the start runs some 140
+collections, often a full one among them, traversing objects none of
+which is garbage: 33 to 43 ms of CPU to the first data at 200 processes,
+7 ms of it while cli/main.py itself is imported, before :func:`hold` can
+run (benchmarks/README.md "Round 8 (start8)"). The collector is told to wait
 (``gc.disable()``) until the first poll has been shown, then runs as before
 (``gc.enable()``): the pattern the gc module's documentation gives for a
 start whose objects all live on (https://docs.python.org/3/library/gc.html#gc.freeze:
