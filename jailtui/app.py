@@ -34,7 +34,7 @@ from textual.command import Provider
 from textual.screen import Screen
 from textual.signal import Signal
 
-from jailtui.console import palette
+from jailtui.console import collector, palette
 from jailtui.console.fleet import FleetConsole
 from jailtui.console.flows import Flows
 from jailtui.console.key_order import KeyDone, KeyOrder
@@ -59,6 +59,9 @@ if TYPE_CHECKING:
 # The other screens (detail, health, help, hosts, log, exec and the flows'
 # screens) are imported when a key opens one: the first frame needs only the
 # main screen (issue 18: start; tests/test_import_hygiene.py checks).
+
+#: Seconds at most the collector waits for the first poll (console/collector.py).
+FIRST_POLL_HOLD = 10.0
 
 #: Themes of newer Textual releases -> the older release's equivalent.
 _THEME_FALLBACK = {"ansi-dark": "textual-ansi", "ansi-light": "textual-ansi"}
@@ -163,6 +166,11 @@ class JailtuiApp(App[None]):
     def _set_state(self, state: PollState) -> None:
         self._state = state
         self.poll_signal.publish(state)
+        if collector.held() and (state.snapshot is not None or state.error is not None):
+            # The first poll's answer (its data or its error) is on screen once
+            # this refresh is done: the collector held off for the start runs
+            # again (console/collector.py).
+            self.call_after_refresh(collector.release)
 
     @property
     def backend_label(self) -> str:
@@ -276,6 +284,10 @@ class JailtuiApp(App[None]):
         The main screen picks up whatever the poll has by the time it mounts."""
         self.health.start()  # before the first poll: it evaluates that poll's snapshot
         self.fleet.start()
+        if collector.held():
+            # A first poll that neither answers nor fails (a hung link before its
+            # timeout) does not keep the collector held off (console/collector.py).
+            self.set_timer(FIRST_POLL_HOLD, collector.release)
 
     def _warn(self, message: str) -> None:
         self.journal.add("config", None, message)

@@ -130,16 +130,22 @@ class _RunnableApp(Protocol):
 
 def run_console(app: _RunnableApp, stderr: TextIO | None = None) -> int:
     """Run ``app`` on the terminal; its exit status (non-zero after a crash)."""
+    from jailtui.console import collector
     from jailtui.console.hangup import HANGUP_STATUS, run_until_hangup
     from jailtui.core.memory import map_big_blocks
 
     # Before the first poll: its big buffers each their own mapping, given
     # back when freed (core/memory.py; issue 18, the console's peak RSS).
     map_big_blocks()
-    with ui_on_terminal():
-        # Ends within about a second when the terminal goes away (EOF/EIO,
-        # SIGHUP): a root console must not poll on forever (console/hangup.py).
-        run_until_hangup(app)
+    try:
+        with ui_on_terminal():
+            # Ends within about a second when the terminal goes away (EOF/EIO,
+            # SIGHUP): a root console must not poll on forever (console/hangup.py).
+            run_until_hangup(app)
+    finally:
+        # A console that ended before its first data (a crash, q at once):
+        # the collector held off for its start runs again (console/collector.py).
+        collector.release()
     code = app.return_code or 0
     if code and code != HANGUP_STATUS:  # nobody is left to read it after a hangup
         print(CRASHED.format(code=code), file=stderr or sys.stderr)

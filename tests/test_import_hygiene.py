@@ -62,7 +62,10 @@ LAZY = ("jailtui.screens.detail", "jailtui.screens.health", "jailtui.screens.hel
         "jailtui.core.procdetail", "jailtui.core.posture.model",
         # The SSH transport: built only for a remote host (fleet.build_host).
         "jailtui.core.transport.ssh", "jailtui.core.transport.ssh.files",
-        "jailtui.core.transport.ssh.link", "jailtui.core.transport.ssh.runner")
+        "jailtui.core.transport.ssh.link", "jailtui.core.transport.ssh.runner",
+        # The fleet's core (tag_snapshot: several hosts only) and the user
+        # picker (u): not for one host's first frame.
+        "jailtui.core.hosts.fleet", "jailtui.screens.users")
 
 FIRST_FRAME = """
 import asyncio, sys

@@ -530,6 +530,9 @@ def run_fleet_console(specs: Sequence[Any], args: argparse.Namespace) -> int:
     refused = terminal.refusal(os.environ, sys.stdin, sys.stdout)
     if refused is not None:
         return _fail(refused)
+    from jailtui.console import collector
+
+    collector.hold()  # until the first data is on screen (console/collector.py)
     terminal.prepare(os.environ, sys.stdout.encoding)
     from dataclasses import replace as dc_replace
 
@@ -560,6 +563,9 @@ def run_console(session: Session, args: argparse.Namespace) -> int:
     refused = terminal.refusal(os.environ, sys.stdin, sys.stdout)
     if refused is not None:
         return _fail(refused)
+    from jailtui.console import collector
+
+    collector.hold()  # until the first data is on screen (console/collector.py)
     terminal.prepare(os.environ, sys.stdout.encoding)
     from jailtui.app import JailtuiApp
     from jailtui.core.config.settings import load_settings

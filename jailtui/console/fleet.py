@@ -41,7 +41,6 @@ from jailtui.console.scheduler import Repeating
 from jailtui.core.errors import describe
 from jailtui.core.events import Timeline
 from jailtui.core.history import DEFAULT_WINDOW, History
-from jailtui.core.hosts.fleet import tag_snapshot
 from jailtui.core.model import HostSnapshot
 from jailtui.core.text import one_line
 from jailtui.screens.contracts import ConsoleController, ConsoleHost
@@ -170,6 +169,10 @@ class HostPoller:
         if snapshot is self._raw and self.state.snapshot is not None:
             return self.state.snapshot
         self._raw = snapshot
+        # Several hosts only: a console of one host never loads the fleet's
+        # core module for its first frame (issue 18: start).
+        from jailtui.core.hosts.fleet import tag_snapshot
+
         return tag_snapshot(snapshot, self.name)
 
     def set_state(self, state: PollState) -> None:

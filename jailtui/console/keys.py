@@ -826,8 +826,12 @@ def _first_conflict(keymap: Mapping[str, str], given: Mapping[str, str],
 
     Only remaps are checked: the defaults overlap on purpose where the
     focused widget's key is the screen's own in other words (Escape clears
-    the filter in the filter bar and on the main screen).
+    the filter in the filter bar and on the main screen). No remaps: no
+    conflict, and the walk over every screen's keys (some 700 key names
+    normalised, in the App's ``__init__``) is skipped (issue 18: start).
     """
+    if not keymap:
+        return None
     for screen in SCREENS.values():
         if screen.name in ("table", "filter"):
             continue  # checked with the screens they are on

@@ -33,7 +33,6 @@ from jailtui.core.owners import messages as owner_messages
 from jailtui.core.text import visible
 from jailtui.core.userstate import PaneView, View
 from jailtui.screens.guard import GuardedScreen
-from jailtui.screens.users import UserChoice, UsersScreen
 from jailtui.widgets.command_bar import CommandBar
 from jailtui.widgets.filter_bar import FilterBar
 from jailtui.widgets.fleet_state import FleetState
@@ -627,6 +626,9 @@ class MainScreen(GuardedScreen):
             self.app.notify("No processes here to pick a user from.", severity="information",
                             markup=False, timeout=4)
             return
+
+        # Opened by a key, not on the first frame (issue 18: start).
+        from jailtui.screens.users import UserChoice, UsersScreen
 
         def chosen(choice: UserChoice | None) -> None:
             if choice is not None:
