@@ -118,7 +118,18 @@ LIST_LAZY = ("jailtui.core.storage.snapshots", "jailtui.core.storage.restore",
              "jailtui.core.transport.ssh", "jailtui.core.transport.ssh.files",
              "jailtui.core.transport.ssh.link", "jailtui.core.transport.ssh.runner",
              # The key table: checked only when the config file has [keys] entries.
-             "jailtui.console.keys")
+             "jailtui.console.keys",
+             # The actions layer (Session.controller is built on first use; list
+             # reads the policy only), a delegate's scoped view, and what only
+             # the console's detail, log, services and limits screens ask of a
+             # host (JailHost's annotations name them: core/hosts/protocol.py).
+             "jailtui.core.actions.control", "jailtui.core.hosts.scoped",
+             "jailtui.core.network", "jailtui.core.freebsd.net", "jailtui.core.consolelog",
+             "jailtui.core.checks.rcstatus", "jailtui.core.freebsd.misc",
+             "jailtui.core.freebsd.rctl", "jailtui.core.freebsd.signals",
+             # Read only from a config file or a delegation policy (the test's
+             # HOME has neither: conftest.py).
+             "tomllib")
 
 LIST_RUN = """
 import sys
