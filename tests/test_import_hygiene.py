@@ -121,7 +121,18 @@ LIST_LAZY = ("jailtui.core.storage.snapshots", "jailtui.core.storage.restore",
              "jailtui.core.transport.ssh", "jailtui.core.transport.ssh.files",
              "jailtui.core.transport.ssh.link", "jailtui.core.transport.ssh.runner",
              # The key table: checked only when the config file has [keys] entries.
-             "jailtui.console.keys")
+             "jailtui.console.keys",
+             # The actions layer (Session.controller is built on first use; list
+             # reads the policy only), a delegate's scoped view, and what only
+             # the console's detail, log, services and limits screens ask of a
+             # host (JailHost's annotations name them: core/hosts/protocol.py).
+             "jailtui.core.actions.control", "jailtui.core.hosts.scoped",
+             "jailtui.core.network", "jailtui.core.freebsd.net", "jailtui.core.consolelog",
+             "jailtui.core.checks.rcstatus", "jailtui.core.freebsd.misc",
+             "jailtui.core.freebsd.rctl", "jailtui.core.freebsd.signals",
+             # Read only from a config file or a delegation policy (the test's
+             # HOME has neither: conftest.py).
+             "tomllib")
 
 LIST_RUN = """
 import sys
@@ -147,3 +158,24 @@ def test_list_imports_no_storage_layer(sim_dir: Path, tmp_path: Path) -> None:
     loaded = set(out.read_text().split())
     assert "jailtui.cli.views" in loaded                 # the check sees what is imported
     assert sorted(m for m in LIST_LAZY if m in loaded) == []
+
+
+GC_RUN = """
+import gc, runpy, sys
+sys.argv = ["jailtui", "--version"]
+try:
+    runpy.run_module("jailtui", run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+print(gc.isenabled(), gc.get_freeze_count() > 10000, "jailtui.cli.main" in sys.modules)
+"""
+
+
+def test_entry_point_collects_again_after_its_imports() -> None:
+    """jailtui/__main__.py turns the cyclic GC off for the imports only: it is
+    on when main() runs (the console lives for hours), and the imports' objects
+    are frozen, not left to the first collection."""
+    out = subprocess.run([sys.executable, "-c", GC_RUN], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-3:] == ["True", "True", "True"]

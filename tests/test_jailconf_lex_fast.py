@@ -84,3 +84,24 @@ _TEXT = st.lists(_PIECES, max_size=40).map("".join)
 @given(_TEXT, st.sampled_from(DIALECTS))
 def test_same_on_generated_input(text: str, freebsd: int | None) -> None:
     _same(text, freebsd)
+
+
+@pytest.mark.parametrize("text", [
+    'a = "em0|10.0.0.1/24";', 'a = "x\x00y";', 'a = "two\nlines";\nb;', 'a = "";',
+    'a = x"y"z;', 'a = "y""z";', 'a = "$v";', 'a = "p$v";', 'a = "q\\"r";', 'a = "s\\\nt";',
+    'a = "open', 'a = "open\n;', 'a = "x" "y";', 'a = "a\r\nb";', "a = \"it's\";",
+])
+@pytest.mark.parametrize("freebsd", DIALECTS)
+def test_double_quoted_strings(text: str, freebsd: int | None) -> None:
+    """The fast path's double-quoted strings (lex._PLAIN_DQ) against the rule-by-rule lexer:
+    NULs, newlines, pieces joined before and after, and the strings it must leave to
+    the rules (a variable, an escape, no closing quote)."""
+    _same(text, freebsd)
+
+
+def test_the_fast_path_takes_plain_double_quoted_strings() -> None:
+    fast = lex._FAST[id(lex._RULES)]
+    m = fast('"em0|10.0.0.1/24";', 0)
+    assert m is not None and lex._FAST_KINDS[m.lastindex or 0] == "dq"
+    for text in ('"a$b"', '"a\\"b"', '"open'):
+        assert fast(text, 0) is None

@@ -282,7 +282,7 @@ def open_targets(args: argparse.Namespace) -> tuple[Targets, frozenset[str] | No
     if specs is not None and len(specs) > 1:
         return Targets(open_fleet(specs)), None
     session = make_session(args)
-    return Targets(Fleet([session.host])), session.controller.policy.scope
+    return Targets(Fleet([session.host])), session.policy.scope
 
 
 def cmd_conf(target: Target | None, args: argparse.Namespace) -> int:

@@ -14,12 +14,17 @@ import argparse
 import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from jailtui.cli.output import print_table
 from jailtui.cli.session import Session
 from jailtui.core.errors import RacctUnavailable
-from jailtui.core.freebsd import rctl
 from jailtui.core.text import visible
+
+if TYPE_CHECKING:
+    # rctl(8)'s parsers load when the command runs: main's parser imports this
+    # module for every command, `list` too (tests/test_import_hygiene.py LIST_LAZY).
+    from jailtui.core.freebsd import rctl
 
 # core/actions/limits.py (and rctlconf, safefile and remotefile through it)
 # only when `rctl` runs: building the parser for `list` must not import them
@@ -54,7 +59,7 @@ def _rule_json(rule: rctl.RctlRule, kept: bool | None) -> dict[str, object]:
 
 def run(session: Session, args: argparse.Namespace) -> int:
     from jailtui.core.actions import limits
-    from jailtui.core.freebsd import rctlconf
+    from jailtui.core.freebsd import rctl, rctlconf
 
     controller = session.controller
     name: str = args.name

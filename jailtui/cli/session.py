@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from jailtui.core.hosts.protocol import JailHost
 
 if TYPE_CHECKING:
     from jailtui.core.actions.control import Controller
+    from jailtui.core.actions.policy import Policy
 
 
 def default_sim_dir() -> Path:
@@ -162,18 +164,26 @@ class Session:
     target: Target
     #: The host, scoped to a delegate's jails when delegated.
     host: JailHost
-    controller: Controller
+    #: What this user may do (decided, and any refusal raised, by make_session).
+    policy: Policy
+    #: Builds the :attr:`controller` (it only stores what it is given).
+    make_controller: Callable[[], Controller]
     delegated: bool = False
     editable_params: tuple[str, ...] = ()
+
+    @cached_property
+    def controller(self) -> Controller:
+        """The actions layer, built on first use: ``list``, ``ps`` and
+        ``check`` read the policy only, and never import core/actions/control
+        (issue 18; tests/test_import_hygiene.py LIST_LAZY)."""
+        return self.make_controller()
 
 
 def make_session(args: argparse.Namespace) -> Session:
     """Target, identity, policy and controller; fails closed (PolicyError)."""
     from jailtui.core.actions import delegation
     from jailtui.core.actions.audit import FileSink, SyslogSink
-    from jailtui.core.actions.control import Controller
-    from jailtui.core.actions.policy import Policy, Role
-    from jailtui.core.hosts.scoped import ScopedHost
+    from jailtui.core.actions.policy import Role
 
     identity = delegation.identify(os.environ, os.geteuid(), os.getuid())
     delegated = identity.via != "direct"
@@ -216,16 +226,19 @@ def make_session(args: argparse.Namespace) -> Session:
         _require_confinement(audit, identity, policy_text)
     host: JailHost = target.host
     if policy.scope is not None:
+        from jailtui.core.hosts.scoped import ScopedHost
+
         host = ScopedHost(target.host, policy.scope)
     editable = entry.params if entry is not None and policy.role is Role.DELEGATE else None
-    from jailtui.core.actions.control import StartMethod
 
-    controller = Controller(host, policy, audit=audit, editable_params=editable,
-                            min_securelevel=entry.min_securelevel if entry else None,
-                            method=target.start_method or StartMethod.AUTO,
-                            owner_methods=dict(target.owners))
-    _ = Policy
-    return Session(target, host, controller, delegated, editable or ())
+    def controller() -> Controller:
+        from jailtui.core.actions.control import Controller, StartMethod
+
+        return Controller(host, policy, audit=audit, editable_params=editable,
+                          min_securelevel=entry.min_securelevel if entry else None,
+                          method=target.start_method or StartMethod.AUTO,
+                          owner_methods=dict(target.owners))
+    return Session(target, host, policy, controller, delegated, editable or ())
 
 
 def _uses_sim(args: argparse.Namespace) -> bool:

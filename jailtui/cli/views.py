@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jailtui.cli.output import jail_json, print_table, process_json, snapshot_title
+from jailtui.cli.output import (
+    indented_json,
+    jail_json,
+    print_table,
+    process_json,
+    snapshot_title,
+)
 from jailtui.core.errors import JailtuiError, describe
 from jailtui.core.events import Event, Kind, Timeline
 from jailtui.core.hosts.fleet import Fleet
@@ -100,8 +106,9 @@ def _json_rows(targets: Targets, rows: list[dict[str, Any]], hosts: list[str]) -
     """JSON rows; among several hosts ``host`` is the host's name in the fleet."""
     if targets.several:
         rows = [{**r, "host": h} for h, r in zip(hosts, rows, strict=True)]
-    # One write, not json.dump's one per token (82,000 at 1,000 jails).
-    sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    # One write, not json.dump's one per token (82,000 at 1,000 jails);
+    # json.dumps(rows, indent=2)'s text, its leaves by the C encoder.
+    sys.stdout.write(indented_json(rows) + "\n")
 
 
 def _nothing(targets: Targets) -> int:

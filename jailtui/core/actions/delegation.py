@@ -21,7 +21,6 @@ import grp
 import os
 import pwd
 import stat
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,6 +113,8 @@ def is_never_editable(param: str) -> bool:
 
 def parse_policy(text: str, path: str = POLICY_PATH) -> PolicyFile:
     """Parse the TOML policy strictly: unknown keys and actions are errors."""
+    import tomllib  # only a delegated session has a policy to read (issue 18: list's imports)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import enum
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,6 +206,8 @@ def _read_layer(source: Source, file: Path, *, required: bool,
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise error(f"{file}: not UTF-8 text") from None
+    import tomllib  # only when a config file exists (issue 18: list's imports)
+
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

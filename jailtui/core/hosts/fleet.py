@@ -42,7 +42,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jailtui.core.actions.control import StartMethod
 from jailtui.core.errors import JailtuiError
 from jailtui.core.hosts.host import Host
 from jailtui.core.hosts.protocol import JailHost
@@ -52,8 +51,10 @@ from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import LocalRunner
 
 if TYPE_CHECKING:
-    # The SSH transport is imported where a remote host is built: `list` on
-    # the local host loads none of it (tests/test_import_hygiene.py LIST_LAZY).
+    # The SSH transport is imported where a remote host is built, the actions
+    # layer where a table names a start_method: `list` on the local host
+    # loads neither (tests/test_import_hygiene.py LIST_LAZY).
+    from jailtui.core.actions.control import StartMethod
     from jailtui.core.transport.ssh import LinkState
 
 __all__ = [
@@ -246,6 +247,8 @@ def parse_hosts(doc: Mapping[str, Any], *, source: Path | None = None,
             raise FleetError(f"{at('hosts', name, 'ssh_options')}: {key} ssh_options must be a list of strings")
         method = t.get("start_method")
         if method is not None:
+            from jailtui.core.actions.control import StartMethod
+
             try:
                 method = StartMethod(method)
             except ValueError:

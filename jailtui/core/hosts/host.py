@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING
 
 import psutil
 
-from jailtui.core import consolelog, network
-from jailtui.core.checks import rcstatus
 from jailtui.core.errors import (
     CommandError,
     CommandTimeout,
@@ -33,7 +31,7 @@ from jailtui.core.errors import (
     describe,
 )
 from jailtui.core.freebsd import argv as argvmod
-from jailtui.core.freebsd import jailconf, misc, rctl
+from jailtui.core.freebsd import jailconf
 from jailtui.core.freebsd import jls as jlsmod
 from jailtui.core.freebsd import ps as psmod
 from jailtui.core.freebsd.errors import check
@@ -106,7 +104,12 @@ _TRIM_AFTER = 512 * 1024
 POLL_TIMEOUT = 8.0
 
 if TYPE_CHECKING:
+    # Imported where a method uses them (the console's detail, log and service
+    # screens), not by `list` (tests/test_import_hygiene.py LIST_LAZY).
+    from jailtui.core import consolelog, network
+    from jailtui.core.checks import rcstatus
     from jailtui.core.drift import DriftReport
+    from jailtui.core.freebsd import misc, rctl
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
     from jailtui.core.transport.ssh import LinkState
@@ -200,7 +203,7 @@ class Host:
         #: The last poll's ownership of every row, by kernel name.
         self._owned: dict[str, Ownership] = {}
         #: Whether this host's sockstat takes --libxo (FreeBSD 15), learnt once.
-        self._sockstat = network.SockstatFlavour()
+        self._sockstat: network.SockstatFlavour | None = None
 
     # -- files --------------------------------------------------------------
 
@@ -597,10 +600,14 @@ class Host:
         return rows[0]
 
     async def rctl_usage(self, name: str) -> dict[str, int]:
+        from jailtui.core.freebsd import rctl
+
         res = check(await self._run(rctl.rctl_usage_argv(name)))
         return rctl.parse_rctl_usage(res.stdout)
 
     async def rctl_rules(self, name: str) -> list[rctl.RctlRule]:
+        from jailtui.core.freebsd import rctl
+
         res = check(await self._run(rctl.rctl_rules_argv(name)))
         return rctl.parse_rctl_rules(res.stdout)
 
@@ -612,11 +619,15 @@ class Host:
 
     async def who(self, name: str) -> list[misc.Login]:
         """Users logged in to the jail: ``jexec NAME who`` (docs/freebsd.md 9.2)."""
+        from jailtui.core.freebsd import misc
+
         res = check(await self._run(argvmod.who_argv(name)))
         return misc.parse_who(res.stdout)
 
     async def services(self, name: str) -> list[str]:
         """Enabled rc.d services of the jail: ``service -j NAME -e``."""
+        from jailtui.core.freebsd import misc
+
         res = check(await self._run(argvmod.service_enabled_argv(name)))
         return [misc.service_name(p) for p in misc.parse_service_enabled(res.stdout)]
 
@@ -625,6 +636,10 @@ class Host:
         detail and on ``r``, never per tick. ``vnet`` from ``jls -n vnet``; the
         VNET interfaces from the jail's effective jail.conf block; the rdr anchor
         only for a Bastille jail."""
+        from jailtui.core import network as netmod
+
+        if self._sockstat is None:
+            self._sockstat = netmod.SockstatFlavour()
         vnet = False
         try:
             res = await self._run(jlsmod.jls_params_argv(["vnet"], jail=jail.name))
@@ -639,11 +654,13 @@ class Host:
             conf = None
         iface = conf.params.get("vnet.interface") if conf is not None else None
         bastille = self.owner_of(jail.name).owner is Owner.BASTILLE
-        return await network.collect(self._run, jail, vnet=vnet, vnet_interface=iface,
-                                     bastille=bastille, sockstat=self._sockstat)
+        return await netmod.collect(self._run, jail, vnet=vnet, vnet_interface=iface,
+                                    bastille=bastille, sockstat=self._sockstat)
 
     async def service_status(self, name: str, service: str) -> rcstatus.ServiceStatus:
         """``service -j NAME SERVICE status``: on demand (the services screen, D), never per tick."""
+        from jailtui.core.checks import rcstatus
+
         argv = rcstatus.status_argv(name, service)
         return rcstatus.parse_status(service, await self._run(argv, timeout=30))
 
@@ -667,6 +684,8 @@ class Host:
 
     async def _remote_disk_usage(self, path: str) -> tuple[int, int, int] | None:
         """``df -k PATH`` on a remote host (POSIX output: 1024-byte blocks)."""
+        from jailtui.core.freebsd import misc
+
         try:
             res = await self._run(argvmod.df_argv(path), timeout=10)
         except CommandError:
@@ -710,6 +729,8 @@ class Host:
         manager's jail.conf(5) (Bastille's per-jail file, docs/managers.md 1.1);
         the other managers' formats name no console log of jail(8).
         """
+        from jailtui.core import consolelog
+
         conf = self._last_conf or self.configured()
         cj = conf.jails.get(name)
         if cj is not None:
@@ -738,6 +759,8 @@ class Host:
                           since: consolelog.LogMark | None = None) -> consolelog.LogChunk:
         """The jail's console log from ``since`` (the tail when None): a host
         file, read on the host's side, its bytes the jail's (core/consolelog.py)."""
+        from jailtui.core import consolelog
+
         path, source = await asyncio.to_thread(self._console_log_path, name)
         if path is None:
             return consolelog.LogChunk("", reason=source, source=source)

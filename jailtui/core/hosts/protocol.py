@@ -13,19 +13,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from jailtui.core import consolelog
-from jailtui.core.checks import rcstatus
-from jailtui.core.freebsd import misc, rctl
 from jailtui.core.hosts import confsource
 from jailtui.core.model import HostInfo, HostSnapshot, Jail, ParamValue
-from jailtui.core.network import NetworkInfo
 from jailtui.core.owners import ManagedJail, Ownership
 from jailtui.core.transport import jailfs
 from jailtui.core.transport.hostfs import PathMap
 from jailtui.core.transport.runner import Runner
 
 if TYPE_CHECKING:
+    # Named in annotations only; imported where the methods run (host.py), so
+    # `list` loads none of them (tests/test_import_hygiene.py LIST_LAZY).
+    from jailtui.core import consolelog
+    from jailtui.core.checks import rcstatus
     from jailtui.core.drift import DriftReport
+    from jailtui.core.freebsd import misc, rctl
+    from jailtui.core.network import NetworkInfo
     from jailtui.core.posture.baseline import Baseline
     from jailtui.core.posture.model import JailPosture
     from jailtui.core.transport.ssh import LinkState

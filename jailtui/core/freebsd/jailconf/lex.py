@@ -161,6 +161,10 @@ _BY_CHAR: dict[tuple[int, str], dict[str, tuple[_Rule, ...]]] = {
     (k, st): {} for k in _FIRSTS for st in (_N, _D)}
 
 
+#: A double-quoted string that rule 8's action copies as it is (see _fast).
+_PLAIN_DQ = r'"[^"\\$]*"'
+
+
 def _fast(src: list[tuple[int, tuple[str, ...], str, str]]) -> re.Pattern[str]:
     r"""The normal state's rules that win wherever they match, as one pattern.
 
@@ -170,19 +174,26 @@ def _fast(src: list[tuple[int, tuple[str, ...], str, str]]) -> re.Pattern[str]:
     later rules) and ``+``, which rule 6's ``[$*+/\\]`` takes alone, one
     character against ``+=``'s two. So where one of them matches, it is the
     longest match, and the first to match is the only one: a single
-    ``match`` gives the token, its group (``lastindex``) the rule. Every
-    other first character goes to the rule-by-rule longest match
-    (docs/freebsd.md 4.1).
+    ``match`` gives the token, its group (``lastindex``) the rule. The last
+    alternative is a double-quoted string with no backslash and no ``$``
+    (``"em0|10.1.0.10/24"``): rule 8 takes it whole, closing quote and all,
+    which rule 13 (an unterminated string: it stops before a quote) and the
+    one-character rules cannot outdo, and its ``text2lval`` is a copy of what
+    is between the quotes (up to a NUL). Every other first character, and a
+    string with an escape or a variable, goes to the rule-by-rule longest
+    match (docs/freebsd.md 4.1).
     tests/test_jailconf_lex_fast.py compares both on every input it has.
     """
     by_prio = {prio: pat for prio, states, pat, _act in src if _N in states and prio in (0, 1, 4, 5)}
-    alts = (by_prio[0], by_prio[1], by_prio[5], by_prio[4], _WORD)
+    alts = (by_prio[0], by_prio[1], by_prio[5], by_prio[4], _WORD, _PLAIN_DQ)
     return re.compile("|".join(f"({a})" for a in alts))
 
 
-#: Group numbers of :func:`_fast`'s pattern: the token kind (ATOM: a string piece).
+#: Group numbers of :func:`_fast`'s pattern: the token kind (ATOM: a string
+#: piece; DQ: a double-quoted string without escapes or variables).
 _ATOM = "atom"
-_FAST_KINDS = (ERROR, WS, COMMENT, PUNCT, PLEQ, _ATOM)
+_DQ = "dq"
+_FAST_KINDS = (ERROR, WS, COMMENT, PUNCT, PLEQ, _ATOM, _DQ)
 _FAST = {id(_RULES): _fast(_RULES_SRC).match,
          id(_RULES_LEGACY): _fast(_RULES_SRC_LEGACY).match}
 _new_token = tuple.__new__
@@ -288,6 +299,12 @@ def tokenize(text: str, *, freebsd: int | None = None) -> list[Token]:
                 # _WORD has no backslash and no NUL: text2lval copies it.
                 append(_new_token(Token, (STR1 if instr else STR, lexeme, pos, end, line,
                                           line, lexeme)))
+                instr = True
+            elif kind is _DQ:
+                nl = lexeme.count("\n")
+                append(_new_token(Token, (STR1 if instr else STR, lexeme, pos, end, line,
+                                          line + nl, _nul(lexeme[1:-1]))))
+                line += nl
                 instr = True
             else:
                 nl = lexeme.count("\n") if kind is WS else 0
