@@ -188,6 +188,10 @@ class ActionResult:
     message: str
     output: str = ""
     argv: tuple[str, ...] = ()
+    #: The dependents a stop or restart took down with it, named in ``message``
+    #: (:func:`dependents_note`), so a caller adding its own note does not name
+    #: them twice (a restore's stop step).
+    stopped_too: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -790,11 +794,12 @@ class Controller:
             if gone:
                 message += dependents_note(gone)
         else:
+            gone = []
             message = failed_message(action, name, _failure_message(raw, argv, res.returncode))
         seen = after or now
         self._record(action, name, seen.jid if seen is not None else None,
                      "ok" if ok else f"failed: {message}", via)
-        return ActionResult(ok, message, output, tuple(argv))
+        return ActionResult(ok, message, output, tuple(argv), tuple(gone))
 
     # -- shell, exec, services ---------------------------------------------------
 

@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from jailtui.core.actions.control import Controller
+from jailtui.core.actions.control import Controller, dependents_note
 from jailtui.core.actions.policy import Action
 
 # The daemon rule and rc.conf's parser, with this module, not on the way in "verify
@@ -799,8 +799,11 @@ class Restore:
         also.extend(sorted(before - await self._running_names() - {name}))
         if entry is not None:
             entry.also = list(also)
-        return res.message + (f"; also stopped: {', '.join(also)} (they depend on it)"
-                              if also else ""), False
+        # The stop's own message names the dependents jail.conf gave it; only the
+        # others are added here (they were said twice: "also stopped git (depends
+        # on it); also stopped: git (they depend on it)").
+        unsaid = [n for n in also if n not in res.stopped_too]
+        return res.message + (dependents_note(unsaid) if unsaid else ""), False
 
     async def _stop_if_running(self, name: str) -> tuple[str, bool]:
         """A swap back's first step: the jail as it is now, stopped if it runs."""
