@@ -63,8 +63,8 @@ def test_a_live_jails_processes_are_ps_J_alone(sim_dir: Path) -> None:
     assert {p.jid for p in procs} == {web.jid}
 
 
-def test_a_dying_jail_is_no_J_argument_so_the_host_wide_ps_is_kept_to_its_jid(
-        sim_dir: Path) -> None:
+def dying_web(sim_dir: Path) -> tuple[Controller, Recording, Jail]:
+    """web removed with a process that will not go (fault ``nostop``): dying."""
     faults.add(sim_dir, "nostop", "web")
     ctl, runner = controller(sim_dir)
     jid = resolved(ctl, "web").jid
@@ -72,6 +72,13 @@ def test_a_dying_jail_is_no_J_argument_so_the_host_wide_ps_is_kept_to_its_jid(
     assert rc == 0, err
     dying = resolved(ctl, "web")
     assert dying.state is JailState.DYING and dying.jid == jid
+    return ctl, runner, dying
+
+
+def test_a_dying_jail_is_no_J_argument_so_the_host_wide_ps_is_kept_to_its_jid(
+        sim_dir: Path) -> None:
+    ctl, runner, dying = dying_web(sim_dir)
+    jid = dying.jid
     # ps(1) refuses the dying jid (jail_getid looks up live jails only).
     rc, _, err = dispatch(sim_dir, ["ps", "-ax", "-J", str(jid)])
     assert rc == 1 and b"Invalid jail id" in err
@@ -82,14 +89,16 @@ def test_a_dying_jail_is_no_J_argument_so_the_host_wide_ps_is_kept_to_its_jid(
     assert len(procs) == 3 and {p.jid for p in procs} == {jid}
 
 
-def test_none_for_a_jail_without_processes_gone_or_out_of_scope(sim_dir: Path) -> None:
+@pytest.mark.parametrize("read", ["jail_processes", "jail_pids"])
+def test_none_for_a_jail_without_processes_gone_or_out_of_scope(sim_dir: Path,
+                                                                read: str) -> None:
     ctl, runner = controller(sim_dir)
     web = resolved(ctl, "web")
     gone = Jail(name="web", jid=999, state=JailState.RUNNING)
-    assert asyncio.run(ctl.jail_processes(gone)) == ()  # ps: Invalid jail id: 999
+    assert asyncio.run(getattr(ctl, read)(gone)) == ()  # ps: Invalid jail id: 999
     alice, runner = controller(sim_dir, Policy(Role.DELEGATE, "alice", 1001,
                                                scope=frozenset({"db"})))
-    assert asyncio.run(alice.jail_processes(web)) == ()
+    assert asyncio.run(getattr(alice, read)(web)) == ()
     assert runner.argvs == []
 
 
@@ -122,29 +131,16 @@ def test_a_jails_pids_are_its_processes_pids(sim_dir: Path) -> None:
     assert runner.argvs == [["ps", "--libxo", "json", "-ax", "-o", "pid,jid", "-J",
                              str(web.jid)]]
     assert pids and pids == tuple(p.pid for p in asyncio.run(ctl.jail_processes(web)))
-    gone = Jail(name="web", jid=999, state=JailState.RUNNING)
-    assert asyncio.run(ctl.jail_pids(gone)) == ()  # ps: Invalid jail id: 999
-    alice, runner = controller(sim_dir, Policy(Role.DELEGATE, "alice", 1001,
-                                               scope=frozenset({"db"})))
-    assert asyncio.run(alice.jail_pids(web)) == ()
-    assert runner.argvs == []
 
 
 def test_a_dying_jails_pids_come_from_the_host_wide_ps_kept_to_its_jid(
         sim_dir: Path) -> None:
-    faults.add(sim_dir, "nostop", "web")
-    ctl, runner = controller(sim_dir)
-    jid = resolved(ctl, "web").jid
-    rc, _, err = dispatch(sim_dir, ["jail", "-r", "web"])
-    assert rc == 0, err
-    dying = resolved(ctl, "web")
-    assert dying.state is JailState.DYING
+    ctl, runner, dying = dying_web(sim_dir)
     runner.argvs.clear()
     pids = asyncio.run(ctl.jail_pids(dying))
     assert runner.argvs == [["ps", "--libxo", "json", "-ax", "-o", "pid,jid"]]
     assert len(pids) == 3
     assert pids == tuple(p.pid for p in asyncio.run(ctl.jail_processes(dying)))
-    assert jid is not None
 
 
 def _ps(rc: int, out: bytes, err: bytes = b"") -> CommandResult:
