@@ -81,7 +81,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     (work / "home").mkdir(exist_ok=True)
     rec = recorded.record(work, args.jails, args.processes)
-    asyncio.to_thread = _inline  # type: ignore[assignment]
+    asyncio.to_thread = _inline
     from jailtui.core.hosts import host as host_module
 
     host_module._PARSER = _InlineExecutor()  # type: ignore[assignment]

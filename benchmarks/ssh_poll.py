@@ -59,7 +59,7 @@ async def rounds(fleet: Fleet, n: int, what: str) -> list[float]:
             if bad:
                 raise SystemExit(f"poll failed: {bad[0].name}: {bad[0].error}")
         else:
-            await asyncio.gather(*(r.run_many([["true"], ["true"]])  # type: ignore[attr-defined]
+            await asyncio.gather(*(r.run_many([["true"], ["true"]])
                                    for r in runners))
         out.append(time.perf_counter() - t0)
     return out

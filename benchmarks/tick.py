@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -39,6 +40,9 @@ from jailtui.core.transport.runner import CommandResult, LinklessRunner  # noqa:
 from jailtui.sim.builder import init_host  # noqa: E402
 from jailtui.sim.commands import dispatch  # noqa: E402
 from jailtui.sim.runner import SimRunner  # noqa: E402
+
+if TYPE_CHECKING:
+    from textual.strip import Strip
 
 SIZES = ((10, 200), (200, 5_000), (1_000, 50_000))
 
@@ -66,6 +70,9 @@ class RecordedRunner(LinklessRunner):
 
     def interactive_argv(self, argv: Sequence[str]) -> list[str]:
         return list(argv)
+
+    def interactive_env(self) -> dict[str, str]:
+        return {}
 
     def pipe_argv(self, argv: Sequence[str]) -> list[str]:
         return list(argv)
@@ -100,7 +107,7 @@ class RenderMeter:
         original = KeyedTable.render_line
         meter = self
 
-        def timed(table: KeyedTable, y: int):  # type: ignore[no-untyped-def]
+        def timed(table: KeyedTable[Any, Any], y: int) -> Strip:
             t0 = time.perf_counter()
             try:
                 return original(table, y)
@@ -108,7 +115,7 @@ class RenderMeter:
                 meter.seconds += time.perf_counter() - t0
                 meter.lines += 1
 
-        KeyedTable.render_line = timed  # type: ignore[method-assign]
+        KeyedTable.render_line = timed  # type: ignore[method-assign,assignment]
 
     def reset(self) -> None:
         self.seconds = 0.0
