@@ -277,23 +277,32 @@ def measure_console(recs: Sequence[recorded.Recorded], home: Path, reps: int,
 
 def measure_start(recs: Sequence[recorded.Recorded], home: Path, reps: int,
                   against: Path | None = None) -> dict[int, dict[str, float]]:
-    """The start row; with ``against`` its console is launched right after ours in
-    every repetition (negative keys, as in :func:`measure_console`)."""
+    """The start row; with ``against`` its console is launched beside ours in
+    every repetition (negative keys, as in :func:`measure_console`).
+
+    The order of the launches (the bare app, ours, ``against``'s) turns by one
+    each repetition: launched always in the same order, the console started
+    right after another came out ahead at 200 processes, two identical trees
+    differing by 1.83x against 1.71x (benchmarks/README.md, round 9 (start9)).
+    """
     sizes = [r.processes for r in recs] + ([-r.processes for r in recs] if against else [])
     ours: dict[int, list[float]] = {n: [] for n in sizes}
     bare: list[float] = []
     bare_argv = [PY, "-I", str(HERE / "bare_app.py")]
-    for _ in range(reps):
+    for i in range(reps):
         for rec in recs:
-            pane = Pane(bare_argv, rec.env(home), "bare")
-            try:
-                bare.append(pane.wait(lambda s: BARE_TEXT in s))
-            finally:
-                pane.close()
-            sides = [(rec.processes, ROOT)]
+            launches: list[tuple[int | None, Path | None]] = [(None, None), (rec.processes, ROOT)]
             if against is not None:
-                sides.append((-rec.processes, against))
-            for key, tree in sides:
+                launches.append((-rec.processes, against))
+            turn = i % len(launches)
+            for key, tree in launches[turn:] + launches[:turn]:
+                if key is None or tree is None:
+                    pane = Pane(bare_argv, rec.env(home), "bare")
+                    try:
+                        bare.append(pane.wait(lambda s: BARE_TEXT in s))
+                    finally:
+                        pane.close()
+                    continue
                 pane = Pane(console_argv(rec, 2.0, tree), rec.env(home), f"s{key}")
                 try:
                     ours[key].append(pane.wait(shows_data))
