@@ -167,9 +167,9 @@ def parse_ps_totals(data: bytes | str) -> ProcessTotals:
     every row is the plain strings ps prints (digits, a ``%.1f``, ``-``), so
     certain to decode alike; any other document (a value of another type, a
     field missing, an odd number, malformed or truncated JSON) goes through
-    :func:`parse_ps`, which
-    decides (and words any error) as it always did. tests/test_ps_totals.py
-    runs both on the same samples, and checks this path is the one taken.
+    :func:`parse_ps`, which decides (and words any error) as it always did.
+    tests/test_ps_totals.py runs both on the same samples, and checks this
+    path is the one taken.
     """
     try:
         totals = _plain_totals(data)
