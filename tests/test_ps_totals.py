@@ -257,6 +257,14 @@ def test_the_separator_inside_a_value() -> None:
         assert isinstance(_agree(_doc([dict(_FULL), {**_FULL, key: base + "\x1f" + base}])), str)
         for value in ("\x1f" + base, base + "\x1f"):
             _agree(_doc([dict(_FULL), {**_FULL, key: value}]))
+    # Four separators in one value make a row of eight cells, two rows' worth:
+    # no check may count cells in fours across rows. A newline (the rows'
+    # own separator in the check) between digits is no number either.
+    for key in ("pid", "rss", "ppid", "virtual-size"):
+        base = _FULL[key]
+        for value in ("\x1f".join([base] * 5), f"{base}\n{base}"):
+            assert isinstance(_agree(_doc([dict(_FULL), {**_FULL, key: value}])), str)
+        _agree(_doc([dict(_FULL), {**_FULL, key: f"{base}\n"}]))  # stripped: a number
 
 
 _JSONISH = st.recursive(

@@ -821,13 +821,19 @@ def with_owner(j: Jail, own: Ownership) -> Jail:
     """``j`` with its owner; a manager's jail is configured by the manager's file and
     starts at boot by the manager's own flag (Bastille ``boot``, iocage ``boot`` ...)."""
     # Positional (Jail.with_owner), not replace(): once a jail each poll (issue 18).
+    # The owner's value from a dict: Enum's ``value`` is a Python-level
+    # descriptor in 3.11 (Lib/enum.py ``property.__get__``), 1,000 calls a poll.
+    value = _OWNER_VALUE[own.owner]
     if own.owner in (Owner.JAILCONF, Owner.UNKNOWN):
-        return j.with_owner(own.owner.value, own.name or j.name, own.reason, j.configured,
+        return j.with_owner(value, own.name or j.name, own.reason, j.configured,
                             j.enabled, j.conf_file, j.boot_source, j.dependents)
     # The manager stops it with its own file (``jail -f FILE -r``), which
     # names no other jail: jail.conf's dependents are not removed with it.
-    return j.with_owner(own.owner.value, own.name, own.reason, True, own.enabled,
+    return j.with_owner(value, own.name, own.reason, True, own.enabled,
                         own.conf_file, owner_boot_source(own), ())
+
+
+_OWNER_VALUE: dict[Owner, str] = {o: o.value for o in Owner}
 
 
 def owner_boot_source(own: Ownership) -> str:
