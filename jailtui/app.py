@@ -75,9 +75,6 @@ class JailtuiApp(App[None]):
     #: The command palette lists our commands only (console/palette.py).
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         palette.ConsoleCommands}
-    # Responsive classes on every screen (app.tcss: the detail screen uses two
-    # columns from 120 cells).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self, host: ConsoleHost | None = None,
                  controller: ConsoleController | None = None, *,

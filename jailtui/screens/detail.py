@@ -103,6 +103,14 @@ class DetailScreen(GuardedScreen):
     """The detail of one jail, by name (the jid may change while it is open)."""
 
     BINDINGS: ClassVar[list[BindingType]] = list(bindings_for("detail"))
+    # -narrow / -wide on this screen (app.tcss: two columns of sections from
+    # 120 cells). Here, not on the App: Textual gives every screen the App's
+    # breakpoints (src/textual/screen.py Screen._on_resize), and the class it
+    # set on the main screen's first resize restyled all its widgets before
+    # the first frame, for no rule (issue 18: start). Screen declares it
+    # without ClassVar, so it is overridden the same way.
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [
+        (0, "-narrow"), (120, "-wide")]
 
     def __init__(self, jail_name: str, *, dying_jid: int | None = None) -> None:
         super().__init__(id="detail")

@@ -78,9 +78,9 @@ class MainScreen(GuardedScreen):
         yield StatusBar(id="status", follows_view=True)
         yield JailTable(id="jails")
         yield ProcessTable(id="procs")
-        yield FilterBar(id="filter")
-        yield FilterBar(id="search")
-        yield CommandBar(self._command_candidates, id="command")
+        # The filter, search and command bars are mounted when their key first
+        # opens one (_bar): three Inputs hidden on the first frame cost some 5 ms
+        # of its CPU (Input's CSS, styles, mount; issue 18: start).
         yield KeyFooter()
 
     # -- accessors ------------------------------------------------------------------
@@ -95,15 +95,43 @@ class MainScreen(GuardedScreen):
 
     @property
     def filter_bar(self) -> FilterBar:
-        return self.query_one("#filter", FilterBar)
+        return self._bar("filter")
 
     @property
     def command_bar(self) -> CommandBar:
-        return self.query_one("#command", CommandBar)
+        bar = self._bar("command")
+        assert isinstance(bar, CommandBar)
+        return bar
 
     @property
     def search_bar(self) -> FilterBar:
-        return self.query_one("#search", FilterBar)
+        return self._bar("search")
+
+    def _bar(self, name: str) -> FilterBar:
+        """The bar ``name`` (filter, search, command), mounted hidden on first use.
+
+        Below the panes as when composed: the footer is docked, so the bars
+        follow the processes pane in the layout whatever their order among
+        the screen's children (one is shown at a time). ``mount`` registers
+        the bar at once (src/textual/widget.py ``Widget.mount``), so the
+        caller can set it up and focus it in the same action, and the keys
+        typed next reach it (console/key_order.py)."""
+        found = self.query(f"#{name}")
+        if found:
+            bar = found.first()
+            assert isinstance(bar, FilterBar)
+            return bar
+        bar = (CommandBar(self._command_candidates, id=name) if name == "command"
+               else FilterBar(id=name))
+        bar.display = False
+        self.mount(bar)
+        return bar
+
+    def _hide_bars(self, *names: str) -> None:
+        """Hide those of the bars ``names`` mounted so far (one opening closes them)."""
+        for bar in self.query(FilterBar):
+            if bar.id in names:
+                bar.display = False
 
     @property
     def target(self) -> KeyedTable[Any, Any]:
@@ -157,9 +185,6 @@ class MainScreen(GuardedScreen):
     # -- life cycle -------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.filter_bar.display = False
-        self.search_bar.display = False
-        self.command_bar.display = False
         self.jails.focus()
         fleet = self.console.fleet
         if fleet.signal is not None:
@@ -440,7 +465,7 @@ class MainScreen(GuardedScreen):
     def action_filter(self) -> None:
         bar = self.filter_bar
         target = self.target
-        self.search_bar.display = False
+        self._hide_bars("search")
         bar.display = True
         what = "processes" if target is self.procs else "jails"
         bar.placeholder = f"filter {what}…  (a|b: either; Enter keeps it, Escape clears it)"
@@ -460,14 +485,14 @@ class MainScreen(GuardedScreen):
     @on(FilterBar.Done)
     async def _filter_done(self, event: FilterBar.Done) -> None:
         target = self._target or self.jails
-        if event.bar is self.command_bar:
+        if event.bar.id == "command":
             event.bar.display = False
             line = event.bar.value
             if not event.cleared:
                 await self.run_command(line)
             return
         if event.cleared:
-            if event.bar is self.search_bar:
+            if event.bar.id == "search":
                 target.set_search("")
             else:
                 target.set_filter("")
@@ -480,8 +505,7 @@ class MainScreen(GuardedScreen):
     def action_command_line(self) -> None:
         bar = self.command_bar
         target = self.target
-        self.filter_bar.display = False
-        self.search_bar.display = False
+        self._hide_bars("filter", "search")
         bar.display = True
         with bar.prevent(Input.Changed):
             bar.value = ""
@@ -582,7 +606,7 @@ class MainScreen(GuardedScreen):
     def action_search(self) -> None:
         bar = self.search_bar
         target = self.target
-        self.filter_bar.display = False
+        self._hide_bars("filter")
         bar.display = True
         what = "processes" if target is self.procs else "jails"
         bar.placeholder = (f"search {what}…  (a|b: either; n/N next/previous, "
