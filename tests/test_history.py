@@ -67,6 +67,21 @@ def test_a_jail_not_seen_for_a_window_is_forgotten_and_memory_stays_bounded() ->
     assert len(s.cpu_sum) == len(s.n) == len(s.mem) == len(s.procs) == BUCKETS
 
 
+def test_the_last_buckets_alone_are_the_window_s_tail() -> None:
+    """values(count=N), what the sparkline asks per row, is the last N of the
+    whole window's buckets, in every case the window has: gaps, a lap, buckets
+    before the first, newest past the last sample, a clock stepped back."""
+    s = Series()
+    for b in (0, 1, 2, 5, 9, 130, 131, 250, 251, 252, 200, 260):
+        s.add(b, float(b), float(b) * 2, 3.0, float(b))
+    for newest in (0, 3, 9, 120, 131, 252, 255, 260, 270, 400):
+        for metric in ("cpu", "mem", "procs"):
+            whole = s.values(metric, newest)
+            assert len(whole) == BUCKETS
+            for count in (1, 10, 60, BUCKETS):
+                assert s.values(metric, newest, count) == whole[-count:], (newest, metric, count)
+
+
 def test_stopped_jails_get_no_samples() -> None:
     h = History(3600, clock=lambda: 0.0)
     snap = make_snapshot()

@@ -79,11 +79,12 @@ class Series:
         self.procs[i] = max(self.procs[i], procs)
         self.seen = now
 
-    def values(self, metric: Metric, newest: int) -> list[float | None]:
-        """The window's buckets oldest first, ending with bucket ``newest``;
-        None where no poll fell."""
+    def values(self, metric: Metric, newest: int, count: int = BUCKETS) -> list[float | None]:
+        """The window's last ``count`` buckets oldest first, ending with bucket
+        ``newest``; None where no poll fell. The jails pane's sparkline asks
+        for 10 of the 120 each time it draws a row (issue 18: the tick)."""
         out: list[float | None] = []
-        for b in range(newest - BUCKETS + 1, newest + 1):
+        for b in range(newest - count + 1, newest + 1):
             if b < 0 or b > self.last or b <= self.last - BUCKETS:
                 out.append(None)
                 continue
@@ -243,7 +244,7 @@ class History:
         if series is None:
             return None
         newest = int(self._clock() // self.step)
-        values = series.values(metric, newest)[-max(1, min(points, BUCKETS)):]
+        values = series.values(metric, newest, max(1, min(points, BUCKETS)))
         return Trend(metric, tuple(values), len(values) * self.step)
 
     def resampled(self, host: str, jail: str, metric: Metric, width: int) -> Trend | None:
