@@ -535,8 +535,8 @@ class JailtuiApp(App[None]):
             self.flows.jail_action(action, jail)
 
     def report(self, title: str, result: ActionResult, *, jail: str | None = None,
-               host_name: str | None = None) -> None:
-        self.flows.report(title, result, jail=jail, host_name=host_name)
+               host_name: str | None = None, notify: bool = True) -> None:
+        self.flows.report(title, result, jail=jail, host_name=host_name, notify=notify)
 
     def signal_process(self, proc: Process) -> None:
         self.flows.signal_process(proc)

@@ -14,7 +14,15 @@ import pytest
 from sim_console import open_snapshots as open_on
 from sim_console import sim_console
 from textual.containers import VerticalScroll
-from tui_fakes import FakeController, FakeHost, make_app, settle, wait_until, widget_text
+from tui_fakes import (
+    FakeController,
+    FakeHost,
+    make_app,
+    record_notifications,
+    settle,
+    wait_until,
+    widget_text,
+)
 
 from jailtui.app import JailtuiApp
 from jailtui.core.actions.audit import MemorySink
@@ -221,15 +229,22 @@ async def test_s_swaps_back_after_a_start_that_failed(sim_dir: Path) -> None:
 
 
 async def test_no_swap_back_after_a_restore_that_worked(sim_dir: Path) -> None:
+    """And its result is said on the screen and in the action log, with no
+    notification over the steps (at 80x24 one covered half of them)."""
     snap(sim_dir, "good")
     app, _ = console(sim_dir)
     async with app.run_test(size=SIZE) as pilot:
         await open_snapshots(pilot, "web")
         await pilot.press("B")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        seen = record_notifications(app)
         await pilot.press("y")
         screen = await restore_done(pilot, "restore")
         assert screen.result is not None and screen.result.ok
+        assert "done in" in widget_text(screen.query_one("#restore-summary"))
+        logged = [e for e in app.journal if e.title.startswith("restore")]
+        assert logged and logged[-1].ok and logged[-1].message == screen.result.summary
+        assert not [m for m, _, _ in seen if screen.result.summary[:40] in m], seen
         assert screen.check_action("restore_swap_back", ()) is False
         await pilot.press("s")
         await pilot.pause()

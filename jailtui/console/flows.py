@@ -266,12 +266,18 @@ class Flows:
                        description=f"{action} a jail")
 
     def report(self, title: str, result: ActionResult, *, jail: str | None = None,
-               host_name: str | None = None) -> None:
+               host_name: str | None = None, notify: bool = True) -> None:
         """A result in the action log, on the event timeline (of ``jail`` on
-        ``host_name``: None, the focus host) and as a notification (sanitised, no markup)."""
+        ``host_name``: None, the focus host) and as a notification (sanitised, no markup).
+
+        ``notify`` False: the screen that ran the action shows its result
+        itself and cannot be left while it runs (the restore's steps, which
+        a notification covered at 80x24)."""
         self.app.journal.add(title, result.ok, result.message, result.output)
         self.app.fleet.timeline.action(host_name or self.app.fleet.focus, jail, title, result.ok,
                                        one_line(result.message, 300))
+        if not notify:
+            return
         message = one_line(result.message, 300) or ("done" if result.ok else "failed")
         if not result.ok and result.output.strip():
             message += "  (L: full output)"

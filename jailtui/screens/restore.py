@@ -166,10 +166,11 @@ class RestoreScreen(GuardedScreen):
                     result = await controller.restore(name, snap, jail, on_step,
                                                       discard=mode == "discard")
             except Exception as exc:  # a refusal before any step: said, not raised
-                self.console.report(title, ActionResult(False, describe(exc)))
+                # Said on this screen (_finish): no notification over it.
+                self.console.report(title, ActionResult(False, describe(exc)), notify=False)
                 self._finish(None, describe(exc))
                 return
-            self.console.report(title, ActionResult(result.ok, result.summary))
+            self.console.report(title, ActionResult(result.ok, result.summary), notify=False)
             self.console.health.request()
             self._finish(result, "")
 
