@@ -291,21 +291,17 @@ def measure_start(recs: Sequence[recorded.Recorded], home: Path, reps: int,
     bare_argv = [PY, "-I", str(HERE / "bare_app.py")]
     for i in range(reps):
         for rec in recs:
-            launches: list[tuple[int | None, Path | None]] = [(None, None), (rec.processes, ROOT)]
-            if against is not None:
-                launches.append((-rec.processes, against))
+            # (argv, when its first frame is there, where its time goes, pane tag)
+            launches: list[tuple[list[str], Callable[[str], bool], list[float], str]] = [
+                (bare_argv, lambda s: BARE_TEXT in s, bare, "bare")]
+            trees = [(rec.processes, ROOT)] + ([(-rec.processes, against)] if against else [])
+            launches += [(console_argv(rec, 2.0, tree), shows_data, ours[key], f"s{key}")
+                         for key, tree in trees]
             turn = i % len(launches)
-            for key, tree in launches[turn:] + launches[:turn]:
-                if key is None or tree is None:
-                    pane = Pane(bare_argv, rec.env(home), "bare")
-                    try:
-                        bare.append(pane.wait(lambda s: BARE_TEXT in s))
-                    finally:
-                        pane.close()
-                    continue
-                pane = Pane(console_argv(rec, 2.0, tree), rec.env(home), f"s{key}")
+            for argv, ready, times, tag in launches[turn:] + launches[:turn]:
+                pane = Pane(argv, rec.env(home), tag)
                 try:
-                    ours[key].append(pane.wait(shows_data))
+                    times.append(pane.wait(ready))
                 finally:
                     pane.close()
     b = statistics.median(bare)
